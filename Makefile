@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine with Python >= 3.11 and make:
+#   make demo   create .venv, install labstats, run the main job on embedded data
+#   make test   install the test dependencies, lint, run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= demo-output
+
+.PHONY: demo test lint bench clean help
+
+help:
+	@echo "make demo   # install and run the main job (writes $(OUT)/)"
+	@echo "make test   # install test dependencies, lint and run the whole suite"
+	@echo "make bench  # run the benchmarks (ratios, not timings)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "labstats needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/labstats demo --out $(OUT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests notebooks benchmarks
+
+test: lint
+	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,47 @@
+"""labstats: derived lab values, public lab datasets and survey statistics.
+
+``import labstats`` is light: subpackages and the re-exported functions load on first
+use (PEP 562), and nothing here imports pandas, seaborn, statsmodels or jupyter.
+
+>>> import labstats
+>>> round(labstats.free_testosterone(10.0, 40.0), 4)
+0.1739
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "free_testosterone": "labstats.formulas",
+    "bioavailable_testosterone": "labstats.formulas",
+    "testosterone_fractions": "labstats.formulas",
+    "free_androgen_index": "labstats.formulas",
+    "free_estradiol": "labstats.formulas",
+    "bioavailable_estradiol": "labstats.formulas",
+    "convert": "labstats.units",
+    "LabstatsWarning": "labstats._validate",
+    "plausibility": "labstats._validate",
+}
+_SUBMODULES = {"units", "constants", "formulas", "stats", "datasets", "plotting", "cli"}
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"labstats.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'labstats' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
