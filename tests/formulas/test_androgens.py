@@ -18,6 +18,7 @@ import pytest
 
 import labstats
 from labstats.formulas import (
+    BINDING_MODELS,
     bioavailable_testosterone,
     free_androgen_index,
     free_testosterone,
@@ -252,19 +253,34 @@ def test_plausibility_can_be_relaxed_for_real_extreme_values():
 # --- numerics ----------------------------------------------------------------------
 
 
-def test_stable_root_agrees_with_extended_precision_at_extremes():
-    """At very low TT / very high SHBG (b >> 4aTT) and very high TT / low SHBG (b << 0), the
-    textbook root -b + sqrt(b^2 + 4aT) cancels; ours must match a 50-digit reference."""
+@pytest.mark.parametrize(("tt", "shbg", "alb"), [
+    (1e-4, 1000.0, 10.0), (0.01, 800.0, 43.0),      # b >> 4aTT: -b + sqrt() would cancel
+    (140.0, 0.5, 43.0), (150.0, 0.0, 10.0),         # b < 0: b + sqrt() would cancel
+    (1e5, 0.0, 10.0),                               # far outside physiology (plausibility off)
+])
+def test_stable_root_agrees_with_50_digit_reference(tt, shbg, alb):
+    """Both the compiled kernel and the numpy fallback must match mpmath to a few ulps."""
     mpmath = pytest.importorskip("mpmath")
     mpmath.mp.dps = 50
-    cases = [(1e-4, 1000.0, 10.0), (0.01, 800.0, 43.0), (140.0, 0.5, 43.0), (120.0, 0.0, 70.0)]
-    for tt, shbg, alb in cases:
-        n = 1 + mpmath.mpf(3.6e4) * mpmath.mpf(alb) / 69000
-        k = mpmath.mpf(1e9) * mpmath.mpf("1e-9")
-        a, b = k * n, n + k * (mpmath.mpf(shbg) - mpmath.mpf(tt))
-        exact = (-b + mpmath.sqrt(b * b + 4 * a * mpmath.mpf(tt))) / (2 * a)
-        got = quadratic_root(np.float64(tt), np.float64(shbg), float(n), 1.0)
-        assert float(got) == pytest.approx(float(exact), rel=4e-16 * 8)
+    n = 1 + mpmath.mpf(3.6e4) * mpmath.mpf(alb) / 69000
+    a, b = n, n + (mpmath.mpf(shbg) - mpmath.mpf(tt))  # k_T = 1 L/nmol
+    exact = float((-b + mpmath.sqrt(b * b + 4 * a * mpmath.mpf(tt))) / (2 * a))
+    with labstats.plausibility("ignore"):
+        got = free_testosterone(tt, shbg, alb)
+    assert got == pytest.approx(exact, rel=1e-14)
+    fallback = quadratic_root(np.float64(tt), np.float64(shbg), float(n), 1.0)
+    assert float(fallback) == pytest.approx(exact, rel=1e-14)
+
+
+def test_compiled_kernels_and_numpy_fallback_agree(monkeypatch):
+    rng = np.random.default_rng(7)
+    tt, shbg = rng.uniform(0.05, 90, 500), rng.uniform(0, 300, 500)
+    alb = rng.uniform(20, 60, 500)
+    jit = {m: bioavailable_testosterone(tt, shbg, alb, method=m) for m in BINDING_MODELS}
+    monkeypatch.setenv("LABSTATS_NO_NUMBA", "1")
+    for m, v in jit.items():
+        np.testing.assert_allclose(bioavailable_testosterone(tt, shbg, alb, method=m), v,
+                                   rtol=1e-13)
 
 
 def test_zero_total_gives_zero_free_and_zero_shbg_gives_tt_over_n():

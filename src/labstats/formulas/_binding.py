@@ -24,6 +24,8 @@ not stream through main memory: the cost is close to reading the inputs once.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 BLOCK = 1 << 14
@@ -73,6 +75,68 @@ def albumin_bound(F, A, k_a, saturable: bool):
     if saturable:
         return A * k_a * F / (1.0 + k_a * F)
     return k_a * A * F
+
+
+def _jit():
+    """The compiled kernels, or None (numba missing, or LABSTATS_NO_NUMBA=1)."""
+    if os.environ.get("LABSTATS_NO_NUMBA", "") not in ("", "0"):
+        return None
+    try:
+        from labstats.formulas import _jit as jit
+    except ImportError:  # numba not installed: the numpy fallback gives the same numbers
+        return None
+    return jit
+
+
+def _flat_inputs(*xs):
+    arrays = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs])
+    for a in arrays:
+        a.flags.writeable = False  # inputs are only read (and numba wants to know)
+    shape = arrays[0].shape
+    if len(shape) != 1:
+        arrays = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    return arrays, shape
+
+
+def linear_model(L, S, Alb, k_s, k_a, *, bioavailable: bool = True):
+    """Free and bioavailable ligand of the linear-albumin model (no competing ligand).
+
+    ``k_a`` is per unit of ``Alb`` (albumin may stay in g/L). Returns (F, B) shaped like
+    the broadcast inputs; B is None when ``bioavailable`` is False.
+    """
+    (L, S, Alb), shape = _flat_inputs(L, S, Alb)
+    F = np.empty(L.shape[0])
+    B = np.empty(L.shape[0]) if bioavailable else None
+    jit = _jit()
+    if jit is not None:
+        if bioavailable:
+            jit.linear(L, S, Alb, k_s, k_a, F, B)
+        else:
+            jit.linear_free(L, S, Alb, k_s, k_a, F)
+    else:
+        def kernel(t, s, a):
+            n = 1.0 + k_a * a
+            f = quadratic_root(t, s, n, k_s)
+            return f, n * f
+        F, B_ = blockwise(kernel, L, S, Alb, n_out=2)
+        if bioavailable:
+            B = B_
+    return F.reshape(shape), (B.reshape(shape) if B is not None else None)
+
+
+def saturable_model(L, S, A, k_s, k_a, M=1.0):
+    """Free and bioavailable ligand with saturable one-site albumin (A in nmol/L)."""
+    (L, S, A, M), shape = _flat_inputs(L, S, A, M)
+    jit = _jit()
+    if jit is not None:
+        F, B = np.empty(L.shape[0]), np.empty(L.shape[0])
+        jit.saturable(L, S, A, k_s, k_a, M, F, B)
+    else:
+        def kernel(t, s, a, m):
+            f = saturable_root(t, s, a, k_s, k_a, m)
+            return f, f + albumin_bound(f, a, k_a, True)
+        F, B = blockwise(kernel, L, S, A, M, n_out=2)
+    return F.reshape(shape), B.reshape(shape)
 
 
 def blockwise(kernel, *arrays, n_out: int = 1):

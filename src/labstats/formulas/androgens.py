@@ -126,23 +126,20 @@ def resolve_model(method: str, k_shbg=None, k_albumin=None, albumin_molar_mass=N
 def _inputs(total_testosterone, shbg, albumin, tt_unit, shbg_unit, albumin_unit, model):
     tt = as_concentration(total_testosterone, "total_testosterone", unit=tt_unit)
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
-    # Albumin in g/L is checked for plausibility; the model wants nmol/L by its molar mass.
-    alb = as_concentration(albumin, "albumin", unit=albumin_unit, to="µmol/L",
-                           molar_mass=model.albumin_molar_mass) * 1e3
+    # Albumin stays in g/L (no copy when given in g/L); the molar mass enters k_a.
+    alb = as_concentration(albumin, "albumin", unit=albumin_unit,
+                           molar_mass=model.albumin_molar_mass)
     return tt, sb, alb
 
 
-def _fractions(tt, sb, alb, model):
-    """Free and bioavailable T [nmol/L] (two arrays)."""
+def _fractions(tt, sb, alb, model, *, bioavailable: bool = True):
+    """Free and bioavailable T [nmol/L] (two arrays; the second None if not wanted)."""
     k_s = model.k_shbg * 1e-9  # L/nmol
-    k_a = model.k_albumin * 1e-9
-    sat = model.albumin_binding == "saturable"
-
-    def kernel(t, s, a):
-        f = _binding.solve_free(t, s, a, k_s, k_a, sat)
-        return f, f + _binding.albumin_bound(f, a, k_a, sat)
-
-    return _binding.blockwise(kernel, tt, sb, alb, n_out=2)
+    if model.albumin_binding == "linear":
+        return _binding.linear_model(tt, sb, alb, k_s, model.k_albumin / model.albumin_molar_mass,
+                                     bioavailable=bioavailable)
+    alb_nmol = alb * (1e9 / model.albumin_molar_mass)
+    return _binding.saturable_model(tt, sb, alb_nmol, k_s, model.k_albumin * 1e-9)
 
 
 def _to_output(x, tt, output_unit):
@@ -243,7 +240,7 @@ def free_testosterone(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G_L, *
     model = resolve_model(method, k_shbg, k_albumin, albumin_molar_mass, albumin_binding)
     tt, sb, alb = _inputs(total_testosterone, shbg, albumin, total_testosterone_unit,
                           shbg_unit, albumin_unit, model)
-    free, _ = _fractions(tt, sb, alb, model)
+    free, _ = _fractions(tt, sb, alb, model, bioavailable=False)
     return like_inputs(_to_output(free, tt, output_unit), total_testosterone, shbg, albumin,
                        name="free_testosterone")
 

@@ -1,0 +1,42 @@
+"""Timing helpers shared by the benchmarks: best-of-n wall time and the memory floor."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+BLOCK = 1 << 14
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` calls [s]."""
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def floor_kernel(*arrays: np.ndarray) -> np.ndarray:
+    """Memory-bandwidth floor: read every input once and write one output, in cache-sized
+    blocks so that nothing but the streams touches main memory."""
+    out = np.empty_like(arrays[0])
+    n = out.shape[0]
+    for s in range(0, n, BLOCK):
+        sl = slice(s, min(s + BLOCK, n))
+        o = out[sl]
+        np.add(arrays[0][sl], arrays[1][sl], out=o)
+        for a in arrays[2:]:
+            np.add(o, a[sl], out=o)
+    return out
+
+
+def floor_seconds(*arrays: np.ndarray, repeat: int = 3) -> float:
+    """Floor time [s]: the faster of the blocked kernel and plain whole-array numpy."""
+    def whole():
+        out = np.add(arrays[0], arrays[1])
+        for a in arrays[2:]:
+            np.add(out, a, out=out)
+    return min(best_of(lambda: floor_kernel(*arrays), repeat), best_of(whole, repeat))
