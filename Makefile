@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
 #   make demo   create .venv, install labstats, run the main job on embedded data
+#               (writes $(OUT)/report/index.html: every notebook executed, with figures)
 #   make test   install the test dependencies, lint, run the whole suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -28,6 +29,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/labstats demo --out $(OUT)
+	$(BIN)/labstats report --out $(OUT)/report
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests notebooks benchmarks

@@ -26,7 +26,7 @@ _EXPORTS = {
     "LabstatsWarning": "labstats._validate",
     "plausibility": "labstats._validate",
 }
-_SUBMODULES = {"units", "constants", "formulas", "cli"}
+_SUBMODULES = {"units", "constants", "formulas", "cli", "report"}
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 

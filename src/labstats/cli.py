@@ -1,4 +1,4 @@
-"""Command line: ``labstats demo`` (the main job for now)."""
+"""Command line: ``labstats report`` (the main job), ``labstats demo``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,20 @@ def _demo(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from labstats.report import build_report
+
+    runs = build_report(args.out, data=args.data, notebooks=args.notebooks,
+                        progress=not args.no_progress)
+    failed = [r for r in runs if not r.ok]
+    index = Path(args.out) / "index.html"
+    print(f"wrote {index} ({len(runs)} notebooks, "
+          f"{sum(len(r.figures) for r in runs)} figures)")
+    for r in failed:
+        print(f"labstats: error: notebook {r.path.name} failed: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="labstats",
@@ -49,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
                                     "and write a CSV")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     p.set_defaults(func=_demo)
+    p = sub.add_parser("report", help="execute the notebooks and write an HTML report "
+                                      "(index.html, one page per notebook, figures as PNG)")
+    p.add_argument("--data", choices=["synthetic", "nhanes"], default="synthetic",
+                   help="embedded synthetic cohort (default) or the NHANES files you fetched")
+    p.add_argument("--out", default="report", help="output folder (default: report)")
+    p.add_argument("--notebooks", default=None, help="folder of NN_*.py notebooks "
+                                                      "(default: ./notebooks)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_report)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
