@@ -35,6 +35,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests notebooks benchmarks
 
 test: lint
+	@bash scripts/ensure_chromium.sh
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
