@@ -7,11 +7,19 @@ from labstats.stats.agreement import (
     passing_bablok,
     ratio_summary,
 )
+from labstats.stats.reference import (
+    partition_test,
+    reference_interval,
+    reference_outliers,
+)
 
 __all__ = [
     "bland_altman",
     "concordance",
     "deming",
+    "partition_test",
     "passing_bablok",
     "ratio_summary",
+    "reference_interval",
+    "reference_outliers",
 ]
