@@ -32,7 +32,7 @@ def paired(x, y, *, names=("x", "y"), min_n: int = 3):
         if bad.size:
             from labstats._validate import _label
 
-            raise ValueError(f"{nm}: {arr[bad[0]]!r} at index {_label(orig, bad[0])!r} is "
+            raise ValueError(f"{nm}: {float(arr[bad[0]])!r} at index {_label(orig, bad[0])!r} is "
                              "infinite; replace it with NaN to leave that pair out")
     keep = ~(np.isnan(a) | np.isnan(b))
     a, b = a[keep], b[keep]
