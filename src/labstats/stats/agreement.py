@@ -79,8 +79,11 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
     -----
     Validated against the peak-flow example of [1]_ (17 subjects, Wright vs mini
     Wright meter: bias -2.1, limits -79.7 to 75.5 L/min with z = 2, CI of the lower
-    limit -114.3 to -45.1), and the exact CIs against one-sided normal tolerance
-    factors (Natrella 1963, Table A-7), which they equal by construction.
+    limit -114.3 to -45.1); the exact CIs against R 4.2 ``qt(p, df, ncp)`` (1e-8) and
+    one-sided normal tolerance factors (Natrella 1963, Table A-7: n = 10 and 20),
+    which they equal by construction. With ``log=True`` the rows ``bias`` and
+    ``loa_*`` are ratios y/x, while ``sd`` and ``proportional_bias`` stay on the
+    natural-log scale.
 
     References
     ----------
@@ -250,9 +253,12 @@ def passing_bablok(x, y, *, confidence: float = 0.95, ci_rule: str = "mcr"):
     is negative, it runs on ``-y`` and flips the result back, as mcr does. It needs
     all :math:`n(n-1)/2` pairwise slopes: memory grows with :math:`n^2`.
 
-    Validated against the reference results that mcr 1.3 ships in its unit tests
-    (Calanas/Analyse-it values for data sets TD9-TD75 and ``creatinine``): slopes,
-    intercepts and CI limits agree to 1e-9 with ``ci_rule="mcr"``.
+    Validated against the reference results that R mcr 1.3 ships in its unit tests
+    (Calanas values for data sets TD15, TD41 and TD75, the last with a negative
+    slope): slopes, intercepts and CI limits agree to 1e-9 with ``ci_rule="mcr"``.
+    Swapping x and y inverts the slope exactly (a hypothesis test). The CUSUM test
+    follows Sect. 5 of [1]_ and is checked only by laws (a line passes, a parabola
+    fails).
 
     References
     ----------
@@ -355,8 +361,9 @@ def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
     Notes
     -----
     Closed form of [1]_ [2]_ (``scipy.odr`` is deprecated). Validated against the
-    reference results in R mcr 1.3's unit tests (data set TD15, error ratios 1 and
-    1.21, plain and weighted): estimates, SEs and CI limits agree to 1e-6.
+    reference results in R mcr 1.3's unit tests (data set TD15, mcr error ratios 1 and
+    1.21, plain and weighted, AnalyzeIT values): estimates and CI limits agree to
+    1e-6, mcr's own tolerance for that case.
 
     References
     ----------
