@@ -188,3 +188,11 @@ def test_ratio_summary_recovers_a_known_ratio_and_its_spread():
     assert res.loc["median_ratio", "ci_low"] == pytest.approx(1.19 * np.exp(-1.96 * 0.0625),
                                                                abs=0.01)
     assert abs(res.loc["spearman_shbg", "estimate"]) < 0.05
+
+
+def test_deming_jackknife_from_running_sums_equals_refits():
+    from labstats.stats.agreement import _deming_fit, _jackknife_deming
+
+    x, y = _xy("TD41")
+    loo = np.array([_deming_fit(np.delete(x, k), np.delete(y, k), 0.7) for k in range(x.size)])
+    np.testing.assert_allclose(_jackknife_deming(x, y, 0.7), loo, rtol=1e-10)

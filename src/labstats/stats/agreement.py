@@ -332,6 +332,20 @@ def _wdeming_fit(a, b, lam, max_iter=100, tol=1e-12):
     return slope, inter
 
 
+def _jackknife_deming(a, b, lam):
+    """Leave-one-out (slope, intercept) of the plain Deming fit, from running sums (O(n))."""
+    a0, b0 = a.mean(), b.mean()
+    a, b = a - a0, b - b0  # centred: the running sums lose no precision to the offset
+    m = a.size - 1
+    xm = (a.sum() - a) / m
+    ym = (b.sum() - b) / m
+    u = (a**2).sum() - a**2 - m * xm**2
+    q = (b**2).sum() - b**2 - m * ym**2
+    p = (a * b).sum() - a * b - m * xm * ym
+    slope = (q - lam * u + np.sqrt((q - lam * u) ** 2 + 4 * lam * p**2)) / (2 * p)
+    return np.column_stack([slope, (ym + b0) - slope * (xm + a0)])
+
+
 def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
            confidence: float = 0.95):
     r"""Deming regression of ``y`` on ``x`` (closed form) with jackknife CIs.
@@ -394,7 +408,8 @@ def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
         lambda u, v: _deming_fit(u, v, error_ratio))
     slope, inter = fit(a, b)
     n = a.size
-    jack = np.array([fit(np.delete(a, k), np.delete(b, k)) for k in range(n)])  # n fits
+    jack = _jackknife_deming(a, b, error_ratio) if not weighted else np.array(
+        [fit(np.delete(a, k), np.delete(b, k)) for k in range(n)])  # iterative: n fits
     infl = (n - 1) * (jack.mean(axis=0) - jack)
     se = np.sqrt((infl**2).sum(axis=0) / (n * (n - 1)))
     t = stats.t.ppf(0.5 + confidence / 2, n - 2)
