@@ -194,3 +194,9 @@ def test_design_path_calls_quantile_per_limit_and_reshapes():
 def test_design_path_needs_a_variable_name():
     with pytest.raises(TypeError, match="name of a variable of the design"):
         reference_interval([1.0, 2.0], design=_StubDesign())
+
+
+def test_series_values_with_list_by_keep_labels():
+    v = pd.Series(SAMPLE.value.to_numpy(), index=[f"p{i}" for i in range(len(SAMPLE))])
+    res = reference_interval(v, by=SAMPLE.sex.tolist())
+    assert res.group.tolist() == ["F", "F", "M", "M"]

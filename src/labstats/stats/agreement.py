@@ -163,6 +163,7 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
 
 
 # --------------------------------------------------------------------------- Passing-Bablok
+_PB_MAX_N = 20_000  # 2e8 pairwise slopes, several GB of memory
 def _pb_core(a, b, z, rule):
     """Slope (estimate, low, high) for positively related x, y; Passing & Bablok 1983."""
     i, j = np.triu_indices(a.size, k=1)
@@ -284,6 +285,10 @@ def passing_bablok(x, y, *, confidence: float = 0.95, ci_rule: str = "mcr"):
     confidence = check_confidence(confidence)
     check_method(ci_rule, ("mcr", "passing_bablok1983"), "ci_rule")
     a, b = paired(x, y)
+    if a.size > _PB_MAX_N:
+        raise ValueError(f"passing_bablok: {a.size} pairs need {a.size * (a.size - 1) // 2} "
+                         f"pairwise slopes in memory; above {_PB_MAX_N} pairs, fit a random "
+                         "subsample or use deming()")
     tau = stats.kendalltau(a, b).statistic
     sign = -1.0 if tau < 0 else 1.0
     z = stats.norm.ppf(0.5 + confidence / 2)

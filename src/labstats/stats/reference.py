@@ -149,11 +149,17 @@ def _groups(values, by, name):
     labels = values.index if _is_series(values) else pd.RangeIndex(x.size)
     if by is None:
         return [({}, x, labels)], []
-    frame = by.to_frame() if _is_series(by) else pd.DataFrame(by)
+    if _is_series(by):
+        frame = by.to_frame(name=by.name if by.name is not None else "group")
+    elif type(by).__name__ == "DataFrame":
+        frame = by
+    else:  # list or array of labels: one key column named "group"
+        frame = pd.DataFrame({"group": np.asarray(by, dtype=object)})
     if len(frame) != x.size:
         raise ValueError(f"by has {len(frame)} rows and {name} has {x.size}; pass one group "
                          "label per value")
-    if _is_series(values) and not frame.index.equals(values.index):
+    labelled = _is_series(by) or type(by).__name__ == "DataFrame"
+    if labelled and _is_series(values) and not frame.index.equals(values.index):
         raise ValueError(f"by and {name} have different indexes; align them first")
     keys = list(frame.columns)
     out = []
@@ -292,8 +298,9 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         exact non-central t CIs, back-transformed. ``"bootstrap"``: the rank limits
         with percentile-bootstrap CIs.
     by : array_like, pandas.Series or DataFrame, optional
-        Partition labels (e.g. sex, age band); one interval per partition. With
-        ``design``, the name(s) of design variables.
+        Partition labels (e.g. sex, age band); one interval per partition. A Series
+        gives a key column of its name, a DataFrame one per column, a list a column
+        ``group``. With ``design``, the name(s) of design variables.
     design : SurveyDesign-like, optional
         Survey-weighted limits: any object with ``design.quantile(variable, q, by=...,
         rule=..., confidence=...)`` that returns a frame with the ``by`` columns and
