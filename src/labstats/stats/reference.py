@@ -193,6 +193,11 @@ def reference_outliers(values, *, method: str = "tukey", transform: str | None =
         One row per flagged value: the ``by`` columns, ``index`` (its label),
         ``value``, ``method`` and ``reason``.
 
+    Notes
+    -----
+    Validated against the examples in R mcradds 1.1's tests (``tukey_outlier`` on raw
+    data, ``dixon_outlier``): the same four values are flagged.
+
     References
     ----------
     .. [1] CLSI, "Defining, establishing, and verifying reference intervals in the
