@@ -40,13 +40,8 @@ def bland_altman_plot(x, y, *, result=None, ax=None, log: bool = False, **kwargs
 
     Notes
     -----
-    The lines and bands are the rows of ``result``; the plot adds no statistics.
-
-    References
-    ----------
-    .. [1] J. M. Bland and D. G. Altman, "Statistical methods for assessing agreement
-       between two methods of clinical measurement," Lancet, vol. 327, no. 8476,
-       pp. 307-310, 1986, doi:10.1016/S0140-6736(86)90837-8.
+    The lines and bands are the rows of ``result``; the plot adds no statistics. The
+    method and its references are in ``labstats.stats.bland_altman``.
 
     Examples
     --------
@@ -103,14 +98,8 @@ def method_comparison_plot(x, y, *, result=None, ax=None, **kwargs):
     Notes
     -----
     The band joins the CI limits of slope and intercept (steeper slope with lower
-    intercept); it is a visual guide, not a simultaneous confidence band.
-
-    References
-    ----------
-    .. [1] H. Passing and W. Bablok, "A new biometrical procedure for testing the
-       equality of measurements from two different analytical methods," J. Clin.
-       Chem. Clin. Biochem., vol. 21, no. 11, pp. 709-720, 1983,
-       doi:10.1515/cclm.1983.21.11.709.
+    intercept); it is a visual guide, not a simultaneous confidence band. The methods
+    and their references are in ``labstats.stats.passing_bablok`` and ``deming``.
 
     Examples
     --------
