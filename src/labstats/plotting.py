@@ -1,0 +1,135 @@
+"""Plots of labstats results. matplotlib and seaborn load inside each function.
+
+Every function draws on ``ax`` (a new figure when omitted) and returns the Axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["bland_altman_plot", "method_comparison_plot"]
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(5, 4))
+    return ax
+
+
+def bland_altman_plot(x, y, *, result=None, ax=None, log: bool = False, **kwargs):
+    """Bland-Altman plot: differences y - x against pair means, bias and limits with CIs.
+
+    Parameters
+    ----------
+    x, y : array_like or pandas.Series
+        Paired measurements by the comparison and the test method. [any unit, the same]
+    result : pandas.DataFrame, optional
+        Output of ``labstats.stats.bland_altman(x, y, ...)``; computed with its
+        defaults (and ``log``) when omitted.
+    ax : matplotlib.axes.Axes, optional
+    log : bool, default False
+        Ratio variant: plots y/x on a log axis against the geometric mean.
+    **kwargs
+        Passed to ``seaborn.scatterplot``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    The lines and bands are the rows of ``result``; the plot adds no statistics. The
+    method and its references are in ``labstats.stats.bland_altman``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = bland_altman_plot([1.0, 2.0, 3.0, 4.0], [1.1, 2.2, 2.9, 4.1])
+    >>> ax.get_ylabel()
+    'y - x'
+    """
+    import seaborn as sns
+
+    from labstats.stats._common import paired
+    from labstats.stats.agreement import bland_altman
+
+    a, b = paired(x, y)
+    res = bland_altman(a, b, log=log) if result is None else result
+    ax = _axes(ax)
+    if log:
+        avg, diff = np.sqrt(a * b), b / a
+        ax.set_yscale("log")
+    else:
+        avg, diff = (a + b) / 2, b - a
+    sns.scatterplot(x=avg, y=diff, ax=ax, **kwargs)
+    rows = res.set_index("statistic")
+    for stat, style in (("bias", "-"), ("loa_lower", "--"), ("loa_upper", "--")):
+        est, lo, hi = rows.loc[stat, ["estimate", "ci_low", "ci_high"]]
+        ax.axhline(est, color="0.2", linestyle=style, linewidth=1)
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.axhspan(lo, hi, color="0.5", alpha=0.15, linewidth=0)
+    ax.axhline(1.0 if log else 0.0, color="0.6", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("geometric mean of x and y" if log else "mean of x and y")
+    ax.set_ylabel("y / x" if log else "y - x")
+    return ax
+
+
+def method_comparison_plot(x, y, *, result=None, ax=None, **kwargs):
+    """Scatter of y against x with the fitted line (and its slope CI band) and identity.
+
+    Parameters
+    ----------
+    x, y : array_like or pandas.Series
+        Paired measurements by the comparison and the test method. [any unit, the same]
+    result : pandas.DataFrame, optional
+        A frame with ``slope`` and ``intercept`` rows, from ``passing_bablok`` or
+        ``deming``; Passing-Bablok with its defaults when omitted.
+    ax : matplotlib.axes.Axes, optional
+    **kwargs
+        Passed to ``seaborn.scatterplot``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    The band joins the CI limits of slope and intercept (steeper slope with lower
+    intercept); it is a visual guide, not a simultaneous confidence band. The methods
+    and their references are in ``labstats.stats.passing_bablok`` and ``deming``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = method_comparison_plot([1.0, 2.0, 3.0, 4.0], [1.1, 2.2, 2.9, 4.1])
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['identity', 'fit']
+    """
+    import seaborn as sns
+
+    from labstats.stats._common import paired
+    from labstats.stats.agreement import passing_bablok
+
+    a, b = paired(x, y)
+    res = passing_bablok(a, b) if result is None else result
+    rows = res.set_index("statistic")
+    slope, inter = rows.loc["slope", "estimate"], rows.loc["intercept", "estimate"]
+    ax = _axes(ax)
+    sns.scatterplot(x=a, y=b, ax=ax, **kwargs)
+    grid = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), 100)
+    ax.plot(grid, grid, color="0.6", linestyle=":", label="identity")
+    ax.plot(grid, inter + slope * grid, color="C1", label="fit")
+    lo = rows.loc[["slope", "intercept"], "ci_low"].to_numpy(float)
+    hi = rows.loc[["slope", "intercept"], "ci_high"].to_numpy(float)
+    if np.all(np.isfinite(np.r_[lo, hi])):
+        ends = np.vstack([lo[1] + hi[0] * grid, hi[1] + lo[0] * grid])  # steeper with lower
+        ax.fill_between(grid, ends.min(axis=0), ends.max(axis=0), color="C1", alpha=0.15,
+                        linewidth=0)
+    ax.set_xlabel("x (comparison method)")
+    ax.set_ylabel("y (test method)")
+    ax.legend(loc="upper left")
+    return ax

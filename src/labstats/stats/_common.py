@@ -1,0 +1,67 @@
+"""Shared machinery of the statistics modules: paired inputs and tidy result frames."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats._validate import _is_series, to_float_array
+
+#: Columns of every tidy result of labstats.stats.agreement, in order.
+COLUMNS = ["statistic", "estimate", "se", "ci_low", "ci_high", "df", "p_value", "n_obs",
+           "method"]
+
+
+def paired(x, y, *, names=("x", "y"), min_n: int = 3):
+    """``x`` and ``y`` as float arrays with the pairs holding a NaN left out.
+
+    Raises ``ValueError`` for different lengths, Series with different indexes,
+    infinite values or fewer than ``min_n`` complete pairs.
+    """
+    if _is_series(x) and _is_series(y) and not x.index.equals(y.index):
+        raise ValueError(f"{names[0]} and {names[1]} are Series with different indexes; "
+                         "align them first (a, b = a.align(b)) so that pairs match by label")
+    a = np.atleast_1d(to_float_array(x, names[0]))
+    b = np.atleast_1d(to_float_array(y, names[1]))
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"{names[0]} and {names[1]} must be one-dimensional")
+    if a.shape != b.shape:
+        raise ValueError(f"{names[0]} has {a.size} values and {names[1]} has {b.size}; "
+                         "they must be paired measurements of the same samples")
+    for arr, nm, orig in ((a, names[0], x), (b, names[1], y)):
+        bad = np.flatnonzero(np.isinf(arr))
+        if bad.size:
+            from labstats._validate import _label
+
+            raise ValueError(f"{nm}: {float(arr[bad[0]])!r} at index {_label(orig, bad[0])!r} is "
+                             "infinite; replace it with NaN to leave that pair out")
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    if a.size < min_n:
+        raise ValueError(f"{names[0]}, {names[1]}: {a.size} complete pairs; at least {min_n} "
+                         "are needed")
+    return a, b
+
+
+def check_confidence(confidence: float, name: str = "confidence") -> float:
+    if not (isinstance(confidence, (int, float)) and 0.0 < confidence < 1.0):
+        raise ValueError(f"{name} must be a number between 0 and 1 (e.g. 0.95), "
+                         f"got {confidence!r}")
+    return float(confidence)
+
+
+def check_method(method: str, valid, name: str = "method") -> str:
+    if method not in valid:
+        raise ValueError(f"unknown {name} {method!r}; valid: {', '.join(sorted(valid))}")
+    return method
+
+
+def frame(rows, columns=COLUMNS):
+    """Long DataFrame from a list of dicts; absent cells are NaN, never rounded."""
+    import pandas as pd
+
+    out = pd.DataFrame.from_records(rows)
+    for col in columns:
+        if col not in out.columns:
+            out[col] = np.nan
+    rest = [c for c in out.columns if c not in columns]
+    return out[list(columns) + rest]

@@ -1,0 +1,52 @@
+"""Tests for labstats.plotting: the plots draw what the tidy results say."""
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from labstats.plotting import bland_altman_plot, method_comparison_plot
+from labstats.stats import bland_altman, deming
+
+matplotlib.use("Agg")
+PEFR = pd.read_csv(Path(__file__).parent / "reference" / "bland_altman_1986_pefr.csv",
+                   comment="#")
+
+
+def test_bland_altman_plot_draws_bias_and_limits():
+    import matplotlib.pyplot as plt
+
+    res = bland_altman(PEFR.mini1, PEFR.wright1)
+    ax = bland_altman_plot(PEFR.mini1, PEFR.wright1, result=res)
+    levels = sorted(line.get_ydata()[0] for line in ax.get_lines())
+    want = sorted([*res.set_index("statistic").loc[["bias", "loa_lower", "loa_upper"],
+                                                   "estimate"], 0.0])
+    assert levels == pytest.approx(want)
+    assert len(ax.collections[0].get_offsets()) == 17
+    plt.close(ax.figure)
+
+
+def test_method_comparison_plot_uses_the_given_fit():
+    import matplotlib.pyplot as plt
+
+    x = np.linspace(1, 10, 12)
+    y = 2 * x + 1 + np.sin(x) * 0.1
+    res = deming(x, y)
+    ax = method_comparison_plot(x, y, result=res)
+    fit = [line for line in ax.get_lines() if line.get_label() == "fit"][0]
+    gx, gy = fit.get_data()
+    slope = res.set_index("statistic").loc["slope", "estimate"]
+    assert (gy[-1] - gy[0]) / (gx[-1] - gx[0]) == pytest.approx(slope)
+    plt.close(ax.figure)
+
+
+def test_import_labstats_plotting_is_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, labstats.plotting, labstats.stats; "
+            "print(any(m in sys.modules for m in ('matplotlib', 'seaborn', 'pandas', 'scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
