@@ -75,7 +75,7 @@ class Layout:
         mean = s / n_h
         # sum of squared deviations from the stratum mean, zero-total PSUs included
         ss = np.bincount(gh, weights=(total - mean[gh]) ** 2, minlength=cells)
-        ss += (n_h - k) * mean**2
+        ss = ss + (n_h - k) * mean**2
         lonely = n_h == 1
         with np.errstate(divide="ignore", invalid="ignore"):
             v = np.where(lonely, 0.0, ss * n_h / (n_h - 1))
@@ -97,7 +97,7 @@ class Layout:
         if mode == "fail" and hit.any():
             h = int(np.flatnonzero(hit)[0] % self.n_strata)
             raise ValueError(
-                f"stratum {self.stratum_labels[h]!r} has only one PSU, so its variance "
+                f"stratum {self.stratum_labels[h].item()!r} has only one PSU, so its variance "
                 "cannot be estimated (lonely_psu='fail'). Pass lonely_psu='adjust' (centre "
                 "it at the grand mean), 'average', 'remove' or 'certainty' to SurveyDesign, "
                 "as R's options(survey.lonely.psu=...) does.")

@@ -83,7 +83,8 @@ def describe(frame, variables, by=None, design=None, *, statistics=("mean", "med
         (``dict(weights="WTMEC2YR", strata="SDMVSTRA", psu="SDMVPSU")``). None: an
         unweighted simple random sample (every row its own PSU, weight 1).
     statistics : sequence of str, default ("mean", "median")
-        Any of "mean", "median", "total", "proportion".
+        Any of "mean", "median", "total", "proportion" (the last only for variables
+        holding 0/1 or booleans).
     confidence : float, default 0.95
     **options
         Passed to the estimators (``na_rm``, ``rule`` for the median, ``method`` for
@@ -140,9 +141,12 @@ def describe(frame, variables, by=None, design=None, *, statistics=("mean", "med
         if stat == "median":
             parts.append(design.quantile(variables, 0.5, by=by, confidence=confidence,
                                          **rule, **na))
-        elif stat == "proportion":
-            parts.append(design.proportion(variables, by=by, confidence=confidence,
-                                           **method, **na))
+        elif stat == "proportion":  # only for 0/1 (or boolean) variables
+            binary = [v for v in variables
+                      if design.data[v].dropna().astype(float).isin([0.0, 1.0]).all()]
+            if binary:
+                parts.append(design.proportion(binary, by=by, confidence=confidence,
+                                               **method, **na))
         else:
             parts.append(getattr(design, stat)(variables, by=by, confidence=confidence, **na))
     return pd.concat(parts, ignore_index=True)

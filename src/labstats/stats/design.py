@@ -22,10 +22,15 @@ _COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "df"
             "n_obs", "n_pop"]
 
 
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _first_bad(frame: pd.DataFrame, column: str, bad: np.ndarray, what: str, fix: str):
     pos = int(np.flatnonzero(bad)[0])
     raise ValueError(f"{column}: {int(bad.sum())} {what}; the first is "
-                     f"{frame[column].iloc[pos]!r} at index {frame.index[pos]!r}. {fix}")
+                     f"{_plain(frame[column].iloc[pos])!r} at index "
+                     f"{_plain(frame.index[pos])!r}. {fix}")
 
 
 class SurveyDesign:
@@ -134,9 +139,9 @@ class SurveyDesign:
                 per_psu = pairs.groupby("p")["h"].nunique()
                 if (per_psu > 1).any():
                     label = pd.factorize(data[psu], sort=True)[1][per_psu.index[per_psu > 1][0]]
-                    raise ValueError(f"psu: PSU {label!r} appears in more than one stratum. If "
-                                     "PSU labels restart in each stratum (as NHANES' SDMVPSU), "
-                                     "pass nest=True.")
+                    raise ValueError(f"psu: PSU {_plain(label)!r} appears in more than one "
+                                     "stratum. If PSU labels restart in each stratum (as "
+                                     "NHANES' SDMVPSU), pass nest=True.")
         self.data = data
         self.weights, self.strata, self.psu = weights, strata, psu
         self.lonely_psu = lonely_psu
@@ -357,8 +362,9 @@ class SurveyDesign:
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
                 raise ValueError(f"{s['name']}: proportion needs 0/1 or boolean values; found "
-                                 f"{s['y'][pos]!r} at index {self.data.index[pos]!r}. Pass an "
-                                 "indicator such as (df.LBXTST < 300).where(df.LBXTST.notna()).")
+                                 f"{_plain(s['y'][pos])!r} at index "
+                                 f"{_plain(self.data.index[pos])!r}. Pass an indicator such "
+                                 "as (df.LBXTST < 300).where(df.LBXTST.notna()).")
             p, var, deff = self._mean(s, confidence)
             df = self._df(s, s["code"])
             n_rows = np.bincount(s["code"][s["code"] >= 0], minlength=s["G"])  # R: nrow(design)
