@@ -158,3 +158,49 @@ for (s in 1:2) for (a in levels(p$age_group)) {
   estimate_all("nhanes_2013_2016", dom, d, "LBDSALSI", quantiles = 0.5)
 }
 write.csv(do.call(rbind, rows), file.path(out_dir, "r_survey_nhanes.csv"), row.names = FALSE)
+
+# ---- 3. options on survey's example: quantile rules and CI types, level 0.90, na.rm=FALSE ----
+opt <- list()
+add_opt <- function(domain, variable, statistic, q, rule, interval, level, na_rm, estimate, se,
+                    ci_low, ci_high) {
+  opt[[length(opt) + 1]] <<- data.frame(
+    domain = domain, variable = variable, statistic = statistic, q = q, rule = rule,
+    interval = interval, level = level, na_rm = na_rm, estimate = as.numeric(estimate),
+    se = as.numeric(se), ci_low = as.numeric(ci_low), ci_high = as.numeric(ci_high))
+}
+options(survey.lonely.psu = "fail")
+ex$y2 <- ((ex$idx * 7919) %% 997) / 10
+ex$y2[ex$race == 4 & ex$idx %% 11 == 0] <- NA           # missing only among race 4
+des <- svydesign(id = ~SDMVPSU, strata = ~SDMVSTRA, weights = ~WTMEC2YR, nest = TRUE, data = ex)
+qs <- c(0.1, 0.5, 0.9)
+for (dom in c("all", "race=4")) {
+  d <- if (dom == "all") des else subset(des, race == 4)
+  for (rule in c("school", "hf5", "hf6", "hf8", "hf9")) {
+    q <- svyquantile(~y, d, qs, na.rm = TRUE, ci = TRUE, se = TRUE, qrule = rule)[[1]]
+    for (k in 1:3) add_opt(dom, "y", "quantile", qs[k], rule, "mean", 0.95, TRUE,
+                           q[k, 1], q[k, 4], q[k, 2], q[k, 3])
+  }
+  for (it in c("beta", "xlogit", "asin")) {
+    q <- svyquantile(~y, d, qs, na.rm = TRUE, ci = TRUE, se = TRUE, interval.type = it)[[1]]
+    for (k in 1:3) add_opt(dom, "y", "quantile", qs[k], "math", it, 0.95, TRUE,
+                           q[k, 1], q[k, 4], q[k, 2], q[k, 3])
+  }
+  q <- svyquantile(~y, d, 0.5, na.rm = TRUE, ci = TRUE, se = TRUE, alpha = 0.1)[[1]]
+  add_opt(dom, "y", "quantile", 0.5, "math", "mean", 0.90, TRUE, q[1, 1], q[1, 4], q[1, 2],
+          q[1, 3])
+  m <- svymean(~y, d, na.rm = TRUE)
+  ci <- confint(m, level = 0.90, df = degf(d))
+  add_opt(dom, "y", "mean", NA, NA, NA, 0.90, TRUE, coef(m), SE(m), ci[1], ci[2])
+  for (meth in c("beta", "logit")) {
+    p <- svyciprop(~I(y < 20), d, method = meth, level = 0.90, na.rm = TRUE)
+    add_opt(dom, "y < 20", paste0("proportion_", meth), NA, NA, NA, 0.90, TRUE, coef(p),
+            SE(p), attr(p, "ci")[1], attr(p, "ci")[2])
+  }
+}
+for (r in sort(unique(ex$race))) {
+  m <- svymean(~y2, subset(des, race == r))                # na.rm = FALSE
+  ci <- confint(m, df = degf(subset(des, race == r)))
+  add_opt(paste0("race=", r), "y2", "mean", NA, NA, NA, 0.95, FALSE, coef(m), SE(m), ci[1],
+          ci[2])
+}
+write.csv(do.call(rbind, opt), file.path(out_dir, "r_survey_options.csv"), row.names = FALSE)

@@ -171,3 +171,35 @@ def test_matches_r_survey_on_nhanes_2013_2016(ref):
         assert got["estimate"] == 1.0
         return
     _check(got, ref)
+
+
+OPTIONS = pd.read_csv(REF / "r_survey_options.csv")
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("ref", list(OPTIONS.itertuples()),
+                         ids=[f"{r.domain}|{r.variable}|{r.statistic}|{r.q}|{r.rule}|"
+                              f"{r.interval}|{r.level}|{r.na_rm}" for r in OPTIONS.itertuples()])
+def test_matches_r_survey_options(ref):
+    """Section 3 of make_survey_reference.R: svyquantile(..., qrule=rule) for "school",
+    "hf5", "hf6", "hf8", "hf9"; svyquantile(..., interval.type=it) for "beta", "xlogit",
+    "asin"; alpha=0.1 / confint(level=0.90) / svyciprop(level=0.90); svymean without na.rm
+    (NA for the domain holding a missing value)."""
+    ex = example_data()
+    idx = ex["idx"]
+    y2 = ((idx * 7919) % 997) / 10
+    data = ex.assign(y2=y2.where(~((ex["race"] == 4) & (idx % 11 == 0))))
+    des = SurveyDesign(data, weights="WTMEC2YR", strata="SDMVSTRA", psu="SDMVPSU")
+    if ref.domain != "all":
+        des = des.subset(data["race"] == int(ref.domain.split("=")[1]))
+    kw = dict(confidence=ref.level, na_rm=bool(ref.na_rm))
+    if ref.statistic == "quantile":
+        got = des.quantile(ref.variable, ref.q, rule=ref.rule, interval=ref.interval, **kw)
+    elif ref.statistic == "mean":
+        got = des.mean(ref.variable, **kw)
+    else:
+        got = des.proportion(ref.variable, method=ref.statistic.split("_")[1], **kw)
+    got = got.iloc[0]
+    assert got["estimate"] == pytest.approx(ref.estimate, rel=1e-8, nan_ok=True)
+    for col in ("se", "ci_low", "ci_high"):
+        assert got[col] == pytest.approx(getattr(ref, col), rel=1e-6, nan_ok=True)

@@ -12,7 +12,7 @@ from scipy import special, stats
 
 
 def sort_weighted(x: np.ndarray, w: np.ndarray):
-    """Values sorted as R's ``order()`` does, their cumulative weights and the total weight.
+    """Values sorted as R's ``order()`` does, their weights, cumulative weights, total weight.
 
     Rows of zero weight are dropped first, as every ``survey:::qrule_*`` does.
     """
@@ -21,31 +21,54 @@ def sort_weighted(x: np.ndarray, w: np.ndarray):
     order = np.argsort(x, kind="stable")  # R's order() is stable (radix)
     cumw = np.cumsum(w[order], dtype=np.longdouble).astype(float)  # R: long-double cumsum
     total = float(np.cumsum(w, dtype=np.longdouble)[-1]) if len(w) else 0.0
-    return x[order], cumw, total
+    return x[order], w[order], cumw, total
 
 
-def qrule_math(xs: np.ndarray, cumw: np.ndarray, total: float, p: np.ndarray) -> np.ndarray:
-    """Inverse of the weighted empirical CDF (R ``qrule="math"``, the default)."""
+def _step(xs, cumw, total, p, average_ties: bool):
+    """R's ``survey:::qs`` and the choice of qrule_math (hf1) or qrule_school (hf2)."""
     n = len(xs)
     if n == 0:
         return np.full(len(p), np.nan)
     pos = np.searchsorted(cumw, p * total, side="right") - 1  # last cumw <= p * sum(w)
     pos = np.where(pos < 0, 0, pos)  # R's survey:::last() returns 1 when none qualifies
     nxt = np.minimum(pos + 1, n - 1)
-    wlow = p - cumw[pos] / total
-    return np.where(wlow == 0, xs[pos], xs[nxt])
+    on_step = (p - cumw[pos] / total) == 0
+    low = (xs[pos] + xs[nxt]) / 2 if average_ties else xs[pos]
+    return np.where(on_step, low, xs[nxt])
 
 
-def qrule_hf7(xs: np.ndarray, cumw: np.ndarray, total: float, p: np.ndarray) -> np.ndarray:
-    """Weighted analogue of Hyndman-Fan type 7 (R ``qrule="hf7"``)."""
-    n = len(xs)
-    if n < 2:
-        return np.full(len(p), xs[0] if n else np.nan)
-    pk = np.concatenate(([0.0], cumw[:-1])) / cumw[n - 2]
-    return np.interp(p, pk, xs)
+def qrule_math(xs, ws, cumw, total, p):
+    """Inverse of the weighted empirical CDF (R ``qrule="math"`` = "hf1", the default)."""
+    return _step(xs, cumw, total, p, average_ties=False)
 
 
-QRULES = {"math": qrule_math, "hf7": qrule_hf7}
+def qrule_school(xs, ws, cumw, total, p):
+    """As "math", but the midpoint where p falls on a step (R "school" = "hf2")."""
+    return _step(xs, cumw, total, p, average_ties=True)
+
+
+def _interp(pk_of):
+    def rule(xs, ws, cumw, total, p):
+        n = len(xs)
+        if n < 2:
+            return np.full(len(p), xs[0] if n else np.nan)
+        return np.interp(p, pk_of(ws, cumw, n), xs)  # R: approx(pk, x, p, rule=2)
+    return rule
+
+
+# plotting positions of R's qrule_hf5 ... qrule_hf9 (survey 4.1-1), weighted
+_PK = {
+    "hf5": lambda w, c, n: (c - w / 2) / c[n - 1],
+    "hf6": lambda w, c, n: c / (c[n - 1] + w[n - 1]),
+    "hf7": lambda w, c, n: np.concatenate(([0.0], c[:-1])) / c[n - 2],
+    "hf8": lambda w, c, n: (np.concatenate(([0.0], c[:-1])) / 3 + c * 2 / 3)
+    / (c[n - 1] + w[n - 1] / 3),
+    "hf9": lambda w, c, n: (np.concatenate(([0.0], c[:-1])) * 3 / 8 + c * 5 / 8)
+    / (c[n - 1] + w[n - 1] / 4),
+}
+
+QRULES = {"math": qrule_math, "school": qrule_school, "hf1": qrule_math, "hf2": qrule_school,
+          **{name: _interp(pk) for name, pk in _PK.items()}}
 
 
 def tcrit(confidence: float, df) -> np.ndarray:

@@ -290,11 +290,27 @@ class SurveyDesign:
     def mean(self, variable, by=None, *, na_rm: bool = True, confidence: float = 0.95):
         """Weighted mean with its design-based standard error (R: ``svymean``).
 
-        ``variable``: a column name, a list of names, or a Series on the data's index.
-        ``by``: grouping column(s); each group is a domain of the full design.
-        ``na_rm``: drop missing values within each domain (R's ``na.rm=TRUE``); with False
-        a domain holding a missing value gets NaN. Returns a tidy DataFrame (group keys,
-        ``variable, statistic, estimate, se, ci_low, ci_high, df, deff, n_obs, n_pop``).
+        Parameters
+        ----------
+        variable : str, list of str or pandas.Series
+            Column(s) of the data, or a Series on the data's index (named).
+        by : str or list of str, optional
+            Grouping columns; each group is a domain of the full design. Rows with a
+            missing key, and groups whose rows all have zero weight, are left out (R's
+            ``svyby``).
+        na_rm : bool, default True
+            Leave out missing values within each domain (R's ``na.rm=TRUE``); with False a
+            domain holding a missing value gets NaN.
+        confidence : float, default 0.95
+            Level of the t interval on the domain's design degrees of freedom.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group and variable: group keys, ``variable, statistic, estimate,
+            se, ci_low, ci_high, df, deff, n_obs, n_pop``. ``deff`` is R's
+            (without-replacement) design effect; ``n_obs`` counts rows with a value and a
+            positive weight, ``n_pop`` sums their weights. Never rounded.
         """
         return self._each(variable, lambda v: self._mean_one(v, by, na_rm, confidence))
 
@@ -379,14 +395,32 @@ class SurveyDesign:
                  interval: str = "mean", na_rm: bool = True, confidence: float = 0.95):
         """Weighted quantiles with Woodruff confidence intervals (R: ``svyquantile``).
 
-        ``q``: a probability or a list of them. ``rule``: "math" (R's default
-        ``qrule="math"``, the inverse of the weighted CDF) or "hf7" (weighted
-        Hyndman-Fan type 7). ``interval``: how the CI of the CDF at the quantile is formed
-        before it is mapped back through the quantile rule ("mean", R's default; "beta",
-        "xlogit", "asin"). The standard error is the CI width / (2 t), as R reports it; the
-        degrees of freedom are those of the domain without its missing values. A CI limit
-        whose probability leaves [0, 1] is NaN, as in R. ``deff`` is NaN (R gives none).
-        The result has an extra column ``q``.
+        Parameters
+        ----------
+        variable : str, list of str or pandas.Series
+            Column(s) of the data, or a Series on the data's index.
+        q : float or list of float, default 0.5
+            Probabilities in [0, 1].
+        by : str or list of str, optional
+            Grouping columns; each group is a domain of the full design.
+        rule : str, default "math"
+            R's ``qrule``: "math" (= "hf1", the inverse of the weighted CDF, R's default),
+            "school" (= "hf2"), "hf5", "hf6", "hf7", "hf8", "hf9" (weighted Hyndman-Fan
+            types).
+        interval : {"mean", "beta", "xlogit", "asin"}, default "mean"
+            R's ``interval.type``: how the CI of the CDF at the quantile is formed before
+            it is mapped back through ``rule`` (Woodruff).
+        na_rm : bool, default True
+            Leave out missing values within each domain.
+        confidence : float, default 0.95
+
+        Returns
+        -------
+        pandas.DataFrame
+            As :meth:`mean`, with a column ``q``. The standard error is the CI width
+            divided by 2 t, as R reports it; ``df`` counts the domain without its missing
+            values (R); a CI limit whose probability leaves [0, 1] is NaN (R); ``deff`` is
+            NaN (R gives none).
         """
         if rule not in _quantile.QRULES:
             raise ValueError(f"rule must be one of {', '.join(map(repr, _quantile.QRULES))}; "
