@@ -11,6 +11,7 @@ weights=~w, nest=TRUE)`` describes.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 LONELY_PSU = ("fail", "remove", "adjust", "certainty", "average")
 
@@ -26,6 +27,19 @@ def _key_index(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         position = np.cumsum(seen) - 1
         return distinct, position[key]
     return np.unique(key, return_inverse=True)
+
+
+def plain(value):
+    """A numpy scalar as the Python scalar (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def first_bad(frame: pd.DataFrame, column: str, bad: np.ndarray, what: str, fix: str):
+    """Raise ValueError naming the column, the count, the first bad value, its label, the fix."""
+    pos = int(np.flatnonzero(bad)[0])
+    raise ValueError(f"{column}: {int(bad.sum())} {what}; the first is "
+                     f"{plain(frame[column].iloc[pos])!r} at index "
+                     f"{plain(frame.index[pos])!r}. {fix}")
 
 
 class Layout:
@@ -106,3 +120,34 @@ class Layout:
         if mode == "average":
             return np.where(hit, np.nan, v)
         return v  # remove / certainty: the stratum adds nothing (one-stage designs)
+
+
+def layout_from_frame(data: pd.DataFrame, strata, psu, nest: bool, lonely_psu: str) -> Layout:
+    """Integer strata and PSU codes of ``data`` (PSUs numbered stratum by stratum)."""
+    n = len(data)
+    if strata is None:
+        s_code, s_labels = np.zeros(n, dtype=np.int64), np.array([1])
+    else:
+        if data[strata].isna().any():
+            first_bad(data, strata, data[strata].isna().to_numpy(), "missing strata",
+                      "Every row needs its stratum.")
+        s_code, s_labels = pd.factorize(data[strata], sort=True)
+    if psu is None:  # each row is its own PSU, numbered stratum by stratum
+        p_code = np.empty(n, dtype=np.int64)
+        p_code[np.argsort(s_code, kind="stable")] = np.arange(n)
+    else:
+        if data[psu].isna().any():
+            first_bad(data, psu, data[psu].isna().to_numpy(), "missing PSUs",
+                      "Every row needs its PSU.")
+        p_raw, p_labels = pd.factorize(data[psu], sort=True)
+        pairs = pd.DataFrame({"h": s_code, "p": p_raw})
+        p_code = pairs.groupby(["h", "p"], sort=True).ngroup().to_numpy()
+        if not nest:
+            per_psu = pairs.groupby("p")["h"].nunique()
+            if (per_psu > 1).any():
+                label = p_labels[per_psu.index[per_psu > 1][0]]
+                raise ValueError(f"psu: PSU {plain(label)!r} appears in more than one "
+                                 "stratum. If PSU labels restart in each stratum (as "
+                                 "NHANES' SDMVPSU), pass nest=True.")
+    return Layout(np.asarray(s_code, dtype=np.int64), p_code.astype(np.int64),
+                  np.asarray(s_labels), lonely_psu)

@@ -14,23 +14,12 @@ import pandas as pd
 
 from labstats._validate import to_float_array
 from labstats.stats import _quantile
-from labstats.stats._variance import LONELY_PSU, Layout
+from labstats.stats._variance import LONELY_PSU, first_bad, layout_from_frame, plain
 
 __all__ = ["SurveyDesign"]
 
 _COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "df", "deff",
             "n_obs", "n_pop"]
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _first_bad(frame: pd.DataFrame, column: str, bad: np.ndarray, what: str, fix: str):
-    pos = int(np.flatnonzero(bad)[0])
-    raise ValueError(f"{column}: {int(bad.sum())} {what}; the first is "
-                     f"{_plain(frame[column].iloc[pos])!r} at index "
-                     f"{_plain(frame.index[pos])!r}. {fix}")
 
 
 class SurveyDesign:
@@ -114,40 +103,16 @@ class SurveyDesign:
                                  f"{', '.join(map(str, data.columns[:12]))}...)")
         w = to_float_array(data[weights], weights)
         if np.isnan(w).any():
-            _first_bad(data, weights, np.isnan(w), "missing weights",
-                       "Drop those rows first or give them weight 0 (they represent no one).")
+            first_bad(data, weights, np.isnan(w), "missing weights",
+                      "Drop those rows first or give them weight 0 (they represent no one).")
         if (w < 0).any():
-            _first_bad(data, weights, w < 0, "negative weights", "Weights must be >= 0.")
+            first_bad(data, weights, w < 0, "negative weights", "Weights must be >= 0.")
         n = len(data)
-        if strata is None:
-            s_code, s_labels = np.zeros(n, dtype=np.int64), np.array([1])
-        else:
-            if data[strata].isna().any():
-                _first_bad(data, strata, data[strata].isna().to_numpy(), "missing strata",
-                           "Every row needs its stratum.")
-            s_code, s_labels = pd.factorize(data[strata], sort=True)
-        if psu is None:  # each row is its own PSU, numbered stratum by stratum
-            p_code = np.empty(n, dtype=np.int64)
-            p_code[np.argsort(s_code, kind="stable")] = np.arange(n)
-        else:
-            if data[psu].isna().any():
-                _first_bad(data, psu, data[psu].isna().to_numpy(), "missing PSUs",
-                           "Every row needs its PSU.")
-            pairs = pd.DataFrame({"h": s_code, "p": pd.factorize(data[psu], sort=True)[0]})
-            p_code = pairs.groupby(["h", "p"], sort=True).ngroup().to_numpy()
-            if not nest:
-                per_psu = pairs.groupby("p")["h"].nunique()
-                if (per_psu > 1).any():
-                    label = pd.factorize(data[psu], sort=True)[1][per_psu.index[per_psu > 1][0]]
-                    raise ValueError(f"psu: PSU {_plain(label)!r} appears in more than one "
-                                     "stratum. If PSU labels restart in each stratum (as "
-                                     "NHANES' SDMVPSU), pass nest=True.")
         self.data = data
         self.weights, self.strata, self.psu = weights, strata, psu
         self.lonely_psu = lonely_psu
         self._w = w
-        self._layout = Layout(np.asarray(s_code, dtype=np.int64), p_code.astype(np.int64),
-                              np.asarray(s_labels), lonely_psu)
+        self._layout = layout_from_frame(data, strata, psu, nest, lonely_psu)
         self._domain = np.ones(n, dtype=bool)
         self._groups: dict = {}
 
@@ -378,8 +343,8 @@ class SurveyDesign:
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
                 raise ValueError(f"{s['name']}: proportion needs 0/1 or boolean values; found "
-                                 f"{_plain(s['y'][pos])!r} at index "
-                                 f"{_plain(self.data.index[pos])!r}. Pass an indicator such "
+                                 f"{plain(s['y'][pos])!r} at index "
+                                 f"{plain(self.data.index[pos])!r}. Pass an indicator such "
                                  "as (df.LBXTST < 300).where(df.LBXTST.notna()).")
             p, var, deff = self._mean(s, confidence)
             df = self._df(s, s["code"])
