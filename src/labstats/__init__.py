@@ -30,6 +30,10 @@ _EXPORTS = {
     "convert": "labstats.units",
     "LabstatsWarning": "labstats._validate",
     "plausibility": "labstats._validate",
+    "SurveyDesign": "labstats.stats",
+    "describe": "labstats.stats",
+    "age_groups": "labstats.stats",
+    "format_table": "labstats.stats",
 }
 _SUBMODULES = {"units", "constants", "formulas", "cli", "report"}
 

@@ -1,4 +1,15 @@
-"""Statistics for lab data: method comparison and reference intervals (tidy results)."""
+"""Statistics for lab data, as tidy DataFrames.
+
+* Survey-weighted estimation that agrees with R's survey package: :class:`SurveyDesign`
+  (mean, total, ratio, proportion, quantile; domains by ``subset``), ``describe`` (the
+  "Table 1"), ``age_groups``, ``format_table``.
+* Reference intervals (CLSI EP28-A3c and survey-weighted): ``reference_interval``,
+  ``reference_outliers``, ``partition_test``.
+* Method comparison: ``bland_altman``, ``passing_bablok``, ``deming``, ``concordance``,
+  ``ratio_summary``.
+
+>>> from labstats.stats import SurveyDesign, describe, age_groups
+"""
 
 from labstats.stats.agreement import (
     bland_altman,
@@ -7,6 +18,8 @@ from labstats.stats.agreement import (
     passing_bablok,
     ratio_summary,
 )
+from labstats.stats.describe import age_groups, describe, format_table
+from labstats.stats.design import SurveyDesign
 from labstats.stats.reference import (
     partition_test,
     reference_interval,
@@ -14,9 +27,13 @@ from labstats.stats.reference import (
 )
 
 __all__ = [
+    "SurveyDesign",
+    "age_groups",
     "bland_altman",
     "concordance",
     "deming",
+    "describe",
+    "format_table",
     "partition_test",
     "passing_bablok",
     "ratio_summary",
