@@ -35,7 +35,7 @@ _EXPORTS = {
     "age_groups": "labstats.stats",
     "format_table": "labstats.stats",
 }
-_SUBMODULES = {"units", "constants", "formulas", "cli", "report"}
+_SUBMODULES = {"units", "constants", "formulas", "stats", "plotting", "cli", "report"}
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
