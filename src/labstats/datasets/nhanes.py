@@ -130,7 +130,9 @@ COLUMNS = {
 _FLAGS = ("total_testosterone_below_lod", "estradiol_below_lod", "shbg_below_lod",
           "insulin_below_lod")
 _FASTING = ("GLU", "INS", "TRIGLY")
-_XPT_MAGIC = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!"
+# SAS transport files start with "HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!" (v5, as CDC
+# publishes) or "...LIBV8   HEADER RECORD!!!!!!!" (v8): the common prefix identifies both.
+_XPT_MAGIC = b"HEADER RECORD*******LIB"
 
 # CDC method-bridging equation (TST_H documentation page): new = 1.021 x old + 0.182, in ng/mL.
 _BRIDGE_SLOPE, _BRIDGE_INTERCEPT_NG_ML = 1.021, 0.182
