@@ -136,7 +136,8 @@ def _parse_column(raw, header, decimal, limits, errors):
 
     n = len(raw)
     if raw.dtype.kind in "fiu":
-        return raw.to_numpy(dtype=float), np.full(n, None, dtype=object), None
+        values = np.array(raw.to_numpy(dtype=float), copy=True)  # never the caller's buffer
+        return values, np.full(n, None, dtype=object), None
     if raw.dtype.kind == "b":
         errors.extend((raw.index[i], header, raw.iloc[i], "a boolean, not a number")
                       for i in range(n))
