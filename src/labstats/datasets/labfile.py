@@ -106,7 +106,7 @@ def _read_any(source, sheet_name, sep, encoding):
     name = path.name.lower()
     try:
         if name.endswith((".xlsx", ".xlsm", ".xls")):
-            return pd.read_excel(path, sheet_name=sheet_name, dtype=object), False
+            return pd.read_excel(path, sheet_name=sheet_name), False
         if name.endswith((".parquet", ".pq")):
             return pd.read_parquet(path), False
         if re.search(r"\.(csv|tsv|txt)(\.(gz|xz|bz2|zip))?$", name):

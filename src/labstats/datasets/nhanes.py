@@ -404,6 +404,13 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
 
     Examples
     --------
+    The column dictionary gives each column's unit and source variable:
+
+    >>> COLUMNS["total_testosterone"]
+    ('nmol/L', 'total testosterone, ID-LC-MS/MS (LBXTST, ng/dL)')
+
+    With the CDC files in a folder (here the team's copy; not shipped with labstats):
+
     >>> nh = read_nhanes("../shared/data/nhanes", ["2013-2014"],
     ...                  components=["TST"])  # doctest: +SKIP
     >>> len(nh), int(nh["total_testosterone"].notna().sum())  # doctest: +SKIP
