@@ -24,7 +24,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict = {}  # path -> list of responses, served in turn (the last one repeats)
     log: list = []
 
-    def do_GET(self):  # noqa: N802 (http.server API)
+    def do_GET(self):  # name fixed by http.server
         self.log.append(self.path)
         queue = self.routes.get(self.path, [("404",)])
         kind, *rest = queue.pop(0) if len(queue) > 1 else queue[0]

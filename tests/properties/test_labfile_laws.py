@@ -69,7 +69,7 @@ def test_rows_kept_in_order_and_numbers_read_exactly(ex):
     assert out["shbg"].tolist() == [float(x) for x in ex["shbg"]]
     for text, value, side in zip(ex["tt"], out["total_testosterone"],
                                  out.get("total_testosterone_censored",
-                                         pd.Series([pd.NA] * len(out)))):
+                                         pd.Series([pd.NA] * len(out))), strict=True):
         if text.startswith("<"):
             assert side == "left" and value == float(text[1:]) / math.sqrt(2)
         elif text.startswith(">"):
