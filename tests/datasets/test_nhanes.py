@@ -248,3 +248,9 @@ def test_csv_conversion_reads_like_the_xpt(tiny):
     frame.to_csv(tiny / "TST_H.csv.xz", index=False)
     (tiny / "TST_H.XPT").unlink()
     assert read_nhanes_file(tiny / "TST_H.csv.xz").equals(frame)
+
+
+def test_absent_default_folder_says_how_to_fill_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("LABSTATS_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match=r"nowhere: no such folder.*fetch_nhanes"):
+        read_nhanes()

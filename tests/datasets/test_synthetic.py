@@ -10,6 +10,7 @@ correlation within 0.05 (absolute), per sex.
 """
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -138,3 +139,9 @@ def test_bad_arguments_are_clear_errors(kwargs, message):
 
 def test_empty_cohort_has_the_columns():
     assert list(make_cohort(0).columns) == list(COLUMNS)
+
+
+def test_data_readme_documents_every_column():
+    readme = (Path(__file__).parents[2] / "data" / "README.md").read_text(encoding="utf-8")
+    for column, (unit, description) in COLUMNS.items():
+        assert f"| `{column}` | {unit} | {description} |" in readme, column
