@@ -74,7 +74,7 @@ def _sha256(path: Path) -> str:
 
 def _download_once(url: str, dest: Path, sha256: str | None, timeout: float,
                    progress: bool) -> None:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the console bar: tqdm.auto warns in notebooks without ipywidgets
 
     request = urllib.request.Request(url, headers={"User-Agent": "labstats (python urllib)"})
     try:
@@ -199,7 +199,13 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
     Notes
     -----
     Tested against a local HTTP server serving good, truncated, 404 and HTML responses
-    (``tests/datasets/test_fetch.py``). NHANES files are in the public domain.
+    (``tests/datasets/test_fetch.py``). NHANES files are in the public domain [1]_.
+
+    References
+    ----------
+    .. [1] Centers for Disease Control and Prevention, National Center for Health
+       Statistics, "National Health and Nutrition Examination Survey data,"
+       Hyattsville, MD. [Online]. Available: https://wwwn.cdc.gov/nchs/nhanes/
 
     Examples
     --------

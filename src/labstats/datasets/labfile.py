@@ -275,6 +275,14 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     A result censored in the file stays censored: the ``_censored`` column says which
     side, and the number is the policy's stand-in, not a measurement. Reading, writing
     and reading again gives the same frame (``tests/properties/test_labfile_laws.py``).
+    The default policy, LOD/√2, is Hornung and Reed's substitution [1]_ and what NCHS
+    stores for NHANES results below the detection limit.
+
+    References
+    ----------
+    .. [1] R. W. Hornung and L. D. Reed, "Estimation of average concentration in the
+       presence of nondetectable values," Appl. Occup. Environ. Hyg., vol. 5, no. 1,
+       pp. 46-51, 1990, doi:10.1080/1047322X.1990.10389587.
 
     Examples
     --------

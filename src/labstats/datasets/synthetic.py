@@ -87,8 +87,24 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
     and strata are assigned at random, so design-based standard errors are those of
     a simple random sample.
 
+    References
+    ----------
+    .. [1] R. B. Nelsen, *An Introduction to Copulas*, 2nd ed. New York, NY, USA:
+       Springer, 2006, doi:10.1007/0-387-28678-0 (Gaussian copula).
+    .. [2] W. H. Kruskal, "Ordinal measures of association," J. Amer. Statist. Assoc.,
+       vol. 53, no. 284, pp. 814-861, 1958, doi:10.2307/2281954
+       (Spearman rho of the bivariate normal: rho = (6/pi) arcsin(r/2)).
+    .. [3] Centers for Disease Control and Prevention, National Center for Health
+       Statistics, "National Health and Nutrition Examination Survey data,
+       2013-2016," Hyattsville, MD. Available: https://wwwn.cdc.gov/nchs/nhanes/
+
     Examples
     --------
+    >>> make_cohort(3, seed=0)[["sex", "age", "total_testosterone", "shbg"]].round(2)
+          sex   age  total_testosterone   shbg
+    0  female  75.0                0.64  54.50
+    1    male  20.0               25.17  33.06
+    2    male  64.0               12.72  37.27
     >>> cohort = make_cohort(1000, seed=1)
     >>> cohort.shape
     (1000, 28)
