@@ -145,3 +145,15 @@ def test_data_readme_documents_every_column():
     readme = (Path(__file__).parents[2] / "data" / "README.md").read_text(encoding="utf-8")
     for column, (unit, description) in COLUMNS.items():
         assert f"| `{column}` | {unit} | {description} |" in readme, column
+
+
+def test_every_rank_correlation_matches_the_calibration(cohort):
+    # The copula must reproduce all 91 stored Spearman correlations of each of the 12
+    # sex x age-band cells (stored = survey-weighted NHANES 2013-2016, _calibrate.py).
+    cal = calibration()
+    for cell in cal["cells"]:
+        lo, hi = cell["age_band"]
+        sub = cohort[(cohort["sex"] == cell["sex"]) & cohort["age"].between(lo, hi)]
+        got = sub[cal["analytes"]].rank().corr().to_numpy()
+        np.testing.assert_allclose(got, cell["spearman"], atol=0.04,
+                                   err_msg=f"{cell['sex']} {lo}-{hi}")

@@ -142,35 +142,41 @@ def _parse_column(raw, header, decimal, limits, errors):
         errors.extend((raw.index[i], header, raw.iloc[i], "a boolean, not a number")
                       for i in range(n))
         return np.full(n, np.nan), np.full(n, None, dtype=object), None
-    text = pd.Series([None if v is None or (isinstance(v, float) and v != v) else
-                      (repr(v) if isinstance(v, float) else str(v)) for v in raw],
-                     index=raw.index, dtype=object).str.strip()
+    # Arrow-backed strings: strip, lower, isin and the regex run vectorised (RE2), not
+    # per cell in Python.
+    kind = pd.StringDtype("pyarrow")
+    if raw.dtype == object:  # Excel or a DataFrame: numbers and text mixed
+        raw_text = [None if v is None or (isinstance(v, float) and v != v) else
+                    (repr(v) if isinstance(v, float) else str(v)) for v in raw]
+        text = pd.Series(raw_text, index=raw.index, dtype=kind).str.strip()
+    else:
+        text = raw.astype(kind).str.strip()
     values = np.full(n, np.nan)
     side = np.full(n, None, dtype=object)
     low = text.str.lower()
-    missing = text.isna() | low.isin(_MISSING)
-    left_text = low.isin(_LEFT_TEXT)
-    parts = text.str.extract(_CELL)
-    ok = parts["num"].notna() & ~missing
-    num = parts["num"].where(ok)
-    has_comma = num.str.contains(",", regex=False, na=False)
-    has_dot = num.str.contains(".", regex=False, na=False)
+    missing = (text.isna() | low.isin(_MISSING)).to_numpy(dtype=bool)
+    left_text = low.isin(_LEFT_TEXT).to_numpy(dtype=bool)
+    parts = _extract(text)
+    ok = parts["num"].notna().to_numpy(dtype=bool) & ~missing
+    num = parts["num"]
+    has_comma = num.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool) & ok
+    has_dot = num.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool) & ok
     if decimal == "auto":
-        bad_sep = has_comma if has_dot.any() else pd.Series(False, index=raw.index)
+        bad_sep = has_comma if has_dot.any() else np.zeros(n, bool)
         reason = "a decimal comma in a column that also uses decimal points; pass decimal"
     else:
         bad_sep = has_comma if decimal == "." else has_dot
         reason = f"a {'comma' if decimal == '.' else 'point'} in a number, but decimal={decimal!r}"
-    for i in np.flatnonzero(bad_sep.to_numpy()):
+    for i in np.flatnonzero(bad_sep):
         errors.append((raw.index[i], header, text.iloc[i], reason))
     ok &= ~bad_sep
-    values[ok.to_numpy()] = num[ok].str.replace(",", ".", regex=False).astype(float).to_numpy()
+    values[ok] = num[ok].str.replace(",", ".", regex=False).astype(float).to_numpy()
     op = parts["op"].fillna("")
-    side[(ok & op.isin(["<", "<=", "≤"])).to_numpy()] = "left"
-    side[(ok & op.isin([">", ">=", "≥"])).to_numpy()] = "right"
+    side[ok & op.isin(["<", "<=", "≤"]).to_numpy(dtype=bool)] = "left"
+    side[ok & op.isin([">", ">=", "≥"]).to_numpy(dtype=bool)] = "right"
     lim = limits.get(header)
     if left_text.any():
-        pos = np.flatnonzero(left_text.to_numpy())
+        pos = np.flatnonzero(left_text)
         if lim is None:
             errors.extend((raw.index[i], header, text.iloc[i], "a censored result without a "
                            "number; pass limits={column: detection limit}") for i in pos)
@@ -178,10 +184,23 @@ def _parse_column(raw, header, decimal, limits, errors):
             values[pos] = float(lim)
             side[pos] = "left"
     unparsed = ~(ok | missing | left_text | bad_sep)
-    for i in np.flatnonzero(unparsed.to_numpy()):
+    for i in np.flatnonzero(unparsed):
         errors.append((raw.index[i], header, text.iloc[i], "not a number"))
-    cell_units = parts["unit"].where(ok).dropna()
+    units = parts["unit"][ok]
+    cell_units = units[units.fillna("") != ""].astype(object)
     return values, side, cell_units
+
+
+def _extract(text):
+    """``_CELL``'s groups (op, num, unit) of each cell, by pyarrow's RE2, vectorised."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.extract_regex(pa.array(text), pattern=_CELL.pattern)
+    kind = pd.StringDtype("pyarrow")
+    return pd.DataFrame({g: pd.array(pc.struct_field(found, g), dtype=kind)
+                         for g in ("op", "num", "unit")}, index=text.index)
 
 
 def _column_unit(name, header, header_unit, given, cell_units):
