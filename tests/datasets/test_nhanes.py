@@ -254,3 +254,12 @@ def test_absent_default_folder_says_how_to_fill_it(monkeypatch, tmp_path):
     monkeypatch.setenv("LABSTATS_DATA_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match=r"nowhere: no such folder.*fetch_nhanes"):
         read_nhanes()
+
+
+@pytest.mark.parametrize("cut", [40, -10])
+def test_truncated_compressed_csv_is_a_clear_error(tiny, cut):
+    read_nhanes_file(tiny / "TST_H.XPT").to_csv(tiny / "TST_H.csv.xz", index=False)
+    path = tiny / "TST_H.csv.xz"
+    path.write_bytes(path.read_bytes()[:cut])  # header only, or all but the end marker
+    with pytest.raises(ValueError, match=r"TST_H\.csv\.xz: corrupt or truncated CSV file"):
+        read_nhanes_file(path)

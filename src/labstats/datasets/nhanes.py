@@ -226,8 +226,9 @@ def read_nhanes_file(path):
     else:
         try:
             frame = pd.read_csv(path)
-        except (ValueError, EOFError, OSError, pd.errors.ParserError) as exc:
-            raise ValueError(f"{path}: corrupt or truncated CSV file ({exc})") from exc
+        except Exception as exc:  # ParserError, EOFError, LZMAError, BadGzipFile, ...
+            raise ValueError(f"{path}: corrupt or truncated CSV file ({type(exc).__name__}: "
+                             f"{exc})") from exc
     frame.columns = [str(c).upper() for c in frame.columns]
     if "SEQN" not in frame.columns:
         raise ValueError(f"{path}: no SEQN column; columns are {', '.join(frame.columns[:12])}")
