@@ -168,3 +168,13 @@ def test_ragged_csv_is_an_error_not_a_lost_row(tmp_path):
     path = _csv(tmp_path, "ID,SHBG\na,1\nb,2,3,4\n")
     with pytest.raises(ValueError, match=r"cannot be read as a table"):
         read_lab_export(path)
+
+
+def test_censored_column_read_back_reports_unknown_text():
+    raw = pd.DataFrame({"SHBG": ["1", "2", "3"],
+                        "shbg_censored": ["left", "", "maybe"]})
+    with pytest.raises(LabExportError, match=r"row 2, column 'shbg_censored': 'maybe' is not "
+                                             r"'left', 'right' or empty"):
+        read_lab_export(raw)
+    out = read_lab_export(raw.iloc[:2])
+    assert out["shbg_censored"].tolist() == ["left", pd.NA]

@@ -95,20 +95,20 @@ def _split_header(header) -> tuple[str, str | None]:
 
 
 def _read_any(source, sheet_name, sep, encoding):
-    """A DataFrame of the raw cells (text for CSV) and whether cells are all text."""
+    """A DataFrame of the raw cells (all text for CSV; a copy of a DataFrame input)."""
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
-        return source.copy(), False
+        return source.copy()
     path = Path(source)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     name = path.name.lower()
     try:
         if name.endswith((".xlsx", ".xlsm", ".xls")):
-            return pd.read_excel(path, sheet_name=sheet_name), False
+            return pd.read_excel(path, sheet_name=sheet_name)
         if name.endswith((".parquet", ".pq")):
-            return pd.read_parquet(path), False
+            return pd.read_parquet(path)
         if re.search(r"\.(csv|tsv|txt)(\.(gz|xz|bz2|zip))?$", name):
             if sep is None:
                 with pd.io.common.get_handle(path, "r", encoding=encoding,
@@ -116,7 +116,7 @@ def _read_any(source, sheet_name, sep, encoding):
                     first = h.handle.readline()
                 sep = max((";", "\t", ","), key=first.count) if first.strip() else ","
             return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep,
-                               encoding=encoding), True
+                               encoding=encoding)
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not {encoding} text ({exc}); pass the file's encoding, "
                          f"e.g. encoding='cp1252'") from exc
@@ -324,7 +324,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         raise ValueError(f"decimal must be 'auto', '.' or ',', got {decimal!r}")
     if errors not in ("raise", "report"):
         raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
-    raw, _ = _read_any(path_or_frame, sheet_name, sep, encoding)
+    raw = _read_any(path_or_frame, sheet_name, sep, encoding)
     columns, units, limits = dict(columns or {}), dict(units or {}), dict(limits or {})
     for key in columns:
         if key not in raw.columns:
@@ -354,11 +354,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     censor_cols = {}
     for header in raw.columns:
         name = names[header]
-        if name.endswith("_censored") and name[:-9] in seen:
-            col = raw[header].astype(object).where(raw[header].notna(), None)
-            col = col.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-            col = col.where(col.isin(["left", "right"]), None)
-            out[name] = pd.array(col.tolist(), dtype="string")
+        if name.endswith("_censored") and name[:-9] in seen:  # written by an earlier read
+            out[name] = _censor_column(raw[header], header, problems)
             continue
         if name not in _units.ARGUMENTS and name not in _PLAIN_UNITS:
             out[name] = raw[header]
@@ -374,7 +371,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
                                       unit=unit, insulin_factor=insulin_factor)
         out[name] = np.asarray(values, dtype=float)
         if left.any() or right.any():
-            censor_cols[f"{name}_censored"] = pd.array(side.tolist(), dtype="string")
+            censor_cols[f"{name}_censored"] = pd.array(side, dtype="string")
     for key, arr in censor_cols.items():
         if key not in out:
             out[key] = arr
@@ -392,6 +389,18 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         result.attrs["unparsed"] = report
         warnings.warn(msg, LabstatsWarning, stacklevel=2)
     return result
+
+
+def _censor_column(raw, header, problems):
+    """A ``<analyte>_censored`` column read back: "left", "right" or <NA>; other text reported."""
+    import pandas as pd
+
+    text = raw.astype(object).where(raw.notna(), None).astype("string").str.strip().str.lower()
+    blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
+    known = text.isin(["left", "right"]).to_numpy(dtype=bool)
+    for i in np.flatnonzero(~(blank | known)):
+        problems.append((raw.index[i], header, raw.iloc[i], "not 'left', 'right' or empty"))
+    return pd.array(text.where(known, None), dtype="string")
 
 
 def _check_ids(raw, id_column) -> None:
