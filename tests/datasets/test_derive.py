@@ -88,3 +88,27 @@ def test_a_new_formula_is_one_registry_line(frame):
         assert derive(frame, ["tt_shbg_ratio"])["tt_shbg_ratio"]["p2"] == 0.5
     finally:
         _REGISTRY.pop("tt_shbg_ratio")
+
+
+def test_implausible_input_names_the_derived_value_and_the_way_out(frame):
+    # NHANES 2013-2014 holds a real SHBG of 1,067 nmol/L (SEQN 83671, pregnancy age).
+    odd = frame.assign(shbg=[40.0, 1067.0, 50.0])
+    with pytest.raises(ValueError, match=r"derive free_testosterone: shbg: 1067\.0 at index "
+                                         r"'p2' is implausible.*plausibility='warn'"):
+        derive(odd)
+    with pytest.warns(UserWarning, match=r"shbg: 1067\.0"):
+        out = derive(odd, plausibility="warn")
+    assert out.loc["p2", "free_androgen_index"] == pytest.approx(100 * 15.0 / 1067.0)
+
+
+def test_derive_runs_on_real_nhanes():
+    from labstats import LabstatsWarning
+    from labstats.datasets import read_nhanes
+    from tests.conftest import NHANES, require_shared
+
+    require_shared(NHANES / "TST_H.XPT")
+    nh = read_nhanes(NHANES, ["2013-2014"], components=["TST", "BIOPRO"])
+    with pytest.warns(LabstatsWarning, match=r"shbg: 1067\.0"):
+        out = derive(nh, plausibility="warn")
+    both = nh[["total_testosterone", "shbg", "albumin"]].notna().all(axis=1)
+    assert (out["free_testosterone"].notna() == both).all() and len(out) == len(nh)

@@ -72,7 +72,8 @@ register_derived("free_estradiol", "labstats.formulas:free_estradiol",
                  ("estradiol", "shbg", "albumin"), optional=("total_testosterone",))
 
 
-def derive(frame, names=None, *, options=None, overwrite: bool = False):
+def derive(frame, names=None, *, options=None, overwrite: bool = False,
+           plausibility: str = "raise"):
     """Add every derived value whose input columns are present, as new columns.
 
     Parameters
@@ -90,6 +91,10 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False):
     overwrite : bool, default False
         Replace columns already in ``frame`` (otherwise that is an error: a measured
         value is never silently replaced by a calculated one).
+    plausibility : {"raise", "warn", "ignore"}, default "raise"
+        What an input outside its plausible range (``labstats.units.ANALYTES``) does,
+        as ``labstats.plausibility``. Real survey data hold a few such values (NHANES:
+        SHBG 1,067 nmol/L in pregnancy, testosterone 180 nmol/L): pass "warn" for them.
 
     Returns
     -------
@@ -134,10 +139,18 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False):
     if clash and not overwrite:
         raise ValueError(f"column {clash[0]!r} is already in the frame; pass overwrite=True to "
                          f"replace it, or rename it first")
+    from labstats._validate import plausibility as _plausibility
+
     new = {}
-    for n in wanted:
-        d = _REGISTRY[n]
-        args = {c: frame[c] for c in d.inputs}
-        args.update({c: frame[c] for c in d.optional if c in frame.columns})
-        new[n] = d.resolve()(**args, **{**d.kwargs, **options.get(n, {})})
+    with _plausibility(plausibility):
+        for n in wanted:
+            d = _REGISTRY[n]
+            args = {c: frame[c] for c in d.inputs}
+            args.update({c: frame[c] for c in d.optional if c in frame.columns})
+            try:
+                new[n] = d.resolve()(**args, **{**d.kwargs, **options.get(n, {})})
+            except ValueError as exc:
+                hint = (" If such values are real, pass plausibility='warn'."
+                        if "implausible" in str(exc) else "")
+                raise ValueError(f"derive {n}: {exc}{hint}") from exc
     return frame.assign(**new)
