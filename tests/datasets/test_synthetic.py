@@ -157,3 +157,10 @@ def test_every_rank_correlation_matches_the_calibration(cohort):
         got = sub[cal["analytes"]].rank().corr().to_numpy()
         np.testing.assert_allclose(got, cell["spearman"], atol=0.04,
                                    err_msg=f"{cell['sex']} {lo}-{hi}")
+
+
+def test_derive_works_on_the_cohort_without_gaps(cohort):
+    from labstats.datasets import derive
+
+    out = derive(cohort.iloc[:20_000])
+    assert out[["free_testosterone", "free_estradiol"]].notna().all().all()
