@@ -83,6 +83,11 @@ class LabExportError(ValueError):
         self.report = report
 
 
+def _py(value):
+    """A numpy scalar as the Python value (so messages read 3, not np.int64(3))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _norm_label(text: str) -> str:
     return re.sub(r"[\s_]+", " ", str(text).strip().lower()).strip(" ,:")
 
@@ -139,7 +144,7 @@ def _parse_column(raw, header, decimal, limits, errors):
         values = np.array(raw.to_numpy(dtype=float), copy=True)  # never the caller's buffer
         return values, np.full(n, None, dtype=object), None
     if raw.dtype.kind == "b":
-        errors.extend((raw.index[i], header, raw.iloc[i], "a boolean, not a number")
+        errors.extend((_py(raw.index[i]), header, _py(raw.iloc[i]), "a boolean, not a number")
                       for i in range(n))
         return np.full(n, np.nan), np.full(n, None, dtype=object), None
     # Arrow-backed strings: strip, lower, isin and the regex run vectorised (RE2), not
@@ -168,7 +173,7 @@ def _parse_column(raw, header, decimal, limits, errors):
         bad_sep = has_comma if decimal == "." else has_dot
         reason = f"a {'comma' if decimal == '.' else 'point'} in a number, but decimal={decimal!r}"
     for i in np.flatnonzero(bad_sep):
-        errors.append((raw.index[i], header, text.iloc[i], reason))
+        errors.append((_py(raw.index[i]), header, text.iloc[i], reason))
     ok &= ~bad_sep
     values[ok] = num[ok].str.replace(",", ".", regex=False).astype(float).to_numpy()
     op = parts["op"].fillna("")
@@ -178,14 +183,14 @@ def _parse_column(raw, header, decimal, limits, errors):
     if left_text.any():
         pos = np.flatnonzero(left_text)
         if lim is None:
-            errors.extend((raw.index[i], header, text.iloc[i], "a censored result without a "
+            errors.extend((_py(raw.index[i]), header, text.iloc[i], "a censored result without a "
                            "number; pass limits={column: detection limit}") for i in pos)
         else:
             values[pos] = float(lim)
             side[pos] = "left"
     unparsed = ~(ok | missing | left_text | bad_sep)
     for i in np.flatnonzero(unparsed):
-        errors.append((raw.index[i], header, text.iloc[i], "not a number"))
+        errors.append((_py(raw.index[i]), header, text.iloc[i], "not a number"))
     units = parts["unit"][ok]
     cell_units = units[units.fillna("") != ""].astype(object)
     return values, side, cell_units
@@ -209,7 +214,7 @@ def _column_unit(name, header, header_unit, given, cell_units):
     if cell_units is not None and len(cell_units):
         distinct = cell_units.map(str.strip).unique().tolist()
         if len(distinct) > 1:
-            firsts = {u: cell_units.index[cell_units == u][0] for u in distinct}
+            firsts = {u: _py(cell_units.index[cell_units == u][0]) for u in distinct}
             raise ValueError(
                 f"column {header!r}: mixed units in one column ("
                 f"{', '.join(f'{u!r} first at row {r!r}' for u, r in firsts.items())}); split "
@@ -399,7 +404,8 @@ def _censor_column(raw, header, problems):
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
     known = text.isin(["left", "right"]).to_numpy(dtype=bool)
     for i in np.flatnonzero(~(blank | known)):
-        problems.append((raw.index[i], header, raw.iloc[i], "not 'left', 'right' or empty"))
+        problems.append((_py(raw.index[i]), header, _py(raw.iloc[i]),
+                         "not 'left', 'right' or empty"))
     return pd.array(text.where(known, None), dtype="string")
 
 
@@ -416,8 +422,8 @@ def _check_ids(raw, id_column) -> None:
     ids = raw[id_column]
     dup = ids.duplicated(keep=False) & ids.notna()
     if dup.any():
-        first = ids[dup].iloc[0]
-        rows = list(ids.index[ids == first])
+        first = _py(ids[dup].iloc[0])
+        rows = [_py(r) for r in ids.index[ids == first]]
         raise ValueError(f"column {id_column!r}: {int(dup.sum())} rows share a participant id; "
                          f"{first!r} is in rows {rows}. Remove the duplicates, or pass "
                          f"id_column=None if repeated ids are intended")

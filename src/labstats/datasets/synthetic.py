@@ -175,7 +175,7 @@ def _strings(codes, labels):
     import pyarrow as pa
 
     arr = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(labels)).cast(pa.string())
-    try:  # pandas >= 3: the default "str" dtype
-        return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-    except TypeError:  # pandas 2: object strings, as read_nhanes returns them there
-        return np.asarray(arr.to_pylist(), dtype=object)
+    target = pd.Series(["x"]).dtype  # what read_nhanes's text columns get: str or object
+    if isinstance(target, np.dtype):  # object: pandas 2 without the future string option
+        return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.array(arr, dtype=target)
