@@ -27,6 +27,12 @@ _EXPORTS = {
     "passing_bablok": "labstats.stats",
     "deming": "labstats.stats",
     "concordance": "labstats.stats",
+    "read_nhanes": "labstats.datasets",
+    "fetch_nhanes": "labstats.datasets",
+    "make_cohort": "labstats.datasets",
+    "read_lab_export": "labstats.datasets",
+    "derive": "labstats.datasets",
+    "list_datasets": "labstats.datasets",
     "convert": "labstats.units",
     "LabstatsWarning": "labstats._validate",
     "plausibility": "labstats._validate",
@@ -35,7 +41,7 @@ _EXPORTS = {
     "age_groups": "labstats.stats",
     "format_table": "labstats.stats",
 }
-_SUBMODULES = {"units", "constants", "formulas", "stats", "plotting", "cli", "report"}
+_SUBMODULES = {"units", "constants", "formulas", "stats", "datasets", "plotting", "cli", "report"}
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 

@@ -1,0 +1,156 @@
+"""Add derived values (free testosterone, FAI, ...) to a frame whose inputs are present.
+
+``DERIVED`` is a small registry: derived column -> function, the input columns it
+needs, optional input columns and fixed keyword arguments. A new formula is one line::
+
+    register_derived("homa_ir", "labstats.formulas:homa_ir", ("glucose", "insulin"))
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["DERIVED", "Derivation", "derive", "register_derived"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How one derived column is computed.
+
+    Attributes
+    ----------
+    function : str or callable
+        ``"module:name"`` (imported on first use) or the function itself. It is
+        called with the input columns as keyword arguments named like the columns.
+    inputs : tuple of str
+        Columns that must all be present.
+    optional : tuple of str
+        Columns passed as keywords when present (e.g. ``total_testosterone`` for
+        free estradiol, which competes for SHBG).
+    kwargs : mapping
+        Fixed keyword arguments (e.g. ``{"method": "vermeulen1999"}``).
+    """
+
+    function: object
+    inputs: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def resolve(self):
+        if callable(self.function):
+            return self.function
+        module, name = str(self.function).split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+_REGISTRY: dict[str, Derivation] = {}
+#: Read-only view of the registry: derived column -> Derivation.
+DERIVED = MappingProxyType(_REGISTRY)
+
+
+def register_derived(name: str, function, inputs, optional=(), **kwargs) -> None:
+    """Register (or replace) the derived column ``name``.
+
+    >>> register_derived("fai_copy", "labstats.formulas:free_androgen_index",
+    ...                  ("total_testosterone", "shbg"))
+    >>> "fai_copy" in DERIVED
+    True
+    >>> _ = _REGISTRY.pop("fai_copy")
+    """
+    _REGISTRY[name] = Derivation(function, tuple(inputs), tuple(optional), dict(kwargs))
+
+
+register_derived("free_testosterone", "labstats.formulas:free_testosterone",
+                 ("total_testosterone", "shbg", "albumin"))
+register_derived("bioavailable_testosterone", "labstats.formulas:bioavailable_testosterone",
+                 ("total_testosterone", "shbg", "albumin"))
+register_derived("free_androgen_index", "labstats.formulas:free_androgen_index",
+                 ("total_testosterone", "shbg"))
+register_derived("free_estradiol", "labstats.formulas:free_estradiol",
+                 ("estradiol", "shbg", "albumin"), optional=("total_testosterone",))
+
+
+def derive(frame, names=None, *, options=None, overwrite: bool = False,
+           plausibility: str = "raise"):
+    """Add every derived value whose input columns are present, as new columns.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns named and in units as ``read_nhanes``/``read_lab_export`` return them
+        (canonical units: nmol/L testosterone and SHBG, g/L albumin, pmol/L estradiol).
+        Never modified.
+    names : sequence of str, optional
+        Derived columns wanted (keys of ``DERIVED``). Default: all whose inputs are
+        present; a name asked for whose inputs are missing is an error.
+    options : mapping of str to mapping, optional
+        Keyword arguments per derived column, e.g.
+        ``{"free_testosterone": {"method": "sodergard1982"}}``.
+    overwrite : bool, default False
+        Replace columns already in ``frame`` (otherwise that is an error: a measured
+        value is never silently replaced by a calculated one).
+    plausibility : {"raise", "warn", "ignore"}, default "raise"
+        What an input outside its plausible range (``labstats.units.ANALYTES``) does,
+        as ``labstats.plausibility``. Real survey data hold a few such values (NHANES:
+        SHBG 1,067 nmol/L in pregnancy, testosterone 180 nmol/L): pass "warn" for them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame: ``frame``'s columns, index and rows, plus the derived columns.
+        NaN wherever an input is NaN.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, missing inputs of a requested name, a column that would
+        be overwritten, or an input value the formula rejects (negative, implausible).
+
+    Notes
+    -----
+    The formulas are those of ``labstats.formulas``, validated there. A value derived
+    from a censored input (see ``<analyte>_censored``) inherits its uncertainty.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"total_testosterone": [10.0, 15.0], "shbg": [40.0, 30.0],
+    ...                    "albumin": [43.0, None]})
+    >>> derive(df, ["free_testosterone", "free_androgen_index"]).round(4)
+       total_testosterone  shbg  albumin  free_testosterone  free_androgen_index
+    0                10.0  40.0     43.0             0.1739                 25.0
+    1                15.0  30.0      NaN                NaN                 50.0
+    """
+    options = dict(options or {})
+    unknown = [n for n in [*(names or ()), *options] if n not in _REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown derived value {unknown[0]!r}; known: {', '.join(_REGISTRY)}")
+    if names is None:
+        wanted = [n for n, d in _REGISTRY.items() if all(c in frame.columns for c in d.inputs)]
+    else:
+        wanted = list(dict.fromkeys(names))
+        for n in wanted:
+            lacking = [c for c in _REGISTRY[n].inputs if c not in frame.columns]
+            if lacking:
+                raise ValueError(f"{n} needs column(s) {', '.join(lacking)}, absent from the "
+                                 f"frame (columns: {', '.join(map(str, frame.columns))})")
+    clash = [n for n in wanted if n in frame.columns]
+    if clash and not overwrite:
+        raise ValueError(f"column {clash[0]!r} is already in the frame; pass overwrite=True to "
+                         f"replace it, or rename it first")
+    from labstats._validate import plausibility as _plausibility
+
+    new = {}
+    with _plausibility(plausibility):
+        for n in wanted:
+            d = _REGISTRY[n]
+            args = {c: frame[c] for c in d.inputs}
+            args.update({c: frame[c] for c in d.optional if c in frame.columns})
+            try:
+                new[n] = d.resolve()(**args, **{**d.kwargs, **options.get(n, {})})
+            except ValueError as exc:
+                hint = (" If such values are real, pass plausibility='warn'."
+                        if "implausible" in str(exc) else "")
+                raise ValueError(f"derive {n}: {exc}{hint}") from exc
+    return frame.assign(**new)

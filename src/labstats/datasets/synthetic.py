@@ -1,0 +1,181 @@
+"""A seeded synthetic cohort of adults calibrated to survey-weighted NHANES 2013-2016.
+
+Marginal distributions come from stored survey-weighted quantiles per sex and age band;
+the dependence between analytes from stored survey-weighted Spearman correlations, via
+a Gaussian copula. Everything is vectorised: 1 million rows take about a second.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["calibration", "make_cohort"]
+
+_CALIBRATION = Path(__file__).with_name("cohort_calibration.json")
+
+
+@functools.lru_cache(maxsize=1)
+def calibration() -> dict:
+    """The stored calibration figures (``cohort_calibration.json``), read once.
+
+    >>> cal = calibration()
+    >>> cal["age_bands"][0], len(cal["cells"])
+    ([20, 29], 12)
+    """
+    return json.loads(_CALIBRATION.read_text(encoding="utf-8"))
+
+
+def _copula_cholesky(spearman) -> np.ndarray:
+    """Cholesky factor of the normal-scale correlation matching Spearman ``rho``.
+
+    Pearson's relation for the bivariate normal, r = 2 sin(pi rho / 6); a matrix made of
+    pairwise estimates may not be positive definite, so its eigenvalues are floored.
+    """
+    r = 2.0 * np.sin(np.pi * np.asarray(spearman) / 6.0)
+    vals, vecs = np.linalg.eigh(r)
+    r = (vecs * np.maximum(vals, 1e-6)) @ vecs.T
+    d = np.sqrt(np.diag(r))
+    return np.linalg.cholesky(r / np.outer(d, d))
+
+
+def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
+    """A seeded, realistic synthetic cohort of adults with the columns of ``read_nhanes``.
+
+    Parameters
+    ----------
+    n : int, default 10000
+        Number of participants.
+    seed : int, default 0
+        Seed of ``numpy.random.default_rng``; the same seed gives the same cohort.
+    age_range : tuple of int, default (20, 80)
+        Youngest and oldest age [years], within 20-80 (80 means 80 or older, as in
+        NHANES).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n`` rows, the columns of ``labstats.datasets.nhanes.COLUMNS`` in canonical
+        units: ``seqn`` (1..n), ``cycle`` ("synthetic"), ``sex``, ``age`` [years],
+        ``pregnant`` (False for women 20-44, <NA> otherwise), the 14 analytes with no
+        missing values, below-LOD flags (True at the NHANES fill value LLOD/sqrt(2)),
+        and design variables: ``psu`` (1-2), ``strata`` (1-15), and equal weights
+        ``weight_exam`` = ``weight_fasting`` = ``weight_hormone`` summing to the
+        NHANES 2013-2016 adult population (about 229 million).
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is negative or ``age_range`` is outside 20-80.
+
+    Notes
+    -----
+    Sex and age follow the survey-weighted age distribution of each sex. Within each
+    sex and 10-year age band, each analyte follows its survey-weighted quantile
+    function (27 probabilities from 0.1 % to 99.9 %, interpolated on the log scale), and
+    analytes are joined by a Gaussian copula whose correlations reproduce the
+    survey-weighted Spearman correlations of the real data. Calibration figures and
+    the script deriving them: ``cohort_calibration.json``, ``_calibrate.py``.
+
+    Reproduced (tested against the real files): age-band medians within 3 % and the
+    TT-SHBG rank correlation within 0.05. Not reproduced: missing-value patterns,
+    values beyond the 0.1 % / 99.9 % quantiles, dependence on age within a band,
+    non-monotone dependence, pregnancy, children, and the survey design itself: psu
+    and strata are assigned at random, so design-based standard errors are those of
+    a simple random sample.
+
+    References
+    ----------
+    .. [1] R. B. Nelsen, *An Introduction to Copulas*, 2nd ed. New York, NY, USA:
+       Springer, 2006, doi:10.1007/0-387-28678-0 (Gaussian copula).
+    .. [2] W. H. Kruskal, "Ordinal measures of association," J. Amer. Statist. Assoc.,
+       vol. 53, no. 284, pp. 814-861, 1958, doi:10.2307/2281954
+       (Spearman rho of the bivariate normal: rho = (6/pi) arcsin(r/2)).
+    .. [3] Centers for Disease Control and Prevention, National Center for Health
+       Statistics, "National Health and Nutrition Examination Survey data,
+       2013-2016," Hyattsville, MD. Available: https://wwwn.cdc.gov/nchs/nhanes/
+
+    Examples
+    --------
+    >>> make_cohort(3, seed=0)[["sex", "age", "total_testosterone", "shbg"]].round(2)
+          sex   age  total_testosterone   shbg
+    0  female  75.0                0.64  54.50
+    1    male  20.0               25.17  33.06
+    2    male  64.0               12.72  37.27
+    >>> cohort = make_cohort(1000, seed=1)
+    >>> cohort.shape
+    (1000, 28)
+    >>> sorted(cohort["sex"].unique())
+    ['female', 'male']
+    >>> bool(make_cohort(5, seed=3).equals(make_cohort(5, seed=3)))
+    True
+    """
+    import pandas as pd
+    from scipy.special import ndtri
+
+    from labstats.datasets.nhanes import COLUMNS
+
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, got {n}")
+    lo_age, hi_age = (int(a) for a in age_range)
+    if not 20 <= lo_age <= hi_age <= 80:
+        raise ValueError(f"age_range must lie within 20-80 years, got {tuple(age_range)}")
+    cal = calibration()
+    rng = np.random.default_rng(seed)
+    ages = np.arange(20, 81)
+    keep = (ages >= lo_age) & (ages <= hi_age)
+    weights = {s: np.asarray(cal["age_weights"][s]) * keep for s in ("male", "female")}
+    total = weights["male"].sum() + weights["female"].sum()
+    is_male = rng.random(n) < weights["male"].sum() / total
+    analytes = cal["analytes"]
+    # One float block: age, the analytes, then the three weights (no copies later).
+    block = np.empty((len(analytes) + 4, n))
+    age = block[0]
+    for sex, mask in (("male", is_male), ("female", ~is_male)):
+        cdf = np.cumsum(weights[sex]) / weights[sex].sum()
+        age[mask] = ages[np.minimum(np.searchsorted(cdf, rng.random(mask.sum()), "right"),
+                                    len(ages) - 1)]
+    # Gaussian copula: interpolate the log-quantiles against normal scores directly.
+    z_knots = ndtri(np.asarray(cal["probabilities"]))
+    for cell in cal["cells"]:
+        lo, hi = cell["age_band"]
+        rows = np.flatnonzero((is_male == (cell["sex"] == "male")) & (age >= lo) & (age <= hi))
+        if rows.size == 0:
+            continue
+        z = _copula_cholesky(cell["spearman"]) @ rng.standard_normal((len(analytes), rows.size))
+        for j, a in enumerate(analytes):
+            logq = np.log(np.asarray(cell["quantiles"][a]))
+            block[1 + j, rows] = np.interp(z[j], z_knots, logq)
+    np.exp(block[1:1 + len(analytes)], out=block[1:1 + len(analytes)])
+    # Each row stands for an equal share of the adult population in age_range.
+    block[1 + len(analytes):] = total / max(n, 1)
+    names = ["age", *analytes, "weight_exam", "weight_fasting", "weight_hormone"]
+    frame = pd.DataFrame(block.T, columns=names, copy=False)
+    frame.insert(0, "seqn", np.arange(1, n + 1, dtype=np.int64))
+    frame.insert(1, "cycle", _strings(np.zeros(n, np.int8), ["synthetic"]))
+    frame.insert(2, "sex", _strings(is_male.astype(np.int8), ["female", "male"]))
+    frame.insert(4, "pregnant", pd.arrays.BooleanArray(np.zeros(n, bool),
+                                                       is_male | (age > 44)))
+    for a, fill in cal["below_lod_fill"].items():
+        values = frame[a].to_numpy()
+        flag = values <= fill * (1 + 1e-9) if fill else np.zeros(n, bool)
+        frame[f"{a}_below_lod"] = pd.arrays.BooleanArray(flag, np.zeros(n, bool))
+    frame["psu"] = rng.integers(1, 3, n)
+    frame["strata"] = rng.integers(1, 16, n)
+    return frame[list(COLUMNS)]
+
+
+def _strings(codes, labels):
+    """Text column from integer codes, built in Arrow (much faster than Python strings)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(labels)).cast(pa.string())
+    target = pd.Series(["x"]).dtype  # what read_nhanes's text columns get: str or object
+    if isinstance(target, np.dtype):  # object: pandas 2 without the future string option
+        return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.array(arr, dtype=target)

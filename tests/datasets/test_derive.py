@@ -1,0 +1,114 @@
+"""Tests for labstats.datasets.derive and its registry.
+
+External reference: the ISSAM calculator's worked example (TT 10 nmol/L, SHBG 40 nmol/L,
+albumin 43 g/L -> free T 0.174 nmol/L, issam.ch/freetesuit.html), also used by
+tests/formulas/test_androgens.py; FAI = 100 x TT / SHBG (Wilke & Utley 1987).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labstats import formulas
+from labstats.datasets import DERIVED, derive, register_derived
+from labstats.datasets.derive import _REGISTRY
+
+
+@pytest.fixture
+def frame():
+    return pd.DataFrame({"total_testosterone": [10.0, 15.0, np.nan],
+                         "shbg": [40.0, 30.0, 50.0], "albumin": [43.0, np.nan, 40.0],
+                         "estradiol": [100.0, 200.0, 300.0]}, index=["p1", "p2", "p3"])
+
+
+def test_worked_example_free_testosterone_and_fai(frame):
+    out = derive(frame)
+    assert out.loc["p1", "free_testosterone"] == pytest.approx(0.1739, abs=5e-5)
+    assert out.loc["p1", "free_androgen_index"] == pytest.approx(25.0)
+
+
+def test_adds_every_derivable_value_as_new_columns(frame):
+    out = derive(frame)
+    assert list(out.columns) == [*frame.columns, "free_testosterone",
+                                 "bioavailable_testosterone", "free_androgen_index",
+                                 "free_estradiol"]
+    assert out.index.equals(frame.index) and out is not frame
+    assert list(frame.columns) == ["total_testosterone", "shbg", "albumin", "estradiol"]
+
+
+def test_values_equal_the_formula_functions(frame):
+    out = derive(frame)
+    np.testing.assert_array_equal(
+        out["free_estradiol"],
+        formulas.free_estradiol(frame["estradiol"], frame["shbg"], frame["albumin"],
+                                total_testosterone=frame["total_testosterone"]))
+
+
+def test_nan_input_gives_nan_and_keeps_the_row(frame):
+    out = derive(frame)
+    assert out["free_testosterone"].isna().tolist() == [False, True, True]
+    assert len(out) == 3
+
+
+def test_only_values_whose_inputs_are_present(frame):
+    out = derive(frame[["total_testosterone", "shbg"]])
+    assert list(out.columns) == ["total_testosterone", "shbg", "free_androgen_index"]
+
+
+def test_requested_value_with_missing_input_is_an_error(frame):
+    with pytest.raises(ValueError, match=r"free_testosterone needs column\(s\) albumin"):
+        derive(frame[["total_testosterone", "shbg"]], ["free_testosterone"])
+
+
+def test_existing_column_is_not_overwritten_silently(frame):
+    measured = frame.assign(free_androgen_index=1.0)
+    with pytest.raises(ValueError, match=r"'free_androgen_index' is already in the frame"):
+        derive(measured)
+    assert derive(measured, overwrite=True)["free_androgen_index"]["p1"] == 25.0
+
+
+def test_options_reach_the_formula(frame):
+    out = derive(frame, ["free_testosterone"],
+                 options={"free_testosterone": {"method": "sodergard1982"}})
+    expected = formulas.free_testosterone(10.0, 40.0, 43.0, method="sodergard1982")
+    assert out.loc["p1", "free_testosterone"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_unknown_name_lists_the_known_ones(frame):
+    with pytest.raises(ValueError, match=r"unknown derived value 'homa'; known: "
+                                         r"free_testosterone"):
+        derive(frame, ["homa"])
+
+
+def test_a_new_formula_is_one_registry_line(frame):
+    register_derived("tt_shbg_ratio", lambda total_testosterone, shbg: total_testosterone / shbg,
+                     ("total_testosterone", "shbg"))
+    try:
+        assert "tt_shbg_ratio" in DERIVED
+        assert derive(frame, ["tt_shbg_ratio"])["tt_shbg_ratio"]["p2"] == 0.5
+    finally:
+        _REGISTRY.pop("tt_shbg_ratio")
+
+
+def test_implausible_input_names_the_derived_value_and_the_way_out(frame):
+    # NHANES 2013-2014 holds a real SHBG of 1,067 nmol/L (SEQN 83671, pregnancy age).
+    odd = frame.assign(shbg=[40.0, 1067.0, 50.0])
+    with pytest.raises(ValueError, match=r"derive free_testosterone: shbg: 1067\.0 at index "
+                                         r"'p2' is implausible.*plausibility='warn'"):
+        derive(odd)
+    with pytest.warns(UserWarning, match=r"shbg: 1067\.0"):
+        out = derive(odd, plausibility="warn")
+    assert out.loc["p2", "free_androgen_index"] == pytest.approx(100 * 15.0 / 1067.0)
+
+
+def test_derive_runs_on_real_nhanes():
+    from labstats import LabstatsWarning
+    from labstats.datasets import read_nhanes
+    from tests.conftest import NHANES, require_shared
+
+    require_shared(NHANES / "TST_H.XPT")
+    nh = read_nhanes(NHANES, ["2013-2014"], components=["TST", "BIOPRO"])
+    with pytest.warns(LabstatsWarning, match=r"shbg: 1067\.0"):
+        out = derive(nh, plausibility="warn")
+    both = nh[["total_testosterone", "shbg", "albumin"]].notna().all(axis=1)
+    assert (out["free_testosterone"].notna() == both).all() and len(out) == len(nh)
