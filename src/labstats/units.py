@@ -139,15 +139,17 @@ _LIPID_MM = ("total, HDL and LDL cholesterol: 386.65 g/mol (C27H46O), the factor
 ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
     _analyte("testosterone", "nmol/L", ["nmol/L", "ng/dL", "ng/mL", "pmol/L", "pg/mL"],
              288.42, "C19H28O2, 288.42 g/mol; ISSAM calculator: 288.4 ng/dL = 10 nmol/L",
-             (0.0, 150.0), "testosterone (total, free or bioavailable)",
-             "men 5-40 nmol/L, supraphysiological use rarely above 100 nmol/L"),
+             (0.0, 250.0), "testosterone (total, free or bioavailable)",
+             "men 5-40 nmol/L; NHANES 2021-2023 has a man at 180 nmol/L; ng/dL values of men "
+             "(300-800) labelled nmol/L still fall above 250"),
     _analyte("estradiol", "pmol/L", ["pmol/L", "pg/mL", "nmol/L", "ng/dL"],
              272.38, "C18H24O2, 272.38 g/mol (1 pg/mL = 3.6713 pmol/L)",
              (0.0, 200_000.0), "estradiol-17β (total, free or bioavailable)",
              "third-trimester pregnancy reaches about 100,000 pmol/L"),
     _analyte("shbg", "nmol/L", ["nmol/L"], None, "SHBG is reported in nmol/L of binding sites",
-             (0.0, 1000.0), "sex hormone-binding globulin",
-             "adults 10-200 nmol/L; pregnancy up to about 600 nmol/L"),
+             (0.0, 2000.0), "sex hormone-binding globulin",
+             "adults 10-200 nmol/L; NHANES 2013-2016 has young and pregnant women up to "
+             "1,067 nmol/L"),
     _analyte("albumin", "g/L", ["g/L", "g/dL", "µmol/L", "mg/dL"],
              66_500.0, "human serum albumin, about 66.5 kDa (sequence mass); the binding "
              "models use their paper's molar mass instead (Vermeulen 1999: 69,000 g/mol)",
