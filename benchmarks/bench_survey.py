@@ -109,8 +109,10 @@ def time_r(frame: pd.DataFrame, reps: int) -> float | None:
 
 def run() -> list[dict]:
     rows = []
-    workloads = [("survey mean+median by sex x age, NHANES 2013-2016", nhanes_frame, 5, 3),
-                 ("survey mean+median by sex x age, 1M rows 30x2 design", synthetic_frame, 3, 1)]
+    workloads = [("R survey / labstats: mean+median by sex x age, NHANES 2013-2016 (goal >= 1)",
+                  nhanes_frame, 5, 3),
+                 ("R survey / labstats: mean+median by sex x age, 1M rows 30x2 (goal >= 2)",
+                  synthetic_frame, 3, 1)]
     for name, make, reps, r_reps in workloads:
         if make is nhanes_frame and not NHANES.exists():
             continue

@@ -14,15 +14,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.bench_survey"]
+MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.bench_survey",
+           "benchmarks.bench_cohort"]
 
 
 def report(rows: list[dict]) -> None:
     width = max(len(r["name"]) for r in rows)
     print(f"{'benchmark':<{width}}  {'seconds':>9}  {'reference':>9}  {'ratio':>8}")
+    def num(v, spec):
+        return format(v, spec) if v is not None else format("n/a", spec.split(".")[0].rstrip("f"))
+
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['seconds']:9.4f}  {r['reference_seconds']:9.4f}  "
-              f"{r['ratio']:8.2f}")
+        print(f"{r['name']:<{width}}  {num(r['seconds'], '9.4f')}  "
+              f"{num(r['reference_seconds'], '9.4f')}  {num(r['ratio'], '8.2f')}")
 
 
 def main(argv: list[str]) -> int:
