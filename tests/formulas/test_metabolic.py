@@ -197,7 +197,8 @@ def test_nan_propagates_and_no_row_is_dropped():
      r'height: 1\.8 at index 1 is implausible for cm.*height_unit="m"'),
     (lambda: bmi(70.0, 175.0, weight_unit="stone"), r"unknown unit 'stone' for weight; "
                                                     r"accepted units are kg, g, lb"),
-    (lambda: waist_to_height_ratio(["x"], [170.0]), r"waist_circumference: 1 value not a number; the first is 'x' at index 0"),
+    (lambda: waist_to_height_ratio(["x"], [170.0]),
+     r"waist_circumference: 1 value not a number; the first is 'x' at index 0"),
 ])
 def test_bad_input_message_names_argument_value_and_fix(call, message):
     with pytest.raises(ValueError, match=message):
