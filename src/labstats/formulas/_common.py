@@ -1,26 +1,26 @@
-"""Small helpers shared by the metabolic, lipid and kidney formulas.
+"""Fused check-convert-compute engine of the metabolic, lipid and kidney formulas.
 
-Inputs are checked in the unit the caller declared and converted inside the cache-sized
-blocks of ``_binding.blockwise`` (a factor per input), so that a 10-million-row column
-is not copied once per conversion.
+A formula declares its inputs as ``Column`` objects (values, argument name, declared
+unit, the unit its equation is printed in) and a kernel written in the paper's units.
+``fused`` walks the inputs in cache-sized blocks: for each block it takes the minimum
+and maximum of every input (the plausibility check), scales it to the equation's unit
+and runs the kernel, so that each input is read from main memory once. Only when a block
+holds a negative or implausible value is the full check of ``labstats._validate`` run on
+that input, which raises (or warns) with the exact message: the text a user sees is the
+same as with ``as_concentration``.
 """
 
 from __future__ import annotations
 
 import warnings
 
-from labstats._validate import LabstatsWarning, as_concentration, as_measure
+import numpy as np
+
+from labstats import _validate
+from labstats._validate import LabstatsWarning, as_concentration, as_measure, as_sex
 from labstats.units import ANALYTES, MEASURES, analyte_of
 
-
-def checked(values, name: str, unit: str, target: str, *,
-            insulin_factor: str | float = "standard"):
-    """(values as float64 in their declared unit, factor to ``target``) after the checks."""
-    a = ANALYTES[analyte_of(name)]
-    x = as_concentration(values, name, unit=unit, to=unit, insulin_factor=insulin_factor)
-    f = a.factor(unit, insulin_factor=insulin_factor) / a.factor(
-        target, insulin_factor=insulin_factor)
-    return x, f
+BLOCK = 1 << 14
 
 
 def unit_factor(name: str, from_unit: str, to_unit: str) -> float:
@@ -29,11 +29,127 @@ def unit_factor(name: str, from_unit: str, to_unit: str) -> float:
     return a.factor(from_unit) / a.factor(to_unit)
 
 
-def checked_measure(values, name: str, unit: str, target: str, *, measure: str | None = None):
-    """The ``checked`` of body measures, age and blood pressure (``units.MEASURES``)."""
-    m = MEASURES[measure or name]
-    x = as_measure(values, name, unit=unit, to=unit, measure=measure)
-    return x, m.factor(unit) / m.factor(target)
+class Column:
+    """One input of a fused formula.
+
+    Parameters
+    ----------
+    values : scalar, array_like or pandas.Series
+    name : str
+        Argument name (a key of ``units.ARGUMENTS``/``ANALYTES`` or ``units.MEASURES``,
+        or ``"sex"``).
+    unit, to : str
+        Declared unit and the unit the kernel wants; ignored for sex.
+    measure : str, optional
+        ``units.MEASURES`` key when ``name`` is not one.
+    insulin_factor : str or float
+        For insulin in µIU/mL <-> pmol/L.
+    """
+
+    def __init__(self, values, name: str, unit: str | None = None, to: str | None = None, *,
+                 measure: str | None = None, insulin_factor: str | float = "standard"):
+        self.values, self.name, self.unit = values, name, unit
+        self.factor, self.bad, self.sex_codes = 1.0, False, False
+        self.lo, self.hi = -np.inf, np.inf  # no block check
+        if name == "sex":
+            raw = values.to_numpy() if _validate._is_series(values) else values
+            arr = np.asarray(raw)
+            if arr.dtype.kind in "iuf" and arr.ndim == 1 and arr.size > BLOCK:
+                self.x, self.sex_codes = arr.astype(np.float64, copy=False), True
+            else:  # text, Categorical, or small: parse once
+                self.x = as_sex(values, name)
+            self._validate = lambda: as_sex(values, name)
+            return
+        if measure is not None or name in MEASURES:
+            m = MEASURES[measure or name]
+            unit_ = m.resolve(unit)
+            self.factor = m.factor(unit_) / m.factor(to)
+            plausible, to_canonical = m.plausible, m.factor(unit_)
+            self._validate = lambda: as_measure(values, name, unit=unit_, to=unit_,
+                                                measure=measure)
+        else:
+            a = ANALYTES[analyte_of(name)]
+            f = a.factor(unit, insulin_factor=insulin_factor)
+            self.factor = f / a.factor(to, insulin_factor=insulin_factor)
+            plausible, to_canonical = a.plausible, f
+            self._validate = lambda: as_concentration(values, name, unit=unit, to=unit,
+                                                      insulin_factor=insulin_factor)
+        self.x = _validate.to_float_array(values, name)
+        if _validate._PLAUSIBILITY["mode"] == "ignore":
+            self.lo, self.hi = 0.0, np.inf
+        else:
+            self.lo, self.hi = plausible[0] / to_canonical, plausible[1] / to_canonical
+        if self.x.ndim == 0 or self.x.size <= BLOCK:
+            self._validate()  # small input: check once, exactly
+            self.lo, self.hi = -np.inf, np.inf
+
+    def scan(self, blk: np.ndarray) -> np.ndarray:
+        """Check one block cheaply and return it in the kernel's unit."""
+        if self.sex_codes:
+            female = blk - 1.0  # NHANES RIAGENDR: 1 male, 2 female
+            p = female * (female - 1.0)  # 0 for 0/1, NaN for missing
+            if np.fmax.reduce(p, axis=None) > 0 or np.fmin.reduce(p, axis=None) < 0:
+                self._flag()
+            return female
+        if self.lo != -np.inf and blk.size:
+            if (np.fmin.reduce(blk, axis=None) < self.lo
+                    or np.fmax.reduce(blk, axis=None) > self.hi):
+                self._flag()
+        return blk if self.factor == 1.0 else blk * self.factor
+
+    def _flag(self) -> None:
+        """A block looked wrong: raise now in "raise" mode, else check again at the end."""
+        if _validate._PLAUSIBILITY["mode"] == "raise" or self.sex_codes:
+            self._validate()
+        self.bad = True
+
+    def finish(self) -> None:
+        """Run the exact check when a block looked wrong: raises, or warns in "warn" mode."""
+        if self.bad:
+            self._validate()
+
+
+def fused(kernel, *columns: Column, n_out: int = 1):
+    """Run ``kernel(*blocks) -> tuple of arrays`` over cache-sized blocks of the columns.
+
+    Inputs broadcast against each other; 0-d and multi-dimensional inputs run in one
+    piece. The kernel gets each block already in its equation's unit.
+    """
+    arrays = np.broadcast_arrays(*[c.x for c in columns])
+    shape = arrays[0].shape
+    outs = tuple(np.empty(shape, dtype=np.float64) for _ in range(n_out))
+    if len(shape) != 1:
+        res = kernel(*[c.scan(a) for c, a in zip(columns, arrays, strict=True)])
+        for o, r in zip(outs, res, strict=True):
+            o[...] = r
+    else:
+        n = shape[0]
+        for start in range(0, n, BLOCK):
+            sl = slice(start, min(start + BLOCK, n))
+            res = kernel(*[c.scan(a[sl]) for c, a in zip(columns, arrays, strict=True)])
+            for o, r in zip(outs, res, strict=True):
+                o[sl] = r
+    for c in columns:
+        c.finish()
+    return outs
+
+
+class Counter:
+    """Rows counted inside a kernel (e.g. outside a validity range), reported afterwards."""
+
+    def __init__(self):
+        self.n = 0
+
+    def warn(self, message: str, stacklevel: int = 3) -> None:
+        warn_rows(self.n, message, stacklevel=stacklevel + 1)
+
+
+def nan_where(out: np.ndarray, mask: np.ndarray, counter: Counter | None = None) -> np.ndarray:
+    """Set ``out`` to NaN where ``mask`` (in place when any); count the rows."""
+    n = int(np.count_nonzero(mask))
+    if counter is not None:
+        counter.n += n
+    return np.where(mask, np.nan, out) if n else out
 
 
 def warn_rows(n: int, message: str, stacklevel: int = 3) -> None:

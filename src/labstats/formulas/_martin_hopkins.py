@@ -114,30 +114,49 @@ FACTORS_EXTENDED = np.array([
 
 for _t in (FACTORS_2013, FACTORS_EXTENDED):
     _t.flags.writeable = False
-_FLAT_2013 = FACTORS_2013.ravel()
-_FLAT_EXT = FACTORS_EXTENDED.ravel()
+
+
+def _lookup_table(extended: bool) -> tuple[np.ndarray, int]:
+    """Factors by (non-HDL column, integer TG bin), flattened column-major; NaN where TG is
+    outside the table. Bin b holds TG in [b, b + 1); the last bin holds everything above."""
+    top = int(c.MARTIN_EXTENDED_TG_LIMIT_MG_DL) if extended else int(TG_EXTENDED_START)
+    tg = np.arange(top + 1, dtype=np.float64)
+    row = np.searchsorted(TG_LOWER_2013, tg, side="right") - 1
+    table = FACTORS_2013[np.clip(row, 0, None)].T.copy()  # (6, bins)
+    table[:, row < 0] = np.nan  # TG < 7 mg/dL
+    if extended:
+        high = (tg >= TG_EXTENDED_START) & (tg < top)
+        r = ((tg[high] - TG_EXTENDED_START) // TG_EXTENDED_STEP).astype(np.intp)
+        table[:, high] = FACTORS_EXTENDED[r].T
+        table[:, -1] = np.nan  # TG >= 800 mg/dL
+    table.flags.writeable = False
+    return table.ravel(), top + 1
+
+
+_LUT_2013 = _lookup_table(False)
+_LUT_EXT = _lookup_table(True)
+_COL_START, _COL_WIDTH = 70.0, 30.0  # column k holds non-HDL-C in [70 + 30k, 100 + 30k)
 
 
 def factor(tg, non_hdl, *, extended: bool = False) -> np.ndarray:
     """The Martin/Hopkins factor F for TG and non-HDL-C [mg/dL]; NaN outside the table.
 
     The 2013 table covers TG 7-13975 mg/dL. ``extended=True`` uses the Sajja 2021 table
-    for TG 400-799 and the 2013 table below 400; it is NaN from 800 mg/dL.
+    for TG 400-799 and the 2013 table below 400; it is NaN from 800 mg/dL. NaN in, NaN out.
+
+    One table look-up per row: the TG bin (its integer part, capped at the last bin) and
+    the column (non-HDL-C strata are 30 mg/dL wide from 100) index a flat table built
+    from ``FACTORS_2013``/``FACTORS_EXTENDED``; NaN inputs index a NaN cell.
     """
     tg = np.asarray(tg, dtype=np.float64)
     non_hdl = np.asarray(non_hdl, dtype=np.float64)
-    col = np.searchsorted(NON_HDL_EDGES, non_hdl, side="right")
-    col = np.minimum(col, NON_HDL_EDGES.size)  # NaN sorts last
-    row = np.searchsorted(TG_LOWER_2013, tg, side="right") - 1
-    row = np.clip(row, 0, TG_LOWER_2013.size - 1)
-    f = _FLAT_2013[row * 6 + col]
-    upper = c.MARTIN_EXTENDED_TG_LIMIT_MG_DL if extended else c.MARTIN_TG_UPPER_MG_DL
-    if extended:
-        high = tg >= TG_EXTENDED_START
-        if high.any():
-            with np.errstate(invalid="ignore"):
-                r = ((tg - TG_EXTENDED_START) // TG_EXTENDED_STEP).astype(np.intp)
-            r = np.clip(r, 0, FACTORS_EXTENDED.shape[0] - 1)
-            f = np.where(high, _FLAT_EXT[r * 6 + col], f)
-    inside = (tg >= c.MARTIN_TG_MIN_MG_DL) & (tg < upper)
-    return np.where(inside & ~np.isnan(non_hdl), f, np.nan)
+    lut, bins = _LUT_EXT if extended else _LUT_2013
+    col = np.floor((non_hdl - _COL_START) * (1.0 / _COL_WIDTH))
+    col = np.minimum(np.maximum(col, 0.0), 5.0)  # NaN stays NaN
+    idx = np.minimum(np.floor(tg), bins - 1.0) + bins * col
+    with np.errstate(invalid="ignore"):
+        i = idx.astype(np.intp)  # NaN -> a negative integer -> clipped to cell 0 (NaN)
+    f = lut.take(i, mode="clip")
+    if not extended and np.fmax.reduce(tg, axis=None) >= c.MARTIN_TG_UPPER_MG_DL:
+        f = np.where(tg >= c.MARTIN_TG_UPPER_MG_DL, np.nan, f)
+    return f

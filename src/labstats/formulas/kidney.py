@@ -14,46 +14,44 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import as_sex, like_inputs
-from labstats.formulas._binding import blockwise
-from labstats.formulas._common import checked, checked_measure, warn_rows
+from labstats._validate import like_inputs
+from labstats.formulas._common import Column, Counter, fused, nan_where
 
 __all__ = ["EGFR_METHODS", "egfr"]
 
 _LN = math.log
 
 
+def _blend(female, value_f, value_m):
+    """Sex-specific constant: value_f where female == 1, value_m where 0, NaN where NaN."""
+    return value_m + female * (value_f - value_m)
+
+
 def _ckd_epi_2021(scr, cys, age, female):
     # Inker 2021: 142 x min(Scr/k,1)^a x max(Scr/k,1)^-1.200 x 0.9938^age x 1.012 [F]
-    kappa = np.where(female == 1.0, *c.CKD_EPI_2021_CR_KAPPA)
-    alpha = np.where(female == 1.0, *c.CKD_EPI_2021_CR_ALPHA)
-    lr = np.log(scr / kappa)
-    s = (np.where(lr < 0, alpha, c.CKD_EPI_2021_CR_BETA) * lr + age * _LN(c.CKD_EPI_2021_CR_AGE)
-         + female * _LN(c.CKD_EPI_2021_CR_FEMALE) + _LN(c.CKD_EPI_2021_CR_SCALE))
-    return np.exp(s)
+    lr = np.log(scr) - _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA))
+    e = np.where(lr < 0, _blend(female, *c.CKD_EPI_2021_CR_ALPHA), c.CKD_EPI_2021_CR_BETA)
+    return np.exp(e * lr + age * _LN(c.CKD_EPI_2021_CR_AGE)
+                  + female * _LN(c.CKD_EPI_2021_CR_FEMALE) + _LN(c.CKD_EPI_2021_CR_SCALE))
 
 
 def _ckd_epi_2012_cystatin(scr, cys, age, female):
     # Inker 2012: 133 x min(Scys/0.8,1)^-0.499 x max(Scys/0.8,1)^-1.328 x 0.996^age x 0.932 [F]
     lo, hi = c.CKD_EPI_2012_CYS_EXPONENTS
-    lc = np.log(cys / c.CKD_EPI_CYS_KNOT)
-    s = (np.where(lc < 0, lo, hi) * lc + age * _LN(c.CKD_EPI_2012_CYS_AGE)
-         + female * _LN(c.CKD_EPI_2012_CYS_FEMALE) + _LN(c.CKD_EPI_2012_CYS_SCALE))
-    return np.exp(s)
+    lc = np.log(cys * (1.0 / c.CKD_EPI_CYS_KNOT))
+    return np.exp(np.where(lc < 0, lo, hi) * lc + age * _LN(c.CKD_EPI_2012_CYS_AGE)
+                  + female * _LN(c.CKD_EPI_2012_CYS_FEMALE) + _LN(c.CKD_EPI_2012_CYS_SCALE))
 
 
 def _ckd_epi_2021_creatinine_cystatin(scr, cys, age, female):
     # Inker 2021: 135 x min(Scr/k,1)^a x max(Scr/k,1)^-0.544 x min(Scys/0.8,1)^-0.323
     #             x max(Scys/0.8,1)^-0.778 x 0.9961^age x 0.963 [F]
-    kappa = np.where(female == 1.0, *c.CKD_EPI_2021_CR_KAPPA)
-    alpha = np.where(female == 1.0, *c.CKD_EPI_2021_CRCYS_ALPHA)
     lo, hi = c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS
-    lr = np.log(scr / kappa)
-    lc = np.log(cys / c.CKD_EPI_CYS_KNOT)
-    s = (np.where(lr < 0, alpha, c.CKD_EPI_2021_CRCYS_CR_BETA) * lr
-         + np.where(lc < 0, lo, hi) * lc + age * _LN(c.CKD_EPI_2021_CRCYS_AGE)
-         + female * _LN(c.CKD_EPI_2021_CRCYS_FEMALE) + _LN(c.CKD_EPI_2021_CRCYS_SCALE))
-    return np.exp(s)
+    lr = np.log(scr) - _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA))
+    lc = np.log(cys * (1.0 / c.CKD_EPI_CYS_KNOT))
+    e = np.where(lr < 0, _blend(female, *c.CKD_EPI_2021_CRCYS_ALPHA), c.CKD_EPI_2021_CRCYS_CR_BETA)
+    return np.exp(e * lr + np.where(lc < 0, lo, hi) * lc + age * _LN(c.CKD_EPI_2021_CRCYS_AGE)
+                  + female * _LN(c.CKD_EPI_2021_CRCYS_FEMALE) + _LN(c.CKD_EPI_2021_CRCYS_SCALE))
 
 
 # method id -> (implementation, needs creatinine, needs cystatin C)
@@ -168,21 +166,24 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
             other = "ckd_epi_2021_creatinine_cystatin"
             raise ValueError(f"method {method!r} does not use {name}; for an equation with "
                              f"both creatinine and cystatin C pass method={other!r}")
-    scr, f_cr = (checked(creatinine, "creatinine", creatinine_unit, "mg/dL") if needs_cr
-                 else (np.nan, 1.0))
-    cys, f_cys = (checked(cystatin_c, "cystatin_c", cystatin_c_unit, "mg/L") if needs_cys
-                  else (np.nan, 1.0))
-    yrs, _ = checked_measure(age, "age", "years", "years")
-    female = as_sex(sex)
+    cols = [Column(creatinine, "creatinine", creatinine_unit, "mg/dL") if needs_cr else None,
+            Column(cystatin_c, "cystatin_c", cystatin_c_unit, "mg/L") if needs_cys else None,
+            Column(age, "age", "years", "years"), Column(sex, "sex")]
+    young = Counter()
 
-    def kernel(cr, cy, a, fem):
+    def kernel(*blocks):
+        it = iter(blocks)
+        cr = next(it) if needs_cr else None
+        cy = next(it) if needs_cys else None
+        a, fem = next(it), next(it)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = impl(cr * f_cr, cy * f_cys, a, fem)
-        return (np.where((a < c.CKD_EPI_MIN_AGE) | np.isnan(fem), np.nan, out),)
+            out = impl(cr, cy, a, fem)
+        if np.fmin.reduce(a, axis=None) < c.CKD_EPI_MIN_AGE:
+            out = nan_where(out, a < c.CKD_EPI_MIN_AGE, young)
+        return (out,)
 
-    (res,) = blockwise(kernel, scr, cys, yrs, female)
-    warn_rows(int(np.count_nonzero(yrs < c.CKD_EPI_MIN_AGE)),
-              "under 18 years: eGFR set to NaN (CKD-EPI was developed in adults; use a "
-              "paediatric equation such as CKiD U25 for them)")
+    (res,) = fused(kernel, *[col for col in cols if col is not None])
+    young.warn("under 18 years: eGFR set to NaN (CKD-EPI was developed in adults; use a "
+               "paediatric equation such as CKiD U25 for them)")
     inputs = [x for x in (creatinine, cystatin_c) if x is not None]
     return like_inputs(res, *inputs, age, sex, name="egfr")

@@ -16,21 +16,17 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import like_inputs
 from labstats.formulas import _martin_hopkins
-from labstats.formulas._binding import blockwise
-from labstats.formulas._common import checked, unit_factor, warn_rows
+from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor
 
 __all__ = ["LDL_METHODS", "ldl_cholesterol", "non_hdl_cholesterol"]
 
 
 def _friedewald(tc, hdl, tg, divisor=c.FRIEDEWALD_TG_DIVISOR_MG_DL):
-    # Friedewald 1972: LDL-C = TC - HDL-C - TG/5 [mg/dL]
-    with np.errstate(invalid="ignore"):
-        return np.where(tg <= c.FRIEDEWALD_TG_LIMIT_MG_DL, tc - hdl - tg / divisor, np.nan)
+    return tc - hdl - tg / divisor  # Friedewald 1972 [mg/dL]
 
 
 def _martin(tc, hdl, tg, extended=False):
-    # Martin 2013: LDL-C = non-HDL-C - TG / F(TG, non-HDL-C) [mg/dL]
-    non_hdl = tc - hdl
+    non_hdl = tc - hdl  # Martin 2013: LDL-C = non-HDL-C - TG / F(TG, non-HDL-C) [mg/dL]
     return non_hdl - tg / _martin_hopkins.factor(tg, non_hdl, extended=extended)
 
 
@@ -39,13 +35,10 @@ def _martin_extended(tc, hdl, tg):
 
 
 def _sampson(tc, hdl, tg):
-    # Sampson 2020, Eq. 2 [mg/dL]
-    non_hdl = tc - hdl
-    ldl = (tc / c.SAMPSON_TC_DIVISOR - hdl / c.SAMPSON_HDL_DIVISOR
-           - (tg / c.SAMPSON_TG_DIVISOR + tg * non_hdl / c.SAMPSON_TG_NONHDL_DIVISOR
-              - tg * tg / c.SAMPSON_TG2_DIVISOR) - c.SAMPSON_INTERCEPT_MG_DL)
-    with np.errstate(invalid="ignore"):
-        return np.where(tg <= c.SAMPSON_TG_LIMIT_MG_DL, ldl, np.nan)
+    non_hdl = tc - hdl  # Sampson 2020, Eq. 2 [mg/dL]
+    return (tc / c.SAMPSON_TC_DIVISOR - hdl / c.SAMPSON_HDL_DIVISOR
+            - (tg / c.SAMPSON_TG_DIVISOR + tg * non_hdl / c.SAMPSON_TG_NONHDL_DIVISOR
+               - tg * tg / c.SAMPSON_TG2_DIVISOR) - c.SAMPSON_INTERCEPT_MG_DL)
 
 
 _METHODS = {
@@ -70,14 +63,6 @@ LDL_METHODS = MappingProxyType({
                 "M. Sampson et al., JAMA Cardiol., vol. 5, no. 5, pp. 540-548, 2020, "
                 "doi:10.1001/jamacardio.2020.0013"),
 })
-
-
-def _out_of_range(tg, f_tg, method) -> int:
-    """Rows whose triglycerides lie outside the method's range (NaN not counted)."""
-    (lo, hi, hi_incl), _ = LDL_METHODS[method]
-    lo_, hi_ = lo / f_tg, hi / f_tg  # limits in the caller's unit: no temporary array
-    n_hi = np.count_nonzero(tg > hi_) if hi_incl else np.count_nonzero(tg >= hi_)
-    return int(n_hi + (np.count_nonzero(tg < lo_) if lo > 0 else 0))
 
 
 _RANGE_TEXT = {
@@ -190,9 +175,9 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
         raise ValueError(f"unknown method {method!r}; valid methods are {', '.join(_METHODS)}")
     if friedewald_mmol_divisor is not None and method != "friedewald":
         raise ValueError("friedewald_mmol_divisor applies to method='friedewald' only")
-    tc, f_tc = checked(total_cholesterol, "total_cholesterol", total_cholesterol_unit, "mg/dL")
-    hdl, f_hdl = checked(hdl_cholesterol, "hdl_cholesterol", hdl_cholesterol_unit, "mg/dL")
-    tg, f_tg = checked(triglycerides, "triglycerides", triglycerides_unit, "mg/dL")
+    cols = (Column(total_cholesterol, "total_cholesterol", total_cholesterol_unit, "mg/dL"),
+            Column(hdl_cholesterol, "hdl_cholesterol", hdl_cholesterol_unit, "mg/dL"),
+            Column(triglycerides, "triglycerides", triglycerides_unit, "mg/dL"))
     f_out = unit_factor("ldl_cholesterol", "mg/dL", output_unit)
     impl = _METHODS[method]
     if friedewald_mmol_divisor is not None:
@@ -206,12 +191,18 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
         def impl(a, b, t):
             return _friedewald(a, b, t, mg_divisor)
 
-    def kernel(a, b, t):
-        return (impl(a * f_tc, b * f_hdl, t * f_tg) * f_out,)
+    (lo, hi, hi_inclusive), _ = LDL_METHODS[method]
+    outside = Counter()
 
-    (ldl,) = blockwise(kernel, tc, hdl, tg)
-    warn_rows(_out_of_range(tg, f_tg, method),
-              f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
+    def kernel(tc, hdl, tg):
+        ldl = impl(tc, hdl, tg)
+        if np.fmin.reduce(tg, axis=None) < lo or np.fmax.reduce(tg, axis=None) >= hi:
+            ldl = nan_where(ldl, (tg < lo) | ((tg > hi) if hi_inclusive else (tg >= hi)),
+                            outside)
+        return (ldl if f_out == 1.0 else ldl * f_out,)
+
+    (ldl,) = fused(kernel, *cols)
+    outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
     return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                        name="ldl_cholesterol")
 
@@ -261,8 +252,7 @@ def non_hdl_cholesterol(total_cholesterol, hdl_cholesterol, *,
     ...                     hdl_cholesterol_unit="mg/dL", output_unit="mg/dL")
     150.0
     """
-    tc, f_tc = checked(total_cholesterol, "total_cholesterol", total_cholesterol_unit,
-                       output_unit)
-    hdl, f_hdl = checked(hdl_cholesterol, "hdl_cholesterol", hdl_cholesterol_unit, output_unit)
-    (out,) = blockwise(lambda a, b: (a * f_tc - b * f_hdl,), tc, hdl)
+    cols = (Column(total_cholesterol, "total_cholesterol", total_cholesterol_unit, output_unit),
+            Column(hdl_cholesterol, "hdl_cholesterol", hdl_cholesterol_unit, output_unit))
+    (out,) = fused(lambda a, b: (a - b,), *cols)
     return like_inputs(out, total_cholesterol, hdl_cholesterol, name="non_hdl_cholesterol")

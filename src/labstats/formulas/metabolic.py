@@ -8,14 +8,11 @@ printed. Conversions happen once, inside the cache-sized blocks of the computati
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from labstats import constants as c
 from labstats._validate import like_inputs
-from labstats.formulas._binding import blockwise
-from labstats.formulas._common import checked, checked_measure, warn_rows
+from labstats.formulas._common import Column, Counter, fused, nan_where
 
 __all__ = [
     "bmi",
@@ -51,9 +48,8 @@ _GLU_INS_PARAMS = """
 
 
 def _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit, insulin_factor, glu_to):
-    g, f_g = checked(glucose, "glucose", glucose_unit, glu_to)
-    i, f_i = checked(insulin, "insulin", insulin_unit, "µIU/mL", insulin_factor=insulin_factor)
-    return g, f_g, i, f_i
+    return (Column(glucose, "glucose", glucose_unit, glu_to),
+            Column(insulin, "insulin", insulin_unit, "µIU/mL", insulin_factor=insulin_factor))
 
 
 def homa_ir(glucose, insulin, *, glucose_unit: str = "mmol/L", insulin_unit: str = "pmol/L",
@@ -91,10 +87,9 @@ def homa_ir(glucose, insulin, *, glucose_unit: str = "mmol/L", insulin_unit: str
     >>> round(homa_ir(5.0, 90.0, insulin_factor="legacy"), 4)
     2.8798
     """
-    g, f_g, i, f_i = _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit,
-                                      insulin_factor, "mmol/L")
-    scale = f_g * f_i / c.HOMA_IR_DENOMINATOR
-    (out,) = blockwise(lambda a, b: (a * b * scale,), g, i)  # Matthews 1985
+    cols = _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit, insulin_factor,
+                            "mmol/L")
+    (out,) = fused(lambda g, i: (g * i / c.HOMA_IR_DENOMINATOR,), *cols)  # Matthews 1985
     return like_inputs(out, glucose, insulin, name="homa_ir")
 
 
@@ -130,19 +125,20 @@ def homa_b(glucose, insulin, *, glucose_unit: str = "mmol/L", insulin_unit: str 
     >>> round(homa_b(81.0, 5.0, glucose_unit="mg/dL", insulin_unit="µIU/mL"), 1)
     100.4
     """
-    g, f_g, i, f_i = _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit,
-                                      insulin_factor, "mmol/L")
+    cols = _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit, insulin_factor,
+                            "mmol/L")
+    low = Counter()
 
-    def kernel(a, b):
-        glu = a * f_g
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = c.HOMA_B_SCALE * b * f_i / (glu - c.HOMA_B_GLUCOSE_OFFSET)
-        return (np.where(glu > c.HOMA_B_GLUCOSE_OFFSET, out, np.nan),)
+    def kernel(g, i):
+        with np.errstate(divide="ignore"):
+            out = c.HOMA_B_SCALE * i / (g - c.HOMA_B_GLUCOSE_OFFSET)  # Matthews 1985
+        if np.fmin.reduce(g, axis=None) <= c.HOMA_B_GLUCOSE_OFFSET:
+            out = nan_where(out, g <= c.HOMA_B_GLUCOSE_OFFSET, low)
+        return (out,)
 
-    (out,) = blockwise(kernel, g, i)
-    warn_rows(int(np.count_nonzero(g <= c.HOMA_B_GLUCOSE_OFFSET / f_g)),
-              "with glucose at or below 3.5 mmol/L (63 mg/dL): HOMA1-%B is undefined there "
-              "and set to NaN")
+    (out,) = fused(kernel, *cols)
+    low.warn("with glucose at or below 3.5 mmol/L (63 mg/dL): HOMA1-%B is undefined there "
+             "and set to NaN")
     return like_inputs(out, glucose, insulin, name="homa_b")
 
 
@@ -177,15 +173,14 @@ def quicki(glucose, insulin, *, glucose_unit: str = "mmol/L", insulin_unit: str 
     >>> round(quicki(90.0, 15.0, glucose_unit="mg/dL", insulin_unit="µIU/mL"), 6)
     0.319455
     """
-    g, f_g, i, f_i = _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit,
-                                      insulin_factor, "mg/dL")
-    shift = math.log10(f_g) + math.log10(f_i)
+    cols = _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit, insulin_factor,
+                            "mg/dL")
 
-    def kernel(a, b):
+    def kernel(g, i):
         with np.errstate(divide="ignore"):
-            return (1.0 / (np.log10(a * b) + shift),)  # Katz 2000
+            return (1.0 / np.log10(g * i),)  # Katz 2000: log10(FPI) + log10(FPG)
 
-    (out,) = blockwise(kernel, g, i)
+    (out,) = fused(kernel, *cols)
     return like_inputs(out, glucose, insulin, name="quicki")
 
 
@@ -233,15 +228,14 @@ def tyg_index(triglycerides, glucose, *, triglycerides_unit: str = "mmol/L",
     >>> round(tyg_index(150.0, 90.0, triglycerides_unit="mg/dL", glucose_unit="mg/dL"), 6)
     8.817298
     """
-    tg, f_tg = checked(triglycerides, "triglycerides", triglycerides_unit, "mg/dL")
-    g, f_g = checked(glucose, "glucose", glucose_unit, "mg/dL")
-    shift = math.log(f_tg * f_g / c.TYG_DIVISOR)
+    cols = (Column(triglycerides, "triglycerides", triglycerides_unit, "mg/dL"),
+            Column(glucose, "glucose", glucose_unit, "mg/dL"))
 
-    def kernel(t, a):
+    def kernel(tg, g):
         with np.errstate(divide="ignore"):
-            return (np.log(t * a) + shift,)  # Simental-Mendía 2008
+            return (np.log(tg * g / c.TYG_DIVISOR),)  # Simental-Mendía 2008
 
-    (out,) = blockwise(kernel, tg, g)
+    (out,) = fused(kernel, *cols)
     return like_inputs(out, triglycerides, glucose, name="tyg_index")
 
 
@@ -283,10 +277,15 @@ def tyg_bmi(triglycerides, glucose, bmi, *, triglycerides_unit: str = "mmol/L",
     >>> round(tyg_bmi(150.0, 90.0, 25.0, triglycerides_unit="mg/dL", glucose_unit="mg/dL"), 4)
     220.4324
     """
-    tyg = tyg_index(triglycerides, glucose, triglycerides_unit=triglycerides_unit,
-                    glucose_unit=glucose_unit)
-    b, _ = checked_measure(bmi, "bmi", "kg/m²", "kg/m²")
-    return like_inputs(np.asarray(tyg) * b, triglycerides, glucose, bmi, name="tyg_bmi")
+    cols = (Column(triglycerides, "triglycerides", triglycerides_unit, "mg/dL"),
+            Column(glucose, "glucose", glucose_unit, "mg/dL"), Column(bmi, "bmi", "kg/m²", "kg/m²"))
+
+    def kernel(tg, g, b):
+        with np.errstate(divide="ignore"):
+            return (np.log(tg * g / c.TYG_DIVISOR) * b,)  # Er 2016
+
+    (out,) = fused(kernel, *cols)
+    return like_inputs(out, triglycerides, glucose, bmi, name="tyg_bmi")
 
 
 def bmi(weight, height, *, weight_unit: str = "kg", height_unit: str = "cm"):
@@ -329,9 +328,8 @@ def bmi(weight, height, *, weight_unit: str = "kg", height_unit: str = "cm"):
     >>> round(bmi(154.3, 69.0, weight_unit="lb", height_unit="in"), 2)
     22.79
     """
-    w, f_w = checked_measure(weight, "weight", weight_unit, "kg")
-    h, f_h = checked_measure(height, "height", height_unit, "m", measure="height")
-    (out,) = blockwise(lambda a, b: (a * f_w / (b * f_h) ** 2,), w, h)
+    cols = (Column(weight, "weight", weight_unit, "kg"), Column(height, "height", height_unit, "m"))
+    (out,) = fused(lambda w, h: (w / (h * h),), *cols)
     return like_inputs(out, weight, height, name="bmi")
 
 
@@ -377,11 +375,9 @@ def waist_to_height_ratio(waist_circumference, height, *, waist_circumference_un
     >>> round(waist_to_height_ratio(34.0, 172.0, waist_circumference_unit="in"), 4)
     0.5021
     """
-    w, f_w = checked_measure(waist_circumference, "waist_circumference",
-                             waist_circumference_unit, "cm")
-    h, f_h = checked_measure(height, "height", height_unit, "cm")
-    scale = f_w / f_h
-    (out,) = blockwise(lambda a, b: (a * scale / b,), w, h)
+    cols = (Column(waist_circumference, "waist_circumference", waist_circumference_unit, "cm"),
+            Column(height, "height", height_unit, "cm"))
+    (out,) = fused(lambda w, h: (w / h,), *cols)
     return like_inputs(out, waist_circumference, height, name="waist_to_height_ratio")
 
 

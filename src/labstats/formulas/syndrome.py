@@ -13,8 +13,7 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import _is_series, as_flag, as_sex
-from labstats.formulas._common import checked, checked_measure
+from labstats._validate import _is_series, as_concentration, as_flag, as_measure, as_sex
 
 __all__ = ["METS_CUT_POINTS", "WAIST_THRESHOLDS", "metabolic_syndrome"]
 
@@ -178,16 +177,16 @@ systolic_blood_pressure_unit, diastolic_blood_pressure_unit : str
     cuts = METS_CUT_POINTS[cut_point_unit]
     men, women = _thresholds(waist_thresholds)
     female = as_sex(sex)
-    w, f_w = checked_measure(waist_circumference, "waist_circumference",
-                             waist_circumference_unit, "cm")
-    tg, f_tg = checked(triglycerides, "triglycerides", triglycerides_unit, cut_point_unit)
-    hdl, f_hdl = checked(hdl_cholesterol, "hdl_cholesterol", hdl_cholesterol_unit,
-                         cut_point_unit)
-    glu, f_glu = checked(glucose, "glucose", glucose_unit, cut_point_unit)
-    sbp, f_s = checked_measure(systolic_blood_pressure, "systolic_blood_pressure",
-                               systolic_blood_pressure_unit, "mmHg")
-    dbp, f_d = checked_measure(diastolic_blood_pressure, "diastolic_blood_pressure",
-                               diastolic_blood_pressure_unit, "mmHg")
+    w = as_measure(waist_circumference, "waist_circumference", unit=waist_circumference_unit)
+    tg = as_concentration(triglycerides, "triglycerides", unit=triglycerides_unit,
+                          to=cut_point_unit)
+    hdl = as_concentration(hdl_cholesterol, "hdl_cholesterol", unit=hdl_cholesterol_unit,
+                           to=cut_point_unit)
+    glu = as_concentration(glucose, "glucose", unit=glucose_unit, to=cut_point_unit)
+    sbp = as_measure(systolic_blood_pressure, "systolic_blood_pressure",
+                     unit=systolic_blood_pressure_unit)
+    dbp = as_measure(diastolic_blood_pressure, "diastolic_blood_pressure",
+                     unit=diastolic_blood_pressure_unit)
     flags = {n: as_flag(v, n).astype(np.float64) for n, v in (
         ("triglycerides_treatment", triglycerides_treatment),
         ("hdl_cholesterol_treatment", hdl_cholesterol_treatment),
@@ -198,17 +197,17 @@ systolic_blood_pressure_unit, diastolic_blood_pressure_unit : str
     hdl_cut = np.where(female == 1.0, cuts["hdl_cholesterol"][0],
                        np.where(female == 0.0, cuts["hdl_cholesterol"][1], np.nan))
     crit = {
-        "elevated_waist_circumference": _compare(w * f_w, waist_cut, np.greater_equal),
+        "elevated_waist_circumference": _compare(w, waist_cut, np.greater_equal),
         "elevated_triglycerides": _either(
-            _compare(tg * f_tg, cuts["triglycerides"], np.greater_equal),
+            _compare(tg, cuts["triglycerides"], np.greater_equal),
             flags["triglycerides_treatment"]),
-        "reduced_hdl_cholesterol": _either(_compare(hdl * f_hdl, hdl_cut, np.less),
+        "reduced_hdl_cholesterol": _either(_compare(hdl, hdl_cut, np.less),
                                            flags["hdl_cholesterol_treatment"]),
         "elevated_blood_pressure": _either(
-            _compare(sbp * f_s, c.METS_SYSTOLIC_MMHG, np.greater_equal),
-            _compare(dbp * f_d, c.METS_DIASTOLIC_MMHG, np.greater_equal),
+            _compare(sbp, c.METS_SYSTOLIC_MMHG, np.greater_equal),
+            _compare(dbp, c.METS_DIASTOLIC_MMHG, np.greater_equal),
             flags["blood_pressure_treatment"]),
-        "elevated_glucose": _either(_compare(glu * f_glu, cuts["glucose"], np.greater_equal),
+        "elevated_glucose": _either(_compare(glu, cuts["glucose"], np.greater_equal),
                                     flags["glucose_treatment"]),
     }
     stacked = np.stack(np.broadcast_arrays(*[np.atleast_1d(v) for v in crit.values()]))
