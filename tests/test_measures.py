@@ -68,3 +68,22 @@ def test_as_flag_accepts_booleans_and_0_1_and_refuses_missing():
     with pytest.raises(ValueError, match=r"f: 1 value not True/False \(or 1/0\); the first is "
                                          r"nan at index 'b'"):
         as_flag(pd.Series([1.0, np.nan], index=["a", "b"]), "f")
+
+
+def test_positional_arguments_of_the_new_formulas_are_in_the_glossary():
+    """Concentrations are in units.ARGUMENTS, body measures in units.MEASURES, and every
+    <name>_unit keyword names an argument (the rule of tests/test_api.py)."""
+    import inspect
+
+    from labstats import formulas
+    from labstats.units import ARGUMENTS
+
+    for name in ("homa_ir", "homa_b", "quicki", "tyg_index", "tyg_bmi", "bmi",
+                 "waist_to_height_ratio", "ldl_cholesterol", "non_hdl_cholesterol", "egfr",
+                 "metabolic_syndrome"):
+        sig = inspect.signature(getattr(formulas, name))
+        for arg, p in sig.parameters.items():
+            if p.kind is p.POSITIONAL_OR_KEYWORD or arg in ("age", "sex"):
+                assert arg in ARGUMENTS or arg in MEASURES or arg == "sex", (name, arg)
+            if arg.endswith("_unit") and arg != "output_unit":
+                assert arg[:-5] in sig.parameters, (name, arg)

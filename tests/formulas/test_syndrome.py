@@ -87,15 +87,15 @@ def test_treatment_flags_meet_their_criterion():
     assert _one(glucose_treatment=True)["elevated_glucose"]
 
 
-def test_cut_point_unit_mmol_l_uses_the_printed_roundings():
+def test_cut_points_mmol_l_uses_the_printed_roundings():
     """Alberti 2009 prints HDL-C < 40 mg/dL (1.0 mmol/L): HDL-C 1.02 mmol/L in a man is
     39.4 mg/dL (reduced) but not below 1.0 mmol/L."""
     kw = {**NORMAL, "hdl_cholesterol": 1.02, "hdl_cholesterol_unit": "mmol/L"}
     assert metabolic_syndrome(**kw)["reduced_hdl_cholesterol"].iloc[0]
-    assert not metabolic_syndrome(**kw, cut_point_unit="mmol/L")[
+    assert not metabolic_syndrome(**kw, cut_points="mmol/L")[
         "reduced_hdl_cholesterol"].iloc[0]
     tg = {**NORMAL, "triglycerides": 1.7, "triglycerides_unit": "mmol/L"}
-    assert metabolic_syndrome(**tg, cut_point_unit="mmol/L")["elevated_triglycerides"].iloc[0]
+    assert metabolic_syndrome(**tg, cut_points="mmol/L")["elevated_triglycerides"].iloc[0]
 
 
 def test_missing_values_make_criteria_and_diagnosis_unknown_not_normal():
@@ -138,7 +138,7 @@ def test_frame_is_tidy_and_keeps_the_index():
     (dict(blood_pressure_treatment=[True, None]),
      r"blood_pressure_treatment: 1 value not True/False .* None at index 1.*fillna\(False\)"),
     (dict(waist_circumference=40.0, waist_circumference_unit="in"), None),
-    (dict(cut_point_unit="g/L"), r"cut_point_unit must be one of mg/dL, mmol/L"),
+    (dict(cut_points="g/L"), r"cut_points must be one of mg/dL, mmol/L"),
     (dict(glucose=5.5), r'glucose: 5\.5 at index 0 is implausible for mg/dL.*glucose_unit='
                         r'"mmol/L"'),
 ])

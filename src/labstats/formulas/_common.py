@@ -51,9 +51,12 @@ class Column:
         self.values, self.name, self.unit = values, name, unit
         self.factor, self.bad, self.sex_codes = 1.0, False, False
         self.lo, self.hi = -np.inf, np.inf  # no block check
+        self.blk_lo = self.blk_hi = np.nan  # of the current block, in the kernel's unit
         if name == "sex":
-            raw = values.to_numpy() if _validate._is_series(values) else values
-            arr = np.asarray(raw)
+            series = _validate._is_series(values)
+            categorical = series and str(values.dtype) == "category"
+            arr = np.asarray(values.to_numpy() if series and not categorical else
+                             (() if categorical else values))
             if arr.dtype.kind in "iuf" and arr.ndim == 1 and arr.size > BLOCK:
                 self.x, self.sex_codes = arr.astype(np.float64, copy=False), True
             else:  # text, Categorical, or small: parse once
@@ -92,10 +95,18 @@ class Column:
                 self._flag()
             return female
         if self.lo != -np.inf and blk.size:
-            if (np.fmin.reduce(blk, axis=None) < self.lo
-                    or np.fmax.reduce(blk, axis=None) > self.hi):
+            lo, hi = np.fmin.reduce(blk, axis=None), np.fmax.reduce(blk, axis=None)
+            if lo < self.lo or hi > self.hi:
                 self._flag()
+            self.blk_lo, self.blk_hi = lo * self.factor, hi * self.factor
         return blk if self.factor == 1.0 else blk * self.factor
+
+    def block_range(self, blk: np.ndarray) -> tuple[float, float]:
+        """(min, max) of the block ``scan`` returned last, NaN ignored, without a new pass
+        when ``scan`` already took them."""
+        if self.blk_lo == self.blk_lo:
+            return self.blk_lo, self.blk_hi
+        return np.fmin.reduce(blk, axis=None), np.fmax.reduce(blk, axis=None)
 
     def _flag(self) -> None:
         """A block looked wrong: raise now in "raise" mode, else check again at the end."""

@@ -27,31 +27,40 @@ def _blend(female, value_f, value_m):
     return value_m + female * (value_f - value_m)
 
 
+def _bent(x, below, above):
+    """``below * x`` for x < 0 and ``above * x`` for x >= 0, without a branch: the log of
+    min(r, 1)^below x max(r, 1)^above when x = log(r). ``below`` may be an array."""
+    return above * x + (below - above) * 0.5 * (x - np.abs(x))  # x - |x| = 2 min(x, 0)
+
+
 def _ckd_epi_2021(scr, cys, age, female):
     # Inker 2021: 142 x min(Scr/k,1)^a x max(Scr/k,1)^-1.200 x 0.9938^age x 1.012 [F]
     lr = np.log(scr) - _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA))
-    e = np.where(lr < 0, _blend(female, *c.CKD_EPI_2021_CR_ALPHA), c.CKD_EPI_2021_CR_BETA)
-    return np.exp(e * lr + age * _LN(c.CKD_EPI_2021_CR_AGE)
-                  + female * _LN(c.CKD_EPI_2021_CR_FEMALE) + _LN(c.CKD_EPI_2021_CR_SCALE))
+    alpha = _blend(female, *c.CKD_EPI_2021_CR_ALPHA)
+    return np.exp(_bent(lr, alpha, c.CKD_EPI_2021_CR_BETA) + age * _LN(c.CKD_EPI_2021_CR_AGE)
+                  + _blend(female, _LN(c.CKD_EPI_2021_CR_SCALE * c.CKD_EPI_2021_CR_FEMALE),
+                           _LN(c.CKD_EPI_2021_CR_SCALE)))
 
 
 def _ckd_epi_2012_cystatin(scr, cys, age, female):
     # Inker 2012: 133 x min(Scys/0.8,1)^-0.499 x max(Scys/0.8,1)^-1.328 x 0.996^age x 0.932 [F]
-    lo, hi = c.CKD_EPI_2012_CYS_EXPONENTS
     lc = np.log(cys * (1.0 / c.CKD_EPI_CYS_KNOT))
-    return np.exp(np.where(lc < 0, lo, hi) * lc + age * _LN(c.CKD_EPI_2012_CYS_AGE)
-                  + female * _LN(c.CKD_EPI_2012_CYS_FEMALE) + _LN(c.CKD_EPI_2012_CYS_SCALE))
+    return np.exp(_bent(lc, *c.CKD_EPI_2012_CYS_EXPONENTS) + age * _LN(c.CKD_EPI_2012_CYS_AGE)
+                  + _blend(female, _LN(c.CKD_EPI_2012_CYS_SCALE * c.CKD_EPI_2012_CYS_FEMALE),
+                           _LN(c.CKD_EPI_2012_CYS_SCALE)))
 
 
 def _ckd_epi_2021_creatinine_cystatin(scr, cys, age, female):
     # Inker 2021: 135 x min(Scr/k,1)^a x max(Scr/k,1)^-0.544 x min(Scys/0.8,1)^-0.323
     #             x max(Scys/0.8,1)^-0.778 x 0.9961^age x 0.963 [F]
-    lo, hi = c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS
     lr = np.log(scr) - _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA))
     lc = np.log(cys * (1.0 / c.CKD_EPI_CYS_KNOT))
-    e = np.where(lr < 0, _blend(female, *c.CKD_EPI_2021_CRCYS_ALPHA), c.CKD_EPI_2021_CRCYS_CR_BETA)
-    return np.exp(e * lr + np.where(lc < 0, lo, hi) * lc + age * _LN(c.CKD_EPI_2021_CRCYS_AGE)
-                  + female * _LN(c.CKD_EPI_2021_CRCYS_FEMALE) + _LN(c.CKD_EPI_2021_CRCYS_SCALE))
+    alpha = _blend(female, *c.CKD_EPI_2021_CRCYS_ALPHA)
+    return np.exp(_bent(lr, alpha, c.CKD_EPI_2021_CRCYS_CR_BETA)
+                  + _bent(lc, *c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS)
+                  + age * _LN(c.CKD_EPI_2021_CRCYS_AGE)
+                  + _blend(female, _LN(c.CKD_EPI_2021_CRCYS_SCALE * c.CKD_EPI_2021_CRCYS_FEMALE),
+                           _LN(c.CKD_EPI_2021_CRCYS_SCALE)))
 
 
 # method id -> (implementation, needs creatinine, needs cystatin C)
@@ -178,7 +187,7 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
         a, fem = next(it), next(it)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = impl(cr, cy, a, fem)
-        if np.fmin.reduce(a, axis=None) < c.CKD_EPI_MIN_AGE:
+        if cols[2].block_range(a)[0] < c.CKD_EPI_MIN_AGE:
             out = nan_where(out, a < c.CKD_EPI_MIN_AGE, young)
         return (out,)
 

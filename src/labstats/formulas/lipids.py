@@ -35,10 +35,13 @@ def _martin_extended(tc, hdl, tg):
 
 
 def _sampson(tc, hdl, tg):
-    non_hdl = tc - hdl  # Sampson 2020, Eq. 2 [mg/dL]
-    return (tc / c.SAMPSON_TC_DIVISOR - hdl / c.SAMPSON_HDL_DIVISOR
-            - (tg / c.SAMPSON_TG_DIVISOR + tg * non_hdl / c.SAMPSON_TG_NONHDL_DIVISOR
-               - tg * tg / c.SAMPSON_TG2_DIVISOR) - c.SAMPSON_INTERCEPT_MG_DL)
+    # Sampson 2020, Eq. 2 [mg/dL]: TC/0.948 - HDL/0.971 - (TG/8.56 + TG x nonHDL/2140
+    # - TG^2/16100) - 9.44; the TG terms in Horner form, divisions as reciprocals.
+    non_hdl = tc - hdl
+    vldl = tg * (1 / c.SAMPSON_TG_DIVISOR + non_hdl * (1 / c.SAMPSON_TG_NONHDL_DIVISOR)
+                 - tg * (1 / c.SAMPSON_TG2_DIVISOR))
+    return (tc * (1 / c.SAMPSON_TC_DIVISOR) - hdl * (1 / c.SAMPSON_HDL_DIVISOR) - vldl
+            - c.SAMPSON_INTERCEPT_MG_DL)
 
 
 _METHODS = {
@@ -196,7 +199,8 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
 
     def kernel(tc, hdl, tg):
         ldl = impl(tc, hdl, tg)
-        if np.fmin.reduce(tg, axis=None) < lo or np.fmax.reduce(tg, axis=None) >= hi:
+        tg_lo, tg_hi = cols[2].block_range(tg)
+        if tg_lo < lo or tg_hi >= hi:
             ldl = nan_where(ldl, (tg < lo) | ((tg > hi) if hi_inclusive else (tg >= hi)),
                             outside)
         return (ldl if f_out == 1.0 else ldl * f_out,)

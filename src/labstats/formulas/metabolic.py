@@ -132,7 +132,7 @@ def homa_b(glucose, insulin, *, glucose_unit: str = "mmol/L", insulin_unit: str 
     def kernel(g, i):
         with np.errstate(divide="ignore"):
             out = c.HOMA_B_SCALE * i / (g - c.HOMA_B_GLUCOSE_OFFSET)  # Matthews 1985
-        if np.fmin.reduce(g, axis=None) <= c.HOMA_B_GLUCOSE_OFFSET:
+        if cols[0].block_range(g)[0] <= c.HOMA_B_GLUCOSE_OFFSET:
             out = nan_where(out, g <= c.HOMA_B_GLUCOSE_OFFSET, low)
         return (out,)
 

@@ -84,7 +84,7 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
                        systolic_blood_pressure, diastolic_blood_pressure, glucose, sex,
                        waist_thresholds="us_aha_nhlbi", triglycerides_treatment=False,
                        hdl_cholesterol_treatment=False, blood_pressure_treatment=False,
-                       glucose_treatment=False, cut_point_unit: str = "mg/dL",
+                       glucose_treatment=False, cut_points: str = "mg/dL",
                        waist_circumference_unit: str = "cm", triglycerides_unit: str = "mmol/L",
                        hdl_cholesterol_unit: str = "mmol/L", glucose_unit: str = "mmol/L",
                        systolic_blood_pressure_unit: str = "mmHg",
@@ -117,7 +117,7 @@ glucose_treatment : bool, array_like or pandas.Series, default False
         Drug treatment that counts as meeting the criterion (for blood pressure: in a
         patient with a history of hypertension). True/False or 1/0; missing values are an
         error (fill them explicitly).
-    cut_point_unit : {"mg/dL", "mmol/L"}, default "mg/dL"
+    cut_points : {"mg/dL", "mmol/L"}, default "mg/dL"
         Compare with the statement's mg/dL cut points (150, 40/50, 100) or with the mmol/L
         roundings it prints beside them (1.7, 1.0/1.3, 5.6). They disagree near the
         borders, e.g. HDL-C 1.02 mmol/L in a man is reduced in mg/dL (39.4) only.
@@ -171,18 +171,18 @@ systolic_blood_pressure_unit, diastolic_blood_pressure_unit : str
     """
     import pandas as pd
 
-    if cut_point_unit not in METS_CUT_POINTS:
-        raise ValueError(f"cut_point_unit must be one of {', '.join(METS_CUT_POINTS)}, "
-                         f"got {cut_point_unit!r}")
-    cuts = METS_CUT_POINTS[cut_point_unit]
+    if cut_points not in METS_CUT_POINTS:
+        raise ValueError(f"cut_points must be one of {', '.join(METS_CUT_POINTS)}, "
+                         f"got {cut_points!r}")
+    cuts = METS_CUT_POINTS[cut_points]
     men, women = _thresholds(waist_thresholds)
     female = as_sex(sex)
     w = as_measure(waist_circumference, "waist_circumference", unit=waist_circumference_unit)
     tg = as_concentration(triglycerides, "triglycerides", unit=triglycerides_unit,
-                          to=cut_point_unit)
+                          to=cut_points)
     hdl = as_concentration(hdl_cholesterol, "hdl_cholesterol", unit=hdl_cholesterol_unit,
-                           to=cut_point_unit)
-    glu = as_concentration(glucose, "glucose", unit=glucose_unit, to=cut_point_unit)
+                           to=cut_points)
+    glu = as_concentration(glucose, "glucose", unit=glucose_unit, to=cut_points)
     sbp = as_measure(systolic_blood_pressure, "systolic_blood_pressure",
                      unit=systolic_blood_pressure_unit)
     dbp = as_measure(diastolic_blood_pressure, "diastolic_blood_pressure",
