@@ -58,9 +58,10 @@ def _compare(x, cut, op):
 
 def _either(*parts):
     """Three-valued OR: 1 if any part is 1, 0 if all are 0, else NaN."""
-    parts = np.broadcast_arrays(*[np.asarray(p, dtype=np.float64) for p in parts])
-    any_true = np.logical_or.reduce([p == 1.0 for p in parts])
-    all_false = np.logical_and.reduce([p == 0.0 for p in parts])
+    any_true, all_false = False, True
+    for p in parts:
+        any_true = any_true | (p == 1.0)
+        all_false = all_false & (p == 0.0)
     return np.where(any_true, 1.0, np.where(all_false, 0.0, np.nan))
 
 
@@ -227,8 +228,8 @@ systolic_blood_pressure_unit, diastolic_blood_pressure_unit : str
                              "not position")
     index = series[0].index if series else None
 
-    def boolean(x):
-        return pd.array(np.where(np.isnan(x), None, x == 1.0), dtype="boolean")
+    def boolean(x):  # 1.0/0.0/NaN -> nullable boolean, without Python objects
+        return pd.arrays.BooleanArray(x == 1.0, np.isnan(x))
 
     out = {name: boolean(v) for name, v in zip(_COLUMNS, stacked, strict=True)}
     out["n_criteria_met"] = met.astype(np.int64)
