@@ -1,6 +1,7 @@
 """Estimated glomerular filtration rate: the race-free CKD-EPI equations.
 
-Creatinine enters in mg/dL (IDMS-traceable; 88.4 µmol/L per mg/dL, the NCHS factor),
+Creatinine enters in mg/dL (IDMS-traceable; 88.40 µmol/L per mg/dL from the molar mass
+113.12 g/mol of ``labstats.units.ANALYTES``, as NCHS's 88.4 to 2e-5),
 cystatin C in mg/L (standardised to ERM-DA471/IFCC), age in years. Each equation is a
 product of powers; it is evaluated as one exponential of a sum of logarithms, which is
 the same number to about 1e-15 and costs one ``log`` and one ``exp`` per row.
@@ -109,7 +110,7 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
         "female"/"male" or "F"/"M" (any case), or the NHANES RIAGENDR codes 2 (female) /
         1 (male); missing values give NaN.
     creatinine_unit : str, default "µmol/L"
-        "µmol/L" (also spelt "umol/L") or "mg/dL" (88.4 µmol/L per mg/dL).
+        "µmol/L" (also spelt "umol/L") or "mg/dL" (88.40 µmol/L per mg/dL).
     cystatin_c_unit : str, default "mg/L"
     method : {"ckd_epi_2021", "ckd_epi_2012_cystatin", "ckd_epi_2021_creatinine_cystatin"}
 
