@@ -151,8 +151,7 @@ def factor(tg, non_hdl, *, extended: bool = False) -> np.ndarray:
     tg = np.asarray(tg, dtype=np.float64)
     non_hdl = np.asarray(non_hdl, dtype=np.float64)
     lut, bins = _LUT_EXT if extended else _LUT_2013
-    col = np.floor((non_hdl - _COL_START) * (1.0 / _COL_WIDTH))
-    col = np.minimum(np.maximum(col, 0.0), 5.0)  # NaN stays NaN
+    col = np.clip(np.floor((non_hdl - _COL_START) * (1.0 / _COL_WIDTH)), 0.0, 5.0)  # NaN stays
     idx = np.minimum(np.floor(tg), bins - 1.0) + bins * col
     with np.errstate(invalid="ignore"):
         i = idx.astype(np.intp)  # NaN -> a negative integer -> clipped to cell 0 (NaN)

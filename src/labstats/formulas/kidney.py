@@ -28,17 +28,23 @@ def _blend(female, value_f, value_m):
     return value_m + female * (value_f - value_m)
 
 
-def _bent(x, below, above):
-    """``below * x`` for x < 0 and ``above * x`` for x >= 0, without a branch: the log of
-    min(r, 1)^below x max(r, 1)^above when x = log(r). ``below`` may be an array."""
-    return above * x + (below - above) * 0.5 * (x - np.abs(x))  # x - |x| = 2 min(x, 0)
+def _bent(x, half_step, above):
+    """``below * x`` for x < 0 and ``above * x`` for x >= 0 without a branch, given
+    ``half_step = (below - above) / 2``: the log of min(r, 1)^below x max(r, 1)^above
+    when x = log(r). ``half_step`` may be an array."""
+    return above * x + half_step * (x - np.abs(x))  # x - |x| = 2 min(x, 0)
+
+
+def _half_step(below, above):
+    return (below - above) / 2.0
 
 
 def _ckd_epi_2021(scr, cys, age, female):
     # Inker 2021: 142 x min(Scr/k,1)^a x max(Scr/k,1)^-1.200 x 0.9938^age x 1.012 [F]
     lr = np.log(scr) - _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA))
-    alpha = _blend(female, *c.CKD_EPI_2021_CR_ALPHA)
-    return np.exp(_bent(lr, alpha, c.CKD_EPI_2021_CR_BETA) + age * _LN(c.CKD_EPI_2021_CR_AGE)
+    beta = c.CKD_EPI_2021_CR_BETA
+    half = _blend(female, *(_half_step(a, beta) for a in c.CKD_EPI_2021_CR_ALPHA))
+    return np.exp(_bent(lr, half, beta) + age * _LN(c.CKD_EPI_2021_CR_AGE)
                   + _blend(female, _LN(c.CKD_EPI_2021_CR_SCALE * c.CKD_EPI_2021_CR_FEMALE),
                            _LN(c.CKD_EPI_2021_CR_SCALE)))
 
@@ -46,7 +52,8 @@ def _ckd_epi_2021(scr, cys, age, female):
 def _ckd_epi_2012_cystatin(scr, cys, age, female):
     # Inker 2012: 133 x min(Scys/0.8,1)^-0.499 x max(Scys/0.8,1)^-1.328 x 0.996^age x 0.932 [F]
     lc = np.log(cys * (1.0 / c.CKD_EPI_CYS_KNOT))
-    return np.exp(_bent(lc, *c.CKD_EPI_2012_CYS_EXPONENTS) + age * _LN(c.CKD_EPI_2012_CYS_AGE)
+    lo, hi = c.CKD_EPI_2012_CYS_EXPONENTS
+    return np.exp(_bent(lc, _half_step(lo, hi), hi) + age * _LN(c.CKD_EPI_2012_CYS_AGE)
                   + _blend(female, _LN(c.CKD_EPI_2012_CYS_SCALE * c.CKD_EPI_2012_CYS_FEMALE),
                            _LN(c.CKD_EPI_2012_CYS_SCALE)))
 
@@ -56,9 +63,10 @@ def _ckd_epi_2021_creatinine_cystatin(scr, cys, age, female):
     #             x max(Scys/0.8,1)^-0.778 x 0.9961^age x 0.963 [F]
     lr = np.log(scr) - _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA))
     lc = np.log(cys * (1.0 / c.CKD_EPI_CYS_KNOT))
-    alpha = _blend(female, *c.CKD_EPI_2021_CRCYS_ALPHA)
-    return np.exp(_bent(lr, alpha, c.CKD_EPI_2021_CRCYS_CR_BETA)
-                  + _bent(lc, *c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS)
+    beta = c.CKD_EPI_2021_CRCYS_CR_BETA
+    half = _blend(female, *(_half_step(a, beta) for a in c.CKD_EPI_2021_CRCYS_ALPHA))
+    lo, hi = c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS
+    return np.exp(_bent(lr, half, beta) + _bent(lc, _half_step(lo, hi), hi)
                   + age * _LN(c.CKD_EPI_2021_CRCYS_AGE)
                   + _blend(female, _LN(c.CKD_EPI_2021_CRCYS_SCALE * c.CKD_EPI_2021_CRCYS_FEMALE),
                            _LN(c.CKD_EPI_2021_CRCYS_SCALE)))
