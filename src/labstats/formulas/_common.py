@@ -20,7 +20,7 @@ from labstats import _validate
 from labstats._validate import LabstatsWarning, as_concentration, as_measure, as_sex
 from labstats.units import ANALYTES, MEASURES, analyte_of
 
-BLOCK = 1 << 13  # 64 KiB per array: a kernel's temporaries stay in a 1 MiB L2 cache
+BLOCK = 1 << 14  # rows per block; measured faster than 8192 in benchmarks/bench_formulas.py
 
 
 def unit_factor(name: str, from_unit: str, to_unit: str) -> float:
