@@ -52,6 +52,7 @@ class Column:
         self.factor, self.bad, self.sex_codes = 1.0, False, False
         self.lo, self.hi = -np.inf, np.inf  # no block check
         self.blk_lo = self.blk_hi = np.nan  # of the current block, in the kernel's unit
+        self.buf = None
         if name == "sex":
             series = _validate._is_series(values)
             categorical = series and str(values.dtype) == "category"
@@ -86,10 +87,17 @@ class Column:
             self._validate()  # small input: check once, exactly
             self.lo, self.hi = -np.inf, np.inf
 
+    def _buffer(self, n: int) -> np.ndarray:
+        """A scratch block of this column, reused from block to block (no allocation)."""
+        if self.buf is None or self.buf.size < n:
+            self.buf = np.empty(max(n, 1), dtype=np.float64)
+        return self.buf[:n]
+
     def scan(self, blk: np.ndarray) -> np.ndarray:
-        """Check one block cheaply and return it in the kernel's unit."""
+        """Check one block cheaply and return it in the kernel's unit. The result is the
+        caller's data or a scratch buffer: kernels must never write into it."""
         if self.sex_codes:
-            female = blk - 1.0  # NHANES RIAGENDR: 1 male, 2 female
+            female = np.subtract(blk, 1.0, out=self._buffer(blk.size))  # RIAGENDR 1 M, 2 F
             p = female * (female - 1.0)  # 0 for 0/1, NaN for missing
             if np.fmax.reduce(p, axis=None) > 0 or np.fmin.reduce(p, axis=None) < 0:
                 self._flag()
@@ -99,7 +107,9 @@ class Column:
             if lo < self.lo or hi > self.hi:
                 self._flag()
             self.blk_lo, self.blk_hi = lo * self.factor, hi * self.factor
-        return blk if self.factor == 1.0 else blk * self.factor
+        if self.factor == 1.0:
+            return blk
+        return np.multiply(blk, self.factor, out=self._buffer(blk.size))
 
     def block_range(self, blk: np.ndarray) -> tuple[float, float]:
         """(min, max) of the block ``scan`` returned last, NaN ignored, without a new pass
@@ -123,26 +133,24 @@ class Column:
 def fused(kernel, *columns: Column, n_out: int = 1):
     """Run ``kernel(*blocks) -> tuple of arrays`` over cache-sized blocks of the columns.
 
-    Inputs broadcast against each other; 0-d and multi-dimensional inputs run in one
-    piece. The kernel gets each block already in its equation's unit.
+    Inputs broadcast against each other; 0-d and multi-dimensional inputs are flattened
+    (and the results reshaped), so a kernel always gets 1-d blocks, already in its
+    equation's unit, and may compute in place in arrays it created itself.
     """
     arrays = np.broadcast_arrays(*[c.x for c in columns])
     shape = arrays[0].shape
-    outs = tuple(np.empty(shape, dtype=np.float64) for _ in range(n_out))
     if len(shape) != 1:
-        res = kernel(*[c.scan(a) for c, a in zip(columns, arrays, strict=True)])
+        arrays = [a.reshape(-1) for a in arrays]
+    n = arrays[0].shape[0]
+    outs = tuple(np.empty(n, dtype=np.float64) for _ in range(n_out))
+    for start in range(0, n, BLOCK):
+        sl = slice(start, min(start + BLOCK, n))
+        res = kernel(*[c.scan(a[sl]) for c, a in zip(columns, arrays, strict=True)])
         for o, r in zip(outs, res, strict=True):
-            o[...] = r
-    else:
-        n = shape[0]
-        for start in range(0, n, BLOCK):
-            sl = slice(start, min(start + BLOCK, n))
-            res = kernel(*[c.scan(a[sl]) for c, a in zip(columns, arrays, strict=True)])
-            for o, r in zip(outs, res, strict=True):
-                o[sl] = r
+            o[sl] = r
     for c in columns:
         c.finish()
-    return outs
+    return tuple(o.reshape(shape) for o in outs)
 
 
 class Counter:

@@ -148,11 +148,19 @@ def factor(tg, non_hdl, *, extended: bool = False) -> np.ndarray:
     the column (non-HDL-C strata are 30 mg/dL wide from 100) index a flat table built
     from ``FACTORS_2013``/``FACTORS_EXTENDED``; NaN inputs index a NaN cell.
     """
-    tg = np.asarray(tg, dtype=np.float64)
-    non_hdl = np.asarray(non_hdl, dtype=np.float64)
+    tg, non_hdl = np.broadcast_arrays(np.asarray(tg, dtype=np.float64),
+                                      np.asarray(non_hdl, dtype=np.float64))
+    if tg.ndim != 1:  # scalars and n-d arrays: compute flat, return in their shape
+        return factor(tg.reshape(-1), non_hdl.reshape(-1), extended=extended).reshape(tg.shape)
     lut, bins = _LUT_EXT if extended else _LUT_2013
-    col = np.clip(np.floor((non_hdl - _COL_START) * (1.0 / _COL_WIDTH)), 0.0, 5.0)  # NaN stays
-    idx = np.minimum(np.floor(tg), bins - 1.0) + bins * col
+    col = np.subtract(non_hdl, _COL_START)
+    col *= 1.0 / _COL_WIDTH
+    np.floor(col, out=col)
+    np.clip(col, 0.0, 5.0, out=col)  # column index; NaN stays NaN
+    col *= bins
+    idx = np.floor(tg)
+    np.minimum(idx, bins - 1.0, out=idx)  # TG bin, capped
+    idx += col
     with np.errstate(invalid="ignore"):
         i = idx.astype(np.intp)  # NaN -> a negative integer -> clipped to cell 0 (NaN)
     f = lut.take(i, mode="clip")

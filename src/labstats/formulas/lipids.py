@@ -21,13 +21,21 @@ from labstats.formulas._common import Column, Counter, fused, nan_where, unit_fa
 __all__ = ["LDL_METHODS", "ldl_cholesterol", "non_hdl_cholesterol"]
 
 
+# In-place arithmetic in arrays the functions create: a block's temporaries stay in cache.
+
+
 def _friedewald(tc, hdl, tg, divisor=c.FRIEDEWALD_TG_DIVISOR_MG_DL):
-    return tc - hdl - tg / divisor  # Friedewald 1972 [mg/dL]
+    ldl = np.subtract(tc, hdl)  # Friedewald 1972: TC - HDL-C - TG/5 [mg/dL]
+    ldl -= tg / divisor
+    return ldl
 
 
 def _martin(tc, hdl, tg, extended=False):
-    non_hdl = tc - hdl  # Martin 2013: LDL-C = non-HDL-C - TG / F(TG, non-HDL-C) [mg/dL]
-    return non_hdl - tg / _martin_hopkins.factor(tg, non_hdl, extended=extended)
+    non_hdl = np.subtract(tc, hdl)  # Martin 2013: non-HDL-C - TG / F(TG, non-HDL-C) [mg/dL]
+    vldl = _martin_hopkins.factor(tg, non_hdl, extended=extended)
+    np.divide(tg, vldl, out=vldl)
+    non_hdl -= vldl
+    return non_hdl
 
 
 def _martin_extended(tc, hdl, tg):
@@ -37,11 +45,17 @@ def _martin_extended(tc, hdl, tg):
 def _sampson(tc, hdl, tg):
     # Sampson 2020, Eq. 2 [mg/dL]: TC/0.948 - HDL/0.971 - (TG/8.56 + TG x nonHDL/2140
     # - TG^2/16100) - 9.44; the TG terms in Horner form, divisions as reciprocals.
-    non_hdl = tc - hdl
-    vldl = tg * (1 / c.SAMPSON_TG_DIVISOR + non_hdl * (1 / c.SAMPSON_TG_NONHDL_DIVISOR)
-                 - tg * (1 / c.SAMPSON_TG2_DIVISOR))
-    return (tc * (1 / c.SAMPSON_TC_DIVISOR) - hdl * (1 / c.SAMPSON_HDL_DIVISOR) - vldl
-            - c.SAMPSON_INTERCEPT_MG_DL)
+    vldl = np.subtract(tc, hdl)  # non-HDL-C
+    vldl *= 1 / c.SAMPSON_TG_NONHDL_DIVISOR
+    vldl += 1 / c.SAMPSON_TG_DIVISOR
+    t = np.multiply(tg, 1 / c.SAMPSON_TG2_DIVISOR)
+    vldl -= t
+    vldl *= tg  # TG/8.56 + TG x nonHDL/2140 - TG^2/16100
+    ldl = np.multiply(tc, 1 / c.SAMPSON_TC_DIVISOR, out=t)
+    ldl -= vldl
+    ldl -= np.multiply(hdl, 1 / c.SAMPSON_HDL_DIVISOR, out=vldl)
+    ldl -= c.SAMPSON_INTERCEPT_MG_DL
+    return ldl
 
 
 _METHODS = {
@@ -203,7 +217,9 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
         if tg_lo < lo or tg_hi >= hi:
             ldl = nan_where(ldl, (tg < lo) | ((tg > hi) if hi_inclusive else (tg >= hi)),
                             outside)
-        return (ldl if f_out == 1.0 else ldl * f_out,)
+        if f_out != 1.0:
+            ldl *= f_out
+        return (ldl,)
 
     (ldl,) = fused(kernel, *cols)
     outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
