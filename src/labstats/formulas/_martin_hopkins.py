@@ -162,7 +162,7 @@ def factor(tg, non_hdl, *, extended: bool = False) -> np.ndarray:
     np.minimum(idx, bins - 1.0, out=idx)  # TG bin, capped
     idx += col
     with np.errstate(invalid="ignore"):
-        i = idx.astype(np.intp)  # NaN -> a negative integer -> clipped to cell 0 (NaN)
+        i = idx.astype(np.int32)  # NaN -> INT_MIN (x86) or 0: with mode="clip" cell 0, NaN
     f = lut.take(i, mode="clip")
     if not extended and np.fmax.reduce(tg, axis=None) >= c.MARTIN_TG_UPPER_MG_DL:
         f = np.where(tg >= c.MARTIN_TG_UPPER_MG_DL, np.nan, f)
