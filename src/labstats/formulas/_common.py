@@ -98,7 +98,8 @@ class Column:
         caller's data or a scratch buffer: kernels must never write into it."""
         if self.sex_codes:
             female = np.subtract(blk, 1.0, out=self._buffer(blk.size))  # RIAGENDR 1 M, 2 F
-            p = female * (female - 1.0)  # 0 for 0/1, NaN for missing
+            p = np.subtract(female, 1.0)
+            p *= female  # 0 for 0/1, NaN for missing, nonzero for any other code
             if np.fmax.reduce(p, axis=None) > 0 or np.fmin.reduce(p, axis=None) < 0:
                 self._flag()
             return female
