@@ -73,3 +73,14 @@ def test_validity_warning_counts_rows_across_blocks():
     with pytest.warns(labstats.LabstatsWarning, match=r"^3 rows with triglycerides above 400"):
         got = ldl_cholesterol(_long(5.0), _long(1.2), tg)
     assert int(np.isnan(got).sum()) == 3
+
+
+def test_long_categorical_sex_is_decoded_per_block():
+    sex = pd.Series(np.tile(["F", "M", None], N // 3 + 1)[:N], dtype="category")
+    got = egfr(creatinine=_long(80.0), age=50.0, sex=sex)
+    assert np.isnan(got[2::3]).all()
+    assert got[0] == egfr(creatinine=80.0, age=50.0, sex="F")
+    assert got[1] == egfr(creatinine=80.0, age=50.0, sex="M")
+    bad = pd.Series(np.tile(["F", "M", "U"], N // 3 + 1)[:N], dtype="category")
+    with pytest.raises(ValueError, match=r"sex: .* the first is 'U' at index 2"):
+        egfr(creatinine=_long(80.0), age=50.0, sex=bad)

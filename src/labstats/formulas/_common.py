@@ -52,15 +52,21 @@ class Column:
         self.factor, self.bad, self.sex_codes = 1.0, False, False
         self.lo, self.hi = -np.inf, np.inf  # no block check
         self.blk_lo = self.blk_hi = np.nan  # of the current block, in the kernel's unit
-        self.buf = None
+        self.buf = self.sex_lut = None
         if name == "sex":
             series = _validate._is_series(values)
             categorical = series and str(values.dtype) == "category"
             arr = np.asarray(values.to_numpy() if series and not categorical else
                              (() if categorical else values))
-            if arr.dtype.kind in "iuf" and arr.ndim == 1 and arr.size > BLOCK:
+            lut = None
+            if categorical and len(values) > BLOCK:  # decode the codes block by block
+                lut = [_validate._sex_of(v) for v in values.cat.categories]
+            if lut is not None and None not in lut:
+                self.sex_lut = np.array([*lut, np.nan], dtype=np.float64)  # code -1: NaN
+                self.x = values.cat.codes.to_numpy()
+            elif arr.dtype.kind in "iuf" and arr.ndim == 1 and arr.size > BLOCK:
                 self.x, self.sex_codes = arr.astype(np.float64, copy=False), True
-            else:  # text, Categorical, or small: parse once
+            else:  # text, small, or with an unrecognised category: parse (and raise) once
                 self.x = as_sex(values, name)
             self._validate = lambda: as_sex(values, name)
             return
@@ -96,6 +102,8 @@ class Column:
     def scan(self, blk: np.ndarray) -> np.ndarray:
         """Check one block cheaply and return it in the kernel's unit. The result is the
         caller's data or a scratch buffer: kernels must never write into it."""
+        if self.sex_lut is not None:
+            return np.take(self.sex_lut, blk, out=self._buffer(blk.size), mode="wrap")
         if self.sex_codes:
             female = np.subtract(blk, 1.0, out=self._buffer(blk.size))  # RIAGENDR 1 M, 2 F
             p = np.subtract(female, 1.0)
