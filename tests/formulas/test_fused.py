@@ -84,3 +84,44 @@ def test_long_categorical_sex_is_decoded_per_block():
     bad = pd.Series(np.tile(["F", "M", "U"], N // 3 + 1)[:N], dtype="category")
     with pytest.raises(ValueError, match=r"sex: .* the first is 'U' at index 2"):
         egfr(creatinine=_long(80.0), age=50.0, sex=bad)
+
+
+@pytest.mark.parametrize(("func", "kwargs"), [
+    (ldl_cholesterol, dict(method="friedewald")),
+    (ldl_cholesterol, dict(method="martin_hopkins")),
+    (ldl_cholesterol, dict(method="martin_hopkins_extended")),
+    (ldl_cholesterol, dict(method="sampson")),
+    (ldl_cholesterol, dict(method="friedewald", friedewald_mmol_divisor=2.2,
+                           output_unit="mg/dL")),
+    (egfr, dict(method="ckd_epi_2021")),
+    (egfr, dict(method="ckd_epi_2012_cystatin")),
+    (egfr, dict(method="ckd_epi_2021_creatinine_cystatin")),
+])
+def test_compiled_loops_equal_the_numpy_code(func, kwargs, monkeypatch):
+    """With numba (the default when installed) and without (LABSTATS_NO_NUMBA=1) the
+    results agree to rounding, NaN and warnings included."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(2)
+    if func is ldl_cholesterol:
+        tg = rng.lognormal(np.log(1.5), 0.8, N).clip(0.06, 11.0)  # some above 4.52 and 9.03
+        tc, hdl = rng.uniform(3, 9, N), rng.uniform(0.5, 2.5, N)
+        tc[7] = np.nan
+        args, kw = (tc, hdl, tg), kwargs
+    else:
+        args = ()
+        kw = dict(age=rng.uniform(10, 95, N), sex=rng.integers(1, 3, N).astype(float),
+                  method=kwargs["method"])
+        kw["sex"][11] = np.nan
+        if kwargs["method"] != "ckd_epi_2012_cystatin":
+            kw["creatinine"] = rng.lognormal(np.log(90), 0.5, N)
+        if kwargs["method"] != "ckd_epi_2021":
+            kw["cystatin_c"] = rng.lognormal(np.log(1.0), 0.4, N)
+    with pytest.warns(labstats.LabstatsWarning) as compiled_warnings:
+        fast = func(*args, **kw)
+    monkeypatch.setenv("LABSTATS_NO_NUMBA", "1")
+    with pytest.warns(labstats.LabstatsWarning) as numpy_warnings:
+        slow = func(*args, **kw)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+    assert [str(w.message) for w in compiled_warnings] == [str(w.message) for w in
+                                                           numpy_warnings]

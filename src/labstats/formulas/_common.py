@@ -12,6 +12,7 @@ same as with ``as_concentration``.
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -160,6 +161,50 @@ def fused(kernel, *columns: Column, n_out: int = 1):
     for c in columns:
         c.finish()
     return tuple(o.reshape(shape) for o in outs)
+
+
+def jit():
+    """The compiled loops (``_jit_formulas``), or None: numba missing, LABSTATS_NO_NUMBA=1."""
+    if os.environ.get("LABSTATS_NO_NUMBA", "") not in ("", "0"):
+        return None
+    try:
+        from labstats.formulas import _jit_formulas
+    except ImportError:  # numba not installed: the numpy code gives the same numbers
+        return None
+    return _jit_formulas
+
+
+def jit_arrays(*columns: Column):
+    """Flat float64 inputs for a compiled loop, or None when the numpy path should run
+    (input of one block or less: no compilation is worth it; or n-d input)."""
+    arrays = np.broadcast_arrays(*[c.x for c in columns])
+    if arrays[0].ndim != 1 or arrays[0].shape[0] <= BLOCK:
+        return None
+    out = []
+    for col, a in zip(columns, arrays, strict=True):
+        if col.sex_lut is not None:  # Categorical codes -> 1.0 female / 0.0 male / NaN
+            a = col.sex_lut.take(a, mode="wrap")
+        a = np.asarray(a, dtype=np.float64).view()
+        a.flags.writeable = False  # only read (and numba wants to know)
+        out.append(a)
+    return out
+
+
+def new_stats(k: int) -> np.ndarray:
+    """Running (min, max) of k inputs for a compiled loop to fill."""
+    return np.tile([np.inf, -np.inf], k)
+
+
+def check_stats(stats: np.ndarray, *columns: Column | None) -> None:
+    """The plausibility check of each column from the min/max a compiled loop recorded
+    (column j in stats[2j], stats[2j + 1]; None: an input the loop did not read)."""
+    for j, col in enumerate(columns):
+        if col is None:
+            continue
+        lo, hi = stats[2 * j], stats[2 * j + 1]
+        if col.lo != -np.inf and lo <= hi and (lo < col.lo or hi > col.hi):
+            col._flag()
+            col.finish()
 
 
 class Counter:

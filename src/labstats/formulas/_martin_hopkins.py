@@ -135,6 +135,12 @@ def _lookup_table(extended: bool) -> tuple[np.ndarray, int]:
 
 _LUT_2013 = _lookup_table(False)
 _LUT_EXT = _lookup_table(True)
+
+
+def lookup_table(*, extended: bool) -> tuple[np.ndarray, int]:
+    """(flat factor table, number of TG bins): cell ``col * bins + floor(TG)``, TG capped
+    at the last bin, col = non-HDL-C column 0-5; NaN below TG 7 (and from 800 extended)."""
+    return _LUT_EXT if extended else _LUT_2013
 _COL_START, _COL_WIDTH = 70.0, 30.0  # column k holds non-HDL-C in [70 + 30k, 100 + 30k)
 
 

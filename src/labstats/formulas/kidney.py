@@ -16,6 +16,7 @@ import numpy as np
 
 from labstats import constants as c
 from labstats._validate import like_inputs
+from labstats.formulas import _common
 from labstats.formulas._common import Column, Counter, fused, nan_where
 
 __all__ = ["EGFR_METHODS", "egfr"]
@@ -98,6 +99,29 @@ def _ckd_epi_2021_creatinine_cystatin(scr, cys, age, female):
     _add_bent(acc, lc, _half_steps(lo, hi), hi, t)  # cystatin C powers
     return np.exp(acc, out=acc)
 
+
+def _jit_constants(method: str) -> np.ndarray:
+    """ln-constants of ``method`` in the order ``_jit_formulas.egfr`` reads them."""
+    if method == "ckd_epi_2012_cystatin":
+        age, scale, female = (c.CKD_EPI_2012_CYS_AGE, c.CKD_EPI_2012_CYS_SCALE,
+                              c.CKD_EPI_2012_CYS_FEMALE)
+        alpha, beta, cys = (0.0, 0.0), 0.0, c.CKD_EPI_2012_CYS_EXPONENTS
+    elif method == "ckd_epi_2021":
+        age, scale, female = (c.CKD_EPI_2021_CR_AGE, c.CKD_EPI_2021_CR_SCALE,
+                              c.CKD_EPI_2021_CR_FEMALE)
+        alpha, beta, cys = c.CKD_EPI_2021_CR_ALPHA, c.CKD_EPI_2021_CR_BETA, (0.0, 0.0)
+    else:
+        age, scale, female = (c.CKD_EPI_2021_CRCYS_AGE, c.CKD_EPI_2021_CRCYS_SCALE,
+                              c.CKD_EPI_2021_CRCYS_FEMALE)
+        alpha, beta = c.CKD_EPI_2021_CRCYS_ALPHA, c.CKD_EPI_2021_CRCYS_CR_BETA
+        cys = c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS
+    k_f, k_m = c.CKD_EPI_2021_CR_KAPPA
+    return np.array([_LN(age), _LN(scale * female), _LN(scale), _LN(k_f), _LN(k_m),
+                     *_half_steps(alpha, beta), beta, _half_steps(*cys), cys[1]])
+
+
+_JIT_METHOD = {"ckd_epi_2021": 0, "ckd_epi_2012_cystatin": 1,
+               "ckd_epi_2021_creatinine_cystatin": 2}
 
 # method id -> (implementation, needs creatinine, needs cystatin C)
 _METHODS = {
@@ -227,7 +251,22 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
             out = nan_where(out, a < c.CKD_EPI_MIN_AGE, young)
         return (out,)
 
-    (res,) = fused(kernel, *[col for col in cols if col is not None])
+    used = [col for col in cols if col is not None]
+    compiled, arrays = _common.jit(), _common.jit_arrays(*used)
+    if compiled is not None and arrays is not None:  # one compiled pass, same equations
+        res = np.empty(arrays[0].shape[0])
+        scr_, cys_ = (arrays.pop(0) if needs_cr else arrays[0][:1],
+                      arrays.pop(0) if needs_cys else arrays[0][:1])
+        stats = _common.new_stats(3)
+        young.n, n_bad = compiled.egfr(
+            scr_, cys_, arrays[0], arrays[1], cols[0].factor if needs_cr else 1.0,
+            cols[3].sex_codes, _JIT_METHOD[method], _jit_constants(method),
+            c.CKD_EPI_MIN_AGE, res, stats)
+        if n_bad:
+            cols[3]._validate()  # raises, naming the first unrecognised code
+        _common.check_stats(stats, *cols[:3])
+    else:
+        (res,) = fused(kernel, *used)
     young.warn("under 18 years: eGFR set to NaN (CKD-EPI was developed in adults; use a "
                "paediatric equation such as CKiD U25 for them)")
     inputs = [x for x in (creatinine, cystatin_c) if x is not None]

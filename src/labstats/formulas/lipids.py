@@ -15,7 +15,7 @@ import numpy as np
 
 from labstats import constants as c
 from labstats._validate import like_inputs
-from labstats.formulas import _martin_hopkins
+from labstats.formulas import _common, _martin_hopkins
 from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor
 
 __all__ = ["LDL_METHODS", "ldl_cholesterol", "non_hdl_cholesterol"]
@@ -58,6 +58,7 @@ def _sampson(tc, hdl, tg):
     return ldl
 
 
+_JIT_METHOD = {"friedewald": 0, "martin_hopkins": 1, "martin_hopkins_extended": 1, "sampson": 2}
 _METHODS = {
     "friedewald": _friedewald,
     "martin_hopkins": _martin,
@@ -210,6 +211,20 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
 
     (lo, hi, hi_inclusive), _ = LDL_METHODS[method]
     outside = Counter()
+    compiled, arrays = _common.jit(), _common.jit_arrays(*cols)
+    if compiled is not None and arrays is not None:  # one compiled pass, same equations
+        ldl = np.empty(arrays[0].shape[0])
+        lut, bins = _martin_hopkins.lookup_table(extended=method == "martin_hopkins_extended")
+        divisor = mg_divisor if friedewald_mmol_divisor is not None else \
+            c.FRIEDEWALD_TG_DIVISOR_MG_DL
+        stats = _common.new_stats(3)
+        outside.n = compiled.ldl(*arrays, *(col.factor for col in cols), f_out,
+                                 _JIT_METHOD[method], divisor, lut, float(bins), lo, hi,
+                                 hi_inclusive, ldl, stats)
+        _common.check_stats(stats, *cols)
+        outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
+        return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
+                           name="ldl_cholesterol")
 
     def kernel(tc, hdl, tg):
         ldl = impl(tc, hdl, tg)
