@@ -253,15 +253,28 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
 
     used = [col for col in cols if col is not None]
     compiled, arrays = _common.jit(), _common.jit_arrays(*used)
-    if compiled is not None and arrays is not None:  # one compiled pass, same equations
+    if compiled is not None and arrays is not None:  # compiled arithmetic, numpy log/exp
         res = np.empty(arrays[0].shape[0])
-        scr_, cys_ = (arrays.pop(0) if needs_cr else arrays[0][:1],
-                      arrays.pop(0) if needs_cys else arrays[0][:1])
+        scr_ = arrays.pop(0) if needs_cr else None
+        cys_ = arrays.pop(0) if needs_cys else None
+        age_, sex_ = arrays
         stats = _common.new_stats(3)
-        young.n, n_bad = compiled.egfr(
-            scr_, cys_, arrays[0], arrays[1], cols[0].factor if needs_cr else 1.0,
-            cols[3].sex_codes, _JIT_METHOD[method], _jit_constants(method),
-            c.CKD_EPI_MIN_AGE, res, stats)
+        consts, ln_f = _jit_constants(method), _LN(cols[0].factor) if needs_cr else 0.0
+        b_cr, b_cys = np.empty(_common.BLOCK), np.empty(_common.BLOCK)
+        n_bad = 0
+        for start in range(0, res.shape[0], _common.BLOCK):
+            sl = slice(start, min(start + _common.BLOCK, res.shape[0]))
+            m = sl.stop - sl.start
+            cr, cy = (scr_[sl] if needs_cr else b_cr[:m]), (cys_[sl] if needs_cys else b_cys[:m])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lcr = np.log(cr, out=b_cr[:m]) if needs_cr else cr
+                lcy = np.log(cy, out=b_cys[:m]) if needs_cys else cy
+            n_young, bad = compiled.egfr_log(cr, lcr, cy, lcy, age_[sl], sex_[sl], ln_f,
+                                             cols[3].sex_codes, _JIT_METHOD[method], consts,
+                                             c.CKD_EPI_MIN_AGE, res[sl], stats)
+            young.n += n_young
+            n_bad += bad
+            np.exp(res[sl], out=res[sl])
         if n_bad:
             cols[3]._validate()  # raises, naming the first unrecognised code
         _common.check_stats(stats, *cols[:3])
