@@ -22,6 +22,7 @@ from labstats.formulas._common import Column, Counter, fused, nan_where
 __all__ = ["EGFR_METHODS", "egfr"]
 
 _LN = math.log
+_JIT_BLOCK = 1 << 15  # rows per numpy log / compiled loop / numpy exp round
 
 
 # Kernels accumulate ln(eGFR) in place in a few arrays of their own: fewer, smaller
@@ -260,10 +261,10 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
         age_, sex_ = arrays
         stats = _common.new_stats(3)
         consts, ln_f = _jit_constants(method), _LN(cols[0].factor) if needs_cr else 0.0
-        b_cr, b_cys = np.empty(_common.BLOCK), np.empty(_common.BLOCK)
+        b_cr, b_cys = np.empty(_JIT_BLOCK), np.empty(_JIT_BLOCK)
         n_bad = 0
-        for start in range(0, res.shape[0], _common.BLOCK):
-            sl = slice(start, min(start + _common.BLOCK, res.shape[0]))
+        for start in range(0, res.shape[0], _JIT_BLOCK):
+            sl = slice(start, min(start + _JIT_BLOCK, res.shape[0]))
             m = sl.stop - sl.start
             cr, cy = (scr_[sl] if needs_cr else b_cr[:m]), (cys_[sl] if needs_cys else b_cys[:m])
             with np.errstate(divide="ignore", invalid="ignore"):
