@@ -7,6 +7,8 @@ one; the faster of a cache-blocked kernel and whole-array numpy). Goal (issue 5)
 in the canonical units (no conversion) except where the name says otherwise; sex is given
 as NHANES codes 1/2 (and once as a pandas Categorical). ``metabolic_syndrome`` returns an
 8-column frame from 7 inputs; it is reported for information, not held to the goal.
+LDL and eGFR use compiled loops when numba is installed; run with LABSTATS_NO_NUMBA=1
+to time the numpy code instead.
 
 Run: ``python benchmarks/bench_formulas.py`` or through ``benchmarks/run.py``.
 """

@@ -4,7 +4,9 @@ Creatinine enters in mg/dL (IDMS-traceable; 88.40 µmol/L per mg/dL from the mol
 113.12 g/mol of ``labstats.units.ANALYTES``, as NCHS's 88.4 to 2e-5),
 cystatin C in mg/L (standardised to ERM-DA471/IFCC), age in years. Each equation is a
 product of powers; it is evaluated as one exponential of a sum of logarithms, which is
-the same number to about 1e-15 and costs one ``log`` and one ``exp`` per row.
+the same number to about 1e-15 and costs one ``log`` and one ``exp`` per row. With numba
+installed, long inputs run the arithmetic in a compiled loop between numpy's vectorised
+``log`` and ``exp`` (``_jit_formulas.egfr_log``; ``LABSTATS_NO_NUMBA=1`` turns it off).
 """
 
 from __future__ import annotations
