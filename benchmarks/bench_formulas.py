@@ -92,9 +92,10 @@ def _cases(x: dict) -> list[tuple[str, object, tuple]]:
         ("homa_b", lambda: ls.homa_b(g, i), (g, i)),
         ("quicki", lambda: ls.quicki(g, i), (g, i)),
         ("tyg_index", lambda: ls.tyg_index(tg, g), (tg, g)),
-        ("tyg_bmi", lambda: ls.tyg_bmi(tg, g, bmi), (tg, g, bmi)),
-        ("bmi", lambda: ls.bmi(x["weight"], x["height"]), (x["weight"], x["height"])),
-        ("waist_to_height_ratio", lambda: ls.waist_to_height_ratio(x["waist"], x["height"]),
+        ("tyg_bmi", lambda: ls.tyg_bmi(tg, g, bmi=bmi), (tg, g, bmi)),
+        ("bmi", lambda: ls.bmi(weight=x["weight"], height=x["height"]), (x["weight"], x["height"])),
+        ("waist_to_height_ratio", lambda: ls.waist_to_height_ratio(waist_circumference=x["waist"],
+                                                    height=x["height"]),
          (x["waist"], x["height"])),
         ("non_hdl_cholesterol", lambda: ls.non_hdl_cholesterol(tc, hdl), (tc, hdl)),
     ]
