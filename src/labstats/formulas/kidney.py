@@ -57,30 +57,43 @@ def _half_steps(below, above):
         else (below - above) / 2.0
 
 
+def _age_and_sex(age, female, age_base, scale, female_factor, tmp):
+    """ln(scale x age_base^age x female_factor [F]), a new array."""
+    acc = np.multiply(age, _LN(age_base))
+    acc += _blend(female, _LN(scale * female_factor), _LN(scale), tmp)
+    return acc
+
+
+def _add_creatinine(acc, scr, female, alpha, beta, tmp, tmp2):
+    """acc += ln(min(Scr/kappa, 1)^alpha x max(Scr/kappa, 1)^beta), kappa and alpha by sex."""
+    lr = np.log(scr)
+    lr -= _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA), tmp)  # ln(Scr / kappa)
+    _add_bent(acc, lr, _blend(female, *_half_steps(alpha, beta), tmp), beta, tmp2)
+
+
+def _add_cystatin(acc, cys, exponents, tmp):
+    """acc += ln(min(Scys/0.8, 1)^lo x max(Scys/0.8, 1)^hi) for exponents (lo, hi)."""
+    lc = np.multiply(cys, 1.0 / c.CKD_EPI_CYS_KNOT)
+    np.log(lc, out=lc)
+    lo, hi = exponents
+    _add_bent(acc, lc, _half_steps(lo, hi), hi, tmp)
+
+
 def _ckd_epi_2021(scr, cys, age, female):
     # Inker 2021: 142 x min(Scr/k,1)^a x max(Scr/k,1)^-1.200 x 0.9938^age x 1.012 [F]
     t, u = np.empty_like(age), np.empty_like(age)
-    acc = np.multiply(age, _LN(c.CKD_EPI_2021_CR_AGE))  # 0.9938^age
-    acc += _blend(female, _LN(c.CKD_EPI_2021_CR_SCALE * c.CKD_EPI_2021_CR_FEMALE),
-                  _LN(c.CKD_EPI_2021_CR_SCALE), t)  # 142 x 1.012 [F]
-    lr = np.log(scr)
-    lr -= _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA), t)  # ln(Scr / kappa)
-    beta = c.CKD_EPI_2021_CR_BETA
-    half = _blend(female, *_half_steps(c.CKD_EPI_2021_CR_ALPHA, beta), t)
-    _add_bent(acc, lr, half, beta, u)  # min(.,1)^alpha x max(.,1)^-1.200
+    acc = _age_and_sex(age, female, c.CKD_EPI_2021_CR_AGE, c.CKD_EPI_2021_CR_SCALE,
+                       c.CKD_EPI_2021_CR_FEMALE, t)
+    _add_creatinine(acc, scr, female, c.CKD_EPI_2021_CR_ALPHA, c.CKD_EPI_2021_CR_BETA, t, u)
     return np.exp(acc, out=acc)
 
 
 def _ckd_epi_2012_cystatin(scr, cys, age, female):
     # Inker 2012: 133 x min(Scys/0.8,1)^-0.499 x max(Scys/0.8,1)^-1.328 x 0.996^age x 0.932 [F]
     t = np.empty_like(age)
-    acc = np.multiply(age, _LN(c.CKD_EPI_2012_CYS_AGE))  # 0.996^age
-    acc += _blend(female, _LN(c.CKD_EPI_2012_CYS_SCALE * c.CKD_EPI_2012_CYS_FEMALE),
-                  _LN(c.CKD_EPI_2012_CYS_SCALE), t)  # 133 x 0.932 [F]
-    lc = np.multiply(cys, 1.0 / c.CKD_EPI_CYS_KNOT)
-    np.log(lc, out=lc)  # ln(Scys / 0.8)
-    lo, hi = c.CKD_EPI_2012_CYS_EXPONENTS
-    _add_bent(acc, lc, _half_steps(lo, hi), hi, t)
+    acc = _age_and_sex(age, female, c.CKD_EPI_2012_CYS_AGE, c.CKD_EPI_2012_CYS_SCALE,
+                       c.CKD_EPI_2012_CYS_FEMALE, t)
+    _add_cystatin(acc, cys, c.CKD_EPI_2012_CYS_EXPONENTS, t)
     return np.exp(acc, out=acc)
 
 
@@ -88,18 +101,11 @@ def _ckd_epi_2021_creatinine_cystatin(scr, cys, age, female):
     # Inker 2021: 135 x min(Scr/k,1)^a x max(Scr/k,1)^-0.544 x min(Scys/0.8,1)^-0.323
     #             x max(Scys/0.8,1)^-0.778 x 0.9961^age x 0.963 [F]
     t, u = np.empty_like(age), np.empty_like(age)
-    acc = np.multiply(age, _LN(c.CKD_EPI_2021_CRCYS_AGE))  # 0.9961^age
-    acc += _blend(female, _LN(c.CKD_EPI_2021_CRCYS_SCALE * c.CKD_EPI_2021_CRCYS_FEMALE),
-                  _LN(c.CKD_EPI_2021_CRCYS_SCALE), t)  # 135 x 0.963 [F]
-    lr = np.log(scr)
-    lr -= _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA), t)  # ln(Scr / kappa)
-    beta = c.CKD_EPI_2021_CRCYS_CR_BETA
-    half = _blend(female, *_half_steps(c.CKD_EPI_2021_CRCYS_ALPHA, beta), t)
-    _add_bent(acc, lr, half, beta, u)  # creatinine powers
-    lc = np.multiply(cys, 1.0 / c.CKD_EPI_CYS_KNOT)
-    np.log(lc, out=lc)  # ln(Scys / 0.8)
-    lo, hi = c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS
-    _add_bent(acc, lc, _half_steps(lo, hi), hi, t)  # cystatin C powers
+    acc = _age_and_sex(age, female, c.CKD_EPI_2021_CRCYS_AGE, c.CKD_EPI_2021_CRCYS_SCALE,
+                       c.CKD_EPI_2021_CRCYS_FEMALE, t)
+    _add_creatinine(acc, scr, female, c.CKD_EPI_2021_CRCYS_ALPHA,
+                    c.CKD_EPI_2021_CRCYS_CR_BETA, t, u)
+    _add_cystatin(acc, cys, c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS, t)
     return np.exp(acc, out=acc)
 
 
