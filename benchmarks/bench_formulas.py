@@ -16,44 +16,11 @@ Run: ``python benchmarks/bench_formulas.py`` or through ``benchmarks/run.py``.
 from __future__ import annotations
 
 import sys
-import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-BLOCK = 1 << 14
-
-
-def best_of(fn, repeat: int = 3) -> float:
-    """Best wall time of ``repeat`` calls [s]."""
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
-def _floor_blocked(*arrays):
-    out = np.empty_like(arrays[0])
-    n = out.shape[0]
-    for s in range(0, n, BLOCK):
-        sl = slice(s, min(s + BLOCK, n))
-        o = out[sl]
-        np.add(arrays[0][sl], arrays[1][sl], out=o)
-        for a in arrays[2:]:
-            np.add(o, a[sl], out=o)
-    return out
-
-
-def floor_seconds(*arrays, repeat: int = 3) -> float:
-    """Read every input once, write one output: the faster of blocked and whole-array."""
-    def whole():
-        out = np.add(arrays[0], arrays[1])
-        for a in arrays[2:]:
-            np.add(out, a, out=out)
-    return min(best_of(lambda: _floor_blocked(*arrays), repeat), best_of(whole, repeat))
+from benchmarks._common import best_of, floor_seconds
 
 
 def _inputs(n: int, seed: int = 1) -> dict:
@@ -146,8 +113,6 @@ def run(n: int = 10_000_000) -> list[dict]:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
-    for r in run(n):
-        print(f"{r['name']:<64} {r['seconds']:8.4f} s  floor {r['floor_seconds']:8.4f} s  "
-              f"ratio {r['ratio']:6.2f}")
+    from benchmarks.run import report
+
+    report(run(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000))

@@ -112,6 +112,47 @@ def test_derive_runs_on_real_nhanes():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", LabstatsWarning)  # every real value is plausible
-        out = derive(nh)
+        out = derive(nh, ["free_testosterone", "bioavailable_testosterone",
+                          "free_androgen_index", "free_estradiol"])
     both = nh[["total_testosterone", "shbg", "albumin"]].notna().all(axis=1)
     assert (out["free_testosterone"].notna() == both).all() and len(out) == len(nh)
+
+
+def test_derive_adds_the_metabolic_lipid_and_kidney_formulas():
+    import numpy as np
+    import pandas as pd
+
+    from labstats import formulas
+
+    f = pd.DataFrame({"glucose": [5.0, 6.1], "insulin": [60.0, np.nan],
+                      "triglycerides": [1.2, 2.0], "total_cholesterol": [5.2, 6.0],
+                      "hdl_cholesterol": [1.3, 1.0], "creatinine": [80.0, 100.0],
+                      "age": [40.0, 60.0], "sex": ["female", "male"], "bmi": [24.0, 31.0]},
+                     index=["a", "b"])
+    out = derive(f)
+    pd.testing.assert_series_equal(out["homa_ir"], formulas.homa_ir(f.glucose, f.insulin),
+                                   check_names=False)
+    assert np.isnan(out.loc["b", "homa_ir"])  # missing insulin stays missing
+    pd.testing.assert_series_equal(
+        out["ldl_cholesterol_sampson"],
+        formulas.ldl_cholesterol(f.total_cholesterol, f.hdl_cholesterol, f.triglycerides,
+                                 method="sampson"), check_names=False)
+    assert out["egfr_ckd_epi_2021"].notna().all() and list(out.index) == ["a", "b"]
+
+
+def test_derived_friedewald_reproduces_nchs_ldl_on_real_nhanes():
+    """NCHS computes LBDLDL with Friedewald in mg/dL and rounds to an integer (TRIGLY_H/I):
+    derive()'s column, read through read_nhanes' unit conversions, must agree to 0.5 mg/dL."""
+    import numpy as np
+
+    from labstats.datasets import read_nhanes
+    from tests.conftest import NHANES, require_shared
+
+    require_shared(NHANES / "TRIGLY_H.csv.xz")
+    nh = read_nhanes(NHANES, ["2013-2014", "2015-2016"],
+                     components=["TRIGLY", "HDL", "TCHOL"])
+    out = derive(nh, ["ldl_cholesterol_friedewald"])
+    both = out[["ldl_cholesterol", "ldl_cholesterol_friedewald"]].dropna()
+    assert len(both) > 5000
+    diff_mg_dl = (both.ldl_cholesterol_friedewald - both.ldl_cholesterol) * 38.67
+    assert np.abs(diff_mg_dl).max() <= 0.5 + 1e-6

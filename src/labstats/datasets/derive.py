@@ -70,6 +70,19 @@ register_derived("free_androgen_index", "labstats.formulas:free_androgen_index",
                  ("total_testosterone", "shbg"))
 register_derived("free_estradiol", "labstats.formulas:free_estradiol",
                  ("estradiol", "shbg", "albumin"), optional=("total_testosterone",))
+for _name in ("homa_ir", "homa_b", "quicki"):
+    register_derived(_name, f"labstats.formulas:{_name}", ("glucose", "insulin"))
+register_derived("tyg_index", "labstats.formulas:tyg_index", ("triglycerides", "glucose"))
+register_derived("tyg_bmi", "labstats.formulas:tyg_bmi", ("triglycerides", "glucose", "bmi"))
+register_derived("non_hdl_cholesterol", "labstats.formulas:non_hdl_cholesterol",
+                 ("total_cholesterol", "hdl_cholesterol"))
+# A measured or reported ``ldl_cholesterol`` column is never overwritten: each equation
+# gets its own column.
+for _method in ("friedewald", "martin_hopkins", "sampson"):
+    register_derived(f"ldl_cholesterol_{_method}", "labstats.formulas:ldl_cholesterol",
+                     ("total_cholesterol", "hdl_cholesterol", "triglycerides"), method=_method)
+register_derived("egfr_ckd_epi_2021", "labstats.formulas:egfr", ("creatinine", "age", "sex"),
+                 method="ckd_epi_2021")
 
 
 def derive(frame, names=None, *, options=None, overwrite: bool = False,
