@@ -30,6 +30,7 @@ _EXPORTS = {
     "read_nhanes": "labstats.datasets",
     "fetch_nhanes": "labstats.datasets",
     "make_cohort": "labstats.datasets",
+    "load_cohort": "labstats.datasets",
     "read_lab_export": "labstats.datasets",
     "derive": "labstats.datasets",
     "list_datasets": "labstats.datasets",
