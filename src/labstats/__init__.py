@@ -27,6 +27,7 @@ _EXPORTS = {
     "passing_bablok": "labstats.stats",
     "deming": "labstats.stats",
     "concordance": "labstats.stats",
+    "propagate_imprecision": "labstats.stats",
     "read_nhanes": "labstats.datasets",
     "fetch_nhanes": "labstats.datasets",
     "make_cohort": "labstats.datasets",
