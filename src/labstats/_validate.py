@@ -238,3 +238,170 @@ def like_inputs(result, *inputs, name: str | None = None):
     if arr.ndim == 0 and all(np.ndim(v) == 0 for v in inputs):
         return float(arr)
     return arr
+
+
+# --- Non-concentration arguments: body measures, age, sex, yes/no flags ----------------
+
+
+def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: str) -> None:
+    """Negative and implausible values of a body measure, age or blood pressure."""
+    if x.size == 0:
+        return
+    lo = np.fmin.reduce(x, axis=None)
+    hi = np.fmax.reduce(x, axis=None)
+    if lo != lo:
+        return
+    if lo < 0:
+        idx = np.flatnonzero(x < 0)
+        raise ValueError(
+            f"{name}: {idx.size} negative value{'s' if idx.size > 1 else ''}; the first is "
+            f"{_fmt(x.flat[idx[0]])} at index {_label(values, idx[0])!r}. Check the source data.")
+    if _PLAUSIBILITY["mode"] == "ignore":
+        return
+    f = m.factor(unit)
+    p_lo, p_hi = m.plausible[0] / f, m.plausible[1] / f
+    if lo >= p_lo and hi <= p_hi:
+        return
+    idx = np.flatnonzero((x < p_lo) | (x > p_hi))
+    bad = x.flat[idx]
+    fix = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` if such "
+           "values are real.")
+    for alt, g in m.units.items():
+        if alt != unit and np.all((bad * g >= m.plausible[0]) & (bad * g <= m.plausible[1])):
+            fix = f" If these are {alt}, pass {name}_unit=\"{alt}\"."
+            break
+    msg = (f"{name}: {_fmt(bad[0])} at index {_label(values, idx[0])!r} is implausible for {unit} "
+           f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
+           f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
+    if _PLAUSIBILITY["mode"] == "warn":
+        warnings.warn(msg, LabstatsWarning, stacklevel=4)
+    else:
+        raise ValueError(msg)
+
+
+def as_measure(values, name: str, *, unit: str, to: str | None = None,
+               measure: str | None = None) -> np.ndarray:
+    """Check a body measure, age or blood pressure and return it as float64 in unit ``to``.
+
+    The counterpart of ``as_concentration`` for ``labstats.units.MEASURES`` (``name`` is
+    looked up there unless ``measure`` is given). Same checks: non-numeric, negative and
+    implausible-for-unit values raise ``ValueError`` naming the value, its index and the fix.
+    """
+    m = _units.MEASURES[measure or name]
+    unit_ = m.resolve(unit)
+    x = to_float_array(values, name)
+    _check_measure(values, x, name, m, unit_)
+    target = m.canonical_unit if to is None else m.resolve(to)
+    if target != unit_:
+        return x * (m.units[unit_] / m.units[target])
+    if np.shares_memory(x, np.asarray(values.to_numpy() if _is_series(values) else values)):
+        x = x.view()
+        x.flags.writeable = False
+    return x
+
+
+#: Spellings of sex accepted by ``as_sex`` (after strip and lower-case) -> 1.0 female, 0.0 male.
+SEX_CODES = {"female": 1.0, "f": 1.0, "male": 0.0, "m": 0.0}
+#: NHANES RIAGENDR codes: 1 = male, 2 = female.
+SEX_NUMERIC_CODES = {1.0: 0.0, 2.0: 1.0}
+
+
+def _sex_of(v) -> float | None:
+    """1.0 female, 0.0 male, NaN missing, None unrecognised (one value)."""
+    if v is None or (isinstance(v, float) and v != v) or type(v).__name__ in ("NAType",):
+        return np.nan
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, str):
+        return SEX_CODES.get(v.strip().lower())
+    try:
+        return SEX_NUMERIC_CODES.get(float(v))
+    except (TypeError, ValueError):
+        return None
+
+
+def _sex_error(values, name: str, bad_pos: np.ndarray, first) -> ValueError:
+    first = first.item() if isinstance(first, np.generic) else first
+    n = bad_pos.size
+    return ValueError(
+        f"{name}: {n} value{'s' if n > 1 else ''} not a recognised sex; the first is {first!r} "
+        f"at index {_label(values, int(bad_pos[0]))!r}. Use 'female'/'male' (or 'F'/'M', any "
+        f"case), or the NHANES RIAGENDR codes 2 (female) / 1 (male); leave missing as NaN/None.")
+
+
+def as_sex(values, name: str = "sex") -> np.ndarray:
+    """Sex as float64: 1.0 female, 0.0 male, NaN missing.
+
+    Accepted: "female"/"male", "F"/"M" (any case, surrounding spaces ignored), the NHANES
+    RIAGENDR codes 2 (female) and 1 (male), and missing (None, NaN, pd.NA). Anything else
+    (booleans, 0/1, "U", ...) raises ``ValueError`` naming the first such value and its
+    index. A pandas Categorical is decoded per category, so long columns stay fast.
+    """
+    if _is_frame(values):
+        raise TypeError(f"{name}: expected a scalar, array or Series, got a DataFrame")
+    if _is_series(values) and str(values.dtype) == "category":
+        cats = values.cat.categories
+        lut = np.array([_sex_of(c) for c in cats] + [np.nan], dtype=object)
+        codes = values.cat.codes.to_numpy()
+        bad_cat = np.array([v is None for v in lut[:-1]], dtype=bool)
+        if bad_cat.any():
+            pos = np.flatnonzero(bad_cat[np.where(codes < 0, 0, codes)] & (codes >= 0))
+            raise _sex_error(values, name, pos, cats[codes[pos[0]]])
+        return lut.astype(np.float64)[codes]  # code -1 (missing) -> last entry, NaN
+    arr = np.asarray(values.to_numpy() if _is_series(values) else values)
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{name}: got booleans; pass 'female'/'male' or the NHANES codes 2/1, "
+                        f"so that which sex True means is explicit")
+    if arr.dtype.kind in "iuf":
+        x = arr.astype(np.float64, copy=False)
+        out = np.where(x == 2.0, 1.0, np.where(x == 1.0, 0.0, np.nan))
+        bad = np.flatnonzero(~np.isnan(x) & (x != 1.0) & (x != 2.0))
+        if bad.size:
+            raise _sex_error(values, name, bad, arr.flat[bad[0]])
+        return out
+    flat = arr.ravel()
+    if flat.size > 64:  # hash the distinct values once (pandas is a dependency)
+        import pandas as pd
+
+        codes, uniques = pd.factorize(flat, use_na_sentinel=True)
+        lut = [_sex_of(u) for u in uniques]
+        bad_u = np.array([v is None for v in lut] + [False], dtype=bool)
+        if bad_u.any():
+            pos = np.flatnonzero(bad_u[codes])
+            raise _sex_error(values, name, pos, flat[pos[0]])
+        table = np.array([np.nan if v is None else v for v in lut] + [np.nan], dtype=np.float64)
+        return table[codes].reshape(arr.shape)
+    vals = [_sex_of(v) for v in flat]
+    bad = np.array([i for i, v in enumerate(vals) if v is None], dtype=np.intp)
+    if bad.size:
+        raise _sex_error(values, name, bad, flat[bad[0]])
+    return np.array(vals, dtype=np.float64).reshape(arr.shape)
+
+
+def as_flag(values, name: str) -> np.ndarray:
+    """A yes/no input (e.g. drug treatment) as a bool array; True/False or 1/0 only.
+
+    Missing values raise ``ValueError``: whether an unknown treatment counts is the
+    analyst's decision, so fill them explicitly (``flag.fillna(False)``).
+    """
+    arr = np.asarray(values.to_numpy() if _is_series(values) else values)
+    if arr.dtype.kind == "b":
+        return arr
+    if arr.dtype.kind in "iuf":
+        ok = (arr == 0) | (arr == 1)
+        if ok.all():
+            return arr == 1
+        bad = np.flatnonzero(~ok)
+    else:
+        ok = np.array([isinstance(v, (bool, np.bool_)) or (
+            isinstance(v, (int, float, np.number)) and v in (0, 1)) for v in arr.ravel()],
+            dtype=bool)
+        if ok.all():
+            return np.array([bool(v) for v in arr.ravel()], dtype=bool).reshape(arr.shape)
+        bad = np.flatnonzero(~ok)
+    first = arr.flat[bad[0]]
+    first = first.item() if isinstance(first, np.generic) else first
+    raise ValueError(
+        f"{name}: {bad.size} value{'s' if bad.size > 1 else ''} not True/False (or 1/0); the "
+        f"first is {first!r} at index {_label(values, int(bad[0]))!r}. Fill missing flags "
+        f"explicitly, e.g. {name}.fillna(False), so the choice is yours.")

@@ -31,7 +31,9 @@ __all__ = [
     "ANALYTES",
     "ARGUMENTS",
     "INSULIN_FACTORS",
+    "MEASURES",
     "Analyte",
+    "Measure",
     "analyte_of",
     "convert",
     "normalize_unit",
@@ -296,3 +298,67 @@ def convert(values, analyte: str, from_unit: str, to_unit: str, *,
     )
     x = to_float_array(values, "values")
     return like_inputs(x * f, values, name=getattr(values, "name", None))
+
+
+# --- Body measures, age and blood pressure ----------------------------------------------
+# Not concentrations: no molar mass, plain multiplicative units. Their argument names
+# extend the glossary; ``labstats._validate.as_measure`` checks and converts them.
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One row of ``MEASURES``: a non-concentration argument of the public API.
+
+    Attributes
+    ----------
+    name : str
+        Argument name, e.g. ``"height"``.
+    canonical_unit : str
+        Default of ``<name>_unit`` and unit of outputs.
+    units : Mapping[str, float]
+        Accepted units -> factor to the canonical unit (canonical first).
+    plausible : tuple of float
+        (low, high) in the canonical unit; outside is almost surely a unit error.
+    description : str
+    """
+
+    name: str
+    canonical_unit: str
+    units: Mapping[str, float]
+    plausible: tuple[float, float]
+    description: str
+
+    def resolve(self, unit: str) -> str:
+        """Display spelling of ``unit``; ``ValueError`` listing the accepted units."""
+        want = normalize_unit(unit).replace("²", "2")
+        for u in self.units:
+            if normalize_unit(u).replace("²", "2") == want:
+                return u
+        raise ValueError(f"unknown unit {unit!r} for {self.name}; accepted units are "
+                         f"{', '.join(self.units)}")
+
+    def factor(self, unit: str) -> float:
+        """Multiply a value in ``unit`` by this factor to get the canonical unit."""
+        return self.units[self.resolve(unit)]
+
+
+_LB = 0.45359237  # kg per international avoirdupois pound (exact, 1959 agreement)
+_INCH = 2.54  # cm per international inch (exact)
+_KPA = 7.500616827  # mmHg per kPa (101.325 kPa = 760 mmHg)
+
+#: Non-concentration arguments (glossary entries beside ``ARGUMENTS``). ``sex`` is not a
+#: measure: it is parsed by ``labstats._validate.as_sex`` ("female"/"male", "F"/"M", or
+#: the NHANES RIAGENDR codes 2/1).
+MEASURES: Mapping[str, Measure] = MappingProxyType({m.name: m for m in [
+    Measure("age", "years", {"years": 1.0}, (0.0, 120.0), "age in completed years"),
+    Measure("weight", "kg", {"kg": 1.0, "g": 1e-3, "lb": _LB}, (0.5, 700.0), "body weight"),
+    Measure("height", "cm", {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": _INCH}, (30.0, 280.0),
+            "standing height (or recumbent length)"),
+    Measure("waist_circumference", "cm", {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": _INCH},
+            (20.0, 300.0), "waist circumference"),
+    Measure("bmi", "kg/m²", {"kg/m²": 1.0}, (5.0, 200.0), "body-mass index"),
+    Measure("systolic_blood_pressure", "mmHg", {"mmHg": 1.0, "kPa": _KPA}, (40.0, 320.0),
+            "systolic blood pressure"),
+    Measure("diastolic_blood_pressure", "mmHg", {"mmHg": 1.0, "kPa": _KPA}, (10.0, 220.0),
+            "diastolic blood pressure"),
+]})
