@@ -29,8 +29,9 @@ d$age_band <- cut(d$age, c(20, 40, 60, Inf), right = FALSE, labels = c("20-39", 
 d$homa_ir <- d$glucose * (d$insulin / 6) / 22.5
 # TyG (Simental-Mendia 2008): ln(TG [mg/dL] x FPG [mg/dL] / 2); 88.57 and 18.016 mg/dL per mmol/L
 d$tyg_index <- log(d$triglycerides * 88.57 * d$glucose * 18.016 / 2)
-# CKD-EPI 2021 (Inker 2021), men: 142 min(Scr/0.9,1)^-0.302 max(Scr/0.9,1)^-1.200 0.9938^age
-scr <- d$creatinine / 88.4
+# CKD-EPI 2021 (Inker 2021), men: 142 min(Scr/0.9,1)^-0.302 max(Scr/0.9,1)^-1.200 0.9938^age;
+# umol/L -> mg/dL with creatinine 113.12 g/mol as labstats.units does (NCHS's 88.4 differs by 2e-5)
+scr <- d$creatinine * 113.12 / 10000
 d$egfr <- 142 * pmin(scr / 0.9, 1)^-0.302 * pmax(scr / 0.9, 1)^-1.200 * 0.9938^d$age
 d$egfr[!men] <- NA
 
