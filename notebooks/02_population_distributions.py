@@ -88,8 +88,9 @@ if DATA == "synthetic":
 else:
     men13 = design.subset((cohort.sex == "male") & (cohort.age >= 20)
                           & (cohort.cycle == "2013-2014"))
-    tt = men13.mean(cohort.total_testosterone / 0.034674)  # nmol/L -> ng/dL (288.42 g/mol)
-    assert abs(tt.estimate[0] - 412.65) < 0.02 and abs(tt.se[0] - 4.273) < 0.002
+    tt = men13.mean(labstats.convert(cohort.total_testosterone, "total_testosterone", "nmol/L",
+                                     "ng/dL"))
+    assert abs(tt.estimate[0] - 412.65) < 0.01 and abs(tt.se[0] - 4.273) < 0.001
 by_sex[["sex", "variable", "estimate", "se", "ci_low", "ci_high", "n_obs"]]
 
 # %% [markdown]
