@@ -125,3 +125,12 @@ def test_compiled_loops_equal_the_numpy_code(func, kwargs, monkeypatch):
     np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
     assert [str(w.message) for w in compiled_warnings] == [str(w.message) for w in
                                                            numpy_warnings]
+
+
+@pytest.mark.parametrize("method", ["ckd_epi_2021", "ckd_epi_2021_creatinine_cystatin"])
+def test_negative_creatinine_in_a_long_column_is_reported(method):
+    scr = _long(80.0, N - 2, -3.0)
+    kw = dict(cystatin_c=_long(1.0)) if "cystatin" in method else {}
+    with pytest.raises(ValueError, match=rf"creatinine: 1 negative value; the first is -3\.0 "
+                                         rf"at index {N - 2}"):
+        egfr(creatinine=scr, age=50.0, sex="F", method=method, **kw)

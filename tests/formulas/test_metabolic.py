@@ -89,7 +89,7 @@ def test_matches_test_vectors(row):
 
 def test_tyg_bmi_is_tyg_times_bmi():
     # Er 2016: TyG-BMI = TyG x BMI; TyG from the biosigma vector above.
-    assert tyg_bmi(150.0, 90.0, 25.0, **MGDL) == pytest.approx(8.817297783866575 * 25.0,
+    assert tyg_bmi(150.0, 90.0, bmi=25.0, **MGDL) == pytest.approx(8.817297783866575 * 25.0,
                                                               rel=1e-13)
 
 
@@ -102,7 +102,7 @@ def test_bmi_reproduces_nhanes_bmxbmi(cycle, n):
     pyreadstat = pytest.importorskip("pyreadstat")
     d, _ = pyreadstat.read_xport(str(require_shared(NHANES / f"BMX_{cycle}.XPT")),
                                  usecols=["SEQN", "BMXWT", "BMXHT", "BMXBMI"])
-    got = bmi(d.BMXWT, d.BMXHT)
+    got = bmi(weight=d.BMXWT, height=d.BMXHT)
     has = d.BMXBMI.notna()
     assert int(has.sum()) == n
     assert got.notna().equals(has)
@@ -139,14 +139,16 @@ def test_tyg_mmol_l_inputs_converted_first():
 
 
 def test_bmi_units():
-    assert bmi(70.0, 1.75, height_unit="m") == pytest.approx(70.0 / 1.75**2, rel=1e-14)
-    assert bmi(154.32358352941175, 68.89763779527559, weight_unit="lb",
+    assert bmi(weight=70.0, height=1.75, height_unit="m") == pytest.approx(70.0 / 1.75**2,
+                                                                          rel=1e-14)
+    assert bmi(weight=154.32358352941175, height=68.89763779527559, weight_unit="lb",
                height_unit="in") == pytest.approx(70.0 / 1.75**2, rel=1e-12)
 
 
 def test_waist_to_height_ratio_converts_units():
-    assert waist_to_height_ratio(88.0, 176.0) == 0.5
-    assert waist_to_height_ratio(34.64566929133858, 1.76, waist_circumference_unit="in",
+    assert waist_to_height_ratio(waist_circumference=88.0, height=176.0) == 0.5
+    assert waist_to_height_ratio(waist_circumference=34.64566929133858, height=1.76,
+                                 waist_circumference_unit="in",
                                  height_unit="m") == pytest.approx(0.5, rel=1e-12)
 
 
@@ -173,13 +175,17 @@ def test_same_container_out_and_index_kept(container, func):
         assert isinstance(out, np.ndarray)
 
 
-@pytest.mark.parametrize("func", [tyg_index, bmi, waist_to_height_ratio])
-def test_series_name_and_index(func):
-    a = pd.Series([1.5, 80.0], index=["x", "y"])
-    b = pd.Series([5.0, 170.0], index=["x", "y"])
+@pytest.mark.parametrize(("func", "names"), [
+    (tyg_index, ("triglycerides", "glucose")), (bmi, ("weight", "height")),
+    (waist_to_height_ratio, ("waist_circumference", "height")),
+    (tyg_bmi, ("triglycerides", "glucose", "bmi"))])
+def test_series_name_and_index(func, names):
+    values = dict(zip(names, ([1.5, 80.0], [5.0, 170.0], [25.0, 30.0]), strict=False))
+    kw = {k: pd.Series(v, index=["x", "y"]) for k, v in values.items()}
+    positional = [kw.pop(k) for k in ("triglycerides", "glucose") if k in kw]
     with labstats.plausibility("ignore"):
-        out = func(a, b)
-    assert out.index.equals(a.index) and out.name == func.__name__
+        out = func(*positional, **kw)
+    assert list(out.index) == ["x", "y"] and out.name == func.__name__
 
 
 def test_nan_propagates_and_no_row_is_dropped():
@@ -193,11 +199,11 @@ def test_nan_propagates_and_no_row_is_dropped():
     (lambda: homa_ir([5.0, 90.0], [60.0, 60.0]),
      r'glucose: 90\.0 at index 1 is implausible for mmol/L.*glucose_unit="mg/dL"'),
     (lambda: homa_ir(5.0, 60.0, insulin_factor="new"), r"insulin_factor: unknown name 'new'"),
-    (lambda: bmi([70.0, 72.0], [175.0, 1.8]),
+    (lambda: bmi(weight=[70.0, 72.0], height=[175.0, 1.8]),
      r'height: 1\.8 at index 1 is implausible for cm.*height_unit="m"'),
-    (lambda: bmi(70.0, 175.0, weight_unit="stone"), r"unknown unit 'stone' for weight; "
-                                                    r"accepted units are kg, g, lb"),
-    (lambda: waist_to_height_ratio(["x"], [170.0]),
+    (lambda: bmi(weight=70.0, height=175.0, weight_unit="stone"),
+     r"unknown unit 'stone' for weight; accepted units are kg, g, lb"),
+    (lambda: waist_to_height_ratio(waist_circumference=["x"], height=[170.0]),
      r"waist_circumference: 1 value not a number; the first is 'x' at index 0"),
 ])
 def test_bad_input_message_names_argument_value_and_fix(call, message):

@@ -91,8 +91,9 @@ def test_tyg_adds_log_of_the_factor(tg, g, k):
 
 @given(w=st.floats(2.0, 300.0), h=st.floats(60.0, 250.0), k=st.floats(0.5, 1.1))
 def test_bmi_scales_with_weight_and_inverse_square_of_height(w, h, k):
-    assert bmi(w * k, h) == pytest.approx(k * bmi(w, h), rel=1e-12)
-    assert bmi(w, h * k) == pytest.approx(bmi(w, h) / k**2, rel=1e-12)
+    assert bmi(weight=w * k, height=h) == pytest.approx(k * bmi(weight=w, height=h), rel=1e-12)
+    assert bmi(weight=w, height=h * k) == pytest.approx(bmi(weight=w, height=h) / k**2,
+                                                       rel=1e-12)
 
 
 @settings(max_examples=30)

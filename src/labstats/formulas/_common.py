@@ -8,6 +8,10 @@ and runs the kernel, so that each input is read from main memory once. Only when
 holds a negative or implausible value is the full check of ``labstats._validate`` run on
 that input, which raises (or warns) with the exact message: the text a user sees is the
 same as with ``as_concentration``.
+
+``jit()``, ``jit_arrays()`` and ``check_stats()`` serve the compiled loops of
+``_jit_formulas`` (numba, optional), which record each input's minimum and maximum while
+they compute, so the same check costs no extra pass there either.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Creatinine enters in mg/dL (IDMS-traceable; 88.40 µmol/L per mg/dL from the mol
 113.12 g/mol of ``labstats.units.ANALYTES``, as NCHS's 88.4 to 2e-5),
 cystatin C in mg/L (standardised to ERM-DA471/IFCC), age in years. Each equation is a
 product of powers; it is evaluated as one exponential of a sum of logarithms, which is
-the same number to about 1e-15 and costs one ``log`` and one ``exp`` per row.
+the same number to about 1e-15 and costs one ``log`` and one ``exp`` per row. With numba
+installed, long inputs run the arithmetic in a compiled loop between numpy's vectorised
+``log`` and ``exp`` (``_jit_formulas.egfr_log``; ``LABSTATS_NO_NUMBA=1`` turns it off).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from labstats.formulas._common import Column, Counter, fused, nan_where
 __all__ = ["EGFR_METHODS", "egfr"]
 
 _LN = math.log
+_JIT_BLOCK = 1 << 15  # rows per numpy log / compiled loop / numpy exp round
 
 
 # Kernels accumulate ln(eGFR) in place in a few arrays of their own: fewer, smaller
@@ -54,30 +57,43 @@ def _half_steps(below, above):
         else (below - above) / 2.0
 
 
+def _age_and_sex(age, female, age_base, scale, female_factor, tmp):
+    """ln(scale x age_base^age x female_factor [F]), a new array."""
+    acc = np.multiply(age, _LN(age_base))
+    acc += _blend(female, _LN(scale * female_factor), _LN(scale), tmp)
+    return acc
+
+
+def _add_creatinine(acc, scr, female, alpha, beta, tmp, tmp2):
+    """acc += ln(min(Scr/kappa, 1)^alpha x max(Scr/kappa, 1)^beta), kappa and alpha by sex."""
+    lr = np.log(scr)
+    lr -= _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA), tmp)  # ln(Scr / kappa)
+    _add_bent(acc, lr, _blend(female, *_half_steps(alpha, beta), tmp), beta, tmp2)
+
+
+def _add_cystatin(acc, cys, exponents, tmp):
+    """acc += ln(min(Scys/0.8, 1)^lo x max(Scys/0.8, 1)^hi) for exponents (lo, hi)."""
+    lc = np.multiply(cys, 1.0 / c.CKD_EPI_CYS_KNOT)
+    np.log(lc, out=lc)
+    lo, hi = exponents
+    _add_bent(acc, lc, _half_steps(lo, hi), hi, tmp)
+
+
 def _ckd_epi_2021(scr, cys, age, female):
     # Inker 2021: 142 x min(Scr/k,1)^a x max(Scr/k,1)^-1.200 x 0.9938^age x 1.012 [F]
     t, u = np.empty_like(age), np.empty_like(age)
-    acc = np.multiply(age, _LN(c.CKD_EPI_2021_CR_AGE))  # 0.9938^age
-    acc += _blend(female, _LN(c.CKD_EPI_2021_CR_SCALE * c.CKD_EPI_2021_CR_FEMALE),
-                  _LN(c.CKD_EPI_2021_CR_SCALE), t)  # 142 x 1.012 [F]
-    lr = np.log(scr)
-    lr -= _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA), t)  # ln(Scr / kappa)
-    beta = c.CKD_EPI_2021_CR_BETA
-    half = _blend(female, *_half_steps(c.CKD_EPI_2021_CR_ALPHA, beta), t)
-    _add_bent(acc, lr, half, beta, u)  # min(.,1)^alpha x max(.,1)^-1.200
+    acc = _age_and_sex(age, female, c.CKD_EPI_2021_CR_AGE, c.CKD_EPI_2021_CR_SCALE,
+                       c.CKD_EPI_2021_CR_FEMALE, t)
+    _add_creatinine(acc, scr, female, c.CKD_EPI_2021_CR_ALPHA, c.CKD_EPI_2021_CR_BETA, t, u)
     return np.exp(acc, out=acc)
 
 
 def _ckd_epi_2012_cystatin(scr, cys, age, female):
     # Inker 2012: 133 x min(Scys/0.8,1)^-0.499 x max(Scys/0.8,1)^-1.328 x 0.996^age x 0.932 [F]
     t = np.empty_like(age)
-    acc = np.multiply(age, _LN(c.CKD_EPI_2012_CYS_AGE))  # 0.996^age
-    acc += _blend(female, _LN(c.CKD_EPI_2012_CYS_SCALE * c.CKD_EPI_2012_CYS_FEMALE),
-                  _LN(c.CKD_EPI_2012_CYS_SCALE), t)  # 133 x 0.932 [F]
-    lc = np.multiply(cys, 1.0 / c.CKD_EPI_CYS_KNOT)
-    np.log(lc, out=lc)  # ln(Scys / 0.8)
-    lo, hi = c.CKD_EPI_2012_CYS_EXPONENTS
-    _add_bent(acc, lc, _half_steps(lo, hi), hi, t)
+    acc = _age_and_sex(age, female, c.CKD_EPI_2012_CYS_AGE, c.CKD_EPI_2012_CYS_SCALE,
+                       c.CKD_EPI_2012_CYS_FEMALE, t)
+    _add_cystatin(acc, cys, c.CKD_EPI_2012_CYS_EXPONENTS, t)
     return np.exp(acc, out=acc)
 
 
@@ -85,18 +101,11 @@ def _ckd_epi_2021_creatinine_cystatin(scr, cys, age, female):
     # Inker 2021: 135 x min(Scr/k,1)^a x max(Scr/k,1)^-0.544 x min(Scys/0.8,1)^-0.323
     #             x max(Scys/0.8,1)^-0.778 x 0.9961^age x 0.963 [F]
     t, u = np.empty_like(age), np.empty_like(age)
-    acc = np.multiply(age, _LN(c.CKD_EPI_2021_CRCYS_AGE))  # 0.9961^age
-    acc += _blend(female, _LN(c.CKD_EPI_2021_CRCYS_SCALE * c.CKD_EPI_2021_CRCYS_FEMALE),
-                  _LN(c.CKD_EPI_2021_CRCYS_SCALE), t)  # 135 x 0.963 [F]
-    lr = np.log(scr)
-    lr -= _blend(female, *map(_LN, c.CKD_EPI_2021_CR_KAPPA), t)  # ln(Scr / kappa)
-    beta = c.CKD_EPI_2021_CRCYS_CR_BETA
-    half = _blend(female, *_half_steps(c.CKD_EPI_2021_CRCYS_ALPHA, beta), t)
-    _add_bent(acc, lr, half, beta, u)  # creatinine powers
-    lc = np.multiply(cys, 1.0 / c.CKD_EPI_CYS_KNOT)
-    np.log(lc, out=lc)  # ln(Scys / 0.8)
-    lo, hi = c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS
-    _add_bent(acc, lc, _half_steps(lo, hi), hi, t)  # cystatin C powers
+    acc = _age_and_sex(age, female, c.CKD_EPI_2021_CRCYS_AGE, c.CKD_EPI_2021_CRCYS_SCALE,
+                       c.CKD_EPI_2021_CRCYS_FEMALE, t)
+    _add_creatinine(acc, scr, female, c.CKD_EPI_2021_CRCYS_ALPHA,
+                    c.CKD_EPI_2021_CRCYS_CR_BETA, t, u)
+    _add_cystatin(acc, cys, c.CKD_EPI_2021_CRCYS_CYS_EXPONENTS, t)
     return np.exp(acc, out=acc)
 
 
@@ -253,15 +262,28 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
 
     used = [col for col in cols if col is not None]
     compiled, arrays = _common.jit(), _common.jit_arrays(*used)
-    if compiled is not None and arrays is not None:  # one compiled pass, same equations
+    if compiled is not None and arrays is not None:  # compiled arithmetic, numpy log/exp
         res = np.empty(arrays[0].shape[0])
-        scr_, cys_ = (arrays.pop(0) if needs_cr else arrays[0][:1],
-                      arrays.pop(0) if needs_cys else arrays[0][:1])
+        scr_ = arrays.pop(0) if needs_cr else None
+        cys_ = arrays.pop(0) if needs_cys else None
+        age_, sex_ = arrays
         stats = _common.new_stats(3)
-        young.n, n_bad = compiled.egfr(
-            scr_, cys_, arrays[0], arrays[1], cols[0].factor if needs_cr else 1.0,
-            cols[3].sex_codes, _JIT_METHOD[method], _jit_constants(method),
-            c.CKD_EPI_MIN_AGE, res, stats)
+        consts, ln_f = _jit_constants(method), _LN(cols[0].factor) if needs_cr else 0.0
+        b_cr, b_cys = np.empty(_JIT_BLOCK), np.empty(_JIT_BLOCK)
+        n_bad = 0
+        for start in range(0, res.shape[0], _JIT_BLOCK):
+            sl = slice(start, min(start + _JIT_BLOCK, res.shape[0]))
+            m = sl.stop - sl.start
+            cr, cy = (scr_[sl] if needs_cr else b_cr[:m]), (cys_[sl] if needs_cys else b_cys[:m])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lcr = np.log(cr, out=b_cr[:m]) if needs_cr else cr
+                lcy = np.log(cy, out=b_cys[:m]) if needs_cys else cy
+            n_young, bad = compiled.egfr_log(cr, lcr, cy, lcy, age_[sl], sex_[sl], ln_f,
+                                             cols[3].sex_codes, _JIT_METHOD[method], consts,
+                                             c.CKD_EPI_MIN_AGE, res[sl], stats)
+            young.n += n_young
+            n_bad += bad
+            np.exp(res[sl], out=res[sl])
         if n_bad:
             cols[3]._validate()  # raises, naming the first unrecognised code
         _common.check_stats(stats, *cols[:3])

@@ -5,6 +5,10 @@ mg/dL ranges); inputs and output may be in mmol/L or mg/dL, converted at the bou
 with 38.67 mg/dL per mmol/L for cholesterol and 88.57 for triglycerides (the NCHS
 factors, ``labstats.units.ANALYTES``). Outside a method's validity range the result is
 NaN and a ``LabstatsWarning`` says how many rows, never a silent number.
+
+Inputs longer than one block run through a compiled loop (``_jit_formulas.ldl``) when
+numba is installed, the numpy code below otherwise or with ``LABSTATS_NO_NUMBA=1``; the
+two agree to rounding (``tests/formulas/test_fused.py``).
 """
 
 from __future__ import annotations

@@ -239,7 +239,7 @@ def tyg_index(triglycerides, glucose, *, triglycerides_unit: str = "mmol/L",
     return like_inputs(out, triglycerides, glucose, name="tyg_index")
 
 
-def tyg_bmi(triglycerides, glucose, bmi, *, triglycerides_unit: str = "mmol/L",
+def tyg_bmi(triglycerides, glucose, *, bmi, triglycerides_unit: str = "mmol/L",
             glucose_unit: str = "mmol/L"):
     r"""TyG-BMI, the triglyceride-glucose index times body-mass index [1]_.
 
@@ -274,7 +274,7 @@ def tyg_bmi(triglycerides, glucose, bmi, *, triglycerides_unit: str = "mmol/L",
 
     Examples
     --------
-    >>> round(tyg_bmi(150.0, 90.0, 25.0, triglycerides_unit="mg/dL", glucose_unit="mg/dL"), 4)
+    >>> round(tyg_bmi(150.0, 90.0, bmi=25.0, triglycerides_unit="mg/dL", glucose_unit="mg/dL"), 4)
     220.4324
     """
     cols = (Column(triglycerides, "triglycerides", triglycerides_unit, "mg/dL"),
@@ -288,7 +288,7 @@ def tyg_bmi(triglycerides, glucose, bmi, *, triglycerides_unit: str = "mmol/L",
     return like_inputs(out, triglycerides, glucose, bmi, name="tyg_bmi")
 
 
-def bmi(weight, height, *, weight_unit: str = "kg", height_unit: str = "cm"):
+def bmi(*, weight, height, weight_unit: str = "kg", height_unit: str = "cm"):
     r"""Body-mass index, :math:`\mathrm{weight}\,[kg] / \mathrm{height}\,[m]^2` [1]_.
 
     Parameters
@@ -323,9 +323,9 @@ def bmi(weight, height, *, weight_unit: str = "kg", height_unit: str = "cm"):
 
     Examples
     --------
-    >>> round(bmi(70.0, 175.0), 4)
+    >>> round(bmi(weight=70.0, height=175.0), 4)
     22.8571
-    >>> round(bmi(154.3, 69.0, weight_unit="lb", height_unit="in"), 2)
+    >>> round(bmi(weight=154.3, height=69.0, weight_unit="lb", height_unit="in"), 2)
     22.79
     """
     cols = (Column(weight, "weight", weight_unit, "kg"), Column(height, "height", height_unit, "m"))
@@ -333,7 +333,7 @@ def bmi(weight, height, *, weight_unit: str = "kg", height_unit: str = "cm"):
     return like_inputs(out, weight, height, name="bmi")
 
 
-def waist_to_height_ratio(waist_circumference, height, *, waist_circumference_unit: str = "cm",
+def waist_to_height_ratio(*, waist_circumference, height, waist_circumference_unit: str = "cm",
                           height_unit: str = "cm"):
     r"""Waist-to-height ratio, waist circumference over height in the same unit [1]_.
 
@@ -370,9 +370,10 @@ def waist_to_height_ratio(waist_circumference, height, *, waist_circumference_un
 
     Examples
     --------
-    >>> waist_to_height_ratio(88.0, 176.0)
+    >>> waist_to_height_ratio(waist_circumference=88.0, height=176.0)
     0.5
-    >>> round(waist_to_height_ratio(34.0, 172.0, waist_circumference_unit="in"), 4)
+    >>> round(waist_to_height_ratio(waist_circumference=34.0, height=172.0,
+    ...                              waist_circumference_unit="in"), 4)
     0.5021
     """
     cols = (Column(waist_circumference, "waist_circumference", waist_circumference_unit, "cm"),

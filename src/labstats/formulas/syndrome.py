@@ -113,18 +113,23 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
         A key of ``WAIST_THRESHOLDS`` (102/88 cm for the US; "idf_europid" 94/80, ...)
         or (men, women) in cm. The statement lets the population decide; there is no
         neutral default, so state the choice.
-    triglycerides_treatment, hdl_cholesterol_treatment, blood_pressure_treatment, \
-glucose_treatment : bool, array_like or pandas.Series, default False
-        Drug treatment that counts as meeting the criterion (for blood pressure: in a
-        patient with a history of hypertension). True/False or 1/0; missing values are an
-        error (fill them explicitly).
+    triglycerides_treatment, hdl_cholesterol_treatment : bool or array_like, default False
+        Drug treatment for elevated triglycerides / reduced HDL-C, which counts as meeting
+        that criterion. True/False or 1/0; missing values are an error (fill them
+        explicitly), as for the two flags below.
+    blood_pressure_treatment, glucose_treatment : bool or array_like, default False
+        Antihypertensive treatment in a patient with a history of hypertension / drug
+        treatment of elevated glucose, which counts as meeting that criterion.
     cut_points : {"mg/dL", "mmol/L"}, default "mg/dL"
         Compare with the statement's mg/dL cut points (150, 40/50, 100) or with the mmol/L
         roundings it prints beside them (1.7, 1.0/1.3, 5.6). They disagree near the
         borders, e.g. HDL-C 1.02 mmol/L in a man is reduced in mg/dL (39.4) only.
-    waist_circumference_unit, triglycerides_unit, hdl_cholesterol_unit, glucose_unit, \
-systolic_blood_pressure_unit, diastolic_blood_pressure_unit : str
-        Units of the inputs.
+    waist_circumference_unit : str, default "cm"
+        "cm", "m", "mm" or "in".
+    triglycerides_unit, hdl_cholesterol_unit, glucose_unit : str, default "mmol/L"
+        "mmol/L" or "mg/dL".
+    systolic_blood_pressure_unit, diastolic_blood_pressure_unit : str, default "mmHg"
+        "mmHg" or "kPa".
 
     Returns
     -------
