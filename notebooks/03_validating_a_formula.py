@@ -83,7 +83,7 @@ men = men.sample(n=min(1000, len(men)), random_state=1)
 ft = pd.DataFrame({m: labstats.free_testosterone(men.total_testosterone, men.shbg, men.albumin,
                                                  method=m, output_unit="pmol/L")
                    for m in BINDING_MODELS})
-pd.concat([passing_bablok(ft.vermeulen1999, ft[m]).assign(method=m)
+pd.concat([passing_bablok(ft.vermeulen1999, ft[m]).assign(model=m)
            for m in list(BINDING_MODELS)[1:]]).query("statistic in ['slope', 'intercept']")
 
 # %%
@@ -102,12 +102,12 @@ fig.tight_layout()
 
 # %%
 ratios = pd.concat([ratio_summary(ft[m], ft.vermeulen1999,
-                                  covariates={"shbg": men.shbg.to_numpy()}).assign(method=m)
+                                  covariates={"shbg": men.shbg.to_numpy()}).assign(model=m)
                     for m in list(BINDING_MODELS)[1:]])
-sod = ratios[(ratios.method == "sodergard1982")].set_index("statistic")["estimate"]
-assert sod.filter(like="median").iloc[0] > 1  # de Ronde et al., Clin Chem 2006: Södergård > Vermeulen
-pd.concat([ratios, deming(ft.vermeulen1999, ft.sodergard1982),
-           concordance(ft.vermeulen1999, ft.sodergard1982)])
+sod = ratios[ratios.model == "sodergard1982"].set_index("statistic")["estimate"]
+assert sod["median_ratio"] > 1  # as de Ronde et al. (Clin Chem 2006) found: Södergård > Vermeulen
+pd.concat([ratios, deming(ft.vermeulen1999, ft.sodergard1982).assign(model="sodergard1982"),
+           concordance(ft.vermeulen1999, ft.sodergard1982).assign(model="sodergard1982")])
 
 # %% [markdown]
 # ## 3. Hidden choices: albumin molar mass and a default albumin
