@@ -66,7 +66,7 @@ print(f"{DATA}: {len(cohort):,} rows; {adults.subset(cohort.shbg.notna()).mean('
 VARIABLES = ["total_testosterone", "shbg", "free_testosterone", "free_androgen_index",
              "estradiol"]
 table1 = describe(cohort, VARIABLES, by=["sex", "age_band"], design=adults)
-format_table(table1, 1)
+format_table(table1, 2)
 
 # %% [markdown]
 # The same estimators in R (`svymean(~free_testosterone, subset(des, sex == "male"))`, etc.,

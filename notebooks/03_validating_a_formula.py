@@ -203,10 +203,11 @@ pd.concat([grid, delta[["estimate", "cv", "share_total_testosterone", "share_shb
                         "share_albumin"]], mc.cv.rename("cv_monte_carlo")], axis=1).iloc[::6]
 
 # %% [markdown]
-# **Reading.** The binding models disagree systematically (Södergård above Vermeulen by a
-# roughly constant factor; see notebook 01 for the constants), more than the albumin molar
-# mass or a default albumin change the result. Assay imprecision reaches FT nearly in full
-# through TT and SHBG; albumin contributes a fifth of the variance at very low SHBG and
-# little otherwise. A calculated FT therefore carries a CV of
-# about √(CV_TT² + CV_SHBG²) at the SHBG of most men, and comparisons across laboratories
-# also need the same model and constants.
+# **Reading.** The binding models disagree systematically, and not by a constant factor:
+# Södergård gives more FT than Vermeulen, the more so the higher the SHBG (the ratios and
+# their Spearman correlation with SHBG above). That is a larger difference than the albumin
+# molar mass (about −2 %) or a default albumin (a few percent either way) make. Assay
+# imprecision reaches FT nearly in full through TT and SHBG; albumin contributes a fifth of
+# the variance at very low SHBG and little otherwise. A calculated FT therefore carries a CV
+# between CV_TT and √(CV_TT² + CV_SHBG²), and comparisons across laboratories also need the
+# same model and constants.
