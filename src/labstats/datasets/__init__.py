@@ -3,6 +3,8 @@
 * ``read_nhanes(directory, cycles, components)`` - CDC public-use files -> one tidy row
   per participant, canonical units, below-LOD flags and design variables.
 * ``fetch_nhanes(cycles, components, cache_dir)`` - download them safely into a cache.
+* ``load_cohort(data)`` - the synthetic cohort, or NHANES 2013-2016 when
+  ``data="nhanes"`` (or ``LABSTATS_DATA=nhanes``); what the notebooks use.
 * ``make_cohort(n, seed)`` - a synthetic adult cohort calibrated to NHANES 2013-2016,
   with the same columns; the embedded default data of labstats (no download needed).
 * ``read_lab_export(path_or_frame, ...)`` - CSV/Excel/Parquet lab exports with unit
@@ -20,6 +22,7 @@ from pathlib import Path
 from labstats.datasets.derive import DERIVED, derive, register_derived
 from labstats.datasets.fetch import fetch_nhanes
 from labstats.datasets.labfile import LabExportError, read_lab_export
+from labstats.datasets.load import load_cohort
 from labstats.datasets.nhanes import COLUMNS, read_nhanes, read_nhanes_file
 from labstats.datasets.synthetic import make_cohort
 
@@ -30,6 +33,7 @@ __all__ = [
     "derive",
     "fetch_nhanes",
     "list_datasets",
+    "load_cohort",
     "make_cohort",
     "read_lab_export",
     "read_nhanes",

@@ -7,6 +7,7 @@
   ``reference_outliers``, ``partition_test``.
 * Method comparison: ``bland_altman``, ``passing_bablok``, ``deming``, ``concordance``,
   ``ratio_summary``.
+* Imprecision: ``propagate_imprecision`` (delta method, Monte Carlo).
 
 >>> from labstats.stats import SurveyDesign, describe, age_groups
 """
@@ -20,6 +21,7 @@ from labstats.stats.agreement import (
 )
 from labstats.stats.describe import age_groups, describe, format_table
 from labstats.stats.design import SurveyDesign
+from labstats.stats.imprecision import propagate_imprecision
 from labstats.stats.reference import (
     partition_test,
     reference_interval,
@@ -36,6 +38,7 @@ __all__ = [
     "format_table",
     "partition_test",
     "passing_bablok",
+    "propagate_imprecision",
     "ratio_summary",
     "reference_interval",
     "reference_outliers",
