@@ -32,7 +32,7 @@ demo: $(VENV)/.installed
 	$(BIN)/labstats report --out $(OUT)/report
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/ruff check src tests notebooks benchmarks conftest.py
 
 test: lint
 	@bash scripts/ensure_chromium.sh

@@ -51,12 +51,6 @@ def container(request):
     return request.param
 
 
-@pytest.fixture(autouse=True)
-def _doctest_namespace(doctest_namespace):
-    doctest_namespace["np"] = np
-    doctest_namespace["pd"] = pd
-
-
 _NUM = re.compile(r"^\s*([-+0-9.eE]+)\s*(.*)$")
 
 
