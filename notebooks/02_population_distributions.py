@@ -43,7 +43,9 @@ import labstats
 from labstats.stats import SurveyDesign, age_groups, describe, format_table
 
 sns.set_theme(style="whitegrid")
-cohort = labstats.derive(labstats.load_cohort(),
+HORMONES = ["free_testosterone", "bioavailable_testosterone", "free_androgen_index",
+            "free_estradiol"]
+cohort = labstats.derive(labstats.load_cohort(), HORMONES,
                          options={"free_testosterone": {"output_unit": "pmol/L"}})
 DATA = cohort.attrs["data"]
 cohort["age_band"] = age_groups(cohort["age"], [20, 40, 60])

@@ -77,7 +77,9 @@ robust
 # diabetes of the American Diabetes Association). With TT, SHBG and albumin present.
 
 # %%
-cohort = labstats.derive(labstats.load_cohort(),
+HORMONES = ["free_testosterone", "bioavailable_testosterone", "free_androgen_index",
+            "free_estradiol"]
+cohort = labstats.derive(labstats.load_cohort(), HORMONES,
                          options={"free_testosterone": {"output_unit": "pmol/L"}})
 DATA = cohort.attrs["data"]
 cohort["decade"] = age_groups(cohort.age, [20, 30, 40], last_open=False)
