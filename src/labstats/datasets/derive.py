@@ -106,8 +106,8 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         value is never silently replaced by a calculated one).
     plausibility : {"raise", "warn", "ignore"}, default "raise"
         What an input outside its plausible range (``labstats.units.ANALYTES``) does,
-        as ``labstats.plausibility``. Real survey data hold a few such values (NHANES:
-        SHBG 1,067 nmol/L in pregnancy, testosterone 180 nmol/L): pass "warn" for them.
+        as ``labstats.plausibility``. The ranges hold every value of NHANES 2011-2023;
+        pass "warn" for data with real values beyond them.
 
     Returns
     -------
