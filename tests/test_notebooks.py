@@ -6,21 +6,23 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import NHANES, ROOT, require_shared
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+# Notebooks that read a cohort (labstats.load_cohort) also run on real NHANES 2013-2016.
+ON_NHANES = [p for p in NOTEBOOKS if "load_cohort(" in p.read_text()]
 
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "notebooks/ holds no NN_topic.py notebook"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
+def _execute(path, monkeypatch, **env):
     jupytext = pytest.importorskip("jupytext")
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("LABSTATS_OUTPUT_DIR", str(tmp_path))
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
     nb = jupytext.read(path)
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
@@ -29,3 +31,15 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
               for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     assert os.environ["MPLBACKEND"] == "Agg"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(path, monkeypatch):
+    _execute(path, monkeypatch, LABSTATS_DATA="synthetic")
+
+
+@pytest.mark.parametrize("path", ON_NHANES, ids=lambda p: p.stem)
+def test_notebook_runs_on_real_nhanes(path, monkeypatch):
+    """`labstats report --data nhanes`: the same notebooks on the CDC files (../shared)."""
+    require_shared(NHANES / "DEMO_H.XPT")
+    _execute(path, monkeypatch, LABSTATS_DATA="nhanes", LABSTATS_DATA_DIR=str(NHANES))
