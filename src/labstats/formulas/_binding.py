@@ -24,8 +24,6 @@ not stream through main memory: the cost is close to reading the inputs once.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 BLOCK = 1 << 14
@@ -78,14 +76,10 @@ def albumin_bound(F, A, k_a, saturable: bool):
 
 
 def _jit():
-    """The compiled kernels, or None (numba missing, or LABSTATS_NO_NUMBA=1)."""
-    if os.environ.get("LABSTATS_NO_NUMBA", "") not in ("", "0"):
-        return None
-    try:
-        from labstats.formulas import _jit as jit
-    except ImportError:  # numba not installed: the numpy fallback gives the same numbers
-        return None
-    return jit
+    """The compiled kernels of ``_jit``, or None (numba missing, or LABSTATS_NO_NUMBA=1)."""
+    from labstats.formulas._common import jit
+
+    return jit("_jit")
 
 
 def _flat_inputs(*xs):

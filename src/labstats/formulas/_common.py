@@ -16,6 +16,7 @@ they compute, so the same check costs no extra pass there either.
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 
@@ -167,15 +168,17 @@ def fused(kernel, *columns: Column, n_out: int = 1):
     return tuple(o.reshape(shape) for o in outs)
 
 
-def jit():
-    """The compiled loops (``_jit_formulas``), or None: numba missing, LABSTATS_NO_NUMBA=1."""
+def jit(module: str = "_jit_formulas"):
+    """A module of compiled loops (``labstats.formulas.<module>``), or None: numba missing,
+    or LABSTATS_NO_NUMBA=1. The numpy code then runs and gives the same numbers."""
     if os.environ.get("LABSTATS_NO_NUMBA", "") not in ("", "0"):
         return None
     try:
-        from labstats.formulas import _jit_formulas
-    except ImportError:  # numba not installed: the numpy code gives the same numbers
+        return importlib.import_module(f"labstats.formulas.{module}")
+    except ImportError as exc:  # numba not installed
+        if exc.name != "numba":
+            raise
         return None
-    return _jit_formulas
 
 
 def jit_arrays(*columns: Column):
