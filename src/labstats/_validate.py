@@ -12,6 +12,7 @@ pandas is never imported here: a Series is recognised by duck typing, so that
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 
 import numpy as np
@@ -29,6 +30,37 @@ __all__ = [
 
 class LabstatsWarning(UserWarning):
     """A value was computed but lies outside what its formula was derived for."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside labstats.
+
+    Counted from the caller of this function, so ``warnings.warn(msg, stacklevel=
+    caller_stacklevel())`` names the user's line, however deep inside labstats it is raised
+    (the approach of pandas' ``find_stack_level``).
+    """
+    import inspect
+
+    frame = inspect.currentframe()
+    level = 0
+    try:
+        frame = frame.f_back  # the function that called us is level 1
+        while frame is not None:
+            if not frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+                break
+            level += 1
+            frame = frame.f_back
+    finally:
+        del frame
+    return max(level, 1)
+
+
+def warn(message: str, category: type[Warning] = LabstatsWarning) -> None:
+    """Issue ``message`` as a warning attributed to the caller's line outside labstats."""
+    warnings.warn(message, category, stacklevel=caller_stacklevel() + 1)
 
 
 _PLAUSIBILITY = {"mode": "raise"}
@@ -166,7 +198,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
         f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}"
     )
     if mode == "warn":
-        warnings.warn(msg, LabstatsWarning, stacklevel=4)
+        warn(msg)
     else:
         raise ValueError(msg)
 
@@ -274,7 +306,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
     if _PLAUSIBILITY["mode"] == "warn":
-        warnings.warn(msg, LabstatsWarning, stacklevel=4)
+        warn(msg)
     else:
         raise ValueError(msg)
 

@@ -18,10 +18,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import warnings
 from pathlib import Path
 
-from labstats._validate import LabstatsWarning
+from labstats._validate import warn
 from labstats.datasets.nhanes import _XPT_MAGIC, _resolve_components, _resolve_cycles, _variables
 
 __all__ = ["CDC_BASE_URL", "default_cache_dir", "fetch_nhanes", "nhanes_url"]
@@ -239,5 +238,5 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
             except FileNotFoundError as exc:
                 if missing == "raise":
                     raise
-                warnings.warn(str(exc), LabstatsWarning, stacklevel=2)
+                warn(str(exc))
     return cache

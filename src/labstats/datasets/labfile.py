@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import LabstatsWarning, as_concentration
+from labstats._validate import as_concentration, warn
 
 __all__ = ["CENSORED_POLICIES", "LabExportError", "read_lab_export"]
 
@@ -392,7 +391,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         if errors == "raise":
             raise LabExportError(msg, report)
         result.attrs["unparsed"] = report
-        warnings.warn(msg, LabstatsWarning, stacklevel=2)
+        warn(msg)
     return result
 
 

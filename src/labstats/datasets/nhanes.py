@@ -11,12 +11,11 @@ missing from ``DEMO``, or a duplicated ``SEQN``, is an error, never a lost row.
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from labstats._validate import LabstatsWarning
+from labstats._validate import warn
 from labstats.datasets._nhanes_layout import _LAYOUT, COLUMNS, COMPONENTS, CYCLES, Cycle, Variable
 from labstats.units import convert
 
@@ -228,9 +227,8 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], bridge: bo
                 raise ValueError(f"{path}: missing column WTPH2YR (phlebotomy weight)")
             out["weight_hormone"][pos] = frame["WTPH2YR"].to_numpy(dtype=float)
     if absent:
-        warnings.warn(f"{cycle.label}: not found in {directory}: {'; '.join(absent)}. These "
-                      f"columns are NaN for this cycle; fetch_nhanes() downloads the files",
-                      LabstatsWarning, stacklevel=3)
+        warn(f"{cycle.label}: not found in {directory}: {'; '.join(absent)}. These "
+                      f"columns are NaN for this cycle; fetch_nhanes() downloads the files")
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
@@ -349,12 +347,12 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
             f"pass it (or set LABSTATS_DATA_DIR)")
     labels = [c.label for c in cyc]
     if "TST" in comps and "2011-2012" in labels and len(cyc) > 1 and not bridge_testosterone:
-        warnings.warn("2011-2012 testosterone was measured by an older method (about 3.9 % "
+        warn("2011-2012 testosterone was measured by an older method (about 3.9 % "
                       "lower); pass bridge_testosterone=True to apply CDC's bridging equation "
-                      "before pooling it with later cycles", LabstatsWarning, stacklevel=2)
+                      "before pooling it with later cycles")
     if "2021-2023" in labels and len(cyc) > 1:
-        warnings.warn("2021-2023 was run under a new design; NCHS advises care when "
-                      "combining it with earlier cycles", LabstatsWarning, stacklevel=2)
+        warn("2021-2023 was run under a new design; NCHS advises care when "
+                      "combining it with earlier cycles")
     frames = [_read_cycle(directory, c, comps, bridge_testosterone) for c in cyc]
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     dup = out["seqn"].duplicated()

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import importlib
 import os
-import warnings
 
 import numpy as np
 
 from labstats import _validate
-from labstats._validate import LabstatsWarning, as_concentration, as_measure, as_sex
+from labstats._validate import as_concentration, as_measure, as_sex, warn
 from labstats.units import ANALYTES, MEASURES, analyte_of
 
 BLOCK = 1 << 14  # rows per block; measured faster than 8192 in benchmarks/bench_formulas.py
@@ -220,8 +219,8 @@ class Counter:
     def __init__(self):
         self.n = 0
 
-    def warn(self, message: str, stacklevel: int = 3) -> None:
-        warn_rows(self.n, message, stacklevel=stacklevel + 1)
+    def warn(self, message: str) -> None:
+        warn_rows(self.n, message)
 
 
 def nan_where(out: np.ndarray, mask: np.ndarray, counter: Counter | None = None) -> np.ndarray:
@@ -232,8 +231,8 @@ def nan_where(out: np.ndarray, mask: np.ndarray, counter: Counter | None = None)
     return np.where(mask, np.nan, out) if n else out
 
 
-def warn_rows(n: int, message: str, stacklevel: int = 3) -> None:
-    """``LabstatsWarning`` that states how many rows ``message`` is about (none: silent)."""
+def warn_rows(n: int, message: str) -> None:
+    """``LabstatsWarning`` that states how many rows ``message`` is about (none: silent),
+    attributed to the caller's line outside labstats."""
     if n:
-        warnings.warn(f"{n} row{'s' if n > 1 else ''} {message}", LabstatsWarning,
-                      stacklevel=stacklevel)
+        warn(f"{n} row{'s' if n > 1 else ''} {message}")
