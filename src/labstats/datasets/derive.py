@@ -100,13 +100,18 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         present; a name asked for whose inputs are missing is an error.
     options : mapping of str to mapping, optional
         Keyword arguments per derived column, e.g.
-        ``{"free_testosterone": {"method": "sodergard1982"}}``.
+        ``{"free_testosterone": {"method": "sodergard1982"}}``. A column's name always
+        says what it holds: an option that contradicts a method fixed by the name
+        (``{"ldl_cholesterol_friedewald": {"method": "sampson"}}``) is an error; ask for
+        the column named after the method (``ldl_cholesterol_sampson``) instead.
     overwrite : bool, default False
         Replace columns already in ``frame`` (otherwise that is an error: a measured
         value is never silently replaced by a calculated one).
     plausibility : {"raise", "warn", "ignore"}, default "raise"
         What an input outside its plausible range (``labstats.units.ANALYTES``) does,
-        as ``labstats.plausibility``. The ranges hold every value of NHANES 2011-2023;
+        as ``labstats.plausibility``. Each input column is checked once, in the unit its
+        formulas read it in, however many formulas use it (one warning, not one per
+        formula). The ranges hold every value of NHANES 2011-2023;
         pass "warn" for data with real values beyond them.
 
     Returns
@@ -119,7 +124,8 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     ------
     ValueError
         For an unknown name, missing inputs of a requested name, a column that would
-        be overwritten, or an input value the formula rejects (negative, implausible).
+        be overwritten, an option contradicting a column's name, or an input value the
+        formula rejects (negative, implausible).
 
     Notes
     -----
