@@ -314,6 +314,16 @@ def test_derive_plausibility_hint_is_shown_as_the_cli_option():
 ])
 def test_each_keyword_of_the_table_translates(text, want):
     assert cli_advice(text) == want
+    assert cli_advice(want) == want  # a translated message is left as it is
+
+
+def test_a_repeated_warning_is_shown_once_with_its_count():
+    from labstats._cli_derive import _show
+
+    assert _show("shbg: 2500.0 is implausible", 3) == (
+        "  warning: shbg: 2500.0 is implausible (3 times)")
+    assert _show("2 cells could not be read:\n  row 1\n  row 2", 1) == (
+        "  warning: 2 cells could not be read:\n      row 1\n      row 2")
 
 
 def test_the_table_names_only_options_derive_has():
