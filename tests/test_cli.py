@@ -85,3 +85,111 @@ def test_every_subcommand_has_help(command):
     out = subprocess.run([sys.executable, "-m", "labstats.cli", command, "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "usage: labstats" in out and "--" in out
+
+
+# --- issue 10: options the errors refer to, whole reports, plain values, one warning each --
+
+
+def test_derive_plausibility_warn_says_each_warning_once(tmp_path, capsys):
+    """SHBG feeds four formulas and is checked on reading: one line, not four."""
+    src = tmp_path / "lab.csv"
+    src.write_text("id,total_testosterone,shbg,albumin,estradiol\na,12,2500,43,100\n"
+                   "b,15,40,40,200\n")
+    assert main(["derive", str(src), "-o", str(tmp_path / "o.csv"),
+                 "--plausibility", "warn"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("shbg: 2500.0") == 1 and "times)" not in out
+    assert "derived free_estradiol: 2 of 2 rows" in out
+
+
+def test_derive_summary_prints_plain_values(tmp_path, capsys):
+    src = tmp_path / "lab.csv"
+    src.write_text("id,shbg\na,40\nb,41\nc,42\nd,43\ne,oops\n")
+    assert main(["derive", str(src), "-o", str(tmp_path / "o.csv"), "--errors", "report"]) == 0
+    out = capsys.readouterr().out
+    assert "1 cell could not be read and is NaN (first: row 4, column 'shbg', value 'oops')" in out
+    assert "np." not in out
+
+
+def test_derive_refuses_a_method_that_contradicts_the_column_name(tmp_path, capsys):
+    src = tmp_path / "lipids.csv"
+    src.write_text("id,total_cholesterol,hdl_cholesterol,triglycerides\na,5.2,1.3,1.2\n")
+    out = tmp_path / "o.csv"
+    assert main(["derive", str(src), "-o", str(out), "--method",
+                 "ldl_cholesterol_friedewald=sampson"]) == 1
+    err = capsys.readouterr().err
+    assert ("ldl_cholesterol_friedewald is computed by Friedewald" in err
+            and "ask for ldl_cholesterol_sampson" in err and not out.exists())
+    assert main(["derive", str(src), "-o", str(out), "--only", "ldl_cholesterol_sampson"]) == 0
+    from labstats.formulas import ldl_cholesterol
+
+    assert pd.read_csv(out)["ldl_cholesterol_sampson"][0] == pytest.approx(
+        ldl_cholesterol(5.2, 1.3, 1.2, method="sampson"))
+
+
+def test_derive_keeps_a_derived_value_already_in_the_file_and_says_so(tmp_path, capsys):
+    src = tmp_path / "lab.csv"
+    src.write_text("id,total_testosterone,shbg,free_androgen_index\na,10,40,99\n")
+    out = tmp_path / "o.csv"
+    assert main(["derive", str(src), "-o", str(out)]) == 0
+    assert "kept free_androgen_index: already in the file" in capsys.readouterr().out
+    assert pd.read_csv(out)["free_androgen_index"][0] == 99
+
+
+def test_derive_reading_options(tmp_path, capsys):
+    # --encoding, --sep, --decimal: a cp1252 file with '|' fields and decimal commas
+    src = tmp_path / "lab.txt"
+    src.write_bytes("id|Testosterone (nmol/L)|SHBG (nmol/L)|remarque\n"
+                    "a|10,0|40|hémolysé\n".encode("cp1252"))
+    out = tmp_path / "o.csv"
+    assert main(["derive", str(src), "-o", str(out), "--encoding", "cp1252", "--sep", "|",
+                 "--decimal", ","]) == 0
+    got = pd.read_csv(out)
+    assert got["remarque"][0] == "hémolysé" and got["free_androgen_index"][0] == 25.0
+    assert main(["derive", str(src), "-o", str(tmp_path / "p.csv"), "--encoding", "cp1252",
+                 "--sep", "|", "--decimal", "."]) == 1
+    assert "but --decimal ." in capsys.readouterr().err
+
+
+def test_derive_id_options(tmp_path, capsys):
+    src = tmp_path / "lab.csv"
+    src.write_text("Lab no,shbg\n7,40\n7,41\n")
+    assert main(["derive", str(src), "-o", str(tmp_path / "a.csv"), "--id-column", "Lab no"]) == 1
+    assert "column 'Lab no': 2 rows share a participant id" in capsys.readouterr().err
+    for flag in (["--id-column", "none"], ["--no-id-check"], []):
+        assert main(["derive", str(src), "-o", str(tmp_path / f"o{len(flag)}.csv"), *flag]) == 0
+
+
+def test_derive_sheet_option(tmp_path):
+    src = tmp_path / "lab.xlsx"
+    with pd.ExcelWriter(src) as xl:
+        pd.DataFrame({"note": ["cover page"]}).to_excel(xl, sheet_name="About", index=False)
+        pd.DataFrame({"id": ["a"], "total_testosterone": [10.0], "shbg": [40.0]}).to_excel(
+            xl, sheet_name="Results", index=False)
+    for sheet in ("Results", "1"):
+        out = tmp_path / f"o{sheet}.csv"
+        assert main(["derive", str(src), "-o", str(out), "--sheet", sheet]) == 0
+        assert pd.read_csv(out)["free_androgen_index"][0] == 25.0
+
+
+def test_derive_thousands_option_is_checked_by_argparse(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["derive", "x.csv", "-o", str(tmp_path / "o.csv"), "--thousands", "x"])
+    assert "use none" in capsys.readouterr().err
+
+
+def _has_thousands() -> bool:
+    import inspect
+
+    from labstats.datasets import read_lab_export
+
+    return "thousands" in inspect.signature(read_lab_export).parameters
+
+
+@pytest.mark.skipif(not _has_thousands(), reason="read_lab_export has no thousands= yet")
+def test_derive_thousands_option(tmp_path):
+    src = tmp_path / "lab.csv"
+    src.write_text('id,Glucose (mg/dL),Insulin (pmol/L)\na,90,"1,200"\n')
+    out = tmp_path / "o.csv"
+    assert main(["derive", str(src), "-o", str(out), "--thousands", ","]) == 0
+    assert pd.read_csv(out)["insulin"][0] == 1200.0

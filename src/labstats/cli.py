@@ -1,6 +1,8 @@
 """Command line: ``labstats report`` (the main job), ``labstats derive``, ``labstats demo``.
 
-Errors exit with status 1 and one line on stderr (``labstats: error: ...``).
+Errors exit with status 1 and the whole message on stderr (``labstats: error: ...``, no
+traceback), its advice worded as options of this command line. ``labstats derive`` lives
+in ``labstats._cli_derive``.
 """
 
 from __future__ import annotations
@@ -8,6 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from labstats import __version__
+from labstats._cli_derive import add_derive_parser, cli_advice
 
 
 def _demo(args) -> int:
@@ -57,91 +62,11 @@ def _report(args) -> int:
     return 1 if failed else 0
 
 
-def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
-    """["a=b,c=d", "e=f"] -> {"a": "b", "c": "d", "e": "f"}."""
-    out: dict[str, str] = {}
-    for item in items or []:
-        for part in item.split(","):
-            if not part.strip():
-                continue
-            if "=" not in part:
-                raise ValueError(f"{what}: expected NAME=VALUE, got {part!r}")
-            k, v = part.split("=", 1)
-            out[k.strip()] = v.strip()
-    return out
-
-
-_WRITERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "excel", ".parquet": "parquet"}
-
-
-def _writer(path: Path) -> str:
-    try:
-        return _WRITERS[path.suffix.lower()]
-    except KeyError:
-        raise ValueError(f"output {path}: unknown format {path.suffix!r}; use .csv, .tsv, .xlsx "
-                         f"or .parquet") from None
-
-
-def _write(frame, path: Path) -> None:
-    kind = _writer(path)
-    if kind == "excel":
-        frame.to_excel(path, index=False)
-    elif kind == "parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False, sep="\t" if kind == "tsv" else ",")
-
-
-def _derive(args) -> int:
-    import warnings
-
-    from labstats.datasets import DERIVED, derive, read_lab_export
-
-    _writer(Path(args.output))  # an unknown output format fails before any work
-    options: dict[str, dict] = {}
-    for name, method in _pairs(args.method, "--method").items():
-        options.setdefault(name, {})["method"] = method
-    limits = {k: float(v) for k, v in _pairs(args.limit, "--limit").items()}
-    from labstats._validate import plausibility
-
-    with warnings.catch_warnings(record=True) as caught, plausibility(args.plausibility):
-        warnings.simplefilter("always")
-        frame = read_lab_export(args.input, columns=_pairs(args.column_map, "--column-map"),
-                                units=_pairs(args.units, "--units"), censored=args.censored,
-                                limits=limits or None, errors=args.errors)
-        present = [n for n, d in DERIVED.items() if all(c in frame.columns for c in d.inputs)]
-        wanted = [n for n in (args.only or present) if n not in frame.columns]
-        out = derive(frame, wanted, options=options, plausibility=args.plausibility)
-    _write(out, Path(args.output))
-
-    print(f"read {len(frame)} rows from {args.input}")
-    analytes = [c for c in frame.columns if f"{c}_censored" in frame.columns]
-    for c in analytes:
-        counts = frame[f"{c}_censored"].value_counts()
-        print(f"  censored {c}: " + ", ".join(f"{n} {side}" for side, n in counts.items())
-              + f" (set by policy {args.censored!r})")
-    unparsed = out.attrs.get("unparsed")
-    if unparsed is not None and len(unparsed):
-        print(f"  {len(unparsed)} cells could not be read and are NaN (first: row "
-              f"{unparsed.iloc[0]['row']!r}, column {unparsed.iloc[0]['column']!r}, "
-              f"value {unparsed.iloc[0]['value']!r})")
-    for w in caught:
-        print(f"  warning: {w.message}")
-    for n in wanted:
-        print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} rows")
-    for n, d in DERIVED.items():
-        if n not in wanted and n not in frame.columns:
-            lacking = [c for c in d.inputs if c not in frame.columns]
-            if lacking:
-                print(f"  skipped {n}: needs {', '.join(lacking)}")
-    print(f"wrote {args.output}")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="labstats",
         description="labstats: derived lab values, datasets and survey statistics.")
+    parser.add_argument("--version", action="version", version=f"labstats {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="compute free/bioavailable T on a worked-example grid "
                                     "and write a CSV")
@@ -156,41 +81,15 @@ def main(argv: list[str] | None = None) -> int:
                                                       "(default: ./notebooks)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_report)
-    p = sub.add_parser(
-        "derive", help="add every derived value (free T, FAI, HOMA-IR, LDL, eGFR, ...) to a "
-                       "CSV/Excel/Parquet lab export",
-        description="Read a laboratory export (unit-bearing headers, decimal commas and "
-                    "censored values such as '<0.5' are understood), add every derived value "
-                    "whose inputs are present as new columns, write the result and print a "
-                    "summary of censored values, unreadable cells, warnings and formulas "
-                    "skipped for missing inputs. Rows are never dropped or reordered.")
-    p.add_argument("input", help="CSV, TSV, Excel (.xlsx) or Parquet file")
-    p.add_argument("-o", "--output", required=True, help="output file (.csv, .tsv, .xlsx or "
-                                                         ".parquet)")
-    p.add_argument("--column-map", action="append", metavar="HEADER=NAME[,...]",
-                   help="map file headers to labstats names, e.g. 'TT=total_testosterone'")
-    p.add_argument("--units", action="append", metavar="NAME=UNIT[,...]",
-                   help="units of columns whose header has none, e.g. "
-                        "'total_testosterone=ng/dL,albumin=g/dL'")
-    p.add_argument("--censored", default="lod/sqrt2", choices=["lod/sqrt2", "lod/2", "lod", "nan"],
-                   help="value given to '<L' results (default lod/sqrt2)")
-    p.add_argument("--limit", action="append", metavar="HEADER=VALUE[,...]",
-                   help="detection limit for censored cells written without a number ('ND')")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="derive only these values")
-    p.add_argument("--method", action="append", metavar="NAME=METHOD[,...]",
-                   help="method per derived value, e.g. 'free_testosterone=sodergard1982'")
-    p.add_argument("--plausibility", default="raise", choices=["raise", "warn"],
-                   help="implausible input values: stop (default) or warn and compute")
-    p.add_argument("--errors", default="raise", choices=["raise", "report"],
-                   help="unreadable cells: stop listing them (default), or set NaN and report")
-    p.set_defaults(func=_derive)
+    add_derive_parser(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, OSError) as exc:
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        more = f" (+{len(lines) - 1} more lines)" if len(lines) > 1 else ""
-        print(f"labstats: error: {lines[0]}{more}", file=sys.stderr)
+    except (ValueError, TypeError, OSError) as exc:
+        # The whole message (a per-cell report lists every cell and the fix), with keyword
+        # advice given as the options of this command line; no traceback.
+        text = cli_advice(str(exc).strip()) or type(exc).__name__
+        print(f"labstats: error: {text}", file=sys.stderr)
         return 1
 
 

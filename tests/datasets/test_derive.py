@@ -93,8 +93,9 @@ def test_a_new_formula_is_one_registry_line(frame):
 def test_implausible_input_names_the_derived_value_and_the_way_out(frame):
     # Above the plausible SHBG range (0-2000 nmol/L; the highest real NHANES value is 1,067).
     odd = frame.assign(shbg=[40.0, 2500.0, 50.0])
-    with pytest.raises(ValueError, match=r"derive free_testosterone: shbg: 2500\.0 at index "
-                                         r"'p2' is implausible.*plausibility='warn'"):
+    with pytest.raises(ValueError, match=r"derive free_testosterone, bioavailable_testosterone, "
+                                         r"free_androgen_index, free_estradiol: shbg: 2500\.0 at "
+                                         r"index 'p2' is implausible.*plausibility\('warn'\)"):
         derive(odd)
     with pytest.warns(UserWarning, match=r"shbg: 2500\.0"):
         out = derive(odd, plausibility="warn")
@@ -159,3 +160,73 @@ def test_derived_friedewald_reproduces_nchs_ldl_on_real_nhanes():
     assert len(both) > 5000
     diff_mg_dl = (both.ldl_cholesterol_friedewald - both.ldl_cholesterol) * 38.67
     assert np.abs(diff_mg_dl).max() <= 0.5 + 1e-6
+
+
+def test_an_implausible_column_warns_once_however_many_formulas_read_it(frame):
+    """Issue 10: SHBG feeds four formulas; the warning was issued four times. Each input
+    column is now checked once, and the warning names the caller's line."""
+    import warnings
+
+    from labstats import LabstatsWarning
+
+    odd = frame.assign(shbg=[40.0, 2500.0, 50.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = derive(odd, plausibility="warn")
+    ours = [w for w in caught if issubclass(w.category, LabstatsWarning)]
+    assert [str(w.message).split(" at ")[0] for w in ours] == ["shbg: 2500.0"]
+    assert ours[0].filename == __file__
+    assert out[["free_testosterone", "free_estradiol"]].notna().any().all()
+
+
+def test_the_check_uses_the_unit_an_option_declares(frame):
+    # 450 ng/dL is plausible; as nmol/L (the default) it is not.
+    ng = frame.assign(total_testosterone=[288.42, 450.0, np.nan])
+    out = derive(ng, ["free_androgen_index"],
+                 options={"free_androgen_index": {"total_testosterone_unit": "ng/dL"}})
+    assert out.loc["p1", "free_androgen_index"] == pytest.approx(25.0, rel=1e-3)
+    with pytest.raises(ValueError, match=r"derive free_androgen_index: total_testosterone: "
+                                         r"288\.42 at index 'p1' is implausible"):
+        derive(ng, ["free_androgen_index"])
+
+
+def test_a_method_option_cannot_contradict_the_column_name():
+    """A column's name says what it holds: Sampson values never go under the Friedewald name."""
+    lipids = pd.DataFrame({"total_cholesterol": [5.2], "hdl_cholesterol": [1.3],
+                           "triglycerides": [1.2]})
+    with pytest.raises(ValueError, match=r"^ldl_cholesterol_friedewald is computed by "
+                                         r"Friedewald; .*ask for ldl_cholesterol_sampson"):
+        derive(lipids, options={"ldl_cholesterol_friedewald": {"method": "sampson"}})
+    with pytest.raises(ValueError, match=r"egfr_ckd_epi_2021 is computed by CKD-EPI 2021; "
+                                         r".*no derived column computes method 'ckd_epi_2009'"):
+        derive(lipids, options={"egfr_ckd_epi_2021": {"method": "ckd_epi_2009"}})
+    # The method the name already says is accepted, and other keywords pass through.
+    same = derive(lipids, ["ldl_cholesterol_friedewald"],
+                  options={"ldl_cholesterol_friedewald": {"method": "friedewald"}})
+    assert same.loc[0, "ldl_cholesterol_friedewald"] == formulas.ldl_cholesterol(
+        5.2, 1.3, 1.2, method="friedewald")
+
+
+def test_every_registered_formula_reads_its_inputs_in_canonical_units():
+    """derive() checks each column once in the unit its formula reads it in; by default that
+    must be the canonical unit the frame is documented to hold."""
+    import inspect
+
+    from labstats import units
+
+    for name, d in DERIVED.items():
+        params = inspect.signature(d.resolve()).parameters
+        for c in d.inputs + d.optional:
+            if f"{c}_unit" in params:
+                canonical = units.ANALYTES[units.analyte_of(c)].canonical_unit
+                assert units.resolve_unit(params[f"{c}_unit"].default,
+                                          units.ANALYTES[units.analyte_of(c)]) == canonical, name
+
+
+def test_derive_warns_only_through_the_shared_helper():
+    """Warnings go through labstats._validate.warn (the caller's line), never by hand."""
+    import importlib
+    from pathlib import Path
+
+    source = Path(importlib.import_module("labstats.datasets.derive").__file__).read_text()
+    assert "warnings.warn" not in source and "stacklevel" not in source

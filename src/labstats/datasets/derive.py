@@ -100,13 +100,18 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         present; a name asked for whose inputs are missing is an error.
     options : mapping of str to mapping, optional
         Keyword arguments per derived column, e.g.
-        ``{"free_testosterone": {"method": "sodergard1982"}}``.
+        ``{"free_testosterone": {"method": "sodergard1982"}}``. A column's name always
+        says what it holds: an option that contradicts a method fixed by the name
+        (``{"ldl_cholesterol_friedewald": {"method": "sampson"}}``) is an error; ask for
+        the column named after the method (``ldl_cholesterol_sampson``) instead.
     overwrite : bool, default False
         Replace columns already in ``frame`` (otherwise that is an error: a measured
         value is never silently replaced by a calculated one).
     plausibility : {"raise", "warn", "ignore"}, default "raise"
         What an input outside its plausible range (``labstats.units.ANALYTES``) does,
-        as ``labstats.plausibility``. The ranges hold every value of NHANES 2011-2023;
+        as ``labstats.plausibility``. Each input column is checked once, in the unit its
+        formulas read it in, however many formulas use it (one warning, not one per
+        formula). The ranges hold every value of NHANES 2011-2023;
         pass "warn" for data with real values beyond them.
 
     Returns
@@ -119,7 +124,8 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     ------
     ValueError
         For an unknown name, missing inputs of a requested name, a column that would
-        be overwritten, or an input value the formula rejects (negative, implausible).
+        be overwritten, an option contradicting a column's name, or an input value the
+        formula rejects (negative, implausible).
 
     Notes
     -----
@@ -135,10 +141,12 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     0                10.0  40.0     43.0             0.1739                 25.0
     1                15.0  30.0      NaN                NaN                 50.0
     """
-    options = dict(options or {})
+    options = {n: dict(o) for n, o in (options or {}).items()}
     unknown = [n for n in [*(names or ()), *options] if n not in _REGISTRY]
     if unknown:
         raise ValueError(f"unknown derived value {unknown[0]!r}; known: {', '.join(_REGISTRY)}")
+    for n, opts in options.items():
+        _check_fixed_options(n, opts)
     if names is None:
         wanted = [n for n, d in _REGISTRY.items() if all(c in frame.columns for c in d.inputs)]
     else:
@@ -154,8 +162,13 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
                          f"replace it, or rename it first")
     from labstats._validate import plausibility as _plausibility
 
+    with _plausibility(plausibility):  # validates the mode
+        _check_inputs_once(frame, wanted, options)
     new = {}
-    with _plausibility(plausibility):
+    # Every input was checked above, once per column: the formulas do not check again
+    # (which warned once per formula, four times for one SHBG column). Negative and
+    # non-numeric values are refused by the formulas in every mode.
+    with _plausibility("ignore"):
         for n in wanted:
             d = _REGISTRY[n]
             args = {c: frame[c] for c in d.inputs}
@@ -163,7 +176,63 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
             try:
                 new[n] = d.resolve()(**args, **{**d.kwargs, **options.get(n, {})})
             except ValueError as exc:
-                hint = (" If such values are real, pass plausibility='warn'."
-                        if "implausible" in str(exc) else "")
-                raise ValueError(f"derive {n}: {exc}{hint}") from exc
+                raise ValueError(f"derive {n}: {exc}") from exc
     return frame.assign(**new)
+
+
+def _check_fixed_options(name: str, opts) -> None:
+    """An option may not contradict what the column's name says (its fixed ``kwargs``)."""
+    d = _REGISTRY[name]
+    for key, value in opts.items():
+        if key not in d.kwargs or d.kwargs[key] == value:
+            continue
+        others = [n for n, o in _REGISTRY.items() if o.function == d.function
+                  and o.kwargs.get(key) == value]
+        fix = (f"ask for {others[0]} instead" if others else
+               f"no derived column computes {key} {value!r}")
+        raise ValueError(f"{name} is computed by {_TITLES.get(d.kwargs[key], d.kwargs[key])}; "
+                         f"{key} {value!r} would put other values under its name: {fix}")
+
+
+# Equation names as printed in messages.
+_TITLES = {"friedewald": "Friedewald", "martin_hopkins": "Martin-Hopkins",
+           "sampson": "Sampson", "ckd_epi_2021": "CKD-EPI 2021"}
+
+
+def _check_inputs_once(frame, wanted, options) -> None:
+    """Check each input column's plausibility once, in the unit its formulas read it in.
+
+    Raises naming every derived value that reads the column; in "warn" mode warns once.
+    """
+    import inspect
+
+    from labstats import units as _units
+    from labstats._validate import as_concentration, as_measure
+
+    readers: dict[tuple, list[str]] = {}
+    for n in wanted:
+        d = _REGISTRY[n]
+        fn = d.resolve()
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            params = {}
+        kw = {**d.kwargs, **options.get(n, {})}
+        for c in (*d.inputs, *(c for c in d.optional if c in frame.columns)):
+            default = params[f"{c}_unit"].default if f"{c}_unit" in params else None
+            unit = kw.get(f"{c}_unit", default)
+            factor = kw.get("insulin_factor", params["insulin_factor"].default
+                            if "insulin_factor" in params else "standard")
+            readers.setdefault((c, unit, factor), []).append(n)
+    for (c, unit, factor), users in readers.items():
+        try:
+            if c in _units.MEASURES:
+                as_measure(frame[c], c, unit=unit or _units.MEASURES[c].canonical_unit)
+            elif c in _units.ARGUMENTS:
+                analyte = _units.ANALYTES[_units.analyte_of(c)]
+                as_concentration(frame[c], c, unit=unit or analyte.canonical_unit,
+                                 insulin_factor=factor)
+        except ValueError as exc:
+            hint = (" If such values are real, pass plausibility='warn'."
+                    if "implausible" in str(exc) and "plausibility" not in str(exc) else "")
+            raise ValueError(f"derive {', '.join(users)}: {exc}{hint}") from exc

@@ -1,0 +1,339 @@
+"""``labstats derive``: its options, its summary, a safe write, and CLI wording of errors.
+
+Nothing lost, nothing silent (issue 10): the input file is never written to (the output
+may not be the input, by path or by link), an existing output is replaced only with
+``--overwrite``, and the output is written to a temporary file beside it and renamed into
+place, so that a failed or interrupted run leaves the old file intact and no half file.
+Library messages advise Python keywords (``encoding='cp1252'``); ``cli_advice`` rewrites
+them as the options of this command line (``--encoding cp1252``), in one table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+__all__ = ["KEYWORD_OPTIONS", "add_derive_parser", "check_output", "cli_advice", "write_atomic"]
+
+#: Python keyword advised by a library message -> the CLI option that does the same.
+KEYWORD_OPTIONS = {
+    "encoding": "--encoding",
+    "sep": "--sep",
+    "decimal": "--decimal",
+    "thousands": "--thousands",
+    "sheet_name": "--sheet",
+    "id_column": "--id-column",
+    "errors": "--errors",
+    "censored": "--censored",
+    "limits": "--limit",
+    "columns": "--column-map",
+    "units": "--units",
+    "plausibility": "--plausibility",
+}
+# Whole phrases first (they carry Python syntax beyond keyword=value), then the table.
+_PHRASES = [
+    (re.compile(r"wrap the call in `with labstats\.plausibility\('warn'\):`"),
+     "pass --plausibility warn"),
+    (re.compile(r"\b(limits|columns|units)=\{[^}]*\}"),
+     lambda m: f"{KEYWORD_OPTIONS[m[1]]} {_PLACEHOLDER[m[1]]}"),
+    (re.compile(r"\bpass overwrite=True to replace it, or rename it first"),
+     "rename the file's column with --column-map 'HEADER=OTHER_NAME' to derive it (a value "
+     "in the file is never replaced)"),
+    (re.compile(r"\(see \.report; "), "("),
+    (re.compile(r"\bresult\.attrs\[['\"]unparsed['\"]\]"), "the summary"),
+    # total_testosterone_unit="ng/dL" -> --units total_testosterone=ng/dL
+    (re.compile(r"\b(\w+?)_unit=(?:\"([^\"]*)\"|'([^']*)')"),
+     lambda m: f"--units {m[1]}={_shell(m[2] if m[2] is not None else m[3])}"),
+]
+_KEYWORD = re.compile(r"(?<![\w.-])(" + "|".join(KEYWORD_OPTIONS) + r")="
+                      r"(?:'([^']*)'|\"([^\"]*)\"|(None|True|False|[\w./+-]+))?")
+# "units: no column named ..." (a message that starts with the keyword it is about)
+_PREFIX = re.compile(r"^(" + "|".join(KEYWORD_OPTIONS) + r"):", re.MULTILINE)
+_PLACEHOLDER = {"limits": "'HEADER=LIMIT'", "columns": "'HEADER=NAME'", "units": "'NAME=UNIT'",
+                "sheet_name": "NAME", "encoding": "ENC", "sep": "SEP", "decimal": "MARK",
+                "thousands": "SEP"}
+# A message may carry its own CLI hint beside the keyword ("(CLI: --sheet)"); once the
+# keyword is translated the hint repeats it.
+_CLI_HINTS = [re.compile(r"\s*\(CLI: [^)]*\)"), re.compile(r"[;,]\s*CLI: [^)]*(?=\))")]
+
+
+def _shell(value: str) -> str:
+    """``value`` as typed in a shell (quoted when it holds spaces or quotes)."""
+    if value and re.fullmatch(r"[\w@%+=:,./-]+", value):
+        return value
+    return f'"{value}"' if "'" in value else f"'{value}'"
+
+
+def _keyword(m: re.Match) -> str:
+    option = KEYWORD_OPTIONS[m[1]]
+    value = next((v for v in m.groups()[1:] if v is not None), None)
+    if value is None:
+        return f"{option} {_PLACEHOLDER.get(m[1], 'VALUE')}"
+    if value == "None":
+        return "--no-id-check" if m[1] == "id_column" else f"{option} none"
+    return f"{option} {_shell(value)}"
+
+
+def cli_advice(text: str) -> str:
+    """A library message with its keyword advice rewritten as command-line options.
+
+    >>> cli_advice("not utf-8 text; pass the file's encoding, e.g. encoding='cp1252'")
+    "not utf-8 text; pass the file's encoding, e.g. --encoding cp1252"
+    >>> cli_advice('If these are ng/dL, pass total_testosterone_unit="ng/dL".')
+    'If these are ng/dL, pass --units total_testosterone=ng/dL.'
+    """
+    for pattern, repl in _PHRASES:
+        text = pattern.sub(repl, text)
+    text = _KEYWORD.sub(_keyword, text)
+    text = _PREFIX.sub(lambda m: f"{KEYWORD_OPTIONS[m[1]]}:", text)
+    for hint in _CLI_HINTS:
+        text = hint.sub("", text)
+    return re.sub(r"\bpass decimal\b", "pass --decimal", text)
+
+
+# --- Output file: never the input, never replaced without --overwrite, written atomically ---
+
+_WRITERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "excel", ".parquet": "parquet"}
+
+
+def _writer(path: Path) -> str:
+    try:
+        return _WRITERS[path.suffix.lower()]
+    except KeyError:
+        raise ValueError(f"output {path}: unknown format {path.suffix!r}; use .csv, .tsv, .xlsx "
+                         f"or .parquet") from None
+
+
+def check_output(source, output, overwrite: bool = False) -> Path:
+    """The output path, after refusing the input itself, a folder, or an existing file.
+
+    The input is recognised by resolved path (symbolic links, ``..``) and by
+    ``os.path.samefile`` (hard links, another mount of the same file).
+    """
+    src, dst = Path(source), Path(output)
+    _writer(dst)
+    same = src.resolve() == dst.resolve()
+    if not same and src.exists() and dst.exists():
+        try:
+            same = os.path.samefile(src, dst)
+        except OSError:
+            same = False
+    if same:
+        raise ValueError(f"output {dst} is the input file {src}: labstats derive never writes "
+                         f"over its input; choose another output file")
+    if dst.is_dir():
+        raise ValueError(f"output {dst} is a folder; give a file name such as "
+                         f"{dst / 'derived.csv'}")
+    if not dst.parent.is_dir():
+        raise ValueError(f"output {dst}: folder {dst.parent} does not exist; create it first")
+    if (dst.exists() or dst.is_symlink()) and not overwrite:
+        raise ValueError(f"output {dst} already exists; pass --overwrite to replace it, or "
+                         f"choose another name")
+    return dst
+
+
+def _write(frame, path: Path, kind: str) -> None:
+    if kind == "excel":
+        frame.to_excel(path, index=False)
+    elif kind == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False, sep="\t" if kind == "tsv" else ",")
+
+
+def write_atomic(frame, path: Path) -> None:
+    """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
+
+    The rename is atomic on one file system: ``path`` holds either its old content or the
+    whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
+    removed and ``path`` is untouched.
+    """
+    kind = _writer(path)
+    if path.exists():
+        mode = os.stat(path).st_mode & 0o7777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        _write(frame, tmp, kind)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# --- The command ---------------------------------------------------------------------------
+
+
+def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    """["a=b,c=d", "e=f"] -> {"a": "b", "c": "d", "e": "f"}."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise ValueError(f"{what}: expected NAME=VALUE, got {part!r}")
+            k, v = part.split("=", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+_SEPARATORS = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "space": " "}
+_THOUSANDS = {"none": None, ",": ",", ".": ".", "'": "'", " ": " ", "space": " "}
+
+
+def _reader_options(args) -> dict:
+    """Keywords of read_lab_export given on the command line (only those given)."""
+    kw = {"decimal": args.decimal}
+    if args.encoding is not None:
+        kw["encoding"] = args.encoding
+    if args.sep is not None:
+        kw["sep"] = _SEPARATORS.get(args.sep.lower(), args.sep)
+    if _THOUSANDS.get(args.thousands) is not None:  # newer keyword: passed only when asked
+        kw["thousands"] = _THOUSANDS[args.thousands]
+    if args.id_column is not None:
+        kw["id_column"] = None if args.id_column.lower() == "none" else args.id_column
+    if args.sheet is not None:
+        kw["sheet_name"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+    return kw
+
+
+def _thousands(text: str) -> str:
+    if text not in _THOUSANDS:
+        import argparse
+
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use none, ',', '.', \"'\" or space (the thousands separator of the "
+            f"file's numbers)")
+    return text
+
+
+def _show(message: str, count: int) -> str:
+    lines = str(message).strip().splitlines() or [""]
+    times = f" ({count} times)" if count > 1 else ""
+    return "\n".join([f"  warning: {lines[0]}{times}", *(f"    {ln}" for ln in lines[1:])])
+
+
+def _derive(args) -> int:
+    import warnings
+
+    from labstats._validate import plausibility
+    from labstats.datasets import DERIVED, derive, read_lab_export
+    from labstats.datasets.labfile import _py as _plain
+
+    output = check_output(args.input, args.output, args.overwrite)  # before any work
+    options: dict[str, dict] = {}
+    for name, method in _pairs(args.method, "--method").items():
+        options.setdefault(name, {})["method"] = method
+    limits = {k: float(v) for k, v in _pairs(args.limit, "--limit").items()}
+    # Warnings are counted per phase and merged by maximum: the same finding about a column
+    # is said once, whether reading or deriving found it (a count says it recurred).
+    with warnings.catch_warnings(record=True) as read_w, plausibility(args.plausibility):
+        warnings.simplefilter("always")
+        frame = read_lab_export(args.input, columns=_pairs(args.column_map, "--column-map"),
+                                units=_pairs(args.units, "--units"), censored=args.censored,
+                                limits=limits or None, errors=args.errors,
+                                **_reader_options(args))
+    present = [n for n, d in DERIVED.items() if all(c in frame.columns for c in d.inputs)]
+    wanted = args.only or [n for n in present if n not in frame.columns]
+    with warnings.catch_warnings(record=True) as derive_w:
+        warnings.simplefilter("always")
+        out = derive(frame, wanted, options=options, plausibility=args.plausibility)
+    write_atomic(out, output)
+
+    print(f"read {len(frame)} rows from {args.input}")
+    for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
+        counts = frame[f"{c}_censored"].value_counts()
+        print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side}" for side, n in counts.items())
+              + f" (set by policy {args.censored!r})")
+    unparsed = out.attrs.get("unparsed")
+    if unparsed is not None and len(unparsed):
+        first = unparsed.iloc[0]
+        n = len(unparsed)
+        print(f"  {n} cell{'s' if n > 1 else ''} could not be read and {'are' if n > 1 else 'is'} "
+              f"NaN (first: row "
+              f"{_plain(first['row'])!r}, column {_plain(first['column'])!r}, value "
+              f"{_plain(first['value'])!r})")
+    seen = Counter(str(w.message) for w in read_w) | Counter(str(w.message) for w in derive_w)
+    for message, count in seen.items():
+        print(_show(cli_advice(message), count))
+    for n in wanted:
+        print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} rows")
+    for n, d in DERIVED.items():
+        if n in frame.columns and n in present and n not in wanted:
+            print(f"  kept {n}: already in the file (not computed again)")
+        elif n not in wanted and n not in frame.columns:
+            lacking = [c for c in d.inputs if c not in frame.columns]
+            if lacking:
+                print(f"  skipped {n}: needs {', '.join(lacking)}")
+    print(f"wrote {output}")
+    return 0
+
+
+def add_derive_parser(sub):
+    """The ``derive`` subcommand and its options."""
+    p = sub.add_parser(
+        "derive", help="add every derived value (free T, FAI, HOMA-IR, LDL, eGFR, ...) to a "
+                       "CSV/Excel/Parquet lab export",
+        description="Read a laboratory export (unit-bearing headers, decimal commas and "
+                    "censored values such as '<0.5' are understood), add every derived value "
+                    "whose inputs are present as new columns, write the result and print a "
+                    "summary of censored values, unreadable cells, warnings and formulas "
+                    "skipped for missing inputs. Rows are never dropped or reordered; the "
+                    "input file is never written to.")
+    p.add_argument("input", help="CSV, TSV, Excel (.xlsx) or Parquet file")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file (.csv, .tsv, .xlsx or .parquet); never the input file")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace OUTPUT if it exists (it is replaced only once the new file "
+                        "is completely written)")
+    p.add_argument("--column-map", action="append", metavar="HEADER=NAME[,...]",
+                   help="map file headers to labstats names, e.g. 'TT=total_testosterone'")
+    p.add_argument("--units", action="append", metavar="NAME=UNIT[,...]",
+                   help="units of columns whose header has none, e.g. "
+                        "'total_testosterone=ng/dL,albumin=g/dL'")
+    p.add_argument("--censored", default="lod/sqrt2", choices=["lod/sqrt2", "lod/2", "lod", "nan"],
+                   help="value given to '<L' results (default lod/sqrt2)")
+    p.add_argument("--limit", action="append", metavar="HEADER=VALUE[,...]",
+                   help="detection limit for censored cells written without a number ('ND')")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="derive only these values")
+    p.add_argument("--method", action="append", metavar="NAME=METHOD[,...]",
+                   help="method per derived value, e.g. 'free_testosterone=sodergard1982' "
+                        "(a column named after a method, such as ldl_cholesterol_friedewald, "
+                        "keeps it: ask for ldl_cholesterol_sampson instead)")
+    p.add_argument("--plausibility", default="raise", choices=["raise", "warn"],
+                   help="implausible input values: stop (default) or warn and compute")
+    p.add_argument("--errors", default="raise", choices=["raise", "report"],
+                   help="unreadable cells: stop listing them (default), or set NaN and report")
+    g = p.add_argument_group("reading the file")
+    g.add_argument("--encoding", metavar="ENC",
+                   help="text encoding of a CSV file, e.g. cp1252 or latin-1 (default utf-8)")
+    g.add_argument("--sep", metavar="SEP",
+                   help="field separator of a CSV file: ',', ';', tab, ... (default: the one "
+                        "of ';', tab, ',' most used in the header line)")
+    g.add_argument("--decimal", default="auto", choices=["auto", ".", ","],
+                   help="decimal mark (default auto: a comma where no cell of the column "
+                        "uses a point)")
+    g.add_argument("--thousands", type=_thousands, metavar="{none,',','.',\"'\",space}",
+                   help="thousands separator of the numbers (default none: '1,200' is an "
+                        "error, never silently 1.2)")
+    ids = g.add_mutually_exclusive_group()
+    ids.add_argument("--id-column", metavar="HEADER",
+                     help="participant-id column checked for duplicate ids (default: found by "
+                          "name: ID, SEQN, Patient ID, ...); 'none' skips the check")
+    ids.add_argument("--no-id-check", dest="id_column", action="store_const", const="none",
+                     help="do not check for duplicate participant ids (same as --id-column "
+                          "none)")
+    g.add_argument("--sheet", metavar="NAME|INDEX",
+                   help="Excel sheet to read, by name or 0-based position (default: the first)")
+    p.set_defaults(func=_derive)
+    return p
