@@ -16,20 +16,14 @@ import pandas as pd
 import pytest
 
 from labstats.stats import reference_interval
-from tests.conftest import NHANES, require_shared
+from tests.stats._nhanes_join import pooled_2013_2016
 
 REF = Path(__file__).parents[1] / "reference"
 
 
 def _nhanes_men():
-    pyreadstat = pytest.importorskip("pyreadstat")
-    require_shared(NHANES / "TST_I.csv.xz")
-    cols = ["SEQN", "RIAGENDR", "RIDAGEYR", "SDMVPSU", "SDMVSTRA", "WTMEC2YR"]
-    demo = pd.concat([pyreadstat.read_xport(str(NHANES / f"DEMO_{c}.XPT"))[0][cols]
-                      for c in "HI"])
-    tst = pd.concat([pyreadstat.read_xport(str(NHANES / "TST_H.XPT"))[0][["SEQN", "LBXTST"]],
-                     pd.read_csv(NHANES / "TST_I.csv.xz")[["SEQN", "LBXTST"]]])
-    d = demo.merge(tst, on="SEQN", how="left")
+    # DEMO_H/I left-joined to TST_H/I (LBXTST, ng/dL), through tests.conftest.nhanes_frame
+    d = pooled_2013_2016()
     d = d[d.WTMEC2YR > 0].assign(w=lambda f: f.WTMEC2YR / 2)
     return d.assign(men20=(d.RIAGENDR == 1) & (d.RIDAGEYR >= 20) & d.LBXTST.notna())
 
