@@ -57,7 +57,7 @@ def nhanes_frame() -> pd.DataFrame:
     sys.path.insert(0, str(ROOT))
     from tests.stats._nhanes_join import pooled_2013_2016
 
-    p = pooled_2013_2016(NHANES)
+    p = pooled_2013_2016()  # NHANES through tests.conftest.nhanes_frame
     return pd.DataFrame({"w": p["WTMEC4YR"], "stratum": p["SDMVSTRA"], "psu": p["SDMVPSU"],
                          "sex": p["RIAGENDR"].astype(int), "age": p["RIDAGEYR"],
                          "age_group": p["age_group"].astype(str).replace("nan", "under20"),

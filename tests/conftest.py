@@ -1,7 +1,8 @@
-"""Shared fixtures: container parametrisation, doctest namespace, ../shared location."""
+"""Shared fixtures: container parametrisation, the in-repo reference data, real NHANES."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -10,9 +11,12 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Published test vectors, peer outputs, R outputs and the R survey example data, all in the
+#: repository (tests/reference/SOURCES.md; scripts/make_test_fixtures.py rebuilds the copies).
+REFERENCE = ROOT / "tests" / "reference"
 SHARED = ROOT.parent / "shared"
 SHARED_DATA = SHARED / "data"
-REFERENCE = SHARED_DATA / "reference"
+#: The team's raw CDC files (not in the repository): only tests of the raw files read them.
 NHANES = SHARED_DATA / "nhanes"
 
 
@@ -24,13 +28,23 @@ def require_shared(path: Path) -> Path:
 
 
 @pytest.fixture
-def shared_reference() -> Path:
-    return require_shared(REFERENCE)
-
-
-@pytest.fixture
 def nhanes_dir() -> Path:
     return require_shared(NHANES)
+
+
+@functools.cache
+def _nhanes(cycles: tuple[str, ...]) -> pd.DataFrame:
+    from labstats.datasets import read_nhanes
+
+    return read_nhanes(require_shared(NHANES), list(cycles))
+
+
+def nhanes_frame(cycles=("2013-2014", "2015-2016")) -> pd.DataFrame:
+    """The harmonised NHANES frame of ``cycles`` (every column of ``read_nhanes``; weights
+    divided by the number of cycles), a fresh copy per call. The one door through which the
+    tests read NHANES participant data: today from the CDC files of ../shared, to be read
+    from the embedded extract (``labstats.load_nhanes``) once it ships."""
+    return _nhanes(tuple(cycles)).copy()
 
 
 def _as_list(x):
@@ -75,10 +89,6 @@ def parse_inputs(text: str) -> dict[str, tuple[float, str]]:
 
 
 def vectors(method_prefix: str) -> pd.DataFrame:
-    """Rows of ../shared/data/reference/test_vectors.csv whose method starts with the prefix."""
-    path = REFERENCE / "test_vectors.csv"
-    if not path.exists():
-        return pd.DataFrame(columns=["method", "inputs", "expected_output", "expected_unit",
-                                     "tolerance_note", "source"])
-    tv = pd.read_csv(path)
+    """Rows of tests/reference/test_vectors.csv whose method starts with the prefix."""
+    tv = pd.read_csv(REFERENCE / "test_vectors.csv")
     return tv[tv["method"].str.startswith(method_prefix)].reset_index(drop=True)

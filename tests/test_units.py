@@ -1,7 +1,7 @@
 """Tests for labstats.units: the analyte table, unit spelling, conversions.
 
 External references: NHANES public-use files (ratio of the SI to the conventional
-column, median over all rows, 2011-2016; ../shared/data/reference/test_vectors.csv rows
+column, median over all rows, 2011-2016; tests/reference/test_vectors.csv rows
 ``convert_*``), the ISSAM page (288.4 ng/dL = 10 nmol/L), Vølund 1993 / NCHS for insulin
 (6.00 pmol/L per µIU/mL).
 """

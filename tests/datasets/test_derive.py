@@ -104,11 +104,9 @@ def test_implausible_input_names_the_derived_value_and_the_way_out(frame):
 
 def test_derive_runs_on_real_nhanes():
     from labstats import LabstatsWarning
-    from labstats.datasets import read_nhanes
-    from tests.conftest import NHANES, require_shared
+    from tests.conftest import nhanes_frame
 
-    require_shared(NHANES / "TST_H.XPT")
-    nh = read_nhanes(NHANES, ["2013-2014"], components=["TST", "BIOPRO"])
+    nh = nhanes_frame(["2013-2014"])
     import warnings
 
     with warnings.catch_warnings():
@@ -146,12 +144,9 @@ def test_derived_friedewald_reproduces_nchs_ldl_on_real_nhanes():
     derive()'s column, read through read_nhanes' unit conversions, must agree to 0.5 mg/dL."""
     import numpy as np
 
-    from labstats.datasets import read_nhanes
-    from tests.conftest import NHANES, require_shared
+    from tests.conftest import nhanes_frame
 
-    require_shared(NHANES / "TRIGLY_H.csv.xz")
-    nh = read_nhanes(NHANES, ["2013-2014", "2015-2016"],
-                     components=["TRIGLY", "HDL", "TCHOL"])
+    nh = nhanes_frame(["2013-2014", "2015-2016"])
     from labstats import LabstatsWarning
 
     with pytest.warns(LabstatsWarning, match=r"rows with triglycerides above 400 mg/dL"):

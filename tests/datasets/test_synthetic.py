@@ -1,6 +1,6 @@
 """Tests for labstats.datasets.make_cohort (synthetic cohort calibrated to NHANES 2013-2016).
 
-External references: the real NHANES 2013-2016 files in ../shared/data/nhanes (medians
+External references: the real NHANES 2013-2016 (tests.conftest.nhanes_frame; medians
 and rank correlations recomputed here with a plain weighted-median rule, independent of
 the calibration script), and the weighted median testosterone of men 20+ printed in
 ../shared/data/nhanes/SOURCES.md (388 ng/dL in 2013-2014, 394 ng/dL in 2015-2016).
@@ -9,18 +9,16 @@ Stated tolerances: age-band medians within 3 % (relative), the TT-SHBG Spearman
 correlation within 0.05 (absolute), per sex.
 """
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from labstats import LabstatsWarning
-from labstats.datasets import COLUMNS, make_cohort, read_nhanes
+from labstats.datasets import COLUMNS, make_cohort
 from labstats.datasets._calibrate import AGE_BANDS, ANALYTES, FASTING, weighted_spearman
 from labstats.datasets.synthetic import calibration
-from tests.conftest import NHANES, require_shared
+from tests.conftest import nhanes_frame
 
 MEDIAN_RTOL = 0.03
 SPEARMAN_ATOL = 0.05
@@ -33,10 +31,7 @@ def cohort():
 
 @pytest.fixture(scope="module")
 def real_adults():
-    require_shared(NHANES / "DEMO_H.XPT")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LabstatsWarning)
-        nh = read_nhanes(NHANES, ("2013-2014", "2015-2016"))
+    nh = nhanes_frame(("2013-2014", "2015-2016"))
     pregnant = nh["pregnant"].fillna(False).to_numpy(dtype=bool)
     return nh[(nh["age"] >= 20).to_numpy() & (nh["weight_exam"] > 0).to_numpy() & ~pregnant]
 
@@ -90,8 +85,7 @@ def test_median_testosterone_of_men_matches_sources_md(cohort):
 
 def test_columns_and_dtypes_are_those_of_read_nhanes(cohort):
     assert list(cohort.columns) == list(COLUMNS)
-    require_shared(NHANES / "DEMO_H.XPT")
-    real = read_nhanes(NHANES, ["2013-2014"], components=["TST"])
+    real = nhanes_frame(["2013-2014"])
     assert cohort.dtypes.equals(real.dtypes)
 
 

@@ -6,7 +6,7 @@ External references:
   example TT 288.4 ng/dL (10 nmol/L), SHBG 40 nmol/L, albumin 4.3 g/dL ->
   N - 1 = 22.43, a = 23.43e9, b = 53.43, FT = 1.7388e-10 mol/L = 1.74 %, 5.02 ng/dL,
   bioavailable T 118 ng/dL. Transcribed here, so these tests run without ../shared.
-* ../shared/data/reference/test_vectors.csv and peer_outputs_*.csv: outputs of
+* tests/reference/test_vectors.csv and peer_outputs_*.csv (copies of ../shared): outputs of
   independent implementations run unmodified (source cited in each row).
 """
 
@@ -25,7 +25,7 @@ from labstats.formulas import (
     testosterone_fractions,
 )
 from labstats.formulas._binding import quadratic_root
-from tests.conftest import REFERENCE, parse_inputs, require_shared, vectors
+from tests.conftest import REFERENCE, parse_inputs, vectors
 
 # --- the published worked example ----------------------------------------------------
 
@@ -105,7 +105,7 @@ def test_emadi_konjin_regression_guard(row):
 
 
 def _peer_grid(name: str) -> pd.DataFrame:
-    return pd.read_csv(require_shared(REFERENCE / name))
+    return pd.read_csv(REFERENCE / name)
 
 
 def test_sodergard_matches_uk_biobank_grid():

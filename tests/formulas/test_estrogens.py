@@ -1,6 +1,6 @@
 """Tests for labstats.formulas.estrogens (free and bioavailable estradiol).
 
-External references (../shared/data/reference/):
+External references (tests/reference/, copied from ../shared/data/reference/):
 * tcameronwaller/uk_biobank @7240119 ``calculate_estimation_free_oestradiol`` (Södergård
   constants, one-way T competition, albumin 66,472.2 g/mol). That code has two documented
   slips (FORMULAS.md §2: K_T-alb in coefficient a, sign of the quadratic term); the
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from labstats.formulas import bioavailable_estradiol, free_estradiol
-from tests.conftest import REFERENCE, parse_inputs, require_shared, vectors
+from tests.conftest import REFERENCE, parse_inputs, vectors
 
 
 @pytest.mark.parametrize("row", list(vectors("free_e2_competitive_sodergard").itertuples()),
@@ -33,7 +33,7 @@ def test_one_way_competition_matches_corrected_uk_biobank_values(row):
 
 
 def test_one_way_competition_within_documented_deviation_of_uk_biobank_grid():
-    g = pd.read_csv(require_shared(REFERENCE / "peer_outputs_ukbiobank_sodergard_estradiol.csv"))
+    g = pd.read_csv(REFERENCE / "peer_outputs_ukbiobank_sodergard_estradiol.csv")
     got = free_estradiol(g.e2_pmol_L, g.shbg_nmol_L, g.albumin_g_L, total_testosterone=g.tt_nmol_L,
                          albumin_molar_mass=66_472.2)
     rel = (g.free_e2_pmol_L - got) / got
@@ -53,7 +53,7 @@ def test_no_competition_matches_freee2simulator_vectors(row):
 
 
 def test_no_competition_matches_freee2simulator_grid():
-    g = pd.read_csv(require_shared(REFERENCE / "peer_outputs_freee2simulator.csv"))
+    g = pd.read_csv(REFERENCE / "peer_outputs_freee2simulator.csv")
     got = free_estradiol(g.e2_pmol_L, g.shbg_nmol_L, g.albumin_g_L, albumin_molar_mass=66_500)
     # printed to 2 decimals; its step-search solver adds up to 0.26 % (PEERS.md)
     np.testing.assert_allclose(got, g.free_e2_pmol_L, atol=0.005, rtol=2.6e-3)

@@ -2,8 +2,8 @@
 
 External references:
 * cran/nephro 1.5 (``CKDEpi2021.creat``, ``CKDEpi.cys``, ``CKDEpi2021.creat.cys``) run in
-  R 4.2.2 on a grid: ../shared/data/reference/peer_outputs_nephro_egfr.csv.
-* ../shared/data/reference/test_vectors.csv: the independent test set of Modibo/biosigma
+  R 4.2.2 on a grid: tests/reference/peer_outputs_nephro_egfr.csv.
+* tests/reference/test_vectors.csv: the independent test set of Modibo/biosigma
   (@2e06292, agreeing with nephro to 1e-10), clincalc 0.4.0 and the National Kidney
   Foundation calculator (Scr 1.2 mg/dL, age 55, male -> 71; unrounded 71.4178).
 """
@@ -16,17 +16,16 @@ import pytest
 
 import labstats
 from labstats.formulas import egfr
-from tests.conftest import REFERENCE, parse_inputs, require_shared, vectors
+from tests.conftest import REFERENCE, parse_inputs, vectors
 
 _METHOD_OF = {"ckd_epi_2021_creatinine": "ckd_epi_2021",
               "ckd_epi_2012_cystatin": "ckd_epi_2012_cystatin",
               "ckd_epi_2021_creatinine_cystatin": "ckd_epi_2021_creatinine_cystatin"}
 
 
-@pytest.mark.shared
 def test_matches_nephro_grid_to_1e9():
     """nephro 1.5 outputs, printed to 10 significant digits."""
-    g = pd.read_csv(require_shared(REFERENCE / "peer_outputs_nephro_egfr.csv"))
+    g = pd.read_csv(REFERENCE / "peer_outputs_nephro_egfr.csv")
     for equation, sub in g.groupby("equation"):
         kw = {}
         if sub.scr_mg_dL.notna().all():
@@ -44,7 +43,6 @@ def _vector_rows():
             if r.method == prefix]
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("row", _vector_rows(), ids=lambda r: f"{r.method}:{r.inputs}")
 def test_matches_test_vectors(row):
     x = parse_inputs(row.inputs)

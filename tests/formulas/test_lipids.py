@@ -1,12 +1,12 @@
 """Tests for labstats.formulas.lipids (LDL cholesterol equations, non-HDL cholesterol).
 
 External references:
-* NHANES 2011-2016 (CDC/NCHS public-use files in ../shared/data/nhanes): LBDLDL of
-  TRIGLY_G/H/I is LDL-C computed by NCHS with Friedewald from LBXTC (TCHOL), LBDHDD (HDL)
-  and LBXTR (TRIGLY), printed as integer mg/dL, missing above TG 400 mg/dL.
-* ../shared/data/reference/test_vectors.csv: test suites of Modibo/biosigma (@569b752,
+* NHANES 2011-2016 (CDC/NCHS public-use files, read through tests.conftest.nhanes_frame):
+  LBDLDL of TRIGLY_G/H/I is LDL-C computed by NCHS with Friedewald from LBXTC (TCHOL),
+  LBDHDD (HDL) and LBXTR (TRIGLY), printed as integer mg/dL, missing above TG 400 mg/dL.
+* tests/reference/test_vectors.csv: test suites of Modibo/biosigma (@569b752,
   @45e0089) and pacharanero/clincalc 0.4.0 (run from PyPI), nmillrr/outlabs (Sampson).
-* ../shared/data/reference/peer_outputs_ldl_ldlcalc_clincalc.csv: cran/LDLcalc 2.1 and
+* tests/reference/peer_outputs_ldl_ldlcalc_clincalc.csv: cran/LDLcalc 2.1 and
   clincalc 0.4.0 run on a common grid.
 * Martin 2013 table: checksum 949.4 and the monotonicity described in FORMULAS.md
   section 6 (three transcriptions agree); boundary cases from the biosigma and clincalc
@@ -22,7 +22,8 @@ import pytest
 import labstats
 from labstats.formulas import ldl_cholesterol, non_hdl_cholesterol
 from labstats.formulas._martin_hopkins import FACTORS_2013, FACTORS_EXTENDED, factor
-from tests.conftest import NHANES, REFERENCE, parse_inputs, require_shared, vectors
+from labstats.units import convert
+from tests.conftest import REFERENCE, nhanes_frame, parse_inputs, vectors
 
 MG = dict(total_cholesterol_unit="mg/dL", hdl_cholesterol_unit="mg/dL",
           triglycerides_unit="mg/dL", output_unit="mg/dL")
@@ -34,13 +35,22 @@ _METHOD_OF = {"ldl_friedewald": "friedewald", "ldl_sampson_nih2": "sampson",
 # --- NHANES: NCHS's own Friedewald ------------------------------------------------------
 
 
+_CDC_LIPIDS = {"LBXTC": "total_cholesterol", "LBDHDD": "hdl_cholesterol",
+               "LBXTR": "triglycerides", "LBDLDL": "ldl_cholesterol"}
+
+
 def _nhanes_lipids(cycle: str) -> pd.DataFrame:
-    pyreadstat = pytest.importorskip("pyreadstat")
-    tr = pd.read_csv(require_shared(NHANES / f"TRIGLY_{cycle}.csv.xz"))
-    tc, _ = pyreadstat.read_xport(str(require_shared(NHANES / f"TCHOL_{cycle}.XPT")))
-    hdl, _ = pyreadstat.read_xport(str(require_shared(NHANES / f"HDL_{cycle}.XPT")))
-    return tr.merge(tc[["SEQN", "LBXTC"]], on="SEQN", how="left", validate="1:1").merge(
-        hdl[["SEQN", "LBDHDD"]], on="SEQN", how="left", validate="1:1")
+    """The CDC variables in mg/dL: the harmonised frame's mmol/L converted back. NCHS
+    publishes all four as integer mg/dL, so the round trip is rounded to integers (it is
+    within 1e-9 of one, asserted; 2.3e-13 at most on 2011-2016)."""
+    label = {"G": "2011-2012", "H": "2013-2014", "I": "2015-2016"}[cycle]
+    nh = nhanes_frame([label])
+    out = pd.DataFrame(index=nh.index)
+    for cdc, col in _CDC_LIPIDS.items():
+        mg = convert(nh[col].to_numpy(), col, "mmol/L", "mg/dL")
+        assert np.nanmax(np.abs(mg - np.round(mg))) < 1e-9, cdc
+        out[cdc] = np.round(mg)
+    return out
 
 
 @pytest.mark.shared
@@ -79,7 +89,6 @@ def _vector_rows():
     return rows
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize(("method", "row"), _vector_rows(),
                          ids=lambda x: x if isinstance(x, str) else x.inputs)
 def test_matches_test_vectors(method, row):
@@ -93,7 +102,6 @@ def test_matches_test_vectors(method, row):
     assert got == pytest.approx(float(row.expected_output), rel=tol)
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("row", list(vectors("ldl_martin_hopkins_").query(
     "method.str.endswith('_factor')").itertuples()), ids=lambda r: f"{r.method}:{r.inputs}")
 def test_factor_matches_test_vectors(row):
@@ -120,11 +128,10 @@ def test_biosigma_and_clincalc_values_transcribed():
                            **MG) == pytest.approx(131.96668749215988, abs=1e-9)
 
 
-@pytest.mark.shared
 def test_martin_and_sampson_match_clincalc_grid():
     """clincalc 0.4.0 (PyPI) on the common grid, printed to 0.1 mg/dL. Its Martin column
     switches to the extended table at TG >= 400, i.e. our martin_hopkins_extended."""
-    g = pd.read_csv(require_shared(REFERENCE / "peer_outputs_ldl_ldlcalc_clincalc.csv"))
+    g = pd.read_csv(REFERENCE / "peer_outputs_ldl_ldlcalc_clincalc.csv")
     args = (g.tc_mg_dL, g.hdl_mg_dL, g.tg_mg_dL)
     ext = ldl_cholesterol(*args, method="martin_hopkins_extended", **MG)
     np.testing.assert_allclose(ext, g.clincalc_martin_ldl, atol=0.05 + 1e-9)
@@ -136,12 +143,11 @@ def test_martin_and_sampson_match_clincalc_grid():
     assert fw.isna().equals(g.clincalc_friedewald_ldl.isna())
 
 
-@pytest.mark.shared
 def test_factor_matches_ldlcalc_except_at_its_documented_boundary_bug():
     """cran/LDLcalc 2.1 assigns a TG equal to a stratum's lower edge to the previous
     stratum (PEERS.md): TG 50 and TG 80 are its only disagreements on the grid. Elsewhere
     its 180-cell factor equals ours, and clincalc's (original 180-cell rows) everywhere."""
-    g = pd.read_csv(require_shared(REFERENCE / "peer_outputs_ldl_ldlcalc_clincalc.csv"))
+    g = pd.read_csv(REFERENCE / "peer_outputs_ldl_ldlcalc_clincalc.csv")
     f = factor(g.tg_mg_dL, g.tc_mg_dL - g.hdl_mg_dL)
     differ = ~np.isclose(f, g.ldlcalc_martin180_factor)
     assert sorted(g.tg_mg_dL[differ]) == [50.0, 80.0]

@@ -2,11 +2,12 @@
 
 External references:
 * Matthews 1985 normalisation (FPI 5 µU/mL, FPG 4.5 mmol/L -> IR 1, %B 100 %), quoted in
-  ../shared/data/reference/test_vectors.csv.
+  tests/reference/test_vectors.csv.
 * Modibo/biosigma insulin_resistance_test.dart @569b752 (HOMA-IR, QUICKI, TyG values;
   QUICKI and TyG agree with a second peer to 1e-9), via test_vectors.csv and transcribed.
 * NHANES 2011-2016 BMX files: BMXBMI, computed by NCHS from BMXWT and BMXHT and printed
-  to 0.1 kg/m².
+  to 0.1 kg/m² (the three columns of BMX_G/H/I.XPT ship in
+  tests/reference/nhanes_bmx_weight_height.csv.xz, see SOURCES.md there).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from labstats.formulas import (
     tyg_index,
     waist_to_height_ratio,
 )
-from tests.conftest import NHANES, parse_inputs, require_shared, vectors
+from tests.conftest import REFERENCE, parse_inputs, vectors
 
 UIU = dict(insulin_unit="µIU/mL")
 MGDL = dict(triglycerides_unit="mg/dL", glucose_unit="mg/dL")
@@ -67,7 +68,6 @@ def test_tyg_matches_biosigma(tg, glucose, expected):
 _VECTOR_FUNCS = {"homa1_ir": homa_ir, "homa1_percent_b": homa_b, "quicki": quicki}
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("row", [r for p in (*_VECTOR_FUNCS, "tyg_index")
                                  for r in vectors(p).itertuples()],
                          ids=lambda r: f"{r.method}:{r.inputs}")
@@ -93,15 +93,13 @@ def test_tyg_bmi_is_tyg_times_bmi():
                                                               rel=1e-13)
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize(("cycle", "n"), [("G", 8602), ("H", 9055), ("I", 8756)])
 def test_bmi_reproduces_nhanes_bmxbmi(cycle, n):
     """BMXBMI (NCHS, 0.1 kg/m²) = BMXWT / (BMXHT/100)^2 rounded half up, for every
     participant with a BMI (mismatches: 0). Rounding half to even instead would miss the
     two exact ties (86.4 kg / 160 cm = 33.75 and 54.4 kg / 160 cm = 21.25)."""
-    pyreadstat = pytest.importorskip("pyreadstat")
-    d, _ = pyreadstat.read_xport(str(require_shared(NHANES / f"BMX_{cycle}.XPT")),
-                                 usecols=["SEQN", "BMXWT", "BMXHT", "BMXBMI"])
+    bmx = pd.read_csv(REFERENCE / "nhanes_bmx_weight_height.csv.xz")
+    d = bmx[bmx["cycle"] == cycle].reset_index(drop=True)
     got = bmi(weight=d.BMXWT, height=d.BMXHT)
     has = d.BMXBMI.notna()
     assert int(has.sum()) == n

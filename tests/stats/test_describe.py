@@ -1,6 +1,7 @@
 """labstats.stats.describe, format_table and age_groups.
 
-External references: ../shared/data/r-survey-nhanes.md (survey 4.1-1:
+External references: ../shared/data/r-survey-nhanes.md (survey 4.1-1, on its example data
+tests/reference/r-survey-nhanes.csv.xz:
 svyby(~HI_CHOL, ~race, design, svymean, na.rm=TRUE)); the age bands are R's
 cut(age, c(20, 30, 40, 50, 60, 70, Inf), right=FALSE), whose group counts (n_obs) in
 r_survey_nhanes.csv the pooled-NHANES tests of test_design.py reproduce.
@@ -13,14 +14,13 @@ import pandas as pd
 import pytest
 
 from labstats.stats import SurveyDesign, age_groups, describe, format_table
-from tests.conftest import SHARED_DATA, require_shared
+from tests.conftest import REFERENCE
 
 DESIGN = dict(weights="WTMEC2YR", strata="SDMVSTRA", psu="SDMVPSU")
 
 
-@pytest.mark.shared
 def test_describe_reproduces_r_survey_md_means_by_race():
-    ex = pd.read_csv(require_shared(SHARED_DATA / "r-survey-nhanes.csv"))
+    ex = pd.read_csv(REFERENCE / "r-survey-nhanes.csv.xz")
     res = describe(ex, "HI_CHOL", by="race", design=DESIGN, statistics=("mean",))
     np.testing.assert_allclose(res["estimate"], [0.10149167, 0.12164921, 0.07864006,
                                                  0.09967861], atol=5e-9)

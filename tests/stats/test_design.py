@@ -4,7 +4,7 @@ published-precision checks and error messages.
 External references: R 4.2.2 / survey 4.1-1 (Debian 12) - the reference CSVs of
 tests/reference (see test_design_vs_r.py) and the R calls quoted in each test;
 ../shared/data/nhanes/SOURCES.md and ../shared/data/r-survey-nhanes.md (survey 4.1-1 results
-printed there).
+printed there; the data set ships as tests/reference/r-survey-nhanes.csv.xz).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ def _ref(frame, **where):
 
 
 # ---- published values ------------------------------------------------------------------------
-@pytest.mark.shared
 def test_r_survey_nhanes_md_hi_chol_by_race():
     """../shared/data/r-survey-nhanes.md: svyby(~HI_CHOL, ~race, design, svymean, na.rm=TRUE)."""
     got = design("example").mean("HI_CHOL", by="race")
@@ -92,7 +91,6 @@ def test_by_sex_and_age_band_matches_r_per_domain_nhanes_2013_2016(statistic):
     np.testing.assert_array_equal(got["df"], ref["df"])
 
 
-@pytest.mark.shared
 def test_by_two_keys_equals_subsets_on_example():
     """by=[RIAGENDR, agecat] against R's subset() per cell (r_survey_example.csv)."""
     got = design("example").mean("y", by=["RIAGENDR", "agecat"])
@@ -104,7 +102,6 @@ def test_by_two_keys_equals_subsets_on_example():
 
 
 # ---- edge cases ---------------------------------------------------------------------------------
-@pytest.mark.shared
 def test_lonely_psu_fail_raises_naming_the_stratum():
     """R: options(survey.lonely.psu="fail"); svymean(~y, desl, na.rm=TRUE) ->
     'Stratum (75) has only one PSU at stage 1'."""
@@ -115,7 +112,6 @@ def test_lonely_psu_fail_raises_naming_the_stratum():
         des.mean("y")
 
 
-@pytest.mark.shared
 def test_lonely_psu_fail_is_silent_for_a_domain_outside_the_lonely_strata():
     """R: svymean(~y, subset(desl, SDMVSTRA %in% 76:88), na.rm=TRUE) runs: only strata the
     domain reaches are visited, so the estimate equals the one under lonely_psu='remove'."""

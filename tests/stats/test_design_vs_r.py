@@ -12,12 +12,13 @@ R call on one domain; the R code, abridged (the script is the full record)::
     svyratio(~y, ~x, d, na.rm=TRUE, deff=TRUE)          # CI: ratio +- qt(.975, degf(d)) SE
     svyciprop(~I(y < 20), d, method=m, na.rm=TRUE)      # m: logit beta mean xlogit asin
 
-on (1) survey's own NHANES 2009-2010 example (../shared/data/r-survey-nhanes.csv) with
+on (1) survey's own NHANES 2009-2010 example (tests/reference/r-survey-nhanes.csv.xz) with
 ``ex$y <- ((1:n * 7919) %% 997) / 10`` (ties), NA on every 11th row and ``ex$x <- 1:n %% 13 + 1``;
 variants with zero weights on every 17th row, without strata/PSUs, and with strata 75 and 89
 cut to one PSU under each ``options(survey.lonely.psu=)``; (2) NHANES 2013-2014 (men and
 women 20+, ``options(survey.lonely.psu="adjust")`` as in ../shared/data/nhanes/SOURCES.md) and
-pooled 2013-2016 (``weights=~WTMEC2YR/2``) by sex x six age bands.
+pooled 2013-2016 (``weights=~WTMEC2YR/2``) by sex x six age bands, read here through
+tests.conftest.nhanes_frame (tests/stats/_nhanes_join.py).
 
 Tolerances (issue 4): estimates 1e-8 relative, standard errors and quantile CIs 1e-6.
 """
@@ -32,7 +33,6 @@ import pandas as pd
 import pytest
 
 from labstats.stats import SurveyDesign
-from tests.conftest import NHANES, SHARED_DATA, require_shared
 from tests.stats._nhanes_join import pooled_2013_2016, read_cycle
 
 REF = Path(__file__).parents[1] / "reference"
@@ -43,7 +43,7 @@ NHANES_REF = pd.read_csv(REF / "r_survey_nhanes.csv")
 # ---- the data and designs of make_survey_reference.R ---------------------------------------
 @functools.cache
 def example_data() -> pd.DataFrame:
-    ex = pd.read_csv(require_shared(SHARED_DATA / "r-survey-nhanes.csv"))
+    ex = pd.read_csv(REF / "r-survey-nhanes.csv.xz")
     idx = np.arange(1, len(ex) + 1)
     ex["y"] = ((idx * 7919) % 997) / 10
     ex.loc[idx % 11 == 0, "y"] = np.nan
@@ -76,12 +76,11 @@ def design(case: str) -> SurveyDesign:
 
 @functools.cache
 def nhanes_design(case: str) -> SurveyDesign:
-    nh = require_shared(NHANES)
     if case == "nhanes_2013_2014":
-        data = read_cycle(nh, "H")
+        data = read_cycle("H")
         weights = "WTMEC2YR"
     else:
-        data = pooled_2013_2016(nh)
+        data = pooled_2013_2016()
         weights = "WTMEC4YR"
     data["LBXTST < 300"] = (data["LBXTST"] < 300).where(data["LBXTST"].notna())
     return SurveyDesign(data, weights=weights, strata="SDMVSTRA", psu="SDMVPSU",
@@ -154,7 +153,6 @@ def _ids(frame):
     return [f"{r.case}|{r.domain}|{r.variable}|{r.statistic}" for r in frame.itertuples()]
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("ref", list(EXAMPLE.itertuples()), ids=_ids(EXAMPLE))
 def test_matches_r_survey_on_survey_nhanes_example(ref):
     _check(python_row(ref), ref)
@@ -176,7 +174,6 @@ def test_matches_r_survey_on_nhanes_2013_2016(ref):
 OPTIONS = pd.read_csv(REF / "r_survey_options.csv")
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("ref", list(OPTIONS.itertuples()),
                          ids=[f"{r.domain}|{r.variable}|{r.statistic}|{r.q}|{r.rule}|"
                               f"{r.interval}|{r.level}|{r.na_rm}" for r in OPTIONS.itertuples()])

@@ -1,12 +1,9 @@
-"""Survey-weighted reference interval on NHANES against R survey (runs after the merge).
+"""Survey-weighted reference interval on NHANES against R survey.
 
 External reference: R 4.2.2 survey 4.1-1 ``svyquantile(..., qrule = "math", alpha = 0.10)`` on
 pooled NHANES 2013-2016, men aged >= 20 y (tests/reference/make_r_survey_reference.R ->
 tests/reference/r_survey_reference_interval.csv): 151 (144.9-156) to 847 (826-886) ng/dL.
-
-labstats.stats.design (SurveyDesign) is written on another branch: until it is merged this
-test skips. The constructor call in ``_design`` follows STYLE.md's "SurveyDesign(weights,
-strata, psu)" and may need adapting at merge time.
+NHANES is read through tests.conftest.nhanes_frame.
 """
 
 from pathlib import Path
@@ -15,29 +12,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labstats.stats import reference_interval
-from tests.conftest import NHANES, require_shared
+from labstats.stats import SurveyDesign, reference_interval
+from tests.stats._nhanes_join import pooled_2013_2016
 
 REF = Path(__file__).parents[1] / "reference"
 
 
 def _nhanes_men():
-    pyreadstat = pytest.importorskip("pyreadstat")
-    require_shared(NHANES / "TST_I.csv.xz")
-    cols = ["SEQN", "RIAGENDR", "RIDAGEYR", "SDMVPSU", "SDMVSTRA", "WTMEC2YR"]
-    demo = pd.concat([pyreadstat.read_xport(str(NHANES / f"DEMO_{c}.XPT"))[0][cols]
-                      for c in "HI"])
-    tst = pd.concat([pyreadstat.read_xport(str(NHANES / "TST_H.XPT"))[0][["SEQN", "LBXTST"]],
-                     pd.read_csv(NHANES / "TST_I.csv.xz")[["SEQN", "LBXTST"]]])
-    d = demo.merge(tst, on="SEQN", how="left")
+    # DEMO_H/I left-joined to TST_H/I (LBXTST, ng/dL), through tests.conftest.nhanes_frame
+    d = pooled_2013_2016()
     d = d[d.WTMEC2YR > 0].assign(w=lambda f: f.WTMEC2YR / 2)
     return d.assign(men20=(d.RIAGENDR == 1) & (d.RIDAGEYR >= 20) & d.LBXTST.notna())
 
 
 def _design(frame):
-    design = pytest.importorskip("labstats.stats.design",
-                                 reason="SurveyDesign is merged from another branch")
-    return design.SurveyDesign(frame, weights="w", strata="SDMVSTRA", psu="SDMVPSU")
+    return SurveyDesign(frame, weights="w", strata="SDMVSTRA", psu="SDMVPSU")
 
 
 @pytest.mark.shared

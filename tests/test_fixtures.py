@@ -1,0 +1,58 @@
+"""The reference data in tests/reference are the files their sources name.
+
+tests/reference/SOURCES.md (written by scripts/make_test_fixtures.py from ../shared) lists
+each copied file with the SHA-256 of its content. External reference: the SHA-256 of the R
+survey package's ``nhanes`` data set as written with ``write.csv``, printed in
+../shared/data/r-survey-nhanes.md (336fe11c...), and its size (8,591 rows x 7 columns, sum
+of WTMEC2YR 276,536,446).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import lzma
+import re
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REFERENCE
+
+ROW = re.compile(r"^\| `([^`]+)` \| `([0-9a-f]{64})` \|", re.MULTILINE)
+LISTED = dict(ROW.findall((REFERENCE / "SOURCES.md").read_text(encoding="utf-8")))
+
+
+def test_sources_md_lists_the_copied_files():
+    assert {"test_vectors.csv", "r-survey-nhanes.csv.xz",
+            "nhanes_bmx_weight_height.csv.xz"} <= set(LISTED)
+    assert len(LISTED) == 9
+
+
+@pytest.mark.parametrize("name", sorted(LISTED))
+def test_file_content_has_the_recorded_sha256(name):
+    data = (REFERENCE / name).read_bytes()
+    if name.endswith(".xz"):
+        data = lzma.decompress(data)
+    assert hashlib.sha256(data).hexdigest() == LISTED[name]
+
+
+def test_r_survey_example_is_the_published_data_set():
+    # r-survey-nhanes.md: SHA-256 of the CSV, 8,591 rows x 7 columns, sum of WTMEC2YR.
+    assert LISTED["r-survey-nhanes.csv.xz"] == (
+        "336fe11c562020cd9be7008c524b284f5e4fb537457937167164456ab93dfaba")
+    ex = pd.read_csv(REFERENCE / "r-survey-nhanes.csv.xz")
+    assert ex.shape == (8591, 7)
+    assert round(ex["WTMEC2YR"].sum()) == 276_536_446
+    assert int(ex["HI_CHOL"].isna().sum()) == 745
+
+
+def test_bmx_subset_has_every_row_of_the_cdc_files():
+    # Record counts of BMX_G/H/I in the CDC codebooks (nhanes_codebook_counts.csv; 9,338 /
+    # 9,813 / 9,544, as ../shared/data/nhanes/SOURCES.md also lists).
+    counts = pd.read_csv(REFERENCE / "nhanes_codebook_counts.csv", comment="#")
+    rows = counts[counts["file"].str.startswith("BMX_") & (counts["statistic"] == "rows")]
+    expected = {f[-1]: int(n) for f, n in zip(rows["file"], rows["expected"], strict=True)}
+    assert expected == {"G": 9338, "H": 9813, "I": 9544}
+    bmx = pd.read_csv(REFERENCE / "nhanes_bmx_weight_height.csv.xz")
+    assert bmx["cycle"].value_counts().to_dict() == expected
+    assert list(bmx.columns) == ["cycle", "BMXWT", "BMXHT", "BMXBMI"]
