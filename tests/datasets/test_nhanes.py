@@ -46,20 +46,6 @@ def test_file_row_count_equals_cdc_codebook(row):
     assert len(read_nhanes_file(_file_path(row.file))) == int(row.expected)
 
 
-@pytest.mark.parametrize("row", list(COUNTS[COUNTS.statistic != "rows"].itertuples()),
-                         ids=lambda r: f"{r.file}-{r.variable}-{r.statistic}")
-def test_counts_equal_cdc_codebook(real, row):
-    col = real[row.cycle][row.column]
-    got = {
-        "non_missing": lambda: col.notna().sum(),
-        "below_lod": lambda: col.eq(True).sum(),
-        "at_or_above_lod": lambda: col.eq(False).sum(),
-        "positive": lambda: (col > 0).sum(),
-        "zero": lambda: (col == 0).sum(),
-    }[row.statistic]()
-    assert int(got) == int(row.expected)
-
-
 @pytest.mark.parametrize("cycle", ALL_CYCLES)
 def test_one_row_per_demo_participant_and_no_lab_row_lost(real, cycle):
     nh = real[cycle]
@@ -68,68 +54,10 @@ def test_one_row_per_demo_participant_and_no_lab_row_lost(real, cycle):
     assert list(nh.columns) == list(COLUMNS)
 
 
-@pytest.mark.parametrize(("cycle", "fasting_rows"), [("2011-2012", 3239), ("2013-2014", 3329),
-                                                     ("2015-2016", 3191)])
-def test_every_fasting_participant_keeps_the_fasting_weight(real, cycle, fasting_rows):
-    # GLU/INS/TRIGLY row counts from the codebooks: every one gets WTSAF2YR.
-    assert int(real[cycle]["weight_fasting"].notna().sum()) == fasting_rows
-
-
-@pytest.mark.parametrize(("cycle", "total_millions"), [
-    ("2011-2012", 306.6), ("2013-2014", 311.2), ("2015-2016", 316.5), ("2021-2023", 327.0)])
-def test_exam_weights_sum_to_the_population(real, cycle, total_millions):
-    # SOURCES.md: sum of WTMEC2YR per cycle, printed to 0.1 million.
-    assert real[cycle]["weight_exam"].sum() / 1e6 == pytest.approx(total_millions, abs=0.05)
-
-
-@pytest.mark.parametrize(("cycle", "men"), [("2011-2012", 2409), ("2013-2014", 2533),
-                                            ("2015-2016", 2467), ("2021-2023", 2514)])
-def test_adult_men_with_testosterone(real, cycle, men):
-    nh = real[cycle]
-    ok = (nh["sex"] == "male") & (nh["age"] >= 20) & nh["total_testosterone"].notna()
-    assert int(ok.sum()) == men
-
-
-def _men_20(nh):
-    return nh[(nh["sex"] == "male") & (nh["age"] >= 20)]
-
-
-@pytest.mark.parametrize(("column", "to_cdc_unit", "r_mean"), [
-    ("total_testosterone", NG_DL_PER_NMOL_L, 412.65),  # svymean(~LBXTST) [ng/dL]
-    ("shbg", 1.0, 41.702),  # svymean(~LBXSHBG) [nmol/L]
-    ("albumin", 1.0, 43.728),  # svymean(~LBDSALSI) [g/L]
-])
-def test_weighted_mean_of_men_matches_r_survey(real, column, to_cdc_unit, r_mean):
-    # R survey 4.1-1 (SOURCES.md): svydesign(id=~SDMVPSU, strata=~SDMVSTRA,
-    # weights=~WTMEC2YR, nest=TRUE) on DEMO_H + TST_H + BIOPRO_H, subset men aged 20+,
-    # svymean(~x, na.rm=TRUE); printed to 5 significant digits.
-    m = _men_20(real["2013-2014"])
-    m = m[m[column].notna()]
-    got = np.average(m[column] * to_cdc_unit, weights=m["weight_exam"])
-    assert got == pytest.approx(r_mean, abs=0.006)
-
-
-def test_weighted_share_below_300_ng_dl_matches_r_survey(real):
-    # R survey 4.1-1 (SOURCES.md): svymean(~I(LBXTST < 300)) among men 20+ with a result.
-    m = _men_20(real["2013-2014"]).dropna(subset=["total_testosterone"])
-    # Back to ng/dL, rounded to the 2 decimals LBXTST is reported with: two men have exactly
-    # 300.00 ng/dL, which the nmol/L round trip would put a few ulps below 300.
-    low = ((m["total_testosterone"] * NG_DL_PER_NMOL_L).round(2) < 300).to_numpy()
-    assert np.average(low, weights=m["weight_exam"]) == pytest.approx(0.26242, abs=6e-6)
-
-
-def test_pooled_weights_are_divided_by_number_of_cycles(real):
-    pooled = read_nhanes(NHANES, ["2013-2014", "2015-2016"])
-    single = pd.concat([real["2013-2014"], real["2015-2016"]], ignore_index=True)
-    for w in ("weight_exam", "weight_fasting", "weight_hormone"):
-        np.testing.assert_array_equal(pooled[w].to_numpy(), single[w].to_numpy() / 2)
-
-
-def test_values_below_lod_are_the_cdc_fill_value(real):
-    # CDC TST_H page: LLOD 0.75 ng/dL, stored as LLOD/sqrt(2) = 0.53 ng/dL.
-    nh = real["2013-2014"]
-    low = nh.loc[nh["total_testosterone_below_lod"].eq(True), "total_testosterone"]
-    np.testing.assert_allclose(low * NG_DL_PER_NMOL_L, 0.53, rtol=1e-12)
+# The counts of the harmonised frame (non-missing, below-LOD, zero weights, fasting weights,
+# weight sums, adult men) and the survey-weighted means against R survey are tested on the
+# embedded extract, without ../shared (tests/datasets/test_embedded.py), which in turn is
+# tested frame-equal to read_nhanes on these files.
 
 
 def test_missing_albumin_file_gives_nan_and_a_warning_naming_it(real):
