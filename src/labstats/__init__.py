@@ -43,6 +43,7 @@ _EXPORTS = {
     "fetch_nhanes": "labstats.datasets",
     "make_cohort": "labstats.datasets",
     "load_cohort": "labstats.datasets",
+    "load_nhanes": "labstats.datasets",
     "read_lab_export": "labstats.datasets",
     "derive": "labstats.datasets",
     "list_datasets": "labstats.datasets",

@@ -1,23 +1,44 @@
 """Tests for labstats.datasets.fetch_nhanes against a local HTTP server on 127.0.0.1.
 
 The server serves files the tests make: a good XPT, a truncated response (fewer bytes
-than Content-Length), a 404, an HTML page instead of XPT, and a transient 503. Retries
-use a back-off of a millisecond.
+than Content-Length), a complete response holding a cut file, a 404, an HTML page
+instead of XPT, and a transient 503. Retries use a back-off of a millisecond. The small
+XPT files carry CDC names but not CDC's record counts, so most tests pass
+``check_counts=False``; the count check has its own tests (CDC codebook counts,
+``src/labstats/datasets/nhanes_counts.csv``).
 """
 
 import hashlib
 import http.server
 import socket
+import tempfile
 import threading
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pyreadstat
 import pytest
 
 from labstats import LabstatsWarning
-from labstats.datasets import fetch_nhanes
+from labstats.datasets import fetch_nhanes, read_nhanes_file
 from labstats.datasets.fetch import default_cache_dir, nhanes_url
 
-XPT = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!" + bytes(range(256)) * 40
-FAST = dict(retries=2, backoff=0.001, timeout=5.0, progress=False)
+
+def _xpt_bytes(rows: int, name: str = "DEMO_H") -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.XPT"
+        x = np.linspace(0, 1, rows)
+        pyreadstat.write_xport(pd.DataFrame({"SEQN": np.arange(1.0, rows + 1), "X": x,
+                                             "Y": 2 * x}), str(path), table_name=name)
+        return path.read_bytes()
+
+
+XPT = _xpt_bytes(300)  # a whole file of 300 records of 24 bytes
+FAST = dict(retries=2, backoff=0.001, timeout=5.0, progress=False, check_counts=False)
+COUNTED = {**FAST, "check_counts": True}
+# Files with the CDC codebook record counts (DEMO_H 10,175; GLU_H 3,329), made-up values.
+DEMO_H, GLU_H = _xpt_bytes(10175), _xpt_bytes(3329, "GLU_H")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -207,3 +228,54 @@ def test_cdc_url_pattern():
 def test_bad_arguments_are_clear_errors(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         fetch_nhanes(cache_dir=tmp_path, **{**FAST, **kwargs})
+
+
+def test_a_complete_transfer_of_a_cut_file_is_retried_then_fails(server, tmp_path):
+    # The server sends all it has (Content-Length matches), but what it has is cut.
+    base, handler = server
+    _serve(handler, "DEMO_H", ("ok", XPT[:2480]))
+    with pytest.raises(OSError, match=r"failed after 3 attempts.*incomplete file from .*DEMO_H"
+                                      r"\.xpt: its last observation is incomplete"):
+        fetch_nhanes(["2013-2014"], ["DEMO"], tmp_path, base_url=base, **FAST)
+    assert list(tmp_path.iterdir()) == [] and len(handler.log) == 3
+
+
+def test_a_whole_file_with_another_count_than_cdc_is_not_saved(server, tmp_path):
+    base, handler = server
+    _serve(handler, "DEMO_H", ("ok", XPT))
+    with pytest.raises(ValueError, match=r"300 records, but the CDC codebook count of DEMO_H is "
+                                         r"10,175; the file was not saved.*check_counts=False"):
+        fetch_nhanes(["2013-2014"], ["DEMO"], tmp_path, base_url=base, **COUNTED)
+    assert list(tmp_path.iterdir()) == [] and len(handler.log) == 1
+
+
+def test_files_with_cdc_s_counts_are_saved_and_read(server, tmp_path):
+    base, handler = server
+    _serve(handler, "DEMO_H", ("ok", DEMO_H))
+    _serve(handler, "GLU_H", ("ok", GLU_H))
+    fetch_nhanes(["2013-2014"], ["GLU"], tmp_path, base_url=base, **COUNTED)
+    assert len(read_nhanes_file(tmp_path / "GLU_H.XPT")) == 3329
+
+
+def test_a_cut_cached_file_is_downloaded_again_with_a_warning(server, tmp_path):
+    # What read_nhanes' error advises: fetch_nhanes(...) replaces a truncated cached file.
+    base, handler = server
+    (tmp_path / "DEMO_H.XPT").write_bytes(XPT[:2480])
+    _serve(handler, "DEMO_H", ("ok", XPT))
+    with pytest.warns(LabstatsWarning, match=r"DEMO_H\.XPT: the cached file is not whole \(its "
+                                             r"last observation is incomplete.*downloading it"):
+        fetch_nhanes(["2013-2014"], ["DEMO"], tmp_path, base_url=base, **FAST)
+    assert (tmp_path / "DEMO_H.XPT").read_bytes() == XPT and len(handler.log) == 1
+
+
+def test_a_cached_file_with_another_count_than_cdc_is_downloaded_again(server, tmp_path):
+    base, handler = server
+    (tmp_path / "DEMO_H.XPT").write_bytes(DEMO_H)
+    (tmp_path / "GLU_H.XPT").write_bytes(_xpt_bytes(3000, "GLU_H"))
+    _serve(handler, "GLU_H", ("ok", GLU_H))
+    with pytest.warns(LabstatsWarning, match=r"GLU_H\.XPT: the cached file is not whole \(3,000 "
+                                             r"records, but the CDC codebook count of GLU_H is "
+                                             r"3,329\)"):
+        fetch_nhanes(["2013-2014"], ["GLU"], tmp_path, base_url=base, **COUNTED)
+    assert (tmp_path / "GLU_H.XPT").read_bytes() == GLU_H
+    assert handler.log == ["/2013/DataFiles/GLU_H.xpt"]  # the whole DEMO_H was kept

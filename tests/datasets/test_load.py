@@ -1,11 +1,11 @@
-"""load_cohort: the synthetic/NHANES switch used by the notebooks."""
+"""load_cohort: the synthetic / embedded NHANES / CDC-files switch used by the notebooks."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from labstats.datasets import COLUMNS, load_cohort, make_cohort
+from labstats.datasets import COLUMNS, load_cohort, load_nhanes, make_cohort
 from tests.conftest import NHANES, require_shared
 
 
@@ -18,8 +18,11 @@ def test_load_cohort_default_is_the_synthetic_cohort(monkeypatch):
 
 def test_load_cohort_reads_the_environment_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("LABSTATS_DATA", "NHANES")
-    with pytest.raises(FileNotFoundError, match=r"fetch_nhanes\(\)"):
+    with pytest.raises(FileNotFoundError, match=r"fetch_nhanes\("):
         load_cohort(directory=tmp_path)
+    monkeypatch.setenv("LABSTATS_DATA", str(tmp_path))  # a folder without the CDC files
+    with pytest.raises(FileNotFoundError, match=r"DEMO_H\.XPT.*data='nhanes'"):
+        load_cohort()
 
 
 def test_load_cohort_argument_overrides_the_environment(monkeypatch):
@@ -29,8 +32,25 @@ def test_load_cohort_argument_overrides_the_environment(monkeypatch):
 
 def test_load_cohort_unknown_choice_names_the_options(monkeypatch):
     monkeypatch.setenv("LABSTATS_DATA", "nhanse")
-    with pytest.raises(ValueError, match="'synthetic', 'nhanes'.*'nhanse'"):
+    with pytest.raises(ValueError, match="'synthetic', 'nhanes' or a folder.*'nhanse'"):
         load_cohort()
+
+
+def test_load_cohort_nhanes_is_the_embedded_extract_offline(monkeypatch, tmp_path):
+    """No files, no network: data="nhanes" is 2013-2016 from the extract, weights halved.
+
+    CDC DEMO_H and DEMO_I codebooks: 10,175 + 9,971 participants; SOURCES.md (NHANES
+    files): sums of WTMEC2YR 311.2 M (H) and 316.5 M (I), so the pooled frame sums to
+    their mean, 313.9 M.
+    """
+    monkeypatch.setenv("LABSTATS_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.delenv("LABSTATS_DATA", raising=False)
+    nh = load_cohort("nhanes")
+    pd.testing.assert_frame_equal(nh, load_nhanes(["2013-2014", "2015-2016"]))
+    assert nh["cycle"].value_counts().to_dict() == {"2013-2014": 10_175, "2015-2016": 9_971}
+    assert abs(nh["weight_exam"].sum() / 1e6 - (311.2 + 316.5) / 2) < 0.1
+    assert list(nh.columns) == list(COLUMNS) and nh.attrs["data"] == "nhanes"
+    assert "embedded" in nh.attrs["source"]
 
 
 def test_load_cohort_nhanes_missing_folder_says_fetch_first(tmp_path):
@@ -38,17 +58,12 @@ def test_load_cohort_nhanes_missing_folder_says_fetch_first(tmp_path):
         load_cohort("nhanes", directory=tmp_path / "absent")
 
 
-def test_load_cohort_nhanes_reads_both_cycles_pooled(monkeypatch):
-    """CDC DEMO_H and DEMO_I codebooks: 10,175 + 9,971 participants; pooled weights halved.
-
-    SOURCES.md (../shared/data/nhanes): sum of WTMEC2YR is 311.2 M (H) and 316.5 M (I),
-    so the pooled frame represents their mean, 313.9 M.
-    """
-    monkeypatch.setenv("LABSTATS_DATA_DIR", str(require_shared(NHANES)))
-    monkeypatch.setenv("LABSTATS_DATA", "nhanes")
-    nh = load_cohort()
-    assert len(nh) == 10_175 + 9_971
-    assert nh["cycle"].value_counts().to_dict() == {"2013-2014": 10_175, "2015-2016": 9_971}
-    assert abs(nh["weight_exam"].sum() / 1e6 - (311.2 + 316.5) / 2) < 0.1
-    assert set(COLUMNS) <= set(nh.columns)
-    assert nh.attrs["data"] == "nhanes"
+@pytest.mark.parametrize("how", ["path", "directory", "environment"])
+def test_load_cohort_from_a_folder_of_cdc_files_equals_the_extract(monkeypatch, how):
+    folder = str(require_shared(NHANES))
+    monkeypatch.setenv("LABSTATS_DATA", folder)
+    nh = {"path": lambda: load_cohort(folder), "environment": load_cohort,
+          "directory": lambda: load_cohort("nhanes", directory=folder)}[how]()
+    assert nh.attrs["source"] == f"CDC files in {folder}" and nh.attrs["data"] == "nhanes"
+    embedded = load_cohort("nhanes")
+    pd.testing.assert_frame_equal(nh, embedded, check_exact=True)

@@ -1,14 +1,13 @@
 """Tests for labstats.datasets.read_nhanes and read_nhanes_file.
 
-External references: the CDC codebook counts of each file, transcribed in
-tests/reference/nhanes_codebook_counts.csv (from ../shared/data/nhanes/SOURCES.md), and
+External references: the CDC codebook counts of each file, shipped in the package
+(src/labstats/datasets/nhanes_counts.csv, from ../shared/data/nhanes/SOURCES.md), and
 design-based results of the R package survey 4.1-1 quoted in SOURCES.md. Tests on the
 real files skip with a reason when ../shared/data/nhanes is absent; the others build
 small XPT files with pyreadstat.
 """
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,21 +16,14 @@ import pytest
 
 from labstats import LabstatsWarning
 from labstats.datasets import COLUMNS, read_nhanes, read_nhanes_file
+from labstats.datasets._nhanes_checks import COUNTS_FILE
 from tests.conftest import NHANES, require_shared
 
-REF = Path(__file__).parents[1] / "reference"
-COUNTS = pd.read_csv(REF / "nhanes_codebook_counts.csv", comment="#", dtype=str)
+COUNTS = pd.read_csv(COUNTS_FILE, comment="#", dtype=str)
+#: The small files below carry CDC names (DEMO_H, TST_H) but not CDC's record counts.
+SMALL = dict(check_counts=False)
 ALL_CYCLES = ("2011-2012", "2013-2014", "2015-2016", "2021-2023")
 NG_DL_PER_NMOL_L = 28.842  # 288.42 g/mol: 1 nmol/L = 28.842 ng/dL
-
-
-@pytest.fixture(scope="module")
-def real():
-    """All four cycles, each read on its own (unpooled weights), once per module."""
-    require_shared(NHANES / "DEMO_H.XPT")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LabstatsWarning)  # 2021-2023 files not present
-        return {c: read_nhanes(NHANES, [c]) for c in ALL_CYCLES}
 
 
 def _file_path(stem):
@@ -39,99 +31,31 @@ def _file_path(stem):
     return require_shared(hits[0] if hits else NHANES / f"{stem}.XPT")
 
 
-@pytest.mark.parametrize("row", list(COUNTS[COUNTS.statistic == "rows"].itertuples()),
-                         ids=lambda r: r.file)
-def test_file_row_count_equals_cdc_codebook(row):
-    assert len(read_nhanes_file(_file_path(row.file))) == int(row.expected)
+def test_every_file_has_its_cdc_record_count():
+    # One test for the 29 files (a fresh clone without ../shared skips it once).
+    rows = list(COUNTS[COUNTS.statistic == "rows"].itertuples())
+    got = {r.file: len(read_nhanes_file(_file_path(r.file))) for r in rows}
+    assert got == {r.file: int(r.expected) for r in rows}
 
 
-@pytest.mark.parametrize("row", list(COUNTS[COUNTS.statistic != "rows"].itertuples()),
-                         ids=lambda r: f"{r.file}-{r.variable}-{r.statistic}")
-def test_counts_equal_cdc_codebook(real, row):
-    col = real[row.cycle][row.column]
-    got = {
-        "non_missing": lambda: col.notna().sum(),
-        "below_lod": lambda: col.eq(True).sum(),
-        "at_or_above_lod": lambda: col.eq(False).sum(),
-        "positive": lambda: (col > 0).sum(),
-        "zero": lambda: (col == 0).sum(),
-    }[row.statistic]()
-    assert int(got) == int(row.expected)
+def test_one_row_per_demo_participant_and_no_lab_row_lost():
+    require_shared(NHANES / "DEMO_H.XPT")
+    for cycle in ALL_CYCLES:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LabstatsWarning)  # 2021-2023 files not present
+            nh = read_nhanes(NHANES, [cycle])
+        demo = read_nhanes_file(_file_path(f"DEMO_{'GHIL'[ALL_CYCLES.index(cycle)]}"))
+        assert nh["seqn"].tolist() == demo["SEQN"].tolist(), cycle
+        assert list(nh.columns) == list(COLUMNS)
 
 
-@pytest.mark.parametrize("cycle", ALL_CYCLES)
-def test_one_row_per_demo_participant_and_no_lab_row_lost(real, cycle):
-    nh = real[cycle]
-    demo = read_nhanes_file(_file_path(f"DEMO_{'GHIL'[ALL_CYCLES.index(cycle)]}"))
-    assert nh["seqn"].tolist() == demo["SEQN"].tolist()
-    assert list(nh.columns) == list(COLUMNS)
+# The counts of the harmonised frame (non-missing, below-LOD, zero weights, fasting weights,
+# weight sums, adult men) and the survey-weighted means against R survey are tested on the
+# embedded extract, without ../shared (tests/datasets/test_embedded.py), which in turn is
+# tested frame-equal to read_nhanes on these files.
 
 
-@pytest.mark.parametrize(("cycle", "fasting_rows"), [("2011-2012", 3239), ("2013-2014", 3329),
-                                                     ("2015-2016", 3191)])
-def test_every_fasting_participant_keeps_the_fasting_weight(real, cycle, fasting_rows):
-    # GLU/INS/TRIGLY row counts from the codebooks: every one gets WTSAF2YR.
-    assert int(real[cycle]["weight_fasting"].notna().sum()) == fasting_rows
-
-
-@pytest.mark.parametrize(("cycle", "total_millions"), [
-    ("2011-2012", 306.6), ("2013-2014", 311.2), ("2015-2016", 316.5), ("2021-2023", 327.0)])
-def test_exam_weights_sum_to_the_population(real, cycle, total_millions):
-    # SOURCES.md: sum of WTMEC2YR per cycle, printed to 0.1 million.
-    assert real[cycle]["weight_exam"].sum() / 1e6 == pytest.approx(total_millions, abs=0.05)
-
-
-@pytest.mark.parametrize(("cycle", "men"), [("2011-2012", 2409), ("2013-2014", 2533),
-                                            ("2015-2016", 2467), ("2021-2023", 2514)])
-def test_adult_men_with_testosterone(real, cycle, men):
-    nh = real[cycle]
-    ok = (nh["sex"] == "male") & (nh["age"] >= 20) & nh["total_testosterone"].notna()
-    assert int(ok.sum()) == men
-
-
-def _men_20(nh):
-    return nh[(nh["sex"] == "male") & (nh["age"] >= 20)]
-
-
-@pytest.mark.parametrize(("column", "to_cdc_unit", "r_mean"), [
-    ("total_testosterone", NG_DL_PER_NMOL_L, 412.65),  # svymean(~LBXTST) [ng/dL]
-    ("shbg", 1.0, 41.702),  # svymean(~LBXSHBG) [nmol/L]
-    ("albumin", 1.0, 43.728),  # svymean(~LBDSALSI) [g/L]
-])
-def test_weighted_mean_of_men_matches_r_survey(real, column, to_cdc_unit, r_mean):
-    # R survey 4.1-1 (SOURCES.md): svydesign(id=~SDMVPSU, strata=~SDMVSTRA,
-    # weights=~WTMEC2YR, nest=TRUE) on DEMO_H + TST_H + BIOPRO_H, subset men aged 20+,
-    # svymean(~x, na.rm=TRUE); printed to 5 significant digits.
-    m = _men_20(real["2013-2014"])
-    m = m[m[column].notna()]
-    got = np.average(m[column] * to_cdc_unit, weights=m["weight_exam"])
-    assert got == pytest.approx(r_mean, abs=0.006)
-
-
-def test_weighted_share_below_300_ng_dl_matches_r_survey(real):
-    # R survey 4.1-1 (SOURCES.md): svymean(~I(LBXTST < 300)) among men 20+ with a result.
-    m = _men_20(real["2013-2014"]).dropna(subset=["total_testosterone"])
-    # Back to ng/dL, rounded to the 2 decimals LBXTST is reported with: two men have exactly
-    # 300.00 ng/dL, which the nmol/L round trip would put a few ulps below 300.
-    low = ((m["total_testosterone"] * NG_DL_PER_NMOL_L).round(2) < 300).to_numpy()
-    assert np.average(low, weights=m["weight_exam"]) == pytest.approx(0.26242, abs=6e-6)
-
-
-def test_pooled_weights_are_divided_by_number_of_cycles(real):
-    pooled = read_nhanes(NHANES, ["2013-2014", "2015-2016"])
-    single = pd.concat([real["2013-2014"], real["2015-2016"]], ignore_index=True)
-    for w in ("weight_exam", "weight_fasting", "weight_hormone"):
-        np.testing.assert_array_equal(pooled[w].to_numpy(), single[w].to_numpy() / 2)
-
-
-def test_values_below_lod_are_the_cdc_fill_value(real):
-    # CDC TST_H page: LLOD 0.75 ng/dL, stored as LLOD/sqrt(2) = 0.53 ng/dL.
-    nh = real["2013-2014"]
-    low = nh.loc[nh["total_testosterone_below_lod"].eq(True), "total_testosterone"]
-    np.testing.assert_allclose(low * NG_DL_PER_NMOL_L, 0.53, rtol=1e-12)
-
-
-def test_missing_albumin_file_gives_nan_and_a_warning_naming_it(real):
+def test_missing_albumin_file_gives_nan_and_a_warning_naming_it():
     require_shared(NHANES / "TST_L.XPT")
     with pytest.warns(LabstatsWarning, match=r"BIOPRO_L\.XPT \(albumin, creatinine\)"):
         nh = read_nhanes(NHANES, ["2021-2023"], components=["TST", "BIOPRO"])
@@ -170,7 +94,7 @@ def tiny(tmp_path):
 
 
 def test_small_files_convert_to_canonical_units(tiny):
-    nh = read_nhanes(tiny, ["2013-2014"], components=["TST", "INS"])
+    nh = read_nhanes(tiny, ["2013-2014"], components=["TST", "INS"], **SMALL)
     np.testing.assert_allclose(nh["total_testosterone"][:2], [10.0, 0.53 / 28.842])
     np.testing.assert_allclose(nh["estradiol"][:2], [20.0 * 3.67134, 100.0 * 3.67134],
                                rtol=1e-5)  # 1 pg/mL = 3.6713 pmol/L (272.38 g/mol)
@@ -180,7 +104,7 @@ def test_small_files_convert_to_canonical_units(tiny):
 
 
 def test_small_files_keep_every_demo_row_including_children(tiny):
-    nh = read_nhanes(tiny, ["2013-2014"], components=["TST"])
+    nh = read_nhanes(tiny, ["2013-2014"], components=["TST"], **SMALL)
     assert nh["seqn"].tolist() == [1, 2, 3, 4] and nh["age"].tolist() == [45, 30, 80, 12]
     assert nh["sex"].tolist() == ["male", "female", "female", "male"]
     assert nh["pregnant"].tolist() == [pd.NA, True, pd.NA, pd.NA]
@@ -188,7 +112,7 @@ def test_small_files_keep_every_demo_row_including_children(tiny):
 
 def test_missing_component_gives_nan_columns_and_warning(tiny):
     with pytest.warns(LabstatsWarning, match=r"GLU_H\.XPT \(glucose\)"):
-        nh = read_nhanes(tiny, ["2013-2014"], components=["TST", "GLU"])
+        nh = read_nhanes(tiny, ["2013-2014"], components=["TST", "GLU"], **SMALL)
     assert nh["glucose"].isna().all() and len(nh) == 4
 
 
@@ -202,21 +126,23 @@ def test_bridging_equation_applied_to_2011_only_when_asked(tmp_path):
         "SEQN": [1.0], "RIAGENDR": [1.0], "RIDAGEYR": [40.0], "WTMEC2YR": [1.0],
         "SDMVPSU": [1.0], "SDMVSTRA": [90.0]}))
     _xpt(tmp_path / "TST_G.XPT", pd.DataFrame({"SEQN": [1.0], "LBXTST": [400.0]}))
-    plain = read_nhanes(tmp_path, ["2011-2012"], components=["TST"])
-    bridged = read_nhanes(tmp_path, ["2011-2012"], components=["TST"], bridge_testosterone=True)
+    plain = read_nhanes(tmp_path, ["2011-2012"], components=["TST"], **SMALL)
+    bridged = read_nhanes(tmp_path, ["2011-2012"], components=["TST"],
+                          bridge_testosterone=True, **SMALL)
     assert plain["total_testosterone"][0] * NG_DL_PER_NMOL_L == pytest.approx(400.0)
     # CDC TST_H page: new = 1.021 x old + 0.182 [ng/mL] -> 40.0 ng/mL -> 41.022 ng/mL
     assert bridged["total_testosterone"][0] * NG_DL_PER_NMOL_L == pytest.approx(410.22)
 
 
 @pytest.mark.parametrize(("damage", "message"), [
-    (lambda p: p.write_bytes(p.read_bytes()[:500]), r"TST_H\.XPT: corrupt or truncated"),
+    (lambda p: p.write_bytes(p.read_bytes()[:500]),
+     r"TST_H\.XPT: truncated or damaged file: 500 bytes is not a whole number of 80-byte"),
     (lambda p: p.write_text("<html>moved</html>"), r"not a SAS transport.*HTML page"),
 ])
 def test_damaged_file_is_a_clear_error(tiny, damage, message):
     damage(tiny / "TST_H.XPT")
     with pytest.raises(ValueError, match=message):
-        read_nhanes(tiny, ["2013-2014"], components=["TST"])
+        read_nhanes(tiny, ["2013-2014"], components=["TST"], **SMALL)
 
 
 @pytest.mark.parametrize(("frame", "message"), [
@@ -230,7 +156,7 @@ def test_damaged_file_is_a_clear_error(tiny, damage, message):
 def test_bad_lab_file_is_a_clear_error(tiny, frame, message):
     _xpt(tiny / "TST_H.XPT", frame)
     with pytest.raises(ValueError, match=message):
-        read_nhanes(tiny, ["2013-2014"], components=["TST"])
+        read_nhanes(tiny, ["2013-2014"], components=["TST"], **SMALL)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -240,14 +166,14 @@ def test_bad_lab_file_is_a_clear_error(tiny, frame, message):
 ])
 def test_bad_arguments_name_the_valid_values(tiny, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        read_nhanes(tiny, **kwargs)
+        read_nhanes(tiny, **kwargs, **SMALL)
 
 
 def test_csv_conversion_reads_like_the_xpt(tiny):
-    frame = read_nhanes_file(tiny / "TST_H.XPT")
+    frame = read_nhanes_file(tiny / "TST_H.XPT", **SMALL)
     frame.to_csv(tiny / "TST_H.csv.xz", index=False)
     (tiny / "TST_H.XPT").unlink()
-    assert read_nhanes_file(tiny / "TST_H.csv.xz").equals(frame)
+    assert read_nhanes_file(tiny / "TST_H.csv.xz", **SMALL).equals(frame)
 
 
 def test_absent_default_folder_says_how_to_fill_it(monkeypatch, tmp_path):
@@ -258,8 +184,8 @@ def test_absent_default_folder_says_how_to_fill_it(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("cut", [40, -10])
 def test_truncated_compressed_csv_is_a_clear_error(tiny, cut):
-    read_nhanes_file(tiny / "TST_H.XPT").to_csv(tiny / "TST_H.csv.xz", index=False)
+    read_nhanes_file(tiny / "TST_H.XPT", **SMALL).to_csv(tiny / "TST_H.csv.xz", index=False)
     path = tiny / "TST_H.csv.xz"
     path.write_bytes(path.read_bytes()[:cut])  # header only, or all but the end marker
     with pytest.raises(ValueError, match=r"TST_H\.csv\.xz: corrupt or truncated CSV file"):
-        read_nhanes_file(path)
+        read_nhanes_file(path, **SMALL)

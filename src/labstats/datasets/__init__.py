@@ -3,8 +3,11 @@
 * ``read_nhanes(directory, cycles, components)`` - CDC public-use files -> one tidy row
   per participant, canonical units, below-LOD flags and design variables.
 * ``fetch_nhanes(cycles, components, cache_dir)`` - download them safely into a cache.
-* ``load_cohort(data)`` - the synthetic cohort, or NHANES 2013-2016 when
-  ``data="nhanes"`` (or ``LABSTATS_DATA=nhanes``); what the notebooks use.
+* ``load_nhanes(cycles)`` - the same frame, offline, from the NHANES extract shipped
+  with labstats (2011-2012, 2013-2014, 2015-2016, 2021-2023; all participants).
+* ``load_cohort(data)`` - the synthetic cohort, NHANES 2013-2016 from the embedded
+  extract (``data="nhanes"``), or from a folder of CDC files (``data=PATH``); what the
+  notebooks use (``LABSTATS_DATA``).
 * ``make_cohort(n, seed)`` - a synthetic adult cohort calibrated to NHANES 2013-2016,
   with the same columns; the embedded default data of labstats (no download needed).
 * ``read_lab_export(path_or_frame, ...)`` - CSV/Excel/Parquet lab exports with unit
@@ -20,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from labstats.datasets.derive import DERIVED, derive, register_derived
+from labstats.datasets.embedded import load_nhanes
 from labstats.datasets.fetch import fetch_nhanes
 from labstats.datasets.labfile import LabExportError, read_lab_export
 from labstats.datasets.load import load_cohort
@@ -34,6 +38,7 @@ __all__ = [
     "fetch_nhanes",
     "list_datasets",
     "load_cohort",
+    "load_nhanes",
     "make_cohort",
     "read_lab_export",
     "read_nhanes",
@@ -54,7 +59,7 @@ def list_datasets():
     Examples
     --------
     >>> list_datasets()["name"].tolist()
-    ['nhanes', 'synthetic_cohort']
+    ['nhanes', 'nhanes_extract', 'synthetic_cohort']
     """
     import pandas as pd
 

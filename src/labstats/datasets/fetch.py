@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from labstats._validate import warn
+from labstats.datasets._nhanes_checks import IncompleteFileError, expected_records, xpt_records
 from labstats.datasets.nhanes import _XPT_MAGIC, _resolve_components, _resolve_cycles, _variables
 
 __all__ = ["CDC_BASE_URL", "default_cache_dir", "fetch_nhanes", "nhanes_url"]
@@ -63,6 +64,21 @@ def _is_xpt(path: Path) -> bool:
         return fh.read(len(_XPT_MAGIC)) == _XPT_MAGIC
 
 
+def _problem(path: Path, stem: str, check_counts: bool) -> tuple[str, bool] | None:
+    """Why a downloaded or cached file is not whole, and whether the cause is structural
+    (a cut: worth another download); None if it is whole."""
+    if not _is_xpt(path):
+        return "not a SAS transport (XPT) file", True
+    try:
+        records, _ = xpt_records(path)
+    except IncompleteFileError as exc:
+        return str(exc), True
+    expected = expected_records(stem) if check_counts else None
+    if expected is not None and records != expected:
+        return f"{records:,} records, but the CDC codebook count of {stem} is {expected:,}", False
+    return None
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -72,7 +88,7 @@ def _sha256(path: Path) -> str:
 
 
 def _download_once(url: str, dest: Path, sha256: str | None, timeout: float,
-                   progress: bool) -> None:
+                   progress: bool, check_counts: bool = True) -> None:
     from tqdm import tqdm  # the console bar: tqdm.auto warns in notebooks without ipywidgets
 
     request = urllib.request.Request(url, headers={"User-Agent": "labstats (python urllib)"})
@@ -117,6 +133,14 @@ def _download_once(url: str, dest: Path, sha256: str | None, timeout: float,
         if sha256 is not None and digest.hexdigest() != sha256.lower():
             raise ValueError(f"{url}: SHA-256 {digest.hexdigest()} differs from the expected "
                              f"{sha256.lower()}; the file was not saved")
+        problem = _problem(tmp, dest.stem, check_counts)
+        if problem is not None:
+            reason, structural = problem
+            if structural:
+                raise _Retry(f"incomplete file from {url}: {reason}")
+            raise ValueError(f"{url}: {reason}; the file was not saved. If CDC has re-released "
+                             f"it with another number of records, pass check_counts=False (to "
+                             f"fetch_nhanes and read_nhanes)")
         os.replace(tmp, dest)
     finally:
         if tmp.exists():
@@ -124,11 +148,11 @@ def _download_once(url: str, dest: Path, sha256: str | None, timeout: float,
 
 
 def _fetch_one(url: str, dest: Path, sha256, retries: int, backoff: float, timeout: float,
-               progress: bool) -> None:
+               progress: bool, check_counts: bool = True) -> None:
     reasons = []
     for attempt in range(retries + 1):
         try:
-            _download_once(url, dest, sha256, timeout, progress)
+            _download_once(url, dest, sha256, timeout, progress, check_counts)
             return
         except _Retry as exc:
             reasons.append(str(exc))
@@ -147,7 +171,7 @@ def _fetch_one(url: str, dest: Path, sha256, retries: int, backoff: float, timeo
 def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=None, *,
                  base_url: str | None = None, sha256=None, retries: int = 3,
                  backoff: float = 1.0, timeout: float = 60.0, progress: bool = True,
-                 force: bool = False, missing: str = "raise") -> Path:
+                 force: bool = False, missing: str = "raise", check_counts: bool = True) -> Path:
     """Download NHANES public-use files from CDC into a cache folder.
 
     Parameters
@@ -177,6 +201,9 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
     missing : {"raise", "warn"}, default "raise"
         What to do when CDC has no such file (HTTP 404; e.g. BIOPRO_L): raise
         ``FileNotFoundError``, or warn and go on (``read_nhanes`` then gives NaN columns).
+    check_counts : bool, default True
+        Refuse a file whose record count differs from its CDC codebook count (known for
+        2011-2016 and DEMO_L/TST_L). False only if CDC has re-released a file.
 
     Returns
     -------
@@ -191,14 +218,21 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
     FileNotFoundError
         For HTTP 404/403 (with ``missing="raise"``).
     ValueError
-        If CDC returns something other than an XPT file, or the checksum differs.
+        If CDC returns something other than an XPT file, the checksum differs, or a
+        complete transfer holds another number of records than the CDC codebook.
     OSError
         If every attempt failed for another transient reason (truncated transfers).
 
     Notes
     -----
-    Tested against a local HTTP server serving good, truncated, 404 and HTML responses
-    (``tests/datasets/test_fetch.py``). NHANES files are in the public domain [1]_.
+    Every file is checked before it is saved, and every cached file before it is kept:
+    an XPT header, a whole number of 80-byte records, a complete last observation and
+    (``check_counts``) the CDC codebook record count (``read_nhanes_file`` applies the same
+    checks). A cut transfer is retried; a cached file that fails is downloaded again,
+    with a warning. So ``fetch_nhanes(..., force=True)`` is the fix that
+    ``read_nhanes`` names for a truncated file. Tested against a local HTTP server
+    serving good, truncated, 404 and HTML responses (``tests/datasets/test_fetch.py``).
+    NHANES files are in the public domain [1]_.
 
     References
     ----------
@@ -226,15 +260,20 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
                 continue  # e.g. INS for 2011-2012: insulin is in GLU_G
             stem = f"{comp}_{cycle.suffix}"
             dest = cache / f"{stem}.XPT"
-            if dest.exists() and not force and _is_xpt(dest):
-                if stem in sums and _sha256(dest) != sums[stem].lower():
-                    raise ValueError(f"{dest}: cached file's SHA-256 differs from the expected "
-                                     f"one; delete it or pass force=True")
-                continue
+            if dest.exists() and not force:
+                problem = _problem(dest, stem, check_counts)
+                if problem is None:
+                    if stem in sums and _sha256(dest) != sums[stem].lower():
+                        raise ValueError(f"{dest}: cached file's SHA-256 differs from the "
+                                         f"expected one; delete it or pass force=True")
+                    continue
+                if _is_xpt(dest):
+                    warn(f"{dest}: the cached file is not whole ({problem[0]}); downloading "
+                         f"it again")
             url = nhanes_url(stem, cycle.begin_year, base_url)
             try:
                 _fetch_one(url, dest, sums.get(stem), int(retries), float(backoff),
-                           float(timeout), progress)
+                           float(timeout), progress, check_counts)
             except FileNotFoundError as exc:
                 if missing == "raise":
                     raise

@@ -10,6 +10,7 @@ missing from ``DEMO``, or a duplicated ``SEQN``, is an error, never a lost row.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from labstats._validate import warn
 from labstats.datasets._nhanes_layout import _LAYOUT, COLUMNS, COMPONENTS, CYCLES, Cycle, Variable
 from labstats.units import convert
 
-__all__ = ["COLUMNS", "CYCLES", "COMPONENTS", "read_nhanes", "read_nhanes_file"]
+__all__ = ["COLUMNS", "CYCLES", "COMPONENTS", "pool_cycles", "read_nhanes", "read_nhanes_file"]
 
 
 _FLAGS = ("total_testosterone_below_lod", "estradiol_below_lod", "shbg_below_lod",
@@ -77,13 +78,52 @@ def _find_file(directory: Path, stem: str) -> Path | None:
     return hits[0] if hits else None
 
 
-def read_nhanes_file(path):
+def _incomplete(path: Path, exc, stem: str) -> ValueError:
+    from labstats.datasets._nhanes_checks import expected_records
+
+    expected, found = expected_records(stem), getattr(exc, "records", None)
+    counts = "" if found is None else f" ({found:,} complete records" + (
+        f"; CDC's {stem} has {expected:,})" if expected is not None else ")")
+    return ValueError(f"{path}: truncated or damaged file: {exc}{counts}. {_redownload(stem)}")
+
+
+def _redownload(stem: str) -> str:
+    prefix, _, suffix = stem.partition("_")
+    cycle = next((c.label for c in CYCLES.values() if c.suffix == suffix), None)
+    if cycle is None or prefix not in COMPONENTS:
+        return "Download it again from the CDC NHANES pages"
+    comp = "" if prefix == "DEMO" else f", ['{prefix}']"
+    return (f"Download it again with labstats.fetch_nhanes(['{cycle}']{comp}, force=True), which "
+            f"verifies the download")
+
+
+def _read_csv_bytes(path: Path) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower())
+    if opener is None:
+        return path.read_bytes()
+    with opener(path, "rb") as fh:
+        return fh.read()
+
+
+def read_nhanes_file(path, *, check_counts: bool = True):
     """Read one NHANES file exactly as published: XPT (pyreadstat) or its CSV conversion.
+
+    A file that is not whole is refused, never read in part: see Notes.
 
     Parameters
     ----------
     path : str or os.PathLike
         A CDC ``.XPT`` file, or a ``.csv``/``.csv.xz``/``.csv.gz`` conversion of one.
+    check_counts : bool, default True
+        Compare the number of records with the CDC codebook count of the file (known for
+        the files of 2011-2016 and for DEMO_L and TST_L; the file is recognised by its
+        name, e.g. ``TST_H.XPT``, or by the data set name inside an XPT file). Pass False
+        only for a file CDC has re-released with another number of records, or for a
+        test file of your own that carries a CDC name.
 
     Returns
     -------
@@ -93,16 +133,39 @@ def read_nhanes_file(path):
     Raises
     ------
     ValueError
-        If the file is not a SAS transport file (e.g. an HTML error page), is
-        truncated or corrupt, or has no ``SEQN`` column.
+        If the file is not a SAS transport file (e.g. an HTML error page), is truncated
+        or corrupt, has a record count other than the CDC codebook's, or has no ``SEQN``
+        column. The message names the file, the records found and expected, and the
+        ``labstats.fetch_nhanes`` call that downloads it again.
     FileNotFoundError
         If ``path`` does not exist.
+
+    Notes
+    -----
+    Checks, in order: an XPT file must be a whole number of 80-byte records, with a
+    complete header and a complete last observation (only blank padding may follow
+    it); a CSV conversion must end with a line break, close its quotes and have no line
+    with fewer fields than its header (a ragged line is an error, never NaN padding);
+    then the record count must equal the CDC codebook count (``nhanes_counts.csv`` in
+    the package). A cut falling exactly between two records (for TST_H: every tenth
+    observation is also an 80-byte boundary) is caught only by the count, so for the
+    files whose count is not known, e.g. most of 2021-2023, such a cut cannot be
+    detected; pass ``sha256=`` to ``fetch_nhanes`` to pin a download.
+
+    Examples
+    --------
+    >>> tst = read_nhanes_file("../shared/data/nhanes/TST_H.XPT")  # doctest: +SKIP
+    >>> len(tst)  # doctest: +SKIP
+    8291
     """
     import pandas as pd
+
+    from labstats.datasets import _nhanes_checks as checks
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such NHANES file")
+    stem = checks.file_stem(path)
     if path.name.lower().endswith(".xpt"):
         import pyreadstat
 
@@ -111,19 +174,39 @@ def read_nhanes_file(path):
         if head != _XPT_MAGIC:
             hint = " (it looks like an HTML page)" if head.lstrip()[:1] == b"<" else ""
             raise ValueError(f"{path}: not a SAS transport (XPT) file{hint}; download it again "
-                             f"with labstats.datasets.fetch_nhanes or from the CDC page")
+                             f"with labstats.fetch_nhanes or from the CDC page")
+        try:
+            records, member = checks.xpt_records(path)
+        except checks.IncompleteFileError as exc:
+            raise _incomplete(path, exc, stem) from None
+        if checks.expected_records(stem) is None and member:
+            stem = member.upper()
         try:
             # latin1: some labels hold "µ" or Windows quotes (TST_L, DEMO_L).
             frame, _ = pyreadstat.read_xport(str(path), encoding="latin1")
         except Exception as exc:  # pyreadstat raises its own ReadstatError
-            raise ValueError(f"{path}: corrupt or truncated XPT file ({exc}); download it "
-                             f"again") from exc
+            raise ValueError(f"{path}: corrupt or truncated XPT file ({exc}); "
+                             f"{_redownload(stem)}") from exc
+        if records >= 0 and len(frame) != records:
+            raise _incomplete(path, f"{len(frame):,} records were read but the file holds "
+                                    f"{records:,} observations", stem)
     else:
         try:
-            frame = pd.read_csv(path)
+            raw = _read_csv_bytes(path)
+            checks.check_csv_text(raw)
+            frame = pd.read_csv(io.BytesIO(raw))
+        except checks.IncompleteFileError as exc:
+            raise _incomplete(path, exc, stem) from None
         except Exception as exc:  # ParserError, EOFError, LZMAError, BadGzipFile, ...
             raise ValueError(f"{path}: corrupt or truncated CSV file ({type(exc).__name__}: "
-                             f"{exc})") from exc
+                             f"{exc}); {_redownload(stem)}") from exc
+    expected = checks.expected_records(stem) if check_counts else None
+    if expected is not None and len(frame) != expected:
+        raise ValueError(
+            f"{path}: {len(frame):,} records, but CDC's {stem} has {expected:,} (CDC "
+            f"codebook count): the file is truncated or is not the published {stem}. "
+            f"{_redownload(stem)}. If CDC has re-released {stem} with another number of "
+            f"records, pass check_counts=False")
     frame.columns = [str(c).upper() for c in frame.columns]
     if "SEQN" not in frame.columns:
         raise ValueError(f"{path}: no SEQN column; columns are {', '.join(frame.columns[:12])}")
@@ -152,7 +235,7 @@ def _flag(codes):
     return out
 
 
-def _read_cycle(directory: Path, cycle: Cycle, components: list[str], bridge: bool):
+def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_counts: bool):
     import pandas as pd
 
     demo_path = _find_file(directory, f"DEMO_{cycle.suffix}")
@@ -162,7 +245,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], bridge: bo
             f"cycle needs it. Download it with labstats.datasets.fetch_nhanes("
             f"['{cycle.label}']) or by hand from https://wwwn.cdc.gov/nchs/nhanes/ into that "
             f"folder")
-    demo = read_nhanes_file(demo_path)
+    demo = read_nhanes_file(demo_path, check_counts=check_counts)
     for name in ("RIAGENDR", "RIDAGEYR", "WTMEC2YR", "SDMVPSU", "SDMVSTRA"):
         if name not in demo.columns:
             raise ValueError(f"{demo_path}: missing column {name}; is this a DEMO file?")
@@ -200,7 +283,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], bridge: bo
         if path is None:
             absent.append(f"{stem}.XPT ({', '.join(v.column for v in variables)})")
             continue
-        frame = read_nhanes_file(path)
+        frame = read_nhanes_file(path, check_counts=check_counts)
         pos = seqn.get_indexer(frame["SEQN"])
         if (pos < 0).any():
             raise ValueError(f"{path}: {int((pos < 0).sum())} participants are not in "
@@ -212,8 +295,6 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], bridge: bo
                 raise ValueError(f"{path}: missing column {var.names[0]} ({var.column}); "
                                  f"columns are {', '.join(frame.columns)}")
             values = frame[name].to_numpy(dtype=float)
-            if var.column == "total_testosterone" and cycle.suffix == "G" and bridge:
-                values = _BRIDGE_SLOPE * values + 10.0 * _BRIDGE_INTERCEPT_NG_ML
             if var.analyte is not None:
                 values = convert(values, var.analyte, var.unit, COLUMNS[var.column][0])
             out[var.column][pos] = values
@@ -233,7 +314,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], bridge: bo
 
 
 def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=None, *,
-                bridge_testosterone: bool = False):
+                bridge_testosterone: bool = False, check_counts: bool = True):
     """Read NHANES public-use files into one harmonised row per participant.
 
     Parameters
@@ -252,6 +333,9 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
         (new = 1.021 x old + 0.182 ng/mL, weighted Deming on 139 samples, TST_H
         documentation), to compare or pool it with 2013-2014 and later. Never applied
         unless asked; pooling 2011-2012 with later cycles without it warns.
+    check_counts : bool, default True
+        Refuse a file whose record count differs from its CDC codebook count (see
+        ``read_nhanes_file``); False only for a re-released file or test files.
 
     Returns
     -------
@@ -273,7 +357,8 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     FileNotFoundError
         If a cycle's DEMO file is absent (it is needed for every row).
     ValueError
-        For an unknown cycle or component, a file that is not XPT or is truncated, a
+        For an unknown cycle or component, a file that is not XPT, is truncated or
+        holds another number of records than its CDC codebook (``read_nhanes_file``), a
         duplicated SEQN, a lab participant missing from DEMO, or a missing variable.
 
     Warns
@@ -331,8 +416,6 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     >>> len(nh), int(nh["total_testosterone"].notna().sum())  # doctest: +SKIP
     (10175, 7559)
     """
-    import pandas as pd
-
     cyc = _resolve_cycles(cycles)
     comps = _resolve_components(components)
     if directory is None:
@@ -345,21 +428,63 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
             f"{directory}: no such folder. Download the files with "
             f"labstats.datasets.fetch_nhanes(), or put the CDC .XPT files in a folder and "
             f"pass it (or set LABSTATS_DATA_DIR)")
-    labels = [c.label for c in cyc]
-    if "TST" in comps and "2011-2012" in labels and len(cyc) > 1 and not bridge_testosterone:
-        warn("2011-2012 testosterone was measured by an older method (about 3.9 % "
-                      "lower); pass bridge_testosterone=True to apply CDC's bridging equation "
-                      "before pooling it with later cycles")
-    if "2021-2023" in labels and len(cyc) > 1:
-        warn("2021-2023 was run under a new design; NCHS advises care when "
-                      "combining it with earlier cycles")
-    frames = [_read_cycle(directory, c, comps, bridge_testosterone) for c in cyc]
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frames = [_read_cycle(directory, c, comps, check_counts) for c in cyc]
+    return pool_cycles(frames, [c.label for c in cyc], bridge_testosterone=bridge_testosterone,
+                       testosterone="TST" in comps)
+
+
+def _bridge(total_testosterone):
+    """CDC's forward bridging equation on testosterone in nmol/L (the canonical unit)."""
+    intercept = convert(10.0 * _BRIDGE_INTERCEPT_NG_ML, "testosterone", "ng/dL",
+                        COLUMNS["total_testosterone"][0])
+    return _BRIDGE_SLOPE * total_testosterone + intercept
+
+
+def pool_cycles(frames, labels, *, bridge_testosterone: bool = False, testosterone: bool = True):
+    """Stack frames of single cycles (each as ``read_nhanes`` returns one cycle) as NCHS pools.
+
+    The one pooling path of ``read_nhanes`` and ``load_nhanes``: warns when 2011-2012
+    testosterone is pooled with later cycles unbridged and when 2021-2023 is pooled with
+    earlier cycles; applies the bridging equation to the 2011-2012 rows if asked; and,
+    for more than one cycle, divides every weight by the number of cycles.
+
+    Parameters
+    ----------
+    frames : sequence of pandas.DataFrame
+        One frame per cycle, with its own (unpooled) weights and unbridged testosterone.
+    labels : sequence of str
+        The cycle of each frame, e.g. "2013-2014".
+    bridge_testosterone : bool, default False
+        Apply CDC's bridging equation to the 2011-2012 rows.
+    testosterone : bool, default True
+        Whether testosterone is among the columns read (else no bridging warning).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frames stacked in the order given, with a fresh index.
+    """
+    import pandas as pd
+
+    labels = list(labels)
+    if testosterone and "2011-2012" in labels and len(labels) > 1 and not bridge_testosterone:
+        warn("2011-2012 testosterone was measured by an older method (about 3.9 % lower); "
+             "pass bridge_testosterone=True to apply CDC's bridging equation before pooling "
+             "it with later cycles")
+    if "2021-2023" in labels and len(labels) > 1:
+        warn("2021-2023 was run under a new design (a new sample design after the "
+             "2020 interruption); NCHS advises care when combining it with earlier cycles")
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
     dup = out["seqn"].duplicated()
     if dup.any():
         raise ValueError(f"seqn {int(out['seqn'][dup].iloc[0])} appears in two cycles; "
                          f"are two cycles' files mixed up?")
-    if len(cyc) > 1:
+    if bridge_testosterone:
+        old = (out["cycle"] == "2011-2012").to_numpy()
+        tt = out["total_testosterone"].to_numpy(dtype=float, copy=True)
+        tt[old] = _bridge(tt[old])
+        out["total_testosterone"] = tt
+    if len(labels) > 1:
         for w in ("weight_exam", "weight_fasting", "weight_hormone"):
-            out[w] = out[w] / len(cyc)
+            out[w] = out[w] / len(labels)
     return out
