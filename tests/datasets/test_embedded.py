@@ -137,7 +137,7 @@ def test_default_pools_2011_2016_the_nchs_way():
     # CDC bridging equation (TST_H page), as read_nhanes(bridge_testosterone=True) applies it
     np.testing.assert_allclose(nh["total_testosterone"][old] * NG_DL_PER_NMOL_L,
                                1.021 * single["total_testosterone"][old] * NG_DL_PER_NMOL_L
-                               + 1.82, rtol=1e-4)
+                               + 0.182, rtol=1e-4)
     np.testing.assert_array_equal(nh["total_testosterone"][~old],
                                   single["total_testosterone"][~old])
 
@@ -149,6 +149,25 @@ def test_2011_2012_alone_is_as_published_unless_asked():
                                   raw["total_testosterone"])
     bridged = load_nhanes("2011-2012", bridge_testosterone=True)
     assert (bridged["total_testosterone"].dropna() > raw["total_testosterone"].dropna()).all()
+
+
+def test_bridging_intercept_is_in_ng_dl():
+    """The bridging equation's intercept (0.182) is in ng/dL, not ng/mL as our notes said.
+
+    Children aged 6-10 have almost no testosterone, so the intercept dominates there: CDC's
+    own later cycles (same population, new method) put their median at 3.45 ng/dL
+    (2013-2014) and 3.55 (2015-2016). Bridged 2011-2012 must land there; 0.182 ng/mL
+    (18.2 ng/dL) would put it near 21, and the old code's 1.82 ng/dL near 5.2.
+    """
+    bridged = load_nhanes(["2011-2012"], bridge_testosterone=True)
+    later = load_nhanes(["2013-2014", "2015-2016"])
+
+    def children_median(frame):
+        kids = frame[(frame["age"] >= 6) & (frame["age"] <= 10)]
+        return float(np.nanmedian(kids["total_testosterone"])) * NG_DL_PER_NMOL_L
+
+    assert children_median(later) == pytest.approx(3.5, abs=0.1)
+    assert abs(children_median(bridged) - children_median(later)) < 0.3
 
 
 def test_2021_2023_is_kept_apart_unless_asked_and_pooling_it_says_why():

@@ -130,8 +130,9 @@ def test_bridging_equation_applied_to_2011_only_when_asked(tmp_path):
     bridged = read_nhanes(tmp_path, ["2011-2012"], components=["TST"],
                           bridge_testosterone=True, **SMALL)
     assert plain["total_testosterone"][0] * NG_DL_PER_NMOL_L == pytest.approx(400.0)
-    # CDC TST_H page: new = 1.021 x old + 0.182 [ng/mL] -> 40.0 ng/mL -> 41.022 ng/mL
-    assert bridged["total_testosterone"][0] * NG_DL_PER_NMOL_L == pytest.approx(410.22)
+    # CDC TST_H page: new = 1.021 x old + 0.182 [ng/dL] (the unit: test_embedded.py
+    # ::test_bridging_intercept_is_in_ng_dl) -> 1.021 x 400 + 0.182 = 408.582 ng/dL
+    assert bridged["total_testosterone"][0] * NG_DL_PER_NMOL_L == pytest.approx(408.582)
 
 
 @pytest.mark.parametrize(("damage", "message"), [

@@ -30,8 +30,12 @@ _FASTING = ("GLU", "INS", "TRIGLY")
 # publishes) or "...LIBV8   HEADER RECORD!!!!!!!" (v8): the common prefix identifies both.
 _XPT_MAGIC = b"HEADER RECORD*******LIB"
 
-# CDC method-bridging equation (TST_H documentation page): new = 1.021 x old + 0.182, in ng/mL.
-_BRIDGE_SLOPE, _BRIDGE_INTERCEPT_NG_ML = 1.021, 0.182
+# CDC method-bridging equation (TST_H documentation page): new = 1.021 x old + 0.182, with
+# testosterone in ng/dL, NHANES' reporting unit. Our notes (SOURCES.md) say "in ng/mL"; the
+# data say ng/dL: an intercept of 0.182 ng/mL (18.2 ng/dL) would lift the median of children
+# aged 6-10 from 3.3 ng/dL (2011-2012) to about 21, where 2013-2014 and 2015-2016 measured
+# 3.5 and 3.6 (tests/datasets/test_embedded.py::test_bridging_intercept_is_in_ng_dl).
+_BRIDGE_SLOPE, _BRIDGE_INTERCEPT_NG_DL = 1.021, 0.182
 
 
 def _resolve_cycles(cycles) -> list[Cycle]:
@@ -330,7 +334,7 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
         "HDL", "TCHOL", "GHB", "BMX". Default all. Columns of components not read are NaN.
     bridge_testosterone : bool, default False
         Apply CDC's method-bridging equation to 2011-2012 testosterone
-        (new = 1.021 x old + 0.182 ng/mL, weighted Deming on 139 samples, TST_H
+        (new = 1.021 x old + 0.182 ng/dL, weighted Deming on 139 samples, TST_H
         documentation), to compare or pool it with 2013-2014 and later. Never applied
         unless asked; pooling 2011-2012 with later cycles without it warns.
     check_counts : bool, default True
@@ -435,7 +439,7 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
 
 def _bridge(total_testosterone):
     """CDC's forward bridging equation on testosterone in nmol/L (the canonical unit)."""
-    intercept = convert(10.0 * _BRIDGE_INTERCEPT_NG_ML, "testosterone", "ng/dL",
+    intercept = convert(_BRIDGE_INTERCEPT_NG_DL, "testosterone", "ng/dL",
                         COLUMNS["total_testosterone"][0])
     return _BRIDGE_SLOPE * total_testosterone + intercept
 
