@@ -34,16 +34,17 @@ def nhanes_dir() -> Path:
 
 @functools.cache
 def _nhanes(cycles: tuple[str, ...]) -> pd.DataFrame:
-    from labstats.datasets import read_nhanes
+    from labstats import load_nhanes
 
-    return read_nhanes(require_shared(NHANES), list(cycles))
+    return load_nhanes(list(cycles), bridge_testosterone=False)
 
 
 def nhanes_frame(cycles=("2013-2014", "2015-2016")) -> pd.DataFrame:
     """The harmonised NHANES frame of ``cycles`` (every column of ``read_nhanes``; weights
-    divided by the number of cycles), a fresh copy per call. The one door through which the
-    tests read NHANES participant data: today from the CDC files of ../shared, to be read
-    from the embedded extract (``labstats.load_nhanes``) once it ships."""
+    divided by the number of cycles, testosterone as published), a fresh copy per call. The
+    one door through which the tests read NHANES participant data: the embedded extract
+    (``labstats.load_nhanes``), which tests/datasets/test_embedded.py proves equal to
+    ``read_nhanes`` on the CDC files and to the CDC codebook counts."""
     return _nhanes(tuple(cycles)).copy()
 
 

@@ -53,7 +53,6 @@ def _nhanes_lipids(cycle: str) -> pd.DataFrame:
     return out
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize(("cycle", "n_ldl"), [("G", 2942), ("H", 3105), ("I", 2699)])
 def test_friedewald_reproduces_nhanes_lbdldl_for_every_participant(cycle, n_ldl):
     """LBDLDL (NCHS, integer mg/dL) = round(LBXTC - LBDHDD - LBXTR/5) for all participants.

@@ -42,7 +42,6 @@ def test_r_survey_nhanes_md_hi_chol_by_race():
     assert round(overall["estimate"], 5) == 0.11214 and round(overall["se"], 4) == 0.0054
 
 
-@pytest.mark.shared
 def test_sources_md_testosterone_men_2013_2014():
     """SOURCES.md: survey 4.1-1, lonely.psu='adjust', men 20+ of DEMO_H: mean LBXTST 412.65
     (SE 4.273), SHBG 41.702 (0.6489), albumin 43.728 g/L (0.1025); svyquantile 222/388/634;
@@ -62,7 +61,6 @@ def test_sources_md_testosterone_men_2013_2014():
 
 
 # ---- by= is the same as one subset per group ------------------------------------------------
-@pytest.mark.shared
 @pytest.mark.parametrize("statistic", ["mean", "total", "quantile_math_0.5", "quantile_hf7_0.5",
                                        "proportion_beta", "ratio"])
 def test_by_sex_and_age_band_matches_r_per_domain_nhanes_2013_2016(statistic):

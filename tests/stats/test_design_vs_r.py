@@ -158,7 +158,6 @@ def test_matches_r_survey_on_survey_nhanes_example(ref):
     _check(python_row(ref), ref)
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("ref", list(NHANES_REF.itertuples()), ids=_ids(NHANES_REF))
 def test_matches_r_survey_on_nhanes_2013_2016(ref):
     got = python_row(ref)

@@ -29,7 +29,6 @@ def _design(frame):
     return SurveyDesign(frame, weights="w", strata="SDMVSTRA", psu="SDMVPSU")
 
 
-@pytest.mark.shared
 def test_survey_reference_interval_matches_r_svyquantile():
     des = _design(_nhanes_men())
     res = reference_interval("LBXTST", design=des, by="men20")
