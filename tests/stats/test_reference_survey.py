@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from labstats.stats import SurveyDesign, reference_interval
 from tests.stats._nhanes_join import pooled_2013_2016
