@@ -129,6 +129,12 @@ class UnitColumn:
                 unit = declared
             try:
                 unit = resolve(name, unit)
+                if declared is not None and unit != declared:
+                    problems.extend(
+                        (_py(raw.index[i]), self.header, uniques[k], f"not the unit {declared!r} "
+                         f"of column {header!r} (its header or units=); correct one of them")
+                        for i in np.flatnonzero(rows))
+                    continue
             except ValueError as exc:
                 why = "an " + str(exc).replace(f"unknown unit {unit!r}", "unknown unit", 1)
                 problems.extend((_py(raw.index[i]), self.header, uniques[k], why)
