@@ -6,6 +6,7 @@ unit layer (``labstats._validate.as_concentration``/``as_measure``). Used by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,12 +51,23 @@ def default_unit(name: str) -> str:
 
 
 def to_canonical(series, name: str, unit: str, insulin_factor):
-    """Values (a Series in ``unit``) checked and converted to the canonical unit."""
-    if name in MEASURE_OF:
-        return as_measure(series, name, unit=unit, measure=MEASURE_OF[name])
-    if name in _PLAIN:
-        return series.to_numpy(dtype=float)
-    return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor)
+    """Values (a Series in ``unit``) checked and converted to the canonical unit.
+
+    An implausible value raises as in the formulas; where their fix names a formula's
+    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added.
+    """
+    try:
+        if name in MEASURE_OF:
+            return as_measure(series, name, unit=unit, measure=MEASURE_OF[name])
+        if name in _PLAIN:
+            return series.to_numpy(dtype=float)
+        return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor)
+    except ValueError as exc:
+        fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
+        if fix is None:
+            raise
+        raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
+                         f"(CLI: --units {name}={fix.group(1)}).") from None
 
 
 def column_unit(name, header, header_unit, given, cell_units) -> str | None:

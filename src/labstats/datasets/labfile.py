@@ -1,9 +1,12 @@
 """Read laboratory exports (CSV, Excel, Parquet) into canonical units, cell by cell.
 
-Headers such as ``"Testosterone (ng/dL)"`` give the analyte and its unit; cells such as
-``"<0.5"``, ``"> 1500"``, ``"ND"`` or ``"12,5"`` are understood; every cell that cannot
-be read is reported by row and column instead of being guessed or turned into NaN.
-Rows are never dropped or reordered, and the index of a DataFrame input is kept.
+Headers such as ``"Testosterone (ng/dL)"`` give the analyte and its unit, a unit column
+(``"Testosterone unit"``) the unit of each row; cells such as ``"<0.5"``, ``"> 1500"``,
+``"ND"``, ``"12,5"``, ``"1,200.5"`` (with ``thousands=","``) or ``"450 H"`` are understood;
+every cell that cannot be read is reported by row and column instead of being guessed or
+turned into NaN. Rows are never dropped, padded or reordered, and the index of a DataFrame
+input is kept. The work is split: ``_labtext`` (files), ``_labcells`` (cells), ``_labunits``
+(units); this module maps headers and assembles the result.
 """
 
 from __future__ import annotations
@@ -240,10 +243,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     out, extra = {}, {}
     for header in raw.columns:
         name = names[header]
-        base = name[:-9] if isinstance(name, str) and name.endswith(("_censored", "_flag")) else ""
-        base = name[:-5] if isinstance(name, str) and name.endswith("_flag") else base
-        if base in seen and base in NUMERIC:  # written by an earlier read
-            allowed = ("left", "right") if name.endswith("_censored") else FLAGS
+        base, _, kind = name.rpartition("_") if isinstance(name, str) else ("", "", "")
+        if kind in ("censored", "flag") and base in seen and base in NUMERIC:  # an earlier read
+            allowed = ("left", "right") if kind == "censored" else FLAGS
             out[name] = _text_column(raw[header], header, allowed, problems)
             continue
         if name == "sex":
