@@ -61,6 +61,9 @@ CASES = [
                  Gives({"insulin": [1200.0, 1200.0, 12.0]}), id="thousands-space"),
     pytest.param({"Insulin": ["1'200.5"]}, {"thousands": "'"}, Gives({"insulin": [1200.5]}),
                  id="thousands-apostrophe"),
+    pytest.param({"Insulin": ["12 500"]}, {}, Raises(LabExportError,
+                 r"'12 500' is a number with ' ' in it; pass thousands=' ' if it separates "
+                 r"thousands \(CLI: --thousands \" \"\)"), id="space-without-thousands"),
     pytest.param({"Insulin": ["1,25", "3"]}, {}, Gives({"insulin": [1.25, 3.0]}),
                  id="decimal-comma-unambiguous"),
     pytest.param({"Insulin": ["1.5"]}, {}, Gives({"insulin": [1.5]}), id="decimal-point"),

@@ -89,6 +89,9 @@ def _why(text: str, num: str, mark: str | None, decimal: str, thousands: str | N
     if decimal != "auto" and c != decimal and c in ".,":
         return (f"a {'comma' if c == ',' else 'point'} in a number, but decimal={decimal!r}; "
                 f"pass thousands={c!r} if it separates thousands (CLI: --thousands {_cli(c)})")
+    if c in " '" and len({" " if x in _NBSP else x for x in seps}) == 1:
+        return (f"a number with {c!r} in it; pass thousands={c!r} if it separates thousands "
+                f"(CLI: --thousands {_cli(c)}), otherwise correct the cell")
     return (f"a number with separators {''.join(dict.fromkeys(seps))!r}; name the convention "
             f"with decimal= and thousands= (e.g. decimal='.', thousands=','; CLI: --decimal . "
             f"--thousands ,)")
@@ -96,7 +99,6 @@ def _why(text: str, num: str, mark: str | None, decimal: str, thousands: str | N
 
 def _numbers(num, decimal: str, thousands: str | None):
     """Number text -> (float values, valid mask, decimal mark used), vectorised."""
-    import pandas as pd
 
     def fullmatch(s, pattern):
         return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
@@ -120,7 +122,7 @@ def _numbers(num, decimal: str, thousands: str | None):
                 clean = clean.str.replace(c, "", regex=False)
         if mark == ",":
             clean = clean.str.replace(",", ".", regex=False)
-        values[valid] = pd.to_numeric(clean.astype(object), errors="raise").to_numpy(float)
+        values[valid] = clean.astype(float).to_numpy()
     return values, valid, mark
 
 
@@ -141,6 +143,8 @@ def _split_flags(unit):
     import pandas as pd
 
     flag = pd.Series(pd.NA, index=unit.index, dtype=unit.dtype)
+    if not unit.notna().any():
+        return unit, flag
     for pattern in (_MARK_FLAG.pattern, _WORD_FLAG.pattern):
         parts = _extract(unit, pattern, ("unit", "flag"))
         hit = parts["flag"].notna() & flag.isna()
@@ -201,10 +205,9 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
     num = parts["num"][ok]
     parsed, valid, mark = _numbers(num, decimal, thousands)
     pos = np.flatnonzero(ok)
-    for i, good in zip(pos, valid, strict=True):
-        if not good:
-            problems.append((py(raw.index[i]), header, text.iloc[i],
-                             _why(text.iloc[i], parts["num"].iloc[i], mark, decimal, thousands)))
+    for i in pos[~valid]:  # reported cells only
+        problems.append((py(raw.index[i]), header, text.iloc[i],
+                         _why(text.iloc[i], parts["num"].iloc[i], mark, decimal, thousands)))
     values[pos[valid]] = parsed[valid]
     bad_number = np.zeros(n, dtype=bool)
     bad_number[pos[~valid]] = True

@@ -119,9 +119,10 @@ class UnitColumn:
         out = np.full(len(values), np.nan)
         if cell_units is not None and cell_units.notna().any():
             inside = cell_units.astype(object).where(cell_units.notna(), "").to_numpy()
-            inside_norm = np.array([_units.normalize_unit(u) if u else "" for u in inside],
-                                   dtype=object)
-            clash = (inside_norm != "") & (inside_norm != norm[codes])
+            in_codes, in_uniques = pd.factorize(inside)
+            inside_norm = np.array([_units.normalize_unit(u) for u in in_uniques],
+                                   dtype=object)[in_codes]
+            clash = (inside != "") & (inside_norm != norm[codes])
             for i in np.flatnonzero(clash):
                 problems.append((_py(raw.index[i]), header, _py(raw[header].iloc[i]),
                                  f"in unit {inside[i]!r}, but column {self.header!r} says "
