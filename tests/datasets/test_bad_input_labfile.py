@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from labstats import LabstatsWarning
 from labstats.datasets import LabExportError, derive, read_lab_export
 from labstats.formulas import egfr
 
@@ -303,3 +304,11 @@ def test_as_sex_accepts_text_codes_and_lists_bad_cells():
 def test_censored_concentrations_still_get_their_stand_in():
     out = read_lab_export(pd.DataFrame({"SHBG": ["<0.5", "12"], "Age": ["40", "50"]}))
     assert out["shbg"][0] == pytest.approx(0.5 / math.sqrt(2))
+
+
+def test_report_mode_sets_unrecognised_sex_to_missing():
+    with pytest.warns(LabstatsWarning, match=r"row 'p2', column 'Sex': 'U' is not a recognised"):
+        out = read_lab_export(pd.DataFrame({"Sex": ["F", "U", "2"]}, index=["p1", "p2", "p3"]),
+                              errors="report")
+    assert out["sex"].tolist()[0] == "F" and pd.isna(out["sex"]["p2"])
+    assert out.attrs["unparsed"]["value"].tolist() == ["U"]

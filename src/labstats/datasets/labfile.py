@@ -139,10 +139,13 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         "patient id", "sample id", ...; None skips the check.
     errors : {"raise", "report"}, default "raise"
         Cells that cannot be read: raise ``LabExportError`` listing every one, or set
-        them to NaN, warn, and list them in ``result.attrs["unparsed"]``.
+        them to NaN (an unrecognised sex to missing), warn, and list them in
+        ``result.attrs["unparsed"]``. Errors of the file or of a whole column always
+        raise.
     sheet_name, sep, encoding
-        Passed to the Excel/CSV reader; ``sep=None`` picks ``;``, tab or ``,`` from
-        the header line.
+        Passed to the Excel/CSV reader. ``sheet_name`` names one sheet (a name or a
+        number from 0; None or a list is an error listing the sheets); ``sep=None``
+        picks ``;``, tab or ``,`` from the header line.
     insulin_factor : {"standard", "legacy"} or float
         Insulin µIU/mL -> pmol/L factor (``labstats.units.INSULIN_FACTORS``).
 
@@ -249,7 +252,10 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
             out[name] = _text_column(raw[header], header, allowed, problems)
             continue
         if name == "sex":
-            _check_sex(raw[header], header, problems)
+            bad = _check_sex(raw[header], header, problems)
+            if bad.size:  # errors="report": unreadable cells become missing, as elsewhere
+                out[name] = raw[header].where(~np.isin(np.arange(len(raw)), bad), None)
+                continue
         if name not in NUMERIC:
             out[name] = raw[header]
             continue
@@ -344,8 +350,8 @@ def _map_headers(raw, columns):
     return {h: names[h] for h in raw.columns}, header_units, unit_columns
 
 
-def _check_sex(raw, header, problems) -> None:
-    """Unrecognised sex codes are reported per cell (one parser: ``_validate._sex_codes``)."""
+def _check_sex(raw, header, problems):
+    """Positions of unrecognised sex codes, reported per cell (the parser of ``as_sex``)."""
     try:
         _, bad = _sex_codes(raw, str(header))
     except TypeError as exc:
@@ -353,6 +359,7 @@ def _check_sex(raw, header, problems) -> None:
     problems.extend((_py(raw.index[i]), header, _py(raw.iloc[i]), "not a recognised sex; use "
                      "female/male, F/M, or the NHANES codes 2 (female) / 1 (male); leave a "
                      "missing sex empty") for i in bad)
+    return bad
 
 
 def _raise_or_report(problems, errors, result):
