@@ -146,6 +146,11 @@ CASES = [
                        ("(L)", "")]],
     pytest.param({"Testosterone": ["450 ng/dL H"]}, {}, Gives({"total_testosterone":
                  [450 / 28.842], "total_testosterone_flag": ["H"]}), id="flag-after-unit"),
+    pytest.param({"SHBG": ["45 H", "40"], "shbg_flag": ["L", ""]}, {},
+                 Raises(ValueError, r"column 'shbg_flag' says 'L' at row 0, but the value cell "
+                                    r"says 'H'"), id="flag-column-disagrees-with-cell"),
+    pytest.param({"SHBG": ["45 H", "40"], "shbg_flag": ["H", ""]}, {},
+                 Gives({"shbg_flag": ["H", pd.NA]}), id="flag-column-agrees-with-cell"),
     pytest.param({"Glucose": ["4.5 mmol/L"]}, {}, Gives({"glucose": [4.5]}),
                  id="unit-ending-in-L-is-no-flag"),
     pytest.param({"SHBG": ["45 X"]}, {}, Raises(ValueError, r"unknown unit 'X' for shbg"),

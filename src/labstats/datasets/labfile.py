@@ -281,8 +281,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         if flags is not None:
             extra[f"{name}_flag"] = pd.array(flags.to_numpy(dtype=object), dtype="string")
     for key, arr in extra.items():
-        if key not in out:
-            out[key] = arr
+        if key in out:  # a column of an earlier read: it must say what the cells say
+            _same_as_cells(out[key], arr, seen[key], raw.index)
+        out[key] = arr if key not in out else out[key]
     result = pd.DataFrame(out, index=raw.index)
     if problems:
         _raise_or_report(problems, errors, result)
@@ -291,6 +292,17 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
 
 _WHAT = {"age": "an age", "bmi": "a BMI", "waist": "a waist circumference",
          "hba1c": "an HbA1c"}
+
+
+def _same_as_cells(given, parsed, header, index) -> None:
+    import pandas as pd
+
+    given, parsed = pd.Series(given, dtype="string"), pd.Series(parsed, dtype="string")
+    clash = (parsed.notna() & (given.isna() | (given != parsed).fillna(True))).to_numpy(bool)
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        raise ValueError(f"column {header!r} says {given.iloc[i]!r} at row {_py(index[i])!r}, but "
+                         f"the value cell says {parsed.iloc[i]!r}; keep one of them")
 
 
 def _check_arguments(censored, decimal, thousands, errors) -> None:
