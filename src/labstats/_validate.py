@@ -371,10 +371,10 @@ def _sex_error(values, name: str, bad_pos: np.ndarray, flat) -> ValueError:
         v = v.item() if isinstance(v, np.generic) else v
         return f"{v!r} at index {_label(values, int(p))!r}"
 
-    shown = "; ".join(cell(p) for p in bad_pos[:10]) + ("; ..." if n > 10 else "")
+    shown = "; ".join(cell(p) for p in bad_pos[1:10]) + ("; ..." if n > 10 else "")
     return ValueError(
         f"{name}: {n} value{'s' if n > 1 else ''} not a recognised sex; the first is "
-        f"{cell(bad_pos[0])} (all: {shown}). Use 'female'/'male' (or 'F'/'M', any case), or "
+        f"{cell(bad_pos[0])}{f' (then {shown})' if n > 1 else ''}. Use 'female'/'male' (or 'F'/'M', any case), or "
         f"the NHANES RIAGENDR codes 2 (female) / 1 (male), as numbers or text; leave missing "
         f"as NaN/None or an empty cell.")
 

@@ -301,8 +301,8 @@ def test_as_sex_accepts_text_codes_and_lists_bad_cells():
     np.testing.assert_array_equal(as_sex(["1", "2", "1.0", " 2.0 ", "", "NA", "n/a", None]),
                                   [0.0, 1.0, 0.0, 1.0, np.nan, np.nan, np.nan, np.nan])
     with pytest.raises(ValueError, match=r"sex: 2 values not a recognised sex; the first is "
-                                         r"'3' at index 'b' \(all: '3' at index 'b'; 'U' at "
-                                         r"index 'd'\)"):
+                                         r"'3' at index 'b' \(then 'U' at index 'd'\)\. Use "
+                                         r"'female'/'male'"):
         as_sex(pd.Series(["1", "3", "2", "U"], index=list("abcd")))
 
 
