@@ -374,9 +374,9 @@ def _sex_error(values, name: str, bad_pos: np.ndarray, flat) -> ValueError:
     shown = "; ".join(cell(p) for p in bad_pos[1:10]) + ("; ..." if n > 10 else "")
     return ValueError(
         f"{name}: {n} value{'s' if n > 1 else ''} not a recognised sex; the first is "
-        f"{cell(bad_pos[0])}{f' (then {shown})' if n > 1 else ''}. Use 'female'/'male' (or 'F'/'M', any case), or "
-        f"the NHANES RIAGENDR codes 2 (female) / 1 (male), as numbers or text; leave missing "
-        f"as NaN/None or an empty cell.")
+        f"{cell(bad_pos[0])}{f' (then {shown})' if n > 1 else ''}. Use 'female'/'male' (or "
+        f"'F'/'M', any case), or the NHANES RIAGENDR codes 2 (female) / 1 (male), as numbers "
+        f"or text; leave missing as NaN/None or an empty cell.")
 
 
 def _sex_codes(values, name: str = "sex") -> tuple[np.ndarray, np.ndarray]:
