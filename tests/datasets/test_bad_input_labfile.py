@@ -175,6 +175,8 @@ CASES = [
     pytest.param(_csv("ID,SHBG\na,1\nb,55"), {},
                  Raises(ValueError, r"the last line \(line 3\) does not end with a line break"),
                  id="cut-off-last-line"),
+    pytest.param(_csv("ID,SHBG\na,1\nb,55\n  \t"), {}, Gives({"shbg": [1.0, 55.0]}),
+                 id="spaces-after-last-line"),
     pytest.param(_csv("ID,SHBG,SHBG\na,1,2\n"), {},
                  Raises(ValueError, r"the header 'SHBG' appears more than once"),
                  id="repeated-header"),

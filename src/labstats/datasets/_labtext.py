@@ -92,6 +92,8 @@ def _read_csv(path: Path, sep, encoding):
         raise ValueError(f"{path}: not {encoding} text ({exc}); pass the file's encoding, "
                          f"e.g. encoding='cp1252' (CLI: --encoding cp1252)") from exc
     text = text.removeprefix("\ufeff")
+    tail = text.rstrip(" \t")  # spaces after the last line break hold no data
+    text = tail if tail.endswith(("\n", "\r")) else text
     if not text.strip():
         raise ValueError(f"{path}: the file is empty (no header, no data); was the export "
                          f"or the download interrupted?")
