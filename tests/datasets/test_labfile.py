@@ -111,7 +111,8 @@ def test_rows_are_never_dropped_or_reordered_and_index_is_kept():
      r"units are nmol/L, ng/dL"),
     (pd.DataFrame({"Testosterone": ["450"]}), {},
      r"total_testosterone: 450\.0 at index 0 is implausible for nmol/L.*"
-     r"total_testosterone_unit=\"ng/dL\""),
+     r"total_testosterone_unit=\"ng/dL\"\. Reading a lab export: units=\{'total_testosterone': "
+     r"'ng/dL'\} \(CLI: --units total_testosterone=ng/dL\)"),
     (pd.DataFrame({"TT (ng/dL)": ["450"]}), {"units": {"total_testosterone": "nmol/L"}},
      r"conflicting units"),
     (pd.DataFrame({"TT": ["1"], "Testosterone": ["2"]}), {},
@@ -119,7 +120,9 @@ def test_rows_are_never_dropped_or_reordered_and_index_is_kept():
     (pd.DataFrame({"TT": ["1"]}), {"columns": {"T": "total_testosterone"}},
      r"columns: 'T' is not a column of the export"),
     (pd.DataFrame({"TT": ["1"]}), {"censored": "half"}, r"censored: unknown policy 'half'"),
-    (pd.DataFrame({"Waist (in)": ["30"]}), {}, r"unit 'in' is not supported for waist"),
+    (pd.DataFrame({"Waist (ft)": ["3"]}), {},
+     r"column 'Waist \(ft\)': unknown unit 'ft' for waist_circumference; accepted units are "
+     r"cm, m, mm, in"),
 ])
 def test_bad_input_is_a_clear_error(raw, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -153,7 +156,8 @@ def test_excel_parquet_and_compressed_csv_read_like_csv(tmp_path, fmt):
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("export.xlsx", b"PK\x03\x04 truncated zip", r"export\.xlsx: "),
     ("export.parquet", b"PAR1 not really", r"export\.parquet: "),
-    ("export.csv", b'ID,SHBG\n"a,1\n', r"export\.csv: cannot be read as a table"),
+    ("export.csv", b'ID,SHBG\n"a,1\n', r"export\.csv: 1 row with another number of fields "
+                                         r"than the header \(2\): line 2 has 1\..*unclosed quote"),
     ("export.csv", b"ID,SHBG\n\xff\xfe,1\n", r"not utf-8-sig text.*encoding='cp1252'"),
     ("export.sav", b"x", r"unknown file type"),
 ])
@@ -166,7 +170,8 @@ def test_corrupt_file_is_a_clear_error(tmp_path, name, content, message):
 
 def test_ragged_csv_is_an_error_not_a_lost_row(tmp_path):
     path = _csv(tmp_path, "ID,SHBG\na,1\nb,2,3,4\n")
-    with pytest.raises(ValueError, match=r"cannot be read as a table"):
+    with pytest.raises(ValueError, match=r"1 row with another number of fields than the header "
+                                         r"\(2\): line 3 has 4\. A row is never padded or cut"):
         read_lab_export(path)
 
 

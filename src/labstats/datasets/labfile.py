@@ -1,23 +1,28 @@
 """Read laboratory exports (CSV, Excel, Parquet) into canonical units, cell by cell.
 
-Headers such as ``"Testosterone (ng/dL)"`` give the analyte and its unit; cells such as
-``"<0.5"``, ``"> 1500"``, ``"ND"`` or ``"12,5"`` are understood; every cell that cannot
-be read is reported by row and column instead of being guessed or turned into NaN.
-Rows are never dropped or reordered, and the index of a DataFrame input is kept.
+Headers such as ``"Testosterone (ng/dL)"`` give the analyte and its unit, a unit column
+(``"Testosterone unit"``) the unit of each row; cells such as ``"<0.5"``, ``"> 1500"``,
+``"ND"``, ``"12,5"``, ``"1,200.5"`` (with ``thousands=","``) or ``"450 H"`` are understood;
+every cell that cannot be read is reported by row and column instead of being guessed or
+turned into NaN. Rows are never dropped, padded or reordered, and the index of a DataFrame
+input is kept. The work is split: ``_labtext`` (files), ``_labcells`` (cells), ``_labunits``
+(units); this module maps headers and assembles the result.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import as_concentration, warn
+from labstats._validate import _sex_codes, warn
+from labstats.datasets import _labtext, _labunits
+from labstats.datasets._labcells import FLAGS, THOUSANDS, parse_column
+from labstats.datasets._labunits import NUMERIC, UnitColumn, to_canonical
 
-__all__ = ["CENSORED_POLICIES", "LabExportError", "read_lab_export"]
+__all__ = ["CENSORED_POLICIES", "FLAGS", "LabExportError", "read_lab_export"]
 
 #: Value given to a left-censored result ``<L`` (``L`` = the limit, in the column's unit).
 CENSORED_POLICIES = {
@@ -51,19 +56,11 @@ _ALIASES = {
     "sex": ["sex", "gender"],
 }
 _LABEL_TO_NAME = {label: name for name, labels in _ALIASES.items() for label in labels}
-# Numeric columns that are not concentrations, with the units accepted (not converted).
-_PLAIN_UNITS = {"age": {"years", "year", "y", "yr", "yrs"}, "bmi": {"kg/m2", "kg/m²"},
-                "waist": {"cm"}, "hba1c": {"%"}}
+# A header naming the unit of another column: "Testosterone unit", "TT units", "E2 UOM".
+_UNIT_HEADER = re.compile(r"^(?:(?P<base>.+?)\s+)?(?:unit|units|uom)$")
 _ID_NAMES = {"id", "seqn", "patient id", "patient", "sample id", "sample", "participant",
              "participant id", "subject", "subject id", "record id"}
 
-_MISSING = {"", "na", "n/a", "nan", "null", "none", "missing"}
-_LEFT_TEXT = {"nd", "n.d.", "not detected", "below lod", "<lod", "< lod", "below detection limit",
-              "below the detection limit", "bdl", "blq", "<lloq", "< lloq", "below lloq",
-              "undetectable"}
-_CELL = re.compile(
-    r"^(?P<op><=|>=|<|>|≤|≥)?\s*(?P<num>[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?)"
-    r"\s*(?P<unit>[^\d\s].*?)?\s*$")
 _HEADER = re.compile(r"^(?P<name>.*?)\s*[\(\[]\s*(?P<unit>[^\)\]]+?)\s*[\)\]]\s*$")
 
 
@@ -87,7 +84,7 @@ def _py(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _norm_label(text: str) -> str:
+def _norm_label(text) -> str:
     return re.sub(r"[\s_]+", " ", str(text).strip().lower()).strip(" ,:")
 
 
@@ -98,163 +95,30 @@ def _split_header(header) -> tuple[str, str | None]:
     return str(header), None
 
 
-def _read_any(source, sheet_name, sep, encoding):
-    """A DataFrame of the raw cells (all text for CSV; a copy of a DataFrame input)."""
-    import pandas as pd
-
-    if isinstance(source, pd.DataFrame):
-        return source.copy()
-    path = Path(source)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    name = path.name.lower()
-    try:
-        if name.endswith((".xlsx", ".xlsm", ".xls")):
-            return pd.read_excel(path, sheet_name=sheet_name)
-        if name.endswith((".parquet", ".pq")):
-            return pd.read_parquet(path)
-        if re.search(r"\.(csv|tsv|txt)(\.(gz|xz|bz2|zip))?$", name):
-            if sep is None:
-                with pd.io.common.get_handle(path, "r", encoding=encoding,
-                                             compression="infer") as h:
-                    first = h.handle.readline()
-                sep = max((";", "\t", ","), key=first.count) if first.strip() else ","
-            return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep,
-                               encoding=encoding)
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not {encoding} text ({exc}); pass the file's encoding, "
-                         f"e.g. encoding='cp1252'") from exc
-    except (ValueError, OSError, EOFError, ImportError, pd.errors.ParserError) as exc:
-        raise ValueError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc}); "
-                         f"is the file complete?") from exc
-    except Exception as exc:  # openpyxl/zipfile/pyarrow raise their own types
-        raise ValueError(f"{path}: corrupt or truncated file ({type(exc).__name__}: {exc})"
-                         ) from exc
-    raise ValueError(f"{path}: unknown file type; read_lab_export reads .csv, .tsv, .txt "
-                     f"(optionally compressed), .xlsx and .parquet, or a DataFrame")
-
-
-def _parse_column(raw, header, decimal, limits, errors):
-    """Text cells -> (float values, censored side array or None, cell unit or None)."""
-    import pandas as pd
-
-    n = len(raw)
-    if raw.dtype.kind in "fiu":
-        values = np.array(raw.to_numpy(dtype=float), copy=True)  # never the caller's buffer
-        return values, np.full(n, None, dtype=object), None
-    if raw.dtype.kind == "b":
-        errors.extend((_py(raw.index[i]), header, _py(raw.iloc[i]), "a boolean, not a number")
-                      for i in range(n))
-        return np.full(n, np.nan), np.full(n, None, dtype=object), None
-    # Arrow-backed strings: strip, lower, isin and the regex run vectorised (RE2), not
-    # per cell in Python.
-    kind = pd.StringDtype("pyarrow")
-    if raw.dtype == object:  # Excel or a DataFrame: numbers and text mixed
-        raw_text = [None if v is None or (isinstance(v, float) and v != v) else
-                    (repr(v) if isinstance(v, float) else str(v)) for v in raw]
-        text = pd.Series(raw_text, index=raw.index, dtype=kind).str.strip()
-    else:
-        text = raw.astype(kind).str.strip()
-    values = np.full(n, np.nan)
-    side = np.full(n, None, dtype=object)
-    low = text.str.lower()
-    missing = (text.isna() | low.isin(_MISSING)).to_numpy(dtype=bool)
-    left_text = low.isin(_LEFT_TEXT).to_numpy(dtype=bool)
-    parts = _extract(text)
-    ok = parts["num"].notna().to_numpy(dtype=bool) & ~missing
-    num = parts["num"]
-    has_comma = num.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool) & ok
-    has_dot = num.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool) & ok
-    if decimal == "auto":
-        bad_sep = has_comma if has_dot.any() else np.zeros(n, bool)
-        reason = "a decimal comma in a column that also uses decimal points; pass decimal"
-    else:
-        bad_sep = has_comma if decimal == "." else has_dot
-        reason = f"a {'comma' if decimal == '.' else 'point'} in a number, but decimal={decimal!r}"
-    for i in np.flatnonzero(bad_sep):
-        errors.append((_py(raw.index[i]), header, text.iloc[i], reason))
-    ok &= ~bad_sep
-    values[ok] = num[ok].str.replace(",", ".", regex=False).astype(float).to_numpy()
-    op = parts["op"].fillna("")
-    side[ok & op.isin(["<", "<=", "≤"]).to_numpy(dtype=bool)] = "left"
-    side[ok & op.isin([">", ">=", "≥"]).to_numpy(dtype=bool)] = "right"
-    lim = limits.get(header)
-    if left_text.any():
-        pos = np.flatnonzero(left_text)
-        if lim is None:
-            errors.extend((_py(raw.index[i]), header, text.iloc[i], "a censored result without a "
-                           "number; pass limits={column: detection limit}") for i in pos)
-        else:
-            values[pos] = float(lim)
-            side[pos] = "left"
-    unparsed = ~(ok | missing | left_text | bad_sep)
-    for i in np.flatnonzero(unparsed):
-        errors.append((_py(raw.index[i]), header, text.iloc[i], "not a number"))
-    units = parts["unit"][ok]
-    cell_units = units[units.fillna("") != ""].astype(object)
-    return values, side, cell_units
-
-
-def _extract(text):
-    """``_CELL``'s groups (op, num, unit) of each cell, by pyarrow's RE2, vectorised."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    found = pc.extract_regex(pa.array(text), pattern=_CELL.pattern)
-    kind = pd.StringDtype("pyarrow")
-    return pd.DataFrame({g: pd.array(pc.struct_field(found, g), dtype=kind)
-                         for g in ("op", "num", "unit")}, index=text.index)
-
-
-def _column_unit(name, header, header_unit, given, cell_units):
-    """The one unit of a column: header, ``units=`` and cells must agree."""
-    found = {u for u in (header_unit, given) if u}
-    if cell_units is not None and len(cell_units):
-        distinct = cell_units.map(str.strip).unique().tolist()
-        if len(distinct) > 1:
-            firsts = {u: _py(cell_units.index[cell_units == u][0]) for u in distinct}
-            raise ValueError(
-                f"column {header!r}: mixed units in one column ("
-                f"{', '.join(f'{u!r} first at row {r!r}' for u, r in firsts.items())}); split "
-                f"the column by unit or convert the values before reading")
-        found.add(distinct[0])
-    if name in _PLAIN_UNITS:
-        bad = [u for u in found if _units.normalize_unit(u) not in _PLAIN_UNITS[name]]
-        if bad:
-            raise ValueError(f"column {header!r}: unit {bad[0]!r} is not supported for {name}; "
-                             f"use {sorted(_PLAIN_UNITS[name])}")
-        return None
-    analyte = _units.ANALYTES[_units.analyte_of(name)]
-    try:
-        resolved = {_units.resolve_unit(u, analyte) for u in found}
-    except ValueError as exc:
-        raise ValueError(f"column {header!r}: {exc}") from None
-    if len(resolved) > 1:
-        raise ValueError(f"column {header!r}: conflicting units {sorted(found)} (header, "
-                         f"units= and cells must agree)")
-    return resolved.pop() if resolved else analyte.canonical_unit
-
-
 def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lod/sqrt2", *,
-                    limits=None, decimal: str = "auto", id_column="auto", errors: str = "raise",
-                    sheet_name=0, sep=None, encoding: str = "utf-8-sig",
-                    insulin_factor: str | float = "standard"):
+                    limits=None, decimal: str = "auto", thousands: str | None = None,
+                    id_column="auto", errors: str = "raise", sheet_name=0, sep=None,
+                    encoding: str = "utf-8-sig", insulin_factor: str | float = "standard"):
     """Read a laboratory export into labstats columns and canonical units.
 
     Parameters
     ----------
     path_or_frame : str, os.PathLike or pandas.DataFrame
         A ``.csv``/``.tsv``/``.txt`` file (optionally ``.gz``/``.xz``/``.zip``), an
-        Excel ``.xlsx`` or a ``.parquet`` file, or a DataFrame (never modified).
+        Excel ``.xlsx`` or a ``.parquet`` file, or a DataFrame (never modified). Column
+        labels are text or numbers (numbers are kept as they are); tuples (a MultiIndex)
+        must be flattened first.
     columns : mapping of str to str, optional
         Header -> labstats name (``{"TT": "total_testosterone"}``). Other headers are
         recognised by name ("Testosterone (ng/dL)", "SHBG", "E2", "HDL-C", ...);
-        headers that are not recognised are kept as they are.
+        headers that are not recognised are kept as they are. Map a unit column to
+        ``"<name>_unit"`` (``{"Einheit": "total_testosterone_unit"}``).
     units : mapping of str to str, optional
         labstats name -> unit of the values in the file, for headers without one.
         Values of a column with no unit anywhere are taken to be in the canonical unit
         and checked for plausibility (an implausible value raises with the likely fix).
+        A unit column gives each row its own unit: it is named after its value column
+        plus "unit", "units" or "UOM" ("Testosterone unit", "TT units"), any case.
     censored : {"lod/sqrt2", "lod/2", "lod", "nan"}, default "lod/sqrt2"
         Value given to a left-censored result ``<L``: L/√2 (as NHANES), L/2, L, or
         NaN. A right-censored result ``>U`` becomes U, or NaN under "nan".
@@ -262,17 +126,26 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         Detection limit per header (in the file's unit) for censored results written
         without a number ("ND", "below LOD").
     decimal : {"auto", ".", ","}, default "auto"
-        "auto": a comma is a decimal mark when no cell of that column uses a point.
-        Thousands separators are never accepted.
+        "auto": the mark a column proves by a cell that cannot hold a thousands
+        separator ("1.5", "0,125", "1,2345"); a cell such as "1,200" or "1.200" (one
+        separator, then three digits) in a column that proves neither is ambiguous
+        and reported, as is a cell using the other mark.
+    thousands : {None, ",", ".", " ", "'"}, default None
+        Thousands separator of the file; None: none is accepted. With
+        ``decimal=".", thousands=","``, "1,200.5" is 1200.5; with ``decimal=",",
+        thousands="."``, "1.200,5" is 1200.5. Digits must be grouped by three.
     id_column : str, "auto" or None, default "auto"
         Participant-id column checked for duplicates; "auto" finds "id", "seqn",
         "patient id", "sample id", ...; None skips the check.
     errors : {"raise", "report"}, default "raise"
         Cells that cannot be read: raise ``LabExportError`` listing every one, or set
-        them to NaN, warn, and list them in ``result.attrs["unparsed"]``.
+        them to NaN (an unrecognised sex to missing), warn, and list them in
+        ``result.attrs["unparsed"]``. Errors of the file or of a whole column always
+        raise.
     sheet_name, sep, encoding
-        Passed to the Excel/CSV reader; ``sep=None`` picks ``;``, tab or ``,`` from
-        the header line.
+        Passed to the Excel/CSV reader. ``sheet_name`` names one sheet (a name or a
+        number from 0; None or a list is an error listing the sheets); ``sep=None``
+        picks ``;``, tab or ``,`` from the header line.
     insulin_factor : {"standard", "legacy"} or float
         Insulin µIU/mL -> pmol/L factor (``labstats.units.INSULIN_FACTORS``).
 
@@ -280,18 +153,25 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     -------
     pandas.DataFrame
         Same rows in the same order (a DataFrame keeps its index); recognised analyte
-        columns renamed and converted to canonical units (float64); for each of them
-        ``<name>_censored`` ("left", "right" or <NA>) when any cell was censored.
-        Other columns are unchanged (text, for CSV).
+        and measure columns renamed and converted to canonical units (float64); for
+        each of them ``<name>_censored`` ("left", "right" or <NA>) when any cell was
+        censored and ``<name>_flag`` when any cell carried a result flag (see
+        ``FLAGS``). A unit column is kept, as ``<name>_unit_in_file``. Other columns
+        are unchanged (text, for CSV).
 
     Raises
     ------
     LabExportError
-        Cells that are not numbers (every one listed with row and column).
+        Cells that cannot be read (every one listed with row, column, value and the
+        fix): not a number, an ambiguous or misplaced separator, a censored age or
+        other measure, an unknown unit in a unit column, an unrecognised sex.
     ValueError
-        Unreadable or truncated files, unknown or conflicting units, mixed units in a
-        column, two headers mapping to one name, duplicate participant ids, or values
-        implausible for their unit.
+        Unreadable, empty or truncated files (a last line without its line break,
+        rows with too few or too many fields, a header without data rows), an HTML
+        page saved as a table, unknown or conflicting units, mixed units in a column
+        without a unit column, a unit column without a value column, two headers
+        mapping to one name, duplicate participant ids, values implausible for their
+        unit (ages outside 0-120 years), tuple column labels, or ``sheet_name=None``.
 
     Notes
     -----
@@ -299,7 +179,16 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     side, and the number is the policy's stand-in, not a measurement. Reading, writing
     and reading again gives the same frame (``tests/properties/test_labfile_laws.py``).
     The default policy, LOD/√2, is Hornung and Reed's substitution [1]_ and what NCHS
-    stores for NHANES results below the detection limit.
+    stores for NHANES results below the detection limit. A censored age, BMI, waist or
+    HbA1c is an error: a stand-in value is meaningful only for a concentration.
+
+    Result flags written after a number are kept apart: "450 H", "450 (H)", "450*" read as
+    450 with the flag in ``<name>_flag``. Recognised: H, L, HH, LL, A, AA, N, *, !, (H),
+    (L); letters in upper case, apart from any unit ("4.5 ng/mL H").
+
+    Sex is checked by ``labstats._validate.as_sex``'s parser: "female"/"male", "F"/"M",
+    the NHANES codes 2/1 (also as text "2", "1.0"); empty or "NA" is a missing sex
+    (NaN downstream); other codes are reported per cell. The column itself is kept.
 
     References
     ----------
@@ -318,30 +207,30 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     0  a            10.00000  40.0                        <NA>
     1  b             0.34671  35.5                        left
     2  c             0.34671   NaN                        left
+
+    A unit column, thousands separators and result flags:
+
+    >>> raw = pd.DataFrame({"Testosterone": ["4.5", "450 H"],
+    ...                     "Testosterone unit": ["ng/mL", "ng/dL"],
+    ...                     "Insulin (uIU/mL)": ["1,200.0", "8.5"]})
+    >>> out = read_lab_export(raw, thousands=",")
+    >>> out[["total_testosterone", "total_testosterone_flag"]].round(3)
+       total_testosterone total_testosterone_flag
+    0              15.602                    <NA>
+    1              15.602                       H
+    >>> out["insulin"].tolist()  # pmol/L: 1200 and 8.5 µIU/mL x 6.00
+    [7200.0, 51.0]
     """
     import pandas as pd
 
-    if censored not in CENSORED_POLICIES:
-        raise ValueError(f"censored: unknown policy {censored!r}; use one of "
-                         f"{', '.join(CENSORED_POLICIES)}")
-    if decimal not in ("auto", ".", ","):
-        raise ValueError(f"decimal must be 'auto', '.' or ',', got {decimal!r}")
-    if errors not in ("raise", "report"):
-        raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
-    raw = _read_any(path_or_frame, sheet_name, sep, encoding)
+    _check_arguments(censored, decimal, thousands, errors)
+    raw = _labtext.read_raw(path_or_frame, sheet_name, sep, encoding)
     columns, units, limits = dict(columns or {}), dict(units or {}), dict(limits or {})
     for key in columns:
         if key not in raw.columns:
             raise ValueError(f"columns: {key!r} is not a column of the export; columns are "
                              f"{', '.join(map(str, raw.columns))}")
-    names, header_units = {}, {}
-    for header in raw.columns:
-        label, unit = _split_header(header)
-        name = columns.get(header) or _LABEL_TO_NAME.get(_norm_label(label))
-        if name is None and _norm_label(label).endswith(" censored"):
-            name = label.strip()
-        names[header] = name or header
-        header_units[header] = unit if name in _units.ARGUMENTS or name in _PLAIN_UNITS else None
+    names, header_units, unit_columns = _map_headers(raw, columns)
     seen = {}
     for header, name in names.items():
         if name in seen:
@@ -354,58 +243,166 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
                          f"{', '.join(map(str, seen))}")
     _check_ids(raw, id_column)
     problems: list = []
-    out = {}
-    censor_cols = {}
+    out, extra = {}, {}
     for header in raw.columns:
         name = names[header]
-        if name.endswith("_censored") and name[:-9] in seen:  # written by an earlier read
-            out[name] = _censor_column(raw[header], header, problems)
+        base, _, kind = name.rpartition("_") if isinstance(name, str) else ("", "", "")
+        if kind in ("censored", "flag") and base in seen and base in NUMERIC:  # an earlier read
+            allowed = ("left", "right") if kind == "censored" else FLAGS
+            out[name] = _text_column(raw[header], header, allowed, problems)
             continue
-        if name not in _units.ARGUMENTS and name not in _PLAIN_UNITS:
+        if name == "sex":
+            bad = _check_sex(raw[header], header, problems)
+            if bad.size:  # errors="report": unreadable cells become missing, as elsewhere
+                out[name] = raw[header].where(~np.isin(np.arange(len(raw)), bad), None)
+                continue
+        if name not in NUMERIC:
             out[name] = raw[header]
             continue
-        values, side, cell_units = _parse_column(raw[header], header, decimal, limits, problems)
-        unit = _column_unit(name, header, header_units[header], units.get(name), cell_units)
+        values, side, cell_units, flags = parse_column(
+            raw[header], header, decimal=decimal, thousands=thousands, limit=limits.get(header),
+            censorable=name in _units.ARGUMENTS, what=_WHAT.get(name, name), problems=problems)
         left, right = side == "left", side == "right"
         values[left] = CENSORED_POLICIES[censored](values[left])
         if censored == "nan":
             values[right] = np.nan
-        if unit is not None:
-            values = as_concentration(pd.Series(values, index=raw.index), name,
-                                      unit=unit, insulin_factor=insulin_factor)
+        unit_column = unit_columns.get(name)
+        declared = _labunits.column_unit(name, header, header_units[header], units.get(name),
+                                         None if unit_column else cell_units)
+        if unit_column is not None:
+            values = unit_column.convert(raw, values, name, header, declared, cell_units,
+                                         insulin_factor, problems)
+        else:
+            values = to_canonical(pd.Series(values, index=raw.index), name,
+                                  declared or _labunits.default_unit(name), insulin_factor)
         out[name] = np.asarray(values, dtype=float)
         if left.any() or right.any():
-            censor_cols[f"{name}_censored"] = pd.array(side, dtype="string")
-    for key, arr in censor_cols.items():
-        if key not in out:
-            out[key] = arr
+            extra[f"{name}_censored"] = pd.array(side, dtype="string")
+        if flags is not None:
+            extra[f"{name}_flag"] = pd.array(flags.to_numpy(dtype=object), dtype="string")
+    for key, arr in extra.items():
+        if key in out:  # a column of an earlier read: it must say what the cells say
+            _same_as_cells(out[key], arr, seen[key], raw.index)
+        out[key] = arr if key not in out else out[key]
     result = pd.DataFrame(out, index=raw.index)
     if problems:
-        report = pd.DataFrame(problems, columns=["row", "column", "value", "reason"])
-        shown = "\n".join(f"  row {r!r}, column {c!r}: {v!r} is {why}"
-                          for r, c, v, why in problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        msg = (f"{len(problems)} cell{'s' if len(problems) > 1 else ''} could not be read:\n"
-               f"{shown}{more}\n(see .report; errors='report' sets them to NaN and lists them "
-               f"in result.attrs['unparsed'])")
-        if errors == "raise":
-            raise LabExportError(msg, report)
-        result.attrs["unparsed"] = report
-        warn(msg)
+        _raise_or_report(problems, errors, result)
     return result
 
 
-def _censor_column(raw, header, problems):
-    """A ``<analyte>_censored`` column read back: "left", "right" or <NA>; other text reported."""
+_WHAT = {"age": "an age", "bmi": "a BMI", "waist": "a waist circumference",
+         "hba1c": "an HbA1c"}
+
+
+def _same_as_cells(given, parsed, header, index) -> None:
     import pandas as pd
 
-    text = raw.astype(object).where(raw.notna(), None).astype("string").str.strip().str.lower()
+    given, parsed = pd.Series(given, dtype="string"), pd.Series(parsed, dtype="string")
+    clash = (parsed.notna() & (given.isna() | (given != parsed).fillna(True))).to_numpy(bool)
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        raise ValueError(f"column {header!r} says {given.iloc[i]!r} at row {_py(index[i])!r}, but "
+                         f"the value cell says {parsed.iloc[i]!r}; keep one of them")
+
+
+def _check_arguments(censored, decimal, thousands, errors) -> None:
+    if censored not in CENSORED_POLICIES:
+        raise ValueError(f"censored: unknown policy {censored!r}; use one of "
+                         f"{', '.join(CENSORED_POLICIES)}")
+    if decimal not in ("auto", ".", ","):
+        raise ValueError(f"decimal must be 'auto', '.' or ',', got {decimal!r}")
+    if thousands is not None and thousands not in THOUSANDS:
+        raise ValueError(f"thousands must be None, {', '.join(map(repr, THOUSANDS))}, got "
+                         f"{thousands!r}")
+    if thousands is not None and thousands == decimal:
+        raise ValueError(f"decimal and thousands are both {decimal!r}; a file uses one mark "
+                         f"for each")
+    if errors not in ("raise", "report"):
+        raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
+
+
+def _map_headers(raw, columns):
+    """Header -> output name; header -> unit in the header; value name -> its UnitColumn."""
+    names, header_units, bases = {}, {}, {}
+    for header in raw.columns:
+        label, unit = _split_header(header)
+        norm = _norm_label(label)
+        mapped = columns.get(header)
+        if isinstance(mapped, str) and mapped.endswith("_unit"):
+            bases[header] = mapped[:-5]
+            continue
+        m = _UNIT_HEADER.match(_norm_label(header)) if mapped is None else None
+        if m:
+            bases[header] = m.group("base")
+            continue
+        name = mapped or _LABEL_TO_NAME.get(norm)
+        if name is None and norm.endswith((" censored", " flag")):
+            name = label.strip()
+        names[header] = header if name is None else name
+        header_units[header] = unit if name in NUMERIC else None
+    labels = {_norm_label(_split_header(h)[0]): n for h, n in names.items()}
+    unit_columns = {}
+    for header, base in bases.items():
+        target = base if header in columns else (
+            labels.get(base) or _LABEL_TO_NAME.get(base) or (base or "").replace(" ", "_"))
+        if target not in names.values() or target not in NUMERIC:
+            raise ValueError(
+                f"column {header!r} looks like a unit column, but there is no column of "
+                f"measured values{(' named ' + repr(target)) if target else ''} to pair it "
+                f"with (unit columns are named after their values, e.g. 'Testosterone unit' "
+                f"beside 'Testosterone'). Name its value column with columns={{{header!r}: "
+                f"'<name>_unit'}}, e.g. 'total_testosterone_unit'; if it is not a unit, rename "
+                f"it, e.g. columns={{{header!r}: 'ward'}} (CLI: --column-map)")
+        if target in unit_columns:
+            raise ValueError(f"columns {unit_columns[target].header!r} and {header!r} both give "
+                             f"the unit of {target!r}; keep one")
+        unit_columns[target] = UnitColumn(header, target)
+        names[header] = f"{target}_unit_in_file"
+        header_units[header] = None
+    return {h: names[h] for h in raw.columns}, header_units, unit_columns
+
+
+def _check_sex(raw, header, problems):
+    """Positions of unrecognised sex codes, reported per cell (the parser of ``as_sex``)."""
+    try:
+        _, bad = _sex_codes(raw, str(header))
+    except TypeError as exc:
+        raise ValueError(f"column {header!r}: {exc}") from None
+    problems.extend((_py(raw.index[i]), header, _py(raw.iloc[i]), "not a recognised sex; use "
+                     "female/male, F/M, or the NHANES codes 2 (female) / 1 (male); leave a "
+                     "missing sex empty") for i in bad)
+    return bad
+
+
+def _raise_or_report(problems, errors, result):
+    import pandas as pd
+
+    report = pd.DataFrame(problems, columns=["row", "column", "value", "reason"])
+    report["row"] = pd.array([_py(r) for r, *_ in problems], dtype=object)  # 4, not np.int64(4)
+    shown = "\n".join(f"  row {_py(r)!r}, column {c!r}: {v!r} is {why}"
+                      for r, c, v, why in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    msg = (f"{len(problems)} cell{'s' if len(problems) > 1 else ''} could not be read:\n"
+           f"{shown}{more}\n(see .report; errors='report' sets them to NaN and lists them "
+           f"in result.attrs['unparsed'])")
+    if errors == "raise":
+        raise LabExportError(msg, report)
+    result.attrs["unparsed"] = report
+    warn(msg)
+
+
+def _text_column(raw, header, allowed, problems):
+    """A ``<name>_censored``/``<name>_flag`` column read back; other text reported."""
+    import pandas as pd
+
+    text = raw.astype(object).where(raw.notna(), None).astype("string").str.strip()
+    key = text.str.lower() if "left" in allowed else text
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
-    known = text.isin(["left", "right"]).to_numpy(dtype=bool)
+    known = key.isin(list(allowed)).to_numpy(dtype=bool)
     for i in np.flatnonzero(~(blank | known)):
         problems.append((_py(raw.index[i]), header, _py(raw.iloc[i]),
-                         "not 'left', 'right' or empty"))
-    return pd.array(text.where(known, None), dtype="string")
+                         f"not {', '.join(map(repr, allowed))} or empty"))
+    return pd.array(key.where(known, None), dtype="string")
 
 
 def _check_ids(raw, id_column) -> None:

@@ -1,0 +1,241 @@
+"""Cells of a laboratory export -> numbers: decimal marks, thousands separators, censoring,
+result flags and units written in the cell. Used by ``labstats.datasets.labfile``.
+
+Every cell is either read, or reported as ``(row, column, value, reason)``: nothing is
+guessed. The work is vectorised (pyarrow's RE2 regular expressions over whole columns);
+only cells that are reported are looked at one by one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+#: Result flags recognised after a number ("450 H", "450*", "450 (H)"): high, low, critically
+#: high/low, abnormal, critically abnormal, the marks * and !, and N (normal). Letters must
+#: be upper case and stand apart from a unit ("4.5 mmol/L" ends in a unit, not in a flag).
+FLAGS = ("H", "L", "HH", "LL", "A", "AA", "N", "*", "!", "(H)", "(L)")
+#: Thousands separators ``thousands=`` may name (a space also matches U+00A0 and U+202F).
+THOUSANDS = (",", ".", " ", "'")
+
+_MISSING = {"", "na", "n/a", "nan", "null", "none", "missing"}
+_LEFT_TEXT = {"nd", "n.d.", "not detected", "below lod", "<lod", "< lod", "below detection limit",
+              "below the detection limit", "bdl", "blq", "<lloq", "< lloq", "below lloq",
+              "undetectable"}
+_NBSP = "\u00a0\u202f"
+_CELL = re.compile(
+    r"^(?P<op><=|>=|<|>|≤|≥)?\s*"
+    r"(?P<num>[+-]?(?:\d(?:[\d.,' " + _NBSP + r"]*\d)?[.,]?|[.,]\d+)(?:[eE][+-]?\d+)?)"
+    r"\s*(?P<unit>[^\d\s].*?)?\s*$")
+_WORD_FLAG = re.compile(r"^(?:(?P<unit>.*?)\s+)?(?P<flag>HH|LL|AA|H|L|A|N)$")
+_MARK_FLAG = re.compile(r"^(?P<unit>.*?)\s*(?P<flag>\(H\)|\(L\)|\*|!)$")
+_SIGN, _EXP = r"[+-]?", r"(?:[eE][+-]?\d+)?"
+# One separator followed by exactly three digits, after a group that may be a thousands
+# group: "1,200" and "1.200" are 1.2 or 1200 depending on the convention.
+_AMBIGUOUS = re.compile(_SIGN + r"[1-9]\d{0,2}[.,]\d{3}")
+
+
+def _cli(sep: str) -> str:
+    return sep if sep in ".," else f'"{sep}"'
+
+
+def _decimal_pattern(mark: str) -> str:
+    m = re.escape(mark)
+    return rf"{_SIGN}(?:\d+(?:{m}\d*)?|{m}\d+){_EXP}"
+
+
+def _grouped_pattern(mark: str | None, sep: str) -> str:
+    t = "[ " + _NBSP + "]" if sep == " " else re.escape(sep)
+    frac = "" if mark is None else rf"(?:{re.escape(mark)}\d*)?"
+    alt = "" if mark is None else rf"|{re.escape(mark)}\d+"
+    return rf"{_SIGN}(?:(?:\d{{1,3}}(?:{t}\d{{3}})*|\d+){frac}{alt}){_EXP}"
+
+
+def _column_mark(num, fullmatch, thousands) -> str | None:
+    """The decimal mark a column proves by a cell that cannot be a thousands group."""
+    if thousands is not None:
+        num = num.str.replace(thousands, "", regex=False)
+    ambiguous = fullmatch(num, _AMBIGUOUS.pattern)
+    for mark in (".", ","):
+        uses = num.str.contains(mark, regex=False).fillna(False).to_numpy(dtype=bool)
+        if (uses & fullmatch(num, _decimal_pattern(mark)) & ~ambiguous).any():
+            return mark
+    return None
+
+
+def _why(text: str, num: str, mark: str | None, decimal: str, thousands: str | None) -> str:
+    """Why a number with separators was not read, and the keyword that reads it."""
+    if thousands is not None and (thousands in num or (thousands == " " and
+                                                       any(c in num for c in _NBSP))):
+        return (f"a thousands separator {thousands!r} in the wrong place (digits are grouped "
+                f"by three: 1{thousands}200{thousands}000)")
+    seps = [c for c in ".,' " + _NBSP if c in num]
+    if not seps:
+        return "not a number"
+    c = " " if seps[0] in _NBSP else seps[0]
+    if _AMBIGUOUS.fullmatch(num) and mark is None:
+        other = "," if c == "." else "."
+        return (f"ambiguous: {c!r} may be a decimal mark or a thousands separator; pass "
+                f"decimal={c!r} if it is a decimal mark, or thousands={c!r} (and decimal="
+                f"{other!r}) if it separates thousands (CLI: --decimal {_cli(c)} / "
+                f"--thousands {_cli(c)})")
+    if decimal == "auto" and mark is not None and c in ".," and c != mark and len(seps) == 1:
+        kind = "comma" if c == "," else "point"
+        where = "points" if mark == "." else "commas"
+        return (f"a decimal {kind} in a column that also uses decimal {where}, or a thousands "
+                f"separator; pass thousands={c!r} if it separates thousands (CLI: --thousands "
+                f"{_cli(c)}), otherwise correct the cell")
+    if decimal != "auto" and c != decimal and c in ".,":
+        return (f"a {'comma' if c == ',' else 'point'} in a number, but decimal={decimal!r}; "
+                f"pass thousands={c!r} if it separates thousands (CLI: --thousands {_cli(c)})")
+    if c in " '" and len({" " if x in _NBSP else x for x in seps}) == 1:
+        return (f"a number with {c!r} in it; pass thousands={c!r} if it separates thousands "
+                f"(CLI: --thousands {_cli(c)}), otherwise correct the cell")
+    return (f"a number with separators {''.join(dict.fromkeys(seps))!r}; name the convention "
+            f"with decimal= and thousands= (e.g. decimal='.', thousands=','; CLI: --decimal . "
+            f"--thousands ,)")
+
+
+def _numbers(num, decimal: str, thousands: str | None):
+    """Number text -> (float values, valid mask, decimal mark used), vectorised."""
+
+    def fullmatch(s, pattern):
+        return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+
+    if decimal != "auto":
+        mark = decimal
+    elif thousands in (".", ","):
+        mark = "," if thousands == "." else "."
+    else:
+        mark = _column_mark(num, fullmatch, thousands)
+    if thousands is None:
+        pattern = _decimal_pattern(mark) if mark else _SIGN + r"\d+" + _EXP
+    else:
+        pattern = _grouped_pattern(mark, thousands)
+    valid = fullmatch(num, pattern)
+    values = np.full(len(num), np.nan)
+    if valid.any():
+        clean = num[valid]
+        if thousands is not None:
+            for c in ((" ", *_NBSP) if thousands == " " else (thousands,)):
+                clean = clean.str.replace(c, "", regex=False)
+        if mark == ",":
+            clean = clean.str.replace(",", ".", regex=False)
+        values[valid] = clean.astype(float).to_numpy()
+    return values, valid, mark
+
+
+def _extract(text, pattern: str, groups):
+    """``pattern``'s named groups of each cell, by pyarrow's RE2, vectorised."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.extract_regex(pa.array(text), pattern=pattern)
+    kind = pd.StringDtype("pyarrow")
+    return pd.DataFrame({g: pd.array(pc.struct_field(found, g), dtype=kind) for g in groups},
+                        index=text.index)
+
+
+def _split_flags(unit):
+    """Unit text after the number -> (unit without its flag, flag), vectorised."""
+    import pandas as pd
+
+    flag = pd.Series(pd.NA, index=unit.index, dtype=unit.dtype)
+    if not unit.notna().any():
+        return unit, flag
+    for pattern in (_MARK_FLAG.pattern, _WORD_FLAG.pattern):
+        parts = _extract(unit, pattern, ("unit", "flag"))
+        hit = parts["flag"].notna() & flag.isna()
+        flag = flag.mask(hit, parts["flag"])
+        unit = unit.mask(hit, parts["unit"].fillna(""))
+    return unit.str.strip(), flag
+
+
+def _as_text(raw):
+    """(text cells as Arrow strings, values of cells that already are numbers, their mask)."""
+    import pandas as pd
+
+    kind = pd.StringDtype("pyarrow")
+    n = len(raw)
+    direct = np.full(n, np.nan)
+    is_num = np.zeros(n, dtype=bool)
+    if raw.dtype == object:  # Excel or a DataFrame: numbers and text mixed
+        cells = raw.to_numpy()
+        is_num = np.fromiter((isinstance(v, (int, float, np.integer, np.floating))
+                              and not isinstance(v, (bool, np.bool_)) for v in cells),
+                             dtype=bool, count=n)
+        direct[is_num] = cells[is_num].astype(float)
+        text = [None if is_num[i] or v is None or (isinstance(v, float) and v != v) else str(v)
+                for i, v in enumerate(cells)]
+        return pd.Series(text, index=raw.index, dtype=kind).str.strip(), direct, is_num
+    return raw.astype(kind).str.strip(), direct, is_num
+
+
+def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, problems):
+    """Cells of one column -> numbers.
+
+    Returns ``(values, side, cell_units, flags)``: float64 values (NaN where missing or
+    unreadable); "left"/"right"/None per cell (censoring); a Series of the unit text written
+    in the cells (only cells that have one); a Series of result flags (<NA> where none), or
+    None when there is none. Unreadable cells are appended to ``problems``.
+    """
+    import pandas as pd
+
+    def py(v):
+        return v.item() if isinstance(v, np.generic) else v
+
+    n = len(raw)
+    side = np.full(n, None, dtype=object)
+    empty_units = pd.Series([], dtype=object)
+    if raw.dtype.kind in "fiu":
+        values = np.array(raw.to_numpy(dtype=float), copy=True)  # never the caller's buffer
+        return values, side, empty_units, None
+    if raw.dtype.kind == "b":
+        problems.extend((py(raw.index[i]), header, py(raw.iloc[i]), "a boolean, not a number")
+                        for i in range(n))
+        return np.full(n, np.nan), side, empty_units, None
+    text, values, is_num = _as_text(raw)
+    low = text.str.lower()
+    missing = (text.isna() | low.isin(_MISSING)).to_numpy(dtype=bool) & ~is_num
+    left_text = low.isin(_LEFT_TEXT).fillna(False).to_numpy(dtype=bool)
+    parts = _extract(text, _CELL.pattern, ("op", "num", "unit"))
+    ok = parts["num"].notna().to_numpy(dtype=bool) & ~missing & ~is_num
+    num = parts["num"][ok]
+    parsed, valid, mark = _numbers(num, decimal, thousands)
+    pos = np.flatnonzero(ok)
+    for i in pos[~valid]:  # reported cells only
+        problems.append((py(raw.index[i]), header, text.iloc[i],
+                         _why(text.iloc[i], parts["num"].iloc[i], mark, decimal, thousands)))
+    values[pos[valid]] = parsed[valid]
+    bad_number = np.zeros(n, dtype=bool)
+    bad_number[pos[~valid]] = True
+    ok &= ~bad_number
+    op = parts["op"].fillna("")
+    side[ok & op.isin(["<", "<=", "≤"]).to_numpy(dtype=bool)] = "left"
+    side[ok & op.isin([">", ">=", "≥"]).to_numpy(dtype=bool)] = "right"
+    if left_text.any():
+        left = np.flatnonzero(left_text)
+        if censorable and limit is None:
+            problems.extend((py(raw.index[i]), header, text.iloc[i], "a censored result without "
+                             "a number; pass limits={column: detection limit}") for i in left)
+        elif censorable:
+            values[left] = float(limit)
+            side[left] = "left"
+        else:
+            side[left] = "left"
+    if not censorable:
+        for i in np.flatnonzero(side != None):  # noqa: E711 (element-wise on objects)
+            problems.append((py(raw.index[i]), header, text.iloc[i], (
+                f"censored: labstats cannot give {what} a stand-in value; enter the value, or "
+                f"leave the cell empty (NaN)")))
+        values[side != None] = np.nan  # noqa: E711
+        side[:] = None
+    unparsed = ~(ok | missing | left_text | is_num | bad_number)
+    for i in np.flatnonzero(unparsed):
+        problems.append((py(raw.index[i]), header, text.iloc[i], "not a number"))
+    units, flags = _split_flags(parts["unit"].where(ok, None))
+    has_unit = (units.fillna("") != "").to_numpy(dtype=bool)
+    cell_units = units[has_unit].astype(object)
+    return values, side, cell_units, (flags if flags.notna().any() else None)

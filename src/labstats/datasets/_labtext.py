@@ -1,0 +1,166 @@
+"""Files of a laboratory export -> a DataFrame of the raw cells, or a clear error.
+
+Refused, each with what to do: a web page saved under a table's name, an empty file, a
+header without data rows, rows with too few or too many fields (never padded), a last
+line without its line break (a cut-off download), repeated headers, tuple column labels,
+and Excel workbooks read without naming one sheet. Used by ``labstats.datasets.labfile``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+
+_HTML = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|\?xml[^>]*>"
+                   rb"\s*<(?:!doctype\s+html|html))", re.IGNORECASE | re.DOTALL)
+_EXCEL = (".xlsx", ".xlsm", ".xls")
+
+
+def _looks_html(head: bytes) -> bool:
+    return bool(_HTML.match(head.removeprefix(b"\xef\xbb\xbf")))
+
+
+def check_labels(columns, where: str) -> None:
+    """Tuple labels and repeated headers are errors; anything else is kept as it is."""
+    import pandas as pd
+
+    if isinstance(columns, pd.MultiIndex) or any(isinstance(c, tuple) for c in columns):
+        raise ValueError(
+            f"{where}: the column labels are tuples (a MultiIndex, e.g. two header rows); "
+            f"read_lab_export needs one label per column: flatten them first, e.g. "
+            f"frame.columns = [' '.join(map(str, c)).strip() for c in frame.columns]")
+    labels = pd.Index(columns)
+    dup = labels[labels.duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"{where}: the header {dup[0]!r} appears more than once; rename the "
+                         f"repeated columns so that each has its own header")
+
+
+def _sheet(path: Path, sheet_name):
+    """The one sheet to read; ``sheet_name=None`` or a list is an error listing the sheets."""
+    import pandas as pd
+
+    with pd.ExcelFile(path) as book:
+        names = list(book.sheet_names)
+    listed = ", ".join(map(repr, names))
+    if sheet_name is None or isinstance(sheet_name, (list, tuple)):
+        raise ValueError(f"{path}: read_lab_export reads one sheet, but sheet_name={sheet_name!r}"
+                         f" asks for several; the workbook has {listed}: pass one, e.g. "
+                         f"sheet_name={names[0]!r} (CLI: --sheet NAME)")
+    if isinstance(sheet_name, str) and sheet_name not in names:
+        raise ValueError(f"{path}: no sheet named {sheet_name!r}; the workbook has {listed} "
+                         f"(sheet_name=, CLI: --sheet)")
+    if isinstance(sheet_name, int) and not -len(names) <= sheet_name < len(names):
+        raise ValueError(f"{path}: no sheet number {sheet_name} (sheets are numbered from 0); "
+                         f"the workbook has {listed} (sheet_name=, CLI: --sheet)")
+    return sheet_name
+
+
+def _ragged(text: str, sep: str, path: Path) -> None:
+    """Rows with another number of fields than the header: an error naming their lines."""
+    lengths = np.fromiter(map(len, csv.reader(io.StringIO(text, newline=""), delimiter=sep)),
+                          dtype=np.int64)
+    filled = lengths[lengths > 0]  # blank lines hold no data; pandas skips them too
+    if filled.size == 0 or (filled == filled[0]).all():
+        return
+    width = int(filled[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    bad = [(reader.line_num, len(rec)) for rec in reader if rec and len(rec) != width]
+    shown = ", ".join(f"line {line} has {k}" for line, k in bad[:10])
+    more = f" and {len(bad) - 10} more lines" if len(bad) > 10 else ""
+    raise ValueError(
+        f"{path}: {len(bad)} row{'s' if len(bad) > 1 else ''} with another number of fields "
+        f"than the header ({width}): {shown}{more}. A row is never padded or cut: fix the "
+        f"file (a separator inside an unquoted value, an unclosed quote, a cut-off line?), or pass the right "
+        f"sep= (CLI: --sep)")
+
+
+def _read_csv(path: Path, sep, encoding):
+    import pandas as pd
+
+    with pd.io.common.get_handle(path, "rb", compression="infer", is_text=False) as h:
+        data = h.handle.read()
+    if _looks_html(data[:4096]):
+        raise ValueError(_html_message(path))
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not {encoding} text ({exc}); pass the file's encoding, "
+                         f"e.g. encoding='cp1252' (CLI: --encoding cp1252)") from exc
+    text = text.removeprefix("\ufeff")
+    tail = text.rstrip(" \t")  # spaces after the last line break hold no data
+    text = tail if tail.endswith(("\n", "\r")) else text
+    if not text.strip():
+        raise ValueError(f"{path}: the file is empty (no header, no data); was the export "
+                         f"or the download interrupted?")
+    if not text.endswith(("\n", "\r")):
+        last = text.count("\n") + 1
+        raise ValueError(
+            f"{path}: the last line (line {last}) does not end with a line break, as when a "
+            f"download or a copy is cut off, so its last value may be incomplete. Download or "
+            f"export the file again; if it is complete, add a line break at its end")
+    if sep is None:
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        sep = max((";", "\t", ","), key=first.count)
+    header = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=sep))
+    check_labels(header, str(path))
+    _ragged(text, sep, path)
+    return pd.read_csv(io.StringIO(text, newline=""), dtype=str, keep_default_na=False,
+                       sep=sep, index_col=False)
+
+
+def _html_message(path) -> str:
+    kind = "a CSV" if re.search(r"\.(csv|tsv|txt)", path.name.lower()) else "a table file"
+    return (f"{path}: looks like an HTML page, not {kind}: was it downloaded from a login "
+            f"page? Open it in a text editor, log in, and download the export again")
+
+
+def read_raw(source, sheet_name, sep, encoding):
+    """A DataFrame of the raw cells (all text for CSV; a copy of a DataFrame input)."""
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        check_labels(source.columns, "path_or_frame")
+        return source.copy()
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    name = path.name.lower()
+    is_csv = re.search(r"\.(csv|tsv|txt)(\.(gz|xz|bz2|zip))?$", name)
+    if not (is_csv or name.endswith((*_EXCEL, ".parquet", ".pq"))):
+        raise ValueError(f"{path}: unknown file type; read_lab_export reads .csv, .tsv, .txt "
+                         f"(optionally compressed), .xlsx and .parquet, or a DataFrame")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty (0 bytes); was the export or the "
+                         f"download interrupted?")
+    with open(path, "rb") as f:
+        if _looks_html(f.read(4096)):
+            raise ValueError(_html_message(path))
+    try:
+        if name.endswith(_EXCEL):
+            frame = pd.read_excel(path, sheet_name=_sheet(path, sheet_name))
+        elif name.endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        else:
+            frame = _read_csv(path, sep, encoding)
+    except ValueError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise ValueError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc}); "
+                         f"is the file complete?") from exc
+    except (OSError, EOFError, ImportError, csv.Error, pd.errors.ParserError) as exc:
+        raise ValueError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc}); "
+                         f"is the file complete?") from exc
+    except Exception as exc:  # openpyxl/zipfile/pyarrow raise their own types
+        raise ValueError(f"{path}: corrupt or truncated file ({type(exc).__name__}: {exc})"
+                         ) from exc
+    check_labels(frame.columns, str(path))
+    if len(frame) == 0:
+        raise ValueError(f"{path}: a header ({len(frame.columns)} columns) but no data rows; "
+                         f"was the export empty or cut off? (An empty DataFrame passed "
+                         f"directly is read as 0 rows.)")
+    return frame

@@ -1,0 +1,158 @@
+"""Units of a laboratory export: one per column (header, ``units=``, cells) or one per row
+(a unit column beside the values), and the conversion to canonical units through the one
+unit layer (``labstats._validate.as_concentration``/``as_measure``). Used by
+``labstats.datasets.labfile``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from labstats import units as _units
+from labstats._validate import as_concentration, as_measure
+
+#: Reader column -> ``labstats.units.MEASURES`` entry (range and units of non-concentrations).
+MEASURE_OF = {"age": "age", "bmi": "bmi", "waist": "waist_circumference"}
+#: Spellings of years in headers ("Age (yrs)"), folded to the unit MEASURES knows.
+_YEARS = {"year", "y", "yr", "yrs", "years"}
+#: Numeric columns that are neither an analyte nor a measure: accepted units (not converted).
+_PLAIN = {"hba1c": {"%"}}
+#: Every numeric reader column: analytes (units.ARGUMENTS), measures and plain ones.
+NUMERIC = frozenset(_units.ARGUMENTS) | frozenset(MEASURE_OF) | frozenset(_PLAIN)
+
+
+def _py(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def resolve(name: str, unit: str) -> str:
+    """Display spelling of ``unit`` for column ``name``; ``ValueError`` listing accepted ones."""
+    if name in MEASURE_OF:
+        if name == "age" and _units.normalize_unit(unit) in _YEARS:
+            unit = "years"
+        return _units.MEASURES[MEASURE_OF[name]].resolve(unit)
+    if name in _PLAIN:
+        if _units.normalize_unit(unit) not in _PLAIN[name]:
+            raise ValueError(f"unknown unit {unit!r} for {name}; accepted units are "
+                             f"{', '.join(sorted(_PLAIN[name]))}")
+        return unit.strip()
+    return _units.resolve_unit(unit, _units.analyte_of(name))
+
+
+def default_unit(name: str) -> str:
+    if name in MEASURE_OF:
+        return _units.MEASURES[MEASURE_OF[name]].canonical_unit
+    if name in _PLAIN:
+        return sorted(_PLAIN[name])[0]
+    return _units.ANALYTES[_units.analyte_of(name)].canonical_unit
+
+
+def to_canonical(series, name: str, unit: str, insulin_factor):
+    """Values (a Series in ``unit``) checked and converted to the canonical unit.
+
+    An implausible value raises as in the formulas; where their fix names a formula's
+    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added.
+    """
+    try:
+        if name in MEASURE_OF:
+            return as_measure(series, name, unit=unit, measure=MEASURE_OF[name])
+        if name in _PLAIN:
+            return series.to_numpy(dtype=float)
+        return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor)
+    except ValueError as exc:
+        fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
+        if fix is None:
+            raise
+        raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
+                         f"(CLI: --units {name}={fix.group(1)}).") from None
+
+
+def column_unit(name, header, header_unit, given, cell_units) -> str | None:
+    """The one declared unit of a column (header, ``units=`` and cells must agree), or None."""
+    found = [u for u in (header_unit, given) if u]
+    cell_units = cell_units.dropna() if cell_units is not None else cell_units
+    if cell_units is not None and len(cell_units):
+        distinct = cell_units.map(str.strip).unique().tolist()
+        if len(distinct) > 1:
+            firsts = {u: _py(cell_units.index[cell_units == u][0]) for u in distinct}
+            raise ValueError(
+                f"column {header!r}: mixed units in one column ("
+                f"{', '.join(f'{u!r} first at row {r!r}' for u, r in firsts.items())}); give "
+                f"each row's unit in a unit column (e.g. '{header} unit'), split the column by "
+                f"unit, or convert the values before reading")
+        found.append(distinct[0])
+    try:
+        resolved = {resolve(name, u) for u in found}
+    except ValueError as exc:
+        raise ValueError(f"column {header!r}: {exc}") from None
+    if len(resolved) > 1:
+        raise ValueError(f"column {header!r}: conflicting units {sorted(found)} (header, "
+                         f"units= and cells must agree)")
+    return resolved.pop() if resolved else None
+
+
+@dataclass
+class UnitColumn:
+    """A column giving the unit of each row of another column (``"Testosterone unit"``)."""
+
+    header: object
+    name: str  # the value column's labstats name
+
+    def convert(self, raw, values, name, header, declared, cell_units, insulin_factor,
+                problems):
+        """Each row of ``values`` converted by its own unit; groups of rows, not a row loop.
+
+        ``declared`` (header or ``units=``) fills rows whose unit cell is empty; a row with a
+        value and no unit at all, an unknown unit, or a unit in the value cell that differs
+        from the unit column is reported in ``problems`` (and is NaN).
+        """
+        import pandas as pd
+
+        cells = raw[self.header]
+        text = cells.astype(object).where(cells.notna(), "").astype(str).str.strip()
+        codes, uniques = pd.factorize(text.to_numpy())
+        norm = np.array([_units.normalize_unit(u) for u in uniques] + [""], dtype=object)
+        has_value = ~np.isnan(values)
+        out = np.full(len(values), np.nan)
+        if cell_units is not None and cell_units.notna().any():
+            inside = cell_units.astype(object).where(cell_units.notna(), "").to_numpy()
+            in_codes, in_uniques = pd.factorize(inside)
+            inside_norm = np.array([_units.normalize_unit(u) for u in in_uniques],
+                                   dtype=object)[in_codes]
+            clash = (inside != "") & (inside_norm != norm[codes])
+            for i in np.flatnonzero(clash):
+                problems.append((_py(raw.index[i]), header, _py(raw[header].iloc[i]),
+                                 f"in unit {inside[i]!r}, but column {self.header!r} says "
+                                 f"{uniques[codes[i]]!r}; correct one of them"))
+            has_value &= ~clash
+        for k, unit in enumerate(uniques):
+            rows = (codes == k) & has_value
+            if not rows.any():
+                continue
+            if unit == "":
+                if declared is None:
+                    problems.extend(
+                        (_py(raw.index[i]), self.header, "", f"empty, but column {header!r} has "
+                         f"a value in this row; fill in its unit, or pass units={{{name!r}: "
+                         f"...}} for rows without one") for i in np.flatnonzero(rows))
+                    continue
+                unit = declared
+            try:
+                unit = resolve(name, unit)
+                if declared is not None and unit != declared:
+                    problems.extend(
+                        (_py(raw.index[i]), self.header, uniques[k], f"not the unit {declared!r} "
+                         f"of column {header!r} (its header or units=); correct one of them")
+                        for i in np.flatnonzero(rows))
+                    continue
+            except ValueError as exc:
+                why = "an " + str(exc).replace(f"unknown unit {unit!r}", "unknown unit", 1)
+                problems.extend((_py(raw.index[i]), self.header, uniques[k], why)
+                                for i in np.flatnonzero(rows))
+                continue
+            group = pd.Series(values[rows], index=raw.index[rows])
+            out[rows] = to_canonical(group, name, unit, insulin_factor)
+        return out
