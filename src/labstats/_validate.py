@@ -22,6 +22,7 @@ from labstats import units as _units
 __all__ = [
     "LabstatsWarning",
     "as_concentration",
+    "as_constant",
     "like_inputs",
     "plausibility",
     "to_float_array",
@@ -149,6 +150,33 @@ def to_float_array(values, name: str) -> np.ndarray:
             f"'_censored' flag."
         )
     return out.reshape(arr.shape)
+
+
+def as_constant(value, name: str, *, unit: str = "", low: float = 0.0,
+                high: float = np.inf, hint: str = "") -> float:
+    """An equation constant passed by a caller (``k_shbg=``, ``insulin_factor=``, ...) as a float.
+
+    It must be a real number (not a bool, text or array) with ``low < value < high``
+    (``high`` may be infinite); otherwise ``ValueError`` naming the argument, the value
+    and the valid range. Every constant a public function accepts goes through here, so
+    that ``0``, a negative or a NaN constant is an error everywhere, never ignored.
+
+    >>> as_constant(1e9, "k_shbg", unit="L/mol")
+    1000000000.0
+    >>> as_constant(-1e9, "k_shbg", unit="L/mol")
+    Traceback (most recent call last):
+    ...
+    ValueError: k_shbg=-1000000000.0 is not valid: it must be a number > 0 [L/mol].
+    """
+    rng = f"> {low:g}" if high == np.inf else f"between {low:g} and {high:g} (exclusive)"
+    text = f"it must be a number {rng}{' [' + unit + ']' if unit else ''}"
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+    v = float(value) if ok else np.nan
+    if not (ok and low < v < high):
+        shown = repr(v) if ok else repr(value)
+        raise ValueError(f"{name}={shown} is not valid: {text}.{' ' + hint if hint else ''}")
+    return v
 
 
 def _fmt(v: float) -> str:

@@ -178,8 +178,10 @@ CKD_EPI_MIN_AGE = 18.0
 
 # --- Alberti 2009: harmonised metabolic syndrome ---------------------------------------
 # Alberti KGMM, Eckel RH, Grundy SM, et al. Circulation 120(16):1640-1645, 2009,
-# doi:10.1161/CIRCULATIONAHA.109.192644, Table 1 (any 3 of 5 criteria). Cut points in the
-# statement's first-printed unit, mg/dL (the mmol/L it prints in brackets are roundings).
+# doi:10.1161/CIRCULATIONAHA.109.192644, Table 1 (any 3 of 5 criteria). Table 1 prints each
+# lipid and glucose cut point in mg/dL with a mmol/L value in brackets; the two are not exact
+# conversions (1.7 mmol/L is 150.6 mg/dL, 1.0 is 38.7, 5.6 is 100.9), so both sets are kept
+# and ``metabolic_syndrome(cut_points=...)`` chooses between them.
 
 #: Elevated triglycerides: TG >= 150 mg/dL (1.7 mmol/L); Alberti 2009 Table 1.
 METS_TRIGLYCERIDES_MG_DL = 150.0
@@ -191,5 +193,10 @@ METS_SYSTOLIC_MMHG = 130.0
 METS_DIASTOLIC_MMHG = 85.0
 #: Elevated fasting glucose: >= 100 mg/dL (5.6 mmol/L); Alberti 2009 Table 1.
 METS_GLUCOSE_MG_DL = 100.0
+#: The same cut points as printed in mmol/L in Alberti 2009 Table 1: TG >= 1.7; HDL-C < 1.3
+#: (women) / < 1.0 (men); fasting glucose >= 5.6 [mmol/L].
+METS_TRIGLYCERIDES_MMOL_L = 1.7
+METS_HDL_MMOL_L = (1.3, 1.0)
+METS_GLUCOSE_MMOL_L = 5.6
 #: Number of the 5 criteria that make the diagnosis; Alberti 2009.
 METS_CRITERIA_FOR_DIAGNOSIS = 3

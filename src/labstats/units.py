@@ -112,15 +112,21 @@ def _insulin_factor(insulin_factor: str | float) -> float:
                 f"insulin_factor: unknown name {insulin_factor!r}; use one of "
                 f"{sorted(INSULIN_FACTORS)} or a number of pmol/L per µIU/mL"
             ) from None
-    value = float(insulin_factor)
-    if not value > 0:
-        raise ValueError(f"insulin_factor must be positive, got {insulin_factor!r}")
-    return value
+    from labstats._validate import as_constant
+
+    return as_constant(insulin_factor, "insulin_factor", unit="pmol/L per µIU/mL", low=1.0,
+                       high=20.0, hint="The standard factor is 6.00 and the legacy one 6.945; "
+                       "give pmol/L per µIU/mL, not its inverse.")
 
 
 def _to_base(analyte: Analyte, unit: str, molar_mass, insulin_factor) -> float:
     """Factor from ``unit`` to mol/L (molar analytes) or g/L (mass-only analytes)."""
-    mm = analyte.molar_mass if molar_mass is None else float(molar_mass)
+    if molar_mass is None:
+        mm = analyte.molar_mass
+    else:
+        from labstats._validate import as_constant
+
+        mm = as_constant(molar_mass, "molar_mass", unit="g/mol")
     if unit == _INSULIN_ACTIVITY:
         return _insulin_factor(insulin_factor) * 1e-12
     if unit in _MOLAR:

@@ -287,7 +287,10 @@ def test_inputs_are_not_modified():
      r'total_cholesterol_unit="mg/dL"'),
     (dict(triglycerides=[1.0, -1.0]), r"triglycerides: 1 negative value.*-1\.0 at index 1"),
     (dict(hdl_cholesterol_unit="g/L"), r"unknown unit 'g/L' for hdl_cholesterol"),
-    (dict(friedewald_mmol_divisor=0.0), r"friedewald_mmol_divisor must be a positive number"),
+    (dict(friedewald_mmol_divisor=0.0), r"friedewald_mmol_divisor=0\.0 is not valid: it must "
+                                        r"be a number between 1 and 4"),
+    (dict(friedewald_mmol_divisor=5), r"friedewald_mmol_divisor=5\.0 .* 5 is the divisor of "
+                                      r"the mg/dL equation"),
 ])
 def test_bad_input_message_names_argument_value_and_fix(kwargs, message):
     args = dict(total_cholesterol=[5.0, 6.0], hdl_cholesterol=[1.2, 1.3],

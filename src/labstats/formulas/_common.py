@@ -34,6 +34,32 @@ def unit_factor(name: str, from_unit: str, to_unit: str) -> float:
     return a.factor(from_unit) / a.factor(to_unit)
 
 
+def categorical_sex(values):
+    """(look-up table, codes) of a pandas Categorical sex: table[code] is 1.0 female, 0.0
+    male, NaN missing (code -1 reads the last entry, NaN). Categories no row uses are
+    ignored (pandas keeps them after filtering, e.g. ['M', 'F'] with categories
+    ['M', 'F', 'X']); None when a used category is not a sex, so that the caller lets
+    ``as_sex`` raise its message naming the value and row."""
+    lut = [_validate._sex_of(v) for v in values.cat.categories]
+    codes = values.cat.codes.to_numpy()
+    if None in lut:
+        used = np.bincount(codes.astype(np.intp) + 1, minlength=len(lut) + 1)[1:] > 0
+        if any(v is None and u for v, u in zip(lut, used, strict=True)):
+            return None
+        lut = [np.nan if v is None else v for v in lut]
+    return np.array([*lut, np.nan], dtype=np.float64), codes
+
+
+def sex_array(values, name: str = "sex") -> np.ndarray:
+    """Sex as float64 (1.0 female, 0.0 male, NaN missing), as ``as_sex``, with a
+    Categorical's unused categories ignored."""
+    if _validate._is_series(values) and str(values.dtype) == "category":
+        decoded = categorical_sex(values)
+        if decoded is not None:
+            return decoded[0][decoded[1]]
+    return as_sex(values, name)
+
+
 class Column:
     """One input of a fused formula.
 
@@ -63,12 +89,11 @@ class Column:
             categorical = series and str(values.dtype) == "category"
             arr = np.asarray(values.to_numpy() if series and not categorical else
                              (() if categorical else values))
-            lut = None
-            if categorical and len(values) > BLOCK:  # decode the codes block by block
-                lut = [_validate._sex_of(v) for v in values.cat.categories]
-            if lut is not None and None not in lut:
-                self.sex_lut = np.array([*lut, np.nan], dtype=np.float64)  # code -1: NaN
-                self.x = values.cat.codes.to_numpy()
+            decoded = categorical_sex(values) if categorical else None
+            if decoded is not None and len(values) > BLOCK:  # decode block by block
+                self.sex_lut, self.x = decoded
+            elif decoded is not None:
+                self.x = decoded[0][decoded[1]]
             elif arr.dtype.kind in "iuf" and arr.ndim == 1 and arr.size > BLOCK:
                 self.x, self.sex_codes = arr.astype(np.float64, copy=False), True
             else:  # text, small, or with an unrecognised category: parse (and raise) once

@@ -14,7 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import as_concentration, like_inputs
+from labstats._validate import as_concentration, as_constant, like_inputs
 from labstats.formulas import _binding
 from labstats.units import ANALYTES, resolve_unit
 
@@ -99,9 +99,9 @@ def resolve_model(method: str, k_shbg=None, k_albumin=None, albumin_molar_mass=N
     if method == "mass_action":
         if k_shbg is None or k_albumin is None:
             raise ValueError('method="mass_action" needs k_shbg and k_albumin [L/mol]')
-        model = BindingModel(float(k_shbg), float(k_albumin),
-                             albumin_molar_mass or c.ALBUMIN_MOLAR_MASS_VERMEULEN_1999,
-                             albumin_binding or "linear", "caller-supplied constants")
+        model = BindingModel(
+            k_shbg, k_albumin, c.ALBUMIN_MOLAR_MASS_VERMEULEN_1999 if albumin_molar_mass is None
+            else albumin_molar_mass, albumin_binding or "linear", "caller-supplied constants")
     elif method in BINDING_MODELS:
         model = BINDING_MODELS[method]
         over = {k: v for k, v in dict(k_shbg=k_shbg, k_albumin=k_albumin,
@@ -116,11 +116,28 @@ def resolve_model(method: str, k_shbg=None, k_albumin=None, albumin_molar_mass=N
     if model.albumin_binding not in ("linear", "saturable"):
         raise ValueError(f"albumin_binding must be 'linear' or 'saturable', "
                          f"got {model.albumin_binding!r}")
-    for name in ("k_shbg", "k_albumin", "albumin_molar_mass"):
-        v = getattr(model, name)
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a positive number, got {v!r}")
-    return model
+    return replace(model, **check_constants(k_shbg=model.k_shbg, k_albumin=model.k_albumin,
+                                            albumin_molar_mass=model.albumin_molar_mass))
+
+
+def check_constants(**constants) -> dict:
+    """Binding constants by keyword (``k_shbg``, ``k_albumin`` [L/mol],
+    ``albumin_molar_mass`` [g/mol]), each checked by ``labstats._validate.as_constant``."""
+    out = {}
+    for name, v in constants.items():
+        if name == "albumin_molar_mass":
+            out[name] = as_constant(v, name, unit="g/mol", low=ALBUMIN_MOLAR_MASS_RANGE[0],
+                                    high=ALBUMIN_MOLAR_MASS_RANGE[1], hint=_MOLAR_MASS_HINT)
+        else:
+            out[name] = as_constant(v, name, unit="L/mol")
+    return out
+
+
+#: Accepted albumin molar masses [g/mol]: published values are 66,000-69,400; a value in
+#: kDa (69) or mg/mol would make every result wrong by orders of magnitude.
+ALBUMIN_MOLAR_MASS_RANGE = (50_000.0, 100_000.0)
+_MOLAR_MASS_HINT = ("Human serum albumin is 66,000-69,000 g/mol (e.g. 69000, not 69 kDa); "
+                    "Vermeulen 1999 uses 69,000.")
 
 
 def _inputs(total_testosterone, shbg, albumin, tt_unit, shbg_unit, albumin_unit, model):

@@ -22,7 +22,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_concentration, like_inputs
 from labstats.formulas import _binding
-from labstats.formulas.androgens import resolve_model
+from labstats.formulas.androgens import check_constants, resolve_model
 from labstats.units import ANALYTES, resolve_unit
 
 __all__ = ["ESTRADIOL_BINDING_MODELS", "bioavailable_estradiol", "free_estradiol"]
@@ -60,9 +60,15 @@ def _solve(estradiol, shbg, albumin, total_testosterone, *, method, estradiol_un
     if competition not in _COMPETITION:
         raise ValueError(f"competition must be one of {_COMPETITION}, got {competition!r}")
     m = ESTRADIOL_BINDING_MODELS[method]
-    mm = albumin_molar_mass or m.albumin_molar_mass
-    k_e = (k_shbg or m.k_shbg) * 1e-9  # L/nmol
-    k_ea = (k_albumin or m.k_albumin) * 1e-9
+    # None means "the model's value"; anything else (0 included) is checked, never ignored.
+    k = check_constants(
+        k_shbg=m.k_shbg if k_shbg is None else k_shbg,
+        k_albumin=m.k_albumin if k_albumin is None else k_albumin,
+        albumin_molar_mass=m.albumin_molar_mass if albumin_molar_mass is None
+        else albumin_molar_mass)
+    mm = k["albumin_molar_mass"]
+    k_e = k["k_shbg"] * 1e-9  # L/nmol
+    k_ea = k["k_albumin"] * 1e-9
     e2 = as_concentration(estradiol, "estradiol", unit=estradiol_unit, to="nmol/L")
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
     alb = as_concentration(albumin, "albumin", unit=albumin_unit, to="µmol/L", molar_mass=mm) * 1e3

@@ -18,7 +18,7 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import like_inputs
+from labstats._validate import as_constant, like_inputs
 from labstats.formulas import _common, _martin_hopkins
 from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor
 
@@ -203,9 +203,9 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     f_out = unit_factor("ldl_cholesterol", "mg/dL", output_unit)
     impl = _METHODS[method]
     if friedewald_mmol_divisor is not None:
-        d = float(friedewald_mmol_divisor)
-        if not (np.isfinite(d) and d > 0):
-            raise ValueError(f"friedewald_mmol_divisor must be a positive number, got {d!r}")
+        d = as_constant(friedewald_mmol_divisor, "friedewald_mmol_divisor", unit="mmol/L per "
+                        "mmol/L", low=1.0, high=4.0, hint="The mmol/L divisor is about 2.2; 5 "
+                        "is the divisor of the mg/dL equation (give mg/dL inputs for that).")
         # TG[mmol/L] / d in mmol/L of cholesterol is TG[mg/dL] / (d x 88.57 / 38.67) in mg/dL.
         mg_divisor = d * unit_factor("triglycerides", "mmol/L", "mg/dL") / unit_factor(
             "total_cholesterol", "mmol/L", "mg/dL")
