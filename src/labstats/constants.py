@@ -17,7 +17,9 @@ K_SHBG_T_VERMEULEN_1999 = 1.0e9
 #: T-albumin association constant [L/mol]; Vermeulen 1999 ("3.6 x 10^4 L/mol").
 K_ALB_T_VERMEULEN_1999 = 3.6e4
 #: Albumin molar mass [g/mol] of Vermeulen 1999 / ISSAM ("43 g/l / 69000 (molecular weight
-#: alb.)"; the paper's "43 g/L (6.2 x 10^-4 mol/L)" implies 69,000-69,400).
+#: alb.)"; the paper's "43 g/L (6.2 x 10^-4 mol/L)" implies 69,000-69,400). Emadi-Konjin
+#: 2003 uses it too (secondary sources); for Södergård 1982 and Ross 2005 the papers' own
+#: values are not known and this one is assumed (free_testosterone, Notes).
 ALBUMIN_MOLAR_MASS_VERMEULEN_1999 = 69_000.0
 #: Albumin assumed when none was measured [g/L]; Vermeulen 1999: "for routine purposes FT
 #: could be calculated assuming an albumin concentration of 43 g/L".
@@ -87,11 +89,13 @@ TYG_DIVISOR = 2.0
 #: VLDL-C = TG / 5 [mg/dL per mg/dL]; Friedewald 1972.
 FRIEDEWALD_TG_DIVISOR_MG_DL = 5.0
 #: Conventional divisor of the mmol/L form, VLDL-C = TG / 2.2 [mmol/L per mmol/L]. The exact
-#: conversion of TG/5 with 88.57 mg/dL (TG) and 38.67 mg/dL (cholesterol) per mmol/L is
-#: 2.183; 2.2 is the rounded divisor many laboratories print (some use 2.19 or 2.18).
+#: conversion of TG/5 with 88.57 mg/dL (TG) and 38.665 mg/dL (cholesterol, 386.65 g/mol) per
+#: mmol/L is 5 x 38.665 / 88.57 = 2.183; 2.2 is the rounded divisor many laboratories print
+#: (some use 2.19 or 2.18).
 FRIEDEWALD_TG_DIVISOR_MMOL_L_CONVENTIONAL = 2.2
-#: Friedewald is not valid at TG >= 400 mg/dL [mg/dL]; Friedewald 1972. NCHS leaves
-#: NHANES LBDLDL missing above this limit.
+#: Upper TG limit of Friedewald [mg/dL], inclusive: Friedewald 1972 advises against the
+#: equation above 400 mg/dL. NCHS computes NHANES LBDLDL at exactly 400 and leaves it
+#: missing above; labstats does the same (400 computed, above 400 NaN).
 FRIEDEWALD_TG_LIMIT_MG_DL = 400.0
 
 # --- Sampson 2020 (NIH equation 2) -----------------------------------------------------

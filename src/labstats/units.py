@@ -141,8 +141,9 @@ def _analyte(name, canonical, units, mm, mm_source, plausible, description, plau
                          plausible_source)
 
 
-_LIPID_MM = ("total, HDL and LDL cholesterol: 386.65 g/mol (C27H46O), the factor 38.67 mg/dL "
-             "per mmol/L that NCHS uses (LBDTCSI / LBXTC = 0.02586 in NHANES 2011-2016)")
+_LIPID_MM = ("total, HDL and LDL cholesterol: 386.65 g/mol (C27H46O), i.e. 38.665 mg/dL per "
+             "mmol/L; NCHS prints LBDTCSI / LBXTC = 0.02586 in NHANES 2011-2016, its rounding "
+             "(1 / 0.02586 = 38.67)")
 
 ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
     _analyte("testosterone", "nmol/L", ["nmol/L", "ng/dL", "ng/mL", "pmol/L", "pg/mL"],
@@ -182,8 +183,10 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
     _analyte("ldl_cholesterol", "mmol/L", ["mmol/L", "mg/dL"], 386.65, _LIPID_MM,
              (0.0, 25.0), "LDL cholesterol", "above 25 mmol/L is almost surely mg/dL"),
     _analyte("triglycerides", "mmol/L", ["mmol/L", "mg/dL"],
-             885.7, "triolein, about 885.7 g/mol: 88.57 mg/dL per mmol/L (NHANES LBDTRSI / "
-             "LBXTR = 0.01129)", (0.05, 60.0), "triglycerides",
+             885.7, "885.7 g/mol, the value behind the 88.57 mg/dL per mmol/L of the NCHS "
+             "convention (NHANES LBDTRSI / LBXTR = 0.01129, 1 / 0.01129 = 88.57); a "
+             "convention for mixed triglycerides, close to but not the molar mass of "
+             "triolein (C57H104O6, 885.4 g/mol)", (0.05, 60.0), "triglycerides",
              "above 60 mmol/L (5300 mg/dL) is almost surely mg/dL"),
 ]))
 

@@ -137,7 +137,9 @@ _PARAMS = r"""
     k_shbg, k_albumin : float, optional
         Override the E2 association constants. [L/mol]
     albumin_molar_mass : float, optional
-        [g/mol], default 69,000 (as for testosterone).
+        [g/mol], default 69,000, Vermeulen 1999's value. Södergård 1982's own value is
+        not known here (the paper has not been read); the implementations validated
+        against in Notes use 66,472.2 and 66,500, which the examples pass explicitly.
 """
 
 
