@@ -3,8 +3,9 @@
 Every LDL equation is printed in mg/dL and run in mg/dL (the Martin/Hopkins strata are
 mg/dL ranges); inputs and output may be in mmol/L or mg/dL, converted at the boundary
 with 38.665 mg/dL per mmol/L for cholesterol (386.65 g/mol; NCHS prints the rounding
-38.67) and 88.57 for triglycerides (the NCHS convention), as ``labstats.units.ANALYTES``. Outside a method's validity range the result is
-NaN and a ``LabstatsWarning`` says how many rows, never a silent number.
+38.67) and 88.57 for triglycerides (the NCHS convention), as ``labstats.units.ANALYTES``.
+Outside a method's validity range the result is NaN and a ``LabstatsWarning`` says how
+many rows, never a silent number.
 
 Inputs longer than one block run through a compiled loop (``_jit_formulas.ldl``) when
 numba is installed, the numpy code below otherwise or with ``LABSTATS_NO_NUMBA=1``; the
