@@ -23,7 +23,7 @@ import numpy as np
 
 from labstats import _validate
 from labstats._validate import as_concentration, as_measure, as_sex, warn
-from labstats.units import ANALYTES, MEASURES, analyte_of
+from labstats.units import ANALYTES, MEASURES, analyte_of, resolve_unit
 
 BLOCK = 1 << 14  # rows per block; measured faster than 8192 in benchmarks/bench_formulas.py
 
@@ -106,14 +106,21 @@ class Column:
             self.factor = m.factor(unit_) / m.factor(to)
             plausible, to_canonical = m.plausible, m.factor(unit_)
             self._validate = lambda: as_measure(values, name, unit=unit_, to=unit_,
-                                                measure=measure)
+                                                measure=measure, column_check=False)
+            spec, unit_factor_of = m, m.factor
         else:
             a = ANALYTES[analyte_of(name)]
             f = a.factor(unit, insulin_factor=insulin_factor)
             self.factor = f / a.factor(to, insulin_factor=insulin_factor)
             plausible, to_canonical = a.plausible, f
             self._validate = lambda: as_concentration(values, name, unit=unit, to=unit,
-                                                      insulin_factor=insulin_factor)
+                                                      insulin_factor=insulin_factor,
+                                                      column_check=False)
+            unit_ = resolve_unit(unit, a)
+            spec = a
+
+            def unit_factor_of(u):
+                return a.factor(u, insulin_factor=insulin_factor)
         self.x = _validate.to_float_array(values, name)
         if _validate._PLAUSIBILITY["mode"] == "ignore":
             self.lo, self.hi = 0.0, np.inf
@@ -122,6 +129,7 @@ class Column:
         if self.x.ndim == 0 or self.x.size <= BLOCK:
             self._validate()  # small input: check once, exactly
             self.lo, self.hi = -np.inf, np.inf
+        _validate.check_column_unit(self.x, name, spec, unit_, unit_factor_of)  # once
 
     def _buffer(self, n: int) -> np.ndarray:
         """A scratch block of this column, reused from block to block (no allocation)."""

@@ -104,7 +104,8 @@ def _solve(estradiol, shbg, albumin, total_testosterone, *, method, estradiol_un
 
 def _out(x, output_unit, e2, estradiol_unit):
     if output_unit == "%":
-        e2n = as_concentration(e2, "estradiol", unit=estradiol_unit, to="nmol/L")
+        e2n = as_concentration(e2, "estradiol", unit=estradiol_unit, to="nmol/L",
+                               column_check=False)  # checked once already, in _solve
         with np.errstate(invalid="ignore", divide="ignore"):
             return 100.0 * x / e2n
     a = ANALYTES["estradiol"]
