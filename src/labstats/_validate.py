@@ -171,6 +171,8 @@ def as_constant(value, name: str, *, unit: str = "", low: float = 0.0,
     """
     rng = f"> {low:g}" if high == np.inf else f"between {low:g} and {high:g} (exclusive)"
     text = f"it must be a number {rng}{' [' + unit + ']' if unit else ''}"
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_))
     v = float(value) if ok else np.nan

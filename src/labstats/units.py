@@ -10,6 +10,11 @@ may override it (albumin: the binding models use the molar mass of their paper).
 Insulin's µIU/mL <-> pmol/L factor is a convention, not a molar mass: it is a
 named, selectable option (``INSULIN_FACTORS``).
 
+Two checks guard the declared unit: ``plausible`` (per value: a testosterone of 450
+nmol/L is surely ng/dL) and ``typical_quartiles`` (per column, for units a single value
+cannot tell apart: a column of insulin with quartiles 6-16 "pmol/L" is surely µIU/mL),
+calibrated from NHANES by ``labstats._calibrate_units`` (``TYPICAL_QUARTILES``).
+
 Examples
 --------
 >>> convert(288.42, "testosterone", "ng/dL", "nmol/L")
@@ -30,10 +35,12 @@ from types import MappingProxyType
 __all__ = [
     "ANALYTES",
     "ARGUMENTS",
+    "COLUMN_MARGIN",
     "INSULIN_FACTORS",
     "MEASURES",
     "Analyte",
     "Measure",
+    "TYPICAL_QUARTILES",
     "analyte_of",
     "convert",
     "normalize_unit",
