@@ -141,8 +141,13 @@ assert min(bat, key=bat.get) == "emadi_konjin2003"
 # ## 4. A trap: the albumin molar mass
 #
 # Vermeulen and the ISSAM calculator convert albumin with 69,000 g/mol; several public
-# implementations use the sequence mass (~66,500 g/mol). The molar mass is an explicit
-# argument, so both can be reproduced; the difference is a few percent.
+# implementations use the sequence mass (~66,500 g/mol). What each paper used is known for
+# two methods only: 69,000 g/mol for Vermeulen 1999 (its "43 g/L (6.2 × 10⁻⁴ mol/L)") and
+# for Emadi-Konjin 2003 (as secondary sources reproduce it). For Södergård 1982 and Ross
+# 2005 it is not known (their implementations use 66,472–66,500 g/mol, or Vermeulen's
+# value); labstats applies 69,000 g/mol to every method, so that they differ only in their
+# constants, and says so in `free_testosterone`'s Notes. The molar mass is an explicit
+# argument, so each choice can be reproduced; the difference is a few percent.
 
 # %%
 alt = labstats.free_testosterone(side.total_testosterone, side.shbg, 43.0,

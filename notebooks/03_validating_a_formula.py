@@ -113,7 +113,10 @@ pd.concat([ratios, deming(ft.vermeulen1999, ft.sodergard1982).assign(model="sode
 # ## 3. Hidden choices: albumin molar mass and a default albumin
 #
 # Vermeulen and the ISSAM calculator convert albumin with 69,000 g/mol; several public
-# implementations use the sequence mass (about 66,500 g/mol). And when albumin was not
+# implementations use the sequence mass (about 66,500 g/mol). Only for Vermeulen 1999 and
+# Emadi-Konjin 2003 is the paper's value known (69,000 g/mol); for Södergård 1982 and Ross
+# 2005 it is not, and labstats assumes 69,000 there too (see `free_testosterone`'s Notes),
+# so the Södergård comparison above carries this choice as well. And when albumin was not
 # measured, Vermeulen suggests assuming 43 g/L. Both are explicit arguments, so their
 # effect can be measured on the same men (percent differences, Bland–Altman on the log
 # scale).

@@ -8,13 +8,17 @@ column, median over all rows, 2011-2016; tests/reference/test_vectors.csv rows
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from labstats import units
+import labstats
+from labstats import _calibrate_units, units
+from labstats._validate import as_concentration, as_measure
 from labstats.units import ANALYTES, convert
-from tests.conftest import parse_inputs, vectors
+from tests.conftest import NHANES, parse_inputs, require_shared, vectors
 
 REQUIRED = {
     "testosterone": {"nmol/L", "pmol/L", "ng/dL", "ng/mL", "pg/mL"},
@@ -122,3 +126,118 @@ def test_albumin_molar_conversion_uses_the_molar_mass_given():
     # Vermeulen 1999: 43 g/L = 6.2e-4 mol/L at 69,000 g/mol.
     assert convert(43.0, "albumin", "g/L", "µmol/L", molar_mass=69_000) == pytest.approx(
         620, abs=5)
+
+
+# --- Column-level unit check (labstats._validate.check_column_unit) --------------------
+# External reference: NHANES 2011-2016 (CDC/NCHS public-use files in ../shared/data/nhanes):
+# the stored TYPICAL_QUARTILES must be what labstats._calibrate_units computes from them,
+# NHANES itself must pass in every accepted unit, and the four classic unit traps (insulin
+# µIU/mL as pmol/L, testosterone ng/mL as nmol/L, estradiol pg/mL as pmol/L, waist in
+# inches as cm) must warn with the right unit.
+
+_COLUMN_WARNING = r"the column's median is"
+
+
+@pytest.fixture(scope="module")
+def nhanes():
+    return _calibrate_units.nhanes_frame(require_shared(NHANES))
+
+
+def _spec(key):
+    return ANALYTES[key] if key in ANALYTES else units.MEASURES[key]
+
+
+def _in_unit(values, key, unit):
+    """NHANES values (canonical unit) expressed in ``unit``."""
+    spec = _spec(key)
+    if key in ANALYTES:
+        return convert(values, key, spec.canonical_unit, unit)
+    return values / spec.units[unit]
+
+
+def _check(values, name, key, unit):
+    if key in ANALYTES:
+        return as_concentration(values, name, analyte=key, unit=unit)
+    return as_measure(values, name, unit=unit, measure=key)
+
+
+def test_stored_quartiles_are_what_the_calibration_script_computes(nhanes):
+    for key, column in _calibrate_units.COLUMNS.items():
+        assert _spec(key).typical_quartiles == units.TYPICAL_QUARTILES[key]
+        assert list(units.TYPICAL_QUARTILES[key]) == _calibrate_units.group_quartiles(
+            nhanes, column), key
+
+
+@pytest.mark.parametrize(("key", "unit"), [
+    (k, u) for k in _calibrate_units.COLUMNS for u in _spec(k).units])
+def test_nhanes_in_each_accepted_unit_raises_no_column_warning(nhanes, key, unit):
+    column = _calibrate_units.COLUMNS[key]
+    for _, frame in _calibrate_units.groups(nhanes):
+        x = frame[column].dropna()
+        if len(x) < _calibrate_units.MIN_GROUP:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", labstats.LabstatsWarning)
+            _check(_in_unit(x, key, unit), key, key, unit)  # raises if it warns
+
+
+def test_four_unit_traps_warn_once_with_the_right_unit(nhanes):
+    men = nhanes[(nhanes.sex == "male") & (nhanes.age >= 20)]
+    fasting = nhanes.dropna(subset=["glucose", "insulin"])
+    t = men.dropna(subset=["total_testosterone", "shbg"])
+    e = men.dropna(subset=["estradiol", "shbg"])
+    w = nhanes[nhanes.age >= 20].dropna(subset=["waist", "height"])
+    traps = [
+        (lambda: labstats.homa_ir(fasting.glucose, fasting.insulin / 6.0),
+         'insulin_unit="µIU/mL"'),
+        (lambda: labstats.free_testosterone(t.total_testosterone / 3.4672, t.shbg),
+         'total_testosterone_unit="ng/mL"'),
+        (lambda: labstats.free_estradiol(e.estradiol / 3.6713, e.shbg),
+         'estradiol_unit="pg/mL"'),
+        (lambda: labstats.waist_to_height_ratio(waist_circumference=w.waist / 2.54,
+                                                height=w.height),
+         'waist_circumference_unit="in"'),
+    ]
+    for call, fix in traps:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        column = [str(c.message) for c in caught if _COLUMN_WARNING in str(c.message)]
+        assert len(column) == 1, (fix, column)
+        assert fix in column[0]
+        assert caught[0].filename == __file__  # attributed to the caller's line
+
+
+def test_the_suggested_unit_silences_the_column_warning(nhanes):
+    fasting = nhanes.dropna(subset=["glucose", "insulin"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", labstats.LabstatsWarning)
+        a = labstats.homa_ir(fasting.glucose, fasting.insulin / 6.0, insulin_unit="µIU/mL")
+    np.testing.assert_allclose(a, labstats.homa_ir(fasting.glucose, fasting.insulin),
+                               rtol=1e-12)
+
+
+# Without ../shared: a lognormal column with NHANES-like fasting insulin (median 60 pmol/L,
+# quartiles about 38 and 96 as in NHANES 2011-2016).
+_INSULIN = np.random.default_rng(10).lognormal(np.log(60.0), 0.68, 60_000)
+
+
+@pytest.mark.parametrize("n", [20, 500, 60_000])  # 60,000 > one block: the fused path
+def test_insulin_in_uiu_declared_as_pmol_warns_once_at_any_length(n):
+    ins = _INSULIN[:n] / 6.0
+    with pytest.warns(labstats.LabstatsWarning, match=r"insulin: the column's median is "
+                      r"\d.* pmol/L .*typical of \"µIU/mL\".*pass insulin_unit=\"µIU/mL\"") as rec:
+        labstats.homa_ir(np.full(n, 5.2), ins)
+    assert sum(_COLUMN_WARNING in str(r.message) for r in rec) == 1
+
+
+def test_column_check_skips_short_columns_nan_and_ignore_mode():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", labstats.LabstatsWarning)
+        labstats.homa_ir(np.full(19, 5.2), _INSULIN[:19] / 6.0)  # fewer than 20 values
+        x = np.full(200, np.nan)
+        x[:19] = _INSULIN[:19] / 6.0
+        labstats.homa_ir(np.full(200, 5.2), x)  # 19 values, the rest missing
+        labstats.homa_ir(np.full(500, 5.2), _INSULIN[:500])  # right unit
+        with labstats.plausibility("ignore"):
+            labstats.homa_ir(np.full(500, 5.2), _INSULIN[:500] / 6.0)

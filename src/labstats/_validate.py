@@ -22,6 +22,8 @@ from labstats import units as _units
 __all__ = [
     "LabstatsWarning",
     "as_concentration",
+    "as_constant",
+    "check_column_unit",
     "like_inputs",
     "plausibility",
     "to_float_array",
@@ -151,6 +153,35 @@ def to_float_array(values, name: str) -> np.ndarray:
     return out.reshape(arr.shape)
 
 
+def as_constant(value, name: str, *, unit: str = "", low: float = 0.0,
+                high: float = np.inf, hint: str = "") -> float:
+    """An equation constant passed by a caller (``k_shbg=``, ``insulin_factor=``, ...) as a float.
+
+    It must be a real number (not a bool, text or array) with ``low < value < high``
+    (``high`` may be infinite); otherwise ``ValueError`` naming the argument, the value
+    and the valid range. Every constant a public function accepts goes through here, so
+    that ``0``, a negative or a NaN constant is an error everywhere, never ignored.
+
+    >>> as_constant(1e9, "k_shbg", unit="L/mol")
+    1000000000.0
+    >>> as_constant(-1e9, "k_shbg", unit="L/mol")
+    Traceback (most recent call last):
+    ...
+    ValueError: k_shbg=-1000000000.0 is not valid: it must be a number > 0 [L/mol].
+    """
+    rng = f"> {low:g}" if high == np.inf else f"between {low:g} and {high:g} (exclusive)"
+    text = f"it must be a number {rng}{' [' + unit + ']' if unit else ''}"
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+    v = float(value) if ok else np.nan
+    if not (ok and low < v < high):
+        shown = repr(v) if ok else repr(value)
+        raise ValueError(f"{name}={shown} is not valid: {text}.{' ' + hint if hint else ''}")
+    return v
+
+
 def _fmt(v: float) -> str:
     return repr(float(v))
 
@@ -203,9 +234,78 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
         raise ValueError(msg)
 
 
+_COLUMN_MIN = 20  # fewer non-NaN values: no column-level unit check
+_COLUMN_CHUNKS, _COLUMN_CHUNK = 64, 64  # longer columns: 64 evenly spaced runs of 64 values
+_QUARTER = np.array([0.25, 0.5, 0.75])
+_LOG_QUARTILES: dict = {}  # id(spec) -> (spec, log of its typical (Q1, Q3), one row a group)
+
+
+def _quartiles(x: np.ndarray):
+    """(Q1, median, Q3) of the non-NaN values of x, as np.percentile (linear), or None
+    for fewer than 20; columns over 4,096 values are read in 64 evenly spaced runs."""
+    flat = x.reshape(-1)
+    if flat.size > _COLUMN_CHUNKS * _COLUMN_CHUNK:
+        starts = np.linspace(0, flat.size - _COLUMN_CHUNK, _COLUMN_CHUNKS).astype(np.intp)
+        flat = flat[(starts[:, None] + np.arange(_COLUMN_CHUNK)).reshape(-1)]
+    s = flat[~np.isnan(flat)]
+    if s.size < _COLUMN_MIN:
+        return None
+    pos = (s.size - 1) * _QUARTER
+    lo = pos.astype(np.intp)
+    hi = np.minimum(lo + 1, s.size - 1)
+    part = np.partition(s, np.concatenate((lo, hi)))
+    return part[lo] + (pos - lo) * (part[hi] - part[lo])
+
+
+def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None:
+    """Warn once when a whole column looks as if it were in another accepted unit.
+
+    A single insulin of 10 is plausible in pmol/L and in µIU/mL; a column of them is
+    not: its quartiles (Q1, Q3) are compared, in the canonical unit, with those of real
+    NHANES columns (``spec.typical_quartiles``, calibrated by ``labstats._calibrate_units``;
+    typical = within a factor ``units.COLUMN_MARGIN`` of one group's). When the declared
+    ``unit`` is atypical and another of ``spec``'s units is typical (the closest on the
+    log scale if several are), a ``LabstatsWarning`` names the argument, the median, the
+    likely unit and the keyword that fixes it. ``factor(u)`` converts ``u`` to the
+    canonical unit. Skipped in ``plausibility("ignore")`` and below 20 values; at most
+    4,096 values are read, so long columns cost nothing measurable.
+    """
+    if not spec.typical_quartiles or x.size < _COLUMN_MIN or _PLAUSIBILITY["mode"] == "ignore":
+        return
+    q = _quartiles(x)
+    if q is None or not q[0] > 0:  # zeros (or below-LOD fills of 0) say nothing of the unit
+        return
+    cached = _LOG_QUARTILES.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = _LOG_QUARTILES[id(spec)] = (spec, np.log(np.asarray(spec.typical_quartiles)))
+    ref, tol = cached[1], np.log(_units.COLUMN_MARGIN) + 1e-9
+    lq = np.log(q[[0, 2]])
+
+    def distance(u):  # log-distance of the column in unit u to the nearest typical group
+        d = lq + np.log(factor(u)) - ref
+        d *= d
+        d = d[:, 0] + d[:, 1]
+        inside = d[(np.abs(lq[0] + np.log(factor(u)) - ref[:, 0]) <= tol)
+                   & (np.abs(lq[1] + np.log(factor(u)) - ref[:, 1]) <= tol)]
+        return float(inside.min()) if inside.size else None
+
+    if distance(unit) is not None:
+        return
+    fits = [(d, u) for u in tuple(spec.units) if u != unit and (d := distance(u)) is not None]
+    if not fits:
+        return
+    alt = min(fits)[1]
+    q1, med, q3 = q
+    warn(f"{name}: the column's median is {med:.4g} {unit} (quartiles {q1:.4g}-{q3:.4g} "
+         f"{unit}), unlike {spec.name} in \"{unit}\" but typical of \"{alt}\" (NHANES "
+         f"2011-2016, labstats.units.TYPICAL_QUARTILES). If the unit is \"{alt}\", pass "
+         f"{name}_unit=\"{alt}\"; if \"{unit}\" is right, ignore this warning.")
+
+
 def as_concentration(values, name: str, *, unit: str, analyte: str | None = None,
                      to: str | None = None, molar_mass: float | None = None,
-                     insulin_factor: str | float = "standard") -> np.ndarray:
+                     insulin_factor: str | float = "standard",
+                     column_check: bool = True) -> np.ndarray:
     """Check ``values`` and return them as float64 in unit ``to`` (default: canonical).
 
     Parameters
@@ -221,6 +321,8 @@ def as_concentration(values, name: str, *, unit: str, analyte: str | None = None
         Unit wanted; default the analyte's canonical unit.
     molar_mass, insulin_factor
         Passed to the conversion (see ``labstats.units.convert``).
+    column_check : bool, default True
+        Also run ``check_column_unit`` (False where the caller already did).
 
     Returns
     -------
@@ -232,6 +334,9 @@ def as_concentration(values, name: str, *, unit: str, analyte: str | None = None
     unit_ = _units.resolve_unit(unit, a)
     x = to_float_array(values, name)
     _check(values, x, name, a, unit_, molar_mass, insulin_factor)
+    if column_check:
+        check_column_unit(x, name, a, unit_, lambda u: a.factor(
+            u, molar_mass=molar_mass, insulin_factor=insulin_factor))
     target = a.canonical_unit if to is None else _units.resolve_unit(to, a)
     if target != unit_:
         f = a.factor(unit_, molar_mass=molar_mass, insulin_factor=insulin_factor) / a.factor(
@@ -312,17 +417,20 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
 
 
 def as_measure(values, name: str, *, unit: str, to: str | None = None,
-               measure: str | None = None) -> np.ndarray:
+               measure: str | None = None, column_check: bool = True) -> np.ndarray:
     """Check a body measure, age or blood pressure and return it as float64 in unit ``to``.
 
     The counterpart of ``as_concentration`` for ``labstats.units.MEASURES`` (``name`` is
     looked up there unless ``measure`` is given). Same checks: non-numeric, negative and
-    implausible-for-unit values raise ``ValueError`` naming the value, its index and the fix.
+    implausible-for-unit values raise ``ValueError`` naming the value, its index and the fix;
+    a whole column that looks as if it were in another unit warns (``check_column_unit``).
     """
     m = _units.MEASURES[measure or name]
     unit_ = m.resolve(unit)
     x = to_float_array(values, name)
     _check_measure(values, x, name, m, unit_)
+    if column_check:
+        check_column_unit(x, name, m, unit_, m.factor)
     target = m.canonical_unit if to is None else m.resolve(to)
     if target != unit_:
         return x * (m.units[unit_] / m.units[target])

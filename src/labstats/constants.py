@@ -17,7 +17,9 @@ K_SHBG_T_VERMEULEN_1999 = 1.0e9
 #: T-albumin association constant [L/mol]; Vermeulen 1999 ("3.6 x 10^4 L/mol").
 K_ALB_T_VERMEULEN_1999 = 3.6e4
 #: Albumin molar mass [g/mol] of Vermeulen 1999 / ISSAM ("43 g/l / 69000 (molecular weight
-#: alb.)"; the paper's "43 g/L (6.2 x 10^-4 mol/L)" implies 69,000-69,400).
+#: alb.)"; the paper's "43 g/L (6.2 x 10^-4 mol/L)" implies 69,000-69,400). Emadi-Konjin
+#: 2003 uses it too (secondary sources); for Södergård 1982 and Ross 2005 the papers' own
+#: values are not known and this one is assumed (free_testosterone, Notes).
 ALBUMIN_MOLAR_MASS_VERMEULEN_1999 = 69_000.0
 #: Albumin assumed when none was measured [g/L]; Vermeulen 1999: "for routine purposes FT
 #: could be calculated assuming an albumin concentration of 43 g/L".
@@ -87,11 +89,13 @@ TYG_DIVISOR = 2.0
 #: VLDL-C = TG / 5 [mg/dL per mg/dL]; Friedewald 1972.
 FRIEDEWALD_TG_DIVISOR_MG_DL = 5.0
 #: Conventional divisor of the mmol/L form, VLDL-C = TG / 2.2 [mmol/L per mmol/L]. The exact
-#: conversion of TG/5 with 88.57 mg/dL (TG) and 38.67 mg/dL (cholesterol) per mmol/L is
-#: 2.183; 2.2 is the rounded divisor many laboratories print (some use 2.19 or 2.18).
+#: conversion of TG/5 with 88.57 mg/dL (TG) and 38.665 mg/dL (cholesterol, 386.65 g/mol) per
+#: mmol/L is 5 x 38.665 / 88.57 = 2.183; 2.2 is the rounded divisor many laboratories print
+#: (some use 2.19 or 2.18).
 FRIEDEWALD_TG_DIVISOR_MMOL_L_CONVENTIONAL = 2.2
-#: Friedewald is not valid at TG >= 400 mg/dL [mg/dL]; Friedewald 1972. NCHS leaves
-#: NHANES LBDLDL missing above this limit.
+#: Upper TG limit of Friedewald [mg/dL], inclusive: Friedewald 1972 advises against the
+#: equation above 400 mg/dL. NCHS computes NHANES LBDLDL at exactly 400 and leaves it
+#: missing above; labstats does the same (400 computed, above 400 NaN).
 FRIEDEWALD_TG_LIMIT_MG_DL = 400.0
 
 # --- Sampson 2020 (NIH equation 2) -----------------------------------------------------
@@ -178,8 +182,10 @@ CKD_EPI_MIN_AGE = 18.0
 
 # --- Alberti 2009: harmonised metabolic syndrome ---------------------------------------
 # Alberti KGMM, Eckel RH, Grundy SM, et al. Circulation 120(16):1640-1645, 2009,
-# doi:10.1161/CIRCULATIONAHA.109.192644, Table 1 (any 3 of 5 criteria). Cut points in the
-# statement's first-printed unit, mg/dL (the mmol/L it prints in brackets are roundings).
+# doi:10.1161/CIRCULATIONAHA.109.192644, Table 1 (any 3 of 5 criteria). Table 1 prints each
+# lipid and glucose cut point in mg/dL with a mmol/L value in brackets; the two are not exact
+# conversions (1.7 mmol/L is 150.6 mg/dL, 1.0 is 38.7, 5.6 is 100.9), so both sets are kept
+# and ``metabolic_syndrome(cut_points=...)`` chooses between them.
 
 #: Elevated triglycerides: TG >= 150 mg/dL (1.7 mmol/L); Alberti 2009 Table 1.
 METS_TRIGLYCERIDES_MG_DL = 150.0
@@ -191,5 +197,10 @@ METS_SYSTOLIC_MMHG = 130.0
 METS_DIASTOLIC_MMHG = 85.0
 #: Elevated fasting glucose: >= 100 mg/dL (5.6 mmol/L); Alberti 2009 Table 1.
 METS_GLUCOSE_MG_DL = 100.0
+#: The same cut points as printed in mmol/L in Alberti 2009 Table 1: TG >= 1.7; HDL-C < 1.3
+#: (women) / < 1.0 (men); fasting glucose >= 5.6 [mmol/L].
+METS_TRIGLYCERIDES_MMOL_L = 1.7
+METS_HDL_MMOL_L = (1.3, 1.0)
+METS_GLUCOSE_MMOL_L = 5.6
 #: Number of the 5 criteria that make the diagnosis; Alberti 2009.
 METS_CRITERIA_FOR_DIAGNOSIS = 3

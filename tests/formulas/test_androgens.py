@@ -296,3 +296,20 @@ def test_fractions_frame_sums_to_total_and_keeps_index():
     np.testing.assert_allclose(fr.free + fr.albumin_bound + fr.shbg_bound, tt, rtol=1e-12)
     # ISSAM: albumin-bound / free = N - 1 = 22.43
     assert (fr.albumin_bound / fr.free).iloc[0] == pytest.approx(22.43, abs=0.005)
+
+
+@pytest.mark.parametrize("func", ["free_testosterone", "bioavailable_testosterone",
+                                  "testosterone_fractions"])
+def test_docstring_cites_each_binding_method_and_its_albumin_molar_mass(func):
+    # Each method's own paper (its DOI as in BINDING_MODELS), not only Vermeulen 1999, and
+    # a statement per method of what is known of its albumin molar mass.
+    import re
+
+    from labstats.formulas import BINDING_MODELS
+
+    doc = getattr(labstats, func).__doc__
+    for method, model in BINDING_MODELS.items():
+        doi = re.search(r"doi:(\S+)", model.reference).group(1)
+        assert doi in doc, (method, doi)
+        assert f"* ``{method}``:" in doc
+    assert "salting-out" in doc  # emadi_konjin2003 was fitted to bioavailable T

@@ -206,6 +206,39 @@ def test_2013_and_extended_tables_differ_at_high_tg_as_documented():
     assert round(a, 1) == 197.8 and round(b, 1) == 190.0
 
 
+# Fractional TG (every mmol/L input) lies between Martin 2013's integer strata (7-49,
+# 50-56, ...). labstats floors (lower-edge-inclusive strata, as biosigma's 399.9/400
+# tests); pacharanero/clincalc assigns by the printed upper bound (49.6 -> 50-56). Row
+# factors (non-HDL-C < 100 column unless stated) from Martin 2013 / Sajja 2021 eTable 1A
+# as in FORMULAS.md section 6.
+@pytest.mark.parametrize(("tg", "non_hdl", "extended", "expected"), [
+    (49.0, 90.0, False, 3.5), (49.6, 90.0, False, 3.5), (49.999, 90.0, False, 3.5),  # 7-49
+    (50.0, 90.0, False, 4.0),  # 50-56
+    (6.999, 90.0, False, np.nan), (7.0, 90.0, False, 3.5),  # table starts at 7
+    (399.6, 150.0, False, 7.5), (400.0, 150.0, False, 8.8),  # 293-399 | 400-13975
+    (13975.9, 150.0, False, 8.8), (13976.0, 150.0, False, np.nan),  # end of the 2013 table
+    (399.6, 150.0, True, 7.5), (400.0, 90.0, True, 10.4),  # 2013 row | extended 400-409
+    (409.6, 90.0, True, 10.4), (410.0, 90.0, True, 10.7),  # 400-409 | 410-419
+    (799.6, 90.0, True, 15.6), (800.0, 90.0, True, np.nan),  # 790-799 | beyond the table
+    (150.0, 99.6, False, 6.5), (150.0, 100.0, False, 6.0),  # non-HDL-C <100 | 100-129
+])
+def test_martin_strata_are_looked_up_by_the_integer_part(tg, non_hdl, extended, expected):
+    got = factor(tg, non_hdl, extended=extended)
+    if np.isnan(expected):
+        assert np.isnan(got)
+    else:
+        assert got == expected
+
+
+def test_martin_fractional_tg_from_mmol_l_is_floored_not_assigned_by_upper_bound():
+    # 0.56 mmol/L = 49.6 mg/dL: row 7-49 (F 3.5); the upper-bound rule would give 4.0.
+    tc, hdl, tg = 4.0, 1.8, 0.56  # non-HDL-C 2.2 mmol/L = 85.1 mg/dL (< 100 column)
+    got = ldl_cholesterol(tc, hdl, tg, method="martin_hopkins")
+    tg_mg = tg * 88.57
+    assert got == pytest.approx((tc - hdl) - tg_mg / 3.5 / 38.665, rel=1e-12)
+    assert got != pytest.approx((tc - hdl) - tg_mg / 4.0 / 38.665, rel=1e-6)
+
+
 # --- validity limits ------------------------------------------------------------------
 
 
@@ -225,6 +258,18 @@ def test_outside_validity_gives_nan_and_a_warning_counting_rows(method, tg, coun
 
 def test_friedewald_at_tg_400_is_computed_like_nchs():
     assert ldl_cholesterol(250.0, 50.0, 400.0, **MG) == pytest.approx(120.0)
+
+
+def test_friedewald_limit_is_inclusive_at_400_mg_dl_in_both_units():
+    # NCHS computes LBDLDL at TG = 400 mg/dL and leaves it missing above (docstring and
+    # constants.FRIEDEWALD_TG_LIMIT_MG_DL say the same).
+    with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with triglycerides above 400"):
+        got = ldl_cholesterol([250.0] * 2, [50.0] * 2, [400.0, 400.001], **MG)
+    assert got[0] == pytest.approx(120.0) and np.isnan(got[1])
+    # 4.516 mmol/L = 399.98 mg/dL is computed; 4.517 mmol/L = 400.07 mg/dL is not.
+    with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with triglycerides above 400"):
+        got = ldl_cholesterol([6.5] * 2, [1.3] * 2, [4.516, 4.517])
+    assert np.isfinite(got[0]) and np.isnan(got[1])
 
 
 # --- units -------------------------------------------------------------------------
@@ -292,7 +337,10 @@ def test_inputs_are_not_modified():
      r'total_cholesterol_unit="mg/dL"'),
     (dict(triglycerides=[1.0, -1.0]), r"triglycerides: 1 negative value.*-1\.0 at index 1"),
     (dict(hdl_cholesterol_unit="g/L"), r"unknown unit 'g/L' for hdl_cholesterol"),
-    (dict(friedewald_mmol_divisor=0.0), r"friedewald_mmol_divisor must be a positive number"),
+    (dict(friedewald_mmol_divisor=0.0), r"friedewald_mmol_divisor=0\.0 is not valid: it must "
+                                        r"be a number between 1 and 4"),
+    (dict(friedewald_mmol_divisor=5), r"friedewald_mmol_divisor=5\.0 .* 5 is the divisor of "
+                                      r"the mg/dL equation"),
 ])
 def test_bad_input_message_names_argument_value_and_fix(kwargs, message):
     args = dict(total_cholesterol=[5.0, 6.0], hdl_cholesterol=[1.2, 1.3],

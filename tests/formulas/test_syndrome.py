@@ -91,11 +91,58 @@ def test_cut_points_mmol_l_uses_the_printed_roundings():
     """Alberti 2009 prints HDL-C < 40 mg/dL (1.0 mmol/L): HDL-C 1.02 mmol/L in a man is
     39.4 mg/dL (reduced) but not below 1.0 mmol/L."""
     kw = {**NORMAL, "hdl_cholesterol": 1.02, "hdl_cholesterol_unit": "mmol/L"}
-    assert metabolic_syndrome(**kw)["reduced_hdl_cholesterol"].iloc[0]
+    assert metabolic_syndrome(**kw, cut_points="mg/dL")["reduced_hdl_cholesterol"].iloc[0]
     assert not metabolic_syndrome(**kw, cut_points="mmol/L")[
         "reduced_hdl_cholesterol"].iloc[0]
     tg = {**NORMAL, "triglycerides": 1.7, "triglycerides_unit": "mmol/L"}
     assert metabolic_syndrome(**tg, cut_points="mmol/L")["elevated_triglycerides"].iloc[0]
+
+
+#: The border case of issue 10: a man with TG 1.69, HDL-C 1.02, glucose 5.58 mmol/L and
+#: systolic BP 135 mmHg. Alberti 2009 Table 1 in mg/dL (150, 40, 100): TG 149.7 no, HDL-C
+#: 39.4 yes, glucose 100.5 yes, BP yes -> 3 criteria; in mmol/L (1.7, 1.0, 5.6): BP only.
+BORDER_MAN = dict(waist_circumference=90.0, triglycerides=1.69, hdl_cholesterol=1.02,
+                  glucose=5.58, systolic_blood_pressure=135.0, diastolic_blood_pressure=80.0,
+                  sex="M")
+
+
+def test_border_man_meets_three_criteria_by_mg_dl_and_one_by_mmol_l_cut_points():
+    mg = metabolic_syndrome(**BORDER_MAN, cut_points="mg/dL").iloc[0]
+    mmol = metabolic_syndrome(**BORDER_MAN, cut_points="mmol/L").iloc[0]
+    assert (mg["n_criteria_met"], bool(mg["metabolic_syndrome"])) == (3, True)
+    assert (mmol["n_criteria_met"], bool(mmol["metabolic_syndrome"])) == (1, False)
+    assert mg["reduced_hdl_cholesterol"] and mg["elevated_glucose"]
+    assert not mmol["reduced_hdl_cholesterol"] and not mmol["elevated_glucose"]
+
+
+def test_default_cut_points_follow_the_unit_system_of_the_inputs():
+    # mmol/L inputs (the default units) -> the mmol/L cut points of Table 1.
+    assert metabolic_syndrome(**BORDER_MAN).iloc[0]["n_criteria_met"] == 1
+    # The same man in mg/dL -> the mg/dL cut points.
+    mg = {**BORDER_MAN, "triglycerides": 1.69 * 88.57, "hdl_cholesterol": 1.02 * 38.67,
+          "glucose": 5.58 * 18.016, "triglycerides_unit": "mg/dL",
+          "hdl_cholesterol_unit": "mg/dl", "glucose_unit": "mg/dL"}
+    assert metabolic_syndrome(**mg).iloc[0]["n_criteria_met"] == 3
+
+
+def test_mixed_unit_systems_must_choose_the_cut_points():
+    mixed = {**BORDER_MAN, "glucose": 100.5, "glucose_unit": "mg/dL"}
+    with pytest.raises(ValueError, match=r"mix unit systems \(triglycerides_unit='mmol/L', "
+                       r"hdl_cholesterol_unit='mmol/L', glucose_unit='mg/dL'\).*pass "
+                       r'cut_points="mg/dL" or cut_points="mmol/L"'):
+        metabolic_syndrome(**mixed)
+    assert metabolic_syndrome(**mixed, cut_points="mg/dL").iloc[0]["n_criteria_met"] == 3
+
+
+def test_sex_categorical_with_an_unused_category_is_accepted():
+    # pandas keeps unused categories after filtering; only a used unknown one is an error.
+    sex = pd.Series(pd.Categorical(["M", "F"], categories=["M", "F", "X"]))
+    r = metabolic_syndrome(**{**NORMAL, "sex": sex, "hdl_cholesterol": 45.0})
+    assert r["reduced_hdl_cholesterol"].tolist() == [False, True]
+    bad = pd.Series(pd.Categorical(["M", "X"], categories=["M", "F", "X"]))
+    with pytest.raises(ValueError, match=r"sex: 1 value not a recognised sex; the first is "
+                                         r"'X' at index 1"):
+        metabolic_syndrome(**{**NORMAL, "sex": bad})
 
 
 def test_missing_values_make_criteria_and_diagnosis_unknown_not_normal():
@@ -138,7 +185,10 @@ def test_frame_is_tidy_and_keeps_the_index():
     (dict(blood_pressure_treatment=[True, None]),
      r"blood_pressure_treatment: 1 value not True/False .* None at index 1.*fillna\(False\)"),
     (dict(waist_circumference=40.0, waist_circumference_unit="in"), None),
-    (dict(cut_points="g/L"), r"cut_points must be one of mg/dL, mmol/L"),
+    (dict(cut_points="g/L"), r"cut_points must be one of mg/dL, mmol/L or None"),
+    (dict(waist_thresholds=(40.0, 35.0)), r"waist_thresholds \(men\)=40\.0 is not valid: it "
+                                          r"must be a number between 50 and 150 .*\[cm\]"),
+    (dict(waist_thresholds=(102.0, float("nan"))), r"waist_thresholds \(women\)=nan is not"),
     (dict(glucose=5.5), r'glucose: 5\.5 at index 0 is implausible for mg/dL.*glucose_unit='
                         r'"mmol/L"'),
 ])

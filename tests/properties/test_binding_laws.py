@@ -91,3 +91,24 @@ def test_unit_round_trip_is_exact(values, analyte, data):
     x = np.asarray(values)
     back = convert(convert(x, analyte, a.canonical_unit, u), analyte, u, a.canonical_unit)
     np.testing.assert_allclose(back, x, rtol=1e-12, atol=0)
+
+
+_bad_constant = st.one_of(st.floats(max_value=0.0), st.just(float("nan")),
+                          st.just(float("inf")), st.just(-float("inf")))
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=_bad_constant, which=st.sampled_from(["k_shbg", "k_albumin"]),
+       func=st.sampled_from([free_testosterone, bioavailable_testosterone, free_estradiol]))
+def test_a_non_positive_or_non_finite_constant_is_always_refused(value, which, func):
+    # Never ignored, never a number: the error names the keyword and the value.
+    with pytest.raises(ValueError, match=rf"^{which}=\S+ is not valid: it must be a number > 0"):
+        func(20.0, 40.0, **{which: value})
+
+
+@settings(max_examples=100, deadline=None)
+@given(k=st.floats(min_value=1e6, max_value=1e11), tt=tt_, shbg=shbg_,
+       func=st.sampled_from([free_testosterone, free_estradiol]))
+def test_any_positive_constant_gives_a_free_fraction_between_0_and_total(k, tt, shbg, func):
+    got = func(tt, shbg, k_shbg=k)
+    assert 0.0 <= got <= tt  # free <= total (estradiol: both in pmol/L)

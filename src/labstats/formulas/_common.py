@@ -23,7 +23,7 @@ import numpy as np
 
 from labstats import _validate
 from labstats._validate import as_concentration, as_measure, as_sex, warn
-from labstats.units import ANALYTES, MEASURES, analyte_of
+from labstats.units import ANALYTES, MEASURES, analyte_of, resolve_unit
 
 BLOCK = 1 << 14  # rows per block; measured faster than 8192 in benchmarks/bench_formulas.py
 
@@ -32,6 +32,32 @@ def unit_factor(name: str, from_unit: str, to_unit: str) -> float:
     """Multiply a value of analyte/argument ``name`` in ``from_unit`` by this to get ``to_unit``."""
     a = ANALYTES[analyte_of(name)]
     return a.factor(from_unit) / a.factor(to_unit)
+
+
+def categorical_sex(values):
+    """(look-up table, codes) of a pandas Categorical sex: table[code] is 1.0 female, 0.0
+    male, NaN missing (code -1 reads the last entry, NaN). Categories no row uses are
+    ignored (pandas keeps them after filtering, e.g. ['M', 'F'] with categories
+    ['M', 'F', 'X']); None when a used category is not a sex, so that the caller lets
+    ``as_sex`` raise its message naming the value and row."""
+    lut = [_validate._sex_of(v) for v in values.cat.categories]
+    codes = values.cat.codes.to_numpy()
+    if None in lut:
+        used = np.bincount(codes.astype(np.intp) + 1, minlength=len(lut) + 1)[1:] > 0
+        if any(v is None and u for v, u in zip(lut, used, strict=True)):
+            return None
+        lut = [np.nan if v is None else v for v in lut]
+    return np.array([*lut, np.nan], dtype=np.float64), codes
+
+
+def sex_array(values, name: str = "sex") -> np.ndarray:
+    """Sex as float64 (1.0 female, 0.0 male, NaN missing), as ``as_sex``, with a
+    Categorical's unused categories ignored."""
+    if _validate._is_series(values) and str(values.dtype) == "category":
+        decoded = categorical_sex(values)
+        if decoded is not None:
+            return decoded[0][decoded[1]]
+    return as_sex(values, name)
 
 
 class Column:
@@ -63,12 +89,11 @@ class Column:
             categorical = series and str(values.dtype) == "category"
             arr = np.asarray(values.to_numpy() if series and not categorical else
                              (() if categorical else values))
-            lut = None
-            if categorical and len(values) > BLOCK:  # decode the codes block by block
-                lut = [_validate._sex_of(v) for v in values.cat.categories]
-            if lut is not None and None not in lut:
-                self.sex_lut = np.array([*lut, np.nan], dtype=np.float64)  # code -1: NaN
-                self.x = values.cat.codes.to_numpy()
+            decoded = categorical_sex(values) if categorical else None
+            if decoded is not None and len(values) > BLOCK:  # decode block by block
+                self.sex_lut, self.x = decoded
+            elif decoded is not None:
+                self.x = decoded[0][decoded[1]]
             elif arr.dtype.kind in "iuf" and arr.ndim == 1 and arr.size > BLOCK:
                 self.x, self.sex_codes = arr.astype(np.float64, copy=False), True
             else:  # text, small, or with an unrecognised category: parse (and raise) once
@@ -81,14 +106,21 @@ class Column:
             self.factor = m.factor(unit_) / m.factor(to)
             plausible, to_canonical = m.plausible, m.factor(unit_)
             self._validate = lambda: as_measure(values, name, unit=unit_, to=unit_,
-                                                measure=measure)
+                                                measure=measure, column_check=False)
+            spec, unit_factor_of = m, m.factor
         else:
             a = ANALYTES[analyte_of(name)]
             f = a.factor(unit, insulin_factor=insulin_factor)
             self.factor = f / a.factor(to, insulin_factor=insulin_factor)
             plausible, to_canonical = a.plausible, f
             self._validate = lambda: as_concentration(values, name, unit=unit, to=unit,
-                                                      insulin_factor=insulin_factor)
+                                                      insulin_factor=insulin_factor,
+                                                      column_check=False)
+            unit_ = resolve_unit(unit, a)
+            spec = a
+
+            def unit_factor_of(u):
+                return a.factor(u, insulin_factor=insulin_factor)
         self.x = _validate.to_float_array(values, name)
         if _validate._PLAUSIBILITY["mode"] == "ignore":
             self.lo, self.hi = 0.0, np.inf
@@ -97,6 +129,7 @@ class Column:
         if self.x.ndim == 0 or self.x.size <= BLOCK:
             self._validate()  # small input: check once, exactly
             self.lo, self.hi = -np.inf, np.inf
+        _validate.check_column_unit(self.x, name, spec, unit_, unit_factor_of)  # once
 
     def _buffer(self, n: int) -> np.ndarray:
         """A scratch block of this column, reused from block to block (no allocation)."""

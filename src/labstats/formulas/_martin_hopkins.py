@@ -1,8 +1,12 @@
 """Martin/Hopkins factor tables: the 2013 180-cell table and the 2021 extended 240-cell table.
 
 LDL-C = non-HDL-C - TG / F, with F looked up by TG (rows) and non-HDL-C (columns), both
-in mg/dL. Strata are integer mg/dL ranges read as lower-edge-inclusive half-open intervals
-(TG 93-96 is [93, 97); non-HDL-C 130-159 is [130, 160)).
+in mg/dL. Strata are printed as integer mg/dL ranges (7-49, 50-56, ...), so a fractional
+value such as 49.6 lies between two of them; they are read as lower-edge-inclusive
+half-open intervals (TG 93-96 is [93, 97); non-HDL-C 130-159 is [130, 160)), i.e. the
+integer part (floor) of TG picks the row. Another public implementation
+(pacharanero/clincalc) assigns the row by the printed upper bound (49.6 -> 50-56); the two
+agree on integers. See ``labstats.ldl_cholesterol``, Notes.
 
 source: Martin SS, Blaha MJ, Elshazly MB, et al. JAMA 310(19):2061-2068, 2013,
 doi:10.1001/jama.2013.280532 (the 180-cell table); identical in three independent
@@ -11,8 +15,8 @@ sum of the 180 factors 949.4 (see ../shared/science/FORMULAS.md section 6).
 
 source: Sajja A, Park J, Sathiyakumar V, et al. JAMA Netw Open 4(10):e2128817, 2021,
 doi:10.1001/jamanetworkopen.2021.28817, eTable 1A (TG 400-799 mg/dL in 10 mg/dL strata),
-as transcribed by pacharanero/clincalc 0.4.0; a single transcription, not yet checked
-against the supplement itself.
+as transcribed by pacharanero/clincalc 0.4.0; a single public transcription, UNVERIFIED
+against the supplement itself (kept, and said so in ``ldl_cholesterol``'s Notes).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import as_concentration, like_inputs
+from labstats._validate import as_concentration, as_constant, like_inputs
 from labstats.formulas import _binding
 from labstats.units import ANALYTES, resolve_unit
 
@@ -99,9 +99,9 @@ def resolve_model(method: str, k_shbg=None, k_albumin=None, albumin_molar_mass=N
     if method == "mass_action":
         if k_shbg is None or k_albumin is None:
             raise ValueError('method="mass_action" needs k_shbg and k_albumin [L/mol]')
-        model = BindingModel(float(k_shbg), float(k_albumin),
-                             albumin_molar_mass or c.ALBUMIN_MOLAR_MASS_VERMEULEN_1999,
-                             albumin_binding or "linear", "caller-supplied constants")
+        model = BindingModel(
+            k_shbg, k_albumin, c.ALBUMIN_MOLAR_MASS_VERMEULEN_1999 if albumin_molar_mass is None
+            else albumin_molar_mass, albumin_binding or "linear", "caller-supplied constants")
     elif method in BINDING_MODELS:
         model = BINDING_MODELS[method]
         over = {k: v for k, v in dict(k_shbg=k_shbg, k_albumin=k_albumin,
@@ -116,11 +116,28 @@ def resolve_model(method: str, k_shbg=None, k_albumin=None, albumin_molar_mass=N
     if model.albumin_binding not in ("linear", "saturable"):
         raise ValueError(f"albumin_binding must be 'linear' or 'saturable', "
                          f"got {model.albumin_binding!r}")
-    for name in ("k_shbg", "k_albumin", "albumin_molar_mass"):
-        v = getattr(model, name)
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a positive number, got {v!r}")
-    return model
+    return replace(model, **check_constants(k_shbg=model.k_shbg, k_albumin=model.k_albumin,
+                                            albumin_molar_mass=model.albumin_molar_mass))
+
+
+def check_constants(**constants) -> dict:
+    """Binding constants by keyword (``k_shbg``, ``k_albumin`` [L/mol],
+    ``albumin_molar_mass`` [g/mol]), each checked by ``labstats._validate.as_constant``."""
+    out = {}
+    for name, v in constants.items():
+        if name == "albumin_molar_mass":
+            out[name] = as_constant(v, name, unit="g/mol", low=ALBUMIN_MOLAR_MASS_RANGE[0],
+                                    high=ALBUMIN_MOLAR_MASS_RANGE[1], hint=_MOLAR_MASS_HINT)
+        else:
+            out[name] = as_constant(v, name, unit="L/mol")
+    return out
+
+
+#: Accepted albumin molar masses [g/mol]: published values are 66,000-69,400; a value in
+#: kDa (69) or mg/mol would make every result wrong by orders of magnitude.
+ALBUMIN_MOLAR_MASS_RANGE = (50_000.0, 100_000.0)
+_MOLAR_MASS_HINT = ("Human serum albumin is 66,000-69,000 g/mol (e.g. 69000, not 69 kDa); "
+                    "Vermeulen 1999 uses 69,000.")
 
 
 def _inputs(total_testosterone, shbg, albumin, tt_unit, shbg_unit, albumin_unit, model):
@@ -173,8 +190,8 @@ _SHARED_PARAMS = r"""
     k_shbg, k_albumin : float, optional
         Override the model's association constants. [L/mol]
     albumin_molar_mass : float, optional
-        Override the model's albumin molar mass (69,000 g/mol for all published
-        methods, after Vermeulen 1999). [g/mol]
+        Override the model's albumin molar mass, 69,000 g/mol for every method (see
+        Notes for what is known of each paper's own value). [g/mol]
     albumin_binding : {"linear", "saturable"}, optional
         Override how albumin binding is modelled.
 """
@@ -186,7 +203,7 @@ def free_testosterone(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G_L, *
                       output_unit: str = "nmol/L", k_shbg: float | None = None,
                       k_albumin: float | None = None, albumin_molar_mass: float | None = None,
                       albumin_binding: str | None = None):
-    r"""Calculated free testosterone (cFT) by a mass-action binding model [1]_.
+    r"""Calculated free testosterone (cFT) by a mass-action binding model [1]_-[4]_.
 
     With linear albumin binding (Vermeulen 1999, Appendix) and
     :math:`N = 1 + K_A [\mathrm{Alb}]`:
@@ -212,6 +229,7 @@ def free_testosterone(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G_L, *
 
     Notes
     -----
+    {method_notes}
     The model assumes no other steroid occupies SHBG in quantity; Vermeulen 1999 warns
     that it is unreliable in pregnancy, with high DHT or with mesterolone.
     Validated against the worked example of the ISSAM calculator (same group as
@@ -221,8 +239,7 @@ def free_testosterone(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G_L, *
 
     References
     ----------
-    .. [1] {ref}
-
+{ref}
     Examples
     --------
     The ISSAM worked example (TT 10 nmol/L, SHBG 40 nmol/L, albumin 4.3 g/dL):
@@ -253,7 +270,7 @@ def bioavailable_testosterone(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMI
                               k_albumin: float | None = None,
                               albumin_molar_mass: float | None = None,
                               albumin_binding: str | None = None):
-    r"""Calculated bioavailable testosterone: free plus albumin-bound [1]_.
+    r"""Calculated bioavailable testosterone: free plus albumin-bound [1]_-[4]_.
 
     With linear albumin binding :math:`BAT = N \cdot FT`, :math:`N = 1 + K_A[\mathrm{Alb}]`;
     with saturable binding :math:`BAT = FT + K_A[\mathrm{Alb}]FT/(1 + K_A FT)`.
@@ -271,12 +288,12 @@ def bioavailable_testosterone(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMI
 
     Notes
     -----
+    {method_notes}
     Validated as ``free_testosterone``.
 
     References
     ----------
-    .. [1] {ref}
-
+{ref}
     Examples
     --------
     >>> round(bioavailable_testosterone(10.0, 40.0, 43.0), 4)
@@ -300,7 +317,7 @@ def testosterone_fractions(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G
                            k_albumin: float | None = None,
                            albumin_molar_mass: float | None = None,
                            albumin_binding: str | None = None):
-    r"""All testosterone fractions at once, as a DataFrame [1]_.
+    r"""All testosterone fractions at once, as a DataFrame [1]_-[4]_.
 
     Columns ``free``, ``albumin_bound``, ``shbg_bound``, ``bioavailable`` (in
     ``output_unit``) and ``free_percent`` (% of total). By construction
@@ -311,10 +328,12 @@ def testosterone_fractions(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G
     pandas.DataFrame
         One row per input row; the index of a Series input is kept (else a RangeIndex).
 
+    Notes
+    -----
+    {method_notes}
     References
     ----------
-    .. [1] {ref}
-
+{ref}
     Examples
     --------
     >>> testosterone_fractions([10.0], [40.0]).round(4)
@@ -395,6 +414,45 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     return like_inputs(fai, total_testosterone, shbg, name="free_androgen_index")
 
 
-_REF_TEXT = BINDING_MODELS["vermeulen1999"].reference + "."
+_REF_TEXT = """    .. [1] A. Vermeulen, L. Verdonck and J. M. Kaufman, "A critical evaluation of simple
+       methods for the estimation of free testosterone in serum," J. Clin. Endocrinol.
+       Metab., vol. 84, no. 10, pp. 3666-3672, 1999, doi:10.1210/jcem.84.10.6079
+       (``vermeulen1999``).
+    .. [2] R. Södergård, T. Bäckström, V. Shanbhag and H. Carstensen, "Calculation of free
+       and bound fractions of testosterone and estradiol-17 beta to human plasma proteins
+       at body temperature," J. Steroid Biochem., vol. 16, no. 6, pp. 801-810, 1982,
+       doi:10.1016/0022-4731(82)90038-3 (``sodergard1982``).
+    .. [3] P. Emadi-Konjin, J. Bain and I. L. Bromberg, "Evaluation of an algorithm for
+       calculation of serum 'bioavailable' testosterone (BAT)," Clin. Biochem., vol. 36,
+       no. 8, pp. 591-596, 2003, doi:10.1016/S0009-9120(03)00076-6 (``emadi_konjin2003``).
+    .. [4] H. A. Ross, E. J. Meuleman and F. C. G. J. Sweep, "A simple method for
+       estimating equilibrium constants for serum testosterone binding resulting in an
+       optimal free testosterone index for use in elderly men," Clin. Chem. Lab. Med.,
+       vol. 43, no. 6, pp. 613-616, 2005, doi:10.1515/CCLM.2005.106 (``ross2005``).
+"""
+
+#: What is known of each method's albumin molar mass, and the caveat of emadi_konjin2003.
+_METHOD_NOTES = """Albumin molar mass, by method (every method here uses 69,000 g/mol unless
+    ``albumin_molar_mass`` is given; it moves free T by up to about 3 % between 66,500 and
+    69,000):
+
+    * ``vermeulen1999``: 69,000 g/mol, from [1]_ ("43 g/L (6.2 x 10^-4 mol/L)") and the
+      ISSAM calculator of the same group.
+    * ``emadi_konjin2003``: 69,000 g/mol as its published algorithm is reproduced
+      (N = 1 + 0.1884 x albumin [g/L]) by secondary descriptions; [3]_ itself not read.
+    * ``sodergard1982``: not known. [2]_ has not been read; implementations citing it
+      use 66,472.2 (tcameronwaller/uk_biobank) or 66,500 g/mol (pmapcat/freee2simulator).
+      69,000 is kept so that the methods differ only in their constants.
+    * ``ross2005``: not known. [4]_ fitted the constants of Vermeulen's model (abstract
+      read); 69,000 g/mol, Vermeulen's value, is assumed.
+
+    ``emadi_konjin2003`` was fitted to bioavailable testosterone measured by ammonium
+    sulphate precipitation (salting-out), not to free testosterone: its free T is a
+    by-product of that fit, not validated against equilibrium dialysis, and departs from
+    the other models' in either direction (TT 10, SHBG 40 nmol/L: 0.187 vs Vermeulen's
+    0.174 nmol/L; TT 20, SHBG 20: 0.946 vs 0.550). Use it for bioavailable T.
+"""
+
 for _f in (free_testosterone, bioavailable_testosterone, testosterone_fractions):
-    _f.__doc__ = _f.__doc__.replace("{params}", _SHARED_PARAMS).replace("{ref}", _REF_TEXT)
+    _f.__doc__ = _f.__doc__.replace("{params}", _SHARED_PARAMS).replace(
+        "{ref}", _REF_TEXT).replace("{method_notes}", _METHOD_NOTES)

@@ -22,7 +22,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_concentration, like_inputs
 from labstats.formulas import _binding
-from labstats.formulas.androgens import resolve_model
+from labstats.formulas.androgens import check_constants, resolve_model
 from labstats.units import ANALYTES, resolve_unit
 
 __all__ = ["ESTRADIOL_BINDING_MODELS", "bioavailable_estradiol", "free_estradiol"]
@@ -60,9 +60,15 @@ def _solve(estradiol, shbg, albumin, total_testosterone, *, method, estradiol_un
     if competition not in _COMPETITION:
         raise ValueError(f"competition must be one of {_COMPETITION}, got {competition!r}")
     m = ESTRADIOL_BINDING_MODELS[method]
-    mm = albumin_molar_mass or m.albumin_molar_mass
-    k_e = (k_shbg or m.k_shbg) * 1e-9  # L/nmol
-    k_ea = (k_albumin or m.k_albumin) * 1e-9
+    # None means "the model's value"; anything else (0 included) is checked, never ignored.
+    k = check_constants(
+        k_shbg=m.k_shbg if k_shbg is None else k_shbg,
+        k_albumin=m.k_albumin if k_albumin is None else k_albumin,
+        albumin_molar_mass=m.albumin_molar_mass if albumin_molar_mass is None
+        else albumin_molar_mass)
+    mm = k["albumin_molar_mass"]
+    k_e = k["k_shbg"] * 1e-9  # L/nmol
+    k_ea = k["k_albumin"] * 1e-9
     e2 = as_concentration(estradiol, "estradiol", unit=estradiol_unit, to="nmol/L")
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
     alb = as_concentration(albumin, "albumin", unit=albumin_unit, to="µmol/L", molar_mass=mm) * 1e3
@@ -98,7 +104,8 @@ def _solve(estradiol, shbg, albumin, total_testosterone, *, method, estradiol_un
 
 def _out(x, output_unit, e2, estradiol_unit):
     if output_unit == "%":
-        e2n = as_concentration(e2, "estradiol", unit=estradiol_unit, to="nmol/L")
+        e2n = as_concentration(e2, "estradiol", unit=estradiol_unit, to="nmol/L",
+                               column_check=False)  # checked once already, in _solve
         with np.errstate(invalid="ignore", divide="ignore"):
             return 100.0 * x / e2n
     a = ANALYTES["estradiol"]
@@ -131,7 +138,9 @@ _PARAMS = r"""
     k_shbg, k_albumin : float, optional
         Override the E2 association constants. [L/mol]
     albumin_molar_mass : float, optional
-        [g/mol], default 69,000 (as for testosterone).
+        [g/mol], default 69,000, Vermeulen 1999's value. Södergård 1982's own value is
+        not known here (the paper has not been read); the implementations validated
+        against in Notes use 66,472.2 and 66,500, which the examples pass explicitly.
 """
 
 

@@ -2,9 +2,10 @@
 
 Every LDL equation is printed in mg/dL and run in mg/dL (the Martin/Hopkins strata are
 mg/dL ranges); inputs and output may be in mmol/L or mg/dL, converted at the boundary
-with 38.67 mg/dL per mmol/L for cholesterol and 88.57 for triglycerides (the NCHS
-factors, ``labstats.units.ANALYTES``). Outside a method's validity range the result is
-NaN and a ``LabstatsWarning`` says how many rows, never a silent number.
+with 38.665 mg/dL per mmol/L for cholesterol (386.65 g/mol; NCHS prints the rounding
+38.67) and 88.57 for triglycerides (the NCHS convention), as ``labstats.units.ANALYTES``.
+Outside a method's validity range the result is NaN and a ``LabstatsWarning`` says how
+many rows, never a silent number.
 
 Inputs longer than one block run through a compiled loop (``_jit_formulas.ldl``) when
 numba is installed, the numpy code below otherwise or with ``LABSTATS_NO_NUMBA=1``; the
@@ -18,7 +19,7 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import like_inputs
+from labstats._validate import as_constant, like_inputs
 from labstats.formulas import _common, _martin_hopkins
 from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor
 
@@ -128,7 +129,7 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
         "mmol/L" or "mg/dL".
     friedewald_mmol_divisor : float, optional
         Friedewald only. By default the published mg/dL equation is used, which in mmol/L
-        is :math:`TG/2.183` (= 5 x 38.67 / 88.57). Give 2.2 (``constants.
+        is :math:`TG/2.183` (= 5 x 38.665 / 88.57). Give 2.2 (``constants.
         FRIEDEWALD_TG_DIVISOR_MMOL_L_CONVENTIONAL``, the rounded divisor many laboratories
         print) or another divisor to compute :math:`TC - HDL - TG/d` in mmol/L.
 
@@ -150,11 +151,26 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
 
     Notes
     -----
-    The Martin/Hopkins strata are read as lower-edge-inclusive integer ranges (TG 399.9
-    -> 293-399; non-HDL-C 130 -> 130-159). The 2013 table was checked cell by cell against
-    three transcriptions (sum 949.4); the extended table comes from one transcription
-    (pacharanero/clincalc) and was not checked against the Sajja 2021 supplement.
-    Negative results (possible with very high HDL) are returned as computed.
+    Martin/Hopkins strata. Martin 2013 prints its strata as integer mg/dL ranges (TG
+    7-49, 50-56, 57-61, ...; non-HDL-C <100, 100-129, ...), so a fractional value -- every
+    mmol/L input becomes one, e.g. 0.56 mmol/L = 49.6 mg/dL -- lies between two printed
+    strata, and the paper gives no rule for it. labstats reads each stratum as running
+    from its printed lower edge to the next stratum's lower edge, i.e. it looks up the
+    integer part (floor) of TG and of non-HDL-C: 49.6 -> 7-49, 50.0 -> 50-56, 399.9 ->
+    293-399, 400.0 -> 400-13975 (the boundary cases tested by Modibo/biosigma), and in the
+    extended table 409.9 -> 400-409, 410.0 -> 410-419. Assigning the row by the printed
+    upper bound instead (TG <= 49 -> 7-49, else TG <= 56 -> 50-56, as
+    pacharanero/clincalc does) puts 49.6 in 50-56 (factor 4.0 rather than 3.5 at
+    non-HDL-C < 100) and 399.5 in 400-13975; the two rules agree on every integer TG.
+
+    The extended table (``"martin_hopkins_extended"``) is unverified: its only public
+    transcription (pacharanero/clincalc, "eTable 1A in Sajja et al. 2021") is used as
+    is and has not been checked against the supplement of [3]_; the 2013 table was
+    checked cell by cell against three independent transcriptions (sum 949.4).
+
+    Friedewald is computed up to and including TG 400 mg/dL (4.516 mmol/L) and NaN above,
+    as NCHS does for NHANES LBDLDL. Negative results (possible with very high HDL) are
+    returned as computed.
 
     Validated against Friedewald's LBDLDL of NHANES 2011-2016 (NCHS; all 8,746
     participants reproduced after rounding to the integer mg/dL NCHS prints), the test
@@ -203,10 +219,10 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     f_out = unit_factor("ldl_cholesterol", "mg/dL", output_unit)
     impl = _METHODS[method]
     if friedewald_mmol_divisor is not None:
-        d = float(friedewald_mmol_divisor)
-        if not (np.isfinite(d) and d > 0):
-            raise ValueError(f"friedewald_mmol_divisor must be a positive number, got {d!r}")
-        # TG[mmol/L] / d in mmol/L of cholesterol is TG[mg/dL] / (d x 88.57 / 38.67) in mg/dL.
+        d = as_constant(friedewald_mmol_divisor, "friedewald_mmol_divisor", unit="mmol/L per "
+                        "mmol/L", low=1.0, high=4.0, hint="The mmol/L divisor is about 2.2; 5 "
+                        "is the divisor of the mg/dL equation (give mg/dL inputs for that).")
+        # TG[mmol/L] / d in mmol/L of cholesterol is TG[mg/dL] / (d x 88.57 / 38.665) in mg/dL.
         mg_divisor = d * unit_factor("triglycerides", "mmol/L", "mg/dL") / unit_factor(
             "total_cholesterol", "mmol/L", "mg/dL")
 

@@ -13,7 +13,9 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import _is_series, as_concentration, as_flag, as_measure, as_sex
+from labstats._validate import _is_series, as_concentration, as_constant, as_flag, as_measure
+from labstats.formulas._common import sex_array
+from labstats.units import ANALYTES, analyte_of, resolve_unit
 
 __all__ = ["METS_CUT_POINTS", "WAIST_THRESHOLDS", "metabolic_syndrome"]
 
@@ -36,13 +38,18 @@ WAIST_THRESHOLDS = MappingProxyType({
     "idf_central_south_american": (90.0, 80.0),  # Ethnic Central and South American, IDF
 })
 
+#: Accepted waist thresholds [cm] (exclusive): the published ones are 80-102 cm; a pair in
+#: inches (40, 35) or metres would silently change every diagnosis.
+WAIST_THRESHOLD_RANGE_CM = (50.0, 150.0)
+
 #: Cut points of Alberti 2009 Table 1 in each unit it prints: triglycerides (>=), HDL-C
 #: (<; women, men), fasting glucose (>=). The mmol/L values are the statement's roundings
 #: of the mg/dL ones (1.7 mmol/L is 150.6 mg/dL), so the two can disagree at the border.
 METS_CUT_POINTS = MappingProxyType({
     "mg/dL": {"triglycerides": c.METS_TRIGLYCERIDES_MG_DL, "hdl_cholesterol": c.METS_HDL_MG_DL,
               "glucose": c.METS_GLUCOSE_MG_DL},
-    "mmol/L": {"triglycerides": 1.7, "hdl_cholesterol": (1.3, 1.0), "glucose": 5.6},
+    "mmol/L": {"triglycerides": c.METS_TRIGLYCERIDES_MMOL_L,
+               "hdl_cholesterol": c.METS_HDL_MMOL_L, "glucose": c.METS_GLUCOSE_MMOL_L},
 })
 
 _COLUMNS = ("elevated_waist_circumference", "elevated_triglycerides", "reduced_hdl_cholesterol",
@@ -72,20 +79,41 @@ def _thresholds(waist_thresholds):
                              f"{', '.join(WAIST_THRESHOLDS)} or a (men, women) tuple in cm")
         return WAIST_THRESHOLDS[waist_thresholds]
     try:
-        men, women = (float(v) for v in waist_thresholds)
+        men, women = waist_thresholds
     except (TypeError, ValueError):
         raise ValueError(f"waist_thresholds must be a name of WAIST_THRESHOLDS or a (men, "
                          f"women) pair in cm, got {waist_thresholds!r}") from None
-    if not (men > 0 and women > 0):
-        raise ValueError(f"waist_thresholds must be positive, got {waist_thresholds!r}")
-    return men, women
+    lo, hi = WAIST_THRESHOLD_RANGE_CM
+    hint = "Published thresholds are 80-102 cm; give centimetres (inches x 2.54)."
+    return (as_constant(men, "waist_thresholds (men)", unit="cm", low=lo, high=hi, hint=hint),
+            as_constant(women, "waist_thresholds (women)", unit="cm", low=lo, high=hi,
+                        hint=hint))
+
+
+def _cut_point_units(cut_points, *units):
+    """The unit system of the cut points: as given, or that of the three lipid/glucose units."""
+    if cut_points is not None:
+        if cut_points not in METS_CUT_POINTS:
+            raise ValueError(f"cut_points must be one of {', '.join(METS_CUT_POINTS)} or None "
+                             f"(the unit system of the inputs), got {cut_points!r}")
+        return cut_points
+    names = ("triglycerides_unit", "hdl_cholesterol_unit", "glucose_unit")
+    systems = {n: resolve_unit(u, ANALYTES[analyte_of(n[:-5])]) for n, u in zip(
+        names, units, strict=True)}
+    found = set(systems.values())
+    if len(found) == 1:
+        return found.pop()
+    given = ", ".join(f"{n}={u!r}" for n, u in systems.items())
+    raise ValueError(f"the inputs mix unit systems ({given}), so it is not clear which cut "
+                     f"points of Alberti 2009 Table 1 apply (the mg/dL and mmol/L ones are not "
+                     f"exact conversions); pass cut_points=\"mg/dL\" or cut_points=\"mmol/L\"")
 
 
 def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
                        systolic_blood_pressure, diastolic_blood_pressure, glucose, sex,
                        waist_thresholds="us_aha_nhlbi", triglycerides_treatment=False,
                        hdl_cholesterol_treatment=False, blood_pressure_treatment=False,
-                       glucose_treatment=False, cut_points: str = "mg/dL",
+                       glucose_treatment=False, cut_points: str | None = None,
                        waist_circumference_unit: str = "cm", triglycerides_unit: str = "mmol/L",
                        hdl_cholesterol_unit: str = "mmol/L", glucose_unit: str = "mmol/L",
                        systolic_blood_pressure_unit: str = "mmHg",
@@ -93,10 +121,11 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
     r"""Harmonised metabolic syndrome (Alberti 2009): criteria met and diagnosis [1]_.
 
     Any 3 of: elevated waist circumference (population-specific threshold); TG >= 150
-    mg/dL or drug treatment for elevated TG; HDL-C < 40 mg/dL (men) / < 50 mg/dL (women)
-    or drug treatment for reduced HDL-C; systolic >= 130 and/or diastolic >= 85 mmHg or
-    antihypertensive treatment; fasting glucose >= 100 mg/dL or drug treatment for
-    elevated glucose.
+    mg/dL (1.7 mmol/L) or drug treatment for elevated TG; HDL-C < 40 mg/dL (1.0 mmol/L) in
+    men / < 50 mg/dL (1.3 mmol/L) in women or drug treatment for reduced HDL-C; systolic
+    >= 130 and/or diastolic >= 85 mmHg or antihypertensive treatment; fasting glucose >=
+    100 mg/dL (5.6 mmol/L) or drug treatment for elevated glucose. The cut points of the
+    unit system of the inputs apply unless ``cut_points`` says otherwise.
 
     Parameters
     ----------
@@ -120,10 +149,17 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
     blood_pressure_treatment, glucose_treatment : bool or array_like, default False
         Antihypertensive treatment in a patient with a history of hypertension / drug
         treatment of elevated glucose, which counts as meeting that criterion.
-    cut_points : {"mg/dL", "mmol/L"}, default "mg/dL"
-        Compare with the statement's mg/dL cut points (150, 40/50, 100) or with the mmol/L
-        roundings it prints beside them (1.7, 1.0/1.3, 5.6). They disagree near the
-        borders, e.g. HDL-C 1.02 mmol/L in a man is reduced in mg/dL (39.4) only.
+    cut_points : {"mg/dL", "mmol/L"}, optional
+        Which of the two sets of cut points printed in [1]_, Table 1, to apply: mg/dL
+        (TG 150, HDL-C 40 men / 50 women, glucose 100) or mmol/L (1.7, 1.0 / 1.3, 5.6).
+        They are not exact conversions of each other (150 mg/dL is 1.69 mmol/L, 40 mg/dL
+        is 1.03, 100 mg/dL is 5.55), so near the borders they disagree: a man with TG
+        1.69, HDL-C 1.02 and glucose 5.58 mmol/L meets two criteria by the mg/dL cut
+        points and none by the mmol/L ones. Default (None): the unit system of the inputs
+        -- the mmol/L cut points when ``triglycerides_unit``, ``hdl_cholesterol_unit`` and
+        ``glucose_unit`` are all mmol/L, the mg/dL ones when all are mg/dL; mixed units
+        raise ``ValueError`` asking you to choose. Values are converted to the unit of the
+        cut points, never the cut points to the unit of the values.
     waist_circumference_unit : str, default "cm"
         "cm", "m", "mm" or "in".
     triglycerides_unit, hdl_cholesterol_unit, glucose_unit : str, default "mmol/L"
@@ -151,6 +187,11 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
     Notes
     -----
     Bounds as printed: ">=" for waist, TG, blood pressure and glucose, "<" for HDL-C.
+    [1]_, Table 1 prints the lipid and glucose cut points in mg/dL with mmol/L in brackets;
+    the bracketed values are roundings, not conversions (``METS_CUT_POINTS`` holds both).
+    The statement does not say which set rules when they disagree, so labstats applies
+    the set printed in the unit the values were measured in, as a laboratory reporting in
+    that unit would, and refuses to guess when the inputs mix the two systems.
     This is the harmonised definition (no obligatory component), not the IDF 2005 one
     (waist obligatory). Checked against the cut points of [1]_, Table 1, at and around
     each border; no published individual-level example was found.
@@ -177,12 +218,11 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
     """
     import pandas as pd
 
-    if cut_points not in METS_CUT_POINTS:
-        raise ValueError(f"cut_points must be one of {', '.join(METS_CUT_POINTS)}, "
-                         f"got {cut_points!r}")
+    cut_points = _cut_point_units(cut_points, triglycerides_unit, hdl_cholesterol_unit,
+                                  glucose_unit)
     cuts = METS_CUT_POINTS[cut_points]
     men, women = _thresholds(waist_thresholds)
-    female = as_sex(sex)
+    female = sex_array(sex)
     w = as_measure(waist_circumference, "waist_circumference", unit=waist_circumference_unit)
     tg = as_concentration(triglycerides, "triglycerides", unit=triglycerides_unit,
                           to=cut_points)
