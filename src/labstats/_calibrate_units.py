@@ -4,10 +4,11 @@ A single value of insulin, testosterone, estradiol or waist is often plausible i
 units (10 is a fasting insulin in µIU/mL and in pmol/L), so the per-value check of
 ``labstats._validate`` cannot tell them apart; a whole column can. This script records
 where the quartiles of real columns lie, in the canonical unit of each analyte or
-measure. Run by hand (it needs the CDC files, not shipped with labstats)::
+measure. Run by hand, on the embedded NHANES extract or a folder of CDC files::
 
-    python -m labstats._calibrate_units ../shared/data/nhanes          # print
-    python -m labstats._calibrate_units ../shared/data/nhanes --write  # update units.py
+    python -m labstats._calibrate_units                                # print
+    python -m labstats._calibrate_units --write                        # update units.py
+    python -m labstats._calibrate_units ../shared/data/nhanes          # from the CDC files
 
 Method. Source: NHANES 2011-2012, 2013-2014 and 2015-2016 (CDC/NCHS public-use files
 DEMO, TST, BIOPRO, GLU, INS, TRIGLY, HDL, TCHOL, BMX; public domain), every participant
@@ -61,18 +62,17 @@ UNITS_PY = Path(__file__).with_name("units.py")
 _BEGIN, _END = "# BEGIN TYPICAL_QUARTILES", "# END TYPICAL_QUARTILES"
 
 
-def nhanes_frame(directory):
-    """read_nhanes of 2011-2016 plus measured height and weight (BMXHT, BMXWT) of BMX."""
-    import pandas as pd
+def nhanes_frame(directory=None):
+    """NHANES 2011-2016 (2011-2012 testosterone bridged), height and weight included: the
+    embedded extract (``load_nhanes``), or ``read_nhanes`` of the CDC files in ``directory``
+    (the two are equal; tests/datasets/test_embedded.py)."""
+    if directory is None:
+        from labstats.datasets.embedded import load_nhanes
 
-    from labstats.datasets.nhanes import read_nhanes, read_nhanes_file
+        return load_nhanes(CYCLES, bridge_testosterone=True)
+    from labstats.datasets.nhanes import read_nhanes
 
-    nh = read_nhanes(directory, CYCLES, bridge_testosterone=True)
-    bmx = pd.concat([read_nhanes_file(Path(directory) / f"BMX_{s}.XPT")[["SEQN", "BMXHT",
-                                                                         "BMXWT"]]
-                     for s in "GHI"])
-    bmx = bmx.rename(columns={"SEQN": "seqn", "BMXHT": "height", "BMXWT": "weight"})
-    return nh.merge(bmx, on="seqn", how="left", validate="one_to_one")
+    return read_nhanes(directory, CYCLES, bridge_testosterone=True)
 
 
 def groups(frame):
@@ -101,7 +101,7 @@ def group_quartiles(frame, column: str) -> list[tuple[float, float]]:
     return sorted(set(points))
 
 
-def calibrate(directory) -> dict[str, list[tuple[float, float]]]:
+def calibrate(directory=None) -> dict[str, list[tuple[float, float]]]:
     """The group quartiles of every analyte and measure of ``COLUMNS``."""
     frame = nhanes_frame(directory)
     return {key: group_quartiles(frame, col) for key, col in COLUMNS.items()}
@@ -142,13 +142,15 @@ def write(table, path: Path = UNITS_PY) -> None:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) not in (1, 2) or (len(argv) == 2 and argv[1] != "--write"):
-        print("usage: python -m labstats._calibrate_units <folder with the NHANES files> "
-              "[--write]")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    do_write = "--write" in argv
+    folders = [a for a in argv if a != "--write"]
+    if len(folders) > 1 or any(a.startswith("-") for a in folders):
+        print("usage: python -m labstats._calibrate_units [<folder with the NHANES files>] "
+              "[--write]   (default: the embedded extract)")
         return 2
-    table = calibrate(argv[0])
-    if len(argv) == 2:
+    table = calibrate(folders[0] if folders else None)
+    if do_write:
         write(table)
         print(f"updated {UNITS_PY}")
     else:

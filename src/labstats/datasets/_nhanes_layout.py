@@ -59,7 +59,9 @@ COMPONENTS = {
     "TCHOL": (Variable("total_cholesterol", ("LBXTC",), "mg/dL", "total_cholesterol"),),
     "GHB": (Variable("hba1c", ("LBXGH",), "%", None),),
     "BMX": (Variable("bmi", ("BMXBMI",), "kg/m²", None),
-            Variable("waist", ("BMXWAIST",), "cm", None)),
+            Variable("waist", ("BMXWAIST",), "cm", None),
+            Variable("weight", ("BMXWT",), "kg", None),
+            Variable("height", ("BMXHT",), "cm", None)),
 }
 
 # Per-cycle layouts that differ from COMPONENTS: 2011-2012 measured testosterone only
@@ -77,6 +79,8 @@ COLUMNS = {
     "cycle": ("", "survey cycle, e.g. '2013-2014'"),
     "sex": ("", "'male' or 'female' (RIAGENDR 1 / 2)"),
     "age": ("years", "age at screening (RIDAGEYR); top-coded at 80 (80 means 80 or older)"),
+    "age_months": ("months", "age in months at the MEC exam (RIDEXAGM), published for ages "
+                             "0-19 years only (NaN for adults), as growth charts need it"),
     "pregnant": ("", "pregnancy at exam (RIDEXPRG): True (1, positive), False (2); <NA> when "
                      "not ascertained (3) or not asked (men, and women outside 20-44 years)"),
     "total_testosterone": ("nmol/L", "total testosterone, ID-LC-MS/MS (LBXTST, ng/dL)"),
@@ -94,6 +98,8 @@ COLUMNS = {
     "hba1c": ("%", "glycohemoglobin, NGSP % (LBXGH)"),
     "bmi": ("kg/m²", "body mass index (BMXBMI)"),
     "waist": ("cm", "waist circumference (BMXWAIST)"),
+    "weight": ("kg", "body weight (BMXWT)"),
+    "height": ("cm", "standing height (BMXHT)"),
     "total_testosterone_below_lod": ("", "True when LBDTSTLC = 1: the value is LLOD/sqrt(2); "
                                          "<NA> when not measured or no comment code (2011-2012)"),
     "estradiol_below_lod": ("", "True when LBDESTLC = 1 (value is LLOD/sqrt(2))"),

@@ -258,15 +258,18 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     if not np.isin(sex, (1, 2)).all():
         raise ValueError(f"{demo_path}: RIAGENDR holds codes other than 1 and 2")
     preg = demo["RIDEXPRG"].to_numpy() if "RIDEXPRG" in demo.columns else np.full(n, np.nan)
+    months = (demo["RIDEXAGM"].to_numpy(dtype=float) if "RIDEXAGM" in demo.columns
+              else np.full(n, np.nan))
     out = {
         "seqn": demo["SEQN"].to_numpy(),
         "cycle": np.full(n, cycle.label, dtype=object),
         "sex": np.where(sex == 1, "male", "female").astype(object),
         "age": demo["RIDAGEYR"].to_numpy(dtype=float),
+        "age_months": months,
         "pregnant": _flag(np.where(preg == 1, 1, np.where(preg == 2, 0, np.nan))),
     }
     for col in COLUMNS:
-        if col not in out and col not in _FLAGS and not col.startswith(("psu", "strata", "wei")):
+        if col not in out and col not in _FLAGS and not col.startswith(("psu", "strata", "weight_")):
             out[col] = np.full(n, np.nan)
     for flag in _FLAGS:  # <NA> until a comment code says otherwise
         out[flag] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))

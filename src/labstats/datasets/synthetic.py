@@ -61,7 +61,8 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
         ``n`` rows, the columns of ``labstats.datasets.nhanes.COLUMNS`` in canonical
         units: ``seqn`` (1..n), ``cycle`` ("synthetic"), ``sex``, ``age`` [years],
         ``pregnant`` (False for women 20-44, <NA> otherwise), the 14 analytes with no
-        missing values, below-LOD flags (True at the NHANES fill value LLOD/sqrt(2)),
+        missing values (``weight``, ``height`` and ``age_months`` are not simulated and
+        are NaN), below-LOD flags (True at the NHANES fill value LLOD/sqrt(2)),
         and design variables: ``psu`` (1-2), ``strata`` (1-15), and equal weights
         ``weight_exam`` = ``weight_fasting`` = ``weight_hormone`` summing to the
         NHANES 2013-2016 adult population (about 229 million).
@@ -166,6 +167,9 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
         frame[f"{a}_below_lod"] = pd.arrays.BooleanArray(flag, np.zeros(n, bool))
     frame["psu"] = rng.integers(1, 3, n)
     frame["strata"] = rng.integers(1, 16, n)
+    for col in COLUMNS:  # not simulated (body weight and height; months: adults only): NaN
+        if col not in frame.columns:
+            frame[col] = np.nan
     return frame[list(COLUMNS)]
 
 
