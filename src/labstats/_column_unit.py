@@ -1,0 +1,81 @@
+"""The column-level unit check of the validation layer (re-exported by ``labstats._validate``).
+
+A single value is often plausible in two units; a whole column is not. Calibrated on NHANES
+by ``labstats._calibrate_units`` (``units.TYPICAL_QUARTILES``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats import units as _units
+from labstats._warn import _PLAUSIBILITY, warn
+
+__all__ = ["check_column_unit"]
+
+_COLUMN_MIN = 20  # fewer non-NaN values: no column-level unit check
+_COLUMN_CHUNKS, _COLUMN_CHUNK = 64, 64  # longer columns: 64 evenly spaced runs of 64 values
+_QUARTER = np.array([0.25, 0.5, 0.75])
+_LOG_QUARTILES: dict = {}  # id(spec) -> (spec, log of its typical (Q1, Q3), one row a group)
+
+
+def _quartiles(x: np.ndarray):
+    """(Q1, median, Q3) of the non-NaN values of x, as np.percentile (linear), or None
+    for fewer than 20; columns over 4,096 values are read in 64 evenly spaced runs."""
+    flat = x.reshape(-1)
+    if flat.size > _COLUMN_CHUNKS * _COLUMN_CHUNK:
+        starts = np.linspace(0, flat.size - _COLUMN_CHUNK, _COLUMN_CHUNKS).astype(np.intp)
+        flat = flat[(starts[:, None] + np.arange(_COLUMN_CHUNK)).reshape(-1)]
+    s = flat[~np.isnan(flat)]
+    if s.size < _COLUMN_MIN:
+        return None
+    pos = (s.size - 1) * _QUARTER
+    lo = pos.astype(np.intp)
+    hi = np.minimum(lo + 1, s.size - 1)
+    part = np.partition(s, np.concatenate((lo, hi)))
+    return part[lo] + (pos - lo) * (part[hi] - part[lo])
+
+
+def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None:
+    """Warn once when a whole column looks as if it were in another accepted unit.
+
+    A single insulin of 10 is plausible in pmol/L and in µIU/mL; a column of them is
+    not: its quartiles (Q1, Q3) are compared, in the canonical unit, with those of real
+    NHANES columns (``spec.typical_quartiles``, calibrated by ``labstats._calibrate_units``;
+    typical = within a factor ``units.COLUMN_MARGIN`` of one group's). When the declared
+    ``unit`` is atypical and another of ``spec``'s units is typical (the closest on the
+    log scale if several are), a ``LabstatsWarning`` names the argument, the median, the
+    likely unit and the keyword that fixes it. ``factor(u)`` converts ``u`` to the
+    canonical unit. Skipped in ``plausibility("ignore")`` and below 20 values; at most
+    4,096 values are read, so long columns cost nothing measurable.
+    """
+    if not spec.typical_quartiles or x.size < _COLUMN_MIN or _PLAUSIBILITY["mode"] == "ignore":
+        return
+    q = _quartiles(x)
+    if q is None or not q[0] > 0:  # zeros (or below-LOD fills of 0) say nothing of the unit
+        return
+    cached = _LOG_QUARTILES.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = _LOG_QUARTILES[id(spec)] = (spec, np.log(np.asarray(spec.typical_quartiles)))
+    ref, tol = cached[1], np.log(_units.COLUMN_MARGIN) + 1e-9
+    lq = np.log(q[[0, 2]])
+
+    def distance(u):  # log-distance of the column in unit u to the nearest typical group
+        d = lq + np.log(factor(u)) - ref
+        d *= d
+        d = d[:, 0] + d[:, 1]
+        inside = d[(np.abs(lq[0] + np.log(factor(u)) - ref[:, 0]) <= tol)
+                   & (np.abs(lq[1] + np.log(factor(u)) - ref[:, 1]) <= tol)]
+        return float(inside.min()) if inside.size else None
+
+    if distance(unit) is not None:
+        return
+    fits = [(d, u) for u in tuple(spec.units) if u != unit and (d := distance(u)) is not None]
+    if not fits:
+        return
+    alt = min(fits)[1]
+    q1, med, q3 = q
+    warn(f"{name}: the column's median is {med:.4g} {unit} (quartiles {q1:.4g}-{q3:.4g} "
+         f"{unit}), unlike {spec.name} in \"{unit}\" but typical of \"{alt}\" (NHANES "
+         f"2011-2016, labstats.units.TYPICAL_QUARTILES). If the unit is \"{alt}\", pass "
+         f"{name}_unit=\"{alt}\"; if \"{unit}\" is right, ignore this warning.")

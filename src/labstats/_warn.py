@@ -1,0 +1,73 @@
+"""Warnings of labstats and the plausibility mode: part of the validation layer
+(``labstats._validate`` re-exports every name here).
+
+``warn()`` attributes a warning to the caller's line outside labstats, however deep inside
+the package it is raised, so a user sees their own script's line, not ours.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+
+__all__ = ["LabstatsWarning", "caller_stacklevel", "plausibility", "warn"]
+
+
+class LabstatsWarning(UserWarning):
+    """A value was computed but lies outside what its formula was derived for."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside labstats.
+
+    Counted from the caller of this function, so ``warnings.warn(msg, stacklevel=
+    caller_stacklevel())`` names the user's line, however deep inside labstats it is raised
+    (the approach of pandas' ``find_stack_level``).
+    """
+    import inspect
+
+    frame = inspect.currentframe()
+    level = 0
+    try:
+        frame = frame.f_back  # the function that called us is level 1
+        while frame is not None:
+            if not frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+                break
+            level += 1
+            frame = frame.f_back
+    finally:
+        del frame
+    return max(level, 1)
+
+
+def warn(message: str, category: type[Warning] = LabstatsWarning) -> None:
+    """Issue ``message`` as a warning attributed to the caller's line outside labstats."""
+    warnings.warn(message, category, stacklevel=caller_stacklevel() + 1)
+
+
+_PLAUSIBILITY = {"mode": "raise"}
+
+
+@contextlib.contextmanager
+def plausibility(mode: str):
+    """Context manager to relax the unit-plausibility check: ``"raise"``, ``"warn"`` or ``"ignore"``.
+
+    For data that really hold extreme values (a triglyceride of 80 mmol/L, say):
+
+    >>> import labstats
+    >>> with labstats.plausibility("ignore"):
+    ...     labstats.units.convert(80.0, "triglycerides", "mmol/L", "mg/dL") > 7000
+    True
+    """
+    if mode not in ("raise", "warn", "ignore"):
+        raise ValueError(f"plausibility mode must be 'raise', 'warn' or 'ignore', got {mode!r}")
+    old = _PLAUSIBILITY["mode"]
+    _PLAUSIBILITY["mode"] = mode
+    try:
+        yield
+    finally:
+        _PLAUSIBILITY["mode"] = old
