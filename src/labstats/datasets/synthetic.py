@@ -108,7 +108,7 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
     2    male  64.0               12.72  37.27
     >>> cohort = make_cohort(1000, seed=1)
     >>> cohort.shape
-    (1000, 28)
+    (1000, 31)
     >>> sorted(cohort["sex"].unique())
     ['female', 'male']
     >>> bool(make_cohort(5, seed=3).equals(make_cohort(5, seed=3)))
