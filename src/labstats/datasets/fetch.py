@@ -242,8 +242,11 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
 
     Examples
     --------
-    >>> folder = fetch_nhanes(["2013-2014"], ["TST"])  # doctest: +SKIP
-    >>> read_nhanes(folder, ["2013-2014"], ["TST"])  # doctest: +SKIP
+    Needs the network, so not run as a doctest (``tests/datasets/test_fetch.py`` runs it
+    against a local server)::
+
+        folder = fetch_nhanes(["2013-2014"], ["TST"])
+        read_nhanes(folder, ["2013-2014"], ["TST"])
     """
     if missing not in ("raise", "warn"):
         raise ValueError(f"missing must be 'raise' or 'warn', got {missing!r}")

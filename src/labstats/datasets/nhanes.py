@@ -158,9 +158,11 @@ def read_nhanes_file(path, *, check_counts: bool = True):
 
     Examples
     --------
-    >>> tst = read_nhanes_file("../shared/data/nhanes/TST_H.XPT")  # doctest: +SKIP
-    >>> len(tst)  # doctest: +SKIP
-    8291
+    With a CDC file at hand (not shipped with labstats, so not run as a doctest;
+    ``tests/datasets/test_nhanes.py`` reads the real files)::
+
+        tst = read_nhanes_file("TST_H.XPT")
+        len(tst)  # 8291, CDC's count
     """
     import pandas as pd
 
@@ -416,12 +418,11 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     >>> COLUMNS["total_testosterone"]
     ('nmol/L', 'total testosterone, ID-LC-MS/MS (LBXTST, ng/dL)')
 
-    With the CDC files in a folder (here the team's copy; not shipped with labstats):
+    With the CDC files in a folder (not shipped with labstats, so not run as a doctest;
+    ``labstats.load_nhanes()`` gives the same frame offline)::
 
-    >>> nh = read_nhanes("../shared/data/nhanes", ["2013-2014"],
-    ...                  components=["TST"])  # doctest: +SKIP
-    >>> len(nh), int(nh["total_testosterone"].notna().sum())  # doctest: +SKIP
-    (10175, 7559)
+        nh = read_nhanes("nhanes_files/", ["2013-2014"], components=["TST"])
+        len(nh), int(nh["total_testosterone"].notna().sum())  # (10175, 7559)
     """
     cyc = _resolve_cycles(cycles)
     comps = _resolve_components(components)
