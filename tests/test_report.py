@@ -94,7 +94,9 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
     variables, rc settings or warning filters; warnings become notes (category, message, cell),
     other stderr output stays visible; ANSI colour codes never reach a page or the index."""
     nbdir = _notebooks(tmp_path / "nb", {
-        "01_dirty": ["x_left_over = 1",
+        "01_dirty": ["x_left_over = 1\nimport labstats\n"
+                     "cohort = labstats.load_cohort('synthetic', n=50)\n"
+                     "cohort['age'] = -1.0\ncohort.attrs['data'] = 'changed'",
                      "import sys, warnings\nimport matplotlib\n"
                      "matplotlib.rcParams['lines.linewidth'] = 7.0\n"
                      "warnings.warn('check the units', UserWarning)\n"
@@ -103,6 +105,8 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
         "02_clean": ["import matplotlib, warnings\n"
                      "assert 'x_left_over' not in globals(), 'state leaked between notebooks'\n"
                      "assert matplotlib.rcParams['lines.linewidth'] == 1.5\n"
+                     "import labstats\ncohort = labstats.load_cohort('synthetic', n=50)\n"
+                     "assert cohort['age'].min() >= 20 and cohort.attrs['data'] == 'synthetic'\n"
                      "warnings.warn('second notebook warns too', RuntimeWarning)"],
         # IPython colours every traceback; the message carries codes of its own as well
         "03_broken": ["esc = chr(27)\nraise ValueError(esc + '[1mred text' + esc + '[22m is wrong')"],
@@ -166,3 +170,16 @@ def test_report_on_missing_nhanes_fails_at_once_with_what_to_do(tmp_path, monkey
 def test_report_jobs_must_be_positive(capsys):
     assert main(["report", "--jobs", "0", "--no-progress"]) == 1
     assert "--jobs must be 1 or more, got 0" in capsys.readouterr().err
+
+
+def test_a_kernel_that_timed_out_is_replaced(tmp_path):
+    """A cell over the timeout fails its notebook; the next one gets a fresh kernel."""
+    from labstats.report import build_report
+
+    nbdir = _notebooks(tmp_path / "nb", {"01_hangs": ["import time\ntime.sleep(60)"],
+                                         "02_fine": ["assert 'time' not in globals()"]})
+    runs = build_report(tmp_path / "report", notebooks=nbdir, progress=False, jobs=1,
+                        timeout=2)
+    assert not runs[0].ok and "CellTimeoutError" in runs[0].error
+    assert runs[1].ok, runs[1].error
+    assert runs[0].seconds < 30

@@ -9,8 +9,9 @@ with its error, and makes the run fail: a report never hides an error.
 Speed: the notebooks run ``jobs`` at a time (default 2), each worker on one Jupyter kernel
 that imports the scientific stack once (a warm-up) and is reset between notebooks
 (``%reset -f``, matplotlib, warnings, pandas and numpy print options restored, execution
-count back to 1), so that each notebook still starts from an empty namespace. A kernel that
-died or timed out is replaced by a fresh one.
+count back to 1), so that each notebook still starts from an empty namespace. Within a
+kernel ``labstats.load_cohort`` reads each cohort once and gives every call its own deep
+copy. A kernel that died or timed out is replaced by a fresh one.
 """
 
 from __future__ import annotations
@@ -222,13 +223,15 @@ class _Kernel:
 
 
 async def _execute(kernel: _Kernel, path: Path, timeout: int):
-    """Execute notebook ``path`` on ``kernel``; (notebook, seconds, error or None)."""
+    """Execute notebook ``path`` on ``kernel``: (notebook, seconds, error or None, whether
+    the kernel must be replaced: it timed out, so it may still be busy, or it died)."""
     import jupytext
     import nbclient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     nb = jupytext.read(path)
     t = time.perf_counter()
-    error = None
+    error, fatal = None, False
     try:
         await kernel.run(_RESET % {"cwd": str(path.parent)})
         client = nbclient.NotebookClient(nb, km=kernel.km, timeout=timeout,
@@ -238,7 +241,8 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
         await client.async_execute()
     except Exception as exc:  # a failing cell: keep what ran, report the error
         error = _error_text(nb, exc)
-    return nb, time.perf_counter() - t, error
+        fatal = isinstance(exc, (CellTimeoutError, DeadKernelError))
+    return nb, time.perf_counter() - t, error, fatal
 
 
 def _error_text(nb, exc: Exception) -> str:
@@ -275,9 +279,9 @@ async def _run_all(paths, data, timeout, jobs, done):
                         await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500])
                         kernel = None
                         continue
-                nb, seconds, error = await _execute(kernel, path, timeout)
-                if error and ("Timeout" in error or "DeadKernel" in error):
-                    await kernel.shutdown()  # may still be busy: never reuse it
+                nb, seconds, error, fatal = await _execute(kernel, path, timeout)
+                if fatal:
+                    await kernel.shutdown()
                     kernel = None
                 await done(i, nb, seconds, error)
         finally:
