@@ -107,7 +107,9 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
                      "assert matplotlib.rcParams['lines.linewidth'] == 1.5\n"
                      "import labstats\ncohort = labstats.load_cohort('synthetic', n=50)\n"
                      "assert cohort['age'].min() >= 20 and cohort.attrs['data'] == 'synthetic'\n"
-                     "warnings.warn('second notebook warns too', RuntimeWarning)"],
+                     "warnings.warn('second notebook warns too', RuntimeWarning)",
+                     # time for IPython's history thread to complain, were history kept
+                     "import time\ntime.sleep(0.5)", "time.sleep(0.5)"],
         # IPython colours every traceback; the message carries codes of its own as well
         "03_broken": ["esc = chr(27)\nraise ValueError(esc + '[1mred text' + esc + '[22m is wrong')"],
     })
@@ -127,6 +129,9 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
     assert "(cell [2], line 4)" in first  # the cell and the line in it
     assert "warnings.warn(" not in first  # no raw stderr rendering of the warning
     assert "plain stderr text" in first  # real stderr is kept
+    second = (out / "02_clean.html").read_text()
+    assert re.search(r"In.\[1\]:", second)  # counts restart in a reused kernel...
+    assert "History logging" not in second and "ERROR!" not in second  # ...without complaint
     for page in ("index.html", "01_dirty.html", "02_clean.html", "03_broken.html"):
         text = (out / page).read_text()
         assert "\x1b" not in text and "[0;31m" not in text and "&#27;" not in text, page

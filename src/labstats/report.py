@@ -160,6 +160,7 @@ def reset(cwd):
         matplotlib.rcParams.update(RC)
         pandas.reset_option("all")
     warnings.filters[:] = FILTERS
+    warnings.showwarning = showwarning
     getattr(warnings, "_filters_mutated", lambda: None)()
     numpy.set_printoptions(**PRINTOPTIONS)
     os.chdir(cwd)
@@ -191,7 +192,9 @@ class _Kernel:
         from jupyter_client.manager import AsyncKernelManager
 
         self.km = AsyncKernelManager(kernel_name="python3")
-        await self.km.start_kernel(env=self.env, cwd=str(self.cwd))
+        # no history database: execution counts restart at 1 for every notebook
+        await self.km.start_kernel(env=self.env, cwd=str(self.cwd),
+                                   extra_arguments=["--HistoryManager.enabled=False"])
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=self.startup_timeout)

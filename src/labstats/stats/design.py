@@ -55,7 +55,8 @@ class SurveyDesign:
         (``data.assign(w=data["w"].fillna(0))``), so that they stay in the design but
         represent no one.
     strata : str, optional
-        Column of (pseudo-)strata, e.g. ``SDMVSTRA``. None: one stratum.
+        Column of (pseudo-)strata, e.g. ``SDMVSTRA``: numbers, text or a categorical.
+        None: one stratum.
     psu : str, optional
         Column of primary sampling units, e.g. ``SDMVPSU``. None: each row is a PSU.
     nest : bool, default True
