@@ -138,19 +138,21 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
     assert "red text is wrong" in (out / "03_broken.html").read_text()
 
 
-def test_notebooks_run_concurrently_and_keep_their_order(tmp_path):
-    """jobs=2: the slow first notebook finishes last, yet runs and the index keep its place."""
+def test_notebooks_run_concurrently_and_keep_their_order(tmp_path, monkeypatch):
+    """jobs=2: the slow first notebook finishes last, yet runs and the index keep its place.
+    The folders are given relative to the working directory, as on a command line."""
     from labstats.report import build_report
 
-    nbdir = _notebooks(tmp_path / "nb", {"01_slow": ["import time\ntime.sleep(3)"],
-                                         "02_quick": ["y = 2"]})
+    _notebooks(tmp_path / "nb", {"01_slow": ["import time\ntime.sleep(3)"],
+                                 "02_quick": ["y = 2"], "03_quick": ["z = 3"]})
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "report"
-    runs = build_report(out, notebooks=nbdir, progress=False, jobs=2)
-    assert [r.path.stem for r in runs] == ["01_slow", "02_quick"]
+    runs = build_report("report", notebooks="nb", progress=False, jobs=2)
+    assert [r.path.stem for r in runs] == ["01_slow", "02_quick", "03_quick"]
     assert all(r.ok for r in runs), [r.error for r in runs]
     assert runs[0].seconds >= 3 > runs[1].seconds
     index = (out / "index.html").read_text()
-    assert index.index("01_slow.html") < index.index("02_quick.html")
+    assert index.index("01_slow.html") < index.index("02_quick.html") < index.index("03_quick")
 
 
 def test_report_on_missing_nhanes_fails_at_once_with_what_to_do(tmp_path, monkeypatch, capsys):

@@ -264,8 +264,8 @@ async def _run_all(paths, data, timeout, jobs, done):
     env = {**os.environ, "LABSTATS_DATA": data,
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # PNGs, no screen
     queue: asyncio.Queue = asyncio.Queue()
-    for item in enumerate(paths):
-        queue.put_nowait(item)
+    for i, path in enumerate(paths):  # absolute: each kernel changes its directory
+        queue.put_nowait((i, Path(path).resolve()))
 
     async def worker():
         kernel = None
