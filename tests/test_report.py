@@ -190,3 +190,16 @@ def test_a_kernel_that_timed_out_is_replaced(tmp_path):
     assert not runs[0].ok and "CellTimeoutError" in runs[0].error
     assert runs[1].ok, runs[1].error
     assert runs[0].seconds < 30
+
+
+def test_a_kernel_that_cannot_start_fails_every_notebook_visibly(tmp_path, monkeypatch, capsys):
+    import labstats.report
+
+    monkeypatch.setattr(labstats.report, "_KERNEL_MODULE", "raise ImportError('no seaborn')")
+    nbdir = _notebooks(tmp_path / "nb", {"01_a": ["x = 1"], "02_b": ["y = 2"]})
+    out = tmp_path / "report"
+    assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("kernel set-up failed") == 2 and "ImportError: no seaborn" in err
+    index = (out / "index.html").read_text()
+    assert index.count('class="fail"') == 2 and "no seaborn" in index

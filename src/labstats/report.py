@@ -207,7 +207,8 @@ class _Kernel:
 
         def hook(msg):
             if msg["msg_type"] == "error":
-                errors.append(ANSI.sub("", "\n".join(msg["content"]["traceback"])))
+                c = msg["content"]
+                errors.append(ANSI.sub("", f"{c['ename']}: {c['evalue']}"))
 
         reply = await self.kc.execute_interactive(code, store_history=False, output_hook=hook,
                                                   timeout=self.startup_timeout)
@@ -278,9 +279,10 @@ async def _run_all(paths, data, timeout, jobs, done):
                     kernel = _Kernel(env, path.parent)
                     try:
                         await kernel.start()
-                    except Exception as exc:
-                        await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500])
+                    except Exception as exc:  # no kernel, no page: the index says why
+                        await kernel.shutdown()
                         kernel = None
+                        await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500])
                         continue
                 nb, seconds, error, fatal = await _execute(kernel, path, timeout)
                 if fatal:

@@ -207,7 +207,6 @@ def test_lonely_psu_results_do_not_depend_on_the_strata_labels(kind, option):
     pd.testing.assert_frame_equal(run(kind), run("int"))
 
 
-@pytest.mark.shared
 @pytest.mark.parametrize("option", [o for o in LONELY_PSU if o != "fail"])
 @pytest.mark.parametrize("kind", ["str", "category"])
 def test_lonely_psu_with_text_strata_matches_r_survey(kind, option):
