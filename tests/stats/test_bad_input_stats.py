@@ -110,6 +110,8 @@ CASES = [
     ("concordance constant y", lambda: concordance(LINE, np.full(10, 4.0)),
      r"y: all 10 values equal 4\.0"),
     ("concordance n < 3", lambda: concordance([1.0, 2], [1.0, 3]), r"2 complete pairs"),
+    ("concordance of a column with itself", lambda: concordance(NOISY, NOISY),
+     r"x, y: identical in every pair.*two different methods"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),

@@ -201,8 +201,9 @@ def concordance(x, y, *, confidence: float = 0.95):
     Raises
     ------
     ValueError
-        Different lengths, fewer than 3 pairs, an infinite value, or ``x`` or ``y`` all
-        equal (Pearson's r and the CI are then undefined).
+        Different lengths, fewer than 3 pairs, an infinite value, ``x`` or ``y`` all
+        equal (Pearson's r and the CI are then undefined), or ``x`` equal to ``y`` in every
+        pair (the same column passed twice?).
 
     Notes
     -----
@@ -227,6 +228,9 @@ def concordance(x, y, *, confidence: float = 0.95):
     a, b = paired(x, y)
     require_spread(a, "x", "Pearson's r and the CI of the concordance")
     require_spread(b, "y", "Pearson's r and the CI of the concordance")
+    if np.array_equal(a, b):
+        raise ValueError("x, y: identical in every pair, so the concordance is 1 and its CI "
+                         "cannot be computed; check that two different methods were passed.")
     n = a.size
     sx2, sy2 = a.var(), b.var()
     sxy = ((a - a.mean()) * (b - b.mean())).mean()
