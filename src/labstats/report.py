@@ -260,8 +260,9 @@ def _error_text(nb, exc: Exception) -> str:
     return f"{type(exc).__name__}: {lines[-1][:500]}"
 
 
-async def _run_all(paths, data, timeout, jobs, done):
-    """Run ``paths`` ``jobs`` at a time; call ``done(i, nb, seconds, error)`` as each ends."""
+async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
+    """Run ``paths`` ``jobs`` at a time; ``started(i)`` as notebook i starts and
+    ``await done(i, nb, seconds, error)`` as it ends."""
     env = {**os.environ, "LABSTATS_DATA": data,
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # PNGs, no screen
     queue: asyncio.Queue = asyncio.Queue()
@@ -273,6 +274,7 @@ async def _run_all(paths, data, timeout, jobs, done):
         try:
             while not queue.empty():
                 i, path = queue.get_nowait()
+                started(i)
                 if kernel is None or not await kernel.alive():
                     if kernel is not None:
                         await kernel.shutdown()
@@ -453,16 +455,26 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
     runs = [NotebookRun(p) for p in paths]
     bar = tqdm(total=len(paths), unit="notebook", disable=not progress)
     pending: list = []
+    running: list[int] = []
+
+    def describe():  # the notebooks running now, by their number
+        names = ", ".join(paths[k].stem.split("_")[0] for k in running)
+        bar.set_description(f"running {names}" if names else "done")
+
+    def started(i):
+        running.append(i)
+        describe()
 
     async def done(i, nb, seconds, error):
         runs[i].seconds, runs[i].error = seconds, error
-        bar.set_description(paths[i].stem)
+        running.remove(i)
+        describe()
         bar.update()
         # render in a thread, so the other kernel's messages keep flowing
         pending.append(asyncio.ensure_future(asyncio.to_thread(_write_pages, nb, runs[i], out)))
 
     async def main():
-        await _run_all(paths, data, timeout, jobs, done)
+        await _run_all(paths, data, timeout, jobs, done, started)
         await asyncio.gather(*pending)
 
     try:
