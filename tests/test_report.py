@@ -156,13 +156,20 @@ def test_notebooks_run_concurrently_and_keep_their_order(tmp_path, monkeypatch):
 
 
 def test_report_on_missing_nhanes_fails_at_once_with_what_to_do(tmp_path, monkeypatch, capsys):
-    """Issue 10: no kernel starts (it used to run every notebook for 30 s before failing)."""
+    """Issue 10: no kernel starts (it used to run every notebook for 30 s before failing).
+    The data are made unloadable by replacing the loader, so that the test holds whatever
+    "nhanes" resolves to (CDC files, or an extract shipped with the package)."""
+    import labstats.datasets
     import labstats.report
 
     def no_kernels(*args, **kwargs):
         raise AssertionError("a kernel was started although the data cannot be loaded")
 
+    def missing(data=None, **kwargs):
+        raise FileNotFoundError(f"NHANES 2013-2016 files not found in {tmp_path / 'empty'}")
+
     monkeypatch.setattr(labstats.report, "_run_all", no_kernels)
+    monkeypatch.setattr(labstats.datasets, "load_cohort", missing)
     monkeypatch.setenv("LABSTATS_DATA_DIR", str(tmp_path / "empty"))
     out = tmp_path / "report"
     assert main(["report", "--data", "nhanes", "--out", str(out), "--no-progress"]) == 1
@@ -172,6 +179,20 @@ def test_report_on_missing_nhanes_fails_at_once_with_what_to_do(tmp_path, monkey
     assert 'python -c "import labstats; labstats.fetch_nhanes()"' in err
     assert "LABSTATS_DATA_DIR" in err and "--data synthetic" in err
     assert not out.exists()
+
+
+def test_unreadable_nhanes_files_name_the_reason(monkeypatch):
+    import labstats.datasets
+    from labstats.report import check_data
+
+    def truncated(data=None, **kwargs):
+        raise ValueError("TST_H.XPT: 4845 rows, the CDC codebook counts 7559")
+
+    monkeypatch.setattr(labstats.datasets, "load_cohort", truncated)
+    with pytest.raises(FileNotFoundError, match=r"cannot be read: TST_H\.XPT: 4845 rows.*"
+                                                r"fetch_nhanes\(\)"):
+        check_data("nhanes")
+    check_data("synthetic")  # built in: nothing to check
 
 
 def test_report_jobs_must_be_positive(capsys):

@@ -68,9 +68,10 @@ def find_notebooks(directory: str | os.PathLike | None = None) -> list[Path]:
 def check_data(data: str) -> None:
     """Fail fast, before any kernel starts, when the notebooks' data cannot be loaded.
 
-    ``"synthetic"`` is built in and always available. ``"nhanes"`` is loaded once here
-    exactly as the notebooks load it (``labstats.datasets.load_cohort("nhanes")``: the
-    files in ``LABSTATS_DATA_DIR``, else the cache of ``fetch_nhanes``).
+    ``"synthetic"`` is built in and always available. Any other choice is loaded once
+    here exactly as the notebooks load it (``labstats.datasets.load_cohort(data)``; for
+    ``"nhanes"`` the files in ``LABSTATS_DATA_DIR``, else the cache of ``fetch_nhanes``).
+    Extend this one function when the notebooks gain other data sources.
 
     Raises
     ------
