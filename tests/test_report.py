@@ -77,3 +77,150 @@ def test_report_fails_loudly_when_a_notebook_fails(tmp_path, capsys):
                  "--no-progress"]) == 1
     assert 'class="fail"' in (tmp_path / "r" / "index.html").read_text()
     assert "01_broken.py failed" in capsys.readouterr().err
+
+
+# ---- issue 10 (items 6-8) and issue 11 part 4: fast, clean, honest ---------------------------
+def _notebooks(folder: Path, cells: dict[str, list[str]]) -> Path:
+    """Write jupytext notebooks ``name.py`` whose code cells are ``cells[name]``."""
+    folder.mkdir()
+    for name, code in cells.items():
+        body = f"# %% [markdown]\n# # {name}\n" + "".join(f"\n# %%\n{c}\n" for c in code)
+        (folder / f"{name}.py").write_text(body)
+    return folder
+
+
+def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_path, capsys):
+    """jobs=1: both notebooks run in one (reused) kernel. The second must not see the first's
+    variables, rc settings or warning filters; warnings become notes (category, message, cell),
+    other stderr output stays visible; ANSI colour codes never reach a page or the index."""
+    nbdir = _notebooks(tmp_path / "nb", {
+        "01_dirty": ["x_left_over = 1\nimport labstats\n"
+                     "cohort = labstats.load_cohort('synthetic', n=50)\n"
+                     "cohort['age'] = -1.0\ncohort.attrs['data'] = 'changed'",
+                     "import sys, warnings\nimport matplotlib\n"
+                     "matplotlib.rcParams['lines.linewidth'] = 7.0\n"
+                     "warnings.warn('check the units', UserWarning)\n"
+                     "print('plain stderr text', file=sys.stderr)\n"
+                     "warnings.simplefilter('ignore')"],
+        "02_clean": ["import matplotlib, warnings\n"
+                     "assert 'x_left_over' not in globals(), 'state leaked between notebooks'\n"
+                     "assert matplotlib.rcParams['lines.linewidth'] == 1.5\n"
+                     "import labstats\ncohort = labstats.load_cohort('synthetic', n=50)\n"
+                     "assert cohort['age'].min() >= 20 and cohort.attrs['data'] == 'synthetic'\n"
+                     "warnings.warn('second notebook warns too', RuntimeWarning)",
+                     # time for IPython's history thread to complain, were history kept
+                     "import time\ntime.sleep(0.5)", "time.sleep(0.5)"],
+        # IPython colours every traceback; the message carries codes of its own as well
+        "03_broken": ["esc = chr(27)\nraise ValueError(esc + '[1mred text' + esc + '[22m is wrong')"],
+    })
+    out = tmp_path / "report"
+    assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress",
+                 "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "03_broken.py failed: ValueError: red text is wrong (cell [1])" in err
+    assert "\x1b" not in err
+    index = (out / "index.html").read_text()
+    assert index.count('class="fail"') == 1 and "red text is wrong" in index
+    assert "[1mred" not in index
+    assert "UserWarning</b> (cell [2]): check the units" in index
+    assert "RuntimeWarning</b> (cell [1]): second notebook warns too" in index
+    first = (out / "01_dirty.html").read_text()
+    assert 'class="labstats-warning"' in first and "check the units" in first
+    assert "(cell [2], line 4)" in first  # the cell and the line in it
+    assert "warnings.warn(" not in first  # no raw stderr rendering of the warning
+    assert "plain stderr text" in first  # real stderr is kept
+    second = (out / "02_clean.html").read_text()
+    assert re.search(r"In.\[1\]:", second)  # counts restart in a reused kernel...
+    assert "History logging" not in second and "ERROR!" not in second  # ...without complaint
+    for page in ("index.html", "01_dirty.html", "02_clean.html", "03_broken.html"):
+        text = (out / page).read_text()
+        assert "\x1b" not in text and "[0;31m" not in text and "&#27;" not in text, page
+    assert "red text is wrong" in (out / "03_broken.html").read_text()
+
+
+def test_notebooks_run_concurrently_and_keep_their_order(tmp_path, monkeypatch):
+    """jobs=2: the slow first notebook finishes last, yet runs and the index keep its place.
+    The folders are given relative to the working directory, as on a command line."""
+    from labstats.report import build_report
+
+    _notebooks(tmp_path / "nb", {"01_slow": ["import time\ntime.sleep(3)"],
+                                 "02_quick": ["y = 2"], "03_quick": ["z = 3"]})
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "report"
+    runs = build_report("report", notebooks="nb", progress=False, jobs=2)
+    assert [r.path.stem for r in runs] == ["01_slow", "02_quick", "03_quick"]
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    assert runs[0].seconds >= 3 > runs[1].seconds
+    index = (out / "index.html").read_text()
+    assert index.index("01_slow.html") < index.index("02_quick.html") < index.index("03_quick")
+
+
+def test_report_on_missing_nhanes_fails_at_once_with_what_to_do(tmp_path, monkeypatch, capsys):
+    """Issue 10: no kernel starts (it used to run every notebook for 30 s before failing).
+    The data are made unloadable by replacing the loader, so that the test holds whatever
+    "nhanes" resolves to (CDC files, or an extract shipped with the package)."""
+    import labstats.datasets
+    import labstats.report
+
+    def no_kernels(*args, **kwargs):
+        raise AssertionError("a kernel was started although the data cannot be loaded")
+
+    def missing(data=None, **kwargs):
+        raise FileNotFoundError(f"NHANES 2013-2016 files not found in {tmp_path / 'empty'}")
+
+    monkeypatch.setattr(labstats.report, "_run_all", no_kernels)
+    monkeypatch.setattr(labstats.datasets, "load_cohort", missing)
+    monkeypatch.setenv("LABSTATS_DATA_DIR", str(tmp_path / "empty"))
+    out = tmp_path / "report"
+    assert main(["report", "--data", "nhanes", "--out", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--data nhanes" in err and str(tmp_path / "empty") in err
+    assert 'python -c "import labstats; labstats.fetch_nhanes()"' in err
+    assert "LABSTATS_DATA_DIR" in err and "--data synthetic" in err
+    assert not out.exists()
+
+
+def test_unreadable_nhanes_files_name_the_reason(monkeypatch):
+    import labstats.datasets
+    from labstats.report import check_data
+
+    def truncated(data=None, **kwargs):
+        raise ValueError("TST_H.XPT: 4845 rows, the CDC codebook counts 7559")
+
+    monkeypatch.setattr(labstats.datasets, "load_cohort", truncated)
+    with pytest.raises(FileNotFoundError, match=r"cannot be read: TST_H\.XPT: 4845 rows.*"
+                                                r"fetch_nhanes\(\)"):
+        check_data("nhanes")
+    check_data("synthetic")  # built in: nothing to check
+
+
+def test_report_jobs_must_be_positive(capsys):
+    assert main(["report", "--jobs", "0", "--no-progress"]) == 1
+    assert "--jobs must be 1 or more, got 0" in capsys.readouterr().err
+
+
+def test_a_kernel_that_timed_out_is_replaced(tmp_path):
+    """A cell over the timeout fails its notebook; the next one gets a fresh kernel."""
+    from labstats.report import build_report
+
+    nbdir = _notebooks(tmp_path / "nb", {"01_hangs": ["import time\ntime.sleep(60)"],
+                                         "02_fine": ["assert 'time' not in globals()"]})
+    runs = build_report(tmp_path / "report", notebooks=nbdir, progress=False, jobs=1,
+                        timeout=2)
+    assert not runs[0].ok and "CellTimeoutError" in runs[0].error
+    assert runs[1].ok, runs[1].error
+    assert runs[0].seconds < 30
+
+
+def test_a_kernel_that_cannot_start_fails_every_notebook_visibly(tmp_path, monkeypatch, capsys):
+    import labstats.report
+
+    monkeypatch.setattr(labstats.report, "_KERNEL_MODULE", "raise ImportError('no seaborn')")
+    nbdir = _notebooks(tmp_path / "nb", {"01_a": ["x = 1"], "02_b": ["y = 2"]})
+    out = tmp_path / "report"
+    assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("kernel set-up failed") == 2 and "ImportError: no seaborn" in err
+    index = (out / "index.html").read_text()
+    assert index.count('class="fail"') == 2 and "no seaborn" in index

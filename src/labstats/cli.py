@@ -51,8 +51,10 @@ def _demo(args) -> int:
 def _report(args) -> int:
     from labstats.report import build_report
 
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be 1 or more, got {args.jobs}")
     runs = build_report(args.out, data=args.data, notebooks=args.notebooks,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, jobs=args.jobs)
     failed = [r for r in runs if not r.ok]
     index = Path(args.out) / "index.html"
     print(f"wrote {index} ({len(runs)} notebooks, "
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--notebooks", default=None, help="folder of NN_*.py notebooks "
                                                       "(default: ./notebooks)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="notebooks run at the same time, one kernel each (default: 2)")
     p.set_defaults(func=_report)
     add_derive_parser(sub)
     args = parser.parse_args(argv)

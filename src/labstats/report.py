@@ -5,20 +5,35 @@ bottom with nbclient, renders each to a standalone HTML page (nbconvert), saves 
 figure as PNG under ``figures/``, and writes ``index.html`` linking them with the run
 status of each notebook. A notebook that fails is reported on the index page, in red,
 with its error, and makes the run fail: a report never hides an error.
+
+Speed: the notebooks run ``jobs`` at a time (default 2), each worker on one Jupyter kernel
+that imports the scientific stack once (a warm-up) and is reset between notebooks
+(``%reset -f``, matplotlib, warnings, pandas and numpy print options restored, execution
+count back to 1), so that each notebook still starts from an empty namespace. Within a
+kernel ``labstats.load_cohort`` reads each cohort once and gives every call its own deep
+copy. A kernel that died or timed out is replaced by a fresh one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["NotebookRun", "build_report", "find_notebooks"]
+__all__ = ["NotebookRun", "build_report", "check_data", "find_notebooks"]
 
 DATA_CHOICES = ("synthetic", "nhanes")
+
+#: ANSI escape sequences (colours of IPython tracebacks): never shown in a page.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+#: MIME type of a warning published by the kernel (see _WARMUP), turned into a note.
+WARNING_MIME = "application/vnd.labstats.warning+json"
+_CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$")
 
 
 @dataclass
@@ -30,6 +45,8 @@ class NotebookRun:
     seconds: float = 0.0
     error: str | None = None
     figures: list[Path] = field(default_factory=list)
+    #: warnings raised while it ran: dicts with category, message, cell, where
+    warnings: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -48,6 +65,40 @@ def find_notebooks(directory: str | os.PathLike | None = None) -> list[Path]:
     raise FileNotFoundError(f"no notebooks (NN_*.py) found in {where}; pass --notebooks DIR")
 
 
+def check_data(data: str) -> None:
+    """Fail fast, before any kernel starts, when the notebooks' data cannot be loaded.
+
+    ``"synthetic"`` is built in and always available. Any other choice is loaded once
+    here exactly as the notebooks load it (``labstats.datasets.load_cohort(data)``; for
+    ``"nhanes"`` the files in ``LABSTATS_DATA_DIR``, else the cache of ``fetch_nhanes``).
+    Extend this one function when the notebooks gain other data sources.
+
+    Raises
+    ------
+    FileNotFoundError
+        One line saying what is missing and what to do.
+    """
+    if data == "synthetic":
+        return
+    from labstats.datasets import load_cohort
+    from labstats.datasets.fetch import default_cache_dir
+
+    folder = default_cache_dir()
+    try:
+        load_cohort(data)
+    except FileNotFoundError:
+        problem = (f"the NHANES 2013-2016 files are not in {folder} (LABSTATS_DATA_DIR, else "
+                   "the labstats cache)")
+    except (OSError, ValueError) as exc:
+        problem = f"the NHANES files in {folder} cannot be read: {' '.join(str(exc).split())}"
+    else:
+        return
+    raise FileNotFoundError(
+        f"--data {data} (data={data!r}): {problem}. Download them once with: python -c "
+        "\"import labstats; labstats.fetch_nhanes()\", or set LABSTATS_DATA_DIR to a folder "
+        "holding them (DEMO_H.XPT, TST_H.XPT, ...); or use --data synthetic.")
+
+
 def _title(nb, fallback: str) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -57,32 +108,248 @@ def _title(nb, fallback: str) -> str:
     return fallback
 
 
-def _run_one(path: Path, out: Path, data: str, timeout: int) -> NotebookRun:
+# --------------------------------------------------------------------------- kernels
+# Runs once in each kernel, as a module (its functions keep their globals through %reset).
+_KERNEL_MODULE = """
+import functools, os, warnings
+import numpy, pandas, scipy.stats, matplotlib, matplotlib.pyplot, seaborn
+import labstats, labstats.stats, labstats.formulas, labstats.datasets, labstats.plotting
+from IPython import get_ipython
+from IPython.display import publish_display_data
+
+# load the (inline) backend now: it sets interactive mode and its rc before the snapshot
+matplotlib.pyplot.switch_backend(matplotlib.rcParams["backend"])
+
+
+def showwarning(message, category, filename, lineno, file=None, line=None):
+    # a structured output that the report turns into a note (never raw stderr)
+    publish_display_data({
+        "text/plain": warnings.formatwarning(message, category, filename, lineno, line),
+        MIME: {"message": str(message), "category": category.__name__,
+               "filename": str(filename), "lineno": lineno}})
+
+
+warnings.showwarning = showwarning
+_load_cohort = labstats.datasets.load_cohort
+_loaded = {}
+
+
+@functools.wraps(_load_cohort)
+def load_cohort(data=None, **kwargs):
+    # each cohort is read once per kernel; every call gets its own deep copy
+    key = (data or os.environ.get("LABSTATS_DATA") or "synthetic", tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return _load_cohort(data, **kwargs)
+    if key not in _loaded:
+        _loaded[key] = _load_cohort(data, **kwargs)
+    return _loaded[key].copy(deep=True)
+
+
+labstats.load_cohort = labstats.datasets.load_cohort = load_cohort
+RC = {k: v for k, v in matplotlib.rcParams.items() if k not in ("backend", "interactive")}
+FILTERS = list(warnings.filters)
+PRINTOPTIONS = numpy.get_printoptions()
+
+
+def reset(cwd):
+    # the state a notebook may change, back to what a fresh kernel has; then %reset
+    matplotlib.pyplot.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matplotlib.rcParams.update(RC)
+        pandas.reset_option("all")
+    warnings.filters[:] = FILTERS
+    warnings.showwarning = showwarning
+    getattr(warnings, "_filters_mutated", lambda: None)()
+    numpy.set_printoptions(**PRINTOPTIONS)
+    os.chdir(cwd)
+    shell = get_ipython()
+    shell.execution_count = 1
+    shell.run_line_magic("reset", "-f")
+"""
+
+_WARMUP = """
+import sys as _sys, types as _types
+_m = _types.ModuleType("_labstats_report_kernel")
+_m.MIME = %(mime)r
+_sys.modules[_m.__name__] = _m
+exec(compile(%(module)r, "<labstats report kernel>", "exec"), _m.__dict__)
+get_ipython().run_line_magic("reset", "-f")
+"""
+
+_RESET = '__import__("sys").modules["_labstats_report_kernel"].reset(%(cwd)r)\n'
+
+
+class _Kernel:
+    """One Jupyter kernel, warmed up once, reused for several notebooks."""
+
+    def __init__(self, env: dict, cwd: Path, startup_timeout: float = 120):
+        self.env, self.cwd, self.startup_timeout = env, cwd, startup_timeout
+        self.km = self.kc = None
+
+    async def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.km = AsyncKernelManager(kernel_name="python3")
+        # no history database: execution counts restart at 1 for every notebook
+        await self.km.start_kernel(env=self.env, cwd=str(self.cwd),
+                                   extra_arguments=["--HistoryManager.enabled=False"])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=self.startup_timeout)
+        self.kc.allow_stdin = False
+        await self.run(_WARMUP % {"mime": WARNING_MIME, "module": _KERNEL_MODULE})
+
+    async def run(self, code: str) -> None:
+        """Run ``code`` quietly; RuntimeError with the kernel's error if it fails."""
+        errors = []
+
+        def hook(msg):
+            if msg["msg_type"] == "error":
+                c = msg["content"]
+                errors.append(ANSI.sub("", f"{c['ename']}: {c['evalue']}"))
+
+        reply = await self.kc.execute_interactive(code, store_history=False, output_hook=hook,
+                                                  timeout=self.startup_timeout)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("the report's kernel set-up failed: "
+                               + (errors[-1] if errors else str(reply["content"])))
+
+    async def alive(self) -> bool:
+        return self.km is not None and await self.km.is_alive()
+
+    async def shutdown(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            await self.km.shutdown_kernel(now=True)
+
+
+async def _execute(kernel: _Kernel, path: Path, timeout: int):
+    """Execute notebook ``path`` on ``kernel``: (notebook, seconds, error or None, whether
+    the kernel must be replaced: it timed out, so it may still be busy, or it died)."""
     import jupytext
     import nbclient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    nb = jupytext.read(path)
+    t = time.perf_counter()
+    error, fatal = None, False
+    try:
+        await kernel.run(_RESET % {"cwd": str(path.parent)})
+        client = nbclient.NotebookClient(nb, km=kernel.km, timeout=timeout,
+                                         kernel_name="python3",
+                                         resources={"metadata": {"path": str(path.parent)}})
+        client.kc = kernel.kc
+        await client.async_execute()
+    except Exception as exc:  # a failing cell: keep what ran, report the error
+        error = _error_text(nb, exc)
+        fatal = isinstance(exc, (CellTimeoutError, DeadKernelError))
+    return nb, time.perf_counter() - t, error, fatal
+
+
+def _error_text(nb, exc: Exception) -> str:
+    """``Name: message (cell [n])`` of the failing cell, else the exception's last line."""
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                where = cell.get("execution_count") or i
+                return ANSI.sub("", f"{o['ename']}: {o['evalue']}")[:500] + f" (cell [{where}])"
+    lines = ANSI.sub("", str(exc)).strip().splitlines() or [type(exc).__name__]
+    return f"{type(exc).__name__}: {lines[-1][:500]}"
+
+
+async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
+    """Run ``paths`` ``jobs`` at a time; ``started(i)`` as notebook i starts and
+    ``await done(i, nb, seconds, error)`` as it ends."""
+    env = {**os.environ, "LABSTATS_DATA": data,
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # PNGs, no screen
+    queue: asyncio.Queue = asyncio.Queue()
+    for i, path in enumerate(paths):  # absolute: each kernel changes its directory
+        queue.put_nowait((i, Path(path).resolve()))
+
+    async def worker():
+        kernel = None
+        try:
+            while not queue.empty():
+                i, path = queue.get_nowait()
+                started(i)
+                if kernel is None or not await kernel.alive():
+                    if kernel is not None:
+                        await kernel.shutdown()
+                    kernel = _Kernel(env, path.parent)
+                    try:
+                        await kernel.start()
+                    except Exception as exc:  # no kernel, no page: the index says why
+                        await kernel.shutdown()
+                        kernel = None
+                        await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500])
+                        continue
+                nb, seconds, error, fatal = await _execute(kernel, path, timeout)
+                if fatal:
+                    await kernel.shutdown()
+                    kernel = None
+                await done(i, nb, seconds, error)
+        finally:
+            if kernel is not None:
+                await kernel.shutdown()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(paths))))))
+
+
+# --------------------------------------------------------------------------- pages
+def _tidy_outputs(nb, run: NotebookRun) -> None:
+    """Warnings -> one note each (category, message, cell); ANSI codes out of every text."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if WARNING_MIME in data:
+                w = data[WARNING_MIME]
+                count = cell.get("execution_count") or i
+                where = (f"line {w['lineno']}" if _CELL_FILE.search(w["filename"])
+                         else f"{w['filename']}:{w['lineno']}")
+                note = {"category": w["category"], "message": ANSI.sub("", w["message"]),
+                        "cell": count, "where": where}
+                run.warnings.append(note)
+                o = {"output_type": "display_data", "metadata": {}, "data": {
+                    "text/plain": f"{note['category']} (cell [{count}], {where}): "
+                                  f"{note['message']}",
+                    "text/html": _note_html(note)}}
+            elif o.get("output_type") == "stream":
+                o["text"] = ANSI.sub("", o["text"])
+            elif o.get("output_type") == "error":
+                o["traceback"] = [ANSI.sub("", t) for t in o.get("traceback", [])]
+                o["evalue"] = ANSI.sub("", o.get("evalue", ""))
+            outputs.append(o)
+        cell["outputs"] = outputs
+    if run.error:
+        run.error = ANSI.sub("", run.error)
+
+
+def _note_html(note: dict) -> str:
+    return ('<div class="labstats-warning" style="border-left:4px solid #d4a017;'
+            'background:#fff8e1;padding:.4rem .7rem;margin:.3rem 0;font-family:system-ui,'
+            f'sans-serif;font-size:.9rem"><b>{html.escape(note["category"])}</b> '
+            f'<span style="color:#666">(cell [{note["cell"]}], {html.escape(note["where"])})'
+            f'</span>: {html.escape(note["message"])}</div>')
+
+
+def _write_pages(nb, run: NotebookRun, out: Path) -> None:
+    import nbformat
     from nbconvert import HTMLExporter
 
-    run = NotebookRun(path)
-    nb = jupytext.read(path)
-    env_before = {k: os.environ.get(k) for k in ("LABSTATS_DATA", "MPLBACKEND")}
-    os.environ["LABSTATS_DATA"] = data
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # PNGs, no screen
-    t = time.perf_counter()
-    try:
-        nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}}).execute()
-    except Exception as exc:  # a failing cell: keep what ran, report the error
-        run.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:500]}"
-    finally:
-        for k, v in env_before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    run.seconds = time.perf_counter() - t
-    nb.metadata["title"] = _title(nb, path.stem)
+    if nb is None:  # the kernel never started: an index row, no page
+        return
+    _tidy_outputs(nb, run)
+    nb.metadata["title"] = _title(nb, run.path.stem)
+    nb = nbformat.from_dict(nb)
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-    run.html = out / f"{path.stem}.html"
+    run.html = out / f"{run.path.stem}.html"
     run.html.write_text(body, encoding="utf-8")
     figdir = out / "figures"
     k = 0
@@ -92,10 +359,9 @@ def _run_one(path: Path, out: Path, data: str, timeout: int) -> NotebookRun:
             if png:
                 k += 1
                 figdir.mkdir(parents=True, exist_ok=True)
-                fig = figdir / f"{path.stem}_{k:02d}.png"
+                fig = figdir / f"{run.path.stem}_{k:02d}.png"
                 fig.write_bytes(base64.b64decode(png))
                 run.figures.append(fig)
-    return run
 
 
 _PAGE = """<!doctype html>
@@ -104,13 +370,16 @@ _PAGE = """<!doctype html>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
+          vertical-align: top; }}
 .ok {{ color: #1a7f37; }} .fail {{ color: #b00020; font-weight: bold; }}
+.warn {{ color: #8a6d00; font-size: .9rem; }} .warn li {{ margin: .2rem 0; }}
 .thumbs img {{ height: 120px; margin: .2rem; border: 1px solid #ccc; }}
 </style></head><body>
 <h1>labstats report</h1>
-<p>Data: <b>{data}</b>. Generated {when} by labstats {version}. Each notebook was executed
-top to bottom; every number it asserts was checked during the run.</p>
+<p>Data: <b>{data}</b>. Generated {when} by labstats {version} in {seconds:.0f} s. Each
+notebook was executed top to bottom in an empty namespace; every number it asserts was
+checked during the run.</p>
 <table><tr><th>notebook</th><th>status</th><th>run time</th><th>figures</th></tr>
 {rows}
 </table>
@@ -120,9 +389,25 @@ top to bottom; every number it asserts was checked during the run.</p>
 """
 
 
+def _row(r: NotebookRun) -> str:
+    status = ('<span class="ok">ran, all assertions held</span>' if r.ok else
+              f'<span class="fail">failed: {html.escape(r.error)}</span>')
+    if r.warnings:
+        items = "".join(f"<li><b>{html.escape(w['category'])}</b> (cell [{w['cell']}]): "
+                        f"{html.escape(w['message'])}</li>" for w in r.warnings)
+        status += (f'<details class="warn"><summary>{len(r.warnings)} warning'
+                   f'{"s" if len(r.warnings) > 1 else ""}</summary><ul>{items}</ul></details>')
+    thumbs = "".join(f'<a href="figures/{f.name}"><img src="figures/{f.name}" '
+                     f'alt="{f.stem}"></a>' for f in r.figures)
+    name = html.escape(r.path.stem)
+    link = f'<a href="{r.html.name}">{name}</a>' if r.html else name
+    return (f'<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td>'
+            f'<td class="thumbs">{thumbs}</td></tr>')
+
+
 def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
                  notebooks: str | os.PathLike | None = None, timeout: int = 300,
-                 progress: bool = True) -> list[NotebookRun]:
+                 progress: bool = True, jobs: int = 2) -> list[NotebookRun]:
     """Execute the notebooks and write ``out/index.html``, one HTML page per notebook and
     ``out/figures/*.png``.
 
@@ -132,17 +417,28 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
         Output folder (created).
     data : {"synthetic", "nhanes"}, default "synthetic"
         Passed to the notebooks as ``LABSTATS_DATA``: the embedded synthetic cohort, or the
-        NHANES files the user fetched (``labstats.datasets.fetch_nhanes``).
+        NHANES files the user fetched (``labstats.datasets.fetch_nhanes``). Checked before
+        any notebook starts (:func:`check_data`).
     notebooks : path, optional
         Folder of ``NN_*.py`` notebooks (default: ./notebooks).
     timeout : int, default 300
         Seconds allowed per cell.
     progress : bool, default True
-        Show a progress bar naming the running notebook.
+        Show a progress bar naming the running notebooks.
+    jobs : int, default 2
+        Notebooks executed at the same time (one Jupyter kernel each).
 
     Returns
     -------
     list of NotebookRun
+        In the order of the notebooks, as on the index page.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not one of ``DATA_CHOICES`` or ``jobs`` < 1.
+    FileNotFoundError
+        If there are no notebooks, or the data cannot be loaded (with what to do).
     """
     from tqdm.auto import tqdm
 
@@ -150,24 +446,45 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
 
     if data not in DATA_CHOICES:
         raise ValueError(f"data must be one of {DATA_CHOICES}, got {data!r}")
+    if not (isinstance(jobs, int) and jobs >= 1):
+        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    start = time.perf_counter()
+    paths = find_notebooks(notebooks)
+    check_data(data)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = find_notebooks(notebooks)
-    runs = []
-    bar = tqdm(paths, unit="notebook", disable=not progress)
-    for path in bar:
-        bar.set_description(path.stem)
-        runs.append(_run_one(path, out, data, timeout))
-    rows = []
-    for r in runs:
-        status = ('<span class="ok">ran, all assertions held</span>' if r.ok else
-                  f'<span class="fail">failed: {html.escape(r.error)}</span>')
-        thumbs = "".join(f'<a href="figures/{f.name}"><img src="figures/{f.name}" '
-                         f'alt="{f.stem}"></a>' for f in r.figures)
-        rows.append(f'<tr><td><a href="{r.html.name}">{html.escape(r.path.stem)}</a></td>'
-                    f'<td>{status}</td><td>{r.seconds:.1f} s</td>'
-                    f'<td class="thumbs">{thumbs}</td></tr>')
+    runs = [NotebookRun(p) for p in paths]
+    bar = tqdm(total=len(paths), unit="notebook", disable=not progress)
+    pending: list = []
+    running: list[int] = []
+
+    def describe():  # the notebooks running now, by their number
+        names = ", ".join(paths[k].stem.split("_")[0] for k in running)
+        bar.set_description(f"running {names}" if names else "done")
+
+    def started(i):
+        running.append(i)
+        describe()
+
+    async def done(i, nb, seconds, error):
+        runs[i].seconds, runs[i].error = seconds, error
+        running.remove(i)
+        describe()
+        bar.update()
+        # render in a thread, so the other kernel's messages keep flowing
+        pending.append(asyncio.ensure_future(asyncio.to_thread(_write_pages, nb, runs[i], out)))
+
+    async def main():
+        await _run_all(paths, data, timeout, jobs, done, started)
+        await asyncio.gather(*pending)
+
+    try:
+        asyncio.run(main())
+    finally:
+        bar.close()
+    rows = "\n".join(_row(r) for r in runs)
     (out / "index.html").write_text(_PAGE.format(
         data=html.escape(data), when=time.strftime("%Y-%m-%d %H:%M"),
-        version=labstats.__version__, rows="\n".join(rows)), encoding="utf-8")
+        version=labstats.__version__, rows=rows, seconds=time.perf_counter() - start),
+        encoding="utf-8")
     return runs

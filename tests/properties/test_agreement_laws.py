@@ -81,3 +81,43 @@ def test_nonparametric_interval_is_affine_equivariant(seed, scale, shift):
     b = reference_interval(scale * x + shift)
     for col in ("estimate", "ci_low", "ci_high"):
         np.testing.assert_allclose(b[col], scale * a[col] + shift, rtol=1e-9, atol=1e-9)
+
+
+# ---- issue 10: bad input is refused wherever it sits, never turned into a number ------------
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, n=sizes, pos=st.integers(0, 10**6), sign=st.sampled_from([1, -1]),
+       which=st.sampled_from(["x", "y"]),
+       fn=st.sampled_from([bland_altman, concordance, deming, passing_bablok]))
+def test_an_infinite_value_anywhere_is_refused_naming_its_position(seed, n, pos, sign, which, fn):
+    x, y = _data(seed, n)
+    k = pos % n
+    (x if which == "x" else y)[k] = sign * np.inf
+    with pytest.raises(ValueError, match=rf"{which}: 1 infinite value; the first is "
+                                         rf"-?inf at index {k}\b"):
+        fn(x, y)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, n=sizes, c=st.floats(-1e6, 1e6, allow_nan=False),
+       which=st.sampled_from(["x", "y"]), fn=st.sampled_from([concordance, deming, passing_bablok]))
+def test_a_constant_method_is_refused(seed, n, c, which, fn):
+    x, y = _data(seed, n)
+    if which == "x":
+        x = np.full(n, c)
+    else:
+        y = np.full(n, c)
+    with pytest.raises(ValueError, match=rf"{which}: all {n} values equal"):
+        fn(x, y)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, pos=st.integers(0, 10**6))
+def test_reference_interval_refuses_inf_and_counts_nan(seed, pos):
+    x = np.random.default_rng(seed).lognormal(3, 0.3, 150)
+    k = pos % x.size
+    res = reference_interval(np.r_[x, np.nan])
+    assert (res["n"] == 150).all() and (res["n_excluded"] == 1).all()
+    x[k] = np.inf
+    with pytest.raises(ValueError, match=rf"values: 1 infinite value; the first is inf at "
+                                         rf"index {k}\b"):
+        reference_interval(x)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,3 +63,34 @@ def test_proportion_equals_the_mean_of_the_indicator_within_groups(data):
     np.testing.assert_allclose(p["se"], m["se"], rtol=1e-12)
     ok = p["ci_low"].notna() & p["ci_high"].notna()  # df = 0 leaves the CI undefined
     assert ((p["ci_low"] <= p["estimate"]) & (p["estimate"] <= p["ci_high"]))[ok].all()
+
+
+# ---- issue 10: domain masks with missing values; non-finite weights -------------------------
+@settings(max_examples=25, deadline=None)
+@given(data=samples(), seed=st.integers(0, 2**31 - 1))
+def test_a_nullable_mask_equals_its_missing_values_set_to_false(data, seed):
+    rng = np.random.default_rng(seed)
+    flags = rng.integers(0, 2, len(data)).astype(bool)
+    missing = rng.random(len(data)) < 0.3
+    nullable = pd.Series(pd.array(np.where(missing, None, flags), dtype="boolean"),
+                         index=data.index)
+    des = SurveyDesign(data, weights="w", strata="h", psu="psu", lonely_psu="adjust")
+    want = des.subset(flags & ~missing)
+    for mask in (nullable, nullable.astype(object)):
+        got = des.subset(mask)
+        pd.testing.assert_frame_equal(got.mean("y"), want.mean("y"))
+        pd.testing.assert_frame_equal(got.total("y", by="g"), want.total("y", by="g"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=samples(), pos=st.integers(0, 10**6),
+       bad=st.sampled_from([np.inf, -np.inf, np.nan, -1.0]))
+def test_a_bad_weight_anywhere_is_refused_naming_its_row(data, pos, bad):
+    k = pos % len(data)
+    w = data["w"].to_numpy().copy()
+    w[k] = bad
+    frame = data.assign(w=w).set_axis([f"r{i}" for i in range(len(data))])
+    what = {np.inf: "infinite", -np.inf: "infinite", -1.0: "negative"}.get(bad, "missing")
+    with pytest.raises(ValueError, match=rf"w: 1 {what} weights; the first is .* at index "
+                                         rf"'r{k}'"):
+        SurveyDesign(frame, weights="w", strata="h", psu="psu")

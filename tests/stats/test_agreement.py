@@ -161,7 +161,8 @@ def test_missing_pairs_are_left_out_and_counted(container):
     (lambda: deming([1, 2, 3], [1, 2, 4], error_ratio=0), r"error_ratio must be a positive"),
     (lambda: passing_bablok([1, 2, 3], [1, 2, 4], ci_rule="x"), r"unknown ci_rule 'x'"),
     (lambda: concordance([1, "a", 3], [1, 2, 3]), r"x: 1 value not a number.*'a' at index 1"),
-    (lambda: concordance([1, np.inf, 3, 4], [1, 2, 3, 4]), r"x: inf at index 1 is infinite"),
+    (lambda: concordance([1, np.inf, 3, 4], [1, 2, 3, 4]),
+     r"x: 1 infinite value; the first is inf at index 1"),
     (lambda: concordance([1, 2, 3], [1, 2, 3], confidence=95), r"confidence must be .* 0 and 1"),
 ])
 def test_bad_input_message_names_argument_and_fix(call, message):
@@ -191,7 +192,7 @@ def test_ratio_summary_recovers_a_known_ratio_and_its_spread():
 
 
 def test_deming_jackknife_from_running_sums_equals_refits():
-    from labstats.stats.agreement import _deming_fit, _jackknife_deming
+    from labstats.stats.regression import _deming_fit, _jackknife_deming
 
     x, y = _xy("TD41")
     loo = np.array([_deming_fit(np.delete(x, k), np.delete(y, k), 0.7) for k in range(x.size)])

@@ -27,19 +27,40 @@ def paired(x, y, *, names=("x", "y"), min_n: int = 3):
     if a.shape != b.shape:
         raise ValueError(f"{names[0]} has {a.size} values and {names[1]} has {b.size}; "
                          "they must be paired measurements of the same samples")
-    for arr, nm, orig in ((a, names[0], x), (b, names[1], y)):
-        bad = np.flatnonzero(np.isinf(arr))
-        if bad.size:
-            from labstats._validate import _label
-
-            raise ValueError(f"{nm}: {float(arr[bad[0]])!r} at index {_label(orig, bad[0])!r} is "
-                             "infinite; replace it with NaN to leave that pair out")
+    no_inf(a, x, names[0], "to leave that pair out")
+    no_inf(b, y, names[1], "to leave that pair out")
     keep = ~(np.isnan(a) | np.isnan(b))
     a, b = a[keep], b[keep]
     if a.size < min_n:
         raise ValueError(f"{names[0]}, {names[1]}: {a.size} complete pairs; at least {min_n} "
-                         "are needed")
+                         "are needed (pairs holding a NaN are left out)")
     return a, b
+
+
+def no_inf(arr: np.ndarray, original, name: str, what: str = "to leave it out") -> None:
+    """Raise ``ValueError`` naming the first infinite value of ``arr`` and its index label.
+
+    ``original`` is what the user passed (its Series index gives the label). An infinite
+    value is never a measurement: it is refused, never used or dropped silently.
+    """
+    bad = np.isinf(arr)
+    if bad.any():
+        from labstats._validate import _label
+
+        pos = int(np.flatnonzero(bad.ravel())[0])
+        raise ValueError(f"{name}: {int(bad.sum())} infinite value{'s' if bad.sum() > 1 else ''}"
+                         f"; the first is {float(arr.ravel()[pos])!r} at index "
+                         f"{_label(original, pos)!r}. An infinite value is not a measurement: "
+                         f"correct it, or replace it with NaN {what}.")
+
+
+def require_spread(values: np.ndarray, name: str, what: str) -> None:
+    """Raise ``ValueError`` when all of ``values`` are equal: ``what`` cannot be computed."""
+    # equal up to rounding (e.g. ln(2x) - ln(x) for every x)
+    if values.size and np.ptp(values) <= 16 * np.finfo(float).eps * np.max(np.abs(values)):
+        raise ValueError(f"{name}: all {values.size} values equal {float(values[0])!r}, so "
+                         f"{what} cannot be computed. A method comparison needs samples that span "
+                         "the measuring range; check that the right column was passed.")
 
 
 def check_confidence(confidence: float, name: str = "confidence") -> float:

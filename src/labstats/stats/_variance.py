@@ -111,7 +111,7 @@ class Layout:
         if mode == "fail" and hit.any():
             h = int(np.flatnonzero(hit)[0] % self.n_strata)
             raise ValueError(
-                f"stratum {self.stratum_labels[h].item()!r} has only one PSU, so its variance "
+                f"stratum {plain(self.stratum_labels[h])!r} has only one PSU, so its variance "
                 "cannot be estimated (lonely_psu='fail'). Pass lonely_psu='adjust' (centre "
                 "it at the grand mean), 'average', 'remove' or 'certainty' to SurveyDesign, "
                 "as R's options(survey.lonely.psu=...) does.")

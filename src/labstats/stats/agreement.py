@@ -1,4 +1,5 @@
-"""Method comparison: Bland-Altman, Passing-Bablok, Deming, Lin's concordance.
+"""Method comparison: Bland-Altman, Lin's concordance, ratio summaries (and, from
+:mod:`labstats.stats.regression`, Passing-Bablok and Deming).
 
 Every function takes paired measurements of the same samples, ``x`` by the
 comparison (reference) method and ``y`` by the test method, and returns a tidy
@@ -11,7 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats.stats._common import check_confidence, check_method, frame, paired
+from labstats._validate import to_float_array
+from labstats.stats._common import (
+    check_confidence,
+    check_method,
+    frame,
+    no_inf,
+    paired,
+    require_spread,
+)
+from labstats.stats.regression import deming, passing_bablok
 
 __all__ = ["bland_altman", "concordance", "deming", "passing_bablok", "ratio_summary"]
 
@@ -72,8 +82,9 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
     Raises
     ------
     ValueError
-        Different lengths, fewer than 3 pairs, an unknown ``ci_method``, or
-        non-positive values with ``log=True``.
+        Different lengths, fewer than 3 pairs, an infinite value, an unknown
+        ``ci_method``, non-positive values with ``log=True``, differences that are all
+        equal (no spread: no SD, no CIs) or pair means that are all equal.
 
     Notes
     -----
@@ -122,6 +133,10 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
             raise ValueError("log=True needs positive x and y: the ratio variant analyses "
                              "ln(y) - ln(x)")
         a, b = np.log(a), np.log(b)
+    scale = "ln(y) - ln(x)" if log else "y - x"
+    require_spread(b - a, f"differences {scale}", "their SD, the CIs of the limits and the "
+                   "test of the bias")
+    require_spread((a + b) / 2, "pair means (x + y)/2", "the proportional-bias slope")
     n = a.size
     z = stats.norm.ppf(0.5 + agreement / 2) if multiplier is None else float(multiplier)
     d = b - a
@@ -162,269 +177,6 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
     return out
 
 
-# --------------------------------------------------------------------------- Passing-Bablok
-_PB_MAX_N = 20_000  # 2e8 pairwise slopes, several GB of memory
-def _pb_core(a, b, z, rule):
-    """Slope (estimate, low, high) for positively related x, y; Passing & Bablok 1983."""
-    i, j = np.triu_indices(a.size, k=1)
-    dx, dy = a[j] - a[i], b[j] - b[i]
-    ok = (dx != 0) | (dy != 0)  # identical pairs give no slope
-    dx, dy = dx[ok], dy[ok]
-    n = a.size
-    c = z * np.sqrt(n * (n - 1) * (2 * n + 5) / 18.0)  # Eq. of Sect. 3.2 of [1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ang = np.where(dx != 0, np.arctan(dy / dx), np.pi / 2)  # vertical pairs: +inf
-    if rule == "passing_bablok1983":
-        s = np.sort(np.tan(ang[~np.isclose(ang, -np.pi / 4, rtol=0, atol=1e-15)]))
-        s[np.isclose(np.abs(s), np.tan(np.pi / 2))] = np.inf
-        big_n = s.size
-        k = int(np.sum(s < -1))
-        if big_n % 2:
-            est = s[(big_n + 1) // 2 + k - 1]
-        else:
-            est = 0.5 * (s[big_n // 2 + k - 1] + s[big_n // 2 + k])
-        m1 = int(np.round((big_n - c) / 2))
-        m2 = big_n - m1 + 1
-        lo = s[m1 + k - 1] if m1 + k >= 1 else -np.inf
-        hi = s[m2 + k - 1] if m2 + k <= big_n else np.inf
-        return est, lo, hi
-    # "mcr": quantiles on the sorted angles in half-rank units, averaging two neighbours
-    s = np.sort(ang)
-    big_n = s.size
-    off = int(np.sum(s <= -np.pi / 4)) + int(np.sum(s < -np.pi / 4))
-
-    def at(idx2):
-        h = (idx2 + 1) // 2
-        return s[h - 1] if idx2 % 2 else 0.5 * (s[h - 1] + s[h])
-
-    est = np.tan(at(big_n + off))
-    i_lo = int(np.round(big_n - c + off))
-    lowest = 2 * (int(np.sum(s <= -np.pi / 4)) - int(np.sum(s < -np.pi / 4))) + 1
-    lo = -np.inf if i_lo < lowest else np.tan(at(i_lo))
-    i_hi = int(np.round(big_n + c + off))
-    hi = np.inf if i_hi > 2 * big_n - 1 else np.tan(at(i_hi))
-    return est, lo, hi
-
-
-def _cusum(a, b, slope, intercept):
-    """Largest |CUSUM| of residual scores, Sect. 5 of Passing & Bablok (1983)."""
-    from scipy import special
-
-    r = b - intercept - slope * a
-    pos, neg = int(np.sum(r > 0)), int(np.sum(r < 0))
-    score = np.zeros(a.size)
-    if pos and neg:
-        score[r > 0] = np.sqrt(neg / pos)
-        score[r < 0] = -np.sqrt(pos / neg)
-    dist = (b + a / slope - intercept) / np.sqrt(1 + 1 / slope**2)
-    cs = np.cumsum(score[np.argsort(dist, kind="stable")])
-    h = np.max(np.abs(cs)) / np.sqrt(neg + 1)
-    return h, float(special.kolmogorov(h))
-
-
-def passing_bablok(x, y, *, confidence: float = 0.95, ci_rule: str = "mcr"):
-    r"""Passing-Bablok regression of ``y`` on ``x`` with CIs and the CUSUM linearity test.
-
-    The slope is the shifted median of all pairwise slopes, and the intercept the
-    median of :math:`y_i - b x_i` [1]_.
-
-    Parameters
-    ----------
-    x, y : array_like or pandas.Series
-        Paired measurements by the comparison and the test method. [any unit, the same]
-    confidence : float, default 0.95
-        Level of the CIs of slope and intercept.
-    ci_rule : {"mcr", "passing_bablok1983"}, default "mcr"
-        How the rank of a CI limit is turned into a slope. ``"passing_bablok1983"``:
-        ranks :math:`M_1 = \mathrm{round}((N-C)/2)` and :math:`N - M_1 + 1` of the
-        sorted slopes, as printed in [1]_. ``"mcr"``: the limits are quantiles of the
-        slope angles at the unrounded half-ranks, averaging two neighbours as for the
-        median (R package mcr [2]_ and Analyse-it/Calanas).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Rows ``slope``, ``intercept`` (estimate, ci_low, ci_high) and ``cusum``
-        (the linearity statistic :math:`\max|\mathrm{cusum}|/\sqrt{L+1}` with its
-        Kolmogorov-Smirnov ``p_value``; a small p-value speaks against linearity).
-
-    Notes
-    -----
-    The procedure assumes the two methods are positively related; when Kendall's tau
-    is negative, it runs on ``-y`` and flips the result back, as mcr does. It needs
-    all :math:`n(n-1)/2` pairwise slopes: memory grows with :math:`n^2`.
-
-    Validated against the reference results that R mcr 1.3 ships in its unit tests
-    (Calanas values for data sets TD15, TD41 and TD75, the last with a negative
-    slope): slopes, intercepts and CI limits agree to 1e-9 with ``ci_rule="mcr"``.
-    Swapping x and y inverts the slope exactly (a hypothesis test). The CUSUM test
-    follows Sect. 5 of [1]_ and is checked only by laws (a line passes, a parabola
-    fails).
-
-    References
-    ----------
-    .. [1] H. Passing and W. Bablok, "A new biometrical procedure for testing the
-       equality of measurements from two different analytical methods," J. Clin.
-       Chem. Clin. Biochem., vol. 21, no. 11, pp. 709-720, 1983,
-       doi:10.1515/cclm.1983.21.11.709.
-    .. [2] E. Manuilova, A. Schuetzenmeister and F. Model, "mcr: Method Comparison
-       Regression," R package version 1.3, 2021. [Online]. Available:
-       https://CRAN.R-project.org/package=mcr
-
-    Examples
-    --------
-    >>> res = passing_bablok([1.0, 2.0, 3.0, 4.0, 5.0], [1.1, 2.3, 2.9, 4.2, 5.1])
-    >>> res.set_index("statistic").loc[["slope", "intercept"], "estimate"].round(3)
-    statistic
-    slope        0.975
-    intercept    0.227
-    Name: estimate, dtype: float64
-    """
-    from scipy import stats
-
-    confidence = check_confidence(confidence)
-    check_method(ci_rule, ("mcr", "passing_bablok1983"), "ci_rule")
-    a, b = paired(x, y)
-    if a.size > _PB_MAX_N:
-        raise ValueError(f"passing_bablok: {a.size} pairs need {a.size * (a.size - 1) // 2} "
-                         f"pairwise slopes in memory; above {_PB_MAX_N} pairs, fit a random "
-                         "subsample or use deming()")
-    tau = stats.kendalltau(a, b).statistic
-    sign = -1.0 if tau < 0 else 1.0
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    est, lo, hi = _pb_core(a, sign * b, z, ci_rule)
-    if sign < 0:
-        est, lo, hi = -est, -hi, -lo
-    inter = np.median(b - est * a)
-    i_lo = -np.inf if np.isinf(hi) else np.median(b - hi * a)
-    i_hi = np.inf if np.isinf(lo) else np.median(b - lo * a)
-    h, p = _cusum(a, b, est, inter)
-    n = a.size
-    rows = [dict(statistic="slope", estimate=est, ci_low=lo, ci_high=hi),
-            dict(statistic="intercept", estimate=inter, ci_low=i_lo, ci_high=i_hi),
-            dict(statistic="cusum", estimate=h, p_value=p)]
-    return frame([{**r, "n_obs": n, "method": f"passing_bablok:{ci_rule}"} for r in rows])
-
-
-# --------------------------------------------------------------------------- Deming
-def _deming_fit(a, b, lam, weights=None):
-    """Closed-form (weighted) Deming slope and intercept; ``lam`` = var(e_y)/var(e_x)."""
-    w = np.ones_like(a) if weights is None else weights
-    sw = w.sum()
-    xm, ym = (w * a).sum() / sw, (w * b).sum() / sw
-    u = (w * (a - xm) ** 2).sum()
-    q = (w * (b - ym) ** 2).sum()
-    p = (w * (a - xm) * (b - ym)).sum()
-    # Eq. 4 of Linnet 1993 [2], written with lambda = sigma_y^2 / sigma_x^2
-    slope = (q - lam * u + np.sqrt((q - lam * u) ** 2 + 4 * lam * p**2)) / (2 * p)
-    return slope, ym - slope * xm
-
-
-def _wdeming_fit(a, b, lam, max_iter=100, tol=1e-12):
-    """Weighted Deming for a constant CV, iterated as in Linnet 1990 [3]."""
-    slope, inter = _deming_fit(a, b, lam)
-    for _ in range(max_iter):
-        d = b - (inter + slope * a)
-        xhat = a + slope * d / (lam + slope**2)  # estimated true values on the line
-        yhat = inter + slope * xhat
-        w = 1.0 / ((lam * xhat + yhat) / (lam + 1.0)) ** 2  # error-variance-weighted level
-        new_slope, new_inter = _deming_fit(a, b, lam, w)
-        done = abs(new_slope - slope) <= tol * abs(slope) and abs(new_inter - inter) <= tol * (
-            abs(inter) + abs(slope))
-        slope, inter = new_slope, new_inter
-        if done:
-            break
-    return slope, inter
-
-
-def _jackknife_deming(a, b, lam):
-    """Leave-one-out (slope, intercept) of the plain Deming fit, from running sums (O(n))."""
-    a0, b0 = a.mean(), b.mean()
-    a, b = a - a0, b - b0  # centred: the running sums lose no precision to the offset
-    m = a.size - 1
-    xm = (a.sum() - a) / m
-    ym = (b.sum() - b) / m
-    u = (a**2).sum() - a**2 - m * xm**2
-    q = (b**2).sum() - b**2 - m * ym**2
-    p = (a * b).sum() - a * b - m * xm * ym
-    slope = (q - lam * u + np.sqrt((q - lam * u) ** 2 + 4 * lam * p**2)) / (2 * p)
-    return np.column_stack([slope, (ym + b0) - slope * (xm + a0)])
-
-
-def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
-           confidence: float = 0.95):
-    r"""Deming regression of ``y`` on ``x`` (closed form) with jackknife CIs.
-
-    Parameters
-    ----------
-    x, y : array_like or pandas.Series
-        Paired measurements by the comparison and the test method. [any unit, the same]
-    error_ratio : float, default 1.0
-        :math:`\lambda = \sigma^2_{e,y} / \sigma^2_{e,x}`, the ratio of the error
-        variances of y and x. As :math:`\lambda \to \infty` (x without error) the fit
-        tends to ordinary least squares of y on x. R mcr's ``error.ratio`` is the
-        reciprocal, :math:`\sigma^2_{e,x}/\sigma^2_{e,y}`.
-    weighted : bool, default False
-        Weighted Deming for errors proportional to the level (constant CV), iterated
-        as in [3]_; needs positive values.
-    confidence : float, default 0.95
-        Level of the jackknife CIs: estimate :math:`\pm t_{n-2}` times the jackknife
-        standard error [2]_.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Rows ``slope`` and ``intercept`` with ``se`` (jackknife), ``ci_low``,
-        ``ci_high`` and ``df``.
-
-    Notes
-    -----
-    Closed form of [1]_ [2]_ (``scipy.odr`` is deprecated). Validated against the
-    reference results in R mcr 1.3's unit tests (data set TD15, mcr error ratios 1 and
-    1.21, plain and weighted, AnalyzeIT values): estimates and CI limits agree to
-    1e-6, mcr's own tolerance for that case.
-
-    References
-    ----------
-    .. [1] W. E. Deming, Statistical Adjustment of Data. New York: Wiley, 1943.
-    .. [2] K. Linnet, "Evaluation of regression procedures for methods comparison
-       studies," Clin. Chem., vol. 39, no. 3, pp. 424-432, 1993,
-       doi:10.1093/clinchem/39.3.424.
-    .. [3] K. Linnet, "Estimation of the linear relationship between the measurements
-       of two methods with proportional errors," Stat. Med., vol. 9, no. 12,
-       pp. 1463-1473, 1990, doi:10.1002/sim.4780091210.
-
-    Examples
-    --------
-    >>> res = deming([1.0, 2.0, 3.0, 4.0, 5.0], [2.1, 3.9, 6.2, 7.8, 10.1])
-    >>> round(float(res.loc[res.statistic == "slope", "estimate"].iloc[0]), 4)
-    1.9943
-    """
-    from scipy import stats
-
-    confidence = check_confidence(confidence)
-    if not (np.isfinite(error_ratio) and error_ratio > 0):
-        raise ValueError(f"error_ratio must be a positive number, got {error_ratio!r}")
-    a, b = paired(x, y)
-    if weighted and (np.any(a <= 0) or np.any(b <= 0)):
-        raise ValueError("weighted=True needs positive x and y: the weights are "
-                         "1/level^2 (constant CV)")
-    fit = (lambda u, v: _wdeming_fit(u, v, error_ratio)) if weighted else (
-        lambda u, v: _deming_fit(u, v, error_ratio))
-    slope, inter = fit(a, b)
-    n = a.size
-    jack = _jackknife_deming(a, b, error_ratio) if not weighted else np.array(
-        [fit(np.delete(a, k), np.delete(b, k)) for k in range(n)])  # iterative: n fits
-    infl = (n - 1) * (jack.mean(axis=0) - jack)
-    se = np.sqrt((infl**2).sum(axis=0) / (n * (n - 1)))
-    t = stats.t.ppf(0.5 + confidence / 2, n - 2)
-    rows = [dict(statistic=name, estimate=est, se=s, ci_low=est - t * s, ci_high=est + t * s,
-                 df=n - 2)
-            for name, est, s in (("slope", slope, se[0]), ("intercept", inter, se[1]))]
-    label = "weighted_deming" if weighted else "deming"
-    return frame([{**r, "n_obs": n, "method": label} for r in rows])
-
-
 # --------------------------------------------------------------------------- concordance
 def concordance(x, y, *, confidence: float = 0.95):
     r"""Lin's concordance correlation coefficient with its Fisher-z CI.
@@ -445,6 +197,13 @@ def concordance(x, y, *, confidence: float = 0.95):
         Rows ``ccc`` (with ``se`` of :math:`z = \operatorname{atanh}\rho_c`, Eq. 7
         of [1]_ as corrected in 2000, and the back-transformed CI), ``pearson_r``
         (precision) and ``bias_correction`` (accuracy :math:`C_b`).
+
+    Raises
+    ------
+    ValueError
+        Different lengths, fewer than 3 pairs, an infinite value, ``x`` or ``y`` all
+        equal (Pearson's r and the CI are then undefined), or ``x`` equal to ``y`` in every
+        pair (the same column passed twice?).
 
     Notes
     -----
@@ -467,6 +226,11 @@ def concordance(x, y, *, confidence: float = 0.95):
 
     confidence = check_confidence(confidence)
     a, b = paired(x, y)
+    require_spread(a, "x", "Pearson's r and the CI of the concordance")
+    require_spread(b, "y", "Pearson's r and the CI of the concordance")
+    if np.array_equal(a, b):
+        raise ValueError("x, y: identical in every pair, so the concordance is 1 and its CI "
+                         "cannot be computed; check that two different methods were passed.")
     n = a.size
     sx2, sy2 = a.var(), b.var()
     sxy = ((a - a.mean()) * (b - b.mean())).mean()
@@ -541,7 +305,11 @@ def ratio_summary(calculated, measured, *, covariates=None, coverage: float = 0.
                  ci_high=q[1], method="percentiles")]
     for name, values in (covariates or {}).items():
         full = np.asarray(calculated, dtype=float) / np.asarray(measured, dtype=float)
-        cov = np.asarray(values, dtype=float)
+        cov = np.atleast_1d(to_float_array(values, f"covariates[{name!r}]"))
+        no_inf(cov, values, f"covariates[{name!r}]")
+        if cov.shape != full.shape:
+            raise ValueError(f"covariates[{name!r}]: {cov.size} values for {full.size} "
+                             "ratios; give one value per sample")
         keep = ~(np.isnan(full) | np.isnan(cov))
         rho, p = stats.spearmanr(full[keep], cov[keep])
         rows.append(dict(statistic=f"spearman_{name}", estimate=rho, p_value=p,

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from labstats._validate import to_float_array
+from labstats.stats._common import no_inf
 from labstats.stats.design import SurveyDesign
 
 __all__ = ["age_groups", "describe", "format_table"]
@@ -48,6 +49,7 @@ def age_groups(age, edges, *, last_open: bool = True):
     if e.ndim != 1 or len(e) < 2 or np.any(np.diff(e) <= 0) or np.isnan(e).any():
         raise ValueError(f"edges: need at least two increasing ages; got {list(edges)!r}")
     a = to_float_array(age, "age")
+    no_inf(a, age, "age")
     whole = bool(np.all(e == np.round(e)))
 
     def fmt(v):

@@ -22,6 +22,24 @@ _COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "df"
             "n_obs", "n_pop"]
 
 
+def _mask_to_bool(mask: pd.Series, labels) -> np.ndarray:
+    """True/False per row of a domain mask; missing values are False, anything else an error."""
+    if mask.dtype == bool:
+        return mask.to_numpy()
+    if mask.dtype.name == "boolean":
+        return mask.fillna(False).to_numpy(bool)
+    missing = mask.isna().to_numpy()
+    is_flag = mask.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(bool)
+    bad = ~(missing | is_flag)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"mask: {int(bad.sum())} values are not True/False (dtype {mask.dtype}); the "
+            f"first is {plain(mask.iloc[pos])!r} at index {plain(labels[pos])!r}. Pass a "
+            "boolean condition, e.g. df['pregnant'].eq(1) or df['age'] >= 20.")
+    return np.where(missing, False, mask.to_numpy(object)).astype(bool)
+
+
 class SurveyDesign:
     r"""A stratified, clustered, weighted sample (one-stage, with-replacement variance).
 
@@ -31,10 +49,14 @@ class SurveyDesign:
         One row per participant. Never modified.
     weights : str
         Column of sampling weights (e.g. NHANES ``WTMEC2YR``). [persons represented]
-        Zero weights are allowed (the row is kept but represents no one); negative or
-        missing weights raise ``ValueError``.
+        Zero weights are allowed (the row is kept but represents no one); negative,
+        infinite or missing weights raise ``ValueError`` naming the row. To exclude rows
+        without a weight, say so explicitly: give them weight 0
+        (``data.assign(w=data["w"].fillna(0))``), so that they stay in the design but
+        represent no one.
     strata : str, optional
-        Column of (pseudo-)strata, e.g. ``SDMVSTRA``. None: one stratum.
+        Column of (pseudo-)strata, e.g. ``SDMVSTRA``: numbers, text or a categorical.
+        None: one stratum.
     psu : str, optional
         Column of primary sampling units, e.g. ``SDMVPSU``. None: each row is a PSU.
     nest : bool, default True
@@ -104,7 +126,13 @@ class SurveyDesign:
         w = to_float_array(data[weights], weights)
         if np.isnan(w).any():
             first_bad(data, weights, np.isnan(w), "missing weights",
-                      "Drop those rows first or give them weight 0 (they represent no one).")
+                      f"Exclude those rows explicitly: give them weight 0 (data.assign("
+                      f"{weights}=data[{weights!r}].fillna(0))), so they stay in the design "
+                      "but represent no one.")
+        if np.isinf(w).any():
+            first_bad(data, weights, np.isinf(w), "infinite weights",
+                      "A weight is the number of persons a row represents: correct the "
+                      "value (an infinite weight would give every estimate as NaN).")
         if (w < 0).any():
             first_bad(data, weights, w < 0, "negative weights", "Weights must be >= 0.")
         n = len(data)
@@ -127,21 +155,32 @@ class SurveyDesign:
         """The domain where ``mask`` is True, analysed within the full design.
 
         ``mask`` is a boolean Series with the index of ``data`` (or an array of its
-        length); missing values count as False, as in R's ``subset()``.
+        length): numpy bool, pandas' nullable ``boolean`` or an object column of
+        True/False. Missing values (``pd.NA``, None, NaN) count as False, as in R's
+        ``subset()``. Any other value (numbers, text) raises ``ValueError``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"w": [1.0, 2, 1, 3], "y": [3.0, 5, 4, 6],
+        ...                    "pregnant": pd.array([True, None, False, True])})
+        >>> SurveyDesign(df, weights="w").subset(df["pregnant"].eq(True)).mean("y").estimate
+        0    5.25
+        Name: estimate, dtype: float64
         """
+        labels = self.data.index
         if isinstance(mask, pd.Series):
             if not mask.index.equals(self.data.index):
                 raise ValueError("mask: its index differs from the index of the design's data; "
                                  "build it from the same DataFrame (e.g. df.RIDAGEYR >= 20).")
-            mask = mask.to_numpy()
-        mask = np.asarray(mask)
-        if mask.shape != (len(self.data),):
-            raise ValueError(f"mask: length {mask.size} differs from the {len(self.data)} rows "
+            labels = mask.index
+        raw = mask if isinstance(mask, pd.Series) else pd.Series(pd.array(np.atleast_1d(mask)))
+        if raw.shape != (len(self.data),):
+            raise ValueError(f"mask: length {raw.size} differs from the {len(self.data)} rows "
                              "of the design's data.")
-        keep = pd.notna(mask) & (mask == True)  # noqa: E712 - object arrays with NA
+        keep = _mask_to_bool(raw, labels)
         new = object.__new__(SurveyDesign)
         new.__dict__.update(self.__dict__)
-        new._domain = self._domain & keep.astype(bool)
+        new._domain = self._domain & keep
         new._groups = {}
         return new
 
@@ -188,7 +227,12 @@ class SurveyDesign:
             flags = values.dropna()
             if len(flags) and flags.map(type).isin([bool, np.bool_]).all():
                 return name, values.map({True: 1.0, False: 0.0}).to_numpy(float)
-        return name, to_float_array(values, name)
+        y = to_float_array(values, name)
+        if np.isinf(y).any():
+            first_bad(pd.DataFrame({name: values}), name, np.isinf(y), "infinite values",
+                      "An infinite value is not a measurement: correct it, or replace it "
+                      "with NaN to leave it out (na_rm=True).")
+        return name, y
 
     def _frame(self, keys, rows: dict) -> pd.DataFrame:
         n = len(keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats._validate import _is_series, to_float_array
-from labstats.stats._common import check_confidence, check_method
+from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["propagate_imprecision"]
 
@@ -22,6 +22,8 @@ def _broadcast_inputs(inputs):
             raise ValueError(f"inputs: {name!r} is a Series with another index than the first "
                              "Series; align them first")
     arrays = {k: np.atleast_1d(to_float_array(v, k)) for k, v in inputs.items()}
+    for k, a in arrays.items():
+        no_inf(a, inputs[k], f"inputs[{k!r}]", "(the result for that row is then NaN)")
     try:
         arrays = dict(zip(arrays, np.broadcast_arrays(*arrays.values()), strict=True))
     except ValueError as exc:

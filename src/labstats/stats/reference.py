@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats._validate import _is_series, to_float_array
-from labstats.stats._common import check_confidence, check_method
+from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["partition_test", "reference_interval", "reference_outliers"]
 
@@ -146,6 +146,7 @@ def _groups(values, by, name):
     import pandas as pd
 
     x = np.atleast_1d(to_float_array(values, name))
+    no_inf(x, values, name)
     labels = values.index if _is_series(values) else pd.RangeIndex(x.size)
     if by is None:
         return [({}, x, labels)], []
@@ -336,7 +337,8 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
 
     Notes
     -----
-    Missing values are left out and counted in ``excluded``. Validated: the
+    Missing values are left out and counted in ``n_excluded``/``excluded``; an infinite
+    value raises ``ValueError`` (it is never used, nor dropped silently). Validated: the
     nonparametric limits against R 4.2 ``quantile(type = 6)`` and the CI ranks
     against CLSI EP28-A3c Table 8; the Box-Cox lambda against R car 3.1
     ``powerTransform``. The robust method follows the equations of [2]_ but has not
@@ -444,6 +446,7 @@ def partition_test(values, groups, *, method: str = "harris_boyd", coverage: flo
 
     check_method(method, ("harris_boyd", "lahti"))
     x = np.atleast_1d(to_float_array(values, "values"))
+    no_inf(x, values, "values")
     g = np.asarray(groups.to_numpy() if _is_series(groups) else groups, dtype=object)
     if g.shape != x.shape:
         raise ValueError(f"groups has {g.size} labels and values has {x.size}")

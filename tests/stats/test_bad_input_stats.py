@@ -1,0 +1,228 @@
+"""Issue 10, statistics: every bad input gets a clear error (argument, value, index, fix),
+never a silent NaN, an absurd number or a crash.
+
+One parametrised case per defect class: infinite and missing weights, infinite values in
+every entry point, degenerate method-comparison inputs (constant x, constant y, n < 3),
+domain masks of every dtype, and string/categorical strata with a lonely PSU under every
+``lonely_psu`` option (results equal to those with integer strata and to R's survey 4.1-1
+values in tests/reference/r_survey_example.csv).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labstats.stats import (
+    SurveyDesign,
+    age_groups,
+    bland_altman,
+    concordance,
+    deming,
+    describe,
+    partition_test,
+    passing_bablok,
+    propagate_imprecision,
+    ratio_summary,
+    reference_interval,
+    reference_outliers,
+)
+from labstats.stats._variance import LONELY_PSU
+
+TOY = pd.DataFrame({"w": [1.0, 2, 1, 3, 2, 1], "h": [1, 1, 1, 1, 2, 2],
+                    "psu": [1, 1, 2, 2, 1, 2], "y": [3.0, 5, 4, 6, 2, 8]},
+                   index=[f"p{i}" for i in range(6)])
+LINE = np.arange(1.0, 11.0)
+NOISY = LINE * 1.1 + np.array([0.1, -0.2, 0.3, 0.0, -0.1, 0.2, -0.3, 0.1, 0.0, -0.2])
+RI = pd.Series(np.r_[np.linspace(10, 30, 119), np.inf], index=[f"s{i}" for i in range(120)])
+
+
+def _design(**col):
+    return SurveyDesign(TOY.assign(**col), weights="w", strata="h", psu="psu")
+
+
+# ---- the matrix: input -> expected error ----------------------------------------------------
+CASES = [
+    # 1. weights: non-finite or negative -> column, value, row label and fix
+    ("infinite weight", lambda: _design(w=[1.0, 2, np.inf, 3, 2, 1]),
+     r"w: 1 infinite weights; the first is inf at index 'p2'.*correct the value"),
+    ("-inf weight", lambda: _design(w=[1.0, 2, 1, 3, -np.inf, 1]),
+     r"w: 1 infinite weights; the first is -inf at index 'p4'"),
+    ("negative weight", lambda: _design(w=[1.0, -2, 1, 3, 2, 1]),
+     r"w: 1 negative weights; the first is -2\.0 at index 'p1'.*>= 0"),
+    ("missing weight", lambda: _design(w=[1.0, 2, 1, np.nan, 2, 1]),
+     r"w: 1 missing weights; the first is nan at index 'p3'.*weight 0 .*fillna\(0\)"),
+    ("NA weight (nullable)", lambda: _design(w=pd.array([1.0, 2, None, 3, 2, 1], "Float64")),
+     r"w: 1 missing weights; the first is <NA> at index 'p2'"),
+    # 3. infinite values in every entry point
+    ("survey mean of inf", lambda: _design(y=[3.0, 5, np.inf, 6, 2, 8]).mean("y"),
+     r"y: 1 infinite values; the first is inf at index 'p2'.*NaN to leave it out"),
+    ("survey quantile of -inf", lambda: _design(y=[3.0, 5, 4, 6, -np.inf, 8]).median("y"),
+     r"y: 1 infinite values; the first is -inf at index 'p4'"),
+    ("survey ratio with inf", lambda: _design(x=[1.0, 1, 1, np.inf, 1, 1]).ratio("y", "x"),
+     r"x: 1 infinite values; the first is inf at index 'p3'"),
+    ("describe of inf", lambda: describe(TOY.assign(y=[3.0, 5, 4, np.inf, 2, 8]), "y"),
+     r"y: 1 infinite values; the first is inf at index 'p3'"),
+    ("reference interval of inf", lambda: reference_interval(RI),
+     r"values: 1 infinite value; the first is inf at index 's119'.*NaN"),
+    ("survey reference interval of inf",
+     lambda: reference_interval("y", design=_design(y=[3.0, np.inf, 4, 6, 2, 8])),
+     r"y: 1 infinite values; the first is inf at index 'p1'"),
+    ("reference outliers of inf", lambda: reference_outliers(RI),
+     r"values: 1 infinite value.*'s119'"),
+    ("partition test of inf", lambda: partition_test(RI, ["a"] * 60 + ["b"] * 60),
+     r"values: 1 infinite value.*'s119'"),
+    ("age bands of inf", lambda: age_groups(pd.Series([30.0, np.inf], index=["a", "b"]), [20, 40]),
+     r"age: 1 infinite value; the first is inf at index 'b'"),
+    ("Bland-Altman of inf", lambda: bland_altman(LINE, np.r_[NOISY[:-1], np.inf]),
+     r"y: 1 infinite value; the first is inf at index 9.*leave that pair out"),
+    ("Passing-Bablok of inf", lambda: passing_bablok(np.r_[np.inf, LINE[1:]], NOISY),
+     r"x: 1 infinite value; the first is inf at index 0"),
+    ("ratio summary covariate inf",
+     lambda: ratio_summary(NOISY, LINE, covariates={"shbg": np.r_[LINE[:-1], np.inf]}),
+     r"covariates\['shbg'\]: 1 infinite value.*index 9"),
+    ("imprecision input inf",
+     lambda: propagate_imprecision(lambda a: 2 * a, {"a": [1.0, np.inf]}, {"a": 0.05}),
+     r"inputs\['a'\]: 1 infinite value; the first is inf at index 1"),
+    # 2. degenerate method comparisons
+    ("Passing-Bablok constant x", lambda: passing_bablok(np.full(10, 4.0), NOISY),
+     r"x: all 10 values equal 4\.0, so the Passing-Bablok slope.*cannot be computed"),
+    ("Passing-Bablok constant y", lambda: passing_bablok(LINE, np.full(10, 4.0)),
+     r"y: all 10 values equal 4\.0"),
+    ("Passing-Bablok n < 3", lambda: passing_bablok([1.0, 2, np.nan], [1.0, 2, 3]),
+     r"x, y: 2 complete pairs; at least 3 are needed"),
+    ("Deming constant x", lambda: deming(np.full(10, 4.0), NOISY),
+     r"x: all 10 values equal 4\.0, so the Deming slope cannot be computed"),
+    ("Deming constant y", lambda: deming(LINE, np.full(10, 4.0)), r"y: all 10 values equal"),
+    ("Deming uncorrelated", lambda: deming([1.0, 2, 3, 4, 5], [2.0, 1, 3, 1, 2]),
+     r"covariance is 0"),
+    ("Deming n < 3", lambda: deming([1.0, 2], [1.0, 2]), r"2 complete pairs; at least 3"),
+    ("Bland-Altman constant differences", lambda: bland_altman(LINE, LINE + 1),
+     r"differences y - x: all 10 values equal 1\.0, so their SD"),
+    ("Bland-Altman constant ratios (log)", lambda: bland_altman(LINE, 2 * LINE, log=True),
+     r"differences ln\(y\) - ln\(x\): all 10 values equal 0\.69"),
+    ("Bland-Altman constant pair means", lambda: bland_altman(LINE, 11 - LINE),
+     r"pair means \(x \+ y\)/2: all 10 values equal 5\.5"),
+    ("Bland-Altman n < 3", lambda: bland_altman([1.0, 2], [1.0, 3]), r"2 complete pairs"),
+    ("concordance constant x", lambda: concordance(np.full(10, 4.0), NOISY),
+     r"x: all 10 values equal 4\.0, so Pearson's r"),
+    ("concordance constant y", lambda: concordance(LINE, np.full(10, 4.0)),
+     r"y: all 10 values equal 4\.0"),
+    ("concordance n < 3", lambda: concordance([1.0, 2], [1.0, 3]), r"2 complete pairs"),
+    ("concordance of a column with itself", lambda: concordance(NOISY, NOISY),
+     r"x, y: identical in every pair.*two different methods"),
+    # 4. domain masks that are not boolean
+    ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
+     r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),
+    ("text mask", lambda: _design().subset(np.array(["yes", "no", "yes", "no", "no", "no"])),
+     r"mask: 6 values are not True/False.*'yes' at index 'p0'.*\.eq\(1\)"),
+    ("int mask", lambda: _design().subset([1, 0, 1, 0, 1, 0]),
+     r"mask: 6 values are not True/False"),
+    ("mixed object mask", lambda: _design().subset(
+        pd.Series([True, False, "x", None, True, True], TOY.index, dtype=object)),
+     r"mask: 1 values are not True/False \(dtype object\); the first is 'x' at index 'p2'"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_gets_a_clear_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_passing_bablok_constant_x_no_longer_gives_a_huge_slope():
+    """The reported bug: slope 1.6e16 on constant x. It must be an error, not a number."""
+    with pytest.raises(ValueError, match="all 5 values equal 1.0"):
+        passing_bablok([1.0, 1, 1, 1, 1], [1.0, 2, 3, 4, 5])
+
+
+def test_bland_altman_on_a_constant_comparison_method_is_still_defined():
+    """Constant x is not degenerate for Bland-Altman: the differences still vary."""
+    res = bland_altman(np.full(10, 4.0), NOISY).set_index("statistic")
+    assert res.loc["bias", "estimate"] == pytest.approx(NOISY.mean() - 4.0)
+
+
+def test_nan_pairs_are_left_out_not_refused():
+    """NaN stays 'missing, left out and counted' (n_obs), unlike inf."""
+    res = deming(np.r_[LINE, np.nan], np.r_[NOISY, 5.0])
+    assert (res["n_obs"] == 10).all()
+
+
+def test_reference_interval_counts_missing_but_refuses_infinite():
+    x = pd.Series(np.r_[np.linspace(10, 30, 119), np.nan])
+    res = reference_interval(x)
+    assert (res["n"] == 119).all() and (res["n_excluded"] == 1).all()
+    assert (res["excluded"] == "missing: 1").all()
+
+
+# ---- 4. SurveyDesign.subset with nullable and object masks: NA counts as False --------------
+@pytest.mark.parametrize("mask", [
+    pd.Series([True, pd.NA, True, False, pd.NA, True], index=TOY.index, dtype="boolean"),
+    pd.Series([True, None, True, False, np.nan, True], index=TOY.index, dtype=object),
+    pd.array([True, None, True, False, None, True], dtype="boolean"),
+    np.array([True, None, True, False, np.nan, True], dtype=object),
+], ids=["BooleanDtype", "object Series", "BooleanArray", "object ndarray"])
+def test_subset_treats_missing_as_false(mask):
+    des = _design()
+    want = des.subset(np.array([True, False, True, False, False, True]))
+    got = des.subset(mask)
+    pd.testing.assert_frame_equal(got.mean("y"), want.mean("y"))
+    pd.testing.assert_frame_equal(got.quantile("y", [0.25, 0.5]), want.quantile("y", [0.25, 0.5]))
+
+
+def test_subset_of_nullable_eq_true_as_in_the_report():
+    """The reported call: design.subset(nh.pregnant.eq(True)) with a nullable boolean."""
+    nh = TOY.assign(pregnant=pd.array([True, None, False, True, None, False], dtype="boolean"))
+    des = SurveyDesign(nh, weights="w", strata="h", psu="psu")
+    got = des.subset(nh.pregnant.eq(True)).mean("y")
+    assert got["n_obs"].iloc[0] == 2
+    assert got["estimate"].iloc[0] == pytest.approx((1 * 3.0 + 3 * 6.0) / 4)
+
+
+# ---- 5. string / categorical strata with a lonely PSU --------------------------------------
+def _lonely(strata_kind: str) -> pd.DataFrame:
+    """TOY plus a third stratum with a single PSU (stratum label 3 / 's3' / Categorical)."""
+    data = pd.concat([TOY, pd.DataFrame({"w": [2.0, 1.5], "h": [3, 3], "psu": [1, 1],
+                                         "y": [7.0, 4.5]}, index=["p6", "p7"])])
+    if strata_kind == "str":
+        data["h"] = "s" + data["h"].astype(str)
+    elif strata_kind == "category":
+        data["h"] = pd.Categorical("s" + data["h"].astype(str), categories=["s3", "s1", "s2", "s9"])
+    return data
+
+
+@pytest.mark.parametrize("kind", ["int", "str", "category"])
+def test_lonely_psu_fail_names_the_stratum_for_any_label_type(kind):
+    label = "3" if kind == "int" else "'s3'"
+    des = SurveyDesign(_lonely(kind), weights="w", strata="h", psu="psu")
+    with pytest.raises(ValueError, match=rf"stratum {label} has only one PSU.*lonely_psu="):
+        des.mean("y")
+
+
+@pytest.mark.parametrize("option", [o for o in LONELY_PSU if o != "fail"])
+@pytest.mark.parametrize("kind", ["str", "category"])
+def test_lonely_psu_results_do_not_depend_on_the_strata_labels(kind, option):
+    def run(k):
+        des = SurveyDesign(_lonely(k), weights="w", strata="h", psu="psu", lonely_psu=option)
+        return pd.concat([des.mean("y"), des.total("y"), des.quantile("y", [0.25, 0.5])])
+    pd.testing.assert_frame_equal(run(kind), run("int"))
+
+
+@pytest.mark.parametrize("option", [o for o in LONELY_PSU if o != "fail"])
+@pytest.mark.parametrize("kind", ["str", "category"])
+def test_lonely_psu_with_text_strata_matches_r_survey(kind, option):
+    """R 4.2.2 / survey 4.1-1, tests/reference/r_survey_example.csv, case lonely_<option>:
+    svymean/svytotal(~y) with strata 75 and 89 cut to one PSU (make_survey_reference.R)."""
+    from tests.stats.test_design_vs_r import EXAMPLE, example_data
+
+    ex = example_data()
+    ex = ex[~(ex["SDMVSTRA"].isin([75, 89]) & (ex["SDMVPSU"] != 1))].copy()
+    labels = "stratum_" + ex["SDMVSTRA"].astype(str)
+    ex["h"] = labels if kind == "str" else pd.Categorical(labels)
+    des = SurveyDesign(ex, weights="WTMEC2YR", strata="h", psu="SDMVPSU", lonely_psu=option)
+    ref = EXAMPLE[(EXAMPLE["case"] == f"lonely_{option}") & (EXAMPLE["domain"] == "all")
+                  & (EXAMPLE["variable"] == "y")].set_index("statistic")
+    for stat, got in (("mean", des.mean("y")), ("total", des.total("y"))):
+        np.testing.assert_allclose(got["estimate"].iloc[0], ref.loc[stat, "estimate"], rtol=1e-8)
+        np.testing.assert_allclose(got["se"].iloc[0], ref.loc[stat, "se"], rtol=1e-6)
