@@ -21,9 +21,16 @@ NHANES = SHARED_DATA / "nhanes"
 
 
 def require_shared(path: Path) -> Path:
-    """Skip the calling test with a clear reason when a file of ../shared is absent."""
+    """Skip the calling test with a clear reason when a raw CDC file of ../shared is absent.
+
+    Only tests whose point is the raw public-use files (the XPT/CSV reader on real files, the
+    embedded extract rebuilt from them) call this; everything else reads the repository's
+    own data (the embedded extract, tests/reference)."""
     if not path.exists():
-        pytest.skip(f"needs {path} (the team's shared data beside the project); not present here")
+        pytest.skip(f"this test checks labstats against CDC's raw NHANES file {path.name} "
+                    f"(30 MB of public-use files, deliberately not shipped; the embedded "
+                    f"extract and tests/reference cover the same data elsewhere in the "
+                    f"suite); absent at {path.parent}")
     return path
 
 
