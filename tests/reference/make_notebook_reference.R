@@ -12,7 +12,7 @@
 #     .venv/bin/python -c "import labstats; labstats.derive(labstats.make_cohort(20000, 0)).to_csv('/tmp/cohort.csv', index=False, float_format='%.17g')"
 #     Rscript tests/reference/make_notebook_reference.R synthetic /tmp/cohort.csv
 # Writes tests/reference/r_survey_nhanes_notebooks.csv, or r_survey_synthetic.csv (the same
-# numbers, to the last digit, as make_synthetic_reference.R, which this script generalises).
+# numbers, to the last digit, as the synthetic-only script it replaced, make_synthetic_reference.R).
 # Versions used: R 4.2.2, survey 4.1-1.
 #
 # Computed as the notebooks compute them. NHANES, unlike the synthetic cohort, holds children,
