@@ -133,7 +133,7 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
     assert "[1mred" not in index
     assert "UserWarning</b> (cell [2]): check the units" in index
     assert "RuntimeWarning</b> (cell [1]): second notebook warns too" in index
-    rows = dict(re.findall(r'<tr><td>(?:<a href="[^"]+">)?(\d\d_\w+)</?.*?<td class="data">(.*?)</td>',
+    rows = dict(re.findall(r'<tr><td><a href="(\d\d_\w+)\.html">.*?<td class="data">(.*?)</td>',
                            index))
     assert rows == {"01_dirty": "synthetic cohort (make_cohort(50, seed=0))",
                     "02_clean": "synthetic cohort (make_cohort(50, seed=0))",

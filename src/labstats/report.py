@@ -356,15 +356,16 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>labstats report</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+body {{ font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
           vertical-align: top; }}
 .ok {{ color: #1a7f37; }} .fail {{ color: #b00020; font-weight: bold; }}
 .warn {{ color: #8a6d00; font-size: .9rem; }} .warn li {{ margin: .2rem 0; }}
-.thumbs img {{ height: 120px; margin: .2rem; border: 1px solid #ccc; }}
-td.data {{ font-size: .9rem; min-width: 12rem; }} .none {{ color: #666; }}
-td.status {{ min-width: 9rem; }}
+.thumbs img {{ max-height: 120px; max-width: 100%; margin: .2rem; border: 1px solid #ccc; }}
+td:first-child {{ max-width: 14rem; }}
+td.data {{ font-size: .9rem; min-width: 10rem; }} .none {{ color: #666; }}
+td.status {{ min-width: 8rem; }}
 </style></head><body>
 <h1>labstats report</h1>
 <p>Data: <b>{data}</b>. Generated {when} by labstats {version} in {seconds:.0f} s. Each
@@ -390,7 +391,7 @@ def _row(r: NotebookRun) -> str:
                    f'{"s" if len(r.warnings) > 1 else ""}</summary><ul>{items}</ul></details>')
     thumbs = "".join(f'<a href="figures/{f.name}"><img src="figures/{f.name}" '
                      f'alt="{f.stem}"></a>' for f in r.figures)
-    name = html.escape(r.path.stem)
+    name = html.escape(r.path.stem).replace("_", "_<wbr>")  # long names wrap at a _
     link = f'<a href="{r.html.name}">{name}</a>' if r.html else name
     used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data))
     data = ("<br>".join(map(html.escape, used)) if used
