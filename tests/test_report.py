@@ -254,6 +254,26 @@ def test_unreadable_nhanes_files_name_the_reason(tmp_path, monkeypatch):
     check_data("synthetic")  # built in: nothing to check
 
 
+def test_a_folder_missing_a_component_file_is_an_error(tmp_path, monkeypatch):
+    """read_nhanes warns and leaves the columns of an absent file NaN; every notebook would
+    then fail, so the report refuses the folder at once; other warnings pass through."""
+    import labstats.datasets
+    from labstats._validate import warn
+    from labstats.report import check_data
+
+    def partial(data=None, **kwargs):
+        warn(f"2013-2014: not found in {tmp_path}: TST_H.XPT (total_testosterone, estradiol, "
+             f"shbg). These columns are NaN for this cycle; fetch_nhanes() downloads the files")
+        warn("BMX_H.XPT: 3 rows with a BMI above 100")
+
+    monkeypatch.setattr(labstats.datasets, "load_cohort", partial)
+    with (pytest.warns(UserWarning, match="3 rows with a BMI above 100"),
+          pytest.raises(FileNotFoundError, match=r"files the notebooks need are missing \(2013-"
+                                                 r"2014: not found in .*TST_H\.XPT \(total_"
+                                                 r"testosterone, estradiol, shbg\)\)\. Download")):
+        check_data(str(tmp_path))
+
+
 def test_report_jobs_must_be_positive(capsys):
     assert main(["report", "--jobs", "0", "--no-progress"]) == 1
     assert "--jobs must be 1 or more, got 0" in capsys.readouterr().err

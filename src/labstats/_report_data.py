@@ -9,6 +9,7 @@ NHANES files. The choice reaches the notebooks as ``LABSTATS_DATA``
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from labstats.datasets.load import DATA_CHOICES, default_data
@@ -64,8 +65,9 @@ def check_data(data: str) -> None:
 
     ``"synthetic"`` is built in and always available. Any other choice (``"nhanes"``,
     the embedded extract; a folder of CDC files) is loaded once here exactly as the
-    notebooks load it (``labstats.datasets.load_cohort(data)``). Extend this one function
-    when the notebooks gain other data sources.
+    notebooks load it (``labstats.datasets.load_cohort(data)``); a folder that lacks a
+    component file (``read_nhanes`` warns and leaves its columns NaN) is an error too.
+    Extend this one function when the notebooks gain other data sources.
 
     Raises
     ------
@@ -78,13 +80,25 @@ def check_data(data: str) -> None:
     """
     if data == "synthetic":
         return
+    from labstats._validate import warn
     from labstats.datasets import load_cohort
 
-    try:
-        load_cohort(data)
-    except (OSError, ValueError) as exc:
-        reason, missing = " ".join(str(exc).split()), isinstance(exc, FileNotFoundError)
-    else:
+    absent = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            load_cohort(data)
+        except (OSError, ValueError) as exc:
+            reason, missing = " ".join(str(exc).split()), isinstance(exc, FileNotFoundError)
+        else:
+            reason = missing = None
+    for w in caught:  # a missing component file: its columns would be NaN in every notebook
+        text = str(w.message)
+        if " not found in " in text:
+            absent.append(text.split(". These columns")[0])
+        else:
+            warn(text, w.category)
+    if reason is None and not absent:
         return
     if data == "nhanes":
         raise FileNotFoundError(
@@ -92,10 +106,11 @@ def check_data(data: str) -> None:
             f"{reason}. Reinstall labstats (pip install --force-reinstall labstats), or use "
             f"--data PATH with a folder of CDC files (python -c \"import labstats; "
             f"labstats.fetch_nhanes()\" downloads them), or --data synthetic.")
-    problem = ("the NHANES 2013-2016 files are not in it" if missing
-               else f"its NHANES files cannot be read: {reason}")
+    problem = ("the NHANES 2013-2016 files are not in it" if missing else
+               f"its NHANES files cannot be read: {reason}" if reason else
+               f"files the notebooks need are missing ({'; '.join(absent)})")
     raise FileNotFoundError(
         f"--data {data}: {problem}. Download them into that folder once with: python -c "
         f"\"import labstats; labstats.fetch_nhanes(cache_dir={data!r})\" (DEMO_H.XPT, "
-        f"TST_H.XPT, ...); or use --data nhanes (the "
-        f"extract shipped with labstats, no download) or --data synthetic.")
+        f"TST_H.XPT, ...); or use --data nhanes (the extract shipped with labstats, no "
+        f"download) or --data synthetic.")
