@@ -274,6 +274,15 @@ def test_a_folder_missing_a_component_file_is_an_error(tmp_path, monkeypatch):
         check_data(str(tmp_path))
 
 
+def test_report_help_says_real_nhanes_is_the_default(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--help"])
+    assert stop.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "By default they run on real data: NHANES 2013-2016 from the extract shipped" in out
+    assert "--data {nhanes,synthetic,PATH}" in out and "else nhanes" in out
+
+
 def test_report_jobs_must_be_positive(capsys):
     assert main(["report", "--jobs", "0", "--no-progress"]) == 1
     assert "--jobs must be 1 or more, got 0" in capsys.readouterr().err

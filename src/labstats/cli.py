@@ -85,8 +85,13 @@ def main(argv: list[str] | None = None) -> int:
                                     "and write a CSV")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     p.set_defaults(func=_demo)
-    p = sub.add_parser("report", help="execute the notebooks and write an HTML report "
-                                      "(index.html, one page per notebook, figures as PNG)")
+    p = sub.add_parser(
+        "report", help="execute the notebooks and write an HTML report (index.html, one page "
+                       "per notebook, figures as PNG)",
+        description="Execute the notebooks and write an HTML report. By default they run on "
+                    "real data: NHANES 2013-2016 from the extract shipped with labstats (no "
+                    "download); --data synthetic for the synthetic cohort, --data PATH for a "
+                    "folder of CDC files. The index page says which data each notebook used.")
     p.add_argument("--data", type=_data_option, default=None, metavar="{nhanes,synthetic,PATH}",
                    help="nhanes: real NHANES 2013-2016, the extract shipped with labstats (the "
                         "default; no download); synthetic: the calibrated synthetic cohort; "
