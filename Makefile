@@ -1,16 +1,19 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
-#   make demo   create .venv, install labstats, run the main job on embedded data
+#   make demo   create .venv, install labstats, run the main job on real NHANES data
+#               shipped with labstats (DATA=nhanes, the default; DATA=synthetic for the
+#               synthetic cohort, DATA=/path/to/CDC/files for downloaded NHANES files)
 #               (writes $(OUT)/report/index.html: every notebook executed, with figures)
 #   make test   install the test dependencies, lint, run the whole suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= demo-output
+DATA   ?= nhanes
 
 .PHONY: demo test lint bench clean help
 
 help:
-	@echo "make demo   # install and run the main job (writes $(OUT)/)"
+	@echo "make demo   # install and run the main job on real NHANES (writes $(OUT)/; DATA=synthetic)"
 	@echo "make test   # install test dependencies, lint and run the whole suite"
 	@echo "make bench  # run the benchmarks (ratios, not timings)"
 
@@ -29,7 +32,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/labstats demo --out $(OUT)
-	$(BIN)/labstats report --out $(OUT)/report
+	$(BIN)/labstats report --data $(DATA) --out $(OUT)/report
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests notebooks benchmarks conftest.py

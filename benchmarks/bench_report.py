@@ -75,12 +75,12 @@ def _separately(path: Path, tmp: Path) -> float:
     out.mkdir()
     errors = []
 
-    async def done(i, nb, seconds, error):
+    async def done(i, nb, seconds, error, used):
         errors.append(error)
         report._write_pages(nb, report.NotebookRun(path, error=error), out)
 
     t = time.perf_counter()
-    asyncio.run(report._run_all([path], "synthetic", 300, 1, done))
+    asyncio.run(report._run_all([path], "nhanes", 300, 1, done))  # the default data
     seconds = time.perf_counter() - t
     if errors != [None]:
         raise RuntimeError(f"bench_report: {path.name} failed: {errors}")

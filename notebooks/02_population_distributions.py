@@ -19,16 +19,18 @@
 # picture change when FT rather than TT is used? Two men with the same TT can differ in FT
 # through SHBG, and SHBG rises with age.
 #
-# **Data.** `labstats.datasets.load_cohort()`: by default the embedded synthetic cohort
-# (`make_cohort(n=20000, seed=0)`, calibrated to survey-weighted NHANES 2013-2016); with
-# `LABSTATS_DATA=nhanes` (`labstats report --data nhanes`) the real NHANES 2013-2016 files,
-# once fetched with `labstats.datasets.fetch_nhanes()`. The synthetic cohort has equal
-# weights and random PSUs and strata, so its design-based standard errors are those of a
-# simple random sample; with NHANES they reflect the real clustered design.
+# **Data.** `labstats.load_cohort()`: by default real NHANES 2013-2016 from the extract
+# shipped with labstats (`labstats.load_nhanes`, no download; 2013-2014 and 2015-2016 pooled,
+# weights divided by 2 as NCHS prescribes). `labstats report --data synthetic` (or
+# `LABSTATS_DATA=synthetic`) runs it on the calibrated synthetic cohort
+# (`make_cohort(n=20000, seed=0)`: equal weights and random PSUs and strata, so its design
+# standard errors are those of a simple random sample); `--data PATH` on a folder of CDC
+# files downloaded with `labstats.fetch_nhanes()` (the same numbers as the extract).
 #
-# **Reproduced (asserted).** On the synthetic cohort, R survey 4.1-1 (`svymean`,
-# `svyquantile`, `tests/reference/make_synthetic_reference.R`); on NHANES 2013-2014 the R
-# survey values of `SOURCES.md` (mean TT of men 20+ 412.65 ng/dL, SE 4.273).
+# **Reproduced (asserted).** R survey 4.1-1 (`svymean`, `svyquantile`) on the data the
+# notebook ran on (`tests/reference/make_notebook_reference.R`, which writes one file of R
+# values for NHANES and one for the synthetic cohort); on NHANES also the R survey value of
+# `SOURCES.md` (mean TT of men 20+ in 2013-2014, 412.65 ng/dL, SE 4.273).
 # **Run time:** about 10 s.
 
 # %%
@@ -71,23 +73,23 @@ table1 = describe(cohort, VARIABLES, by=["sex", "age_band"], design=adults)
 format_table(table1, 2)
 
 # %% [markdown]
-# The same estimators in R (`svymean(~free_testosterone, subset(des, sex == "male"))`, etc.,
-# script in `tests/reference/make_synthetic_reference.R`) give the same numbers to
+# The same estimators in R (`svymean(~free_testosterone, subset(des, adult & sex == "male"),
+# na.rm = TRUE)`, etc., scripts in `tests/reference/`) give the same numbers to
 # floating-point precision; on NHANES 2013-2014, the mean TT of men 20+ equals the
 # `svymean` of SOURCES.md.
 
 # %%
 by_sex = describe(cohort, VARIABLES, by="sex", design=adults, statistics=("mean",))
-if DATA == "synthetic":
-    ref = pd.read_csv(Path("..") / "tests" / "reference" / "r_survey_synthetic.csv",
-                      comment="#", dtype={"notebook": str})
-    r = ref[(ref.notebook == "02") & (ref.statistic == "mean")]
-    got = by_sex.merge(r, left_on=["sex", "variable"], right_on=["domain", "variable"])
-    scale = np.where(got.variable == "free_testosterone", 1000.0, 1.0)  # R file: nmol/L
-    assert len(got) == 8
-    np.testing.assert_allclose(got.estimate_x, got.estimate_y * scale, rtol=1e-9)
-    np.testing.assert_allclose(got.se_x, got.se_y * scale, rtol=1e-6)
-else:
+REFERENCE = {"synthetic": "r_survey_synthetic.csv", "nhanes": "r_survey_nhanes_notebooks.csv"}
+ref = pd.read_csv(Path("..") / "tests" / "reference" / REFERENCE[DATA], comment="#",
+                  dtype={"notebook": str})
+r = ref[(ref.notebook == "02") & (ref.statistic == "mean")]
+got = by_sex.merge(r, left_on=["sex", "variable"], right_on=["domain", "variable"])
+scale = np.where(got.variable == "free_testosterone", 1000.0, 1.0)  # R file: nmol/L
+assert len(got) == 8
+np.testing.assert_allclose(got.estimate_x, got.estimate_y * scale, rtol=1e-9)
+np.testing.assert_allclose(got.se_x, got.se_y * scale, rtol=1e-6)
+if DATA == "nhanes":
     men13 = design.subset((cohort.sex == "male") & (cohort.age >= 20)
                           & (cohort.cycle == "2013-2014"))
     tt = men13.mean(labstats.convert(cohort.total_testosterone, "total_testosterone", "nmol/L",
@@ -130,12 +132,10 @@ g.set_titles("{row_name} ({col_name})")
 # %%
 men = adults.subset(cohort.sex == "male")
 medians = men.quantile(["total_testosterone", "free_testosterone"], 0.5, by="age_band")
-if DATA == "synthetic":
-    r = ref[(ref.notebook == "02") & (ref.statistic == "quantile_0.5")]
-    ft = medians[medians.variable == "free_testosterone"]
-    np.testing.assert_allclose(ft.estimate, 1000 * r.estimate, rtol=1e-9)
-    np.testing.assert_allclose(ft[["ci_low", "ci_high"]], 1000 * r[["ci_low", "ci_high"]],
-                               rtol=1e-9)
+r = ref[(ref.notebook == "02") & (ref.statistic == "quantile_0.5")]
+ft = medians[medians.variable == "free_testosterone"]
+np.testing.assert_allclose(ft.estimate, 1000 * r.estimate, rtol=1e-9)
+np.testing.assert_allclose(ft[["ci_low", "ci_high"]], 1000 * r[["ci_low", "ci_high"]], rtol=1e-9)
 wide = medians.pivot(index="variable", columns="age_band", values="estimate")
 wide["60+ / 20-39"] = wide["60+"] / wide["20-39"]
 assert wide.loc["free_testosterone", "60+ / 20-39"] < wide.loc["total_testosterone", "60+ / 20-39"]

@@ -20,8 +20,11 @@
 # the calculated value?
 #
 # **Data.** The peak-flow readings of Bland & Altman (Lancet 1986, Table 1, embedded); the
-# men of `labstats.datasets.load_cohort()` (synthetic by default, NHANES 2013-2016 with
-# `LABSTATS_DATA=nhanes`); a grid of TT and SHBG. No network.
+# men of `labstats.load_cohort()`: by default real NHANES 2013-2016 from the extract shipped
+# with labstats (no download), with `labstats report --data synthetic` (or
+# `LABSTATS_DATA=synthetic`) the calibrated synthetic cohort, with `--data PATH` a folder of
+# CDC files downloaded with `labstats.fetch_nhanes()`; a grid of TT and SHBG. No network.
+# The published values asserted below hold on any of them.
 #
 # **Reproduced (asserted).** Bland & Altman 1986: mean difference −2.1 L/min, limits of
 # agreement −79.7 to 75.5 L/min. The law of propagation of uncertainty (GUM, JCGM 100:2008,

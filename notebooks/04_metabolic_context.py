@@ -18,16 +18,19 @@
 # lipids and kidney function (eGFR) differ across men grouped by calculated free
 # testosterone (FT), once the survey weights are used?
 #
-# **Data.** Men 20+ of `labstats.datasets.load_cohort()`: the synthetic cohort by default
-# (`make_cohort(n=20000, seed=0)`: equal weights, random PSUs, so design standard errors
-# are those of a simple random sample), NHANES 2013-2016 with `LABSTATS_DATA=nhanes`.
+# **Data.** Men 20+ of `labstats.load_cohort()`: by default real NHANES 2013-2016 from the
+# extract shipped with labstats (no download; two cycles pooled, weights divided by 2);
+# `labstats report --data synthetic` (or `LABSTATS_DATA=synthetic`) for the calibrated
+# synthetic cohort (`make_cohort(n=20000, seed=0)`: equal weights, random PSUs, so design
+# standard errors are those of a simple random sample); `--data PATH` for a folder of CDC
+# files downloaded with `labstats.fetch_nhanes()`.
 # FT quartiles use the hormone weights; fasting measures (glucose, insulin, triglycerides)
 # the fasting-subsample weights, zero for participants outside that subsample.
 #
 # **Reproduced (asserted).** Matthews et al. 1985: fasting insulin 5 µU/mL with glucose
 # 4.5 mmol/L is HOMA-IR 1. National Kidney Foundation CKD-EPI 2021 calculator: creatinine
-# 1.2 mg/dL, 55 years, male → 71 mL/min/1.73 m². On the synthetic cohort, R survey 4.1-1
-# (`tests/reference/make_synthetic_reference.R`, which computes HOMA-IR, TyG and eGFR
+# 1.2 mg/dL, 55 years, male → 71 mL/min/1.73 m². R survey 4.1-1 on the data the notebook
+# ran on (`tests/reference/make_notebook_reference.R`, which computes HOMA-IR, TyG and eGFR
 # itself from the published equations): quartile limits and means by quartile.
 # **Run time:** about 10 s.
 
@@ -61,7 +64,7 @@ assert round(labstats.egfr(creatinine=1.2, creatinine_unit="mg/dL", age=55,
 # creatinine equation.
 
 # %%
-cohort = labstats.derive(labstats.load_cohort(),
+cohort = labstats.derive(labstats.load_cohort(), ["free_testosterone"],
                          options={"free_testosterone": {"output_unit": "pmol/L"}})
 DATA = cohort.attrs["data"]
 cohort = cohort.assign(
@@ -111,21 +114,22 @@ format_table(by_ft[by_ft.statistic == "mean"], 2)
 
 # %% [markdown]
 # The same quartile limits and means in R (`svyquantile(~free_testosterone, ..., qrule="math")`,
-# then `svymean(~homa_ir, subset(des_fasting, sex == "male" & ft_quartile == "Q1"))`, ...):
+# then `svymean(~homa_ir, subset(des_fasting, adult_man & ft_quartile == "Q1"), na.rm = TRUE)`,
+# ...):
 
 # %%
-if DATA == "synthetic":
-    ref = pd.read_csv(Path("..") / "tests" / "reference" / "r_survey_synthetic.csv",
-                      comment="#", dtype={"notebook": str}).query("notebook == '04'")
-    r_cuts = ref[ref.statistic.str.startswith("quantile")].estimate.to_numpy()
-    np.testing.assert_allclose(cuts["free_testosterone"], 1000 * r_cuts, rtol=1e-12)
-    r = ref[ref.statistic == "mean"].assign(ft_quartile=lambda d: d.domain.str[-2:])
-    got = by_ft[by_ft.statistic == "mean"].astype({"ft_quartile": str}).merge(
-        r, on=["ft_quartile", "variable"])
-    assert len(got) == 12
-    np.testing.assert_allclose(got.estimate_x, got.estimate_y, rtol=1e-9)
-    np.testing.assert_allclose(got.se_x, got.se_y, rtol=1e-6)
-    print("labstats = R survey for", ", ".join(sorted(got.variable.unique())))
+REFERENCE = {"synthetic": "r_survey_synthetic.csv", "nhanes": "r_survey_nhanes_notebooks.csv"}
+ref = pd.read_csv(Path("..") / "tests" / "reference" / REFERENCE[DATA], comment="#",
+                  dtype={"notebook": str}).query("notebook == '04'")
+r_cuts = ref[ref.statistic.str.startswith("quantile")].estimate.to_numpy()
+np.testing.assert_allclose(cuts["free_testosterone"], 1000 * r_cuts, rtol=1e-12)
+r = ref[ref.statistic == "mean"].assign(ft_quartile=lambda d: d.domain.str[-2:])
+got = by_ft[by_ft.statistic == "mean"].astype({"ft_quartile": str}).merge(
+    r, on=["ft_quartile", "variable"])
+assert len(got) == 12
+np.testing.assert_allclose(got.estimate_x, got.estimate_y, rtol=1e-9)
+np.testing.assert_allclose(got.se_x, got.se_y, rtol=1e-6)
+print("labstats = R survey for", ", ".join(sorted(got.variable.unique())))
 
 # %% [markdown]
 # ## 5. Free T or total T?
@@ -173,5 +177,5 @@ wide
 # these measures the gradient is steeper across quartiles of total T than of FT: SHBG is
 # low in insulin resistance and adiposity, which lowers TT more than FT. For eGFR it is the
 # other way round, and mostly age. These are survey-weighted cross-sectional associations
-# in a calibrated synthetic cohort (or in NHANES), not effects: adiposity, age and illness
+# in NHANES (or in the calibrated synthetic cohort), not effects: adiposity, age and illness
 # influence both sides.

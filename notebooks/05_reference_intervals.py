@@ -19,17 +19,20 @@
 # limits for 20-29 and 30-39; and how does it compare with the survey-weighted percentiles
 # of the same men?
 #
-# **Data.** `labstats.datasets.load_cohort()`: the synthetic cohort by default
-# (`make_cohort(n=20000, seed=0)`, equal weights: the survey-weighted percentiles then
-# coincide with unweighted ones up to the quantile rule), NHANES 2013-2016 with
-# `LABSTATS_DATA=nhanes` (where the weights matter). FT by Vermeulen 1999 with measured
-# albumin, in pmol/L. An interval computed here describes this population; it becomes a
-# clinical reference interval only through a laboratory's own verification (EP28, ch. 9).
+# **Data.** `labstats.load_cohort()`: by default real NHANES 2013-2016 from the extract
+# shipped with labstats (no download; two cycles pooled, weights divided by 2), where the
+# weights matter; `labstats report --data synthetic` (or `LABSTATS_DATA=synthetic`) for the
+# calibrated synthetic cohort (`make_cohort(n=20000, seed=0)`, equal weights: the
+# survey-weighted percentiles then coincide with unweighted ones up to the quantile rule);
+# `--data PATH` for a folder of CDC files downloaded with `labstats.fetch_nhanes()`. FT by
+# Vermeulen 1999 with measured albumin, in pmol/L. An interval computed here describes this
+# population; it becomes a clinical reference interval only through a laboratory's own
+# verification (EP28, ch. 9).
 #
 # **Reproduced (asserted).** CLSI EP28-A3c Table 8: for n = 120 the 90 % CI of the 2.5th
 # percentile runs from rank 1 to rank 7. CLSI EP28-A3c Appendix B: robust interval of
-# 20 calcium values 9.05-10.20 mg/dL. On the synthetic cohort, R 4.2.2 `quantile(type = 6)`
-# and survey 4.1-1 `svyquantile` (`tests/reference/make_synthetic_reference.R`).
+# 20 calcium values 9.05-10.20 mg/dL. R 4.2.2 `quantile(type = 6)` and survey 4.1-1
+# `svyquantile` on the data the notebook ran on (`tests/reference/make_notebook_reference.R`).
 # **Run time:** about 15 s.
 
 # %%
@@ -125,12 +128,12 @@ nonpar = pd.concat([by_decade, combined], ignore_index=True)
 nonpar[["decade", "limit", "estimate", "ci_low", "ci_high", "n"]]
 
 # %%
-if DATA == "synthetic":
-    ref = pd.read_csv(Path("..") / "tests" / "reference" / "r_survey_synthetic.csv",
-                      comment="#", dtype={"notebook": str}).query("notebook == '05'")
-    r6 = ref[ref.statistic.str.startswith("quantile_type6")]
-    np.testing.assert_allclose(by_decade.estimate, 1000 * r6.estimate, rtol=1e-12)
-    print("nonparametric limits = R quantile(type = 6)")
+REFERENCE = {"synthetic": "r_survey_synthetic.csv", "nhanes": "r_survey_nhanes_notebooks.csv"}
+ref = pd.read_csv(Path("..") / "tests" / "reference" / REFERENCE[DATA], comment="#",
+                  dtype={"notebook": str}).query("notebook == '05'")
+r6 = ref[ref.statistic.str.startswith("quantile_type6")]
+np.testing.assert_allclose(by_decade.estimate, 1000 * r6.estimate, rtol=1e-12)
+print("nonparametric limits = R quantile(type = 6)")
 
 # %% [markdown]
 # ## 5. Other estimators, and the survey-weighted percentiles
@@ -151,11 +154,10 @@ methods = {"nonparametric": combined,
                                         n_boot=200),
            "survey-weighted": survey}
 compare = pd.concat([r.assign(estimator=k) for k, r in methods.items()], ignore_index=True)
-if DATA == "synthetic":
-    rs = ref[ref.statistic.str.startswith("quantile_math")]
-    np.testing.assert_allclose(survey.estimate, 1000 * rs.estimate, rtol=1e-12)
-    np.testing.assert_allclose(survey[["ci_low", "ci_high"]], 1000 * rs[["ci_low", "ci_high"]],
-                               rtol=1e-12)
+rs = ref[ref.statistic.str.startswith("quantile_math")]
+np.testing.assert_allclose(survey.estimate, 1000 * rs.estimate, rtol=1e-12)
+np.testing.assert_allclose(survey[["ci_low", "ci_high"]], 1000 * rs[["ci_low", "ci_high"]],
+                           rtol=1e-12)
 compare.pivot(index="estimator", columns="limit", values=["estimate", "ci_low", "ci_high"])
 
 # %%

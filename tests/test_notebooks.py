@@ -1,45 +1,91 @@
-"""Every notebook runs top to bottom (jupytext source -> nbclient), asserting what it reproduces."""
+"""Every notebook runs top to bottom on each kind of data, asserting what it reproduces.
+
+The notebooks run as ``labstats report`` runs them (warm kernels, two at a time; each
+notebook from an empty namespace): all of them on the default data, real NHANES 2013-2016
+shipped with labstats (no ``../shared`` needed); those that read a cohort
+(``load_cohort``) also on the synthetic cohort; notebook 02 also on a folder of CDC files
+(``--data PATH``), where the team's ``../shared`` holds them. The assertions are cells of
+the notebooks: R survey values computed on the data the notebook ran on
+(``tests/reference/make_notebook_reference.R``) and published values. A notebook that reads
+no cohort would run identically twice, so it runs once.
+"""
 
 from __future__ import annotations
 
-import os
+import html
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import NHANES, ROOT, require_shared
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
-# Notebooks that read a cohort (labstats.load_cohort) also run on real NHANES 2013-2016.
-ON_NHANES = [p for p in NOTEBOOKS if "load_cohort(" in p.read_text()]
+ON_COHORT = [p for p in NOTEBOOKS if "load_cohort(" in p.read_text()]
+#: --data PATH is the embedded extract read from the CDC files (test_embedded.py proves the
+#: frames equal), so one notebook suffices to check that the switch reaches the notebooks.
+ON_FOLDER = [p for p in NOTEBOOKS if p.name.startswith("02_")]
+EMBEDDED = "NHANES 2013-2016 (embedded extract, 20,146 participants)"
+SYNTHETIC = "synthetic cohort (make_cohort(20000, seed=0))"
 
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "notebooks/ holds no NN_topic.py notebook"
+    assert ON_COHORT and ON_FOLDER
 
 
-def _execute(path, monkeypatch, **env):
-    jupytext = pytest.importorskip("jupytext")
-    nbclient = pytest.importorskip("nbclient")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    nb = jupytext.read(path)
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
-    errors = [o for cell in nb.cells if cell.cell_type == "code"
-              for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    assert os.environ["MPLBACKEND"] == "Agg"
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """``report(mode)``: {notebook stem: NotebookRun} and the index page of one report run
+    (each mode run once per session)."""
+    pytest.importorskip("nbclient")
+    from labstats.report import build_report
+
+    done = {}
+
+    def run(mode):
+        if mode not in done:
+            paths, data = {"default": (NOTEBOOKS, None), "synthetic": (ON_COHORT, "synthetic"),
+                           "folder": (ON_FOLDER, str(NHANES))}[mode]
+            folder = tmp_path_factory.mktemp(f"notebooks-{mode}")
+            for p in paths:  # links: each notebook still runs in notebooks/ (it reads ../tests)
+                (folder / p.name).symlink_to(p)
+            out = tmp_path_factory.mktemp(f"report-{mode}")
+            with pytest.MonkeyPatch.context() as mp:
+                mp.delenv("LABSTATS_DATA", raising=False)  # the default is what a user gets
+                runs = build_report(out, data=data, notebooks=folder, progress=False, jobs=2)
+            done[mode] = ({r.path.stem: r for r in runs}, (out / "index.html").read_text())
+        return done[mode]
+
+    return run
+
+
+def _check(run, expected_data):
+    assert run.ok, f"{run.path.name}: {run.error}"
+    reads = "load_cohort(" in run.path.read_text()
+    assert run.data and set(run.data) == {expected_data} if reads else run.data == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom(path, monkeypatch):
-    _execute(path, monkeypatch, LABSTATS_DATA="synthetic")
+def test_notebook_runs_on_the_embedded_nhanes_by_default(path, report):
+    runs, index = report("default")
+    _check(runs[path.stem], EMBEDDED)
+    row = index[index.index(f"{path.stem}.html"):].split("</tr>")[0]
+    assert (html.escape(EMBEDDED) if path in ON_COHORT else "no cohort") in row
+    assert "the extract shipped with labstats (--data nhanes, the default)" in index
 
 
-@pytest.mark.parametrize("path", ON_NHANES, ids=lambda p: p.stem)
-def test_notebook_runs_on_real_nhanes(path, monkeypatch):
-    """`labstats report --data nhanes`: the same notebooks on the CDC files (../shared)."""
+@pytest.mark.parametrize("path", ON_COHORT, ids=lambda p: p.stem)
+def test_notebook_runs_on_the_synthetic_cohort(path, report):
+    runs, index = report("synthetic")
+    _check(runs[path.stem], SYNTHETIC)
+    assert html.escape(SYNTHETIC) in index and EMBEDDED not in index
+
+
+@pytest.mark.parametrize("path", ON_FOLDER, ids=lambda p: p.stem)
+def test_notebook_runs_on_a_folder_of_cdc_files(path, report):
+    """``--data PATH``: the same assertions as the embedded extract (the same frame)."""
     require_shared(NHANES / "DEMO_H.XPT")
-    _execute(path, monkeypatch, LABSTATS_DATA="nhanes", LABSTATS_DATA_DIR=str(NHANES))
+    runs, index = report("folder")
+    _check(runs[path.stem], f"NHANES 2013-2016 (CDC files in {Path(NHANES).resolve()}, "
+                            "20,146 participants)")
+    assert f"CDC files in {Path(NHANES).resolve()} (--data PATH)" in index

@@ -43,6 +43,10 @@ def test_report_command_writes_index_pages_and_figures(tmp_path):
     index = (out / "index.html").read_text()
     assert "01_free_testosterone_worked_examples.html" in index
     assert 'class="fail"' not in index
+    # issue 11: real data by default; a notebook that reads no cohort says so in its row
+    assert "Data: <b>NHANES 2013-2016, the extract shipped with labstats (--data nhanes, " \
+           "the default)</b>" in index
+    assert "no cohort (published examples only)" in index
     page = (out / "01_free_testosterone_worked_examples.html").read_text()
     assert "Traceback" not in page and "AssertionError" not in page
     figures = sorted((out / "figures").glob("*.png"))
@@ -89,10 +93,12 @@ def _notebooks(folder: Path, cells: dict[str, list[str]]) -> Path:
     return folder
 
 
-def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_path, capsys):
+def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_path, capsys,
+                                                                          monkeypatch):
     """jobs=1: both notebooks run in one (reused) kernel. The second must not see the first's
     variables, rc settings or warning filters; warnings become notes (category, message, cell),
-    other stderr output stays visible; ANSI colour codes never reach a page or the index."""
+    other stderr output stays visible; ANSI colour codes never reach a page or the index.
+    Each row of the index names the cohorts its notebook read (issue 11), and only those."""
     nbdir = _notebooks(tmp_path / "nb", {
         "01_dirty": ["x_left_over = 1\nimport labstats\n"
                      "cohort = labstats.load_cohort('synthetic', n=50)\n"
@@ -112,8 +118,11 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
                      "import time\ntime.sleep(0.5)", "time.sleep(0.5)"],
         # IPython colours every traceback; the message carries codes of its own as well
         "03_broken": ["esc = chr(27)\nraise ValueError(esc + '[1mred text' + esc + '[22m is wrong')"],
+        "04_default": ["import labstats\nassert labstats.load_cohort().attrs['data'] == 'nhanes'\n"
+                       "labstats.load_cohort('synthetic', n=50, seed=3)"],
     })
     out = tmp_path / "report"
+    monkeypatch.delenv("LABSTATS_DATA", raising=False)
     assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress",
                  "--jobs", "1"]) == 1
     err = capsys.readouterr().err
@@ -124,6 +133,13 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
     assert "[1mred" not in index
     assert "UserWarning</b> (cell [2]): check the units" in index
     assert "RuntimeWarning</b> (cell [1]): second notebook warns too" in index
+    rows = dict(re.findall(r'<tr><td><a href="(\d\d_\w+)\.html">.*?<td class="data">(.*?)</td>',
+                           index))
+    assert rows == {"01_dirty": "synthetic cohort (make_cohort(50, seed=0))",
+                    "02_clean": "synthetic cohort (make_cohort(50, seed=0))",
+                    "03_broken": '<span class="none">no cohort (published examples only)</span>',
+                    "04_default": "NHANES 2013-2016 (embedded extract, 20,146 participants)<br>"
+                                  "synthetic cohort (make_cohort(50, seed=3))"}
     first = (out / "01_dirty.html").read_text()
     assert 'class="labstats-warning"' in first and "check the units" in first
     assert "(cell [2], line 4)" in first  # the cell and the line in it
@@ -155,33 +171,76 @@ def test_notebooks_run_concurrently_and_keep_their_order(tmp_path, monkeypatch):
     assert index.index("01_slow.html") < index.index("02_quick.html") < index.index("03_quick")
 
 
-def test_report_on_missing_nhanes_fails_at_once_with_what_to_do(tmp_path, monkeypatch, capsys):
-    """Issue 10: no kernel starts (it used to run every notebook for 30 s before failing).
-    The data are made unloadable by replacing the loader, so that the test holds whatever
-    "nhanes" resolves to (CDC files, or an extract shipped with the package)."""
-    import labstats.datasets
+def _no_kernels(monkeypatch):
     import labstats.report
 
     def no_kernels(*args, **kwargs):
         raise AssertionError("a kernel was started although the data cannot be loaded")
 
-    def missing(data=None, **kwargs):
-        raise FileNotFoundError(f"NHANES 2013-2016 files not found in {tmp_path / 'empty'}")
-
     monkeypatch.setattr(labstats.report, "_run_all", no_kernels)
+
+
+def test_report_on_an_unreadable_extract_fails_at_once_with_what_to_do(tmp_path, monkeypatch,
+                                                                       capsys):
+    """Issue 10: no kernel starts when the data cannot be loaded (it used to run every
+    notebook for 30 s before failing). The embedded extract is made unloadable by replacing
+    the loader."""
+    import labstats.datasets
+
+    def missing(data=None, **kwargs):
+        raise FileNotFoundError("nhanes_extract.parquet: the embedded NHANES extract is missing")
+
+    _no_kernels(monkeypatch)
     monkeypatch.setattr(labstats.datasets, "load_cohort", missing)
-    monkeypatch.setenv("LABSTATS_DATA_DIR", str(tmp_path / "empty"))
     out = tmp_path / "report"
-    assert main(["report", "--data", "nhanes", "--out", str(out), "--no-progress"]) == 1
+    assert main(["report", "--out", str(out), "--no-progress"]) == 1  # nhanes: the default
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "--data nhanes" in err and str(tmp_path / "empty") in err
-    assert 'python -c "import labstats; labstats.fetch_nhanes()"' in err
-    assert "LABSTATS_DATA_DIR" in err and "--data synthetic" in err
+    assert "--data nhanes: the NHANES extract shipped with labstats cannot be read: " \
+           "nhanes_extract.parquet" in err
+    assert "Reinstall labstats" in err and "--data PATH" in err and "--data synthetic" in err
     assert not out.exists()
 
 
-def test_unreadable_nhanes_files_name_the_reason(monkeypatch):
+def test_report_on_a_folder_without_cdc_files_fails_at_once(tmp_path, monkeypatch, capsys):
+    """Issue 11: ``--data PATH`` is checked before any kernel starts: one line naming the
+    folder, what it lacks and how to fill it, and the other choices."""
+    _no_kernels(monkeypatch)
+    empty = tmp_path / "downloads"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a CDC file")
+    out = tmp_path / "report"
+    assert main(["report", "--data", str(empty), "--out", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"--data {empty}: the NHANES 2013-2016 files are not in it" in err
+    assert f"labstats.fetch_nhanes(cache_dir='{empty}')" in err
+    assert "--data nhanes" in err and "--data synthetic" in err
+    assert not out.exists()
+    # a folder that does not exist, or another word: the option's own error (argparse)
+    for bad in (str(tmp_path / "absent"), "nhanse"):
+        with pytest.raises(SystemExit) as stop:
+            main(["report", "--data", bad, "--out", str(out), "--no-progress"])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --data: must be 'nhanes'" in err and repr(bad) in err
+    assert not out.exists()
+
+
+def test_report_data_comes_from_labstats_data_when_not_given(tmp_path, monkeypatch, capsys):
+    from labstats.report import build_report
+
+    _no_kernels(monkeypatch)
+    monkeypatch.setenv("LABSTATS_DATA", str(tmp_path))  # a folder without the CDC files
+    with pytest.raises(FileNotFoundError, match=rf"--data {re.escape(str(tmp_path))}: the "):
+        build_report(tmp_path / "r", progress=False)
+    monkeypatch.setenv("LABSTATS_DATA", "nhanse")
+    assert main(["report", "--out", str(tmp_path / "r"), "--no-progress"]) == 1
+    assert ("labstats: error: the environment variable LABSTATS_DATA must be 'nhanes'"
+            in capsys.readouterr().err)
+
+
+def test_unreadable_nhanes_files_name_the_reason(tmp_path, monkeypatch):
     import labstats.datasets
     from labstats.report import check_data
 
@@ -189,10 +248,39 @@ def test_unreadable_nhanes_files_name_the_reason(monkeypatch):
         raise ValueError("TST_H.XPT: 4845 rows, the CDC codebook counts 7559")
 
     monkeypatch.setattr(labstats.datasets, "load_cohort", truncated)
-    with pytest.raises(FileNotFoundError, match=r"cannot be read: TST_H\.XPT: 4845 rows.*"
-                                                r"fetch_nhanes\(\)"):
-        check_data("nhanes")
+    with pytest.raises(FileNotFoundError, match=r"its NHANES files cannot be read: TST_H\.XPT: "
+                                                r"4845 rows.*fetch_nhanes\(cache_dir="):
+        check_data(str(tmp_path))
     check_data("synthetic")  # built in: nothing to check
+
+
+def test_a_folder_missing_a_component_file_is_an_error(tmp_path, monkeypatch):
+    """read_nhanes warns and leaves the columns of an absent file NaN; every notebook would
+    then fail, so the report refuses the folder at once; other warnings pass through."""
+    import labstats.datasets
+    from labstats._validate import warn
+    from labstats.report import check_data
+
+    def partial(data=None, **kwargs):
+        warn(f"2013-2014: not found in {tmp_path}: TST_H.XPT (total_testosterone, estradiol, "
+             f"shbg). These columns are NaN for this cycle; fetch_nhanes() downloads the files")
+        warn("BMX_H.XPT: 3 rows with a BMI above 100")
+
+    monkeypatch.setattr(labstats.datasets, "load_cohort", partial)
+    with (pytest.warns(UserWarning, match="3 rows with a BMI above 100"),
+          pytest.raises(FileNotFoundError, match=r"files the notebooks need are missing \(2013-"
+                                                 r"2014: not found in .*TST_H\.XPT \(total_"
+                                                 r"testosterone, estradiol, shbg\)\)\. Download")):
+        check_data(str(tmp_path))
+
+
+def test_report_help_says_real_nhanes_is_the_default(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["report", "--help"])
+    assert stop.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "By default they run on real data: NHANES 2013-2016 from the extract shipped" in out
+    assert "--data {nhanes,synthetic,PATH}" in out and "else nhanes" in out
 
 
 def test_report_jobs_must_be_positive(capsys):

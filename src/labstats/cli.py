@@ -48,6 +48,17 @@ def _demo(args) -> int:
     return 0
 
 
+def _data_option(value: str) -> str:
+    """``--data``: "nhanes", "synthetic" or an existing folder (its files are checked later,
+    before any notebook runs)."""
+    from labstats._report_data import resolve_data
+
+    try:
+        return resolve_data(value, option="--data")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--data ")) from None
+
+
 def _report(args) -> int:
     from labstats.report import build_report
 
@@ -74,10 +85,18 @@ def main(argv: list[str] | None = None) -> int:
                                     "and write a CSV")
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     p.set_defaults(func=_demo)
-    p = sub.add_parser("report", help="execute the notebooks and write an HTML report "
-                                      "(index.html, one page per notebook, figures as PNG)")
-    p.add_argument("--data", choices=["synthetic", "nhanes"], default="synthetic",
-                   help="embedded synthetic cohort (default) or the NHANES files you fetched")
+    p = sub.add_parser(
+        "report", help="execute the notebooks and write an HTML report (index.html, one page "
+                       "per notebook, figures as PNG)",
+        description="Execute the notebooks and write an HTML report. By default they run on "
+                    "real data: NHANES 2013-2016 from the extract shipped with labstats (no "
+                    "download); --data synthetic for the synthetic cohort, --data PATH for a "
+                    "folder of CDC files. The index page says which data each notebook used.")
+    p.add_argument("--data", type=_data_option, default=None, metavar="{nhanes,synthetic,PATH}",
+                   help="nhanes: real NHANES 2013-2016, the extract shipped with labstats (the "
+                        "default; no download); synthetic: the calibrated synthetic cohort; "
+                        "PATH: a folder of CDC NHANES files (labstats.fetch_nhanes). Default: "
+                        "$LABSTATS_DATA if set, else nhanes")
     p.add_argument("--out", default="report", help="output folder (default: report)")
     p.add_argument("--notebooks", default=None, help="folder of NN_*.py notebooks "
                                                       "(default: ./notebooks)")

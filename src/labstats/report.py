@@ -3,8 +3,10 @@
 ``build_report(out)`` runs every ``notebooks/NN_*.py`` (jupytext percent format) top to
 bottom with nbclient, renders each to a standalone HTML page (nbconvert), saves every
 figure as PNG under ``figures/``, and writes ``index.html`` linking them with the run
-status of each notebook. A notebook that fails is reported on the index page, in red,
-with its error, and makes the run fail: a report never hides an error.
+status of each notebook and the data it read. A notebook that fails is reported on the
+index page, in red, with its error, and makes the run fail: a report never hides an error.
+The data (``--data``: real NHANES shipped with labstats by default, the synthetic cohort,
+or a folder of CDC files) are chosen and checked in ``labstats._report_data``.
 
 Speed: the notebooks run ``jobs`` at a time (default 2), each worker on one Jupyter kernel
 that imports the scientific stack once (a warm-up) and is reset between notebooks
@@ -19,15 +21,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
+import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["NotebookRun", "build_report", "check_data", "find_notebooks"]
+from labstats._report_data import check_data, data_label, resolve_data
 
-DATA_CHOICES = ("synthetic", "nhanes")
+__all__ = ["NotebookRun", "build_report", "check_data", "find_notebooks"]
 
 #: ANSI escape sequences (colours of IPython tracebacks): never shown in a page.
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -47,6 +50,8 @@ class NotebookRun:
     figures: list[Path] = field(default_factory=list)
     #: warnings raised while it ran: dicts with category, message, cell, where
     warnings: list[dict] = field(default_factory=list)
+    #: the cohorts it read with load_cohort (their attrs["description"]), in order
+    data: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,40 +68,6 @@ def find_notebooks(directory: str | os.PathLike | None = None) -> list[Path]:
             return found
     where = ", ".join(str(d) for d in candidates)
     raise FileNotFoundError(f"no notebooks (NN_*.py) found in {where}; pass --notebooks DIR")
-
-
-def check_data(data: str) -> None:
-    """Fail fast, before any kernel starts, when the notebooks' data cannot be loaded.
-
-    ``"synthetic"`` is built in and always available. Any other choice is loaded once
-    here exactly as the notebooks load it (``labstats.datasets.load_cohort(data)``; for
-    ``"nhanes"`` the files in ``LABSTATS_DATA_DIR``, else the cache of ``fetch_nhanes``).
-    Extend this one function when the notebooks gain other data sources.
-
-    Raises
-    ------
-    FileNotFoundError
-        One line saying what is missing and what to do.
-    """
-    if data == "synthetic":
-        return
-    from labstats.datasets import load_cohort
-    from labstats.datasets.fetch import default_cache_dir
-
-    folder = default_cache_dir()
-    try:
-        load_cohort(data)
-    except FileNotFoundError:
-        problem = (f"the NHANES 2013-2016 files are not in {folder} (LABSTATS_DATA_DIR, else "
-                   "the labstats cache)")
-    except (OSError, ValueError) as exc:
-        problem = f"the NHANES files in {folder} cannot be read: {' '.join(str(exc).split())}"
-    else:
-        return
-    raise FileNotFoundError(
-        f"--data {data} (data={data!r}): {problem}. Download them once with: python -c "
-        "\"import labstats; labstats.fetch_nhanes()\", or set LABSTATS_DATA_DIR to a folder "
-        "holding them (DEMO_H.XPT, TST_H.XPT, ...); or use --data synthetic.")
 
 
 def _title(nb, fallback: str) -> str:
@@ -132,18 +103,22 @@ def showwarning(message, category, filename, lineno, file=None, line=None):
 warnings.showwarning = showwarning
 _load_cohort = labstats.datasets.load_cohort
 _loaded = {}
+USED = []  # descriptions of the cohorts the current notebook read
 
 
 @functools.wraps(_load_cohort)
 def load_cohort(data=None, **kwargs):
     # each cohort is read once per kernel; every call gets its own deep copy
-    key = (data or os.environ.get("LABSTATS_DATA") or "synthetic", tuple(sorted(kwargs.items())))
+    key = (data or labstats.datasets.load.default_data(), tuple(sorted(kwargs.items())))
     try:
         hash(key)
     except TypeError:
-        return _load_cohort(data, **kwargs)
+        frame = _load_cohort(data, **kwargs)
+        USED.append(frame.attrs.get("description"))
+        return frame
     if key not in _loaded:
         _loaded[key] = _load_cohort(data, **kwargs)
+    USED.append(_loaded[key].attrs.get("description"))
     return _loaded[key].copy(deep=True)
 
 
@@ -164,6 +139,7 @@ def reset(cwd):
     warnings.showwarning = showwarning
     getattr(warnings, "_filters_mutated", lambda: None)()
     numpy.set_printoptions(**PRINTOPTIONS)
+    USED.clear()
     os.chdir(cwd)
     shell = get_ipython()
     shell.execution_count = 1
@@ -180,6 +156,7 @@ get_ipython().run_line_magic("reset", "-f")
 """
 
 _RESET = '__import__("sys").modules["_labstats_report_kernel"].reset(%(cwd)r)\n'
+_USED = 'print(__import__("json").dumps(__import__("sys").modules["_labstats_report_kernel"].USED))'
 
 
 class _Kernel:
@@ -202,20 +179,24 @@ class _Kernel:
         self.kc.allow_stdin = False
         await self.run(_WARMUP % {"mime": WARNING_MIME, "module": _KERNEL_MODULE})
 
-    async def run(self, code: str) -> None:
-        """Run ``code`` quietly; RuntimeError with the kernel's error if it fails."""
-        errors = []
+    async def run(self, code: str) -> str:
+        """Run ``code`` quietly and return what it printed; RuntimeError with the kernel's
+        error if it fails."""
+        errors, printed = [], []
 
         def hook(msg):
             if msg["msg_type"] == "error":
                 c = msg["content"]
                 errors.append(ANSI.sub("", f"{c['ename']}: {c['evalue']}"))
+            elif msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                printed.append(msg["content"]["text"])
 
         reply = await self.kc.execute_interactive(code, store_history=False, output_hook=hook,
                                                   timeout=self.startup_timeout)
         if reply["content"]["status"] != "ok":
             raise RuntimeError("the report's kernel set-up failed: "
                                + (errors[-1] if errors else str(reply["content"])))
+        return "".join(printed)
 
     async def alive(self) -> bool:
         return self.km is not None and await self.km.is_alive()
@@ -229,7 +210,8 @@ class _Kernel:
 
 async def _execute(kernel: _Kernel, path: Path, timeout: int):
     """Execute notebook ``path`` on ``kernel``: (notebook, seconds, error or None, whether
-    the kernel must be replaced: it timed out, so it may still be busy, or it died)."""
+    the kernel must be replaced: it timed out, so it may still be busy, or it died, the
+    descriptions of the cohorts it read)."""
     import jupytext
     import nbclient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -247,7 +229,13 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
     except Exception as exc:  # a failing cell: keep what ran, report the error
         error = _error_text(nb, exc)
         fatal = isinstance(exc, (CellTimeoutError, DeadKernelError))
-    return nb, time.perf_counter() - t, error, fatal
+    seconds, used = time.perf_counter() - t, []
+    if not fatal:
+        try:
+            used = json.loads(await kernel.run(_USED))
+        except (RuntimeError, ValueError, TimeoutError):  # the page still says what failed
+            used = []
+    return nb, seconds, error, fatal, used
 
 
 def _error_text(nb, exc: Exception) -> str:
@@ -263,7 +251,7 @@ def _error_text(nb, exc: Exception) -> str:
 
 async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
     """Run ``paths`` ``jobs`` at a time; ``started(i)`` as notebook i starts and
-    ``await done(i, nb, seconds, error)`` as it ends."""
+    ``await done(i, nb, seconds, error, used)`` as it ends (``used``: the cohorts it read)."""
     env = {**os.environ, "LABSTATS_DATA": data,
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # PNGs, no screen
     queue: asyncio.Queue = asyncio.Queue()
@@ -285,13 +273,13 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
                     except Exception as exc:  # no kernel, no page: the index says why
                         await kernel.shutdown()
                         kernel = None
-                        await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500])
+                        await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500], [])
                         continue
-                nb, seconds, error, fatal = await _execute(kernel, path, timeout)
+                nb, seconds, error, fatal, used = await _execute(kernel, path, timeout)
                 if fatal:
                     await kernel.shutdown()
                     kernel = None
-                await done(i, nb, seconds, error)
+                await done(i, nb, seconds, error, used)
         finally:
             if kernel is not None:
                 await kernel.shutdown()
@@ -368,19 +356,23 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>labstats report</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+body {{ font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
           vertical-align: top; }}
 .ok {{ color: #1a7f37; }} .fail {{ color: #b00020; font-weight: bold; }}
 .warn {{ color: #8a6d00; font-size: .9rem; }} .warn li {{ margin: .2rem 0; }}
-.thumbs img {{ height: 120px; margin: .2rem; border: 1px solid #ccc; }}
+.thumbs img {{ max-height: 120px; max-width: 100%; margin: .2rem; border: 1px solid #ccc; }}
+td:first-child {{ max-width: 14rem; }}
+td.data {{ font-size: .9rem; min-width: 10rem; }} .none {{ color: #666; }}
+td.status {{ min-width: 8rem; }}
 </style></head><body>
 <h1>labstats report</h1>
 <p>Data: <b>{data}</b>. Generated {when} by labstats {version} in {seconds:.0f} s. Each
 notebook was executed top to bottom in an empty namespace; every number it asserts was
-checked during the run.</p>
-<table><tr><th>notebook</th><th>status</th><th>run time</th><th>figures</th></tr>
+checked during the run, on the data named in its row.</p>
+<table><tr><th>notebook</th><th>data used</th><th>status</th><th>run time</th>
+<th>figures</th></tr>
 {rows}
 </table>
 <p>labstats computes and describes; it does not recommend treatments, doses or
@@ -399,13 +391,16 @@ def _row(r: NotebookRun) -> str:
                    f'{"s" if len(r.warnings) > 1 else ""}</summary><ul>{items}</ul></details>')
     thumbs = "".join(f'<a href="figures/{f.name}"><img src="figures/{f.name}" '
                      f'alt="{f.stem}"></a>' for f in r.figures)
-    name = html.escape(r.path.stem)
+    name = html.escape(r.path.stem).replace("_", "_<wbr>")  # long names wrap at a _
     link = f'<a href="{r.html.name}">{name}</a>' if r.html else name
-    return (f'<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td>'
-            f'<td class="thumbs">{thumbs}</td></tr>')
+    used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data))
+    data = ("<br>".join(map(html.escape, used)) if used
+            else '<span class="none">no cohort (published examples only)</span>')
+    return (f'<tr><td>{link}</td><td class="data">{data}</td><td class="status">{status}</td>'
+            f'<td>{r.seconds:.1f} s</td><td class="thumbs">{thumbs}</td></tr>')
 
 
-def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
+def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike | None = None,
                  notebooks: str | os.PathLike | None = None, timeout: int = 300,
                  progress: bool = True, jobs: int = 2) -> list[NotebookRun]:
     """Execute the notebooks and write ``out/index.html``, one HTML page per notebook and
@@ -415,10 +410,13 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
     ----------
     out : path, default "report"
         Output folder (created).
-    data : {"synthetic", "nhanes"}, default "synthetic"
-        Passed to the notebooks as ``LABSTATS_DATA``: the embedded synthetic cohort, or the
-        NHANES files the user fetched (``labstats.datasets.fetch_nhanes``). Checked before
-        any notebook starts (:func:`check_data`).
+    data : {"nhanes", "synthetic"} or path, optional
+        Passed to the notebooks as ``LABSTATS_DATA`` (``labstats.load_cohort``):
+        ``"nhanes"``, real NHANES 2013-2016 from the extract shipped with labstats;
+        ``"synthetic"``, the calibrated synthetic cohort; a path, a folder of CDC NHANES
+        files (``labstats.fetch_nhanes``). Default ``LABSTATS_DATA`` if set, else
+        ``"nhanes"``. Checked before any notebook starts (:func:`check_data`). The index
+        page names, for each notebook, the cohorts it read.
     notebooks : path, optional
         Folder of ``NN_*.py`` notebooks (default: ./notebooks).
     timeout : int, default 300
@@ -436,7 +434,8 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
     Raises
     ------
     ValueError
-        If ``data`` is not one of ``DATA_CHOICES`` or ``jobs`` < 1.
+        If ``data`` is neither "nhanes", "synthetic" nor an existing folder, or ``jobs``
+        < 1.
     FileNotFoundError
         If there are no notebooks, or the data cannot be loaded (with what to do).
     """
@@ -444,8 +443,7 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
 
     import labstats
 
-    if data not in DATA_CHOICES:
-        raise ValueError(f"data must be one of {DATA_CHOICES}, got {data!r}")
+    data = resolve_data(data)
     if not (isinstance(jobs, int) and jobs >= 1):
         raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
     start = time.perf_counter()
@@ -466,8 +464,8 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
         running.append(i)
         describe()
 
-    async def done(i, nb, seconds, error):
-        runs[i].seconds, runs[i].error = seconds, error
+    async def done(i, nb, seconds, error, used):
+        runs[i].seconds, runs[i].error, runs[i].data = seconds, error, used
         running.remove(i)
         describe()
         bar.update()
@@ -484,7 +482,7 @@ def build_report(out: str | os.PathLike = "report", *, data: str = "synthetic",
         bar.close()
     rows = "\n".join(_row(r) for r in runs)
     (out / "index.html").write_text(_PAGE.format(
-        data=html.escape(data), when=time.strftime("%Y-%m-%d %H:%M"),
+        data=html.escape(data_label(data)), when=time.strftime("%Y-%m-%d %H:%M"),
         version=labstats.__version__, rows=rows, seconds=time.perf_counter() - start),
         encoding="utf-8")
     return runs

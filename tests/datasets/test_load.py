@@ -9,11 +9,23 @@ from labstats.datasets import COLUMNS, load_cohort, load_nhanes, make_cohort
 from tests.conftest import NHANES, require_shared
 
 
-def test_load_cohort_default_is_the_synthetic_cohort(monkeypatch):
+def test_load_cohort_default_is_the_embedded_nhanes(monkeypatch):
+    """Issue 11: real data is the default, offline (CDC DEMO_H + DEMO_I: 10,175 + 9,971)."""
     monkeypatch.delenv("LABSTATS_DATA", raising=False)
-    got = load_cohort(n=300, seed=4)
+    got = load_cohort()
+    pd.testing.assert_frame_equal(got, load_nhanes(["2013-2014", "2015-2016"]))
+    assert got.attrs["data"] == "nhanes"
+    assert got.attrs["description"] == "NHANES 2013-2016 (embedded extract, 20,146 participants)"
+
+
+def test_load_cohort_synthetic_is_make_cohort(monkeypatch):
+    monkeypatch.delenv("LABSTATS_DATA", raising=False)
+    got = load_cohort("synthetic", n=300, seed=4)
     pd.testing.assert_frame_equal(got, make_cohort(300, 4))
     assert got.attrs["data"] == "synthetic"
+    assert got.attrs["description"] == "synthetic cohort (make_cohort(300, seed=4))"
+    monkeypatch.setenv("LABSTATS_DATA", " Synthetic ")
+    assert load_cohort(n=30).attrs["data"] == "synthetic"
 
 
 def test_load_cohort_reads_the_environment_variable(monkeypatch, tmp_path):
@@ -32,7 +44,7 @@ def test_load_cohort_argument_overrides_the_environment(monkeypatch):
 
 def test_load_cohort_unknown_choice_names_the_options(monkeypatch):
     monkeypatch.setenv("LABSTATS_DATA", "nhanse")
-    with pytest.raises(ValueError, match="'synthetic', 'nhanes' or a folder.*'nhanse'"):
+    with pytest.raises(ValueError, match="'nhanes', 'synthetic' or a folder.*'nhanse'"):
         load_cohort()
 
 
@@ -65,5 +77,7 @@ def test_load_cohort_from_a_folder_of_cdc_files_equals_the_extract(monkeypatch, 
     nh = {"path": lambda: load_cohort(folder), "environment": load_cohort,
           "directory": lambda: load_cohort("nhanes", directory=folder)}[how]()
     assert nh.attrs["source"] == f"CDC files in {folder}" and nh.attrs["data"] == "nhanes"
+    assert nh.attrs["description"] == (f"NHANES 2013-2016 (CDC files in {folder}, "
+                                        "20,146 participants)")
     embedded = load_cohort("nhanes")
     pd.testing.assert_frame_equal(nh, embedded, check_exact=True)

@@ -5,11 +5,11 @@
 * ``fetch_nhanes(cycles, components, cache_dir)`` - download them safely into a cache.
 * ``load_nhanes(cycles)`` - the same frame, offline, from the NHANES extract shipped
   with labstats (2011-2012, 2013-2014, 2015-2016, 2021-2023; all participants).
-* ``load_cohort(data)`` - the synthetic cohort, NHANES 2013-2016 from the embedded
-  extract (``data="nhanes"``), or from a folder of CDC files (``data=PATH``); what the
-  notebooks use (``LABSTATS_DATA``).
+* ``load_cohort(data)`` - NHANES 2013-2016 from the embedded extract (``data="nhanes"``,
+  the default), from a folder of CDC files (``data=PATH``), or the synthetic cohort
+  (``data="synthetic"``); what the notebooks use (``LABSTATS_DATA``).
 * ``make_cohort(n, seed)`` - a synthetic adult cohort calibrated to NHANES 2013-2016,
-  with the same columns; the embedded default data of labstats (no download needed).
+  with the same columns (no download needed).
 * ``read_lab_export(path_or_frame, ...)`` - CSV/Excel/Parquet lab exports with unit
   headers, decimal commas and censored results ("<0.5").
 * ``derive(frame)`` - add free/bioavailable testosterone, FAI, free estradiol, ...
