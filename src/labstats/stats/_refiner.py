@@ -36,10 +36,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats.stats._ri_model import Sample, bc, count_le, inv_bc, model_quantile, wquantile
+from labstats.stats._ri_model import (
+    Sample,
+    bc,
+    count_le,
+    inv_bc,
+    model_quantile,
+    rounding_base,
+    wquantile,
+)
 
 _Z = 2.5758293035489  # two-sided alpha = 0.01 band of the observed counts
 _EMIN = 20.0
+_W = 1e-2  # weight of the fit (mean deviance per used bin) against P
 
 
 def _region(sample: Sample):
@@ -74,23 +83,6 @@ def _region(sample: Sample):
 
     lo_i, hi_i = walk(-1), walk(1)
     return float(edges[lo_i]), float(edges[hi_i + 1])
-
-
-def _rounding_base(xs):
-    """Grid step of rounded data (0 when the values are not on a grid)."""
-    fin = xs[np.isfinite(xs)]
-    if fin.size < 3:
-        return 0.0
-    gaps = np.diff(fin)
-    step = gaps[gaps > 0].min()
-    for dec in range(-3, 7):
-        base = 10.0 ** -dec
-        if base < step * 0.99:
-            break
-        r = fin / base
-        if np.all(np.abs(r - np.round(r)) < 1e-6):
-            return base
-    return 0.0
 
 
 def _nbins(n):
@@ -148,7 +140,7 @@ def _cost(obs, e):
     k = used.sum(-1)
     dev = np.where(used, dev, 0.0).sum(-1) / np.maximum(k, 1)
     # lexicographic: explain as many values as possible (P), then fit the used bins
-    cost = -p * 1e3 + dev
+    cost = -p + _W * dev
     return np.where((k < 3) | (p < 0.4), np.inf, cost), p
 
 
@@ -210,15 +202,15 @@ def _fit_lambda(sample, cum, lam, shift, a, b, nb):
     return best, bm, bs, bp
 
 
-def _search(sample, cum, shift, a, b, nb):
+def _search(sample, cum, shift, a, b, nb, lams=None):
     bsz = sample.w.shape[0]
     rows = np.arange(bsz)
-    res = [_fit_lambda(sample, cum, np.full(bsz, lam), shift, a, b, nb)
-           for lam in np.linspace(0, 1, 11)]
-    cost = np.array([r[0] for r in res])  # (11, B)
+    lams = np.linspace(0, 1, 11) if lams is None else np.asarray(lams, float)
+    res = [_fit_lambda(sample, cum, np.full(bsz, lam), shift, a, b, nb) for lam in lams]
+    cost = np.array([r[0] for r in res])  # (n_lambda, B)
     i = cost.argmin(0)
     best = [np.array([r[k] for r in res])[i, rows] for k in range(4)]
-    lam_best = np.linspace(0, 1, 11)[i]
+    lam_best = lams[i]
     for d in (-0.05, -0.025, 0.025, 0.05):
         lam = np.clip(lam_best + d, 0.0, 1.0)
         r = _fit_lambda(sample, cum, lam, shift, a, b, nb)
@@ -228,14 +220,24 @@ def _search(sample, cum, shift, a, b, nb):
     return lam_best, *best
 
 
-def fit(sample: Sample, limits, *, model: str = "boxcox", shift=None):
-    """Fit every row; dict of arrays (B,): lam, mu, sigma, shift, p_np, cost, limits (B, L)."""
+def fit(sample: Sample, limits, *, model: str = "boxcox", shift=None, lams=None):
+    """Fit every row; dict of arrays (B,): lam, mu, sigma, shift, p_np, cost, limits (B, L).
+
+    ``lams``: the coarse lambda grid (default 0, 0.1, ..., 1); ``shift``: a fixed shift.
+    """
+    if model not in ("boxcox", "modboxcox"):
+        raise ValueError(f"unknown refiner model {model!r}; valid: boxcox, modboxcox")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _fit(sample, limits, model, shift, lams)
+
+
+def _fit(sample, limits, model, shift, lams):
     if sample.xs[-1] <= 0:
         raise ValueError("method='refiner' needs positive values")
     bsz = sample.w.shape[0]
     cum = sample.cum
     inner = sample.xs[(sample.xs > sample.left) & (sample.xs < sample.right)]
-    sample.base = _rounding_base(inner)
+    sample.base = rounding_base(inner)
     a, b = _region(sample)
     nb = _nbins(int(cum[0, -1]))
     if shift is None and model == "modboxcox":
@@ -255,7 +257,7 @@ def fit(sample: Sample, limits, *, model: str = "boxcox", shift=None):
         shift = best_s
     shift = np.full(bsz, 0.0 if shift is None else float(shift))
     a_eff = max(a, float(shift[0]) + 1e-9 * (b - a))
-    lam, cost, mu, sg, p = _search(sample, cum, shift, a_eff, b, nb)
+    lam, cost, mu, sg, p = _search(sample, cum, shift, a_eff, b, nb, lams)
     lims = model_quantile(np.asarray(limits)[None, :], lam[:, None], mu[:, None],
                           sg[:, None], shift[:, None])
     return {"lam": lam, "mu": mu, "sigma": sg, "shift": shift, "p_np": p, "cost": cost,

@@ -81,6 +81,23 @@ def model_pdf(x, lam, mu, sigma, shift=0.0):
     return np.where(x <= 0, 0.0, dens)
 
 
+def rounding_base(xs):
+    """Grid step of rounded data (0 when the values are not on a grid)."""
+    fin = xs[np.isfinite(xs)]
+    if fin.size < 3:
+        return 0.0
+    gaps = np.diff(fin)
+    step = gaps[gaps > 0].min()
+    for dec in range(-3, 7):
+        base = 10.0 ** -dec
+        if base < step * 0.99:
+            break
+        r = fin / base
+        if np.all(np.abs(r - np.round(r)) < 1e-6):
+            return base
+    return 0.0
+
+
 # --------------------------------------------------------------------------- weighted data
 @dataclass
 class Sample:
