@@ -128,10 +128,11 @@ class Sample:
 def make_sample(x, n_left=0, n_right=0, left=-np.inf, right=np.inf):
     """One-row ``Sample`` from measured values ``x`` (within [left, right]) and pooled counts."""
     xs, w = np.unique(x, return_counts=True)
-    if n_left:
-        xs, w = np.r_[left, xs], np.r_[n_left, w]
-    if n_right:
-        xs, w = np.r_[xs, right], np.r_[w, n_right]
+    if n_left or n_right:  # pooled counts sit at the limits (merged with values equal to them)
+        pts = np.r_[xs, [left] if n_left else [], [right] if n_right else []]
+        cnt = np.r_[w, [n_left] if n_left else [], [n_right] if n_right else []]
+        xs, inv = np.unique(pts, return_inverse=True)
+        w = np.bincount(inv, weights=cnt).astype(np.int64)
     return Sample(xs, w[None, :].astype(np.int64), left, right)
 
 

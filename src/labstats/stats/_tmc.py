@@ -144,12 +144,10 @@ def fit(sample: Sample, limits, *, lams=None):
     rows = np.arange(bsz)
     lams = np.linspace(0, 1, 11) if lams is None else np.asarray(lams, float)
     res = [_fit_lambda(sample, cum, lam, t1, t2) for lam in lams]
-    # across lambdas: accepted fits first (widest interval), then chi-square per df
-    score = np.array([np.where(r[0] < 1e11, r[0], np.inf) for r in res])
+    # across lambdas: the widest accepted interval (a count), ties by chi-square per df
+    score = np.array([r[0] for r in res])
     crit = np.array([r[1] for r in res])
-    acc = np.isfinite(score)
-    key = np.where(acc, crit, 1e6 + crit)  # among accepted: best chi-square per df
-    i = key.argmin(0)
+    i = (score + 0.5 * np.tanh(crit / 10)).argmin(0)
     mu = np.array([r[2] for r in res])[i, rows]
     sg = np.array([r[3] for r in res])[i, rows]
     p = np.array([r[4] for r in res])[i, rows]

@@ -75,7 +75,7 @@ def _prepare(values, censored, lod):
     inf = np.flatnonzero(np.isinf(x))
     if inf.size:
         raise ValueError(f"values: {inf.size} infinite value{'s' if inf.size > 1 else ''}; the "
-                         f"first is {x[inf[0]]!r} at index {_label(values, int(inf[0]))!r}. "
+                         f"first is {float(x[inf[0]])!r} at index {_label(values, int(inf[0]))!r}. "
                          "Replace it with NaN to leave it out, or mark it censored")
     side = _censor_side(censored, x.size, values)
     if lod is not None:
@@ -91,6 +91,12 @@ def _prepare(values, censored, lod):
                              f"limit (the first at index {_label(values, first)!r}) but no lod=; "
                              "pass the detection limit, e.g. lod=0.5 (the number stored for a "
                              "censored result is a stand-in, not the limit)")
+    bad = np.flatnonzero((side == 0) & (x <= 0))
+    if bad.size:
+        raise ValueError(f"values: {bad.size} value(s) <= 0 (the first is {float(x[bad[0]])!r} "
+                         f"at index {_label(values, int(bad[0]))!r}); the indirect methods "
+                         "model positive values. If these are results below a detection "
+                         "limit, pass censored= and lod=")
     return x, side, lod_a
 
 
@@ -105,11 +111,6 @@ def _sample(x, side, lod_a):
     meas = (side == 0) & (x >= left) & (x <= right)
     n_left = int(((side == -1) | ((side == 0) & (x < left))).sum())
     n_right = int(((side == 1) | ((side == 0) & (x > right))).sum())
-    if np.any(x[meas] <= 0):
-        bad = x[meas][x[meas] <= 0][0]
-        raise ValueError(f"values: {int((x[meas] <= 0).sum())} value(s) <= 0 (the first is "
-                         f"{bad!r}); the indirect methods model positive values. If these are "
-                         "results below a detection limit, pass censored= and lod=")
     return make_sample(x[meas], n_left, n_right, left, right), n_left + n_right
 
 
