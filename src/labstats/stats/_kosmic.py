@@ -25,7 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats.stats._ri_model import Sample, bc, count_le, model_quantile, wquantile
+from labstats.stats._ri_model import (
+    Sample,
+    bc,
+    count_le,
+    model_quantile,
+    rounding_base,
+    wquantile,
+)
 
 _T1 = np.arange(0.05, 0.301, 0.05)
 _T2 = np.arange(0.70, 0.951, 0.05)
@@ -101,6 +108,10 @@ def fit(sample: Sample, limits, *, lams=None):
     ev_x = ev_x[(ev_x > max(sample.left, 0)) & (ev_x < sample.right)]
     t1_x = wquantile(one, _T1)[0]
     t2_x = wquantile(one, _T2)[0]
+    base = rounding_base(sample.xs[(sample.xs > sample.left) & (sample.xs < sample.right)])
+    if base > 0:  # a count of reported values <= v is the count of true values <= v + base/2
+        ev_x, t1_x, t2_x = (np.unique(v + base / 2) if v is ev_x else v + base / 2
+                            for v in (ev_x, t1_x, t2_x))
     t1g, t2g = np.meshgrid(t1_x, t2_x, indexing="ij")
     t1_x, t2_x = t1g.ravel(), t2g.ravel()
     t_ok = (t1_x > max(sample.left, 0)) & (t2_x < sample.right) & (t2_x > t1_x)

@@ -54,6 +54,8 @@ def _intervals(sample):
     q2 = np.r_[0.70, 0.80, 0.85, 0.90, 0.95, 0.98]
     t1 = wquantile(one, q1)[0]
     t2 = wquantile(one, q2)[0]
+    if sample.base > 0:  # reported values <= v are the true values <= v + base/2
+        t1, t2 = t1 + sample.base / 2, t2 + sample.base / 2
     if np.isfinite(sample.left):  # intervals may start at the LOD (pooled first bin)
         t1 = np.unique(np.r_[sample.left, t1[t1 > sample.left]])
     t1g, t2g = np.meshgrid(t1, t2, indexing="ij")
