@@ -31,14 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats.stats._ri_model import (
-    Sample,
-    bc,
-    count_le,
-    model_quantile,
-    rounding_base,
-    wquantile,
-)
+from labstats.stats import _ri_model as _m
+from labstats.stats._ri_model import Sample, bc, count_le, model_quantile, wquantile
 
 _NB = 12
 
@@ -140,7 +134,7 @@ def fit(sample: Sample, limits, *, lams=None):
     if sample.xs[-1] <= 0:
         raise ValueError("method='tmc' needs positive values")
     cum = sample.cum
-    sample.base = rounding_base(sample.xs[(sample.xs > sample.left) & (sample.xs < sample.right)])
+    sample.base = _m.rounding_base(sample.xs[(sample.xs > sample.left) & (sample.xs < sample.right)])
     t1, t2 = _intervals(sample)
     bsz = sample.w.shape[0]
     rows = np.arange(bsz)
