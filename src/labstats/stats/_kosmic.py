@@ -55,12 +55,12 @@ def _fit_lambda(sample, cum, lam, ev_x, t1_x, t2_x, t_ok):
     inside = (ev_x[None, :] >= t1_x[:, None]) & (ev_x[None, :] <= t2_x[:, None])  # (nP, V)
     below = ev_x[None, :] < t1_x[:, None]
     above = ev_x[None, :] > t2_x[:, None]
-    off = np.array(np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5),
+    off = np.array(np.meshgrid([-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0],
                                indexing="ij")).reshape(2, -1)
     bm, bs = m0, s0  # (B, nP)
     best = np.full(bm.shape, np.inf)
     dm, dls = s0 * 1.0, np.full(s0.shape, 0.7)
-    for _ in range(7):
+    for _ in range(10):
         mu = bm[..., None] + off[0] * dm[..., None]  # (B, nP, 25)
         sg = bs[..., None] * np.exp(off[1] * dls[..., None])
         f0 = ndtr((end - mu) / sg)
@@ -84,7 +84,7 @@ def _fit_lambda(sample, cum, lam, ev_x, t1_x, t2_x, t_ok):
         best = np.where(better, cj, best)
         bm = np.where(better, np.take_along_axis(mu, j[..., None], -1)[..., 0], bm)
         bs = np.where(better, np.take_along_axis(sg, j[..., None], -1)[..., 0], bs)
-        dm, dls = dm / 2, dls / 2
+        dm, dls = dm / 1.6, dls / 1.6
     k = best.argmin(1)
     rows = np.arange(best.shape[0])
     mu_b, sg_b = bm[rows, k], bs[rows, k]
@@ -92,19 +92,20 @@ def _fit_lambda(sample, cum, lam, ev_x, t1_x, t2_x, t_ok):
     F1 = (ndtr((y1[k] - mu_b) / sg_b) - f0) / (1 - f0)
     F2 = (ndtr((y2[k] - mu_b) / sg_b) - f0) / (1 - f0)
     p = (f2[rows, k] - f1[rows, k]) / np.maximum(F2 - F1, 1e-12)
-    return best[rows, k], mu_b, sg_b, np.minimum(p, 1.0)
+    return best[rows, k], mu_b, sg_b, np.minimum(p, 1.0), k
 
 
-def fit(sample: Sample, limits, *, lams=None):
-    """Fit every row; dict of arrays (B,): lam, mu, sigma, shift, p_np, limits (B, L).
+def fit(sample: Sample, limits, *, lams=None, pairs=None):
+    """Fit every row; dict of arrays (B,): lam, mu, sigma, shift, p_np, limits (B, L), pair.
 
-    ``lams``: lambdas to try (default 0, 0.1, ..., 1, refined by +/- 0.03, 0.06).
+    ``lams``: lambdas to try (default 0, 0.1, ..., 1, refined by +/- 0.03, 0.06);
+    ``pairs``: indices of the truncation pairs to try (default all 36).
     """
     if sample.xs[-1] <= 0:
         raise ValueError("method='kosmic' needs positive values")
     cum = sample.cum
     one = Sample(sample.xs, sample.w[:1])
-    ev_x = np.unique(wquantile(one, np.linspace(0.005, 0.995, 200))[0])
+    ev_x = np.unique(wquantile(one, np.linspace(0.005, 0.995, 120))[0])
     ev_x = ev_x[(ev_x > max(sample.left, 0)) & (ev_x < sample.right)]
     t1_x = wquantile(one, _T1)[0]
     t2_x = wquantile(one, _T2)[0]
@@ -115,10 +116,13 @@ def fit(sample: Sample, limits, *, lams=None):
     t1g, t2g = np.meshgrid(t1_x, t2_x, indexing="ij")
     t1_x, t2_x = t1g.ravel(), t2g.ravel()
     t_ok = (t1_x > max(sample.left, 0)) & (t2_x < sample.right) & (t2_x > t1_x)
+    if pairs is not None:
+        t_ok &= np.isin(np.arange(t_ok.size), pairs)
     if not t_ok.any():
         raise ValueError("method='kosmic': no truncation points above the detection limit "
                          "(more than 30 % censored); use method='tmc'")
-    t1_x = np.where(t_ok, t1_x, np.maximum(t1_x, ev_x[0]))
+    keep = np.flatnonzero(t_ok)  # compute only the admissible pairs
+    t1_x, t2_x, t_ok = t1_x[keep], t2_x[keep], t_ok[keep]
     bsz = sample.w.shape[0]
     rows = np.arange(bsz)
     refine = lams is None
@@ -126,16 +130,17 @@ def fit(sample: Sample, limits, *, lams=None):
     res = [_fit_lambda(sample, cum, lam, ev_x, t1_x, t2_x, t_ok) for lam in lams]
     cost = np.array([r[0] for r in res])
     i = cost.argmin(0)
-    best = [np.array([r[k] for r in res])[i, rows] for k in range(4)]
+    best = [np.array([r[k] for r in res])[i, rows] for k in range(5)]
     lam_best = np.asarray(lams)[i]
     for d in (-0.06, -0.03, 0.03, 0.06) if refine else ():
         for lam in np.unique(np.clip(lam_best + d, 0, 1)):
             r = _fit_lambda(sample, cum, lam, ev_x, t1_x, t2_x, t_ok)
             better = (r[0] < best[0]) & np.isclose(np.clip(lam_best + d, 0, 1), lam)
-            best = [np.where(better, r[k], best[k]) for k in range(4)]
+            best = [np.where(better, r[k], best[k]) for k in range(5)]
             lam_best = np.where(better, lam, lam_best)
-    _, mu, sg, p = best
+    _, mu, sg, p, pair = best
+    pair = keep[pair.astype(int)]
     lims = model_quantile(np.asarray(limits)[None, :], lam_best[:, None], mu[:, None],
                           sg[:, None])
     return {"lam": lam_best, "mu": mu, "sigma": sg, "shift": np.zeros(bsz), "p_np": p,
-            "limits": lims}
+            "limits": lims, "pair": pair}

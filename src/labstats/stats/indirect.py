@@ -140,17 +140,23 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
     """Limits (n_boot, L) of refits to multinomial resamples, fitted in batches.
 
     To keep 100 resamples of 100,000 values near a second, the Box-Cox lambda of a
-    resample is searched near the point estimate's (+/- 0.1; kosmic: fixed at it), and
-    refiner's modified-Box-Cox shift is held at its estimate.
+    resample is searched near the point estimate's (refiner: +/- 0.1; kosmic, tmc:
+    held at it), kosmic's truncation points among the estimate's neighbours, and
+    refiner's modified-Box-Cox shift is held at its estimate. The CIs are therefore
+    conditional on these choices and may be too narrow when the shape is uncertain.
     """
     from labstats.stats._ri_model import resample
 
     options = dict(options)
     lam0 = float(fitted["lam"][0])
-    if method == "kosmic":
+    if method in ("kosmic", "tmc"):
         options["lams"] = [lam0]
-    elif method in ("refiner", "tmc"):
+    elif method == "refiner":
         options["lams"] = np.unique(np.clip([lam0 - 0.1, lam0, lam0 + 0.1], 0, 1))
+    if method == "kosmic":  # the truncation pairs next to the estimate's (of the 6 x 6 grid)
+        i1, i2 = divmod(int(fitted["pair"][0]), 6)
+        options["pairs"] = [a * 6 + b for a in range(i1 - 1, i1 + 2) for b in range(i2 - 1, i2 + 2)
+                            if 0 <= a < 6 and 0 <= b < 6]
     if method == "refiner":
         options["shift"] = float(fitted["shift"][0])
     small = _collapse(sample)
