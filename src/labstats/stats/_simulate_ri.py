@@ -71,7 +71,8 @@ def simulate(analyte: str, n: int, *, p_path: float = 0.0, side: str = "both",
     Returns
     -------
     dict
-        ``values`` (float array, shuffled), ``censored`` (bool array), ``is_np`` (bool:
+        ``values`` (float array, shuffled), ``censored`` (bool array), ``uncensored``
+        (the values before the detection limit was applied), ``is_np`` (bool:
         drawn from the NP distribution), ``truth`` (lower, upper), ``lod`` (or None),
         ``analyte``, ``shape``, ``n``, ``p_path``, ``side``, ``overlap``.
     """
@@ -98,12 +99,13 @@ def simulate(analyte: str, n: int, *, p_path: float = 0.0, side: str = "both",
     x = np.round(np.maximum(x, 10.0 ** -dec), dec)
     order = rng.permutation(n)
     x, is_np = x[order], is_np[order]
+    raw = x.copy()
     cens = np.zeros(n, bool)
     lod = None
     if lod_quantile is not None:
         lod = float(np.quantile(x, lod_quantile))
         cens = x < lod
         x = np.where(cens, lod, x)
-    return {"values": x, "censored": cens, "is_np": is_np, "truth": (float(lo), float(hi)),
+    return {"values": x, "censored": cens, "uncensored": raw, "is_np": is_np, "truth": (float(lo), float(hi)),
             "lod": lod, "analyte": analyte, "shape": SHAPE[analyte], "n": n,
             "p_path": p_path, "side": side, "overlap": overlap}
