@@ -49,11 +49,12 @@ def test_error_shrinks_with_n_and_is_small_at_100000(method, p_path):
 
 
 def test_tmc_with_a_detection_limit_above_the_lower_reference_limit():
-    # TSH (RIbench: lognormal, true interval 0.25-4 mU/L); 8 % of results reported "<LOD",
-    # LOD above the true lower limit: TMC pools them into its first bin
-    d = simulate("TSH", 50_000, p_path=0.1, lod_quantile=0.08, seed=7)
+    # TSH (RIbench: lognormal, true interval 0.25-4 mU/L), 10 % pathological values above;
+    # 8 % of results reported "<LOD", LOD above the true lower limit: TMC pools them into
+    # its first bin
+    d = simulate("TSH", 50_000, p_path=0.1, side="right", lod_quantile=0.08, seed=7)
     assert d["lod"] > d["truth"][0]
     res = indirect_reference_interval(d["values"], method="tmc", censored=d["censored"],
                                       lod=d["lod"], bootstrap=0)
     err = np.abs(res["estimate"].to_numpy() / np.array(d["truth"]) - 1)
-    assert np.all(err < 0.05), err
+    assert np.all(err < 0.03), err

@@ -48,6 +48,7 @@ from labstats.stats._ri_model import (
 
 _Z = 2.5758293035489  # two-sided alpha = 0.01 band of the observed counts
 _EMIN = 20.0
+_REACH = 4.0
 _W = 1e-2  # weight of the fit (mean deviance per used bin) against P
 
 
@@ -89,12 +90,15 @@ def _nbins(n):
     return int(np.clip(np.round(11 * (n / 5000) ** 0.2), 9, 40))
 
 
-def _hist(sample, cum, lam, shift, a, b, nb):
-    """Observed counts (B, nb + 2) and transformed edges (B, nb + 1) per row's lambda."""
-    ya, yb = bc(a - shift, lam), bc(b - shift, lam)
+def _hist(sample, cum, lam, shift, a, b, nb, ya=None, yb=None):
+    """Observed counts (B, nb + 2) and transformed edges (B, nb + 1) per row's lambda.
+
+    Bins span [a, b] (x scale), or [ya, yb] (transformed scale, per row) when given.
+    """
+    if ya is None:
+        ya, yb = bc(a - shift, lam), bc(b - shift, lam)
     ey = ya[:, None] + (yb - ya)[:, None] * np.linspace(0, 1, nb + 1)[None, :]
     ex = inv_bc(ey, lam[:, None]) + shift[:, None]
-    ex[:, 0], ex[:, -1] = a, b
     base = getattr(sample, "base", 0.0)
     if base > 0:  # edges half-way between grid values, so no bin straddles a reported value
         ex = (np.floor(ex / base) + 0.5) * base
@@ -148,8 +152,12 @@ def _starts(sample, cum, lam, shift, a, b):
     """(mu, sigma) start grids (B, 9*13) from the main peak's widths in the transformed scale."""
     nb = 64
     obs, ey = _hist(sample, cum, lam, shift, a, b, nb)
-    dens = obs[:, 1:-1] / np.diff(ey, axis=1)
-    k = np.ones(3) / 3
+    width = np.diff(ey, axis=1)  # 0 where snapping to the rounding grid merged edges
+    dens = np.where(width > 0, obs[:, 1:-1] / np.where(width > 0, width, 1.0), 0.0)
+    # a merged (zero-width) bin takes the density of the bin before it
+    idx_ok = np.where(width > 0, np.arange(width.shape[1])[None, :], 0)
+    dens = np.take_along_axis(dens, np.maximum.accumulate(idx_ok, axis=1), axis=1)
+    k = np.ones(5) / 5
     dens = np.apply_along_axis(lambda r: np.convolve(r, k, mode="same"), 1, dens)
     mid = 0.5 * (ey[:, 1:] + ey[:, :-1])
     m = np.argmax(dens, axis=1)
@@ -169,20 +177,32 @@ def _starts(sample, cum, lam, shift, a, b):
         ss += [np.minimum(hw_l, hw_r) / f, np.maximum(hw_l, hw_r) / f]
     cs, ss = np.array(cs), np.array(ss)
     width = ey[:, -1] - ey[:, 0]
-    smin = np.maximum(ss.min(0) * 0.7, width / 200)
-    smax = np.maximum(ss.max(0) * 1.3, smin * 1.5)
-    spread = 0.5 * np.median(ss, axis=0)
+    # the central 90 % of the values as a floor for the widths (coarse data, flat peaks)
+    q05, q95 = sample.q0595
+    s_rob = (bc(np.maximum(q95 - shift, 1e-300), lam) - bc(np.maximum(q05 - shift, 1e-300), lam)) \
+        / 3.29
+    smin = np.maximum(np.minimum(ss.min(0) * 0.7, 0.3 * s_rob), width / 200)
+    smax = np.maximum(np.maximum(ss.max(0) * 1.3, 1.3 * s_rob), smin * 1.5)
+    spread = 0.5 * np.maximum(np.median(ss, axis=0), 0.5 * s_rob)
     mu = np.linspace(cs.min(0) - spread, cs.max(0) + spread, 9).T  # (B, 9)
     sg = np.exp(np.linspace(np.log(smin), np.log(smax), 13)).T  # (B, 13)
     mu_g = np.repeat(mu, 13, axis=1)
     sg_g = np.tile(sg, (1, 9))
-    return mu_g, sg_g, (mu[:, 1] - mu[:, 0]), np.log(sg[:, 1] / sg[:, 0])
+    centre, spread = mid[rows, m], np.maximum(np.median(ss, axis=0), 0.5 * s_rob)
+    return mu_g, sg_g, (mu[:, 1] - mu[:, 0]), np.log(sg[:, 1] / sg[:, 0]), centre, spread
 
 
 def _fit_lambda(sample, cum, lam, shift, a, b, nb):
     """Best (cost, mu, sigma, p) per row for a fixed lambda per row (B,)."""
-    obs, ey = _hist(sample, cum, lam, shift, a, b, nb)
-    mu, sg, dmu, dls = _starts(sample, cum, lam, shift, a, b)
+    mu, sg, dmu, dls, centre, spread = _starts(sample, cum, lam, shift, a, b)
+    # the fitting histogram covers the main peak: mode +/- _REACH peak-width sigmas, and
+    # at least the central 90 % of the values (coarse, rounded data give a poor width)
+    q05, q95 = sample.q0595
+    ya = np.maximum(bc(a - shift, lam), np.minimum(centre - _REACH * spread,
+                                                   bc(np.maximum(q05 - shift, 1e-300), lam)))
+    yb = np.minimum(bc(b - shift, lam), np.maximum(centre + _REACH * spread,
+                                                   bc(np.maximum(q95 - shift, 1e-300), lam)))
+    obs, ey = _hist(sample, cum, lam, shift, a, b, nb, ya, yb)
     c, pk = _cost(obs, _bin_probs(ey, lam, mu, sg))  # (B, K)
     rows = np.arange(c.shape[0])
     ki = c.argmin(1)
@@ -239,13 +259,14 @@ def _fit(sample, limits, model, shift, lams):
     inner = sample.xs[(sample.xs > sample.left) & (sample.xs < sample.right)]
     sample.base = rounding_base(inner)
     a, b = _region(sample)
+    sample.q0595 = wquantile(Sample(sample.xs, sample.w[:1]), [0.05, 0.95])[0]
     nb = _nbins(int(cum[0, -1]))
     if shift is None and model == "modboxcox":
         best = None
         s = 0.0
         for _ in range(4):  # damped steps towards the model's mu - 5 sigma point
             one = Sample(sample.xs, sample.w[:1])
-            one.base = sample.base
+            one.base, one.q0595 = sample.base, sample.q0595
             out = _search(one, cum[:1], np.array([s]), max(a, s + 1e-9 * (b - a)), b, nb)
             if best is None or out[1][0] < best[1][0]:
                 best, best_s = out, s

@@ -11,7 +11,8 @@ design with numpy's seeded RNG (RIbench's R seeds cannot be reproduced bit for b
 * Pathological fraction ``p_path`` (0-0.6), split left:right by ``side`` ("both" 1:1,
   "left", "right"), each an untransformed normal placed by ``overlap``: its mean lies
   ``overlap`` NP-interval half-widths beyond the NP limit on its side (0.5 high,
-  1 medium, 2 low overlap), its SD 0.5 half-widths. RIbench moves the pathological
+  1 medium, 2 low overlap), its SD 0.5 half-widths; left values below the smallest
+  reportable value are redrawn (a truncated normal), not piled up at it. RIbench moves the pathological
   mean by a per-analyte overlap column whose exact definition we could not verify, so
   this placement is our own, documented here.
 * 0.1 % uniform noise on [0, 10 URL] and rounding to the analyte's decimals, as RIbench.
@@ -64,6 +65,15 @@ def _np_values(rng, analyte, n):
     return out[:n]
 
 
+def _positive_normal(rng, mean, sd, n, low):
+    """Normal values redrawn until all are >= ``low`` (lab results are positive)."""
+    out = np.empty(0)
+    while out.size < n:
+        v = rng.normal(mean, sd, 2 * (n - out.size) + 10)
+        out = np.r_[out, v[v >= low]]
+    return out[:n]
+
+
 def simulate(analyte: str, n: int, *, p_path: float = 0.0, side: str = "both",
              overlap: float = 1.0, lod_quantile: float | None = None, seed: int = 0):
     """One simulated data set.
@@ -89,7 +99,7 @@ def simulate(analyte: str, n: int, *, p_path: float = 0.0, side: str = "both",
     n_np = n - n_path
     x_np = _np_values(rng, analyte, n_np)
     half_l, half_r = med - lo, hi - med
-    x_l = rng.normal(lo - overlap * half_l, 0.5 * half_l, n_left)
+    x_l = _positive_normal(rng, lo - overlap * half_l, 0.5 * half_l, n_left, 10.0 ** -dec)
     x_r = rng.normal(hi + overlap * half_r, 0.5 * half_r, n_right)
     x = np.r_[x_np, x_l, x_r]
     is_np = np.r_[np.ones(n_np, bool), np.zeros(n_path, bool)]
