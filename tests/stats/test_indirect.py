@@ -100,6 +100,25 @@ def test_censored_results_do_not_depend_on_their_stand_in_numbers():
         pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_right_censored_results_count_only_as_above_their_limit(method):
+    # results reported as ">500" (above the measuring range): their numbers do not matter
+    d = simulate("GGT", 20000, p_path=0.1, side="right", seed=12)
+    x = d["values"].copy()
+    over = x > 150
+    flag = np.where(over, ">", None)
+    a = indirect_reference_interval(np.where(over, 150.0, x), method=method, censored=flag,
+                                    bootstrap=0)
+    b = indirect_reference_interval(np.where(over, 150.0, x) + np.where(over, 1e3, 0.0),
+                                    method=method, censored=np.where(over, "right", ""),
+                                    bootstrap=0)
+    c = indirect_reference_interval(x, method=method, bootstrap=0)
+    assert (a["n_censored"] == int(over.sum())).all()
+    np.testing.assert_allclose(a["estimate"], c["estimate"], rtol=0.02)
+    np.testing.assert_allclose(b["estimate"], c["estimate"], rtol=0.02)
+    assert a["n"].iloc[0] == b["n"].iloc[0] == 20000
+
+
 def test_lod_alone_marks_values_below_it_as_censored():
     d = simulate("TSH", 20000, p_path=0.1, side="right", lod_quantile=0.08, seed=6)
     stand_in = np.where(d["censored"], d["lod"] / np.sqrt(2), d["values"])  # as NHANES

@@ -46,20 +46,23 @@ def _censor_side(censored, n, values):
         return np.zeros(n, np.int8)
     if _is_series(censored) and _is_series(values) and not censored.index.equals(values.index):
         raise ValueError("censored and values have different indexes; align them first")
-    arr = np.asarray(censored.to_numpy(dtype=object) if _is_series(censored) else censored,
-                     dtype=object).ravel()
-    if arr.size != n:
-        raise ValueError(f"censored has {arr.size} entries and values has {n}; pass one flag "
+    import pandas as pd
+
+    raw = np.asarray(censored.to_numpy() if _is_series(censored) else censored).ravel()
+    if raw.size != n:
+        raise ValueError(f"censored has {raw.size} entries and values has {n}; pass one flag "
                          "per value (True/'<'/'left', '>'/'right', or False/NA for measured)")
+    if raw.dtype.kind == "b":  # a plain boolean mask: True = below the detection limit
+        return np.where(raw, -1, 0).astype(np.int8)
+    arr = raw.astype(object)
+    na = np.asarray(pd.isna(arr), bool)
+    text = np.char.lower(np.char.strip(np.where(na, "", arr).astype(str)))
     side = np.zeros(n, np.int8)
-    for code, names in ((-1, ("left", "<", "true", "1")), (1, ("right", ">"))):
-        hit = np.array([str(v).strip().lower() in names or (code == -1 and v is True)
-                        or (code == -1 and isinstance(v, (np.bool_,)) and bool(v))
-                        for v in arr])
-        side[hit] = code
-    known = ("left", "<", "true", "1", "right", ">", "false", "0", "", "nan", "<na>", "none")
-    bad = np.flatnonzero([str(v).strip().lower() not in known and not isinstance(v, bool)
-                          for v in arr])
+    side[np.isin(text, ("left", "<", "true", "1", "1.0"))] = -1
+    side[np.isin(text, ("right", ">"))] = 1
+    known = ("left", "<", "true", "1", "1.0", "right", ">", "false", "0", "0.0", "", "nan",
+             "<na>", "none")
+    bad = np.flatnonzero(~np.isin(text, known))
     if bad.size:
         raise ValueError(f"censored: {bad.size} entries not understood; the first is "
                          f"{arr[bad[0]]!r} at index {_label(censored, int(bad[0]))!r}. Use "
