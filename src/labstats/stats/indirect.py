@@ -104,7 +104,7 @@ def _prepare(values, censored, lod):
 
 
 def _sample(x, side, lod_a):
-    """Sample for one partition and its censoring note."""
+    """Sample for one partition and its number of censored (pooled) values."""
     from labstats.stats._ri_model import make_sample
 
     left_rows = side == -1
@@ -211,7 +211,9 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     bootstrap : int, default 100
         Bootstrap resamples (multinomial on the values); every resample is refitted, all
         of a partition in one vectorised pass. 0: no CIs (NaN), except for ``"reflim"``
-        with ``confidence=0.95``, which then gives reflimR's closed-form CIs.
+        with ``confidence=0.95``, which then gives reflimR's closed-form CIs. The CIs
+        reflect sampling variability, not a method's bias (coverage of the true limits
+        in simulations: docs/indirect_reference_intervals.md).
     seed : int, optional
         Seed of the bootstrap (None: fresh entropy, results vary run to run).
     options : dict, optional
