@@ -43,7 +43,9 @@ def choose_log(sample: Sample) -> bool:
         return False
     s_lin = _bowley(q)
     s_log = _bowley(np.log(q))  # quantiles commute with the monotone log
-    return bool(s_lin >= 0 and s_lin - s_log >= 0.05)
+    # a tolerance of 1e-9 so that rounding noise (e.g. after a change of unit) cannot flip
+    # a tie such as quartiles 16, 23, 30 (skewness exactly 0)
+    return bool(s_lin >= -1e-9 and s_lin - s_log >= 0.05 - 1e-9)
 
 
 def _zq(t_prev):
