@@ -9,11 +9,12 @@ outside (pathological values can only add mass: below T1 the model may not fall 
 of the ECDF, above T2 it may not exceed it), divided by sqrt(F_hat(T2) - F_hat(T1)) so
 that wider truncations are preferred. (mu, sigma) are found by a vectorised grid with
 zoom steps (the paper uses Nelder-Mead), started from the normal through the two
-truncation points. Limits are the model's quantiles.
+truncation points. Limits are the quantiles of the truncated model (kosmic takes the
+untruncated normal's; they differ only when -1/lambda lies within a few sigma of mu).
 
 Missing against the kosmic program (C++, GPL-3, not copied): the exact truncation grid
 of the paper, its Nelder-Mead optimiser, and binning at the reported decimals; the
-ECDF here is evaluated at 200 fixed quantile points of the data. Zierk et al. report
+ECDF here is evaluated at 120 fixed quantile points of the data. Zierk et al. report
 reliable results with less than 20 % pathological values.
 
 Reference: J. Zierk et al., "Reference interval estimation from mixed distributions
