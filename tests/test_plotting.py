@@ -7,7 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labstats.plotting import bland_altman_plot, method_comparison_plot
+from labstats.plotting import (
+    bland_altman_plot,
+    indirect_reference_interval_plot,
+    method_comparison_plot,
+)
 from labstats.stats import bland_altman, deming
 
 matplotlib.use("Agg")
@@ -40,6 +44,34 @@ def test_method_comparison_plot_uses_the_given_fit():
     slope = res.set_index("statistic").loc["slope", "estimate"]
     assert (gy[-1] - gy[0]) / (gx[-1] - gx[0]) == pytest.approx(slope)
     plt.close(ax.figure)
+
+
+def test_indirect_plot_draws_the_result_limits_and_scaled_model():
+    import matplotlib.pyplot as plt
+
+    from labstats.stats import indirect_reference_interval
+    from labstats.stats._simulate_ri import simulate
+
+    d = simulate("GGT", 5000, p_path=0.2, side="right", seed=1)
+    res = indirect_reference_interval(d["values"], method="reflim", bootstrap=20, seed=1)
+    ax = indirect_reference_interval_plot(d["values"], result=res)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["lower limit"].get_xdata()[0] == pytest.approx(res["estimate"].iloc[0])
+    assert lines["upper limit"].get_xdata()[0] == pytest.approx(res["estimate"].iloc[1])
+    gx, gy = lines["non-pathological model"].get_data()
+    area = np.sum(0.5 * (gy[1:] + gy[:-1]) * np.diff(gx))  # ~ the non-pathological share
+    assert area == pytest.approx(1 - res["p_pathological"].iloc[0], abs=0.03)
+    plt.close(ax.figure)
+
+
+def test_indirect_plot_refuses_several_partitions():
+    from labstats.stats import indirect_reference_interval
+    from labstats.stats._simulate_ri import simulate
+
+    x = simulate("Hb", 4000, seed=2)["values"]
+    res = indirect_reference_interval(x, method="reflim", by=["a", "b"] * 2000, bootstrap=0)
+    with pytest.raises(ValueError, match="result has 4 rows; pass the two rows of one"):
+        indirect_reference_interval_plot(x, result=res)
 
 
 def test_import_labstats_plotting_is_light():

@@ -34,6 +34,7 @@ _EXPORTS = {
     "free_estradiol": "labstats.formulas",
     "bioavailable_estradiol": "labstats.formulas",
     "reference_interval": "labstats.stats",
+    "indirect_reference_interval": "labstats.stats",
     "bland_altman": "labstats.stats",
     "passing_bablok": "labstats.stats",
     "deming": "labstats.stats",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bland_altman_plot", "method_comparison_plot"]
+__all__ = ["bland_altman_plot", "indirect_reference_interval_plot", "method_comparison_plot"]
 
 
 def _axes(ax):
@@ -132,4 +132,82 @@ def method_comparison_plot(x, y, *, result=None, ax=None, **kwargs):
     ax.set_xlabel("x (comparison method)")
     ax.set_ylabel("y (test method)")
     ax.legend(loc="upper left")
+    return ax
+
+
+def indirect_reference_interval_plot(values, *, result=None, method: str = "refiner",
+                                     censored=None, lod=None, ax=None, bins: int = 60,
+                                     **kwargs):
+    """Histogram of routine results, the fitted non-pathological density and the limits.
+
+    Parameters
+    ----------
+    values : array_like or pandas.Series
+        The results the interval was estimated from (one partition). [any unit]
+    result : pandas.DataFrame, optional
+        Output of ``labstats.stats.indirect_reference_interval`` for these values (one
+        partition); computed with ``method``, ``censored``, ``lod`` and 100 bootstrap
+        resamples (seed 1) when omitted.
+    method : str, default "refiner"
+        Used only when ``result`` is omitted.
+    censored, lod : optional
+        As in ``indirect_reference_interval``; censored results are not drawn.
+    ax : matplotlib.axes.Axes, optional
+    bins : int, default 60
+        Histogram bins between the 0.1st and 99.5th percentiles of the measured values.
+    **kwargs
+        Passed to ``Axes.bar`` (the histogram).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    The histogram is scaled as a density of *all* values (censored included), and the
+    model density is multiplied by its share ``1 - p_pathological``, so the curve sits
+    under the histogram where the values are non-pathological. The limits are the
+    ``estimate`` rows, their CIs the shaded bands; the plot adds no statistics.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> rng = np.random.default_rng(1)
+    >>> x = np.r_[rng.lognormal(3.0, 0.25, 4000), rng.normal(45.0, 8.0, 1000)]
+    >>> ax = indirect_reference_interval_plot(x, method="reflim")
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['non-pathological model', 'lower limit', 'upper limit']
+    """
+    from labstats.stats._ri_model import model_pdf
+    from labstats.stats.indirect import _prepare, indirect_reference_interval
+
+    res = (indirect_reference_interval(values, method=method, censored=censored, lod=lod,
+                                       seed=1) if result is None else result)
+    if len(res) != 2:
+        raise ValueError(f"result has {len(res)} rows; pass the two rows of one partition, "
+                         "e.g. result[result['sex'] == 'male']")
+    x, side, _ = _prepare(values, censored, lod)
+    n_all = int(np.sum(~np.isnan(x) | (side != 0)))
+    shown = x[(side == 0) & ~np.isnan(x)]
+    lo, hi = np.quantile(shown, [0.001, 0.995])
+    counts, edges = np.histogram(shown, bins=bins, range=(lo, hi))
+    width = np.diff(edges)
+    ax = _axes(ax)
+    ax.bar(edges[:-1], counts / (n_all * width), width=width, align="edge",
+           color=kwargs.pop("color", "0.8"), label="all results", **kwargs)
+    r = res.iloc[0]
+    grid = np.linspace(lo, hi, 400)
+    dens = model_pdf(grid, r["lam"], r["mu"], r["sigma"], r["shift"])
+    ax.plot(grid, (1 - r["p_pathological"]) * dens, color="C0",
+            label="non-pathological model")
+    for (_, row), colour in zip(res.iterrows(), ("C2", "C3"), strict=True):
+        ax.axvline(row["estimate"], color=colour, linestyle="--", label=f"{row['limit']} limit")
+        if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
+            ax.axvspan(row["ci_low"], row["ci_high"], color=colour, alpha=0.15, linewidth=0)
+    ax.set_xlabel("value")
+    ax.set_ylabel("density")
+    ax.set_title(f"{r['method']}: {res['estimate'].iloc[0]:.3g} - {res['estimate'].iloc[1]:.3g}"
+                 f" ({r['p_pathological']:.0%} pathological)")
+    ax.legend(loc="upper right")
     return ax

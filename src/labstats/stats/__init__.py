@@ -5,6 +5,8 @@
   "Table 1"), ``age_groups``, ``format_table``.
 * Reference intervals (CLSI EP28-A3c and survey-weighted): ``reference_interval``,
   ``reference_outliers``, ``partition_test``.
+* Indirect reference intervals from routine data (refineR, reflimR, kosmic, TMC types):
+  ``indirect_reference_interval``.
 * Method comparison: ``bland_altman``, ``passing_bablok``, ``deming``, ``concordance``,
   ``ratio_summary``.
 * Imprecision: ``propagate_imprecision`` (delta method, Monte Carlo).
@@ -22,6 +24,7 @@ from labstats.stats.agreement import (
 from labstats.stats.describe import age_groups, describe, format_table
 from labstats.stats.design import SurveyDesign
 from labstats.stats.imprecision import propagate_imprecision
+from labstats.stats.indirect import indirect_reference_interval
 from labstats.stats.reference import (
     partition_test,
     reference_interval,
@@ -36,6 +39,7 @@ __all__ = [
     "deming",
     "describe",
     "format_table",
+    "indirect_reference_interval",
     "partition_test",
     "passing_bablok",
     "propagate_imprecision",
