@@ -60,18 +60,17 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = True
 numpydoc_xref_ignore = "all"  # only the aliases below become links: nothing unresolved
-numpydoc_xref_aliases = {
-    "DataFrame": "pandas.DataFrame",
-    "pandas.DataFrame": "pandas.DataFrame",
-    "pd.DataFrame": "pandas.DataFrame",
-    "Series": "pandas.Series",
-    "pandas.Series": "pandas.Series",
-    "pd.Series": "pandas.Series",
-    "ndarray": "numpy.ndarray",
-    "numpy.ndarray": "numpy.ndarray",
-    "np.ndarray": "numpy.ndarray",
-    "SurveyDesign": "labstats.stats.SurveyDesign",
-}
+_XREF = {"pandas.DataFrame": ("DataFrame", "pandas.DataFrame", "pd.DataFrame"),
+         "pandas.Series": ("Series", "pandas.Series", "pd.Series"),
+         "pandas.Index": ("Index", "pandas.Index"),
+         "numpy.ndarray": ("ndarray", "numpy.ndarray", "np.ndarray"),
+         "numpy.random.Generator": ("numpy.random.Generator", "np.random.Generator"),
+         "labstats.stats.SurveyDesign": ("SurveyDesign",),
+         "pathlib.Path": ("pathlib.Path", "Path"),
+         "os.PathLike": ("os.PathLike",)}
+# with numpydoc_xref_ignore = "all" only values with an explicit role become links
+numpydoc_xref_aliases = {alias: f":class:`{target}`"
+                         for target, aliases in _XREF.items() for alias in aliases}
 
 # intersphinx without network: inventories written from the installed packages
 intersphinx_mapping = write_inventories(DOCS / "_build" / "inventories")
@@ -88,9 +87,12 @@ html_title = f"labstats {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "secondary_sidebar_items": ["page-toc"],
+    "secondary_sidebar_items": {"**": ["page-toc"], "validated": []},
 }
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["labstats.css"]
+# single pages without a section: the whole width for their content (tables)
+html_sidebars = {"validated": [], "changelog": [], "citing": [], "getting_started": []}
 html_show_sourcelink = False
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
