@@ -131,3 +131,18 @@ def test_the_site_renders_in_headless_chromium(site):
         png.unlink(missing_ok=True)
         screenshot(page, png, height=1200)
         assert png.stat().st_size > 20_000, f"{name}: a blank page?"
+
+
+def test_the_code_in_the_hand_written_pages_runs():
+    """Every ```python block of docs/*.md and docs/guide/*.md runs (in one namespace per page)."""
+    pages = sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "docs" / "guide").glob("*.md"))
+    ran = 0
+    for page in pages:
+        namespace: dict = {}
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            try:
+                exec(compile(block, str(page), "exec"), namespace)
+            except Exception as exc:
+                pytest.fail(f"{page.relative_to(ROOT)}: {type(exc).__name__}: {exc}\n{block}")
+            ran += 1
+    assert ran >= 3
