@@ -36,7 +36,7 @@ demo: $(VENV)/.installed
 	$(BIN)/labstats report --out $(OUT)/report
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests notebooks benchmarks conftest.py
+	$(BIN)/ruff check src tests notebooks benchmarks conftest.py docs scripts
 
 test: lint
 	@bash scripts/ensure_chromium.sh

@@ -146,3 +146,28 @@ def test_the_code_in_the_hand_written_pages_runs():
                 pytest.fail(f"{page.relative_to(ROOT)}: {type(exc).__name__}: {exc}\n{block}")
             ran += 1
     assert ran >= 3
+
+
+def test_the_validated_against_extractor_reads_citations_and_tolerances(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from validated_against import collect
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text(
+        '"""Tests of x.\n\nExternal references:\n* Paper 1999, Table 2.\n"""\n'
+        "import pytest\nTOL = 0.01\n\n"
+        "def test_cited():\n    # Paper 1999, Table 2: 5.02.\n"
+        "    assert 5.021 == pytest.approx(5.02, abs=TOL)\n\n"
+        "def test_exact_uncited():\n    assert 1 + 1 == 2\n\n"
+        "def test_exact_cited():\n    \"\"\"CDC codebook: 9,813 rows.\"\"\"\n    assert 9813 == 9813\n",
+        encoding="utf-8")
+    (tmp_path / "tests" / "test_y.py").write_text('"""No outside numbers."""\n'
+                                                  "def test_a():\n    assert 1 == 1\n")
+    [module] = collect(tmp_path)
+    assert module["path"] == "tests/test_x.py"
+    assert module["sources"].startswith("External references:\n* Paper 1999, Table 2.")
+    rows = {r["test"].split("::")[1]: r for r in module["rows"]}
+    assert set(rows) == {"test_cited", "test_exact_cited"}
+    assert rows["test_cited"]["citation"] == "Paper 1999, Table 2: 5.02."
+    assert rows["test_cited"]["tolerance"] == ["abs=TOL = 0.01"]
+    assert rows["test_exact_cited"]["tolerance"] == ["exact"]
