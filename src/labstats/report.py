@@ -24,6 +24,7 @@ import html
 import json
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,12 +165,17 @@ class _Kernel:
 
     def __init__(self, env: dict, cwd: Path, startup_timeout: float = 120):
         self.env, self.cwd, self.startup_timeout = env, cwd, startup_timeout
-        self.km = self.kc = None
+        self.km = self.kc = self.ipc_dir = None
 
     async def start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
         self.km = AsyncKernelManager(kernel_name="python3")
+        if os.name == "posix":  # IPC sockets, not TCP: no "running over TCP without encryption"
+            import tempfile
+
+            self.ipc_dir = tempfile.mkdtemp(prefix="labstats-kernel-")
+            self.km.transport, self.km.ip = "ipc", os.path.join(self.ipc_dir, "k")
         # no history database: execution counts restart at 1 for every notebook
         await self.km.start_kernel(env=self.env, cwd=str(self.cwd),
                                    extra_arguments=["--HistoryManager.enabled=False"])
@@ -206,6 +212,8 @@ class _Kernel:
             self.kc.stop_channels()
         if self.km is not None and self.km.has_kernel:
             await self.km.shutdown_kernel(now=True)
+        if self.ipc_dir is not None:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
 
 
 async def _execute(kernel: _Kernel, path: Path, timeout: int):
@@ -339,6 +347,7 @@ def _write_pages(nb, run: NotebookRun, out: Path) -> None:
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
     run.html = out / f"{run.path.stem}.html"
     run.html.write_text(body, encoding="utf-8")
+    nbformat.write(nb, out / f"{run.path.stem}.ipynb")  # executed, for the documentation
     figdir = out / "figures"
     k = 0
     for cell in nb.cells:

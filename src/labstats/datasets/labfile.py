@@ -182,8 +182,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     stores for NHANES results below the detection limit. A censored age, BMI, waist or
     HbA1c is an error: a stand-in value is meaningful only for a concentration.
 
-    Result flags written after a number are kept apart: "450 H", "450 (H)", "450*" read as
-    450 with the flag in ``<name>_flag``. Recognised: H, L, HH, LL, A, AA, N, *, !, (H),
+    Result flags written after a number are kept apart: "450 H", "450 (H)", ``"450*"`` read as
+    450 with the flag in ``<name>_flag``. Recognised: H, L, HH, LL, A, AA, N, ``*``, !, (H),
     (L); letters in upper case, apart from any unit ("4.5 ng/mL H").
 
     Sex is checked by ``labstats._validate.as_sex``'s parser: "female"/"male", "F"/"M",
