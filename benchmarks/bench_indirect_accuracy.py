@@ -17,7 +17,7 @@ computed on the non-pathological values alone.
     .venv/bin/python benchmarks/bench_indirect_accuracy.py --full    # full grid (long)
     .venv/bin/python benchmarks/bench_indirect_accuracy.py --write   # also update the docs
 
-``--write`` replaces the table in docs/indirect_reference_intervals.md.
+``--write`` replaces the table in docs/guide/indirect_reference_intervals.md.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-DOC = ROOT / "docs" / "indirect_reference_intervals.md"
+DOC = ROOT / "docs" / "guide" / "indirect_reference_intervals.md"
 METHODS = ("refiner", "reflim", "kosmic", "tmc")
 
 

@@ -178,7 +178,7 @@ by_age[["age_band", "limit", "estimate", "n", "p_pathological"]].round(2)
 #   values (see the fractions above), which works while those values do not dominate the
 #   main peak. reflimR-type truncation assumes at most 25 % pathological values per side,
 #   kosmic is reported reliable below 20 % (Zierk et al. 2020).
-# * **When each fails** (validation in `docs/indirect_reference_intervals.md`): every
+# * **When each fails** (validation in `docs/guide/indirect_reference_intervals.md`): every
 #   method can be misled when pathological values overlap the healthy peak heavily or
 #   when the non-pathological distribution is not Box-Cox normal; with more than 20 %
 #   pathological values the 90th percentiles of their errors grow large; reflim is robust

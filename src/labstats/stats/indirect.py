@@ -213,7 +213,7 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         of a partition in one vectorised pass. 0: no CIs (NaN), except for ``"reflim"``
         with ``confidence=0.95``, which then gives reflimR's closed-form CIs. The CIs
         reflect sampling variability, not a method's bias (coverage of the true limits
-        in simulations: docs/indirect_reference_intervals.md).
+        in simulations: docs/guide/indirect_reference_intervals.md).
     seed : int, optional
         Seed of the bootstrap (None: fresh entropy, results vary run to run).
     options : dict, optional
@@ -244,7 +244,7 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     vignette example (bilirubin of ``livertests``); refiner and the others recover the
     true intervals of refineR's five published test cases and of RIbench-design
     simulations [5]_ within stated tolerances, with errors that shrink as n grows. The
-    accuracy table per method is in ``docs/indirect_reference_intervals.md``. Indirect
+    accuracy table per method is in ``docs/guide/indirect_reference_intervals.md``. Indirect
     intervals assume that the non-pathological values dominate the main peak; published
     comparisons show that every method can fail on some data, so compare several.
 
