@@ -120,6 +120,7 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
         "03_broken": ["esc = chr(27)\nraise ValueError(esc + '[1mred text' + esc + '[22m is wrong')"],
         "04_default": ["import labstats\nassert labstats.load_cohort().attrs['data'] == 'nhanes'\n"
                        "labstats.load_cohort('synthetic', n=50, seed=3)"],
+        "05_extract": ["import labstats\nlabstats.load_nhanes('2013-2014')"],
     })
     out = tmp_path / "report"
     monkeypatch.delenv("LABSTATS_DATA", raising=False)
@@ -139,7 +140,8 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
                     "02_clean": "synthetic cohort (make_cohort(50, seed=0))",
                     "03_broken": '<span class="none">no cohort (published examples only)</span>',
                     "04_default": "NHANES 2013-2016 (embedded extract, 20,146 participants)<br>"
-                                  "synthetic cohort (make_cohort(50, seed=3))"}
+                                  "synthetic cohort (make_cohort(50, seed=3))",
+                    "05_extract": "NHANES 2013-2014 (embedded extract, 10,175 participants)"}
     first = (out / "01_dirty.html").read_text()
     assert 'class="labstats-warning"' in first and "check the units" in first
     assert "(cell [2], line 4)" in first  # the cell and the line in it

@@ -124,6 +124,18 @@ def load_cohort(data=None, **kwargs):
 
 
 labstats.load_cohort = labstats.datasets.load_cohort = load_cohort
+_load_nhanes = labstats.datasets.load_nhanes
+
+
+@functools.wraps(_load_nhanes)
+def load_nhanes(*args, **kwargs):
+    # not cached (it is fast, and its pooling warnings belong to every notebook): recorded
+    frame = _load_nhanes(*args, **kwargs)
+    USED.append(frame.attrs.get("description"))
+    return frame
+
+
+labstats.load_nhanes = labstats.datasets.load_nhanes = load_nhanes
 RC = {k: v for k, v in matplotlib.rcParams.items() if k not in ("backend", "interactive")}
 FILTERS = list(warnings.filters)
 PRINTOPTIONS = numpy.get_printoptions()

@@ -121,5 +121,7 @@ def load_nhanes(cycles=None, *, bridge_testosterone: bool | None = None):
         "cycles": labels,
         "testosterone_bridged": bool(bridge_testosterone and "2011-2012" in labels),
         "weights_divided_by": len(labels),
+        "description": f"NHANES {', '.join(labels)} (embedded extract, "
+                       f"{len(out):,} participants)",
     })
     return out
