@@ -280,7 +280,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     if files is not None:
         result["source_file"] = files
     frame = pd.DataFrame(result)
-    _mark_duplicates(frame, status, used)
+    _mark_duplicates(frame, status, used, raw[role["collected_at"]] if times is not None
+                     else None)
     frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files)
     return frame
@@ -319,11 +320,19 @@ def _check_families(unit_text, family, status, mark, role):
              role.get("unit", role["value"]))
 
 
-def _mark_duplicates(frame, status, used):
-    """Later copies of a used row (same patient, specimen, time, analyte, value, side)."""
+def _mark_duplicates(frame, status, used, raw_times):
+    """Later copies of a used row (same patient, specimen, time, analyte, value, side).
+
+    A time that could not be read is compared as written (two unreadable times are not
+    the same time unless they are the same text).
+    """
     keys = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
                         "censored") if c in frame.columns]
-    dup = frame.loc[used, keys].duplicated(keep="first").to_numpy(dtype=bool)
+    table = frame.loc[used, keys]
+    if raw_times is not None:
+        unread = frame["collected_at"].isna().to_numpy()
+        table = table.assign(_t=raw_times.astype("string").where(unread)[used])
+    dup = table.duplicated(keep="first").to_numpy(dtype=bool)
     status[np.flatnonzero(used)[dup]] = 3
 
 
