@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labstats._engines import pair_export
 from labstats.datasets.derive import DERIVED, derive, register_derived
 from labstats.datasets.embedded import load_nhanes
 from labstats.datasets.fetch import fetch_nhanes
@@ -47,6 +48,7 @@ __all__ = [
     "load_nhanes",
     "make_cohort",
     "make_lab_results",
+    "pair_export",
     "pair_results",
     "read_lab_export",
     "read_lab_results",
