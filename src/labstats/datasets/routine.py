@@ -189,11 +189,32 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     entries: list = []  # (row, reason, column, value) of reported or excluded rows
 
     def mark(rows, code, reason, header):
-        rows = rows[status[rows] == 0]
+        """Rows (still used) get status ``code`` and a report entry; vectorised."""
+        rows, first = np.unique(np.asarray(rows, dtype=np.int64), return_index=True)
+        keep = status[rows] == 0
+        rows = rows[keep]
+        if not len(rows):
+            return
+        if not isinstance(reason, str):
+            reason = np.asarray(reason, dtype=object)[first][keep]
         status[rows] = code
-        cells = raw[header].to_numpy()[rows] if header is not None else np.full(len(rows), None)
-        entries.extend((int(r), STATUSES[code], reason, header, _py(v))
-                       for r, v in zip(rows, cells, strict=False))
+        cells = (raw[header].iloc[rows].to_numpy(dtype=object) if header is not None
+                 else np.full(len(rows), None, dtype=object))
+        entries.append(pd.DataFrame({"source_row": rows, "status": STATUSES[code],
+                                     "reason": reason, "column": header, "value": cells}))
+
+    def mark_found(found, unit_header=None):
+        """Cells reported by the shared parser or unit layer, as (row, column, value, why)."""
+        if not found:
+            return
+        rows = np.array([f[0] for f in found], dtype=np.int64)
+        headers = np.array([str(f[1]) for f in found], dtype=object)
+        why = np.array([f[3] for f in found], dtype=object)
+        for h in dict.fromkeys(headers):
+            m = headers == h
+            column = unit_header if (unit_header is not None and h == "unit") else \
+                next(f[1] for f in found if str(f[1]) == h)
+            mark(rows[m], 1, why[m], column)
 
     if "status" in role:
         st = raw[role["status"]].astype("string").str.strip().str.upper()
@@ -217,7 +238,11 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     cells = raw[role["value"]]
     if "valuenum" in role:  # MIMIC: value empty but valuenum filled
         empty = (cells.isna() | (cells.astype("string").str.strip() == "")).to_numpy(bool)
-        cells = cells.astype(object).where(~empty, raw[role["valuenum"]].astype(object))
+        if empty.any():
+            num = raw[role["valuenum"]]
+            fill = num.astype("string") if num.dtype.kind in "fiu" else num.astype(object)
+            cells = (cells.astype("string") if cells.dtype != object else cells).where(
+                ~empty, fill)
     live = np.flatnonzero(status == 0)
     problems: list = []
     sub = cells.iloc[live].set_axis(live)
@@ -228,8 +253,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     values[left] = CENSORED_POLICIES[censored](values[left])
     if censored == "nan":
         values[right] = np.nan
-    for r, header, _v, why in problems:
-        mark(np.array([r]), 1, why, header)
+    mark_found(problems)
     vals = np.full(n, np.nan)
     vals[live] = values
     was_censored = np.zeros(n, dtype=bool)
@@ -250,8 +274,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         out[rows] = UnitColumn("unit", name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
             report_implausible=True)
-        for r, header, _v, why in found:
-            mark(np.array([r]), 1, why, role.get("unit", "unit") if header == "unit" else header)
+        mark_found(found, unit_header=role.get("unit", "unit"))
     used = status == 0
     times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
                              if "collected_at" in role else (None, np.array([], int), None))
@@ -343,7 +366,8 @@ def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, f
     frame.attrs["counts"] = {"rows": int(len(frame)), "used": int(counts[0]),
                              "reported": int(counts[1]), "excluded": int(counts[2]),
                              "duplicates": int(counts[3])}
-    report = pd.DataFrame(entries, columns=["source_row", "status", "reason", "column", "value"])
+    report = (pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(
+        columns=["source_row", "status", "reason", "column", "value"]))
     frame.attrs["report"] = report.sort_values("source_row", kind="stable").reset_index(
         drop=True)
     tally = codes[unknown].value_counts()
