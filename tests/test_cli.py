@@ -251,3 +251,16 @@ def test_derive_long_errors_are_cli_advice(tmp_path, capsys):
     assert main(["derive", str(src), "--long", "--pair", "window", "--window", "100D",
                  "-o", str(out), "--report", str(out)]) == 1
     assert "same file" in capsys.readouterr().err
+
+
+def test_derive_long_out_of_core_equals_in_memory(tmp_path, capsys):
+    pytest.importorskip("duckdb")
+    src, _ = _long_export(tmp_path, "mimic")
+    mem, ooc = tmp_path / "mem.parquet", tmp_path / "ooc.parquet"
+    base = ["derive", str(src), "--long", "--test-map", str(tmp_path / "map.csv")]
+    assert main([*base, "-o", str(mem)]) == 0
+    assert main([*base, "--out-of-core", "-o", str(ooc)]) == 0
+    assert "out of core" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_parquet(ooc), pd.read_parquet(mem), check_dtype=False)
+    assert main([*base, "--out-of-core", "-o", str(tmp_path / "x.csv")]) == 1
+    assert "writes Parquet" in capsys.readouterr().err

@@ -83,6 +83,7 @@ OPTION_CASES = {
                "mean", "--time-format", "%Y", "--test-map", "{tmp}/map.csv"],
     "--long --report": ["-o", "{out}", "--long", "--report", "{tmp}/report.csv"],
     "--report is the input": ["-o", "{out}", "--long", "--report", "{src}", "--overwrite"],
+    "--out-of-core": ["-o", "{tmp}/draws.parquet", "--long", "--out-of-core"],
 }
 
 

@@ -17,6 +17,9 @@ def derive_long(args, output, options) -> int:
     from labstats._validate import plausibility
     from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
 
+    if args.out_of_core:
+        return _out_of_core(args, output, options)
+
     kw = {k: v for k, v in (("sep", args.sep), ("encoding", args.encoding),
                             ("time_format", args.time_format)) if v is not None}
     if args.sheet is not None:
@@ -74,6 +77,48 @@ def derive_long(args, output, options) -> int:
     return 0
 
 
+def _out_of_core(args, output, options) -> int:
+    """--out-of-core: DuckDB partitions, pairs and derives; the draws go to a Parquet file."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from labstats._cli_derive import _pairs
+    from labstats._engines import pair_export
+
+    if output.suffix.lower() != ".parquet":
+        raise ValueError(f"output {output}: --out-of-core writes Parquet (a .parquet file)")
+    if args.only or options or args.report or args.sheet or args.sep or args.encoding:
+        raise ValueError("--out-of-core derives every value with its default method and "
+                         "reads Parquet: drop --only, --method, --report, --sheet, --sep and "
+                         "--encoding, or read in memory without --out-of-core")
+    fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}-", suffix=".parquet")
+    os.close(fd)
+    tmp = Path(name)
+    kw = {} if args.time_format is None else {"time_format": args.time_format}
+    try:
+        counts = pair_export(args.input, tmp, columns=_pairs(args.column_map, "--column-map"),
+                             test_map=args.test_map, units=_pairs(args.units, "--units"),
+                             censored=args.censored, decimal=args.decimal, by=args.pair,
+                             window=args.window, repeats=args.repeats, derive=True, **kw)
+        os.replace(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    c, p = counts["read"], counts["pair"]
+    print(f"read {c['rows']} result rows from {args.input} out of core "
+          f"({counts['partitions']} partitions): {c['used']} used, {c['reported']} reported, "
+          f"{c['excluded']} excluded, {c['duplicates']} exact duplicates")
+    if counts["unknown_tests"]:
+        top = sorted(counts["unknown_tests"].items(), key=lambda kv: -kv[1])[:10]
+        print("  unknown test codes: " + ", ".join(f"{t} ({n})" for t, n in top))
+    print(f"paired {p['results']} results into {p['draws']} draws ({p['duplicates']} exact "
+          f"duplicates, {p['conflicts']} conflicting repeats resolved by --repeats "
+          f"{args.repeats})")
+    print(f"wrote {output}")
+    return 0
+
+
 def add_long_options(p, thousands_type):
     """Options of ``labstats derive`` for long exports."""
     g = p.add_argument_group(
@@ -97,6 +142,10 @@ def add_long_options(p, thousands_type):
     g.add_argument("--time-format", metavar="FORMAT",
                    help="strftime format of the collection times, e.g. '%%d/%%m/%%Y %%H:%%M' "
                         "(default: that of the first time)")
+    g.add_argument("--out-of-core", action="store_true",
+                   help="for a Parquet export larger than memory: DuckDB partitions it by "
+                        "patient and each partition is read, paired and derived in turn "
+                        "(bounded memory); the output must be .parquet")
     g.add_argument("--report", metavar="FILE",
                    help="also write the per-row report (reported and excluded rows, with "
                         "reasons) to FILE (.csv, .tsv, .xlsx or .parquet)")

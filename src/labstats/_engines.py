@@ -48,8 +48,9 @@ def _sql_string(text: str) -> str:
 
 def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "specimen",
                 window="1D", repeats: str = "first", analytes=None,
-                rows_per_partition: int = 1_000_000, memory_limit: str = "2GB",
-                threads: int = 2, temp_directory=None, **read_options):
+                derive: bool = False, rows_per_partition: int = 1_000_000,
+                memory_limit: str = "2GB", threads: int = 2, temp_directory=None,
+                **read_options):
     """Read and pair a Parquet export larger than memory, partition by partition.
 
     Parameters
@@ -66,6 +67,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         ``time_format``, ``insulin_factor``).
     by, window, repeats, analytes
         As ``pair_results``. Default analytes: all the test map finds in the export.
+    derive : bool, default False
+        Add every derived value (``labstats.derive``) to the draws of each partition.
     rows_per_partition : int, default 1,000,000
         Rows of used tests per partition, hence the memory of the pandas step (about
         0.5 KB a row).
@@ -145,14 +148,14 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
         return _pair_parts(tmp / "parts", output, role, test_map, read_options, by, window,
                            repeats, analytes, unknown, sum(sizes), schema.metadata,
-                           read_lab_results, pair_results)
+                           read_lab_results, pair_results, derive)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _pair_parts(folder, output, role, test_map, read_options, by, window, repeats, analytes,
-                unknown, rows, metadata, read_lab_results, pair_results):
+                unknown, rows, metadata, read_lab_results, pair_results, derive):
     """read_lab_results and pair_results on each partition; counts summed."""
     import pandas as pd
     import pyarrow as pa
@@ -180,6 +183,10 @@ def _pair_parts(folder, output, role, test_map, read_options, by, window, repeat
             for key in pair:
                 pair[key] += paired.attrs["counts"][key]
             paired.attrs = {}
+            if derive:
+                from labstats.datasets.derive import derive as _derive
+
+                paired = _derive(paired)
             if output is None:
                 frames.append(paired)
                 continue

@@ -61,3 +61,13 @@ def test_only_parquet_is_read_out_of_core(tmp_path):
     src.write_text("patient_id,test,value\n")
     with pytest.raises(ValueError, match="reads Parquet"):
         pair_export(src)
+
+
+def test_derive_per_partition_equals_derive_on_the_pandas_draws(tmp_path):
+    import labstats
+
+    path, test_map = _parquet(tmp_path, "lis", n=60)
+    want = labstats.derive(pair_results(read_lab_results(path)))
+    got = pair_export(path, derive=True, rows_per_partition=60)
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs["counts"]["partitions"] > 1
