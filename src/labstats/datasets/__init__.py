@@ -16,6 +16,8 @@
   ``labevents``, LIS dumps) -> tidy results in canonical units, every row accounted for;
   ``pair_results(results, by=...)`` -> one row per draw, ready for ``derive``.
 * ``make_lab_results(n_patients, seed)`` - a synthetic long export with its ground truth.
+* ``pair_export(source, output)`` - the same reading and pairing out of core (DuckDB), for a
+  Parquet export larger than memory.
 * ``derive(frame)`` - add free/bioavailable testosterone, FAI, free estradiol, ...
 * ``list_datasets()`` - what is available, with source and licence.
 
@@ -70,7 +72,7 @@ def list_datasets():
     Examples
     --------
     >>> list_datasets()["name"].tolist()
-    ['nhanes', 'nhanes_extract', 'synthetic_cohort']
+    ['nhanes', 'nhanes_extract', 'synthetic_cohort', 'synthetic_lab_results']
     """
     import pandas as pd
 
