@@ -154,6 +154,8 @@ def test_errors_name_the_keyword_and_the_fix():
         pair_results(long, by="window", window="a day")
     with pytest.raises(ValueError, match="analytes: 'sodium'"):
         pair_results(long, by="window", analytes=["sodium"])
+    with pytest.raises(ValueError, match="collected_at holds .* not times.*pd.to_datetime"):
+        pair_results(long.assign(collected_at=["2024-01-01"]), by="window")
     nospec = long.assign(specimen_id=[None])
     with pytest.raises(ValueError, match=r"1 result\(s\) without specimen_id.*by='window'"):
         pair_results(nospec)

@@ -112,6 +112,12 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     d["censored"] = d["censored"].astype("string").fillna("")
     if "collected_at" not in d.columns:
         d["collected_at"] = pd.NaT
+    kind = d["collected_at"].dtype
+    if not (isinstance(kind, pd.DatetimeTZDtype) or kind.kind == "M" or d["collected_at"]
+            .isna().all()):
+        raise ValueError(f"collected_at holds {kind} values, not times; read the export with "
+                         f"read_lab_results, or convert the column with pd.to_datetime")
+    d["collected_at"] = pd.to_datetime(d["collected_at"])
     key = "specimen_id" if by == "specimen" else "collected_at"
     _refuse_missing(d, key, by)
     if repeats == "nearest" and by == "specimen":
