@@ -350,6 +350,6 @@ def add_derive_parser(sub):
                    help="Excel sheet to read, by name or 0-based position (default: the first)")
     from labstats._cli_long import add_long_options
 
-    add_long_options(p, _thousands)
+    add_long_options(p)
     p.set_defaults(func=_derive)
     return p

@@ -119,7 +119,7 @@ def _out_of_core(args, output, options) -> int:
     return 0
 
 
-def add_long_options(p, thousands_type):
+def add_long_options(p):
     """Options of ``labstats derive`` for long exports."""
     g = p.add_argument_group(
         "long exports (one row per result: MIMIC-IV labevents, LIS dumps)",
