@@ -259,8 +259,10 @@ def test_derive_long_out_of_core_equals_in_memory(tmp_path, capsys):
     mem, ooc = tmp_path / "mem.parquet", tmp_path / "ooc.parquet"
     base = ["derive", str(src), "--long", "--test-map", str(tmp_path / "map.csv")]
     assert main([*base, "-o", str(mem)]) == 0
-    assert main([*base, "--out-of-core", "-o", str(ooc)]) == 0
+    assert main([*base, "--out-of-core", "-o", str(ooc), "--report",
+                 str(tmp_path / "report.parquet")]) == 0
     assert "out of core" in capsys.readouterr().out
+    assert len(pd.read_parquet(tmp_path / "report.parquet")) > 0
     pd.testing.assert_frame_equal(pd.read_parquet(ooc), pd.read_parquet(mem), check_dtype=False)
     assert main([*base, "--out-of-core", "-o", str(tmp_path / "x.csv")]) == 1
     assert "writes Parquet" in capsys.readouterr().err

@@ -86,24 +86,38 @@ def _out_of_core(args, output, options) -> int:
     from labstats._cli_derive import _pairs
     from labstats._engines import pair_export
 
-    if output.suffix.lower() != ".parquet":
-        raise ValueError(f"output {output}: --out-of-core writes Parquet (a .parquet file)")
-    if args.only or options or args.report or args.sheet or args.sep or args.encoding:
+    targets = [output] + ([args.report] if args.report else [])
+    for path in targets:
+        if path.suffix.lower() != ".parquet":
+            raise ValueError(f"output {path}: --out-of-core writes Parquet (a .parquet file)")
+    if args.only or options or args.sheet or args.sep or args.encoding:
         raise ValueError("--out-of-core derives every value with its default method and "
-                         "reads Parquet: drop --only, --method, --report, --sheet, --sep and "
+                         "reads Parquet: drop --only, --method, --sheet, --sep and "
                          "--encoding, or read in memory without --out-of-core")
-    fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}-", suffix=".parquet")
-    os.close(fd)
-    tmp = Path(name)
+    temps = []
+    for path in targets:  # written beside their target, renamed once complete
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".parquet")
+        os.close(fd)
+        temps.append(Path(name))
     kw = {} if args.time_format is None else {"time_format": args.time_format}
     try:
-        counts = pair_export(args.input, tmp, columns=_pairs(args.column_map, "--column-map"),
+        counts = pair_export(args.input, temps[0], columns=_pairs(args.column_map,
+                                                                  "--column-map"),
                              test_map=args.test_map, units=_pairs(args.units, "--units"),
                              censored=args.censored, decimal=args.decimal, by=args.pair,
-                             window=args.window, repeats=args.repeats, derive=True, **kw)
-        os.replace(tmp, output)
+                             window=args.window, repeats=args.repeats, derive=True,
+                             report=temps[1] if args.report else None, **kw)
+        import pandas as pd
+
+        for tmp, columns in zip(temps, [[], ["source_row", "status", "reason", "column",
+                                             "value"]], strict=False):
+            if not tmp.stat().st_size:  # nothing written (no rows): an empty table
+                pd.DataFrame(columns=columns).to_parquet(tmp, index=False)
+        for tmp, path in zip(temps, targets, strict=True):
+            os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
         raise
     c, p = counts["read"], counts["pair"]
     print(f"read {c['rows']} result rows from {args.input} out of core "
@@ -115,6 +129,9 @@ def _out_of_core(args, output, options) -> int:
     print(f"paired {p['results']} results into {p['draws']} draws ({p['duplicates']} exact "
           f"duplicates, {p['conflicts']} conflicting repeats resolved by --repeats "
           f"{args.repeats})")
+    if args.report:
+        print(f"wrote the per-row report to {args.report} (unknown test codes: counted "
+              f"above)")
     print(f"wrote {output}")
     return 0
 

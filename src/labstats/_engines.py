@@ -48,7 +48,7 @@ def _sql_string(text: str) -> str:
 
 def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "specimen",
                 window="1D", repeats: str = "first", analytes=None,
-                derive: bool = False, rows_per_partition: int = 1_000_000,
+                derive: bool = False, report=None, rows_per_partition: int = 1_000_000,
                 memory_limit: str = "2GB", threads: int = 2, temp_directory=None,
                 **read_options):
     """Read and pair a Parquet export larger than memory, partition by partition.
@@ -69,6 +69,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         As ``pair_results``. Default analytes: all the test map finds in the export.
     derive : bool, default False
         Add every derived value (``labstats.derive``) to the draws of each partition.
+    report : str or os.PathLike, optional
+        A ``.parquet`` file for the per-row report of ``read_lab_results`` (reported and
+        excluded rows with their reason, by global ``source_row``; the value as text).
+        Rows of unknown test codes are counted per code in ``unknown_tests`` instead.
     rows_per_partition : int, default 1,000,000
         Rows of used tests per partition, hence the memory of the pandas step (about
         0.5 KB a row).
@@ -146,25 +150,48 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         if analytes is None:  # one set of columns for every partition
             found = set(analyte[keep]) - {None}
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
-        return _pair_parts(tmp / "parts", output, role, test_map, read_options, by, window,
-                           repeats, analytes, unknown, sum(sizes), schema.metadata,
-                           read_lab_results, pair_results, derive)
+        steps = {"read": lambda raw: read_lab_results(raw, columns=_roles(role),
+                                                      test_map=test_map, **read_options),
+                 "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
+                                                  analytes=analytes),
+                 "derive": derive}
+        return _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
+                           schema.metadata)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _pair_parts(folder, output, role, test_map, read_options, by, window, repeats, analytes,
-                unknown, rows, metadata, read_lab_results, pair_results, derive):
+class _Sink:
+    """Frames appended to one Parquet file (opened on the first frame)."""
+
+    def __init__(self, path):
+        self.path, self.writer = path, None
+
+    def write(self, frame):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
     """read_lab_results and pair_results on each partition; counts summed."""
     import pandas as pd
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     read = {"rows": int(rows), "used": 0, "reported": 0,
             "excluded": int(unknown["n"].sum()), "duplicates": 0}
     pair = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0, "conflicts": 0}
-    frames, writer = [], None
+    frames = []
+    sink, report_sink = _Sink(output), _Sink(report)
     parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
     try:
         for part in parts:
@@ -173,30 +200,30 @@ def _pair_parts(folder, output, role, test_map, read_options, by, window, repeat
             raw = table.to_pandas().sort_values("__source_row", kind="stable")
             global_rows = raw.pop("__source_row").to_numpy()
             raw = raw.reset_index(drop=True)
-            res = read_lab_results(raw, columns=_roles(role), test_map=test_map,
-                                   **read_options)
+            res = steps["read"](raw)
             res["source_row"] = global_rows[res["source_row"].to_numpy()]
+            if report is not None:
+                entries = res.attrs["report"]
+                report_sink.write(entries.assign(
+                    source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
+                    value=entries["value"].astype("string")))
             for key in ("used", "reported", "excluded", "duplicates"):
                 read[key] += res.attrs["counts"][key]
-            paired = pair_results(res, by=by, window=window, repeats=repeats,
-                                  analytes=analytes)
+            paired = steps["pair"](res)
             for key in pair:
                 pair[key] += paired.attrs["counts"][key]
             paired.attrs = {}
-            if derive:
+            if steps["derive"]:
                 from labstats.datasets.derive import derive as _derive
 
                 paired = _derive(paired)
             if output is None:
                 frames.append(paired)
-                continue
-            table = pa.Table.from_pandas(paired, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(output, table.schema)
-            writer.write_table(table.cast(writer.schema))
+            else:
+                sink.write(paired)
     finally:
-        if writer is not None:
-            writer.close()
+        sink.close()
+        report_sink.close()
     counts = {"read": read, "pair": pair, "partitions": len(parts),
               "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),
                                         strict=True))}

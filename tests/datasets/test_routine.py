@@ -265,7 +265,8 @@ def test_a_patient_in_several_files_of_a_folder_warns_and_is_paired(tmp_path):
     (tmp_path / "part").mkdir()
     _bare(export).iloc[:half].to_parquet(tmp_path / "part" / "a.parquet", index=False)
     _bare(export).iloc[half:].to_parquet(tmp_path / "part" / "b.parquet", index=False)
-    with pytest.warns(LabstatsWarning, match="patient.* in several files"):
+    with pytest.warns(LabstatsWarning, match=r"patient\(s\) have results in several files "
+                                             r"of the folder \(e.g. 1000\d{4} in a.parquet"):
         res = read_lab_results(tmp_path / "part", test_map=export.attrs["test_map"])
     assert _law(res) == export.attrs["expected_counts"]
     assert set(res["source_file"].unique()) == {"a.parquet", "b.parquet"}

@@ -48,12 +48,20 @@ def test_a_folder_and_a_parquet_output(tmp_path):
     path, test_map = _parquet(tmp_path, "mimic", parts=3)
     with pytest.warns(UserWarning, match="several files"):
         want = pair_results(read_lab_results(path, test_map=test_map), repeats="last")
-    out = tmp_path / "draws.parquet"
-    counts = pair_export(path, out, test_map=test_map, repeats="last", rows_per_partition=100)
+    out, report = tmp_path / "draws.parquet", tmp_path / "report.parquet"
+    counts = pair_export(path, out, test_map=test_map, repeats="last", rows_per_partition=100,
+                         report=report)
     got = pd.read_parquet(out).sort_values(["patient_id", "collected_at"], kind="stable",
                                            ignore_index=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     assert counts["read"]["rows"] == sum(len(pd.read_parquet(p)) for p in path.iterdir())
+    # the per-row report: every reported or excluded row but those of unknown tests
+    with pytest.warns(UserWarning, match="several files"):
+        memory = read_lab_results(path, test_map=test_map).attrs["report"]
+    memory = memory[~memory["reason"].str.startswith("unknown test code")]
+    got = pd.read_parquet(report).sort_values("source_row", ignore_index=True)
+    assert got["source_row"].tolist() == memory["source_row"].tolist()
+    assert got["reason"].tolist() == memory["reason"].tolist()
 
 
 def test_only_parquet_is_read_out_of_core(tmp_path):

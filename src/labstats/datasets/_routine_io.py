@@ -145,6 +145,7 @@ def files_per_patient(patients, files, used):
     split = n[n > 1]
     if len(split):
         first = split.index[0]
+        first = first.item() if isinstance(first, np.generic) else first
         where = sorted(frame.loc[frame["patient_id"] == first, "file"].unique())
         warn(f"{len(split)} patient(s) have results in several files of the folder (e.g. "
              f"{first!r} in {', '.join(where)}); their results are paired across files here, "

@@ -412,6 +412,6 @@ def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, f
         "value": raw[header].to_numpy()[bad_times] if header is not None else [],
         "reason": f"not a time in the column's format {fmt!r} (mixed formats, or not a time); "
                   f"pass time_format="})
-    split = _routine_io.files_per_patient(frame["patient_id"].to_numpy(), files, status == 0)
+    split = _routine_io.files_per_patient(frame["patient_id"].array, files, status == 0)
     if split is not None:
         frame.attrs["split_patients"] = split
