@@ -12,7 +12,13 @@ Why DuckDB rather than pyarrow datasets alone: the hash partitioning by patient 
 ``COPY ... PARTITION_BY`` that spills to disk, where pyarrow's ``write_dataset`` would need
 the partition column computed batch by batch and caps open partitions (1024 by default);
 and DuckDB reads a folder of Parquet files with file names and row numbers, which give each
-row its global ``source_row``. A Dask path (a ``dask.distributed`` cluster) is not here yet.
+row its global ``source_row``.
+
+On a cluster (``dask_read_lab_results``, ``dask_pair_results``, ``dask_derive``, reached by
+passing a Dask DataFrame to ``read_lab_results``, ``pair_results`` or ``derive``): rows are
+numbered, shuffled once by patient, and each partition goes through the same pandas
+functions with an explicit ``meta`` (ROUTINE_LAB_DATA.md section 4: shuffle once, then
+``map_partitions`` with meta).
 """
 
 from __future__ import annotations
@@ -240,3 +246,92 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
 
 def _roles(role):
     return {header: name for name, header in role.items()}
+
+
+# --- Dask: the same functions on a partitioned (possibly distributed) frame -------------------
+
+
+def is_dask(obj) -> bool:
+    """A Dask DataFrame (recognised without importing dask)."""
+    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(
+        obj, "map_partitions")
+
+
+def _enforce(frame, meta):
+    """``frame`` with the columns and dtypes of ``meta`` (the same frame on every worker)."""
+    return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
+
+
+def _number(frame, offsets, partition_info=None):
+    start = offsets[partition_info["number"]] if partition_info else 0
+    return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
+
+
+def _read_part(raw, kw, meta=None):
+    """read_lab_results on one partition (whole patients), with global rows and reasons."""
+    from labstats.datasets.routine import read_lab_results
+
+    raw = raw.sort_values("__source_row", kind="stable")
+    rows = raw.pop("__source_row").to_numpy()
+    res = read_lab_results(raw.reset_index(drop=True), **kw)
+    report = res.attrs["report"]
+    reason = np.full(len(res), None, dtype=object)
+    reason[report["source_row"].to_numpy(dtype=np.int64)] = report["reason"].to_numpy()
+    res["reason"] = reason
+    res["source_row"] = rows[res["source_row"].to_numpy()]
+    res.attrs = {}
+    return res if meta is None else _enforce(res, meta)
+
+
+def dask_read_lab_results(ddf, **kw):
+    """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
+
+    Rows are numbered as in the whole export (``source_row``), shuffled so that each
+    partition holds whole patients, and read partition by partition by the pandas
+    reader. The result is lazy; it has a ``reason`` column (the per-row report) instead
+    of ``attrs`` (count with ``result["status"].value_counts()``).
+    """
+    from labstats.datasets import _routine_io
+
+    role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
+    kw = {**kw, "columns": {h: r for r, h in role.items()}}
+    lengths = ddf.map_partitions(len).compute()
+    offsets = np.r_[0, np.cumsum(np.asarray(lengths))[:-1]].astype(np.int64)
+    numbered = ddf.map_partitions(_number, offsets, meta=ddf._meta.assign(
+        __source_row=np.int64(0)).iloc[:0])
+    shuffled = numbered.shuffle(on=role["patient_id"], npartitions=ddf.npartitions)
+    sample = numbered.get_partition(0).head(1000, compute=True)
+    meta = _read_part(sample, kw).iloc[:0]
+    return shuffled.map_partitions(_read_part, kw, meta, meta=meta)
+
+
+def _pair_part(results, kw, meta=None):
+    from labstats.datasets._routine_pair import pair_results
+
+    paired = pair_results(results, **kw)
+    paired.attrs = {}
+    return paired if meta is None else _enforce(paired, meta)
+
+
+def dask_pair_results(ddf, **kw):
+    """``pair_results`` on a Dask DataFrame of results: draws of whole patients per
+    partition (shuffled by ``patient_id``), one column set for all (``analytes``)."""
+    from labstats.datasets import _loinc
+
+    if kw.get("analytes") is None:
+        used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
+            ddf["analyte"]
+        found = set(used.dropna().unique().compute())
+        kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in found]}
+    shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
+    sample = ddf.get_partition(0).compute()
+    meta = _pair_part(sample, kw).iloc[:0]
+    return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
+
+
+def dask_derive(ddf, names=None, **kw):
+    """``derive`` on a Dask DataFrame, partition by partition (rows are independent)."""
+    from labstats.datasets.derive import derive
+
+    meta = derive(ddf._meta, names, **kw)  # an empty frame: no fake values to check
+    return ddf.map_partitions(derive, names, **kw, meta=meta)

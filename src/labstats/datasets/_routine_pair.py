@@ -26,7 +26,9 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         As ``read_lab_results`` returns it (only rows whose ``status`` is "used" are
         paired), or any frame with the columns ``patient_id``, ``analyte``, ``value``,
         ``source_row`` and, as ``by`` needs them, ``specimen_id`` and ``collected_at``
-        (``censored`` is optional). Never modified.
+        (``censored`` is optional). Never modified. A Dask DataFrame of results gives a
+        lazy Dask frame of draws (shuffled by ``patient_id``, paired partition by
+        partition, sorted within each partition; counts are not collected).
     by : {"specimen", "window"}, default "specimen"
         "specimen": the results of one specimen (``specimen_id``) form a draw.
         "window": a patient's results collected within ``window`` of the first result
@@ -80,6 +82,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     """
     import pandas as pd
 
+    from labstats import _engines
+
+    if _engines.is_dask(results):
+        return _engines.dask_pair_results(results, by=by, window=window, repeats=repeats,
+                                          analytes=analytes)
     if by not in ("specimen", "window"):
         raise ValueError(f"by must be 'specimen' or 'window', got {by!r}")
     if repeats not in REPEATS:

@@ -90,10 +90,13 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
 
     Parameters
     ----------
-    source : str, os.PathLike or pandas.DataFrame
+    source : str, os.PathLike, pandas.DataFrame or dask.dataframe.DataFrame
         A ``.csv``/``.tsv`` (optionally compressed), ``.xlsx`` or ``.parquet`` file, a
         folder of Parquet files (the parts of one export, read in name order), or a
-        DataFrame (never modified).
+        DataFrame (never modified). A Dask DataFrame (``dd.read_parquet(folder)``) gives
+        a lazy Dask result, shuffled so that each partition holds whole patients, read
+        partition by partition by this same reader: its per-row report is a ``reason``
+        column (no ``attrs``); it runs on a ``dask.distributed`` cluster as is.
     columns : mapping of str to str, optional
         Header -> role, the roles being ``patient_id``, ``specimen_id``, ``collected_at``,
         ``test``, ``value``, ``valuenum``, ``unit``, ``flag`` and ``status``. Headers of
@@ -173,7 +176,14 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     """
     import pandas as pd
 
+    from labstats import _engines
     from labstats.datasets.labfile import CENSORED_POLICIES, _check_arguments
+
+    if _engines.is_dask(source):
+        return _engines.dask_read_lab_results(
+            source, columns=columns, test_map=test_map, units=units, censored=censored,
+            decimal=decimal, thousands=thousands, time_format=time_format,
+            insulin_factor=insulin_factor)
 
     _check_arguments(censored, decimal, thousands, "raise")
     tmap = _test_map(test_map)
