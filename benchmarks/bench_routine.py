@@ -4,7 +4,8 @@
 reader and pairing per partition) against a reference pivot of the same data written
 directly in DuckDB SQL (one ``max(...) FILTER (WHERE itemid = ...)`` per analyte, grouped by
 specimen, written to Parquet: no cell parsing, no units, no report). Goal (issue 12): ratio
-<= 2 and peak memory <= 3 GB, bounded: the same at 2.5 M and 10 M rows. Each measure runs in
+<= 2 and peak memory <= 3 GB, bounded: the same at 2.5 M and 10 M rows. The Dask path on a
+local cluster of two worker processes is measured against the out-of-core path (overhead). Each measure runs in
 its own process (peak resident memory, ``ru_maxrss``). The export is make_lab_results'
 MIMIC shape, generated in chunks of patients into a folder (cached in the temp folder).
 
@@ -67,6 +68,23 @@ def _measure(kind: str, folder: str) -> dict:
         counts = labstats.pair_export(folder, out, test_map=_test_map(), derive=True,
                                       rows_per_partition=1_000_000, memory_limit="1GB")
         extra = {"rows": counts["read"]["rows"], "draws": counts["pair"]["draws"]}
+    elif kind == "dask":  # the same pipeline on a local cluster of two worker processes
+        import dask.dataframe as dd
+        import distributed
+
+        import labstats
+
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, memory_limit="4GiB") as cluster, \
+                distributed.Client(cluster):
+            t = time.perf_counter()  # cluster start-up not counted
+            results = labstats.read_lab_results(dd.read_parquet(folder), test_map=_test_map())
+            draws = labstats.derive(labstats.pair_results(results))
+            draws.to_parquet(out.with_suffix(""), write_index=False)
+            seconds = time.perf_counter() - t
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {"seconds": seconds, "peak_mb": own + 2 * workers}
     else:
         items = {a: int(c) for c, a in _test_map().items()}
         cols = ", ".join(f"max(valuenum) FILTER (WHERE itemid = {i}) AS {a}"
@@ -93,7 +111,7 @@ def _child(kind: str, folder: Path) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def run(sizes=(2_500_000, 10_000_000)) -> list[dict]:
+def run(sizes=(2_500_000, 10_000_000), dask_sizes=(2_500_000,)) -> list[dict]:
     rows = []
     for n in sizes:
         folder = _export(int(n))
@@ -104,6 +122,14 @@ def run(sizes=(2_500_000, 10_000_000)) -> list[dict]:
                      f"{ref['peak_mb']:,.0f} MB (goal: ratio <= 2, <= 3 GB, bounded)"),
             "seconds": ours["seconds"], "reference_seconds": ref["seconds"],
             "ratio": ours["seconds"] / ref["seconds"]})
+        if n in dask_sizes:
+            cluster = _child("dask", folder)
+            rows.append({
+                "name": (f"Dask, local cluster of 2 worker processes, {ours['rows']:,} rows / "
+                         f"out of core on one machine; peak (client + 2 x worker max) "
+                         f"{cluster['peak_mb']:,.0f} MB"),
+                "seconds": cluster["seconds"], "reference_seconds": ours["seconds"],
+                "ratio": cluster["seconds"] / ours["seconds"]})
     return rows
 
 
