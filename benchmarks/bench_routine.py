@@ -4,8 +4,8 @@
 reader and pairing per partition) against a reference pivot of the same data written
 directly in DuckDB SQL (one ``max(...) FILTER (WHERE itemid = ...)`` per analyte, grouped by
 specimen, written to Parquet: no cell parsing, no units, no report). Goal (issue 12): ratio
-<= 2 and peak memory <= 3 GB, bounded: the same at 2.5 M and 10 M rows. The Dask path on a
-local cluster of two worker processes is measured against the out-of-core path (overhead). Each measure runs in
+<= 2 and peak memory <= 3 GB, bounded: the same at 2.5 M and 10 M rows. The Dask path on
+a local cluster of two worker processes is measured against the out-of-core path. Each measure runs in
 its own process (peak resident memory, ``ru_maxrss``). The export is make_lab_results'
 MIMIC shape, generated in chunks of patients into a folder (cached in the temp folder).
 
