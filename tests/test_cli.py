@@ -193,3 +193,76 @@ def test_derive_thousands_option(tmp_path):
     out = tmp_path / "o.csv"
     assert main(["derive", str(src), "-o", str(out), "--thousands", ","]) == 0
     assert pd.read_csv(out)["insulin"][0] == 1200.0
+
+
+# --- labstats derive --long: a long export -> one row per draw -> derived values ---------
+
+
+def _long_export(tmp_path, shape="lis"):
+    from labstats.datasets import make_lab_results
+
+    export = make_lab_results(60, seed=9, shape=shape)
+    truth, test_map = export.attrs["truth"], export.attrs.get("test_map")
+    export.attrs = {}
+    src = tmp_path / ("export.csv" if shape == "lis" else "labevents.parquet")
+    export.to_csv(src, index=False) if shape == "lis" else export.to_parquet(src, index=False)
+    if test_map:
+        pd.DataFrame({"code": list(test_map), "analyte": list(test_map.values())}).to_csv(
+            tmp_path / "map.csv", index=False)
+    return src, truth
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("pair", ["specimen", "window"])
+def test_derive_long_does_the_whole_chain(tmp_path, capsys, shape, pair):
+    from labstats import free_testosterone
+
+    src, truth = _long_export(tmp_path, shape)
+    before = src.read_bytes()
+    out, report = tmp_path / "draws.csv", tmp_path / "report.csv"
+    argv = ["derive", str(src), "--long", "--pair", pair, "-o", str(out), "--report",
+            str(report)] + (["--test-map", str(tmp_path / "map.csv")] if shape == "mimic" else [])
+    assert main(argv) == 0
+    assert src.read_bytes() == before
+    got = pd.read_csv(out)
+    truth = truth.sort_values(["patient_id", "collected_at"]).reset_index(drop=True)
+    want = free_testosterone(truth["total_testosterone"], truth["shbg"], truth["albumin"])
+    pd.testing.assert_series_equal(got["free_testosterone"], want, check_names=False,
+                                   rtol=1e-9)
+    text = capsys.readouterr().out
+    assert "result rows from" in text and f"draws by {'specimen' if pair == 'specimen' else 'time'}" in text
+    assert "unknown test codes:" in text and "--test-map FILE" in text
+    assert len(pd.read_csv(report)) > 0
+
+
+def test_derive_long_errors_are_cli_advice(tmp_path, capsys):
+    src = tmp_path / "long.csv"
+    src.write_text("patient_id,test,value,unit,collected_at\n"
+                   "p,2986-8,450,ng/dL,2024-01-02 08:00\np,13967-5,40,nmol/L,02/01/2024\n")
+    out = tmp_path / "out.csv"
+    assert main(["derive", str(src), "--long", "--pair", "window", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "without collected_at" in err and "--time-format" in err and "--pair specimen" in err
+    assert not out.exists()
+    assert main(["derive", str(src), "--long", "--pair", "window", "--time-format",
+                 "%d/%m/%Y", "-o", str(out)]) == 1  # the first time is now unreadable
+    assert main(["derive", str(src), "--long", "-o", str(out)]) == 1
+    assert "no column specimen_id" in capsys.readouterr().err
+    assert main(["derive", str(src), "--long", "--pair", "window", "--window", "100D",
+                 "-o", str(out), "--report", str(out)]) == 1
+    assert "same file" in capsys.readouterr().err
+
+
+def test_derive_long_out_of_core_equals_in_memory(tmp_path, capsys):
+    pytest.importorskip("duckdb")
+    src, _ = _long_export(tmp_path, "mimic")
+    mem, ooc = tmp_path / "mem.parquet", tmp_path / "ooc.parquet"
+    base = ["derive", str(src), "--long", "--test-map", str(tmp_path / "map.csv")]
+    assert main([*base, "-o", str(mem)]) == 0
+    assert main([*base, "--out-of-core", "-o", str(ooc), "--report",
+                 str(tmp_path / "report.parquet")]) == 0
+    assert "out of core" in capsys.readouterr().out
+    assert len(pd.read_parquet(tmp_path / "report.parquet")) > 0
+    pd.testing.assert_frame_equal(pd.read_parquet(ooc), pd.read_parquet(mem), check_dtype=False)
+    assert main([*base, "--out-of-core", "-o", str(tmp_path / "x.csv")]) == 1
+    assert "writes Parquet" in capsys.readouterr().err

@@ -78,6 +78,12 @@ OPTION_CASES = {
     "existing output without --overwrite": ["-o", "{old}"],
     "unknown output format": ["-o", "{tmp}/o.json"],
     "missing output folder": ["-o", "{tmp}/nope/o.csv"],
+    # long exports (issue 12): a wide file read as long fails; the input stays as it was
+    "--long": ["-o", "{out}", "--long", "--pair", "window", "--window", "2D", "--repeats",
+               "mean", "--time-format", "%Y", "--test-map", "{tmp}/map.csv"],
+    "--long --report": ["-o", "{out}", "--long", "--report", "{tmp}/report.csv"],
+    "--report is the input": ["-o", "{out}", "--long", "--report", "{src}", "--overwrite"],
+    "--out-of-core": ["-o", "{tmp}/draws.parquet", "--long", "--out-of-core"],
 }
 
 
@@ -331,10 +337,14 @@ def test_the_table_names_only_options_derive_has():
 
 
 def test_read_lab_export_keywords_the_cli_exposes_exist():
+    from labstats.datasets import pair_results, read_lab_results
+
     params = inspect.signature(read_lab_export).parameters
+    long = {**inspect.signature(read_lab_results).parameters,
+            **inspect.signature(pair_results).parameters}  # --long (issue 12)
     for keyword in KEYWORD_OPTIONS:
         if keyword not in ("thousands", "plausibility"):  # thousands: newer; plausibility: derive
-            assert keyword in params, keyword
+            assert keyword in params or keyword in long, keyword
 
 
 # --- --version and python -m labstats ------------------------------------------------------

@@ -32,6 +32,11 @@ KEYWORD_OPTIONS = {
     "columns": "--column-map",
     "units": "--units",
     "plausibility": "--plausibility",
+    "test_map": "--test-map",
+    "time_format": "--time-format",
+    "window": "--window",
+    "repeats": "--repeats",
+    "by": "--pair",
 }
 # Whole phrases first (they carry Python syntax beyond keyword=value), then the table.
 _PHRASES = [
@@ -54,7 +59,7 @@ _KEYWORD = re.compile(r"(?<![\w.-])(" + "|".join(KEYWORD_OPTIONS) + r")="
 _PREFIX = re.compile(r"^(" + "|".join(KEYWORD_OPTIONS) + r"):", re.MULTILINE)
 _PLACEHOLDER = {"limits": "'HEADER=LIMIT'", "columns": "'HEADER=NAME'", "units": "'NAME=UNIT'",
                 "sheet_name": "NAME", "encoding": "ENC", "sep": "SEP", "decimal": "MARK",
-                "thousands": "SEP"}
+                "thousands": "SEP", "time_format": "FORMAT", "test_map": "FILE"}
 # A message may carry its own CLI hint beside the keyword ("(CLI: --sheet)"); once the
 # keyword is translated the hint repeats it.
 _CLI_HINTS = [re.compile(r"\s*\(CLI: [^)]*\)"), re.compile(r"[;,]\s*CLI: [^)]*(?=\))")]
@@ -234,6 +239,14 @@ def _derive(args) -> int:
     options: dict[str, dict] = {}
     for name, method in _pairs(args.method, "--method").items():
         options.setdefault(name, {})["method"] = method
+    if args.long:
+        from labstats._cli_long import derive_long
+
+        if args.report:
+            args.report = check_output(args.input, args.report, args.overwrite)
+            if args.report.resolve() == output.resolve():
+                raise ValueError("--report and --output name the same file; give two names")
+        return derive_long(args, output, options)
     limits = {k: float(v) for k, v in _pairs(args.limit, "--limit").items()}
     # Warnings are counted per phase and merged by maximum: the same finding about a column
     # is said once, whether reading or deriving found it (a count says it recurred).
@@ -335,5 +348,8 @@ def add_derive_parser(sub):
                           "none)")
     g.add_argument("--sheet", metavar="NAME|INDEX",
                    help="Excel sheet to read, by name or 0-based position (default: the first)")
+    from labstats._cli_long import add_long_options
+
+    add_long_options(p)
     p.set_defaults(func=_derive)
     return p

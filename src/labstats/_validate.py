@@ -130,6 +130,25 @@ def _fmt(v: float) -> str:
     return repr(float(v))
 
 
+def plausible_range(analyte: _units.Analyte, unit: str, molar_mass=None,
+                    insulin_factor: str | float = "standard") -> tuple[float, float]:
+    """(low, high) of ``analyte``'s plausible range expressed in ``unit`` (a resolved unit)."""
+    f = analyte.factor(unit, molar_mass=molar_mass, insulin_factor=insulin_factor)
+    return analyte.plausible[0] / f, analyte.plausible[1] / f
+
+
+def likely_unit(bad: np.ndarray, analyte: _units.Analyte, unit: str, molar_mass=None,
+                insulin_factor: str | float = "standard") -> str | None:
+    """The first other accepted unit in which every value of ``bad`` is plausible, or None."""
+    for alt in analyte.units:
+        if alt == unit:
+            continue
+        g = analyte.factor(alt, molar_mass=molar_mass, insulin_factor=insulin_factor)
+        if np.all((bad * g >= analyte.plausible[0]) & (bad * g <= analyte.plausible[1])):
+            return alt
+    return None
+
+
 def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
            molar_mass, insulin_factor) -> None:
     """Negative and implausible values in their declared unit."""
@@ -149,21 +168,14 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     mode = _PLAUSIBILITY["mode"]
     if mode == "ignore":
         return
-    f = analyte.factor(unit, molar_mass=molar_mass, insulin_factor=insulin_factor)
-    p_lo, p_hi = analyte.plausible[0] / f, analyte.plausible[1] / f
+    p_lo, p_hi = plausible_range(analyte, unit, molar_mass, insulin_factor)
     if lo >= p_lo and hi <= p_hi:
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     first = x.flat[idx[0]]
     bad = x.flat[idx]
-    fix = ""
-    for alt in analyte.units:
-        if alt == unit:
-            continue
-        g = analyte.factor(alt, molar_mass=molar_mass, insulin_factor=insulin_factor)
-        if np.all((bad * g >= analyte.plausible[0]) & (bad * g <= analyte.plausible[1])):
-            fix = f" If these are {alt}, pass {name}_unit=\"{alt}\"."
-            break
+    alt = likely_unit(bad, analyte, unit, molar_mass, insulin_factor)
+    fix = "" if alt is None else f" If these are {alt}, pass {name}_unit=\"{alt}\"."
     if not fix:
         fix = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` if "
                "such values are real.")

@@ -12,6 +12,12 @@
   with the same columns (no download needed).
 * ``read_lab_export(path_or_frame, ...)`` - CSV/Excel/Parquet lab exports with unit
   headers, decimal commas and censored results ("<0.5").
+* ``read_lab_results(source, ...)`` - long exports (one row per result: MIMIC-IV
+  ``labevents``, LIS dumps) -> tidy results in canonical units, every row accounted for;
+  ``pair_results(results, by=...)`` -> one row per draw, ready for ``derive``.
+* ``make_lab_results(n_patients, seed)`` - a synthetic long export with its ground truth.
+* ``pair_export(source, output)`` - the same reading and pairing out of core (DuckDB), for a
+  Parquet export larger than memory.
 * ``derive(frame)`` - add free/bioavailable testosterone, FAI, free estradiol, ...
 * ``list_datasets()`` - what is available, with source and licence.
 
@@ -22,13 +28,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labstats._engines import pair_export
 from labstats.datasets.derive import DERIVED, derive, register_derived
 from labstats.datasets.embedded import load_nhanes
 from labstats.datasets.fetch import fetch_nhanes
 from labstats.datasets.labfile import LabExportError, read_lab_export
 from labstats.datasets.load import load_cohort
 from labstats.datasets.nhanes import COLUMNS, read_nhanes, read_nhanes_file
+from labstats.datasets.routine import pair_results, read_lab_results
 from labstats.datasets.synthetic import make_cohort
+from labstats.datasets.synthetic_routine import make_lab_results
 
 __all__ = [
     "COLUMNS",
@@ -40,7 +49,11 @@ __all__ = [
     "load_cohort",
     "load_nhanes",
     "make_cohort",
+    "make_lab_results",
+    "pair_export",
+    "pair_results",
     "read_lab_export",
+    "read_lab_results",
     "read_nhanes",
     "read_nhanes_file",
     "register_derived",
@@ -59,7 +72,7 @@ def list_datasets():
     Examples
     --------
     >>> list_datasets()["name"].tolist()
-    ['nhanes', 'nhanes_extract', 'synthetic_cohort']
+    ['nhanes', 'nhanes_extract', 'synthetic_cohort', 'synthetic_lab_results']
     """
     import pandas as pd
 

@@ -102,12 +102,16 @@ class UnitColumn:
     name: str  # the value column's labstats name
 
     def convert(self, raw, values, name, header, declared, cell_units, insulin_factor,
-                problems):
+                problems, *, report_implausible: bool = False):
         """Each row of ``values`` converted by its own unit; groups of rows, not a row loop.
 
         ``declared`` (header or ``units=``) fills rows whose unit cell is empty; a row with a
         value and no unit at all, an unknown unit, or a unit in the value cell that differs
-        from the unit column is reported in ``problems`` (and is NaN).
+        from the unit column is reported in ``problems`` (and is NaN). With
+        ``report_implausible`` (long exports, where each row is its own result), a negative
+        value or one outside the analyte's plausible range for its unit is reported per row
+        too (and is NaN) instead of raising for the whole column; ``labstats.plausibility``
+        "warn"/"ignore" keep such values as in the formulas.
         """
         import pandas as pd
 
@@ -153,6 +157,35 @@ class UnitColumn:
                 problems.extend((_py(raw.index[i]), self.header, uniques[k], why)
                                 for i in np.flatnonzero(rows))
                 continue
+            if report_implausible and name not in _PLAIN:
+                rows &= ~_implausible(values, rows, raw, name, header, unit, insulin_factor,
+                                      problems)
             group = pd.Series(values[rows], index=raw.index[rows])
             out[rows] = to_canonical(group, name, unit, insulin_factor)
         return out
+
+
+def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems):
+    """Rows of ``rows`` negative or implausible for ``unit``, reported; their mask."""
+    from labstats._validate import _PLAUSIBILITY, likely_unit, plausible_range
+
+    analyte = _units.ANALYTES[_units.analyte_of(name)]
+    x = np.where(rows, values, np.nan)
+    negative = x < 0
+    bad = negative.copy()
+    if _PLAUSIBILITY["mode"] == "raise":
+        lo, hi = plausible_range(analyte, unit, insulin_factor=insulin_factor)
+        far = ~negative & ((x < lo) | (x > hi))
+        bad |= far
+        if far.any():
+            alt = likely_unit(x[far], analyte, unit, insulin_factor=insulin_factor)
+            why = (f"implausible for {unit} (plausible {lo:g}-{hi:g} {unit} per labstats.units."
+                   f"ANALYTES['{analyte.name}']); "
+                   + (f"if it is {alt}, correct the unit" if alt else "check the unit")
+                   + "; wrap the call in `with labstats.plausibility('warn'):` if it is real")
+            problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]), why)
+                            for i in np.flatnonzero(far))
+    problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]),
+                     "negative: a concentration cannot be negative") for i in np.flatnonzero(
+                         negative))
+    return bad

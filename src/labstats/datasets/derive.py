@@ -94,7 +94,7 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     frame : pandas.DataFrame
         Columns named and in units as ``read_nhanes``/``read_lab_export`` return them
         (canonical units: nmol/L testosterone and SHBG, g/L albumin, pmol/L estradiol).
-        Never modified.
+        Never modified. A Dask DataFrame gives a lazy one, derived partition by partition.
     names : sequence of str, optional
         Derived columns wanted (keys of ``DERIVED``). Default: all whose inputs are
         present; a name asked for whose inputs are missing is an error.
@@ -141,6 +141,11 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     0                10.0  40.0     43.0             0.1739                 25.0
     1                15.0  30.0      NaN                NaN                 50.0
     """
+    from labstats import _engines
+
+    if _engines.is_dask(frame):  # partition by partition (issue 12)
+        return _engines.dask_derive(frame, names, options=options, overwrite=overwrite,
+                                    plausibility=plausibility)
     options = {n: dict(o) for n, o in (options or {}).items()}
     unknown = [n for n in [*(names or ()), *options] if n not in _REGISTRY]
     if unknown:

@@ -1,0 +1,168 @@
+"""``labstats derive --long``: a long export (one row per result) -> one row per draw.
+
+read_lab_results -> pair_results -> derive, with the rules of ``labstats derive`` (the
+input is never written to, the output is written atomically, errors are whole messages
+with command-line advice). Prints what was read, reported, excluded and counted as
+duplicates, the most frequent reasons, unknown test codes, and what pairing did.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+
+def derive_long(args, output, options) -> int:
+    from labstats._cli_derive import _pairs, _show, cli_advice, write_atomic
+    from labstats._validate import plausibility
+    from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
+
+    if args.out_of_core:
+        return _out_of_core(args, output, options)
+
+    kw = {k: v for k, v in (("sep", args.sep), ("encoding", args.encoding),
+                            ("time_format", args.time_format)) if v is not None}
+    if args.sheet is not None:
+        kw["sheet_name"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+    if args.thousands not in (None, "none"):
+        kw["thousands"] = " " if args.thousands == "space" else args.thousands
+    with warnings.catch_warnings(record=True) as seen, plausibility(args.plausibility):
+        warnings.simplefilter("always")
+        results = read_lab_results(args.input, columns=_pairs(args.column_map, "--column-map"),
+                                   test_map=args.test_map, units=_pairs(args.units, "--units"),
+                                   censored=args.censored, decimal=args.decimal, **kw)
+        paired = pair_results(results, by=args.pair, window=args.window,
+                              repeats=args.repeats)
+        present = [n for n, d in DERIVED.items() if all(c in paired.columns for c in d.inputs)]
+        wanted = args.only or [n for n in present if n not in paired.columns]
+        out = derive(paired, wanted, options=options, plausibility=args.plausibility)
+    if args.report:
+        write_atomic(results.attrs["report"], args.report)
+    write_atomic(out, output)
+
+    c = results.attrs["counts"]
+    print(f"read {c['rows']} result rows from {args.input}: {c['used']} used, "
+          f"{c['reported']} reported, {c['excluded']} excluded, {c['duplicates']} exact "
+          f"duplicates")
+    report = results.attrs["report"]
+    for (status, reason), n in report.groupby(["status", "reason"]).size().sort_values(
+            ascending=False).head(8).items():
+        first = int(report.loc[(report["status"] == status) & (report["reason"] == reason),
+                               "source_row"].iloc[0])
+        print(f"  {status} {n}: {cli_advice(reason)} (first at source row {first})")
+    unknown = results.attrs["unknown_tests"]
+    if len(unknown):
+        shown = ", ".join(f"{t} ({n})" for t, n in unknown.head(10).itertuples(index=False))
+        print(f"  unknown test codes: {shown}{' ...' if len(unknown) > 10 else ''}; map them "
+              f"with --test-map FILE (columns code,analyte)")
+    if len(results.attrs["times"]):
+        print(f"  {len(results.attrs['times'])} collection times could not be read (mixed "
+              f"formats?); --time-format reads another format")
+    p = paired.attrs["counts"]
+    how = "specimen" if args.pair == "specimen" else f"time window {args.window}"
+    print(f"paired {p['results']} results into {p['draws']} draws by {how}: {p['duplicates']} "
+          f"exact duplicates kept once, {p['conflicts']} conflicting repeats resolved by "
+          f"--repeats {args.repeats} ({p['repeats']} results set aside or pooled)")
+    for message, count in Counter(str(w.message) for w in seen).items():
+        print(_show(cli_advice(message), count))
+    for n in wanted:
+        print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} draws")
+    for n, d in DERIVED.items():
+        lacking = [x for x in d.inputs if x not in paired.columns]
+        if n not in wanted and lacking:
+            print(f"  skipped {n}: needs {', '.join(lacking)}")
+    if args.report:
+        print(f"wrote the per-row report to {args.report}")
+    print(f"wrote {output}")
+    return 0
+
+
+def _out_of_core(args, output, options) -> int:
+    """--out-of-core: DuckDB partitions, pairs and derives; the draws go to a Parquet file."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from labstats._cli_derive import _pairs
+    from labstats._engines import pair_export
+
+    targets = [output] + ([args.report] if args.report else [])
+    for path in targets:
+        if path.suffix.lower() != ".parquet":
+            raise ValueError(f"output {path}: --out-of-core writes Parquet (a .parquet file)")
+    if args.only or options or args.sheet or args.sep or args.encoding:
+        raise ValueError("--out-of-core derives every value with its default method and "
+                         "reads Parquet: drop --only, --method, --sheet, --sep and "
+                         "--encoding, or read in memory without --out-of-core")
+    temps = []
+    for path in targets:  # written beside their target, renamed once complete
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".parquet")
+        os.close(fd)
+        temps.append(Path(name))
+    kw = {} if args.time_format is None else {"time_format": args.time_format}
+    try:
+        counts = pair_export(args.input, temps[0], columns=_pairs(args.column_map,
+                                                                  "--column-map"),
+                             test_map=args.test_map, units=_pairs(args.units, "--units"),
+                             censored=args.censored, decimal=args.decimal, by=args.pair,
+                             window=args.window, repeats=args.repeats, derive=True,
+                             report=temps[1] if args.report else None, **kw)
+        import pandas as pd
+
+        for tmp, columns in zip(temps, [[], ["source_row", "status", "reason", "column",
+                                             "value"]], strict=False):
+            if not tmp.stat().st_size:  # nothing written (no rows): an empty table
+                pd.DataFrame(columns=columns).to_parquet(tmp, index=False)
+        for tmp, path in zip(temps, targets, strict=True):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    c, p = counts["read"], counts["pair"]
+    print(f"read {c['rows']} result rows from {args.input} out of core "
+          f"({counts['partitions']} partitions): {c['used']} used, {c['reported']} reported, "
+          f"{c['excluded']} excluded, {c['duplicates']} exact duplicates")
+    if counts["unknown_tests"]:
+        top = sorted(counts["unknown_tests"].items(), key=lambda kv: -kv[1])[:10]
+        print("  unknown test codes: " + ", ".join(f"{t} ({n})" for t, n in top))
+    print(f"paired {p['results']} results into {p['draws']} draws ({p['duplicates']} exact "
+          f"duplicates, {p['conflicts']} conflicting repeats resolved by --repeats "
+          f"{args.repeats})")
+    if args.report:
+        print(f"wrote the per-row report to {args.report} (unknown test codes: counted "
+              f"above)")
+    print(f"wrote {output}")
+    return 0
+
+
+def add_long_options(p):
+    """Options of ``labstats derive`` for long exports."""
+    g = p.add_argument_group(
+        "long exports (one row per result: MIMIC-IV labevents, LIS dumps)",
+        "With --long the input holds one row per result; the results of one draw are "
+        "paired into one row before deriving. --column-map maps headers to the roles "
+        "patient_id, specimen_id, collected_at, test, value, unit, flag, status; --units "
+        "gives analyte=unit for results without one.")
+    g.add_argument("--long", action="store_true",
+                   help="the input is a long export (a file or a folder of Parquet files)")
+    g.add_argument("--pair", choices=["specimen", "window"], default="specimen",
+                   help="pair the results of one specimen (default) or of one time window")
+    g.add_argument("--window", default="1D", metavar="DURATION",
+                   help="width of a draw with --pair window, e.g. 1D, 12h (default 1D)")
+    g.add_argument("--repeats", choices=["first", "last", "mean", "nearest"], default="first",
+                   help="several results of one analyte in one draw: keep the first "
+                        "(default), the last, their mean, or the nearest in time")
+    g.add_argument("--test-map", metavar="FILE",
+                   help="CSV of local test codes -> analytes (columns code,analyte); LOINC "
+                        "codes are known without it")
+    g.add_argument("--time-format", metavar="FORMAT",
+                   help="strftime format of the collection times, e.g. '%%d/%%m/%%Y %%H:%%M' "
+                        "(default: that of the first time)")
+    g.add_argument("--out-of-core", action="store_true",
+                   help="for a Parquet export larger than memory: DuckDB partitions it by "
+                        "patient and each partition is read, paired and derived in turn "
+                        "(bounded memory); the output must be .parquet")
+    g.add_argument("--report", metavar="FILE",
+                   help="also write the per-row report (reported and excluded rows, with "
+                        "reasons) to FILE (.csv, .tsv, .xlsx or .parquet)")

@@ -1,0 +1,337 @@
+"""Engines beyond pandas for long laboratory exports: all DuckDB code of labstats lives here.
+
+Out of core, on one machine (``pair_export``): DuckDB streams a Parquet export (a file or
+a folder) that may be larger than memory, counts and drops the rows of tests labstats does
+not use, and writes the rest hash-partitioned by patient into a temporary folder (DuckDB
+spills to disk under ``memory_limit``). Each partition holds whole patients and fits in
+memory; it goes through the same ``read_lab_results`` and ``pair_results`` as an in-memory
+export (one parser, one unit layer), with the export's global row numbers. Memory is
+bounded by the partition size, not by the file.
+
+Why DuckDB rather than pyarrow datasets alone: the hash partitioning by patient is one
+``COPY ... PARTITION_BY`` that spills to disk, where pyarrow's ``write_dataset`` would need
+the partition column computed batch by batch and caps open partitions (1024 by default);
+and DuckDB reads a folder of Parquet files with file names and row numbers, which give each
+row its global ``source_row``.
+
+On a cluster (``dask_read_lab_results``, ``dask_pair_results``, ``dask_derive``, reached by
+passing a Dask DataFrame to ``read_lab_results``, ``pair_results`` or ``derive``): rows are
+numbered, shuffled once by patient, and each partition goes through the same pandas
+functions with an explicit ``meta`` (ROUTINE_LAB_DATA.md section 4: shuffle once, then
+``map_partitions`` with meta).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["pair_export"]
+
+
+def _files(source) -> list[Path]:
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
+        if not files:
+            raise ValueError(f"{path}: a folder without Parquet files (*.parquet)")
+        return files
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        raise ValueError(f"{path}: pair_export reads Parquet (a file or a folder of files); "
+                         f"convert the export first, or use read_lab_results for CSV/Excel")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    return [path]
+
+
+def _sql_string(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "specimen",
+                window="1D", repeats: str = "first", analytes=None,
+                derive: bool = False, report=None, rows_per_partition: int = 1_000_000,
+                memory_limit: str = "2GB", threads: int = 2, temp_directory=None,
+                **read_options):
+    """Read and pair a Parquet export larger than memory, partition by partition.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A Parquet file or a folder of Parquet files (the parts of one export, in name
+        order, as ``read_lab_results`` reads them).
+    output : str or os.PathLike, optional
+        A ``.parquet`` file to write the draws to, partition by partition (the draws of
+        each partition sorted by patient and time). Default: return them as a DataFrame,
+        sorted as ``pair_results`` sorts them.
+    columns, test_map, **read_options
+        As ``read_lab_results`` (``units``, ``censored``, ``decimal``, ``thousands``,
+        ``time_format``, ``insulin_factor``).
+    by, window, repeats, analytes
+        As ``pair_results``. Default analytes: all the test map finds in the export.
+    derive : bool, default False
+        Add every derived value (``labstats.derive``) to the draws of each partition.
+    report : str or os.PathLike, optional
+        A ``.parquet`` file for the per-row report of ``read_lab_results`` (reported and
+        excluded rows with their reason, by global ``source_row``; the value as text).
+        Rows of unknown test codes are counted per code in ``unknown_tests`` instead.
+    rows_per_partition : int, default 1,000,000
+        Rows of used tests per partition, hence the memory of the pandas step (about
+        0.5 KB a row).
+    memory_limit, threads, temp_directory
+        DuckDB's settings: its memory limit (it spills beyond), threads and spill folder.
+
+    Returns
+    -------
+    pandas.DataFrame or dict
+        The draws (``output=None``), else the counts. ``attrs["counts"]`` (or the dict):
+        ``read`` (as ``read_lab_results``: rows, used, reported, excluded, duplicates),
+        ``pair`` (as ``pair_results``), ``partitions``, ``unknown_tests`` (code -> rows).
+        The per-row report of unknown test codes is this count per code.
+
+    Examples
+    --------
+    >>> import labstats
+    >>> export = labstats.make_lab_results(30, seed=2, shape="mimic")
+    >>> test_map = export.attrs["test_map"]
+    >>> export.attrs = {}
+    >>> path = getfixture("tmp_path") / "labevents.parquet"
+    >>> export.to_parquet(path, index=False)
+    >>> draws = pair_export(path, test_map=test_map, rows_per_partition=100)
+    >>> same = labstats.pair_results(labstats.read_lab_results(path, test_map=test_map))
+    >>> draws.equals(same)
+    True
+    """
+    import duckdb
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from labstats.datasets import _loinc, _routine_io
+    from labstats.datasets._routine_pair import pair_results
+    from labstats.datasets.routine import _analytes, _test_map, read_lab_results
+
+    files = _files(source)
+    schema = pq.read_schema(files[0])
+    role = _routine_io.map_columns(pd.DataFrame(columns=schema.names), columns)
+    tmap = _test_map(test_map)
+    sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    tmp = Path(tempfile.mkdtemp(prefix="labstats-", dir=temp_directory))
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = {_sql_string(memory_limit)}")
+        con.execute(f"SET threads = {int(threads)}")
+        con.execute(f"SET temp_directory = {_sql_string(tmp / 'spill')}")
+        con.execute("SET preserve_insertion_order = false")
+        listed = "[" + ", ".join(_sql_string(f) for f in files) + "]"
+        con.execute("CREATE TEMP TABLE offsets (filename VARCHAR, start BIGINT)")
+        con.executemany("INSERT INTO offsets VALUES (?, ?)",
+                        [(str(f), int(o)) for f, o in zip(files, offsets, strict=True)])
+        test = f'"{role["test"]}"'
+        export = (f"read_parquet({listed}, filename = true, file_row_number = true, "
+                  f"union_by_name = false)")
+        codes = con.execute(f"SELECT CAST({test} AS VARCHAR) AS code, count(*) AS n FROM "
+                            f"{export} GROUP BY 1").df()
+        norm = codes["code"].astype("string").str.strip()
+        norm = norm.mask(norm == "").str.removesuffix(".0")
+        analyte, _ = _analytes(norm.to_numpy(dtype=object, na_value=None), tmap)
+        keep = norm.isna().to_numpy(dtype=bool) | (analyte != None)  # noqa: E711
+        unknown = codes[~keep]
+        con.execute("CREATE TEMP TABLE keep (code VARCHAR)")
+        con.executemany("INSERT INTO keep VALUES (?)",
+                        [(c,) for c in codes.loc[keep, "code"] if c is not None])
+        kept = int(codes.loc[keep, "n"].sum())
+        parts = max(1, math.ceil(kept / max(1, int(rows_per_partition))))
+        names = ", ".join(f'e."{c}"' for c in schema.names)
+        con.execute(
+            f"COPY (SELECT {names}, o.start + e.file_row_number AS __source_row, "
+            f"hash(e.\"{role['patient_id']}\") % {parts} AS __part FROM {export} e "
+            f"JOIN offsets o ON e.filename = o.filename "
+            f"WHERE CAST(e.{test} AS VARCHAR) IN (SELECT code FROM keep) OR e.{test} IS NULL) "
+            f"TO {_sql_string(tmp / 'parts')} (FORMAT parquet, PARTITION_BY (__part))")
+        if analytes is None:  # one set of columns for every partition
+            found = set(analyte[keep]) - {None}
+            analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
+        steps = {"read": lambda raw: read_lab_results(raw, columns=_roles(role),
+                                                      test_map=test_map, **read_options),
+                 "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
+                                                  analytes=analytes),
+                 "derive": derive}
+        return _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
+                           schema.metadata)
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class _Sink:
+    """Frames appended to one Parquet file (opened on the first frame)."""
+
+    def __init__(self, path):
+        self.path, self.writer = path, None
+
+    def write(self, frame):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
+    """read_lab_results and pair_results on each partition; counts summed."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    read = {"rows": int(rows), "used": 0, "reported": 0,
+            "excluded": int(unknown["n"].sum()), "duplicates": 0}
+    pair = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0, "conflicts": 0}
+    frames = []
+    sink, report_sink = _Sink(output), _Sink(report)
+    parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
+    try:
+        for part in parts:
+            # the export's own pandas types (an id with gaps stays Int64, as in memory)
+            table = pq.read_table(part).replace_schema_metadata(metadata)
+            raw = table.to_pandas().sort_values("__source_row", kind="stable")
+            global_rows = raw.pop("__source_row").to_numpy()
+            raw = raw.reset_index(drop=True)
+            res = steps["read"](raw)
+            res["source_row"] = global_rows[res["source_row"].to_numpy()]
+            if report is not None:
+                entries = res.attrs["report"]
+                report_sink.write(entries.assign(
+                    source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
+                    value=entries["value"].astype("string")))
+            for key in ("used", "reported", "excluded", "duplicates"):
+                read[key] += res.attrs["counts"][key]
+            paired = steps["pair"](res)
+            for key in pair:
+                pair[key] += paired.attrs["counts"][key]
+            paired.attrs = {}
+            if steps["derive"]:
+                from labstats.datasets.derive import derive as _derive
+
+                paired = _derive(paired)
+            if output is None:
+                frames.append(paired)
+            else:
+                sink.write(paired)
+    finally:
+        sink.close()
+        report_sink.close()
+    counts = {"read": read, "pair": pair, "partitions": len(parts),
+              "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),
+                                        strict=True))}
+    if output is not None:
+        return counts
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(out):
+        # a patient is in one partition, so ties keep pair_results' order
+        out = out.sort_values(["patient_id", "collected_at"], kind="stable",
+                              ignore_index=True)
+    out.attrs["counts"] = counts
+    return out
+
+
+def _roles(role):
+    return {header: name for name, header in role.items()}
+
+
+# --- Dask: the same functions on a partitioned (possibly distributed) frame -------------------
+
+
+def is_dask(obj) -> bool:
+    """A Dask DataFrame (recognised without importing dask)."""
+    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(
+        obj, "map_partitions")
+
+
+def _enforce(frame, meta):
+    """``frame`` with the columns and dtypes of ``meta`` (the same frame on every worker)."""
+    return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
+
+
+def _number(frame, offsets, partition_info=None):
+    start = offsets[partition_info["number"]] if partition_info else 0
+    return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
+
+
+def _read_part(raw, kw, meta=None):
+    """read_lab_results on one partition (whole patients), with global rows and reasons."""
+    from labstats.datasets.routine import read_lab_results
+
+    raw = raw.sort_values("__source_row", kind="stable")
+    rows = raw.pop("__source_row").to_numpy()
+    res = read_lab_results(raw.reset_index(drop=True), **kw)
+    report = res.attrs["report"]
+    reason = np.full(len(res), None, dtype=object)
+    reason[report["source_row"].to_numpy(dtype=np.int64)] = report["reason"].to_numpy()
+    res["reason"] = reason
+    res["source_row"] = rows[res["source_row"].to_numpy()]
+    res.attrs = {}
+    return res if meta is None else _enforce(res, meta)
+
+
+def dask_read_lab_results(ddf, **kw):
+    """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
+
+    Rows are numbered as in the whole export (``source_row``), shuffled so that each
+    partition holds whole patients, and read partition by partition by the pandas
+    reader. The result is lazy; it has a ``reason`` column (the per-row report) instead
+    of ``attrs`` (count with ``result["status"].value_counts()``).
+    """
+    from labstats.datasets import _routine_io
+
+    role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
+    kw = {**kw, "columns": {h: r for r, h in role.items()}}
+    lengths = ddf.map_partitions(len).compute()
+    offsets = np.r_[0, np.cumsum(np.asarray(lengths))[:-1]].astype(np.int64)
+    numbered = ddf.map_partitions(_number, offsets, meta=ddf._meta.assign(
+        __source_row=np.int64(0)).iloc[:0])
+    shuffled = numbered.shuffle(on=role["patient_id"], npartitions=ddf.npartitions)
+    sample = numbered.get_partition(0).head(1000, compute=True)
+    meta = _read_part(sample, kw).iloc[:0]
+    return shuffled.map_partitions(_read_part, kw, meta, meta=meta)
+
+
+def _pair_part(results, kw, meta=None):
+    from labstats.datasets._routine_pair import pair_results
+
+    paired = pair_results(results, **kw)
+    paired.attrs = {}
+    return paired if meta is None else _enforce(paired, meta)
+
+
+def dask_pair_results(ddf, **kw):
+    """``pair_results`` on a Dask DataFrame of results: draws of whole patients per
+    partition (shuffled by ``patient_id``), one column set for all (``analytes``)."""
+    from labstats.datasets import _loinc
+
+    if kw.get("analytes") is None:
+        used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
+            ddf["analyte"]
+        found = set(used.dropna().unique().compute())
+        kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in found]}
+    shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
+    sample = ddf.get_partition(0).compute()
+    meta = _pair_part(sample, kw).iloc[:0]
+    return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
+
+
+def dask_derive(ddf, names=None, **kw):
+    """``derive`` on a Dask DataFrame, partition by partition (rows are independent)."""
+    from labstats.datasets.derive import derive
+
+    meta = derive(ddf._meta, names, **kw)  # an empty frame: no fake values to check
+    return ddf.map_partitions(derive, names, **kw, meta=meta)

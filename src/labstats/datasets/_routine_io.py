@@ -1,0 +1,154 @@
+"""Sources and columns of a long-format laboratory export (one row per result).
+
+Reads a file (through ``_labtext``, the reader of ``read_lab_export``), a folder of
+Parquet files or a DataFrame; finds the columns of each role (patient, specimen, time,
+test, value, unit, flag, status) by the headers of MIMIC-IV ``labevents`` and of common
+LIS exports, or by ``columns=``; parses collection times. Used by ``routine``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from labstats._validate import warn
+from labstats.datasets import _labtext
+
+#: Role -> header spellings recognised (normalised: lower case, "_" as a space), in order
+#: of preference. MIMIC-IV ``hosp.labevents`` first, then LIS / HL7 OBX flattenings.
+DEFAULT_COLUMNS = {
+    "patient_id": ["subject id", "patient id", "patient", "patientid", "mrn", "pid",
+                   "person id", "patient number"],
+    "specimen_id": ["specimen id", "specimen", "accession", "accession number",
+                    "accession no", "sample id", "sample", "order id", "lab order id"],
+    "collected_at": ["charttime", "collected at", "collected", "collection time",
+                     "collection date", "collection datetime", "collected date",
+                     "specimen collected", "draw time", "observation datetime", "obx-14"],
+    "test": ["itemid", "loinc", "loinc code", "test code", "test", "test id", "order code",
+             "observation identifier", "obx-3", "test name", "analyte", "code"],
+    "value": ["value", "result", "result value", "obx-5"],
+    "valuenum": ["valuenum"],
+    "unit": ["valueuom", "unit", "units", "uom", "result unit", "result units", "obx-6"],
+    "flag": ["flag", "abnormal flag", "abnormal flags", "interpretation", "obx-8"],
+    "status": ["result status", "status", "obx-11"],
+}
+ROLES = tuple(DEFAULT_COLUMNS)
+REQUIRED = ("patient_id", "test", "value")
+
+
+def norm(text) -> str:
+    return re.sub(r"[\s_]+", " ", str(text).strip().lower()).strip(" ,:")
+
+
+def read_source(source, sheet_name, sep, encoding):
+    """(raw frame with a RangeIndex, file of each row or None) from a file, folder or frame."""
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        _labtext.check_labels(source.columns, "source")
+        return source.reset_index(drop=True), None
+    path = Path(source)
+    if not path.is_dir():
+        return _labtext.read_raw(path, sheet_name, sep, encoding).reset_index(drop=True), None
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
+    if not files:
+        raise ValueError(f"{path}: a folder without Parquet files (*.parquet); read_lab_results "
+                         f"reads a folder of Parquet files, or one CSV/Excel/Parquet file")
+    frames = [_labtext.read_raw(f, sheet_name, sep, encoding) for f in files]
+    first = list(frames[0].columns)
+    for f, frame in zip(files[1:], frames[1:], strict=False):
+        if list(frame.columns) != first:
+            raise ValueError(f"{f}: its columns {list(frame.columns)} are not those of "
+                             f"{files[0]} ({first}); a folder holds parts of one export")
+    names = [str(f.relative_to(path)) for f in files]
+    which = np.repeat(np.arange(len(files)), [len(x) for x in frames])
+    raw = pd.concat(frames, ignore_index=True)
+    return raw, pd.Categorical.from_codes(which, categories=names)
+
+
+def map_columns(raw, columns) -> dict:
+    """Role -> header of ``raw``: ``columns=`` (header -> role) first, then the defaults."""
+    columns = dict(columns or {})
+    for header, role in columns.items():
+        if header not in raw.columns:
+            raise ValueError(f"columns: {header!r} is not a column of the export; columns are "
+                             f"{', '.join(map(str, raw.columns))}")
+        if role not in ROLES:
+            raise ValueError(f"columns: {header!r} maps to {role!r}, not a role of a long "
+                             f"export; roles are {', '.join(ROLES)}")
+    found = {role: header for header, role in columns.items()}
+    if len(found) < len(columns):
+        role = next(r for r in found if list(columns.values()).count(r) > 1)
+        raise ValueError(f"columns: several headers map to {role!r}; map one")
+    taken = set(columns)
+    by_norm = {}
+    for header in raw.columns:
+        by_norm.setdefault(norm(header), header)
+    for role, spellings in DEFAULT_COLUMNS.items():
+        if role in found:
+            continue
+        for s in spellings:
+            header = by_norm.get(s)
+            if header is not None and header not in taken:
+                found[role] = header
+                taken.add(header)
+                break
+    lacking = [r for r in REQUIRED if r not in found]
+    if lacking:
+        raise ValueError(
+            f"no column for {', '.join(lacking)} among {', '.join(map(str, raw.columns))}; "
+            f"name it with columns={{HEADER: {lacking[0]!r}}} (CLI: --column-map "
+            f"'HEADER={lacking[0]}')")
+    return found
+
+
+def parse_times(cells, time_format):
+    """Collection times -> (datetime64 Series, positions not read, the format used).
+
+    One format per column: ``time_format`` or the one of the first filled cell; a cell in
+    another format (times in mixed formats), or not a time, is not read (NaT) and listed.
+    Timezone-aware or naive, as the file gives them.
+    """
+    import pandas as pd
+
+    if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
+        return cells, np.array([], dtype=np.int64), None
+    text = cells.astype("string").str.strip()
+    filled = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    if not filled.any():
+        return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]"), \
+            np.array([], dtype=np.int64), None
+    fmt = time_format
+    if fmt is None:
+        from pandas.tseries.api import guess_datetime_format
+
+        fmt = guess_datetime_format(text[filled].iloc[0]) or "ISO8601"
+    try:
+        times = pd.to_datetime(text.where(filled, None), format=fmt, errors="coerce")
+    except ValueError as exc:  # e.g. several timezones in one column
+        raise ValueError(f"collected_at: the times cannot be read as one column ({exc}); "
+                         f"pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')") from None
+    bad = np.flatnonzero(filled & times.isna().to_numpy(dtype=bool))
+    return times, bad, fmt
+
+
+def files_per_patient(patients, files, used):
+    """Patients whose used results are in several files of a folder: warn, return them."""
+    import pandas as pd
+
+    if files is None:
+        return None
+    frame = pd.DataFrame({"patient_id": patients[used], "file": np.asarray(files)[used]})
+    n = frame.groupby("patient_id", observed=True, sort=False)["file"].nunique()
+    split = n[n > 1]
+    if len(split):
+        first = split.index[0]
+        first = first.item() if isinstance(first, np.generic) else first
+        where = sorted(frame.loc[frame["patient_id"] == first, "file"].unique())
+        warn(f"{len(split)} patient(s) have results in several files of the folder (e.g. "
+             f"{first!r} in {', '.join(where)}); their results are paired across files here, "
+             f"but a tool that reads one file at a time would split them. The list is in "
+             f"result.attrs['split_patients']")
+    return split.rename("files").reset_index()

@@ -1,0 +1,280 @@
+"""Results of one draw side by side: ``pair_results`` (long results -> one row per draw).
+
+All vectorised: a sort, group numbers, a vectorised binary search for the time windows and
+one pass per draw of the longest patient's chain of windows (not per row).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats.datasets import _loinc
+
+__all__ = ["REPEATS", "pair_results"]
+
+#: How several results of one analyte in one draw become one (``repeats=``).
+REPEATS = ("first", "last", "mean", "nearest")
+
+
+def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "first",
+                 analytes=None):
+    """One row per patient and draw, one column per analyte, from long results.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        As ``read_lab_results`` returns it (only rows whose ``status`` is "used" are
+        paired), or any frame with the columns ``patient_id``, ``analyte``, ``value``,
+        ``source_row`` and, as ``by`` needs them, ``specimen_id`` and ``collected_at``
+        (``censored`` is optional). Never modified. A Dask DataFrame of results gives a
+        lazy Dask frame of draws (shuffled by ``patient_id``, paired partition by
+        partition, sorted within each partition; counts are not collected).
+    by : {"specimen", "window"}, default "specimen"
+        "specimen": the results of one specimen (``specimen_id``) form a draw.
+        "window": a patient's results collected within ``window`` of the first result
+        of a draw (inclusive) form that draw; the next result starts the next draw.
+    window : str or pandas.Timedelta, default "1D"
+        Width of a draw for ``by="window"`` ("1D", "12h", "90min").
+    repeats : {"first", "last", "mean", "nearest"}, default "first"
+        Several different results of one analyte in one draw (a rerun, a correction):
+        keep the earliest, the latest (by ``collected_at``, then ``source_row``), their
+        mean (censored if any of them is), or the one collected nearest to the draw's
+        first result of the first analyte of ``analytes`` (else the draw's first result).
+    analytes : sequence of str, optional
+        Analytes to pair, in column order; default: all present, in the order of
+        labstats' analyte list (total_testosterone, shbg, albumin, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per draw, sorted by patient and time: ``patient_id``, ``specimen_id``
+        (by specimen), ``collected_at`` and ``collected_until`` (the time span of the
+        pooled results), ``n_results``, and per analyte ``<analyte>`` (canonical unit;
+        NaN when the draw has none), ``<analyte>_censored`` ("<", ">" or "") and
+        ``<analyte>_source_row`` (the row of the export, <NA> when none; for "mean"
+        the first pooled row). ``attrs["counts"]``: ``results`` paired, ``draws``,
+        ``duplicates`` (exact copies: same patient, analyte, time, value and censoring,
+        kept once), ``repeats`` (results set aside or pooled by ``repeats=``) and
+        ``conflicts`` (draws x analytes with different results); ``attrs["read"]``: the
+        counts of ``read_lab_results``, when given.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``by``, ``repeats`` or analyte, an unreadable ``window``, a column
+        ``by`` needs that is missing, results without a specimen id (by specimen) or
+        without a collection time (by window, or ``repeats="nearest"``), listed by
+        ``source_row``.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({
+    ...     "patient_id": ["p1", "p1", "p1", "p1"],
+    ...     "collected_at": pd.to_datetime(["2024-01-02 08:00", "2024-01-02 09:30",
+    ...                                     "2024-01-02 08:00", "2024-03-01 08:00"]),
+    ...     "analyte": ["total_testosterone", "shbg", "albumin", "total_testosterone"],
+    ...     "value": [15.0, 40.0, 43.0, 12.0], "source_row": [0, 1, 2, 3]})
+    >>> paired = pair_results(long, by="window", window="1D")
+    >>> paired[["patient_id", "total_testosterone", "shbg", "albumin", "n_results"]]
+      patient_id  total_testosterone  shbg  albumin  n_results
+    0         p1                15.0  40.0     43.0          3
+    1         p1                12.0   NaN      NaN          1
+    """
+    import pandas as pd
+
+    from labstats import _engines
+
+    if _engines.is_dask(results):
+        return _engines.dask_pair_results(results, by=by, window=window, repeats=repeats,
+                                          analytes=analytes)
+    if by not in ("specimen", "window"):
+        raise ValueError(f"by must be 'specimen' or 'window', got {by!r}")
+    if repeats not in REPEATS:
+        raise ValueError(f"repeats must be one of {', '.join(REPEATS)}, got {repeats!r}")
+    try:
+        width = pd.Timedelta(window)
+    except (ValueError, TypeError):
+        raise ValueError(f"window: {window!r} is not a duration; use e.g. '1D', '12h' or "
+                         f"'90min'") from None
+    if pd.isna(width) or width < pd.Timedelta(0):
+        raise ValueError(f"window: {window!r} must be a duration of 0 or more")
+    need = ["patient_id", "analyte", "value", "source_row"]
+    need += ["specimen_id"] if by == "specimen" else ["collected_at"]
+    lacking = [c for c in need if c not in results.columns]
+    if lacking:
+        fix = (" (an export without specimen ids is paired by time: by='window')"
+               if "specimen_id" in lacking else "")
+        raise ValueError(f"results have no column {', '.join(lacking)}; pair_results needs "
+                         f"{', '.join(need)} for by={by!r}{fix}")
+    d = results
+    if "status" in d.columns:
+        d = d[(d["status"] == "used").to_numpy(dtype=bool)]
+    analytes = _analytes(d, analytes)
+    d = d[d["analyte"].isin(analytes).to_numpy(dtype=bool)]
+    cols = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
+                        "censored", "source_row") if c in d.columns]
+    d = d[cols].reset_index(drop=True)
+    if "censored" not in d.columns:
+        d["censored"] = ""
+    d["censored"] = d["censored"].astype("string").fillna("")
+    if "collected_at" not in d.columns:
+        d["collected_at"] = pd.NaT
+    kind = d["collected_at"].dtype
+    if not (isinstance(kind, pd.DatetimeTZDtype) or kind.kind == "M" or d["collected_at"]
+            .isna().all()):
+        raise ValueError(f"collected_at holds {kind} values, not times; read the export with "
+                         f"read_lab_results, or convert the column with pd.to_datetime")
+    d["collected_at"] = pd.to_datetime(d["collected_at"])
+    key = "specimen_id" if by == "specimen" else "collected_at"
+    _refuse_missing(d, key, by)
+    if repeats == "nearest" and by == "specimen":
+        _refuse_missing(d, "collected_at", "specimen", why="repeats='nearest'")
+    n_in = len(d)
+    dup = d.duplicated(["patient_id", "analyte", "collected_at", "value", "censored"])
+    d = d[~dup.to_numpy(dtype=bool)].reset_index(drop=True)
+    d["_draw"] = _draws(d, by, width)
+    d, n_repeats, n_conflicts = _one_per_analyte(d, repeats, analytes)
+    paired = _wide(d, by, analytes)
+    paired.attrs["counts"] = {"results": int(n_in), "draws": int(len(paired)),
+                              "duplicates": int(dup.sum()), "repeats": int(n_repeats),
+                              "conflicts": int(n_conflicts)}
+    if "counts" in results.attrs:
+        paired.attrs["read"] = dict(results.attrs["counts"])
+    return paired
+
+
+def _analytes(d, analytes):
+    present = set(d["analyte"].dropna().unique())
+    if analytes is None:
+        order = list(_loinc.ANALYTE_NAMES)
+        return [a for a in order if a in present] + sorted(present - set(order))
+    analytes = list(dict.fromkeys(analytes))
+    unknown = [a for a in analytes if a not in _loinc.ANALYTE_NAMES]
+    if unknown:
+        raise ValueError(f"analytes: {unknown[0]!r} is not an analyte labstats reads; use "
+                         f"{', '.join(_loinc.ANALYTE_NAMES)}")
+    return analytes
+
+
+def _refuse_missing(d, key, by, why=None):
+    missing = d[key].isna().to_numpy(dtype=bool)
+    if not missing.any():
+        return
+    rows = d["source_row"].to_numpy()[missing]
+    shown = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+    if key == "specimen_id":
+        fix = "pair them by time with by='window', or fill in their specimen ids"
+    else:
+        fix = ("their times are empty or unreadable (see result.attrs['times'] of "
+               "read_lab_results; time_format= reads another format); pair by specimen "
+               "with by='specimen' if the export has specimen ids")
+    raise ValueError(f"{len(rows)} result(s) without {key} cannot be paired "
+                     f"{'with ' + why if why else 'by ' + repr(by)} (source_row {shown}); "
+                     f"{fix}")
+
+
+def _ns(times):
+    """Times as int64 nanoseconds (UTC for timezone-aware times)."""
+    return times.dt.as_unit("ns").array.asi8
+
+
+def _draws(d, by, width):
+    """Draw number of each row: by (patient, specimen), or by windows of patient times."""
+    import pandas as pd
+
+    if by == "specimen":
+        return d.groupby(["patient_id", "specimen_id"], sort=False, dropna=False).ngroup()
+    pcode = pd.factorize(d["patient_id"])[0]
+    t = _ns(d["collected_at"])
+    order = np.lexsort((d["source_row"].to_numpy(), t, pcode))
+    p, ts = pcode[order], t[order]
+    n = len(ts)
+    new_patient = np.r_[True, p[1:] != p[:-1]] if n else np.array([], bool)
+    seg_start = np.flatnonzero(new_patient)
+    seg_end = np.r_[seg_start[1:], n]
+    patient_end = np.repeat(seg_end, np.diff(np.r_[seg_start, n]))
+    limit = ts + width.value
+    lo, hi = np.arange(n) + 1, patient_end.copy()
+    while True:  # vectorised binary search: first row of the patient after the window
+        active = lo < hi
+        if not active.any():
+            break
+        mid = (lo + hi) // 2
+        inside = np.zeros(n, dtype=bool)
+        inside[active] = ts[mid[active]] <= limit[active]
+        lo = np.where(active & inside, mid + 1, lo)
+        hi = np.where(active & ~inside, mid, hi)
+    start = np.zeros(n, dtype=bool)
+    frontier = seg_start
+    while frontier.size:  # one step per draw of the patient with the most draws
+        start[frontier] = True
+        nxt = lo[frontier]
+        frontier = nxt[nxt < patient_end[frontier]]
+    draw = np.empty(n, dtype=np.int64)
+    draw[order] = np.cumsum(start) - 1
+    return draw
+
+
+def _one_per_analyte(d, repeats, analytes):
+    """One row per (draw, analyte) by the ``repeats`` rule; (rows, set aside, conflicts)."""
+    d["_t"] = _ns(d["collected_at"])  # NaT (by specimen, without times) sorts first
+    d = d.sort_values(["_draw", "analyte", "_t", "source_row"], kind="stable")
+    g = d.groupby(["_draw", "analyte"], sort=False)
+    size = g["value"].transform("size").to_numpy()
+    distinct = g["value"].transform("nunique").to_numpy() + (
+        g["censored"].transform("nunique").to_numpy() - 1)
+    first_of_group = ~d.duplicated(["_draw", "analyte"]).to_numpy()
+    conflicts = int((first_of_group & (distinct > 1)).sum())
+    n_repeats = int((size > 1).sum() - first_of_group[size > 1].sum())
+    if repeats == "first":
+        keep = first_of_group
+    elif repeats == "last":
+        keep = ~d.duplicated(["_draw", "analyte"], keep="last").to_numpy()
+    elif repeats == "nearest":
+        ref = d[d["analyte"] == analytes[0]].groupby("_draw")["_t"].min()
+        first = d.groupby("_draw")["_t"].transform("min")
+        anchor = d["_draw"].map(ref).fillna(first).to_numpy(dtype=np.int64)
+        d["_dist"] = np.abs(d["_t"].to_numpy() - anchor)
+        d = d.sort_values(["_draw", "analyte", "_dist", "_t", "source_row"], kind="stable")
+        keep = ~d.duplicated(["_draw", "analyte"]).to_numpy()
+    else:  # mean: the mean value, censored if any pooled result is, the first row's source
+        mean = g["value"].transform("mean")
+        cens = g["censored"].transform("max")  # "" < "<" < ">": a censored mark if any
+        d = d.assign(value=mean, censored=cens)
+        keep = first_of_group
+    return d[keep], n_repeats, conflicts
+
+
+def _wide(d, by, analytes):
+    """(draw x analyte) -> one row per draw, in patient and time order."""
+    import pandas as pd
+
+    draws = d.groupby("_draw", sort=True)
+    info = pd.DataFrame({"patient_id": draws["patient_id"].first()})
+    if by == "specimen":
+        info["specimen_id"] = draws["specimen_id"].first()
+    info["collected_at"] = draws["collected_at"].min()
+    info["collected_until"] = draws["collected_at"].max()
+    info["n_results"] = draws.size()
+    info["_first_row"] = draws["source_row"].min()
+    try:
+        info = info.sort_values(["patient_id", "collected_at", "_first_row"], kind="stable")
+    except TypeError:  # patient ids of mixed types: order of appearance
+        info = info.sort_values(["_first_row"], kind="stable")
+    pos = pd.Series(np.arange(len(info)), index=info.index)
+    row = pos.reindex(d["_draw"].to_numpy()).to_numpy()
+    col = pd.Categorical(d["analyte"], categories=analytes).codes
+    shape = (len(info), len(analytes))
+    value = np.full(shape, np.nan)
+    value[row, col] = d["value"].to_numpy(dtype=float)
+    cens = np.full(shape, "", dtype=object)
+    cens[row, col] = d["censored"].to_numpy(dtype=object)
+    src = np.full(shape, -1, dtype=np.int64)
+    src[row, col] = d["source_row"].to_numpy(dtype=np.int64)
+    out = {c: info[c].to_numpy() for c in info.columns if c != "_first_row"}
+    for k, a in enumerate(analytes):
+        out[a] = value[:, k]
+        out[f"{a}_censored"] = pd.array(cens[:, k], dtype="string")
+        out[f"{a}_source_row"] = pd.array(np.where(src[:, k] >= 0, src[:, k], None),
+                                          dtype="Int64")
+    return pd.DataFrame(out)

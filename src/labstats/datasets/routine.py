@@ -1,0 +1,427 @@
+"""Routine laboratory data in long format (one row per result) -> a tidy frame of results.
+
+``read_lab_results`` reads what a laboratory information system or an EHR research
+extract holds (MIMIC-IV ``labevents``, a hospital's LIS dump): patient, specimen, time,
+a local test code or a LOINC code, the value as text, a unit column, a flag. Every cell
+goes through the one parser of ``read_lab_export`` (``_labcells``: "<0.5", "450 H",
+decimal marks) and the one unit layer (``_labunits``, ``labstats.units``); each row is
+converted by its own unit, in groups of rows with one unit. Nothing is dropped: every
+input row is in the result, with its status (used, reported, excluded, duplicate).
+``pair_results`` (``_routine_pair``) turns the used rows into one row per draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats.datasets import _loinc, _routine_io
+from labstats.datasets._labcells import parse_column
+from labstats.datasets._labunits import UnitColumn
+from labstats.datasets._routine_pair import pair_results
+
+__all__ = ["STATUSES", "pair_results", "read_lab_results"]
+
+#: Status of an input row: its value is used; it could not be read (reported); it is not
+#: a result labstats uses (excluded, e.g. an unknown test); an exact repeat of a used row.
+STATUSES = ("used", "reported", "excluded", "duplicate")
+#: HL7 v2 table 0085 result statuses that withdraw a result (OBX-11).
+_WITHDRAWN = {"W": "posted to the wrong patient or test (W)", "D": "deleted (D)",
+              "X": "could not be obtained (X)"}
+_NO_VALUE = "no result value"
+
+
+def _py(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _test_map(test_map) -> dict:
+    """``test_map=``: a mapping, or a CSV file with the columns code and analyte."""
+    import pandas as pd
+
+    if test_map is None:
+        return {}
+    if not hasattr(test_map, "items"):
+        table = pd.read_csv(test_map, dtype=str, comment="#")
+        cols = [c for c in table.columns if _routine_io.norm(c) in ("code", "test", "itemid",
+                                                                   "loinc", "test code")]
+        if not cols or "analyte" not in table.columns:
+            raise ValueError(f"test_map: {test_map} needs the columns 'code' and 'analyte' "
+                             f"(one row per local test code); it has {list(table.columns)}")
+        test_map = dict(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(), strict=False))
+    out = {}
+    for code, analyte in test_map.items():
+        if analyte not in _loinc.ANALYTE_NAMES:
+            raise ValueError(f"test_map: {code!r} maps to {analyte!r}, not an analyte labstats "
+                             f"reads; use one of {', '.join(_loinc.ANALYTE_NAMES)}")
+        out[str(code).strip()] = analyte
+    return out
+
+
+def _analytes(codes, test_map):
+    """Analyte of each row (None: unknown) and the LOINC unit family it implies (or None)."""
+    import pandas as pd
+
+    from labstats.datasets.labfile import _LABEL_TO_NAME
+
+    table = _loinc.loinc_map().set_index("loinc")
+    keys, uniques = pd.factorize(codes, use_na_sentinel=True)
+    analyte, family = [], []
+    for u in uniques:
+        a = test_map.get(u)
+        fam = None
+        if a is None and _loinc.LOINC_CODE.match(u) and u in table.index:
+            a, fam = table.at[u, "analyte"], table.at[u, "unit_family"]
+        if a is None:
+            a = _LABEL_TO_NAME.get(_routine_io.norm(u))
+            a = a if a in _loinc.ANALYTE_NAMES else None
+        analyte.append(a)
+        family.append(fam)
+    analyte = np.array([*analyte, None], dtype=object)[keys]  # -1 (missing code) -> None
+    family = np.array([*family, None], dtype=object)[keys]
+    return analyte, family
+
+
+def read_lab_results(source, *, columns=None, test_map=None, units=None,
+                     censored: str = "lod/sqrt2", decimal: str = "auto",
+                     thousands: str | None = None, time_format: str | None = None,
+                     insulin_factor: str | float = "standard", sheet_name=0, sep=None,
+                     encoding: str = "utf-8-sig"):
+    """Read a long-format laboratory export (one row per result) into canonical units.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, pandas.DataFrame or dask.dataframe.DataFrame
+        A ``.csv``/``.tsv`` (optionally compressed), ``.xlsx`` or ``.parquet`` file, a
+        folder of Parquet files (the parts of one export, read in name order), or a
+        DataFrame (never modified). A Dask DataFrame (``dd.read_parquet(folder)``) gives
+        a lazy Dask result, shuffled so that each partition holds whole patients, read
+        partition by partition by this same reader: its per-row report is a ``reason``
+        column (no ``attrs``); it runs on a ``dask.distributed`` cluster as is.
+    columns : mapping of str to str, optional
+        Header -> role, the roles being ``patient_id``, ``specimen_id``, ``collected_at``,
+        ``test``, ``value``, ``valuenum``, ``unit``, ``flag`` and ``status``. Headers of
+        MIMIC-IV ``labevents`` (subject_id, specimen_id, charttime, itemid, value,
+        valuenum, valueuom, flag) and common LIS exports ("Patient ID", "Accession",
+        "Collected", "Test Code", "Result", "Units", "Abnormal Flag", "Result Status")
+        are recognised without it. ``patient_id``, ``test`` and ``value`` are required.
+    test_map : mapping of str to str, or path of a CSV file, optional
+        Local test code or name -> analyte (``{"50862": "albumin"}``; a CSV file with
+        the columns ``code`` and ``analyte``). Codes it does not list are looked up in
+        the LOINC map shipped with labstats (``loinc_map.csv``), then as test names
+        ("Testosterone", "SHBG", "HDL-C", as ``read_lab_export`` reads headers).
+    units : mapping of str to str, optional
+        Analyte -> unit of its results that have no unit (no unit column, or an empty
+        cell in it).
+    censored : {"lod/sqrt2", "lod/2", "lod", "nan"}, default "lod/sqrt2"
+        Value given to a result ``<L``, as in ``read_lab_export``; ``>U`` gives U.
+    decimal, thousands, insulin_factor, sheet_name, sep, encoding
+        As in ``read_lab_export``.
+    time_format : str, optional
+        ``strftime`` format of the collection times; default: that of the first time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input row, in input order (``source_row``: 0-based position in the
+        export, across the files of a folder in name order, with ``source_file``):
+        ``patient_id``, ``specimen_id`` (when the export has one), ``collected_at``,
+        ``test`` (the code as in the file), ``analyte``, ``value`` (float64, canonical
+        unit of ``labstats.units.ANALYTES``; NaN unless used), ``censored`` ("<", ">"
+        or ""), ``flag``, ``raw_value``, ``raw_unit``, ``source_row`` and ``status``
+        (one of ``STATUSES``). ``attrs`` holds:
+
+        - ``counts``: ``{"rows", "used", "reported", "excluded", "duplicates"}``, with
+          used + reported + excluded + duplicates == rows;
+        - ``report``: one row per reported or excluded row (``source_row``, ``status``,
+          ``reason``, ``column``, ``value``);
+        - ``unknown_tests``: the test codes not mapped, with their counts;
+        - ``times``: collection times that could not be read (those rows stay used;
+          ``pair_results(by="window")`` refuses them);
+        - ``split_patients`` (a folder): patients whose results are in several files.
+
+    Raises
+    ------
+    ValueError
+        Unreadable files, a required column missing, an unknown role or analyte in
+        ``columns=``/``test_map=``, unknown keyword values.
+
+    Notes
+    -----
+    Reported (never silently NaN): a value that is not a number ("see comment"), empty,
+    or censored without a number ("ND"); an unknown unit; a unit of another family than
+    the LOINC code's (glucose 2345-7, a mass code, in mmol/L; see ``loinc_map.csv``); a
+    unit in the value cell that differs from the unit column; a value negative or
+    implausible for its unit (``labstats.units.ANALYTES``; relax with
+    ``labstats.plausibility("warn")``); a result without a patient id. Excluded: tests
+    that are not mapped to an analyte and results withdrawn by their status (HL7 table
+    0085: W, D, X). A duplicate is a row equal to an earlier used row in patient,
+    specimen, time, analyte, value and censoring.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Patient ID": ["p1", "p1", "p1", "p2"],
+    ...                     "Accession": ["A1", "A1", "A1", "A2"],
+    ...                     "Test Code": ["2986-8", "13967-5", "1751-7", "2986-8"],
+    ...                     "Result": ["450 H", "40", "4.3", "see comment"],
+    ...                     "Units": ["ng/dL", "nmol/L", "g/dL", "ng/dL"]})
+    >>> res = read_lab_results(raw)
+    >>> res[["patient_id", "analyte", "value", "flag", "status"]].round(3)
+      patient_id             analyte   value  flag    status
+    0         p1  total_testosterone  15.602     H      used
+    1         p1                shbg  40.000  <NA>      used
+    2         p1             albumin  43.000  <NA>      used
+    3         p2  total_testosterone     NaN  <NA>  reported
+    >>> res.attrs["counts"]
+    {'rows': 4, 'used': 3, 'reported': 1, 'excluded': 0, 'duplicates': 0}
+    """
+    import pandas as pd
+
+    from labstats import _engines
+    from labstats.datasets.labfile import CENSORED_POLICIES, _check_arguments
+
+    if _engines.is_dask(source):
+        return _engines.dask_read_lab_results(
+            source, columns=columns, test_map=test_map, units=units, censored=censored,
+            decimal=decimal, thousands=thousands, time_format=time_format,
+            insulin_factor=insulin_factor)
+
+    _check_arguments(censored, decimal, thousands, "raise")
+    tmap = _test_map(test_map)
+    units = dict(units or {})
+    for a in units:
+        if a not in _loinc.ANALYTE_NAMES:
+            raise ValueError(f"units: {a!r} is not an analyte labstats reads; use one of "
+                             f"{', '.join(_loinc.ANALYTE_NAMES)}")
+    raw, files = _routine_io.read_source(source, sheet_name, sep, encoding)
+    role = _routine_io.map_columns(raw, columns)
+    n = len(raw)
+    status = np.zeros(n, dtype=np.int8)  # index into STATUSES
+    entries: list = []  # (row, reason, column, value) of reported or excluded rows
+
+    def mark(rows, code, reason, header):
+        """Rows (still used) get status ``code`` and a report entry; vectorised."""
+        rows, first = np.unique(np.asarray(rows, dtype=np.int64), return_index=True)
+        keep = status[rows] == 0
+        rows = rows[keep]
+        if not len(rows):
+            return
+        if not isinstance(reason, str):
+            reason = np.asarray(reason, dtype=object)[first][keep]
+        status[rows] = code
+        cells = (raw[header].iloc[rows].to_numpy(dtype=object) if header is not None
+                 else np.full(len(rows), None, dtype=object))
+        entries.append(pd.DataFrame({"source_row": rows, "status": STATUSES[code],
+                                     "reason": reason, "column": header, "value": cells}))
+
+    def mark_found(found, unit_header=None):
+        """Cells reported by the shared parser or unit layer, as (row, column, value, why)."""
+        if not found:
+            return
+        rows = np.array([f[0] for f in found], dtype=np.int64)
+        headers = np.array([str(f[1]) for f in found], dtype=object)
+        why = np.array([f[3] for f in found], dtype=object)
+        for h in dict.fromkeys(headers):
+            m = headers == h
+            column = unit_header if (unit_header is not None and h == "unit") else \
+                next(f[1] for f in found if str(f[1]) == h)
+            mark(rows[m], 1, why[m], column)
+
+    if "status" in role:
+        st = raw[role["status"]].astype("string").str.strip().str.upper()
+        for code, why in _WITHDRAWN.items():
+            mark(np.flatnonzero((st == code).fillna(False).to_numpy(bool)), 2,
+                 f"result withdrawn: {why}", role["status"])
+    codes = raw[role["test"]].astype("string").str.strip()
+    codes = codes.mask(codes == "").str.removesuffix(".0")  # Excel: itemid 50862.0
+    analyte, family = _analytes(codes.to_numpy(dtype=object, na_value=None), tmap)
+    known = analyte != None  # noqa: E711 (element-wise on objects)
+    no_code = codes.isna().to_numpy(dtype=bool)
+    mark(np.flatnonzero(no_code), 1, "no test code", role["test"])
+    unknown = ~known & ~no_code
+    mark(np.flatnonzero(unknown), 2, "unknown test code: not in test_map= or the LOINC map",
+         role["test"])
+    pid = raw[role["patient_id"]]
+    no_pid = (pid.isna() | (pid.astype("string").str.strip() == "")).to_numpy(dtype=bool)
+    mark(np.flatnonzero(no_pid), 1, "no patient id", role["patient_id"])
+
+    # Values: the cell parser of read_lab_export, on the rows still in play.
+    cells = raw[role["value"]]
+    if "valuenum" in role:  # MIMIC: value empty but valuenum filled
+        empty = (cells.isna() | (cells.astype("string").str.strip() == "")).to_numpy(bool)
+        if empty.any():
+            num = raw[role["valuenum"]]
+            fill = num.astype("string") if num.dtype.kind in "fiu" else num.astype(object)
+            cells = (cells.astype("string") if cells.dtype != object else cells).where(
+                ~empty, fill)
+    live = np.flatnonzero(status == 0)
+    problems: list = []
+    values, side, cell_units, flags = _parse_distinct(
+        cells.iloc[live].set_axis(live), role["value"], decimal, thousands, problems)
+    left, right = side == "left", side == "right"
+    values[left] = CENSORED_POLICIES[censored](values[left])
+    if censored == "nan":
+        values[right] = np.nan
+    mark_found(problems)
+    vals = np.full(n, np.nan)
+    vals[live] = values
+    was_censored = np.zeros(n, dtype=bool)
+    was_censored[live[left | right]] = True
+    mark(np.flatnonzero((status == 0) & np.isnan(vals) & ~was_censored), 1, _NO_VALUE,
+         role["value"])
+
+    # Units: one per row (the unit column, else the unit in the cell, else units=).
+    unit_text = _unit_text(raw, role, live, cell_units, analyte, units, n)
+    _check_families(unit_text, family, status, mark, role)
+    out = np.full(n, np.nan)
+    for name in pd.unique(analyte[(status == 0) & known]):
+        rows = np.flatnonzero((status == 0) & (analyte == name))
+        frame = pd.DataFrame({"unit": unit_text[rows], role["value"]: cells.to_numpy()[rows]},
+                             index=rows)
+        inside = cell_units.reindex(rows) if len(cell_units) else None
+        found: list = []
+        out[rows] = UnitColumn("unit", name).convert(
+            frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
+            report_implausible=True)
+        mark_found(found, unit_header=role.get("unit", "unit"))
+    used = status == 0
+    times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
+                             if "collected_at" in role else (None, np.array([], int), None))
+    cens = np.full(n, "", dtype=object)
+    cens[live[left]], cens[live[right]] = "<", ">"
+    flag = pd.array(np.full(n, None, dtype=object), dtype="string")
+    if flags is not None:
+        flag[live] = flags.to_numpy(dtype=object)
+    if "flag" in role:
+        given = raw[role["flag"]].astype("string").str.strip()
+        flag = pd.array(pd.Series(flag).fillna(given.mask(given == "")), dtype="string")
+    result = {"patient_id": pid.array}  # the export's own types (Int64 ids stay Int64)
+    if "specimen_id" in role:
+        result["specimen_id"] = raw[role["specimen_id"]].array
+    result["collected_at"] = times if times is not None else pd.NaT
+    result.update({
+        "test": codes.to_numpy(dtype=object, na_value=None),
+        "analyte": pd.array(analyte, dtype="string"),
+        "value": np.where(used, out, np.nan),
+        "censored": pd.array(np.where(used, cens, ""), dtype="string"),
+        "flag": flag,
+        "raw_value": raw[role["value"]].array,
+        "raw_unit": raw[role["unit"]].array if "unit" in role else None,
+        "source_row": np.arange(n, dtype=np.int64),
+    })
+    if files is not None:
+        result["source_file"] = files
+    frame = pd.DataFrame(result)
+    _mark_duplicates(frame, status, used, raw[role["collected_at"]] if times is not None
+                     else None)
+    frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
+    _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files)
+    return frame
+
+
+def _parse_distinct(sub, header, decimal, thousands, problems):
+    """``parse_column`` on the distinct cells only, spread back to every row.
+
+    Routine exports repeat the same texts ("4.2", "<7") millions of times; each cell is
+    read on its own (the decimal mark a column proves depends on which texts occur, not
+    how often), so reading each distinct text once gives the same result, faster.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(sub, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=sub.dtype if len(uniques) else object)
+    found: list = []
+    values, side, cell_units, flags = parse_column(
+        distinct, header, decimal=decimal, thousands=thousands, limit=None, censorable=True,
+        what="a result", problems=found)
+    missing = codes < 0
+    take = np.where(missing, 0, codes)
+    values = np.where(missing, np.nan, values[take] if len(uniques) else np.nan)
+    side = np.where(missing, None, side[take] if len(uniques) else None)
+    rows = sub.index.to_numpy()
+    if len(cell_units):
+        per_row = cell_units.reindex(codes)
+        keep = per_row.notna().to_numpy(dtype=bool)
+        cell_units = pd.Series(per_row.to_numpy()[keep], index=rows[keep], dtype=object)
+    if flags is not None:
+        flags = flags.reindex(codes).set_axis(sub.index)
+    if found:
+        why = np.full(len(uniques), None, dtype=object)
+        why[[f[0] for f in found]] = [f[3] for f in found]
+        bad = np.flatnonzero(~missing & (why[take] != None))  # noqa: E711
+        problems.extend(zip(rows[bad], [header] * len(bad), sub.iloc[bad], why[take[bad]],
+                            strict=True))
+    return values, side, cell_units, flags
+
+
+def _unit_text(raw, role, live, cell_units, analyte, units, n):
+    """The unit text of each row: unit column, else unit in the value cell, else units=."""
+    import pandas as pd
+
+    text = (raw[role["unit"]].astype("string").str.strip() if "unit" in role
+            else pd.Series(pd.NA, index=raw.index, dtype="string"))
+    text = text.mask(text == "")
+    if len(cell_units):
+        text = text.fillna(pd.Series(cell_units.to_numpy(), index=cell_units.index,
+                                     dtype="string").reindex(raw.index))
+    out = text.to_numpy(dtype=object, na_value="")
+    for a, u in units.items():
+        out[(out == "") & (analyte == a)] = u
+    return out
+
+
+def _check_families(unit_text, family, status, mark, role):
+    """Rows whose unit is of another family than their LOINC code's: reported."""
+    import pandas as pd
+
+    rows = np.flatnonzero((status == 0) & (family != None) & (unit_text != ""))  # noqa: E711
+    if not len(rows):
+        return
+    codes, uniques = pd.factorize(unit_text[rows])
+    fam = np.array([_loinc.unit_family(u) for u in uniques], dtype=object)[codes]
+    clash = (fam != None) & (fam != family[rows])  # noqa: E711 (unknown units: later)
+    for f_unit, f_code in {(a, b) for a, b in zip(fam[clash], family[rows][clash], strict=False)}:
+        hit = rows[clash & (fam == f_unit) & (family[rows] == f_code)]
+        mark(hit, 1, f"a {f_unit} unit, but the test's LOINC code is a {f_code} "
+                     f"concentration (loinc_map.csv); correct the code or the unit",
+             role.get("unit", role["value"]))
+
+
+def _mark_duplicates(frame, status, used, raw_times):
+    """Later copies of a used row (same patient, specimen, time, analyte, value, side).
+
+    A time that could not be read is compared as written (two unreadable times are not
+    the same time unless they are the same text).
+    """
+    keys = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
+                        "censored") if c in frame.columns]
+    table = frame.loc[used, keys]
+    if raw_times is not None:
+        unread = frame["collected_at"].isna().to_numpy()
+        table = table.assign(_t=raw_times.astype("string").where(unread)[used])
+    dup = table.duplicated(keep="first").to_numpy(dtype=bool)
+    status[np.flatnonzero(used)[dup]] = 3
+
+
+def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files):
+    import pandas as pd
+
+    counts = np.bincount(status, minlength=4)
+    frame.attrs["counts"] = {"rows": int(len(frame)), "used": int(counts[0]),
+                             "reported": int(counts[1]), "excluded": int(counts[2]),
+                             "duplicates": int(counts[3])}
+    report = (pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(
+        columns=["source_row", "status", "reason", "column", "value"]))
+    frame.attrs["report"] = report.sort_values("source_row", kind="stable").reset_index(
+        drop=True)
+    tally = codes[unknown].value_counts()
+    frame.attrs["unknown_tests"] = pd.DataFrame({"test": tally.index.astype(object),
+                                                 "rows": tally.to_numpy(dtype=np.int64)})
+    header = role.get("collected_at")
+    frame.attrs["times"] = pd.DataFrame({
+        "source_row": bad_times.astype(np.int64),
+        "value": raw[header].to_numpy()[bad_times] if header is not None else [],
+        "reason": f"not a time in the column's format {fmt!r} (mixed formats, or not a time); "
+                  f"pass time_format="})
+    split = _routine_io.files_per_patient(frame["patient_id"].array, files, status == 0)
+    if split is not None:
+        frame.attrs["split_patients"] = split

@@ -1,0 +1,330 @@
+"""A synthetic long-format laboratory export with its ground truth (``make_lab_results``).
+
+Real EHR extracts cannot be shipped; this one has their structure: several draws per
+patient, an assay change (testosterone in ng/dL, LOINC 2986-8, then nmol/L, 14913-8),
+censored results ("<7"), result flags, exact duplicate rows, conflicting reruns, draws
+without SHBG or albumin, tests labstats does not use, and a few unreadable rows, in the
+shape of MIMIC-IV ``labevents`` or of a LIS export. The truth is known draw by draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["make_lab_results"]
+
+#: Synthetic local test codes of the MIMIC-shaped export (not real MIMIC-IV itemids).
+MIMIC_ITEMS = {"total_testosterone": 90001, "shbg": 90002, "albumin": 90003,
+               "sodium": 90004, "glucose": 90005}
+_LOINC = {"total_testosterone": ("2986-8", "14913-8"), "shbg": ("13967-5",) * 2,
+          "albumin": ("1751-7",) * 2, "sodium": ("2951-2",) * 2, "glucose": ("2345-7",) * 2}
+_UNIT = {"total_testosterone": ("ng/dL", "nmol/L"), "shbg": ("nmol/L",) * 2,
+         "albumin": ("g/dL",) * 2, "sodium": ("mmol/L",) * 2, "glucose": ("mg/dL",) * 2}
+_DECIMALS = {"ng/dL": 0, "nmol/L": 2, "g/dL": 1, "mmol/L": 0, "mg/dL": 0}
+_SHBG_DECIMALS = 1
+#: Limits of quantitation written as "<L" (ng/dL, nmol/L) and the upper limit of SHBG.
+_LOQ = {"ng/dL": 7.0, "nmol/L": 0.25}
+_SHBG_MAX = 180.0
+_OTHER = ("sodium", "glucose")  # written in their file unit; not part of the truth
+
+
+def _text(values, decimals):
+    """Numbers as text with fixed decimals, vectorised."""
+    return np.char.mod(f"%.{decimals}f", values).astype(object)
+
+
+def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis",
+                     assay_change: str = "2020-01-01", bad_rows: bool = True):
+    """A synthetic long export of testosterone, SHBG and albumin results, with the truth.
+
+    Parameters
+    ----------
+    n_patients : int, default 200
+        Patients (half women); each has 1 + Poisson(2) draws, weeks to months apart.
+    seed : int, default 0
+        Seed of ``numpy.random.default_rng``: the same seed gives the same export.
+    shape : {"lis", "mimic"}, default "lis"
+        "lis": headers "Patient ID", "Accession", "Collected", "Test Code" (LOINC),
+        "Test Name", "Result" (flags written in the cell: "450 H"), "Units",
+        "Reference Range", "Abnormal Flag", "Result Status" (HL7 table 0085). "mimic": the
+        columns of MIMIC-IV ``hosp.labevents`` (subject_id, specimen_id, itemid,
+        charttime, value, valuenum, valueuom, flag, ...) with synthetic local itemids
+        (``attrs["test_map"]``).
+    assay_change : str, default "2020-01-01"
+        From this date testosterone is reported in nmol/L (LOINC 14913-8) instead of
+        ng/dL (2986-8).
+    bad_rows : bool, default True
+        Add rows that cannot be used: unreadable values ("hemolyzed"), an unknown unit,
+        a unit contradicting its LOINC code (LIS), rows without a patient id and a
+        withdrawn result (LIS, status "W"). Tests the export never uses (sodium,
+        glucose) are always there.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The export, one row per result, as text cells (as a CSV holds them). ``attrs``:
+        ``truth`` (one row per draw: ``patient_id``, ``specimen_id``, ``collected_at``,
+        ``total_testosterone``, ``shbg``, ``albumin`` in canonical units as
+        ``read_lab_results`` reads them with its default ``censored="lod/sqrt2"``, each
+        with ``<analyte>_censored``; reruns resolved as ``repeats="first"``),
+        ``truth_last`` (the same with ``repeats="last"``), ``expected_counts`` (what
+        ``read_lab_results`` must count), ``test_map`` (MIMIC shape) and ``sex``.
+
+    Examples
+    --------
+    >>> export = make_lab_results(20, seed=1)
+    >>> export.columns[:5].tolist()
+    ['Patient ID', 'Accession', 'Collected', 'Test Code', 'Test Name']
+    >>> truth = export.attrs["truth"]
+    >>> len(truth) == truth["specimen_id"].nunique()
+    True
+    """
+    import pandas as pd
+
+    from labstats.units import convert
+
+    if shape not in ("lis", "mimic"):
+        raise ValueError(f"shape must be 'lis' or 'mimic', got {shape!r}")
+    if int(n_patients) < 1:
+        raise ValueError(f"n_patients must be at least 1, got {n_patients!r}")
+    rng = np.random.default_rng(seed)
+    n_p = int(n_patients)
+    female = rng.random(n_p) < 0.5
+    k = 1 + rng.poisson(2.0, n_p)
+    patient = np.repeat(np.arange(n_p), k)
+    n_d = len(patient)
+    first = np.repeat(np.cumsum(k) - k, k)
+    start = pd.Timestamp("2017-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365, n_p), "D")
+    gap = (7 + rng.exponential(60.0, n_d)).round()
+    gap[first == np.arange(n_d)] = 0.0
+    days = np.cumsum(gap) - np.repeat(np.cumsum(gap)[np.cumsum(k) - k], k)
+    time = (pd.DatetimeIndex(start)[patient] + pd.to_timedelta(days, "D")
+            + pd.to_timedelta(rng.integers(7 * 60, 11 * 60, n_d), "min"))
+    fem = female[patient]
+    tt = np.exp(np.where(fem, np.log(1.0) + 0.6 * rng.standard_normal(n_d),
+                         np.log(15.0) + 0.35 * rng.standard_normal(n_d)))
+    shbg = np.exp(np.where(fem, np.log(60.0), np.log(35.0)) + 0.45 * rng.standard_normal(n_d))
+    alb = np.clip(42.0 + 3.5 * rng.standard_normal(n_d), 25.0, 52.0)
+    has = {"total_testosterone": np.ones(n_d, bool), "shbg": rng.random(n_d) < 0.8,
+           "albumin": rng.random(n_d) < 0.9, "sodium": rng.random(n_d) < 0.7,
+           "glucose": rng.random(n_d) < 0.3}
+    after = np.asarray(time >= pd.Timestamp(assay_change))
+    true = {"total_testosterone": tt, "shbg": shbg, "albumin": alb,
+            "sodium": 135 + 5 * rng.random(n_d), "glucose": 80 + 40 * rng.random(n_d)}
+    rows = []  # one frame of results per analyte: draw, text, unit, code, truth, censoring
+    for a, present in has.items():
+        d = np.flatnonzero(present)
+        unit = np.where(after[d], _UNIT[a][1], _UNIT[a][0])
+        code = np.where(after[d], _LOINC[a][1], _LOINC[a][0])
+        text = np.empty(len(d), dtype=object)
+        value = np.full(len(d), np.nan)
+        cens = np.full(len(d), "", dtype=object)
+        for u in np.unique(unit):
+            m = unit == u
+            canon = true[a][d[m]]
+            x = canon if a in _OTHER else convert(canon, a, _canon(a), u)
+            dec = _SHBG_DECIMALS if a == "shbg" else _DECIMALS[u]
+            x = np.round(x, dec)
+            t = _text(x, dec)
+            if a == "total_testosterone":
+                low = x < _LOQ[u]
+                t[low] = f"<{_LOQ[u]:g}"
+                x = np.where(low, _LOQ[u] / np.sqrt(2.0), x)
+                cens[np.flatnonzero(m)[low]] = "<"
+            if a == "shbg":
+                high = x > _SHBG_MAX
+                t[high] = f">{_SHBG_MAX:g}"
+                x = np.where(high, _SHBG_MAX, x)
+                cens[np.flatnonzero(m)[high]] = ">"
+            text[m] = t
+            value[m] = x if a in _OTHER else convert(x, a, u, _canon(a))
+        rows.append(pd.DataFrame({"draw": d, "analyte": a, "text": text, "unit": unit,
+                                  "code": code, "value": value, "censored": cens, "seq": 0}))
+    res = pd.concat(rows, ignore_index=True)
+    truth = _truth(res, patient, time, n_d)
+    res, truth_last = _reruns(res, rng, truth)
+    res = _flags(res, fem)
+    expected = {"used": len(res[res["analyte"].isin(["total_testosterone", "shbg",
+                                                      "albumin"])]),
+                "excluded": int((res["analyte"] == "sodium").sum()), "reported": 0,
+                "duplicates": 0}
+    expected["used"] += int((res["analyte"] == "glucose").sum())
+    dups = res[res["analyte"] != "sodium"].sample(frac=0.03, random_state=seed).assign(seq=2)
+    expected["duplicates"] = len(dups)
+    res = pd.concat([res, dups], ignore_index=True)
+    res["patient"] = patient[res["draw"]]
+    if bad_rows:
+        res, bad = _bad(res, rng, shape)
+        for key, v in bad.items():
+            expected[key] += v
+    res["time"] = time[res["draw"].to_numpy()]
+    res = res.sort_values(["time", "draw", "seq"], kind="stable").reset_index(drop=True)
+    out = (_mimic if shape == "mimic" else _lis)(res, female)
+    expected["rows"] = len(out)
+    out.attrs.update(truth=truth, truth_last=truth_last, sex=pd.Series(
+        np.where(female, "female", "male"), index=_ids(np.arange(n_p), shape)),
+        expected_counts={k: expected[k] for k in ("rows", "used", "reported", "excluded",
+                                                  "duplicates")})
+    ids = _ids(patient, shape)
+    for t in (truth, truth_last):
+        t.insert(0, "patient_id", ids)
+        t.insert(1, "specimen_id", _specimens(np.arange(n_d), shape))
+        t.insert(2, "collected_at", time)
+    if shape == "mimic":
+        out.attrs["test_map"] = {str(v): a for a, v in MIMIC_ITEMS.items()
+                                 if a in ("total_testosterone", "shbg", "albumin", "glucose")}
+    return out
+
+
+def _canon(a):
+    from labstats.units import ANALYTES, analyte_of
+
+    return ANALYTES[analyte_of(a)].canonical_unit
+
+
+def _truth(res, patient, time, n_d):
+    import pandas as pd
+
+    t = {}
+    for a in ("total_testosterone", "shbg", "albumin"):
+        r = res[res["analyte"] == a]
+        v = np.full(n_d, np.nan)
+        c = np.full(n_d, "", dtype=object)
+        v[r["draw"]] = r["value"]
+        c[r["draw"]] = r["censored"]
+        t[a], t[f"{a}_censored"] = v, pd.array(c, dtype="string")
+    return pd.DataFrame(t)
+
+
+def _reruns(res, rng, truth):
+    """Reruns of 4% of testosterone results with another value (same specimen and time)."""
+    from labstats.units import convert
+
+    tt = res[(res["analyte"] == "total_testosterone") & (res["censored"] == "")]
+    again = tt.sample(frac=0.04, random_state=int(rng.integers(2**31))).copy()
+    unit = again["unit"].to_numpy()
+    raw = again["text"].astype(float).to_numpy()
+    factor = 1 + rng.choice([-1, 1], len(raw)) * rng.uniform(0.05, 0.15, len(raw))
+    text = np.empty(len(raw), dtype=object)
+    value = np.empty(len(raw))
+    for u in np.unique(unit):  # one group per unit
+        m = unit == u
+        dec = _DECIMALS[u]
+        new = np.round(raw[m] * factor[m], dec)
+        new = np.where(new == raw[m], raw[m] + 10.0 ** -dec, new)  # never an exact duplicate
+        text[m] = _text(new, dec)
+        value[m] = convert(new, "testosterone", u, "nmol/L")
+    again["text"] = text
+    again["value"] = value
+    again["seq"] = 1
+    last = truth.copy()
+    last.loc[again["draw"].to_numpy(), "total_testosterone"] = value
+    import pandas as pd
+
+    return pd.concat([res, again], ignore_index=True), last
+
+
+def _flags(res, fem):
+    """H/L by sex-specific limits of testosterone (nmol/L): men 8.6-29, women 0.3-2.0."""
+    import pandas as pd
+
+    lo = np.where(fem[res["draw"]], 0.3, 8.6)
+    hi = np.where(fem[res["draw"]], 2.0, 29.0)
+    tt = (res["analyte"] == "total_testosterone").to_numpy() & (res["censored"] == "").to_numpy()
+    v = res["value"].to_numpy()
+    flag = np.where(tt & (v < lo), "L", np.where(tt & (v > hi), "H", ""))
+    return res.assign(flag=pd.array(flag, dtype=object))
+
+
+def _bad(res, rng, shape):
+    """Rows that cannot be used, appended to existing draws; their expected counts."""
+    import pandas as pd
+
+    n = max(1, len(res) // 200)
+    base = res[res["analyte"] == "total_testosterone"].sample(5 * n, replace=True,
+                                                              random_state=int(rng.integers(9)))
+    base = base.assign(seq=3, flag="", censored="")
+    parts = [base.iloc[i * n:(i + 1) * n] for i in range(5)]
+    parts[0] = parts[0].assign(text=rng.choice(["hemolyzed", "see comment", "TNP"],
+                                               len(parts[0])))
+    parts[1] = parts[1].assign(analyte="shbg", code="13967-5", unit="mg/L", text="40.0")
+    parts[2] = parts[2].assign(analyte="glucose", code="2345-7", unit="mmol/L", text="5.4")
+    parts[3] = parts[3].assign(patient=-1)  # no patient id
+    parts[4] = parts[4].assign(status="W")  # withdrawn (LIS); MIMIC: another unknown unit
+    if shape == "mimic":
+        parts[2] = parts[2].assign(unit="mmol/mol")  # unknown unit (no LOINC to contradict)
+        parts[4] = parts[4].assign(unit="ng", status=None)
+    bad = pd.concat(parts, ignore_index=True)
+    excluded = len(parts[4]) if shape == "lis" else 0
+    bad["patient"] = bad["patient"].where(bad["patient"] != -1, np.nan)
+    return pd.concat([res, bad], ignore_index=True), {"reported": len(bad) - excluded,
+                                                       "excluded": excluded}
+
+
+def _ids(patient, shape):
+    p = np.asarray(patient)
+    if shape == "mimic":
+        return (10_000_000 + p).astype(np.int64)
+    return np.char.add("P", np.char.zfill(p.astype(str), 6)).astype(object)
+
+
+def _specimens(draw, shape):
+    d = np.asarray(draw)
+    if shape == "mimic":
+        return (20_000_000 + 7 * d).astype(np.int64)
+    return np.char.add("A", np.char.zfill(d.astype(str), 8)).astype(object)
+
+
+_NAMES = {"total_testosterone": "Testosterone, total", "shbg": "SHBG", "albumin": "Albumin",
+          "sodium": "Sodium", "glucose": "Glucose"}
+
+
+def _lis(res, female):
+    import pandas as pd
+
+    flag = res["flag"].fillna("").to_numpy(dtype=object)
+    text = res["text"].to_numpy(dtype=object)
+    cell = np.where(flag != "", text + " " + flag, text)
+    pid = res["patient"].to_numpy()
+    ids = np.where(np.isnan(pid.astype(float)), "",
+                   _ids(np.nan_to_num(pid.astype(float)).astype(np.int64), "lis"))
+    status = res["status"].fillna("F").to_numpy(dtype=object) if "status" in res else "F"
+    return pd.DataFrame({
+        "Patient ID": ids,
+        "Accession": _specimens(res["draw"].to_numpy(), "lis"),
+        "Collected": res["time"].dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object),
+        "Test Code": res["code"].to_numpy(dtype=object),
+        "Test Name": res["analyte"].map(_NAMES).to_numpy(dtype=object),
+        "Result": cell,
+        "Units": res["unit"].to_numpy(dtype=object),
+        "Reference Range": "",
+        "Abnormal Flag": "",
+        "Result Status": status,
+    })
+
+
+def _mimic(res, female):
+    import pandas as pd
+
+    text = res["text"].to_numpy(dtype=object)
+    num = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy()
+    pid = res["patient"].to_numpy().astype(float)
+    ids = pd.array(np.where(np.isnan(pid), None, _ids(np.nan_to_num(pid).astype(np.int64),
+                                                      "mimic")), dtype="Int64")
+    flag = res["flag"].fillna("").to_numpy(dtype=object)
+    return pd.DataFrame({
+        "labevent_id": np.arange(1, len(res) + 1, dtype=np.int64),
+        "subject_id": ids,
+        "hadm_id": pd.array([None] * len(res), dtype="Int64"),
+        "specimen_id": _specimens(res["draw"].to_numpy(), "mimic"),
+        "itemid": res["analyte"].map(MIMIC_ITEMS).to_numpy(dtype=np.int64),
+        "charttime": res["time"].dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object),
+        "value": text,
+        "valuenum": num,
+        "valueuom": res["unit"].to_numpy(dtype=object),
+        "ref_range_lower": np.nan,
+        "ref_range_upper": np.nan,
+        "flag": np.where(flag != "", "abnormal", None),
+        "priority": "ROUTINE",
+        "comments": None,
+    })
