@@ -71,3 +71,32 @@ def test_concentration_arguments_use_the_glossary(func):
             assert name in ARGUMENTS, f"{func.__name__}({name}): not in units.ARGUMENTS"
         if name.endswith("_unit") and name != "output_unit":
             assert name[:-5] in sig.parameters, f"{name} names no argument of {func.__name__}"
+
+
+_SUBPACKAGES = ["labstats", "labstats.formulas", "labstats.stats", "labstats.datasets",
+                "labstats.units", "labstats.plotting"]
+
+
+def _public_callables():
+    """Every public function and class of labstats and its subpackages, once each."""
+    import importlib
+
+    seen = {}
+    for name in _SUBPACKAGES:
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", []):
+            obj = getattr(module, attr)
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                seen.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+    return sorted(seen.items())
+
+
+@pytest.mark.parametrize(("name", "obj"), _public_callables(), ids=lambda v: v if isinstance(
+    v, str) else "")
+def test_every_public_name_has_a_runnable_example(name, obj):
+    """Issue 15: every public function's docstring has an Examples section that runs as a
+    doctest (the suite runs the doctests of src/; a literal block would not count)."""
+    doc = inspect.getdoc(obj) or ""
+    assert "\nExamples\n--------\n" in doc, f"{name} has no Examples section"
+    examples = doc.split("\nExamples\n--------\n", 1)[1]
+    assert ">>> " in examples, f"{name}: its Examples section has no doctest"

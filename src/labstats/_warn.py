@@ -15,7 +15,21 @@ __all__ = ["LabstatsWarning", "caller_stacklevel", "plausibility", "warn"]
 
 
 class LabstatsWarning(UserWarning):
-    """A value was computed but lies outside what its formula was derived for."""
+    """A value was computed but lies outside what its formula was derived for.
+
+    Also used for every other finding labstats reports without stopping (a column that
+    looks like another unit, pooled survey cycles). Attributed to the caller's line.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import labstats
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     ldl = labstats.ldl_cholesterol(5.0, 1.0, 6.0)  # TG > 400 mg/dL: Friedewald invalid
+    >>> caught[0].category is labstats.LabstatsWarning, bool(ldl != ldl)
+    (True, True)
+    """
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -56,6 +70,8 @@ _PLAUSIBILITY = {"mode": "raise"}
 def plausibility(mode: str):
     """Context manager to relax the unit-plausibility check: ``"raise"``, ``"warn"`` or ``"ignore"``.
 
+    Examples
+    --------
     For data that really hold extreme values (a triglyceride of 80 mmol/L, say):
 
     >>> import labstats

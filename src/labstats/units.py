@@ -95,6 +95,14 @@ class Analyte:
     typical_quartiles : tuple of (float, float)
         (Q1, Q3) of real columns in the canonical unit (NHANES groups,
         ``TYPICAL_QUARTILES``), for the column-level unit check; empty: no check.
+
+    Examples
+    --------
+    >>> t = ANALYTES["testosterone"]
+    >>> t.canonical_unit, t.units[:3], t.molar_mass
+    ('nmol/L', ('nmol/L', 'ng/dL', 'ng/mL'), 288.42)
+    >>> round(t.factor("ng/dL"), 5)  # ng/dL -> nmol/L
+    0.03467
     """
 
     name: str
@@ -292,6 +300,8 @@ _ALIASES: dict[str, str] = {}
 def normalize_unit(unit: str) -> str:
     """Fold case, spaces, micro signs and common spellings of a unit string.
 
+    Examples
+    --------
     >>> normalize_unit(" nmol / l ")
     'nmol/l'
     >>> normalize_unit("µIU/mL") == normalize_unit("uIU/ml") == normalize_unit("mIU/L")
@@ -315,6 +325,8 @@ for _u in list(_MOLAR) + list(_MASS) + [_INSULIN_ACTIVITY]:
 def resolve_unit(unit: str, analyte: Analyte | str) -> str:
     """Return the display spelling of ``unit``; ``ValueError`` if the analyte does not accept it.
 
+    Examples
+    --------
     >>> resolve_unit("ng/dl", "testosterone")
     'ng/dL'
     """
@@ -329,7 +341,13 @@ def resolve_unit(unit: str, analyte: Analyte | str) -> str:
 
 
 def analyte_of(name: str) -> str:
-    """The analyte id for an analyte or argument name (``"total_testosterone"`` -> ``"testosterone"``)."""
+    """The analyte id for an analyte or argument name (``"total_testosterone"`` -> ``"testosterone"``).
+
+    Examples
+    --------
+    >>> analyte_of("total_testosterone"), analyte_of("shbg")
+    ('testosterone', 'shbg')
+    """
     if name in ANALYTES:
         return name
     if name in ARGUMENTS:
@@ -404,6 +422,12 @@ class Measure:
     description : str
     typical_quartiles : tuple of (float, float)
         As ``Analyte.typical_quartiles``.
+
+    Examples
+    --------
+    >>> h = MEASURES["height"]
+    >>> h.canonical_unit, h.units["in"], h.plausible
+    ('cm', 2.54, (30.0, 280.0))
     """
 
     name: str

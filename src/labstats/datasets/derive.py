@@ -53,6 +53,11 @@ DERIVED = MappingProxyType(_REGISTRY)
 def register_derived(name: str, function, inputs, optional=(), **kwargs) -> None:
     """Register (or replace) the derived column ``name``.
 
+    ``function`` is "module:function"; ``inputs`` are the frame's columns it needs, passed
+    positionally; ``optional`` are passed by keyword when present; ``kwargs`` always.
+
+    Examples
+    --------
     >>> register_derived("fai_copy", "labstats.formulas:free_androgen_index",
     ...                  ("total_testosterone", "shbg"))
     >>> "fai_copy" in DERIVED

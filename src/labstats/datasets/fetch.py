@@ -242,11 +242,22 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
 
     Examples
     --------
-    Needs the network, so not run as a doctest (``tests/datasets/test_fetch.py`` runs it
-    against a local server)::
+    From CDC, ``fetch_nhanes(["2013-2014"], ["TST"])``. From a mirror (any URL that
+    urllib opens; here a folder laid out as CDC's site, with small files written for the
+    example, so ``check_counts=False``; DEMO, the demographics, always comes along):
 
-        folder = fetch_nhanes(["2013-2014"], ["TST"])
-        read_nhanes(folder, ["2013-2014"], ["TST"])
+    >>> import pathlib, tempfile
+    >>> import pandas as pd, pyreadstat
+    >>> site = pathlib.Path(tempfile.mkdtemp()) / "2013" / "DataFiles"
+    >>> site.mkdir(parents=True)
+    >>> for stem, column, value in [("DEMO_H", "RIAGENDR", 1.0), ("TST_H", "LBXTST", 412.6)]:
+    ...     pyreadstat.write_xport(pd.DataFrame({"SEQN": [1.0], column: [value]}),
+    ...                            str(site / f"{stem}.xpt"), table_name=stem)
+    >>> folder = fetch_nhanes(["2013-2014"], ["TST"], tempfile.mkdtemp(),
+    ...                       base_url=site.parents[1].as_uri(), progress=False,
+    ...                       retries=0, check_counts=False)
+    >>> sorted(p.name for p in folder.iterdir())
+    ['DEMO_H.XPT', 'TST_H.XPT']
     """
     if missing not in ("raise", "warn"):
         raise ValueError(f"missing must be 'raise' or 'warn', got {missing!r}")

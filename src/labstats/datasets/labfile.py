@@ -72,6 +72,16 @@ class LabExportError(ValueError):
     report : pandas.DataFrame
         One row per cell: ``row`` (index label), ``column`` (header as in the file),
         ``value`` (the text) and ``reason``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from labstats.datasets import LabExportError, read_lab_export
+    >>> try:
+    ...     read_lab_export(pd.DataFrame({"id": [1, 2], "SHBG": ["40", "abc"]}))
+    ... except LabExportError as err:
+    ...     print(err.report.to_dict("records"))
+    [{'row': 1, 'column': 'SHBG', 'value': 'abc', 'reason': 'not a number'}]
     """
 
     def __init__(self, message, report):

@@ -158,11 +158,18 @@ def read_nhanes_file(path, *, check_counts: bool = True):
 
     Examples
     --------
-    With a CDC file at hand (not shipped with labstats, so not run as a doctest;
-    ``tests/datasets/test_nhanes.py`` reads the real files)::
+    A file in CDC's format (here a small one written for the example; the real
+    ``TST_H.XPT`` has 8,291 records and is checked against that count):
 
-        tst = read_nhanes_file("TST_H.XPT")
-        len(tst)  # 8291, CDC's count
+    >>> import pathlib, tempfile
+    >>> import pandas as pd, pyreadstat
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "TST_Z.XPT"
+    >>> pyreadstat.write_xport(pd.DataFrame({"SEQN": [1.0, 2.0], "LBXTST": [412.6, 25.1]}),
+    ...                        str(path), table_name="TST_Z")
+    >>> read_nhanes_file(path)
+       SEQN  LBXTST
+    0     1   412.6
+    1     2    25.1
     """
     import pandas as pd
 
