@@ -101,3 +101,29 @@ def test_notebook_runs_on_a_folder_of_cdc_files(path, report):
     _check(runs[path.stem], f"NHANES 2013-2016 (CDC files in {Path(NHANES).resolve()}, "
                             "20,146 participants)")
     assert f"CDC files in {Path(NHANES).resolve()} (--data PATH)" in index
+
+
+def test_routine_notebook_runs_on_a_users_export(tmp_path, monkeypatch):
+    """Notebook 06 on the user's own file (``LABSTATS_EXPORT``, ``LABSTATS_TEST_MAP``): a
+    MIMIC-shaped CSV with local item ids. The comparisons with the generator's truth drop
+    out; the rest runs on the file, whose counts appear in the output."""
+    pytest.importorskip("nbclient")
+    from labstats.datasets import make_lab_results
+    from labstats.report import build_report
+
+    notebook = ROOT / "notebooks" / "06_routine_lab_data.py"
+    export = make_lab_results(150, seed=2, shape="mimic")
+    export.to_csv(tmp_path / "labevents.csv", index=False)
+    (tmp_path / "codes.csv").write_text(
+        "code,analyte\n" + "".join(f"{c},{a}\n" for c, a in export.attrs["test_map"].items()))
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / notebook.name).symlink_to(notebook)
+    monkeypatch.setenv("LABSTATS_EXPORT", str(tmp_path / "labevents.csv"))
+    monkeypatch.setenv("LABSTATS_TEST_MAP", str(tmp_path / "codes.csv"))
+    (run,) = build_report(tmp_path / "report", notebooks=folder, progress=False, jobs=1)
+    assert run.ok, run.error
+    assert run.data == []
+    executed = (tmp_path / "report" / f"{notebook.stem}.ipynb").read_text()
+    assert f"your export {tmp_path / 'labevents.csv'}" in executed
+    assert str(export.attrs["expected_counts"]["rows"]) in executed
