@@ -70,9 +70,13 @@ def _check(run, expected_data):
         assert expected_data in run.data
     if "load_nhanes(" in text:
         assert extract - {expected_data} or expected_data in extract
-    if "load_cohort(" not in text and "load_nhanes(" not in text:
+    export = {d for d in run.data if d.startswith(("synthetic laboratory export",
+                                                   "laboratory export "))}
+    if "make_lab_results(" in text:
+        assert export
+    if not any(f"{f}(" in text for f in ("load_cohort", "load_nhanes", "make_lab_results")):
         assert run.data == []
-    assert set(run.data) <= {expected_data, *extract}
+    assert set(run.data) <= {expected_data, *extract, *export}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -82,7 +86,8 @@ def test_notebook_runs_on_the_embedded_nhanes_by_default(path, report):
     row = index[index.index(f"{path.stem}.html"):].split("</tr>")[0]
     reads_extract = "load_nhanes(" in path.read_text()
     assert (html.escape(EMBEDDED) if path in ON_COHORT else
-            "(embedded extract" if reads_extract else "no cohort") in row
+            "(embedded extract" if reads_extract else
+            "laboratory export" if "make_lab_results(" in path.read_text() else "no cohort") in row
     assert "the extract shipped with labstats (--data nhanes, the default)" in index
 
 
@@ -123,7 +128,7 @@ def test_routine_notebook_runs_on_a_users_export(tmp_path, monkeypatch):
     monkeypatch.setenv("LABSTATS_TEST_MAP", str(tmp_path / "codes.csv"))
     (run,) = build_report(tmp_path / "report", notebooks=folder, progress=False, jobs=1)
     assert run.ok, run.error
-    assert run.data == []
+    assert run.data == [f"laboratory export {tmp_path / 'labevents.csv'}"]  # the index says so
     executed = (tmp_path / "report" / f"{notebook.stem}.ipynb").read_text()
     assert f"your export {tmp_path / 'labevents.csv'}" in executed
     assert str(export.attrs["expected_counts"]["rows"]) in executed

@@ -83,7 +83,7 @@ def _title(nb, fallback: str) -> str:
 # --------------------------------------------------------------------------- kernels
 # Runs once in each kernel, as a module (its functions keep their globals through %reset).
 _KERNEL_MODULE = """
-import functools, os, warnings
+import functools, inspect, os, warnings
 import numpy, pandas, scipy.stats, matplotlib, matplotlib.pyplot, seaborn
 import labstats, labstats.stats, labstats.formulas, labstats.datasets, labstats.plotting
 from IPython import get_ipython
@@ -136,6 +136,30 @@ def load_nhanes(*args, **kwargs):
 
 
 labstats.load_nhanes = labstats.datasets.load_nhanes = load_nhanes
+_make_lab_results = labstats.datasets.make_lab_results
+_read_lab_results = labstats.datasets.read_lab_results
+
+
+@functools.wraps(_make_lab_results)
+def make_lab_results(*args, **kwargs):
+    call = inspect.signature(_make_lab_results).bind(*args, **kwargs)
+    call.apply_defaults()
+    frame = _make_lab_results(*args, **kwargs)
+    USED.append(f"synthetic laboratory export (make_lab_results("
+                f"{call.arguments['n_patients']}, seed={call.arguments['seed']}))")
+    return frame
+
+
+@functools.wraps(_read_lab_results)
+def read_lab_results(source, *args, **kwargs):
+    # a file or folder is recorded; a frame was made in the notebook (recorded there, if at all)
+    if isinstance(source, (str, os.PathLike)):
+        USED.append(f"laboratory export {os.fspath(source)}")
+    return _read_lab_results(source, *args, **kwargs)
+
+
+labstats.make_lab_results = labstats.datasets.make_lab_results = make_lab_results
+labstats.read_lab_results = labstats.datasets.read_lab_results = read_lab_results
 RC = {k: v for k, v in matplotlib.rcParams.items() if k not in ("backend", "interactive")}
 FILTERS = list(warnings.filters)
 PRINTOPTIONS = numpy.get_printoptions()
