@@ -13,6 +13,8 @@
 * ``read_lab_export(path_or_frame, ...)`` - CSV/Excel/Parquet lab exports with unit
   headers, decimal commas and censored results ("<0.5").
 * ``derive(frame)`` - add free/bioavailable testosterone, FAI, free estradiol, ...
+* ``cdc_growth_lms(measure)`` - the CDC 2000 growth charts (BMI, weight, stature, length,
+  head circumference for age) as ``labstats.stats.LMSTable`` objects.
 * ``list_datasets()`` - what is available, with source and licence.
 
 ``data/README.md`` of the repository documents each dataset and its columns.
@@ -25,6 +27,7 @@ from pathlib import Path
 from labstats.datasets.derive import DERIVED, derive, register_derived
 from labstats.datasets.embedded import load_nhanes
 from labstats.datasets.fetch import fetch_nhanes
+from labstats.datasets.growth import cdc_growth_lms
 from labstats.datasets.labfile import LabExportError, read_lab_export
 from labstats.datasets.load import load_cohort
 from labstats.datasets.nhanes import COLUMNS, read_nhanes, read_nhanes_file
@@ -34,6 +37,7 @@ __all__ = [
     "COLUMNS",
     "DERIVED",
     "LabExportError",
+    "cdc_growth_lms",
     "derive",
     "fetch_nhanes",
     "list_datasets",
@@ -59,7 +63,7 @@ def list_datasets():
     Examples
     --------
     >>> list_datasets()["name"].tolist()
-    ['nhanes', 'nhanes_extract', 'synthetic_cohort']
+    ['nhanes', 'nhanes_extract', 'synthetic_cohort', 'cdc_growth_lms']
     """
     import pandas as pd
 
