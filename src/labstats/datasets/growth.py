@@ -89,3 +89,50 @@ def cdc_growth_lms(measure: str = "bmi"):
     return LMSTable(c["age"], c["L"], c["M"], c["S"], sex=c["sex"], age_unit="months",
                     measure=measure, unit=CDC_MEASURES[measure][0], family="lms",
                     source=SOURCE)
+
+
+def _bmi_for_age(bmi, age_months, sex, what: str):
+    """CDC BMI-for-age z-score or centile for derive(): ``age_months`` in completed months
+    (NHANES RIDEXAGM) scored at age_months + 0.5, ages 24-239 completed months only."""
+    import numpy as np
+
+    from labstats._validate import like_inputs, to_float_array
+
+    months = to_float_array(age_months, "age_months")
+    age = months + 0.5
+    in_range = (age >= 24.0) & (age < 240.0)
+    table = cdc_growth_lms("bmi")
+    y = to_float_array(bmi, "bmi")
+    outside = int(np.count_nonzero(~in_range & ~np.isnan(age) & ~np.isnan(y)))
+    if outside and what == "z":  # once per derive (the centile has the same rows)
+        from labstats._validate import warn
+
+        warn(f"{outside} row{'s' if outside > 1 else ''} with BMI outside 24-239 completed "
+             f"months: CDC BMI-for-age is defined for ages 2-19 y, bmi_zscore and "
+             f"bmi_centile set to NaN there")
+    score = table.zscore if what == "z" else table.centile
+    out = np.asarray(score(np.where(in_range, y, np.nan), np.where(in_range, age, 100.0),
+                           sex), float)
+    return like_inputs(np.where(in_range, out, np.nan), bmi, age_months, sex)
+
+
+def bmi_zscore_cdc(bmi, age_months, sex):
+    """CDC 2000 BMI-for-age z-score of children 2-19 years (what ``derive`` adds as
+    ``bmi_zscore``).
+
+    ``age_months`` is in completed months, as NHANES publishes it (RIDEXAGM): following
+    CDC's advice the child is scored at ``age_months + 0.5`` (24 completed months at 24.5),
+    and as CDC's SAS program and cdcanthro, only 24 <= age + 0.5 < 240 months is scored
+    (NaN outside: adults, infants and missing ages). For ages given to a fraction of a
+    month use ``cdc_growth_lms("bmi").zscore`` directly.
+
+    >>> round(bmi_zscore_cdc(16.54777487, 24, "male"), 9)  # the median at 24.5 months
+    0.0
+    """
+    return _bmi_for_age(bmi, age_months, sex, "z")
+
+
+def bmi_centile_cdc(bmi, age_months, sex):
+    """CDC 2000 BMI-for-age centile (0-100) of children 2-19 years (``derive``'s
+    ``bmi_centile``); ages as :func:`bmi_zscore_cdc`."""
+    return _bmi_for_age(bmi, age_months, sex, "centile")
