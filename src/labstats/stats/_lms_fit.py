@@ -81,7 +81,12 @@ def fit_one(age, y, w, df, k, *, max_iter=100, tol=1e-6, n_intervals=20, start=N
         target = df[which]
         order = 1 if target is not None and target < 2.0 else 2
         sm = Smoother(B, ww, zz, basis.penalty[order])
-        lam_ = sm.for_gaic(k) if target is None else sm.for_edf(target)
+        if target is not None:
+            lam_ = sm.for_edf(target)
+        elif k is None:  # local ML
+            lam_ = sm.for_ml(int(np.count_nonzero(ww > 0)), order, lam.get(which, 10.0))
+        else:
+            lam_ = sm.for_gaic(k)
         return sm.coef(lam_), lam_, float(sm.edf(lam_)), sm
 
     # Starting values: log M a smooth of log y, S the spread of log y about it, L = start.
@@ -234,7 +239,7 @@ def _inputs(age, value, sex, weights, design):
 
 
 def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", family="bccg",
-            criterion="bic", age_unit="years", ci_centiles=(3, 50, 97), replicates=0, seed=0,
+            criterion="aic", age_unit="years", ci_centiles=(3, 50, 97), replicates=0, seed=0,
             max_iter=100):
     """Smooth centile curves by penalised likelihood: the LMS method, BCCG family.
 
@@ -257,8 +262,12 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     family : {"bccg"}
         The Box-Cox Cole-Green distribution truncated to y > 0 (Rigby & Stasinopoulos 2004);
         L, M, S of Cole & Green (1992). BCPE/BCT are not implemented.
-    criterion : {"bic", "aic"} or float
-        GAIC penalty k per edf: "bic" k = log(n) (default), "aic" k = 2, or k itself.
+    criterion : {"aic", "bic", "ml"} or float, default "aic"
+        How "auto" chooses each curve's smoothness at every scoring step, on the working
+        model: the generalised AIC ``sum w (z - f)^2 + k edf`` with k = 2 ("aic", the
+        default, as gamlss' ``lms``), k = log(n) ("bic"), or k given; or "ml", the local
+        maximum likelihood of gamlss' ``pb``. On curves simulated from the CDC BMI chart
+        "aic" and "ml" recover L best at large n; "bic" smooths more.
     age_unit : str, default "years"
         Unit of ``age``, stored on the table.
     ci_centiles : sequence of float
@@ -319,13 +328,14 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     use = ~missing & (w > 0) & (np.ones_like(a, bool) if s is None else ~np.isnan(s))
     codes = [None] if s is None else [c for c in (0.0, 1.0) if (use & (s == c)).any()]
     if isinstance(criterion, str):
-        if criterion not in ("bic", "aic"):
-            raise ValueError(f"criterion: 'bic', 'aic' or a number; got {criterion!r}")
+        if criterion not in ("bic", "aic", "ml"):
+            raise ValueError(f"criterion: 'bic', 'aic', 'ml' or a number; got {criterion!r}")
+    elif not (isinstance(criterion, (int, float)) and criterion > 0):
+        raise ValueError(f"criterion: 'bic', 'aic', 'ml' or a number k > 0; got {criterion!r}")
 
     def fit_group(rows, ww):
         n_used = int(rows.sum())
-        k = (np.log(n_used) if criterion == "bic" else 2.0 if criterion == "aic"
-             else float(criterion))
+        k = {"bic": np.log(n_used), "aic": 2.0, "ml": None}.get(criterion, criterion)
         wn = ww[rows] / ww[rows].mean()
         nint = n_intervals(np.unique(a[rows]).size, n_used)
         return fit_one(a[rows], y[rows], wn, targets, k, max_iter=max_iter, n_intervals=nint)
@@ -347,7 +357,9 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
                         "criterion": criterion if any(t is None for t in targets.values())
                         else "df given", "iterations": f["iterations"],
                         "converged": f["converged"]})
-        q, per = _lms_diag.qstats(a[rows], r, f["edf"])
+        # G age groups: 10, or more when a curve has more edf (the chi-square df are G - edf)
+        groups = int(min(max(10, np.ceil(max(f["edf"].values())) + 5), max(rows.sum() // 20, 1)))
+        q, per = _lms_diag.qstats(a[rows], r, f["edf"], groups=groups)
         q_all.append(q.assign(sex=name))
         qg_all.append(per.assign(sex=name))
         worms.append(_lms_diag.worm(a[rows], r).assign(sex=name))

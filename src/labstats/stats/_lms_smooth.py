@@ -45,15 +45,64 @@ class Basis:
         d1 = np.diff(np.eye(self.size), 1, axis=0)
         self.penalty = {2: d2.T @ d2, 1: d1.T @ d1}
 
-    def matrix(self, x: np.ndarray) -> np.ndarray:
+    def matrix(self, x: np.ndarray) -> Banded:
         from scipy.interpolate import BSpline
 
-        return BSpline.design_matrix(np.asarray(x, float), self.knots, DEGREE).toarray()
+        x = np.asarray(x, float)
+        csr = BSpline.design_matrix(x, self.knots, DEGREE).tocsr()
+        # every row has DEGREE + 1 consecutive nonzero columns starting at first[i]
+        first = np.clip(np.searchsorted(self.knots, x, side="right") - DEGREE - 1, 0,
+                        self.size - DEGREE - 1)
+        values = np.zeros((x.size, DEGREE + 1))
+        rows = np.repeat(np.arange(x.size), np.diff(csr.indptr))
+        values[rows, csr.indices - first[rows]] = csr.data
+        return Banded(first, values, self.size)
 
     def evaluate(self, x: np.ndarray, coef: np.ndarray) -> np.ndarray:
         from scipy.interpolate import BSpline
 
         return BSpline(self.knots, coef, DEGREE, extrapolate=True)(np.asarray(x, float))
+
+
+class Banded:
+    """A B-spline design matrix stored as its DEGREE + 1 nonzero values per row: B'WB,
+    B'Wz and B b in O(n) without dense products."""
+
+    def __init__(self, first: np.ndarray, values: np.ndarray, size: int):
+        self.first, self.values, self.size = first, values, size
+        self.shape = (first.size, size)
+
+    def gram(self, w: np.ndarray) -> np.ndarray:
+        k = self.values.shape[1]
+        G = np.zeros((self.size, self.size))
+        for a in range(k):
+            wa = w * self.values[:, a]
+            for b in range(a, k):
+                s = np.bincount(self.first, wa * self.values[:, b], minlength=self.size)
+                idx = np.arange(self.size - max(a, b))
+                G[idx + a, idx + b] += s[: idx.size]
+        return np.triu(G) + np.triu(G, 1).T
+
+    def tdot(self, v: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.size)
+        for a in range(self.values.shape[1]):
+            out[a:] += np.bincount(self.first, v * self.values[:, a],
+                                   minlength=self.size)[: self.size - a]
+        return out
+
+    def __matmul__(self, coef: np.ndarray) -> np.ndarray:
+        coef = np.asarray(coef, float)
+        out = np.zeros(self.first.size)
+        for a in range(self.values.shape[1]):
+            out += self.values[:, a] * coef[np.minimum(self.first + a, self.size - 1)]
+        return out
+
+    def toarray(self) -> np.ndarray:
+        dense = np.zeros(self.shape)
+        for a in range(self.values.shape[1]):
+            ok = self.first + a < self.size
+            dense[np.flatnonzero(ok), (self.first + a)[ok]] = self.values[ok, a]
+        return dense
 
 
 def n_intervals(n_distinct: int, n: int) -> int:
@@ -64,8 +113,8 @@ def n_intervals(n_distinct: int, n: int) -> int:
 class Smoother:
     """One penalised weighted least-squares problem, solved for any lambda in O(p)."""
 
-    def __init__(self, B: np.ndarray, w: np.ndarray, z: np.ndarray, P: np.ndarray):
-        G = B.T @ (B * w[:, None])
+    def __init__(self, B: Banded, w: np.ndarray, z: np.ndarray, P: np.ndarray):
+        G = B.gram(w)
         p = G.shape[0]
         ridge = 1e-10 * np.trace(G) / p
         R = np.linalg.cholesky(G + ridge * np.eye(p)).T  # upper: G = R'R
@@ -73,7 +122,7 @@ class Smoother:
         d, U = np.linalg.eigh(Rinv.T @ P @ Rinv)
         self.d = np.clip(d, 0.0, None)
         self.map = Rinv @ U
-        self.c = U.T @ (Rinv.T @ (B.T @ (w * z)))
+        self.c = U.T @ (Rinv.T @ B.tdot(w * z))
         self.zz = float(np.dot(w * z, z))
 
     def edf(self, lam):
@@ -87,9 +136,11 @@ class Smoother:
         return self.map @ (self.c / (1.0 + lam * self.d))
 
     def for_edf(self, target: float) -> float:
-        """The lambda giving ``target`` edf (bounded to LAMBDA_RANGE)."""
+        """The lambda giving ``target`` edf (bounded to LAMBDA_RANGE; 0 for edf = p)."""
         from scipy.optimize import brentq
 
+        if target >= self.d.size:  # as many df as coefficients: no penalty at all
+            return 0.0
         lo, hi = np.log(LAMBDA_RANGE)
         f = lambda t: float(self.edf(np.exp(t))) - target  # noqa: E731
         if f(lo) <= 0:
@@ -97,6 +148,24 @@ class Smoother:
         if f(hi) >= 0:
             return float(LAMBDA_RANGE[1])
         return float(np.exp(brentq(f, lo, hi, xtol=1e-10)))
+
+    def for_ml(self, n: int, order: int = 2, start: float = 10.0) -> float:
+        """Local maximum likelihood (the default of gamlss' ``pb``; Rigby & Stasinopoulos
+        2005, Appendix): the mixed-model fixed point lambda = sigma_e^2 / tau^2 with
+        sigma_e^2 = RSS / (n - edf) and tau^2 = b'Pb / (edf - order)."""
+        lam = start
+        lo, hi = LAMBDA_RANGE
+        for _ in range(100):
+            f = 1.0 / (1.0 + lam * self.d)
+            edf = f.sum()
+            pen = float((self.d * self.c ** 2 * f ** 2).sum())
+            if edf - order <= 1e-8 or pen <= 0:
+                return hi
+            new = float(np.clip(self.rss(lam) / (n - edf) / (pen / (edf - order)), lo, hi))
+            if abs(new - lam) <= 1e-7 * lam:
+                return new
+            lam = new
+        return lam
 
     def for_gaic(self, k: float) -> float:
         """The lambda minimising sum w (z - f)^2 + k edf (grid, then golden refinement)."""
