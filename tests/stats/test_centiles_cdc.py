@@ -134,3 +134,32 @@ def test_table_without_sex_and_bccg_family():
     med = t.value_at(0.0, 5.0)
     assert med > 10.0
     assert abs(t.centile(med, 5.0) - 50.0) < 1e-9
+
+
+def test_nhanes_obesity_prevalence_matches_nchs():
+    """Weighted prevalence of BMI >= P95 (obesity), >= 120% of P95 (severe obesity) and
+    P85-P95 (overweight) among NHANES children 2-19 y, by the CDC charts shipped here and
+    derive()'s age convention (completed months + 0.5), equals NCHS's published estimates to
+    their rounding (0.1 percentage point):
+    * 2011-2012 obesity 16.9%: Ogden CL et al., JAMA 2014;311(8):806-814.
+    * 2015-2016 obesity 18.5%, severe obesity 5.6%, overweight 16.6%: Hales CM et al., NCHS
+      Data Brief No. 288 (2017); Fryar CD et al., NCHS Health E-Stats, September 2018.
+    """
+    import labstats
+    from labstats.stats import SurveyDesign
+
+    d = labstats.derive(labstats.load_nhanes(), ["bmi_centile"])
+    ok = d["bmi_centile"].notna()
+    p95 = cdc_growth_lms("bmi").value_at(1.6448536269514722,
+                                         d["age_months"].where(ok, 100.0) + 0.5, d["sex"])
+    d = d.assign(obese=(d["bmi_centile"] >= 95).astype(float).where(ok),
+                 severe=(d["bmi"] >= 1.2 * p95).astype(float).where(ok),
+                 overweight=d["bmi_centile"].between(85, 95, inclusive="left")
+                 .astype(float).where(ok))
+    des = SurveyDesign(d, weights="weight_exam", strata="strata", psu="psu").subset(ok)
+    est = {(v, r["cycle"]): 100 * r["estimate"] for v in ("obese", "severe", "overweight")
+           for _, r in des.mean(v, by="cycle").iterrows()}
+    published = {("obese", "2011-2012"): 16.9, ("obese", "2015-2016"): 18.5,
+                 ("severe", "2015-2016"): 5.6, ("overweight", "2015-2016"): 16.6}
+    for key, pct in published.items():
+        assert abs(est[key] - pct) <= 0.05 + 1e-9, (key, est[key])
