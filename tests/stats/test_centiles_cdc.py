@@ -163,3 +163,45 @@ def test_nhanes_obesity_prevalence_matches_nchs():
                  ("severe", "2015-2016"): 5.6, ("overweight", "2015-2016"): 16.6}
     for key, pct in published.items():
         assert abs(est[key] - pct) <= 0.05 + 1e-9, (key, est[key])
+
+
+@pytest.mark.parametrize("sex_as", ["codes", "text", "categorical", "scalar"])
+def test_compiled_path_reproduces_cdcanthro(cdc, sex_as, monkeypatch):
+    """Inputs longer than 16,384 rows are scored in one compiled pass (numba): the same
+    cdcanthro numbers to 1e-9, and the numpy path's numbers to 1e-12."""
+    big = pd.concat([cdc] * 6, ignore_index=True)  # 18,864 rows
+    if sex_as == "scalar":
+        big = big[big["sex"] == 2].reset_index(drop=True)
+        big = pd.concat([big] * 2, ignore_index=True)
+    sex = {"codes": big["sex"], "text": big["sex"].map({1: "M", 2: "female"}),
+           "categorical": big["sex"].map({1: "male", 2: "F"}).astype("category"),
+           "scalar": "female"}[sex_as]
+    assert len(big) > 1 << 14
+    bmi = cdc_growth_lms("bmi")
+    for method, ref in (("zscore", "orig_bmiz"), ("centile", "orig_bmip"),
+                        ("modified_zscore", "mod_bmiz")):
+        got = getattr(bmi, method)(big["bmi"], big["agemos"], sex)
+        assert got.index.equals(big.index) and got.isna().equals(big[ref].isna())
+        np.testing.assert_allclose(got, big[ref], rtol=0, atol=1e-9)
+        monkeypatch.setenv("LABSTATS_NO_NUMBA", "1")
+        slow = getattr(bmi, method)(big["bmi"], big["agemos"], sex)
+        monkeypatch.delenv("LABSTATS_NO_NUMBA")
+        np.testing.assert_allclose(got, slow, rtol=0, atol=1e-12)
+
+
+def test_compiled_path_errors_and_warnings():
+    bmi = cdc_growth_lms("bmi")
+    n = 20000
+    age = np.full(n, 100.0)
+    age[[5, 7]] = [300.0, 10.0]
+    with pytest.warns(UserWarning, match="age: 2 rows outside"):
+        z = bmi.zscore(np.full(n, 17.0), age, np.ones(n))
+    assert np.isnan(z[[5, 7]]).all() and np.isfinite(np.delete(z, [5, 7])).all()
+    bad = np.ones(n)
+    bad[9] = 3.0
+    with pytest.raises(ValueError, match="sex"):
+        bmi.zscore(np.full(n, 17.0), np.full(n, 100.0), bad)
+    y = np.full(n, 17.0)
+    y[11] = 0.0
+    with pytest.raises(ValueError, match="index 11"):
+        bmi.zscore(y, np.full(n, 100.0), np.ones(n))

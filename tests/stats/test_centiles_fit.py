@@ -70,17 +70,19 @@ def test_agrees_with_gamlss_port_on_the_same_basis(gamlss_ref, case):
     maximum likelihood, same weights: fitted parameters and centiles agree with gamlss."""
     d = gamlss_ref[gamlss_ref["case"] == case]
     age, y, w = (d[c].to_numpy() for c in ("age", "y", "w"))
-    f = fit_one(age, y, w, {"L": 7, "M": 7, "S": 7}, None, n_intervals=4, tol=1e-14,
-                max_iter=5000)
+    f = fit_one(age, y, w, {"L": 7, "M": 7, "S": 7}, None, n_intervals=4, tol=1e-12)
+    assert f["converged"]
     assert f["lambda"] == {"M": 0.0, "S": 0.0, "L": 0.0}
-    assert f["deviance"] == pytest.approx(d["deviance"].iloc[0], abs=1e-5)
+    assert f["deviance"] == pytest.approx(d["deviance"].iloc[0], abs=1e-6)
     mu, sigma, nu = np.exp(f["eta"]["M"]), np.exp(f["eta"]["S"]), f["eta"]["L"]
+    # to the optimisers' tolerance: the likelihood is flat along nu (simulated data: 1e-7,
+    # NHANES TT: mu and sigma 2e-6, nu 1e-5, P3 1e-5)
     np.testing.assert_allclose(mu, d["mu"], rtol=1e-5)
     np.testing.assert_allclose(sigma, d["sigma"], rtol=1e-5)
-    np.testing.assert_allclose(nu, d["nu"], atol=1e-4)
+    np.testing.assert_allclose(nu, d["nu"], atol=5e-5)
     for q in (3, 50, 97):
         np.testing.assert_allclose(_lms.bccg_value(ndtri(q / 100), nu, mu, sigma), d[f"p{q}"],
-                                   rtol=1e-5)
+                                   rtol=5e-5)
 
 
 def test_weights_are_frequency_weights_at_fixed_df():

@@ -13,11 +13,27 @@ import numpy as np
 
 from labstats._validate import _is_series, as_sex, like_inputs, to_float_array, warn
 from labstats.stats import _lms
-from labstats.stats._lms_fit import fit_lms
+from labstats.stats._lms_api import fit_lms
 
 __all__ = ["LMSTable", "fit_lms"]
 
 _SEX_NAMES = {0.0: "male", 1.0: "female", None: "all"}
+_BLOCK = 1 << 14  # inputs longer than this are scored by the compiled loop (numba)
+
+
+def _jit():
+    """``labstats.stats._lms_jit``, or None: numba missing, or LABSTATS_NO_NUMBA=1."""
+    import importlib
+    import os
+
+    if os.environ.get("LABSTATS_NO_NUMBA", "") not in ("", "0"):
+        return None
+    try:
+        return importlib.import_module("labstats.stats._lms_jit")
+    except ImportError as exc:
+        if exc.name != "numba":
+            raise
+        return None
 _FAMILIES = ("lms", "bccg")
 
 
@@ -80,12 +96,16 @@ class LMSTable:
             rows = np.ones(n, bool) if code is None else sx == code
             order = np.argsort(cols["age"][rows], kind="stable")
             a = cols["age"][rows][order]
+            if a.size < 2:
+                raise ValueError(f"age: at least two reference ages are needed for sex "
+                                 f"{_SEX_NAMES[code]}")
             if np.any(np.diff(a) <= 0):
                 raise ValueError(f"age: reference ages repeat for sex {_SEX_NAMES[code]}")
             self._points[code] = (a, *(cols[k][rows][order] for k in "LMS"))
         self.age_unit, self.measure, self.unit = age_unit, measure, unit
         self.family, self.source = family, source
         self._curves = _curves  # code -> callable(age) -> (L, M, S), for fitted tables
+        self._jit_tables = None
 
     # ------------------------------------------------------------------ description
     @property
@@ -155,11 +175,7 @@ class LMSTable:
                 vals = np.stack([np.interp(aa, ages, p) for p in self._points[code][1:]])
             out[:, rows] = np.where(inside, vals, np.nan)
         if outside:
-            lo = min(p[0][0] for p in self._points.values())
-            hi = max(p[0][-1] for p in self._points.values())
-            warn(f"age: {outside} row{'s' if outside > 1 else ''} outside the table's ages "
-                 f"({lo:g}-{hi:g} {self.age_unit}) scored NaN; the curves are not "
-                 f"extrapolated")
+            self._outside_warning(outside)
         return out.reshape(3, *shape), shape
 
     def parameters(self, age, sex=None):
@@ -174,6 +190,53 @@ class LMSTable:
         (L, M, S), _ = self._lms_at(age, sex)
         index = next((v.index for v in (age, sex) if _is_series(v)), None)
         return pd.DataFrame({"L": L.ravel(), "M": M.ravel(), "S": S.ravel()}, index=index)
+
+    def _outside_warning(self, outside: int) -> None:
+        lo = min(p[0][0] for p in self._points.values())
+        hi = max(p[0][-1] for p in self._points.values())
+        warn(f"age: {outside} row{'s' if outside > 1 else ''} outside the table's ages "
+             f"({lo:g}-{hi:g} {self.age_unit}) scored NaN; the curves are not "
+             f"extrapolated")
+
+    def _compiled(self, value, age, sex, mode):
+        """The one-pass compiled scoring (numba) of a linearly interpolated LMS table, or
+        None when it does not apply (small or n-d input, fitted curves, numba off)."""
+        if (self._curves is not None or self.family != "lms" or np.ndim(value) != 1
+                or len(value) <= _BLOCK or np.ndim(age) > 1
+                or set(self._points) not in ({None}, {0.0, 1.0})):
+            return None
+        jit = _jit()
+        if jit is None:
+            return None
+        y = to_float_array(value, "value")
+        a = np.broadcast_to(to_float_array(age, "age"), y.shape)
+        kind, const, sx = 0, np.nan, y[:1]
+        if None not in self._points:
+            if sex is None:
+                raise ValueError("sex: this table is by sex; pass sex (e.g. 'female', 'M', 1/2)")
+            raw = sex.to_numpy() if _is_series(sex) and str(sex.dtype) != "category" else sex
+            if np.ndim(sex) == 0:
+                kind, const = 3, float(as_sex([sex], "sex")[0])
+            elif isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf" and raw.ndim == 1:
+                kind, sx = 2, raw.astype(np.float64, copy=False)
+            else:
+                kind, sx = 1, as_sex(sex, "sex").ravel()
+            if kind != 3 and sx.shape != y.shape:
+                return None
+        elif sex is not None:
+            raise ValueError("sex: this table was fitted without sex; pass sex=None")
+        if self._jit_tables is None:
+            self._jit_tables = jit.tables(self._points)
+        out = np.empty(y.shape)
+        outside, bad_sex, nonpos = jit.score(y, a, sx, kind, const, self._jit_tables, mode,
+                                             out)[:3]
+        if bad_sex:
+            as_sex(sex, "sex")  # raises, naming the value and its row
+        if nonpos:
+            self._value_array(value)  # raises, naming the first value <= 0 and its row
+        if outside:
+            self._outside_warning(outside)
+        return like_inputs(out, value, age, sex)
 
     def _value_array(self, value):
         y = to_float_array(value, "value")
@@ -218,6 +281,9 @@ class LMSTable:
         >>> round(bmi.centile(19.0, 24.5, "M"), 2)
         93.4
         """
+        fast = self._compiled(value, age, sex, 0)
+        if fast is not None:
+            return fast
         y = self._value_array(value)
         (L, M, S), shape = self._lms_at(age, sex, y)
         y = np.broadcast_to(y, shape)
@@ -228,6 +294,9 @@ class LMSTable:
         """Centile (0-100) of ``value`` at ``age``: 100 Phi(z). Arguments as :meth:`zscore`."""
         from scipy.special import ndtr
 
+        fast = self._compiled(value, age, sex, 1)
+        if fast is not None:
+            return fast
         y = self._value_array(value)
         (L, M, S), shape = self._lms_at(age, sex, y)
         y = np.broadcast_to(y, shape)
@@ -253,6 +322,9 @@ class LMSTable:
         distance from the median in units of half the distance from the median to the
         value at z = +2 (above the median) or z = -2 (below). Arguments as :meth:`zscore`.
         """
+        fast = self._compiled(value, age, sex, 2)
+        if fast is not None:
+            return fast
         y = self._value_array(value)
         (L, M, S), shape = self._lms_at(age, sex, y)
         return like_inputs(_lms.modified_zscore(np.broadcast_to(y, shape), L, M, S),
