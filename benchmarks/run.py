@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.bench_survey",
-           "benchmarks.bench_cohort"]
+           "benchmarks.bench_cohort", "benchmarks.bench_centiles"]
 
 
 def report(rows: list[dict]) -> None:

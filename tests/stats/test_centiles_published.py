@@ -12,9 +12,9 @@ Differences to expect, hence the tolerance of 12%: Kelsey pooled 10,098 men and 
 studies (mostly European cohorts, several immunoassays, some LC-MS/MS), whereas NHANES
 2011-2016 is one US population, measured by the CDC's standardised LC-MS/MS (HoSt), weighted
 to the US non-institutionalised population (weight_hormone); different smoothers (7-parameter
-curve chosen by cross-validation vs penalised BCCG with AIC). The embedded NHANES gives
-(criterion "aic"): 16.0 (6.6-29.3) at 19 y and 13.6 (6.2-27.2) at 40 y, within 4-8% of
-Kelsey's values.
+curve chosen by cross-validation vs penalised BCCG, smoothness by local ML). The embedded
+NHANES gives 16.1 (6.7-29.3) at 19 y and 13.6 (6.2-27.3) at 40 y, within 4-8% of Kelsey's
+values.
 """
 
 from __future__ import annotations
