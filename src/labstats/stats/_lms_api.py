@@ -152,13 +152,26 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
 
     Notes
     -----
-    The RS algorithm of Rigby & Stasinopoulos (2005): Fisher scoring for M (log link), S
-    (log link) and L (identity) in turn, each a penalised B-spline (20 cubic intervals,
-    second-difference penalty; Eilers & Marx 1996), until the global deviance changes by
-    less than 1e-6 relative. Rows with missing age or value are not used (counted in the
-    summary, one warning). Validated by recovering known curves from simulated data, and
-    against the GPL Python port of gamlss on fixed-basis fits (tests/stats/
-    test_centiles_fit.py).
+    Each of log M, log S and L is a penalised cubic B-spline of age (20 equal intervals over
+    the age range widened by 1%, second-difference penalty; Eilers & Marx 1996). Fitting:
+    the RS algorithm of Rigby & Stasinopoulos (2005) (Fisher scoring of M, S and L in turn,
+    the smoothness re-chosen at every step) until the deviance settles, then the algorithm
+    of Cole & Green (1992) (joint Fisher scoring with the cross-information) at the chosen
+    lambdas, alternating with one RS cycle until deviance (1e-6 relative) and lambdas (1e-3)
+    are stable; ``diagnostics.summary`` reports iterations and convergence. Rows with
+    missing age or value are not used (one warning). Validated by recovering the CDC BMI
+    curves from simulated data, and against the GPL Python port of gamlss on fixed-basis
+    fits (to 1e-5; tests/stats/test_centiles_fit.py).
+
+    References
+    ----------
+    .. [1] T. J. Cole and P. J. Green, Stat. Med. 11:1305-1319, 1992,
+       doi:10.1002/sim.4780111005.
+    .. [2] R. A. Rigby and D. M. Stasinopoulos, Stat. Med. 23:3053-3076, 2004,
+       doi:10.1002/sim.1861; J. R. Stat. Soc. C 54:507-554, 2005,
+       doi:10.1111/j.1467-9876.2005.00510.x.
+    .. [3] P. Royston and E. M. Wright, Stat. Med. 19:2943-2962, 2000 (Q-statistics).
+    .. [4] J. N. K. Rao and C. F. J. Wu, J. Am. Stat. Assoc. 83:231-241, 1988 (bootstrap).
 
     Examples
     --------
