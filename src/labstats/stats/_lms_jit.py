@@ -30,50 +30,55 @@ def interpolate(y, age, sex, sex_kind, sex_const, ages, pars, lengths, buckets, 
     first unknown sex code and the first y <= 0.
     """
     nb = buckets.shape[1]
+    # local counters (stores to ``counts`` inside the loop would alias the outputs)
+    outside, bad, nonpos, zero_l = 0, 0, 0, 0
+    first_bad, first_nonpos = counts[4], counts[5]
     for i in range(start, stop):
         k = i - start
         x = age[i]
-        Mb[k] = np.nan
-        Lb[k] = 1.0
-        Sb[k] = 1.0
-        if sex_kind == 0:
-            g = 0
-        else:
+        g = 0
+        if sex_kind != 0:
             c = sex_const if sex_kind == 3 else sex[i]
-            if c != c:
-                continue
             if sex_kind == 2:  # branch-free on the common path: codes are 1 or 2
                 if not ((c == 1.0) | (c == 2.0)):
-                    if counts[1] == 0:
-                        counts[4] = i
-                    counts[1] += 1
+                    if c == c:
+                        if bad == 0 and counts[1] == 0:
+                            first_bad = i
+                        bad += 1
+                    Mb[k] = np.nan
                     continue
                 g = int(c) - 1
             else:
+                if c != c:
+                    Mb[k] = np.nan
+                    continue
                 g = int(c)
         if y[i] <= 0.0:
-            if counts[2] == 0:
-                counts[5] = i
-            counts[2] += 1
+            if nonpos == 0 and counts[2] == 0:
+                first_nonpos = i
+            nonpos += 1
         m = lengths[g]
         a0 = ages[g, 0]
         if not (x >= a0 and x <= ages[g, m - 1]):
             if x == x:
-                counts[0] += 1
+                outside += 1
+            Mb[k] = np.nan
             continue
-        b = int((x - a0) * b_scale[g])
-        if b >= nb:
-            b = nb - 1
+        b = min(int((x - a0) * b_scale[g]), nb - 1)
         j = buckets[g, b]
         while j < m - 2 and x > ages[g, j + 1]:
             j += 1
         dx = x - ages[g, j]
         L = pars[g, 0, j] + slopes[g, 0, j] * dx
-        if abs(L) < _L_ZERO:
-            counts[3] += 1
+        zero_l += abs(L) < _L_ZERO
         Lb[k] = L
         Mb[k] = pars[g, 1, j] + slopes[g, 1, j] * dx
         Sb[k] = pars[g, 2, j] + slopes[g, 2, j] * dx
+    counts[0] += outside
+    counts[1] += bad
+    counts[2] += nonpos
+    counts[3] += zero_l
+    counts[4], counts[5] = first_bad, first_nonpos
 
 
 def score(y, age, sex, sex_kind, sex_const, tabs, mode: int, out, block: int = 1 << 13):
@@ -100,7 +105,7 @@ def score(y, age, sex, sex_kind, sex_const, tabs, mode: int, out, block: int = 1
             np.divide(yb, M, out=M)
             np.log(M, out=M)
             if counts[3] > zeros:  # some L = 0: z = log(y/M)/S there
-                zero = L == 0.0
+                zero = np.abs(L) < _L_ZERO
                 np.divide(M, S, out=ob)
                 L[zero] = 1.0  # placeholder, overwritten below
                 z_log = ob[zero].copy()
@@ -117,14 +122,14 @@ def score(y, age, sex, sex_kind, sex_const, tabs, mode: int, out, block: int = 1
     return counts
 
 
-def tables(points: dict, n_buckets: int = 4096):
+def tables(points: dict, n_buckets: int = 2048):
     """Padded arrays of the reference points of each group, with O(1) bucket tables."""
     groups = list(points.values())
     m = max(len(p[0]) for p in groups)
     ages = np.full((len(groups), m), np.nan)
     pars = np.full((len(groups), 3, m), np.nan)
     lengths = np.zeros(len(groups), dtype=np.int64)
-    buckets = np.zeros((len(groups), n_buckets), dtype=np.int64)
+    buckets = np.zeros((len(groups), n_buckets), dtype=np.int32)  # small: stays in L1
     scale = np.zeros(len(groups))
     for g, (a, L, M, S) in enumerate(groups):
         k = len(a)
