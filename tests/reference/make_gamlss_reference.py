@@ -2,7 +2,7 @@
 
 gamlss 0.1.0 (PyPI; github.com/fzhao70/gamlss-python; GPL-3.0-only, a port of R gamlss
 5.5-0 / gamlss.dist 6.1-1) is never imported by labstats nor a dependency: this script ran
-it once and stored its output in ``gamlss_bccgo_reference.csv`` (the project's pattern for
+it once and stored its output in ``gamlss_bccgo_reference.csv.xz`` (the project's pattern for
 R references). 0.1.0 has no ``pb()`` smoother, so the comparison is on a fixed basis: every
 parameter of the BCCGo family (log mu, log sigma, identity nu; Rigby & Stasinopoulos 2004)
 is a cubic B-spline of age on 4 equal intervals over the age range widened by 1% on each
@@ -34,7 +34,7 @@ import pandas as pd
 from scipy.interpolate import BSpline
 from scipy.special import ndtr, ndtri
 
-OUT = Path(__file__).with_name("gamlss_bccgo_reference.csv")
+OUT = Path(__file__).with_name("gamlss_bccgo_reference.csv.xz")
 N_INTERVALS = 4
 
 

@@ -2,7 +2,7 @@
 
 * Known truth: data simulated from the CDC 2000 BMI-for-age curves of boys (Kuczmarski et
   al. 2002; the LMS table shipped with labstats) as a BCCG (Rigby & Stasinopoulos 2004).
-* Reference implementation: tests/reference/gamlss_bccgo_reference.csv, written once by
+* Reference implementation: tests/reference/gamlss_bccgo_reference.csv.xz, written once by
   tests/reference/make_gamlss_reference.py with the GPL Python port of gamlss 0.1.0 (a
   test-only oracle, never imported here).
 """
@@ -20,7 +20,7 @@ from labstats.datasets import cdc_growth_lms
 from labstats.stats import SurveyDesign, _lms, fit_lms
 from labstats.stats._lms_fit import fit_one
 
-REF = Path(__file__).resolve().parents[1] / "reference" / "gamlss_bccgo_reference.csv"
+REF = Path(__file__).resolve().parents[1] / "reference" / "gamlss_bccgo_reference.csv.xz"
 GRID = np.linspace(30, 234, 35)  # months, inside the simulated 24-240
 
 
