@@ -122,6 +122,14 @@ FIXTURES = (
             "columns BMXWT (kg), BMXHT (cm), BMXBMI (kg/m^2) of every row, in file order, "
             "with `cycle` = G/H/I; SEQN and the other columns left out",
             _bmx),
+    Fixture("cdc_growth_zscores_nhanes.csv.xz",
+            ("data/reference/cdc_growth_zscores_nhanes.csv",),
+            "CDC's R package cdcanthro v0.1.3 (CDC-DNPAO/CDCAnthro, Apache-2.0), "
+            "`cdcanthro(d, age=agemos, wt=wt, ht=ht, bmi=bmi, all=TRUE)` under R 4.2.2 on half "
+            "of its NHANES example data (children 2-19 y, seqn even; 3,144 rows): weight, "
+            "stature and BMI z-scores, centiles, modified z, interpolated BMI L/M/S, extended "
+            "BMI z (Wei 2020); ../shared/data/reference/CDC_GROWTH.md; unchanged, xz-compressed",
+            _verbatim("data/reference/cdc_growth_zscores_nhanes.csv")),
 )
 
 

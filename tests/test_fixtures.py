@@ -24,8 +24,8 @@ LISTED = dict(ROW.findall((REFERENCE / "SOURCES.md").read_text(encoding="utf-8")
 
 def test_sources_md_lists_the_copied_files():
     assert {"test_vectors.csv", "r-survey-nhanes.csv.xz",
-            "nhanes_bmx_weight_height.csv.xz"} <= set(LISTED)
-    assert len(LISTED) == 9
+            "nhanes_bmx_weight_height.csv.xz", "cdc_growth_zscores_nhanes.csv.xz"} <= set(LISTED)
+    assert len(LISTED) == 10
 
 
 @pytest.mark.parametrize("name", sorted(LISTED))

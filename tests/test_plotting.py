@@ -82,3 +82,24 @@ def test_import_labstats_plotting_is_light():
             "print(any(m in sys.modules for m in ('matplotlib', 'seaborn', 'statsmodels')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_centile_plot_draws_the_table_centiles_and_bands():
+    """The lines are the table's values at the centiles (CDC BMI-for-age, girls), the band
+    is the fit's bootstrap interval."""
+    from labstats.datasets import cdc_growth_lms
+    from labstats.plotting import centile_plot
+
+    bmi = cdc_growth_lms("bmi")
+    ax = centile_plot(bmi, [60.0, 120.0], [16.0, 18.0], sex="F", centiles=(3, 50, 97))
+    line = {ln.get_label(): ln for ln in ax.get_lines()}
+    x, y = line["P97"].get_data()
+    np.testing.assert_allclose(y, bmi.value_at(1.8807936081512509, x, "female"))
+    assert ax.get_xlabel() == "age (months)"
+    ci = pd.DataFrame({"sex": "female", "age": [100.0, 150.0], "centile": 50,
+                       "ci_low": [15.0, 17.0], "ci_high": [17.0, 19.0]})
+    ax = centile_plot(bmi, sex="female", centiles=(50,), ci=ci)
+    assert len(ax.collections) == 1  # one band
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

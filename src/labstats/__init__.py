@@ -59,6 +59,9 @@ _EXPORTS = {
     "describe": "labstats.stats",
     "age_groups": "labstats.stats",
     "format_table": "labstats.stats",
+    "LMSTable": "labstats.stats",
+    "fit_lms": "labstats.stats",
+    "cdc_growth_lms": "labstats.datasets",
 }
 _SUBMODULES = {"units", "constants", "formulas", "stats", "datasets", "plotting", "cli", "report"}
 

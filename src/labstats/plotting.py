@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bland_altman_plot", "indirect_reference_interval_plot", "method_comparison_plot"]
+__all__ = ["bland_altman_plot", "centile_plot", "indirect_reference_interval_plot",
+           "method_comparison_plot"]
 
 
 def _axes(ax):
@@ -211,3 +212,73 @@ def indirect_reference_interval_plot(values, *, result=None, method: str = "refi
                  f" ({r['p_pathological']:.0%} pathological)")
     ax.legend(loc="upper right")
     return ax
+
+def centile_plot(table, age=None, value=None, *, sex=None, centiles=(3, 10, 25, 50, 75, 90, 97),
+                 ci=None, ages=None, ax=None, **kwargs):
+    """Centile curves of an LMS table, with the data and confidence bands.
+
+    Parameters
+    ----------
+    table : labstats.stats.LMSTable
+        From ``labstats.stats.fit_lms`` or ``labstats.datasets.cdc_growth_lms``.
+    age, value : array_like, optional
+        Data drawn as points (the rows of ``sex`` when ``sex`` is given and the data
+        include a sex column: select them before passing). [age in ``table.age_unit``]
+    sex : optional
+        The sex whose curves are drawn (required for a table by sex).
+    centiles : sequence of float
+        Centiles (0-100) drawn as lines; the 50th solid, the others dashed.
+    ci : pandas.DataFrame, optional
+        Bands with columns ``sex``, ``age``, ``centile``, ``ci_low``, ``ci_high``; default
+        ``table.diagnostics.ci`` of a fit with ``replicates``. Drawn for the centiles in
+        both ``ci`` and ``centiles``.
+    ages : array_like, optional
+        Ages at which to draw the curves; default 200 across the table's range.
+    ax : matplotlib.axes.Axes, optional
+    **kwargs
+        Passed to ``seaborn.scatterplot`` for the data.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from labstats.datasets import cdc_growth_lms
+    >>> ax = centile_plot(cdc_growth_lms("bmi"), sex="female", centiles=(5, 50, 95))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['P5', 'P50', 'P95']
+    """
+    import seaborn as sns
+
+    ax = _axes(ax)
+    if age is not None and value is not None:
+        kwargs = {"s": 4, "alpha": 0.25, "color": "0.4", "linewidth": 0, **kwargs}
+        sns.scatterplot(x=np.asarray(age, float), y=np.asarray(value, float), ax=ax, **kwargs)
+    if ages is None:
+        lo, hi = table.age_range(sex)
+        ages = np.linspace(lo, hi, 200)
+    curves = table.centiles(ages, sex, centiles=centiles)
+    if ci is None:
+        ci = getattr(getattr(table, "diagnostics", None), "ci", None)
+    name = None if sex is None else ("female" if float(_sex_code(sex)) == 1.0 else "male")
+    for i, c in enumerate(centiles):
+        color = f"C{min(i, len(centiles) - 1 - i) % 10}"
+        ax.plot(curves["age"], curves[f"P{c:g}"], color=color, label=f"P{c:g}",
+                linestyle="-" if c == 50 else "--", linewidth=1.4 if c == 50 else 1.0)
+        if ci is not None:
+            band = ci[(ci["centile"] == c) & ((ci["sex"] == name) if name else True)]
+            if len(band):
+                ax.fill_between(band["age"], band["ci_low"], band["ci_high"], color=color,
+                                alpha=0.2, linewidth=0)
+    ax.set_xlabel(f"age ({table.age_unit})")
+    ax.set_ylabel(" ".join(str(v) for v in (table.measure or "value", table.unit) if v))
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+def _sex_code(sex) -> float:
+    from labstats._validate import as_sex
+
+    return float(as_sex([sex], "sex")[0])

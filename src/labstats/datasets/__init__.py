@@ -19,6 +19,8 @@
 * ``pair_export(source, output)`` - the same reading and pairing out of core (DuckDB), for a
   Parquet export larger than memory.
 * ``derive(frame)`` - add free/bioavailable testosterone, FAI, free estradiol, ...
+* ``cdc_growth_lms(measure)`` - the CDC 2000 growth charts (BMI, weight, stature, length,
+  head circumference for age) as ``labstats.stats.LMSTable`` objects.
 * ``list_datasets()`` - what is available, with source and licence.
 
 ``data/README.md`` of the repository documents each dataset and its columns.
@@ -32,6 +34,7 @@ from labstats._engines import pair_export
 from labstats.datasets.derive import DERIVED, derive, register_derived
 from labstats.datasets.embedded import load_nhanes
 from labstats.datasets.fetch import fetch_nhanes
+from labstats.datasets.growth import cdc_growth_lms
 from labstats.datasets.labfile import LabExportError, read_lab_export
 from labstats.datasets.load import load_cohort
 from labstats.datasets.nhanes import COLUMNS, read_nhanes, read_nhanes_file
@@ -43,6 +46,7 @@ __all__ = [
     "COLUMNS",
     "DERIVED",
     "LabExportError",
+    "cdc_growth_lms",
     "derive",
     "fetch_nhanes",
     "list_datasets",
@@ -72,7 +76,7 @@ def list_datasets():
     Examples
     --------
     >>> list_datasets()["name"].tolist()
-    ['nhanes', 'nhanes_extract', 'synthetic_cohort', 'synthetic_lab_results']
+    ['nhanes', 'nhanes_extract', 'synthetic_cohort', 'synthetic_lab_results', 'cdc_growth_lms']
     """
     import pandas as pd
 

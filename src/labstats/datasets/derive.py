@@ -86,6 +86,12 @@ register_derived("non_hdl_cholesterol", "labstats.formulas:non_hdl_cholesterol",
 for _method in ("friedewald", "martin_hopkins", "sampson"):
     register_derived(f"ldl_cholesterol_{_method}", "labstats.formulas:ldl_cholesterol",
                      ("total_cholesterol", "hdl_cholesterol", "triglycerides"), method=_method)
+# CDC 2000 BMI-for-age of children 2-19 y; age_months in completed months (NHANES RIDEXAGM),
+# scored at age_months + 0.5 as CDC advises (labstats.datasets.growth).
+register_derived("bmi_zscore", "labstats.datasets.growth:bmi_zscore_cdc",
+                 ("bmi", "age_months", "sex"))
+register_derived("bmi_centile", "labstats.datasets.growth:bmi_centile_cdc",
+                 ("bmi", "age_months", "sex"))
 register_derived("egfr_ckd_epi_2021", "labstats.formulas:egfr", ("creatinine", "age", "sex"),
                  method="ckd_epi_2021")
 

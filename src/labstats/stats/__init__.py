@@ -10,6 +10,9 @@
 * Method comparison: ``bland_altman``, ``passing_bablok``, ``deming``, ``concordance``,
   ``ratio_summary``.
 * Imprecision: ``propagate_imprecision`` (delta method, Monte Carlo).
+* Centile curves and z-scores: ``LMSTable`` (LMS z-scores, centiles, values at z;
+  ``labstats.datasets.cdc_growth_lms`` for the CDC growth charts), ``fit_lms``
+  (penalised-likelihood LMS/BCCG fit, survey-weighted).
 
 >>> from labstats.stats import SurveyDesign, describe, age_groups
 """
@@ -21,6 +24,7 @@ from labstats.stats.agreement import (
     passing_bablok,
     ratio_summary,
 )
+from labstats.stats.centiles import LMSTable, fit_lms
 from labstats.stats.describe import age_groups, describe, format_table
 from labstats.stats.design import SurveyDesign
 from labstats.stats.imprecision import propagate_imprecision
@@ -32,12 +36,14 @@ from labstats.stats.reference import (
 )
 
 __all__ = [
+    "LMSTable",
     "SurveyDesign",
     "age_groups",
     "bland_altman",
     "concordance",
     "deming",
     "describe",
+    "fit_lms",
     "format_table",
     "indirect_reference_interval",
     "partition_test",
