@@ -65,6 +65,17 @@ class LMSTable:
     -----
     Ages outside a sex's reference range score NaN with one warning counting the rows:
     the curves are never extrapolated. A missing value, age or sex gives NaN for that row.
+
+    Examples
+    --------
+    A two-point table (L, M, S interpolated linearly in age between them, as CDC does);
+    the CDC charts come from ``labstats.datasets.cdc_growth_lms``:
+
+    >>> t = LMSTable(age=[24.0, 240.0], L=[-2.0, -2.0], M=[16.0, 21.7], S=[0.08, 0.13])
+    >>> round(float(t.zscore(18.0, 132.0, None)), 4), round(float(t.centile(18.0, 132.0, None)), 2)
+    (-0.4604, 32.26)
+    >>> round(float(t.value_at(0.0, 132.0, None)), 4)  # the median at 11 years
+    18.85
     """
 
     def __init__(self, age, L, M, S, sex=None, *, age_unit: str = "months", measure=None,
