@@ -26,7 +26,10 @@
 # testosterone [nmol/L]. Unweighted: an interval computed here describes these examined
 # men, not a laboratory's population, and becomes a clinical reference interval only
 # through a laboratory's own verification (CLSI EP28-A3c, ch. 9). labstats reports
-# intervals; it does not advise on diagnosis or treatment.
+# intervals; it does not advise on diagnosis or treatment. This notebook reads the
+# extract whatever `labstats report --data` says. **Your own routine results:** read them
+# with `labstats.read_lab_results(path)` (a long export, see notebook 06) and pass one
+# analyte's `value` column, with its `censored` flags, to `indirect_reference_interval`.
 #
 # **Reproduced (asserted).** The true interval of RIbench's AST distribution (14-35 U/L,
 # Ammer et al. 2022) from a simulated mixture with 20 % pathological values, by every

@@ -23,6 +23,9 @@
 # TT and SHBG (nmol/L, CDC LC-MS/MS and immunoassay), FT by Vermeulen 1999 from TT, SHBG
 # and albumin (`derive`), the hormone-subsample weights `weight_hormone`; BMI and age in
 # completed months (RIDEXAGM) of children 2-19 with the exam weights `weight_exam`.
+# It reads the extract whatever `labstats report --data` says; a downloaded folder of CDC
+# files gives the same frame with `labstats.read_nhanes(folder, cycles)`. **Your own
+# data:** any ages and values (with weights, or a `SurveyDesign`) go to `fit_lms`.
 #
 # **Method.** `labstats.stats.fit_lms`: LMS curves (Cole & Green 1992) for the Box-Cox
 # Cole-Green distribution (Rigby & Stasinopoulos 2004), each of L, M, S a penalised cubic
