@@ -147,7 +147,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     -------
     LMSTable
         ``family="bccg"``, scoring on the fitted smooth curves, with attribute
-        ``diagnostics`` (:class:`FitDiagnostics`): edf, lambdas, deviance, AIC/BIC,
+        ``diagnostics`` (a ``FitDiagnostics`` record): edf, lambdas, deviance, AIC/BIC,
         Q-statistics, worm-plot data, residuals and the intervals.
 
     Notes
