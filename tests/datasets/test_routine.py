@@ -160,7 +160,9 @@ def test_loinc_check_digits_are_valid():
 def test_loinc_map_agrees_with_the_notes_table_when_present():
     notes = SHARED / "science" / "ROUTINE_LAB_DATA.md"
     if not notes.exists():
-        pytest.skip("needs ../shared/science/ROUTINE_LAB_DATA.md")
+        pytest.skip("this test checks the transcription NOTES_CODES against the team's notes "
+                    "(../shared/science/ROUTINE_LAB_DATA.md, not part of the project); the map "
+                    "itself is checked against NOTES_CODES by the test above")
     section = notes.read_text(encoding="utf-8").split("## 2.")[0]
     quoted = set(re.findall(r"\|\s*(\d{4,6}-\d)\s*\|", section))
     free_t = {"2991-8", "14914-6", "103227-5", "96559-0", "2990-0", "6891-6"}
