@@ -231,9 +231,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         for code, why in _WITHDRAWN.items():
             mark(np.flatnonzero((st == code).fillna(False).to_numpy(bool)), 2,
                  f"result withdrawn: {why}", role["status"])
-    codes = raw[role["test"]].astype("string").str.strip()
-    codes = codes.mask(codes == "").str.removesuffix(".0")  # Excel: itemid 50862.0
-    analyte, family = _analytes(codes.to_numpy(dtype=object, na_value=None), tmap)
+    codes = _distinct_text(raw[role["test"]], _code_text)
+    analyte, family = _analytes(codes, tmap)
     known = analyte != None  # noqa: E711 (element-wise on objects)
     no_code = codes.isna().to_numpy(dtype=bool)
     mark(np.flatnonzero(no_code), 1, "no test code", role["test"])
@@ -241,7 +240,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     mark(np.flatnonzero(unknown), 2, "unknown test code: not in test_map= or the LOINC map",
          role["test"])
     pid = raw[role["patient_id"]]
-    no_pid = (pid.isna() | (pid.astype("string").str.strip() == "")).to_numpy(dtype=bool)
+    no_pid = pid.isna().to_numpy(dtype=bool, copy=True)
+    if pid.dtype.kind not in "iufb":  # a number is never blank text
+        no_pid |= (pid.astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
     mark(np.flatnonzero(no_pid), 1, "no patient id", role["patient_id"])
 
     # Values: the cell parser of read_lab_export, on the rows still in play.
@@ -275,8 +276,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     out = np.full(n, np.nan)
     for name in pd.unique(analyte[(status == 0) & known]):
         rows = np.flatnonzero((status == 0) & (analyte == name))
-        frame = pd.DataFrame({"unit": unit_text[rows], role["value"]: cells.to_numpy()[rows]},
-                             index=rows)
+        frame = pd.DataFrame({"unit": unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
         inside = cell_units.reindex(rows) if len(cell_units) else None
         found: list = []
         out[rows] = UnitColumn("unit", name).convert(
@@ -299,7 +299,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         result["specimen_id"] = raw[role["specimen_id"]].array
     result["collected_at"] = times if times is not None else pd.NaT
     result.update({
-        "test": codes.to_numpy(dtype=object, na_value=None),
+        "test": (codes.astype("str").array if codes.notna().any()
+                 else codes.to_numpy(dtype=object, na_value=None)),
         "analyte": pd.array(analyte, dtype="string"),
         "value": np.where(used, out, np.nan),
         "censored": pd.array(np.where(used, cens, ""), dtype="string"),
@@ -353,30 +354,56 @@ def _parse_distinct(sub, header, decimal, thousands, problems):
     return values, side, cell_units, flags
 
 
+def _code_text(text):
+    """Test codes as text: stripped, "" as missing, "50862.0" (Excel) as "50862"."""
+    text = text.astype("string").str.strip()
+    return text.mask(text == "").str.removesuffix(".0")
+
+
+def _distinct_text(cells, how=None):
+    """``how(cells)`` (default: ``cells.astype("string").str.strip()``), once per distinct
+    cell: ``how`` works cell by cell, to text.
+
+    For a column of one type (strings, numbers); an object column (1 and 1.0 are one
+    value, two texts) is converted row by row.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    how = how or (lambda t: t.astype("string").str.strip())
+    if cells.dtype == object or cells.dtype.kind == "f":  # 1 == 1.0 == True, 0.0 == -0.0
+        return how(cells)
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    text = how(pd.Series(distinct, dtype=cells.dtype))
+    taken = pa.array(text.array).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype="string"), index=cells.index)
+
+
 def _unit_text(raw, role, live, cell_units, analyte, units, n):
     """The unit text of each row: unit column, else unit in the value cell, else units=."""
     import pandas as pd
 
-    text = (raw[role["unit"]].astype("string").str.strip() if "unit" in role
+    text = (_distinct_text(raw[role["unit"]]) if "unit" in role
             else pd.Series(pd.NA, index=raw.index, dtype="string"))
     text = text.mask(text == "")
     if len(cell_units):
         text = text.fillna(pd.Series(cell_units.to_numpy(), index=cell_units.index,
                                      dtype="string").reindex(raw.index))
-    out = text.to_numpy(dtype=object, na_value="")
+    text = text.fillna("")
     for a, u in units.items():
-        out[(out == "") & (analyte == a)] = u
-    return out
+        text[((text == "").to_numpy(dtype=bool) & (analyte == a))] = u
+    return text
 
 
 def _check_families(unit_text, family, status, mark, role):
     """Rows whose unit is of another family than their LOINC code's: reported."""
     import pandas as pd
 
-    rows = np.flatnonzero((status == 0) & (family != None) & (unit_text != ""))  # noqa: E711
+    rows = np.flatnonzero((status == 0) & (family != None)  # noqa: E711
+                          & (unit_text != "").to_numpy(dtype=bool))
     if not len(rows):
         return
-    codes, uniques = pd.factorize(unit_text[rows])
+    codes, uniques = pd.factorize(unit_text.iloc[rows].to_numpy(dtype=object))
     fam = np.array([_loinc.unit_family(u) for u in uniques], dtype=object)[codes]
     clash = (fam != None) & (fam != family[rows])  # noqa: E711 (unknown units: later)
     for f_unit, f_code in {(a, b) for a, b in zip(fam[clash], family[rows][clash], strict=False)}:
