@@ -138,7 +138,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                             f"{export} GROUP BY 1").df()
         norm = codes["code"].astype("string").str.strip()
         norm = norm.mask(norm == "").str.removesuffix(".0")
-        analyte, _ = _analytes(norm.to_numpy(dtype=object, na_value=None), tmap)
+        analyte, _, _ = _analytes(norm.to_numpy(dtype=object, na_value=None), tmap)
         keep = norm.isna().to_numpy(dtype=bool) | (analyte != None)  # noqa: E711
         unknown = codes[~keep]
         con.execute("CREATE TEMP TABLE keep (code VARCHAR)")

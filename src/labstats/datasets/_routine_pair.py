@@ -130,8 +130,9 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     if repeats == "nearest" and by == "specimen":
         _refuse_missing(d, "collected_at", "specimen", why="repeats='nearest'")
     n_in = len(d)
-    dup = d.duplicated(["patient_id", "analyte", "collected_at", "value", "censored"])
-    d = d[~dup.to_numpy(dtype=bool)].reset_index(drop=True)
+    dup = duplicated([pd.factorize(d[c])[0] for c in ("patient_id", "analyte",
+                                                       "collected_at", "value", "censored")])
+    d = d[~dup].reset_index(drop=True)
     d["_draw"] = _draws(d, by, width)
     d, n_repeats, n_conflicts = _one_per_analyte(d, repeats, analytes)
     paired = _wide(d, by, analytes)
@@ -321,15 +322,40 @@ def _wide(d, by, analytes):
     for k, a in enumerate(analytes):
         out[a] = value[:, k]
         out[f"{a}_censored"] = (pd.array(cens[:, k], dtype="string") if marks is None else
-                                _marks(cens[:, k], marks))
+                                take_text(cens[:, k], marks))
         out[f"{a}_source_row"] = pd.arrays.IntegerArray(src[:, k].copy(), src[:, k] < 0)
     return pd.DataFrame(out)
 
 
-def _marks(codes, marks):
-    """``pd.array(marks[codes], dtype="string")``, built by Arrow (no object array)."""
+def take_text(codes, texts, dtype="string"):
+    """``pd.array(texts[codes], dtype=dtype)`` (code -1: <NA>), built by Arrow from the
+    codes, without an array of Python strings per row."""
     import pandas as pd
     import pyarrow as pa
 
-    return pd.array(pa.array(marks.tolist(), type=pa.large_string()).take(pa.array(codes)),
-                    dtype="string")
+    codes = np.asarray(codes)
+    taken = pa.array(list(texts), type=pa.large_string()).take(pa.array(codes,
+                                                                         mask=codes < 0))
+    return pd.array(taken, dtype=dtype)
+
+
+def duplicated(codes):
+    """``DataFrame.duplicated(keep="first")`` of columns given as codes (``pd.factorize``:
+    equal values one code, missing values -1), as a boolean array.
+
+    The columns are folded into one key (key * size + code; renumbered by a hash only
+    when the next fold could overflow int64): rows have the same key exactly when they
+    have the same codes.
+    """
+    import pandas as pd
+
+    n = len(codes[0]) if codes else 0
+    key, top = np.zeros(n, dtype=np.int64), 1  # top: an upper bound of key + 1
+    for c in codes:
+        c = np.asarray(c, dtype=np.int64) + 1  # -1 (missing) -> 0
+        size = int(c.max()) + 1 if n else 1
+        if top * size >= 2**62:
+            key = pd.factorize(key)[0]
+            top = int(key.max()) + 1 if n else 1
+        key, top = key * size + c, top * size
+    return pd.Series(key).duplicated(keep="first").to_numpy(dtype=bool)

@@ -17,7 +17,7 @@ import numpy as np
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._labcells import parse_column
 from labstats.datasets._labunits import UnitColumn
-from labstats.datasets._routine_pair import pair_results
+from labstats.datasets._routine_pair import duplicated, pair_results, take_text
 
 __all__ = ["STATUSES", "pair_results", "read_lab_results"]
 
@@ -28,6 +28,7 @@ STATUSES = ("used", "reported", "excluded", "duplicate")
 _WITHDRAWN = {"W": "posted to the wrong patient or test (W)", "D": "deleted (D)",
               "X": "could not be obtained (X)"}
 _NO_VALUE = "no result value"
+_MARKS = ("", "<", ">")  # censoring: none, left (<L), right (>U)
 
 
 def _py(value):
@@ -76,9 +77,11 @@ def _analytes(codes, test_map):
             a = a if a in _loinc.ANALYTE_NAMES else None
         analyte.append(a)
         family.append(fam)
+    named = {a: k for k, a in enumerate(dict.fromkeys(a for a in analyte if a is not None))}
+    index = np.array([named.get(a, -1) for a in analyte] + [-1], dtype=np.int64)[keys]
     analyte = np.array([*analyte, None], dtype=object)[keys]  # -1 (missing code) -> None
     family = np.array([*family, None], dtype=object)[keys]
-    return analyte, family
+    return analyte, family, (index, list(named))
 
 
 def read_lab_results(source, *, columns=None, test_map=None, units=None,
@@ -175,6 +178,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     {'rows': 4, 'used': 3, 'reported': 1, 'excluded': 0, 'duplicates': 0}
     """
     import pandas as pd
+    import pyarrow as pa
 
     from labstats import _engines
     from labstats.datasets.labfile import CENSORED_POLICIES, _check_arguments
@@ -232,7 +236,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
             mark(np.flatnonzero((st == code).fillna(False).to_numpy(bool)), 2,
                  f"result withdrawn: {why}", role["status"])
     codes = _distinct_text(raw[role["test"]], _code_text)
-    analyte, family = _analytes(codes, tmap)
+    analyte, family, (analyte_code, analyte_names) = _analytes(codes, tmap)
     known = analyte != None  # noqa: E711 (element-wise on objects)
     no_code = codes.isna().to_numpy(dtype=bool)
     mark(np.flatnonzero(no_code), 1, "no test code", role["test"])
@@ -286,14 +290,16 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     used = status == 0
     times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
                              if "collected_at" in role else (None, np.array([], int), None))
-    cens = np.full(n, "", dtype=object)
-    cens[live[left]], cens[live[right]] = "<", ">"
-    flag = pd.array(np.full(n, None, dtype=object), dtype="string")
+    cens = np.zeros(n, dtype=np.int64)  # index into _MARKS
+    cens[live[left]], cens[live[right]] = 1, 2
+    flag = pd.array(pa.nulls(n, pa.large_string()), dtype="string")
     if flags is not None:
         flag[live] = flags.to_numpy(dtype=object)
     if "flag" in role:
-        given = raw[role["flag"]].astype("string").str.strip()
-        flag = pd.array(pd.Series(flag).fillna(given.mask(given == "")), dtype="string")
+        given = _distinct_text(raw[role["flag"]])
+        given = given.mask(given == "")
+        flag = (pd.array(pd.Series(flag).fillna(given), dtype="string") if flags is not None
+                else given.array)
     result = {"patient_id": pid.array}  # the export's own types (Int64 ids stay Int64)
     if "specimen_id" in role:
         result["specimen_id"] = raw[role["specimen_id"]].array
@@ -301,9 +307,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     result.update({
         "test": (codes.astype("str").array if codes.notna().any()
                  else codes.to_numpy(dtype=object, na_value=None)),
-        "analyte": pd.array(analyte, dtype="string"),
+        "analyte": take_text(analyte_code, analyte_names),
         "value": np.where(used, out, np.nan),
-        "censored": pd.array(np.where(used, cens, ""), dtype="string"),
+        "censored": take_text(np.where(used, cens, 0), _MARKS),
         "flag": flag,
         "raw_value": raw[role["value"]].array,
         "raw_unit": raw[role["unit"]].array if "unit" in role else None,
@@ -419,13 +425,19 @@ def _mark_duplicates(frame, status, used, raw_times):
     A time that could not be read is compared as written (two unreadable times are not
     the same time unless they are the same text).
     """
+    import pandas as pd
+
     keys = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
                         "censored") if c in frame.columns]
-    table = frame.loc[used, keys]
+    rows = np.flatnonzero(used)
+    # each column as the codes DataFrame.duplicated would give it (equal values, one code;
+    # missing values, one code), on the used rows only
+    table = {c: pd.factorize(frame[c])[0][rows] for c in keys}
     if raw_times is not None:
         unread = frame["collected_at"].isna().to_numpy()
-        table = table.assign(_t=raw_times.astype("string").where(unread)[used])
-    dup = table.duplicated(keep="first").to_numpy(dtype=bool)
+        if unread.any():  # otherwise one value (missing) for all: no effect
+            table["_t"] = pd.factorize(raw_times.astype("string").where(unread))[0][rows]
+    dup = duplicated(list(table.values()))
     status[np.flatnonzero(used)[dup]] = 3
 
 
