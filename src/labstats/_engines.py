@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +83,11 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         Rows of unknown test codes are counted per code in ``unknown_tests`` instead.
     rows_per_partition : int, default 1,000,000
         Rows of used tests per partition, hence the memory of the pandas step (about
-        0.5 KB a row).
+        0.5 KB a row, times ``threads`` partitions at once).
     memory_limit, threads, temp_directory
         DuckDB's settings: its memory limit (it spills beyond), threads and spill folder.
+        ``threads`` is also the number of partitions read and paired at once (threads of
+        this process: numpy, Arrow and DuckDB release the GIL).
 
     Returns
     -------
@@ -146,13 +150,15 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                         [(c,) for c in codes.loc[keep, "code"] if c is not None])
         kept = int(codes.loc[keep, "n"].sum())
         parts = max(1, math.ceil(kept / max(1, int(rows_per_partition))))
-        names = ", ".join(f'e."{c}"' for c in schema.names)
+        used = [c for c in schema.names if c in role.values()]  # the columns read, only
+        names = ", ".join(f'e."{c}"' for c in used)
         con.execute(
             f"COPY (SELECT {names}, o.start + e.file_row_number AS __source_row, "
             f"hash(e.\"{role['patient_id']}\") % {parts} AS __part FROM {export} e "
             f"JOIN offsets o ON e.filename = o.filename "
             f"WHERE CAST(e.{test} AS VARCHAR) IN (SELECT code FROM keep) OR e.{test} IS NULL) "
-            f"TO {_sql_string(tmp / 'parts')} (FORMAT parquet, PARTITION_BY (__part))")
+            f"TO {_sql_string(tmp / 'parts')} (FORMAT parquet, PARTITION_BY (__part), "
+            f"COMPRESSION uncompressed)")  # temporary files: written once, read once
         if analytes is None:  # one set of columns for every partition
             found = set(analyte[keep]) - {None}
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
@@ -162,7 +168,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                                                   analytes=analytes),
                  "derive": derive}
         return _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
-                           schema.metadata)
+                           _pandas_metadata(schema.metadata, used), workers=threads)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -188,7 +194,7 @@ class _Sink:
             self.writer.close()
 
 
-def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
+def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=1):
     """read_lab_results and pair_results on each partition; counts summed."""
     import pandas as pd
     import pyarrow.parquet as pq
@@ -199,34 +205,51 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
     frames = []
     sink, report_sink = _Sink(output), _Sink(report)
     parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
-    try:
-        for part in parts:
-            # the export's own pandas types (an id with gaps stays Int64, as in memory)
-            table = pq.read_table(part).replace_schema_metadata(metadata)
-            raw = table.to_pandas().sort_values("__source_row", kind="stable")
-            global_rows = raw.pop("__source_row").to_numpy()
-            raw = raw.reset_index(drop=True)
-            res = steps["read"](raw)
-            res["source_row"] = global_rows[res["source_row"].to_numpy()]
-            if report is not None:
-                entries = res.attrs["report"]
-                report_sink.write(entries.assign(
-                    source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
-                    value=entries["value"].astype("string")))
-            for key in ("used", "reported", "excluded", "duplicates"):
-                read[key] += res.attrs["counts"][key]
-            paired = steps["pair"](res)
-            for key in pair:
-                pair[key] += paired.attrs["counts"][key]
-            paired.attrs = {}
-            if steps["derive"]:
-                from labstats.datasets.derive import derive as _derive
 
-                paired = _derive(paired)
-            if output is None:
-                frames.append(paired)
-            else:
-                sink.write(paired)
+    def one(part):
+        """read -> pair (-> derive) of one partition: (results' counts, report, draws)."""
+        # the export's own pandas types (an id with gaps stays Int64, as in memory)
+        table = pq.read_table(part).replace_schema_metadata(metadata)
+        raw = table.sort_by("__source_row").to_pandas()
+        global_rows = raw.pop("__source_row").to_numpy()
+        res = steps["read"](raw.reset_index(drop=True))
+        res["source_row"] = global_rows[res["source_row"].to_numpy()]
+        entries = None
+        if report is not None:
+            entries = res.attrs["report"]
+            entries = entries.assign(
+                source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
+                value=entries["value"].astype("string"))
+        paired = steps["pair"](res)
+        counts, paired.attrs = paired.attrs["counts"], {}
+        if steps["derive"]:
+            from labstats.datasets.derive import derive as _derive
+
+            paired = _derive(paired)
+        return res.attrs["counts"], entries, counts, paired
+
+    def collect(done):
+        res_counts, entries, pair_counts, paired = done
+        if entries is not None:
+            report_sink.write(entries)
+        for key in ("used", "reported", "excluded", "duplicates"):
+            read[key] += res_counts[key]
+        for key in pair:
+            pair[key] += pair_counts[key]
+        if output is None:
+            frames.append(paired)
+        else:
+            sink.write(paired)
+
+    try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
+        with ThreadPoolExecutor(max(1, int(workers))) as pool:
+            pending: deque = deque()
+            for part in parts:
+                pending.append(pool.submit(one, part))
+                if len(pending) >= workers:
+                    collect(pending.popleft().result())
+            while pending:
+                collect(pending.popleft().result())
     finally:
         sink.close()
         report_sink.close()
@@ -242,6 +265,18 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
                               ignore_index=True)
     out.attrs["counts"] = counts
     return out
+
+
+def _pandas_metadata(metadata, names):
+    """The export's pandas metadata (its columns' pandas types) for the columns ``names``."""
+    import json
+
+    if not metadata or b"pandas" not in metadata:
+        return metadata
+    meta = json.loads(metadata[b"pandas"])
+    meta["columns"] = [c for c in meta.get("columns", []) if c.get("name") in names]
+    meta["index_columns"] = []
+    return {**metadata, b"pandas": json.dumps(meta).encode()}
 
 
 def _roles(role):
