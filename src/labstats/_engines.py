@@ -318,6 +318,11 @@ def _read_part(raw, kw, meta=None):
     return res if meta is None else _enforce(res, meta)
 
 
+#: Names of Dask frames of results whose partitions hold whole patients (pair_results
+#: need not shuffle them again).
+_BY_PATIENT: set = set()
+
+
 def dask_read_lab_results(ddf, **kw):
     """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
 
@@ -330,6 +335,7 @@ def dask_read_lab_results(ddf, **kw):
 
     role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
+    ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
     lengths = ddf.map_partitions(len).compute()
     offsets = np.r_[0, np.cumsum(np.asarray(lengths))[:-1]].astype(np.int64)
     numbered = ddf.map_partitions(_number, offsets, meta=ddf._meta.assign(
@@ -337,7 +343,9 @@ def dask_read_lab_results(ddf, **kw):
     shuffled = numbered.shuffle(on=role["patient_id"], npartitions=ddf.npartitions)
     sample = numbered.get_partition(0).head(1000, compute=True)
     meta = _read_part(sample, kw).iloc[:0]
-    return shuffled.map_partitions(_read_part, kw, meta, meta=meta)
+    results = shuffled.map_partitions(_read_part, kw, meta, meta=meta)
+    _BY_PATIENT.add(results._name)
+    return results
 
 
 def _pair_part(results, kw, meta=None):
@@ -351,15 +359,20 @@ def _pair_part(results, kw, meta=None):
 def dask_pair_results(ddf, **kw):
     """``pair_results`` on a Dask DataFrame of results: draws of whole patients per
     partition (shuffled by ``patient_id``), one column set for all (``analytes``)."""
+    import dask
+
     from labstats.datasets import _loinc
 
-    if kw.get("analytes") is None:
+    # results of read_lab_results hold whole patients per partition already
+    shuffled = ddf if ddf._name in _BY_PATIENT else ddf.shuffle(on="patient_id",
+                                                                  npartitions=ddf.npartitions)
+    if kw.get("analytes") is None:  # found in the same pass as the sample (one, not two)
         used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
             ddf["analyte"]
-        found = set(used.dropna().unique().compute())
-        kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in found]}
-    shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
-    sample = ddf.get_partition(0).compute()
+        found, sample = dask.compute(used.dropna().unique(), ddf.get_partition(0))
+        kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
+    else:
+        sample = ddf.get_partition(0).compute()
     meta = _pair_part(sample, kw).iloc[:0]
     return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
 
