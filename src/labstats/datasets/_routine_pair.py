@@ -183,8 +183,9 @@ def _draws(d, by, width):
     """Draw number of each row: by (patient, specimen), or by windows of patient times."""
     import pandas as pd
 
-    if by == "specimen":
-        return d.groupby(["patient_id", "specimen_id"], sort=False, dropna=False).ngroup()
+    if by == "specimen":  # groupby(...).ngroup(): groups numbered in order of appearance
+        return pd.factorize(fold([pd.factorize(d[c])[0] for c in ("patient_id",
+                                                                  "specimen_id")]))[0]
     pcode = pd.factorize(d["patient_id"])[0]
     t = _ns(d["collected_at"])
     order = np.lexsort((d["source_row"].to_numpy(), t, pcode))
@@ -341,12 +342,16 @@ def take_text(codes, texts, dtype="string"):
 
 def duplicated(codes):
     """``DataFrame.duplicated(keep="first")`` of columns given as codes (``pd.factorize``:
-    equal values one code, missing values -1), as a boolean array.
+    equal values one code, missing values -1), as a boolean array."""
+    import pandas as pd
 
-    The columns are folded into one key (key * size + code; renumbered by a hash only
-    when the next fold could overflow int64): rows have the same key exactly when they
-    have the same codes.
-    """
+    return pd.Series(fold(codes)).duplicated(keep="first").to_numpy(dtype=bool)
+
+
+def fold(codes):
+    """One int64 key per row from columns of codes: rows have the same key exactly when
+    they have the same codes (key * size + code; renumbered by a hash only when the next
+    fold could overflow int64)."""
     import pandas as pd
 
     n = len(codes[0]) if codes else 0
@@ -358,4 +363,4 @@ def duplicated(codes):
             key = pd.factorize(key)[0]
             top = int(key.max()) + 1 if n else 1
         key, top = key * size + c, top * size
-    return pd.Series(key).duplicated(keep="first").to_numpy(dtype=bool)
+    return key

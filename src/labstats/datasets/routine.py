@@ -319,7 +319,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         result["source_file"] = files
     frame = pd.DataFrame(result)
     _mark_duplicates(frame, status, used, raw[role["collected_at"]] if times is not None
-                     else None)
+                     else None, analyte_code, np.where(used, cens, 0))
     frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files)
     return frame
@@ -419,7 +419,7 @@ def _check_families(unit_text, family, status, mark, role):
              role.get("unit", role["value"]))
 
 
-def _mark_duplicates(frame, status, used, raw_times):
+def _mark_duplicates(frame, status, used, raw_times, analyte_code, censored):
     """Later copies of a used row (same patient, specimen, time, analyte, value, side).
 
     A time that could not be read is compared as written (two unreadable times are not
@@ -432,7 +432,9 @@ def _mark_duplicates(frame, status, used, raw_times):
     rows = np.flatnonzero(used)
     # each column as the codes DataFrame.duplicated would give it (equal values, one code;
     # missing values, one code), on the used rows only
-    table = {c: pd.factorize(frame[c])[0][rows] for c in keys}
+    table = {c: pd.factorize(frame[c])[0][rows] for c in keys
+             if c not in ("analyte", "censored")}
+    table.update(analyte=analyte_code[rows], censored=censored[rows])  # codes already
     if raw_times is not None:
         unread = frame["collected_at"].isna().to_numpy()
         if unread.any():  # otherwise one value (missing) for all: no effect
