@@ -242,9 +242,12 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
             sink.write(paired)
 
     try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
+        serial = workers <= 1 or len(parts) <= 1
+        for part in parts if serial else ():
+            collect(one(part))
         with ThreadPoolExecutor(max(1, int(workers))) as pool:
             pending: deque = deque()
-            for part in parts:
+            for part in () if serial else parts:
                 pending.append(pool.submit(one, part))
                 if len(pending) >= workers:
                     collect(pending.popleft().result())
