@@ -108,8 +108,10 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
                          f"{', '.join(need)} for by={by!r}{fix}")
     cols = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
                         "censored", "source_row") if c in results.columns]
-    d = results[cols]  # the columns paired, filtered once (not the whole frame twice)
-    rows = (results["status"] == "used").to_numpy(dtype=bool) if "status" in \
+    d = results.copy(deep=False)
+    d.attrs = {}  # not deep-copied by every step below (the report of read_lab_results)
+    d = d[cols]  # the columns paired, filtered once (not the whole frame twice)
+    rows = (results["status"].array == "used").astype(bool) if "status" in \
         results.columns else np.ones(len(d), dtype=bool)
     analytes = _analytes(d[rows], analytes)
     rows = rows & d["analyte"].isin(analytes).to_numpy(dtype=bool)
