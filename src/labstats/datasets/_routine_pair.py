@@ -119,6 +119,9 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     if "censored" not in d.columns:
         d["censored"] = ""
     d["censored"] = d["censored"].astype("string").fillna("")
+    for c in ("analyte", "censored"):  # as categories in the texts' order: compared and
+        names = sorted(d[c].dropna().unique())  # sorted as the texts, copied as codes
+        d[c] = pd.Categorical(d[c], categories=names, ordered=True)
     if "collected_at" not in d.columns:
         d["collected_at"] = pd.NaT
     kind = d["collected_at"].dtype
