@@ -260,9 +260,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                 ~empty, fill)
     live = np.flatnonzero(status == 0)
     problems: list = []
-    values, side, cell_units, flags = _parse_distinct(
+    values, (left, right), cell_units, flags = _parse_distinct(
         cells.iloc[live].set_axis(live), role["value"], decimal, thousands, problems)
-    left, right = side == "left", side == "right"
     values[left] = CENSORED_POLICIES[censored](values[left])
     if censored == "nan":
         values[right] = np.nan
@@ -343,7 +342,10 @@ def _parse_distinct(sub, header, decimal, thousands, problems):
     missing = codes < 0
     take = np.where(missing, 0, codes)
     values = np.where(missing, np.nan, values[take] if len(uniques) else np.nan)
-    side = np.where(missing, None, side[take] if len(uniques) else None)
+    sides = []  # rows censored left, right: from the distinct cells' sides
+    for which in ("left", "right"):
+        hit = side == which if len(uniques) else np.zeros(1, dtype=bool)
+        sides.append(~missing & hit[take])
     rows = sub.index.to_numpy()
     if len(cell_units):
         per_row = cell_units.reindex(codes)
@@ -357,7 +359,7 @@ def _parse_distinct(sub, header, decimal, thousands, problems):
         bad = np.flatnonzero(~missing & (why[take] != None))  # noqa: E711
         problems.extend(zip(rows[bad], [header] * len(bad), sub.iloc[bad], why[take[bad]],
                             strict=True))
-    return values, side, cell_units, flags
+    return values, tuple(sides), cell_units, flags
 
 
 def _code_text(text):
