@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +83,11 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         Rows of unknown test codes are counted per code in ``unknown_tests`` instead.
     rows_per_partition : int, default 1,000,000
         Rows of used tests per partition, hence the memory of the pandas step (about
-        0.5 KB a row).
+        0.5 KB a row, times ``threads`` partitions at once).
     memory_limit, threads, temp_directory
         DuckDB's settings: its memory limit (it spills beyond), threads and spill folder.
+        ``threads`` is also the number of partitions read and paired at once (threads of
+        this process: numpy, Arrow and DuckDB release the GIL).
 
     Returns
     -------
@@ -138,7 +142,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                             f"{export} GROUP BY 1").df()
         norm = codes["code"].astype("string").str.strip()
         norm = norm.mask(norm == "").str.removesuffix(".0")
-        analyte, _ = _analytes(norm.to_numpy(dtype=object, na_value=None), tmap)
+        analyte, _, _ = _analytes(norm.to_numpy(dtype=object, na_value=None), tmap)
         keep = norm.isna().to_numpy(dtype=bool) | (analyte != None)  # noqa: E711
         unknown = codes[~keep]
         con.execute("CREATE TEMP TABLE keep (code VARCHAR)")
@@ -146,13 +150,15 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                         [(c,) for c in codes.loc[keep, "code"] if c is not None])
         kept = int(codes.loc[keep, "n"].sum())
         parts = max(1, math.ceil(kept / max(1, int(rows_per_partition))))
-        names = ", ".join(f'e."{c}"' for c in schema.names)
+        used = [c for c in schema.names if c in role.values()]  # the columns read, only
+        names = ", ".join(f'e."{c}"' for c in used)
         con.execute(
             f"COPY (SELECT {names}, o.start + e.file_row_number AS __source_row, "
             f"hash(e.\"{role['patient_id']}\") % {parts} AS __part FROM {export} e "
             f"JOIN offsets o ON e.filename = o.filename "
             f"WHERE CAST(e.{test} AS VARCHAR) IN (SELECT code FROM keep) OR e.{test} IS NULL) "
-            f"TO {_sql_string(tmp / 'parts')} (FORMAT parquet, PARTITION_BY (__part))")
+            f"TO {_sql_string(tmp / 'parts')} (FORMAT parquet, PARTITION_BY (__part), "
+            f"COMPRESSION uncompressed)")  # temporary files: written once, read once
         if analytes is None:  # one set of columns for every partition
             found = set(analyte[keep]) - {None}
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
@@ -162,7 +168,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                                                   analytes=analytes),
                  "derive": derive}
         return _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
-                           schema.metadata)
+                           _pandas_metadata(schema.metadata, used), workers=threads)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -188,7 +194,7 @@ class _Sink:
             self.writer.close()
 
 
-def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
+def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=1):
     """read_lab_results and pair_results on each partition; counts summed."""
     import pandas as pd
     import pyarrow.parquet as pq
@@ -199,34 +205,54 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
     frames = []
     sink, report_sink = _Sink(output), _Sink(report)
     parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
-    try:
-        for part in parts:
-            # the export's own pandas types (an id with gaps stays Int64, as in memory)
-            table = pq.read_table(part).replace_schema_metadata(metadata)
-            raw = table.to_pandas().sort_values("__source_row", kind="stable")
-            global_rows = raw.pop("__source_row").to_numpy()
-            raw = raw.reset_index(drop=True)
-            res = steps["read"](raw)
-            res["source_row"] = global_rows[res["source_row"].to_numpy()]
-            if report is not None:
-                entries = res.attrs["report"]
-                report_sink.write(entries.assign(
-                    source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
-                    value=entries["value"].astype("string")))
-            for key in ("used", "reported", "excluded", "duplicates"):
-                read[key] += res.attrs["counts"][key]
-            paired = steps["pair"](res)
-            for key in pair:
-                pair[key] += paired.attrs["counts"][key]
-            paired.attrs = {}
-            if steps["derive"]:
-                from labstats.datasets.derive import derive as _derive
 
-                paired = _derive(paired)
-            if output is None:
-                frames.append(paired)
-            else:
-                sink.write(paired)
+    def one(part):
+        """read -> pair (-> derive) of one partition: (results' counts, report, draws)."""
+        # the export's own pandas types (an id with gaps stays Int64, as in memory)
+        table = pq.read_table(part).replace_schema_metadata(metadata)
+        raw = table.sort_by("__source_row").to_pandas()
+        global_rows = raw.pop("__source_row").to_numpy()
+        res = steps["read"](raw.reset_index(drop=True))
+        res["source_row"] = global_rows[res["source_row"].to_numpy()]
+        entries = None
+        if report is not None:
+            entries = res.attrs["report"]
+            entries = entries.assign(
+                source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
+                value=entries["value"].astype("string"))
+        paired = steps["pair"](res)
+        counts, paired.attrs = paired.attrs["counts"], {}
+        if steps["derive"]:
+            from labstats.datasets.derive import derive as _derive
+
+            paired = _derive(paired)
+        return res.attrs["counts"], entries, counts, paired
+
+    def collect(done):
+        res_counts, entries, pair_counts, paired = done
+        if entries is not None:
+            report_sink.write(entries)
+        for key in ("used", "reported", "excluded", "duplicates"):
+            read[key] += res_counts[key]
+        for key in pair:
+            pair[key] += pair_counts[key]
+        if output is None:
+            frames.append(paired)
+        else:
+            sink.write(paired)
+
+    try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
+        serial = workers <= 1 or len(parts) <= 1
+        for part in parts if serial else ():
+            collect(one(part))
+        with ThreadPoolExecutor(max(1, int(workers))) as pool:
+            pending: deque = deque()
+            for part in () if serial else parts:
+                pending.append(pool.submit(one, part))
+                if len(pending) >= workers:
+                    collect(pending.popleft().result())
+            while pending:
+                collect(pending.popleft().result())
     finally:
         sink.close()
         report_sink.close()
@@ -242,6 +268,18 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata):
                               ignore_index=True)
     out.attrs["counts"] = counts
     return out
+
+
+def _pandas_metadata(metadata, names):
+    """The export's pandas metadata (its columns' pandas types) for the columns ``names``."""
+    import json
+
+    if not metadata or b"pandas" not in metadata:
+        return metadata
+    meta = json.loads(metadata[b"pandas"])
+    meta["columns"] = [c for c in meta.get("columns", []) if c.get("name") in names]
+    meta["index_columns"] = []
+    return {**metadata, b"pandas": json.dumps(meta).encode()}
 
 
 def _roles(role):
@@ -283,6 +321,11 @@ def _read_part(raw, kw, meta=None):
     return res if meta is None else _enforce(res, meta)
 
 
+#: Names of Dask frames of results whose partitions hold whole patients (pair_results
+#: need not shuffle them again).
+_BY_PATIENT: set = set()
+
+
 def dask_read_lab_results(ddf, **kw):
     """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
 
@@ -295,6 +338,7 @@ def dask_read_lab_results(ddf, **kw):
 
     role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
+    ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
     lengths = ddf.map_partitions(len).compute()
     offsets = np.r_[0, np.cumsum(np.asarray(lengths))[:-1]].astype(np.int64)
     numbered = ddf.map_partitions(_number, offsets, meta=ddf._meta.assign(
@@ -302,7 +346,9 @@ def dask_read_lab_results(ddf, **kw):
     shuffled = numbered.shuffle(on=role["patient_id"], npartitions=ddf.npartitions)
     sample = numbered.get_partition(0).head(1000, compute=True)
     meta = _read_part(sample, kw).iloc[:0]
-    return shuffled.map_partitions(_read_part, kw, meta, meta=meta)
+    results = shuffled.map_partitions(_read_part, kw, meta, meta=meta)
+    _BY_PATIENT.add(results._name)
+    return results
 
 
 def _pair_part(results, kw, meta=None):
@@ -316,15 +362,20 @@ def _pair_part(results, kw, meta=None):
 def dask_pair_results(ddf, **kw):
     """``pair_results`` on a Dask DataFrame of results: draws of whole patients per
     partition (shuffled by ``patient_id``), one column set for all (``analytes``)."""
+    import dask
+
     from labstats.datasets import _loinc
 
-    if kw.get("analytes") is None:
+    # results of read_lab_results hold whole patients per partition already
+    shuffled = ddf if ddf._name in _BY_PATIENT else ddf.shuffle(on="patient_id",
+                                                                  npartitions=ddf.npartitions)
+    if kw.get("analytes") is None:  # found in the same pass as the sample (one, not two)
         used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
             ddf["analyte"]
-        found = set(used.dropna().unique().compute())
-        kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in found]}
-    shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
-    sample = ddf.get_partition(0).compute()
+        found, sample = dask.compute(used.dropna().unique(), ddf.get_partition(0))
+        kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
+    else:
+        sample = ddf.get_partition(0).compute()
     meta = _pair_part(sample, kw).iloc[:0]
     return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
 

@@ -115,9 +115,7 @@ class UnitColumn:
         """
         import pandas as pd
 
-        cells = raw[self.header]
-        text = cells.astype(object).where(cells.notna(), "").astype(str).str.strip()
-        codes, uniques = pd.factorize(text.to_numpy())
+        codes, uniques = _unit_codes(raw[self.header])
         norm = np.array([_units.normalize_unit(u) for u in uniques] + [""], dtype=object)
         has_value = ~np.isnan(values)
         out = np.full(len(values), np.nan)
@@ -163,6 +161,29 @@ class UnitColumn:
             group = pd.Series(values[rows], index=raw.index[rows])
             out[rows] = to_canonical(group, name, unit, insulin_factor)
         return out
+
+
+def _strip(cells):
+    """Unit cells as stripped text, "" where empty (element by element)."""
+    return cells.astype(object).where(cells.notna(), "").astype(str).str.strip()
+
+
+def _unit_codes(cells):
+    """``pd.factorize`` of the stripped unit texts of ``cells`` (codes, uniques).
+
+    The texts are stripped once per distinct cell, not once per row, when the cells have
+    one type (a string or number column; an object column may hold 1 and 1.0, equal as
+    values but not as text, so it is stripped row by row): the same codes and uniques.
+    """
+    import pandas as pd
+
+    if cells.dtype == object or cells.dtype.kind == "f":  # 1 == 1.0 == True, 0.0 == -0.0
+        return pd.factorize(_strip(cells).to_numpy())
+    first, distinct = pd.factorize(cells, use_na_sentinel=True)
+    text = np.append(_strip(pd.Series(distinct, dtype=cells.dtype)).to_numpy(dtype=object), "")
+    same, texts = pd.factorize(text)  # distinct cells may strip to one text
+    codes, order = pd.factorize(same[first])  # in order of first appearance, by row
+    return codes, texts[order]
 
 
 def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems):

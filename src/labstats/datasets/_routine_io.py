@@ -125,8 +125,12 @@ def parse_times(cells, time_format):
         from pandas.tseries.api import guess_datetime_format
 
         fmt = guess_datetime_format(text[filled].iloc[0]) or "ISO8601"
-    try:
-        times = pd.to_datetime(text.where(filled, None), format=fmt, errors="coerce")
+    try:  # each distinct text once (a draw's results share their time)
+        codes, distinct = pd.factorize(text.where(filled, None), use_na_sentinel=True)
+        read = pd.to_datetime(pd.Series(distinct, dtype=text.dtype), format=fmt,
+                              errors="coerce")
+        times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,
+                          name=cells.name)
     except ValueError as exc:  # e.g. several timezones in one column
         raise ValueError(f"collected_at: the times cannot be read as one column ({exc}); "
                          f"pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')") from None

@@ -106,17 +106,22 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
                if "specimen_id" in lacking else "")
         raise ValueError(f"results have no column {', '.join(lacking)}; pair_results needs "
                          f"{', '.join(need)} for by={by!r}{fix}")
-    d = results
-    if "status" in d.columns:
-        d = d[(d["status"] == "used").to_numpy(dtype=bool)]
-    analytes = _analytes(d, analytes)
-    d = d[d["analyte"].isin(analytes).to_numpy(dtype=bool)]
     cols = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
-                        "censored", "source_row") if c in d.columns]
-    d = d[cols].reset_index(drop=True)
+                        "censored", "source_row") if c in results.columns]
+    d = results.copy(deep=False)
+    d.attrs = {}  # not deep-copied by every step below (the report of read_lab_results)
+    d = d[cols]  # the columns paired, filtered once (not the whole frame twice)
+    rows = (results["status"].array == "used").astype(bool) if "status" in \
+        results.columns else np.ones(len(d), dtype=bool)
+    analytes = _analytes(d[rows], analytes)
+    rows = rows & d["analyte"].isin(analytes).to_numpy(dtype=bool)
+    d = d[rows].reset_index(drop=True)
     if "censored" not in d.columns:
         d["censored"] = ""
     d["censored"] = d["censored"].astype("string").fillna("")
+    for c in ("analyte", "censored"):  # as categories in the texts' order: compared and
+        names = sorted(d[c].dropna().unique())  # sorted as the texts, copied as codes
+        d[c] = pd.Categorical(d[c], categories=names, ordered=True)
     if "collected_at" not in d.columns:
         d["collected_at"] = pd.NaT
     kind = d["collected_at"].dtype
@@ -130,8 +135,9 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     if repeats == "nearest" and by == "specimen":
         _refuse_missing(d, "collected_at", "specimen", why="repeats='nearest'")
     n_in = len(d)
-    dup = d.duplicated(["patient_id", "analyte", "collected_at", "value", "censored"])
-    d = d[~dup.to_numpy(dtype=bool)].reset_index(drop=True)
+    dup = duplicated([pd.factorize(d[c])[0] for c in ("patient_id", "analyte",
+                                                       "collected_at", "value", "censored")])
+    d = d[~dup].reset_index(drop=True)
     d["_draw"] = _draws(d, by, width)
     d, n_repeats, n_conflicts = _one_per_analyte(d, repeats, analytes)
     paired = _wide(d, by, analytes)
@@ -182,8 +188,9 @@ def _draws(d, by, width):
     """Draw number of each row: by (patient, specimen), or by windows of patient times."""
     import pandas as pd
 
-    if by == "specimen":
-        return d.groupby(["patient_id", "specimen_id"], sort=False, dropna=False).ngroup()
+    if by == "specimen":  # groupby(...).ngroup(): groups numbered in order of appearance
+        return pd.factorize(fold([pd.factorize(d[c])[0] for c in ("patient_id",
+                                                                  "specimen_id")]))[0]
     pcode = pd.factorize(d["patient_id"])[0]
     t = _ns(d["collected_at"])
     order = np.lexsort((d["source_row"].to_numpy(), t, pcode))
@@ -218,6 +225,9 @@ def _draws(d, by, width):
 def _one_per_analyte(d, repeats, analytes):
     """One row per (draw, analyte) by the ``repeats`` rule; (rows, set aside, conflicts)."""
     d["_t"] = _ns(d["collected_at"])  # NaT (by specimen, without times) sorts first
+    if repeats in ("first", "last") and d["source_row"].dtype.kind in "iu" and \
+            d["value"].dtype.kind == "f":
+        return _first_or_last(d, repeats)
     d = d.sort_values(["_draw", "analyte", "_t", "source_row"], kind="stable")
     g = d.groupby(["_draw", "analyte"], sort=False)
     size = g["value"].transform("size").to_numpy()
@@ -245,6 +255,41 @@ def _one_per_analyte(d, repeats, analytes):
     return d[keep], n_repeats, conflicts
 
 
+def _first_or_last(d, repeats):
+    """``_one_per_analyte`` for "first" and "last" on arrays: one stable sort (the same
+    order as sorting by draw, analyte, time and source_row), groups by their bounds."""
+    import pandas as pd
+
+    names = sorted(d["analyte"].unique())  # analyte codes in the order of the texts
+    code = pd.Categorical(d["analyte"], categories=names).codes
+    order = np.lexsort((d["source_row"].to_numpy(), d["_t"].to_numpy(), code,
+                        d["_draw"].to_numpy()))
+    draw, code = d["_draw"].to_numpy()[order], code[order]
+    n = len(order)
+    new = np.ones(n, dtype=bool)
+    new[1:] = (draw[1:] != draw[:-1]) | (code[1:] != code[:-1])
+    group = np.cumsum(new) - 1
+    groups = int(group[-1]) + 1 if n else 0
+    value = d["value"].to_numpy(dtype=float)[order]
+    multi = np.bincount(group, minlength=groups)[group] > 1  # rows of groups of 2 or more
+    several = np.unique(group[multi])
+    distinct = _distinct_per_group(group[multi], value[multi], groups)[several]
+    marks = pd.factorize(d["censored"])[0][order][multi].astype(float)
+    distinct += _distinct_per_group(group[multi], marks, groups)[several] - 1
+    conflicts = int((distinct > 1).sum())
+    keep = new if repeats == "first" else np.r_[new[1:], True][:n]
+    return d.iloc[order[keep]], n - groups, conflicts
+
+
+def _distinct_per_group(group, x, groups):
+    """Distinct values (NaN not counted, as ``nunique``) of ``x`` in each group."""
+    o = np.lexsort((x, group))  # NaN last within a group
+    g, v = group[o], x[o]
+    new = np.ones(len(o), dtype=bool)
+    new[1:] = (g[1:] != g[:-1]) | (v[1:] != v[:-1])
+    return np.bincount(g[new & ~np.isnan(v)], minlength=groups)
+
+
 def _wide(d, by, analytes):
     """(draw x analyte) -> one row per draw, in patient and time order."""
     import pandas as pd
@@ -261,20 +306,66 @@ def _wide(d, by, analytes):
         info = info.sort_values(["patient_id", "collected_at", "_first_row"], kind="stable")
     except TypeError:  # patient ids of mixed types: order of appearance
         info = info.sort_values(["_first_row"], kind="stable")
-    pos = pd.Series(np.arange(len(info)), index=info.index)
-    row = pos.reindex(d["_draw"].to_numpy()).to_numpy()
+    draw = info.index.to_numpy()
+    pos = np.full(int(draw.max()) + 1 if len(draw) else 0, -1, dtype=np.int64)
+    pos[draw] = np.arange(len(info))  # draw number -> row of the output
+    row = pos[d["_draw"].to_numpy()]
     col = pd.Categorical(d["analyte"], categories=analytes).codes
     shape = (len(info), len(analytes))
     value = np.full(shape, np.nan)
     value[row, col] = d["value"].to_numpy(dtype=float)
-    cens = np.full(shape, "", dtype=object)
-    cens[row, col] = d["censored"].to_numpy(dtype=object)
+    marks = np.array(["", "<", ">"], dtype=object)  # read_lab_results' censoring marks
+    side = pd.Categorical(d["censored"], categories=marks).codes
+    cens = np.zeros(shape, dtype=np.int64)
+    if (side >= 0).all():  # as codes (texts built by Arrow), else as objects
+        cens[row, col] = side
+    else:
+        marks, cens = None, np.full(shape, "", dtype=object)
+        cens[row, col] = d["censored"].to_numpy(dtype=object)
     src = np.full(shape, -1, dtype=np.int64)
     src[row, col] = d["source_row"].to_numpy(dtype=np.int64)
     out = {c: info[c].to_numpy() for c in info.columns if c != "_first_row"}
     for k, a in enumerate(analytes):
         out[a] = value[:, k]
-        out[f"{a}_censored"] = pd.array(cens[:, k], dtype="string")
-        out[f"{a}_source_row"] = pd.array(np.where(src[:, k] >= 0, src[:, k], None),
-                                          dtype="Int64")
+        out[f"{a}_censored"] = (pd.array(cens[:, k], dtype="string") if marks is None else
+                                take_text(cens[:, k], marks))
+        out[f"{a}_source_row"] = pd.arrays.IntegerArray(src[:, k].copy(), src[:, k] < 0)
     return pd.DataFrame(out)
+
+
+def take_text(codes, texts, dtype="string"):
+    """``pd.array(texts[codes], dtype=dtype)`` (code -1: <NA>), built by Arrow from the
+    codes, without an array of Python strings per row."""
+    import pandas as pd
+    import pyarrow as pa
+
+    codes = np.asarray(codes)
+    taken = pa.array(list(texts), type=pa.large_string()).take(pa.array(codes,
+                                                                         mask=codes < 0))
+    return pd.array(taken, dtype=dtype)
+
+
+def duplicated(codes):
+    """``DataFrame.duplicated(keep="first")`` of columns given as codes (``pd.factorize``:
+    equal values one code, missing values -1), as a boolean array."""
+    import pandas as pd
+
+    return pd.Series(fold(codes)).duplicated(keep="first").to_numpy(dtype=bool)
+
+
+def fold(codes):
+    """One int64 key per row from columns of codes: rows have the same key exactly when
+    they have the same codes (key * size + code; renumbered by a hash only when the next
+    fold could overflow int64)."""
+    import pandas as pd
+
+    n = len(codes[0]) if codes else 0
+    key, top = np.zeros(n, dtype=np.int64), 1  # top: an upper bound of key + 1
+    for c in codes:
+        c = np.asarray(c, dtype=np.int64) + 1  # -1 (missing) -> 0
+        size = int(c.max()) + 1 if n else 1
+        if top * size >= 2**62:
+            key = pd.factorize(key)[0]
+            top = int(key.max()) + 1 if n else 1
+        key, top = key * size + c, top * size
+    return key

@@ -17,7 +17,7 @@ import numpy as np
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._labcells import parse_column
 from labstats.datasets._labunits import UnitColumn
-from labstats.datasets._routine_pair import pair_results
+from labstats.datasets._routine_pair import duplicated, pair_results, take_text
 
 __all__ = ["STATUSES", "pair_results", "read_lab_results"]
 
@@ -28,6 +28,7 @@ STATUSES = ("used", "reported", "excluded", "duplicate")
 _WITHDRAWN = {"W": "posted to the wrong patient or test (W)", "D": "deleted (D)",
               "X": "could not be obtained (X)"}
 _NO_VALUE = "no result value"
+_MARKS = ("", "<", ">")  # censoring: none, left (<L), right (>U)
 
 
 def _py(value):
@@ -76,9 +77,11 @@ def _analytes(codes, test_map):
             a = a if a in _loinc.ANALYTE_NAMES else None
         analyte.append(a)
         family.append(fam)
+    named = {a: k for k, a in enumerate(dict.fromkeys(a for a in analyte if a is not None))}
+    index = np.array([named.get(a, -1) for a in analyte] + [-1], dtype=np.int64)[keys]
     analyte = np.array([*analyte, None], dtype=object)[keys]  # -1 (missing code) -> None
     family = np.array([*family, None], dtype=object)[keys]
-    return analyte, family
+    return analyte, family, (index, list(named))
 
 
 def read_lab_results(source, *, columns=None, test_map=None, units=None,
@@ -175,6 +178,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     {'rows': 4, 'used': 3, 'reported': 1, 'excluded': 0, 'duplicates': 0}
     """
     import pandas as pd
+    import pyarrow as pa
 
     from labstats import _engines
     from labstats.datasets.labfile import CENSORED_POLICIES, _check_arguments
@@ -231,9 +235,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         for code, why in _WITHDRAWN.items():
             mark(np.flatnonzero((st == code).fillna(False).to_numpy(bool)), 2,
                  f"result withdrawn: {why}", role["status"])
-    codes = raw[role["test"]].astype("string").str.strip()
-    codes = codes.mask(codes == "").str.removesuffix(".0")  # Excel: itemid 50862.0
-    analyte, family = _analytes(codes.to_numpy(dtype=object, na_value=None), tmap)
+    codes = _distinct_text(raw[role["test"]], _code_text)
+    analyte, family, (analyte_code, analyte_names) = _analytes(codes, tmap)
     known = analyte != None  # noqa: E711 (element-wise on objects)
     no_code = codes.isna().to_numpy(dtype=bool)
     mark(np.flatnonzero(no_code), 1, "no test code", role["test"])
@@ -241,7 +244,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     mark(np.flatnonzero(unknown), 2, "unknown test code: not in test_map= or the LOINC map",
          role["test"])
     pid = raw[role["patient_id"]]
-    no_pid = (pid.isna() | (pid.astype("string").str.strip() == "")).to_numpy(dtype=bool)
+    no_pid = pid.isna().to_numpy(dtype=bool, copy=True)
+    if pid.dtype.kind not in "iufb":  # a number is never blank text
+        no_pid |= (pid.astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
     mark(np.flatnonzero(no_pid), 1, "no patient id", role["patient_id"])
 
     # Values: the cell parser of read_lab_export, on the rows still in play.
@@ -255,9 +260,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                 ~empty, fill)
     live = np.flatnonzero(status == 0)
     problems: list = []
-    values, side, cell_units, flags = _parse_distinct(
+    values, (left, right), cell_units, flags = _parse_distinct(
         cells.iloc[live].set_axis(live), role["value"], decimal, thousands, problems)
-    left, right = side == "left", side == "right"
     values[left] = CENSORED_POLICIES[censored](values[left])
     if censored == "nan":
         values[right] = np.nan
@@ -275,8 +279,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     out = np.full(n, np.nan)
     for name in pd.unique(analyte[(status == 0) & known]):
         rows = np.flatnonzero((status == 0) & (analyte == name))
-        frame = pd.DataFrame({"unit": unit_text[rows], role["value"]: cells.to_numpy()[rows]},
-                             index=rows)
+        frame = pd.DataFrame({"unit": unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
         inside = cell_units.reindex(rows) if len(cell_units) else None
         found: list = []
         out[rows] = UnitColumn("unit", name).convert(
@@ -286,23 +289,26 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     used = status == 0
     times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
                              if "collected_at" in role else (None, np.array([], int), None))
-    cens = np.full(n, "", dtype=object)
-    cens[live[left]], cens[live[right]] = "<", ">"
-    flag = pd.array(np.full(n, None, dtype=object), dtype="string")
+    cens = np.zeros(n, dtype=np.int64)  # index into _MARKS
+    cens[live[left]], cens[live[right]] = 1, 2
+    flag = pd.array(pa.nulls(n, pa.large_string()), dtype="string")
     if flags is not None:
         flag[live] = flags.to_numpy(dtype=object)
     if "flag" in role:
-        given = raw[role["flag"]].astype("string").str.strip()
-        flag = pd.array(pd.Series(flag).fillna(given.mask(given == "")), dtype="string")
+        given = _distinct_text(raw[role["flag"]])
+        given = given.mask(given == "")
+        flag = (pd.array(pd.Series(flag).fillna(given), dtype="string") if flags is not None
+                else given.array)
     result = {"patient_id": pid.array}  # the export's own types (Int64 ids stay Int64)
     if "specimen_id" in role:
         result["specimen_id"] = raw[role["specimen_id"]].array
     result["collected_at"] = times if times is not None else pd.NaT
     result.update({
-        "test": codes.to_numpy(dtype=object, na_value=None),
-        "analyte": pd.array(analyte, dtype="string"),
+        "test": (codes.astype("str").array if codes.notna().any()
+                 else codes.to_numpy(dtype=object, na_value=None)),
+        "analyte": take_text(analyte_code, analyte_names),
         "value": np.where(used, out, np.nan),
-        "censored": pd.array(np.where(used, cens, ""), dtype="string"),
+        "censored": take_text(np.where(used, cens, 0), _MARKS),
         "flag": flag,
         "raw_value": raw[role["value"]].array,
         "raw_unit": raw[role["unit"]].array if "unit" in role else None,
@@ -312,7 +318,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         result["source_file"] = files
     frame = pd.DataFrame(result)
     _mark_duplicates(frame, status, used, raw[role["collected_at"]] if times is not None
-                     else None)
+                     else None, analyte_code, np.where(used, cens, 0))
     frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files)
     return frame
@@ -336,7 +342,10 @@ def _parse_distinct(sub, header, decimal, thousands, problems):
     missing = codes < 0
     take = np.where(missing, 0, codes)
     values = np.where(missing, np.nan, values[take] if len(uniques) else np.nan)
-    side = np.where(missing, None, side[take] if len(uniques) else None)
+    sides = []  # rows censored left, right: from the distinct cells' sides
+    for which in ("left", "right"):
+        hit = side == which if len(uniques) else np.zeros(1, dtype=bool)
+        sides.append(~missing & hit[take])
     rows = sub.index.to_numpy()
     if len(cell_units):
         per_row = cell_units.reindex(codes)
@@ -350,33 +359,59 @@ def _parse_distinct(sub, header, decimal, thousands, problems):
         bad = np.flatnonzero(~missing & (why[take] != None))  # noqa: E711
         problems.extend(zip(rows[bad], [header] * len(bad), sub.iloc[bad], why[take[bad]],
                             strict=True))
-    return values, side, cell_units, flags
+    return values, tuple(sides), cell_units, flags
+
+
+def _code_text(text):
+    """Test codes as text: stripped, "" as missing, "50862.0" (Excel) as "50862"."""
+    text = text.astype("string").str.strip()
+    return text.mask(text == "").str.removesuffix(".0")
+
+
+def _distinct_text(cells, how=None):
+    """``how(cells)`` (default: ``cells.astype("string").str.strip()``), once per distinct
+    cell: ``how`` works cell by cell, to text.
+
+    For a column of one type (strings, numbers); an object column (1 and 1.0 are one
+    value, two texts) is converted row by row.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    how = how or (lambda t: t.astype("string").str.strip())
+    if cells.dtype == object or cells.dtype.kind == "f":  # 1 == 1.0 == True, 0.0 == -0.0
+        return how(cells)
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    text = how(pd.Series(distinct, dtype=cells.dtype))
+    taken = pa.array(text.array).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype="string"), index=cells.index)
 
 
 def _unit_text(raw, role, live, cell_units, analyte, units, n):
     """The unit text of each row: unit column, else unit in the value cell, else units=."""
     import pandas as pd
 
-    text = (raw[role["unit"]].astype("string").str.strip() if "unit" in role
+    text = (_distinct_text(raw[role["unit"]]) if "unit" in role
             else pd.Series(pd.NA, index=raw.index, dtype="string"))
     text = text.mask(text == "")
     if len(cell_units):
         text = text.fillna(pd.Series(cell_units.to_numpy(), index=cell_units.index,
                                      dtype="string").reindex(raw.index))
-    out = text.to_numpy(dtype=object, na_value="")
+    text = text.fillna("")
     for a, u in units.items():
-        out[(out == "") & (analyte == a)] = u
-    return out
+        text[((text == "").to_numpy(dtype=bool) & (analyte == a))] = u
+    return text
 
 
 def _check_families(unit_text, family, status, mark, role):
     """Rows whose unit is of another family than their LOINC code's: reported."""
     import pandas as pd
 
-    rows = np.flatnonzero((status == 0) & (family != None) & (unit_text != ""))  # noqa: E711
+    rows = np.flatnonzero((status == 0) & (family != None)  # noqa: E711
+                          & (unit_text != "").to_numpy(dtype=bool))
     if not len(rows):
         return
-    codes, uniques = pd.factorize(unit_text[rows])
+    codes, uniques = pd.factorize(unit_text.iloc[rows].to_numpy(dtype=object))
     fam = np.array([_loinc.unit_family(u) for u in uniques], dtype=object)[codes]
     clash = (fam != None) & (fam != family[rows])  # noqa: E711 (unknown units: later)
     for f_unit, f_code in {(a, b) for a, b in zip(fam[clash], family[rows][clash], strict=False)}:
@@ -386,19 +421,27 @@ def _check_families(unit_text, family, status, mark, role):
              role.get("unit", role["value"]))
 
 
-def _mark_duplicates(frame, status, used, raw_times):
+def _mark_duplicates(frame, status, used, raw_times, analyte_code, censored):
     """Later copies of a used row (same patient, specimen, time, analyte, value, side).
 
     A time that could not be read is compared as written (two unreadable times are not
     the same time unless they are the same text).
     """
+    import pandas as pd
+
     keys = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
                         "censored") if c in frame.columns]
-    table = frame.loc[used, keys]
+    rows = np.flatnonzero(used)
+    # each column as the codes DataFrame.duplicated would give it (equal values, one code;
+    # missing values, one code), on the used rows only
+    table = {c: pd.factorize(frame[c])[0][rows] for c in keys
+             if c not in ("analyte", "censored")}
+    table.update(analyte=analyte_code[rows], censored=censored[rows])  # codes already
     if raw_times is not None:
         unread = frame["collected_at"].isna().to_numpy()
-        table = table.assign(_t=raw_times.astype("string").where(unread)[used])
-    dup = table.duplicated(keep="first").to_numpy(dtype=bool)
+        if unread.any():  # otherwise one value (missing) for all: no effect
+            table["_t"] = pd.factorize(raw_times.astype("string").where(unread))[0][rows]
+    dup = duplicated(list(table.values()))
     status[np.flatnonzero(used)[dup]] = 3
 
 
