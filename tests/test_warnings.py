@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -55,5 +54,4 @@ def test_warning_points_at_the_caller(case):
 def test_caller_stacklevel_outside_the_package_is_one():
     from labstats._validate import caller_stacklevel
 
-    assert caller_stacklevel() == 1
-    assert np.isfinite(caller_stacklevel())
+    assert caller_stacklevel() == 1  # called from a test: the caller is outside labstats

@@ -30,6 +30,7 @@ from labstats.stats._ri_model import (
     Sample,
     bc,
     count_le,
+    keep_best,
     model_quantile,
     rounding_base,
     wquantile,
@@ -79,12 +80,7 @@ def _fit_lambda(sample, cum, lam, ev_x, t1_x, t2_x, t_ok):
         c_hi = np.where(above[None, :, None, :], np.maximum(-d, 0), 0).max(-1)
         cost = (c_in + c_lo + c_hi) / np.sqrt(np.maximum(f2 - f1, 1e-12))[..., None]
         cost = np.where((p > 1.0) | (p < 0.3) | ~t_ok[None, :, None], np.inf, cost)
-        j = cost.argmin(-1)
-        cj = np.take_along_axis(cost, j[..., None], -1)[..., 0]
-        better = cj < best
-        best = np.where(better, cj, best)
-        bm = np.where(better, np.take_along_axis(mu, j[..., None], -1)[..., 0], bm)
-        bs = np.where(better, np.take_along_axis(sg, j[..., None], -1)[..., 0], bs)
+        best, (bm, bs) = keep_best(cost, best, (bm, bs), (mu, sg))
         dm, dls = dm / 1.6, dls / 1.6
     k = best.argmin(1)
     rows = np.arange(best.shape[0])

@@ -125,6 +125,21 @@ class Sample:
         return c
 
 
+def keep_best(cost, best, current, candidates):
+    """One step of the pattern search of kosmic and TMC: the cheapest grid point of each
+    row (``cost`` ``(..., points)``) replaces the current parameters where it beats ``best``.
+
+    ``current`` and ``candidates`` are matching sequences of ``(...)`` and ``(..., points)``
+    arrays (mu, sigma, ...). Returns the new ``best`` and the new current parameters.
+    """
+    j = cost.argmin(-1)[..., None]
+    cj = np.take_along_axis(cost, j, -1)[..., 0]
+    better = cj < best
+    new = [np.where(better, np.take_along_axis(c, j, -1)[..., 0], b)
+           for b, c in zip(current, candidates, strict=True)]
+    return np.where(better, cj, best), new
+
+
 def make_sample(x, n_left=0, n_right=0, left=-np.inf, right=np.inf):
     """One-row ``Sample`` from measured values ``x`` (within [left, right]) and pooled counts."""
     xs, w = np.unique(x, return_counts=True)

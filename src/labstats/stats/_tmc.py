@@ -32,7 +32,14 @@ from __future__ import annotations
 import numpy as np
 
 from labstats.stats import _ri_model as _m
-from labstats.stats._ri_model import Sample, bc, count_le, model_quantile, wquantile
+from labstats.stats._ri_model import (
+    Sample,
+    bc,
+    count_le,
+    keep_best,
+    model_quantile,
+    wquantile,
+)
 
 _NB = 12
 
@@ -109,13 +116,7 @@ def _fit_lambda(sample, cum, lam, t1, t2):
         pen = np.maximum(out_lo - o_below[..., None], 0) ** 2 / np.maximum(out_lo, 1) + \
             np.maximum(out_hi - o_above[..., None], 0) ** 2 / np.maximum(out_hi, 1)
         cost = np.where((p > 1) | (p < 0.2), np.inf, chi + pen)
-        j = cost.argmin(-1)
-        cj = np.take_along_axis(cost, j[..., None], -1)[..., 0]
-        better = cj < best
-        best = np.where(better, cj, best)
-        bm = np.where(better, np.take_along_axis(mu, j[..., None], -1)[..., 0], bm)
-        bs = np.where(better, np.take_along_axis(sg, j[..., None], -1)[..., 0], bs)
-        bp = np.where(better, np.take_along_axis(p, j[..., None], -1)[..., 0], bp)
+        best, (bm, bs, bp) = keep_best(cost, best, (bm, bs, bp), (mu, sg, p))
         dm, dls = dm / 2, dls / 2
     df = _NB - 3
     pval = chi2_dist.sf(best, df)

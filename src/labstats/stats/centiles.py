@@ -295,11 +295,7 @@ class LMSTable:
         fast = self._compiled(value, age, sex, 0)
         if fast is not None:
             return fast
-        y = self._value_array(value)
-        (L, M, S), shape = self._lms_at(age, sex, y)
-        y = np.broadcast_to(y, shape)
-        z = (_lms.zscore if self.family == "lms" else _lms.bccg_zscore)(y, L, M, S)
-        return like_inputs(z, value, age, sex)
+        return like_inputs(self._z(value, age, sex), value, age, sex)
 
     def centile(self, value, age, sex=None):
         """Centile (0-100) of ``value`` at ``age``: 100 Phi(z). Arguments as :meth:`zscore`."""
@@ -308,11 +304,14 @@ class LMSTable:
         fast = self._compiled(value, age, sex, 1)
         if fast is not None:
             return fast
+        return like_inputs(100.0 * ndtr(self._z(value, age, sex)), value, age, sex)
+
+    def _z(self, value, age, sex):
+        """z-scores on the numpy path (the compiled path of long inputs is tested equal)."""
         y = self._value_array(value)
         (L, M, S), shape = self._lms_at(age, sex, y)
         y = np.broadcast_to(y, shape)
-        z = (_lms.zscore if self.family == "lms" else _lms.bccg_zscore)(y, L, M, S)
-        return like_inputs(100.0 * ndtr(z), value, age, sex)
+        return (_lms.zscore if self.family == "lms" else _lms.bccg_zscore)(y, L, M, S)
 
     def value_at(self, z, age, sex=None):
         """The value at z-score ``z``: M (1 + L S z)^(1/L); e.g. ``z=1.6449`` is the 95th
