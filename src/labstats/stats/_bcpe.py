@@ -48,8 +48,6 @@ from scipy.special import (
     polygamma,
 )
 
-from labstats.stats import _lms
-
 _LOG2 = np.log(2.0)
 
 
@@ -97,17 +95,41 @@ def pe_ppf(p, q, tau):
     return np.where(p < q, -t, t)
 
 
+def _arrays(*xs):
+    return (np.asarray(x, float) for x in xs)
+
+
 def _truncation(L, S, tau):
     """(F_T(a), mass cut below, mass cut above) with a = 1/(S|L|) (no cut at L = 0)."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         a = 1.0 / (S * np.abs(L))
     tail = _half_tail(a, tau)  # F_T(-a) = 1 - F_T(a)
     return 1.0 - tail, np.where(L > 0, tail, 0.0), np.where(L < 0, tail, 0.0)
 
 
+def boxcox_z(y, L, M, S):
+    """Box-Cox z of y, ((y/M)^L - 1)/(L S) as expm1(L log(y/M)) / (L S): accurate for L
+    near 0 too (CDC's literal expression, ``_lms.zscore``, loses digits there)."""
+    ell = np.log(y / M)
+    x = L * ell
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e1 = np.where(x == 0, 1.0, np.expm1(x) / np.where(x == 0, 1.0, x))
+    return ell * e1 / S
+
+
+def boxcox_value(t, L, M, S):
+    """Inverse of ``boxcox_z``: M (1 + L S t)^(1/L) = M exp(S t log1p(L S t)/(L S t)); NaN
+    where 1 + L S t <= 0."""
+    x = L * S * t
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        r = np.where(x == 0, 1.0, np.log1p(x) / np.where(x == 0, 1.0, x))
+        return np.where(x > -1.0, M * np.exp(S * t * r), np.nan)
+
+
 def logpdf(y, L, M, S, tau):
     """log density of BCPE (truncated as gamlss' dBCPE) at y > 0."""
-    z = _lms.zscore(y, L, M, S)
+    y, L, M, S, tau = _arrays(y, L, M, S, tau)
+    z = boxcox_z(y, L, M, S)
     inside, _, _ = _truncation(L, S, tau)
     with np.errstate(divide="ignore", invalid="ignore"):
         return ((L - 1.0) * np.log(y) - L * np.log(M) - np.log(S) + pe_logpdf(z, tau)
@@ -116,7 +138,8 @@ def logpdf(y, L, M, S, tau):
 
 def cdf_sf(y, L, M, S, tau):
     """(F(y), 1 - F(y)) of BCPE, each from its own tail."""
-    z = _lms.zscore(y, L, M, S)
+    y, L, M, S, tau = _arrays(y, L, M, S, tau)
+    z = boxcox_z(y, L, M, S)
     inside, below, above = _truncation(L, S, tau)
     with np.errstate(invalid="ignore"):
         F = np.clip((pe_cdf(z, tau) - below) / inside, 0.0, 1.0)
@@ -138,16 +161,18 @@ def zscore(y, L, M, S, tau):
 
 def value(zn, L, M, S, tau):
     """The BCPE quantile at probability Phi(zn) (the value whose normal score is zn)."""
+    zn, L, M, S, tau = _arrays(zn, L, M, S, tau)
     inside, below, above = _truncation(L, S, tau)
     t = pe_ppf(below + ndtr(zn) * inside, above + ndtr(-zn) * inside, tau)
-    return _lms.value(t, L, M, S)
+    return boxcox_value(t, L, M, S)
 
 
 def quantile(p, L, M, S, tau):
     """The BCPE quantile at probability p (0 < p < 1)."""
+    p, L, M, S, tau = _arrays(p, L, M, S, tau)
     inside, below, above = _truncation(L, S, tau)
     t = pe_ppf(below + p * inside, above + (1.0 - p) * inside, tau)
-    return _lms.value(t, L, M, S)
+    return boxcox_value(t, L, M, S)
 
 
 # --- expected information of the untruncated model (per observation, link scales) -------

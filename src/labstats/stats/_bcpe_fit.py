@@ -49,7 +49,7 @@ class BCPEState:
         ell = self.logy - eta["M"]
         e1, g = _stable(nu * ell)
         z = ell * e1 / sigma
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             a = 1.0 / (sigma * np.abs(nu))
         return sigma, nu, tau, ell, z, e1, g, a
 

@@ -56,10 +56,11 @@ def _parse_df(df, family="bccg"):
         out = {p: df.get(p, "auto") for p in "LMS"}
         if extra:
             out["T"] = df.get("T", 1.0)
-    elif np.ndim(df) == 1 and len(df) == len(names):
-        out = dict(zip(names, df, strict=True))
+    elif np.ndim(df) == 1 and len(df) in (3, len(names)):
+        out = {**extra, **dict(zip(names, df, strict=False))}
     elif np.ndim(df) == 1:
-        raise ValueError(f"df: a sequence needs {len(names)} values ({keys}); got {len(df)}")
+        raise ValueError(f"df: a sequence needs 3 values (L, M, S){' or 4 (and T)' if extra else ''}"
+                         f"; got {len(df)}")
     else:
         out = {**dict.fromkeys("LMS", df), **extra}
     for p, v in out.items():
@@ -130,7 +131,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         the working model (the "local" selection of gamlss' ``pb``). With
         ``family="bcpe"``, tau ("T", on the log scale) is constant (df 1, as gamlss users
         usually fit it) unless a mapping or a 4-sequence gives it a df or "auto"; a single
-        number or "auto" applies to L, M and S only.
+        number, "auto" or a 3-sequence applies to L, M and S only.
     family : {"bccg", "bcpe"}
         "bccg": the Box-Cox Cole-Green distribution truncated to y > 0 (Rigby &
         Stasinopoulos 2004); L, M, S of Cole & Green (1992). "bcpe": the Box-Cox power
