@@ -102,6 +102,7 @@ def test_lmsp_table_scores_by_sex_series_and_outside():
                   S=[0.3, 0.4, 0.5, 0.5], tau=[1.5, 2.5, 1.8, 1.8],
                   sex=["M", "M", "F", "F"], age_unit="years")
     assert t.family == "bcpe" and isinstance(t, LMSTable)
+    assert repr(t).startswith("LMSPTable(4 reference rows") and "family='bcpe'" in repr(t)
     p = t.parameters([50.0], "male")
     assert p.columns.tolist() == ["L", "M", "S", "tau"]
     assert p["tau"].iloc[0] == pytest.approx(2.0)

@@ -17,10 +17,12 @@ class FitDiagnostics:
     Attributes
     ----------
     summary : pandas.DataFrame
-        One row per sex: observations used, edf and lambda of L, M and S, global deviance,
+        One row per sex: observations used, edf and lambda of L, M and S (and T, tau, for
+        BCPE; lambda 0 for a constant tau), global deviance,
         AIC, BIC, the criterion that chose the smoothness, iterations, convergence.
     qstats : pandas.DataFrame
-        Q-statistics of Royston & Wright (2000) per sex, with chi-square p-values.
+        Q-statistics of Royston & Wright (2000) per sex, with chi-square p-values (Q4 on
+        G - edf(tau) df for BCPE, G for BCCG).
     qstats_groups : pandas.DataFrame
         Their per-group Z1-Z4.
     worm : pandas.DataFrame

@@ -62,10 +62,16 @@ class LMSPTable(LMSTable):
     15.0
     >>> round(float(t.centile(t.value_at(1.88, 50.0), 50.0)), 3)  # Phi(1.88) = 96.995%
     96.995
-    >>> t2 = LMSPTable([20.0, 80.0], [0.5, 0.5], [18.0, 12.0], [0.35, 0.4], [2.0, 2.0],
-    ...                age_unit="years")
-    >>> t2.family, round(float(t2.zscore(25.0, 50.0)), 6)  # tau = 2: the BCCG z-score
-    ('bcpe', 1.880804)
+    >>> round(float(t.zscore(25.0, 50.0)), 4)
+    1.5587
+
+    With tau = 2 the table scores as the BCCG ``LMSTable``:
+
+    >>> args = ([20.0, 80.0], [0.5, 0.5], [18.0, 12.0], [0.35, 0.4])
+    >>> normal = LMSPTable(*args, tau=[2.0, 2.0], age_unit="years")
+    >>> bccg = LMSTable(*args, family="bccg", age_unit="years")
+    >>> round(float(normal.zscore(25.0, 50.0)), 6), round(float(bccg.zscore(25.0, 50.0)), 6)
+    (1.55197, 1.55197)
     """
 
     def __init__(self, age, L, M, S, tau, sex=None, *, age_unit: str = "months",
@@ -90,6 +96,9 @@ class LMSPTable(LMSTable):
                 self._tau[code] = _tau_curves[code]
             else:
                 self._tau[code] = (lambda x, ages=ages, taus=taus: np.interp(x, ages, taus))
+
+    def __repr__(self) -> str:
+        return "LMSPTable" + super().__repr__().removeprefix("LMSTable")
 
     def _tau_at(self, age, sex, shape):
         """tau at ``age`` for ``sex``, broadcast to ``shape`` (ages outside: NaN elsewhere)."""
@@ -120,7 +129,7 @@ class LMSPTable(LMSTable):
         age : float, array_like or pandas.Series
             Ages in ``age_unit``.
         sex : str, int, array_like or pandas.Series, optional
-            As :meth:`LMSTable.zscore`.
+            As ``LMSTable.zscore``.
 
         Returns
         -------
