@@ -19,12 +19,12 @@ Run: ``python benchmarks/run.py benchmarks.bench_bcpe``.
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 
 from benchmarks._common import best_of
+from benchmarks.bench_centiles import _gamlss_seconds
 
 
 def _simulate(n: int, tau: float, seed: int = 7):
@@ -38,42 +38,29 @@ def _simulate(n: int, tau: float, seed: int = 7):
     return age, _bcpe.quantile(rng.uniform(size=n), L, M, S, tau)
 
 
-def _gamlss_seconds(age, y, basis):
-    try:
-        import gamlss as gl
-    except ImportError:
-        return None
-    import pandas as pd
+def _fit_rows(n: int, tau: float) -> list[dict]:
+    from labstats.stats import fit_lms
 
-    B = basis.matrix(age).toarray()
-    data = pd.DataFrame({"y": y, **{f"b{j}": B[:, j] for j in range(1, B.shape[1])}})
-    terms = " + ".join(f"b{j}" for j in range(1, B.shape[1]))
-    t = time.perf_counter()
-    gl.gamlss(f"y ~ {terms}", sigma_formula=f"~ {terms}", nu_formula=f"~ {terms}",
-              family=gl.BCPEo(), data=data, control=gl.gamlss_control(trace=False))
-    return time.perf_counter() - t
+    age, y = _simulate(n, tau)
+    bcpe = best_of(lambda: fit_lms(age, y, family="bcpe", age_unit="months"))
+    bccg = best_of(lambda: fit_lms(age, y, age_unit="months"))
+    smooth = best_of(lambda: fit_lms(age, y, family="bcpe", df={"T": "auto"},
+                                     age_unit="months"), repeat=1)
+    return [{"name": f"fit_lms BCPE {n:,} obs (tau {tau:g}), tau constant / BCCG",
+             "seconds": bcpe, "reference_seconds": bccg, "ratio": bcpe / bccg},
+            {"name": f"fit_lms BCPE {n:,} obs (tau {tau:g}), tau smooth / BCCG",
+             "seconds": smooth, "reference_seconds": bccg, "ratio": smooth / bccg}]
 
 
 def run_fit(n: int = 20_000) -> list[dict]:
-    from labstats.stats import fit_lms
     from labstats.stats._lms_fit import fit_one
     from labstats.stats._lms_smooth import Basis
 
-    rows = []
-    for tau in (1.5, 3.0):
-        age, y = _simulate(n, tau)
-        bcpe = best_of(lambda: fit_lms(age, y, family="bcpe", age_unit="months"))
-        bccg = best_of(lambda: fit_lms(age, y, age_unit="months"))
-        rows.append({"name": f"fit_lms BCPE {n:,} obs (tau {tau:g}), tau constant / BCCG",
-                     "seconds": bcpe, "reference_seconds": bccg, "ratio": bcpe / bccg})
-        smooth = best_of(lambda: fit_lms(age, y, family="bcpe", df={"T": "auto"},
-                                         age_unit="months"), repeat=1)
-        rows.append({"name": f"fit_lms BCPE {n:,} obs (tau {tau:g}), tau smooth / BCCG",
-                     "seconds": smooth, "reference_seconds": bccg, "ratio": smooth / bccg})
+    rows = _fit_rows(n, 1.5) + _fit_rows(n, 3.0)
     age, y = _simulate(n, 1.5)
     df = {**dict.fromkeys("LMS", 23.0), "T": 1.0}
     fixed = best_of(lambda: fit_one(age, y, np.ones(n), df, None, family="bcpe"), repeat=1)
-    ref = _gamlss_seconds(age, y, Basis(age.min(), age.max(), 20))
+    ref = _gamlss_seconds(age, y, Basis(age.min(), age.max(), 20), "BCPEo")
     rows.append({"name": f"BCPE ML fit {n:,} obs, fixed 23-col basis: gamlss port / labstats",
                  "seconds": fixed, "reference_seconds": ref,
                  "ratio": None if ref is None else ref / fixed})

@@ -86,13 +86,28 @@ def pe_sf(t, tau):
 def pe_ppf(p, q, tau):
     """The PE(tau) quantile with lower tail ``p`` and upper tail ``q`` (= 1 - p, passed
     separately so that both tails keep their relative precision)."""
+    p, q, tau = np.broadcast_arrays(*_arrays(p, q, tau))
     k = 1.0 / tau
     m = np.minimum(p, q)
+    s = np.full(m.shape, np.nan)
+    tail = m < 0.25  # the inverse of Q there (slow in scipy: only where needed)
+    mid = (m >= 0.25) & (m <= 0.5)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        s = np.where(m < 0.25, gammainccinv(k, 2.0 * np.minimum(m, 0.5)),
-                     gammaincinv(k, np.clip(np.abs(p - q), 0.0, 1.0)))
+        s[tail] = gammainccinv(k[tail], 2.0 * m[tail])
+        s[mid] = gammaincinv(k[mid], np.abs(p[mid] - q[mid]))
         t = np.exp(log_c(tau)) * (2.0 * s) ** k
     return np.where(p < q, -t, t)
+
+
+def tail_at(a, tau):
+    """``_half_tail(a, tau)`` for many rows sharing few distinct (a, tau): each distinct
+    value once (scoring at a table's ages, fitting at whole-year ages)."""
+    a, tau = np.broadcast_arrays(*_arrays(a, tau))
+    if a.size > 64 and (tau.size == 0 or np.ptp(tau) == 0):
+        ua, inv = np.unique(a, return_inverse=True)
+        if ua.size < 0.5 * a.size:
+            return _half_tail(ua, tau.flat[0])[inv].reshape(a.shape)
+    return _half_tail(a, tau)
 
 
 def _arrays(*xs):
@@ -103,7 +118,7 @@ def _truncation(L, S, tau):
     """(F_T(a), mass cut below, mass cut above) with a = 1/(S|L|) (no cut at L = 0)."""
     with np.errstate(divide="ignore", over="ignore"):
         a = 1.0 / (S * np.abs(L))
-    tail = _half_tail(a, tau)  # F_T(-a) = 1 - F_T(a)
+    tail = tail_at(a, tau)  # F_T(-a) = 1 - F_T(a)
     return 1.0 - tail, np.where(L > 0, tail, 0.0), np.where(L < 0, tail, 0.0)
 
 
@@ -141,9 +156,10 @@ def cdf_sf(y, L, M, S, tau):
     y, L, M, S, tau = _arrays(y, L, M, S, tau)
     z = boxcox_z(y, L, M, S)
     inside, below, above = _truncation(L, S, tau)
+    t = _half_tail(z, tau)  # one incomplete gamma per value: F_T and 1 - F_T from it
     with np.errstate(invalid="ignore"):
-        F = np.clip((pe_cdf(z, tau) - below) / inside, 0.0, 1.0)
-        Q = np.clip((pe_sf(z, tau) - above) / inside, 0.0, 1.0)
+        F = np.clip((np.where(z < 0, t, 1.0 - t) - below) / inside, 0.0, 1.0)
+        Q = np.clip((np.where(z > 0, t, 1.0 - t) - above) / inside, 0.0, 1.0)
     return F, Q
 
 
@@ -198,11 +214,11 @@ def info_constants(tau):
             "lt": 0.5 * (A - digamma(3.0 * k + 1.0) - 1.0), "mean_x": mean_x, "A": A}
 
 
-def pe_tail_dlogtau(a, tau, step=1e-5):
-    """d log F_T(a) / d log tau at fixed a (central difference; 0 where a = inf)."""
+def pe_tail_dlogtau(a, tau, log_inside=None, step=1e-6):
+    """d log F_T(a) / d log tau at fixed a, by a forward difference in log tau from
+    ``log_inside`` = log F_T(a) when given (as gamlss' BCPE does); 0 where a = inf."""
     def logF(tt):
         with np.errstate(divide="ignore"):
             return np.log1p(-_half_tail(a, tt))
-    up, down = tau * np.exp(step), tau * np.exp(-step)
-    return np.where(np.isfinite(a), (logF(up) - logF(down)) / (2.0 * step), 0.0)
-
+    base = logF(tau) if log_inside is None else log_inside
+    return np.where(np.isfinite(a), (logF(tau * np.exp(step)) - base) / step, 0.0)

@@ -32,9 +32,16 @@ class BCPEState:
     params = ("M", "S", "L", "T")
     family = "bcpe"
 
-    def __init__(self, y, w):
+    def __init__(self, y, w, age=None):
         self.y, self.w, self.logy = y, w, np.log(y)
         self._cache = (None, None)
+        # S and L, hence the truncation point a, are functions of age: with few distinct
+        # ages (NHANES: whole years) the incomplete gamma functions run once per age
+        self._by_age = None
+        if age is not None:
+            _, first, inverse = np.unique(age, return_index=True, return_inverse=True)
+            if first.size < 0.5 * age.size:
+                self._by_age = (first, inverse)
 
     @staticmethod
     def _tau(eta_t):
@@ -60,18 +67,23 @@ class BCPEState:
         key = (hash(eta["S"].tobytes()), hash(eta["L"].tobytes()), hash(np.asarray(tau).tobytes()))
         got_key, got = self._cache
         if got_key != key or (need_dtau and got[1] is None):
+            by_age = self._by_age is not None and np.ndim(tau) == 0
+            aa = a[self._by_age[0]] if by_age else a
             # rows whose cut tail is below e^-60 (|z/c|^tau / 2 > 60 at z = a) keep 0: the
             # incomplete gamma function is the cost, and such tails change nothing
             with np.errstate(over="ignore"):
-                s = 0.5 * (a * np.exp(-_bcpe.log_c(tau))) ** tau
-            fin = np.isfinite(a) & (s < 60.0)
-            log_inside = np.zeros_like(a)
-            dtau = np.zeros_like(a) if need_dtau else None
+                s = 0.5 * (aa * np.exp(-_bcpe.log_c(tau))) ** tau
+            fin = np.isfinite(aa) & (s < 60.0)
+            log_inside = np.zeros_like(aa)
+            dtau = np.zeros_like(aa) if need_dtau else None
             if fin.any():
                 tf = tau if np.ndim(tau) == 0 else tau[fin]
-                log_inside[fin] = np.log1p(-_bcpe._half_tail(a[fin], tf))
+                log_inside[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf))
                 if need_dtau:
-                    dtau[fin] = _bcpe.pe_tail_dlogtau(a[fin], tf)
+                    dtau[fin] = _bcpe.pe_tail_dlogtau(aa[fin], tf, log_inside[fin])
+            if by_age:
+                inv = self._by_age[1]
+                log_inside, dtau = log_inside[inv], None if dtau is None else dtau[inv]
             got = (log_inside, dtau)
             self._cache = (key, got)
         return got

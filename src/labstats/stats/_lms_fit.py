@@ -89,11 +89,11 @@ class State:
         return residuals(self.y, eta)
 
 
-def _state(y, w, family):
+def _state(y, w, family, age):
     if family == "bcpe":
         from labstats.stats._bcpe_fit import BCPEState
 
-        return BCPEState(y, w)
+        return BCPEState(y, w, age)
     return State(y, w)
 
 
@@ -106,7 +106,7 @@ def fit_one(age, y, w, df, k, *, max_iter=100, tol=1e-6, n_intervals=20, start=N
     """
     basis = Basis(float(age.min()), float(age.max()), n_intervals)
     B = basis.matrix(age)
-    state = _state(y, w, family)
+    state = _state(y, w, family, age)
     params = state.params
     coef, lam, edf = {}, {}, {}
     # BCPE's tau at df 1 is an exact constant (one coefficient; the other curves' df 1 stay
