@@ -163,3 +163,27 @@ def test_by_sex_design_bootstrap_and_residuals():
     r = f.diagnostics.residuals
     assert np.isfinite(r).all() and abs(np.mean(r)) < 0.1 and abs(np.std(r) - 1) < 0.1
     assert set(f.diagnostics.summary.columns) >= {"edf_T", "lambda_T"}
+
+
+def test_truncation_once_per_age_is_the_same_likelihood():
+    """Whole-year ages: the truncation terms computed once per distinct age equal the
+    row-by-row ones (deviance and scores), and the tau score matches the deviance's slope."""
+    from labstats.stats._bcpe_fit import BCPEState
+
+    rng = np.random.default_rng(4)
+    age = rng.integers(20, 80, 3000).astype(float)
+    y = _bcpe.quantile(rng.uniform(size=3000), 1.0, 15.0, 0.4, 1.4)
+    w = rng.uniform(0.5, 2.0, 3000)
+    eta = {"M": np.log(15.0) - 0.002 * age, "S": np.log(0.4) + 0.001 * age,
+           "L": 1.2 - 0.01 * age, "T": np.full(3000, np.log(1.4))}
+    by_age, by_row = BCPEState(y, w, age), BCPEState(y, w)
+    assert by_age._by_age is not None and by_row._by_age is None
+    assert by_age.deviance(eta) == pytest.approx(by_row.deviance(eta), rel=1e-14)
+    u1, _ = by_age.scores(eta)
+    u2, _ = by_row.scores(eta)
+    for k in "MSLT":
+        np.testing.assert_allclose(u1[k], u2[k], rtol=1e-12, atol=1e-12)
+    h = 1e-5
+    up, down = dict(eta, T=eta["T"] + h), dict(eta, T=eta["T"] - h)
+    slope = -(by_row.deviance(up) - by_row.deviance(down)) / (4 * h)
+    assert float(np.dot(w, u2["T"])) == pytest.approx(slope, rel=1e-6)
