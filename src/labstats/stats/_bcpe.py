@@ -193,6 +193,13 @@ def quantile(p, L, M, S, tau):
 
 # --- expected information of the untruncated model (per observation, link scales) -------
 
+def score_constants(tau):
+    """A and E X of the tau score (see ``info_constants``): digamma functions only."""
+    k = 1.0 / tau
+    A = 0.5 * (3.0 * digamma(3.0 * k) - digamma(k))
+    return {"A": A, "mean_x": A * k - k * digamma(k + 1.0)}
+
+
 def info_constants(tau):
     """Functions of tau in the expected information, with k = 1/tau, u ~ Gamma(k, 1) and
     X = u (A - log u) the part of the tau score (log link) that varies:
@@ -204,8 +211,8 @@ def info_constants(tau):
     * ``mean_x``: E X (the constant of the tau score).
     """
     k = 1.0 / tau
-    A = 0.5 * (3.0 * digamma(3.0 * k) - digamma(k))
-    mean_x = A * k - k * digamma(k + 1.0)
+    sc = score_constants(tau)
+    A, mean_x = sc["A"], sc["mean_x"]
     d2 = digamma(k + 2.0)
     ex2 = k * (k + 1.0) * (A * A - 2.0 * A * d2 + d2 * d2 + polygamma(1, k + 2.0))
     cov_ux = A * k - k * (k + 1.0) * d2 + k * k * digamma(k + 1.0)

@@ -26,6 +26,16 @@ from labstats.stats._lms_fit import _stable
 _TAU_INFO_MIN = 0.6
 
 
+def _info_constants(tau):
+    """``_bcpe.info_constants`` for the scoring weights: a smooth tau curve (one tau per
+    row) is evaluated once per distinct log tau rounded to 1e-4. The weights only set the
+    steps of Fisher scoring, not the likelihood or its maximum (the scores are exact)."""
+    if np.ndim(tau) == 0:
+        return _bcpe.info_constants(tau)
+    key, inv = np.unique(np.round(np.log(tau), 4), return_inverse=True)
+    return {k: v[inv] for k, v in _bcpe.info_constants(np.exp(key)).items()}
+
+
 class BCPEState:
     """Data, prior weights and the BCPE quantities at the current linear predictors."""
 
@@ -112,15 +122,14 @@ class BCPEState:
         log_inside, dtau = self._truncation(eta, a, tau, need_dtau)
         with np.errstate(over="ignore", invalid="ignore"):
             h = np.where(fin, np.exp(_bcpe.pe_logpdf(af, tau) - log_inside), 0.0)
-        C = _bcpe.info_constants(tau)
+        C = _bcpe.score_constants(tau)
         dz_dnu = ell * ell * (e1 - g) / sigma
         u_sc = {"M": -nu - psi * (1.0 / sigma + nu * z),
                 "S": tau * u - 1.0 + h * af,
                 "L": ell + psi * dz_dnu + np.sign(nu) * h * af * af * sigma,
                 "T": C["A"] * u - ulogu - C["mean_x"] - (0.0 if dtau is None else dtau)}
-        Ci = C if np.all(tau >= _TAU_INFO_MIN) else _bcpe.info_constants(
-            np.maximum(tau, _TAU_INFO_MIN))
         ti = np.maximum(tau, _TAU_INFO_MIN)
+        Ci = _info_constants(ti)
         s2 = sigma * sigma
         one = np.ones_like(z)
         info = {("M", "M"): Ci["mm"] / s2 + nu * nu * ti, ("S", "S"): ti * one,
