@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.bench_survey",
            "benchmarks.bench_cohort", "benchmarks.bench_report", "benchmarks.bench_indirect",
-           "benchmarks.bench_routine", "benchmarks.bench_centiles"]
+           "benchmarks.bench_routine", "benchmarks.bench_centiles", "benchmarks.bench_bcpe"]
 
 
 def report(rows: list[dict]) -> None:

@@ -60,6 +60,7 @@ _EXPORTS = {
     "age_groups": "labstats.stats",
     "format_table": "labstats.stats",
     "LMSTable": "labstats.stats",
+    "LMSPTable": "labstats.stats",
     "fit_lms": "labstats.stats",
     "cdc_growth_lms": "labstats.datasets",
 }

@@ -12,11 +12,13 @@
 * Imprecision: ``propagate_imprecision`` (delta method, Monte Carlo).
 * Centile curves and z-scores: ``LMSTable`` (LMS z-scores, centiles, values at z;
   ``labstats.datasets.cdc_growth_lms`` for the CDC growth charts), ``fit_lms``
-  (penalised-likelihood LMS/BCCG fit, survey-weighted).
+  (penalised-likelihood LMS/BCCG or BCPE fit, survey-weighted), ``LMSPTable`` (with the
+  BCPE kurtosis parameter tau).
 
 >>> from labstats.stats import SurveyDesign, describe, age_groups
 """
 
+from labstats.stats._lmsp import LMSPTable
 from labstats.stats.agreement import (
     bland_altman,
     concordance,
@@ -36,6 +38,7 @@ from labstats.stats.reference import (
 )
 
 __all__ = [
+    "LMSPTable",
     "LMSTable",
     "SurveyDesign",
     "age_groups",

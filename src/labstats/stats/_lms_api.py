@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats.stats._lms_fit import curves, fit_one, residuals
+from labstats.stats._lms_fit import curves, fit_one, tau_curve, values_at
 
 
 class FitDiagnostics:
@@ -17,10 +17,12 @@ class FitDiagnostics:
     Attributes
     ----------
     summary : pandas.DataFrame
-        One row per sex: observations used, edf and lambda of L, M and S, global deviance,
+        One row per sex: observations used, edf and lambda of L, M and S (and T, tau, for
+        BCPE; lambda 0 for a constant tau), global deviance,
         AIC, BIC, the criterion that chose the smoothness, iterations, convergence.
     qstats : pandas.DataFrame
-        Q-statistics of Royston & Wright (2000) per sex, with chi-square p-values.
+        Q-statistics of Royston & Wright (2000) per sex, with chi-square p-values (Q4 on
+        G - edf(tau) df for BCPE, G for BCCG).
     qstats_groups : pandas.DataFrame
         Their per-group Z1-Z4.
     worm : pandas.DataFrame
@@ -38,21 +40,31 @@ class FitDiagnostics:
         return f"FitDiagnostics({', '.join(self.__dict__)})"
 
 
-def _parse_df(df):
+def _parse_df(df, family="bccg"):
+    """{param: target edf or None}; BCPE's tau ("T") is constant (df 1) unless given."""
+    names = "LMST" if family == "bcpe" else "LMS"
+    keys = ", ".join(map(repr, names))
+    extra = {"T": 1.0} if family == "bcpe" else {}
     if isinstance(df, str):
         if df != "auto":
-            raise ValueError(f"df: expected 'auto', a number or a mapping of 'L', 'M', 'S'; "
+            raise ValueError(f"df: expected 'auto', a number or a mapping of {keys}; "
                              f"got {df!r}")
-        return dict.fromkeys("LMS")
+        return {**dict.fromkeys("LMS"), **extra}
     if isinstance(df, dict):
-        unknown = set(df) - set("LMS")
+        unknown = set(df) - set(names)
         if unknown:
-            raise ValueError(f"df: keys must be 'L', 'M', 'S'; got {sorted(unknown)}")
+            raise ValueError(f"df: keys must be {keys} (family={family!r}); got "
+                             f"{sorted(unknown)}")
         out = {p: df.get(p, "auto") for p in "LMS"}
-    elif np.ndim(df) == 1 and len(df) == 3:
-        out = dict(zip("LMS", df, strict=True))
+        if extra:
+            out["T"] = df.get("T", 1.0)
+    elif np.ndim(df) == 1 and len(df) in (3, len(names)):
+        out = {**extra, **dict(zip(names, df, strict=False))}
+    elif np.ndim(df) == 1:
+        raise ValueError(f"df: a sequence needs 3 values (L, M, S){' or 4 (and T)' if extra else ''}"
+                         f"; got {len(df)}")
     else:
-        out = dict.fromkeys("LMS", df)
+        out = {**dict.fromkeys("LMS", df), **extra}
     for p, v in out.items():
         if v == "auto" or v is None:
             out[p] = None
@@ -101,7 +113,7 @@ def _inputs(age, value, sex, weights, design):
 def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", family="bccg",
             criterion="ml", age_unit="years", ci_centiles=(3, 50, 97), replicates=0, seed=0,
             max_iter=100):
-    """Smooth centile curves by penalised likelihood: the LMS method, BCCG family.
+    """Smooth centile curves by penalised likelihood: the LMS method (BCCG) or BCPE.
 
     Parameters
     ----------
@@ -115,13 +127,19 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     design : labstats.stats.SurveyDesign, optional
         Its weights (rows outside its domain get weight 0) and, with ``replicates``, its
         strata and PSUs for bootstrap intervals.
-    df : "auto", number, (L, M, S) or {"L": ..., "M": ..., "S": ...}
+    df : "auto", number, (L, M, S), (L, M, S, T) or {"L": ..., "M": ..., "S": ..., "T": ...}
         Effective degrees of freedom of each curve (1 constant, 2 linear in age, more:
         smoother to wigglier), or "auto": chosen by ``criterion`` at every scoring step on
-        the working model (the "local" selection of gamlss' ``pb``).
-    family : {"bccg"}
-        The Box-Cox Cole-Green distribution truncated to y > 0 (Rigby & Stasinopoulos 2004);
-        L, M, S of Cole & Green (1992). BCPE/BCT are not implemented.
+        the working model (the "local" selection of gamlss' ``pb``). With
+        ``family="bcpe"``, tau ("T", on the log scale) is constant (df 1, as gamlss users
+        usually fit it) unless a mapping or a 4-sequence gives it a df or "auto"; a single
+        number, "auto" or a 3-sequence applies to L, M and S only.
+    family : {"bccg", "bcpe"}
+        "bccg": the Box-Cox Cole-Green distribution truncated to y > 0 (Rigby &
+        Stasinopoulos 2004); L, M, S of Cole & Green (1992). "bcpe": the Box-Cox power
+        exponential of Rigby & Stasinopoulos (2004), truncated as gamlss' ``BCPE``
+        (log link for M as ``BCPEo``), which adds tau for kurtosis (tau = 2: BCCG; < 2:
+        heavier tails than the normal, > 2: lighter); returns an ``LMSPTable``.
     criterion : {"ml", "aic", "bic"} or float, default "ml"
         How "auto" chooses each curve's smoothness at every scoring step, on the working
         model: "ml", the local maximum likelihood of gamlss' ``pb`` (its default: the
@@ -145,10 +163,11 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
 
     Returns
     -------
-    LMSTable
-        ``family="bccg"``, scoring on the fitted smooth curves, with attribute
-        ``diagnostics`` (a ``FitDiagnostics`` record): edf, lambdas, deviance, AIC/BIC,
-        Q-statistics, worm-plot data, residuals and the intervals.
+    LMSTable or LMSPTable
+        ``family="bccg"`` (an ``LMSTable``) or ``"bcpe"`` (an ``LMSPTable``, with tau),
+        scoring on the fitted smooth curves, with attribute ``diagnostics`` (a
+        ``FitDiagnostics`` record): edf, lambdas, deviance, AIC/BIC, Q-statistics,
+        worm-plot data, residuals and the intervals.
 
     Notes
     -----
@@ -161,7 +180,10 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     are stable; ``diagnostics.summary`` reports iterations and convergence. Rows with
     missing age or value are not used (one warning). Validated by recovering the CDC BMI
     curves from simulated data, and against the GPL Python port of gamlss on fixed-basis
-    fits (to 1e-5; tests/stats/test_centiles_fit.py).
+    fits (to 1e-5; tests/stats/test_centiles_fit.py); BCPE likewise
+    (tests/stats/test_bcpe_fit.py). For BCPE the scores are exact (the truncation term
+    included) and the scoring weights the expected information of the untruncated model;
+    log tau is a fourth curve in the same RS and Cole-Green cycles (start tau = 2).
 
     References
     ----------
@@ -181,17 +203,27 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     >>> fit = fit_lms(age, y)
     >>> round(float(fit.value_at(0.0, 50.0)), 0)  # median at 50 y: about 12.5
     12.0
+
+    Laplace-distributed log values (heavier tails than the normal): BCPE finds tau near 1.
+
+    >>> y2 = np.exp(np.log(15 - 0.05 * age) + 0.3 * rng.laplace(size=2000) / np.sqrt(2))
+    >>> fit2 = fit_lms(age, y2, family="bcpe")
+    >>> type(fit2).__name__, round(float(fit2.parameters([50.0])["tau"].iloc[0]), 1)
+    ('LMSPTable', 1.0)
     """
     import pandas as pd
 
     from labstats._validate import warn
     from labstats.stats import _lms_diag
     from labstats.stats._lms_smooth import n_intervals
+    from labstats.stats._lmsp import LMSPTable
     from labstats.stats.centiles import LMSTable
 
-    if family != "bccg":
-        raise ValueError(f"family: only 'bccg' (the LMS model) is implemented; got {family!r}")
-    targets = _parse_df(df)
+    if family not in ("bccg", "bcpe"):
+        raise ValueError(f"family: 'bccg' (the LMS model) or 'bcpe' (with kurtosis); got "
+                         f"{family!r}")
+    targets = _parse_df(df, family)
+    names = "LMST" if family == "bcpe" else "LMS"
     a, y, w, s, layout = _inputs(age, value, sex, weights, design)
     if replicates and layout is None:
         raise ValueError("replicates: bootstrap intervals need design=SurveyDesign(...)")
@@ -215,20 +247,21 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         k = {"bic": np.log(n_used), "aic": 2.0, "ml": None}.get(criterion, criterion)
         wn = ww[rows] / ww[rows].mean()
         nint = n_intervals(np.unique(a[rows]).size, n_used)
-        return fit_one(a[rows], y[rows], wn, targets, k, max_iter=max_iter, n_intervals=nint)
+        return fit_one(a[rows], y[rows], wn, targets, k, max_iter=max_iter, n_intervals=nint,
+                       family=family)
 
     fits, resid, summary, grids, q_all, qg_all, worms = {}, np.full(a.size, np.nan), [], [], [], [], []
     for code in codes:
         rows = use if code is None else use & (s == code)
         f = fit_group(rows, w)
         fits[code] = f
-        r = residuals(y[rows], f["eta"])
+        r = f["state"].residuals(f["eta"])
         resid[rows] = r
         total_edf = sum(f["edf"].values())
         name = {None: "all", 0.0: "male", 1.0: "female"}[code]
         summary.append({"sex": name, "n": int(rows.sum()),
-                        **{f"edf_{p}": f["edf"][p] for p in "LMS"},
-                        **{f"lambda_{p}": f["lambda"][p] for p in "LMS"},
+                        **{f"edf_{p}": f["edf"][p] for p in names},
+                        **{f"lambda_{p}": f["lambda"][p] for p in names},
                         "deviance": f["deviance"], "aic": f["deviance"] + 2 * total_edf,
                         "bic": f["deviance"] + np.log(rows.sum()) * total_edf,
                         "criterion": criterion if any(t is None for t in targets.values())
@@ -247,12 +280,20 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         ages.append(grid)
         lms.append((L, M, S))
         sexes.append(np.full(grid.size, 1 if code == 0.0 else 2) if code is not None else None)
-    table = LMSTable(np.concatenate(ages), *(np.concatenate([p[i] for p in lms]) for i in range(3)),
-                     sex=None if s is None else np.concatenate(sexes), age_unit=age_unit,
-                     family="bccg", source="fit_lms", _curves={c: curves(fits[c]) for c in fits})
+    cols = (np.concatenate([p[i] for p in lms]) for i in range(3))
+    sex_col = None if s is None else np.concatenate(sexes)
+    _curves = {c: curves(fits[c]) for c in fits}
+    if family == "bcpe":
+        tau = np.concatenate([tau_curve(fits[code])(grid) for code, grid in grids])
+        table = LMSPTable(np.concatenate(ages), *cols, tau, sex=sex_col, age_unit=age_unit,
+                          source="fit_lms", _curves=_curves,
+                          _tau_curves={c: tau_curve(fits[c]) for c in fits})
+    else:
+        table = LMSTable(np.concatenate(ages), *cols, sex=sex_col, age_unit=age_unit,
+                         family="bccg", source="fit_lms", _curves=_curves)
     ci = None
     if replicates:
-        ci = _bootstrap(fit_group, table, a, w, s, use, codes, layout, grids, ci_centiles,
+        ci = _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, ci_centiles,
                         int(replicates), seed)
     table.diagnostics = FitDiagnostics(
         summary=pd.DataFrame(summary), qstats=pd.concat(q_all, ignore_index=True),
@@ -262,12 +303,11 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     return table
 
 
-def _bootstrap(fit_group, table, a, w, s, use, codes, layout, grids, centiles, B, seed):
+def _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, centiles, B, seed):
     """Rao-Wu bootstrap percentile intervals of the centile curves (50 ages per sex)."""
     import pandas as pd
     from scipy.special import ndtri
 
-    from labstats.stats import _lms
     from labstats.stats._lms_diag import rao_wu_weights
 
     rng = np.random.default_rng(seed)
@@ -281,12 +321,10 @@ def _bootstrap(fit_group, table, a, w, s, use, codes, layout, grids, centiles, B
             wb = rao_wu_weights(w, layout.stratum, layout.psu, rng)
             rb = rows & (wb > 0)
             try:
-                L, M, S = curves(fit_group(rb, wb))(ages)
+                reps[b] = values_at(fit_group(rb, wb), zq[:, None], ages)
             except (FloatingPointError, np.linalg.LinAlgError):
                 continue
-            reps[b] = _lms.bccg_value(zq[:, None], L, M, S)
-        L, M, S = table._curves[code](ages)
-        est = _lms.bccg_value(zq[:, None], L, M, S)
+        est = values_at(fits[code], zq[:, None], ages)
         lo, hi = np.nanpercentile(reps, [2.5, 97.5], axis=0)
         for j, c in enumerate(centiles):
             out.append(pd.DataFrame({"sex": {None: "all", 0.0: "male", 1.0: "female"}[code],

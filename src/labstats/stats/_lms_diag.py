@@ -4,7 +4,8 @@
   standardised mean Z1 = sqrt(n) mean, variance Z2 (Wilson-Hilferty cube root of the
   variance with divisor n), skewness Z3 (D'Agostino) and kurtosis Z4 (Anscombe-Glynn);
   Q_j = sum over groups of Z_j^2, referred to chi-square with G - edf(M), G - (edf(S)+1)/2,
-  G - edf(L) and G degrees of freedom (the convention of gamlss' ``Q.stats``).
+  G - edf(L) and G - edf(tau) (G without a tau curve) degrees of freedom (the convention
+  of gamlss' ``Q.stats``).
 * Worm plot (van Buuren & Fredriks 2001): per age group, the ordered residuals minus their
   normal quantiles against those quantiles, with the pointwise 95% band
   +-1.96 sqrt(p(1-p)/n) / phi(q).
@@ -57,7 +58,9 @@ def qstats(age, resid, edf: dict, groups: int = 10):
                      (s ** (2.0 / 3.0) - (1.0 - c)) / np.sqrt(c), z3, z4))
     per = pd.DataFrame(rows, columns=["age_low", "age_high", "n", "z1", "z2", "z3", "z4"])
     G = len(per)
-    dfs = {"z1": G - edf["M"], "z2": G - (edf["S"] + 1.0) / 2.0, "z3": G - edf["L"], "z4": G}
+    # Q4: G - edf(tau) when tau was fitted (BCPE), G otherwise (gamlss' Q.stats)
+    dfs = {"z1": G - edf["M"], "z2": G - (edf["S"] + 1.0) / 2.0, "z3": G - edf["L"],
+           "z4": G - edf.get("T", 0.0)}
     out = []
     for j, name in (("z1", "Q1 mean"), ("z2", "Q2 variance"), ("z3", "Q3 skewness"),
                     ("z4", "Q4 kurtosis")):

@@ -123,7 +123,7 @@ class Smoother:
         self.d = np.clip(d, 0.0, None)
         self.map = Rinv @ U
         self.c = U.T @ (Rinv.T @ B.tdot(w * z))
-        self.zz = float(np.dot(w * z, z))
+        self.zz = float((w * z * z).sum())  # not np.dot: BLAS threads wait on a loaded machine
 
     def edf(self, lam):
         return (1.0 / (1.0 + np.multiply.outer(lam, self.d))).sum(axis=-1)

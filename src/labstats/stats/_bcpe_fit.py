@@ -1,0 +1,156 @@
+"""Scores and expected information of the BCPE family for the LMS fitter (``_lms_fit``).
+
+Same interface as ``_lms_fit.State`` (BCCG), with a fourth parameter T = tau on the log
+link: linear predictors log M, log S, L and log tau. Scores are the exact derivatives of
+the truncated log density (``_bcpe.logpdf``), the truncation term included (its tau
+derivative by a central difference, as gamlss does by a forward one); the Fisher scoring
+weights are the expected information of the untruncated model (``_bcpe.info_constants``,
+as gamlss uses for BCCG and BCPE). Written from Rigby & Stasinopoulos (2004), not from
+gamlss' code. With psi(z) = d log f_T / dz and u = |z/c|^tau / 2 (so psi(z) z = -tau u):
+
+* u_logM = -L - psi(z) (1/S + L z)
+* u_logS = tau u - 1 + h a                      (a = 1/(S|L|), h = f_T(a)/F_T(a))
+* u_L    = log(y/M) + psi(z) dz/dL + sign(L) h a^2 S
+* u_logtau = u (A - log u) - E[u (A - log u)] - d log F_T(a) / d log tau
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats.stats import _bcpe
+from labstats.stats._lms_fit import _stable
+
+#: tau used in the information (not in the likelihood) is at least this: I_mu needs
+#: Gamma(2 - 1/tau), finite only for tau > 1/2.
+_TAU_INFO_MIN = 0.6
+
+
+def _info_constants(tau):
+    """``_bcpe.info_constants`` for the scoring weights: a smooth tau curve (one tau per
+    row) is evaluated once per distinct log tau rounded to 1e-4. The weights only set the
+    steps of Fisher scoring, not the likelihood or its maximum (the scores are exact)."""
+    if np.ndim(tau) == 0:
+        return _bcpe.info_constants(tau)
+    key, inv = np.unique(np.round(np.log(tau), 4), return_inverse=True)
+    return {k: v[inv] for k, v in _bcpe.info_constants(np.exp(key)).items()}
+
+
+class BCPEState:
+    """Data, prior weights and the BCPE quantities at the current linear predictors."""
+
+    params = ("M", "S", "L", "T")
+    family = "bcpe"
+
+    def __init__(self, y, w, age=None):
+        self.y, self.w, self.logy = y, w, np.log(y)
+        self._cache = (None, None)
+        # S and L, hence the truncation point a, are functions of age: with few distinct
+        # ages (NHANES: whole years) the incomplete gamma functions run once per age
+        self._by_age = None
+        if age is not None:
+            _, first, inverse = np.unique(age, return_index=True, return_inverse=True)
+            if first.size < 0.5 * age.size:
+                self._by_age = (first, inverse)
+
+    @staticmethod
+    def _tau(eta_t):
+        """tau: a scalar when log tau is constant across rows (the default df 1), so that
+        the functions of tau alone are computed once."""
+        if np.ptp(eta_t) <= 1e-12 * (1.0 + abs(eta_t[0])):
+            return float(np.exp(eta_t[0]))
+        return np.exp(eta_t)
+
+    def quantities(self, eta):
+        sigma, nu, tau = np.exp(eta["S"]), eta["L"], self._tau(eta["T"])
+        ell = self.logy - eta["M"]
+        e1, g = _stable(nu * ell)
+        z = ell * e1 / sigma
+        with np.errstate(divide="ignore", over="ignore"):
+            a = 1.0 / (sigma * np.abs(nu))
+        return sigma, nu, tau, ell, z, e1, g, a
+
+    def _truncation(self, eta, a, tau, need_dtau):
+        """log F_T(a) and, if asked, d log F_T(a) / d log tau: the incomplete gamma
+        functions cost most of a BCPE step, and they depend on S, L and tau only (not on
+        M), so the last result is kept."""
+        key = (hash(eta["S"].tobytes()), hash(eta["L"].tobytes()), hash(np.asarray(tau).tobytes()))
+        got_key, got = self._cache
+        if got_key != key or (need_dtau and got[1] is None):
+            by_age = self._by_age is not None and np.ndim(tau) == 0
+            aa = a[self._by_age[0]] if by_age else a
+            # rows whose cut tail is below e^-60 (|z/c|^tau / 2 > 60 at z = a) keep 0: the
+            # incomplete gamma function is the cost, and such tails change nothing
+            with np.errstate(over="ignore"):
+                s = 0.5 * (aa * np.exp(-_bcpe.log_c(tau))) ** tau
+            fin = np.isfinite(aa) & (s < 60.0)
+            log_inside = np.zeros_like(aa)
+            dtau = np.zeros_like(aa) if need_dtau else None
+            if fin.any():
+                tf = tau if np.ndim(tau) == 0 else tau[fin]
+                log_inside[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf))
+                if need_dtau:
+                    dtau[fin] = _bcpe.pe_tail_dlogtau(aa[fin], tf, log_inside[fin])
+            if by_age:
+                inv = self._by_age[1]
+                log_inside, dtau = log_inside[inv], None if dtau is None else dtau[inv]
+            got = (log_inside, dtau)
+            self._cache = (key, got)
+        return got
+
+    def deviance(self, eta) -> float:
+        """Global deviance -2 sum w log f of the truncated BCPE."""
+        sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
+        log_inside = self._truncation(eta, a, tau, False)[0]
+        logf = (nu * ell - self.logy - eta["S"] + _bcpe.pe_logpdf(z, tau) - log_inside)
+        # an elementwise sum, not np.dot: BLAS' dot on a loaded machine waits ~20 ms for
+        # its threads, for a 20,000-vector
+        return float(-2.0 * (self.w * logf).sum())
+
+    def _scores_info(self, eta, need_dtau=True):
+        sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
+        lc = _bcpe.log_c(tau)
+        t = z * np.exp(-lc)
+        at = np.abs(t)
+        u = 0.5 * at ** tau
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # psi(z) = -(tau / 2c) sign(t) |t|^(tau - 1); 0 at t = 0 (tau > 1)
+            psi = np.where(at > 0, -tau * u / np.where(at > 0, z, 1.0), 0.0)
+            ulogu = np.where(u > 0, u * np.log(np.where(u > 0, u, 1.0)), 0.0)
+        fin = np.isfinite(a)
+        af = np.where(fin, a, 0.0)
+        log_inside, dtau = self._truncation(eta, a, tau, need_dtau)
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = np.where(fin, np.exp(_bcpe.pe_logpdf(af, tau) - log_inside), 0.0)
+        C = _bcpe.score_constants(tau)
+        dz_dnu = ell * ell * (e1 - g) / sigma
+        u_sc = {"M": -nu - psi * (1.0 / sigma + nu * z),
+                "S": tau * u - 1.0 + h * af,
+                "L": ell + psi * dz_dnu + np.sign(nu) * h * af * af * sigma,
+                "T": C["A"] * u - ulogu - C["mean_x"] - (0.0 if dtau is None else dtau)}
+        ti = np.maximum(tau, _TAU_INFO_MIN)
+        Ci = _info_constants(ti)
+        s2 = sigma * sigma
+        one = np.ones_like(z)
+        info = {("M", "M"): Ci["mm"] / s2 + nu * nu * ti, ("S", "S"): ti * one,
+                ("L", "L"): 0.25 * s2 * (3.0 * ti + 1.0), ("T", "T"): Ci["tt"] * one,
+                ("M", "S"): nu * ti, ("M", "L"): 0.5 * (1.0 - ti) * one,
+                ("S", "L"): 0.5 * nu * s2 * ti, ("M", "T"): nu * Ci["st"],
+                ("S", "T"): Ci["st"] * one, ("L", "T"): nu * s2 * Ci["lt"]}
+        return u_sc, info
+
+    def scores(self, eta):
+        """Scores and expected information per observation (link scales, cross terms)."""
+        return self._scores_info(eta)
+
+    def working(self, eta, which):
+        """Working weights and response of parameter ``which`` (Fisher scoring)."""
+        u, info = self._scores_info(eta, need_dtau=which == "T")
+        ii = info[(which, which)]
+        return self.w * ii, eta[which] + u[which] / ii
+
+    def residuals(self, eta):
+        """Normalised quantile residuals Phi^-1(F(y))."""
+        with np.errstate(invalid="ignore"):
+            return _bcpe.zscore(self.y, eta["L"], np.exp(eta["M"]), np.exp(eta["S"]),
+                                np.exp(eta["T"]))
