@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats import units as _units
-from labstats._warn import _PLAUSIBILITY, warn
+from labstats._warn import plausibility_mode, warn
 
 __all__ = ["check_column_unit"]
 
@@ -49,7 +49,7 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None
     canonical unit. Skipped in ``plausibility("ignore")`` and below 20 values; at most
     4,096 values are read, so long columns cost nothing measurable.
     """
-    if not spec.typical_quartiles or x.size < _COLUMN_MIN or _PLAUSIBILITY["mode"] == "ignore":
+    if not spec.typical_quartiles or x.size < _COLUMN_MIN or plausibility_mode() == "ignore":
         return
     q = _quartiles(x)
     if q is None or not q[0] > 0:  # zeros (or below-LOD fills of 0) say nothing of the unit

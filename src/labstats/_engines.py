@@ -23,6 +23,7 @@ functions with an explicit ``meta`` (ROUTINE_LAB_DATA.md section 4: shuffle once
 
 from __future__ import annotations
 
+import contextvars
 import math
 import shutil
 import tempfile
@@ -248,7 +249,8 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         with ThreadPoolExecutor(max(1, int(workers))) as pool:
             pending: deque = deque()
             for part in () if serial else parts:
-                pending.append(pool.submit(one, part))
+                # each task in a copy of the caller's context (its plausibility mode)
+                pending.append(pool.submit(contextvars.copy_context().run, one, part))
                 if len(pending) >= workers:
                     collect(pending.popleft().result())
             while pending:

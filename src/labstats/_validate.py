@@ -18,7 +18,7 @@ from labstats import units as _units
 # Warnings and the plausibility mode live in labstats._warn, the column-level unit check in
 # labstats._column_unit; both belong to this layer and are re-exported here.
 from labstats._column_unit import check_column_unit
-from labstats._warn import _PLAUSIBILITY, LabstatsWarning, caller_stacklevel, plausibility, warn
+from labstats._warn import LabstatsWarning, caller_stacklevel, plausibility, plausibility_mode, warn
 
 __all__ = [
     "LabstatsWarning",
@@ -165,7 +165,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
             f"{_fmt(x.flat[idx[0]])} at index {_label(values, idx[0])!r}. A concentration cannot "
             f"be negative: check the source data."
         )
-    mode = _PLAUSIBILITY["mode"]
+    mode = plausibility_mode()
     if mode == "ignore":
         return
     p_lo, p_hi = plausible_range(analyte, unit, molar_mass, insulin_factor)
@@ -281,7 +281,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         raise ValueError(
             f"{name}: {idx.size} negative value{'s' if idx.size > 1 else ''}; the first is "
             f"{_fmt(x.flat[idx[0]])} at index {_label(values, idx[0])!r}. Check the source data.")
-    if _PLAUSIBILITY["mode"] == "ignore":
+    if plausibility_mode() == "ignore":
         return
     f = m.factor(unit)
     p_lo, p_hi = m.plausible[0] / f, m.plausible[1] / f
@@ -298,7 +298,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
     msg = (f"{name}: {_fmt(bad[0])} at index {_label(values, idx[0])!r} is implausible for {unit} "
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
-    if _PLAUSIBILITY["mode"] == "warn":
+    if plausibility_mode() == "warn":
         warn(msg)
     else:
         raise ValueError(msg)

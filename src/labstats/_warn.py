@@ -8,6 +8,7 @@ the package it is raised, so a user sees their own script's line, not ours.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import warnings
 
@@ -63,7 +64,15 @@ def warn(message: str, category: type[Warning] = LabstatsWarning) -> None:
     warnings.warn(message, category, stacklevel=caller_stacklevel() + 1)
 
 
-_PLAUSIBILITY = {"mode": "raise"}
+# The mode is per context (thread, task), not global: concurrent ``with plausibility(...)``
+# blocks in worker threads (pair_export runs derive in a thread pool) must not leave
+# another thread's mode behind. Pools that run labstats code carry the caller's context.
+_MODE = contextvars.ContextVar("labstats_plausibility", default="raise")
+
+
+def plausibility_mode() -> str:
+    """The unit-plausibility mode in force here: ``"raise"``, ``"warn"`` or ``"ignore"``."""
+    return _MODE.get()
 
 
 @contextlib.contextmanager
@@ -81,9 +90,8 @@ def plausibility(mode: str):
     """
     if mode not in ("raise", "warn", "ignore"):
         raise ValueError(f"plausibility mode must be 'raise', 'warn' or 'ignore', got {mode!r}")
-    old = _PLAUSIBILITY["mode"]
-    _PLAUSIBILITY["mode"] = mode
+    token = _MODE.set(mode)
     try:
         yield
     finally:
-        _PLAUSIBILITY["mode"] = old
+        _MODE.reset(token)

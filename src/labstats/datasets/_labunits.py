@@ -188,13 +188,13 @@ def _unit_codes(cells):
 
 def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems):
     """Rows of ``rows`` negative or implausible for ``unit``, reported; their mask."""
-    from labstats._validate import _PLAUSIBILITY, likely_unit, plausible_range
+    from labstats._validate import likely_unit, plausibility_mode, plausible_range
 
     analyte = _units.ANALYTES[_units.analyte_of(name)]
     x = np.where(rows, values, np.nan)
     negative = x < 0
     bad = negative.copy()
-    if _PLAUSIBILITY["mode"] == "raise":
+    if plausibility_mode() == "raise":
         lo, hi = plausible_range(analyte, unit, insulin_factor=insulin_factor)
         far = ~negative & ((x < lo) | (x > hi))
         bad |= far

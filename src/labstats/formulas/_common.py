@@ -122,7 +122,7 @@ class Column:
             def unit_factor_of(u):
                 return a.factor(u, insulin_factor=insulin_factor)
         self.x = _validate.to_float_array(values, name)
-        if _validate._PLAUSIBILITY["mode"] == "ignore":
+        if _validate.plausibility_mode() == "ignore":
             self.lo, self.hi = 0.0, np.inf
         else:
             self.lo, self.hi = plausible[0] / to_canonical, plausible[1] / to_canonical
@@ -167,7 +167,7 @@ class Column:
 
     def _flag(self) -> None:
         """A block looked wrong: raise now in "raise" mode, else check again at the end."""
-        if _validate._PLAUSIBILITY["mode"] == "raise" or self.sex_codes:
+        if _validate.plausibility_mode() == "raise" or self.sex_codes:
             self._validate()
         self.bad = True
 
