@@ -129,8 +129,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         export, across the files of a folder in name order, with ``source_file``):
         ``patient_id``, ``specimen_id`` (when the export has one), ``collected_at``,
         ``test`` (the code as in the file), ``analyte``, ``value`` (float64, canonical
-        unit of ``labstats.units.ANALYTES``; NaN unless used), ``censored`` ("<", ">"
-        or ""), ``flag``, ``raw_value``, ``raw_unit``, ``source_row`` and ``status``
+        unit of ``labstats.units.ANALYTES``; HbA1c in NGSP %, IFCC mmol/mol converted by
+        the master equation, ``labstats.units.HBA1C_MASTER_EQUATION``; NaN unless used),
+        ``censored`` ("<", ">" or ""), ``flag``, ``raw_value``, ``raw_unit``, ``source_row`` and ``status``
         (one of ``STATUSES``). ``attrs`` holds:
 
         - ``counts``: ``{"rows", "used", "reported", "excluded", "duplicates"}``, with
@@ -416,8 +417,9 @@ def _check_families(unit_text, family, status, mark, role):
     clash = (fam != None) & (fam != family[rows])  # noqa: E711 (unknown units: later)
     for f_unit, f_code in {(a, b) for a, b in zip(fam[clash], family[rows][clash], strict=False)}:
         hit = rows[clash & (fam == f_unit) & (family[rows] == f_code)]
-        mark(hit, 1, f"a {f_unit} unit, but the test's LOINC code is a {f_code} "
-                     f"concentration (loinc_map.csv); correct the code or the unit",
+        what = "" if f_code.endswith("fraction") else " concentration"
+        mark(hit, 1, f"a {f_unit} unit, but the test's LOINC code is a {f_code}{what} "
+                     f"(loinc_map.csv); correct the code or the unit",
              role.get("unit", role["value"]))
 
 
