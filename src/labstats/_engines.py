@@ -369,8 +369,11 @@ _LAZY: dict = {}
 def _remember(ddf, **info):
     import weakref
 
+    try:
+        weakref.finalize(ddf.expr, _LAZY.pop, ddf._name, None)
+    except TypeError:  # an expression without weak references: remember nothing (the
+        return  # result is then paired as any frame, after a shuffle)
     _LAZY[ddf._name] = info
-    weakref.finalize(ddf.expr, _LAZY.pop, ddf._name, None)
 
 
 def dask_read_lab_results(ddf, **kw):
