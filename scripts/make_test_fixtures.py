@@ -10,10 +10,7 @@ file the tests read ships in ``tests/reference``. This script writes those that 
   ``source`` column of ``test_vectors.csv``);
 * ``r-survey-nhanes.csv.xz``: the ``nhanes`` example data of R's survey package, unchanged
   (xz-compressed);
-* ``nhanes_bmx_weight_height.csv.xz``: BMXWT, BMXHT and BMXBMI of every row of the CDC
-  files BMX_G/H/I.XPT (NHANES 2011-2016), in file order, for the BMI test of
-  ``tests/formulas/test_metabolic.py`` (the harmonised NHANES frame carries BMI, not weight
-  and height).
+* ``cdc_growth_zscores_nhanes.csv.xz``: cdcanthro's z-scores of its NHANES example data.
 
 Usage, from the project root with ``../shared`` beside it::
 
@@ -23,15 +20,16 @@ Usage, from the project root with ``../shared`` beside it::
 
 ``--shared PATH`` reads another copy of the shared folder. The comparison is on the
 decompressed content, so another xz version (other compressed bytes) is not a difference.
-NHANES participant data other than the BMX columns are not copied here: the tests read them
-through ``tests.conftest.nhanes_frame`` (the harmonised frame of ``read_nhanes``).
+NHANES participant data are not copied here: the tests read them through
+``tests.conftest.nhanes_frame`` (the embedded extract, ``labstats.load_nhanes``, which
+carries weight, height and BMI for the BMI test of ``tests/formulas/test_metabolic.py``).
+The CDC codebook counts ship in the package (``labstats/datasets/nhanes_counts.csv``).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import lzma
 import sys
 from collections.abc import Callable
@@ -63,10 +61,6 @@ PEER_FILES = {
         "oestradiol (PEERS.md section 1, row 4)",
 }
 
-BMX_CYCLES = ("G", "H", "I")
-BMX_COLUMNS = ["BMXWT", "BMXHT", "BMXBMI"]
-
-
 @dataclass(frozen=True)
 class Fixture:
     name: str  # file name in tests/reference
@@ -77,27 +71,6 @@ class Fixture:
 
 def _verbatim(rel: str) -> Callable[[Path], bytes]:
     return lambda shared: (shared / rel).read_bytes()
-
-
-def _bmx(shared: Path) -> bytes:
-    """BMXWT, BMXHT, BMXBMI of every row of BMX_G/H/I.XPT, with the cycle letter."""
-    import pandas as pd
-
-    from labstats.datasets.nhanes import read_nhanes_file
-
-    parts = []
-    for suffix in BMX_CYCLES:
-        frame = read_nhanes_file(shared / "data" / "nhanes" / f"BMX_{suffix}.XPT")
-        part = frame[BMX_COLUMNS].copy()
-        part.insert(0, "cycle", suffix)
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    text = out.to_csv(index=False, lineterminator="\n")  # shortest round-trip floats
-    back = pd.read_csv(io.StringIO(text))
-    for col in BMX_COLUMNS:  # prove the CSV holds the XPT doubles exactly
-        if not back[col].equals(out[col]):
-            raise AssertionError(f"{col}: the CSV does not round-trip the XPT values")
-    return text.encode()
 
 
 FIXTURES = (
@@ -115,13 +88,6 @@ FIXTURES = (
             "../shared/data/r-survey-nhanes.md: "
             "336fe11c562020cd9be7008c524b284f5e4fb537457937167164456ab93dfaba",
             _verbatim("data/r-survey-nhanes.csv")),
-    Fixture("nhanes_bmx_weight_height.csv.xz",
-            tuple(f"data/nhanes/BMX_{s}.XPT" for s in BMX_CYCLES),
-            "CDC/NCHS NHANES 2011-2012, 2013-2014, 2015-2016 body measures files "
-            "(https://wwwn.cdc.gov/Nchs/Nhanes/<year>/BMX_G|H|I.XPT, public domain): "
-            "columns BMXWT (kg), BMXHT (cm), BMXBMI (kg/m^2) of every row, in file order, "
-            "with `cycle` = G/H/I; SEQN and the other columns left out",
-            _bmx),
     Fixture("cdc_growth_zscores_nhanes.csv.xz",
             ("data/reference/cdc_growth_zscores_nhanes.csv",),
             "CDC's R package cdcanthro v0.1.3 (CDC-DNPAO/CDCAnthro, Apache-2.0), "

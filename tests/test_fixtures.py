@@ -24,8 +24,8 @@ LISTED = dict(ROW.findall((REFERENCE / "SOURCES.md").read_text(encoding="utf-8")
 
 def test_sources_md_lists_the_copied_files():
     assert {"test_vectors.csv", "r-survey-nhanes.csv.xz",
-            "nhanes_bmx_weight_height.csv.xz", "cdc_growth_zscores_nhanes.csv.xz"} <= set(LISTED)
-    assert len(LISTED) == 10
+            "cdc_growth_zscores_nhanes.csv.xz"} <= set(LISTED)
+    assert len(LISTED) == 9
 
 
 @pytest.mark.parametrize("name", sorted(LISTED))
@@ -44,15 +44,3 @@ def test_r_survey_example_is_the_published_data_set():
     assert ex.shape == (8591, 7)
     assert round(ex["WTMEC2YR"].sum()) == 276_536_446
     assert int(ex["HI_CHOL"].isna().sum()) == 745
-
-
-def test_bmx_subset_has_every_row_of_the_cdc_files():
-    # Record counts of BMX_G/H/I in the CDC codebooks (nhanes_codebook_counts.csv; 9,338 /
-    # 9,813 / 9,544, as ../shared/data/nhanes/SOURCES.md also lists).
-    counts = pd.read_csv(REFERENCE / "nhanes_codebook_counts.csv", comment="#")
-    rows = counts[counts["file"].str.startswith("BMX_") & (counts["statistic"] == "rows")]
-    expected = {f[-1]: int(n) for f, n in zip(rows["file"], rows["expected"], strict=True)}
-    assert expected == {"G": 9338, "H": 9813, "I": 9544}
-    bmx = pd.read_csv(REFERENCE / "nhanes_bmx_weight_height.csv.xz")
-    assert bmx["cycle"].value_counts().to_dict() == expected
-    assert list(bmx.columns) == ["cycle", "BMXWT", "BMXHT", "BMXBMI"]

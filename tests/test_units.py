@@ -243,37 +243,6 @@ def test_column_check_skips_short_columns_nan_and_ignore_mode():
             labstats.homa_ir(np.full(500, 5.2), _INSULIN[:500] / 6.0)
 
 
-def test_plausibility_mode_is_per_thread_and_restored_under_concurrency():
-    """Concurrent ``with plausibility(...)`` blocks (pair_export runs derive in a thread
-    pool) leave no mode behind: a global switch once left 'ignore' after a run, and a
-    later 450 nmol/L testosterone went through unchecked."""
-    import threading
-
-    import pytest
-
-    from labstats._warn import plausibility_mode
-
-    barrier = threading.Barrier(4)
-    seen = []
-
-    def work(mode):
-        with labstats.plausibility(mode):
-            barrier.wait()  # every thread inside its block at once
-            seen.append((mode, plausibility_mode()))
-            barrier.wait()
-
-    threads = [threading.Thread(target=work, args=(m,))
-               for m in ("warn", "ignore", "warn", "ignore")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert all(mode == got for mode, got in seen)  # each thread sees its own mode
-    assert plausibility_mode() == "raise"
-    with pytest.raises(ValueError, match="450"):
-        labstats.free_testosterone(450.0, 40.0)
-
-
 def test_pair_export_leaves_the_plausibility_mode_as_it_found_it(tmp_path):
     """pair_export derives in a pool of threads (``with plausibility("ignore")`` inside
     derive): afterwards the caller's mode is intact and implausible values still raise."""

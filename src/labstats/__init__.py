@@ -48,6 +48,7 @@ _EXPORTS = {
     "read_lab_export": "labstats.datasets",
     "read_lab_results": "labstats.datasets",
     "pair_results": "labstats.datasets",
+    "counts": "labstats.datasets",
     "make_lab_results": "labstats.datasets",
     "pair_export": "labstats.datasets",
     "derive": "labstats.datasets",

@@ -23,7 +23,6 @@ functions with an explicit ``meta`` (ROUTINE_LAB_DATA.md section 4: shuffle once
 
 from __future__ import annotations
 
-import contextvars
 import math
 import shutil
 import tempfile
@@ -249,8 +248,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         with ThreadPoolExecutor(max(1, int(workers))) as pool:
             pending: deque = deque()
             for part in () if serial else parts:
-                # each task in a copy of the caller's context (its plausibility mode)
-                pending.append(pool.submit(contextvars.copy_context().run, one, part))
+                pending.append(pool.submit(one, part))
                 if len(pending) >= workers:
                     collect(pending.popleft().result())
             while pending:
@@ -290,6 +288,10 @@ def _roles(role):
 
 # --- Dask: the same functions on a partitioned (possibly distributed) frame -------------------
 
+#: Rows per partition when the Dask reader shuffles an export by patient: bounds a task's
+#: memory (about 0.5 KB a row through read_lab_results) and gives each worker several tasks.
+DASK_ROWS_PER_PARTITION = 500_000
+
 
 def is_dask(obj) -> bool:
     """A Dask DataFrame (recognised without importing dask)."""
@@ -302,6 +304,18 @@ def _enforce(frame, meta):
     return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
 
 
+def _pandas_strings(frame):
+    """Dask's own string columns (``string[pyarrow]``, missing = ``pd.NA``) in pandas' default
+    string dtype, as pandas reads the same export: the pandas reader then gives the same
+    dtypes on a worker as on one machine."""
+    import pandas as pd
+
+    default = pd.Series(["a"]).dtype
+    strings = {c: default for c, t in frame.dtypes.items()
+               if isinstance(t, pd.StringDtype) and t != default}
+    return frame.astype(strings) if strings else frame
+
+
 def _number(frame, offsets, partition_info=None):
     start = offsets[partition_info["number"]] if partition_info else 0
     return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
@@ -311,7 +325,7 @@ def _read_part(raw, kw, meta=None):
     """read_lab_results on one partition (whole patients), with global rows and reasons."""
     from labstats.datasets.routine import read_lab_results
 
-    raw = raw.sort_values("__source_row", kind="stable")
+    raw = _pandas_strings(raw.sort_values("__source_row", kind="stable"))
     rows = raw.pop("__source_row").to_numpy()
     res = read_lab_results(raw.reset_index(drop=True), **kw)
     report = res.attrs["report"]
@@ -323,33 +337,86 @@ def _read_part(raw, kw, meta=None):
     return res if meta is None else _enforce(res, meta)
 
 
-#: Names of Dask frames of results whose partitions hold whole patients (pair_results
-#: need not shuffle them again).
-_BY_PATIENT: set = set()
+def _stats(part, pid, test):
+    """(rows, (lowest, highest) patient id or None, distinct test codes) of a partition."""
+    ids = part[pid].dropna()
+    try:
+        span = (ids.min(), ids.max()) if len(ids) else None
+    except TypeError:  # ids of several types: no order, no range
+        span = False
+    return len(part), span, part[test].dropna().unique()
+
+
+def _disjoint(spans) -> bool:
+    """Whether partitions with these patient id ranges hold disjoint patients."""
+    spans = [s for s in spans if s is not None]
+    if any(s is False for s in spans):
+        return False
+    try:
+        spans.sort(key=lambda s: s[0])
+        return all(bool(a[1] < b[0]) for a, b in zip(spans, spans[1:], strict=False))
+    except TypeError:  # ids of several types across partitions
+        return False
+
+
+#: What the Dask reader knows of a lazy result it returned, by the result's name: its
+#: partitions hold whole patients (pair_results need not shuffle again), the analytes of the
+#: export's test codes, and a read sample (pair_results' meta without computing a partition).
+#: An entry goes when the result's expression is garbage-collected (no growth per read).
+_LAZY: dict = {}
+
+
+def _remember(ddf, **info):
+    import weakref
+
+    try:
+        weakref.finalize(ddf.expr, _LAZY.pop, ddf._name, None)
+    except TypeError:  # an expression without weak references: remember nothing (the
+        return  # result is then paired as any frame, after a shuffle)
+    _LAZY[ddf._name] = info
 
 
 def dask_read_lab_results(ddf, **kw):
     """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
 
-    Rows are numbered as in the whole export (``source_row``), shuffled so that each
-    partition holds whole patients, and read partition by partition by the pandas
-    reader. The result is lazy; it has a ``reason`` column (the per-row report) instead
-    of ``attrs`` (count with ``result["status"].value_counts()``).
+    One pass over the patient and test columns (rows, patient id range and test codes
+    per partition) and a sample of the first rows. Rows are numbered as in the whole
+    export (``source_row``); the partitions are shuffled by patient, into about
+    ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
+    disjoint (an export written patient by patient); each is read by the pandas reader.
+    The result has a ``reason`` column (the per-row report); ``labstats.counts`` gives
+    its counts. The time format is that of the export's first rows, as in pandas.
     """
-    from labstats.datasets import _routine_io
+    import dask
+    import pandas as pd
+
+    from labstats.datasets import _loinc, _routine_io
+    from labstats.datasets.routine import _analytes, _code_text, _test_map
 
     role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
     ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
-    lengths = ddf.map_partitions(len).compute()
-    offsets = np.r_[0, np.cumsum(np.asarray(lengths))[:-1]].astype(np.int64)
+    pid, test = role["patient_id"], role["test"]
+    parts = [dask.delayed(_stats)(p, pid, test) for p in ddf[[pid, test]].to_delayed()]
+    first = dask.delayed(lambda p: p.head(1000))(ddf.to_delayed()[0])
+    stats, sample = dask.compute(parts, first)
+    sample = _pandas_strings(sample)
+    if kw.get("time_format") is None and "collected_at" in role:
+        kw["time_format"] = _routine_io.first_time_format(sample[role["collected_at"]])
+    lengths = np.array([s[0] for s in stats], dtype=np.int64)
+    codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
+    codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
+    found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
     numbered = ddf.map_partitions(_number, offsets, meta=ddf._meta.assign(
         __source_row=np.int64(0)).iloc[:0])
-    shuffled = numbered.shuffle(on=role["patient_id"], npartitions=ddf.npartitions)
-    sample = numbered.get_partition(0).head(1000, compute=True)
-    meta = _read_part(sample, kw).iloc[:0]
-    results = shuffled.map_partitions(_read_part, kw, meta, meta=meta)
-    _BY_PATIENT.add(results._name)
+    if not _disjoint([s[1] for s in stats]):
+        n = max(ddf.npartitions, math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
+        numbered = numbered.shuffle(on=pid, npartitions=n)
+    read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw)
+    meta = read.iloc[:0]
+    results = numbered.map_partitions(_read_part, kw, meta, meta=meta)
+    _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
     return results
 
 
@@ -363,21 +430,30 @@ def _pair_part(results, kw, meta=None):
 
 def dask_pair_results(ddf, **kw):
     """``pair_results`` on a Dask DataFrame of results: draws of whole patients per
-    partition (shuffled by ``patient_id``), one column set for all (``analytes``)."""
+    partition, one column set for all (``analytes``).
+
+    A result of the Dask ``read_lab_results`` is paired as it is (its partitions hold whole
+    patients), its default analytes those of the export's test codes (as ``pair_export``);
+    any other frame is shuffled by ``patient_id`` and its used analytes found in one pass.
+    """
     import dask
 
     from labstats.datasets import _loinc
 
-    # results of read_lab_results hold whole patients per partition already
-    shuffled = ddf if ddf._name in _BY_PATIENT else ddf.shuffle(on="patient_id",
-                                                                  npartitions=ddf.npartitions)
-    if kw.get("analytes") is None:  # found in the same pass as the sample (one, not two)
-        used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
-            ddf["analyte"]
-        found, sample = dask.compute(used.dropna().unique(), ddf.get_partition(0))
-        kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
+    info = _LAZY.get(ddf._name)
+    if info is not None:
+        shuffled, sample = ddf, info["sample"]
+        if kw.get("analytes") is None:
+            kw = {**kw, "analytes": info["analytes"]}
     else:
-        sample = ddf.get_partition(0).compute()
+        shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
+        if kw.get("analytes") is None:  # found in the same pass as the sample (one, not two)
+            used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
+                ddf["analyte"]
+            found, sample = dask.compute(used.dropna().unique(), ddf.get_partition(0))
+            kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
+        else:
+            sample = ddf.get_partition(0).compute()
     meta = _pair_part(sample, kw).iloc[:0]
     return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
 

@@ -283,18 +283,16 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
             f"{_fmt(x.flat[idx[0]])} at index {_label(values, idx[0])!r}. Check the source data.")
     if plausibility_mode() == "ignore":
         return
-    f = m.factor(unit)
-    p_lo, p_hi = m.plausible[0] / f, m.plausible[1] / f
+    p_lo, p_hi = m.from_canonical(m.plausible, unit)
     if lo >= p_lo and hi <= p_hi:
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     bad = x.flat[idx]
     fix = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` if such "
            "values are real.")
-    for alt, g in m.units.items():
-        if alt != unit and np.all((bad * g >= m.plausible[0]) & (bad * g <= m.plausible[1])):
-            fix = f" If these are {alt}, pass {name}_unit=\"{alt}\"."
-            break
+    alt = likely_measure_unit(bad, m, unit)
+    if alt is not None:
+        fix = f" If these are {alt}, pass {name}_unit=\"{alt}\"."
     msg = (f"{name}: {_fmt(bad[0])} at index {_label(values, idx[0])!r} is implausible for {unit} "
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
@@ -302,6 +300,15 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         warn(msg)
     else:
         raise ValueError(msg)
+
+
+def likely_measure_unit(bad: np.ndarray, m: _units.Measure, unit: str) -> str | None:
+    """The first other unit of measure ``m`` in which every value of ``bad`` is plausible."""
+    for alt in (*m.units, *m.affine):
+        x = m.to_canonical(bad, alt)
+        if alt != unit and np.all((x >= m.plausible[0]) & (x <= m.plausible[1])):
+            return alt
+    return None
 
 
 def as_measure(values, name: str, *, unit: str, to: str | None = None,
@@ -321,7 +328,7 @@ def as_measure(values, name: str, *, unit: str, to: str | None = None,
         check_column_unit(x, name, m, unit_, m.factor)
     target = m.canonical_unit if to is None else m.resolve(to)
     if target != unit_:
-        return x * (m.units[unit_] / m.units[target])
+        return m.from_canonical(m.to_canonical(x, unit_), target)
     if np.shares_memory(x, np.asarray(values.to_numpy() if _is_series(values) else values)):
         x = x.view()
         x.flags.writeable = False

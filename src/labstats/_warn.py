@@ -8,8 +8,8 @@ the package it is raised, so a user sees their own script's line, not ours.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import os
+import threading
 import warnings
 
 __all__ = ["LabstatsWarning", "caller_stacklevel", "plausibility", "warn"]
@@ -64,15 +64,43 @@ def warn(message: str, category: type[Warning] = LabstatsWarning) -> None:
     warnings.warn(message, category, stacklevel=caller_stacklevel() + 1)
 
 
-# The mode is per context (thread, task), not global: concurrent ``with plausibility(...)``
-# blocks in worker threads (pair_export runs derive in a thread pool) must not leave
-# another thread's mode behind. Pools that run labstats code carry the caller's context.
-_MODE = contextvars.ContextVar("labstats_plausibility", default="raise")
+class _Mode(dict):
+    """``{"mode": ...}``: the mode ``plausibility`` sets for the process (threads inherit
+    it), unless this thread is inside ``thread_plausibility`` (its own mode)."""
+
+    def __getitem__(self, key):
+        mine = getattr(_THREAD, "mode", None)
+        return mine if key == "mode" and mine is not None else super().__getitem__(key)
+
+
+_THREAD = threading.local()
+_PLAUSIBILITY = _Mode(mode="raise")
 
 
 def plausibility_mode() -> str:
-    """The unit-plausibility mode in force here: ``"raise"``, ``"warn"`` or ``"ignore"``."""
-    return _MODE.get()
+    """The unit-plausibility mode in force in this thread: ``"raise"``, ``"warn"`` or
+    ``"ignore"``."""
+    return _PLAUSIBILITY["mode"]
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("raise", "warn", "ignore"):
+        raise ValueError(f"plausibility mode must be 'raise', 'warn' or 'ignore', got {mode!r}")
+
+
+@contextlib.contextmanager
+def thread_plausibility(mode: str):
+    """``plausibility`` for the calling thread only: for labstats' own use in code that runs
+    in several threads at once (``derive`` on the partitions of ``pair_export`` or of a Dask
+    frame), where setting and restoring the process-wide mode from two threads would leave
+    it wrong (one thread restores while the other still relies on it)."""
+    _check_mode(mode)
+    old = getattr(_THREAD, "mode", None)
+    _THREAD.mode = mode
+    try:
+        yield
+    finally:
+        _THREAD.mode = old
 
 
 @contextlib.contextmanager
@@ -88,10 +116,10 @@ def plausibility(mode: str):
     ...     labstats.units.convert(80.0, "triglycerides", "mmol/L", "mg/dL") > 7000
     True
     """
-    if mode not in ("raise", "warn", "ignore"):
-        raise ValueError(f"plausibility mode must be 'raise', 'warn' or 'ignore', got {mode!r}")
-    token = _MODE.set(mode)
+    _check_mode(mode)
+    old = dict.__getitem__(_PLAUSIBILITY, "mode")
+    _PLAUSIBILITY["mode"] = mode
     try:
         yield
     finally:
-        _MODE.reset(token)
+        _PLAUSIBILITY["mode"] = old

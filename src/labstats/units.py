@@ -8,7 +8,10 @@ glossary, e.g. ``total_testosterone``) to its analyte.
 Conversions between mass and molar units use the analyte's molar mass; a caller
 may override it (albumin: the binding models use the molar mass of their paper).
 Insulin's µIU/mL <-> pmol/L factor is a convention, not a molar mass: it is a
-named, selectable option (``INSULIN_FACTORS``).
+named, selectable option (``INSULIN_FACTORS``). Most units are a factor of the canonical
+unit; HbA1c in IFCC mmol/mol is not: it maps to NGSP/DCCT % by the IFCC-NGSP master
+equation, an affine map (``Affine``, ``HBA1C_MASTER_EQUATION``), and ``convert`` applies
+either kind.
 
 Two checks guard the declared unit: ``plausible`` (per value: a testosterone of 450
 nmol/L is surely ng/dL) and ``typical_quartiles`` (per column, for units a single value
@@ -23,6 +26,8 @@ Examples
 [30.0, 60.0]
 >>> convert(10.0, "insulin", "µIU/mL", "pmol/L", insulin_factor="legacy")
 69.45
+>>> round(convert(48.0, "hba1c", "mmol/mol", "%"), 2)
+6.54
 """
 
 from __future__ import annotations
@@ -32,10 +37,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from labstats._measures import HBA1C_MASTER_EQUATION, Affine, Measure
+
 __all__ = [
     "ANALYTES",
     "ARGUMENTS",
+    "Affine",
     "COLUMN_MARGIN",
+    "HBA1C_MASTER_EQUATION",
     "INSULIN_FACTORS",
     "MEASURES",
     "Analyte",
@@ -357,14 +366,16 @@ def analyte_of(name: str) -> str:
 
 def convert(values, analyte: str, from_unit: str, to_unit: str, *,
             molar_mass: float | None = None, insulin_factor: str | float = "standard"):
-    """Convert concentrations of ``analyte`` from ``from_unit`` to ``to_unit``.
+    """Convert concentrations of ``analyte`` (or a measure) from ``from_unit`` to ``to_unit``.
 
     Parameters
     ----------
     values : float, array_like or pandas.Series
         Concentrations. NaN stays NaN. The input is never modified.
     analyte : str
-        An analyte of ``ANALYTES`` or an argument name of ``ARGUMENTS``.
+        An analyte of ``ANALYTES``, an argument name of ``ARGUMENTS``, or a measure of
+        ``MEASURES`` (``"hba1c"``: IFCC mmol/mol <-> NGSP %, by the master equation,
+        ``HBA1C_MASTER_EQUATION``; ``"height"``: cm <-> in).
     from_unit, to_unit : str
         Units accepted for the analyte; spelling is forgiving (``"ng/dl"``, ``"uIU/mL"``).
     molar_mass : float, optional
@@ -389,9 +400,17 @@ def convert(values, analyte: str, from_unit: str, to_unit: str, *,
     623.19
     >>> convert(4.3, "albumin", "g/dL", "g/L")
     43.0
+    >>> convert([42.0, 53.0], "hba1c", "mmol/mol", "%").round(2).tolist()
+    [5.99, 7.0]
     """
     from labstats._validate import like_inputs, to_float_array
 
+    if analyte not in ANALYTES and analyte not in ARGUMENTS and analyte in MEASURES:
+        m = MEASURES[analyte]
+        x = to_float_array(values, "values")
+        same = m.resolve(from_unit) == m.resolve(to_unit)
+        out = x.copy() if same else m.from_canonical(m.to_canonical(x, from_unit), to_unit)
+        return like_inputs(out, values, name=getattr(values, "name", None))
     a = ANALYTES[analyte_of(analyte)]
     f = _to_base(a, resolve_unit(from_unit, a), molar_mass, insulin_factor) / _to_base(
         a, resolve_unit(to_unit, a), molar_mass, insulin_factor
@@ -403,52 +422,6 @@ def convert(values, analyte: str, from_unit: str, to_unit: str, *,
 # --- Body measures, age and blood pressure ----------------------------------------------
 # Not concentrations: no molar mass, plain multiplicative units. Their argument names
 # extend the glossary; ``labstats._validate.as_measure`` checks and converts them.
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One row of ``MEASURES``: a non-concentration argument of the public API.
-
-    Attributes
-    ----------
-    name : str
-        Argument name, e.g. ``"height"``.
-    canonical_unit : str
-        Default of ``<name>_unit`` and unit of outputs.
-    units : Mapping[str, float]
-        Accepted units -> factor to the canonical unit (canonical first).
-    plausible : tuple of float
-        (low, high) in the canonical unit; outside is almost surely a unit error.
-    description : str
-    typical_quartiles : tuple of (float, float)
-        As ``Analyte.typical_quartiles``.
-
-    Examples
-    --------
-    >>> h = MEASURES["height"]
-    >>> h.canonical_unit, h.units["in"], h.plausible
-    ('cm', 2.54, (30.0, 280.0))
-    """
-
-    name: str
-    canonical_unit: str
-    units: Mapping[str, float]
-    plausible: tuple[float, float]
-    description: str
-    typical_quartiles: tuple[tuple[float, float], ...] = field(default=())
-
-    def resolve(self, unit: str) -> str:
-        """Display spelling of ``unit``; ``ValueError`` listing the accepted units."""
-        want = normalize_unit(unit).replace("²", "2")
-        for u in self.units:
-            if normalize_unit(u).replace("²", "2") == want:
-                return u
-        raise ValueError(f"unknown unit {unit!r} for {self.name}; accepted units are "
-                         f"{', '.join(self.units)}")
-
-    def factor(self, unit: str) -> float:
-        """Multiply a value in ``unit`` by this factor to get the canonical unit."""
-        return self.units[self.resolve(unit)]
 
 
 _LB = 0.45359237  # kg per international avoirdupois pound (exact, 1959 agreement)
@@ -471,4 +444,9 @@ MEASURES: Mapping[str, Measure] = MappingProxyType({m.name: m for m in [
             "systolic blood pressure"),
     Measure("diastolic_blood_pressure", "mmHg", {"mmHg": 1.0, "kPa": _KPA}, (10.0, 220.0),
             "diastolic blood pressure"),
+    # Plausible 3-25 % (9.3-250 mmol/mol): NHANES 2011-2023 LBXGH spans 3.5-17.8 %; NGSP %
+    # values (4-9) labelled mmol/mol fall below 3 %, IFCC values (20-130) labelled % above 25.
+    Measure("hba1c", "%", {"%": 1.0}, (3.0, 25.0),
+            "glycated haemoglobin HbA1c, NGSP/DCCT % (IFCC mmol/mol by the master equation)",
+            affine=MappingProxyType({"mmol/mol": HBA1C_MASTER_EQUATION})),
 ]})

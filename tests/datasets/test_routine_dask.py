@@ -1,15 +1,21 @@
 """The Dask path (issue 12): read_lab_results, pair_results and derive accept a Dask
 DataFrame and return a lazy one, partitioned by patient, which on a local dask.distributed
-cluster of two worker processes equals the pandas result row for row."""
+cluster of two worker processes equals the pandas result row for row, dtypes and counts
+(``labstats.counts``) included."""
 
 from __future__ import annotations
 
+import gc
+
+import numpy as np
 import pandas as pd
 import pytest
 
 import labstats
+from labstats import _engines
 from labstats.datasets import make_lab_results, pair_results, read_lab_results
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
@@ -34,10 +40,15 @@ def test_dask_pipeline_equals_pandas_on_a_two_worker_cluster(client, shape):
     results = read_lab_results(ddf, test_map=test_map)
     assert isinstance(results, dd.DataFrame)  # lazy
     want = read_lab_results(export, test_map=test_map)
-    got = results.compute().sort_values("source_row", ignore_index=True)
-    pd.testing.assert_frame_equal(got.drop(columns="reason"), want, check_dtype=False)
+    computed, tally = dask.compute(results, labstats.counts(results, compute=False))
+    lazy_counts = tally.to_dict()
+    got = computed.sort_values("source_row", ignore_index=True)
+    pd.testing.assert_frame_equal(got.drop(columns="reason"), want)  # dtypes included
     reported = want.attrs["report"].set_index("source_row")["reason"]
     assert got.set_index("source_row")["reason"].dropna().equals(reported.rename("reason"))
+    assert lazy_counts == labstats.counts(results) == labstats.counts(got) == \
+        want.attrs["counts"]
+    assert want.attrs["counts"]["excluded"] > 0 and want.attrs["counts"]["duplicates"] > 0
 
     for by in ("specimen", "window"):
         draws = labstats.derive(pair_results(results, by=by))
@@ -45,4 +56,92 @@ def test_dask_pipeline_equals_pandas_on_a_two_worker_cluster(client, shape):
         expected = labstats.derive(pair_results(want, by=by))
         paired = draws.compute().sort_values(["patient_id", "collected_at"], kind="stable",
                                              ignore_index=True)
-        pd.testing.assert_frame_equal(paired, expected, check_dtype=False)
+        pd.testing.assert_frame_equal(paired, expected)
+
+
+def _write_parts(export, folder, bounds):
+    """The export as Parquet files, rows [bounds[k], bounds[k+1]) in file k."""
+    folder.mkdir()
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        export.iloc[a:b].to_parquet(folder / f"part-{k}.parquet", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("whole_patients", [True, False])
+def test_parquet_parts_with_or_without_a_shuffle(client, tmp_path, whole_patients):
+    """Files holding disjoint patients are read without a shuffle, others are shuffled by
+    patient; both equal the pandas reader on the same files (strings in pandas' dtype)."""
+    export = make_lab_results(60, seed=3, shape="mimic")
+    test_map = export.attrs["test_map"]
+    export.attrs = {}
+    export = export.sort_values("subject_id", kind="stable", ignore_index=True)
+    ids = export["subject_id"]  # missing ids (reported rows) sorted last
+    same = (ids.iloc[1:].to_numpy() == ids.iloc[:-1].to_numpy()).astype(bool)
+    half = len(ids) // 2  # cut between two patients, or inside one (in both files)
+    cut = half + 1 + int(np.flatnonzero(same[half:] != whole_patients)[0])
+    assert ids.iloc[cut - 1] != ids.iloc[cut] if whole_patients else \
+        ids.iloc[cut - 1] == ids.iloc[cut]
+    folder = _write_parts(export, tmp_path / "export", [0, cut, len(ids)])
+    results = read_lab_results(dd.read_parquet(folder), test_map=test_map)
+    shuffled = any(type(e).__name__ == "RearrangeByColumn" for e in results.expr.walk())
+    assert shuffled is not whole_patients
+    if whole_patients:
+        want = read_lab_results(folder, test_map=test_map)
+    else:
+        with pytest.warns(labstats.LabstatsWarning, match="1 patient.s. have results in"):
+            want = read_lab_results(folder, test_map=test_map)
+    want = want.drop(columns="source_file")
+    got = results.compute().sort_values("source_row", ignore_index=True)
+    pd.testing.assert_frame_equal(got.drop(columns="reason"), want)
+    draws = pair_results(results).compute().sort_values(
+        ["patient_id", "collected_at"], kind="stable", ignore_index=True)
+    pd.testing.assert_frame_equal(draws, pair_results(want))
+
+
+def test_disjoint_patient_ranges():
+    assert _engines._disjoint([(1, 5), None, (6, 9)])
+    assert _engines._disjoint([("p10", "p19"), ("p20", "p29")])
+    assert not _engines._disjoint([(1, 5), (5, 9)])  # patient 5 in both
+    assert not _engines._disjoint([(1, 9), (3, 4)])
+    assert not _engines._disjoint([(1, 5), False])  # ids of several types
+    assert not _engines._disjoint([(1, 5), ("a", "b")])
+
+
+def test_time_format_is_the_exports_first_as_in_pandas(client):
+    """A later partition in another time format is unreadable there too (pandas takes the
+    format of the export's first time, not each partition its own)."""
+    raw = pd.DataFrame({"Patient ID": ["p1", "p1", "p2", "p2"],
+                        "Collected": ["2024-01-02 08:00", "2024-01-02 08:00",
+                                      "03/01/2024 09:00", "03/01/2024 09:00"],
+                        "Test Code": ["2986-8", "13967-5"] * 2,
+                        "Result": ["450", "40", "300", "35"],
+                        "Units": ["ng/dL", "nmol/L"] * 2})
+    want = read_lab_results(raw)
+    assert want["collected_at"].isna().tolist() == [False, False, True, True]
+    got = read_lab_results(dd.from_pandas(raw, npartitions=2)).compute()
+    got = got.sort_values("source_row", ignore_index=True).drop(columns="reason")
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_no_growth_of_module_state_per_read(client):
+    """What the reader remembers of a lazy result goes with the result (no leak)."""
+    export = make_lab_results(10, seed=1)
+    export.attrs = {}
+    gc.collect()
+    before = len(_engines._LAZY)
+    for seed in range(3):
+        ddf = dd.from_pandas(export.assign(seed=seed), npartitions=2)
+        results = read_lab_results(ddf)
+        assert results._name in _engines._LAZY
+        del results, ddf
+    gc.collect()
+    assert len(_engines._LAZY) == before
+
+
+def test_counts_of_draws_on_dask_are_refused_with_the_reason(client):
+    export = make_lab_results(10, seed=1)
+    export.attrs = {}
+    draws = pair_results(read_lab_results(dd.from_pandas(export, npartitions=2)))
+    with pytest.raises(ValueError, match="on Dask, pair_results' counts are not collected"):
+        labstats.counts(draws)
+    assert labstats.counts(pair_results(read_lab_results(export)))["draws"] > 0

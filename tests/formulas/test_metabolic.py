@@ -6,8 +6,9 @@ External references:
 * Modibo/biosigma insulin_resistance_test.dart @569b752 (HOMA-IR, QUICKI, TyG values;
   QUICKI and TyG agree with a second peer to 1e-9), via test_vectors.csv and transcribed.
 * NHANES 2011-2016 BMX files: BMXBMI, computed by NCHS from BMXWT and BMXHT and printed
-  to 0.1 kg/m² (the three columns of BMX_G/H/I.XPT ship in
-  tests/reference/nhanes_bmx_weight_height.csv.xz, see SOURCES.md there).
+  to 0.1 kg/m² (the three columns are ``bmi``, ``weight`` and ``height`` of the embedded
+  extract, ``labstats.load_nhanes``, proven equal to the CDC files by
+  tests/datasets/test_embedded.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from labstats.formulas import (
     tyg_index,
     waist_to_height_ratio,
 )
-from tests.conftest import REFERENCE, parse_inputs, vectors
+from tests.conftest import nhanes_frame, parse_inputs, vectors
 
 UIU = dict(insulin_unit="µIU/mL")
 MGDL = dict(triglycerides_unit="mg/dL", glucose_unit="mg/dL")
@@ -93,19 +94,19 @@ def test_tyg_bmi_is_tyg_times_bmi():
                                                               rel=1e-13)
 
 
-@pytest.mark.parametrize(("cycle", "n"), [("G", 8602), ("H", 9055), ("I", 8756)])
+@pytest.mark.parametrize(("cycle", "n"), [("2011-2012", 8602), ("2013-2014", 9055),
+                                          ("2015-2016", 8756)])
 def test_bmi_reproduces_nhanes_bmxbmi(cycle, n):
     """BMXBMI (NCHS, 0.1 kg/m²) = BMXWT / (BMXHT/100)^2 rounded half up, for every
     participant with a BMI (mismatches: 0). Rounding half to even instead would miss the
     two exact ties (86.4 kg / 160 cm = 33.75 and 54.4 kg / 160 cm = 21.25)."""
-    bmx = pd.read_csv(REFERENCE / "nhanes_bmx_weight_height.csv.xz")
-    d = bmx[bmx["cycle"] == cycle].reset_index(drop=True)
-    got = bmi(weight=d.BMXWT, height=d.BMXHT)
-    has = d.BMXBMI.notna()
+    d = nhanes_frame((cycle,)).reset_index(drop=True)
+    got = bmi(weight=d.weight, height=d.height)
+    has = d.bmi.notna()
     assert int(has.sum()) == n
     assert got.notna().equals(has)
     half_up = np.floor(got * 10 + 0.5 + 1e-9) / 10
-    assert int(((half_up - d.BMXBMI).abs() > 1e-9)[has].sum()) == 0
+    assert int(((half_up - d.bmi).abs() > 1e-9)[has].sum()) == 0
 
 
 # --- units and the insulin factor -------------------------------------------------

@@ -14,7 +14,8 @@
   headers, decimal commas and censored results ("<0.5").
 * ``read_lab_results(source, ...)`` - long exports (one row per result: MIMIC-IV
   ``labevents``, LIS dumps) -> tidy results in canonical units, every row accounted for;
-  ``pair_results(results, by=...)`` -> one row per draw, ready for ``derive``.
+  ``pair_results(results, by=...)`` -> one row per draw, ready for ``derive``;
+  ``counts(results)`` -> what was read, reported, excluded (pandas or Dask).
 * ``make_lab_results(n_patients, seed)`` - a synthetic long export with its ground truth.
 * ``pair_export(source, output)`` - the same reading and pairing out of core (DuckDB), for a
   Parquet export larger than memory.
@@ -38,7 +39,7 @@ from labstats.datasets.growth import cdc_growth_lms
 from labstats.datasets.labfile import LabExportError, read_lab_export
 from labstats.datasets.load import load_cohort
 from labstats.datasets.nhanes import COLUMNS, read_nhanes, read_nhanes_file
-from labstats.datasets.routine import pair_results, read_lab_results
+from labstats.datasets.routine import counts, pair_results, read_lab_results
 from labstats.datasets.synthetic import make_cohort
 from labstats.datasets.synthetic_routine import make_lab_results
 
@@ -47,6 +48,7 @@ __all__ = [
     "DERIVED",
     "LabExportError",
     "cdc_growth_lms",
+    "counts",
     "derive",
     "fetch_nhanes",
     "list_datasets",

@@ -14,14 +14,13 @@ import numpy as np
 from labstats import units as _units
 from labstats._validate import as_concentration, as_measure
 
-#: Reader column -> ``labstats.units.MEASURES`` entry (range and units of non-concentrations).
-MEASURE_OF = {"age": "age", "bmi": "bmi", "waist": "waist_circumference"}
+#: Reader column -> ``labstats.units.MEASURES`` entry (range and units of non-concentrations;
+#: HbA1c: NGSP %, or IFCC mmol/mol converted by the master equation).
+MEASURE_OF = {"age": "age", "bmi": "bmi", "waist": "waist_circumference", "hba1c": "hba1c"}
 #: Spellings of years in headers ("Age (yrs)"), folded to the unit MEASURES knows.
 _YEARS = {"year", "y", "yr", "yrs", "years"}
-#: Numeric columns that are neither an analyte nor a measure: accepted units (not converted).
-_PLAIN = {"hba1c": {"%"}}
-#: Every numeric reader column: analytes (units.ARGUMENTS), measures and plain ones.
-NUMERIC = frozenset(_units.ARGUMENTS) | frozenset(MEASURE_OF) | frozenset(_PLAIN)
+#: Every numeric reader column: analytes (units.ARGUMENTS) and measures.
+NUMERIC = frozenset(_units.ARGUMENTS) | frozenset(MEASURE_OF)
 
 
 def _py(value):
@@ -34,19 +33,12 @@ def resolve(name: str, unit: str) -> str:
         if name == "age" and _units.normalize_unit(unit) in _YEARS:
             unit = "years"
         return _units.MEASURES[MEASURE_OF[name]].resolve(unit)
-    if name in _PLAIN:
-        if _units.normalize_unit(unit) not in _PLAIN[name]:
-            raise ValueError(f"unknown unit {unit!r} for {name}; accepted units are "
-                             f"{', '.join(sorted(_PLAIN[name]))}")
-        return unit.strip()
     return _units.resolve_unit(unit, _units.analyte_of(name))
 
 
 def default_unit(name: str) -> str:
     if name in MEASURE_OF:
         return _units.MEASURES[MEASURE_OF[name]].canonical_unit
-    if name in _PLAIN:
-        return sorted(_PLAIN[name])[0]
     return _units.ANALYTES[_units.analyte_of(name)].canonical_unit
 
 
@@ -59,8 +51,6 @@ def to_canonical(series, name: str, unit: str, insulin_factor):
     try:
         if name in MEASURE_OF:
             return as_measure(series, name, unit=unit, measure=MEASURE_OF[name])
-        if name in _PLAIN:
-            return series.to_numpy(dtype=float)
         return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor)
     except ValueError as exc:
         fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
@@ -155,7 +145,7 @@ class UnitColumn:
                 problems.extend((_py(raw.index[i]), self.header, uniques[k], why)
                                 for i in np.flatnonzero(rows))
                 continue
-            if report_implausible and name not in _PLAIN:
+            if report_implausible:
                 rows &= ~_implausible(values, rows, raw, name, header, unit, insulin_factor,
                                       problems)
             group = pd.Series(values[rows], index=raw.index[rows])
@@ -188,20 +178,27 @@ def _unit_codes(cells):
 
 def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems):
     """Rows of ``rows`` negative or implausible for ``unit``, reported; their mask."""
-    from labstats._validate import likely_unit, plausibility_mode, plausible_range
+    from labstats._validate import likely_measure_unit, likely_unit, plausibility_mode, plausible_range
 
-    analyte = _units.ANALYTES[_units.analyte_of(name)]
     x = np.where(rows, values, np.nan)
     negative = x < 0
     bad = negative.copy()
     if plausibility_mode() == "raise":
-        lo, hi = plausible_range(analyte, unit, insulin_factor=insulin_factor)
+        if name in MEASURE_OF:
+            spec = _units.MEASURES[MEASURE_OF[name]]
+            lo, hi = spec.from_canonical(spec.plausible, unit)
+            table = "MEASURES"
+        else:
+            spec = _units.ANALYTES[_units.analyte_of(name)]
+            lo, hi = plausible_range(spec, unit, insulin_factor=insulin_factor)
+            table = "ANALYTES"
         far = ~negative & ((x < lo) | (x > hi))
         bad |= far
         if far.any():
-            alt = likely_unit(x[far], analyte, unit, insulin_factor=insulin_factor)
+            alt = (likely_measure_unit(x[far], spec, unit) if name in MEASURE_OF else
+                   likely_unit(x[far], spec, unit, insulin_factor=insulin_factor))
             why = (f"implausible for {unit} (plausible {lo:g}-{hi:g} {unit} per labstats.units."
-                   f"ANALYTES['{analyte.name}']); "
+                   f"{table}['{spec.name}']); "
                    + (f"if it is {alt}, correct the unit" if alt else "check the unit")
                    + "; wrap the call in `with labstats.plausibility('warn'):` if it is real")
             problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]), why)
@@ -210,3 +207,4 @@ def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems
                      "negative: a concentration cannot be negative") for i in np.flatnonzero(
                          negative))
     return bad
+

@@ -5,7 +5,10 @@ concentration), ACnc (arbitrary units, insulin's international units), MFr (mass
 HbA1c in %), SFr (substance fraction, HbA1c in mmol/mol). A result whose unit belongs to
 another family than its code's (glucose 2345-7, a mass code, in mmol/L) is converted by
 the unit, as it is written, but reported: either the code or the unit is wrong, and real
-exports hold both errors (OHDSI's data-quality rules accept mmol/L for 2345-7). The map,
+exports hold both errors (OHDSI's data-quality rules accept mmol/L for 2345-7). HbA1c of
+the IFCC code 59261-8 in mmol/mol is converted to NGSP % (the canonical unit) by the
+IFCC-NGSP master equation (``labstats.units.HBA1C_MASTER_EQUATION``); a "%" under 59261-8
+is reported, since it may be NGSP % or the older IFCC % (mmol/mol / 10). The map,
 its sources and the LOINC copyright notice are in ``loinc_map.csv``.
 """
 
@@ -48,13 +51,18 @@ def loinc_check_digit(code: str) -> int:
 
 
 def unit_family(unit: str) -> str | None:
-    """"mass", "molar", "activity" or "fraction" of a unit (any spelling), None if unknown.
+    """"mass", "molar", "activity", "fraction" (%) or "substance_fraction" (mmol/mol) of a
+    unit (any spelling), None if unknown.
 
     >>> unit_family("ng/dl"), unit_family("nmol/L"), unit_family("uIU/mL"), unit_family("%")
     ('mass', 'molar', 'activity', 'fraction')
+    >>> unit_family("mmol/mol")
+    'substance_fraction'
     """
     if unit.strip() == "%":
         return "fraction"
+    if _units.normalize_unit(unit) == "mmol/mol":
+        return "substance_fraction"
     found = _units._ALIASES.get(_units.normalize_unit(unit))
     if found in _units._MOLAR:
         return "molar"

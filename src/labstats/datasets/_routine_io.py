@@ -104,6 +104,24 @@ def map_columns(raw, columns) -> dict:
     return found
 
 
+def time_format_of(first: str) -> str:
+    """The format of a column of times, from its first filled (stripped) cell."""
+    from pandas.tseries.api import guess_datetime_format
+
+    return guess_datetime_format(first) or "ISO8601"
+
+
+def first_time_format(cells) -> str | None:
+    """``time_format_of`` the first filled cell of ``cells``; None: none, or already times."""
+    import pandas as pd
+
+    if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
+        return None
+    text = cells.astype("string").str.strip()
+    filled = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    return time_format_of(text[filled].iloc[0]) if filled.any() else None
+
+
 def parse_times(cells, time_format):
     """Collection times -> (datetime64 Series, positions not read, the format used).
 
@@ -120,11 +138,7 @@ def parse_times(cells, time_format):
     if not filled.any():
         return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]"), \
             np.array([], dtype=np.int64), None
-    fmt = time_format
-    if fmt is None:
-        from pandas.tseries.api import guess_datetime_format
-
-        fmt = guess_datetime_format(text[filled].iloc[0]) or "ISO8601"
+    fmt = time_format or time_format_of(text[filled].iloc[0])
     try:  # each distinct text once (a draw's results share their time)
         codes, distinct = pd.factorize(text.where(filled, None), use_na_sentinel=True)
         read = pd.to_datetime(pd.Series(distinct, dtype=text.dtype), format=fmt,

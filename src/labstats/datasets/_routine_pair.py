@@ -27,8 +27,10 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         paired), or any frame with the columns ``patient_id``, ``analyte``, ``value``,
         ``source_row`` and, as ``by`` needs them, ``specimen_id`` and ``collected_at``
         (``censored`` is optional). Never modified. A Dask DataFrame of results gives a
-        lazy Dask frame of draws (shuffled by ``patient_id``, paired partition by
-        partition, sorted within each partition; counts are not collected).
+        lazy Dask frame of draws (paired partition by partition, each holding whole
+        patients, shuffled by ``patient_id`` unless it is the Dask reader's own result;
+        sorted within each partition; counts are not collected; default ``analytes``:
+        those the test map finds in the export's codes, as ``pair_export``).
     by : {"specimen", "window"}, default "specimen"
         "specimen": the results of one specimen (``specimen_id``) form a draw.
         "window": a patient's results collected within ``window`` of the first result

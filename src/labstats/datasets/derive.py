@@ -176,7 +176,8 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     if clash and not overwrite:
         raise ValueError(f"column {clash[0]!r} is already in the frame; pass overwrite=True to "
                          f"replace it, or rename it first")
-    from labstats._validate import plausibility as _plausibility
+    from labstats._warn import thread_plausibility as _plausibility  # this thread only:
+    # derive runs on several partitions at once (pair_export's threads, Dask's threads)
 
     with _plausibility(plausibility):  # validates the mode
         _check_inputs_once(frame, wanted, options)

@@ -129,6 +129,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         and checked for plausibility (an implausible value raises with the likely fix).
         A unit column gives each row its own unit: it is named after its value column
         plus "unit", "units" or "UOM" ("Testosterone unit", "TT units"), any case.
+        HbA1c in IFCC mmol/mol becomes NGSP % by the master equation
+        (``labstats.units.HBA1C_MASTER_EQUATION``).
     censored : {"lod/sqrt2", "lod/2", "lod", "nan"}, default "lod/sqrt2"
         Value given to a left-censored result ``<L``: L/√2 (as NHANES), L/2, L, or
         NaN. A right-censored result ``>U`` becomes U, or NaN under "nan".

@@ -15,11 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from labstats.datasets import _loinc, _routine_io
-from labstats.datasets._labcells import parse_column
 from labstats.datasets._labunits import UnitColumn
 from labstats.datasets._routine_pair import duplicated, pair_results, take_text
+from labstats.datasets._routine_text import _code_text, _distinct_text, _parse_distinct
 
-__all__ = ["STATUSES", "pair_results", "read_lab_results"]
+__all__ = ["STATUSES", "counts", "pair_results", "read_lab_results"]
 
 #: Status of an input row: its value is used; it could not be read (reported); it is not
 #: a result labstats uses (excluded, e.g. an unknown test); an exact repeat of a used row.
@@ -97,9 +97,12 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         A ``.csv``/``.tsv`` (optionally compressed), ``.xlsx`` or ``.parquet`` file, a
         folder of Parquet files (the parts of one export, read in name order), or a
         DataFrame (never modified). A Dask DataFrame (``dd.read_parquet(folder)``) gives
-        a lazy Dask result, shuffled so that each partition holds whole patients, read
-        partition by partition by this same reader: its per-row report is a ``reason``
-        column (no ``attrs``); it runs on a ``dask.distributed`` cluster as is.
+        a lazy Dask result, each partition holding whole patients (shuffled by patient
+        unless the partitions already hold disjoint patients), read partition by
+        partition by this same reader; it runs on a ``dask.distributed`` cluster as is.
+        Dask keeps no ``attrs``: the counts are ``labstats.counts(result)``, the per-row
+        report a ``reason`` column; strings come in pandas' default string dtype (as
+        pandas reads the export), not Dask's ``string[pyarrow]``.
     columns : mapping of str to str, optional
         Header -> role, the roles being ``patient_id``, ``specimen_id``, ``collected_at``,
         ``test``, ``value``, ``valuenum``, ``unit``, ``flag`` and ``status``. Headers of
@@ -129,8 +132,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         export, across the files of a folder in name order, with ``source_file``):
         ``patient_id``, ``specimen_id`` (when the export has one), ``collected_at``,
         ``test`` (the code as in the file), ``analyte``, ``value`` (float64, canonical
-        unit of ``labstats.units.ANALYTES``; NaN unless used), ``censored`` ("<", ">"
-        or ""), ``flag``, ``raw_value``, ``raw_unit``, ``source_row`` and ``status``
+        unit of ``labstats.units.ANALYTES``; HbA1c in NGSP %, IFCC mmol/mol converted by
+        the master equation, ``labstats.units.HBA1C_MASTER_EQUATION``; NaN unless used),
+        ``censored`` ("<", ">" or ""), ``flag``, ``raw_value``, ``raw_unit``, ``source_row`` and ``status``
         (one of ``STATUSES``). ``attrs`` holds:
 
         - ``counts``: ``{"rows", "used", "reported", "excluded", "duplicates"}``, with
@@ -324,67 +328,76 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     return frame
 
 
-def _parse_distinct(sub, header, decimal, thousands, problems):
-    """``parse_column`` on the distinct cells only, spread back to every row.
+def counts(results, *, compute: bool = True):
+    """The counts of ``read_lab_results``, from a pandas or a Dask frame of results.
 
-    Routine exports repeat the same texts ("4.2", "<7") millions of times; each cell is
-    read on its own (the decimal mark a column proves depends on which texts occur, not
-    how often), so reading each distinct text once gives the same result, faster.
+    A pandas result carries them in ``attrs["counts"]``; a Dask DataFrame has no ``attrs``
+    (dask-expr keeps none, dask/dask#11146), and the ``attrs`` of its partitions are lost
+    when they are concatenated. Every row has its ``status``, so the counts are that
+    column's tally: this function gives them for both, in the same dict.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame or dask.dataframe.DataFrame
+        A result of ``read_lab_results`` (lazy or computed; any frame with its ``status``
+        column), or a pandas result of ``pair_results`` (its ``attrs["counts"]``).
+    compute : bool, default True
+        For a Dask frame: compute the counts now (one pass), or return them as a lazy Dask
+        Series (index: the keys below) to compute together with the results in one read:
+        ``frame, tally = dask.compute(results, counts(results, compute=False))``, then
+        ``tally.to_dict()``.
+
+    Returns
+    -------
+    dict
+        ``{"rows", "used", "reported", "excluded", "duplicates"}``, used + reported +
+        excluded + duplicates == rows (a copy of ``attrs["counts"]`` when it is there).
+
+    Raises
+    ------
+    ValueError
+        A frame without ``attrs["counts"]`` and without a ``status`` column (the draws of
+        ``pair_results`` on Dask: their counts are not collected).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Patient ID": ["p1", "p1", "p2"], "Test Code": ["2986-8"] * 3,
+    ...                     "Result": ["450", "450", "see comment"], "Units": ["ng/dL"] * 3,
+    ...                     "Collected": ["2024-01-02 08:00"] * 3})
+    >>> res = read_lab_results(raw)
+    >>> counts(res)
+    {'rows': 3, 'used': 1, 'reported': 1, 'excluded': 0, 'duplicates': 1}
+    >>> plain = res.copy()
+    >>> plain.attrs = {}  # as a computed Dask result: counted from its status column
+    >>> counts(plain) == counts(res)
+    True
     """
+    from labstats import _engines
+
+    if not _engines.is_dask(results) and "counts" in results.attrs:
+        return dict(results.attrs["counts"])
+    if "status" not in results.columns:
+        raise ValueError("counts: the frame has no attrs['counts'] and no 'status' column; "
+                         "pass a result of read_lab_results (pandas or Dask), or a pandas "
+                         "result of pair_results (on Dask, pair_results' counts are not "
+                         "collected)")
+    tally = results["status"].astype("string").value_counts()
+    if not _engines.is_dask(results):
+        return _tally(tally).to_dict()
     import pandas as pd
 
-    codes, uniques = pd.factorize(sub, use_na_sentinel=True)
-    distinct = pd.Series(uniques, dtype=sub.dtype if len(uniques) else object)
-    found: list = []
-    values, side, cell_units, flags = parse_column(
-        distinct, header, decimal=decimal, thousands=thousands, limit=None, censorable=True,
-        what="a result", problems=found)
-    missing = codes < 0
-    take = np.where(missing, 0, codes)
-    values = np.where(missing, np.nan, values[take] if len(uniques) else np.nan)
-    sides = []  # rows censored left, right: from the distinct cells' sides
-    for which in ("left", "right"):
-        hit = side == which if len(uniques) else np.zeros(1, dtype=bool)
-        sides.append(~missing & hit[take])
-    rows = sub.index.to_numpy()
-    if len(cell_units):
-        per_row = cell_units.reindex(codes)
-        keep = per_row.notna().to_numpy(dtype=bool)
-        cell_units = pd.Series(per_row.to_numpy()[keep], index=rows[keep], dtype=object)
-    if flags is not None:
-        flags = flags.reindex(codes).set_axis(sub.index)
-    if found:
-        why = np.full(len(uniques), None, dtype=object)
-        why[[f[0] for f in found]] = [f[3] for f in found]
-        bad = np.flatnonzero(~missing & (why[take] != None))  # noqa: E711
-        problems.extend(zip(rows[bad], [header] * len(bad), sub.iloc[bad], why[take[bad]],
-                            strict=True))
-    return values, tuple(sides), cell_units, flags
+    lazy = tally.repartition(npartitions=1).map_partitions(
+        _tally, meta=pd.Series(dtype="int64", name="count"))
+    return lazy.compute().to_dict() if compute else lazy
 
 
-def _code_text(text):
-    """Test codes as text: stripped, "" as missing, "50862.0" (Excel) as "50862"."""
-    text = text.astype("string").str.strip()
-    return text.mask(text == "").str.removesuffix(".0")
-
-
-def _distinct_text(cells, how=None):
-    """``how(cells)`` (default: ``cells.astype("string").str.strip()``), once per distinct
-    cell: ``how`` works cell by cell, to text.
-
-    For a column of one type (strings, numbers); an object column (1 and 1.0 are one
-    value, two texts) is converted row by row.
-    """
+def _tally(tally):
+    """``counts`` (a Series) from the value counts of the ``status`` column."""
     import pandas as pd
-    import pyarrow as pa
 
-    how = how or (lambda t: t.astype("string").str.strip())
-    if cells.dtype == object or cells.dtype.kind == "f":  # 1 == 1.0 == True, 0.0 == -0.0
-        return how(cells)
-    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-    text = how(pd.Series(distinct, dtype=cells.dtype))
-    taken = pa.array(text.array).take(pa.array(codes, mask=codes < 0))
-    return pd.Series(pd.array(taken, dtype="string"), index=cells.index)
+    n = [int(tally.get(s, 0)) for s in STATUSES]
+    return pd.Series([sum(n), *n], index=["rows", "used", "reported", "excluded",
+                                          "duplicates"], dtype="int64", name="count")
 
 
 def _unit_text(raw, role, live, cell_units, analyte, units, n):
@@ -416,8 +429,9 @@ def _check_families(unit_text, family, status, mark, role):
     clash = (fam != None) & (fam != family[rows])  # noqa: E711 (unknown units: later)
     for f_unit, f_code in {(a, b) for a, b in zip(fam[clash], family[rows][clash], strict=False)}:
         hit = rows[clash & (fam == f_unit) & (family[rows] == f_code)]
-        mark(hit, 1, f"a {f_unit} unit, but the test's LOINC code is a {f_code} "
-                     f"concentration (loinc_map.csv); correct the code or the unit",
+        what = "" if f_code.endswith("fraction") else " concentration"
+        mark(hit, 1, f"a {f_unit} unit, but the test's LOINC code is a {f_code}{what} "
+                     f"(loinc_map.csv); correct the code or the unit",
              role.get("unit", role["value"]))
 
 
