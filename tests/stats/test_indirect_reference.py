@@ -73,10 +73,14 @@ def test_reflim_total_protein_women_with_stronger_truncation():
 
 # per method and regenerated refineR test case (tests/stats/_refiner_cases.py): the largest
 # relative error (%) accepted for (lower, upper) limit. Set from the errors measured when
-# the cases were regenerated (commit "refiner: the paper's cost"), plus a margin, so a
-# regression is noticed; the measured errors are listed in docs/guide/indirect_reference_intervals.md.
+# the cases were regenerated, plus a margin, so that a change is noticed; the errors are
+# listed in docs/guide/indirect_reference_intervals.md. "refiner" is the default (our
+# profile cost), "refiner/paper" the paper's cost. Documented failures: case 2 (40 %
+# pathological) for both refiner costs (profile: upper limit 43 % high; paper: lower 15 %
+# low) and reflim (upper 28 % high; reflimR assumes at most 25 % per side).
 TOL = {
-    "refiner": {1: (7, 4), 2: (20, 7), 3: (1, 1), 4: (8, 3), 5: (1, 1)},
+    "refiner": {1: (13, 5), 2: (23, 46), 3: (1, 1), 4: (11, 3), 5: (1, 4)},
+    "refiner/paper": {1: (7, 4), 2: (17, 7), 3: (1, 1), 4: (8, 3), 5: (1, 1)},
     "reflim": {1: (12, 4), 2: (14, 32), 3: (1, 1), 4: (5, 3), 5: (5, 20)},
     "kosmic": {1: (8, 5), 2: (7, 9), 3: (5, 1), 4: (8, 5), 5: (2, 3)},
     "tmc": {1: (12, 5), 2: (8, 11), 3: (1, 1), 4: (15, 7), 5: (3, 8)},
@@ -84,10 +88,12 @@ TOL = {
 
 
 @pytest.mark.parametrize("case", [1, 2, 3, 4, 5])
-@pytest.mark.parametrize("method", ["refiner", "reflim", "kosmic", "tmc"])
+@pytest.mark.parametrize("method", list(TOL))
 def test_refiner_testcases_recover_the_true_interval(method, case):
     values, _ = testcase(case)
-    res = indirect_reference_interval(values, method=method, bootstrap=0)
+    name, _, cost = method.partition("/")
+    res = indirect_reference_interval(values, method=name, bootstrap=0,
+                                      options={"cost": cost} if cost else None)
     err = np.abs(res["estimate"].to_numpy() / np.array(TRUTH[case]) - 1) * 100
     assert np.all(err < TOL[method][case]), f"{method} testcase{case}: errors {err.round(1)} %"
 
@@ -113,7 +119,9 @@ def test_refiner_testcase_generator_matches_the_published_definition():
 def test_refiner_testcase4_is_close_to_refiner_documented_result():
     # refineR vignette (v1.5.1 to 2.0.0), its testcase4, model "BoxCox": 9.62-49.5 (truth
     # 10-50). Our regenerated testcase4 is another sample of the same definition, so only
-    # closeness (3 %) is asserted, not equality.
+    # closeness (3 %) is asserted, not equality; refineR's algorithm is the paper's cost
+    # (the default profile cost gives 9.10-49.49, 5 % below refineR's lower limit).
     values, _ = testcase(4)
-    res = indirect_reference_interval(values, method="refiner", bootstrap=0)
+    res = indirect_reference_interval(values, method="refiner", bootstrap=0,
+                                      options={"cost": "paper"})
     np.testing.assert_allclose(res["estimate"], [9.62, 49.5], rtol=0.03)

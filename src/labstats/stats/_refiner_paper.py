@@ -155,14 +155,11 @@ def _scan(s, target, sign):
     """
     need = np.maximum(sign * (target - s), 0.0)  # distance each ratio still has to move
     need = np.ceil(np.round(need / 0.001, 9)) * 0.001
-    if sign > 0:
-        start_ok = np.all(s <= 1.0, axis=0)
-        out = np.where(need > 0, (1.0 - s), np.inf)  # distance until a moving ratio passes 1
-        stop = np.floor(np.round(out / 0.001, 9)) * 0.001 + 0.001
-    else:
-        start_ok = np.all(s >= 0.4, axis=0)
-        out = np.where(need > 0, (s - 0.4), np.inf)
-        stop = np.floor(np.round(out / 0.001, 9)) * 0.001 + 0.001
+    bound = 1.0 if sign > 0 else 0.4
+    start_ok = np.all(sign * (bound - s) >= 0, axis=0)
+    # distance after which a moving ratio has passed the bound (if it gets there at all)
+    stop = np.floor(np.round(sign * (bound - s) / 0.001, 9)) * 0.001 + 0.001
+    stop = np.where((need > 0) & (stop <= need + 1e-12), stop, np.inf)
     t = np.minimum(need.max(0), stop.min(0))
     t = np.where(start_ok, t, 0.0)
     moved = s + sign * np.minimum(need, t[None])
@@ -325,8 +322,8 @@ def fit_lambda(sample, cum, lam, shift, h, a0, b0, light=False):
 
 
 def search(sample, cum, shift, a0, b0, lams=None):
-    """(lambda, cost, mu, sigma, P) per row: v1.0's lambda grid, then 4 values inside each
-    of the 4 grid intervals around the best lambda."""
+    """(lambda, cost, mu, sigma, P) per row: v1.0's lambda grid, then 2 values inside each
+    of the 4 grid intervals around the best lambda (none when ``lams`` is given)."""
     bsz = sample.w.shape[0]
     rows = np.arange(bsz)
     base = getattr(sample, "base", 0.0)
