@@ -6,7 +6,7 @@ admissible non-pathological share, then the Poisson deviance), on the same seede
 sets as ``benchmarks/bench_indirect_accuracy.py`` (reduced grid), and on refineR's five
 test cases regenerated from their published definitions (tests/stats/_refiner_cases.py).
 
-    .venv/bin/python benchmarks/bench_refiner_cost.py      # ~5 min on 2 cores
+    .venv/bin/python benchmarks/bench_refiner_cost.py      # ~8 min on 2 cores
 
 Prints markdown tables: absolute % error of each limit, median / 90th percentile.
 """
@@ -126,6 +126,34 @@ def nhanes() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def speed() -> pd.DataFrame:
+    """Seconds and ratio to one numpy.sort of the same 100,000 values (best of 3; the
+    bootstrap once), both costs side by side."""
+    from labstats.stats import indirect_reference_interval
+    from tests.stats._refiner_cases import testcase
+
+    x, _ = testcase(4)
+
+    def best(f, k=3):
+        out = np.inf
+        for _ in range(k):
+            t0 = time.perf_counter()
+            f()
+            out = min(out, time.perf_counter() - t0)
+        return out
+
+    t_sort = best(lambda: np.sort(x), 5)
+    rows = []
+    for cost in COSTS:
+        for b in (0, 100):
+            t = best(lambda b=b, cost=cost: indirect_reference_interval(
+                x, method="refiner", bootstrap=b, seed=1, options={"cost": cost}),
+                3 if b == 0 else 1)
+            rows.append({"cost": cost, "bootstrap": b, "seconds": round(t, 2),
+                         "ratio to sort": round(t / t_sort)})
+    return pd.DataFrame(rows)
+
+
 def _md(df: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
     lines += ["| " + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in r)
@@ -151,6 +179,7 @@ def main() -> int:
     print("refineR's test cases (regenerated):\n\n" + _md(testcases()) + "\n")
     print("The paper's cost at the truth and at the fit:\n\n" + _md(truth_vs_fit()) + "\n")
     print("NHANES men 20+ (notebook 07):\n\n" + _md(nhanes()) + "\n")
+    print("Speed, 100,000 values:\n\n" + _md(speed()) + "\n")
     return 0
 
 

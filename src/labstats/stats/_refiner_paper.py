@@ -186,18 +186,26 @@ def cost(sample, cum, obs, left, right, nw, lam, mu, sigma, shift=0.0):
     p_min, p_max = p_range(sample, cum, e, left, right, lam, mu, sigma, shift)
     step = np.clip((p_max - p_min) / 8, 0.0025, 0.005)
     p0 = np.minimum(p_max, 1.0 - 1e-20 - np.ceil((1.0 - 1e-20 - p_min) / step) * step)
-    steps = np.where(ok, np.ceil((p_max - p0) / step - 1e-9), -1).astype(int) + 1  # (B, K)
+    # the scan stops at the first P with more than m bins below the region; bin i is below
+    # once P > ((z + sqrt(z^2 + 4 O_i)) / 2)^2 / E_i, so the last P scanned is the
+    # (m + 1)-th smallest of these thresholds (only the P values up to it are scored)
+    m = int(np.ceil(obs.shape[1] * 0.1 / 2))
+    with np.errstate(divide="ignore"):
+        thr = ((_Z + np.sqrt(_Z**2 + 4 * obs)) / 2)[:, None, :] ** 2 / e
+    p_stop = np.minimum(p_max, np.partition(thr, m, axis=-1)[..., m])
+    ok &= p0 <= p_stop + 1e-12
+    steps = np.where(ok, np.floor((p_stop - p0) / step + 1e-9), -1).astype(int) + 1
     rows = np.broadcast_to(np.arange(e.shape[0])[:, None], steps.shape)
     lg = gammaln(np.round(obs) + 1)
     best = np.full(steps.shape, np.inf)
     pbest = np.full(steps.shape, np.nan)
-    # candidates grouped by the length of their P scan (mostly <= 9 steps; a few up to 240)
-    for lo_, hi_ in ((1, 9), (10, 60), (61, 400)):
+    # candidates grouped by the length of their P scan (often <= 9 steps; up to 240)
+    for lo_, hi_ in ((1, 9), (10, 20), (21, 40), (41, 80), (81, 400)):
         sel = (steps >= lo_) & (steps <= hi_)
         if not sel.any():
             continue
         r = rows[sel]
-        c, pb = _scan_p(e[sel], obs[r], lg[r], p0[sel], step[sel], p_max[sel], hi_ if
+        c, pb = _scan_p(e[sel], obs[r], lg[r], p0[sel], step[sel], p_stop[sel], hi_ if
                         hi_ < 400 else int(steps[sel].max()), nw)
         best[sel], pbest[sel] = c, pb
     return best, pbest
