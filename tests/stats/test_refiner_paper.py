@@ -95,3 +95,10 @@ def test_cost_is_the_poisson_term_over_the_used_bins():
     want = -np.log(poisson.pmf(obs[0][used], pe[used]) * pe[used]).sum() / np.sqrt(used.sum())
     assert p[0] == pytest.approx(0.9)
     assert c[0] == pytest.approx(want, rel=1e-10)
+
+
+def test_unknown_cost_names_the_option_and_the_valid_values():
+    d = simulate("Hb", 1000, seed=1)
+    with pytest.raises(ValueError, match=r"options: unknown refiner cost 'papr'.*'paper'"):
+        indirect_reference_interval(d["values"], method="refiner", bootstrap=0,
+                                    options={"cost": "papr"})

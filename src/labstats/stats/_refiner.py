@@ -256,7 +256,8 @@ def fit(sample: Sample, limits, *, model: str = "boxcox", shift=None, lams=None,
     if model not in ("boxcox", "modboxcox"):
         raise ValueError(f"unknown refiner model {model!r}; valid: boxcox, modboxcox")
     if cost not in ("paper", "profile"):
-        raise ValueError(f"unknown refiner cost {cost!r}; valid: paper, profile")
+        raise ValueError(f"options: unknown refiner cost {cost!r}; use {{'cost': 'profile'}} "
+                         "(the default) or {'cost': 'paper'} (Ammer et al. 2021)")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return _fit(sample, limits, model, shift, lams, cost)
 
