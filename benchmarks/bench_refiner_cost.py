@@ -149,7 +149,7 @@ def speed() -> pd.DataFrame:
             t = best(lambda b=b, cost=cost: indirect_reference_interval(
                 x, method="refiner", bootstrap=b, seed=1, options={"cost": cost}),
                 3 if b == 0 else 1)
-            rows.append({"cost": cost, "bootstrap": b, "seconds": round(t, 2),
+            rows.append({"cost": cost, "bootstrap": b, "seconds": round(t, 3),
                          "ratio to sort": round(t / t_sort)})
     return pd.DataFrame(rows)
 
