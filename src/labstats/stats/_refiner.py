@@ -2,33 +2,37 @@
 
 Model, as published: the non-pathological (NP) values follow a truncated Box-Cox normal
 (lambda, mu, sigma; optionally a shift, the "modified Box-Cox"); the data are a mixture
-of them (share P) and pathological values, which can only *add* counts. For a candidate
-(lambda, mu, sigma, P) the expected NP count of histogram bin i is
-E_i = N P (F(b_i) - F(a_i)). Histogram as published: clamp(11 (N/5000)^(1/5), 9, 40)
-equal bins in the transformed scale over the main peak, plus one catch-all bin below and
-one above; for rounded data the edges sit half-way between reported values. A bin counts
-only where the model expects enough values (E_i >= 20) and the observed count is not
-significantly *above* it (an excess is pathological: O_i <= E_i + z sqrt(E_i),
-alpha = 0.01). P is admissible while at most 5 % of the bins fall significantly below
-the model. Search as published: a grid, lambda on 0, 0.1, ..., 1 refined by +/- 0.025
-and 0.05; per lambda a 9 x 13 (mu, sigma) grid from the main peak's widths at 50-90 % of
-its height, then 8 zoom steps on a 3 x 3 grid.
+of them (share P) and pathological values, which can only *add* counts. Two costs rank
+the candidates (``options={"cost": ...}``):
 
-Where this implementation departs from the paper (and from refineR 2.0, GPL, read and
-not copied), because the published pieces did not work as we read them:
+* ``"profile"`` (default, ours): equal bins in the transformed scale over the main peak
+  (clamp(11 (N/5000)^(1/5), 9, 40) of them plus two catch-alls; mode +/- 4 peak-width
+  sigmas, at least the central 90 % of the values). A bin counts only where the model
+  expects >= 20 values and the observed count is not significantly above it
+  (alpha = 0.01); P is profiled (the largest share at which at most 5 % of the bins fall
+  significantly below the model) and candidates are ranked by -P + 0.01 x the mean
+  Poisson deviance of the used bins. Search: lambda on 0, 0.1, ..., 1 refined by
+  +/- 0.025 and 0.05; per lambda a 9 x 13 (mu, sigma) grid from the main peak's widths
+  at 50-90 % of its height, then 8 zoom steps on a 3 x 3 grid.
+* ``"paper"``: refineR v1.0's cost as the paper defines it -- overlapping histogram
+  windows in the original scale, the asymmetric confidence region, the P scan and
+  -sum log[Poisson(O; P E) P E] / sqrt(#bins) -- in ``_refiner_paper``, whose docstring
+  lists it and where it departs from v1.0.
 
-* Cost. refineR 1.0's -sum log[Poisson(O_i; E_i) E_i] / sqrt(#bins) favoured too narrow
-  models in our tests (a tail bin adds less than the mean term). Here P is profiled: the
-  largest admissible share (each bin gives the P at which it would fall below the band,
-  P is the matching order statistic), and candidates are ranked by -P plus 0.01 times
-  the mean Poisson deviance of the used bins: explain as many values as possible, then
-  fit the used bins best.
-* Main peak. The fitting histogram spans the mode +/- 4 peak-width sigmas (at least the
-  central 90 % of the values) inside a region where a smoothed fine histogram stays above
-  2 % of its peak, not refineR's bisection with area rules; bins are plain, not sliding
-  windows; the v2.0 tail penalties are not implemented.
-* Modified Box-Cox: damped steps of the shift towards the model's mu - 5 sigma point,
-  keeping the lowest cost; held fixed in bootstrap resamples.
+Why the default is not the paper's (figures: docs/guide/indirect_reference_intervals.md,
+"refiner's cost"; ``benchmarks/bench_refiner_cost.py``): the paper's cost is better with
+more than 20 % pathological values and on refineR's five test cases, but it prefers
+too-narrow models when the pathological values are few and on one side, and on coarsely
+rounded real data (NHANES albumin in whole g/L: 42.3-45.8 g/L with P at its floor 0.4,
+against a direct 38-50). Bins above the confidence region are dropped without penalty,
+and -sum/sqrt(#bins) falls when a low-count tail bin is dropped, so fitting a few central
+bins exactly beats explaining the tails. refineR 1.6.0 added a tail regularisation term
+(NEWS.md), which is not published in detail and not implemented here.
+
+Shared by both: the main-peak region (``_region``: where a smoothed fine histogram stays
+above 2 % of its peak, stopping at a second mode) and the modified Box-Cox shift (damped
+steps towards the model's mu - 5 sigma point, keeping the lowest cost; held fixed in
+bootstrap resamples).
 
 All arrays carry a leading batch axis (one row per bootstrap resample), so resamples
 are fitted together without a Python loop over them.
@@ -242,18 +246,23 @@ def _search(sample, cum, shift, a, b, nb, lams=None):
     return lam_best, *best
 
 
-def fit(sample: Sample, limits, *, model: str = "boxcox", shift=None, lams=None):
+def fit(sample: Sample, limits, *, model: str = "boxcox", shift=None, lams=None,
+        cost: str = "profile"):
     """Fit every row; dict of arrays (B,): lam, mu, sigma, shift, p_np, cost, limits (B, L).
 
-    ``lams``: the coarse lambda grid (default 0, 0.1, ..., 1); ``shift``: a fixed shift.
+    ``lams``: the coarse lambda grid (default 0, 0.1, ..., 1); ``shift``: a fixed shift;
+    ``cost``: "profile" (ours, the default) or "paper" (refineR v1.0's, ``_refiner_paper``).
     """
     if model not in ("boxcox", "modboxcox"):
         raise ValueError(f"unknown refiner model {model!r}; valid: boxcox, modboxcox")
+    if cost not in ("paper", "profile"):
+        raise ValueError(f"options: unknown refiner cost {cost!r}; use {{'cost': 'profile'}} "
+                         "(the default) or {'cost': 'paper'} (Ammer et al. 2021)")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _fit(sample, limits, model, shift, lams)
+        return _fit(sample, limits, model, shift, lams, cost)
 
 
-def _fit(sample, limits, model, shift, lams):
+def _fit(sample, limits, model, shift, lams, cost="profile"):
     if sample.xs[-1] <= 0:
         raise ValueError("method='refiner' needs positive values")
     bsz = sample.w.shape[0]
@@ -263,13 +272,18 @@ def _fit(sample, limits, model, shift, lams):
     a, b = _region(sample)
     sample.q0595 = wquantile(Sample(sample.xs, sample.w[:1]), [0.05, 0.95])[0]
     nb = _nbins(int(cum[0, -1]))
+    if cost == "paper":
+        from labstats.stats._refiner_paper import search
+    else:
+        def search(smp, cm, sh, lo, hi, lams=None):
+            return _search(smp, cm, sh, lo, hi, nb, lams)
     if shift is None and model == "modboxcox":
         best = None
         s = 0.0
         for _ in range(4):  # damped steps towards the model's mu - 5 sigma point
             one = Sample(sample.xs, sample.w[:1])
             one.base, one.q0595 = sample.base, sample.q0595
-            out = _search(one, cum[:1], np.array([s]), max(a, s + 1e-9 * (b - a)), b, nb)
+            out = search(one, cum[:1], np.array([s]), max(a, s + 1e-9 * (b - a)), b)
             if best is None or out[1][0] < best[1][0]:
                 best, best_s = out, s
             low = float(inv_bc(out[2][0] - 5 * out[3][0], out[0][0]))
@@ -280,7 +294,7 @@ def _fit(sample, limits, model, shift, lams):
         shift = best_s
     shift = np.full(bsz, 0.0 if shift is None else float(shift))
     a_eff = max(a, float(shift[0]) + 1e-9 * (b - a))
-    lam, cost, mu, sg, p = _search(sample, cum, shift, a_eff, b, nb, lams)
+    lam, cost, mu, sg, p = search(sample, cum, shift, a_eff, b, lams)
     lims = model_quantile(np.asarray(limits)[None, :], lam[:, None], mu[:, None],
                           sg[:, None], shift[:, None])
     return {"lam": lam, "mu": mu, "sigma": sg, "shift": shift, "p_np": p, "cost": cost,

@@ -7,8 +7,9 @@ reflimR 1.1.0 (no code copied; reflimR is GPL-2):
    (lognormal when skew(x) >= 0 and skew(x) - skew(ln x) >= 0.05).
 2. Truncation ("iBoxplot"): keep median +/- k * min(Q2 - Q1, Q3 - Q2), where
    k = z(t) / z(quartile of a normal already truncated at the previous target); five
-   warm-up passes with t from 99.5 % to 97.5 %, then t = 1 - q repeated until the kept
-   set stops changing (q = ``perc_trunc`` / 100, default 2.5 %). Share of
+   warm-up passes with t = 1 - q i / 5, i = 1..5 (99.5 % to 97.5 % at the default q),
+   then t = 1 - q repeated until the kept set stops changing (q = ``perc_trunc`` / 100,
+   default 2.5 %). Share of
    non-pathological values: n_kept / (1 - 2q) / n.
 3. Estimation: 100 quantiles of the kept values (probabilities 0..1) against normal
    quantiles at q..1-q; least squares on points 5-95 gives mean (intercept) and SD
@@ -63,7 +64,7 @@ def _truncate(y, w, perc_trunc, left, right):
     keep = np.ones(w.shape, bool)
     t_prev = np.ones(b)  # untruncated
     q = perc_trunc / 100.0
-    targets = list(np.linspace(0.995, 1 - q, 5)) + [1 - q] * 60
+    targets = [1 - q * i / 5 for i in range(1, 6)] + [1 - q] * 60
     ys = Sample(y, w)
     for it, t in enumerate(targets):
         ys.w = w * keep

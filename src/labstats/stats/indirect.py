@@ -218,7 +218,9 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         Seed of the bootstrap (None: fresh entropy, results vary run to run).
     options : dict, optional
         Method settings: ``{"model": "modboxcox"}`` (refiner: fit a shift),
-        ``{"perc_trunc": 5}`` or ``{"log": True}`` (reflim).
+        ``{"cost": "paper"}`` (refiner: the published cost of Ammer et al. 2021
+        instead of our default; docs/guide/indirect_reference_intervals.md says when
+        each is better), ``{"perc_trunc": 5}`` or ``{"log": True}`` (reflim).
 
     Returns
     -------
@@ -241,8 +243,10 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     Notes
     -----
     Validated (``tests/stats/test_indirect*.py``): reflim reproduces reflimR 1.1.0's
-    vignette example (bilirubin of ``livertests``); refiner and the others recover the
-    true intervals of refineR's five published test cases and of RIbench-design
+    vignette examples (bilirubin; total protein of the women); refiner and the others
+    recover the true intervals of refineR's five test cases (regenerated from their
+    published definitions; case 2, 40 % pathological, is a documented failure) and of
+    RIbench-design
     simulations [5]_ within stated tolerances, with errors that shrink as n grows. The
     accuracy table per method is in ``docs/guide/indirect_reference_intervals.md``. Indirect
     intervals assume that the non-pathological values dominate the main peak; published
