@@ -132,12 +132,25 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         con.execute(f"SET temp_directory = {_sql_string(tmp / 'spill')}")
         con.execute("SET preserve_insertion_order = false")
         listed = "[" + ", ".join(_sql_string(f) for f in files) + "]"
-        con.execute("CREATE TEMP TABLE offsets (filename VARCHAR, start BIGINT)")
-        con.executemany("INSERT INTO offsets VALUES (?, ?)",
-                        [(str(f), int(o)) for f, o in zip(files, offsets, strict=True)])
+        con.execute("CREATE TEMP TABLE offsets (filename VARCHAR, start BIGINT, k BIGINT)")
+        con.executemany("INSERT INTO offsets VALUES (?, ?, ?)",
+                        [(str(f), int(o), k) for k, (f, o) in enumerate(zip(files, offsets,
+                                                                           strict=True))])
         test = f'"{role["test"]}"'
         export = (f"read_parquet({listed}, filename = true, file_row_number = true, "
                   f"union_by_name = false)")
+        if by == "specimen":
+            from labstats import _engines_sql
+
+            folder = Path(source) if Path(source).is_dir() else None
+            try:
+                return _engines_sql.pair_export_sql(
+                    con, export, folder and [str(f.relative_to(folder)) for f in files],
+                    schema, role, test_map=test_map, repeats=repeats, window=window,
+                    analytes=analytes, derive=derive, output=output, report=report,
+                    rows_per_partition=rows_per_partition, read_options=read_options)
+            except _engines_sql.Unsupported:
+                pass  # the partitioned pandas path below
         codes = con.execute(f"SELECT CAST({test} AS VARCHAR) AS code, count(*) AS n FROM "
                             f"{export} GROUP BY 1").df()
         norm = codes["code"].astype("string").str.strip()

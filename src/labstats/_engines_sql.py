@@ -1,0 +1,522 @@
+"""DuckDB SQL path of ``pair_export`` (``by="specimen"``): one parser, one unit layer, on a dictionary.
+
+Routine exports repeat the same cells millions of times ("4.2", "ng/dL", a test code), so
+the reading is done on their *dictionary*, not on their rows:
+
+1. DuckDB groups the export by the hash of each row's reading inputs (test code, value,
+   valuenum, unit, flag, result status, and whether the patient id is missing): the
+   distinct tuples, a few thousand for ten million rows. ``read_lab_results`` itself reads
+   them (the cell parser, the unit layer, the test map and the LOINC checks: nothing of
+   them is written again here), so each tuple gets its status (used, reported, excluded
+   with its reason), analyte, canonical value and censoring. Collection times written as
+   text are parsed the same way, as the dictionary of their distinct texts
+   (``_routine_io.parse_times``, the format of the export's first time). A hash shared by
+   two different tuples is detected (their minimum and maximum differ) and sends the
+   export to the partitioned pandas path.
+2. The dictionaries are joined back by hash; one ``GROUP BY patient, specimen`` turns the
+   used rows into draws, with one column per analyte. A draw is *simple* when each analyte
+   has at most one result in it, its times are known and its time span meets no other draw
+   of the patient: it has no duplicate, no repeat and no result shared with another draw
+   (a duplicate across specimens needs the same time), so every ``repeats=`` rule gives
+   its one result, and it is written from SQL as it is.
+3. The other draws (reruns, corrections, duplicates; about one in ten in routine data)
+   are read back by patient and go through ``_mark_duplicates`` and ``pair_results``, the
+   pandas code of the in-memory path, in buckets of ``rows_per_partition`` rows.
+4. The draws are streamed out of DuckDB in Arrow batches, built into frames by the same
+   ``wide_frame`` as ``pair_results``, derived (``derive``) batch by batch and written.
+
+Counts, the per-row report (joined back from the dictionary's report) and the warning for
+patients whose results are in several files are computed in SQL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats.datasets import _loinc
+
+#: Python's whitespace (``str.strip``) up to U+3000: the blanks of a missing patient id.
+_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_MARKS = ("", "<", ">")
+#: Reading inputs of a row, by role (those the export has), in hash order.
+_READ_ROLES = ("test", "value", "valuenum", "unit", "flag", "status")
+
+
+class Unsupported(Exception):
+    """The export needs the partitioned pandas path (the message says why)."""
+
+
+def _q(text) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _col(name, alias="e") -> str:
+    return f'{alias}."' + str(name).replace('"', '""') + '"'
+
+
+def _distinct(con, export, exprs: dict):
+    """Distinct values of ``exprs`` (name -> SQL on alias ``e``) with their rows ``n`` and
+    ``h``, the hash each row is joined back by (the same ``hash(...)`` of the same values).
+    Raises ``Unsupported`` when two different values share a hash."""
+    names = ", ".join(f'"{n}"' for n in exprs)
+    cols = ", ".join(f'{x} AS "{n}"' for n, x in exprs.items())
+    table = con.sql(f"SELECT hash({names}) AS h, * FROM (SELECT {cols}, count(*) AS n FROM "
+                    f"{export} e GROUP BY ALL)").to_arrow_table()
+    if len(np.unique(table["h"].to_numpy())) < table.num_rows:
+        raise Unsupported("two different cells share a hash")
+    return table
+
+
+def _read_warning_by_rows(read, frame, n, kw):
+    """``read(frame, **kw)`` on the dictionary, its warnings but one re-issued: the check
+    that a whole column looks as if it were in another unit reads the distribution of
+    the rows, not of the distinct cells; it is run on a sample of rows (about 1,024 per
+    analyte and unit, drawn with their frequencies, in a fixed random order)."""
+    import warnings
+
+    import pandas as pd
+
+    from labstats._validate import warn
+
+    column_check = "the column's median is"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = read(frame, **kw)
+    unit = kw["columns"] and next((h for h, r in kw["columns"].items() if r == "unit"), None)
+    group = res["analyte"].astype("string").fillna("") + "|" + (
+        frame[unit].astype("string").str.strip().fillna("") if unit is not None else "")
+    codes, groups = pd.factorize(group)
+    weight = n / np.bincount(codes, weights=n)[codes] / len(groups)
+    take = np.random.default_rng(0).choice(len(frame), size=1024 * len(groups), p=weight)
+    with warnings.catch_warnings(record=True) as sampled:
+        warnings.simplefilter("always")
+        read(frame.iloc[take].reset_index(drop=True), **kw)
+    for w in caught:
+        if column_check not in str(w.message):
+            warn(str(w.message), w.category)
+    for w in sampled:
+        if column_check in str(w.message):
+            warn(str(w.message), w.category)
+    return res
+
+
+def _typed(table, names, schema, pandas_meta):
+    """Columns ``names`` of an Arrow ``table`` as pandas, with the export's own types."""
+    import pyarrow as pa
+
+    from labstats._engines import _pandas_metadata
+
+    fields = pa.schema([schema.field(n) for n in names])
+    out = pa.table([table[n] for n in names], names=list(names)).cast(fields)
+    return out.replace_schema_metadata(_pandas_metadata(pandas_meta, names)).to_pandas()
+
+
+def _missing_id(pid, kind) -> str:
+    """SQL: the patient id is missing (as ``read_lab_results`` sees it)."""
+    import pyarrow as pa
+
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return f"({pid} IS NULL OR trim({pid}, {_q(_BLANKS)}) = '')"
+    if pa.types.is_floating(kind):
+        return f"({pid} IS NULL OR isnan({pid}))"
+    return f"({pid} IS NULL)"
+
+
+class Export:
+    """The export as DuckDB sees it, and what its dictionaries say."""
+
+    def __init__(self, con, export, files, schema, role):
+        self.con, self.export, self.files, self.schema, self.role = (con, export, files,
+                                                                     schema, role)
+        self.pandas_meta = schema.metadata
+        pid = _col(role["patient_id"])
+        missing = _missing_id(pid, schema.field(role["patient_id"]).type)
+        self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
+        self.exprs.update({"__nopid": missing, "__pid": f"CASE WHEN {missing} THEN {pid} END"})
+        self.key = f"hash({', '.join(self.exprs.values())})"
+        self.time_raw, self.first_time, self.time_format = None, None, None
+
+    def read(self, test_map, read_options):
+        """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
+        (hash, status, analyte, value, censoring) and returns its frame and result."""
+        import pyarrow as pa
+
+        from labstats.datasets.routine import STATUSES, read_lab_results
+
+        table = _distinct(self.con, self.export, self.exprs)
+        role, headers = self.role, [h for h in self.exprs if not h.startswith("__")]
+        frame = _typed(table, headers, self.schema, self.pandas_meta)
+        given = _typed(table.rename_columns([role["patient_id"] if c == "__pid" else c
+                                             for c in table.column_names]),
+                       [role["patient_id"]], self.schema, self.pandas_meta)
+        nopid = np.asarray(table["__nopid"].to_numpy(zero_copy_only=False), dtype=bool)
+        pid = np.arange(len(frame)).astype(object)  # one patient per tuple: no duplicates
+        pid[nopid] = given[role["patient_id"]].to_numpy(dtype=object)[nopid]
+        frame.insert(0, role["patient_id"], pid)
+        roles = {h: r for r, h in role.items() if h in frame.columns}
+        kw = {"columns": roles, "test_map": test_map, **read_options}
+        res = _read_warning_by_rows(read_lab_results, frame, table["n"].to_numpy(), kw)
+        status = res["status"].cat.codes.to_numpy()
+        names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
+        analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
+        cens = res["censored"].map({m: k for k, m in enumerate(_MARKS)}).to_numpy(dtype=np.int8)
+        self.con.register("d", pa.table({
+            "h": table["h"], "i": pa.array(np.arange(len(status), dtype=np.int64)),
+            "s": pa.array(status.astype(np.int8)),
+            "a": pa.array(analyte, mask=np.isnan(analyte)).cast(pa.int8()),
+            "v": pa.array(res["value"].to_numpy(dtype=float)),  # NaN stays NaN
+            "c": pa.array(cens)}))
+        n = table["n"].to_numpy()
+        counts = np.bincount(status, weights=n, minlength=len(STATUSES)).astype(np.int64)
+        unknown = (res["analyte"].isna() & res["test"].notna()).to_numpy(dtype=bool)
+        tally = res.loc[unknown, ["test"]].assign(n=n[unknown]).groupby("test", sort=False)["n"]
+        self.unknown = {str(k): int(v) for k, v in tally.sum().items()}
+        self.counts = {"rows": int(n.sum()), "used": int(counts[0]),
+                       "reported": int(counts[1]), "excluded": int(counts[2]),
+                       "duplicates": 0}
+        used = res.loc[status == 0, "analyte"].dropna().unique()
+        self.used = [a for a in _loinc.ANALYTE_NAMES if a in set(used)]
+        self.table, self.res, self.unknown_rows = table, res, unknown
+        self.values, self.marks = res["value"].to_numpy(dtype=float), cens.astype(np.int64)
+        return self
+
+    def times(self, time_format):
+        """How each row's time is read ("native", "text" or None: no time column) and the
+        pandas dtype of the times.
+
+        "text": the times are parsed as the dictionary of their distinct texts, in the
+        format of the export's first time (``_routine_io.parse_times``), registered as
+        ``tt`` (hash of the text -> time); rows carry the hash of their text.
+        """
+        import pandas as pd
+        import pyarrow as pa
+
+        header = self.role.get("collected_at")
+        if header is None:
+            return None, pd.DataFrame({"x": [0], "t": pd.NaT})["t"].dtype
+        kind = self.schema.field(header).type
+        self.time_raw = _col(header)
+        if pa.types.is_timestamp(kind):
+            if kind.tz is not None:
+                raise Unsupported("timezone-aware times")
+            return "native", np.dtype(f"datetime64[{kind.unit}]")
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise Unsupported(f"times of type {kind}")
+        for f in self.files:  # the export's first filled time gives the format
+            row = self.con.sql(
+                f"SELECT {_col(header)} FROM read_parquet({_q(f)}, file_row_number = true) e "
+                f"WHERE trim({_col(header)}, {_q(_BLANKS)}) <> '' ORDER BY file_row_number "
+                f"LIMIT 1").fetchall()
+            if row:
+                self.first_time = row[0][0]
+                break
+        self.time_format = time_format
+        table = _distinct(self.con, self.export, {"t": _col(header)})
+        texts = table["t"]
+        times = self._parse(texts.to_pandas())
+        if isinstance(times.dtype, pd.DatetimeTZDtype):
+            raise Unsupported("timezone-aware times")
+        self.con.register("tt", pa.table({"h": table["h"], "t": pa.array(times)}))
+        return "text", times.dtype
+
+    def _parse(self, texts):
+        """``parse_times`` of texts, in the format of the export's first time."""
+        import pandas as pd
+
+        from labstats.datasets import _routine_io
+
+        head = pd.Series([self.first_time], dtype=texts.dtype if len(texts) else "str")
+        times, _, _ = _routine_io.parse_times(pd.concat([head, texts], ignore_index=True),
+                                              self.time_format)
+        return times.iloc[1:].reset_index(drop=True)
+
+    def used_rows(self, mode, extra=""):
+        """SQL of the used rows: pid, spec, t, a, v, c, i (the dictionary entry), row, file
+        (and ``extra``); ``t`` as ``times`` says: the time, or the hash of its text."""
+        role = self.role
+        spec = _col(role["specimen_id"]) if "specimen_id" in role else "NULL"
+        t = {None: "NULL::UBIGINT", "native": self.time_raw,
+             "text": f"hash({self.time_raw})"}[mode]
+        return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
+                f"d.a, d.v, d.c, d.i, o.start + e.file_row_number AS row, o.k AS file{extra} "
+                f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
+                f"JOIN offsets o ON o.filename = e.filename")
+
+    def report(self, path):
+        """The per-row report (rows of unknown test codes are counted, not listed)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rep = self.res.attrs["report"]
+        rep = rep[~self.unknown_rows[rep["source_row"].to_numpy(dtype=np.int64)]]
+        h = self.table["h"].to_numpy()[rep["source_row"].to_numpy(dtype=np.int64)]
+        self.con.register("rep", pa.table({
+            "h": h, "status": rep["status"].astype(str).to_numpy(),
+            "reason": rep["reason"].astype(str).to_numpy(),
+            "column": pa.array(rep["column"].astype("string"), type=pa.string()),
+            "value": pa.array(rep["value"].astype("string"), type=pa.string())}))
+        reader = self.con.sql(
+            f"SELECT o.start + e.file_row_number AS source_row, r.status, r.reason, "
+            f"r.\"column\", r.value FROM {self.export} e JOIN rep r ON r.h = {self.key} "
+            f"JOIN offsets o ON o.filename = e.filename ORDER BY 1").to_arrow_reader()
+        with pq.ParquetWriter(path, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+
+
+class Draws:
+    """Used rows -> draws (``GROUP BY patient, specimen``): simple ones from SQL, the
+    others through ``_mark_duplicates`` and ``pair_results`` (pandas), bucket by bucket."""
+
+    def __init__(self, ex, mode, time_dtype, analytes, repeats, folder):
+        self.ex, self.mode, self.time_dtype = ex, mode, time_dtype
+        self.analytes, self.repeats = analytes, repeats
+        code = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
+        self.codes = [code[a] for a in analytes]
+        every = {code[a] for a in ex.used} | set(self.codes)
+        in_a = "" if every == set(self.codes) else \
+            f"a IN ({', '.join(map(str, self.codes))})"
+
+        def of_a(x):
+            return f"CASE WHEN {in_a} THEN {x} END" if in_a else x
+
+        self.shift = max(1, int(len(ex.values)).bit_length())  # row << shift | entry
+        aggs = ["count(*) AS n", "bit_or(1::BIGINT << a) AS mask",
+                f"count({of_a(1)}) AS na", f"count({of_a('t')}) AS nt",
+                f"min({of_a('t')}) AS th0", f"max({of_a('t')}) AS th1"]
+        if folder:  # for patients with results in several files
+            aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
+        for k in self.codes:  # at most one result per analyte in a simple draw
+            aggs.append(f"max(CASE WHEN a = {k} THEN (row << {self.shift}) | i END) AS r{k}")
+        con = ex.con
+        if (ex.counts["rows"] + 1) << self.shift >= 2**63:
+            raise Unsupported("too many rows and distinct cells to pack in 64 bits")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE draws0 AS SELECT pid, spec, "
+                    f"{', '.join(aggs)} FROM ({ex.used_rows(mode)}) GROUP BY pid, spec")
+        rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws0").fetchall()[0][0]
+        if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
+            raise RuntimeError(f"pair_export: {rows} used rows joined back of "
+                               f"{ex.counts['used']}; please report this")
+        if mode == "text":  # a draw of one time text: its time
+            times = ("CASE WHEN th0 = th1 THEN tt.t END AS t0", "LEFT JOIN tt ON tt.h = th0")
+        else:
+            times = ("CASE WHEN th0 = th1 THEN th0 END AS t0", "")
+        # complex by content: a duplicate or a repeat (more results than analytes), no
+        # specimen id, a time missing or unread, or several times (a rerun)
+        cc = "spec IS NULL OR n <> bit_count(mask) OR nt < na OR (na > 0 AND t0 IS NULL)"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE draws AS SELECT *, ({cc}) AS cc FROM "
+                    f"(SELECT draws0.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT FROM "
+                    f"th1 AS multi FROM draws0 {times[1]})")
+        con.execute("DROP TABLE draws0")
+        # a draw that meets another draw of the patient at a time may share a result with
+        # it (a duplicate across specimens): complex too. Draws of one time meet when
+        # their times are equal; a draw of several times is taken to meet every draw of
+        # the patient.
+        con.execute(
+            "UPDATE draws d SET cc = true FROM (SELECT pid, t0 FROM draws WHERE na > 0 AND "
+            "t0 IS NOT NULL GROUP BY pid, t0 HAVING count(*) > 1) x WHERE x.pid = d.pid AND "
+            "x.t0 = d.t0")
+        con.execute("UPDATE draws d SET cc = true FROM (SELECT DISTINCT pid FROM draws "
+                    "WHERE na > 0 AND multi) x WHERE x.pid = d.pid")
+        self.counts = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0,
+                       "conflicts": 0}
+        self.read_duplicates, self.parts = 0, 0
+        self.kept = []  # (patient, file, row) of the complex draws' used rows
+
+    def simple(self, batch_rows):
+        """Frames of the simple draws (in no particular order)."""
+        mask = sum(1 << k for k in self.codes)
+        cols = ", ".join(f"r{k}" for k in self.codes)
+        n, results = self.ex.con.sql(
+            f"SELECT count(*), coalesce(sum(bit_count(mask & {mask})), 0) FROM draws "
+            f"WHERE NOT cc AND na > 0").fetchall()[0]
+        self.counts["draws"] += int(n)
+        self.counts["results"] += int(results)
+        reader = self.ex.con.sql(
+            f"SELECT pid, spec, t0, t0 AS t1, bit_count(mask & {mask}) AS na, {cols} FROM draws "
+            f"WHERE NOT cc AND na > 0").to_arrow_reader(batch_rows)
+        for batch in reader:
+            yield self._frame(batch)
+
+    def _ids(self, table):
+        """Patient (and specimen) ids of an Arrow table (pid, spec, ...), typed as in the
+        export."""
+        role = self.ex.role
+        names = [role["patient_id"]] + ([role["specimen_id"]] if "specimen_id" in role
+                                         else [])
+        renamed = table.rename_columns([*names, *table.schema.names[len(names):]]) if \
+            len(names) == 2 else table.rename_columns([names[0], *table.schema.names[1:]])
+        ids = _typed(renamed, names, self.ex.schema, self.ex.pandas_meta)
+        return [ids[n] for n in names]
+
+    def _frame(self, batch):
+        import pandas as pd
+
+        from labstats.datasets._routine_pair import wide_frame
+
+        ids = self._ids(batch)
+        info = pd.DataFrame({"patient_id": ids[0]})
+        if len(ids) == 2:
+            info["specimen_id"] = ids[1]
+        for c, name in (("t0", "collected_at"), ("t1", "collected_until")):
+            info[name] = batch[c].to_pandas().astype(self.time_dtype)
+        info["n_results"] = batch["na"].to_numpy().astype(np.int64)
+
+        packed = np.column_stack([batch[f"r{k}"].fill_null(-1).to_numpy()
+                                  for k in self.codes]).astype(np.int64)
+        none = packed < 0
+        entry = np.where(none, 0, packed & ((1 << self.shift) - 1))
+        value = np.where(none, np.nan, self.ex.values[entry])
+        return wide_frame(info, self.analytes, value, np.where(none, 0, self.ex.marks[entry]),
+                          np.array(_MARKS, dtype=object), np.where(none, -1, packed >> self.shift))
+
+    def complex(self, rows_per_partition):
+        """Frames of the other draws: read duplicates marked and ``pair_results``, in
+        buckets of patients of about ``rows_per_partition`` rows."""
+        import math
+
+        con = self.ex.con
+        rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws WHERE cc").fetchall()[0][0]
+        if not rows:
+            return
+        self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
+        con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws WHERE cc")
+        mode = "native" if self.mode == "native" else None
+        raw = f", {self.ex.time_raw} AS traw" if self.mode in ("text", "join") else ""
+        used = self.ex.used_rows(mode, raw)
+        for k in range(parts):
+            table = con.sql(
+                f"SELECT u.* FROM ({used}) u SEMI JOIN cx ON u.pid = cx.pid AND u.spec IS NOT "
+                f"DISTINCT FROM cx.spec WHERE hash(u.pid) % {parts} = {k} ORDER BY u.row"
+            ).to_arrow_table()
+            if table.num_rows:
+                yield self._pair(table)
+
+    def _pair(self, table):
+        import pandas as pd
+
+        from labstats.datasets._routine_pair import pair_results, take_text
+        from labstats.datasets.routine import STATUSES, _mark_duplicates
+
+        ids = self._ids(table)
+        a = table["a"].to_numpy().astype(np.int64)
+        c = table["c"].to_numpy().astype(np.int64)
+        frame = pd.DataFrame({"patient_id": ids[0]})
+        if len(ids) == 2:
+            frame["specimen_id"] = ids[1]
+        raw_times = None
+        if "traw" in table.column_names:
+            raw_times = table["traw"].to_pandas()
+            frame["collected_at"] = self.ex._parse(raw_times).to_numpy()
+        elif self.mode == "native":
+            frame["collected_at"] = table["t"].to_pandas().astype(self.time_dtype)
+        else:
+            frame["collected_at"] = pd.Series(pd.NaT, index=frame.index,
+                                              dtype=self.time_dtype)
+        frame["collected_at"] = frame["collected_at"].astype(self.time_dtype)
+        frame["analyte"] = take_text(a, _loinc.ANALYTE_NAMES)
+        frame["value"] = table["v"].to_numpy(zero_copy_only=False)
+        frame["censored"] = take_text(c, _MARKS)
+        frame["source_row"] = table["row"].to_numpy().astype(np.int64)
+        status = np.zeros(len(frame), dtype=np.int8)
+        _mark_duplicates(frame, status, np.ones(len(frame), dtype=bool), raw_times, a, c)
+        self.read_duplicates += int((status == 3).sum())
+        kept = status == 0
+        self.kept.append(pd.DataFrame({"pid": frame["patient_id"].to_numpy()[kept],
+                                       "file": table["file"].to_numpy()[kept],
+                                       "row": frame["source_row"].to_numpy()[kept]}))
+        frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
+        paired = pair_results(frame, by="specimen", repeats=self.repeats,
+                              analytes=self.analytes)
+        for key, value in paired.attrs.pop("counts").items():
+            self.counts[key] += value
+        paired.attrs = {}
+        return paired
+
+    def split_patients(self, names):
+        """Warn when patients have used results in several files (as ``read_lab_results``
+        does for a folder), from the simple draws' files and the other draws' kept rows."""
+        import pandas as pd
+        import pyarrow as pa
+
+        from labstats.datasets._routine_io import warn_split
+
+        con = self.ex.con
+        extra = ""
+        kept = pd.concat(self.kept, ignore_index=True) if self.kept else None
+        if kept is not None and len(kept):
+            pid = con.sql("SELECT pid FROM draws LIMIT 0").to_arrow_table().schema.field("pid")
+            con.register("kept", pa.Table.from_pandas(kept, preserve_index=False).cast(
+                pa.schema([pa.field("pid", pid.type), pa.field("file", pa.int64()),
+                           pa.field("row", pa.int64())])))
+            extra = "UNION ALL SELECT pid, file, file, row FROM kept"
+        found = con.sql(
+            f"SELECT count(*), arg_min(pid, r) FROM (SELECT pid, min(f0) AS lo, max(f1) AS hi, "
+            f"min(r) AS r FROM (SELECT pid, f0, f1, rmin AS r FROM draws WHERE NOT cc {extra}) "
+            f"GROUP BY pid) WHERE lo < hi").fetchall()[0]
+        if not found[0]:
+            return
+        files = con.execute(f"SELECT DISTINCT file FROM ({self.ex.used_rows(None)}) "
+                            f"WHERE pid = ?", [found[1]]).fetchall()
+        warn_split(int(found[0]), found[1], [names[f[0]] for f in files])
+
+
+def pair_export_sql(con, export, names, schema, role, *, test_map, repeats, window, analytes,
+                    derive, output, report, rows_per_partition, read_options):
+    """``pair_export(by="specimen")`` in SQL (module docstring); counts as pair_export's.
+    ``names``: the files' names in a folder (for the split-patient warning), else None.
+    Raises ``Unsupported`` before writing anything when the export needs the pandas path."""
+    import pandas as pd
+
+    from labstats._engines import _Sink
+    from labstats.datasets._routine_pair import _analytes, pair_results
+
+    check = ["patient_id", "analyte", "value", "source_row"] + (
+        ["specimen_id"] if "specimen_id" in role else [])
+    pair_results(pd.DataFrame({c: [] for c in check}), by="specimen", window=window,
+                 repeats=repeats, analytes=["shbg"] if analytes is None else analytes)  # checks
+    files = con.sql("SELECT filename FROM offsets ORDER BY k").fetchall()
+    ex = Export(con, export, [f[0] for f in files], schema, role).read(test_map, read_options)
+    mode, time_dtype = ex.times(read_options.get("time_format"))
+    analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),
+                         analytes)
+    if not analytes:
+        raise Unsupported("no analyte to pair")
+    draws = Draws(ex, mode, time_dtype, analytes, repeats, names is not None)
+    frames, sink = [], _Sink(output)
+    batch_rows = max(1, int(rows_per_partition) // 4)
+    try:
+        for frame in _chain(draws.simple(batch_rows), draws.complex(rows_per_partition)):
+            if derive:
+                from labstats.datasets.derive import derive as _derive
+
+                frame = _derive(frame)
+            if output is None:
+                frames.append(frame)
+            else:
+                sink.write(frame)
+    finally:
+        sink.close()
+    if report is not None:
+        ex.report(report)
+    if names is not None:
+        draws.split_patients(names)
+    read = dict(ex.counts)
+    read["used"] -= draws.read_duplicates
+    read["duplicates"] = draws.read_duplicates
+    counts = {"read": read, "pair": draws.counts, "partitions": draws.parts,
+              "unknown_tests": ex.unknown}
+    if output is not None:
+        return counts
+    out = pd.concat(frames, ignore_index=True)
+    first = out[[f"{a}_source_row" for a in analytes]].min(axis=1)
+    out = out.assign(__first=first).sort_values(
+        ["patient_id", "collected_at", "__first"], kind="stable", ignore_index=True).drop(
+        columns="__first")
+    out.attrs["counts"] = counts
+    return out
+
+
+def _chain(*iterables):
+    for it in iterables:
+        yield from it
