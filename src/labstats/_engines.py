@@ -180,8 +180,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
                  "derive": derive}
-        return _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
-                           _pandas_metadata(schema.metadata, used), workers=threads)
+        result = _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
+                             _pandas_metadata(schema.metadata, used), workers=threads)
+        (result if isinstance(result, dict) else result.attrs["counts"])["path"] = "partitioned"
+        return result
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
