@@ -135,7 +135,7 @@ class Export:
         self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
         self.exprs.update({"__nopid": missing, "__pid": f"CASE WHEN {missing} THEN {pid} END"})
         self.key = f"hash({', '.join(self.exprs.values())})"
-        self.time_raw, self.first_time, self.time_format = None, None, None
+        self.time_raw, self.first_time = None, None
 
     def read(self, test_map, read_options):
         """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
@@ -192,6 +192,8 @@ class Export:
         import pandas as pd
         import pyarrow as pa
 
+        from labstats.datasets import _routine_io
+
         header = self.role.get("collected_at")
         if header is None:
             return None, pd.DataFrame({"x": [0], "t": pd.NaT})["t"].dtype
@@ -211,37 +213,30 @@ class Export:
             if row:
                 self.first_time = row[0][0]
                 break
-        self.time_format = time_format
         table = _distinct(self.con, self.export, {"t": _col(header)})
-        texts = table["t"]
-        times = self._parse(texts.to_pandas())
+        texts = table["t"].to_pandas()
+        head = pd.Series([self.first_time], dtype=texts.dtype if len(texts) else "str")
+        times, _, _ = _routine_io.parse_times(pd.concat([head, texts], ignore_index=True),
+                                              time_format)
+        times = times.iloc[1:]
         if isinstance(times.dtype, pd.DatetimeTZDtype):
             raise Unsupported("timezone-aware times")
         self.con.register("tt", pa.table({"h": table["h"], "t": pa.array(times)}))
         return "text", times.dtype
 
-    def _parse(self, texts):
-        """``parse_times`` of texts, in the format of the export's first time."""
-        import pandas as pd
-
-        from labstats.datasets import _routine_io
-
-        head = pd.Series([self.first_time], dtype=texts.dtype if len(texts) else "str")
-        times, _, _ = _routine_io.parse_times(pd.concat([head, texts], ignore_index=True),
-                                              self.time_format)
-        return times.iloc[1:].reset_index(drop=True)
-
     def used_rows(self, mode, extra=""):
         """SQL of the used rows: pid, spec, t, a, v, c, i (the dictionary entry), row, file
-        (and ``extra``); ``t`` as ``times`` says: the time, or the hash of its text."""
+        (and ``extra``); ``t`` as ``times`` says: the time, or the hash of its text
+        ("text"), or its time from ``tt`` ("join")."""
         role = self.role
         spec = _col(role["specimen_id"]) if "specimen_id" in role else "NULL"
-        t = {None: "NULL::UBIGINT", "native": self.time_raw,
+        t = {None: "NULL::UBIGINT", "native": self.time_raw, "join": "tt.t",
              "text": f"hash({self.time_raw})"}[mode]
+        join = f" LEFT JOIN tt ON tt.h = hash({self.time_raw})" if mode == "join" else ""
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
                 f"d.a, d.v, d.c, d.i, o.start + e.file_row_number AS row, o.k AS file{extra} "
                 f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
-                f"JOIN offsets o ON o.filename = e.filename")
+                f"JOIN offsets o ON o.filename = e.filename{join}")
 
     def report(self, path):
         """The per-row report (rows of unknown test codes are counted, not listed)."""
@@ -382,8 +377,9 @@ class Draws:
             return
         self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
         con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws WHERE cc")
-        mode = "native" if self.mode == "native" else None
-        raw = f", {self.ex.time_raw} AS traw" if self.mode in ("text", "join") else ""
+        mode = {"text": "join"}.get(self.mode, self.mode)
+        raw = (f", CASE WHEN tt.t IS NULL THEN {self.ex.time_raw} END AS traw"  # unread
+               if mode == "join" else "")
         used = self.ex.used_rows(mode, raw)
         for k in range(parts):
             table = con.sql(
@@ -405,16 +401,11 @@ class Draws:
         frame = pd.DataFrame({"patient_id": ids[0]})
         if len(ids) == 2:
             frame["specimen_id"] = ids[1]
-        raw_times = None
-        if "traw" in table.column_names:
-            raw_times = table["traw"].to_pandas()
-            frame["collected_at"] = self.ex._parse(raw_times).to_numpy()
-        elif self.mode == "native":
-            frame["collected_at"] = table["t"].to_pandas().astype(self.time_dtype)
-        else:
-            frame["collected_at"] = pd.Series(pd.NaT, index=frame.index,
-                                              dtype=self.time_dtype)
-        frame["collected_at"] = frame["collected_at"].astype(self.time_dtype)
+        # unread times are compared as written, as read_lab_results does
+        raw_times = table["traw"].to_pandas() if "traw" in table.column_names else None
+        frame["collected_at"] = (table["t"].to_pandas().astype(self.time_dtype) if self.mode
+                                 else pd.Series(pd.NaT, index=frame.index,
+                                                dtype=self.time_dtype))
         frame["analyte"] = take_text(a, _loinc.ANALYTE_NAMES)
         frame["value"] = table["v"].to_numpy(zero_copy_only=False)
         frame["censored"] = take_text(c, _MARKS)
@@ -469,7 +460,6 @@ def pair_export_sql(con, export, names, schema, role, *, test_map, repeats, wind
     Raises ``Unsupported`` before writing anything when the export needs the pandas path."""
     import pandas as pd
 
-    from labstats._engines import _Sink
     from labstats.datasets._routine_pair import _analytes, pair_results
 
     check = ["patient_id", "analyte", "value", "source_row"] + (
@@ -484,7 +474,7 @@ def pair_export_sql(con, export, names, schema, role, *, test_map, repeats, wind
     if not analytes:
         raise Unsupported("no analyte to pair")
     draws = Draws(ex, mode, time_dtype, analytes, repeats, names is not None)
-    frames, sink = [], _Sink(output)
+    frames, sink = [], _Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
     try:
         for frame in _chain(draws.simple(batch_rows), draws.complex(rows_per_partition)):
@@ -516,6 +506,30 @@ def pair_export_sql(con, export, names, schema, role, *, test_map, repeats, wind
         columns="__first")
     out.attrs["counts"] = counts
     return out
+
+
+class _Writer:
+    """Frames appended to one Parquet file (opened on the first frame); text columns
+    dictionary-encoded, numbers not (a dictionary of measured values costs more time
+    than it saves space)."""
+
+    def __init__(self, path):
+        self.path, self.writer = path, None
+
+    def write(self, frame):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.writer is None:
+            text = [f.name for f in table.schema if pa.types.is_string(f.type)
+                    or pa.types.is_large_string(f.type)]
+            self.writer = pq.ParquetWriter(self.path, table.schema, use_dictionary=text)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _chain(*iterables):
