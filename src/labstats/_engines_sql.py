@@ -161,12 +161,10 @@ class Export:
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
         cens = res["censored"].map({m: k for k, m in enumerate(_MARKS)}).to_numpy(dtype=np.int8)
-        self.con.register("d", pa.table({
+        self.con.register("d", pa.table({  # value and censoring: by entry, in numpy
             "h": table["h"], "i": pa.array(np.arange(len(status), dtype=np.int64)),
             "s": pa.array(status.astype(np.int8)),
-            "a": pa.array(analyte, mask=np.isnan(analyte)).cast(pa.int8()),
-            "v": pa.array(res["value"].to_numpy(dtype=float)),  # NaN stays NaN
-            "c": pa.array(cens)}))
+            "a": pa.array(analyte, mask=np.isnan(analyte)).cast(pa.int8())}))
         n = table["n"].to_numpy()
         counts = np.bincount(status, weights=n, minlength=len(STATUSES)).astype(np.int64)
         unknown = (res["analyte"].isna() & res["test"].notna()).to_numpy(dtype=bool)
@@ -221,22 +219,21 @@ class Export:
         times = times.iloc[1:]
         if isinstance(times.dtype, pd.DatetimeTZDtype):
             raise Unsupported("timezone-aware times")
-        self.con.register("tt", pa.table({"h": table["h"], "t": pa.array(times)}))
+        self.con.register("tt", pa.table({"h": table["h"], "t": pa.array(times),
+                                          "s": table["t"]}))
         return "text", times.dtype
 
-    def used_rows(self, mode, extra=""):
-        """SQL of the used rows: pid, spec, t, a, v, c, i (the dictionary entry), row, file
-        (and ``extra``); ``t`` as ``times`` says: the time, or the hash of its text
-        ("text"), or its time from ``tt`` ("join")."""
+    def used_rows(self, mode):
+        """SQL of the used rows: pid, spec, t, a, i (the dictionary entry), row, file; ``t``
+        as ``times`` says: the time, or the hash of its text ("text")."""
         role = self.role
         spec = _col(role["specimen_id"]) if "specimen_id" in role else "NULL"
-        t = {None: "NULL::UBIGINT", "native": self.time_raw, "join": "tt.t",
+        t = {None: "NULL::UBIGINT", "native": self.time_raw,
              "text": f"hash({self.time_raw})"}[mode]
-        join = f" LEFT JOIN tt ON tt.h = hash({self.time_raw})" if mode == "join" else ""
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
-                f"d.a, d.v, d.c, d.i, o.start + e.file_row_number AS row, o.k AS file{extra} "
+                f"d.a, d.i, o.start + e.file_row_number AS row, o.k AS file "
                 f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
-                f"JOIN offsets o ON o.filename = e.filename{join}")
+                f"JOIN offsets o ON o.filename = e.filename")
 
     def report(self, path):
         """The per-row report (rows of unknown test codes are counted, not listed)."""
@@ -287,8 +284,11 @@ class Draws:
         con = ex.con
         if (ex.counts["rows"] + 1) << self.shift >= 2**63:
             raise Unsupported("too many rows and distinct cells to pack in 64 bits")
+        # the used rows, once (spilled to disk beyond memory_limit): grouped into draws,
+        # then the rows of the other draws read back
+        con.execute(f"CREATE OR REPLACE TEMP TABLE u AS {ex.used_rows(mode)}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE draws0 AS SELECT pid, spec, "
-                    f"{', '.join(aggs)} FROM ({ex.used_rows(mode)}) GROUP BY pid, spec")
+                    f"{', '.join(aggs)} FROM u GROUP BY pid, spec")
         rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws0").fetchall()[0][0]
         if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
             raise RuntimeError(f"pair_export: {rows} used rows joined back of "
@@ -377,15 +377,13 @@ class Draws:
             return
         self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
         con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws WHERE cc")
-        mode = {"text": "join"}.get(self.mode, self.mode)
-        raw = (f", CASE WHEN tt.t IS NULL THEN {self.ex.time_raw} END AS traw"  # unread
-               if mode == "join" else "")
-        used = self.ex.used_rows(mode, raw)
+        times = ("tt.t AS t, CASE WHEN tt.t IS NULL THEN tt.s END AS traw",  # unread: text
+                 "LEFT JOIN tt ON tt.h = u.t") if self.mode == "text" else ("u.t", "")
         for k in range(parts):
             table = con.sql(
-                f"SELECT u.* FROM ({used}) u SEMI JOIN cx ON u.pid = cx.pid AND u.spec IS NOT "
-                f"DISTINCT FROM cx.spec WHERE hash(u.pid) % {parts} = {k} ORDER BY u.row"
-            ).to_arrow_table()
+                f"SELECT u.pid, u.spec, {times[0]}, u.a, u.i, u.row, u.file FROM u SEMI JOIN "
+                f"cx ON u.pid = cx.pid AND u.spec IS NOT DISTINCT FROM cx.spec {times[1]} "
+                f"WHERE hash(u.pid) % {parts} = {k} ORDER BY u.row").to_arrow_table()
             if table.num_rows:
                 yield self._pair(table)
 
@@ -397,7 +395,8 @@ class Draws:
 
         ids = self._ids(table)
         a = table["a"].to_numpy().astype(np.int64)
-        c = table["c"].to_numpy().astype(np.int64)
+        entry = table["i"].to_numpy().astype(np.int64)
+        c = self.ex.marks[entry]
         frame = pd.DataFrame({"patient_id": ids[0]})
         if len(ids) == 2:
             frame["specimen_id"] = ids[1]
@@ -407,7 +406,7 @@ class Draws:
                                  else pd.Series(pd.NaT, index=frame.index,
                                                 dtype=self.time_dtype))
         frame["analyte"] = take_text(a, _loinc.ANALYTE_NAMES)
-        frame["value"] = table["v"].to_numpy(zero_copy_only=False)
+        frame["value"] = self.ex.values[entry]
         frame["censored"] = take_text(c, _MARKS)
         frame["source_row"] = table["row"].to_numpy().astype(np.int64)
         status = np.zeros(len(frame), dtype=np.int8)
@@ -448,8 +447,7 @@ class Draws:
             f"GROUP BY pid) WHERE lo < hi").fetchall()[0]
         if not found[0]:
             return
-        files = con.execute(f"SELECT DISTINCT file FROM ({self.ex.used_rows(None)}) "
-                            f"WHERE pid = ?", [found[1]]).fetchall()
+        files = con.execute("SELECT DISTINCT file FROM u WHERE pid = ?", [found[1]]).fetchall()
         warn_split(int(found[0]), found[1], [names[f[0]] for f in files])
 
 
@@ -492,6 +490,7 @@ def pair_export_sql(con, export, names, schema, role, *, test_map, repeats, wind
         ex.report(report)
     if names is not None:
         draws.split_patients(names)
+    con.execute("DROP TABLE IF EXISTS u")
     read = dict(ex.counts)
     read["used"] -= draws.read_duplicates
     read["duplicates"] = draws.read_duplicates
