@@ -164,7 +164,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
             folder = Path(source) if Path(source).is_dir() else None
             try:
                 return _engines_sql.pair_export_sql(
-                    con, export, folder and [str(f.relative_to(folder)) for f in files],
+                    con, source, export, folder and [str(f.relative_to(folder)) for f in files],
                     schema, role, test_map=test_map, repeats=repeats, window=window,
                     analytes=analytes, derive=derive, output=output, report=report,
                     rows_per_partition=rows_per_partition, read_options=read_options)

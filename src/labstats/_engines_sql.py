@@ -71,7 +71,7 @@ def _distinct(con, export, exprs: dict):
 def _read_warning_by_rows(read, frame, n, kw):
     """``read(frame, **kw)`` on the dictionary, its warnings but one re-issued: the check
     that a whole column looks as if it were in another unit reads the distribution of
-    the rows, not of the distinct cells; it is run on a sample of rows (about 1,024 per
+    the rows, not of the distinct cells; it is run on a sample of rows (about 512 per
     analyte and unit, drawn with their frequencies, in a fixed random order)."""
     import warnings
 
@@ -88,7 +88,7 @@ def _read_warning_by_rows(read, frame, n, kw):
         frame[unit].astype("string").str.strip().fillna("") if unit is not None else "")
     codes, groups = pd.factorize(group)
     weight = n / np.bincount(codes, weights=n)[codes] / len(groups)
-    take = np.random.default_rng(0).choice(len(frame), size=1024 * len(groups), p=weight)
+    take = np.random.default_rng(0).choice(len(frame), size=512 * len(groups), p=weight)
     with warnings.catch_warnings(record=True) as sampled:
         warnings.simplefilter("always")
         read(frame.iloc[take].reset_index(drop=True), **kw)
@@ -135,7 +135,7 @@ class Export:
         self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
         self.exprs.update({"__nopid": missing, "__pid": f"CASE WHEN {missing} THEN {pid} END"})
         self.key = f"hash({', '.join(self.exprs.values())})"
-        self.time_raw, self.first_time = None, None
+        self.time_raw = None
 
     def read(self, test_map, read_options):
         """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
@@ -179,18 +179,11 @@ class Export:
         self.values, self.marks = res["value"].to_numpy(dtype=float), cens.astype(np.int64)
         return self
 
-    def times(self, time_format):
-        """How each row's time is read ("native", "text" or None: no time column) and the
-        pandas dtype of the times.
-
-        "text": the times are parsed as the dictionary of their distinct texts, in the
-        format of the export's first time (``_routine_io.parse_times``), registered as
-        ``tt`` (hash of the text -> time); rows carry the hash of their text.
-        """
+    def time_mode(self):
+        """How each row's time is read: ("native", its dtype), ("text", None: parsed by
+        ``time_table``) or (None, dtype): no time column."""
         import pandas as pd
         import pyarrow as pa
-
-        from labstats.datasets import _routine_io
 
         header = self.role.get("collected_at")
         if header is None:
@@ -203,25 +196,37 @@ class Export:
             return "native", np.dtype(f"datetime64[{kind.unit}]")
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             raise Unsupported(f"times of type {kind}")
+        return "text", None
+
+    def time_table(self, con, time_format):
+        """The dictionary of time texts parsed (``_routine_io.parse_times``, in the format
+        of the export's first time) as an Arrow table ``h`` (hash of the text), ``t``,
+        ``s`` (the text), and the pandas dtype of the times. ``con``: a cursor of its own
+        (run in a thread while the cells are read)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        from labstats.datasets import _routine_io
+
+        header = self.role["collected_at"]
+        first = None
         for f in self.files:  # the export's first filled time gives the format
-            row = self.con.sql(
+            row = con.sql(
                 f"SELECT {_col(header)} FROM read_parquet({_q(f)}, file_row_number = true) e "
                 f"WHERE trim({_col(header)}, {_q(_BLANKS)}) <> '' ORDER BY file_row_number "
                 f"LIMIT 1").fetchall()
             if row:
-                self.first_time = row[0][0]
+                first = row[0][0]
                 break
-        table = _distinct(self.con, self.export, {"t": _col(header)})
-        texts = table["t"].to_pandas()
-        head = pd.Series([self.first_time], dtype=texts.dtype if len(texts) else "str")
+        table = _distinct(con, self.export, {"t": _col(header)})
+        texts = table["t"].to_pandas().astype("string")  # factorized 3x faster than "str"
+        head = pd.Series([first], dtype="string")
         times, _, _ = _routine_io.parse_times(pd.concat([head, texts], ignore_index=True),
                                               time_format)
         times = times.iloc[1:]
         if isinstance(times.dtype, pd.DatetimeTZDtype):
             raise Unsupported("timezone-aware times")
-        self.con.register("tt", pa.table({"h": table["h"], "t": pa.array(times),
-                                          "s": table["t"]}))
-        return "text", times.dtype
+        return pa.table({"h": table["h"], "t": pa.array(times), "s": table["t"]}), times.dtype
 
     def used_rows(self, mode):
         """SQL of the used rows: pid, spec, t, a, i (the dictionary entry), row, file; ``t``
@@ -262,13 +267,15 @@ class Draws:
     others through ``_mark_duplicates`` and ``pair_results`` (pandas), bucket by bucket."""
 
     def __init__(self, ex, mode, time_dtype, analytes, repeats, folder):
-        self.ex, self.mode, self.time_dtype = ex, mode, time_dtype
+        """``time_dtype``: the dtype of the times, or a function that registers ``tt``
+        and returns it (called once the rows are grouped)."""
+        self.ex, self.mode = ex, mode
         self.analytes, self.repeats = analytes, repeats
         code = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         self.codes = [code[a] for a in analytes]
         every = {code[a] for a in ex.used} | set(self.codes)
-        in_a = "" if every == set(self.codes) else \
-            f"a IN ({', '.join(map(str, self.codes))})"
+        in_a = ("false" if not self.codes else "" if every == set(self.codes) else
+                f"a IN ({', '.join(map(str, self.codes))})")
 
         def of_a(x):
             return f"CASE WHEN {in_a} THEN {x} END" if in_a else x
@@ -293,6 +300,7 @@ class Draws:
         if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
             raise RuntimeError(f"pair_export: {rows} used rows joined back of "
                                f"{ex.counts['used']}; please report this")
+        self.time_dtype = time_dtype() if callable(time_dtype) else time_dtype
         if mode == "text":  # a draw of one time text: its time
             times = ("CASE WHEN th0 = th1 THEN tt.t END AS t0", "LEFT JOIN tt ON tt.h = th0")
         else:
@@ -377,15 +385,24 @@ class Draws:
             return
         self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
         con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws WHERE cc")
-        times = ("tt.t AS t, CASE WHEN tt.t IS NULL THEN tt.s END AS traw",  # unread: text
-                 "LEFT JOIN tt ON tt.h = u.t") if self.mode == "text" else ("u.t", "")
         for k in range(parts):
-            table = con.sql(
-                f"SELECT u.pid, u.spec, {times[0]}, u.a, u.i, u.row, u.file FROM u SEMI JOIN "
-                f"cx ON u.pid = cx.pid AND u.spec IS NOT DISTINCT FROM cx.spec {times[1]} "
-                f"WHERE hash(u.pid) % {parts} = {k} ORDER BY u.row").to_arrow_table()
+            table = con.sql(self._rows(f"WHERE hash(u.pid) % {parts} = {k}")).to_arrow_table()
             if table.num_rows:
                 yield self._pair(table)
+
+    def _rows(self, where):
+        """SQL: the used rows of the other draws (``cx``), with their times."""
+        times = ("tt.t AS t, CASE WHEN tt.t IS NULL THEN tt.s END AS traw",  # unread: text
+                 "LEFT JOIN tt ON tt.h = u.t") if self.mode == "text" else ("u.t", "")
+        return (f"SELECT u.pid, u.spec, {times[0]}, u.a, u.i, u.row, u.file FROM u SEMI JOIN "
+                f"cx ON u.pid = cx.pid AND u.spec IS NOT DISTINCT FROM cx.spec {times[1]} "
+                f"{where} ORDER BY u.row")
+
+    def empty(self):
+        """``pair_results`` of no results: the frame of no draws, with its columns."""
+        self.ex.con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws "
+                            "LIMIT 0")
+        return self._pair(self.ex.con.sql(self._rows("")).to_arrow_table())
 
     def _pair(self, table):
         import pandas as pd
@@ -451,11 +468,13 @@ class Draws:
         warn_split(int(found[0]), found[1], [names[f[0]] for f in files])
 
 
-def pair_export_sql(con, export, names, schema, role, *, test_map, repeats, window, analytes,
-                    derive, output, report, rows_per_partition, read_options):
+def pair_export_sql(con, source, export, names, schema, role, *, test_map, repeats, window,
+                    analytes, derive, output, report, rows_per_partition, read_options):
     """``pair_export(by="specimen")`` in SQL (module docstring); counts as pair_export's.
     ``names``: the files' names in a folder (for the split-patient warning), else None.
     Raises ``Unsupported`` before writing anything when the export needs the pandas path."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
     from labstats.datasets._routine_pair import _analytes, pair_results
@@ -465,17 +484,36 @@ def pair_export_sql(con, export, names, schema, role, *, test_map, repeats, wind
     pair_results(pd.DataFrame({c: [] for c in check}), by="specimen", window=window,
                  repeats=repeats, analytes=["shbg"] if analytes is None else analytes)  # checks
     files = con.sql("SELECT filename FROM offsets ORDER BY k").fetchall()
-    ex = Export(con, export, [f[0] for f in files], schema, role).read(test_map, read_options)
-    mode, time_dtype = ex.times(read_options.get("time_format"))
-    analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),
-                         analytes)
-    if not analytes:
-        raise Unsupported("no analyte to pair")
-    draws = Draws(ex, mode, time_dtype, analytes, repeats, names is not None)
+    ex = Export(con, export, [f[0] for f in files], schema, role)
+    if not con.sql(f"SELECT count(*) FROM {export}").fetchall()[0][0]:
+        from labstats.datasets.routine import read_lab_results
+
+        read_lab_results(source, test_map=test_map, **read_options)  # its error
+        raise Unsupported("an export without rows")
+    mode, time_dtype = ex.time_mode()
+    with ThreadPoolExecutor(1) as pool:  # the time texts read while the cells are
+        parsed = (pool.submit(ex.time_table, con.cursor(), read_options.get("time_format"))
+                  if mode == "text" else None)
+        ex.read(test_map, read_options)
+        analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),
+                             analytes)
+
+        def times():
+            table, dtype = parsed.result()
+            con.register("tt", table)
+            return dtype
+
+        draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats,
+                      names is not None)
     frames, sink = [], _Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
     try:
-        for frame in _chain(draws.simple(batch_rows), draws.complex(rows_per_partition)):
+        for k, frame in enumerate(_chain(draws.simple(batch_rows),
+                                         draws.complex(rows_per_partition), [None])):
+            if frame is None:  # no draws: pair_results' frame without rows
+                if k:
+                    break
+                frame = draws.empty()
             if derive:
                 from labstats.datasets.derive import derive as _derive
 

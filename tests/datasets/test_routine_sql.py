@@ -188,3 +188,16 @@ def test_pairing_by_window_and_timezones_take_the_partitioned_path(tmp_path):
     # the partitioned path gives these times in ns, the pandas path in us (not the SQL path's)
     pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path, test_map=test_map)),
                                   check_dtype=False)
+
+
+def test_an_export_without_used_results_or_without_rows(tmp_path):
+    export, test_map = _export("mimic", n=20)
+    only_unknown = export[export["itemid"] == 90004]  # sodium: a test labstats does not use
+    got, _ = _same(tmp_path, _write(tmp_path, only_unknown), test_map)
+    assert got.empty and got.attrs["counts"]["unknown_tests"] == {"90004": len(only_unknown)}
+    path = _write(tmp_path, export.iloc[:0])
+    with pytest.raises(ValueError) as memory:
+        read_lab_results(path, test_map=test_map)
+    with pytest.raises(ValueError) as sql:
+        pair_export(path, test_map=test_map)
+    assert str(sql.value) == str(memory.value)
