@@ -201,3 +201,15 @@ def test_an_export_without_used_results_or_without_rows(tmp_path):
     with pytest.raises(ValueError) as sql:
         pair_export(path, test_map=test_map)
     assert str(sql.value) == str(memory.value)
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+def test_analytes_chosen_and_ordered(tmp_path, shape):
+    """Analytes given: a subset, in another order, one absent (a column of NaN); the
+    other analytes' rows still count as read (duplicates included) but are not paired."""
+    export, test_map = _export(shape, n=80)
+    for repeats in ("first", "last"):
+        got, _ = _same(tmp_path, _write(tmp_path, export), test_map, repeats=repeats,
+                       analytes=["shbg", "total_testosterone", "estradiol"])
+        assert list(got.columns[5:8]) == ["shbg", "shbg_censored", "shbg_source_row"]
+        assert got["estradiol"].isna().all()

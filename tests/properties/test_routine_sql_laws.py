@@ -3,9 +3,10 @@
 Random synthetic exports (make_lab_results, both shapes, random seeds and sizes) are edited
 row by row with what routine data hold (an exact copy, a copy in another specimen, an
 unreadable or censored value, a rerun an hour later, an unreadable time, a missing patient
-id) and split into one or two Parquet files. Whatever the edits: every row is counted once
-(used + reported + excluded + duplicates = rows), and the SQL path gives the same draws,
-types and counts as ``pair_results(read_lab_results(...))``.
+id) and split into one or two Parquet files; all analytes are paired, or a few. Whatever
+the edits: every row is counted once (used + reported + excluded + duplicates = rows), and
+the SQL path gives the same draws, types and counts as
+``pair_results(read_lab_results(...))``.
 """
 
 from __future__ import annotations
@@ -58,9 +59,10 @@ def _edit(export, shape, changes):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["lis", "mimic"]), st.integers(0, 10**6), st.integers(4, 25),
-       edits, st.sampled_from(["first", "last", "mean", "nearest"]), st.integers(1, 2))
+       edits, st.sampled_from(["first", "last", "mean", "nearest"]), st.integers(1, 2),
+       st.sampled_from([None, ["shbg", "total_testosterone"], ["albumin", "estradiol"]]))
 def test_sql_path_counts_every_row_and_equals_the_pandas_path(shape, seed, n, changes,
-                                                             repeats, parts):
+                                                             repeats, parts, analytes):
     export = make_lab_results(n, seed=seed, shape=shape)
     test_map = export.attrs.get("test_map")
     export.attrs = {}
@@ -75,13 +77,14 @@ def test_sql_path_counts_every_row_and_equals_the_pandas_path(shape, seed, n, ch
                                                             index=False)
         res = read_lab_results(path, test_map=test_map)
         try:
-            want = pair_results(res, repeats=repeats)
+            want = pair_results(res, repeats=repeats, analytes=analytes)
         except ValueError as exc:  # e.g. repeats="nearest" with an unreadable time
             with pytest.raises(ValueError) as got:
-                pair_export(path, test_map=test_map, repeats=repeats)
+                pair_export(path, test_map=test_map, repeats=repeats, analytes=analytes)
             assert str(got.value) == str(exc)
             return
-        got = pair_export(path, test_map=test_map, repeats=repeats, rows_per_partition=40)
+        got = pair_export(path, test_map=test_map, repeats=repeats, analytes=analytes,
+                          rows_per_partition=40)
     counts = got.attrs["counts"]
     read = counts["read"]
     assert read["used"] + read["reported"] + read["excluded"] + read["duplicates"] == \
