@@ -170,7 +170,7 @@ class Export:
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
         cens = res["censored"].map({m: k for k, m in enumerate(_MARKS)}).to_numpy(dtype=np.int8)
         self.con.register("d", pa.table({  # value and censoring: by entry, in numpy
-            "h": table["h"], "i": pa.array(np.arange(len(status), dtype=np.int64)),
+            "h": table["h"], "i": pa.array(np.arange(len(status), dtype=np.int32)),
             "s": pa.array(status.astype(np.int8)),
             "a": pa.array(analyte, mask=np.isnan(analyte)).cast(pa.int8())}))
         n = table["n"].to_numpy()
@@ -244,7 +244,7 @@ class Export:
         t = {None: "NULL::UBIGINT", "native": self.time_raw,
              "text": f"hash({self.time_raw})"}[mode]
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
-                f"d.a, d.i, o.start + e.file_row_number AS row, o.k AS file "
+                f"d.a, d.i, o.start + e.file_row_number AS row, o.k::INTEGER AS file "
                 f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
                 f"JOIN offsets o ON o.filename = e.filename")
 

@@ -134,18 +134,26 @@ class Draws:
             return
         self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
         con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws WHERE cc")
+        if parts == 1:
+            yield self._pair(con.sql(self._rows("")).to_arrow_table())
+            return
+        # their rows found once (one pass over the used rows), then taken bucket by bucket
+        con.execute(f"CREATE OR REPLACE TEMP TABLE cr AS SELECT *, hash(pid) % {parts} AS b "
+                    f"FROM ({self._rows('', order=False)})")
         for k in range(parts):
-            table = con.sql(self._rows(f"WHERE hash(u.pid) % {parts} = {k}")).to_arrow_table()
+            table = con.sql(f"SELECT * EXCLUDE (b) FROM cr WHERE b = {k} ORDER BY row"
+                            ).to_arrow_table()
             if table.num_rows:
                 yield self._pair(table)
+        con.execute("DROP TABLE cr")
 
-    def _rows(self, where):
+    def _rows(self, where, order=True):
         """SQL: the used rows of the other draws (``cx``), with their times."""
         times = ("tt.t AS t, CASE WHEN tt.t IS NULL THEN tt.s END AS traw",  # unread: text
                  "LEFT JOIN tt ON tt.h = u.t") if self.mode == "text" else ("u.t", "")
         return (f"SELECT u.pid, u.spec, {times[0]}, u.a, u.i, u.row, u.file FROM u SEMI JOIN "
                 f"cx ON u.pid = cx.pid AND u.spec IS NOT DISTINCT FROM cx.spec {times[1]} "
-                f"{where} ORDER BY u.row")
+                f"{where}" + (" ORDER BY u.row" if order else ""))
 
     def empty(self):
         """``pair_results`` of no results: the frame of no draws, with its columns."""
