@@ -302,9 +302,16 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
                              analytes)
 
         def times():
+            """Registers ``tt``; (dtype, (hashes, their times) sorted by hash, when each
+            time has one text: a draw's time is found by its text's hash, not joined)."""
             table, dtype = parsed.result()
             con.register("tt", table)
-            return dtype
+            h, t = table["h"].to_numpy(), table["t"].to_pandas()
+            filled = t.notna().to_numpy()
+            if t[filled].duplicated().any():
+                return dtype, None
+            order = np.argsort(h)
+            return dtype, (h[order], t.to_numpy()[order])
 
         draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats,
                       names is not None)

@@ -49,14 +49,19 @@ class Draws:
         if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
             raise RuntimeError(f"pair_export: {rows} used rows joined back of "
                                f"{ex.counts['used']}; please report this")
-        self.time_dtype = time_dtype() if callable(time_dtype) else time_dtype
-        if mode == "text":  # a draw of one time text: its time
+        self.time_dtype, self.by_hash = (time_dtype() if callable(time_dtype) else
+                                         (time_dtype, None))
+        unread = "t0 IS NULL"
+        if self.by_hash is not None:  # one text, one time: a draw's time is its text's hash
+            times = ("CASE WHEN th0 = th1 THEN th0 END AS t0", "")
+            unread = "(t0 IS NULL OR t0 IN (SELECT h FROM tt WHERE t IS NULL))"
+        elif mode == "text":  # a draw of one time text: its time
             times = ("CASE WHEN th0 = th1 THEN tt.t END AS t0", "LEFT JOIN tt ON tt.h = th0")
         else:
             times = ("CASE WHEN th0 = th1 THEN th0 END AS t0", "")
         # complex by content: a duplicate or a repeat (more results than analytes), no
         # specimen id, a time missing or unread, or several times (a rerun)
-        cc = "spec IS NULL OR n <> bit_count(mask) OR nt < na OR (na > 0 AND t0 IS NULL)"
+        cc = f"spec IS NULL OR n <> bit_count(mask) OR nt < na OR (na > 0 AND {unread})"
         con.execute(f"CREATE OR REPLACE TEMP TABLE draws AS SELECT *, ({cc}) AS cc FROM "
                     f"(SELECT draws0.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT FROM "
                     f"th1 AS multi FROM draws0 {times[1]})")
@@ -111,8 +116,13 @@ class Draws:
         info = pd.DataFrame({"patient_id": ids[0]})
         if len(ids) == 2:
             info["specimen_id"] = ids[1]
-        for c, name in (("t0", "collected_at"), ("t1", "collected_until")):
-            info[name] = batch[c].to_pandas().astype(self.time_dtype)
+        if self.by_hash is not None:  # the time of each hash (sorted by hash)
+            keys, times = self.by_hash
+            t = batch["t0"].to_numpy()
+            time = pd.Series(times[np.minimum(np.searchsorted(keys, t), len(keys) - 1)])
+        else:
+            time = batch["t0"].to_pandas()
+        info["collected_at"] = info["collected_until"] = time.astype(self.time_dtype)
         info["n_results"] = batch["na"].to_numpy().astype(np.int64)
 
         packed = np.column_stack([batch[f"r{k}"].fill_null(-1).to_numpy()

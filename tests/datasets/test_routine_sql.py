@@ -121,6 +121,13 @@ def _unread_times(export, shape):
     return out
 
 
+def _padded_time(export, shape):
+    """A time written with a space before it: two texts of one time."""
+    out = export.copy()
+    out.loc[3, TIME[shape]] = " " + out.loc[3, TIME[shape]]
+    return out
+
+
 def _day_first(export, shape):
     """Times written day first ("31/01/2020 09:30"): their order as text is not in time."""
     out = export.copy()
@@ -136,7 +143,7 @@ def _timestamps(export, shape):
 
 EDITS = {"cross_specimen_duplicate": _cross_specimen_duplicate,
          "several_times": _several_times, "unread_times": _unread_times,
-         "day_first": _day_first, "timestamps": _timestamps,
+         "padded_time": _padded_time, "day_first": _day_first, "timestamps": _timestamps,
          "no_times": lambda export, shape: export.drop(columns=TIME[shape])}
 
 
