@@ -220,3 +220,19 @@ def test_analytes_chosen_and_ordered(tmp_path, shape):
                        analytes=["shbg", "total_testosterone", "estradiol"])
         assert list(got.columns[5:8]) == ["shbg", "shbg_censored", "shbg_source_row"]
         assert got["estradiol"].isna().all()
+
+
+@pytest.mark.parametrize("options", [{"censored": "nan"}, {"censored": "lod"},
+                                     {"decimal": "."}])
+def test_read_options_reach_the_reader(tmp_path, options):
+    """read_lab_results' keywords go to the one reader of the dictionary (censored="nan":
+    used results without a value, paired as NaN)."""
+    export, test_map = _export("lis", n=100, seed=9)
+    path = _write(tmp_path, export)
+    for repeats in ("first", "mean"):
+        want = pair_results(read_lab_results(path, test_map=test_map, **options),
+                            repeats=repeats)
+        got = pair_export(path, test_map=test_map, repeats=repeats, rows_per_partition=200,
+                          **options)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.attrs["counts"]["pair"] == want.attrs["counts"]
