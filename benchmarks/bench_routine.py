@@ -1,7 +1,8 @@
 """Routine lab data at scale: read -> pair -> derive of a long Parquet export, out of core.
 
-``labstats.pair_export(..., derive=True)`` (DuckDB partitions by patient, then the pandas
-reader and pairing per partition) against a reference pivot of the same data written
+``labstats.pair_export(..., derive=True)`` (by specimen: its SQL path, the pandas reader on
+the dictionary of distinct cells, the draws grouped in DuckDB, the draws with repeats or
+duplicates paired by pandas) against a reference pivot of the same data written
 directly in DuckDB SQL (one ``max(...) FILTER (WHERE itemid = ...)`` per analyte, grouped by
 specimen, written to Parquet: no cell parsing, no units, no report). Goal (issue 12): ratio
 <= 2 and peak memory <= 3 GB, bounded: the same at 2.5 M and 10 M rows. The Dask path on

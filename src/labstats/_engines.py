@@ -59,7 +59,21 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                 derive: bool = False, report=None, rows_per_partition: int = 1_000_000,
                 memory_limit: str = "2GB", threads: int = 2, temp_directory=None,
                 **read_options):
-    """Read and pair a Parquet export larger than memory, partition by partition.
+    """Read and pair a Parquet export larger than memory, with bounded memory.
+
+    Two paths give the draws of ``pair_results(read_lab_results(source))``, chosen here:
+
+    - ``by="specimen"`` (SQL path, ``labstats._engines_sql``): ``read_lab_results``
+      reads the *dictionary* of the export's distinct cells (test code, value, unit,
+      flag, status: a few thousand tuples for millions of rows) and of its distinct time
+      texts; DuckDB joins them back and groups the rows into draws. Draws with one result
+      per analyte are built in SQL; draws with repeats, duplicates or a time shared with
+      another draw of the patient go through ``pair_results``, in buckets of patients.
+      Timezone-aware times, times of another type than text or timestamp, or an export
+      with two different cells of one hash take the partitioned path.
+    - ``by="window"`` (partitioned path): draws chain from the first result of each
+      window, which SQL grouping does not give; DuckDB writes the export partitioned by
+      patient and each partition goes through ``read_lab_results`` and ``pair_results``.
 
     Parameters
     ----------
@@ -67,14 +81,15 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         A Parquet file or a folder of Parquet files (the parts of one export, in name
         order, as ``read_lab_results`` reads them).
     output : str or os.PathLike, optional
-        A ``.parquet`` file to write the draws to, partition by partition (the draws of
-        each partition sorted by patient and time). Default: return them as a DataFrame,
-        sorted as ``pair_results`` sorts them.
+        A ``.parquet`` file to write the draws to, batch by batch (in no global order:
+        sort by ``patient_id`` and ``collected_at`` to compare). Default: return them as
+        a DataFrame, sorted as ``pair_results`` sorts them.
     columns, test_map, **read_options
         As ``read_lab_results`` (``units``, ``censored``, ``decimal``, ``thousands``,
         ``time_format``, ``insulin_factor``).
     by, window, repeats, analytes
-        As ``pair_results``. Default analytes: all the test map finds in the export.
+        As ``pair_results``. Default analytes: those of the used results (SQL path, as
+        ``pair_results``); all the test map finds in the export (partitioned path).
     derive : bool, default False
         Add every derived value (``labstats.derive``) to the draws of each partition.
     report : str or os.PathLike, optional
@@ -83,7 +98,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         Rows of unknown test codes are counted per code in ``unknown_tests`` instead.
     rows_per_partition : int, default 1,000,000
         Rows of used tests per partition, hence the memory of the pandas step (about
-        0.5 KB a row, times ``threads`` partitions at once).
+        0.5 KB a row, times ``threads`` partitions at once). SQL path: rows per bucket of
+        draws paired by ``pair_results``; draws are streamed in batches of a quarter of it.
     memory_limit, threads, temp_directory
         DuckDB's settings: its memory limit (it spills beyond), threads and spill folder.
         ``threads`` is also the number of partitions read and paired at once (threads of
@@ -94,8 +110,11 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     pandas.DataFrame or dict
         The draws (``output=None``), else the counts. ``attrs["counts"]`` (or the dict):
         ``read`` (as ``read_lab_results``: rows, used, reported, excluded, duplicates),
-        ``pair`` (as ``pair_results``), ``partitions``, ``unknown_tests`` (code -> rows).
-        The per-row report of unknown test codes is this count per code.
+        ``pair`` (as ``pair_results``), ``partitions`` (buckets paired by pandas),
+        ``unknown_tests`` (code -> rows), ``path`` ("sql" or "partitioned"). The per-row
+        report of unknown test codes is this count per code. Patients whose results are
+        in several files of a folder are warned of (SQL path), as ``read_lab_results``
+        does.
 
     Examples
     --------
@@ -132,12 +151,25 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         con.execute(f"SET temp_directory = {_sql_string(tmp / 'spill')}")
         con.execute("SET preserve_insertion_order = false")
         listed = "[" + ", ".join(_sql_string(f) for f in files) + "]"
-        con.execute("CREATE TEMP TABLE offsets (filename VARCHAR, start BIGINT)")
-        con.executemany("INSERT INTO offsets VALUES (?, ?)",
-                        [(str(f), int(o)) for f, o in zip(files, offsets, strict=True)])
+        con.execute("CREATE TEMP TABLE offsets (filename VARCHAR, start BIGINT, k BIGINT)")
+        con.executemany("INSERT INTO offsets VALUES (?, ?, ?)",
+                        [(str(f), int(o), k) for k, (f, o) in enumerate(zip(files, offsets,
+                                                                           strict=True))])
         test = f'"{role["test"]}"'
         export = (f"read_parquet({listed}, filename = true, file_row_number = true, "
                   f"union_by_name = false)")
+        if by == "specimen":
+            from labstats import _engines_sql
+
+            folder = Path(source) if Path(source).is_dir() else None
+            try:
+                return _engines_sql.pair_export_sql(
+                    con, source, export, folder and [str(f.relative_to(folder)) for f in files],
+                    schema, role, test_map=test_map, repeats=repeats, window=window,
+                    analytes=analytes, derive=derive, output=output, report=report,
+                    rows_per_partition=rows_per_partition, read_options=read_options)
+            except _engines_sql.Unsupported:
+                pass  # the partitioned pandas path below
         codes = con.execute(f"SELECT CAST({test} AS VARCHAR) AS code, count(*) AS n FROM "
                             f"{export} GROUP BY 1").df()
         norm = codes["code"].astype("string").str.strip()
@@ -167,8 +199,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
                  "derive": derive}
-        return _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
-                           _pandas_metadata(schema.metadata, used), workers=threads)
+        result = _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
+                             _pandas_metadata(schema.metadata, used), workers=threads)
+        (result if isinstance(result, dict) else result.attrs["counts"])["path"] = "partitioned"
+        return result
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -164,9 +164,14 @@ def files_per_patient(patients, files, used):
     if len(split):
         first = split.index[0]
         first = first.item() if isinstance(first, np.generic) else first
-        where = sorted(frame.loc[frame["patient_id"] == first, "file"].unique())
-        warn(f"{len(split)} patient(s) have results in several files of the folder (e.g. "
-             f"{first!r} in {', '.join(where)}); their results are paired across files here, "
-             f"but a tool that reads one file at a time would split them. The list is in "
-             f"result.attrs['split_patients']")
+        warn_split(len(split), first, frame.loc[frame["patient_id"] == first, "file"].unique())
     return split.rename("files").reset_index()
+
+
+def warn_split(count, first, files):
+    """The warning for ``count`` patients with results in several files (``first``, in
+    ``files``, the first of them in the export's row order)."""
+    warn(f"{count} patient(s) have results in several files of the folder (e.g. "
+         f"{first!r} in {', '.join(sorted(files))}); their results are paired across files here, "
+         f"but a tool that reads one file at a time would split them. The list is in "
+         f"result.attrs['split_patients']")

@@ -326,6 +326,16 @@ def _wide(d, by, analytes):
         cens[row, col] = d["censored"].to_numpy(dtype=object)
     src = np.full(shape, -1, dtype=np.int64)
     src[row, col] = d["source_row"].to_numpy(dtype=np.int64)
+    return wide_frame(info, analytes, value, cens, marks, src)
+
+
+def wide_frame(info, analytes, value, cens, marks, src):
+    """The frame of draws: ``info`` (patient, specimen, times, n_results) and, per analyte
+    (columns of the draws x analytes arrays), its value, censoring (codes into ``marks``,
+    or texts when ``marks`` is None) and source row (-1: none). Also used by the SQL path
+    of ``pair_export``, so both build the same columns and types."""
+    import pandas as pd
+
     out = {c: info[c].to_numpy() for c in info.columns if c != "_first_row"}
     for k, a in enumerate(analytes):
         out[a] = value[:, k]

@@ -1,0 +1,384 @@
+"""DuckDB SQL path of ``pair_export`` (``by="specimen"``): one parser, one unit layer, on a dictionary.
+
+Routine exports repeat the same cells millions of times ("4.2", "ng/dL", a test code), so
+the reading is done on their *dictionary*, not on their rows:
+
+1. DuckDB finds the distinct tuples of each row's reading inputs (test code, value,
+   valuenum, unit, flag, result status, and the patient id when it is missing): a few
+   thousand for millions of rows. ``read_lab_results`` itself reads them (the cell
+   parser, the unit layer, the test map and the LOINC checks: nothing of them is written
+   again here), so each tuple gets its status (used, reported, excluded with its reason),
+   analyte, canonical value and censoring, and its per-row report entry. Collection
+   times written as text are parsed the same way, as the dictionary of their distinct
+   texts (``_routine_io.parse_times`` in the format of the export's first time), in a
+   thread while the cells are read. Rows are joined back to their tuple and time by a
+   hash of the values; two different tuples (or texts) with one hash send the export to
+   the partitioned pandas path (they are checked, not assumed away).
+2. The used rows are kept in a DuckDB table (spilled to disk beyond ``memory_limit``)
+   and grouped by patient and specimen into draws, with one packed column per analyte
+   (its row and dictionary entry). A draw is *simple* when it has at most one result per
+   analyte, one known time, a specimen id, and no other draw of the patient at that time
+   (a duplicate across specimens has the same time; a patient with a draw at several
+   times has all its draws treated as the others): then it has no duplicate, no repeat
+   and no result shared with another draw, every ``repeats=`` rule gives its one result,
+   and it is built from the SQL columns.
+3. The other draws (reruns, corrections, duplicates: one in eight in the synthetic MIMIC
+   export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
+   patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
+   code of the in-memory path.
+4. The simple draws are streamed out of DuckDB in Arrow batches and built by the same
+   ``wide_frame`` as ``pair_results``; each frame is derived (``derive``) and written.
+
+Counts come from the dictionaries and the groups; the per-row report is the dictionary's
+report joined back to the rows; the warning for patients whose results are in several
+files of a folder (as ``read_lab_results`` gives it) is computed from the draws' files.
+The column-level unit check (a whole column that looks as if it were in another unit)
+reads the distribution of rows, not of tuples: it is run on a sample of rows drawn with
+the tuples' frequencies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats.datasets import _loinc
+
+#: Python's whitespace (``str.strip``) up to U+3000: the blanks of a missing patient id.
+_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_MARKS = ("", "<", ">")
+#: Reading inputs of a row, by role (those the export has), in hash order.
+_READ_ROLES = ("test", "value", "valuenum", "unit", "flag", "status")
+
+
+class Unsupported(Exception):
+    """The export needs the partitioned pandas path (the message says why)."""
+
+
+def _q(text) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _col(name, alias="e") -> str:
+    return f'{alias}."' + str(name).replace('"', '""') + '"'
+
+
+def _distinct(con, export, exprs: dict):
+    """Distinct values of ``exprs`` (name -> SQL on alias ``e``) with their rows ``n`` and
+    ``h``, the hash each row is joined back by (the same ``hash(...)`` of the same values).
+    Raises ``Unsupported`` when two different values share a hash."""
+    names = ", ".join(f'"{n}"' for n in exprs)
+    cols = ", ".join(f'{x} AS "{n}"' for n, x in exprs.items())
+    table = con.sql(f"SELECT hash({names}) AS h, * FROM (SELECT {cols}, count(*) AS n FROM "
+                    f"{export} e GROUP BY ALL)").to_arrow_table()
+    h = np.sort(table["h"].to_numpy())
+    if (h[1:] == h[:-1]).any():
+        raise Unsupported("two different cells share a hash")
+    return table
+
+
+def _read_warning_by_rows(read, frame, n, kw):
+    """``read(frame, **kw)`` on the dictionary, its warnings but one re-issued: the check
+    that a whole column looks as if it were in another unit reads the distribution of
+    the rows, not of the distinct cells; it is run on a sample of rows (about 512 per
+    analyte and unit, drawn with their frequencies, in a fixed random order)."""
+    import warnings
+
+    import pandas as pd
+
+    from labstats._validate import warn
+
+    column_check = "the column's median is"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = read(frame, **kw)
+    unit = kw["columns"] and next((h for h, r in kw["columns"].items() if r == "unit"), None)
+    group = res["analyte"].astype("string").fillna("") + "|" + (
+        frame[unit].astype("string").str.strip().fillna("") if unit is not None else "")
+    codes, groups = pd.factorize(group)
+    weight = n / np.bincount(codes, weights=n)[codes] / len(groups)
+    take = np.random.default_rng(0).choice(len(frame), size=512 * len(groups), p=weight)
+    with warnings.catch_warnings(record=True) as sampled:
+        warnings.simplefilter("always")
+        read(frame.iloc[take].reset_index(drop=True), **kw)
+    for w in caught:
+        if column_check not in str(w.message):
+            warn(str(w.message), w.category)
+    for w in sampled:
+        if column_check in str(w.message):
+            warn(str(w.message), w.category)
+    return res
+
+
+def _typed(table, names, schema, pandas_meta):
+    """Columns ``names`` of an Arrow ``table`` as pandas, with the export's own types."""
+    import pyarrow as pa
+
+    from labstats._engines import _pandas_metadata
+
+    fields = pa.schema([schema.field(n) for n in names])
+    out = pa.table([table[n] for n in names], names=list(names)).cast(fields)
+    return out.replace_schema_metadata(_pandas_metadata(pandas_meta, names)).to_pandas()
+
+
+def _missing_id(pid, kind) -> str:
+    """SQL: the patient id is missing (as ``read_lab_results`` sees it)."""
+    import pyarrow as pa
+
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return f"({pid} IS NULL OR trim({pid}, {_q(_BLANKS)}) = '')"
+    if pa.types.is_floating(kind):
+        return f"({pid} IS NULL OR isnan({pid}))"
+    return f"({pid} IS NULL)"
+
+
+class Export:
+    """The export as DuckDB sees it, and what its dictionaries say."""
+
+    def __init__(self, con, export, files, schema, role):
+        self.con, self.export, self.files, self.schema, self.role = (con, export, files,
+                                                                     schema, role)
+        self.pandas_meta = schema.metadata
+        pid = _col(role["patient_id"])
+        missing = _missing_id(pid, schema.field(role["patient_id"]).type)
+        self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
+        self.exprs.update({"__nopid": missing, "__pid": f"CASE WHEN {missing} THEN {pid} END"})
+        self.key = f"hash({', '.join(self.exprs.values())})"
+        self.time_raw = None
+
+    def read(self, test_map, read_options):
+        """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
+        (hash, status, analyte, value, censoring) and returns its frame and result."""
+        import pyarrow as pa
+
+        from labstats.datasets.routine import STATUSES, read_lab_results
+
+        table = _distinct(self.con, self.export, self.exprs)
+        role, headers = self.role, [h for h in self.exprs if not h.startswith("__")]
+        frame = _typed(table, headers, self.schema, self.pandas_meta)
+        given = _typed(table.rename_columns([role["patient_id"] if c == "__pid" else c
+                                             for c in table.column_names]),
+                       [role["patient_id"]], self.schema, self.pandas_meta)
+        nopid = np.asarray(table["__nopid"].to_numpy(zero_copy_only=False), dtype=bool)
+        pid = np.arange(len(frame)).astype(object)  # one patient per tuple: no duplicates
+        pid[nopid] = given[role["patient_id"]].to_numpy(dtype=object)[nopid]
+        frame.insert(0, role["patient_id"], pid)
+        roles = {h: r for r, h in role.items() if h in frame.columns}
+        kw = {"columns": roles, "test_map": test_map, **read_options}
+        res = _read_warning_by_rows(read_lab_results, frame, table["n"].to_numpy(), kw)
+        status = res["status"].cat.codes.to_numpy()
+        names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
+        analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
+        cens = res["censored"].map({m: k for k, m in enumerate(_MARKS)}).to_numpy(dtype=np.int8)
+        self.con.register("d", pa.table({  # value and censoring: by entry, in numpy
+            "h": table["h"], "i": pa.array(np.arange(len(status), dtype=np.int32)),
+            "s": pa.array(status.astype(np.int8)),
+            "a": pa.array(analyte, mask=np.isnan(analyte)).cast(pa.int8())}))
+        n = table["n"].to_numpy()
+        counts = np.bincount(status, weights=n, minlength=len(STATUSES)).astype(np.int64)
+        unknown = (res["analyte"].isna() & res["test"].notna()).to_numpy(dtype=bool)
+        tally = res.loc[unknown, ["test"]].assign(n=n[unknown]).groupby("test", sort=False)["n"]
+        self.unknown = {str(k): int(v) for k, v in tally.sum().items()}
+        self.counts = {"rows": int(n.sum()), "used": int(counts[0]),
+                       "reported": int(counts[1]), "excluded": int(counts[2]),
+                       "duplicates": 0}
+        used = res.loc[status == 0, "analyte"].dropna().unique()
+        self.used = [a for a in _loinc.ANALYTE_NAMES if a in set(used)]
+        self.table, self.res, self.unknown_rows = table, res, unknown
+        self.values, self.marks = res["value"].to_numpy(dtype=float), cens.astype(np.int64)
+        return self
+
+    def time_mode(self):
+        """How each row's time is read: ("native", its dtype), ("text", None: parsed by
+        ``time_table``) or (None, dtype): no time column."""
+        import pandas as pd
+        import pyarrow as pa
+
+        header = self.role.get("collected_at")
+        if header is None:
+            return None, pd.DataFrame({"x": [0], "t": pd.NaT})["t"].dtype
+        kind = self.schema.field(header).type
+        self.time_raw = _col(header)
+        if pa.types.is_timestamp(kind):
+            if kind.tz is not None:
+                raise Unsupported("timezone-aware times")
+            return "native", np.dtype(f"datetime64[{kind.unit}]")
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise Unsupported(f"times of type {kind}")
+        return "text", None
+
+    def time_table(self, con, time_format):
+        """The dictionary of time texts parsed (``_routine_io.parse_times``, in the format
+        of the export's first time) as an Arrow table ``h`` (hash of the text), ``t``,
+        ``s`` (the text), and the pandas dtype of the times. ``con``: a cursor of its own
+        (run in a thread while the cells are read)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        from labstats.datasets import _routine_io
+
+        header = self.role["collected_at"]
+        first = None
+        for f in self.files:  # the export's first filled time gives the format
+            row = con.sql(
+                f"SELECT {_col(header)} FROM read_parquet({_q(f)}, file_row_number = true) e "
+                f"WHERE trim({_col(header)}, {_q(_BLANKS)}) <> '' ORDER BY file_row_number "
+                f"LIMIT 1").fetchall()
+            if row:
+                first = row[0][0]
+                break
+        table = _distinct(con, self.export, {"t": _col(header)})
+        texts = table["t"].to_pandas().astype("string")  # factorized 3x faster than "str"
+        head = pd.Series([first], dtype="string")
+        times, _, _ = _routine_io.parse_times(pd.concat([head, texts], ignore_index=True),
+                                              time_format)
+        times = times.iloc[1:]
+        if isinstance(times.dtype, pd.DatetimeTZDtype):
+            raise Unsupported("timezone-aware times")
+        return pa.table({"h": table["h"], "t": pa.array(times), "s": table["t"]}), times.dtype
+
+    def used_rows(self, mode):
+        """SQL of the used rows: pid, spec, t, a, i (the dictionary entry), row, file; ``t``
+        as ``times`` says: the time, or the hash of its text ("text")."""
+        role = self.role
+        spec = _col(role["specimen_id"]) if "specimen_id" in role else "NULL"
+        t = {None: "NULL::UBIGINT", "native": self.time_raw,
+             "text": f"hash({self.time_raw})"}[mode]
+        return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
+                f"d.a, d.i, o.start + e.file_row_number AS row, o.k::INTEGER AS file "
+                f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
+                f"JOIN offsets o ON o.filename = e.filename")
+
+    def report(self, path):
+        """The per-row report (rows of unknown test codes are counted, not listed)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rep = self.res.attrs["report"]
+        rep = rep[~self.unknown_rows[rep["source_row"].to_numpy(dtype=np.int64)]]
+        h = self.table["h"].to_numpy()[rep["source_row"].to_numpy(dtype=np.int64)]
+        self.con.register("rep", pa.table({
+            "h": h, "status": rep["status"].astype(str).to_numpy(),
+            "reason": rep["reason"].astype(str).to_numpy(),
+            "column": pa.array(rep["column"].astype("string"), type=pa.string()),
+            "value": pa.array(rep["value"].astype("string"), type=pa.string())}))
+        reader = self.con.sql(
+            f"SELECT o.start + e.file_row_number AS source_row, r.status, r.reason, "
+            f"r.\"column\", r.value FROM {self.export} e JOIN rep r ON r.h = {self.key} "
+            f"JOIN offsets o ON o.filename = e.filename ORDER BY 1").to_arrow_reader()
+        with pq.ParquetWriter(path, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+
+
+def pair_export_sql(con, source, export, names, schema, role, *, test_map, repeats, window,
+                    analytes, derive, output, report, rows_per_partition, read_options):
+    """``pair_export(by="specimen")`` in SQL (module docstring); counts as pair_export's.
+    ``names``: the files' names in a folder (for the split-patient warning), else None.
+    Raises ``Unsupported`` before writing anything when the export needs the pandas path."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    from labstats._engines_sql_draws import Draws
+    from labstats.datasets._routine_pair import _analytes, pair_results
+
+    check = ["patient_id", "analyte", "value", "source_row"] + (
+        ["specimen_id"] if "specimen_id" in role else [])
+    pair_results(pd.DataFrame({c: [] for c in check}), by="specimen", window=window,
+                 repeats=repeats, analytes=["shbg"] if analytes is None else analytes)  # checks
+    files = con.sql("SELECT filename FROM offsets ORDER BY k").fetchall()
+    ex = Export(con, export, [f[0] for f in files], schema, role)
+    if not con.sql(f"SELECT count(*) FROM {export}").fetchall()[0][0]:
+        from labstats.datasets.routine import read_lab_results
+
+        read_lab_results(source, test_map=test_map, **read_options)  # its error
+        raise Unsupported("an export without rows")
+    mode, time_dtype = ex.time_mode()
+    with ThreadPoolExecutor(1) as pool:  # the time texts read while the cells are
+        parsed = (pool.submit(ex.time_table, con.cursor(), read_options.get("time_format"))
+                  if mode == "text" else None)
+        ex.read(test_map, read_options)
+        analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),
+                             analytes)
+
+        def times():
+            """Registers ``tt``; (dtype, (hashes, their times) sorted by hash, when each
+            time has one text: a draw's time is found by its text's hash, not joined)."""
+            table, dtype = parsed.result()
+            con.register("tt", table)
+            h, t = table["h"].to_numpy(), table["t"].to_pandas()
+            filled = t.notna().to_numpy()
+            if t[filled].duplicated().any():
+                return dtype, None
+            order = np.argsort(h)
+            return dtype, (h[order], t.to_numpy()[order])
+
+        draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats,
+                      names is not None)
+    frames, sink = [], _Writer(output)
+    batch_rows = max(1, int(rows_per_partition) // 4)
+    try:
+        for k, frame in enumerate(_chain(draws.simple(batch_rows),
+                                         draws.complex(rows_per_partition), [None])):
+            if frame is None:  # no draws: pair_results' frame without rows
+                if k:
+                    break
+                frame = draws.empty()
+            if derive:
+                from labstats.datasets.derive import derive as _derive
+
+                frame = _derive(frame)
+            if output is None:
+                frames.append(frame)
+            else:
+                sink.write(frame)
+    finally:
+        sink.close()
+    if report is not None:
+        ex.report(report)
+    if names is not None:
+        draws.split_patients(names)
+    con.execute("DROP TABLE IF EXISTS u")
+    read = dict(ex.counts)
+    read["used"] -= draws.read_duplicates
+    read["duplicates"] = draws.read_duplicates
+    counts = {"read": read, "pair": draws.counts, "partitions": draws.parts,
+              "unknown_tests": ex.unknown, "path": "sql"}
+    if output is not None:
+        return counts
+    out = pd.concat(frames, ignore_index=True)
+    first = out[[f"{a}_source_row" for a in analytes]].min(axis=1)
+    out = out.assign(__first=first).sort_values(
+        ["patient_id", "collected_at", "__first"], kind="stable", ignore_index=True).drop(
+        columns="__first")
+    out.attrs["counts"] = counts
+    return out
+
+
+class _Writer:
+    """Frames appended to one Parquet file (opened on the first frame); text columns
+    dictionary-encoded, numbers not (a dictionary of measured values costs more time
+    than it saves space)."""
+
+    def __init__(self, path):
+        self.path, self.writer = path, None
+
+    def write(self, frame):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.writer is None:
+            text = [f.name for f in table.schema if pa.types.is_string(f.type)
+                    or pa.types.is_large_string(f.type)]
+            self.writer = pq.ParquetWriter(self.path, table.schema, use_dictionary=text)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _chain(*iterables):
+    for it in iterables:
+        yield from it

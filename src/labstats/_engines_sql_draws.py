@@ -1,0 +1,235 @@
+"""Draws of ``pair_export``'s SQL path (``labstats._engines_sql``, whose docstring tells the
+whole path): the used rows grouped by patient and specimen in DuckDB; simple draws built
+from the SQL columns, the others paired by ``pair_results``; the split-patient warning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labstats._engines_sql import _MARKS, Unsupported, _typed
+from labstats.datasets import _loinc
+
+
+class Draws:
+    """Used rows -> draws (``GROUP BY patient, specimen``): simple ones from SQL, the
+    others through ``_mark_duplicates`` and ``pair_results`` (pandas), bucket by bucket."""
+
+    def __init__(self, ex, mode, time_dtype, analytes, repeats, folder):
+        """``time_dtype``: the dtype of the times, or a function that registers ``tt``
+        and returns it (called once the rows are grouped)."""
+        self.ex, self.mode = ex, mode
+        self.analytes, self.repeats = analytes, repeats
+        code = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
+        self.codes = [code[a] for a in analytes]
+        every = {code[a] for a in ex.used} | set(self.codes)
+        in_a = ("false" if not self.codes else "" if every == set(self.codes) else
+                f"a IN ({', '.join(map(str, self.codes))})")
+
+        def of_a(x):
+            return f"CASE WHEN {in_a} THEN {x} END" if in_a else x
+
+        self.shift = max(1, int(len(ex.values)).bit_length())  # row << shift | entry
+        aggs = ["count(*) AS n", "bit_or(1::BIGINT << a) AS mask",
+                f"count({of_a(1)}) AS na", f"count({of_a('t')}) AS nt",
+                f"min({of_a('t')}) AS th0", f"max({of_a('t')}) AS th1"]
+        if folder:  # for patients with results in several files
+            aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
+        for k in self.codes:  # at most one result per analyte in a simple draw
+            aggs.append(f"max(CASE WHEN a = {k} THEN (row << {self.shift}) | i END) AS r{k}")
+        con = ex.con
+        if (ex.counts["rows"] + 1) << self.shift >= 2**63:
+            raise Unsupported("too many rows and distinct cells to pack in 64 bits")
+        # the used rows, once (spilled to disk beyond memory_limit): grouped into draws,
+        # then the rows of the other draws read back
+        con.execute(f"CREATE OR REPLACE TEMP TABLE u AS {ex.used_rows(mode)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE draws0 AS SELECT pid, spec, "
+                    f"{', '.join(aggs)} FROM u GROUP BY pid, spec")
+        rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws0").fetchall()[0][0]
+        if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
+            raise RuntimeError(f"pair_export: {rows} used rows joined back of "
+                               f"{ex.counts['used']}; please report this")
+        self.time_dtype, self.by_hash = (time_dtype() if callable(time_dtype) else
+                                         (time_dtype, None))
+        unread = "t0 IS NULL"
+        if self.by_hash is not None:  # one text, one time: a draw's time is its text's hash
+            times = ("CASE WHEN th0 = th1 THEN th0 END AS t0", "")
+            unread = "(t0 IS NULL OR t0 IN (SELECT h FROM tt WHERE t IS NULL))"
+        elif mode == "text":  # a draw of one time text: its time
+            times = ("CASE WHEN th0 = th1 THEN tt.t END AS t0", "LEFT JOIN tt ON tt.h = th0")
+        else:
+            times = ("CASE WHEN th0 = th1 THEN th0 END AS t0", "")
+        # complex by content: a duplicate or a repeat (more results than analytes), no
+        # specimen id, a time missing or unread, or several times (a rerun)
+        cc = f"spec IS NULL OR n <> bit_count(mask) OR nt < na OR (na > 0 AND {unread})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE draws AS SELECT *, ({cc}) AS cc FROM "
+                    f"(SELECT draws0.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT FROM "
+                    f"th1 AS multi FROM draws0 {times[1]})")
+        con.execute("DROP TABLE draws0")
+        # a draw that meets another draw of the patient at a time may share a result with
+        # it (a duplicate across specimens): complex too. Draws of one time meet when
+        # their times are equal; a draw of several times is taken to meet every draw of
+        # the patient.
+        con.execute(
+            "UPDATE draws d SET cc = true FROM (SELECT pid, t0 FROM draws WHERE na > 0 AND "
+            "t0 IS NOT NULL GROUP BY pid, t0 HAVING count(*) > 1) x WHERE x.pid = d.pid AND "
+            "x.t0 = d.t0")
+        con.execute("UPDATE draws d SET cc = true FROM (SELECT DISTINCT pid FROM draws "
+                    "WHERE na > 0 AND multi) x WHERE x.pid = d.pid")
+        self.counts = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0,
+                       "conflicts": 0}
+        self.read_duplicates, self.parts = 0, 0
+        self.kept = []  # (patient, file, row) of the complex draws' used rows
+
+    def simple(self, batch_rows):
+        """Frames of the simple draws (in no particular order)."""
+        mask = sum(1 << k for k in self.codes)
+        cols = ", ".join(f"r{k}" for k in self.codes)
+        n, results = self.ex.con.sql(
+            f"SELECT count(*), coalesce(sum(bit_count(mask & {mask})), 0) FROM draws "
+            f"WHERE NOT cc AND na > 0").fetchall()[0]
+        self.counts["draws"] += int(n)
+        self.counts["results"] += int(results)
+        reader = self.ex.con.sql(
+            f"SELECT pid, spec, t0, t0 AS t1, bit_count(mask & {mask}) AS na, {cols} FROM draws "
+            f"WHERE NOT cc AND na > 0").to_arrow_reader(batch_rows)
+        for batch in reader:
+            yield self._frame(batch)
+
+    def _ids(self, table):
+        """Patient (and specimen) ids of an Arrow table (pid, spec, ...), typed as in the
+        export."""
+        role = self.ex.role
+        names = [role["patient_id"]] + ([role["specimen_id"]] if "specimen_id" in role
+                                         else [])
+        renamed = table.rename_columns([*names, *table.schema.names[len(names):]]) if \
+            len(names) == 2 else table.rename_columns([names[0], *table.schema.names[1:]])
+        ids = _typed(renamed, names, self.ex.schema, self.ex.pandas_meta)
+        return [ids[n] for n in names]
+
+    def _frame(self, batch):
+        import pandas as pd
+
+        from labstats.datasets._routine_pair import wide_frame
+
+        ids = self._ids(batch)
+        info = pd.DataFrame({"patient_id": ids[0]})
+        if len(ids) == 2:
+            info["specimen_id"] = ids[1]
+        if self.by_hash is not None:  # the time of each hash (sorted by hash)
+            keys, times = self.by_hash
+            t = batch["t0"].to_numpy()
+            time = pd.Series(times[np.minimum(np.searchsorted(keys, t), len(keys) - 1)])
+        else:
+            time = batch["t0"].to_pandas()
+        info["collected_at"] = info["collected_until"] = time.astype(self.time_dtype)
+        info["n_results"] = batch["na"].to_numpy().astype(np.int64)
+
+        packed = np.column_stack([batch[f"r{k}"].fill_null(-1).to_numpy()
+                                  for k in self.codes]).astype(np.int64)
+        none = packed < 0
+        entry = np.where(none, 0, packed & ((1 << self.shift) - 1))
+        value = np.where(none, np.nan, self.ex.values[entry])
+        return wide_frame(info, self.analytes, value, np.where(none, 0, self.ex.marks[entry]),
+                          np.array(_MARKS, dtype=object), np.where(none, -1, packed >> self.shift))
+
+    def complex(self, rows_per_partition):
+        """Frames of the other draws: read duplicates marked and ``pair_results``, in
+        buckets of patients of about ``rows_per_partition`` rows."""
+        import math
+
+        con = self.ex.con
+        rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws WHERE cc").fetchall()[0][0]
+        if not rows:
+            return
+        self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
+        con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws WHERE cc")
+        if parts == 1:
+            yield self._pair(con.sql(self._rows("")).to_arrow_table())
+            return
+        # their rows found once (one pass over the used rows), then taken bucket by bucket
+        con.execute(f"CREATE OR REPLACE TEMP TABLE cr AS SELECT *, hash(pid) % {parts} AS b "
+                    f"FROM ({self._rows('', order=False)})")
+        for k in range(parts):
+            table = con.sql(f"SELECT * EXCLUDE (b) FROM cr WHERE b = {k} ORDER BY row"
+                            ).to_arrow_table()
+            if table.num_rows:
+                yield self._pair(table)
+        con.execute("DROP TABLE cr")
+
+    def _rows(self, where, order=True):
+        """SQL: the used rows of the other draws (``cx``), with their times."""
+        times = ("tt.t AS t, CASE WHEN tt.t IS NULL THEN tt.s END AS traw",  # unread: text
+                 "LEFT JOIN tt ON tt.h = u.t") if self.mode == "text" else ("u.t", "")
+        return (f"SELECT u.pid, u.spec, {times[0]}, u.a, u.i, u.row, u.file FROM u SEMI JOIN "
+                f"cx ON u.pid = cx.pid AND u.spec IS NOT DISTINCT FROM cx.spec {times[1]} "
+                f"{where}" + (" ORDER BY u.row" if order else ""))
+
+    def empty(self):
+        """``pair_results`` of no results: the frame of no draws, with its columns."""
+        self.ex.con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws "
+                            "LIMIT 0")
+        return self._pair(self.ex.con.sql(self._rows("")).to_arrow_table())
+
+    def _pair(self, table):
+        import pandas as pd
+
+        from labstats.datasets._routine_pair import pair_results, take_text
+        from labstats.datasets.routine import STATUSES, _mark_duplicates
+
+        ids = self._ids(table)
+        a = table["a"].to_numpy().astype(np.int64)
+        entry = table["i"].to_numpy().astype(np.int64)
+        c = self.ex.marks[entry]
+        frame = pd.DataFrame({"patient_id": ids[0]})
+        if len(ids) == 2:
+            frame["specimen_id"] = ids[1]
+        # unread times are compared as written, as read_lab_results does
+        raw_times = table["traw"].to_pandas() if "traw" in table.column_names else None
+        frame["collected_at"] = (table["t"].to_pandas().astype(self.time_dtype) if self.mode
+                                 else pd.Series(pd.NaT, index=frame.index,
+                                                dtype=self.time_dtype))
+        frame["analyte"] = take_text(a, _loinc.ANALYTE_NAMES)
+        frame["value"] = self.ex.values[entry]
+        frame["censored"] = take_text(c, _MARKS)
+        frame["source_row"] = table["row"].to_numpy().astype(np.int64)
+        status = np.zeros(len(frame), dtype=np.int8)
+        _mark_duplicates(frame, status, np.ones(len(frame), dtype=bool), raw_times, a, c)
+        self.read_duplicates += int((status == 3).sum())
+        kept = status == 0
+        self.kept.append(pd.DataFrame({"pid": frame["patient_id"].to_numpy()[kept],
+                                       "file": table["file"].to_numpy()[kept],
+                                       "row": frame["source_row"].to_numpy()[kept]}))
+        frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
+        paired = pair_results(frame, by="specimen", repeats=self.repeats,
+                              analytes=self.analytes)
+        for key, value in paired.attrs.pop("counts").items():
+            self.counts[key] += value
+        paired.attrs = {}
+        return paired
+
+    def split_patients(self, names):
+        """Warn when patients have used results in several files (as ``read_lab_results``
+        does for a folder), from the simple draws' files and the other draws' kept rows."""
+        import pandas as pd
+        import pyarrow as pa
+
+        from labstats.datasets._routine_io import warn_split
+
+        con = self.ex.con
+        extra = ""
+        kept = pd.concat(self.kept, ignore_index=True) if self.kept else None
+        if kept is not None and len(kept):
+            pid = con.sql("SELECT pid FROM draws LIMIT 0").to_arrow_table().schema.field("pid")
+            con.register("kept", pa.Table.from_pandas(kept, preserve_index=False).cast(
+                pa.schema([pa.field("pid", pid.type), pa.field("file", pa.int64()),
+                           pa.field("row", pa.int64())])))
+            extra = "UNION ALL SELECT pid, file, file, row FROM kept"
+        found = con.sql(
+            f"SELECT count(*), arg_min(pid, r) FROM (SELECT pid, min(f0) AS lo, max(f1) AS hi, "
+            f"min(r) AS r FROM (SELECT pid, f0, f1, rmin AS r FROM draws WHERE NOT cc {extra}) "
+            f"GROUP BY pid) WHERE lo < hi").fetchall()[0]
+        if not found[0]:
+            return
+        files = con.execute("SELECT DISTINCT file FROM u WHERE pid = ?", [found[1]]).fetchall()
+        warn_split(int(found[0]), found[1], [names[f[0]] for f in files])

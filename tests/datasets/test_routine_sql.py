@@ -1,0 +1,238 @@
+"""The DuckDB SQL path of pair_export (labstats._engines_sql, by="specimen") equals the pandas
+path row for row: ``pair_results(read_lab_results(...))`` gives the same draws (values,
+censoring, provenance, dtypes), the same counts, the same unknown test codes and the same
+per-row report, on the MIMIC and LIS shapes of make_lab_results and on exports edited to
+hold what the SQL path treats apart (duplicates across specimens, a draw at several times,
+unreadable or missing times, times as timestamps or in a day-first format, no time column).
+The truth of the synthetic exports is checked against pairing in test_routine_pairing.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labstats.datasets import make_lab_results, pair_export, pair_results, read_lab_results
+
+pytest.importorskip("duckdb")
+
+TIME = {"lis": "Collected", "mimic": "charttime"}
+SPECIMEN = {"lis": "Accession", "mimic": "specimen_id"}
+VALUE = {"lis": "Result", "mimic": "value"}
+
+
+def _export(shape, n=200, seed=7):
+    export = make_lab_results(n, seed=seed, shape=shape)
+    test_map = export.attrs.get("test_map")
+    export.attrs = {}
+    return export, test_map
+
+
+def _write(tmp_path, export, parts=1):
+    if parts == 1:
+        path = tmp_path / "export.parquet"
+        export.to_parquet(path, index=False)
+        return path
+    path = tmp_path / "folder"
+    path.mkdir()
+    step = -(-len(export) // parts)
+    for k in range(parts):
+        export.iloc[k * step:(k + 1) * step].to_parquet(path / f"part{k}.parquet", index=False)
+    return path
+
+
+def _memory_report(res):
+    """The in-memory report without the rows of unknown test codes (counted per code)."""
+    report = res.attrs["report"]
+    unknown = (res["analyte"].isna() & res["test"].notna()).to_numpy()
+    report = report[~unknown[report["source_row"].to_numpy(dtype=np.int64)]]
+    return report.assign(value=report["value"].astype("string")).reset_index(drop=True)
+
+
+def _same(tmp_path, path, test_map, **kw):
+    """pair_export's SQL path == pair_results(read_lab_results(...)): draws, counts, report."""
+    with warnings.catch_warnings(record=True) as memory_warnings:
+        warnings.simplefilter("always")
+        res = read_lab_results(path, test_map=test_map)
+        want = pair_results(res, by="specimen", **kw)
+    report = tmp_path / "report.parquet"
+    with warnings.catch_warnings(record=True) as sql_warnings:
+        warnings.simplefilter("always")
+        got = pair_export(path, test_map=test_map, report=report, rows_per_partition=300, **kw)
+    counts = got.attrs["counts"]
+    assert counts["path"] == "sql"
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert counts["read"] == res.attrs["counts"]
+    assert counts["pair"] == want.attrs["counts"]
+    assert counts["unknown_tests"] == dict(res.attrs["unknown_tests"].values.tolist())
+    read = counts["read"]
+    assert read["used"] + read["reported"] + read["excluded"] + read["duplicates"] == read["rows"]
+    pd.testing.assert_frame_equal(pd.read_parquet(report), _memory_report(res),
+                                  check_dtype=False)
+    split = [str(w.message) for w in memory_warnings if "several files" in str(w.message)]
+    assert [str(w.message) for w in sql_warnings if "several files" in str(w.message)] == split
+    return got, res
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("repeats", ["first", "last", "mean", "nearest"])
+def test_sql_path_equals_the_pandas_path(tmp_path, shape, repeats):
+    export, test_map = _export(shape)
+    got, res = _same(tmp_path, _write(tmp_path, export), test_map, repeats=repeats)
+    c = res.attrs["counts"]
+    # the export holds what the path must carry: censored values, mixed units, duplicates,
+    # reruns, reported and excluded rows
+    assert c["reported"] > 0 and c["excluded"] > 0 and c["duplicates"] > 0
+    assert got.attrs["counts"]["pair"]["conflicts"] > 0
+    assert (got.filter(like="_censored") == "<").any().any()
+    assert res.loc[res["analyte"] == "total_testosterone", "raw_unit"].nunique() > 1
+
+
+def _cross_specimen_duplicate(export, shape):
+    """A used row copied into a new specimen of the same patient at the same time, and a
+    second specimen at the time of another draw with a different value."""
+    first = export.iloc[[0]].copy()
+    spec = SPECIMEN[shape]
+    first[spec] = first[spec].astype(str) + "9" if shape == "lis" else first[spec] + 10**7
+    other = export.iloc[[1]].copy()
+    other[spec] = other[spec].astype(str) + "8" if shape == "lis" else other[spec] + 2 * 10**7
+    other[VALUE[shape]] = "1.1" if shape == "lis" else "1.1"
+    return pd.concat([export, first, other], ignore_index=True)
+
+
+def _several_times(export, shape):
+    """A draw whose results were collected at two times (one an hour later)."""
+    out = export.copy()
+    t = pd.to_datetime(out[TIME[shape]])
+    fmt = "%Y-%m-%d %H:%M" if shape == "lis" else "%Y-%m-%d %H:%M:%S"
+    out.loc[2, TIME[shape]] = (t[2] + pd.Timedelta("1h")).strftime(fmt)
+    return out
+
+
+def _unread_times(export, shape):
+    """A time that is not a time, an empty time and a missing time, in three draws."""
+    out = export.copy()
+    out.loc[5, TIME[shape]] = "not a time"
+    out.loc[9, TIME[shape]] = "  "
+    out.loc[14, TIME[shape]] = None
+    return out
+
+
+def _padded_time(export, shape):
+    """A time written with a space before it: two texts of one time."""
+    out = export.copy()
+    out.loc[3, TIME[shape]] = " " + out.loc[3, TIME[shape]]
+    return out
+
+
+def _day_first(export, shape):
+    """Times written day first ("31/01/2020 09:30"): their order as text is not in time."""
+    out = export.copy()
+    out[TIME[shape]] = pd.to_datetime(out[TIME[shape]]).dt.strftime("%d/%m/%Y %H:%M")
+    return out
+
+
+def _timestamps(export, shape):
+    out = export.copy()
+    out[TIME[shape]] = pd.to_datetime(out[TIME[shape]])
+    return out
+
+
+EDITS = {"cross_specimen_duplicate": _cross_specimen_duplicate,
+         "several_times": _several_times, "unread_times": _unread_times,
+         "padded_time": _padded_time, "day_first": _day_first, "timestamps": _timestamps,
+         "no_times": lambda export, shape: export.drop(columns=TIME[shape])}
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_sql_path_on_edited_exports(tmp_path, shape, edit):
+    export, test_map = _export(shape, n=60, seed=3)
+    export = EDITS[edit](export, shape)
+    for repeats in ("first", "mean"):
+        _same(tmp_path, _write(tmp_path, export), test_map, repeats=repeats)
+
+
+def test_a_folder_warns_of_patients_in_several_files(tmp_path):
+    export, test_map = _export("mimic", n=80)
+    path = _write(tmp_path, export, parts=3)
+    with pytest.warns(UserWarning, match="several files"):
+        pair_export(path, test_map=test_map)
+    got, _ = _same(tmp_path, path, test_map, repeats="last")
+    out = tmp_path / "draws.parquet"
+    with pytest.warns(UserWarning, match="several files"):
+        counts = pair_export(path, out, test_map=test_map, repeats="last")
+    written = pd.read_parquet(out).sort_values(["patient_id", "collected_at"], kind="stable",
+                                               ignore_index=True)
+    pd.testing.assert_frame_equal(written, got, check_dtype=False)
+    assert counts["path"] == "sql" and counts["read"] == got.attrs["counts"]["read"]
+
+
+def test_missing_specimen_ids_are_refused_as_by_pair_results(tmp_path):
+    export, test_map = _export("lis", n=40)
+    export.loc[[0, 1], "Accession"] = None  # testosterone and SHBG of the first draw
+    path = _write(tmp_path, export)
+    with pytest.raises(ValueError) as memory:
+        pair_results(read_lab_results(path, test_map=test_map))
+    with pytest.raises(ValueError) as sql:
+        pair_export(path, test_map=test_map)
+    assert str(sql.value) == str(memory.value)
+
+
+def test_pairing_by_window_and_timezones_take_the_partitioned_path(tmp_path):
+    export, test_map = _export("lis", n=40)
+    path = _write(tmp_path, export)
+    assert pair_export(path, test_map=test_map, by="window").attrs["counts"]["path"] == \
+        "partitioned"
+    export["Collected"] = pd.to_datetime(export["Collected"]).dt.tz_localize("Europe/Paris")
+    path = tmp_path / "tz.parquet"
+    export.to_parquet(path, index=False)
+    got = pair_export(path, test_map=test_map)
+    assert got.attrs["counts"]["path"] == "partitioned"
+    # the partitioned path gives these times in ns, the pandas path in us (not the SQL path's)
+    pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path, test_map=test_map)),
+                                  check_dtype=False)
+
+
+def test_an_export_without_used_results_or_without_rows(tmp_path):
+    export, test_map = _export("mimic", n=20)
+    only_unknown = export[export["itemid"] == 90004]  # sodium: a test labstats does not use
+    got, _ = _same(tmp_path, _write(tmp_path, only_unknown), test_map)
+    assert got.empty and got.attrs["counts"]["unknown_tests"] == {"90004": len(only_unknown)}
+    path = _write(tmp_path, export.iloc[:0])
+    with pytest.raises(ValueError) as memory:
+        read_lab_results(path, test_map=test_map)
+    with pytest.raises(ValueError) as sql:
+        pair_export(path, test_map=test_map)
+    assert str(sql.value) == str(memory.value)
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+def test_analytes_chosen_and_ordered(tmp_path, shape):
+    """Analytes given: a subset, in another order, one absent (a column of NaN); the
+    other analytes' rows still count as read (duplicates included) but are not paired."""
+    export, test_map = _export(shape, n=80)
+    for repeats in ("first", "last"):
+        got, _ = _same(tmp_path, _write(tmp_path, export), test_map, repeats=repeats,
+                       analytes=["shbg", "total_testosterone", "estradiol"])
+        assert list(got.columns[5:8]) == ["shbg", "shbg_censored", "shbg_source_row"]
+        assert got["estradiol"].isna().all()
+
+
+@pytest.mark.parametrize("options", [{"censored": "nan"}, {"censored": "lod"},
+                                     {"decimal": "."}])
+def test_read_options_reach_the_reader(tmp_path, options):
+    """read_lab_results' keywords go to the one reader of the dictionary (censored="nan":
+    used results without a value, paired as NaN)."""
+    export, test_map = _export("lis", n=100, seed=9)
+    path = _write(tmp_path, export)
+    for repeats in ("first", "mean"):
+        want = pair_results(read_lab_results(path, test_map=test_map, **options),
+                            repeats=repeats)
+        got = pair_export(path, test_map=test_map, repeats=repeats, rows_per_partition=200,
+                          **options)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.attrs["counts"]["pair"] == want.attrs["counts"]
