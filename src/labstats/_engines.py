@@ -16,9 +16,12 @@ row its global ``source_row``.
 
 On a cluster (``dask_read_lab_results``, ``dask_pair_results``, ``dask_derive``, reached by
 passing a Dask DataFrame to ``read_lab_results``, ``pair_results`` or ``derive``): rows are
-numbered, shuffled once by patient, and each partition goes through the same pandas
-functions with an explicit ``meta`` (ROUTINE_LAB_DATA.md section 4: shuffle once, then
-``map_partitions`` with meta).
+numbered, shuffled once by patient unless the partitions already hold disjoint patient
+ranges, and each partition goes through the same pandas functions with an explicit ``meta``
+(ROUTINE_LAB_DATA.md section 4: shuffle once, then ``map_partitions`` with meta).
+
+The SQL path of ``pair_export`` (``by="specimen"``) is in ``_engines_sql`` and
+``_engines_sql_draws``; the partitioned path's per-partition step in ``_engines_parts``.
 """
 
 from __future__ import annotations
@@ -26,8 +29,6 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     import pandas as pd
     import pyarrow.parquet as pq
 
+    from labstats._engines_parts import _first_row, _pair_parts, _pandas_metadata
     from labstats.datasets import _loinc, _routine_io
     from labstats.datasets._routine_pair import pair_results
     from labstats.datasets.routine import _analytes, _test_map, read_lab_results
@@ -178,8 +180,9 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         keep = norm.isna().to_numpy(dtype=bool) | (analyte != None)  # noqa: E711
         unknown = codes[~keep]
         con.execute("CREATE TEMP TABLE keep (code VARCHAR)")
-        con.executemany("INSERT INTO keep VALUES (?)",
-                        [(c,) for c in codes.loc[keep, "code"] if c is not None])
+        kept_codes = [(c,) for c in codes.loc[keep, "code"] if c is not None]
+        if kept_codes:  # (executemany refuses an empty list)
+            con.executemany("INSERT INTO keep VALUES (?)", kept_codes)
         kept = int(codes.loc[keep, "n"].sum())
         parts = max(1, math.ceil(kept / max(1, int(rows_per_partition))))
         used = [c for c in schema.names if c in role.values()]  # the columns read, only
@@ -198,7 +201,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                                                       test_map=test_map, **read_options),
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
-                 "derive": derive}
+                 "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema}
         result = _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
                              _pandas_metadata(schema.metadata, used), workers=threads)
         (result if isinstance(result, dict) else result.attrs["counts"])["path"] = "partitioned"
@@ -206,114 +209,6 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-class _Sink:
-    """Frames appended to one Parquet file (opened on the first frame)."""
-
-    def __init__(self, path):
-        self.path, self.writer = path, None
-
-    def write(self, frame):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
-        self.writer.write_table(table.cast(self.writer.schema))
-
-    def close(self):
-        if self.writer is not None:
-            self.writer.close()
-
-
-def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=1):
-    """read_lab_results and pair_results on each partition; counts summed."""
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    read = {"rows": int(rows), "used": 0, "reported": 0,
-            "excluded": int(unknown["n"].sum()), "duplicates": 0}
-    pair = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0, "conflicts": 0}
-    frames = []
-    sink, report_sink = _Sink(output), _Sink(report)
-    parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
-
-    def one(part):
-        """read -> pair (-> derive) of one partition: (results' counts, report, draws)."""
-        # the export's own pandas types (an id with gaps stays Int64, as in memory)
-        table = pq.read_table(part).replace_schema_metadata(metadata)
-        raw = table.sort_by("__source_row").to_pandas()
-        global_rows = raw.pop("__source_row").to_numpy()
-        res = steps["read"](raw.reset_index(drop=True))
-        res["source_row"] = global_rows[res["source_row"].to_numpy()]
-        entries = None
-        if report is not None:
-            entries = res.attrs["report"]
-            entries = entries.assign(
-                source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
-                value=entries["value"].astype("string"))
-        paired = steps["pair"](res)
-        counts, paired.attrs = paired.attrs["counts"], {}
-        if steps["derive"]:
-            from labstats.datasets.derive import derive as _derive
-
-            paired = _derive(paired)
-        return res.attrs["counts"], entries, counts, paired
-
-    def collect(done):
-        res_counts, entries, pair_counts, paired = done
-        if entries is not None:
-            report_sink.write(entries)
-        for key in ("used", "reported", "excluded", "duplicates"):
-            read[key] += res_counts[key]
-        for key in pair:
-            pair[key] += pair_counts[key]
-        if output is None:
-            frames.append(paired)
-        else:
-            sink.write(paired)
-
-    try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
-        serial = workers <= 1 or len(parts) <= 1
-        for part in parts if serial else ():
-            collect(one(part))
-        with ThreadPoolExecutor(max(1, int(workers))) as pool:
-            pending: deque = deque()
-            for part in () if serial else parts:
-                pending.append(pool.submit(one, part))
-                if len(pending) >= workers:
-                    collect(pending.popleft().result())
-            while pending:
-                collect(pending.popleft().result())
-    finally:
-        sink.close()
-        report_sink.close()
-    counts = {"read": read, "pair": pair, "partitions": len(parts),
-              "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),
-                                        strict=True))}
-    if output is not None:
-        return counts
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if len(out):
-        # a patient is in one partition, so ties keep pair_results' order
-        out = out.sort_values(["patient_id", "collected_at"], kind="stable",
-                              ignore_index=True)
-    out.attrs["counts"] = counts
-    return out
-
-
-def _pandas_metadata(metadata, names):
-    """The export's pandas metadata (its columns' pandas types) for the columns ``names``."""
-    import json
-
-    if not metadata or b"pandas" not in metadata:
-        return metadata
-    meta = json.loads(metadata[b"pandas"])
-    meta["columns"] = [c for c in meta.get("columns", []) if c.get("name") in names]
-    meta["index_columns"] = []
-    return {**metadata, b"pandas": json.dumps(meta).encode()}
 
 
 def _roles(role):

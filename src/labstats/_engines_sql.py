@@ -113,7 +113,7 @@ def _typed(table, names, schema, pandas_meta):
     """Columns ``names`` of an Arrow ``table`` as pandas, with the export's own types."""
     import pyarrow as pa
 
-    from labstats._engines import _pandas_metadata
+    from labstats._engines_parts import _pandas_metadata
 
     fields = pa.schema([schema.field(n) for n in names])
     out = pa.table([table[n] for n in names], names=list(names)).cast(fields)

@@ -303,3 +303,21 @@ def test_excel_export_is_read(tmp_path):
         warnings.simplefilter("error", LabstatsWarning)
         res = read_lab_results(path)
     assert _law(res) == export.attrs["expected_counts"]
+
+
+def test_no_unit_column_and_no_unit_in_the_cell_is_reported_not_a_crash():
+    """An export without a unit column whose value cells carry no unit: those rows are
+    reported (the value cell, with the units= fix), the others read (was KeyError 'unit')."""
+    raw = pd.DataFrame({"patient_id": [1, 1, 2], "collected_at": ["2024-01-01 08:00"] * 3,
+                        "test": ["2986-8", "2986-8", "2986-8"],
+                        "value": ["450", "415 ng/dL", "12"]})
+    res = labstats.read_lab_results(raw)
+    assert res.attrs["counts"] == {"rows": 3, "used": 1, "reported": 2, "excluded": 0,
+                                   "duplicates": 0}
+    report = res.attrs["report"]
+    assert report["source_row"].tolist() == [0, 2]
+    assert set(report["column"]) == {"value"}
+    assert report["reason"].str.contains("units=").all()
+    assert res["value"].iloc[1] == pytest.approx(415 / 28.84, rel=1e-3)  # ng/dL -> nmol/L
+    same = labstats.read_lab_results(raw, units={"total_testosterone": "ng/dL"})
+    assert same.attrs["counts"]["used"] == 3

@@ -80,3 +80,43 @@ def test_derive_per_partition_equals_derive_on_the_pandas_draws(tmp_path):
     got = pair_export(path, derive=True, rows_per_partition=60)
     pd.testing.assert_frame_equal(got, want)
     assert got.attrs["counts"]["partitions"] > 1
+
+
+@pytest.mark.parametrize("by", ["window", "specimen"])
+def test_an_export_of_unknown_tests_only_gives_no_draws_with_their_columns(tmp_path, by):
+    """Every row excluded (unknown codes): both paths return the pandas path's frame of no
+    draws, columns and dtypes included, and write it when asked (the partitioned path used
+    to fail in DuckDB's executemany, then in the window pairing of no results)."""
+    raw = pd.DataFrame({"patient_id": [1, 1, 2], "specimen_id": [10, 10, 20],
+                        "collected_at": ["2024-01-01 08:00"] * 3, "test": ["x1", "x2", "x1"],
+                        "value": ["15.2", "40", "12"], "unit": ["nmol/L"] * 3})
+    path = tmp_path / "export.parquet"
+    raw.to_parquet(path, index=False)
+    expected = pair_results(read_lab_results(raw), by=by)
+    draws = pair_export(path, by=by)
+    assert len(draws) == 0
+    pd.testing.assert_frame_equal(draws, expected, check_index_type=False)
+    assert draws.attrs["counts"]["read"] == {"rows": 3, "used": 0, "reported": 0,
+                                             "excluded": 3, "duplicates": 0}
+    assert draws.attrs["counts"]["unknown_tests"] == {"x1": 2, "x2": 1}
+    out = tmp_path / "draws.parquet"
+    pair_export(path, out, by=by)
+    assert list(pd.read_parquet(out).columns) == list(expected.columns)
+
+
+def test_timezone_aware_times_keep_the_exports_unit_out_of_core(tmp_path):
+    """Timezone-aware times (partitioned path): DuckDB's UTC copy is read back as the
+    export typed it (microseconds, its zone), so the draws equal the pandas path's; they
+    came back in nanoseconds before."""
+    export = make_lab_results(40, seed=1, shape="mimic")
+    test_map, export.attrs = export.attrs["test_map"], {}
+    export["charttime"] = pd.to_datetime(export["charttime"]).dt.tz_localize(
+        "Europe/Berlin", nonexistent="shift_forward", ambiguous="NaT")
+    path = tmp_path / "labevents.parquet"
+    export.to_parquet(path, index=False)
+    expected = pair_results(read_lab_results(path, test_map=test_map), by="window")
+    draws = pair_export(path, test_map=test_map, by="window", rows_per_partition=100)
+    assert draws.attrs["counts"]["partitions"] > 1
+    assert str(draws["collected_at"].dtype) == "datetime64[us, Europe/Berlin]"
+    draws.attrs, expected.attrs = {}, {}
+    pd.testing.assert_frame_equal(draws, expected)

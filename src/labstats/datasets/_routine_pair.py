@@ -198,7 +198,9 @@ def _draws(d, by, width):
     order = np.lexsort((d["source_row"].to_numpy(), t, pcode))
     p, ts = pcode[order], t[order]
     n = len(ts)
-    new_patient = np.r_[True, p[1:] != p[:-1]] if n else np.array([], bool)
+    if not n:  # no used results: no draws
+        return np.zeros(0, dtype=np.int64)
+    new_patient = np.r_[True, p[1:] != p[:-1]]
     seg_start = np.flatnonzero(new_patient)
     seg_end = np.r_[seg_start[1:], n]
     patient_end = np.repeat(seg_end, np.diff(np.r_[seg_start, n]))

@@ -289,7 +289,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         out[rows] = UnitColumn("unit", name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
             report_implausible=True)
-        mark_found(found, unit_header=role.get("unit", "unit"))
+        # no unit column: the unit was looked for in the value cell, which is reported
+        mark_found(found, unit_header=role.get("unit", role["value"]))
     used = status == 0
     times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
                              if "collected_at" in role else (None, np.array([], int), None))

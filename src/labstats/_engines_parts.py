@@ -1,0 +1,152 @@
+"""The partitioned path of ``pair_export``: each partition of whole patients through
+``read_lab_results``, ``pair_results`` (and ``derive``), counts summed, draws written or
+collected. DuckDB wrote the partitions (``labstats._engines``)."""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+
+class _Sink:
+    """Frames appended to one Parquet file (opened on the first frame)."""
+
+    def __init__(self, path):
+        self.path, self.writer = path, None
+
+    def write(self, frame):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=1):
+    """read_lab_results and pair_results on each partition; counts summed."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    read = {"rows": int(rows), "used": 0, "reported": 0,
+            "excluded": int(unknown["n"].sum()), "duplicates": 0}
+    pair = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0, "conflicts": 0}
+    frames = []
+    sink, report_sink = _Sink(output), _Sink(report)
+    parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
+
+    def one(part):
+        """read -> pair (-> derive) of one partition: (results' counts, report, draws)."""
+        # the export's own pandas types (an id with gaps stays Int64, as in memory)
+        table = _as_export_times(pq.read_table(part), steps["schema"])
+        table = table.replace_schema_metadata(metadata)
+        raw = table.sort_by("__source_row").to_pandas()
+        global_rows = raw.pop("__source_row").to_numpy()
+        res = steps["read"](raw.reset_index(drop=True))
+        res["source_row"] = global_rows[res["source_row"].to_numpy()]
+        entries = None
+        if report is not None:
+            entries = res.attrs["report"]
+            entries = entries.assign(
+                source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
+                value=entries["value"].astype("string"))
+        paired = steps["pair"](res)
+        counts, paired.attrs = paired.attrs["counts"], {}
+        if steps["derive"]:
+            from labstats.datasets.derive import derive as _derive
+
+            paired = _derive(paired)
+        return res.attrs["counts"], entries, counts, paired
+
+    def collect(done):
+        res_counts, entries, pair_counts, paired = done
+        if entries is not None:
+            report_sink.write(entries)
+        for key in ("used", "reported", "excluded", "duplicates"):
+            read[key] += res_counts[key]
+        for key in pair:
+            pair[key] += pair_counts[key]
+        if output is None:
+            frames.append(paired)
+        else:
+            sink.write(paired)
+
+    if not parts:  # no used results: the frame of no draws, from the export's first row
+        raw = steps["first"]().replace_schema_metadata(metadata).to_pandas()
+        res = steps["read"](raw)
+        no_draws = steps["pair"](res.iloc[:0].copy())
+        no_draws.attrs = {}
+        if steps["derive"]:
+            from labstats.datasets.derive import derive as _derive
+
+            no_draws = _derive(no_draws)
+        frames.append(no_draws)
+        if output is not None:  # the file is written, with its columns
+            sink.write(no_draws)
+    try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
+        serial = workers <= 1 or len(parts) <= 1
+        for part in parts if serial else ():
+            collect(one(part))
+        with ThreadPoolExecutor(max(1, int(workers))) as pool:
+            pending: deque = deque()
+            for part in () if serial else parts:
+                pending.append(pool.submit(one, part))
+                if len(pending) >= workers:
+                    collect(pending.popleft().result())
+            while pending:
+                collect(pending.popleft().result())
+    finally:
+        sink.close()
+        report_sink.close()
+    counts = {"read": read, "pair": pair, "partitions": len(parts),
+              "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),
+                                        strict=True))}
+    if output is not None:
+        return counts
+    out = pd.concat(frames, ignore_index=True) if frames else None
+    if len(out):
+        # a patient is in one partition, so ties keep pair_results' order
+        out = out.sort_values(["patient_id", "collected_at"], kind="stable",
+                              ignore_index=True)
+    out.attrs["counts"] = counts
+    return out
+
+
+def _as_export_times(table, schema):
+    """Timestamps as the export typed them: DuckDB writes timezone-aware times in UTC,
+    which pandas' metadata would then read back in nanoseconds, not the export's unit."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        want = schema.field(field.name).type if field.name in schema.names else None
+        if want is not None and pa.types.is_timestamp(field.type) and want != field.type:
+            table = table.set_column(i, field.name, table.column(i).cast(want))
+    return table
+
+
+def _first_row(path, names):
+    """The first row of a Parquet file (columns ``names``), as an Arrow table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    batch = next(pq.ParquetFile(path).iter_batches(batch_size=1, columns=names))
+    return pa.Table.from_batches([batch.slice(0, 1)])
+
+
+def _pandas_metadata(metadata, names):
+    """The export's pandas metadata (its columns' pandas types) for the columns ``names``."""
+    import json
+
+    if not metadata or b"pandas" not in metadata:
+        return metadata
+    meta = json.loads(metadata[b"pandas"])
+    meta["columns"] = [c for c in meta.get("columns", []) if c.get("name") in names]
+    meta["index_columns"] = []
+    return {**metadata, b"pandas": json.dumps(meta).encode()}
