@@ -134,19 +134,30 @@ def _math(y, Lb, Mb, Sb, start, stop, mode, out):
             out[i] = _modified(y[i], Lb[k], Mb[k], Sb[k])
 
 
-@numba.njit(parallel=True, **_OPTS)
-def _score(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out):
+@numba.njit(**_OPTS)
+def _run(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out, first, last):
+    """Blocks first:last of rows (one thread), with their scratch in L1."""
     n = out.shape[0]
-    nblocks = (n + _BLOCK - 1) // _BLOCK
+    G = np.empty(_BLOCK, dtype=np.int64)
+    Lb, Mb, Sb = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
     outside, unknown, nonpos = 0, 0, 0
-    for blk in numba.prange(nblocks):
+    for blk in range(first, last):
         start = blk * _BLOCK
         stop = min(start + _BLOCK, n)
-        G = np.empty(stop - start, dtype=np.int64)
-        Lb, Mb, Sb = np.empty(stop - start), np.empty(stop - start), np.empty(stop - start)
         _groups(sex, kind, const, lut, start, stop, G)
         o, u, p = _lookup(y, age, G, start, stop, grid, buckets, coef, Lb, Mb, Sb)
         _math(y, Lb, Mb, Sb, start, stop, mode, out)
+        outside, unknown, nonpos = outside + o, unknown + u, nonpos + p
+    return outside, unknown, nonpos
+
+
+@numba.njit(parallel=True, **_OPTS)
+def _run_parallel(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out, nblocks,
+                  nchunks):
+    outside, unknown, nonpos = 0, 0, 0
+    for c in numba.prange(nchunks):  # contiguous runs of blocks
+        o, u, p = _run(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out,
+                       c * nblocks // nchunks, (c + 1) * nblocks // nchunks)
         outside += o
         unknown += u
         nonpos += p
@@ -161,8 +172,13 @@ def score(y, age, sex, kind, const, lut, tabs, mode: int, out):
     ``tables(...)``. Returns the counts (rows outside the ages, rows of unknown sex,
     values <= 0): the caller raises or warns, naming rows.
     """
+    nblocks = (out.shape[0] + _BLOCK - 1) // _BLOCK
+    threads = min(numba.get_num_threads(), nblocks // 8)  # >= 8 blocks a thread
+    if threads <= 1:
+        return _run(y, age, sex, kind, const, lut, *tabs, mode, out, 0, nblocks)
     with _ONE_AT_A_TIME:  # numba's default (workqueue) thread pool is not re-entrant
-        return _score(y, age, sex, kind, const, lut, *tabs, mode, out)
+        return _run_parallel(y, age, sex, kind, const, lut, *tabs, mode, out, nblocks,
+                             4 * threads)
 
 
 def tables(points: dict):
