@@ -35,6 +35,7 @@ NO_SEX, PARSED, NHANES, CONSTANT, CATEGORICAL = range(5)
 _MISSING, _UNKNOWN = -1, -2
 # columns of a row of the interval table
 _AGE, _L, _DL, _M, _DM, _S, _DS, _NEXT = range(8)
+_W = 8  # values per interval
 
 
 @numba.njit(**_OPTS)
@@ -60,23 +61,25 @@ def _groups(sex, kind, const, lut, start, stop, G):
 
 
 @numba.njit(**_INL)
-def _lms(x, g, grid, buckets, coef):
-    """(L, M, S, scored, outside) of age x in group g (< 0: sex missing or unknown)."""
+def _lms(x, g, grid, buckets, nb, coef):
+    """(L, M, S, scored, outside) of age x in group g (< 0: sex missing or unknown).
+    Flat tables indexed by unsigned integers: no negative-index wrap-around code."""
     known = g >= 0
     gg = g if known else 0
-    a0, a1, inv = grid[gg, 0], grid[gg, 1], grid[gg, 2]
+    at = np.uint64(gg * 4)
+    a0, a1, inv = grid[at], grid[at + np.uint64(1)], grid[at + np.uint64(2)]
     inside = (x >= a0) & (x <= a1)  # False for NaN
     ok = inside & known
     xx = x if ok else a0
     b = np.int64((xx - a0) * inv)
-    nb = buckets.shape[1]
     b = b if b < nb - 1 else nb - 1
-    j = buckets[gg, b]
-    j = j + (xx >= coef[j, _NEXT])  # the bucket holds at most one reference age
-    dx = xx - coef[j, _AGE]
-    L = coef[j, _L] + coef[j, _DL] * dx
-    M = coef[j, _M] + coef[j, _DM] * dx
-    S = coef[j, _S] + coef[j, _DS] * dx
+    j = buckets[np.uint64(gg * nb + b)]
+    j = j + np.int64(xx >= coef[np.uint64(j * _W + _NEXT)])  # at most one age in a bucket
+    r = np.uint64(j * _W)
+    dx = xx - coef[r]
+    L = coef[r + np.uint64(_L)] + coef[r + np.uint64(_DL)] * dx
+    M = coef[r + np.uint64(_M)] + coef[r + np.uint64(_DM)] * dx
+    S = coef[r + np.uint64(_S)] + coef[r + np.uint64(_DS)] * dx
     return L, M, S, ok, known & (x == x) & ~inside
 
 
@@ -101,13 +104,13 @@ def _modified(y, L, M, S):
 
 
 @numba.njit(**_OPTS)
-def _lookup(y, age, G, start, stop, grid, buckets, coef, Lb, Mb, Sb):
+def _lookup(y, age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb):
     """L, M, S of rows start:stop into Lb, Mb, Sb (M NaN where the row scores NaN); returns
     the (outside, unknown sex, y <= 0) counts. Scalar code (gathers do not pay here)."""
     outside, unknown, nonpos = 0, 0, 0
     for i in range(start, stop):
         g = G[i - start]
-        L, M, S, ok, off = _lms(age[i], g, grid, buckets, coef)
+        L, M, S, ok, off = _lms(age[i], g, grid, buckets, nb, coef)
         Lb[i - start] = L
         Mb[i - start] = M if ok else np.nan
         Sb[i - start] = S
@@ -135,7 +138,7 @@ def _math(y, Lb, Mb, Sb, start, stop, mode, out):
 
 
 @numba.njit(**_OPTS)
-def _run(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out, first, last):
+def _run(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, out, first, last):
     """Blocks first:last of rows (one thread), with their scratch in L1."""
     n = out.shape[0]
     G = np.empty(_BLOCK, dtype=np.int64)
@@ -145,18 +148,18 @@ def _run(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out, first, l
         start = blk * _BLOCK
         stop = min(start + _BLOCK, n)
         _groups(sex, kind, const, lut, start, stop, G)
-        o, u, p = _lookup(y, age, G, start, stop, grid, buckets, coef, Lb, Mb, Sb)
+        o, u, p = _lookup(y, age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb)
         _math(y, Lb, Mb, Sb, start, stop, mode, out)
         outside, unknown, nonpos = outside + o, unknown + u, nonpos + p
     return outside, unknown, nonpos
 
 
 @numba.njit(parallel=True, **_OPTS)
-def _run_parallel(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out, nblocks,
+def _run_parallel(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, out, nblocks,
                   nchunks):
     outside, unknown, nonpos = 0, 0, 0
     for c in numba.prange(nchunks):  # contiguous runs of blocks
-        o, u, p = _run(y, age, sex, kind, const, lut, grid, buckets, coef, mode, out,
+        o, u, p = _run(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, out,
                        c * nblocks // nchunks, (c + 1) * nblocks // nchunks)
         outside += o
         unknown += u
@@ -185,9 +188,9 @@ def tables(points: dict):
     """The reference points of each group as the kernel reads them, or None when a table's
     reference ages are too unevenly spaced for the bucket grid (then numpy scores it).
 
-    grid[g] = (first age, last age, buckets per unit of age); buckets[g, b] the row of coef
-    of the interval holding the start of bucket b; coef[row] = (age, L, dL/dage, M, dM,
-    S, dS, next reference age (inf after the last interval)).
+    Flat arrays: grid[4 g:4 g + 3] = (first age, last age, buckets per unit of age) of group
+    g; buckets[nb g + b] the row of the interval holding the start of bucket b; coef[8 row:
+    8 row + 8] = (age, L, dL/dage, M, dM, S, dS, next reference age (inf after the last)).
     """
     groups = list(points.values())
     steps = [np.diff(p[0]).min() for p in groups]
@@ -195,16 +198,16 @@ def tables(points: dict):
     nb = max(int(np.ceil(span / step)) + 1 for span, step in zip(spans, steps, strict=True))
     if nb > _MAX_BUCKETS:
         return None
-    grid = np.zeros((len(groups), 3))
+    grid = np.zeros((len(groups), 4))
     buckets = np.zeros((len(groups), nb), dtype=np.int64)
     rows = []
     for g, (a, L, M, S) in enumerate(groups):
         first = sum(len(p[0]) - 1 for p in groups[:g])
-        grid[g] = a[0], a[-1], 1.0 / steps[g]
+        grid[g, :3] = a[0], a[-1], 1.0 / steps[g]
         starts = a[0] + np.arange(nb) * steps[g]
         buckets[g] = first + np.clip(np.searchsorted(a, starts, side="right") - 1, 0, len(a) - 2)
         da = np.diff(a)
         nxt = np.append(a[1:-1], np.inf)
         rows.append(np.column_stack([a[:-1], L[:-1], np.diff(L) / da, M[:-1], np.diff(M) / da,
                                      S[:-1], np.diff(S) / da, nxt]))
-    return grid, buckets, np.ascontiguousarray(np.vstack(rows))
+    return grid.ravel(), buckets.ravel(), nb, np.ascontiguousarray(np.vstack(rows)).ravel()
