@@ -40,7 +40,8 @@ _W = 8  # values per interval
 
 @numba.njit(**_OPTS)
 def _groups(sex, kind, const, lut, start, stop, G):
-    """The table group (0, 1, ...) of rows start:stop into G, or _MISSING/_UNKNOWN."""
+    """The table group (0, 1, ...) of rows start:stop into G, or _MISSING/_UNKNOWN;
+    returns the number of unknown codes."""
     k = stop - start
     if kind == NO_SEX or kind == CONSTANT:
         for t in range(k):
@@ -58,6 +59,10 @@ def _groups(sex, kind, const, lut, start, stop, G):
     else:
         for t in range(k):
             G[t] = lut[np.int64(sex[start + t]) + 1]
+    unknown = 0
+    for t in range(k):
+        unknown += G[t] == _UNKNOWN
+    return unknown
 
 
 @numba.njit(**_INL)
@@ -104,37 +109,40 @@ def _modified(y, L, M, S):
 
 
 @numba.njit(**_OPTS)
-def _lookup(y, age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb):
+def _lookup(age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb):
     """L, M, S of rows start:stop into Lb, Mb, Sb (M NaN where the row scores NaN); returns
-    the (outside, unknown sex, y <= 0) counts. Scalar code (gathers do not pay here)."""
-    outside, unknown, nonpos = 0, 0, 0
+    the number of known-sex rows outside the ages. Scalar code (gathers do not pay here)."""
+    outside = 0
     for i in range(start, stop):
-        g = G[i - start]
-        L, M, S, ok, off = _lms(age[i], g, grid, buckets, nb, coef)
+        L, M, S, ok, off = _lms(age[i], G[i - start], grid, buckets, nb, coef)
         Lb[i - start] = L
         Mb[i - start] = M if ok else np.nan
         Sb[i - start] = S
         outside += off
-        unknown += g == _UNKNOWN
-        nonpos += y[i] <= 0.0
-    return outside, unknown, nonpos
+    return outside
 
 
 @numba.njit(**_OPTS)
 def _math(y, Lb, Mb, Sb, start, stop, mode, out):
-    """Scores of rows start:stop from their L, M, S (SIMD code: no branch, no call)."""
+    """Scores of rows start:stop from their L, M, S (SIMD code: no branch, no call);
+    returns the number of values <= 0."""
+    nonpos = 0
     if mode == 0:
         for i in range(start, stop):
             k = i - start
             out[i] = _z(y[i], Lb[k], Mb[k], Sb[k])
+            nonpos += y[i] <= 0.0
     elif mode == 1:
         for i in range(start, stop):
             k = i - start
             out[i] = 100.0 * vm.ndtr(_z(y[i], Lb[k], Mb[k], Sb[k]))
+            nonpos += y[i] <= 0.0
     else:
         for i in range(start, stop):
             k = i - start
             out[i] = _modified(y[i], Lb[k], Mb[k], Sb[k])
+            nonpos += y[i] <= 0.0
+    return nonpos
 
 
 @numba.njit(**_OPTS)
@@ -147,10 +155,9 @@ def _run(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, out, firs
     for blk in range(first, last):
         start = blk * _BLOCK
         stop = min(start + _BLOCK, n)
-        _groups(sex, kind, const, lut, start, stop, G)
-        o, u, p = _lookup(y, age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb)
-        _math(y, Lb, Mb, Sb, start, stop, mode, out)
-        outside, unknown, nonpos = outside + o, unknown + u, nonpos + p
+        unknown += _groups(sex, kind, const, lut, start, stop, G)
+        outside += _lookup(age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb)
+        nonpos += _math(y, Lb, Mb, Sb, start, stop, mode, out)
     return outside, unknown, nonpos
 
 
