@@ -101,9 +101,9 @@ def _modified(y, L, M, S):
     below = y < M
     z2 = -2.0 if below else 2.0
     base = 1.0 + L * S * z2
-    v = M * vm.exp(vm.log(base) * (1.0 / L))  # M base^(1/L)
-    v = v if base > 0.0 else np.nan
-    v = M * vm.exp(S * z2) if abs(L) < _L_ZERO else v
+    zero = abs(L) < _L_ZERO  # M exp(S z2) there; else M base^(1/L), NaN where base <= 0
+    v = M * vm.exp(S * z2 if zero else vm.log(base) * (1.0 / L))  # one exp, not two
+    v = v if zero | (base > 0.0) else np.nan
     sd2 = M - v if below else v - M
     return (y - M) / (0.5 * sd2)
 
