@@ -5,10 +5,12 @@ no wider than the closest two reference ages (so at most one step corrects the b
 interval: no search), L, M and S interpolated as R's ``approx`` (CDC's cdcanthro), then
 the z-score ((y/M)^L - 1)/(L S), the centile 100 Phi(z) or CDC's modified z-score: the
 same equations as the numpy code of ``centiles.LMSTable`` (``_lms``), which runs when
-numba is missing or LABSTATS_NO_NUMBA=1. The row loop has no branch and no library call
-(exp, log and Phi are the straight-line ``_vecmath`` versions), so it compiles to SIMD
-code, and blocks of rows run on all of numba's threads (``numba.set_num_threads`` or
-NUMBA_NUM_THREADS limit them). Imported lazily; compiled code is cached on disk.
+numba is missing or LABSTATS_NO_NUMBA=1. Rows go in blocks of 1,024 whose scratch stays
+in L1: a scalar lookup loop (table gathers do not vectorise profitably) writes L, M, S;
+the math loops have no branch and no library call (exp, log and Phi are the
+straight-line ``_vecmath`` versions), so they compile to SIMD code. Runs of blocks go to
+numba's threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them; one thread
+runs the serial kernel). Imported lazily; compiled code is cached on disk.
 """
 
 from __future__ import annotations
