@@ -202,3 +202,31 @@ def test_vecmath_ndtr_tail_accurate_against_mpmath():
     out = np.empty_like(sp)
     _vectorised(_vecmath.ndtr)(sp, out)
     np.testing.assert_array_equal(out, [np.nan, 1.0, 0.0, 0.0, 1.0, 0.5])
+
+
+@pytest.mark.filterwarnings("ignore:age. .* outside the table")
+def test_forked_child_scores_serially_after_parent_used_threads(data):
+    """After the parent ran the threaded kernel, a fork()ed child (multiprocessing's
+    default on Linux) scores with the serial kernel instead of a thread pool that is not
+    fork-safe (GNU OpenMP aborts such a child), with the same results."""
+    import multiprocessing as mp
+
+    import numba
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork() on this platform")
+    table, bmi, age, codes = data
+    if numba.get_num_threads() < 2:
+        pytest.skip("numba has one thread here")
+    parent = np.asarray(table.centile(bmi, age, codes))  # starts the pool
+    with mp.get_context("fork").Pool(1) as pool:
+        # without the guard the child hangs in the pool: fail after 2 minutes instead
+        child = pool.apply_async(_centile_in_child, (bmi, age, codes)).get(timeout=120)
+    np.testing.assert_array_equal(child, parent)
+
+
+def _centile_in_child(bmi, age, codes):
+    import warnings
+
+    warnings.simplefilter("ignore")
+    return np.asarray(cdc_growth_lms("bmi").centile(bmi, age, codes))

@@ -15,6 +15,7 @@ runs the serial kernel). Imported lazily; compiled code is cached on disk.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numba
@@ -28,6 +29,7 @@ _L_ZERO = 1e-12  # |L| below this: the log limit z = log(y/M)/S (as _lms.L_ZERO)
 _BLOCK = 1024  # rows per block: its group codes and L, M, S stay in L1
 _MAX_BUCKETS = 1 << 20  # per group; finer tables are scored by the numpy path
 _ONE_AT_A_TIME = threading.Lock()
+_POOL_PID = None  # the process that started numba's thread pool
 
 #: How ``sex`` reaches the kernel: no sex (one group), labstats' parsed codes (0.0 male,
 #: 1.0 female, NaN), NHANES codes (1.0, 2.0, NaN; anything else unknown), one group for
@@ -186,11 +188,15 @@ def score(y, age, sex, kind, const, lut, tabs, mode: int, out):
     ``tables(...)``. Returns the counts (rows outside the ages, rows of unknown sex,
     values <= 0): the caller raises or warns, naming rows.
     """
+    global _POOL_PID
     nblocks = (out.shape[0] + _BLOCK - 1) // _BLOCK
     threads = min(numba.get_num_threads(), nblocks // 8)  # >= 8 blocks a thread
-    if threads <= 1:
+    # a process forked after the parent started numba's thread pool must not use it (GNU
+    # OpenMP aborts such a child, the workqueue pool is not fork-safe either): serial there
+    if threads <= 1 or _POOL_PID not in (None, os.getpid()):
         return _run(y, age, sex, kind, const, lut, *tabs, mode, out, 0, nblocks)
-    with _ONE_AT_A_TIME:  # numba's default (workqueue) thread pool is not re-entrant
+    with _ONE_AT_A_TIME:  # the workqueue pool is not re-entrant
+        _POOL_PID = os.getpid()
         return _run_parallel(y, age, sex, kind, const, lut, *tabs, mode, out, nblocks,
                              4 * threads)
 
