@@ -58,28 +58,30 @@ def test_interpolated_bmi_lms_and_p50_p95_match_cdcanthro(cdc):
 
 
 def test_extended_bmi_wei_2020_matches_cdcanthro(cdc):
-    """Extended BMI centile (Wei et al. 2020) to 1e-9 at or below P95 and 1e-8 above it;
-    extended z to 1e-10 / phi(z).
+    """Extended BMI centile and z (Wei et al. 2020) to 1e-9 on every row, above P95 too.
 
-    Above P95 about one row in five differs from cdcanthro by up to 5e-9 (centile scale),
-    although our P95 and sigma equal cdcanthro's ``p95`` and ``sigma`` columns to 1e-13 and
-    the formula 90 + 10 Phi((BMI - P95)/sigma) evaluated on *those columns* reproduces the
-    same 5e-9: the difference is inside cdcanthro's evaluation, not in the inputs (not
-    explained; 5e-11 in probability). Phi^-1 then amplifies it by 1/phi(z) in bmiz.
+    cdcanthro (R/cdcanthro.R) divides by ``round(sigma, 8)`` ("sigma rounded to 8 to agree
+    with NCHS"); with the unrounded sigma about two rows in three above P95 differ by up to
+    5e-9 in the centile and 1.3e-8 in z, so this would fail without the rounding.
     """
-    from scipy.stats import norm
-
     table = cdc_growth_lms("bmi")
     ok = cdc["bmi"].notna()
     c = table.extended_centile(cdc["bmi"], cdc["agemos"], cdc["sex"])
     high = ok & (cdc["bmi"] > cdc["p95"])
     assert high.sum() > 500
-    np.testing.assert_allclose(c[ok & ~high], cdc.loc[ok & ~high, "bmip"], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(c[high], cdc.loc[high, "bmip"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(c[ok], cdc.loc[ok, "bmip"], rtol=0, atol=1e-9)
     z = table.extended_zscore(cdc["bmi"], cdc["agemos"], cdc["sex"])
-    tol = np.maximum(1e-9, 1e-10 / norm.pdf(cdc.loc[ok, "bmiz"]))
-    assert (np.abs(z[ok] - cdc.loc[ok, "bmiz"]) <= tol).all()
+    np.testing.assert_allclose(z[ok], cdc.loc[ok, "bmiz"], rtol=0, atol=1e-9)
     assert (cdc.loc[ok, "bmiz"] < cdc.loc[ok, "orig_bmiz"] - 0.1).sum() > 50  # extension used
+
+
+def test_extended_bmi_z_capped_at_8_21_as_cdcanthro():
+    """cdcanthro: an extended centile that rounds to 100 has z = 8.21 ("highest possible
+    value is 8.20945"), not infinity; below that the z is finite and grows with BMI."""
+    table = cdc_growth_lms("bmi")
+    z = table.extended_zscore(np.array([40.0, 50.0, 55.0, 200.0]), 120.0, "female")
+    assert z[-1] == 8.21 and np.isfinite(z).all()
+    assert (np.diff(z) > 0).all() and z[-2] <= 8.21
 
 
 def test_published_lms_rows_and_shortest_repr():

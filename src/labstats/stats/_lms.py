@@ -107,10 +107,21 @@ EXTENDED_SIGMA = {0.0: (0.3728, 0.5196, -0.0091),   # male
 Z95 = 1.6448536269514722  # Phi^-1(0.95)
 
 
+#: The largest extended z-score CDC reports: where 90 + 10 Phi(...) rounds to 100 (z = inf),
+#: cdcanthro sets 8.21 ("highest possible value is 8.20945").
+EXTENDED_Z_MAX = 8.21
+
+
 def extended_bmi(bmi, age_months, sex_code, L, M, S):
     """Extended BMI z and centile (Wei et al. 2020): the LMS values at or below the 95th
     centile; above it the centile 90 + 10 Phi((BMI - P95)/sigma). Returns (z, centile,
-    P95, sigma)."""
+    P95, sigma).
+
+    As CDC's cdcanthro (v0.1.3, R/cdcanthro.R): sigma enters the centile rounded to 8
+    decimals ("to agree with NCHS"; unrounded, the centile differs from cdcanthro's by up
+    to 5e-9), and an extended centile that rounds to 100 gets z = 8.21, not infinity. The
+    returned sigma is the unrounded one (cdcanthro's ``sigma`` column).
+    """
     years = age_months / 12.0
     sigma = np.full(np.shape(bmi), np.nan)
     for code, (a, b, c) in EXTENDED_SIGMA.items():
@@ -120,7 +131,8 @@ def extended_bmi(bmi, age_months, sex_code, L, M, S):
     centile = 100.0 * ndtr(z)
     with np.errstate(invalid="ignore", divide="ignore"):
         high = bmi > p95
-        ext_centile = 90.0 + 10.0 * ndtr((bmi - p95) / sigma)
+        ext_centile = 90.0 + 10.0 * ndtr((bmi - p95) / np.round(sigma, 8))
         centile = np.where(high, ext_centile, centile)
-        z = np.where(high, ndtri(ext_centile / 100.0), z)
+        ext_z = ndtri(ext_centile / 100.0)
+        z = np.where(high, np.where(np.isinf(ext_z), EXTENDED_Z_MAX, ext_z), z)
     return z, centile, p95, sigma

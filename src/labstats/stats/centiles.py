@@ -37,6 +37,28 @@ def _jit():
 _FAMILIES = ("lms", "bccg")
 
 
+def _sex_for_kernel(sex, jit, lut):
+    """(kind, constant group, array, categorical lookup) of ``sex`` for ``_lms_jit.score``:
+    NHANES codes and Categorical codes go to the kernel as they are (no parsed copy);
+    the groups are 0 male, 1 female (the order of a table's ``_points``)."""
+    if np.ndim(sex) == 0:
+        code = as_sex([sex], "sex")[0]
+        return (jit.CONSTANT, int(code), np.zeros(1), lut) if code == code else (
+            jit.PARSED, 0, np.full(1, np.nan), lut)
+    if _is_series(sex) and str(sex.dtype) == "category":
+        from labstats._validate import _sex_of
+
+        parsed = [_sex_of(c) for c in sex.cat.categories]
+        if None not in parsed:  # an unknown category: the parsed path names its rows
+            table = [-1] + [-1 if v != v else int(v) for v in parsed]
+            codes = sex.cat.codes.to_numpy()
+            return jit.CATEGORICAL, 0, codes, np.array(table, dtype=np.int64)
+    raw = sex.to_numpy() if _is_series(sex) and str(sex.dtype) != "category" else sex
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf" and raw.ndim == 1:
+        return jit.NHANES, 0, raw.astype(np.float64, copy=False), lut
+    return jit.PARSED, 0, as_sex(sex, "sex").ravel(), lut
+
+
 class LMSTable:
     """L, M and S at reference ages (by sex), with z-scores, centiles and values at z.
 
@@ -65,6 +87,10 @@ class LMSTable:
     -----
     Ages outside a sex's reference range score NaN with one warning counting the rows:
     the curves are never extrapolated. A missing value, age or sex gives NaN for that row.
+
+    Inputs longer than 16,384 rows are scored by a compiled kernel (numba) on numba's
+    threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them); it agrees with
+    the numpy code to 1e-12. LABSTATS_NO_NUMBA=1 uses the numpy code throughout.
 
     Examples
     --------
@@ -221,26 +247,22 @@ class LMSTable:
             return None
         y = to_float_array(value, "value")
         a = np.broadcast_to(to_float_array(age, "age"), y.shape)
-        kind, const, sx = 0, np.nan, y[:1]
+        kind, const, sx, lut = jit.NO_SEX, 0, y[:1], np.zeros(1, dtype=np.int64)
         if None not in self._points:
             if sex is None:
                 raise ValueError("sex: this table is by sex; pass sex (e.g. 'female', 'M', 1/2)")
-            raw = sex.to_numpy() if _is_series(sex) and str(sex.dtype) != "category" else sex
-            if np.ndim(sex) == 0:
-                kind, const = 3, float(as_sex([sex], "sex")[0])
-            elif isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf" and raw.ndim == 1:
-                kind, sx = 2, raw.astype(np.float64, copy=False)
-            else:
-                kind, sx = 1, as_sex(sex, "sex").ravel()
-            if kind != 3 and sx.shape != y.shape:
+            kind, const, sx, lut = _sex_for_kernel(sex, jit, lut)
+            if kind in (jit.PARSED, jit.NHANES, jit.CATEGORICAL) and sx.shape != y.shape:
                 return None
         elif sex is not None:
             raise ValueError("sex: this table was fitted without sex; pass sex=None")
         if self._jit_tables is None:
-            self._jit_tables = jit.tables(self._points)
+            self._jit_tables = jit.tables(self._points) or False
+        if self._jit_tables is False:  # reference ages too uneven for the bucket grid
+            return None
         out = np.empty(y.shape)
-        outside, bad_sex, nonpos = jit.score(y, a, sx, kind, const, self._jit_tables, mode,
-                                             out)[:3]
+        outside, bad_sex, nonpos = jit.score(y, a, sx, kind, const, lut, self._jit_tables,
+                                             mode, out)
         if bad_sex:
             as_sex(sex, "sex")  # raises, naming the value and its row
         if nonpos:
@@ -355,7 +377,8 @@ class LMSTable:
         """Extended BMI z-score of Wei et al. (2020), CDC BMI chart only: the LMS z-score at
         or below the 95th centile; above it Phi^-1 of the extended centile
         90 + 10 Phi((BMI - P95)/sigma(age, sex)), which keeps growing with BMI where the
-        LMS z-score flattens. As CDC's SAS program and cdcanthro (``bmiz``)."""
+        LMS z-score flattens. As CDC's cdcanthro (``bmiz``): sigma rounded to 8 decimals
+        in that formula, and z = 8.21 where the extended centile rounds to 100."""
         return like_inputs(self._extended(value, age, sex)[0], value, age, sex)
 
     def extended_centile(self, value, age, sex):
