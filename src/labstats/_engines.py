@@ -197,8 +197,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         if analytes is None:  # one set of columns for every partition
             found = set(analyte[keep]) - {None}
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
+        evidence = _export_evidence(con, tmp / "parts", role, schema, test_map, read_options)
         steps = {"read": lambda raw: read_lab_results(raw, columns=_roles(role),
-                                                      test_map=test_map, **read_options),
+                                                      test_map=test_map, **read_options,
+                                                      _decimal_evidence=evidence),
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
                  "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema}
@@ -213,6 +215,27 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
 
 def _roles(role):
     return {header: name for name, header in role.items()}
+
+
+def _export_evidence(con, parts, role, schema, test_map, read_options):
+    """The decimal mark's evidence of the whole export (``decimal="auto"``), from the
+    distinct screening cells of its partitions (test code, value, valuenum, status, whether
+    the patient id is missing: what decides which values ``read_lab_results`` parses), so
+    that each partition is read by the export's mark; None when the mark is given."""
+    from labstats._engines_sql import _missing_id
+    from labstats.datasets._routine_screen import decimal_evidence
+
+    if not _needs_evidence(read_options) or not any(parts.glob("__part=*")):
+        return None
+    cols = [role[r] for r in ("test", "value", "valuenum", "status") if r in role]
+    pid = role["patient_id"]
+    missing = _missing_id(f'"{pid}"', schema.field(pid).type)
+    names = "".join(f'"{c}", ' for c in cols)
+    cells = con.execute(
+        f'SELECT DISTINCT {names}CASE WHEN {missing} THEN NULL ELSE 1 END AS "{pid}" FROM '
+        f"read_parquet({_sql_string(parts / '*' / '*.parquet')})").df()
+    return decimal_evidence(cells, columns={h: r for r, h in role.items() if h in cells},
+                            test_map=test_map, thousands=read_options.get("thousands"))
 
 
 # --- Dask: the same functions on a partitioned (possibly distributed) frame -------------------
@@ -266,14 +289,23 @@ def _read_part(raw, kw, meta=None):
     return res if meta is None else _enforce(res, meta)
 
 
-def _stats(part, pid, test):
-    """(rows, (lowest, highest) patient id or None, distinct test codes) of a partition."""
+def _stats(part, pid, test, evidence=None):
+    """(rows, (lowest, highest) patient id or None, distinct test codes, evidence of the
+    decimal mark or None) of a partition; ``evidence``: ``decimal_evidence``'s keywords."""
+    from labstats.datasets._routine_screen import decimal_evidence
+
     ids = part[pid].dropna()
     try:
         span = (ids.min(), ids.max()) if len(ids) else None
     except TypeError:  # ids of several types: no order, no range
         span = False
-    return len(part), span, part[test].dropna().unique()
+    marks = None if evidence is None else decimal_evidence(_pandas_strings(part), **evidence)
+    return len(part), span, part[test].dropna().unique(), marks
+
+
+def _needs_evidence(kw) -> bool:
+    """Whether ``decimal="auto"`` decides the mark from the cells (thousands= not "."/",")."""
+    return kw.get("decimal", "auto") == "auto" and kw.get("thousands") not in (".", ",")
 
 
 def _disjoint(spans) -> bool:
@@ -314,7 +346,9 @@ def dask_read_lab_results(ddf, **kw):
     ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
     disjoint (an export written patient by patient); each is read by the pandas reader.
     The result has a ``reason`` column (the per-row report); ``labstats.counts`` gives
-    its counts. The time format is that of the export's first rows, as in pandas.
+    its counts. The time format is that of the export's first rows, as in pandas; with
+    ``decimal="auto"``, the decimal mark is that of the whole value column (its evidence
+    is collected in the same pass), as in pandas, not that of each partition.
     """
     import dask
     import pandas as pd
@@ -326,9 +360,19 @@ def dask_read_lab_results(ddf, **kw):
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
     ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
     pid, test = role["patient_id"], role["test"]
-    parts = [dask.delayed(_stats)(p, pid, test) for p in ddf[[pid, test]].to_delayed()]
+    evidence, read = None, [pid, test]
+    if _needs_evidence(kw):  # the decimal mark of the whole column, not of each partition
+        read = [role[r] for r in ("patient_id", "test", "value", "valuenum", "status")
+                if r in role]
+        evidence = {"columns": {h: r for r, h in role.items() if h in read},
+                    "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
+    parts = [dask.delayed(_stats)(p, pid, test, evidence) for p in ddf[read].to_delayed()]
     first = dask.delayed(lambda p: p.head(1000))(ddf.to_delayed()[0])
     stats, sample = dask.compute(parts, first)
+    if evidence is not None:
+        from labstats.datasets._routine_screen import combine_evidence
+
+        kw["_decimal_evidence"] = combine_evidence(s[3] for s in stats)
     sample = _pandas_strings(sample)
     if kw.get("time_format") is None and "collected_at" in role:
         kw["time_format"] = _routine_io.first_time_format(sample[role["collected_at"]])
