@@ -198,6 +198,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
             found = set(analyte[keep]) - {None}
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
         evidence = _export_evidence(con, tmp / "parts", role, schema, test_map, read_options)
+        read_options = {**read_options, "time_format": _export_time_format(
+            files, schema, role, read_options.get("time_format"))}
         steps = {"read": lambda raw: read_lab_results(raw, columns=_roles(role),
                                                       test_map=test_map, **read_options,
                                                       _decimal_evidence=evidence),
@@ -236,6 +238,27 @@ def _export_evidence(con, parts, role, schema, test_map, read_options):
         f"read_parquet({_sql_string(parts / '*' / '*.parquet')})").df()
     return decimal_evidence(cells, columns={h: r for r, h in role.items() if h in cells},
                             test_map=test_map, thousands=read_options.get("thousands"))
+
+
+def _export_time_format(files, schema, role, time_format):
+    """``time_format``, else the format of the export's first filled time text (of every
+    row, as ``read_lab_results`` takes it from the whole column), for every partition; None
+    for times typed as times (or none filled)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from labstats.datasets import _routine_io
+
+    header = role.get("collected_at")
+    if time_format is not None or header is None or pa.types.is_timestamp(
+            schema.field(header).type):
+        return time_format
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=[header]):
+            found = _routine_io.first_time_format(batch.column(0).to_pandas())
+            if found is not None:
+                return found
+    return None
 
 
 # --- Dask: the same functions on a partitioned (possibly distributed) frame -------------------

@@ -191,3 +191,31 @@ def test_dask_reads_by_the_exports_mark_on_a_cluster(client, case, monkeypatch):
     alone = _dask_read(export)
     assert not (alone.drop(columns="reason").equals(want) and
                 alone.set_index("source_row")["reason"].dropna().to_dict() == _reasons(want))
+
+
+def test_pair_export_partitions_read_times_in_the_exports_format(tmp_path):
+    """The time format is the export's first filled time's, for every partition of the
+    partitioned path (as pandas reads the column at once): "01/03/2024" after
+    "13/03/2024" is 1 March (day first), not 3 January as a partition alone guesses; the
+    first time may be a row of a test the partitions do not hold (format still taken)."""
+    pytest.importorskip("duckdb")
+    export = _export("point proved elsewhere")
+    export["Collected"] = ["13/03/2024 08:00", "01/03/2024 08:00"]
+    first = pd.DataFrame({"Patient ID": ["p0"], "Accession": ["A-p0"], "Test Code": ["X1"],
+                          "Result": ["1"], "Units": ["mmol/L"],
+                          "Collected": ["13/03/2024 08:00"]})
+    for frame in (export, pd.concat([first, export.assign(Collected="01/03/2024 08:00")],
+                                    ignore_index=True)):
+        path = tmp_path / "times.parquet"
+        frame.to_parquet(path, index=False)
+        want = pair_results(read_lab_results(path), by="window")
+        got = pair_export(path, by="window", rows_per_partition=1)
+        assert got.attrs["counts"]["partitions"] == 2
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert (got["collected_at"].dt.month == 3).all()
+    frame.loc[2, "Collected"] = "2024-03-01 08:00"  # p2: another format than the export's
+    frame.to_parquet(path, index=False)
+    with pytest.raises(ValueError, match=r"cannot be paired by 'window' \(source_row 2\)"):
+        pair_results(read_lab_results(path), by="window")
+    with pytest.raises(ValueError, match=r"cannot be paired by 'window' \(source_row 2\)"):
+        pair_export(path, by="window", rows_per_partition=1)
