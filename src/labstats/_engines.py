@@ -312,18 +312,38 @@ def _read_part(raw, kw, meta=None):
     return res if meta is None else _enforce(res, meta)
 
 
-def _stats(part, pid, test, evidence=None):
-    """(rows, (lowest, highest) patient id or None, distinct test codes, evidence of the
-    decimal mark or None) of a partition; ``evidence``: ``decimal_evidence``'s keywords."""
-    from labstats.datasets._routine_screen import decimal_evidence
-
+def _stats(part, pid, test):
+    """(rows, (lowest, highest) patient id or None, distinct test codes) of a partition."""
     ids = part[pid].dropna()
     try:
         span = (ids.min(), ids.max()) if len(ids) else None
     except TypeError:  # ids of several types: no order, no range
         span = False
+    return len(part), span, part[test].dropna().unique()
+
+
+def _column_stats(part, evidence=None, time=None):
+    """(evidence of the decimal mark or None, (format, text) of the first filled time of
+    column ``time`` or None) of a partition; ``evidence``: ``decimal_evidence``'s
+    keywords. Whole-column decisions of ``read_lab_results``: evidence combines by ``or``,
+    the first time is the first partition's that has one (any partitioning will do)."""
+    import pandas as pd
+
+    from labstats.datasets import _routine_io
+    from labstats.datasets._routine_screen import decimal_evidence
+
     marks = None if evidence is None else decimal_evidence(_pandas_strings(part), **evidence)
-    return len(part), span, part[test].dropna().unique(), marks
+    first = None
+    if time is not None:  # the first rows first (a whole column's text only when empty)
+        for cells in (part[time].head(1000), part[time]):
+            if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
+                break
+            text = cells.astype("string").str.strip()
+            filled = text[(text.notna() & (text != "")).to_numpy(dtype=bool)]
+            if len(filled):
+                first = (_routine_io.time_format_of(filled.iloc[0]), filled.iloc[0])
+                break
+    return marks, first
 
 
 def _needs_evidence(kw) -> bool:
@@ -364,14 +384,15 @@ def dask_read_lab_results(ddf, **kw):
     """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
 
     One pass over the patient and test columns (rows, patient id range and test codes
-    per partition) and a sample of the first rows. Rows are numbered as in the whole
+    per partition), the columns that decide the decimal mark and the time format, and a
+    sample of the first rows. Rows are numbered as in the whole
     export (``source_row``); the partitions are shuffled by patient, into about
     ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
     disjoint (an export written patient by patient); each is read by the pandas reader.
     The result has a ``reason`` column (the per-row report); ``labstats.counts`` gives
-    its counts. The time format is that of the export's first rows, as in pandas; with
-    ``decimal="auto"``, the decimal mark is that of the whole value column (its evidence
-    is collected in the same pass), as in pandas, not that of each partition.
+    its counts. As in pandas, not per partition: the time format is that of the export's
+    first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
+    value column (both found in the same pass).
     """
     import dask
     import pandas as pd
@@ -383,22 +404,28 @@ def dask_read_lab_results(ddf, **kw):
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
     ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
     pid, test = role["patient_id"], role["test"]
-    evidence, read = None, [pid, test]
+    parts = [dask.delayed(_stats)(p, pid, test) for p in ddf[[pid, test]].to_delayed()]
+    # whole-column decisions (the decimal mark, the time format), in the same compute
+    evidence, read = None, []
     if _needs_evidence(kw):  # the decimal mark of the whole column, not of each partition
         read = [role[r] for r in ("patient_id", "test", "value", "valuenum", "status")
                 if r in role]
         evidence = {"columns": {h: r for r, h in role.items() if h in read},
                     "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
-    parts = [dask.delayed(_stats)(p, pid, test, evidence) for p in ddf[read].to_delayed()]
+    time = role.get("collected_at") if kw.get("time_format") is None else None
+    read += [time] if time is not None else []
+    columns = [dask.delayed(_column_stats)(p, evidence, time) for p in
+               (ddf[read].to_delayed() if read else ())]
     first = dask.delayed(lambda p: p.head(1000))(ddf.to_delayed()[0])
-    stats, sample = dask.compute(parts, first)
+    stats, columns, sample = dask.compute(parts, columns, first)
     if evidence is not None:
         from labstats.datasets._routine_screen import combine_evidence
 
-        kw["_decimal_evidence"] = combine_evidence(s[3] for s in stats)
+        kw["_decimal_evidence"] = combine_evidence(c[0] for c in columns)
     sample = _pandas_strings(sample)
-    if kw.get("time_format") is None and "collected_at" in role:
-        kw["time_format"] = _routine_io.first_time_format(sample[role["collected_at"]])
+    first = next((c[1] for c in columns if c[1] is not None), None)
+    if first is not None:  # the export's first filled time, in partition (= row) order
+        kw["time_format"] = first[0]
     lengths = np.array([s[0] for s in stats], dtype=np.int64)
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
@@ -410,6 +437,9 @@ def dask_read_lab_results(ddf, **kw):
         n = max(ddf.npartitions, math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
         numbered = numbered.shuffle(on=pid, npartitions=n)
     read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw)
+    if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
+        times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"), first[0])[0]
+        read = read.astype({"collected_at": times.dtype})  # that of a sample without any
     meta = read.iloc[:0]
     results = numbered.map_partitions(_read_part, kw, meta, meta=meta)
     _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])

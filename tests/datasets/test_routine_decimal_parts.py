@@ -219,3 +219,22 @@ def test_pair_export_partitions_read_times_in_the_exports_format(tmp_path):
         pair_results(read_lab_results(path), by="window")
     with pytest.raises(ValueError, match=r"cannot be paired by 'window' \(source_row 2\)"):
         pair_export(path, by="window", rows_per_partition=1)
+
+
+def test_dask_reads_times_in_the_exports_format_on_a_cluster(client):
+    """The first partition has no time: the format is the export's first filled time's
+    (day first, "13/03/2024"), found in the stats pass, so "01/03/2024" in the last
+    partition is 1 March as in pandas (a partition alone would guess 3 January)."""
+    export = pd.concat([_export("point proved elsewhere"), _export("point proved elsewhere")
+                        .replace({"p1": "p3", "p2": "p4"})], ignore_index=True)
+    export["Collected"] = ["", "", "13/03/2024 08:00", "01/03/2024 08:00"]
+    want = read_lab_results(export)
+    got = _dask_read(export)
+    pd.testing.assert_frame_equal(got.drop(columns="reason"), want, check_exact=True)
+    assert got["collected_at"].dt.month.dropna().tolist() == [3, 3]
+    import dask.dataframe as dd
+
+    ddf = dd.concat([dd.from_pandas(p, npartitions=1) for p in _patients(export)])
+    paired = pair_results(read_lab_results(ddf), by="specimen").compute()
+    pd.testing.assert_frame_equal(paired.sort_values("patient_id", ignore_index=True),
+                                  pair_results(want, by="specimen"))
