@@ -291,8 +291,7 @@ def _pandas_strings(frame):
     return frame.astype(strings) if strings else frame
 
 
-def _number(frame, offsets, partition_info=None):
-    start = offsets[partition_info["number"]] if partition_info else 0
+def _number(frame, start):
     return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
 
 
@@ -395,6 +394,7 @@ def dask_read_lab_results(ddf, **kw):
     value column (both found in the same pass).
     """
     import dask
+    import dask.dataframe as dd
     import pandas as pd
 
     from labstats.datasets import _loinc, _routine_io
@@ -404,7 +404,10 @@ def dask_read_lab_results(ddf, **kw):
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
     ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
     pid, test = role["patient_id"], role["test"]
-    parts = [dask.delayed(_stats)(p, pid, test) for p in ddf[[pid, test]].to_delayed()]
+    # The partitions as they are read: dask-expr may fuse small Parquet reads (by the
+    # columns read), so the stats, row numbers and reads all use these same pieces.
+    pieces = ddf.to_delayed()
+    parts = [dask.delayed(_stats)(p, pid, test) for p in pieces]
     # whole-column decisions (the decimal mark, the time format), in the same compute
     evidence, read = None, []
     if _needs_evidence(kw):  # the decimal mark of the whole column, not of each partition
@@ -414,9 +417,9 @@ def dask_read_lab_results(ddf, **kw):
                     "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
     time = role.get("collected_at") if kw.get("time_format") is None else None
     read += [time] if time is not None else []
-    columns = [dask.delayed(_column_stats)(p, evidence, time) for p in
-               (ddf[read].to_delayed() if read else ())]
-    first = dask.delayed(lambda p: p.head(1000))(ddf.to_delayed()[0])
+    columns = [dask.delayed(_column_stats)(p[read], evidence, time) for p in
+               (pieces if read else ())]
+    first = dask.delayed(lambda p: p.head(1000))(pieces[0])
     stats, columns, sample = dask.compute(parts, columns, first)
     if evidence is not None:
         from labstats.datasets._routine_screen import combine_evidence
@@ -431,10 +434,11 @@ def dask_read_lab_results(ddf, **kw):
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
     offsets = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-    numbered = ddf.map_partitions(_number, offsets, meta=ddf._meta.assign(
-        __source_row=np.int64(0)).iloc[:0])
+    numbered = dd.from_delayed(
+        [dask.delayed(_number)(p, int(o)) for p, o in zip(pieces, offsets, strict=True)],
+        meta=ddf._meta.assign(__source_row=np.int64(0)).iloc[:0], verify_meta=False)
     if not _disjoint([s[1] for s in stats]):
-        n = max(ddf.npartitions, math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
+        n = max(len(pieces), math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
         numbered = numbered.shuffle(on=pid, npartitions=n)
     read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw)
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
