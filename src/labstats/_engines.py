@@ -197,8 +197,12 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         if analytes is None:  # one set of columns for every partition
             found = set(analyte[keep]) - {None}
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
+        evidence = _export_evidence(con, tmp / "parts", role, schema, test_map, read_options)
+        read_options = {**read_options, "time_format": _export_time_format(
+            files, schema, role, read_options.get("time_format"))}
         steps = {"read": lambda raw: read_lab_results(raw, columns=_roles(role),
-                                                      test_map=test_map, **read_options),
+                                                      test_map=test_map, **read_options,
+                                                      _decimal_evidence=evidence),
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
                  "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema}
@@ -213,6 +217,48 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
 
 def _roles(role):
     return {header: name for name, header in role.items()}
+
+
+def _export_evidence(con, parts, role, schema, test_map, read_options):
+    """The decimal mark's evidence of the whole export (``decimal="auto"``), from the
+    distinct screening cells of its partitions (test code, value, valuenum, status, whether
+    the patient id is missing: what decides which values ``read_lab_results`` parses), so
+    that each partition is read by the export's mark; None when the mark is given."""
+    from labstats._engines_sql import _missing_id
+    from labstats.datasets._routine_screen import decimal_evidence
+
+    if not _needs_evidence(read_options) or not any(parts.glob("__part=*")):
+        return None
+    cols = [role[r] for r in ("test", "value", "valuenum", "status") if r in role]
+    pid = role["patient_id"]
+    missing = _missing_id(f'"{pid}"', schema.field(pid).type)
+    names = "".join(f'"{c}", ' for c in cols)
+    cells = con.execute(
+        f'SELECT DISTINCT {names}CASE WHEN {missing} THEN NULL ELSE 1 END AS "{pid}" FROM '
+        f"read_parquet({_sql_string(parts / '*' / '*.parquet')})").df()
+    return decimal_evidence(cells, columns={h: r for r, h in role.items() if h in cells},
+                            test_map=test_map, thousands=read_options.get("thousands"))
+
+
+def _export_time_format(files, schema, role, time_format):
+    """``time_format``, else the format of the export's first filled time text (of every
+    row, as ``read_lab_results`` takes it from the whole column), for every partition; None
+    for times typed as times (or none filled)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from labstats.datasets import _routine_io
+
+    header = role.get("collected_at")
+    if time_format is not None or header is None or pa.types.is_timestamp(
+            schema.field(header).type):
+        return time_format
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=[header]):
+            found = _routine_io.first_time_format(batch.column(0).to_pandas())
+            if found is not None:
+                return found
+    return None
 
 
 # --- Dask: the same functions on a partitioned (possibly distributed) frame -------------------
@@ -245,8 +291,7 @@ def _pandas_strings(frame):
     return frame.astype(strings) if strings else frame
 
 
-def _number(frame, offsets, partition_info=None):
-    start = offsets[partition_info["number"]] if partition_info else 0
+def _number(frame, start):
     return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
 
 
@@ -274,6 +319,35 @@ def _stats(part, pid, test):
     except TypeError:  # ids of several types: no order, no range
         span = False
     return len(part), span, part[test].dropna().unique()
+
+
+def _column_stats(part, evidence=None, time=None):
+    """(evidence of the decimal mark or None, (format, text) of the first filled time of
+    column ``time`` or None) of a partition; ``evidence``: ``decimal_evidence``'s
+    keywords. Whole-column decisions of ``read_lab_results``: evidence combines by ``or``,
+    the first time is the first partition's that has one (any partitioning will do)."""
+    import pandas as pd
+
+    from labstats.datasets import _routine_io
+    from labstats.datasets._routine_screen import decimal_evidence
+
+    marks = None if evidence is None else decimal_evidence(_pandas_strings(part), **evidence)
+    first = None
+    if time is not None:  # the first rows first (a whole column's text only when empty)
+        for cells in (part[time].head(1000), part[time]):
+            if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
+                break
+            text = cells.astype("string").str.strip()
+            filled = text[(text.notna() & (text != "")).to_numpy(dtype=bool)]
+            if len(filled):
+                first = (_routine_io.time_format_of(filled.iloc[0]), filled.iloc[0])
+                break
+    return marks, first
+
+
+def _needs_evidence(kw) -> bool:
+    """Whether ``decimal="auto"`` decides the mark from the cells (thousands= not "."/",")."""
+    return kw.get("decimal", "auto") == "auto" and kw.get("thousands") not in (".", ",")
 
 
 def _disjoint(spans) -> bool:
@@ -309,14 +383,18 @@ def dask_read_lab_results(ddf, **kw):
     """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
 
     One pass over the patient and test columns (rows, patient id range and test codes
-    per partition) and a sample of the first rows. Rows are numbered as in the whole
+    per partition), the columns that decide the decimal mark and the time format, and a
+    sample of the first rows. Rows are numbered as in the whole
     export (``source_row``); the partitions are shuffled by patient, into about
     ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
     disjoint (an export written patient by patient); each is read by the pandas reader.
     The result has a ``reason`` column (the per-row report); ``labstats.counts`` gives
-    its counts. The time format is that of the export's first rows, as in pandas.
+    its counts. As in pandas, not per partition: the time format is that of the export's
+    first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
+    value column (both found in the same pass).
     """
     import dask
+    import dask.dataframe as dd
     import pandas as pd
 
     from labstats.datasets import _loinc, _routine_io
@@ -326,23 +404,46 @@ def dask_read_lab_results(ddf, **kw):
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
     ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
     pid, test = role["patient_id"], role["test"]
-    parts = [dask.delayed(_stats)(p, pid, test) for p in ddf[[pid, test]].to_delayed()]
-    first = dask.delayed(lambda p: p.head(1000))(ddf.to_delayed()[0])
-    stats, sample = dask.compute(parts, first)
+    # The partitions as they are read: dask-expr may fuse small Parquet reads (by the
+    # columns read), so the stats, row numbers and reads all use these same pieces.
+    pieces = ddf.to_delayed()
+    parts = [dask.delayed(_stats)(p, pid, test) for p in pieces]
+    # whole-column decisions (the decimal mark, the time format), in the same compute
+    evidence, read = None, []
+    if _needs_evidence(kw):  # the decimal mark of the whole column, not of each partition
+        read = [role[r] for r in ("patient_id", "test", "value", "valuenum", "status")
+                if r in role]
+        evidence = {"columns": {h: r for r, h in role.items() if h in read},
+                    "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
+    time = role.get("collected_at") if kw.get("time_format") is None else None
+    read += [time] if time is not None else []
+    columns = [dask.delayed(_column_stats)(p[read], evidence, time) for p in
+               (pieces if read else ())]
+    first = dask.delayed(lambda p: p.head(1000))(pieces[0])
+    stats, columns, sample = dask.compute(parts, columns, first)
+    if evidence is not None:
+        from labstats.datasets._routine_screen import combine_evidence
+
+        kw["_decimal_evidence"] = combine_evidence(c[0] for c in columns)
     sample = _pandas_strings(sample)
-    if kw.get("time_format") is None and "collected_at" in role:
-        kw["time_format"] = _routine_io.first_time_format(sample[role["collected_at"]])
+    first = next((c[1] for c in columns if c[1] is not None), None)
+    if first is not None:  # the export's first filled time, in partition (= row) order
+        kw["time_format"] = first[0]
     lengths = np.array([s[0] for s in stats], dtype=np.int64)
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
     offsets = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-    numbered = ddf.map_partitions(_number, offsets, meta=ddf._meta.assign(
-        __source_row=np.int64(0)).iloc[:0])
+    numbered = dd.from_delayed(
+        [dask.delayed(_number)(p, int(o)) for p, o in zip(pieces, offsets, strict=True)],
+        meta=ddf._meta.assign(__source_row=np.int64(0)).iloc[:0], verify_meta=False)
     if not _disjoint([s[1] for s in stats]):
-        n = max(ddf.npartitions, math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
+        n = max(len(pieces), math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
         numbered = numbered.shuffle(on=pid, npartitions=n)
     read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw)
+    if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
+        times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"), first[0])[0]
+        read = read.astype({"collected_at": times.dtype})  # that of a sample without any
     meta = read.iloc[:0]
     results = numbered.map_partitions(_read_part, kw, meta, meta=meta)
     _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])

@@ -52,16 +52,32 @@ def _grouped_pattern(mark: str | None, sep: str) -> str:
     return rf"{_SIGN}(?:(?:\d{{1,3}}(?:{t}\d{{3}})*|\d+){frac}{alt}){_EXP}"
 
 
-def _column_mark(num, fullmatch, thousands) -> str | None:
-    """The decimal mark a column proves by a cell that cannot be a thousands group."""
+def _fullmatch(s, pattern):
+    return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+
+
+def _mark_evidence(num, thousands) -> tuple[bool, bool]:
+    """Whether some cell of ``num`` proves the decimal mark "." / "," (a cell with the mark
+    that cannot be a thousands group). Evidence of parts of a column combines by ``or``:
+    the column's evidence is that of its parts (partitions, distinct cells) together."""
     if thousands is not None:
         num = num.str.replace(thousands, "", regex=False)
-    ambiguous = fullmatch(num, _AMBIGUOUS.pattern)
+    ambiguous = _fullmatch(num, _AMBIGUOUS.pattern)
+    proves = []
     for mark in (".", ","):
         uses = num.str.contains(mark, regex=False).fillna(False).to_numpy(dtype=bool)
-        if (uses & fullmatch(num, _decimal_pattern(mark)) & ~ambiguous).any():
-            return mark
-    return None
+        proves.append(bool((uses & _fullmatch(num, _decimal_pattern(mark)) & ~ambiguous).any()))
+    return proves[0], proves[1]
+
+
+def _mark_of(evidence) -> str | None:
+    """The decimal mark of a column with this evidence: the first of "." and "," proved."""
+    return next((m for m, proved in zip((".", ","), evidence, strict=True) if proved), None)
+
+
+def _column_mark(num, thousands) -> str | None:
+    """The decimal mark a column proves by a cell that cannot be a thousands group."""
+    return _mark_of(_mark_evidence(num, thousands))
 
 
 def _why(text: str, num: str, mark: str | None, decimal: str, thousands: str | None) -> str:
@@ -97,23 +113,25 @@ def _why(text: str, num: str, mark: str | None, decimal: str, thousands: str | N
             f"--thousands ,)")
 
 
-def _numbers(num, decimal: str, thousands: str | None):
-    """Number text -> (float values, valid mask, decimal mark used), vectorised."""
+def _numbers(num, decimal: str, thousands: str | None, evidence=None):
+    """Number text -> (float values, valid mask, decimal mark used), vectorised.
 
-    def fullmatch(s, pattern):
-        return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
-
+    ``evidence`` (``decimal="auto"``): the whole column's ``_mark_evidence`` when ``num``
+    is only a part of it (a partition), so that the part is read by the column's mark.
+    """
     if decimal != "auto":
         mark = decimal
     elif thousands in (".", ","):
         mark = "," if thousands == "." else "."
+    elif evidence is not None:
+        mark = _mark_of(evidence)
     else:
-        mark = _column_mark(num, fullmatch, thousands)
+        mark = _column_mark(num, thousands)
     if thousands is None:
         pattern = _decimal_pattern(mark) if mark else _SIGN + r"\d+" + _EXP
     else:
         pattern = _grouped_pattern(mark, thousands)
-    valid = fullmatch(num, pattern)
+    valid = _fullmatch(num, pattern)
     values = np.full(len(num), np.nan)
     if valid.any():
         clean = num[valid]
@@ -173,13 +191,36 @@ def _as_text(raw):
     return raw.astype(kind).str.strip(), direct, is_num
 
 
-def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, problems):
+def _number_cells(raw):
+    """(text, direct values, is_num, lower-case text, missing, parts, ok) of a text column:
+    ``parts`` are the cells' operator, number and unit; ``ok`` the cells with a number."""
+    text, values, is_num = _as_text(raw)
+    low = text.str.lower()
+    missing = (text.isna() | low.isin(_MISSING)).to_numpy(dtype=bool) & ~is_num
+    parts = _extract(text, _CELL.pattern, ("op", "num", "unit"))
+    ok = parts["num"].notna().to_numpy(dtype=bool) & ~missing & ~is_num
+    return text, values, is_num, low, missing, parts, ok
+
+
+def mark_evidence(raw, thousands) -> tuple[bool, bool]:
+    """``parse_column``'s evidence of the decimal mark ("." proved, "," proved) in the cells
+    ``raw``, for ``decimal="auto"``: computed on each part of a column and combined by
+    ``or``, then given to ``parse_column(evidence=)``, parts are read as the whole column."""
+    if raw.dtype.kind in "fiub" or not len(raw):
+        return False, False
+    _, _, _, _, _, parts, ok = _number_cells(raw)
+    return _mark_evidence(parts["num"][ok], thousands)
+
+
+def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, problems,
+                 evidence=None):
     """Cells of one column -> numbers.
 
     Returns ``(values, side, cell_units, flags)``: float64 values (NaN where missing or
     unreadable); "left"/"right"/None per cell (censoring); a Series of the unit text written
     in the cells (only cells that have one); a Series of result flags (<NA> where none), or
-    None when there is none. Unreadable cells are appended to ``problems``.
+    None when there is none. Unreadable cells are appended to ``problems``. ``evidence``:
+    the whole column's ``mark_evidence`` when ``raw`` is a part of it.
     """
     import pandas as pd
 
@@ -196,14 +237,10 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         problems.extend((py(raw.index[i]), header, py(raw.iloc[i]), "a boolean, not a number")
                         for i in range(n))
         return np.full(n, np.nan), side, empty_units, None
-    text, values, is_num = _as_text(raw)
-    low = text.str.lower()
-    missing = (text.isna() | low.isin(_MISSING)).to_numpy(dtype=bool) & ~is_num
+    text, values, is_num, low, missing, parts, ok = _number_cells(raw)
     left_text = low.isin(_LEFT_TEXT).fillna(False).to_numpy(dtype=bool)
-    parts = _extract(text, _CELL.pattern, ("op", "num", "unit"))
-    ok = parts["num"].notna().to_numpy(dtype=bool) & ~missing & ~is_num
     num = parts["num"][ok]
-    parsed, valid, mark = _numbers(num, decimal, thousands)
+    parsed, valid, mark = _numbers(num, decimal, thousands, evidence)
     pos = np.flatnonzero(ok)
     for i in pos[~valid]:  # reported cells only
         problems.append((py(raw.index[i]), header, text.iloc[i],

@@ -11,7 +11,7 @@ import numpy as np
 from labstats.datasets._labcells import parse_column
 
 
-def _parse_distinct(sub, header, decimal, thousands, problems):
+def _parse_distinct(sub, header, decimal, thousands, problems, evidence=None):
     """``parse_column`` on the distinct cells only, spread back to every row.
 
     Routine exports repeat the same texts ("4.2", "<7") millions of times; each cell is
@@ -25,7 +25,7 @@ def _parse_distinct(sub, header, decimal, thousands, problems):
     found: list = []
     values, side, cell_units, flags = parse_column(
         distinct, header, decimal=decimal, thousands=thousands, limit=None, censorable=True,
-        what="a result", problems=found)
+        what="a result", problems=found, evidence=evidence)
     missing = codes < 0
     take = np.where(missing, 0, codes)
     values = np.where(missing, np.nan, values[take] if len(uniques) else np.nan)

@@ -17,16 +17,22 @@ import numpy as np
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._labunits import UnitColumn
 from labstats.datasets._routine_pair import duplicated, pair_results, take_text
-from labstats.datasets._routine_text import _code_text, _distinct_text, _parse_distinct
+from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _engines)
+    _analytes,
+    _screen,
+    _test_map,
+)
+from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
+    _code_text,
+    _distinct_text,
+    _parse_distinct,
+)
 
 __all__ = ["STATUSES", "counts", "pair_results", "read_lab_results"]
 
 #: Status of an input row: its value is used; it could not be read (reported); it is not
 #: a result labstats uses (excluded, e.g. an unknown test); an exact repeat of a used row.
 STATUSES = ("used", "reported", "excluded", "duplicate")
-#: HL7 v2 table 0085 result statuses that withdraw a result (OBX-11).
-_WITHDRAWN = {"W": "posted to the wrong patient or test (W)", "D": "deleted (D)",
-              "X": "could not be obtained (X)"}
 _NO_VALUE = "no result value"
 _MARKS = ("", "<", ">")  # censoring: none, left (<L), right (>U)
 
@@ -35,60 +41,11 @@ def _py(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _test_map(test_map) -> dict:
-    """``test_map=``: a mapping, or a CSV file with the columns code and analyte."""
-    import pandas as pd
-
-    if test_map is None:
-        return {}
-    if not hasattr(test_map, "items"):
-        table = pd.read_csv(test_map, dtype=str, comment="#")
-        cols = [c for c in table.columns if _routine_io.norm(c) in ("code", "test", "itemid",
-                                                                   "loinc", "test code")]
-        if not cols or "analyte" not in table.columns:
-            raise ValueError(f"test_map: {test_map} needs the columns 'code' and 'analyte' "
-                             f"(one row per local test code); it has {list(table.columns)}")
-        test_map = dict(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(), strict=False))
-    out = {}
-    for code, analyte in test_map.items():
-        if analyte not in _loinc.ANALYTE_NAMES:
-            raise ValueError(f"test_map: {code!r} maps to {analyte!r}, not an analyte labstats "
-                             f"reads; use one of {', '.join(_loinc.ANALYTE_NAMES)}")
-        out[str(code).strip()] = analyte
-    return out
-
-
-def _analytes(codes, test_map):
-    """Analyte of each row (None: unknown) and the LOINC unit family it implies (or None)."""
-    import pandas as pd
-
-    from labstats.datasets.labfile import _LABEL_TO_NAME
-
-    table = _loinc.loinc_map().set_index("loinc")
-    keys, uniques = pd.factorize(codes, use_na_sentinel=True)
-    analyte, family = [], []
-    for u in uniques:
-        a = test_map.get(u)
-        fam = None
-        if a is None and _loinc.LOINC_CODE.match(u) and u in table.index:
-            a, fam = table.at[u, "analyte"], table.at[u, "unit_family"]
-        if a is None:
-            a = _LABEL_TO_NAME.get(_routine_io.norm(u))
-            a = a if a in _loinc.ANALYTE_NAMES else None
-        analyte.append(a)
-        family.append(fam)
-    named = {a: k for k, a in enumerate(dict.fromkeys(a for a in analyte if a is not None))}
-    index = np.array([named.get(a, -1) for a in analyte] + [-1], dtype=np.int64)[keys]
-    analyte = np.array([*analyte, None], dtype=object)[keys]  # -1 (missing code) -> None
-    family = np.array([*family, None], dtype=object)[keys]
-    return analyte, family, (index, list(named))
-
-
 def read_lab_results(source, *, columns=None, test_map=None, units=None,
                      censored: str = "lod/sqrt2", decimal: str = "auto",
                      thousands: str | None = None, time_format: str | None = None,
                      insulin_factor: str | float = "standard", sheet_name=0, sep=None,
-                     encoding: str = "utf-8-sig"):
+                     encoding: str = "utf-8-sig", _decimal_evidence=None):
     """Read a long-format laboratory export (one row per result) into canonical units.
 
     Parameters
@@ -164,6 +121,10 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     0085: W, D, X). A duplicate is a row equal to an earlier used row in patient,
     specimen, time, analyte, value and censoring.
 
+    ``decimal="auto"`` takes the mark the whole column proves (``_labcells``); a part of an
+    export read on its own (a Dask or ``pair_export`` partition) is given the whole
+    export's evidence by the private ``_decimal_evidence`` (see ``decimal_evidence``).
+
     Examples
     --------
     >>> raw = pd.DataFrame({"Patient ID": ["p1", "p1", "p1", "p2"],
@@ -234,38 +195,20 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                 next(f[1] for f in found if str(f[1]) == h)
             mark(rows[m], 1, why[m], column)
 
-    if "status" in role:
-        st = raw[role["status"]].astype("string").str.strip().str.upper()
-        for code, why in _WITHDRAWN.items():
-            mark(np.flatnonzero((st == code).fillna(False).to_numpy(bool)), 2,
-                 f"result withdrawn: {why}", role["status"])
-    codes = _distinct_text(raw[role["test"]], _code_text)
-    analyte, family, (analyte_code, analyte_names) = _analytes(codes, tmap)
+    set_aside, codes, (analyte, family, (analyte_code, analyte_names)), cells = _screen(
+        raw, role, tmap)
+    for args in set_aside:
+        mark(*args)
     known = analyte != None  # noqa: E711 (element-wise on objects)
-    no_code = codes.isna().to_numpy(dtype=bool)
-    mark(np.flatnonzero(no_code), 1, "no test code", role["test"])
-    unknown = ~known & ~no_code
-    mark(np.flatnonzero(unknown), 2, "unknown test code: not in test_map= or the LOINC map",
-         role["test"])
+    unknown = ~known & ~codes.isna().to_numpy(dtype=bool)
     pid = raw[role["patient_id"]]
-    no_pid = pid.isna().to_numpy(dtype=bool, copy=True)
-    if pid.dtype.kind not in "iufb":  # a number is never blank text
-        no_pid |= (pid.astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
-    mark(np.flatnonzero(no_pid), 1, "no patient id", role["patient_id"])
 
     # Values: the cell parser of read_lab_export, on the rows still in play.
-    cells = raw[role["value"]]
-    if "valuenum" in role:  # MIMIC: value empty but valuenum filled
-        empty = (cells.isna() | (cells.astype("string").str.strip() == "")).to_numpy(bool)
-        if empty.any():
-            num = raw[role["valuenum"]]
-            fill = num.astype("string") if num.dtype.kind in "fiu" else num.astype(object)
-            cells = (cells.astype("string") if cells.dtype != object else cells).where(
-                ~empty, fill)
     live = np.flatnonzero(status == 0)
     problems: list = []
     values, (left, right), cell_units, flags = _parse_distinct(
-        cells.iloc[live].set_axis(live), role["value"], decimal, thousands, problems)
+        cells.iloc[live].set_axis(live), role["value"], decimal, thousands, problems,
+        _decimal_evidence)
     values[left] = CENSORED_POLICIES[censored](values[left])
     if censored == "nan":
         values[right] = np.nan
