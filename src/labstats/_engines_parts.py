@@ -73,23 +73,27 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
             read[key] += res_counts[key]
         for key in pair:
             pair[key] += pair_counts[key]
+        if not len(paired):  # a partition without draws (all its rows reported) has
+            return  # typeless columns: left out, as the SQL path does
+        written.append(True)
         if output is None:
             frames.append(paired)
         else:
             sink.write(paired)
 
-    if not parts:  # no used results: the frame of no draws, from the export's first row
+    def no_draws():
+        """The frame of no draws, with its columns, from the export's first row."""
         raw = steps["first"]().replace_schema_metadata(metadata).to_pandas()
         res = steps["read"](raw)
-        no_draws = steps["pair"](res.iloc[:0].copy())
-        no_draws.attrs = {}
+        none = steps["pair"](res.iloc[:0].copy())
+        none.attrs = {}
         if steps["derive"]:
             from labstats.datasets.derive import derive as _derive
 
-            no_draws = _derive(no_draws)
-        frames.append(no_draws)
-        if output is not None:  # the file is written, with its columns
-            sink.write(no_draws)
+            none = _derive(none)
+        return none
+
+    written: list = []
     try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
         serial = workers <= 1 or len(parts) <= 1
         for part in parts if serial else ():
@@ -102,6 +106,11 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
                     collect(pending.popleft().result())
             while pending:
                 collect(pending.popleft().result())
+        if not written:  # no draws at all: the output still has the draws' columns
+            if output is None:
+                frames.append(no_draws())
+            else:
+                sink.write(no_draws())
     finally:
         sink.close()
         report_sink.close()
@@ -110,7 +119,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
                                         strict=True))}
     if output is not None:
         return counts
-    out = pd.concat(frames, ignore_index=True) if frames else None
+    out = pd.concat(frames, ignore_index=True)
     if len(out):
         # a patient is in one partition, so ties keep pair_results' order
         out = out.sort_values(["patient_id", "collected_at"], kind="stable",
