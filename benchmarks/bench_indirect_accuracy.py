@@ -218,7 +218,16 @@ def markdown(df: pd.DataFrame, digits: int = 1) -> str:
     return "\n".join(lines)
 
 
+def common_sets(res: pd.DataFrame) -> pd.DataFrame:
+    """Only the sets that every estimator in ``res`` has run (so groups compare alike)."""
+    k = res["method"].nunique()
+    per = res.groupby("set_id")["method"].nunique()
+    return res[res["set_id"].isin(per.index[per == k])]
+
+
 def report(res: pd.DataFrame, full: bool, seconds: float) -> str:
+    total = len(grid(full))
+    res = common_sets(res)
     plain, lod = res[res["lod"] == "-"], res[res["lod"] == "LOD"]
     n_sets = res["set_id"].nunique()
     overall = summary(plain, ["path", "n"])
@@ -226,8 +235,9 @@ def report(res: pd.DataFrame, full: bool, seconds: float) -> str:
     by_lod = summary(lod, ["n"])
     score = ribench_score(plain)
     return (
-        f"Grid: {'full' if full else 'reduced'}, {n_sets} data sets, {seconds:.0f} s of "
-        "computing. Errors: absolute % error of each limit against the true interval "
+        f"Grid: {'full' if full else 'reduced'}, {n_sets} of its {total} data sets "
+        f"(those every estimator has run), {seconds:.0f} s of computing. Errors: "
+        "absolute % error of each limit against the true interval "
         "(median and 90th percentile over the sets).\n\n"
         "By pathological fraction and n (sets without a detection limit):\n\n"
         + markdown(overall) + "\n\nBy shape of the non-pathological distribution and "
