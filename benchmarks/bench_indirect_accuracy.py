@@ -196,7 +196,7 @@ def ribench_score(res: pd.DataFrame, cutoff: float = 5.0) -> pd.DataFrame:
     rows = []
     for m, g in res.groupby("method", sort=False):
         ok = g["zdev"].where(g["zdev"] <= cutoff)
-        row = {"method": m, "score": ok.mean(),
+        row = {"method": m, "sets": str(len(g)), "score": ok.mean(),
                "fail %": 100 * g["failed"].mean(),
                "implausible %": 100 * (g["zdev"] > cutoff).mean()}
         for lab, sel in (("p<=20%, N<=5k", (g["p_path"] <= 0.2) & (g["n"] <= 5000)),
@@ -227,13 +227,16 @@ def common_sets(res: pd.DataFrame) -> pd.DataFrame:
 
 def report(res: pd.DataFrame, full: bool, seconds: float) -> str:
     total = len(grid(full))
+    score_all = ribench_score(res[res["lod"] == "-"])
     res = common_sets(res)
     plain, lod = res[res["lod"] == "-"], res[res["lod"] == "LOD"]
     n_sets = res["set_id"].nunique()
     overall = summary(plain, ["path", "n"])
     by_shape = summary(plain, ["shape", "path"])
-    by_lod = summary(lod, ["n"])
+    by_lod = summary(lod, ["n"]) if len(lod) else pd.DataFrame({"n": ["(none run)"]})
     score = ribench_score(plain)
+    by_type = pd.DataFrame({sh: ribench_score(g).set_index("method")["score"]
+                            for sh, g in plain.groupby("shape")}).reset_index()
     return (
         f"Grid: {'full' if full else 'reduced'}, {n_sets} of its {total} data sets "
         f"(those every estimator has run), {seconds:.0f} s of computing. Errors: "
@@ -247,7 +250,10 @@ def report(res: pd.DataFrame, full: bool, seconds: float) -> str:
         "\n\nRIbench's summary score (mean absolute z-score deviation, sets above 5 "
         "excluded; lower is better) on the sets without a detection limit; the direct row "
         "is the interval of all non-pathological values of the set (RIbench's direct arm "
-        "uses 120):\n\n" + markdown(score, 2) + "\n")
+        "uses 120):\n\n" + markdown(score, 2) + "\n\nThe score by shape of the "
+        "non-pathological distribution:\n\n" + markdown(by_type, 2) + "\n\nThe score on "
+        "every set each estimator has run (more sets where a method ran the whole grid):\n\n"
+        + markdown(score_all, 2) + "\n")
 
 
 def main(argv=None) -> int:
