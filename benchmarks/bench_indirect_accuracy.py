@@ -108,16 +108,20 @@ def _one_set(spec, methods):
     return rows
 
 
-def run_part(full, methods, workdir: Path, part=(1, 1), limit=None, log=None):
-    """Run the sets of one part (``k`` of ``of``), appending to its CSV; resumable."""
+def run_part(full, methods, workdir: Path, part=(1, 1), limit=None, log=None,
+             reverse=False):
+    """Run the sets of one part (``k`` of ``of``), appending to its CSV; resumable.
+    ``reverse``: from the last set backwards (a second process on the same part)."""
     k, of = part
     workdir.mkdir(parents=True, exist_ok=True)
-    path = workdir / f"{'full' if full else 'reduced'}_part{k}of{of}.csv"
-    done = set()
-    if path.exists():
-        prev = pd.read_csv(path)
-        done = set(zip(prev["set_id"], prev["method"], strict=True))
+    path = workdir / f"{'full' if full else 'reduced'}_part{k}of{of}{'r' if reverse else ''}.csv"
+    done = set()  # what any part file here has (a second process may share the part)
+    for f in workdir.glob(f"{'full' if full else 'reduced'}_part*.csv"):
+        prev = pd.read_csv(f)
+        done |= set(zip(prev["set_id"], prev["method"], strict=True))
     todo = [s for s in grid(full) if s["set_id"] % of == k - 1]
+    if reverse:
+        todo = todo[::-1]
     new = path.exists()
     t0, count = time.perf_counter(), 0
     with path.open("a", newline="") as fh:
@@ -268,12 +272,14 @@ def main(argv=None) -> int:
     ap.add_argument("--run-only", action="store_true", help="run, do not summarise")
     ap.add_argument("--summarise-only", action="store_true", help="summarise existing CSVs")
     ap.add_argument("--limit", type=int, default=None, help="stop after this many sets")
+    ap.add_argument("--reverse", action="store_true",
+                    help="run the part's sets from the last one (writes its own CSV)")
     args = ap.parse_args(argv)
     workdir = Path(args.workdir)
     if not args.summarise_only:
         k, of = (int(v) for v in args.part.split("/"))
         run_part(args.full, args.methods.split(","), workdir, (k, of), args.limit,
-                 log=sys.stderr)
+                 log=sys.stderr, reverse=args.reverse)
     if args.run_only:
         return 0
     res = load(args.full, workdir)
