@@ -116,7 +116,9 @@ def run_part(full, methods, workdir: Path, part=(1, 1), limit=None, log=None,
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"{'full' if full else 'reduced'}_part{k}of{of}{'r' if reverse else ''}.csv"
     done = set()  # what any part file here has (a second process may share the part)
-    for f in workdir.glob(f"{'full' if full else 'reduced'}_part*.csv"):
+    for f in workdir.glob(f"{'full' if full else 'reduced'}_part*.csv*"):
+        if f.stat().st_size == 0:  # a part that has just started
+            continue
         prev = pd.read_csv(f)
         done |= set(zip(prev["set_id"], prev["method"], strict=True))
     todo = [s for s in grid(full) if s["set_id"] % of == k - 1]
@@ -145,7 +147,8 @@ def run_part(full, methods, workdir: Path, part=(1, 1), limit=None, log=None,
 
 
 def load(full, workdir: Path) -> pd.DataFrame:
-    files = sorted(workdir.glob(f"{'full' if full else 'reduced'}_part*.csv"))
+    files = [f for f in sorted(workdir.glob(f"{'full' if full else 'reduced'}_part*.csv*"))
+             if f.stat().st_size > 0]
     res = pd.concat([pd.read_csv(f) for f in files],
                     ignore_index=True)
     res = res.drop_duplicates(["set_id", "method"], keep="last")
