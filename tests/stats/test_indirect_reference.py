@@ -82,7 +82,10 @@ TOL = {
     "refiner": {1: (13, 5), 2: (23, 46), 3: (1, 1), 4: (11, 3), 5: (1, 4)},
     "refiner/paper": {1: (7, 4), 2: (17, 7), 3: (1, 1), 4: (8, 3), 5: (1, 1)},
     "reflim": {1: (12, 4), 2: (14, 32), 3: (1, 1), 4: (5, 3), 5: (5, 20)},
-    "kosmic": {1: (8, 5), 2: (7, 9), 3: (5, 1), 4: (8, 5), 5: (2, 3)},
+    # kosmic with the paper's Nelder-Mead stage (lambda chosen among two modes by the
+    # paper's cost): measured 6.7/3.4, 6.7/6.4, 2.0/0.6, 9.8/6.5, 4.6/4.4 %, better than
+    # the grid alone on cases 1-3, worse on 4-5 (RIbench score 0.72 -> 0.69 on 792 sets)
+    "kosmic": {1: (8, 5), 2: (8, 8), 3: (3, 1), 4: (11, 8), 5: (6, 6)},
     "tmc": {1: (12, 5), 2: (8, 11), 3: (1, 1), 4: (15, 7), 5: (3, 8)},
 }
 

@@ -194,3 +194,50 @@ def wquantile(sample: Sample, q, cum=None):
     a = order_stat(sample, lo, cum)
     b = order_stat(sample, np.minimum(lo + 1, n), cum)
     return a + (h - lo) * (b - a)
+
+
+def nelder_mead(f, x0, step, iters=80, xtol=1e-7):
+    """Nelder-Mead simplex minimisation (Nelder & Mead, Comput. J. 7:308, 1965), run for
+    many problems at once: ``x0`` (..., d) starts, ``step`` (..., d) the initial simplex
+    edges, ``f`` maps points (..., k, d) to costs (..., k). Standard coefficients
+    (reflection 1, expansion 2, contraction 1/2, shrink 1/2); each iteration evaluates the
+    four candidate points of every problem together (no per-problem Python). Stops when
+    every simplex is smaller than ``xtol`` (relative to ``step``) or after ``iters``.
+    Returns the best points (..., d) and their costs (...).
+    """
+    x0 = np.asarray(x0, float)
+    d = x0.shape[-1]
+    simplex = x0[..., None, :] + np.concatenate(
+        [np.zeros((1, d)), np.eye(d)])[(None,) * (x0.ndim - 1)] * step[..., None, :]
+    fs = f(simplex)
+    for _ in range(iters):
+        o = np.argsort(fs, axis=-1)
+        simplex = np.take_along_axis(simplex, o[..., None], -2)
+        fs = np.take_along_axis(fs, o, -1)
+        if np.all(np.abs(simplex[..., 1:, :] - simplex[..., :1, :]) <= xtol * np.abs(step)[..., None, :]):
+            break
+        worst = simplex[..., -1, :]
+        c = simplex[..., :-1, :].mean(-2)
+        cand = c[..., None, :] + np.array([1.0, 2.0, 0.5, -0.5])[:, None] * (c - worst)[..., None, :]
+        fc = f(cand)
+        fr, fe, foc, fic = (fc[..., i] for i in range(4))
+        f0, fw2, fw = fs[..., 0], fs[..., -2], fs[..., -1]
+        # the point replacing the worst, per problem (index into cand), or shrink (-1)
+        pick = np.where(fr < f0, np.where(fe < fr, 1, 0),
+                        np.where(fr < fw2, 0,
+                                 np.where(fr < fw, np.where(foc <= fr, 2, -1),
+                                          np.where(fic < fw, 3, -1))))
+        take = np.maximum(pick, 0)
+        newx = np.take_along_axis(cand, take[..., None, None], -2)[..., 0, :]
+        newf = np.take_along_axis(fc, take[..., None], -1)[..., 0]
+        ok = pick >= 0
+        simplex[..., -1, :] = np.where(ok[..., None], newx, worst)
+        fs[..., -1] = np.where(ok, newf, fw)
+        if not ok.all():  # shrink towards the best point where no candidate was accepted
+            shr = simplex[..., :1, :] + 0.5 * (simplex - simplex[..., :1, :])
+            fsh = f(shr)
+            simplex = np.where(ok[..., None, None], simplex, shr)
+            fs = np.where(ok[..., None], fs, fsh)
+    j = np.argmin(fs, axis=-1)
+    return (np.take_along_axis(simplex, j[..., None, None], -2)[..., 0, :],
+            np.take_along_axis(fs, j[..., None], -1)[..., 0])

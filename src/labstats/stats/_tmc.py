@@ -13,14 +13,29 @@ can only add). Results below the detection limit enter exactly as TMC intends: e
 value below the (largest) limit is pooled into the first bin, which covers
 (0, LOD]; its count enters the chi-square, its position never does. Candidate
 intervals: T1 at the empirical 2-30 % quantiles (or the LOD), T2 at 70-98 %; the chosen
-one is the widest whose chi-square test is not rejected at 5 % (penalty included), else
+one is the widest accepted (below), else
 the one with the smallest chi-square per degree of freedom. Lambda: 0, 0.1, ..., 1.
 
-Missing against TMC (Wosniok's program, not public under an open licence; an
-unofficial copy was read for its structure only): the Q-Q start values, the runs test
-and prevalence penalties of the objective, the asymptotic CI formula (bootstrap is used),
-tolerance limits, and age splines. Strata with more than 65 % below the LOD are refused,
-as in TMC.
+From the publication (whose full text we could not read; its abstract states each
+step) and the structure of TMC's program (an unofficial copy, read only):
+
+* start values from a Q-Q plot (abstract: "a quantile-quantile plot providing
+  preliminary estimates for the parameters"): per lambda and interval, the least-squares
+  line of the transformed bin edges on the normal quantiles of their ECDF (``_qq_start``);
+* acceptance of an interval: the chi-square test and a Wald-Wolfowitz runs test on the
+  signs of O_i - E_i along the bins (too few runs: systematic misfit) must both not
+  reject at 5 % (``runs_test``);
+* CIs "by the asymptotic formula for quantiles" (abstract) with ``bootstrap=0``:
+  x_p +/- z sqrt(p (1 - p) / (n P)) / f(x_p) (``asymptotic_ci``).
+
+Still missing against TMC: the Q-Q plot's own lambda (lambda is searched on the grid
+0, 0.1, ..., 1 instead); the program's penalties for a runs test inside the objective
+and for limits outside the overall quantiles (the runs test is an acceptance criterion
+here; a prevalence outside [0.2, 1] is refused, not penalised); its ranking of the
+candidate intervals beyond "widest accepted"; tolerance limits; and age splines (the
+program smooths per-age-class limits; here ``by=`` gives per-class limits only). The
+equations and section numbers of the paper could not be checked. Strata with more
+than 65 % below the LOD are refused, as in TMC.
 
 Reference: W. Wosniok and R. Haeckel, "A new indirect estimation of reference
 intervals: truncated minimum chi-square (TMC) approach," Clin. Chem. Lab. Med.,
@@ -64,6 +79,68 @@ def _intervals(sample):
     return t1g[ok], t2g[ok]
 
 
+def _qq_start(c, n, ey):
+    """Q-Q line of each row and interval: (mu0, s0), each (B, I). ``c`` counts <= the bin
+    edges (B, I, nb + 1), ``ey`` the edges on the transformed scale (I, nb + 1); a pooled
+    first edge (the detection limit) enters with its ECDF like any other (all censored
+    values lie below it, so its ECDF is known exactly)."""
+    from scipy.special import ndtri
+
+    z = ndtri(np.clip(c / n[:, None, None], 1e-4, 1 - 1e-4))  # (B, I, nb + 1)
+    y = np.broadcast_to(ey, z.shape)
+    zc = z - z.mean(-1, keepdims=True)
+    s0 = (zc * (y - y.mean(-1, keepdims=True))).sum(-1) / np.maximum((zc * zc).sum(-1), 1e-12)
+    s0 = np.maximum(s0, 1e-9)
+    m0 = y.mean(-1) - s0 * z.mean(-1)
+    return m0, s0
+
+
+def _runs_p(obs, n, ey_full, end, mu, sg, p):
+    """One-sided p-value of the Wald-Wolfowitz runs test (too few runs) on the signs of
+    O_i - E_i over the bins, at the fitted (mu, sg, p) (B, I); normal approximation with
+    continuity correction (Wald & Wolfowitz, Ann. Math. Stat. 11:147, 1940)."""
+    from scipy.special import ndtr
+
+    f0 = ndtr((end - mu) / sg)
+    F = (ndtr((ey_full[None, :, :] - mu[..., None]) / sg[..., None]) - f0[..., None]) / \
+        (1 - f0[..., None])
+    e = n[:, None, None] * p[..., None] * np.diff(np.clip(F, 0, 1), axis=-1)
+    return runs_test(obs > e)
+
+
+def runs_test(pos):
+    """One-sided p-value of too few runs in the boolean sequences ``pos`` (..., m)."""
+    from scipy.special import ndtr
+
+    n1 = pos.sum(-1).astype(float)
+    n2 = pos.shape[-1] - n1
+    runs = 1 + (pos[..., 1:] != pos[..., :-1]).sum(-1)
+    m = n1 + n2
+    mean = 2 * n1 * n2 / m + 1
+    var = 2 * n1 * n2 * (2 * n1 * n2 - m) / (m * m * (m - 1))
+    z = (runs - mean + 0.5) / np.sqrt(np.maximum(var, 1e-12))
+    return np.where(var > 0, ndtr(z), 1.0)  # all residuals of one sign: no test possible
+
+
+def asymptotic_ci(fitted, n, limits, confidence):
+    """TMC's confidence interval of each limit (Wosniok & Haeckel 2019, abstract: "by the
+    asymptotic formula for quantiles"): x_p +/- z sqrt(p (1 - p) / m) / f(x_p), with f the
+    fitted non-pathological density and m = n P its estimated number of values
+    (the large-sample variance of a sample quantile, e.g. Serfling 1980, Thm 2.3.3).
+    Returns (lower ends, upper ends), each (L,)."""
+    from scipy.special import ndtri
+
+    from labstats.stats._ri_model import model_pdf
+
+    lims = np.asarray(fitted["limits"][0], float)
+    p = np.asarray(limits, float)
+    m = n * float(fitted["p_np"][0])
+    dens = model_pdf(lims, fitted["lam"][0], fitted["mu"][0], fitted["sigma"][0])
+    se = np.sqrt(p * (1 - p) / m) / np.maximum(dens, 1e-300)
+    zq = ndtri(0.5 + confidence / 2)
+    return lims - zq * se, lims + zq * se
+
+
 def _fit_lambda(sample, cum, lam, t1, t2):
     from scipy.special import ndtr
     from scipy.stats import chi2 as chi2_dist
@@ -88,11 +165,11 @@ def _fit_lambda(sample, cum, lam, t1, t2):
     ey_full = ey.copy()
     ey_full[:, 0] = np.where(pooled, -np.inf, ey[:, 0])
     end = -1.0 / lam if lam > 1e-9 else -np.inf
-    # start values: moments of the transformed values inside the interval (pooled aside)
-    mid = 0.5 * (ey[:, 1:] + ey[:, :-1])
-    wsum = obs.sum(-1)
-    m0 = (obs * mid).sum(-1) / wsum
-    s0 = np.sqrt((obs * (mid - m0[..., None]) ** 2).sum(-1) / wsum) * 1.5
+    # start values from the Q-Q plot (Wosniok & Haeckel 2019, abstract: "a quantile-quantile
+    # plot providing preliminary estimates"): the transformed bin edges inside the interval
+    # against the normal quantiles of their ECDF, least-squares line -> mu0 (intercept),
+    # s0 (slope)
+    m0, s0 = _qq_start(c, n, ey)
     off = np.array(np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5),
                                indexing="ij")).reshape(2, -1)
     bm, bs, best = m0, s0, np.full(m0.shape, np.inf)
@@ -120,8 +197,12 @@ def _fit_lambda(sample, cum, lam, t1, t2):
         dm, dls = dm / 2, dls / 2
     df = _NB - 3
     pval = chi2_dist.sf(best, df)
+    # acceptance (TMC): the chi-square test and a runs test on the signs of the residuals
+    # O_i - E_i along the bins (too few runs = systematic misfit) must both not reject
+    runs_p = _runs_p(obs, n, ey_full, end, bm, bs, bp)
     width = count_le(sample, t2, cum) - below_lo  # values covered by the interval
-    score = np.where(pval >= 0.05, -width, 1e12 + best / df)
+    accepted = (pval >= 0.05) & (runs_p >= 0.05)
+    score = np.where(accepted, -width, 1e12 + best / df)
     k = score.argmin(1)
     rows = np.arange(best.shape[0])
     return score[rows, k], best[rows, k] / df, bm[rows, k], bs[rows, k], bp[rows, k]

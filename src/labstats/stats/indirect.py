@@ -211,7 +211,9 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     bootstrap : int, default 100
         Bootstrap resamples (multinomial on the values); every resample is refitted, all
         of a partition in one vectorised pass. 0: no CIs (NaN), except for ``"reflim"``
-        with ``confidence=0.95``, which then gives reflimR's closed-form CIs. The CIs
+        with ``confidence=0.95``, which then gives reflimR's closed-form CIs, and for
+        ``"tmc"``, which then gives TMC's asymptotic CIs (the large-sample variance of a
+        quantile, p (1 - p) / (n P f(x_p)^2), with the fitted density f). The CIs
         reflect sampling variability, not a method's bias (coverage of the true limits
         in simulations: docs/guide/indirect_reference_intervals.md).
     seed : int, optional
@@ -321,6 +323,8 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
             ci = np.nanquantile(boot, [a / 2, 1 - a / 2], axis=0)
         elif method == "reflim" and abs(confidence - 0.95) < 1e-12:
             ci = np.array(mod.formula_ci(fitted, int(ok.sum()))).T
+        elif method == "tmc":
+            ci = np.array(mod.asymptotic_ci(fitted, int(ok.sum()), lims, confidence))
         model = {"lam": float(fitted["lam"][0]), "mu": float(fitted["mu"][0]),
                  "sigma": float(fitted["sigma"][0]), "shift": float(fitted["shift"][0]),
                  "p_pathological": float(1.0 - fitted["p_np"][0])}
