@@ -106,9 +106,16 @@ def map_columns(raw, columns) -> dict:
 
 def time_format_of(first: str) -> str:
     """The format of a column of times, from its first filled (stripped) cell."""
+    import warnings
+
     from pandas.tseries.api import guess_datetime_format
 
-    return guess_datetime_format(first) or "ISO8601"
+    with warnings.catch_warnings():  # pandas' note that a day-first format was guessed
+        # (it is: "13/03/2024") would point into labstats; the format is the first time's,
+        # as documented, and reported times say which format was used
+        warnings.filterwarnings("ignore", message="Parsing dates in .* when dayfirst",
+                                category=UserWarning)
+        return guess_datetime_format(first) or "ISO8601"
 
 
 def first_time_format(cells) -> str | None:
