@@ -358,12 +358,22 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
 class _Writer:
     """Frames appended to one Parquet file (opened on the first frame); text columns
     dictionary-encoded, numbers not (a dictionary of measured values costs more time
-    than it saves space)."""
+    than it saves space). Each frame is converted and written in a thread of its own
+    while the next one is built (pyarrow releases the GIL); one write at a time, in
+    order, at most two frames waiting."""
 
     def __init__(self, path):
-        self.path, self.writer = path, None
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.path, self.writer, self.pending = path, None, []
+        self.pool = ThreadPoolExecutor(1) if path is not None else None
 
     def write(self, frame):
+        while len(self.pending) >= 2:
+            self.pending.pop(0).result()  # its error, if any, here
+        self.pending.append(self.pool.submit(self._write, frame))
+
+    def _write(self, frame):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -375,8 +385,15 @@ class _Writer:
         self.writer.write_table(table.cast(self.writer.schema))
 
     def close(self):
-        if self.writer is not None:
-            self.writer.close()
+        if self.pool is None:
+            return
+        try:
+            for done in self.pending:
+                done.result()
+        finally:
+            self.pool.shutdown(wait=True)
+            if self.writer is not None:
+                self.writer.close()
 
 
 def _chain(*iterables):
