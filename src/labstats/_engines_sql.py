@@ -318,8 +318,11 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
     frames, sink = [], _Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
     try:
-        for k, frame in enumerate(_chain(draws.simple(batch_rows),
-                                         draws.complex(rows_per_partition), [None])):
+        # frames without rows are left out (a bucket of draws without the analytes asked
+        # for gives pair_results' frame of no draws, whose columns are of type object)
+        some = (f for f in _chain(draws.simple(batch_rows), draws.complex(rows_per_partition))
+                if len(f))
+        for k, frame in enumerate(_chain(some, [None])):
             if frame is None:  # no draws: pair_results' frame without rows
                 if k:
                     break
