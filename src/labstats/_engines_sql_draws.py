@@ -119,7 +119,10 @@ class Draws:
         if self.by_hash is not None:  # the time of each hash (sorted by hash)
             keys, times = self.by_hash
             t = batch["t0"].to_numpy()
-            time = pd.Series(times[np.minimum(np.searchsorted(keys, t), len(keys) - 1)])
+            order = np.argsort(t)  # needles in order: 5x faster than in random order
+            at = np.empty(len(t), dtype=np.intp)
+            at[order] = np.searchsorted(keys, t[order])
+            time = pd.Series(times[np.minimum(at, len(keys) - 1)])
         else:
             time = batch["t0"].to_pandas()
         info["collected_at"] = info["collected_until"] = time.astype(self.time_dtype)
