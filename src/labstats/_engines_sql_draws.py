@@ -43,12 +43,6 @@ class Draws:
         # the used rows, once (spilled to disk beyond memory_limit): grouped into draws,
         # then the rows of the other draws read back
         con.execute(f"CREATE OR REPLACE TEMP TABLE u AS {ex.used_rows(mode)}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE draws0 AS SELECT pid, spec, "
-                    f"{', '.join(aggs)} FROM u GROUP BY pid, spec")
-        rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws0").fetchall()[0][0]
-        if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
-            raise RuntimeError(f"pair_export: {rows} used rows joined back of "
-                               f"{ex.counts['used']}; please report this")
         self.time_dtype, self.by_hash = (time_dtype() if callable(time_dtype) else
                                          (time_dtype, None))
         unread = "t0 IS NULL"
@@ -62,20 +56,24 @@ class Draws:
         # complex by content: a duplicate or a repeat (more results than analytes), no
         # specimen id, a time missing or unread, or several times (a rerun)
         cc = f"spec IS NULL OR n <> bit_count(mask) OR nt < na OR (na > 0 AND {unread})"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE draws AS SELECT *, ({cc}) AS cc FROM "
-                    f"(SELECT draws0.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT FROM "
-                    f"th1 AS multi FROM draws0 {times[1]})")
-        con.execute("DROP TABLE draws0")
         # a draw that meets another draw of the patient at a time may share a result with
         # it (a duplicate across specimens): complex too. Draws of one time meet when
         # their times are equal; a draw of several times is taken to meet every draw of
-        # the patient.
+        # the patient. One statement: grouped, classified, met (no table of the groups
+        # written and updated)
         con.execute(
-            "UPDATE draws d SET cc = true FROM (SELECT pid, t0 FROM draws WHERE na > 0 AND "
-            "t0 IS NOT NULL GROUP BY pid, t0 HAVING count(*) > 1) x WHERE x.pid = d.pid AND "
-            "x.t0 = d.t0")
-        con.execute("UPDATE draws d SET cc = true FROM (SELECT DISTINCT pid FROM draws "
-                    "WHERE na > 0 AND multi) x WHERE x.pid = d.pid")
+            f"CREATE OR REPLACE TEMP TABLE draws AS WITH g AS (SELECT pid, spec, "
+            f"{', '.join(aggs)} FROM u GROUP BY pid, spec), x AS MATERIALIZED (SELECT *, "
+            f"({cc}) AS cc0 FROM (SELECT g.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT "
+            f"FROM th1 AS multi FROM g {times[1]})), m AS (SELECT pid, t0 FROM x WHERE na > 0 "
+            f"AND t0 IS NOT NULL GROUP BY pid, t0 HAVING count(*) > 1), mp AS (SELECT "
+            f"DISTINCT pid FROM x WHERE na > 0 AND multi) SELECT x.* EXCLUDE (cc0), (cc0 OR "
+            f"m.pid IS NOT NULL OR mp.pid IS NOT NULL) AS cc FROM x LEFT JOIN m ON m.pid = "
+            f"x.pid AND m.t0 = x.t0 LEFT JOIN mp ON mp.pid = x.pid")
+        rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws").fetchall()[0][0]
+        if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
+            raise RuntimeError(f"pair_export: {rows} used rows joined back of "
+                               f"{ex.counts['used']}; please report this")
         self.counts = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0,
                        "conflicts": 0}
         self.read_duplicates, self.parts = 0, 0
