@@ -22,8 +22,11 @@ the reading is done on their *dictionary*, not on their rows:
    times has all its draws treated as the others): then it has no duplicate, no repeat
    and no result shared with another draw, every ``repeats=`` rule gives its one result,
    and it is built from the SQL columns.
-3. The other draws (reruns, corrections, duplicates: one in eight in the synthetic MIMIC
-   export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
+   A draw that is not simple only because some of its rows are copies (same analyte and
+   dictionary entry, one time, one file) is built the same way from each analyte's first
+   row, the copies counted as read duplicates (when every used analyte is paired).
+3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
+   in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
    code of the in-memory path.
 4. The simple draws are streamed out of DuckDB in Arrow batches and built by the same
