@@ -297,6 +297,12 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
         read_lab_results(source, test_map=test_map, **read_options)  # its error
         raise Unsupported("an export without rows")
     mode, time_dtype = ex.time_mode()
+    warm = None
+    if derive:  # derive's imports and compiled kernels loaded while DuckDB groups
+        import threading
+
+        warm = threading.Thread(target=_warm_derive, name="labstats-warm-derive")
+        warm.start()
     with ThreadPoolExecutor(1) as pool:  # the time texts read while the cells are
         parsed = (pool.submit(ex.time_table, con.cursor(), read_options.get("time_format"))
                   if mode == "text" else None)
@@ -318,6 +324,8 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
 
         draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats,
                       names is not None)
+    if warm is not None:
+        warm.join()
     frames, sink = [], _Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
     try:
@@ -400,6 +408,21 @@ class _Writer:
             self.pool.shutdown(wait=True)
             if self.writer is not None:
                 self.writer.close()
+
+
+def _warm_derive():
+    """Import ``derive`` and load the compiled kernels of the free testosterone model
+    (numba's cache: about 0.5 s) on a row of ones: numbers only, no warning, no check;
+    a failure here is left to the real call, which meets it again and reports it."""
+    try:
+        import labstats.datasets.derive  # noqa: F401
+        from labstats.formulas import _binding
+
+        one = np.ones(1)
+        _binding.linear_model(one, one, one, 1e-9, 1e-5, bioavailable=True)
+        _binding.linear_model(one, one, one, 1e-9, 1e-5, bioavailable=False)
+    except Exception:  # only a warm-up
+        pass
 
 
 def _chain(*iterables):
