@@ -22,8 +22,11 @@ the reading is done on their *dictionary*, not on their rows:
    times has all its draws treated as the others): then it has no duplicate, no repeat
    and no result shared with another draw, every ``repeats=`` rule gives its one result,
    and it is built from the SQL columns.
-3. The other draws (reruns, corrections, duplicates: one in eight in the synthetic MIMIC
-   export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
+   A draw that is not simple only because some of its rows are copies (same analyte and
+   dictionary entry, one time, one file) is built the same way from each analyte's first
+   row, the copies counted as read duplicates (when every used analyte is paired).
+3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
+   in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
    code of the in-memory path.
 4. The simple draws are streamed out of DuckDB in Arrow batches and built by the same
@@ -294,6 +297,12 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
         read_lab_results(source, test_map=test_map, **read_options)  # its error
         raise Unsupported("an export without rows")
     mode, time_dtype = ex.time_mode()
+    warm = None
+    if derive:  # derive's imports and compiled kernels loaded while DuckDB groups
+        import threading
+
+        warm = threading.Thread(target=_warm_derive, name="labstats-warm-derive")
+        warm.start()
     with ThreadPoolExecutor(1) as pool:  # the time texts read while the cells are
         parsed = (pool.submit(ex.time_table, con.cursor(), read_options.get("time_format"))
                   if mode == "text" else None)
@@ -315,11 +324,16 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
 
         draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats,
                       names is not None)
+    if warm is not None:
+        warm.join()
     frames, sink = [], _Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
     try:
-        for k, frame in enumerate(_chain(draws.simple(batch_rows),
-                                         draws.complex(rows_per_partition), [None])):
+        # frames without rows are left out (a bucket of draws without the analytes asked
+        # for gives pair_results' frame of no draws, whose columns are of type object)
+        some = (f for f in _chain(draws.simple(batch_rows), draws.complex(rows_per_partition))
+                if len(f))
+        for k, frame in enumerate(_chain(some, [None])):
             if frame is None:  # no draws: pair_results' frame without rows
                 if k:
                     break
@@ -358,12 +372,22 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
 class _Writer:
     """Frames appended to one Parquet file (opened on the first frame); text columns
     dictionary-encoded, numbers not (a dictionary of measured values costs more time
-    than it saves space)."""
+    than it saves space). Each frame is converted and written in a thread of its own
+    while the next one is built (pyarrow releases the GIL); one write at a time, in
+    order, at most two frames waiting."""
 
     def __init__(self, path):
-        self.path, self.writer = path, None
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.path, self.writer, self.pending = path, None, []
+        self.pool = ThreadPoolExecutor(1) if path is not None else None
 
     def write(self, frame):
+        while len(self.pending) >= 2:
+            self.pending.pop(0).result()  # its error, if any, here
+        self.pending.append(self.pool.submit(self._write, frame))
+
+    def _write(self, frame):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -375,8 +399,30 @@ class _Writer:
         self.writer.write_table(table.cast(self.writer.schema))
 
     def close(self):
-        if self.writer is not None:
-            self.writer.close()
+        if self.pool is None:
+            return
+        try:
+            for done in self.pending:
+                done.result()
+        finally:
+            self.pool.shutdown(wait=True)
+            if self.writer is not None:
+                self.writer.close()
+
+
+def _warm_derive():
+    """Import ``derive`` and load the compiled kernels of the free testosterone model
+    (numba's cache: about 0.5 s) on a row of ones: numbers only, no warning, no check;
+    a failure here is left to the real call, which meets it again and reports it."""
+    try:
+        import labstats.datasets.derive  # noqa: F401
+        from labstats.formulas import _binding
+
+        one = np.ones(1)
+        _binding.linear_model(one, one, one, 1e-9, 1e-5, bioavailable=True)
+        _binding.linear_model(one, one, one, 1e-9, 1e-5, bioavailable=False)
+    except Exception:  # only a warm-up
+        pass
 
 
 def _chain(*iterables):

@@ -30,7 +30,7 @@ def _parquet(tmp_path, shape, n=80, seed=5, parts=1):
 
 @pytest.mark.parametrize("shape", ["lis", "mimic"])
 @pytest.mark.parametrize("by", ["specimen", "window"])
-@pytest.mark.parametrize("rows_per_partition", [50, 10_000])
+@pytest.mark.parametrize("rows_per_partition", [20, 10_000])
 def test_out_of_core_equals_the_pandas_path(tmp_path, shape, by, rows_per_partition):
     path, test_map = _parquet(tmp_path, shape)
     res = read_lab_results(path, test_map=test_map)
@@ -41,7 +41,7 @@ def test_out_of_core_equals_the_pandas_path(tmp_path, shape, by, rows_per_partit
     assert counts["read"] == res.attrs["counts"]
     assert counts["pair"] == want.attrs["counts"]
     assert counts["unknown_tests"] == dict(res.attrs["unknown_tests"].values.tolist())
-    assert (counts["partitions"] > 1) == (rows_per_partition == 50)
+    assert (counts["partitions"] > 1) == (rows_per_partition == 20)
 
 
 def test_a_folder_and_a_parquet_output(tmp_path):
@@ -77,7 +77,7 @@ def test_derive_per_partition_equals_derive_on_the_pandas_draws(tmp_path):
 
     path, test_map = _parquet(tmp_path, "lis", n=60)
     want = labstats.derive(pair_results(read_lab_results(path)))
-    got = pair_export(path, derive=True, rows_per_partition=60)
+    got = pair_export(path, derive=True, rows_per_partition=20)
     pd.testing.assert_frame_equal(got, want)
     assert got.attrs["counts"]["partitions"] > 1
 

@@ -44,7 +44,8 @@ def _edit(export, shape, changes):
             row[spec] = row[spec] + 10**8 if shape == "mimic" else row[spec] + "x"
             out = pd.concat([out, row], ignore_index=True)
         elif kind == "rerun":
-            t = pd.to_datetime(row[time]) + pd.Timedelta("1h")
+            # a row whose time an earlier edit made "garbage" is rerun with no time
+            t = pd.to_datetime(row[time], errors="coerce") + pd.Timedelta("1h")
             row[time] = t.dt.strftime("%Y-%m-%d %H:%M" + (":%S" if shape == "mimic" else ""))
             row[value] = cell
             out = pd.concat([out, row], ignore_index=True)
