@@ -161,3 +161,20 @@ def test_design_bootstrap_intervals():
     assert (ci["ci_low"] <= ci["estimate"]).all() and (ci["estimate"] <= ci["ci_high"]).all()
     with pytest.raises(ValueError, match="design"):
         fit_lms(df["age"], df["tt"], replicates=5)
+
+
+def test_a_fit_that_does_not_converge_warns_at_the_callers_line():
+    """Nothing silent: a fit stopped by max_iter says so (its summary says converged=False
+    too), naming the fix; the warning points at this file, not into labstats."""
+    from labstats import LabstatsWarning
+
+    age, bmi = simulate_cdc_bmi(2_000, seed=3)
+    with pytest.warns(LabstatsWarning, match=r"did not converge in 2 iterations") as seen:
+        fit = fit_lms(age, bmi, max_iter=2)
+    assert seen[0].filename == __file__
+    assert not fit.diagnostics.summary["converged"].any()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a converged fit: no warning
+        assert fit_lms(age, bmi).diagnostics.summary["converged"].all()

@@ -255,6 +255,12 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         rows = use if code is None else use & (s == code)
         f = fit_group(rows, w)
         fits[code] = f
+        if not f["converged"]:  # never silently: the curves are those of the last step
+            warn(f"fit_lms: the {family.upper()} fit"
+                 f"{'' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]} "
+                 f"did not converge in {f['iterations']} iterations (max_iter={max_iter}); "
+                 f"its curves may be unreliable: raise max_iter=, give df= instead of "
+                 f"choosing it, or check the data (a tau that diverges: try family='bccg')")
         r = f["state"].residuals(f["eta"])
         resid[rows] = r
         total_edf = sum(f["edf"].values())
