@@ -26,6 +26,16 @@ resumable parts, each appending one CSV row per set and method to ``--workdir``:
     python benchmarks/bench_indirect_accuracy.py --full --summarise-only --write
 
 A part that is stopped resumes where it left off (sets already in its CSV are skipped).
+
+``--methods refiner/paper`` runs refiner with the paper's cost (``options={"cost":
+"paper"}``); its results on part 1 of 5 of the full grid are kept apart, so the tables
+above stay on the five default estimators, and summarised against them with ``--with``:
+
+    nice python benchmarks/bench_indirect_accuracy.py --full --part 1/5 --run-only \
+        --methods refiner/paper
+    python benchmarks/bench_indirect_accuracy.py --full --summarise-only \
+        --workdir benchmarks/results/indirect \
+        --with benchmarks/results/refiner_paper/full_part1of5.csv.gz
 """
 
 from __future__ import annotations
@@ -45,6 +55,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 DOC = ROOT / "docs" / "guide" / "indirect_reference_intervals.md"
 METHODS = ("refiner", "reflim", "kosmic", "tmc")
+# estimators run on request only (--methods): refineR with the paper's published cost
+VARIANTS = {"refiner/paper": ("refiner", {"cost": "paper"})}
 DIRECT = "direct (NP only)"
 FIELDS = ["set_id", "analyte", "shape", "n", "p_path", "side", "overlap", "seed",
           "lod_quantile", "method", "est_lower", "est_upper", "true_lower", "true_upper",
@@ -99,7 +111,10 @@ def _one_set(spec, methods):
                     e = reference_interval(d["uncensored"][d["is_np"]])["estimate"].to_numpy()
                 else:
                     kw = {"censored": d["censored"], "lod": d["lod"]} if d["lod"] else {}
-                    e = indirect_reference_interval(d["values"], method=m, bootstrap=0,
+                    meth, opts = VARIANTS.get(m, (m, None))
+                    if opts:
+                        kw["options"] = opts
+                    e = indirect_reference_interval(d["values"], method=meth, bootstrap=0,
                                                     **kw)["estimate"].to_numpy()
         except Exception as exc:
             e, err = np.array([np.nan, np.nan]), f"{type(exc).__name__}: {exc}"[:200]
@@ -146,9 +161,10 @@ def run_part(full, methods, workdir: Path, part=(1, 1), limit=None, log=None,
     return path
 
 
-def load(full, workdir: Path) -> pd.DataFrame:
+def load(full, workdir: Path, extra=()) -> pd.DataFrame:
+    """The per-set rows of ``workdir``'s part files and of the ``extra`` files."""
     files = [f for f in sorted(workdir.glob(f"{'full' if full else 'reduced'}_part*.csv*"))
-             if f.stat().st_size > 0]
+             if f.stat().st_size > 0] + [Path(f) for f in extra]
     res = pd.concat([pd.read_csv(f) for f in files],
                     ignore_index=True)
     res = res.drop_duplicates(["set_id", "method"], keep="last")
@@ -188,7 +204,7 @@ def summary(res: pd.DataFrame, by) -> pd.DataFrame:
             "sets": str(len(g)), "fail %": 100 * g["failed"].mean(),
             "lower median": ok["err_lower"].median(), "lower p90": ok["err_lower"].quantile(0.9),
             "upper median": ok["err_upper"].median(), "upper p90": ok["err_upper"].quantile(0.9)})
-    order = {DIRECT: 0, **{m: i + 1 for i, m in enumerate(METHODS)}}
+    order = {DIRECT: 0, **{m: i + 1 for i, m in enumerate([*METHODS, *VARIANTS])}}
     out = res.groupby([*by, "method"], sort=False).apply(agg, include_groups=False).reset_index()
     out["_o"] = out["method"].map(order)
     return out.sort_values([*by, "_o"]).drop(columns="_o")
@@ -212,7 +228,7 @@ def ribench_score(res: pd.DataFrame, cutoff: float = 5.0) -> pd.DataFrame:
                          ("p>20%, N>5k", (g["p_path"] > 0.2) & (g["n"] > 5000))):
             row[lab] = ok[sel].mean()
         rows.append(row)
-    order = {DIRECT: 0, **{m: i + 1 for i, m in enumerate(METHODS)}}
+    order = {DIRECT: 0, **{m: i + 1 for i, m in enumerate([*METHODS, *VARIANTS])}}
     return pd.DataFrame(rows).sort_values("method", key=lambda s: s.map(order))
 
 
@@ -275,6 +291,8 @@ def main(argv=None) -> int:
     ap.add_argument("--run-only", action="store_true", help="run, do not summarise")
     ap.add_argument("--summarise-only", action="store_true", help="summarise existing CSVs")
     ap.add_argument("--limit", type=int, default=None, help="stop after this many sets")
+    ap.add_argument("--with", dest="extra", action="append", default=[],
+                    help="also summarise this per-set CSV (e.g. a variant's results)")
     ap.add_argument("--reverse", action="store_true",
                     help="run the part's sets from the last one (writes its own CSV)")
     args = ap.parse_args(argv)
@@ -285,7 +303,7 @@ def main(argv=None) -> int:
                  log=sys.stderr, reverse=args.reverse)
     if args.run_only:
         return 0
-    res = load(args.full, workdir)
+    res = load(args.full, workdir, args.extra)
     text = report(res, args.full, float(res["seconds"].sum()))
     print(text)
     if args.write:

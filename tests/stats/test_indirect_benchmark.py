@@ -72,3 +72,24 @@ def test_parts_resume_where_they_stopped(tmp_path):
     assert (df["method"] == "reflim").all() and df["est_lower"].notna().all()
     res = B.load(False, tmp_path)
     assert len(res) == 4 and {"zdev", "err_lower", "path", "lod"} <= set(res.columns)
+
+
+def test_the_paper_cost_variant_runs_refiner_with_options_and_load_takes_extra_files(
+        tmp_path):
+    from labstats.stats import indirect_reference_interval
+    from labstats.stats._simulate_ri import simulate
+
+    spec = {**B.grid(False)[0]}
+    rows = B._one_set(spec, ["refiner/paper"])
+    assert rows[0]["method"] == "refiner/paper" and rows[0]["error"] == ""
+    d = simulate(spec["analyte"], spec["n"], p_path=spec["p_path"], side=spec["side"],
+                 overlap=spec["overlap"], lod_quantile=None,
+                 seed=1000 * spec["seed"] + spec["set_id"])
+    want = indirect_reference_interval(d["values"], method="refiner", bootstrap=0,
+                                       options={"cost": "paper"})["estimate"].to_numpy()
+    np.testing.assert_allclose([rows[0]["est_lower"], rows[0]["est_upper"]], want)
+    extra = tmp_path / "variant.csv"
+    pd.DataFrame(rows).to_csv(extra, index=False)
+    B.run_part(False, ["reflim"], tmp_path / "parts", (1, 1), limit=1)
+    res = B.load(False, tmp_path / "parts", [extra])
+    assert sorted(res["method"]) == ["refiner/paper", "reflim"]
