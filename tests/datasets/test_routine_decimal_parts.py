@@ -154,7 +154,7 @@ def test_pair_export_reads_by_the_exports_mark(tmp_path, case, by, monkeypatch):
 def client():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, memory_limit="1GiB")
+                                       dashboard_address=":0", memory_limit="1GiB")  # any free port
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
