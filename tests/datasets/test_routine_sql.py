@@ -236,3 +236,17 @@ def test_read_options_reach_the_reader(tmp_path, options):
                           **options)
         pd.testing.assert_frame_equal(got, want, check_exact=True)
         assert got.attrs["counts"]["pair"] == want.attrs["counts"]
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("edit", ["unread_times", "padded_time", "day_first"])
+def test_time_texts_parsed_in_chunks_read_as_all_at_once(tmp_path, shape, edit, monkeypatch):
+    """The distinct time texts are parsed a chunk at a time (memory bounded): chunks of 5
+    texts, each read in the format of the export's first time, give the same draws."""
+    from labstats import _engines_sql
+
+    monkeypatch.setattr(_engines_sql.Export.time_table, "__defaults__", (5,))
+    export, test_map = _export(shape, n=60, seed=3)
+    export = EDITS[edit](export, shape)
+    assert export[TIME[shape]].nunique() > 5 * 3
+    _same(tmp_path, _write(tmp_path, export), test_map, repeats="first")
