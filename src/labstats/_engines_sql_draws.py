@@ -78,7 +78,10 @@ class Draws:
         self.counts = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0,
                        "conflicts": 0}
         self.read_duplicates, self.parts = 0, 0
-        self.kept = []  # (patient, file, row) of the complex draws' used rows
+        self.folder = folder  # then table kept: the files of the other draws' kept rows
+        if folder:
+            con.execute("CREATE OR REPLACE TEMP TABLE kept AS SELECT pid, file AS f0, file "
+                        "AS f1, row AS rmin FROM u LIMIT 0")
         self.pure = not in_a and mode is not None and self._copies(unread, folder)
 
     def _copies(self, unread, folder):
@@ -200,6 +203,7 @@ class Draws:
 
     def _pair(self, table):
         import pandas as pd
+        import pyarrow as pa
 
         from labstats.datasets._routine_pair import pair_results, take_text
         from labstats.datasets.routine import STATUSES, _mark_duplicates
@@ -223,10 +227,13 @@ class Draws:
         status = np.zeros(len(frame), dtype=np.int8)
         _mark_duplicates(frame, status, np.ones(len(frame), dtype=bool), raw_times, a, c)
         self.read_duplicates += int((status == 3).sum())
-        kept = status == 0
-        self.kept.append(pd.DataFrame({"pid": frame["patient_id"].to_numpy()[kept],
-                                       "file": table["file"].to_numpy()[kept],
-                                       "row": frame["source_row"].to_numpy()[kept]}))
+        if self.folder:  # by patient, in DuckDB (whole patients in a bucket)
+            con = self.ex.con
+            con.register("kept_part", table.select(["pid", "file", "row"]).filter(
+                pa.array(status == 0)))
+            con.execute("INSERT INTO kept SELECT pid, min(file), max(file), min(row) FROM "
+                        "kept_part GROUP BY pid")
+            con.unregister("kept_part")
         frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
         paired = pair_results(frame, by="specimen", repeats=self.repeats,
                               analytes=self.analytes)
@@ -238,20 +245,10 @@ class Draws:
     def split_patients(self, names):
         """Warn when patients have used results in several files (as ``read_lab_results``
         does for a folder), from the simple draws' files and the other draws' kept rows."""
-        import pandas as pd
-        import pyarrow as pa
-
         from labstats.datasets._routine_io import warn_split
 
         con = self.ex.con
-        extra = ""
-        kept = pd.concat(self.kept, ignore_index=True) if self.kept else None
-        if kept is not None and len(kept):
-            pid = con.sql("SELECT pid FROM draws LIMIT 0").to_arrow_table().schema.field("pid")
-            con.register("kept", pa.Table.from_pandas(kept, preserve_index=False).cast(
-                pa.schema([pa.field("pid", pid.type), pa.field("file", pa.int64()),
-                           pa.field("row", pa.int64())])))
-            extra = "UNION ALL SELECT pid, file, file, row FROM kept"
+        extra = "UNION ALL SELECT pid, f0, f1, rmin FROM kept"
         pure = "UNION ALL SELECT pid, f0, f1, rmin FROM pure" if self.pure else ""
         found = con.sql(
             f"SELECT count(*), arg_min(pid, r) FROM (SELECT pid, min(f0) AS lo, max(f1) AS hi, "
