@@ -11,7 +11,8 @@ the reading is done on their *dictionary*, not on their rows:
    analyte, canonical value and censoring, and its per-row report entry. Collection
    times written as text are parsed the same way, as the dictionary of their distinct
    texts (``_routine_io.parse_times`` in the format of the export's first time), in a
-   thread while the cells are read. Rows are joined back to their tuple and time by a
+   thread while the cells are read, a chunk at a time into a DuckDB table (about one
+   text per draw: not held in Python). Rows are joined back to their tuple and time by a
    hash of the values; two different tuples (or texts) with one hash send the export to
    the partitioned pandas path (they are checked, not assumed away).
 2. The used rows are kept in a DuckDB table (spilled to disk beyond ``memory_limit``)
@@ -209,13 +210,17 @@ class Export:
             raise Unsupported(f"times of type {kind}")
         return "text", None
 
-    def time_table(self, con, time_format):
+    def time_table(self, con, time_format, chunk=1 << 18):
         """The dictionary of time texts parsed (``_routine_io.parse_times``, in the format
-        of the export's first time) as an Arrow table ``h`` (hash of the text), ``t``,
-        ``s`` (the text), and the pandas dtype of the times. ``con``: a cursor of its own
-        (run in a thread while the cells are read)."""
+        of the export's first time) into the DuckDB table ``tt``: ``h`` (hash of the text),
+        ``t``, ``s`` (the text when not read); returns the pandas dtype of the times. The texts are
+        parsed ``chunk`` at a time, streamed from and back to DuckDB (spilled beyond
+        ``memory_limit``): memory bounded, whatever the number of distinct times (about
+        one per draw). ``con``: a cursor of its own (run in a thread while the cells are
+        read)."""
         import pandas as pd
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         from labstats.datasets import _routine_io
 
@@ -229,15 +234,34 @@ class Export:
             if row:
                 first = row[0][0]
                 break
-        table = _distinct(con, self.export, {"t": _col(header)})
-        texts = table["t"].to_pandas().astype("string")  # factorized 3x faster than "str"
+        con.execute(f"CREATE OR REPLACE TABLE tt_text AS SELECT hash(s) AS h, s FROM "
+                    f"(SELECT DISTINCT {_col(header)} AS s FROM {self.export} e)")
+        if con.sql("SELECT count(*) - count(DISTINCT h) FROM tt_text").fetchall()[0][0]:
+            raise Unsupported("two different cells share a hash")
         head = pd.Series([first], dtype="string")
-        times, _, _ = _routine_io.parse_times(pd.concat([head, texts], ignore_index=True),
-                                              time_format)
-        times = times.iloc[1:]
-        if isinstance(times.dtype, pd.DatetimeTZDtype):
-            raise Unsupported("timezone-aware times")
-        return pa.table({"h": table["h"], "t": pa.array(times), "s": table["t"]}), times.dtype
+        out, dtype = con.cursor(), None  # the texts read by ``con``, written by ``out``
+        reader = con.sql("SELECT h, s FROM tt_text").to_arrow_reader(chunk)
+        for batch in reader:  # each with the first time ahead: the same format, the same
+            texts = batch["s"].to_pandas().astype("string")  # reading, as all at once
+            times, _, _ = _routine_io.parse_times(pd.concat([head, texts],
+                                                            ignore_index=True), time_format)
+            times = times.iloc[1:]
+            if isinstance(times.dtype, pd.DatetimeTZDtype):
+                raise Unsupported("timezone-aware times")
+            if dtype is not None and times.dtype != dtype:
+                raise Unsupported(f"times read as {dtype} and {times.dtype}")
+            t = pa.array(times)  # the text kept only when not read (the rest: its hash)
+            part = pa.table({"h": batch["h"], "t": t,
+                             "s": pc.if_else(pc.is_null(t), batch["s"], None)})
+            out.register("tt_part", part)
+            out.execute("INSERT INTO tt SELECT * FROM tt_part" if dtype is not None else
+                        "CREATE OR REPLACE TABLE tt AS SELECT * FROM tt_part")
+            out.unregister("tt_part")
+            dtype = times.dtype
+        con.execute("DROP TABLE tt_text")
+        if dtype is None:  # no texts: an export without rows is not read here
+            raise Unsupported("no times")
+        return dtype
 
     def used_rows(self, mode):
         """SQL of the used rows: pid, spec, t, a, i (the dictionary entry), row, file; ``t``
@@ -311,16 +335,11 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
                              analytes)
 
         def times():
-            """Registers ``tt``; (dtype, (hashes, their times) sorted by hash, when each
-            time has one text: a draw's time is found by its text's hash, not joined)."""
-            table, dtype = parsed.result()
-            con.register("tt", table)
-            h, t = table["h"].to_numpy(), table["t"].to_pandas()
-            filled = t.notna().to_numpy()
-            if t[filled].duplicated().any():
-                return dtype, None
-            order = np.argsort(h)
-            return dtype, (h[order], t.to_numpy()[order])
+            """(dtype, whether each time has one text: then a draw's time is found by its
+            text's hash, joined when the draws are read, not when they are grouped)."""
+            dtype = parsed.result()
+            dup = con.sql("SELECT count(t) - count(DISTINCT t) FROM tt").fetchall()[0][0]
+            return dtype, not dup
 
         draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats,
                       names is not None)
@@ -352,7 +371,7 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
         ex.report(report)
     if names is not None:
         draws.split_patients(names)
-    con.execute("DROP TABLE IF EXISTS u")
+    con.execute("DROP TABLE IF EXISTS u; DROP TABLE IF EXISTS tt")
     read = dict(ex.counts)
     read["used"] -= draws.read_duplicates
     read["duplicates"] = draws.read_duplicates

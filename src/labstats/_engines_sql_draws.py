@@ -44,9 +44,9 @@ class Draws:
         # then the rows of the other draws read back
         con.execute(f"CREATE OR REPLACE TEMP TABLE u AS {ex.used_rows(mode)}")
         self.time_dtype, self.by_hash = (time_dtype() if callable(time_dtype) else
-                                         (time_dtype, None))
+                                         (time_dtype, False))
         unread = "t0 IS NULL"
-        if self.by_hash is not None:  # one text, one time: a draw's time is its text's hash
+        if self.by_hash:  # one text, one time: a draw's time is its text's hash
             times = ("CASE WHEN th0 = th1 THEN th0 END AS t0", "")
             unread = "(t0 IS NULL OR t0 IN (SELECT h FROM tt WHERE t IS NULL))"
         elif mode == "text":  # a draw of one time text: its time
@@ -78,7 +78,10 @@ class Draws:
         self.counts = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0,
                        "conflicts": 0}
         self.read_duplicates, self.parts = 0, 0
-        self.kept = []  # (patient, file, row) of the complex draws' used rows
+        self.folder = folder  # then table kept: the files of the other draws' kept rows
+        if folder:
+            con.execute("CREATE OR REPLACE TEMP TABLE kept AS SELECT pid, file AS f0, file "
+                        "AS f1, row AS rmin FROM u LIMIT 0")
         self.pure = not in_a and mode is not None and self._copies(unread, folder)
 
     def _copies(self, unread, folder):
@@ -117,9 +120,12 @@ class Draws:
             f"WHERE na > 0").fetchall()[0]
         self.counts["draws"] += int(n)
         self.counts["results"] += int(results)
+        t0, join = "t0", ""
+        if self.by_hash:  # the time of each text's hash
+            t0, join = "tt.t", " d LEFT JOIN tt ON tt.h = d.t0"
         reader = self.ex.con.sql(
-            f"SELECT pid, spec, t0, t0 AS t1, bit_count(mask & {mask}) AS na, {cols} FROM "
-            f"{src} WHERE na > 0").to_arrow_reader(batch_rows)
+            f"SELECT pid, spec, {t0} AS t0, bit_count(mask & {mask}) AS na, {cols} FROM "
+            f"{src}{join} WHERE na > 0").to_arrow_reader(batch_rows)
         for batch in reader:
             yield self._frame(batch)
 
@@ -143,15 +149,7 @@ class Draws:
         info = pd.DataFrame({"patient_id": ids[0]})
         if len(ids) == 2:
             info["specimen_id"] = ids[1]
-        if self.by_hash is not None:  # the time of each hash (sorted by hash)
-            keys, times = self.by_hash
-            t = batch["t0"].to_numpy()
-            order = np.argsort(t)  # needles in order: 5x faster than in random order
-            at = np.empty(len(t), dtype=np.intp)
-            at[order] = np.searchsorted(keys, t[order])
-            time = pd.Series(times[np.minimum(at, len(keys) - 1)])
-        else:
-            time = batch["t0"].to_pandas()
+        time = batch["t0"].to_pandas()
         info["collected_at"] = info["collected_until"] = time.astype(self.time_dtype)
         info["n_results"] = batch["na"].to_numpy().astype(np.int64)
 
@@ -205,6 +203,7 @@ class Draws:
 
     def _pair(self, table):
         import pandas as pd
+        import pyarrow as pa
 
         from labstats.datasets._routine_pair import pair_results, take_text
         from labstats.datasets.routine import STATUSES, _mark_duplicates
@@ -228,10 +227,13 @@ class Draws:
         status = np.zeros(len(frame), dtype=np.int8)
         _mark_duplicates(frame, status, np.ones(len(frame), dtype=bool), raw_times, a, c)
         self.read_duplicates += int((status == 3).sum())
-        kept = status == 0
-        self.kept.append(pd.DataFrame({"pid": frame["patient_id"].to_numpy()[kept],
-                                       "file": table["file"].to_numpy()[kept],
-                                       "row": frame["source_row"].to_numpy()[kept]}))
+        if self.folder:  # by patient, in DuckDB (whole patients in a bucket)
+            con = self.ex.con
+            con.register("kept_part", table.select(["pid", "file", "row"]).filter(
+                pa.array(status == 0)))
+            con.execute("INSERT INTO kept SELECT pid, min(file), max(file), min(row) FROM "
+                        "kept_part GROUP BY pid")
+            con.unregister("kept_part")
         frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
         paired = pair_results(frame, by="specimen", repeats=self.repeats,
                               analytes=self.analytes)
@@ -243,20 +245,10 @@ class Draws:
     def split_patients(self, names):
         """Warn when patients have used results in several files (as ``read_lab_results``
         does for a folder), from the simple draws' files and the other draws' kept rows."""
-        import pandas as pd
-        import pyarrow as pa
-
         from labstats.datasets._routine_io import warn_split
 
         con = self.ex.con
-        extra = ""
-        kept = pd.concat(self.kept, ignore_index=True) if self.kept else None
-        if kept is not None and len(kept):
-            pid = con.sql("SELECT pid FROM draws LIMIT 0").to_arrow_table().schema.field("pid")
-            con.register("kept", pa.Table.from_pandas(kept, preserve_index=False).cast(
-                pa.schema([pa.field("pid", pid.type), pa.field("file", pa.int64()),
-                           pa.field("row", pa.int64())])))
-            extra = "UNION ALL SELECT pid, file, file, row FROM kept"
+        extra = "UNION ALL SELECT pid, f0, f1, rmin FROM kept"
         pure = "UNION ALL SELECT pid, f0, f1, rmin FROM pure" if self.pure else ""
         found = con.sql(
             f"SELECT count(*), arg_min(pid, r) FROM (SELECT pid, min(f0) AS lo, max(f1) AS hi, "

@@ -236,3 +236,33 @@ def test_read_options_reach_the_reader(tmp_path, options):
                           **options)
         pd.testing.assert_frame_equal(got, want, check_exact=True)
         assert got.attrs["counts"]["pair"] == want.attrs["counts"]
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("edit", ["unread_times", "padded_time", "day_first"])
+def test_time_texts_parsed_in_chunks_read_as_all_at_once(tmp_path, shape, edit, monkeypatch):
+    """The distinct time texts are parsed a chunk at a time (memory bounded): chunks of 5
+    texts, each read in the format of the export's first time, give the same draws."""
+    from labstats import _engines_sql
+
+    monkeypatch.setattr(_engines_sql.Export.time_table, "__defaults__", (5,))
+    export, test_map = _export(shape, n=60, seed=3)
+    export = EDITS[edit](export, shape)
+    assert export[TIME[shape]].nunique() > 5 * 3
+    _same(tmp_path, _write(tmp_path, export), test_map, repeats="first")
+
+
+def test_a_patient_split_across_files_only_in_draws_paired_by_pandas(tmp_path):
+    """The split-patient warning also sees the other draws (here a patient with a draw at
+    two times, so all its draws are paired by pandas), whose kept rows are in two files."""
+    export, test_map = _export("mimic", n=40)
+    export = _several_times(export, "mimic")
+    mine = np.flatnonzero((export["subject_id"] == export.loc[2, "subject_id"]).fillna(False))
+    moved = export.index.isin(mine[len(mine) // 2:])
+    path = tmp_path / "folder"
+    path.mkdir()
+    export[~moved].to_parquet(path / "a.parquet", index=False)
+    export[moved].to_parquet(path / "b.parquet", index=False)
+    with pytest.warns(UserWarning, match=r"1 patient\(s\) have results in several files"):
+        read_lab_results(path, test_map=test_map)
+    _same(tmp_path, path, test_map, repeats="first")  # the same warning
