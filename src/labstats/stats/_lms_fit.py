@@ -178,11 +178,15 @@ def fit_one(age, y, w, df, k, *, max_iter=100, tol=1e-6, n_intervals=20, start=N
     while it < max_iter:
         it += 1
         coef, eta, dev = cole_green(state, B, coef, lam, pens, tol, const=const)
+        # Converged: the deviance and each curve's smoothness are stable. A chosen lambda
+        # may wander where the likelihood is flat in it (1e8 and 1e9 are both a straight
+        # line): there its edf, not lambda, is what must be stable.
         if prev is not None and abs(prev[0] - dev) < tol * (1.0 + abs(dev)) and all(
-                abs(lam[p] - prev[1][p]) <= 1e-3 * prev[1][p] + 1e-12 for p in params):
+                abs(lam[p] - prev[1][p]) <= 1e-3 * prev[1][p] + 1e-12
+                or (df[p] is None and abs(edf[p] - prev[2][p]) <= 1e-3) for p in params):
             converged = True
             break
-        prev = (dev, dict(lam))
+        prev = (dev, dict(lam), dict(edf))
         rs_cycle()
     return {"basis": basis, "coef": coef, "lambda": lam, "edf": edf, "deviance": dev,
             "iterations": it, "converged": converged, "eta": eta, "family": state.family,
