@@ -32,12 +32,8 @@ from benchmarks._common import best_of
 
 def best_cpu(fn, repeat: int = 3) -> float:
     """Best CPU time of this process over ``repeat`` calls [s]."""
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t)
-    return best
+    return best_of(fn, repeat, clock=time.process_time)
+
 
 METHODS = ("refiner", "reflim", "kosmic", "tmc")
 

@@ -306,6 +306,7 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
 
     import pandas as pd
 
+    from labstats._engines_parts import Writer
     from labstats._engines_sql_draws import Draws
     from labstats.datasets._routine_pair import _analytes, pair_results
 
@@ -345,7 +346,7 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
                       names is not None)
     if warm is not None:
         warm.join()
-    frames, sink = [], _Writer(output)
+    frames, sink = [], Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
     try:
         # frames without rows are left out (a bucket of draws without the analytes asked
@@ -386,47 +387,6 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
         columns="__first")
     out.attrs["counts"] = counts
     return out
-
-
-class _Writer:
-    """Frames appended to one Parquet file (opened on the first frame); text columns
-    dictionary-encoded, numbers not (a dictionary of measured values costs more time
-    than it saves space). Each frame is converted and written in a thread of its own
-    while the next one is built (pyarrow releases the GIL); one write at a time, in
-    order, at most two frames waiting."""
-
-    def __init__(self, path):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.path, self.writer, self.pending = path, None, []
-        self.pool = ThreadPoolExecutor(1) if path is not None else None
-
-    def write(self, frame):
-        while len(self.pending) >= 2:
-            self.pending.pop(0).result()  # its error, if any, here
-        self.pending.append(self.pool.submit(self._write, frame))
-
-    def _write(self, frame):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if self.writer is None:
-            text = [f.name for f in table.schema if pa.types.is_string(f.type)
-                    or pa.types.is_large_string(f.type)]
-            self.writer = pq.ParquetWriter(self.path, table.schema, use_dictionary=text)
-        self.writer.write_table(table.cast(self.writer.schema))
-
-    def close(self):
-        if self.pool is None:
-            return
-        try:
-            for done in self.pending:
-                done.result()
-        finally:
-            self.pool.shutdown(wait=True)
-            if self.writer is not None:
-                self.writer.close()
 
 
 def _warm_derive():
