@@ -155,7 +155,6 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     if x.size == 0:
         return
     lo = np.fmin.reduce(x, axis=None)  # NaN-ignoring, one pass, no temporaries
-    hi = np.fmax.reduce(x, axis=None)
     if lo != lo:  # all NaN
         return
     if lo < 0:
@@ -166,8 +165,9 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
             f"be negative: check the source data."
         )
     mode = plausibility_mode()
-    if mode == "ignore":
+    if mode == "ignore":  # negatives only: no second pass for the maximum
         return
+    hi = np.fmax.reduce(x, axis=None)
     p_lo, p_hi = plausible_range(analyte, unit, molar_mass, insulin_factor)
     if lo >= p_lo and hi <= p_hi:
         return
@@ -273,7 +273,6 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
     if x.size == 0:
         return
     lo = np.fmin.reduce(x, axis=None)
-    hi = np.fmax.reduce(x, axis=None)
     if lo != lo:
         return
     if lo < 0:
@@ -283,6 +282,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
             f"{_fmt(x.flat[idx[0]])} at index {_label(values, idx[0])!r}. Check the source data.")
     if plausibility_mode() == "ignore":
         return
+    hi = np.fmax.reduce(x, axis=None)
     p_lo, p_hi = m.from_canonical(m.plausible, unit)
     if lo >= p_lo and hi <= p_hi:
         return
