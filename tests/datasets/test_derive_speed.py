@@ -146,3 +146,45 @@ def test_the_free_androgen_index_is_100_tt_over_shbg_exactly():
     assert formulas.free_androgen_index(10.0, 40.0) == 25.0
     np.testing.assert_array_equal(formulas.free_androgen_index(tt, 40.0), 100.0 * tt / 40.0)
     np.testing.assert_array_equal(formulas.free_androgen_index(10.0, sb), 1000.0 / sb)
+
+
+def test_nhanes_derive_of_the_whole_equals_its_halves_and_keeps_attrs():
+    """Every formula of the registry on real NHANES (sex as text in pandas' string dtype,
+    attrs holding the source): each column is taken from the frame once and shared by
+    the check and the formulas; nothing of the result may depend on it."""
+    nhanes = labstats.load_nhanes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabstatsWarning)  # validity ranges (age < 18 ...)
+        whole = derive(nhanes)
+        half = len(nhanes) // 2
+        parts = pd.concat([derive(nhanes.iloc[:half]), derive(nhanes.iloc[half:])])
+    parts.attrs = whole.attrs
+    # Halves of 14,951 rows run the numpy code of LDL (Sampson), eGFR and the LMS scores,
+    # the whole their compiled loops (above one block of 16,384 rows): they agree to
+    # rounding, not to the bit (7.5e-14 at most, as before this file).
+    pd.testing.assert_frame_equal(whole, parts, check_exact=False, rtol=1e-12, atol=0)
+    assert len(whole.columns) - len(nhanes.columns) >= 15
+    assert whole.attrs.keys() == nhanes.attrs.keys() and whole.attrs is not nhanes.attrs
+    assert whole["egfr_ckd_epi_2021"].notna().sum() > 10_000
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "string[python]"])
+def test_sex_as_pandas_text_reads_as_object_text(dtype):
+    from labstats._validate import as_sex
+
+    good = ["F", "male", " Female ", "2", "1.0", "", "NA", None, "m"] * 10
+    as_text = pd.Series(good, dtype=dtype)
+    as_object = pd.Series(good, dtype=object)
+    np.testing.assert_array_equal(as_sex(as_text), as_sex(as_object))
+    bad = pd.Series([*good, "x", "U"], index=[f"r{i}" for i in range(len(good) + 2)])
+    with pytest.raises(ValueError) as text_error:
+        as_sex(bad.astype(dtype))
+    with pytest.raises(ValueError) as object_error:
+        as_sex(bad.astype(object))
+    assert str(text_error.value) == str(object_error.value)
+    assert "2 values not a recognised sex; the first is 'x' at index 'r90'" in str(
+        text_error.value)
+    frame = pd.DataFrame({"creatinine": 80.0, "age": 50.0, "sex": bad.astype(dtype)})
+    with pytest.raises(ValueError, match=r"derive egfr_ckd_epi_2021: sex: 2 values not a "
+                                         r"recognised sex; the first is 'x' at index 'r90'"):
+        derive(frame)

@@ -181,7 +181,8 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     # derive runs on several partitions at once (pair_export's threads, Dask's threads)
 
     with _plausibility(plausibility):  # validates the mode
-        _check_inputs_once(frame, wanted, options)
+        columns = _Columns(frame)
+        _check_inputs_once(frame, columns, wanted, options)
     new = {}
     # Every input was checked above, once per column: the formulas do not check again
     # (which warned once per formula, four times for one SHBG column). Negative and
@@ -191,8 +192,8 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
             if n in new:  # computed with another column of its group
                 continue
             d = _REGISTRY[n]
-            args = {c: frame[c] for c in d.inputs}
-            args.update({c: frame[c] for c in d.optional if c in frame.columns})
+            args = {c: columns[c] for c in d.inputs}
+            args.update({c: columns[c] for c in d.optional if c in frame.columns})
             group = _joint(n, wanted, options)
             try:
                 if group is None:
@@ -264,7 +265,20 @@ def _parameters(fn):
         return _signature_parameters(fn)
 
 
-def _check_inputs_once(frame, wanted, options) -> None:
+class _Columns(dict):
+    """``frame[c]``, taken once per column and call (each ``frame[c]`` deep-copies the
+    frame's ``attrs``) and shared by the check and every formula that reads it."""
+
+    def __init__(self, frame):
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, column):
+        self[column] = series = self.frame[column]
+        return series
+
+
+def _check_inputs_once(frame, columns, wanted, options) -> None:
     """Check each input column's plausibility once, in the unit its formulas read it in.
 
     Raises naming every derived value that reads the column; in "warn" mode warns once.
@@ -286,10 +300,10 @@ def _check_inputs_once(frame, wanted, options) -> None:
     for (c, unit, factor), users in readers.items():
         try:
             if c in _units.MEASURES:
-                as_measure(frame[c], c, unit=unit or _units.MEASURES[c].canonical_unit)
+                as_measure(columns[c], c, unit=unit or _units.MEASURES[c].canonical_unit)
             elif c in _units.ARGUMENTS:
                 analyte = _units.ANALYTES[_units.analyte_of(c)]
-                as_concentration(frame[c], c, unit=unit or analyte.canonical_unit,
+                as_concentration(columns[c], c, unit=unit or analyte.canonical_unit,
                                  insulin_factor=factor)
         except ValueError as exc:
             hint = (" If such values are real, pass plausibility='warn'."
