@@ -137,18 +137,19 @@ def _linear_blocks(L, S, Alb, k_s, k_a, F, B=None):
     Per row exactly the operations of ``_jit.linear`` (IEEE results do not depend on the
     order of the operands of + and *, and scaling by 2 or 4 is exact): N = 1 + k_a A,
     b = N + k_s (S - L), s = sqrt(b² + 4 k_s N L), F = 2L / (b + s) where b >= 0, else
-    (s - b) / (2 k_s N); B = N F. NaN takes the second branch, as in the kernel.
+    (s - b) / (2 k_s N); B = N F. NaN gives NaN in both.
     """
     n = L.shape[0]
     m = max(1, min(BLOCK, n))
     nb, bb, dd, qq = (np.empty(m) for _ in range(4))
-    gg = np.empty(m, dtype=bool)
+    lt = np.empty(m, dtype=bool)
     k4, k2 = 4.0 * k_s, 2.0 * k_s
     with np.errstate(all="ignore"):  # as the kernel (error_model="numpy"): no warning
         for start in range(0, n, BLOCK):
             stop = min(start + BLOCK, n)
             k = stop - start
-            t, N, b, d, q, ge = L[start:stop], nb[:k], bb[:k], dd[:k], qq[:k], gg[:k]
+            t, N, b, d, q, neg = L[start:stop], nb[:k], bb[:k], dd[:k], qq[:k], lt[:k]
+            f = F[start:stop]
             np.multiply(Alb[start:stop], k_a, out=N)
             N += 1.0
             np.subtract(S[start:stop], t, out=b)
@@ -159,16 +160,17 @@ def _linear_blocks(L, S, Alb, k_s, k_a, F, B=None):
             q *= t
             d += q
             np.sqrt(d, out=d)  # s
-            np.greater_equal(b, 0.0, out=ge)
+            np.less(b, 0.0, out=neg)
             np.abs(b, out=b)
             b += d  # |b| + s: b + s where b >= 0, s - b where b < 0
-            np.multiply(N, k2, out=q)  # denominator where b < 0 ...
-            np.copyto(q, b, where=ge)  # ... and where b >= 0
             np.multiply(t, 2.0, out=d)
-            np.copyto(b, d, where=ge)  # numerator: 2L where b >= 0, s - b elsewhere
-            np.divide(b, q, out=F[start:stop])
+            np.divide(d, b, out=f)  # 2L / (b + s): b >= 0 and NaN
+            if neg.any():  # rare in real data (TT above SHBG + ~25 nmol/L)
+                np.multiply(N, k2, out=q)
+                np.divide(b, q, out=d)  # (s - b) / (2 k_s N)
+                np.copyto(f, d, where=neg)
             if B is not None:
-                np.multiply(N, F[start:stop], out=B[start:stop])
+                np.multiply(N, f, out=B[start:stop])
 
 
 def saturable_model(L, S, A, k_s, k_a, M=1.0):
