@@ -79,7 +79,7 @@ def albumin_bound(F, A, k_a, saturable: bool):
 
 #: Rows from which the linear model loads its compiled kernels (numba). Loading them costs
 #: about 0.5 s of CPU once per process (numba's import and its target's registries); the
-#: numpy kernel ``_linear_blocks`` gives the same bits at about 9 ns a row, so below this
+#: numpy kernel ``_linear_blocks`` gives the same bits at 7-9 ns a row, so below this
 #: size it runs unless the kernels are loaded already (a previous large call).
 JIT_MIN_ROWS = 1 << 22
 
