@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.bench_survey",
+MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.bench_derive",
+           "benchmarks.bench_survey",
            "benchmarks.bench_cohort", "benchmarks.bench_report", "benchmarks.bench_indirect",
            "benchmarks.bench_routine", "benchmarks.bench_centiles", "benchmarks.bench_bcpe"]
 

@@ -155,7 +155,6 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     if x.size == 0:
         return
     lo = np.fmin.reduce(x, axis=None)  # NaN-ignoring, one pass, no temporaries
-    hi = np.fmax.reduce(x, axis=None)
     if lo != lo:  # all NaN
         return
     if lo < 0:
@@ -166,8 +165,9 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
             f"be negative: check the source data."
         )
     mode = plausibility_mode()
-    if mode == "ignore":
+    if mode == "ignore":  # negatives only: no second pass for the maximum
         return
+    hi = np.fmax.reduce(x, axis=None)
     p_lo, p_hi = plausible_range(analyte, unit, molar_mass, insulin_factor)
     if lo >= p_lo and hi <= p_hi:
         return
@@ -273,7 +273,6 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
     if x.size == 0:
         return
     lo = np.fmin.reduce(x, axis=None)
-    hi = np.fmax.reduce(x, axis=None)
     if lo != lo:
         return
     if lo < 0:
@@ -283,6 +282,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
             f"{_fmt(x.flat[idx[0]])} at index {_label(values, idx[0])!r}. Check the source data.")
     if plausibility_mode() == "ignore":
         return
+    hi = np.fmax.reduce(x, axis=None)
     p_lo, p_hi = m.from_canonical(m.plausible, unit)
     if lo >= p_lo and hi <= p_hi:
         return
@@ -397,6 +397,11 @@ def _sex_codes(values, name: str = "sex") -> tuple[np.ndarray, np.ndarray]:
         codes = values.cat.codes.to_numpy()
         bad_cat = np.array([v is None for v in lut] + [False], dtype=bool)
         return table[codes], np.flatnonzero(bad_cat[codes])  # code -1 (missing): last entry
+    if _is_series(values) and type(values.dtype).__name__ == "StringDtype" and len(values) > 64:
+        import pandas as pd  # text as pandas stores it: hashed without an object array
+
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return _decode(codes, uniques)
     arr = np.asarray(values.to_numpy() if _is_series(values) else values)
     if arr.dtype.kind == "b":
         raise TypeError(f"{name}: got booleans; pass 'female'/'male' or the NHANES codes 2/1, "
@@ -410,14 +415,20 @@ def _sex_codes(values, name: str = "sex") -> tuple[np.ndarray, np.ndarray]:
         import pandas as pd
 
         codes, uniques = pd.factorize(flat, use_na_sentinel=True)
-        lut = [_sex_of(u) for u in uniques]
-        bad_u = np.array([v is None for v in lut] + [False], dtype=bool)
-        table = np.array([np.nan if v is None else v for v in lut] + [np.nan], dtype=np.float64)
-        return table[codes].reshape(arr.shape), np.flatnonzero(bad_u[codes])
+        out, bad = _decode(codes, uniques)
+        return out.reshape(arr.shape), bad
     vals = [_sex_of(v) for v in flat]
     bad = np.array([i for i, v in enumerate(vals) if v is None], dtype=np.intp)
     out = np.array([np.nan if v is None else v for v in vals], dtype=np.float64)
     return out.reshape(arr.shape), bad
+
+
+def _decode(codes: np.ndarray, uniques) -> tuple[np.ndarray, np.ndarray]:
+    """``_sex_codes`` of factorized values (code -1, missing, reads the last entry: NaN)."""
+    lut = [_sex_of(u) for u in uniques]
+    bad_u = np.array([v is None for v in lut] + [False], dtype=bool)
+    table = np.array([np.nan if v is None else v for v in lut] + [np.nan], dtype=np.float64)
+    return table[codes], np.flatnonzero(bad_u[codes])
 
 
 def as_sex(values, name: str = "sex") -> np.ndarray:

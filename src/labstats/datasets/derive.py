@@ -8,6 +8,7 @@ needs, optional input columns and fixed keyword arguments. A new formula is one 
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -180,21 +181,49 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     # derive runs on several partitions at once (pair_export's threads, Dask's threads)
 
     with _plausibility(plausibility):  # validates the mode
-        _check_inputs_once(frame, wanted, options)
+        columns = _Columns(frame)
+        _check_inputs_once(frame, columns, wanted, options)
     new = {}
     # Every input was checked above, once per column: the formulas do not check again
     # (which warned once per formula, four times for one SHBG column). Negative and
     # non-numeric values are refused by the formulas in every mode.
     with _plausibility("ignore"):
         for n in wanted:
+            if n in new:  # computed with another column of its group
+                continue
             d = _REGISTRY[n]
-            args = {c: frame[c] for c in d.inputs}
-            args.update({c: frame[c] for c in d.optional if c in frame.columns})
+            args = {c: columns[c] for c in d.inputs}
+            args.update({c: columns[c] for c in d.optional if c in frame.columns})
+            group = _joint(n, wanted, options)
             try:
-                new[n] = d.resolve()(**args, **{**d.kwargs, **options.get(n, {})})
+                if group is None:
+                    new[n] = d.resolve()(**args, **{**d.kwargs, **options.get(n, {})})
+                else:
+                    names_, fn = group
+                    new.update(zip(names_, fn(**args, **options.get(n, {})), strict=True))
             except ValueError as exc:
                 raise ValueError(f"derive {n}: {exc}") from exc
-    return frame.assign(**new)
+    return frame.assign(**{n: new[n] for n in wanted})
+
+
+# Columns computed by one call when all are wanted with the same options and their
+# registry entries are the built-in ones: the inputs are read and checked once and the
+# model solved once. The function returns one result per name, each equal to its own
+# function's (tests/datasets/test_derive_speed.py).
+_JOINT = {("free_testosterone", "bioavailable_testosterone"):
+          "labstats.formulas.androgens:_free_and_bioavailable"}
+_BUILTIN = dict(_REGISTRY)  # the entries registered above
+
+
+def _joint(name: str, wanted, options):
+    """(names, function) of the group ``name`` is computed with, or None."""
+    for names, function in _JOINT.items():
+        if (name in names and all(m in wanted for m in names)
+                and all(_REGISTRY[m] is _BUILTIN[m] for m in names)
+                and all(options.get(m, {}) == options.get(name, {}) for m in names)):
+            module, attr = function.split(":")
+            return names, getattr(importlib.import_module(module), attr)
+    return None
 
 
 def _check_fixed_options(name: str, opts) -> None:
@@ -216,24 +245,51 @@ _TITLES = {"friedewald": "Friedewald", "martin_hopkins": "Martin-Hopkins",
            "sampson": "Sampson", "ckd_epi_2021": "CKD-EPI 2021"}
 
 
-def _check_inputs_once(frame, wanted, options) -> None:
+def _signature_parameters(fn):
+    import inspect
+
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+_cached_parameters = functools.lru_cache(maxsize=256)(_signature_parameters)
+
+
+def _parameters(fn):
+    """The parameters of ``fn`` (``inspect.signature``, read once per function)."""
+    try:
+        return _cached_parameters(fn)
+    except TypeError:  # an unhashable callable
+        return _signature_parameters(fn)
+
+
+class _Columns(dict):
+    """``frame[c]``, taken once per column and call (each ``frame[c]`` deep-copies the
+    frame's ``attrs``) and shared by the check and every formula that reads it."""
+
+    def __init__(self, frame):
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, column):
+        self[column] = series = self.frame[column]
+        return series
+
+
+def _check_inputs_once(frame, columns, wanted, options) -> None:
     """Check each input column's plausibility once, in the unit its formulas read it in.
 
     Raises naming every derived value that reads the column; in "warn" mode warns once.
     """
-    import inspect
-
     from labstats import units as _units
     from labstats._validate import as_concentration, as_measure
 
     readers: dict[tuple, list[str]] = {}
     for n in wanted:
         d = _REGISTRY[n]
-        fn = d.resolve()
-        try:
-            params = inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            params = {}
+        params = _parameters(d.resolve())
         kw = {**d.kwargs, **options.get(n, {})}
         for c in (*d.inputs, *(c for c in d.optional if c in frame.columns)):
             default = params[f"{c}_unit"].default if f"{c}_unit" in params else None
@@ -244,10 +300,10 @@ def _check_inputs_once(frame, wanted, options) -> None:
     for (c, unit, factor), users in readers.items():
         try:
             if c in _units.MEASURES:
-                as_measure(frame[c], c, unit=unit or _units.MEASURES[c].canonical_unit)
+                as_measure(columns[c], c, unit=unit or _units.MEASURES[c].canonical_unit)
             elif c in _units.ARGUMENTS:
                 analyte = _units.ANALYTES[_units.analyte_of(c)]
-                as_concentration(frame[c], c, unit=unit or analyte.canonical_unit,
+                as_concentration(columns[c], c, unit=unit or analyte.canonical_unit,
                                  insulin_factor=factor)
         except ValueError as exc:
             hint = (" If such values are real, pass plausibility='warn'."

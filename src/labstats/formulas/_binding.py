@@ -24,6 +24,8 @@ not stream through main memory: the cost is close to reading the inputs once.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 BLOCK = 1 << 14
@@ -75,10 +77,26 @@ def albumin_bound(F, A, k_a, saturable: bool):
     return k_a * A * F
 
 
-def _jit():
-    """The compiled kernels of ``_jit``, or None (numba missing, or LABSTATS_NO_NUMBA=1)."""
+#: Rows from which the linear model loads its compiled kernels (numba). Loading them costs
+#: about 0.5 s of CPU once per process (numba's import and its target's registries); the
+#: numpy kernel ``_linear_blocks`` gives the same bits at 7-9 ns a row, so below this
+#: size it runs unless the kernels are loaded already (a previous large call).
+JIT_MIN_ROWS = 1 << 22
+
+
+def _jit(n: int | None = None):
+    """The compiled kernels of ``_jit``, or None (numba missing, or LABSTATS_NO_NUMBA=1).
+
+    With ``n`` (rows of a linear-model call): None as well when ``n < JIT_MIN_ROWS`` and no
+    kernel of ``_jit`` has been loaded in this process yet.
+    """
     from labstats.formulas._common import jit
 
+    if n is not None and n < JIT_MIN_ROWS:
+        loaded = sys.modules.get("labstats.formulas._jit")
+        if loaded is None or not any(getattr(loaded, k).signatures
+                                     for k in ("linear", "linear_free", "saturable")):
+            return None
     return jit("_jit")
 
 
@@ -96,26 +114,63 @@ def linear_model(L, S, Alb, k_s, k_a, *, bioavailable: bool = True):
     """Free and bioavailable ligand of the linear-albumin model (no competing ligand).
 
     ``k_a`` is per unit of ``Alb`` (albumin may stay in g/L). Returns (F, B) shaped like
-    the broadcast inputs; B is None when ``bioavailable`` is False.
+    the broadcast inputs; B is None when ``bioavailable`` is False. The compiled kernel
+    and ``_linear_blocks`` do the same operations in the same order (same bits).
     """
     (L, S, Alb), shape = _flat_inputs(L, S, Alb)
     F = np.empty(L.shape[0])
     B = np.empty(L.shape[0]) if bioavailable else None
-    jit = _jit()
-    if jit is not None:
-        if bioavailable:
-            jit.linear(L, S, Alb, k_s, k_a, F, B)
-        else:
-            jit.linear_free(L, S, Alb, k_s, k_a, F)
+    jit = _jit(L.shape[0])
+    if jit is None:
+        _linear_blocks(L, S, Alb, k_s, k_a, F, B)
+    elif bioavailable:
+        jit.linear(L, S, Alb, k_s, k_a, F, B)
     else:
-        def kernel(t, s, a):
-            n = 1.0 + k_a * a
-            f = quadratic_root(t, s, n, k_s)
-            return f, n * f
-        F, B_ = blockwise(kernel, L, S, Alb, n_out=2)
-        if bioavailable:
-            B = B_
+        jit.linear_free(L, S, Alb, k_s, k_a, F)
     return F.reshape(shape), (B.reshape(shape) if B is not None else None)
+
+
+def _linear_blocks(L, S, Alb, k_s, k_a, F, B=None):
+    """``linear_model`` in numpy, into ``F`` (and ``B``): cache-sized blocks and reused
+    scratch arrays, so that only the inputs and outputs stream through main memory.
+
+    Per row exactly the operations of ``_jit.linear`` (IEEE results do not depend on the
+    order of the operands of + and *, and scaling by 2 or 4 is exact): N = 1 + k_a A,
+    b = N + k_s (S - L), s = sqrt(b² + 4 k_s N L), F = 2L / (b + s) where b >= 0, else
+    (s - b) / (2 k_s N); B = N F. NaN gives NaN in both.
+    """
+    n = L.shape[0]
+    m = max(1, min(BLOCK, n))
+    nb, bb, dd, qq = (np.empty(m) for _ in range(4))
+    lt = np.empty(m, dtype=bool)
+    k4, k2 = 4.0 * k_s, 2.0 * k_s
+    with np.errstate(all="ignore"):  # as the kernel (error_model="numpy"): no warning
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            k = stop - start
+            t, N, b, d, q, neg = L[start:stop], nb[:k], bb[:k], dd[:k], qq[:k], lt[:k]
+            f = F[start:stop]
+            np.multiply(Alb[start:stop], k_a, out=N)
+            N += 1.0
+            np.subtract(S[start:stop], t, out=b)
+            b *= k_s
+            b += N
+            np.multiply(b, b, out=d)
+            np.multiply(N, k4, out=q)
+            q *= t
+            d += q
+            np.sqrt(d, out=d)  # s
+            np.less(b, 0.0, out=neg)
+            np.abs(b, out=b)
+            b += d  # |b| + s: b + s where b >= 0, s - b where b < 0
+            np.multiply(t, 2.0, out=d)
+            np.divide(d, b, out=f)  # 2L / (b + s): b >= 0 and NaN
+            if neg.any():  # rare in real data (TT above SHBG + ~25 nmol/L)
+                np.multiply(N, k2, out=q)
+                np.divide(b, q, out=d)  # (s - b) / (2 k_s N)
+                np.copyto(f, d, where=neg)
+            if B is not None:
+                np.multiply(N, f, out=B[start:stop])
 
 
 def saturable_model(L, S, A, k_s, k_a, M=1.0):

@@ -87,8 +87,9 @@ class Column:
         if name == "sex":
             series = _validate._is_series(values)
             categorical = series and str(values.dtype) == "category"
-            arr = np.asarray(values.to_numpy() if series and not categorical else
-                             (() if categorical else values))
+            text = series and type(values.dtype).__name__ == "StringDtype"  # parsed below
+            arr = np.asarray(() if categorical or text else
+                             values.to_numpy() if series else values)
             decoded = categorical_sex(values) if categorical else None
             if decoded is not None and len(values) > BLOCK:  # decode block by block
                 self.sex_lut, self.x = decoded

@@ -310,6 +310,29 @@ def bioavailable_testosterone(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMI
                        name="bioavailable_testosterone")
 
 
+def _free_and_bioavailable(*args, **kwargs):
+    """``(free_testosterone(...), bioavailable_testosterone(...))`` of the same arguments in
+    one pass, as ``derive`` wants both: the inputs are read and checked once and the binding
+    model solved once. Each result equals that of its own function, bit for bit."""
+    import inspect
+
+    try:
+        bound = inspect.signature(free_testosterone).bind(*args, **kwargs)
+    except TypeError:
+        free_testosterone(*args, **kwargs)  # raises with the function's own message
+        raise
+    bound.apply_defaults()
+    p = bound.arguments
+    model = resolve_model(p["method"], p["k_shbg"], p["k_albumin"], p["albumin_molar_mass"],
+                          p["albumin_binding"])
+    tt, sb, alb = _inputs(p["total_testosterone"], p["shbg"], p["albumin"],
+                          p["total_testosterone_unit"], p["shbg_unit"], p["albumin_unit"], model)
+    free, bat = _fractions(tt, sb, alb, model)
+    given = p["total_testosterone"], p["shbg"], p["albumin"]
+    return tuple(like_inputs(_to_output(x, tt, p["output_unit"]), *given, name=name)
+                 for x, name in ((free, "free_testosterone"), (bat, "bioavailable_testosterone")))
+
+
 def testosterone_fractions(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G_L, *,
                            method: str = "vermeulen1999", total_testosterone_unit: str = "nmol/L",
                            shbg_unit: str = "nmol/L", albumin_unit: str = "g/L",
@@ -410,7 +433,8 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     tt = as_concentration(total_testosterone, "total_testosterone", unit=total_testosterone_unit)
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
     with np.errstate(divide="ignore", invalid="ignore"):
-        fai = c.FAI_SCALE * tt / sb
+        fai = np.multiply(c.FAI_SCALE, tt)  # (100 TT) / SHBG, the second step in place
+        fai = np.divide(fai, sb, out=fai) if fai.ndim and fai.shape == sb.shape else fai / sb
     return like_inputs(fai, total_testosterone, shbg, name="free_androgen_index")
 
 
