@@ -21,6 +21,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
     _analytes,
     _screen,
     _test_map,
+    judge_units,
 )
 from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
     _code_text,
@@ -45,7 +46,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                      censored: str = "lod/sqrt2", decimal: str = "auto",
                      thousands: str | None = None, time_format: str | None = None,
                      insulin_factor: str | float = "standard", sheet_name=0, sep=None,
-                     encoding: str = "utf-8-sig", _decimal_evidence=None):
+                     encoding: str = "utf-8-sig", _decimal_evidence=None,
+                     _column_check=True):
     """Read a long-format laboratory export (one row per result) into canonical units.
 
     Parameters
@@ -124,6 +126,10 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     ``decimal="auto"`` takes the mark the whole column proves (``_labcells``); a part of an
     export read on its own (a Dask or ``pair_export`` partition) is given the whole
     export's evidence by the private ``_decimal_evidence`` (see ``decimal_evidence``).
+    Likewise the column-level unit check (a column of one analyte and unit whose
+    quartiles are typical of another unit warns) is judged on the whole export: a part
+    is read with the private ``_column_check=False``, and the check is made once on the
+    counted cells of all parts (``_routine_screen.warn_column_units``).
 
     Examples
     --------
@@ -224,16 +230,22 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     unit_text = _unit_text(raw, role, live, cell_units, analyte, units, n)
     _check_families(unit_text, family, status, mark, role)
     out = np.full(n, np.nan)
+    checked: list = []  # (analyte, unit, rows, values) of each converted group
     for name in pd.unique(analyte[(status == 0) & known]):
         rows = np.flatnonzero((status == 0) & (analyte == name))
         frame = pd.DataFrame({"unit": unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
         inside = cell_units.reindex(rows) if len(cell_units) else None
-        found: list = []
+        found, groups = [], []
         out[rows] = UnitColumn("unit", name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
-            report_implausible=True)
+            report_implausible=True, checked=groups)
+        checked += [(name, *g) for g in groups]
         # no unit column: the unit was looked for in the value cell, which is reported
         mark_found(found, unit_header=role.get("unit", role["value"]))
+    if isinstance(_column_check, list):  # a part: the caller judges the whole column
+        _column_check.extend(checked)
+    elif _column_check:
+        judge_units(checked, insulin_factor, role)
     used = status == 0
     times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
                              if "collected_at" in role else (None, np.array([], int), None))
