@@ -105,6 +105,13 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
           ``pair_results(by="window")`` refuses them);
         - ``split_patients`` (a folder): patients whose results are in several files.
 
+        The frames in ``attrs`` compare as wholes (``==`` is ``DataFrame.equals``), so
+        that ``pd.concat`` and ``pd.merge`` of results work: pandas keeps ``attrs`` only
+        when every input's are equal (the same result twice, or its parts), else the
+        concatenation has none. ``labstats.counts`` then counts its ``status`` column;
+        the report stays with each result (read several files at once, as a folder, for
+        one report).
+
     Raises
     ------
     ValueError
@@ -290,7 +297,10 @@ def counts(results, *, compute: bool = True):
     A pandas result carries them in ``attrs["counts"]``; a Dask DataFrame has no ``attrs``
     (dask-expr keeps none, dask/dask#11146), and the ``attrs`` of its partitions are lost
     when they are concatenated. Every row has its ``status``, so the counts are that
-    column's tally: this function gives them for both, in the same dict.
+    column's tally: this function gives them for both, in the same dict. They are the
+    counts of the rows in ``results``: a selection of a result, or results put together
+    by ``pd.concat`` (which keeps ``attrs`` only when all are equal, e.g. the same result
+    twice), is counted from its ``status`` column, not from the ``attrs`` it inherited.
 
     Parameters
     ----------
@@ -327,11 +337,16 @@ def counts(results, *, compute: bool = True):
     >>> plain.attrs = {}  # as a computed Dask result: counted from its status column
     >>> counts(plain) == counts(res)
     True
+    >>> counts(pd.concat([res, res]))  # attrs kept (all equal), rows counted
+    {'rows': 6, 'used': 2, 'reported': 2, 'excluded': 0, 'duplicates': 2}
     """
     from labstats import _engines
 
     if not _engines.is_dask(results) and "counts" in results.attrs:
-        return dict(results.attrs["counts"])
+        given = results.attrs["counts"]  # a whole result's (or pair_results' counts)
+        if "rows" not in given or given["rows"] == len(results) or \
+                "status" not in results.columns:
+            return dict(given)
     if "status" not in results.columns:
         raise ValueError("counts: the frame has no attrs['counts'] and no 'status' column; "
                          "pass a result of read_lab_results (pandas or Dask), or a pandas "
@@ -418,23 +433,25 @@ def _mark_duplicates(frame, status, used, raw_times, analyte_code, censored):
 def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files):
     import pandas as pd
 
+    from labstats.datasets._attrs import AttrFrame
+
     counts = np.bincount(status, minlength=4)
     frame.attrs["counts"] = {"rows": int(len(frame)), "used": int(counts[0]),
                              "reported": int(counts[1]), "excluded": int(counts[2]),
                              "duplicates": int(counts[3])}
     report = (pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(
         columns=["source_row", "status", "reason", "column", "value"]))
-    frame.attrs["report"] = report.sort_values("source_row", kind="stable").reset_index(
-        drop=True)
+    frame.attrs["report"] = AttrFrame(report.sort_values(
+        "source_row", kind="stable").reset_index(drop=True))
     tally = codes[unknown].value_counts()
-    frame.attrs["unknown_tests"] = pd.DataFrame({"test": tally.index.astype(object),
-                                                 "rows": tally.to_numpy(dtype=np.int64)})
+    frame.attrs["unknown_tests"] = AttrFrame({"test": tally.index.astype(object),
+                                              "rows": tally.to_numpy(dtype=np.int64)})
     header = role.get("collected_at")
-    frame.attrs["times"] = pd.DataFrame({
+    frame.attrs["times"] = AttrFrame({
         "source_row": bad_times.astype(np.int64),
         "value": raw[header].to_numpy()[bad_times] if header is not None else [],
         "reason": f"not a time in the column's format {fmt!r} (mixed formats, or not a time); "
                   f"pass time_format="})
     split = _routine_io.files_per_patient(frame["patient_id"].array, files, status == 0)
     if split is not None:
-        frame.attrs["split_patients"] = split
+        frame.attrs["split_patients"] = AttrFrame(split)
