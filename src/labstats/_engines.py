@@ -115,7 +115,9 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         ``unknown_tests`` (code -> rows), ``path`` ("sql" or "partitioned"). The per-row
         report of unknown test codes is this count per code. Patients whose results are
         in several files of a folder are warned of (SQL path), as ``read_lab_results``
-        does.
+        does. On the partitioned path, the column-level unit check is judged on the whole
+        export (its counted cells) and warned once, and times of several time zones are
+        refused, as ``read_lab_results`` does.
 
     Examples
     --------
@@ -378,7 +380,9 @@ def dask_read_lab_results(ddf, **kw):
     The result has a ``reason`` column (the per-row report); ``labstats.counts`` gives
     its counts. As in pandas, not per partition: the time format is that of the export's
     first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
-    value column (both found in the same pass).
+    value column (both found in the same pass); the column-level unit check is judged on
+    the counted cells of all partitions and warned here, once (not on the workers); times
+    of several time zones are refused here, as pandas refuses them in one column.
     """
     import dask
     import dask.dataframe as dd
