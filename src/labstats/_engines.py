@@ -381,8 +381,7 @@ def dask_read_lab_results(ddf, **kw):
     its counts. As in pandas, not per partition: the time format is that of the export's
     first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
     value column (both found in the same pass); the column-level unit check is judged on
-    the counted cells of all partitions and warned here, once (not on the workers); times
-    of several time zones are refused here, as pandas refuses them in one column.
+    all partitions' counted cells and warned here, once; mixed time zones are refused.
     """
     import dask
     import dask.dataframe as dd
