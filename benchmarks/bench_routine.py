@@ -17,8 +17,9 @@ Memory at a fixed ``memory_limit`` (is the out-of-core path bounded?): python -m
 benchmarks.bench_routine --memory [--memory-limit 1GB] 2500000 10000000 40000000. Each size
 runs ``pair_export(..., derive=True)`` alone in a child process that samples, every 50 ms,
 its resident memory (/proc), DuckDB's buffer memory (``duckdb_memory()``, through a cursor
-of pair_export's connection) and Arrow's pool (``pyarrow.total_allocated_bytes``): the peak
-of each, and the split at the moment of the resident peak, say where memory grows.
+of pair_export's connection) and Arrow's pool (``pyarrow.total_allocated_bytes``) and glibc's
+malloc (``mallinfo2``: in use, and freed but kept): the peak of each, and the split at the
+moment of the resident peak, say where memory grows.
 """
 
 from __future__ import annotations
@@ -109,6 +110,28 @@ def _measure(kind: str, folder: str) -> dict:
     return {"seconds": seconds, "peak_mb": peak, **extra}
 
 
+def _glibc():
+    """(in use, free but kept) MB of glibc's malloc (``mallinfo2``: numpy, pandas and
+    Python's large objects; not DuckDB's nor Arrow's own allocators), or None."""
+    import ctypes
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    try:
+        call = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return lambda: (0.0, 0.0)
+    call.restype = Info
+
+    def read():
+        i = call()
+        return (i.uordblks + i.hblkhd) / 2**20, i.fordblks / 2**20
+    return read
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / 2**20
@@ -136,6 +159,7 @@ def _measure_memory(folder: str, memory_limit: str) -> dict:
 
     duckdb.connect = keep
     samples, stop = [], threading.Event()
+    glibc = _glibc()
 
     def sample():
         while not stop.wait(0.05):
@@ -148,7 +172,7 @@ def _measure_memory(folder: str, memory_limit: str) -> dict:
                 except Exception:
                     db = 0.0
             samples.append((time.perf_counter(), _rss_mb(), db,
-                            pa.total_allocated_bytes() / 2**20))
+                            pa.total_allocated_bytes() / 2**20, *glibc()))
 
     thread = threading.Thread(target=sample, daemon=True)
     out = Path(tempfile.mkdtemp()) / "out.parquet"
@@ -160,13 +184,16 @@ def _measure_memory(folder: str, memory_limit: str) -> dict:
     stop.set()
     thread.join()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    at = max(samples, key=lambda x: x[1]) if samples else (t, 0.0, 0.0, 0.0)
+    at = max(samples, key=lambda x: x[1]) if samples else (t, 0.0, 0.0, 0.0, 0.0, 0.0)
     return {"seconds": seconds, "peak_mb": peak, "rows": counts["read"]["rows"],
             "draws": counts["pair"]["draws"], "path": counts["path"],
             "duckdb_peak_mb": max((x[2] for x in samples), default=0.0),
             "arrow_peak_mb": max((x[3] for x in samples), default=0.0),
             "at_peak": {"second": at[0] - t, "rss_mb": at[1], "duckdb_mb": at[2],
-                        "arrow_mb": at[3]}}
+                        "arrow_mb": at[3], "malloc_used_mb": at[4], "malloc_free_mb": at[5]},
+            # ~30 samples: second, resident, DuckDB, Arrow, malloc in use, malloc kept free
+            "timeline": [[round(x[0] - t, 1), *(round(v) for v in x[1:])]
+                         for x in samples[::max(1, len(samples) // 30)]]}
 
 
 def memory(sizes=(2_500_000, 10_000_000, 40_000_000), memory_limit="1GB") -> list[dict]:
