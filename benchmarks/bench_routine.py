@@ -12,6 +12,14 @@ MIMIC shape, generated in chunks of patients into a folder (cached in the temp f
 
 Run: python benchmarks/run.py benchmarks.bench_routine   (or: python -m benchmarks.bench_routine
 2500000 10000000)
+
+Memory at a fixed ``memory_limit`` (is the out-of-core path bounded?): python -m
+benchmarks.bench_routine --memory [--memory-limit 1GB] 2500000 10000000 40000000. Each size
+runs ``pair_export(..., derive=True)`` alone in a child process that samples, every 50 ms,
+its resident memory (/proc), DuckDB's buffer memory (``duckdb_memory()``, through a cursor
+of pair_export's connection) and Arrow's pool (``pyarrow.total_allocated_bytes``) and glibc's
+malloc (``mallinfo2``: in use, and freed but kept): the peak of each, and the split at the
+moment of the resident peak, say where memory grows.
 """
 
 from __future__ import annotations
@@ -102,11 +110,110 @@ def _measure(kind: str, folder: str) -> dict:
     return {"seconds": seconds, "peak_mb": peak, **extra}
 
 
-def _child(kind: str, folder: Path) -> dict:
+def _glibc():
+    """(in use, free but kept) MB of glibc's malloc (``mallinfo2``: numpy, pandas and
+    Python's large objects; not DuckDB's nor Arrow's own allocators), or None."""
+    import ctypes
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    try:
+        call = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return lambda: (0.0, 0.0)
+    call.restype = Info
+
+    def read():
+        i = call()
+        return (i.uordblks + i.hblkhd) / 2**20, i.fordblks / 2**20
+    return read
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def _measure_memory(folder: str, memory_limit: str) -> dict:
+    """Run in a child process: pair_export with derive at ``memory_limit``, its resident
+    memory, DuckDB's and Arrow's sampled every 50 ms (MB): peaks and the split at the
+    resident peak."""
+    import resource
+    import threading
+
+    import duckdb
+    import pyarrow as pa
+
+    import labstats
+
+    connections = []
+    connect = duckdb.connect
+
+    def keep(*args, **kwargs):  # pair_export's connection, to read duckdb_memory()
+        con = connect(*args, **kwargs)
+        connections.append(con.cursor())
+        return con
+
+    duckdb.connect = keep
+    samples, stop = [], threading.Event()
+    glibc = _glibc()
+
+    def sample():
+        while not stop.wait(0.05):
+            db = 0.0
+            if connections:
+                try:
+                    db = connections[-1].execute(
+                        "SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+                    db = (db or 0) / 2**20
+                except Exception:
+                    db = 0.0
+            samples.append((time.perf_counter(), _rss_mb(), db,
+                            pa.total_allocated_bytes() / 2**20, *glibc()))
+
+    thread = threading.Thread(target=sample, daemon=True)
+    out = Path(tempfile.mkdtemp()) / "out.parquet"
+    t = time.perf_counter()
+    thread.start()
+    counts = labstats.pair_export(folder, out, test_map=_test_map(), derive=True,
+                                  rows_per_partition=1_000_000, memory_limit=memory_limit)
+    seconds = time.perf_counter() - t
+    stop.set()
+    thread.join()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    at = max(samples, key=lambda x: x[1]) if samples else (t, 0.0, 0.0, 0.0, 0.0, 0.0)
+    return {"seconds": seconds, "peak_mb": peak, "rows": counts["read"]["rows"],
+            "draws": counts["pair"]["draws"], "path": counts["path"],
+            "duckdb_peak_mb": max((x[2] for x in samples), default=0.0),
+            "arrow_peak_mb": max((x[3] for x in samples), default=0.0),
+            "at_peak": {"second": at[0] - t, "rss_mb": at[1], "duckdb_mb": at[2],
+                        "arrow_mb": at[3], "malloc_used_mb": at[4], "malloc_free_mb": at[5]},
+            # ~30 samples: second, resident, DuckDB, Arrow, malloc in use, malloc kept free
+            "timeline": [[round(x[0] - t, 1), *(round(v) for v in x[1:])]
+                         for x in samples[::max(1, len(samples) // 30)]]}
+
+
+def memory(sizes=(2_500_000, 10_000_000, 40_000_000), memory_limit="1GB") -> list[dict]:
+    """Peak memory of the out-of-core path at one ``memory_limit`` for each size."""
+    rows = []
+    for n in sizes:
+        folder = _export(int(n))
+        got = _child("memory", folder, memory_limit)
+        rows.append({"target_rows": int(n), "memory_limit": memory_limit, **got})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def _child(kind: str, folder: Path, memory_limit: str | None = None) -> dict:
     root = Path(__file__).resolve().parents[1]
+    call = (f"_measure_memory({str(folder)!r}, {memory_limit!r})" if kind == "memory" else
+            f"_measure({kind!r}, {str(folder)!r})")
     code = (f"import json, sys; sys.path.insert(0, {str(root)!r}); "
-            f"from benchmarks.bench_routine import _measure; "
-            f"print(json.dumps(_measure({kind!r}, {str(folder)!r})))")
+            f"from benchmarks.bench_routine import _measure, _measure_memory; "
+            f"print(json.dumps({call}))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -135,6 +242,17 @@ def run(sizes=(2_500_000, 10_000_000), dask_sizes=(2_500_000,)) -> list[dict]:
 
 
 if __name__ == "__main__":
-    from benchmarks.run import report
+    import argparse
 
-    report(run(tuple(int(a) for a in sys.argv[1:]) or (2_500_000, 10_000_000)))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sizes", nargs="*", type=int, help="rows of each export")
+    parser.add_argument("--memory", action="store_true",
+                        help="peak memory of pair_export at one --memory-limit per size")
+    parser.add_argument("--memory-limit", default="1GB", help="DuckDB's memory_limit")
+    args = parser.parse_args()
+    if args.memory:
+        memory(tuple(args.sizes) or (2_500_000, 10_000_000, 40_000_000), args.memory_limit)
+    else:
+        from benchmarks.run import report
+
+        report(run(tuple(args.sizes) or (2_500_000, 10_000_000)))

@@ -11,7 +11,7 @@ import numpy as np
 from labstats import units as _units
 from labstats._warn import plausibility_mode, warn
 
-__all__ = ["check_column_unit"]
+__all__ = ["check_column_unit", "column_quartiles", "judge_column_unit"]
 
 _COLUMN_MIN = 20  # fewer non-NaN values: no column-level unit check
 _COLUMN_CHUNKS, _COLUMN_CHUNK = 64, 64  # longer columns: 64 evenly spaced runs of 64 values
@@ -36,6 +36,37 @@ def _quartiles(x: np.ndarray):
     return part[lo] + (pos - lo) * (part[hi] - part[lo])
 
 
+def column_quartiles(values: np.ndarray, weights=None):
+    """((Q1, median, Q3), n) of the non-NaN ``values``, each repeated ``weights`` times
+    (integers; default once), exactly, as np.percentile (linear): every value is read,
+    not 64 runs. The same for a column and for its distinct values with their counts
+    (a column read in parts: counts add up), to the last bit."""
+    x = np.asarray(values, dtype=float).reshape(-1)
+    keep = ~np.isnan(x)
+    if weights is None:
+        s = x[keep]
+        n = s.size
+        if not n:
+            return None, 0
+        pos = (n - 1) * _QUARTER
+        lo = pos.astype(np.intp)
+        hi = np.minimum(lo + 1, n - 1)
+        part = np.partition(s, np.concatenate((lo, hi)))
+        return part[lo] + (pos - lo) * (part[hi] - part[lo]), n
+    w = np.asarray(weights, dtype=np.int64).reshape(-1)[keep]
+    s = x[keep]
+    order = np.argsort(s, kind="stable")
+    s, cum = s[order], np.cumsum(w[order])
+    n = int(cum[-1]) if cum.size else 0
+    if not n:
+        return None, 0
+    pos = (n - 1) * _QUARTER
+    lo = pos.astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    at_lo, at_hi = (s[np.searchsorted(cum, r, side="right")] for r in (lo, hi))
+    return at_lo + (pos - lo) * (at_hi - at_lo), n
+
+
 def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None:
     """Warn once when a whole column looks as if it were in another accepted unit.
 
@@ -51,7 +82,15 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None
     """
     if not spec.typical_quartiles or x.size < _COLUMN_MIN or plausibility_mode() == "ignore":
         return
-    q = _quartiles(x)
+    judge_column_unit(_quartiles(x), name, spec, unit, factor)
+
+
+def judge_column_unit(q, name: str, spec, unit: str, factor, fix=None) -> None:
+    """``check_column_unit``'s judgement of a column of quartiles ``q`` (None: fewer than
+    20 values): warn when ``unit`` is atypical and another unit of ``spec`` typical.
+    ``fix(alt)``: what the warning tells to do (default: pass ``<name>_unit=alt``)."""
+    if not spec.typical_quartiles or plausibility_mode() == "ignore":
+        return
     if q is None or not q[0] > 0:  # zeros (or below-LOD fills of 0) say nothing of the unit
         return
     cached = _LOG_QUARTILES.get(id(spec))
@@ -75,7 +114,9 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None
         return
     alt = min(fits)[1]
     q1, med, q3 = q
+    todo = fix(alt) if fix else f'pass {name}_unit="{alt}"'
     warn(f"{name}: the column's median is {med:.4g} {unit} (quartiles {q1:.4g}-{q3:.4g} "
          f"{unit}), unlike {spec.name} in \"{unit}\" but typical of \"{alt}\" (NHANES "
-         f"2011-2016, labstats.units.TYPICAL_QUARTILES). If the unit is \"{alt}\", pass "
-         f"{name}_unit=\"{alt}\"; if \"{unit}\" is right, ignore this warning.")
+         f"2011-2016, labstats.units.TYPICAL_QUARTILES). If the unit is \"{alt}\", "
+         f"{todo}; if \"{unit}\" is right, "
+         f"ignore this warning.")

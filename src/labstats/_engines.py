@@ -115,7 +115,9 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         ``unknown_tests`` (code -> rows), ``path`` ("sql" or "partitioned"). The per-row
         report of unknown test codes is this count per code. Patients whose results are
         in several files of a folder are warned of (SQL path), as ``read_lab_results``
-        does.
+        does. On the partitioned path, the column-level unit check is judged on the whole
+        export (its counted cells) and warned once, and times of several time zones are
+        refused, as ``read_lab_results`` does.
 
     Examples
     --------
@@ -135,8 +137,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     import pyarrow.parquet as pq
 
     from labstats._engines_parts import _first_row, _pair_parts, _pandas_metadata
+    from labstats._warn import plausibility_mode
     from labstats.datasets import _loinc, _routine_io
     from labstats.datasets._routine_pair import pair_results
+    from labstats.datasets._routine_screen import warn_column_units
     from labstats.datasets.routine import _analytes, _test_map, read_lab_results
 
     files = _files(source)
@@ -197,12 +201,19 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         if analytes is None:  # one set of columns for every partition
             found = set(analyte[keep]) - {None}
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
-        evidence = _export_evidence(con, tmp / "parts", role, schema, test_map, read_options)
+        cells = _export_cells(con, tmp / "parts", role, schema)
+        evidence = _export_evidence(cells, role, test_map, read_options)
+        if len(cells) and plausibility_mode() != "ignore":  # once, on the whole export
+            warn_column_units(cells, columns=_roles(role), test_map=test_map,
+                              evidence=evidence, **{k: v for k, v in read_options.items()
+                                                    if k in _UNIT_KW})
         read_options = {**read_options, "time_format": _export_time_format(
             files, schema, role, read_options.get("time_format"))}
+        _export_time_zones(files, schema, role, read_options["time_format"])
         steps = {"read": lambda raw: read_lab_results(raw, columns=_roles(role),
                                                       test_map=test_map, **read_options,
-                                                      _decimal_evidence=evidence),
+                                                      _decimal_evidence=evidence,
+                                                      _column_check=False),
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
                  "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema}
@@ -215,50 +226,16 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+from labstats._engines_parts import (  # noqa: E402 (the partitioned path's helpers)
+    _export_cells,
+    _export_evidence,
+    _export_time_format,
+    _export_time_zones,
+)
+
+
 def _roles(role):
     return {header: name for name, header in role.items()}
-
-
-def _export_evidence(con, parts, role, schema, test_map, read_options):
-    """The decimal mark's evidence of the whole export (``decimal="auto"``), from the
-    distinct screening cells of its partitions (test code, value, valuenum, status, whether
-    the patient id is missing: what decides which values ``read_lab_results`` parses), so
-    that each partition is read by the export's mark; None when the mark is given."""
-    from labstats._engines_sql import _missing_id
-    from labstats.datasets._routine_screen import decimal_evidence
-
-    if not _needs_evidence(read_options) or not any(parts.glob("__part=*")):
-        return None
-    cols = [role[r] for r in ("test", "value", "valuenum", "status") if r in role]
-    pid = role["patient_id"]
-    missing = _missing_id(f'"{pid}"', schema.field(pid).type)
-    names = "".join(f'"{c}", ' for c in cols)
-    cells = con.execute(
-        f'SELECT DISTINCT {names}CASE WHEN {missing} THEN NULL ELSE 1 END AS "{pid}" FROM '
-        f"read_parquet({_sql_string(parts / '*' / '*.parquet')})").df()
-    return decimal_evidence(cells, columns={h: r for r, h in role.items() if h in cells},
-                            test_map=test_map, thousands=read_options.get("thousands"))
-
-
-def _export_time_format(files, schema, role, time_format):
-    """``time_format``, else the format of the export's first filled time text (of every
-    row, as ``read_lab_results`` takes it from the whole column), for every partition; None
-    for times typed as times (or none filled)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from labstats.datasets import _routine_io
-
-    header = role.get("collected_at")
-    if time_format is not None or header is None or pa.types.is_timestamp(
-            schema.field(header).type):
-        return time_format
-    for f in files:
-        for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=[header]):
-            found = _routine_io.first_time_format(batch.column(0).to_pandas())
-            if found is not None:
-                return found
-    return None
 
 
 # --- Dask: the same functions on a partitioned (possibly distributed) frame -------------------
@@ -345,6 +322,18 @@ def _column_stats(part, evidence=None, time=None):
     return marks, first
 
 
+#: read_lab_results' keywords that decide a result's analyte, unit and value.
+_UNIT_KW = ("columns", "test_map", "units", "censored", "decimal", "thousands",
+            "insulin_factor")
+
+
+def _unit_cells(part, role):
+    """``unit_cells`` of a Dask partition, its strings in pandas' dtype."""
+    from labstats.datasets._routine_screen import unit_cells
+
+    return unit_cells(_pandas_strings(part), role)
+
+
 def _needs_evidence(kw) -> bool:
     """Whether ``decimal="auto"`` decides the mark from the cells (thousands= not "."/",")."""
     return kw.get("decimal", "auto") == "auto" and kw.get("thousands") not in (".", ",")
@@ -391,13 +380,16 @@ def dask_read_lab_results(ddf, **kw):
     The result has a ``reason`` column (the per-row report); ``labstats.counts`` gives
     its counts. As in pandas, not per partition: the time format is that of the export's
     first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
-    value column (both found in the same pass).
+    value column (both found in the same pass); the column-level unit check is judged on
+    all partitions' counted cells and warned here, once; mixed time zones are refused.
     """
     import dask
     import dask.dataframe as dd
     import pandas as pd
 
+    from labstats._warn import plausibility_mode
     from labstats.datasets import _loinc, _routine_io
+    from labstats.datasets._routine_screen import UNIT_ROLES, warn_column_units
     from labstats.datasets.routine import _analytes, _code_text, _test_map
 
     role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
@@ -420,15 +412,27 @@ def dask_read_lab_results(ddf, **kw):
     columns = [dask.delayed(_column_stats)(p[read], evidence, time) for p in
                (pieces if read else ())]
     first = dask.delayed(lambda p: p.head(1000))(pieces[0])
-    stats, columns, sample = dask.compute(parts, columns, first)
+    cells = []  # the counted cells of the column-level unit check (judged on the client)
+    if plausibility_mode() != "ignore":
+        units = [role[r] for r in ("patient_id", *UNIT_ROLES) if r in role]
+        cells = [dask.delayed(_unit_cells)(p[units], role) for p in pieces]
+    stats, columns, sample, cells = dask.compute(parts, columns, first, cells)
     if evidence is not None:
         from labstats.datasets._routine_screen import combine_evidence
 
         kw["_decimal_evidence"] = combine_evidence(c[0] for c in columns)
+    if cells:  # warned here, once, at the caller's line; not per partition on the workers
+        warn_column_units(pd.concat(cells, ignore_index=True), evidence=kw.get(
+            "_decimal_evidence"), **{k: v for k, v in kw.items() if k in _UNIT_KW})
+    kw["_column_check"] = False
     sample = _pandas_strings(sample)
     first = next((c[1] for c in columns if c[1] is not None), None)
     if first is not None:  # the export's first filled time, in partition (= row) order
         kw["time_format"] = first[0]
+    header = role.get("collected_at")
+    if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
+        _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
+            p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
     lengths = np.array([s[0] for s in stats], dtype=np.int64)
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()

@@ -180,3 +180,83 @@ def _pandas_metadata(metadata, names):
     meta["columns"] = [c for c in meta.get("columns", []) if c.get("name") in names]
     meta["index_columns"] = []
     return {**metadata, b"pandas": json.dumps(meta).encode()}
+
+
+def _export_cells(con, parts, role, schema):
+    """The counted cells of the partitions (``_routine_screen.unit_cells`` of the whole
+    export, by DuckDB): test code, value, valuenum, status, unit, whether the patient id
+    is missing, and their count ``__n``; what decides the decimal mark and the
+    column-level unit check of the export (an empty frame without partitions)."""
+    import pandas as pd
+
+    from labstats._engines import _sql_string
+    from labstats._engines_sql import _missing_id
+    from labstats.datasets._routine_screen import UNIT_ROLES
+
+    cols = [role[r] for r in UNIT_ROLES if r in role]
+    if not any(parts.glob("__part=*")):
+        return pd.DataFrame(columns=[*cols, role["patient_id"], "__n"])
+    pid = role["patient_id"]
+    missing = _missing_id(f'"{pid}"', schema.field(pid).type)
+    names = "".join(f'"{c}", ' for c in cols)
+    return con.execute(
+        f'SELECT {names}CASE WHEN {missing} THEN NULL ELSE 1 END AS "{pid}", '
+        f"count(*) AS __n FROM read_parquet({_sql_string(parts / '*' / '*.parquet')}) "
+        f"GROUP BY ALL").df()
+
+
+def _export_evidence(cells, role, test_map, read_options):
+    """The decimal mark's evidence of the whole export (``decimal="auto"``), from its
+    counted cells (``_export_cells``: what decides which values ``read_lab_results``
+    parses), so that each partition is read by the export's mark; None when the mark is
+    given (or no partitions)."""
+    from labstats._engines import _needs_evidence
+    from labstats.datasets._routine_screen import decimal_evidence
+
+    if not _needs_evidence(read_options) or not len(cells):
+        return None
+    cells = cells.drop(columns="__n")
+    return decimal_evidence(cells, columns={h: r for r, h in role.items() if h in cells},
+                            test_map=test_map, thousands=read_options.get("thousands"))
+
+
+def _export_time_format(files, schema, role, time_format):
+    """``time_format``, else the format of the export's first filled time text (of every
+    row, as ``read_lab_results`` takes it from the whole column), for every partition; None
+    for times typed as times (or none filled)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from labstats.datasets import _routine_io
+
+    header = role.get("collected_at")
+    if time_format is not None or header is None or pa.types.is_timestamp(
+            schema.field(header).type):
+        return time_format
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=[header]):
+            found = _routine_io.first_time_format(batch.column(0).to_pandas())
+            if found is not None:
+                return found
+    return None
+
+
+def _export_time_zones(files, schema, role, time_format):
+    """Refuse times of several time zones in the export (``read_lab_results`` refuses
+    them in one column) though each partition may hold one: checked batch by batch
+    (``_routine_io.zone_text``), only for text times in a zoned format."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from labstats.datasets import _routine_io
+
+    header = role.get("collected_at")
+    if header is None or pa.types.is_timestamp(schema.field(header).type) or \
+            not _routine_io.zoned(time_format):
+        return
+    texts = []
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=1 << 20, columns=[header]):
+            texts.append(_routine_io.zone_text(batch.column(0).to_pandas(), time_format))
+            _routine_io.check_zones(texts, time_format)
+            texts = [next((t for t in texts if t is not None), None)]  # one zone so far

@@ -302,6 +302,27 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         raise ValueError(msg)
 
 
+def likely_units(values: np.ndarray, spec, unit: str,
+                 insulin_factor: str | float = "standard") -> np.ndarray:
+    """For each value, the first other unit of ``spec`` (an ``Analyte`` or a ``Measure``)
+    in which it is plausible, else None (an object array). A value's hint depends on that
+    value alone, so a column read in parts (Dask, ``pair_export``) gets the hints of the
+    whole column; ``likely_unit`` asks one unit of a whole group of values."""
+    x = np.asarray(values, dtype=float)
+    out = np.full(x.shape, None, dtype=object)
+    if isinstance(spec, _units.Measure):
+        alts = [(alt, spec.to_canonical(x, alt)) for alt in (*spec.units, *spec.affine)]
+    else:
+        alts = [(alt, x * spec.factor(alt, insulin_factor=insulin_factor))
+                for alt in spec.units]
+    for alt, canon in alts:
+        if alt != unit:
+            fits = (out == None) & (canon >= spec.plausible[0]) & (  # noqa: E711
+                canon <= spec.plausible[1])
+            out[fits] = alt
+    return out
+
+
 def likely_measure_unit(bad: np.ndarray, m: _units.Measure, unit: str) -> str | None:
     """The first other unit of measure ``m`` in which every value of ``bad`` is plausible."""
     for alt in (*m.units, *m.affine):

@@ -42,22 +42,35 @@ def default_unit(name: str) -> str:
     return _units.ANALYTES[_units.analyte_of(name)].canonical_unit
 
 
-def to_canonical(series, name: str, unit: str, insulin_factor):
+def to_canonical(series, name: str, unit: str, insulin_factor, column_check: bool = True):
     """Values (a Series in ``unit``) checked and converted to the canonical unit.
 
     An implausible value raises as in the formulas; where their fix names a formula's
     ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added.
+    ``column_check=False``: no column-level unit check (the caller judges the column).
     """
     try:
         if name in MEASURE_OF:
-            return as_measure(series, name, unit=unit, measure=MEASURE_OF[name])
-        return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor)
+            return as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
+                              column_check=column_check)
+        return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
+                                column_check=column_check)
     except ValueError as exc:
         fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
         if fix is None:
             raise
         raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
                          f"(CLI: --units {name}={fix.group(1)}).") from None
+
+
+def column_spec(name: str, unit: str, insulin_factor):
+    """(spec, factor) of the column-level unit check of column ``name`` in ``unit`` (a
+    resolved unit), as ``to_canonical`` runs it: ``factor(u)`` converts u to canonical."""
+    if name in MEASURE_OF:
+        spec = _units.MEASURES[MEASURE_OF[name]]
+        return spec, spec.factor
+    spec = _units.ANALYTES[_units.analyte_of(name)]
+    return spec, lambda u: spec.factor(u, insulin_factor=insulin_factor)
 
 
 def column_unit(name, header, header_unit, given, cell_units) -> str | None:
@@ -92,7 +105,7 @@ class UnitColumn:
     name: str  # the value column's labstats name
 
     def convert(self, raw, values, name, header, declared, cell_units, insulin_factor,
-                problems, *, report_implausible: bool = False):
+                problems, *, report_implausible: bool = False, checked=None):
         """Each row of ``values`` converted by its own unit; groups of rows, not a row loop.
 
         ``declared`` (header or ``units=``) fills rows whose unit cell is empty; a row with a
@@ -101,7 +114,9 @@ class UnitColumn:
         ``report_implausible`` (long exports, where each row is its own result), a negative
         value or one outside the analyte's plausible range for its unit is reported per row
         too (and is NaN) instead of raising for the whole column; ``labstats.plausibility``
-        "warn"/"ignore" keep such values as in the formulas.
+        "warn"/"ignore" keep such values as in the formulas. ``checked`` (a list): no
+        column-level unit check here; (unit, row labels, values) of each unit's converted
+        rows are appended to it, for the caller to judge the column.
         """
         import pandas as pd
 
@@ -149,7 +164,9 @@ class UnitColumn:
                 rows &= ~_implausible(values, rows, raw, name, header, unit, insulin_factor,
                                       problems)
             group = pd.Series(values[rows], index=raw.index[rows])
-            out[rows] = to_canonical(group, name, unit, insulin_factor)
+            out[rows] = to_canonical(group, name, unit, insulin_factor, checked is None)
+            if checked is not None:
+                checked.append((unit, raw.index[rows].to_numpy(), values[rows]))
         return out
 
 
@@ -178,7 +195,7 @@ def _unit_codes(cells):
 
 def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems):
     """Rows of ``rows`` negative or implausible for ``unit``, reported; their mask."""
-    from labstats._validate import likely_measure_unit, likely_unit, plausibility_mode, plausible_range
+    from labstats._validate import likely_units, plausibility_mode, plausible_range
 
     x = np.where(rows, values, np.nan)
     negative = x < 0
@@ -194,15 +211,16 @@ def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems
             table = "ANALYTES"
         far = ~negative & ((x < lo) | (x > hi))
         bad |= far
-        if far.any():
-            alt = (likely_measure_unit(x[far], spec, unit) if name in MEASURE_OF else
-                   likely_unit(x[far], spec, unit, insulin_factor=insulin_factor))
-            why = (f"implausible for {unit} (plausible {lo:g}-{hi:g} {unit} per labstats.units."
-                   f"{table}['{spec.name}']); "
-                   + (f"if it is {alt}, correct the unit" if alt else "check the unit")
-                   + "; wrap the call in `with labstats.plausibility('warn'):` if it is real")
-            problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]), why)
-                            for i in np.flatnonzero(far))
+        if far.any():  # each value's own likely unit (not the group's: the same in parts)
+            where = np.flatnonzero(far)
+            alts = likely_units(x[where], spec, unit, insulin_factor)
+            start = (f"implausible for {unit} (plausible {lo:g}-{hi:g} {unit} per labstats."
+                     f"units.{table}['{spec.name}']); ")
+            end = "; wrap the call in `with labstats.plausibility('warn'):` if it is real"
+            why = {alt: start + (f"if it is {alt}, correct the unit" if alt else
+                                 "check the unit") + end for alt in dict.fromkeys(alts)}
+            problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]), why[alt])
+                            for i, alt in zip(where, alts, strict=True))
     problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]),
                      "negative: a concentration cannot be negative") for i in np.flatnonzero(
                          negative))

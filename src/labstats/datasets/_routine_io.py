@@ -153,10 +153,49 @@ def parse_times(cells, time_format):
         times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,
                           name=cells.name)
     except ValueError as exc:  # e.g. several timezones in one column
+        fix = ("write every time in one time zone (e.g. UTC) before reading" if
+               "timezones" in str(exc) else "pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')")
         raise ValueError(f"collected_at: the times cannot be read as one column ({exc}); "
-                         f"pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')") from None
+                         f"{fix}") from None
     bad = np.flatnonzero(filled & times.isna().to_numpy(dtype=bool))
     return times, bad, fmt
+
+
+def zoned(time_format) -> bool:
+    """Whether times in ``time_format`` may carry a time zone (an offset, a name, ISO 8601)."""
+    return time_format is not None and ("%z" in time_format or "%Z" in time_format
+                                        or time_format in ("ISO8601", "mixed"))
+
+
+def zone_text(cells, time_format):
+    """For a part of a column of times in a zoned format (``zoned``): the first text read
+    (one text stands for the part's one time zone, or for its naive times), None when
+    none is read; the error of ``parse_times`` when the part itself mixes zones. The
+    texts of the parts read together (``check_zones``) then fail as the whole column
+    does: pandas refuses several time zones in one column, not in each part."""
+    import pandas as pd
+
+    if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
+        return None
+    try:
+        times, _, _ = parse_times(cells, time_format)
+    except ValueError as exc:
+        return exc
+    read = times.notna().to_numpy(dtype=bool)
+    return str(cells.astype("string").str.strip()[read].iloc[0]) if read.any() else None
+
+
+def check_zones(texts, time_format):
+    """Raise ``parse_times``' error when the parts' ``zone_text``s mix time zones (as
+    the whole column would: ``read_lab_results`` refuses it)."""
+    import pandas as pd
+
+    texts = [t for t in texts if t is not None]
+    for t in texts:
+        if isinstance(t, Exception):  # a part mixes zones itself
+            raise ValueError(str(t)) from None
+    if len(texts) > 1:
+        parse_times(pd.Series(texts, dtype="string"), time_format)
 
 
 def files_per_patient(patients, files, used):

@@ -1,7 +1,9 @@
 """What ``read_lab_results`` decides before it reads a value: test codes -> analytes, rows
 set aside (withdrawn, no or unknown test code, no patient id), the value cells, and the
 evidence of the value column's decimal mark that parts of an export (Dask or
-``pair_export`` partitions) share so that each is read by the whole export's mark.
+``pair_export`` partitions) share so that each is read by the whole export's mark; and
+the column-level unit check, judged on the whole column (``judge_units``) from the
+counted cells of the parts (``unit_cells``, ``warn_column_units``).
 """
 
 from __future__ import annotations
@@ -118,3 +120,78 @@ def combine_evidence(parts):
     """The evidence of a whole column from that of its parts (``decimal_evidence``)."""
     parts = list(parts)
     return any(p[0] for p in parts), any(p[1] for p in parts)
+
+
+#: The roles whose cells decide a result's analyte, unit and value in canonical unit.
+UNIT_ROLES = ("test", "value", "valuenum", "status", "unit")
+
+
+def judge_units(checked, insulin_factor, role, weights=None):
+    """The column-level unit check (``labstats._column_unit``) of each analyte and unit on
+    its whole column: ``checked`` holds (analyte, unit, rows, values) of the rows
+    converted (``UnitColumn.convert(checked=)``), ``weights`` the number of export rows
+    behind each row (the counted cells of ``unit_cells``; default one), so that the
+    quartiles, exact, are those of the export's rows. A warning per analyte and unit."""
+    from labstats._column_unit import column_quartiles, judge_column_unit
+    from labstats._warn import plausibility_mode
+    from labstats.datasets._labunits import column_spec
+
+    if plausibility_mode() == "ignore":
+        return
+    groups: dict = {}
+    for name, unit, rows, values in checked:
+        groups.setdefault((name, unit), []).append((rows, values))
+    where = (f"in column {role['unit']!r}" if "unit" in role else
+             f"in the cells of column {role['value']!r}, or units=")
+    for (name, unit), parts in groups.items():
+        spec, factor = column_spec(name, unit, insulin_factor)
+        if not spec.typical_quartiles:
+            continue
+        rows = np.concatenate([r for r, _ in parts])
+        values = np.concatenate([v for _, v in parts])
+        q, n = column_quartiles(values, None if weights is None else weights[rows])
+        judge_column_unit(q if n >= 20 else None, name, spec, unit, factor,
+                          fix=lambda alt: f"correct the unit {where}")
+
+
+def unit_cells(part, role):
+    """The distinct cells of ``part`` (a pandas part of an export; ``role``: role ->
+    header) that decide each row's analyte, unit and value (``UNIT_ROLES``, and whether
+    the patient id is missing), with their counts ``__n``: the counted cells of the parts
+    add up (``pd.concat`` them) to those of the export, whose ``warn_column_units`` is the
+    column-level unit check of the whole export."""
+
+    cols = [role[r] for r in UNIT_ROLES if r in role]
+    pid = part[role["patient_id"]]
+    missing = pid.isna().to_numpy(dtype=bool, copy=True)
+    if pid.dtype.kind not in "iufb":
+        missing |= (pid.astype("string").str.strip() == "").fillna(False).to_numpy(bool)
+    cells = part[cols].assign(**{role["patient_id"]: np.where(missing, None, "p")})
+    return cells.groupby(list(cells.columns), dropna=False, sort=False,
+                         observed=True).size().rename("__n").reset_index()
+
+
+def warn_column_units(cells, *, columns=None, evidence=None, **kw):
+    """The column-level unit check of a whole export from its counted cells (``unit_cells``
+    of its parts, concatenated), warned once here, as ``read_lab_results`` warns on the
+    whole export: the cells are read by it (``kw``: its keywords; ``evidence``: the
+    export's decimal mark evidence) and each weighs its count. No other warning: the
+    reading itself belongs to the parts."""
+    import warnings
+
+    from labstats.datasets.routine import read_lab_results
+
+    if not len(cells):
+        return
+    columns = {h: r for h, r in (columns or {}).items() if h in cells.columns}
+    role = _routine_io.map_columns(cells.drop(columns="__n"), columns)
+    keys = [c for c in cells.columns if c != "__n"]
+    cells = cells.groupby(keys, dropna=False, sort=False, observed=True)["__n"].sum()
+    cells = cells.reset_index()
+    checked: list = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        read_lab_results(cells.drop(columns="__n"), columns={h: r for r, h in role.items()},
+                         **kw, _decimal_evidence=evidence, _column_check=checked)
+    judge_units(checked, kw.get("insulin_factor", "standard"), role,
+                cells["__n"].to_numpy(dtype=np.int64))

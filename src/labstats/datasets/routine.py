@@ -21,6 +21,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
     _analytes,
     _screen,
     _test_map,
+    judge_units,
 )
 from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
     _code_text,
@@ -45,7 +46,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                      censored: str = "lod/sqrt2", decimal: str = "auto",
                      thousands: str | None = None, time_format: str | None = None,
                      insulin_factor: str | float = "standard", sheet_name=0, sep=None,
-                     encoding: str = "utf-8-sig", _decimal_evidence=None):
+                     encoding: str = "utf-8-sig", _decimal_evidence=None,
+                     _column_check=True):
     """Read a long-format laboratory export (one row per result) into canonical units.
 
     Parameters
@@ -103,6 +105,13 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
           ``pair_results(by="window")`` refuses them);
         - ``split_patients`` (a folder): patients whose results are in several files.
 
+        The frames in ``attrs`` compare as wholes (``==`` is ``DataFrame.equals``), so
+        that ``pd.concat`` and ``pd.merge`` of results work: pandas keeps ``attrs`` only
+        when every input's are equal (the same result twice, or its parts), else the
+        concatenation has none. ``labstats.counts`` then counts its ``status`` column;
+        the report stays with each result (read several files at once, as a folder, for
+        one report).
+
     Raises
     ------
     ValueError
@@ -124,6 +133,10 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     ``decimal="auto"`` takes the mark the whole column proves (``_labcells``); a part of an
     export read on its own (a Dask or ``pair_export`` partition) is given the whole
     export's evidence by the private ``_decimal_evidence`` (see ``decimal_evidence``).
+    Likewise the column-level unit check (a column of one analyte and unit whose
+    quartiles are typical of another unit warns) is judged on the whole export: a part
+    is read with the private ``_column_check=False``, and the check is made once on the
+    counted cells of all parts (``_routine_screen.warn_column_units``).
 
     Examples
     --------
@@ -224,16 +237,22 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     unit_text = _unit_text(raw, role, live, cell_units, analyte, units, n)
     _check_families(unit_text, family, status, mark, role)
     out = np.full(n, np.nan)
+    checked: list = []  # (analyte, unit, rows, values) of each converted group
     for name in pd.unique(analyte[(status == 0) & known]):
         rows = np.flatnonzero((status == 0) & (analyte == name))
         frame = pd.DataFrame({"unit": unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
         inside = cell_units.reindex(rows) if len(cell_units) else None
-        found: list = []
+        found, groups = [], []
         out[rows] = UnitColumn("unit", name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
-            report_implausible=True)
+            report_implausible=True, checked=groups)
+        checked += [(name, *g) for g in groups]
         # no unit column: the unit was looked for in the value cell, which is reported
         mark_found(found, unit_header=role.get("unit", role["value"]))
+    if isinstance(_column_check, list):  # a part: the caller judges the whole column
+        _column_check.extend(checked)
+    elif _column_check:
+        judge_units(checked, insulin_factor, role)
     used = status == 0
     times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
                              if "collected_at" in role else (None, np.array([], int), None))
@@ -278,7 +297,10 @@ def counts(results, *, compute: bool = True):
     A pandas result carries them in ``attrs["counts"]``; a Dask DataFrame has no ``attrs``
     (dask-expr keeps none, dask/dask#11146), and the ``attrs`` of its partitions are lost
     when they are concatenated. Every row has its ``status``, so the counts are that
-    column's tally: this function gives them for both, in the same dict.
+    column's tally: this function gives them for both, in the same dict. They are the
+    counts of the rows in ``results``: a selection of a result, or results put together
+    by ``pd.concat`` (which keeps ``attrs`` only when all are equal, e.g. the same result
+    twice), is counted from its ``status`` column, not from the ``attrs`` it inherited.
 
     Parameters
     ----------
@@ -315,11 +337,16 @@ def counts(results, *, compute: bool = True):
     >>> plain.attrs = {}  # as a computed Dask result: counted from its status column
     >>> counts(plain) == counts(res)
     True
+    >>> counts(pd.concat([res, res]))  # attrs kept (all equal), rows counted
+    {'rows': 6, 'used': 2, 'reported': 2, 'excluded': 0, 'duplicates': 2}
     """
     from labstats import _engines
 
     if not _engines.is_dask(results) and "counts" in results.attrs:
-        return dict(results.attrs["counts"])
+        given = results.attrs["counts"]  # a whole result's (or pair_results' counts)
+        if "rows" not in given or given["rows"] == len(results) or \
+                "status" not in results.columns:
+            return dict(given)
     if "status" not in results.columns:
         raise ValueError("counts: the frame has no attrs['counts'] and no 'status' column; "
                          "pass a result of read_lab_results (pandas or Dask), or a pandas "
@@ -406,23 +433,25 @@ def _mark_duplicates(frame, status, used, raw_times, analyte_code, censored):
 def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files):
     import pandas as pd
 
+    from labstats.datasets._attrs import AttrFrame
+
     counts = np.bincount(status, minlength=4)
     frame.attrs["counts"] = {"rows": int(len(frame)), "used": int(counts[0]),
                              "reported": int(counts[1]), "excluded": int(counts[2]),
                              "duplicates": int(counts[3])}
     report = (pd.concat(entries, ignore_index=True) if entries else pd.DataFrame(
         columns=["source_row", "status", "reason", "column", "value"]))
-    frame.attrs["report"] = report.sort_values("source_row", kind="stable").reset_index(
-        drop=True)
+    frame.attrs["report"] = AttrFrame(report.sort_values(
+        "source_row", kind="stable").reset_index(drop=True))
     tally = codes[unknown].value_counts()
-    frame.attrs["unknown_tests"] = pd.DataFrame({"test": tally.index.astype(object),
-                                                 "rows": tally.to_numpy(dtype=np.int64)})
+    frame.attrs["unknown_tests"] = AttrFrame({"test": tally.index.astype(object),
+                                              "rows": tally.to_numpy(dtype=np.int64)})
     header = role.get("collected_at")
-    frame.attrs["times"] = pd.DataFrame({
+    frame.attrs["times"] = AttrFrame({
         "source_row": bad_times.astype(np.int64),
         "value": raw[header].to_numpy()[bad_times] if header is not None else [],
         "reason": f"not a time in the column's format {fmt!r} (mixed formats, or not a time); "
                   f"pass time_format="})
     split = _routine_io.files_per_patient(frame["patient_id"].array, files, status == 0)
     if split is not None:
-        frame.attrs["split_patients"] = split
+        frame.attrs["split_patients"] = AttrFrame(split)

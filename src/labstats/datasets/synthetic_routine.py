@@ -5,6 +5,8 @@ patient, an assay change (testosterone in ng/dL, LOINC 2986-8, then nmol/L, 1491
 censored results ("<7"), result flags, exact duplicate rows, conflicting reruns, draws
 without SHBG or albumin, tests labstats does not use, and a few unreadable rows, in the
 shape of MIMIC-IV ``labevents`` or of a LIS export. The truth is known draw by draw.
+Optionally HbA1c, in NGSP % (LOINC 4548-4) and after the assay change in IFCC mmol/mol
+(59261-8).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ __all__ = ["make_lab_results"]
 
 #: Synthetic local test codes of the MIMIC-shaped export (not real MIMIC-IV itemids).
 MIMIC_ITEMS = {"total_testosterone": 90001, "shbg": 90002, "albumin": 90003,
-               "sodium": 90004, "glucose": 90005}
+               "sodium": 90004, "glucose": 90005, "hba1c": 90006}
+#: HbA1c (``hba1c=True``): LOINC, unit and decimals before and after the assay change.
+_HBA1C = (("4548-4", "%", 1), ("59261-8", "mmol/mol", 0))
 _LOINC = {"total_testosterone": ("2986-8", "14913-8"), "shbg": ("13967-5",) * 2,
           "albumin": ("1751-7",) * 2, "sodium": ("2951-2",) * 2, "glucose": ("2345-7",) * 2}
 _UNIT = {"total_testosterone": ("ng/dL", "nmol/L"), "shbg": ("nmol/L",) * 2,
@@ -34,7 +38,8 @@ def _text(values, decimals):
 
 
 def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis",
-                     assay_change: str = "2020-01-01", bad_rows: bool = True):
+                     assay_change: str = "2020-01-01", bad_rows: bool = True,
+                     hba1c: bool = False):
     """A synthetic long export of testosterone, SHBG and albumin results, with the truth.
 
     Parameters
@@ -58,6 +63,11 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
         a unit contradicting its LOINC code (LIS), rows without a patient id and a
         withdrawn result (LIS, status "W"). Tests the export never uses (sodium,
         glucose) are always there.
+    hba1c : bool, default False
+        Add HbA1c results to about 40 % of the draws: in NGSP % (LOINC 4548-4, one
+        decimal) before ``assay_change``, in IFCC mmol/mol (59261-8, whole numbers) from
+        it, as laboratories changed when IFCC units were introduced. Off by default: the
+        other results, and the export of a seed, are then those without this keyword.
 
     Returns
     -------
@@ -67,7 +77,9 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
         ``total_testosterone``, ``shbg``, ``albumin`` in canonical units as
         ``read_lab_results`` reads them with its default ``censored="lod/sqrt2"``, each
         with ``<analyte>_censored``; reruns resolved as ``repeats="first"``),
-        ``truth_last`` (the same with ``repeats="last"``), ``expected_counts`` (what
+        ``truth_last`` (the same with ``repeats="last"``; with ``hba1c=True`` both have
+        ``hba1c`` in NGSP %, mmol/mol converted by the master equation,
+        ``labstats.units.HBA1C_MASTER_EQUATION``), ``expected_counts`` (what
         ``read_lab_results`` must count), ``test_map`` (MIMIC shape) and ``sex``.
 
     Examples
@@ -140,15 +152,17 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
             value[m] = x if a in _OTHER else convert(x, a, u, _canon(a))
         rows.append(pd.DataFrame({"draw": d, "analyte": a, "text": text, "unit": unit,
                                   "code": code, "value": value, "censored": cens, "seq": 0}))
+    if hba1c:  # its own random stream: the other results stay those of the seed
+        rows.append(_hba1c(np.random.default_rng([int(seed), 1548]), after))
     res = pd.concat(rows, ignore_index=True)
-    truth = _truth(res, patient, time, n_d)
+    truth = _truth(res, patient, time, n_d, hba1c)
     res, truth_last = _reruns(res, rng, truth)
     res = _flags(res, fem)
     expected = {"used": len(res[res["analyte"].isin(["total_testosterone", "shbg",
                                                       "albumin"])]),
                 "excluded": int((res["analyte"] == "sodium").sum()), "reported": 0,
                 "duplicates": 0}
-    expected["used"] += int((res["analyte"] == "glucose").sum())
+    expected["used"] += int(res["analyte"].isin(["glucose", "hba1c"]).sum())
     dups = res[res["analyte"] != "sodium"].sample(frac=0.03, random_state=seed).assign(seq=2)
     expected["duplicates"] = len(dups)
     res = pd.concat([res, dups], ignore_index=True)
@@ -172,7 +186,8 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
         t.insert(2, "collected_at", time)
     if shape == "mimic":
         out.attrs["test_map"] = {str(v): a for a, v in MIMIC_ITEMS.items()
-                                 if a in ("total_testosterone", "shbg", "albumin", "glucose")}
+                                 if a in ("total_testosterone", "shbg", "albumin", "glucose")
+                                 or (hba1c and a == "hba1c")}
     return out
 
 
@@ -182,11 +197,34 @@ def _canon(a):
     return ANALYTES[analyte_of(a)].canonical_unit
 
 
-def _truth(res, patient, time, n_d):
+def _hba1c(rng, after):
+    """HbA1c results of about 40 % of the draws (a routine population: NGSP median about
+    5.7 %, a diabetic tail), as written before (%) and after (mmol/mol) the assay change;
+    the value as read_lab_results reads it, in NGSP %."""
+    import pandas as pd
+
+    from labstats.units import MEASURES
+
+    d = np.flatnonzero(rng.random(len(after)) < 0.4)
+    ngsp = np.exp(np.log(5.6) + 0.08 * rng.standard_normal(len(d)))
+    ngsp = np.clip(ngsp + np.where(rng.random(len(d)) < 0.15, rng.gamma(2.0, 1.0, len(d)),
+                                   0.0), 4.0, 14.0)
+    late = after[d]
+    ifcc = MEASURES["hba1c"].from_canonical(ngsp, "mmol/mol")
+    written = np.where(late, np.round(ifcc), np.round(ngsp, 1))
+    value = np.where(late, MEASURES["hba1c"].to_canonical(written, "mmol/mol"), written)
+    text = np.where(late, _text(written, 0), _text(written, 1))
+    return pd.DataFrame({"draw": d, "analyte": "hba1c", "text": text,
+                         "unit": np.where(late, _HBA1C[1][1], _HBA1C[0][1]),
+                         "code": np.where(late, _HBA1C[1][0], _HBA1C[0][0]),
+                         "value": value, "censored": "", "seq": 0})
+
+
+def _truth(res, patient, time, n_d, hba1c=False):
     import pandas as pd
 
     t = {}
-    for a in ("total_testosterone", "shbg", "albumin"):
+    for a in ("total_testosterone", "shbg", "albumin", *(("hba1c",) if hba1c else ())):
         r = res[res["analyte"] == a]
         v = np.full(n_d, np.nan)
         c = np.full(n_d, "", dtype=object)
@@ -276,7 +314,7 @@ def _specimens(draw, shape):
 
 
 _NAMES = {"total_testosterone": "Testosterone, total", "shbg": "SHBG", "albumin": "Albumin",
-          "sodium": "Sodium", "glucose": "Glucose"}
+          "sodium": "Sodium", "glucose": "Glucose", "hba1c": "Hemoglobin A1c"}
 
 
 def _lis(res, female):
