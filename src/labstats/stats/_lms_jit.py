@@ -1,16 +1,23 @@
 """Compiled (numba) scoring against a linearly interpolated LMS table: one pass over memory.
 
-Per row: the sex group, the reference interval of the age from a uniform grid of buckets
-no wider than the closest two reference ages (so at most one step corrects the bucket's
-interval: no search), L, M and S interpolated as R's ``approx`` (CDC's cdcanthro), then
-the z-score ((y/M)^L - 1)/(L S), the centile 100 Phi(z) or CDC's modified z-score: the
-same equations as the numpy code of ``centiles.LMSTable`` (``_lms``), which runs when
-numba is missing or LABSTATS_NO_NUMBA=1. Rows go in blocks of 1,024 whose scratch stays
-in L1: a scalar lookup loop (table gathers do not vectorise profitably) writes L, M, S;
-the math loops have no branch and no library call (exp, log and Phi are the
-straight-line ``_vecmath`` versions), so they compile to SIMD code. Runs of blocks go to
-numba's threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them; one thread
-runs the serial kernel). Imported lazily; compiled code is cached on disk.
+The table is resampled once onto a uniform lattice of ages that holds every reference age
+(the CDC charts: every half month), so a row's interval is ``floor((age - first) / step)``
+with no search and no correction step, and L, M, S there are read from two consecutive
+lattice points (one 48-byte run: [L, M, S] at the point and at the next) and interpolated
+as R's ``approx`` (CDC's cdcanthro). Then the z-score ((y/M)^L - 1)/(L S), the centile
+100 Phi(z) or CDC's modified z-score: the same equations as the numpy code of
+``centiles.LMSTable`` (``_lms``), which runs when numba is missing, LABSTATS_NO_NUMBA=1,
+or the reference ages lie on no lattice (then the numpy code scores them).
+
+Rows go in blocks of 1,024 whose scratch stays in L1, in three loops: the sex codes to
+each row's group (SIMD: arithmetic on the codes, no branch); the table reads (scalar:
+the compiler does not vectorise gathers here; branch-free, unsigned indices, missing and
+unknown sex are groups of their own, so the loop has no data-dependent branch); the
+scores from L, M, S, with the age range check, NaN for rows that score nothing, and the
+counts (SIMD: exp, log and Phi are the straight-line ``_vecmath`` versions). Runs of
+blocks go to numba's threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them;
+one thread runs the serial kernel). Imported lazily; compiled code is cached on disk
+(``cache=True``), so a second process loads it instead of compiling (tested).
 """
 
 from __future__ import annotations
@@ -26,70 +33,65 @@ from labstats.stats import _vecmath as vm
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 _INL = dict(_OPTS, inline="always")
 _L_ZERO = 1e-12  # |L| below this: the log limit z = log(y/M)/S (as _lms.L_ZERO)
-_BLOCK = 1024  # rows per block: its group codes and L, M, S stay in L1
-_MAX_BUCKETS = 1 << 20  # per group; finer tables are scored by the numpy path
+_BLOCK = 1024  # rows per block: its groups and L, M, S stay in L1
+_MAX_POINTS = 1 << 18  # lattice points per group; finer tables are scored by numpy
 _ONE_AT_A_TIME = threading.Lock()
 _POOL_PID = None  # the process that started numba's thread pool
 
-#: How ``sex`` reaches the kernel: no sex (one group), labstats' parsed codes (0.0 male,
-#: 1.0 female, NaN), NHANES codes (1.0, 2.0, NaN; anything else unknown), one group for
-#: every row, pandas Categorical codes (-1 missing) through a lookup table.
-NO_SEX, PARSED, NHANES, CONSTANT, CATEGORICAL = range(5)
-#: group codes of a row whose sex is missing (scores NaN) or unknown (an error)
-_MISSING, _UNKNOWN = -1, -2
-# columns of a row of the interval table
-_AGE, _L, _DL, _M, _DM, _S, _DS, _NEXT = range(8)
-_W = 8  # values per interval
+#: How ``sex`` reaches the kernel: float or integer codes, group = code - base for codes
+#: base and base + 1 (NHANES 1/2: base 1; labstats' parsed 0.0/1.0: base 0), NaN
+#: missing, anything else unknown; pandas Categorical codes through a lookup table of
+#: group rows (``lut[code + 1]``, code -1 missing); or one group row ``lut[0]`` for all.
+CODES, CATEGORICAL, CONSTANT = 0, 1, 2
+# a group's row of ``par``: first age, last age, 1/step, lattice cells, first point in P
+_W = 8
+_LO, _HI, _INV, _TOP, _OFF = range(5)
+#: group rows (offsets into ``par``) of the two sexes, of missing and of unknown sex
+GROUP_ROWS = (0, _W, 2 * _W, 3 * _W)
+_MISSING, _UNKNOWN = GROUP_ROWS[2:]
 
 
 @numba.njit(**_OPTS)
-def _groups(sex, kind, const, lut, start, stop, G):
-    """The table group (0, 1, ...) of rows start:stop into G, or _MISSING/_UNKNOWN;
-    returns the number of unknown codes."""
-    k = stop - start
-    if kind == NO_SEX or kind == CONSTANT:
-        for t in range(k):
-            G[t] = const
-    elif kind == PARSED:
-        for t in range(k):
-            c = sex[start + t]
-            G[t] = np.int64(c if c == c else 0.0) if c == c else _MISSING
-    elif kind == NHANES:
-        for t in range(k):
-            c = sex[start + t]
-            known = (c == 1.0) | (c == 2.0)
-            G[t] = (np.int64(c if known else 1.0) - 1 if known else
-                    (_MISSING if c != c else _UNKNOWN))
+def _groups(sex, kind, base, lut, start, stop, G):
+    """The ``par`` row of the group of rows start:stop into G (SIMD for codes)."""
+    s0 = np.uint64(start)
+    if kind == CATEGORICAL:
+        for k in range(np.uint64(stop - start)):
+            G[k] = lut[np.int64(sex[s0 + k]) + 1]
+    elif kind == CONSTANT:
+        for k in range(np.uint64(stop - start)):
+            G[k] = lut[0]
     else:
-        for t in range(k):
-            G[t] = lut[np.int64(sex[start + t]) + 1]
-    unknown = 0
-    for t in range(k):
-        unknown += G[t] == _UNKNOWN
-    return unknown
+        for k in range(np.uint64(stop - start)):
+            d = np.float64(sex[s0 + k]) - base
+            one = np.uint64(d == 1.0)
+            other = np.uint64(1) - (np.uint64(d == 0.0) | one)
+            G[k] = (one * np.uint64(_W) + other *
+                    (np.uint64(_UNKNOWN) - np.uint64(_UNKNOWN - _MISSING) * np.uint64(d != d)))
 
 
-@numba.njit(**_INL)
-def _lms(x, g, grid, buckets, nb, coef):
-    """(L, M, S, scored, outside) of age x in group g (< 0: sex missing or unknown).
-    Flat tables indexed by unsigned integers: no negative-index wrap-around code."""
-    known = g >= 0
-    gg = g if known else 0
-    at = np.uint64(gg * 4)
-    a0, a1, inv = grid[at], grid[at + np.uint64(1)], grid[at + np.uint64(2)]
-    inside = (x >= a0) & (x <= a1)  # False for NaN
-    ok = inside & known
-    xx = x if ok else a0
-    b = np.int64((xx - a0) * inv)
-    b = b if b < nb - 1 else nb - 1
-    j = buckets[np.uint64(gg * nb + b)]
-    j = j + np.int64(xx >= coef[np.uint64(j * _W + _NEXT)])  # at most one age in a bucket
-    r = np.uint64(j * _W)
-    dx = xx - coef[r]
-    L = coef[r + np.uint64(_L)] + coef[r + np.uint64(_DL)] * dx
-    M = coef[r + np.uint64(_M)] + coef[r + np.uint64(_DM)] * dx
-    S = coef[r + np.uint64(_S)] + coef[r + np.uint64(_DS)] * dx
-    return L, M, S, ok, known & (x == x) & ~inside
+@numba.njit(**_OPTS)
+def _lookup(age, G, start, stop, par, P, Lb, Mb, Sb):
+    """L, M, S of rows start:stop into Lb, Mb, Sb, clamped to the table's ages (the score
+    loop masks rows outside them). Scalar, branch-free: NaN ages clamp to the first."""
+    s0 = np.uint64(start)
+    three = np.uint64(3)
+    for k in range(np.uint64(stop - start)):
+        x = age[s0 + k]
+        g = G[k]
+        lo = par[g + np.uint64(_LO)]
+        u = (x - lo) * par[g + np.uint64(_INV)]
+        u = u if u > 0.0 else 0.0  # NaN -> 0
+        top = par[g + np.uint64(_TOP)]
+        u = u if u < top else top
+        fl = np.floor(u)
+        t = u - fl
+        r = np.uint64(fl + par[g + np.uint64(_OFF)]) * three
+        L0, M0, S0 = P[r], P[r + np.uint64(1)], P[r + np.uint64(2)]
+        L1, M1, S1 = P[r + np.uint64(3)], P[r + np.uint64(4)], P[r + np.uint64(5)]
+        Lb[k] = vm.fma(L1 - L0, t, L0)
+        Mb[k] = vm.fma(M1 - M0, t, M0)
+        Sb[k] = vm.fma(S1 - S0, t, S0)
 
 
 @numba.njit(**_INL)
@@ -112,67 +114,76 @@ def _modified(y, L, M, S):
     return (y - M) / (0.5 * sd2)
 
 
-@numba.njit(**_OPTS)
-def _lookup(age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb):
-    """L, M, S of rows start:stop into Lb, Mb, Sb (M NaN where the row scores NaN); returns
-    the number of known-sex rows outside the ages. Scalar code (gathers do not pay here)."""
-    outside = 0
-    for i in range(start, stop):
-        L, M, S, ok, off = _lms(age[i], G[i - start], grid, buckets, nb, coef)
-        Lb[i - start] = L
-        Mb[i - start] = M if ok else np.nan
-        Sb[i - start] = S
-        outside += off
-    return outside
+@numba.njit(**_INL)
+def _check(x, g, v, b):
+    """(scored, outside, unknown sex, value <= 0) of a row: age x, group row g, value v;
+    b = (first, last age) of groups 0 and 1. Missing or unknown sex: never scored."""
+    lo = b[0] if g == 0 else (b[2] if g == _W else np.inf)
+    hi = b[1] if g == 0 else b[3]
+    ok = (x >= lo) & (x <= hi)  # False for NaN
+    return ok, (g < _MISSING) & (x == x) & ~ok, g == _UNKNOWN, v <= 0.0
+
+
+@numba.njit(**_INL)
+def _scores(f, y, age, G, Lb, Mb, Sb, s0, n, b, dest, d0):
+    """f(value, L, M, S) of rows s0:s0 + n into dest[d0:d0 + n], NaN where not scored
+    (SIMD: no branch, no call); returns the counts (outside the ages, unknown sex, values
+    <= 0)."""
+    outside, unknown, nonpos = 0, 0, 0
+    for k in range(n):
+        i = s0 + k
+        v = y[i]
+        ok, o, u, p = _check(age[i], G[k], v, b)
+        z = f(v, Lb[k], Mb[k], Sb[k])
+        dest[d0 + k] = z if ok else np.nan
+        outside += o
+        unknown += u
+        nonpos += p
+    return outside, unknown, nonpos
 
 
 @numba.njit(**_OPTS)
-def _math(y, Lb, Mb, Sb, start, stop, mode, out):
-    """Scores of rows start:stop from their L, M, S (SIMD code: no branch, no call);
-    returns the number of values <= 0."""
-    nonpos = 0
+def _math(y, age, G, Lb, Mb, Sb, start, stop, mode, b, out):
+    """Scores of rows start:stop from their L, M, S: z (mode 0), centile (1), modified z
+    (2); returns the counts."""
+    s0 = np.uint64(start)
+    n = np.uint64(stop - start)
     if mode == 0:
-        for i in range(start, stop):
-            k = i - start
-            out[i] = _z(y[i], Lb[k], Mb[k], Sb[k])
-            nonpos += y[i] <= 0.0
-    elif mode == 1:  # z, then Phi: two loops (~20% faster than one: fewer live registers)
-        for i in range(start, stop):
-            k = i - start
-            Lb[k] = _z(y[i], Lb[k], Mb[k], Sb[k])
-            nonpos += y[i] <= 0.0
-        for i in range(start, stop):
-            out[i] = 100.0 * vm.ndtr(Lb[i - start])
-    else:
-        for i in range(start, stop):
-            k = i - start
-            out[i] = _modified(y[i], Lb[k], Mb[k], Sb[k])
-            nonpos += y[i] <= 0.0
-    return nonpos
+        return _scores(_z, y, age, G, Lb, Mb, Sb, s0, n, b, out, s0)
+    if mode == 2:
+        return _scores(_modified, y, age, G, Lb, Mb, Sb, s0, n, b, out, s0)
+    # z into the scratch, then Phi: two loops (~20% faster than one: fewer live registers)
+    counts = _scores(_z, y, age, G, Lb, Mb, Sb, s0, n, b, Lb, np.uint64(0))
+    for k in range(n):
+        out[s0 + k] = 100.0 * vm.ndtr(Lb[k])
+    return counts
 
 
 @numba.njit(**_OPTS)
-def _run(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, out, first, last):
+def _run(y, age, sex, kind, base, lut, par, P, b, mode, out, first, last):
     """Blocks first:last of rows (one thread), with their scratch in L1."""
     n = out.shape[0]
-    G = np.empty(_BLOCK, dtype=np.int64)
+    G = np.empty(_BLOCK, dtype=np.uint64)
     Lb, Mb, Sb = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
     outside, unknown, nonpos = 0, 0, 0
     for blk in range(first, last):
         start = blk * _BLOCK
         stop = min(start + _BLOCK, n)
-        unknown += _groups(sex, kind, const, lut, start, stop, G)
-        outside += _lookup(age, G, start, stop, grid, buckets, nb, coef, Lb, Mb, Sb)
-        nonpos += _math(y, Lb, Mb, Sb, start, stop, mode, out)
+        _groups(sex, kind, base, lut, start, stop, G)
+        _lookup(age, G, start, stop, par, P, Lb, Mb, Sb)
+        o, u, p = _math(y, age, G, Lb, Mb, Sb, start, stop, mode, b, out)
+        outside += o
+        unknown += u
+        nonpos += p
     return outside, unknown, nonpos
 
 
 @numba.njit(parallel=True, **_OPTS)
-def _run_parallel(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, out, nblocks,
+def _run_parallel(y, age, sex, kind, base, lut, par, P, b, mode, out, nblocks,
                   nchunks):
     outside, unknown, nonpos = 0, 0, 0
     for c in numba.prange(nchunks):  # contiguous runs of blocks
-        o, u, p = _run(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, out,
+        o, u, p = _run(y, age, sex, kind, base, lut, par, P, b, mode, out,
                        c * nblocks // nchunks, (c + 1) * nblocks // nchunks)
         outside += o
         unknown += u
@@ -180,51 +191,80 @@ def _run_parallel(y, age, sex, kind, const, lut, grid, buckets, nb, coef, mode, 
     return outside, unknown, nonpos
 
 
-def score(y, age, sex, kind, const, lut, tabs, mode: int, out):
+def _readonly(a):
+    """A read-only view: the kernels see one array type whatever the caller passes (a
+    writable and a read-only array would be two compilations)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+def score(y, age, sex, kind, base, lut, tabs, mode: int, out):
     """z-scores (mode 0), centiles (1) or modified z-scores (2) of every row into ``out``.
 
-    ``sex`` is read as ``kind`` says (NO_SEX, PARSED, NHANES, CONSTANT with group
-    ``const``, CATEGORICAL with codes mapped by ``lut[code + 1]``); ``tabs`` is
-    ``tables(...)``. Returns the counts (rows outside the ages, rows of unknown sex,
-    values <= 0): the caller raises or warns, naming rows.
+    ``y``, ``age`` float64 (n,); ``sex`` codes (n,) read as ``kind`` says (CODES with
+    ``base``, CATEGORICAL with ``lut``; CONSTANT: every row in group row ``lut[0]``);
+    ``tabs`` is ``tables(...)``. Returns the counts (rows outside the ages, rows of unknown
+    sex, values <= 0): the caller raises or warns, naming rows.
     """
     global _POOL_PID
-    nblocks = (out.shape[0] + _BLOCK - 1) // _BLOCK
+    n = out.shape[0]
+    args = (_readonly(y), _readonly(age), _readonly(sex), kind, float(base),
+            lut.astype(np.uint64), *tabs, mode, out)
+    nblocks = (n + _BLOCK - 1) // _BLOCK
     threads = min(numba.get_num_threads(), nblocks // 8)  # >= 8 blocks a thread
     # a process forked after the parent started numba's thread pool must not use it (GNU
     # OpenMP aborts such a child, the workqueue pool is not fork-safe either): serial there
     if threads <= 1 or _POOL_PID not in (None, os.getpid()):
-        return _run(y, age, sex, kind, const, lut, *tabs, mode, out, 0, nblocks)
+        return _run(*args, 0, nblocks)
     with _ONE_AT_A_TIME:  # the workqueue pool is not re-entrant
         _POOL_PID = os.getpid()
-        return _run_parallel(y, age, sex, kind, const, lut, *tabs, mode, out, nblocks,
-                             4 * threads)
+        return _run_parallel(*args, nblocks, 4 * threads)
+
+
+def _lattice(a):
+    """(step, lattice index of each reference age) when the ages lie on a uniform lattice
+    (to 8 ulps) of at most _MAX_POINTS points, else None."""
+    span = a[-1] - a[0]
+    tol = 8 * np.spacing(np.abs(a).max())
+    for d in range(1, 13):  # the step is the smallest gap or a fraction of it
+        h = np.diff(a).min() / d
+        if span / h >= _MAX_POINTS:
+            return None
+        k = np.rint((a - a[0]) / h)
+        if np.all(np.abs(a[0] + k * h - a) <= tol):
+            return h, k.astype(np.int64)
+    return None
 
 
 def tables(points: dict):
-    """The reference points of each group as the kernel reads them, or None when a table's
-    reference ages are too unevenly spaced for the bucket grid (then numpy scores it).
+    """The reference points of each group as the kernel reads them, or None when the
+    reference ages lie on no uniform lattice (then numpy scores the table).
 
-    Flat arrays: grid[4 g:4 g + 3] = (first age, last age, buckets per unit of age) of group
-    g; buckets[nb g + b] the row of the interval holding the start of bucket b; coef[8 row:
-    8 row + 8] = (age, L, dL/dage, M, dM, S, dS, next reference age (inf after the last)).
+    ``par`` (4 rows of 8): first age, last age, 1/step, cells, first point in ``P`` of the
+    groups (0, 1: the order of ``points``), then of missing and unknown sex (no cells);
+    ``P``: [L, M, S] at each lattice point of each group (the reference values at the
+    reference ages, ``approx``'s between them), the last repeated (an age at the very end
+    reads it as the next point); ``bounds``: (first, last age) of groups 0 and 1.
     """
     groups = list(points.values())
-    steps = [np.diff(p[0]).min() for p in groups]
-    spans = [p[0][-1] - p[0][0] for p in groups]
-    nb = max(int(np.ceil(span / step)) + 1 for span, step in zip(spans, steps, strict=True))
-    if nb > _MAX_BUCKETS:
-        return None
-    grid = np.zeros((len(groups), 4))
-    buckets = np.zeros((len(groups), nb), dtype=np.int64)
-    rows = []
+    par = np.zeros((4, _W))
+    bounds = np.array([np.inf, -np.inf, np.inf, -np.inf])
+    blocks, off = [], 0
     for g, (a, L, M, S) in enumerate(groups):
-        first = sum(len(p[0]) - 1 for p in groups[:g])
-        grid[g, :3] = a[0], a[-1], 1.0 / steps[g]
-        starts = a[0] + np.arange(nb) * steps[g]
-        buckets[g] = first + np.clip(np.searchsorted(a, starts, side="right") - 1, 0, len(a) - 2)
-        da = np.diff(a)
-        nxt = np.append(a[1:-1], np.inf)
-        rows.append(np.column_stack([a[:-1], L[:-1], np.diff(L) / da, M[:-1], np.diff(M) / da,
-                                     S[:-1], np.diff(S) / da, nxt]))
-    return grid.ravel(), buckets.ravel(), nb, np.ascontiguousarray(np.vstack(rows)).ravel()
+        lat = _lattice(a)
+        if lat is None:
+            return None
+        h, k = lat
+        ages = a[0] + np.arange(k[-1] + 1) * h
+        vals = np.column_stack([np.interp(ages, a, p) for p in (L, M, S)])
+        vals[k] = np.column_stack([L, M, S])  # the reference values themselves
+        blocks.append(np.vstack([vals, vals[-1:]]))
+        par[g, :5] = a[0], a[-1], 1.0 / h, k[-1], off
+        bounds[2 * g:2 * g + 2] = a[0], a[-1]
+        off += k[-1] + 2
+    for g in (2, 3):  # missing, unknown sex: one dummy cell, never scored
+        blocks.append(np.ones((2, 3)))
+        par[g, _OFF] = off
+        off += 2
+    return par.ravel(), np.ascontiguousarray(np.vstack(blocks)).ravel(), bounds
