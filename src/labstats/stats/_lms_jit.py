@@ -41,19 +41,18 @@ _POOL_PID = None  # the process that started numba's thread pool
 #: How ``sex`` reaches the kernel: float or integer codes, group = code - base for codes
 #: base and base + 1 (NHANES 1/2: base 1; labstats' parsed 0.0/1.0: base 0), NaN
 #: missing, anything else unknown; pandas Categorical codes through a lookup table of
-#: group rows (``lut[code + 1]``, code -1 missing); or one group row ``lut[0]`` for all.
+#: groups (``lut[code + 1]``, code -1 missing); or one group ``lut[0]`` for all.
 CODES, CATEGORICAL, CONSTANT = 0, 1, 2
+#: groups: the two sexes (the order of a table's points), missing sex, unknown sex
+MISSING, UNKNOWN = 2, 3
 # a group's row of ``par``: first age, last age, 1/step, lattice cells, first point in P
-_W = 8
-_LO, _HI, _INV, _TOP, _OFF = range(5)
-#: group rows (offsets into ``par``) of the two sexes, of missing and of unknown sex
-GROUP_ROWS = (0, _W, 2 * _W, 3 * _W)
-_MISSING, _UNKNOWN = GROUP_ROWS[2:]
+_W = 5
+_LO, _HI, _INV, _TOP, _OFF = range(_W)
 
 
 @numba.njit(**_OPTS)
 def _groups(sex, kind, base, lut, start, stop, G):
-    """The ``par`` row of the group of rows start:stop into G (SIMD for codes)."""
+    """The group of rows start:stop into G (SIMD for codes)."""
     s0 = np.uint64(start)
     if kind == CATEGORICAL:
         for k in range(np.uint64(stop - start)):
@@ -66,27 +65,46 @@ def _groups(sex, kind, base, lut, start, stop, G):
             d = np.float64(sex[s0 + k]) - base
             one = np.uint64(d == 1.0)
             other = np.uint64(1) - (np.uint64(d == 0.0) | one)
-            G[k] = (one * np.uint64(_W) + other *
-                    (np.uint64(_UNKNOWN) - np.uint64(_UNKNOWN - _MISSING) * np.uint64(d != d)))
+            G[k] = one + other * (np.uint64(UNKNOWN) - np.uint64(d != d))
 
 
 @numba.njit(**_OPTS)
-def _lookup(age, G, start, stop, par, P, Lb, Mb, Sb):
-    """L, M, S of rows start:stop into Lb, Mb, Sb, clamped to the table's ages (the score
-    loop masks rows outside them). Scalar, branch-free: NaN ages clamp to the first."""
+def _index(age, G, start, stop, par, R, T):
+    """For rows start:stop the first of their two lattice points (R: its offset in P) and
+    the fraction of the step from it (T: NaN where the row is not scored: missing or
+    unknown sex, NaN age, outside the ages); returns the counts (outside, unknown sex).
+    SIMD: the two groups' parameters by selects, ages clamped so every R is in P."""
+    lo0, hi0, inv0, top0, off0 = par[0], par[1], par[2], par[3], par[4]
+    lo1, hi1, inv1, top1, off1 = par[5], par[6], par[7], par[8], par[9]
     s0 = np.uint64(start)
-    three = np.uint64(3)
+    outside, unknown = 0, 0
     for k in range(np.uint64(stop - start)):
         x = age[s0 + k]
         g = G[k]
-        lo = par[g + np.uint64(_LO)]
-        u = (x - lo) * par[g + np.uint64(_INV)]
+        one = g == 1
+        lo = lo1 if one else lo0
+        hi = hi1 if one else hi0
+        top = top1 if one else top0
+        u = (x - lo) * (inv1 if one else inv0)
         u = u if u > 0.0 else 0.0  # NaN -> 0
-        top = par[g + np.uint64(_TOP)]
         u = u if u < top else top
         fl = np.floor(u)
-        t = u - fl
-        r = np.uint64(fl + par[g + np.uint64(_OFF)]) * three
+        R[k] = np.uint64(fl + (off1 if one else off0)) * np.uint64(3)
+        sexed = g < MISSING
+        ok = (x >= lo) & (x <= hi)  # False for NaN
+        T[k] = u - fl if ok & sexed else np.nan
+        outside += sexed & (x == x) & ~ok
+        unknown += g == UNKNOWN
+    return outside, unknown
+
+
+@numba.njit(**_OPTS)
+def _lookup(R, T, n, P, Lb, Mb, Sb):
+    """L, M, S of the block's rows into Lb, Mb, Sb (NaN where T is): scalar (the compiler
+    does not vectorise these reads), six reads from one run of P, no branch."""
+    for k in range(np.uint64(n)):
+        r = R[k]
+        t = T[k]
         L0, M0, S0 = P[r], P[r + np.uint64(1)], P[r + np.uint64(2)]
         L1, M1, S1 = P[r + np.uint64(3)], P[r + np.uint64(4)], P[r + np.uint64(5)]
         Lb[k] = vm.fma(L1 - L0, t, L0)
@@ -115,75 +133,59 @@ def _modified(y, L, M, S):
 
 
 @numba.njit(**_INL)
-def _check(x, g, v, b):
-    """(scored, outside, unknown sex, value <= 0) of a row: age x, group row g, value v;
-    b = (first, last age) of groups 0 and 1. Missing or unknown sex: never scored."""
-    lo = b[0] if g == 0 else (b[2] if g == _W else np.inf)
-    hi = b[1] if g == 0 else b[3]
-    ok = (x >= lo) & (x <= hi)  # False for NaN
-    return ok, (g < _MISSING) & (x == x) & ~ok, g == _UNKNOWN, v <= 0.0
-
-
-@numba.njit(**_INL)
-def _scores(f, y, age, G, Lb, Mb, Sb, s0, n, b, dest, d0):
-    """f(value, L, M, S) of rows s0:s0 + n into dest[d0:d0 + n], NaN where not scored
-    (SIMD: no branch, no call); returns the counts (outside the ages, unknown sex, values
-    <= 0)."""
-    outside, unknown, nonpos = 0, 0, 0
+def _scores(f, y, Lb, Mb, Sb, s0, n, dest, d0):
+    """f(value, L, M, S) of rows s0:s0 + n into dest[d0:d0 + n] (SIMD: no branch, no
+    call; NaN L, M, S give NaN); returns the number of values <= 0."""
+    nonpos = 0
     for k in range(n):
-        i = s0 + k
-        v = y[i]
-        ok, o, u, p = _check(age[i], G[k], v, b)
-        z = f(v, Lb[k], Mb[k], Sb[k])
-        dest[d0 + k] = z if ok else np.nan
-        outside += o
-        unknown += u
-        nonpos += p
-    return outside, unknown, nonpos
+        v = y[s0 + k]
+        dest[d0 + k] = f(v, Lb[k], Mb[k], Sb[k])
+        nonpos += v <= 0.0
+    return nonpos
 
 
 @numba.njit(**_OPTS)
-def _math(y, age, G, Lb, Mb, Sb, start, stop, mode, b, out):
+def _math(y, Lb, Mb, Sb, start, stop, mode, out):
     """Scores of rows start:stop from their L, M, S: z (mode 0), centile (1), modified z
-    (2); returns the counts."""
+    (2); returns the number of values <= 0."""
     s0 = np.uint64(start)
     n = np.uint64(stop - start)
     if mode == 0:
-        return _scores(_z, y, age, G, Lb, Mb, Sb, s0, n, b, out, s0)
+        return _scores(_z, y, Lb, Mb, Sb, s0, n, out, s0)
     if mode == 2:
-        return _scores(_modified, y, age, G, Lb, Mb, Sb, s0, n, b, out, s0)
+        return _scores(_modified, y, Lb, Mb, Sb, s0, n, out, s0)
     # z into the scratch, then Phi: two loops (~20% faster than one: fewer live registers)
-    counts = _scores(_z, y, age, G, Lb, Mb, Sb, s0, n, b, Lb, np.uint64(0))
+    nonpos = _scores(_z, y, Lb, Mb, Sb, s0, n, Lb, np.uint64(0))
     for k in range(n):
         out[s0 + k] = 100.0 * vm.ndtr(Lb[k])
-    return counts
+    return nonpos
 
 
 @numba.njit(**_OPTS)
-def _run(y, age, sex, kind, base, lut, par, P, b, mode, out, first, last):
+def _run(y, age, sex, kind, base, lut, par, P, mode, out, first, last):
     """Blocks first:last of rows (one thread), with their scratch in L1."""
     n = out.shape[0]
-    G = np.empty(_BLOCK, dtype=np.uint64)
-    Lb, Mb, Sb = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
+    G, R = np.empty(_BLOCK, dtype=np.uint64), np.empty(_BLOCK, dtype=np.uint64)
+    T, Lb, Mb, Sb = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
     outside, unknown, nonpos = 0, 0, 0
     for blk in range(first, last):
         start = blk * _BLOCK
         stop = min(start + _BLOCK, n)
         _groups(sex, kind, base, lut, start, stop, G)
-        _lookup(age, G, start, stop, par, P, Lb, Mb, Sb)
-        o, u, p = _math(y, age, G, Lb, Mb, Sb, start, stop, mode, b, out)
+        o, u = _index(age, G, start, stop, par, R, T)
+        _lookup(R, T, stop - start, P, Lb, Mb, Sb)
+        nonpos += _math(y, Lb, Mb, Sb, start, stop, mode, out)
         outside += o
         unknown += u
-        nonpos += p
     return outside, unknown, nonpos
 
 
 @numba.njit(parallel=True, **_OPTS)
-def _run_parallel(y, age, sex, kind, base, lut, par, P, b, mode, out, nblocks,
+def _run_parallel(y, age, sex, kind, base, lut, par, P, mode, out, nblocks,
                   nchunks):
     outside, unknown, nonpos = 0, 0, 0
     for c in numba.prange(nchunks):  # contiguous runs of blocks
-        o, u, p = _run(y, age, sex, kind, base, lut, par, P, b, mode, out,
+        o, u, p = _run(y, age, sex, kind, base, lut, par, P, mode, out,
                        c * nblocks // nchunks, (c + 1) * nblocks // nchunks)
         outside += o
         unknown += u
@@ -241,15 +243,14 @@ def tables(points: dict):
     """The reference points of each group as the kernel reads them, or None when the
     reference ages lie on no uniform lattice (then numpy scores the table).
 
-    ``par`` (4 rows of 8): first age, last age, 1/step, cells, first point in ``P`` of the
-    groups (0, 1: the order of ``points``), then of missing and unknown sex (no cells);
+    ``par`` (2 rows of 5): first age, last age, 1/step, cells, first point in ``P`` of
+    groups 0 and 1 (the order of ``points``; a table without sex repeats group 0);
     ``P``: [L, M, S] at each lattice point of each group (the reference values at the
     reference ages, ``approx``'s between them), the last repeated (an age at the very end
-    reads it as the next point); ``bounds``: (first, last age) of groups 0 and 1.
+    reads it as the next point).
     """
     groups = list(points.values())
-    par = np.zeros((4, _W))
-    bounds = np.array([np.inf, -np.inf, np.inf, -np.inf])
+    par = np.zeros((2, _W))
     blocks, off = [], 0
     for g, (a, L, M, S) in enumerate(groups):
         lat = _lattice(a)
@@ -260,11 +261,8 @@ def tables(points: dict):
         vals = np.column_stack([np.interp(ages, a, p) for p in (L, M, S)])
         vals[k] = np.column_stack([L, M, S])  # the reference values themselves
         blocks.append(np.vstack([vals, vals[-1:]]))
-        par[g, :5] = a[0], a[-1], 1.0 / h, k[-1], off
-        bounds[2 * g:2 * g + 2] = a[0], a[-1]
+        par[g] = a[0], a[-1], 1.0 / h, k[-1], off
         off += k[-1] + 2
-    for g in (2, 3):  # missing, unknown sex: one dummy cell, never scored
-        blocks.append(np.ones((2, 3)))
-        par[g, _OFF] = off
-        off += 2
-    return par.ravel(), np.ascontiguousarray(np.vstack(blocks)).ravel(), bounds
+    if len(groups) == 1:
+        par[1] = par[0]
+    return par.ravel(), np.ascontiguousarray(np.vstack(blocks)).ravel()

@@ -44,15 +44,14 @@ def _sex_for_kernel(sex, jit):
     lut = np.zeros(1, dtype=np.uint64)
     if np.ndim(sex) == 0 or np.size(sex) == 1:  # one sex for every row
         code = as_sex(np.ravel(sex), "sex")[0]
-        row = jit.GROUP_ROWS[2 if code != code else int(code)]
-        return jit.CONSTANT, 0.0, np.zeros(1), np.array([row], dtype=np.uint64)
+        group = jit.MISSING if code != code else int(code)
+        return jit.CONSTANT, 0.0, np.zeros(1), np.array([group], dtype=np.uint64)
     if _is_series(sex) and str(sex.dtype) == "category":
         from labstats._validate import _sex_of
 
         parsed = [_sex_of(c) for c in sex.cat.categories]
         if None not in parsed:  # an unknown category: the parsed path names its rows
-            rows = jit.GROUP_ROWS
-            lut = np.array([rows[2]] + [rows[2] if v != v else rows[int(v)] for v in parsed],
+            lut = np.array([jit.MISSING] + [jit.MISSING if v != v else int(v) for v in parsed],
                            dtype=np.uint64)
             codes = sex.cat.codes.to_numpy()
             return jit.CATEGORICAL, 0.0, codes if codes.dtype == np.int8 else codes.astype(
