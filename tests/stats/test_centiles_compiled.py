@@ -230,3 +230,40 @@ def _centile_in_child(bmi, age, codes):
 
     warnings.simplefilter("ignore")
     return np.asarray(cdc_growth_lms("bmi").centile(bmi, age, codes))
+
+
+_SCORE_AND_REPORT = """
+import json, numpy as np
+from labstats.datasets import cdc_growth_lms
+from labstats.stats import _lms_jit
+rng = np.random.default_rng(5)
+n = 40_000
+table = cdc_growth_lms("bmi")
+age, sex = rng.uniform(24, 240, n), rng.integers(1, 3, n).astype(float)
+for method in ("zscore", "centile", "modified_zscore"):
+    getattr(table, method)(rng.lognormal(np.log(18), 0.2, n), age, sex)
+stats = [f.stats for f in (_lms_jit._run, _lms_jit._run_parallel)]
+print(json.dumps({"hits": sum(sum(s.cache_hits.values()) for s in stats),
+                  "misses": sum(sum(s.cache_misses.values()) for s in stats)}))
+"""
+
+
+def test_second_process_loads_the_kernel_from_the_disk_cache():
+    """The kernel is compiled once (cache=True): a second process scoring the same kinds of
+    input loads it from numba's cache (a cache miss there would cost seconds of
+    compilation in every new process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", _SCORE_AND_REPORT], check=True,
+                             capture_output=True, text=True, env=dict(os.environ),
+                             timeout=600)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    run()  # compiles and writes the cache unless an earlier run did
+    second = run()
+    assert second["misses"] == 0, second
+    assert second["hits"] >= 1, second
