@@ -50,37 +50,29 @@ _W = 5
 _LO, _HI, _INV, _TOP, _OFF = range(_W)
 
 
-@numba.njit(**_OPTS)
-def _groups(sex, kind, base, lut, start, stop, G):
-    """The group of rows start:stop into G (SIMD for codes)."""
-    s0 = np.uint64(start)
-    if kind == CATEGORICAL:
-        for k in range(np.uint64(stop - start)):
-            G[k] = lut[np.int64(sex[s0 + k]) + 1]
-    elif kind == CONSTANT:
-        for k in range(np.uint64(stop - start)):
-            G[k] = lut[0]
-    else:
-        for k in range(np.uint64(stop - start)):
-            d = np.float64(sex[s0 + k]) - base
-            one = np.uint64(d == 1.0)
-            other = np.uint64(1) - (np.uint64(d == 0.0) | one)
-            G[k] = one + other * (np.uint64(UNKNOWN) - np.uint64(d != d))
+@numba.njit(**_INL)
+def _code_group(c, base):
+    """The group of sex code c: c - base for base and base + 1, MISSING for NaN, else
+    UNKNOWN (arithmetic, not selects: the compiler turned nested selects into branches)."""
+    d = np.float64(c) - base
+    one = np.uint64(d == 1.0)
+    other = np.uint64(1) - (np.uint64(d == 0.0) | one)
+    return one + other * (np.uint64(UNKNOWN) - np.uint64(d != d))
 
 
-@numba.njit(**_OPTS)
-def _index(age, G, start, stop, par, R, T):
-    """For rows start:stop the first of their two lattice points (R: its offset in P) and
+@numba.njit(**_INL)
+def _index_rows(age, sex, kind, base, G, s0, n, par, R, T):
+    """For rows s0:s0 + n the first of their two lattice points (R: its offset in P) and
     the fraction of the step from it (T: NaN where the row is not scored: missing or
     unknown sex, NaN age, outside the ages); returns the counts (outside, unknown sex).
-    SIMD: the two groups' parameters by selects, ages clamped so every R is in P."""
+    The group from the sex code (CODES) or from G; SIMD: the two groups' parameters by
+    selects, ages clamped so every R is in P."""
     lo0, hi0, inv0, top0, off0 = par[0], par[1], par[2], par[3], par[4]
     lo1, hi1, inv1, top1, off1 = par[5], par[6], par[7], par[8], par[9]
-    s0 = np.uint64(start)
     outside, unknown = 0, 0
-    for k in range(np.uint64(stop - start)):
+    for k in range(n):
         x = age[s0 + k]
-        g = G[k]
+        g = _code_group(sex[s0 + k], base) if kind == CODES else G[k]
         one = g == 1
         lo = lo1 if one else lo0
         hi = hi1 if one else hi0
@@ -96,6 +88,22 @@ def _index(age, G, start, stop, par, R, T):
         outside += sexed & (x == x) & ~ok
         unknown += g == UNKNOWN
     return outside, unknown
+
+
+@numba.njit(**_OPTS)
+def _index(age, sex, kind, base, lut, start, stop, par, G, R, T):
+    """R, T and the counts of rows start:stop (``_index_rows``); Categorical codes (a
+    lookup) and one sex for all go through G first, the codes' loop is one SIMD loop."""
+    s0, n = np.uint64(start), np.uint64(stop - start)
+    if kind == CODES:
+        return _index_rows(age, sex, CODES, base, G, s0, n, par, R, T)
+    if kind == CATEGORICAL:
+        for k in range(n):
+            G[k] = lut[np.int64(sex[s0 + k]) + 1]
+    else:
+        for k in range(n):
+            G[k] = lut[0]
+    return _index_rows(age, sex, CATEGORICAL, base, G, s0, n, par, R, T)
 
 
 @numba.njit(**_OPTS)
@@ -171,8 +179,7 @@ def _run(y, age, sex, kind, base, lut, par, P, mode, out, first, last):
     for blk in range(first, last):
         start = blk * _BLOCK
         stop = min(start + _BLOCK, n)
-        _groups(sex, kind, base, lut, start, stop, G)
-        o, u = _index(age, G, start, stop, par, R, T)
+        o, u = _index(age, sex, kind, base, lut, start, stop, par, G, R, T)
         _lookup(R, T, stop - start, P, Lb, Mb, Sb)
         nonpos += _math(y, Lb, Mb, Sb, start, stop, mode, out)
         outside += o
