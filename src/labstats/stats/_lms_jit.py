@@ -123,8 +123,8 @@ def _lookup(R, T, n, P, Lb, Mb, Sb):
 @numba.njit(**_INL)
 def _z(y, L, M, S):
     lr = vm.log(y / M)
-    z = (vm.exp(L * lr) - 1.0) / (L * S)
-    return lr / S if abs(L) < _L_ZERO else z
+    zero = abs(L) < _L_ZERO  # the log limit lr/S: one division for both forms
+    return (lr if zero else vm.exp(L * lr) - 1.0) / (S if zero else L * S)
 
 
 @numba.njit(**_INL)
