@@ -9,15 +9,24 @@ as R's ``approx`` (CDC's cdcanthro). Then the z-score ((y/M)^L - 1)/(L S), the c
 ``centiles.LMSTable`` (``_lms``), which runs when numba is missing, LABSTATS_NO_NUMBA=1,
 or the reference ages lie on no lattice (then the numpy code scores them).
 
-Rows go in blocks of 1,024 whose scratch stays in L1, in three loops: the sex codes to
-each row's group (SIMD: arithmetic on the codes, no branch); the table reads (scalar:
-the compiler does not vectorise gathers here; branch-free, unsigned indices, missing and
-unknown sex are groups of their own, so the loop has no data-dependent branch); the
-scores from L, M, S, with the age range check, NaN for rows that score nothing, and the
-counts (SIMD: exp, log and Phi are the straight-line ``_vecmath`` versions). Runs of
-blocks go to numba's threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them;
-one thread runs the serial kernel). Imported lazily; compiled code is cached on disk
-(``cache=True``), so a second process loads it instead of compiling (tested).
+Rows go in blocks of 1,024 whose scratch stays in cache, in three loops:
+
+* index (SIMD): the sex code to a group by arithmetic (no select the compiler could turn
+  into a mispredicted branch; Categorical codes and one sex for all are read from a
+  lookup first), the group's lattice parameters by selects, the lattice point and the
+  fraction of the step, NaN for rows that score nothing (missing or unknown sex, NaN
+  age, age outside the sex's range), and the counts;
+* table reads (scalar: the compiler does not vectorise gathers on this CPU family):
+  six reads and three fused multiply-adds per row, nothing else;
+* scores (SIMD): exp, log and Phi are the straight-line ``_vecmath`` versions.
+
+Runs of blocks go to numba's threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS
+limit them; one thread runs the serial kernel; a process forked after its parent started
+the pool runs serially). Imported lazily. Compiled code is cached on disk
+(``cache=True``), so a second process loads it instead of compiling (tested); all
+inputs reach the kernels read-only and as float64 or int64/int8 codes, so one
+compilation serves every call of a kind. numba keys the cache on this file only: after
+editing ``_vecmath`` alone, touch this file (or clear ``__pycache__``) to recompile.
 """
 
 from __future__ import annotations

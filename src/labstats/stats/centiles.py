@@ -94,7 +94,9 @@ class LMSTable:
 
     Inputs longer than 16,384 rows are scored by a compiled kernel (numba) on numba's
     threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them); it agrees with
-    the numpy code to 1e-12. LABSTATS_NO_NUMBA=1 uses the numpy code throughout.
+    the numpy code to 1e-12. It needs the reference ages of each sex on a uniform grid
+    (any step: half months, twelfths of a year); other tables and LABSTATS_NO_NUMBA=1
+    use the numpy code.
 
     Examples
     --------
