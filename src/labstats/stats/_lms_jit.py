@@ -42,7 +42,7 @@ from labstats.stats import _vecmath as vm
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 _INL = dict(_OPTS, inline="always")
 _L_ZERO = 1e-12  # |L| below this: the log limit z = log(y/M)/S (as _lms.L_ZERO)
-_BLOCK = 1024  # rows per block: its groups and L, M, S stay in L1
+_BLOCK = 1024  # rows per block: its scratch (lattice rows, fractions, L, M, S) stays in cache
 _MAX_POINTS = 1 << 18  # lattice points per group; finer tables are scored by numpy
 _ONE_AT_A_TIME = threading.Lock()
 _POOL_PID = None  # the process that started numba's thread pool
@@ -253,7 +253,7 @@ def score(y, age, sex, kind, base, lut, tabs, mode: int, out):
     """z-scores (mode 0), centiles (1) or modified z-scores (2) of every row into ``out``.
 
     ``y``, ``age`` float64 (n,); ``sex`` codes (n,) read as ``kind`` says (CODES with
-    ``base``, CATEGORICAL with ``lut``; CONSTANT: every row in group row ``lut[0]``);
+    ``base``, CATEGORICAL with ``lut``; CONSTANT: every row in group ``lut[0]``);
     ``tabs`` is ``tables(...)``. Returns the counts (rows outside the ages, rows of unknown
     sex, values <= 0): the caller raises or warns, naming rows.
     """
