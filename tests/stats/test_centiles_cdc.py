@@ -191,6 +191,26 @@ def test_compiled_path_reproduces_cdcanthro(cdc, sex_as, monkeypatch):
         np.testing.assert_allclose(got, slow, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("measure, column, z, centile, modified", [
+    ("weight", "wt", "waz", "wap", "mod_waz"),
+    ("height", "ht", "haz", "hap", "mod_haz"),
+])
+def test_compiled_path_reproduces_cdcanthro_weight_height(cdc, measure, column, z, centile,
+                                                          modified):
+    """The compiled pass on the weight and stature charts (L crosses 0 on both): cdcanthro's
+    waz/haz, centiles and modified z to 1e-9."""
+    pytest.importorskip("numba")
+    from labstats.stats import _lms_jit
+
+    big = pd.concat([cdc] * 6, ignore_index=True)
+    table = cdc_growth_lms(measure)
+    assert len(big) > 1 << 14 and _lms_jit.tables(table._points) is not None  # compiled
+    for method, ref in (("zscore", z), ("centile", centile), ("modified_zscore", modified)):
+        got = getattr(table, method)(big[column], big["agemos"], big["sex"])
+        assert got.isna().equals(big[ref].isna())
+        np.testing.assert_allclose(got, big[ref], rtol=0, atol=1e-9)
+
+
 def test_compiled_path_errors_and_warnings():
     bmi = cdc_growth_lms("bmi")
     n = 20000

@@ -230,3 +230,95 @@ def _centile_in_child(bmi, age, codes):
 
     warnings.simplefilter("ignore")
     return np.asarray(cdc_growth_lms("bmi").centile(bmi, age, codes))
+
+
+_SCORE_AND_REPORT = """
+import json, numpy as np
+from labstats.datasets import cdc_growth_lms
+from labstats.stats import _lms_jit
+rng = np.random.default_rng(5)
+n = 40_000
+table = cdc_growth_lms("bmi")
+age, sex = rng.uniform(24, 240, n), rng.integers(1, 3, n).astype(float)
+for method in ("zscore", "centile", "modified_zscore"):
+    getattr(table, method)(rng.lognormal(np.log(18), 0.2, n), age, sex)
+stats = [f.stats for f in (_lms_jit._run, _lms_jit._run_parallel)]
+print(json.dumps({"hits": sum(sum(s.cache_hits.values()) for s in stats),
+                  "misses": sum(sum(s.cache_misses.values()) for s in stats)}))
+"""
+
+
+def test_second_process_loads_the_kernel_from_the_disk_cache():
+    """The kernel is compiled once (cache=True): a second process scoring the same kinds of
+    input loads it from numba's cache (a cache miss there would cost seconds of
+    compilation in every new process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", _SCORE_AND_REPORT], check=True,
+                             capture_output=True, text=True, env=dict(os.environ),
+                             timeout=600)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    run()  # compiles and writes the cache unless an earlier run did
+    second = run()
+    assert second["misses"] == 0, second
+    assert second["hits"] >= 1, second
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_compiled_sexes_with_different_age_ranges_and_steps(monkeypatch, method):
+    """Boys and girls on different lattices (half months from 24, a twelfth of a year
+    from 3: steps that are not binary fractions) and different age ranges: each row is
+    checked against its own sex's range, on its own lattice."""
+    boys = np.concatenate([[24.0], np.arange(24.5, 240.0, 1.0), [240.0]])
+    girls = 3.0 + np.arange(0, 12 * 14 + 1) / 12.0 * 12.0  # 3-171 months, 1-month steps
+    girls = girls[np.r_[0:5, 7:60, 61:girls.size]]  # with gaps of 2 and 3 steps
+    a = np.concatenate([boys, girls])
+    rng = np.random.default_rng(11)
+    # L kept away from 0: near L = 0 CDC's literal ((y/M)^L - 1)/(L S), which both paths
+    # evaluate (as pow and as exp(L log)), loses digits (1e-11 relative at |L| ~ 1e-5)
+    t = LMSTable(a, L=rng.uniform(-2.0, -0.2, a.size), M=rng.uniform(14, 25, a.size),
+                 S=rng.uniform(0.05, 0.15, a.size),
+                 sex=np.r_[np.full(boys.size, "M"), np.full(girls.size, "F")])
+    from labstats.stats import _lms_jit
+
+    assert _lms_jit.tables(t._points) is not None  # both on a lattice: compiled
+    age = np.concatenate([a, np.nextafter(a, 1e9), np.nextafter(a, -1e9),
+                          rng.uniform(0, 250, N)])
+    sex = np.where(rng.uniform(size=age.size) < 0.5, 1.0, 2.0)
+    y = rng.lognormal(np.log(18), 0.3, age.size)
+    fast, slow = _both_paths(monkeypatch, t, method, y, age, sex)
+    _assert_same(fast, slow)
+    assert np.isfinite(fast).sum() > N * 0.6
+
+
+def test_lattice_of_twelfths_holds_every_reference_age():
+    """Ages in years at whole months (k/12, not exact in binary) lie on a lattice; the
+    reference values themselves are the lattice values at the reference ages."""
+    from labstats.stats import _lms_jit
+
+    a = np.array([2.0, 2 + 1 / 12, 2.25, 3.0, 5.0 + 7 / 12, 18.0])
+    L, M, S = np.linspace(-1, 1, 6), np.linspace(15, 22, 6), np.linspace(0.08, 0.12, 6)
+    par, P = _lms_jit.tables({None: (a, L, M, S)})
+    step = 1.0 / par[2]
+    assert step == pytest.approx(1 / 12, rel=1e-15)
+    k = np.rint((a - a[0]) / step).astype(int)
+    np.testing.assert_array_equal(P.reshape(-1, 3)[k], np.column_stack([L, M, S]))
+    assert _lms_jit.tables({None: (np.array([0.0, 1.0, np.sqrt(2.0)]), L[:3], M[:3],
+                                   S[:3])}) is None  # no common step: numpy scores it
+
+
+@pytest.mark.parametrize("how", ["scalar_age", "one_sex_list", "uint8_codes", "int8_codes"])
+def test_compiled_broadcast_and_code_dtypes(monkeypatch, data, how):
+    table, bmi, age, codes = data
+    known = np.where(np.isnan(codes), 1.0, codes)
+    args = {"scalar_age": (bmi, 150.0, codes), "one_sex_list": (bmi, age, ["F"]),
+            "uint8_codes": (bmi, age, known.astype(np.uint8)),
+            "int8_codes": (bmi, age, pd.Series(known.astype(np.int8)))}[how]
+    for method in METHODS:
+        fast, slow = _both_paths(monkeypatch, table, method, *args)
+        _assert_same(fast, slow)

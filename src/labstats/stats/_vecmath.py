@@ -10,8 +10,9 @@ are calls into the C library, one value at a time, which keeps the loop scalar).
 * ``ndtr``: Cephes' ``ndtr`` (S. L. Moshier 1992, as SciPy's ``scipy.special.ndtr``): the
   same rational approximations with the same coefficients and Horner order, so it equals
   SciPy's to rounding, except that exp(-x^2), x = a/sqrt(2), is evaluated as exp(-a^2/2)
-  with a^2 split exactly (Dekker): Cephes loses x^2 ulps there (2e-13 relative at
-  a = -37), this keeps the lower tail to ~1e-15 relative.
+  with a^2 split exactly (a fused multiply-add gives its rounding error): Cephes loses
+  x^2 ulps there (2e-13 relative at a = -37), this keeps the lower tail to ~1e-15
+  relative.
 
 Every branch is a select (both sides are computed), specials (NaN, +-inf, 0, subnormal
 input or output) included. Imported only by the compiled kernels.
@@ -148,12 +149,12 @@ def _ratio(x, rng):
 
 @numba.njit(**_INL)
 def _exp_minus_half_square(a):
-    """exp(-a^2/2) to ~1 ulp: a = ah + al (Dekker), ah^2 exact, exp(-tail) by its series."""
-    c = 134217729.0 * a
-    ah = c - (c - a)
-    al = a - ah
-    tail = 0.5 * ((2.0 * ah + al) * al)
-    return exp(-0.5 * (ah * ah)) * (1.0 - tail * (1.0 - tail * (0.5 - tail * (1.0 / 6.0))))
+    """exp(-a^2/2) to ~1 ulp: a^2 = hi + lo exactly (lo by a fused multiply-add), then
+    exp(-hi/2) (1 - lo/2): |lo/2| <= ulp(a^2)/4, so the next term is below 1e-26."""
+    hi = a * a
+    lo = fma(a, a, -hi)
+    e = exp(-0.5 * hi)
+    return fma(-e, 0.5 * lo, e)
 
 
 @numba.njit(**_INL)

@@ -37,26 +37,30 @@ def _jit():
 _FAMILIES = ("lms", "bccg")
 
 
-def _sex_for_kernel(sex, jit, lut):
-    """(kind, constant group, array, categorical lookup) of ``sex`` for ``_lms_jit.score``:
-    NHANES codes and Categorical codes go to the kernel as they are (no parsed copy);
-    the groups are 0 male, 1 female (the order of a table's ``_points``)."""
-    if np.ndim(sex) == 0:
-        code = as_sex([sex], "sex")[0]
-        return (jit.CONSTANT, int(code), np.zeros(1), lut) if code == code else (
-            jit.PARSED, 0, np.full(1, np.nan), lut)
+def _sex_for_kernel(sex, jit):
+    """(kind, base, codes, categorical lookup) of ``sex`` for ``_lms_jit.score``: NHANES
+    codes (float or int64) and Categorical codes go to the kernel as they are (no parsed
+    copy); the groups are 0 male, 1 female (the order of a table's ``_points``)."""
+    lut = np.zeros(1, dtype=np.uint64)
+    if np.ndim(sex) == 0 or np.size(sex) == 1:  # one sex for every row
+        code = as_sex(np.ravel(sex), "sex")[0]
+        group = jit.MISSING if code != code else int(code)
+        return jit.CONSTANT, 0.0, np.zeros(1), np.array([group], dtype=np.uint64)
     if _is_series(sex) and str(sex.dtype) == "category":
         from labstats._validate import _sex_of
 
         parsed = [_sex_of(c) for c in sex.cat.categories]
         if None not in parsed:  # an unknown category: the parsed path names its rows
-            table = [-1] + [-1 if v != v else int(v) for v in parsed]
+            lut = np.array([jit.MISSING] + [jit.MISSING if v != v else int(v) for v in parsed],
+                           dtype=np.uint64)
             codes = sex.cat.codes.to_numpy()
-            return jit.CATEGORICAL, 0, codes, np.array(table, dtype=np.int64)
+            return jit.CATEGORICAL, 0.0, codes if codes.dtype == np.int8 else codes.astype(
+                np.int64), lut
     raw = sex.to_numpy() if _is_series(sex) and str(sex.dtype) != "category" else sex
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iuf" and raw.ndim == 1:
-        return jit.NHANES, 0, raw.astype(np.float64, copy=False), lut
-    return jit.PARSED, 0, as_sex(sex, "sex").ravel(), lut
+        keep = raw.dtype in (np.float64, np.int64)  # else one compilation per dtype
+        return jit.CODES, 1.0, raw if keep else raw.astype(np.float64), lut
+    return jit.CODES, 0.0, as_sex(sex, "sex").ravel(), lut
 
 
 class LMSTable:
@@ -90,7 +94,9 @@ class LMSTable:
 
     Inputs longer than 16,384 rows are scored by a compiled kernel (numba) on numba's
     threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them); it agrees with
-    the numpy code to 1e-12. LABSTATS_NO_NUMBA=1 uses the numpy code throughout.
+    the numpy code to 1e-12. It needs the reference ages of each sex on a uniform grid
+    (any step: half months, twelfths of a year); other tables and LABSTATS_NO_NUMBA=1
+    use the numpy code.
 
     Examples
     --------
@@ -245,23 +251,28 @@ class LMSTable:
         jit = _jit()
         if jit is None:
             return None
-        y = to_float_array(value, "value")
-        a = np.broadcast_to(to_float_array(age, "age"), y.shape)
-        kind, const, sx, lut = jit.NO_SEX, 0, y[:1], np.zeros(1, dtype=np.int64)
+        y = np.ascontiguousarray(to_float_array(value, "value"))
+        a = np.ascontiguousarray(to_float_array(age, "age")).ravel()
+        if a.size == 1:
+            a = np.full(y.size, a[0])
+        if a.size != y.size:
+            return None  # the numpy path raises the broadcasting error
+        kind, base, sx, lut = jit.CONSTANT, 0.0, np.zeros(1), np.zeros(1, dtype=np.uint64)
         if None not in self._points:
             if sex is None:
                 raise ValueError("sex: this table is by sex; pass sex (e.g. 'female', 'M', 1/2)")
-            kind, const, sx, lut = _sex_for_kernel(sex, jit, lut)
-            if kind in (jit.PARSED, jit.NHANES, jit.CATEGORICAL) and sx.shape != y.shape:
+            kind, base, sx, lut = _sex_for_kernel(sex, jit)
+            sx = np.ascontiguousarray(sx).ravel()
+            if kind != jit.CONSTANT and sx.size != y.size:
                 return None
         elif sex is not None:
             raise ValueError("sex: this table was fitted without sex; pass sex=None")
         if self._jit_tables is None:
             self._jit_tables = jit.tables(self._points) or False
-        if self._jit_tables is False:  # reference ages too uneven for the bucket grid
+        if self._jit_tables is False:  # reference ages on no uniform lattice
             return None
         out = np.empty(y.shape)
-        outside, bad_sex, nonpos = jit.score(y, a, sx, kind, const, lut, self._jit_tables,
+        outside, bad_sex, nonpos = jit.score(y, a, sx, kind, base, lut, self._jit_tables,
                                              mode, out)
         if bad_sex:
             as_sex(sex, "sex")  # raises, naming the value and its row
