@@ -1,0 +1,169 @@
+"""Compiled (numba) regularised incomplete gamma functions and their inverse, for BCPE.
+
+The power exponential distribution's CDF and quantile (``_bcpe``) reduce to the
+regularised incomplete gamma functions P(a, x) and Q(a, x) = 1 - P(a, x) with a = 1/tau.
+scipy's ``gammaincc``/``gammainccinv`` cost 1-4 microseconds a value; these ufuncs
+compute the same functions from their textbook expansions (Abramowitz & Stegun 6.5.29,
+the power series of P, for x < a + 1, and 6.5.31, the continued fraction of Q evaluated
+by the modified Lentz method, otherwise), with the prefactor x^a e^-x / Gamma(a) in logs,
+so that each tail keeps its relative precision down to 1e-300 and below. The inverse
+solves log Q(a, s) = log q (upper tail, q < 1/2) or log P(a, s) = log p by safeguarded
+Newton steps from the tail asymptotics (Q ~ s^(a-1) e^-s / Gamma(a)) or the leading term
+of the series (P ~ s^a / Gamma(a + 1)); a value that does not converge is NaN, and the
+caller falls back to scipy there. Checked against scipy and mpmath in
+tests/stats/test_bcpe.py. Imported lazily (numba); compiled code is cached on disk.
+
+References
+----------
+.. [1] M. Abramowitz and I. A. Stegun, Handbook of Mathematical Functions, 10th printing,
+   National Bureau of Standards, 1972, sections 6.5.29 and 6.5.31.
+.. [2] W. J. Lentz, "Generating Bessel functions in Mie scattering calculations using
+   continued fractions," Appl. Opt., vol. 15, no. 3, pp. 668-671, 1976.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+_OPTS = dict(cache=True, nogil=True, error_model="numpy")
+_UFUNC = dict(cache=True)
+_EPS = 1e-17  # series: stop when a term adds less than this (relative)
+_ULP = 2.3e-16  # continued fraction: stop when a step changes it by at most an ulp
+_TINY = 1e-300
+_MAX_TERMS = 2000  # ~ sqrt(a) terms are needed near x = a; a <= 1e4 is safe
+_NAN = math.nan
+
+
+@numba.njit(inline="always", **_OPTS)
+def _log_pq(a, x, lga):
+    """(log P(a, x), log Q(a, x)) for a > 0, x >= 0, lga = lgamma(a) (NaN for a term that
+    does not converge)."""
+    if x <= 0.0:
+        return -math.inf, 0.0
+    if x == math.inf:
+        return 0.0, -math.inf
+    lfac = a * math.log(x) - x - lga  # log(x^a e^-x / Gamma(a))
+    if x < a + 1.0:
+        # P = x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1)...(a + n))
+        term, total, n = 1.0, 1.0, 0
+        while n < _MAX_TERMS:
+            n += 1
+            term *= x / (a + n)
+            total += term
+            if term < total * _EPS:
+                break
+        else:
+            return _NAN, _NAN
+        logp = lfac - math.log(a) + math.log(total)
+        return logp, math.log1p(-math.exp(logp))
+    # Q = x^a e^-x / Gamma(a) / (x + 1 - a - 1 (1 - a) / (x + 3 - a - 2 (2 - a) / ...))
+    b = x + 1.0 - a
+    c = 1.0 / _TINY
+    d = 1.0 / b
+    h = d
+    n = 0
+    while n < _MAX_TERMS:
+        n += 1
+        an = -n * (n - a)
+        b += 2.0
+        d = an * d + b
+        if abs(d) < _TINY:
+            d = _TINY
+        c = b + an / c
+        if abs(c) < _TINY:
+            c = _TINY
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) <= _ULP:
+            break
+    else:
+        return _NAN, _NAN
+    logq = lfac + math.log(h)
+    return math.log(-math.expm1(logq)), logq
+
+
+@numba.vectorize(["f8(f8, f8)"], **_UFUNC)
+def gammainc(a, x):
+    """P(a, x), as ``scipy.special.gammainc``."""
+    if not (a > 0.0) or not (x >= 0.0):
+        return _NAN
+    return math.exp(_log_pq(a, x, math.lgamma(a))[0])
+
+
+@numba.vectorize(["f8(f8, f8)"], **_UFUNC)
+def gammaincc(a, x):
+    """Q(a, x) = 1 - P(a, x), as ``scipy.special.gammaincc``."""
+    if not (a > 0.0) or not (x >= 0.0):
+        return _NAN
+    return math.exp(_log_pq(a, x, math.lgamma(a))[1])
+
+
+@numba.njit(**_OPTS)
+def _solve(a, target, upper):
+    """s with log Q(a, s) = target (``upper``) or log P(a, s) = target; target < 0."""
+    lga = math.lgamma(a)
+    # P ~ r^a / Gamma(a + 1) (1 - a r / (a + 1)): s ~ r (1 + r / (a + 1)) (the series)
+    lp = math.log(-math.expm1(target)) if upper else target
+    r = math.exp((lp + math.lgamma(a + 1.0)) / a)
+    s = r * (1.0 + r / (a + 1.0))
+    # upper tail beyond s = a + 1 (by the convergent below there, Q(a, a + 1) ~
+    # (a + 1)^a e^-(a + 1) / (2 Gamma(a))):
+    if upper and target < a * math.log(a + 1.0) - a - 1.0 - lga - math.log(2.0):
+        # Q ~ s^a e^-s / (Gamma(a) (s + 1 - a)) (the first convergent of the continued
+        # fraction), solved for s by fixed-point steps from the tail asymptotics
+        s = max(-target - lga, a + 1.0)
+        for _ in range(4):
+            s = max(-target - lga + a * math.log(s) - math.log(s + 1.0 - a), a + 1.0)
+    lo, hi = 0.0, math.inf  # bracket: the root lies in (lo, hi)
+    for _ in range(60):
+        lp, lq = _log_pq(a, s, lga)
+        g = (lq if upper else lp) - target
+        if g != g:
+            return _NAN
+        if g == 0.0:
+            return s
+        lfac = a * math.log(s) - s - lga  # log(s^a e^-s / Gamma(a))
+        if upper:  # Halley in s: g' = -r, g'' = -r ((a - 1)/s - 1 + r), r = gamma(s)/Q
+            if g > 0.0:
+                lo = s
+            else:
+                hi = s
+            r = math.exp(lfac - lq) / s
+            d2 = -r * ((a - 1.0) / s - 1.0 + r)
+            new = s - 2.0 * g * -r / (2.0 * r * r - g * d2)
+        else:  # Halley in x = log s: G' = R, G'' = R (a - s - R), R = s gamma(s)/P
+            if g < 0.0:
+                lo = s
+            else:
+                hi = s
+            r = math.exp(lfac - lp)
+            d2 = r * (a - s - r)
+            new = s * math.exp(-2.0 * g * r / (2.0 * r * r - g * d2))
+        if not (lo < new < hi):  # outside the bracket: bisect (geometrically if open)
+            new = 2.0 * lo if hi == math.inf else (0.5 * hi if lo == 0.0 else
+                                                   0.5 * (lo + hi))
+        elif abs(new - s) <= 1e-6 * s:
+            # Halley converges cubically: after a step of 1e-6 s the error is ~1e-18 s
+            return new
+        s = new
+    return _NAN
+
+
+@numba.vectorize(["f8(f8, f8, f8)"], **_UFUNC)
+def pe_inverse(a, m, w):
+    """The gamma variate s of shape a whose upper tail Q(a, s) is 2 m (m < 1/4), or whose
+    lower P(a, s) is w (m >= 1/4: w = |p - q| = 1 - 2 m given exactly): the quantile of
+    PE(tau) is c (2 s)^(1/tau) with a = 1/tau, m = min(p, 1 - p). NaN where the Newton
+    iteration does not converge (the caller then asks scipy)."""
+    if not (a > 0.0) or not (m >= 0.0) or not (m <= 0.5):
+        return _NAN
+    if m < 0.25:
+        if m == 0.0:
+            return math.inf
+        return _solve(a, math.log(2.0 * m), True)
+    if w <= 0.0:
+        return 0.0
+    return _solve(a, math.log(w), False)
