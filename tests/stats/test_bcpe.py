@@ -172,6 +172,7 @@ def test_compiled_incomplete_gamma_against_scipy_and_mpmath():
         # 1e-13 beyond x ~ 300: the rounding of a log x - x (scipy's error is the same size)
         np.testing.assert_allclose(got[ok], want[ok], rtol=2e-13)
     assert gammaincc(0.5, 0.0) == 1.0 and gammaincc(0.5, np.inf) == 0.0
+    assert gammaincc(0.2, 1e190) == 0.0 and gammainc(0.2, 1e190) == 1.0  # no overflow
     assert np.isnan(gammaincc(-1.0, 1.0)) and np.isnan(gammainc(0.5, np.nan))
     mp.mp.dps = 40
     for i in range(0, 20000, 500):

@@ -73,10 +73,12 @@ class BCPEState:
     def _truncation(self, eta, a, tau, need_dtau):
         """log F_T(a) and, if asked, d log F_T(a) / d log tau: the incomplete gamma
         functions cost most of a BCPE step, and they depend on S, L and tau only (not on
-        M), so the last result is kept."""
+        M), so the last result is kept (and a later call that wants the tau derivative
+        too computes only that: Fisher scoring asks for the deviance at a step, then the
+        scores at the same point)."""
         key = (hash(eta["S"].tobytes()), hash(eta["L"].tobytes()), hash(np.asarray(tau).tobytes()))
         got_key, got = self._cache
-        if got_key != key or (need_dtau and got[1] is None):
+        if got_key != key:
             by_age = self._by_age is not None and np.ndim(tau) == 0
             aa = a[self._by_age[0]] if by_age else a
             # rows whose cut tail is below e^-60 (|z/c|^tau / 2 > 60 at z = a) keep 0: the
@@ -84,19 +86,21 @@ class BCPEState:
             with np.errstate(over="ignore"):
                 s = 0.5 * (aa * np.exp(-_bcpe.log_c(tau))) ** tau
             fin = np.isfinite(aa) & (s < 60.0)
-            log_inside = np.zeros_like(aa)
-            dtau = np.zeros_like(aa) if need_dtau else None
+            tf = tau if np.ndim(tau) == 0 else tau[fin]
+            log_in = np.zeros_like(aa)
             if fin.any():
-                tf = tau if np.ndim(tau) == 0 else tau[fin]
-                log_inside[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf))
-                if need_dtau:
-                    dtau[fin] = _bcpe.pe_tail_dlogtau(aa[fin], tf, log_inside[fin])
-            if by_age:
-                inv = self._by_age[1]
-                log_inside, dtau = log_inside[inv], None if dtau is None else dtau[inv]
-            got = (log_inside, dtau)
+                log_in[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf))
+            inv = self._by_age[1] if by_age else None
+            got = {"rows": (aa[fin], tf, fin, log_in, inv), "dtau": None,
+                   "log_inside": log_in if inv is None else log_in[inv]}
             self._cache = (key, got)
-        return got
+        if need_dtau and got["dtau"] is None:
+            af, tf, fin, log_in, inv = got["rows"]
+            dtau = np.zeros_like(log_in)
+            if fin.any():
+                dtau[fin] = _bcpe.pe_tail_dlogtau(af, tf, log_in[fin])
+            got["dtau"] = dtau if inv is None else dtau[inv]
+        return got["log_inside"], got["dtau"] if need_dtau else None
 
     def deviance(self, eta) -> float:
         """Global deviance -2 sum w log f of the truncated BCPE."""

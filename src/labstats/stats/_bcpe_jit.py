@@ -37,6 +37,42 @@ _NAN = math.nan
 
 
 @numba.njit(inline="always", **_OPTS)
+def _series(a, x):
+    """sum_n x^n / ((a + 1)...(a + n)), so that P(a, x) = x^a e^-x / Gamma(a + 1) times it
+    (A&S 6.5.29; x < a + 1). NaN if it does not converge."""
+    term, total = 1.0, 1.0
+    for n in range(1, _MAX_TERMS):
+        term *= x / (a + n)
+        total += term
+        if term < total * _EPS:
+            return total
+    return _NAN
+
+
+@numba.njit(inline="always", **_OPTS)
+def _fraction(a, x):
+    """h = 1 / (x + 1 - a - 1 (1 - a) / (x + 3 - a - 2 (2 - a) / ...)), so that Q(a, x) =
+    x^a e^-x / Gamma(a) times it (A&S 6.5.31; x >= a + 1), from its convergents A_n / B_n
+    (no division until it has converged). NaN if it does not converge."""
+    b = x + 1.0 - a
+    if x > 1e15:  # h = 1/b (1 + O(1/x^2)); the products below would overflow
+        return 1.0 / b
+    a2, b2, a1, b1 = 0.0, 1.0, 1.0, b  # A_0, B_0, A_1, B_1
+    for n in range(1, _MAX_TERMS):
+        an = -n * (n - a)
+        b += 2.0
+        a0 = b * a1 + an * a2
+        b0 = b * b1 + an * b2
+        # A_n / B_n equals A_(n-1) / B_(n-1) to an ulp
+        if abs(a0 * b1 - a1 * b0) <= _ULP * abs(a0 * b1):
+            return a0 / b0
+        a2, b2, a1, b1 = a1, b1, a0, b0
+        if abs(b1) > 1e100:  # rescale (the ratios are unchanged)
+            a2, b2, a1, b1 = a2 * 1e-100, b2 * 1e-100, a1 * 1e-100, b1 * 1e-100
+    return _NAN
+
+
+@numba.njit(inline="always", **_OPTS)
 def _log_pq(a, x, lga):
     """(log P(a, x), log Q(a, x)) for a > 0, x >= 0, lga = lgamma(a) (NaN for a term that
     does not converge)."""
@@ -46,43 +82,25 @@ def _log_pq(a, x, lga):
         return 0.0, -math.inf
     lfac = a * math.log(x) - x - lga  # log(x^a e^-x / Gamma(a))
     if x < a + 1.0:
-        # P = x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1)...(a + n))
-        term, total, n = 1.0, 1.0, 0
-        while n < _MAX_TERMS:
-            n += 1
-            term *= x / (a + n)
-            total += term
-            if term < total * _EPS:
-                break
-        else:
-            return _NAN, _NAN
-        logp = lfac - math.log(a) + math.log(total)
+        logp = lfac - math.log(a) + math.log(_series(a, x))
         return logp, math.log1p(-math.exp(logp))
-    # Q = x^a e^-x / Gamma(a) / (x + 1 - a - 1 (1 - a) / (x + 3 - a - 2 (2 - a) / ...))
-    b = x + 1.0 - a
-    c = 1.0 / _TINY
-    d = 1.0 / b
-    h = d
-    n = 0
-    while n < _MAX_TERMS:
-        n += 1
-        an = -n * (n - a)
-        b += 2.0
-        d = an * d + b
-        if abs(d) < _TINY:
-            d = _TINY
-        c = b + an / c
-        if abs(c) < _TINY:
-            c = _TINY
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) <= _ULP:
-            break
-    else:
-        return _NAN, _NAN
-    logq = lfac + math.log(h)
+    logq = lfac + math.log(_fraction(a, x))
     return math.log(-math.expm1(logq)), logq
+
+
+@numba.njit(inline="always", **_OPTS)
+def _q(a, x):
+    """Q(a, x) without logs (the ufunc ``gammaincc``); NaN for a <= 0 or x < 0."""
+    if not (a > 0.0) or not (x >= 0.0):
+        return _NAN
+    if x == 0.0:
+        return 1.0
+    if x == math.inf:
+        return 0.0
+    fac = math.exp(a * math.log(x) - x - math.lgamma(a))
+    if x < a + 1.0:
+        return 1.0 - fac * _series(a, x) / a
+    return fac * _fraction(a, x)
 
 
 @numba.vectorize(["f8(f8, f8)"], **_UFUNC)
@@ -96,9 +114,7 @@ def gammainc(a, x):
 @numba.vectorize(["f8(f8, f8)"], **_UFUNC)
 def gammaincc(a, x):
     """Q(a, x) = 1 - P(a, x), as ``scipy.special.gammaincc``."""
-    if not (a > 0.0) or not (x >= 0.0):
-        return _NAN
-    return math.exp(_log_pq(a, x, math.lgamma(a))[1])
+    return _q(a, x)
 
 
 @numba.njit(**_OPTS)
