@@ -59,9 +59,10 @@ def log_c(tau):
     return 0.5 * (-(2.0 / tau) * _LOG2 + gammaln(1.0 / tau) - gammaln(3.0 / tau))
 
 
-def pe_logpdf(t, tau):
-    """log density of the unit-variance power exponential PE(tau) at t."""
-    lc = log_c(tau)
+def pe_logpdf(t, tau, lc=None):
+    """log density of the unit-variance power exponential PE(tau) at t (``lc``: log_c(tau)
+    when the caller has it)."""
+    lc = log_c(tau) if lc is None else lc
     with np.errstate(over="ignore"):
         return (np.log(tau) - lc - 0.5 * np.abs(t * np.exp(-lc)) ** tau
                 - (1.0 + 1.0 / tau) * _LOG2 - gammaln(1.0 / tau))
@@ -90,11 +91,11 @@ def _one_tau(tau):
     return float(first) if (tau == first).all() else tau
 
 
-def _half_tail(t, tau):
-    """P(T > |t|) = Q(1/tau, |t/c|^tau / 2) / 2 (0 at |t| = inf)."""
+def _half_tail(t, tau, lc=None):
+    """P(T > |t|) = Q(1/tau, |t/c|^tau / 2) / 2 (0 at |t| = inf; ``lc``: log_c(tau))."""
     tau = _one_tau(tau)
     with np.errstate(over="ignore"):
-        s = 0.5 * np.abs(t * np.exp(-log_c(tau))) ** tau
+        s = 0.5 * np.abs(t * np.exp(-(log_c(tau) if lc is None else lc))) ** tau
     return 0.5 * upper_gamma(1.0 / tau, s)
 
 

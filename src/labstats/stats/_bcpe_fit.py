@@ -45,6 +45,7 @@ class BCPEState:
     def __init__(self, y, w, age=None):
         self.y, self.w, self.logy = y, w, np.log(y)
         self._cache = (None, None)
+        self._tau_cache = (None, None)
         # S and L, hence the truncation point a, are functions of age: with few distinct
         # ages (NHANES: whole years) the incomplete gamma functions run once per age
         self._by_age = None
@@ -70,6 +71,14 @@ class BCPEState:
             a = 1.0 / (sigma * np.abs(nu))
         return sigma, nu, tau, ell, z, e1, g, a
 
+    def _of_tau(self, eta, tau):
+        """log c(tau) and the score constants, kept for the last tau: a smooth tau has one
+        value per row, and gammaln/digamma per row were a fifth of a smooth-tau fit."""
+        key = hash(eta["T"].tobytes()) if np.ndim(tau) else tau
+        if self._tau_cache[0] != key:
+            self._tau_cache = (key, (_bcpe.log_c(tau), _bcpe.score_constants(tau)))
+        return self._tau_cache[1]
+
     def _truncation(self, eta, a, tau, need_dtau):
         """log F_T(a) and, if asked, d log F_T(a) / d log tau: the incomplete gamma
         functions cost most of a BCPE step, and they depend on S, L and tau only (not on
@@ -83,13 +92,14 @@ class BCPEState:
             aa = a[self._by_age[0]] if by_age else a
             # rows whose cut tail is below e^-60 (|z/c|^tau / 2 > 60 at z = a) keep 0: the
             # incomplete gamma function is the cost, and such tails change nothing
+            lc = self._of_tau(eta, tau)[0]
             with np.errstate(over="ignore"):
-                s = 0.5 * (aa * np.exp(-_bcpe.log_c(tau))) ** tau
+                s = 0.5 * (aa * np.exp(-lc)) ** tau
             fin = np.isfinite(aa) & (s < 60.0)
-            tf = tau if np.ndim(tau) == 0 else tau[fin]
+            tf, lf = (tau, lc) if np.ndim(tau) == 0 else (tau[fin], lc[fin])
             log_in = np.zeros_like(aa)
             if fin.any():
-                log_in[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf))
+                log_in[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf, lf))
             inv = self._by_age[1] if by_age else None
             got = {"rows": (aa[fin], tf, fin, log_in, inv), "dtau": None,
                    "log_inside": log_in if inv is None else log_in[inv]}
@@ -106,14 +116,15 @@ class BCPEState:
         """Global deviance -2 sum w log f of the truncated BCPE."""
         sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
         log_inside = self._truncation(eta, a, tau, False)[0]
-        logf = (nu * ell - self.logy - eta["S"] + _bcpe.pe_logpdf(z, tau) - log_inside)
+        lc = self._of_tau(eta, tau)[0]
+        logf = (nu * ell - self.logy - eta["S"] + _bcpe.pe_logpdf(z, tau, lc) - log_inside)
         # an elementwise sum, not np.dot: BLAS' dot on a loaded machine waits ~20 ms for
         # its threads, for a 20,000-vector
         return float(-2.0 * (self.w * logf).sum())
 
     def _scores_info(self, eta, need_dtau=True):
         sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
-        lc = _bcpe.log_c(tau)
+        lc, C = self._of_tau(eta, tau)
         t = z * np.exp(-lc)
         at = np.abs(t)
         u = 0.5 * at ** tau
@@ -125,8 +136,7 @@ class BCPEState:
         af = np.where(fin, a, 0.0)
         log_inside, dtau = self._truncation(eta, a, tau, need_dtau)
         with np.errstate(over="ignore", invalid="ignore"):
-            h = np.where(fin, np.exp(_bcpe.pe_logpdf(af, tau) - log_inside), 0.0)
-        C = _bcpe.score_constants(tau)
+            h = np.where(fin, np.exp(_bcpe.pe_logpdf(af, tau, lc) - log_inside), 0.0)
         dz_dnu = ell * ell * (e1 - g) / sigma
         u_sc = {"M": -nu - psi * (1.0 / sigma + nu * z),
                 "S": tau * u - 1.0 + h * af,
