@@ -88,7 +88,7 @@ def _one_tau(tau):
     if tau.ndim == 0 or tau.size == 0:
         return tau
     first = tau.flat[0]
-    return float(first) if (tau == first).all() else tau
+    return np.float64(first) if (tau == first).all() else tau  # (numpy: 1/0 = inf)
 
 
 def _half_tail(t, tau, lc=None):

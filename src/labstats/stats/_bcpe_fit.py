@@ -24,6 +24,36 @@ from labstats.stats._lms_fit import _stable
 #: tau used in the information (not in the likelihood) is at least this: I_mu needs
 #: Gamma(2 - 1/tau), finite only for tau > 1/2.
 _TAU_INFO_MIN = 0.6
+#: A fitted tau outside these has run off (``tau_problem``): above 20 the power
+#: exponential is within 3% of the uniform's kurtosis (1.8), the lightest it can be; below
+#: 1/4 its kurtosis exceeds 400 (Cauchy-like data converge at tau ~ 0.4; a spike of tied
+#: values sends tau towards 0 without converging).
+TAU_RANGE = (0.25, 20.0)
+
+
+def tau_problem(fit, df_tau, who=""):
+    """The warning for a BCPE fit whose tau ran off to a bound of ``TAU_RANGE``, or None.
+
+    A likelihood that keeps rising as tau -> infinity (values as light-tailed as a
+    uniform, or bimodal) or tau -> 0 (a spike of tied values, or extreme outliers) has no
+    finite maximum: the fit may still stop "converged" (the deviance barely changes out
+    there) with tau at 1e15. ``fit``: ``fit_one``'s result; ``df_tau``: the df asked for
+    tau (1: constant); ``who``: " of males" etc.
+    """
+    with np.errstate(over="ignore"):
+        tau = np.exp(fit["eta"]["T"])
+    lo, hi = TAU_RANGE
+    high = not (np.nanmax(tau) <= hi)
+    if not (high or np.nanmin(tau) < lo):
+        return None
+    value = np.nanmax(tau) if high else np.nanmin(tau)
+    why = ("values as light-tailed as a uniform, or bimodal" if high
+           else "a spike of tied or rounded values, or extreme outliers")
+    fewer = "" if df_tau == 1.0 else "a constant tau (df={'T': 1}, the default) or fewer df for tau, "
+    return (f"fit_lms: the BCPE fit{who} has tau = {value:.3g}, outside {lo:g}-{hi:g}: tau "
+            f"runs off to {'infinity' if high else '0'} ({why}), where the likelihood has no "
+            f"maximum, and the curves are unreliable: use family='bccg', {fewer}"
+            f"or check the data")
 
 
 def _info_constants(tau):
@@ -34,6 +64,20 @@ def _info_constants(tau):
         return _bcpe.info_constants(tau)
     key, inv = np.unique(np.round(np.log(tau), 4), return_inverse=True)
     return {k: v[inv] for k, v in _bcpe.info_constants(np.exp(key)).items()}
+
+
+def _quiet(method):
+    """Run ``method`` with numpy's floating-point warnings off: a trial step may send tau
+    or L far out (overflow, 0/0), the deviance is then not finite and the fitter halves
+    the step; what the user must hear of is said once by ``fit_lms`` (non-convergence,
+    ``tau_problem``), not as hundreds of RuntimeWarnings from inside labstats."""
+    import functools
+
+    @functools.wraps(method)
+    def quiet(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+    return quiet
 
 
 class BCPEState:
@@ -59,7 +103,7 @@ class BCPEState:
         """tau: a scalar when log tau is constant across rows (the default df 1), so that
         the functions of tau alone are computed once."""
         if np.ptp(eta_t) <= 1e-12 * (1.0 + abs(eta_t[0])):
-            return float(np.exp(eta_t[0]))
+            return np.float64(np.exp(eta_t[0]))  # (numpy's 1/0 = inf: a step halved)
         return np.exp(eta_t)
 
     def quantities(self, eta):
@@ -112,6 +156,7 @@ class BCPEState:
             got["dtau"] = dtau if inv is None else dtau[inv]
         return got["log_inside"], got["dtau"] if need_dtau else None
 
+    @_quiet
     def deviance(self, eta) -> float:
         """Global deviance -2 sum w log f of the truncated BCPE."""
         sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
@@ -153,16 +198,19 @@ class BCPEState:
                 ("S", "T"): Ci["st"] * one, ("L", "T"): nu * s2 * Ci["lt"]}
         return u_sc, info
 
+    @_quiet
     def scores(self, eta):
         """Scores and expected information per observation (link scales, cross terms)."""
         return self._scores_info(eta)
 
+    @_quiet
     def working(self, eta, which):
         """Working weights and response of parameter ``which`` (Fisher scoring)."""
         u, info = self._scores_info(eta, need_dtau=which == "T")
         ii = info[(which, which)]
         return self.w * ii, eta[which] + u[which] / ii
 
+    @_quiet
     def residuals(self, eta):
         """Normalised quantile residuals Phi^-1(F(y))."""
         with np.errstate(invalid="ignore"):
