@@ -2,23 +2,22 @@
 
 The power exponential distribution's CDF and quantile (``_bcpe``) reduce to the
 regularised incomplete gamma functions P(a, x) and Q(a, x) = 1 - P(a, x) with a = 1/tau.
-scipy's ``gammaincc``/``gammainccinv`` cost 1-4 microseconds a value; these ufuncs
+scipy's ``gammaincc``/``gammainccinv`` cost 0.1-4 microseconds a value; the loops here
 compute the same functions from their textbook expansions (Abramowitz & Stegun 6.5.29,
 the power series of P, for x < a + 1, and 6.5.31, the continued fraction of Q evaluated
-by the modified Lentz method, otherwise), with the prefactor x^a e^-x / Gamma(a) in logs,
-so that each tail keeps its relative precision down to 1e-300 and below. The inverse
-solves log Q(a, s) = log q (upper tail, q < 1/2) or log P(a, s) = log p by safeguarded
-Newton steps from the tail asymptotics (Q ~ s^(a-1) e^-s / Gamma(a)) or the leading term
-of the series (P ~ s^a / Gamma(a + 1)); a value that does not converge is NaN, and the
-caller falls back to scipy there. Checked against scipy and mpmath in
-tests/stats/test_bcpe.py. Imported lazily (numba); compiled code is cached on disk.
+by its convergents' recurrences, otherwise), so that each tail keeps its relative
+precision down to 1e-300. The inverse solves log Q(a, s) = log q (upper tail, q < 1/2) or
+log P(a, s) = log p by safeguarded Halley steps (a bracket, bisection when a step leaves
+it) from the tail asymptotics (Q ~ s^a e^-s / (Gamma(a) (s + 1 - a))) or the series'
+leading terms (P ~ s^a / Gamma(a + 1)); a value that does not converge is NaN, and the
+caller falls back to scipy there. Checked against scipy and 40-digit mpmath in
+tests/stats/test_bcpe.py. Imported lazily (numba); plain loops over flat arrays, compiled
+on first use and cached on disk.
 
 References
 ----------
 .. [1] M. Abramowitz and I. A. Stegun, Handbook of Mathematical Functions, 10th printing,
    National Bureau of Standards, 1972, sections 6.5.29 and 6.5.31.
-.. [2] W. J. Lentz, "Generating Bessel functions in Mie scattering calculations using
-   continued fractions," Appl. Opt., vol. 15, no. 3, pp. 668-671, 1976.
 """
 
 from __future__ import annotations
@@ -26,9 +25,9 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
-_UFUNC = dict(cache=True)
 _EPS = 1e-17  # series: stop when a term adds less than this (relative)
 _ULP = 2.3e-16  # continued fraction: stop when a step changes it by at most an ulp
 _TINY = 1e-300
@@ -103,18 +102,12 @@ def _q(a, x):
     return fac * _fraction(a, x)
 
 
-@numba.vectorize(["f8(f8, f8)"], **_UFUNC)
-def gammainc(a, x):
-    """P(a, x), as ``scipy.special.gammainc``."""
+@numba.njit(inline="always", **_OPTS)
+def _p(a, x):
+    """P(a, x); NaN for a <= 0 or x < 0."""
     if not (a > 0.0) or not (x >= 0.0):
         return _NAN
     return math.exp(_log_pq(a, x, math.lgamma(a))[0])
-
-
-@numba.vectorize(["f8(f8, f8)"], **_UFUNC)
-def gammaincc(a, x):
-    """Q(a, x) = 1 - P(a, x), as ``scipy.special.gammaincc``."""
-    return _q(a, x)
 
 
 @numba.njit(**_OPTS)
@@ -168,12 +161,9 @@ def _solve(a, target, upper):
     return _NAN
 
 
-@numba.vectorize(["f8(f8, f8, f8)"], **_UFUNC)
-def pe_inverse(a, m, w):
-    """The gamma variate s of shape a whose upper tail Q(a, s) is 2 m (m < 1/4), or whose
-    lower P(a, s) is w (m >= 1/4: w = |p - q| = 1 - 2 m given exactly): the quantile of
-    PE(tau) is c (2 s)^(1/tau) with a = 1/tau, m = min(p, 1 - p). NaN where the Newton
-    iteration does not converge (the caller then asks scipy)."""
+@numba.njit(inline="always", **_OPTS)
+def _inverse(a, m, w):
+    """One value of ``pe_inverse``."""
     if not (a > 0.0) or not (m >= 0.0) or not (m <= 0.5):
         return _NAN
     if m < 0.25:
@@ -183,3 +173,53 @@ def pe_inverse(a, m, w):
     if w <= 0.0:
         return 0.0
     return _solve(a, math.log(w), False)
+
+
+@numba.njit(**_OPTS)
+def _loop2(kind, a, x, out):
+    for i in range(out.size):
+        out[i] = _q(a[i], x[i]) if kind == 1 else _p(a[i], x[i])
+
+
+@numba.njit(**_OPTS)
+def _loop3(a, m, w, out):
+    for i in range(out.size):
+        out[i] = _inverse(a[i], m[i], w[i])
+
+
+def _flat(*xs):
+    """Contiguous float64 1-d copies of the broadcast inputs, and their shape."""
+    arrays = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs])
+    return [np.ascontiguousarray(v).reshape(-1) for v in arrays], arrays[0].shape
+
+
+def _shaped(out, shape):
+    return out.reshape(shape) if shape else out[0]
+
+
+def gammainc(a, x):
+    """P(a, x), the regularised lower incomplete gamma function (as
+    ``scipy.special.gammainc``), elementwise over broadcast arrays."""
+    (a, x), shape = _flat(a, x)
+    out = np.empty(a.size)
+    _loop2(0, a, x, out)
+    return _shaped(out, shape)
+
+
+def gammaincc(a, x):
+    """Q(a, x) = 1 - P(a, x) (as ``scipy.special.gammaincc``), elementwise."""
+    (a, x), shape = _flat(a, x)
+    out = np.empty(a.size)
+    _loop2(1, a, x, out)
+    return _shaped(out, shape)
+
+
+def pe_inverse(a, m, w):
+    """The gamma variate s of shape a whose upper tail Q(a, s) is 2 m (m < 1/4), or whose
+    lower P(a, s) is w (m >= 1/4: w = |p - q| = 1 - 2 m given exactly), elementwise: the
+    quantile of PE(tau) is c (2 s)^(1/tau) with a = 1/tau, m = min(p, 1 - p). NaN where
+    the Newton iteration does not converge (the caller then asks scipy)."""
+    (a, m, w), shape = _flat(a, m, w)
+    out = np.empty(a.size)
+    _loop3(a, m, w, out)
+    return _shaped(out, shape)
