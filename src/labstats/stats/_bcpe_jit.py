@@ -88,15 +88,15 @@ def _log_pq(a, x, lga):
 
 
 @numba.njit(inline="always", **_OPTS)
-def _q(a, x):
-    """Q(a, x) without logs (the ufunc ``gammaincc``); NaN for a <= 0 or x < 0."""
+def _q(a, x, lga):
+    """Q(a, x) without logs (``gammaincc``), lga = lgamma(a); NaN for a <= 0 or x < 0."""
     if not (a > 0.0) or not (x >= 0.0):
         return _NAN
     if x == 0.0:
         return 1.0
     if x == math.inf:
         return 0.0
-    fac = math.exp(a * math.log(x) - x - math.lgamma(a))
+    fac = math.exp(a * math.log(x) - x - lga)
     if x < a + 1.0:
         return 1.0 - fac * _series(a, x) / a
     return fac * _fraction(a, x)
@@ -178,7 +178,15 @@ def _inverse(a, m, w):
 @numba.njit(**_OPTS)
 def _loop2(kind, a, x, out):
     for i in range(out.size):
-        out[i] = _q(a[i], x[i]) if kind == 1 else _p(a[i], x[i])
+        out[i] = _q(a[i], x[i], math.lgamma(a[i])) if kind == 1 else _p(a[i], x[i])
+
+
+@numba.njit(**_OPTS)
+def _loop_q(a, x, out):
+    """Q(a, x) for one shape a (a constant tau: lgamma once)."""
+    lga = math.lgamma(a) if a > 0.0 else _NAN
+    for i in range(out.size):
+        out[i] = _q(a, x[i], lga)
 
 
 @numba.njit(**_OPTS)
@@ -208,6 +216,11 @@ def gammainc(a, x):
 
 def gammaincc(a, x):
     """Q(a, x) = 1 - P(a, x) (as ``scipy.special.gammaincc``), elementwise."""
+    if np.ndim(a) == 0:
+        (x,), shape = _flat(x)
+        out = np.empty(x.size)
+        _loop_q(float(a), x, out)
+        return _shaped(out, shape)
     (a, x), shape = _flat(a, x)
     out = np.empty(a.size)
     _loop2(1, a, x, out)
