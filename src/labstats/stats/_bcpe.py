@@ -121,7 +121,8 @@ def pe_ppf(p, q, tau):
     w = np.abs(p - q)
     jit = _jit()
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        s = np.full(m.shape, np.nan) if jit is None else np.array(jit.pe_inverse(k, m, w))
+        s = (np.full(m.shape, np.nan) if jit is None else  # one shape: lgamma once
+             np.array(jit.pe_inverse(1.0 / one if np.ndim(one) == 0 else k, m, w)))
         # scipy: everywhere without numba, else where the Newton iteration did not converge
         redo = np.isnan(s) & (m >= 0) & (m <= 0.5) & (k > 0)
         tail = redo & (m < 0.25)  # the inverse of Q there (slow in scipy: only where needed)

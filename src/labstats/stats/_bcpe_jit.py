@@ -111,12 +111,12 @@ def _p(a, x):
 
 
 @numba.njit(**_OPTS)
-def _solve(a, target, upper):
-    """s with log Q(a, s) = target (``upper``) or log P(a, s) = target; target < 0."""
-    lga = math.lgamma(a)
+def _solve(a, target, upper, lga, lga1):
+    """s with log Q(a, s) = target (``upper``) or log P(a, s) = target; target < 0;
+    lga, lga1 = lgamma(a), lgamma(a + 1)."""
     # P ~ r^a / Gamma(a + 1) (1 - a r / (a + 1)): s ~ r (1 + r / (a + 1)) (the series)
     lp = math.log(-math.expm1(target)) if upper else target
-    r = math.exp((lp + math.lgamma(a + 1.0)) / a)
+    r = math.exp((lp + lga1) / a)
     s = r * (1.0 + r / (a + 1.0))
     # upper tail beyond s = a + 1 (by the convergent below there, Q(a, a + 1) ~
     # (a + 1)^a e^-(a + 1) / (2 Gamma(a))):
@@ -162,17 +162,17 @@ def _solve(a, target, upper):
 
 
 @numba.njit(inline="always", **_OPTS)
-def _inverse(a, m, w):
-    """One value of ``pe_inverse``."""
+def _inverse(a, m, w, lga, lga1):
+    """One value of ``pe_inverse`` (lga, lga1 = lgamma(a), lgamma(a + 1))."""
     if not (a > 0.0) or not (m >= 0.0) or not (m <= 0.5):
         return _NAN
     if m < 0.25:
         if m == 0.0:
             return math.inf
-        return _solve(a, math.log(2.0 * m), True)
+        return _solve(a, math.log(2.0 * m), True, lga, lga1)
     if w <= 0.0:
         return 0.0
-    return _solve(a, math.log(w), False)
+    return _solve(a, math.log(w), False, lga, lga1)
 
 
 @numba.njit(**_OPTS)
@@ -192,7 +192,19 @@ def _loop_q(a, x, out):
 @numba.njit(**_OPTS)
 def _loop3(a, m, w, out):
     for i in range(out.size):
-        out[i] = _inverse(a[i], m[i], w[i])
+        ai = a[i]
+        ok = ai > 0.0
+        out[i] = _inverse(ai, m[i], w[i], math.lgamma(ai) if ok else _NAN,
+                          math.lgamma(ai + 1.0) if ok else _NAN)
+
+
+@numba.njit(**_OPTS)
+def _loop3_one(a, m, w, out):
+    """``_loop3`` for one shape a (a constant tau: the lgamma functions once)."""
+    ok = a > 0.0
+    lga, lga1 = (math.lgamma(a), math.lgamma(a + 1.0)) if ok else (_NAN, _NAN)
+    for i in range(out.size):
+        out[i] = _inverse(a, m[i], w[i], lga, lga1)
 
 
 def _flat(*xs):
@@ -232,6 +244,11 @@ def pe_inverse(a, m, w):
     lower P(a, s) is w (m >= 1/4: w = |p - q| = 1 - 2 m given exactly), elementwise: the
     quantile of PE(tau) is c (2 s)^(1/tau) with a = 1/tau, m = min(p, 1 - p). NaN where
     the Newton iteration does not converge (the caller then asks scipy)."""
+    if np.ndim(a) == 0:
+        (m, w), shape = _flat(m, w)
+        out = np.empty(m.size)
+        _loop3_one(float(a), m, w, out)
+        return _shaped(out, shape)
     (a, m, w), shape = _flat(a, m, w)
     out = np.empty(a.size)
     _loop3(a, m, w, out)
