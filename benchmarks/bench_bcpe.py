@@ -12,7 +12,8 @@ never a dependency), when it is installed: ratio = gamlss seconds / labstats sec
 labstats faster).
 (c) Scoring 1 million values: ``LMSPTable.zscore``/``centile``/``value_at`` against the
 same table's BCCG counterpart (``LMSTable(family="bccg")``, numpy path): ratio = BCPE /
-BCCG seconds.
+BCCG seconds; and ``value_at``/``zscore`` with the compiled incomplete gamma function
+(``_bcpe_jit``) against scipy's (``LABSTATS_NO_NUMBA=1``): ratio = compiled / scipy.
 
 Run: ``python benchmarks/run.py benchmarks.bench_bcpe``.
 """
@@ -84,7 +85,27 @@ def run_score(n: int = 1_000_000) -> list[dict]:
         ref = best_of(lambda name=name, args=args: getattr(bccg, name)(*args))
         rows.append({"name": f"LMSPTable.{name} {n:,} values / BCCG LMSTable",
                      "seconds": t, "reference_seconds": ref, "ratio": t / ref})
+    for name, args in (("value_at", (z, age)), ("zscore", (bmi, age))):
+        t = best_of(lambda name=name, args=args: getattr(bcpe, name)(*args))
+        ref = best_of(lambda name=name, args=args: _scipy_path(getattr(bcpe, name), *args))
+        rows.append({"name": f"LMSPTable.{name} {n:,} values, compiled / scipy gamma",
+                     "seconds": t, "reference_seconds": ref, "ratio": t / ref})
     return rows
+
+
+def _scipy_path(fn, *args):
+    """``fn(*args)`` with LABSTATS_NO_NUMBA=1 (scipy's incomplete gamma functions)."""
+    import os
+
+    old = os.environ.get("LABSTATS_NO_NUMBA")
+    os.environ["LABSTATS_NO_NUMBA"] = "1"
+    try:
+        return fn(*args)
+    finally:
+        if old is None:
+            del os.environ["LABSTATS_NO_NUMBA"]
+        else:
+            os.environ["LABSTATS_NO_NUMBA"] = old
 
 
 def run() -> list[dict]:

@@ -2,6 +2,8 @@
 
 * F(Q(p)) = p and Q(F(y)) = y: the quantile inverts the CDF (both tails);
 * F increases with the value, and the density is its derivative;
+* the compiled inverse of the incomplete gamma function inverts scipy's P and Q (both
+  tails, down to 1e-300);
 * tau = 2 is the BCCG (the power exponential of shape 2 is the normal): the same CDF,
   quantile and density as ``_lms.bccg_*``.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import special
 from scipy.special import ndtri
 
 from labstats.stats import LMSPTable, LMSTable, _bcpe, _lms
@@ -30,6 +33,24 @@ def test_cdf_of_quantile_is_p(L, S, tau, p):
     F, Q = _bcpe.cdf_sf(y, L, 10.0, S, tau)
     assert abs(F - p) <= 1e-12 + 1e-9 * p
     assert abs(Q - (1.0 - p)) <= 1e-12 + 1e-9 * (1.0 - p)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tau=st.floats(0.3, 10.0), log_m=st.floats(np.log(1e-300), np.log(0.5)))
+def test_compiled_gamma_inverse_inverts_scipys_tails(tau, log_m):
+    """Q(a, s) = 2 m (m < 1/4) or P(a, s) = 1 - 2 m, by scipy, at s = pe_inverse(a, m, 1 - 2m),
+    to 1e-12 times the conditioning |d log F / d log s| (about s in the far tail)."""
+    from labstats.stats._bcpe_jit import pe_inverse
+
+    a, m = 1.0 / tau, float(np.exp(log_m))
+    s = float(pe_inverse(a, m, 1.0 - 2.0 * m))
+    tol = 1e-12 * max(1.0, s)
+    if m < 0.25:
+        assert abs(special.gammaincc(a, s) / (2.0 * m) - 1.0) <= tol
+    elif m == 0.5:
+        assert s == 0.0  # the median
+    else:
+        assert abs(special.gammainc(a, s) / (1.0 - 2.0 * m) - 1.0) <= tol
 
 
 @settings(max_examples=200, deadline=None)

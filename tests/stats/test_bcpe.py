@@ -6,6 +6,8 @@
   (a test-only oracle, never imported here).
 * Far tails: 40-digit mpmath evaluation of the same definition.
 * Expected information: numerical integration over u = |z/c|^tau / 2 ~ Gamma(1/tau, 1).
+* The compiled incomplete gamma functions and their inverse (``_bcpe_jit``): scipy and
+  40-digit mpmath; the gamlss grid through both the compiled and the scipy path.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 from scipy.special import ndtri
 
 from labstats.stats import LMSPTable, LMSTable, _bcpe
+from labstats.stats._bcpe_jit import gammainc, gammaincc, pe_inverse
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "gamlss_bcpe_dist_reference.csv.xz"
 
@@ -29,8 +32,12 @@ def grid():
     return pd.read_csv(REF)
 
 
-def test_density_cdf_quantile_agree_with_gamlss_port(grid):
-    """630 grid points: L -2..2 (0 included), S 0.05-0.6, tau 0.8-6, p 0.001-0.999."""
+@pytest.mark.parametrize("numba", ["compiled", "scipy"])
+def test_density_cdf_quantile_agree_with_gamlss_port(grid, numba, monkeypatch):
+    """630 grid points: L -2..2 (0 included), S 0.05-0.6, tau 0.8-6, p 0.001-0.999; with
+    the compiled incomplete gamma functions and with scipy's (LABSTATS_NO_NUMBA=1)."""
+    monkeypatch.setenv("LABSTATS_NO_NUMBA", "1" if numba == "scipy" else "0")
+    assert (_bcpe._jit() is None) == (numba == "scipy")
     args = [grid[c].to_numpy() for c in ("L", "M", "S", "tau")]
     y, p = grid["y"].to_numpy(), grid["p"].to_numpy()
     np.testing.assert_allclose(_bcpe.quantile(p, *args), y, rtol=1e-12)
@@ -149,3 +156,63 @@ def test_heavier_tails_put_the_extreme_centiles_further_out():
     h, n = heavy.value_at(z, 5.0), normal.value_at(z, 5.0)
     assert h[0] < n[0] and h[3] > n[3]  # tails
     assert h[1] > n[1] and h[2] < n[2]  # shoulders
+
+
+def _random_gamma_args(n, seed):
+    """Shapes a = 1/tau for tau 0.3-10, and x from 1e-13 to 700 (tails down to 1e-300)."""
+    rng = np.random.default_rng(seed)
+    return 1.0 / rng.uniform(0.3, 10.0, n), np.exp(rng.uniform(-30.0, 6.55, n))
+
+
+def test_compiled_incomplete_gamma_against_scipy_and_mpmath():
+    a, x = _random_gamma_args(20000, 1)
+    for ours, ref in ((gammainc, special.gammainc), (gammaincc, special.gammaincc)):
+        got, want = ours(a, x), ref(a, x)
+        ok = want > 1e-300
+        # 1e-13 beyond x ~ 300: the rounding of a log x - x (scipy's error is the same size)
+        np.testing.assert_allclose(got[ok], want[ok], rtol=2e-13)
+    assert gammaincc(0.5, 0.0) == 1.0 and gammaincc(0.5, np.inf) == 0.0
+    assert gammaincc(0.2, 1e190) == 0.0 and gammainc(0.2, 1e190) == 1.0  # no overflow
+    assert np.isnan(gammaincc(-1.0, 1.0)) and np.isnan(gammainc(0.5, np.nan))
+    mp.mp.dps = 40
+    for i in range(0, 20000, 500):
+        exact = mp.gammainc(mp.mpf(a[i]), mp.mpf(x[i]), mp.inf, regularized=True)
+        assert gammaincc(a[i], x[i]) == pytest.approx(float(exact), rel=2e-13, abs=0)
+        assert gammainc(a[i], x[i]) == pytest.approx(float(1 - exact), rel=2e-13, abs=0)
+
+
+def test_compiled_quantile_against_scipy_and_mpmath():
+    """pe_inverse: the upper tail (m < 1/4) against gammainccinv, the middle against
+    gammaincinv, to 1e-12 (tails from 1e-300; w = |p - q| down to 1e-25 near the median)."""
+    rng = np.random.default_rng(2)
+    a = 1.0 / rng.uniform(0.3, 10.0, 20000)
+    m = np.exp(rng.uniform(np.log(1e-300), np.log(0.25), 20000))
+    np.testing.assert_allclose(pe_inverse(a, m, 1 - 2 * m), special.gammainccinv(a, 2 * m),
+                               rtol=1e-12)
+    w = np.exp(rng.uniform(np.log(1e-25), np.log(0.5), 20000))
+    np.testing.assert_allclose(pe_inverse(a, (1 - w) / 2, w), special.gammaincinv(a, w),
+                               rtol=1e-12)
+    assert pe_inverse(0.5, 0.5, 0.0) == 0.0 and pe_inverse(0.5, 0.0, 1.0) == np.inf
+    assert np.isnan(pe_inverse(0.5, 0.6, 0.0)) and np.isnan(pe_inverse(-1.0, 0.1, 0.8))
+    mp.mp.dps = 40
+    for a_, m_ in [(0.1, 1e-300), (2 / 3, 1e-200), (1.25, 1e-30), (0.5, 0.2), (3.0, 1e-9)]:
+        s = pe_inverse(a_, m_, 1 - 2 * m_)
+        exact = mp.gammainc(mp.mpf(a_), mp.mpf(s), mp.inf, regularized=True)
+        assert float(exact / (2 * mp.mpf(m_))) == pytest.approx(1.0, abs=1e-13)
+
+
+def test_quantile_falls_back_to_scipy_where_the_iteration_fails(monkeypatch):
+    """A value the compiled inverse returns as NaN is computed by scipy (the same number)."""
+    jit = _bcpe._jit()
+
+    class Failing:
+        gammaincc = staticmethod(jit.gammaincc)
+
+        @staticmethod
+        def pe_inverse(a, m, w):
+            return np.full(np.broadcast(a, m, w).shape, np.nan)
+
+    p = np.array([1e-200, 0.01, 0.3, 0.5, 0.7, 0.99])
+    want = _bcpe.quantile(p, 0.5, 10.0, 0.2, 1.5)
+    monkeypatch.setattr(_bcpe, "_jit", lambda: Failing)
+    np.testing.assert_allclose(_bcpe.quantile(p, 0.5, 10.0, 0.2, 1.5), want, rtol=1e-12)

@@ -67,10 +67,13 @@ def gamlss_ref():
     return pd.read_csv(REF)
 
 
+@pytest.mark.parametrize("numba", ["compiled", "scipy"])
 @pytest.mark.parametrize("case", ["simulated", "nhanes_tt_men"])
-def test_agrees_with_gamlss_port_on_the_same_basis(gamlss_ref, case):
+def test_agrees_with_gamlss_port_on_the_same_basis(gamlss_ref, case, numba, monkeypatch):
     """BCPEo, 7-column cubic B-spline of age for log mu, log sigma and nu, constant log
-    tau, maximum likelihood, same weights: parameters and centiles agree with gamlss."""
+    tau, maximum likelihood, same weights: parameters and centiles agree with gamlss (with
+    the compiled incomplete gamma function and with scipy's, LABSTATS_NO_NUMBA=1)."""
+    monkeypatch.setenv("LABSTATS_NO_NUMBA", "1" if numba == "scipy" else "0")
     d = gamlss_ref[gamlss_ref["case"] == case]
     age, y, w = (d[c].to_numpy() for c in ("age", "y", "w"))
     f = fit_one(age, y, w, {"L": 7, "M": 7, "S": 7, "T": 1.0}, None, n_intervals=4,
@@ -187,3 +190,69 @@ def test_truncation_once_per_age_is_the_same_likelihood():
     up, down = dict(eta, T=eta["T"] + h), dict(eta, T=eta["T"] - h)
     slope = -(by_row.deviance(up) - by_row.deviance(down)) / (4 * h)
     assert float(np.dot(w, u2["T"])) == pytest.approx(slope, rel=1e-6)
+
+
+def _caller_warnings(fn):
+    """Run fn recording every warning; each must be attributed to this file."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        out = fn()
+    assert all(w.filename == __file__ for w in got), [(w.filename, str(w.message)) for w in got]
+    return out, [str(w.message) for w in got]
+
+
+def test_a_tau_run_off_to_infinity_warns_even_when_converged():
+    """Uniform log values (lighter tails than any power exponential): the likelihood rises
+    for ever with tau, and the fit stops "converged" at tau ~ 1e14; fit_lms says so at the
+    caller's line and names the fixes."""
+    rng = np.random.default_rng(1)
+    age = rng.uniform(20, 80, 1000)
+    y = np.exp(np.log(15 - 0.05 * age) + 0.3 * rng.uniform(-1, 1, 1000))
+    fit, msgs = _caller_warnings(lambda: fit_lms(age, y, family="bcpe"))
+    assert fit.diagnostics.summary.iloc[0]["converged"]  # converged, yet tau ran off
+    assert fit.parameters([50.0])["tau"].iloc[0] > 1e3
+    assert len(msgs) == 1 and "tau runs off to infinity" in msgs[0]
+    assert "family='bccg'" in msgs[0] and "df=" not in msgs[0]  # tau was already constant
+
+
+def test_a_tau_run_off_to_zero_warns_without_numpy_noise():
+    """Half the values tied at the median (to 5e-4), half normal: tau heads to 0 (0.1 after
+    100 iterations). Before, such fits could raise ZeroDivisionError or leak hundreds of
+    numpy RuntimeWarnings from inside labstats; now two warnings at the caller's line."""
+    rng = np.random.default_rng(2)
+    age = rng.uniform(20, 80, 1000)
+    e = np.where(rng.uniform(size=1000) < 0.5, 0.0005 * rng.standard_normal(1000),
+                 0.3 * rng.standard_normal(1000))
+    y = np.exp(np.log(15 - 0.05 * age) + e)
+    for df in ("auto", {"T": "auto"}):
+        fit, msgs = _caller_warnings(lambda df=df: fit_lms(age, y, family="bcpe", df=df))
+        assert fit.parameters([50.0])["tau"].iloc[0] < 0.25
+        assert len(msgs) == 2 and "did not converge" in msgs[0]
+        assert "tau runs off to 0" in msgs[1] and "family='bccg'" in msgs[1]
+        assert ("fewer df for tau" in msgs[1]) == isinstance(df, dict)
+
+
+def test_cauchy_like_data_converge_at_a_small_tau_without_a_tau_warning():
+    """A finite maximum at tau ~ 0.4 (Cauchy errors) is not a tau that ran off. (df given:
+    with the smoothness chosen this sample needs more than 100 iterations.)"""
+    rng = np.random.default_rng(2)
+    age = rng.uniform(20, 80, 1000)
+    y = np.exp(np.log(15 - 0.05 * age) + 0.1 * rng.standard_t(1, 1000).clip(-50, 50))
+    fit, msgs = _caller_warnings(lambda: fit_lms(age, y, family="bcpe", df=(1, 3, 2)))
+    assert msgs == [] and 0.3 < fit.parameters([50.0])["tau"].iloc[0] < 0.5
+
+
+def test_no_tau_warning_for_a_tau_in_range():
+    from labstats.stats._bcpe_fit import tau_problem
+
+    age, y = simulate_cdc_bmi_bcpe(3000, 1.5, 5)
+    fit, msgs = _caller_warnings(lambda: fit_lms(age, y, family="bcpe", age_unit="months"))
+    assert msgs == []
+    f = fit_one(age, y, np.ones(3000), {"L": 3, "M": 5, "S": 3, "T": 1.0}, None,
+                family="bcpe")
+    assert tau_problem(f, 1.0) is None
+    f["eta"]["T"] = np.full(3000, np.log(0.2))
+    assert "BCPE fit of males has tau = 0.2, outside 0.25-20: tau runs off to 0" in tau_problem(
+        f, 1.0, " of males")

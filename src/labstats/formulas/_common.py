@@ -202,12 +202,13 @@ def fused(kernel, *columns: Column, n_out: int = 1):
 
 
 def jit(module: str = "_jit_formulas"):
-    """A module of compiled loops (``labstats.formulas.<module>``), or None: numba missing,
-    or LABSTATS_NO_NUMBA=1. The numpy code then runs and gives the same numbers."""
+    """A module of compiled loops (``labstats.formulas.<module>``, or ``module`` itself when
+    it is a dotted name), or None: numba missing, or LABSTATS_NO_NUMBA=1. The numpy code
+    then runs and gives the same numbers."""
     if os.environ.get("LABSTATS_NO_NUMBA", "") not in ("", "0"):
         return None
     try:
-        return importlib.import_module(f"labstats.formulas.{module}")
+        return importlib.import_module(module if "." in module else f"labstats.formulas.{module}")
     except ImportError as exc:  # numba not installed
         if exc.name != "numba":
             raise

@@ -24,6 +24,36 @@ from labstats.stats._lms_fit import _stable
 #: tau used in the information (not in the likelihood) is at least this: I_mu needs
 #: Gamma(2 - 1/tau), finite only for tau > 1/2.
 _TAU_INFO_MIN = 0.6
+#: A fitted tau outside these has run off (``tau_problem``): above 20 the power
+#: exponential is within 3% of the uniform's kurtosis (1.8), the lightest it can be; below
+#: 1/4 its kurtosis exceeds 400 (Cauchy-like data converge at tau ~ 0.4; a spike of tied
+#: values sends tau towards 0 without converging).
+TAU_RANGE = (0.25, 20.0)
+
+
+def tau_problem(fit, df_tau, who=""):
+    """The warning for a BCPE fit whose tau ran off to a bound of ``TAU_RANGE``, or None.
+
+    A likelihood that keeps rising as tau -> infinity (values as light-tailed as a
+    uniform, or bimodal) or tau -> 0 (a spike of tied values, or extreme outliers) has no
+    finite maximum: the fit may still stop "converged" (the deviance barely changes out
+    there) with tau at 1e15. ``fit``: ``fit_one``'s result; ``df_tau``: the df asked for
+    tau (1: constant); ``who``: " of males" etc.
+    """
+    with np.errstate(over="ignore"):
+        tau = np.exp(fit["eta"]["T"])
+    lo, hi = TAU_RANGE
+    high = not (np.nanmax(tau) <= hi)
+    if not (high or np.nanmin(tau) < lo):
+        return None
+    value = np.nanmax(tau) if high else np.nanmin(tau)
+    why = ("values as light-tailed as a uniform, or bimodal" if high
+           else "a spike of tied or rounded values, or extreme outliers")
+    fewer = "" if df_tau == 1.0 else "a constant tau (df={'T': 1}, the default) or fewer df for tau, "
+    return (f"fit_lms: the BCPE fit{who} has tau = {value:.3g}, outside {lo:g}-{hi:g}: tau "
+            f"runs off to {'infinity' if high else '0'} ({why}), where the likelihood has no "
+            f"maximum, and the curves are unreliable: use family='bccg', {fewer}"
+            f"or check the data")
 
 
 def _info_constants(tau):
@@ -36,6 +66,20 @@ def _info_constants(tau):
     return {k: v[inv] for k, v in _bcpe.info_constants(np.exp(key)).items()}
 
 
+def _quiet(method):
+    """Run ``method`` with numpy's floating-point warnings off: a trial step may send tau
+    or L far out (overflow, 0/0), the deviance is then not finite and the fitter halves
+    the step; what the user must hear of is said once by ``fit_lms`` (non-convergence,
+    ``tau_problem``), not as hundreds of RuntimeWarnings from inside labstats."""
+    import functools
+
+    @functools.wraps(method)
+    def quiet(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+    return quiet
+
+
 class BCPEState:
     """Data, prior weights and the BCPE quantities at the current linear predictors."""
 
@@ -45,6 +89,7 @@ class BCPEState:
     def __init__(self, y, w, age=None):
         self.y, self.w, self.logy = y, w, np.log(y)
         self._cache = (None, None)
+        self._tau_cache = (None, None)
         # S and L, hence the truncation point a, are functions of age: with few distinct
         # ages (NHANES: whole years) the incomplete gamma functions run once per age
         self._by_age = None
@@ -58,7 +103,7 @@ class BCPEState:
         """tau: a scalar when log tau is constant across rows (the default df 1), so that
         the functions of tau alone are computed once."""
         if np.ptp(eta_t) <= 1e-12 * (1.0 + abs(eta_t[0])):
-            return float(np.exp(eta_t[0]))
+            return np.float64(np.exp(eta_t[0]))  # (numpy's 1/0 = inf: a step halved)
         return np.exp(eta_t)
 
     def quantities(self, eta):
@@ -70,46 +115,61 @@ class BCPEState:
             a = 1.0 / (sigma * np.abs(nu))
         return sigma, nu, tau, ell, z, e1, g, a
 
+    def _of_tau(self, eta, tau):
+        """log c(tau) and the score constants, kept for the last tau: a smooth tau has one
+        value per row, and gammaln/digamma per row were a fifth of a smooth-tau fit."""
+        key = hash(eta["T"].tobytes()) if np.ndim(tau) else tau
+        if self._tau_cache[0] != key:
+            self._tau_cache = (key, (_bcpe.log_c(tau), _bcpe.score_constants(tau)))
+        return self._tau_cache[1]
+
     def _truncation(self, eta, a, tau, need_dtau):
         """log F_T(a) and, if asked, d log F_T(a) / d log tau: the incomplete gamma
         functions cost most of a BCPE step, and they depend on S, L and tau only (not on
-        M), so the last result is kept."""
+        M), so the last result is kept (and a later call that wants the tau derivative
+        too computes only that: Fisher scoring asks for the deviance at a step, then the
+        scores at the same point)."""
         key = (hash(eta["S"].tobytes()), hash(eta["L"].tobytes()), hash(np.asarray(tau).tobytes()))
         got_key, got = self._cache
-        if got_key != key or (need_dtau and got[1] is None):
+        if got_key != key:
             by_age = self._by_age is not None and np.ndim(tau) == 0
             aa = a[self._by_age[0]] if by_age else a
             # rows whose cut tail is below e^-60 (|z/c|^tau / 2 > 60 at z = a) keep 0: the
             # incomplete gamma function is the cost, and such tails change nothing
+            lc = self._of_tau(eta, tau)[0]
             with np.errstate(over="ignore"):
-                s = 0.5 * (aa * np.exp(-_bcpe.log_c(tau))) ** tau
+                s = 0.5 * (aa * np.exp(-lc)) ** tau
             fin = np.isfinite(aa) & (s < 60.0)
-            log_inside = np.zeros_like(aa)
-            dtau = np.zeros_like(aa) if need_dtau else None
+            tf, lf = (tau, lc) if np.ndim(tau) == 0 else (tau[fin], lc[fin])
+            log_in = np.zeros_like(aa)
             if fin.any():
-                tf = tau if np.ndim(tau) == 0 else tau[fin]
-                log_inside[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf))
-                if need_dtau:
-                    dtau[fin] = _bcpe.pe_tail_dlogtau(aa[fin], tf, log_inside[fin])
-            if by_age:
-                inv = self._by_age[1]
-                log_inside, dtau = log_inside[inv], None if dtau is None else dtau[inv]
-            got = (log_inside, dtau)
+                log_in[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf, lf))
+            inv = self._by_age[1] if by_age else None
+            got = {"rows": (aa[fin], tf, fin, log_in, inv), "dtau": None,
+                   "log_inside": log_in if inv is None else log_in[inv]}
             self._cache = (key, got)
-        return got
+        if need_dtau and got["dtau"] is None:
+            af, tf, fin, log_in, inv = got["rows"]
+            dtau = np.zeros_like(log_in)
+            if fin.any():
+                dtau[fin] = _bcpe.pe_tail_dlogtau(af, tf, log_in[fin])
+            got["dtau"] = dtau if inv is None else dtau[inv]
+        return got["log_inside"], got["dtau"] if need_dtau else None
 
+    @_quiet
     def deviance(self, eta) -> float:
         """Global deviance -2 sum w log f of the truncated BCPE."""
         sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
         log_inside = self._truncation(eta, a, tau, False)[0]
-        logf = (nu * ell - self.logy - eta["S"] + _bcpe.pe_logpdf(z, tau) - log_inside)
+        lc = self._of_tau(eta, tau)[0]
+        logf = (nu * ell - self.logy - eta["S"] + _bcpe.pe_logpdf(z, tau, lc) - log_inside)
         # an elementwise sum, not np.dot: BLAS' dot on a loaded machine waits ~20 ms for
         # its threads, for a 20,000-vector
         return float(-2.0 * (self.w * logf).sum())
 
     def _scores_info(self, eta, need_dtau=True):
         sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
-        lc = _bcpe.log_c(tau)
+        lc, C = self._of_tau(eta, tau)
         t = z * np.exp(-lc)
         at = np.abs(t)
         u = 0.5 * at ** tau
@@ -121,8 +181,7 @@ class BCPEState:
         af = np.where(fin, a, 0.0)
         log_inside, dtau = self._truncation(eta, a, tau, need_dtau)
         with np.errstate(over="ignore", invalid="ignore"):
-            h = np.where(fin, np.exp(_bcpe.pe_logpdf(af, tau) - log_inside), 0.0)
-        C = _bcpe.score_constants(tau)
+            h = np.where(fin, np.exp(_bcpe.pe_logpdf(af, tau, lc) - log_inside), 0.0)
         dz_dnu = ell * ell * (e1 - g) / sigma
         u_sc = {"M": -nu - psi * (1.0 / sigma + nu * z),
                 "S": tau * u - 1.0 + h * af,
@@ -139,16 +198,19 @@ class BCPEState:
                 ("S", "T"): Ci["st"] * one, ("L", "T"): nu * s2 * Ci["lt"]}
         return u_sc, info
 
+    @_quiet
     def scores(self, eta):
         """Scores and expected information per observation (link scales, cross terms)."""
         return self._scores_info(eta)
 
+    @_quiet
     def working(self, eta, which):
         """Working weights and response of parameter ``which`` (Fisher scoring)."""
         u, info = self._scores_info(eta, need_dtau=which == "T")
         ii = info[(which, which)]
         return self.w * ii, eta[which] + u[which] / ii
 
+    @_quiet
     def residuals(self, eta):
         """Normalised quantile residuals Phi^-1(F(y))."""
         with np.errstate(invalid="ignore"):

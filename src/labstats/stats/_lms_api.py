@@ -214,7 +214,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     import pandas as pd
 
     from labstats._validate import warn
-    from labstats.stats import _lms_diag
+    from labstats.stats import _bcpe_fit, _lms_diag
     from labstats.stats._lms_smooth import n_intervals
     from labstats.stats._lmsp import LMSPTable
     from labstats.stats.centiles import LMSTable
@@ -255,12 +255,14 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         rows = use if code is None else use & (s == code)
         f = fit_group(rows, w)
         fits[code] = f
+        who = '' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]
         if not f["converged"]:  # never silently: the curves are those of the last step
-            warn(f"fit_lms: the {family.upper()} fit"
-                 f"{'' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]} "
+            warn(f"fit_lms: the {family.upper()} fit{who} "
                  f"did not converge in {f['iterations']} iterations (max_iter={max_iter}); "
                  f"its curves may be unreliable: raise max_iter=, give df= instead of "
                  f"choosing it, or check the data (a tau that diverges: try family='bccg')")
+        if family == "bcpe" and (msg := _bcpe_fit.tau_problem(f, targets["T"], who)):
+            warn(msg)  # a tau run off to 0 or infinity may still "converge"
         r = f["state"].residuals(f["eta"])
         resid[rows] = r
         total_edf = sum(f["edf"].values())
