@@ -305,6 +305,7 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
     from concurrent.futures import ThreadPoolExecutor
 
     import pandas as pd
+    import pyarrow as pa
 
     from labstats._engines_parts import Writer
     from labstats._engines_sql_draws import Draws
@@ -348,24 +349,31 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
         warm.join()
     frames, sink = [], Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
+
+    def put(frame):
+        if output is None:
+            frames.append(frame.to_pandas() if isinstance(frame, pa.Table) else frame)
+        else:
+            sink.write(frame)
+
     try:
+        written = False
+        for table in draws.simple(batch_rows, derive):  # built and derived as tables
+            put(table)
+            written = True
         # frames without rows are left out (a bucket of draws without the analytes asked
         # for gives pair_results' frame of no draws, whose columns are of type object)
-        some = (f for f in _chain(draws.simple(batch_rows), draws.complex(rows_per_partition))
-                if len(f))
-        for k, frame in enumerate(_chain(some, [None])):
+        for frame in _chain((f for f in draws.complex(rows_per_partition) if len(f)), [None]):
             if frame is None:  # no draws: pair_results' frame without rows
-                if k:
+                if written:
                     break
                 frame = draws.empty()
             if derive:
                 from labstats.datasets.derive import derive as _derive
 
                 frame = _derive(frame)
-            if output is None:
-                frames.append(frame)
-            else:
-                sink.write(frame)
+            put(frame)
+            written = True
     finally:
         sink.close()
     if report is not None:

@@ -33,8 +33,6 @@ class Draws:
         aggs = ["count(*) AS n", "bit_or(1::BIGINT << a) AS mask",
                 f"count({of_a(1)}) AS na", f"count({of_a('t')}) AS nt",
                 f"min({of_a('t')}) AS th0", f"max({of_a('t')}) AS th1"]
-        if folder:  # for patients with results in several files
-            aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
         for k in self.codes:  # at most one result per analyte in a simple draw
             aggs.append(f"max(CASE WHEN a = {k} THEN (row << {self.shift}) | i END) AS r{k}")
         con = ex.con
@@ -43,6 +41,9 @@ class Draws:
         # the used rows, once (spilled to disk beyond memory_limit): grouped into draws,
         # then the rows of the other draws read back
         con.execute(f"CREATE OR REPLACE TEMP TABLE u AS {ex.used_rows(mode)}")
+        folder = folder and self._may_split()
+        if folder:  # for patients with results in several files
+            aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
         self.time_dtype, self.by_hash = (time_dtype() if callable(time_dtype) else
                                          (time_dtype, False))
         unread = "t0 IS NULL"
@@ -78,11 +79,23 @@ class Draws:
         self.counts = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0,
                        "conflicts": 0}
         self.read_duplicates, self.parts = 0, 0
+        self.schema, self.direct = None, True  # of the simple draws' tables
         self.folder = folder  # then table kept: the files of the other draws' kept rows
         if folder:
             con.execute("CREATE OR REPLACE TEMP TABLE kept AS SELECT pid, file AS f0, file "
                         "AS f1, row AS rmin FROM u LIMIT 0")
         self.pure = not in_a and mode is not None and self._copies(unread, folder)
+
+    def _may_split(self):
+        """Whether a patient may have used results in several files of the folder: the
+        ranges of the patient ids of the files' used rows overlap, or an id is missing
+        (when not, as for an export written a range of patients per file, the draws
+        need not follow the files)."""
+        return bool(self.ex.con.sql(
+            "SELECT count(*) FILTER (WHERE lo <= before) + sum(missing) FROM (SELECT lo, "
+            "max(hi) OVER (ORDER BY lo ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS "
+            "before, missing FROM (SELECT min(pid) AS lo, max(pid) AS hi, count(*) - "
+            "count(pid) AS missing FROM u GROUP BY file))").fetchall()[0][0])
 
     def _copies(self, unread, folder):
         """Table ``pure``: the draws that are complex only because some rows are copies
@@ -109,8 +122,10 @@ class Draws:
         self.read_duplicates += int(copies[0][0])
         return True
 
-    def simple(self, batch_rows):
-        """Frames of the simple draws (in no particular order)."""
+    def simple(self, batch_rows, derive=False):
+        """Arrow tables of the simple draws (in no particular order), derived when
+        ``derive``: the columns, types and pandas metadata of ``wide_frame`` (and
+        ``derive``) written by ``pyarrow.Table.from_pandas``, built without the frame."""
         mask = sum(1 << k for k in self.codes)
         cols = ", ".join(f"r{k}" for k in self.codes)
         src = ("(SELECT * FROM draws WHERE NOT cc UNION ALL BY NAME SELECT * FROM pure)"
@@ -127,14 +142,75 @@ class Draws:
             f"SELECT pid, spec, {t0} AS t0, bit_count(mask & {mask}) AS na, {cols} FROM "
             f"{src}{join} WHERE na > 0").to_arrow_reader(batch_rows)
         for batch in reader:
-            yield self._frame(batch)
+            if batch.num_rows:
+                yield self._table(batch, derive)
+
+    def _table(self, batch, derive):
+        """One batch of simple draws as the Arrow table ``wide_frame`` (then ``derive``)
+        would give: the schema (types, pandas metadata) taken once from that frame of the
+        batch's first draw, the columns built from the batch's (numpy, Arrow: no pandas
+        frame but derive's inputs)."""
+        import warnings
+
+        import pandas as pd
+        import pyarrow as pa
+
+        from labstats.datasets.derive import DERIVED
+        from labstats.datasets.derive import derive as _derive
+
+        if self.schema is None:  # checked on the first draw: else built as frames
+            with warnings.catch_warnings():  # the batch's derive gives them
+                warnings.simplefilter("ignore")
+                first = self._frame(batch.slice(0, 1))
+                first = pa.Table.from_pandas(_derive(first) if derive else first,
+                                             preserve_index=False)
+                self.schema = first.schema
+                try:
+                    self.direct = self._table(batch.slice(0, 1), derive).equals(first)
+                except pa.ArrowException:
+                    self.direct = False
+        if not self.direct:
+            frame = self._frame(batch)
+            return pa.Table.from_pandas(_derive(frame) if derive else frame,
+                                        preserve_index=False)
+        n, out, values = batch.num_rows, {}, {}
+        names = ["patient_id", "specimen_id"]
+        for k, name in enumerate(names[:len(self._ids_names())]):
+            out[name] = batch.column(k)
+        t = batch["t0"]
+        out["collected_at"] = out["collected_until"] = (
+            t if t.null_count < n else pa.nulls(n, self.schema.field("collected_at").type))
+        out["n_results"] = batch["na"]
+        marks = pa.array(_MARKS, type=pa.large_string())
+        low = (1 << self.shift) - 1
+        for k, a in zip(self.codes, self.analytes, strict=True):
+            packed = batch[f"r{k}"].fill_null(-1).to_numpy().astype(np.int64, copy=False)
+            none = packed < 0
+            entry = np.where(none, 0, packed & low)
+            value = np.where(none, np.nan, self.ex.values[entry])
+            values[a] = value
+            out[a] = pa.array(value, mask=np.isnan(value))
+            out[f"{a}_censored"] = marks.take(np.where(none, 0, self.ex.marks[entry]))
+            out[f"{a}_source_row"] = pa.array(packed >> self.shift, mask=none)
+        if derive:  # on derive's inputs only: the same derived columns, in its order
+            read = {c for d in DERIVED.values() for c in (*d.inputs, *d.optional)}
+            inputs = pd.DataFrame({a: v for a, v in values.items() if a in read},
+                                  index=pd.RangeIndex(n))
+            derived = _derive(inputs)
+            for c in derived.columns[inputs.shape[1]:]:
+                out[c] = pa.Array.from_pandas(derived[c])
+        return pa.Table.from_arrays([out[f.name].cast(f.type) for f in self.schema],
+                                    schema=self.schema)
+
+    def _ids_names(self):
+        role = self.ex.role
+        return [role["patient_id"]] + ([role["specimen_id"]] if "specimen_id" in role
+                                        else [])
 
     def _ids(self, table):
         """Patient (and specimen) ids of an Arrow table (pid, spec, ...), typed as in the
         export."""
-        role = self.ex.role
-        names = [role["patient_id"]] + ([role["specimen_id"]] if "specimen_id" in role
-                                         else [])
+        names = self._ids_names()
         renamed = table.rename_columns([*names, *table.schema.names[len(names):]]) if \
             len(names) == 2 else table.rename_columns([names[0], *table.schema.names[1:]])
         ids = _typed(renamed, names, self.ex.schema, self.ex.pandas_meta)
@@ -247,6 +323,8 @@ class Draws:
         does for a folder), from the simple draws' files and the other draws' kept rows."""
         from labstats.datasets._routine_io import warn_split
 
+        if not self.folder:  # no patient in several files (``_may_split``)
+            return
         con = self.ex.con
         extra = "UNION ALL SELECT pid, f0, f1, rmin FROM kept"
         pure = "UNION ALL SELECT pid, f0, f1, rmin FROM pure" if self.pure else ""
