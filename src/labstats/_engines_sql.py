@@ -29,13 +29,17 @@ the reading is done on their *dictionary*, not on their rows:
 3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
    in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
-   code of the in-memory path.
-4. The simple draws are streamed out of DuckDB in Arrow batches and built by the same
-   ``wide_frame`` as ``pair_results``; each frame is derived (``derive``) and written.
+   code of the in-memory path. Their tables (and the draws of copies) are made by DuckDB
+   on a cursor of its own, in a thread, while the simple draws are built.
+4. The simple draws are streamed out of DuckDB in Arrow batches and built as Arrow tables
+   with the columns, types and pandas metadata of ``wide_frame`` (the frame of
+   ``pair_results``), read from that frame of the first draw and checked equal on it;
+   ``derive`` runs on a frame of its input columns only; each table is written as it is.
 
 Counts come from the dictionaries and the groups; the per-row report is the dictionary's
 report joined back to the rows; the warning for patients whose results are in several
-files of a folder (as ``read_lab_results`` gives it) is computed from the draws' files.
+files of a folder (as ``read_lab_results`` gives it) is computed from the draws' files
+(not needed when the files hold disjoint ranges of patient ids).
 The column-level unit check (a whole column that looks as if it were in another unit)
 reads the distribution of rows, not of tuples: it is run on a sample of rows drawn with
 the tuples' frequencies.
@@ -358,12 +362,18 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
 
     try:
         written = False
-        for table in draws.simple(batch_rows, derive):  # built and derived as tables
+        with ThreadPoolExecutor(1) as pool:  # the other draws' tables made meanwhile
+            others = pool.submit(draws.others, con.cursor(), rows_per_partition)
+            for table in draws.simple(batch_rows, derive):  # built and derived as tables
+                put(table)
+                written = True
+            one = others.result()
+        for table in draws.simple(batch_rows, derive, copies=True):
             put(table)
             written = True
         # frames without rows are left out (a bucket of draws without the analytes asked
         # for gives pair_results' frame of no draws, whose columns are of type object)
-        for frame in _chain((f for f in draws.complex(rows_per_partition) if len(f)), [None]):
+        for frame in _chain((f for f in draws.complex(one) if len(f)), [None]):
             if frame is None:  # no draws: pair_results' frame without rows
                 if written:
                     break

@@ -40,7 +40,7 @@ class Draws:
             raise Unsupported("too many rows and distinct cells to pack in 64 bits")
         # the used rows, once (spilled to disk beyond memory_limit): grouped into draws,
         # then the rows of the other draws read back
-        con.execute(f"CREATE OR REPLACE TEMP TABLE u AS {ex.used_rows(mode)}")
+        con.execute(f"CREATE OR REPLACE TABLE u AS {ex.used_rows(mode)}")
         folder = folder and self._may_split()
         if folder:  # for patients with results in several files
             aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
@@ -63,7 +63,7 @@ class Draws:
         # the patient. One statement: grouped, classified, met (no table of the groups
         # written and updated)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE draws AS WITH g AS (SELECT pid, spec, "
+            f"CREATE OR REPLACE TABLE draws AS WITH g AS (SELECT pid, spec, "
             f"{', '.join(aggs)} FROM u GROUP BY pid, spec), x AS MATERIALIZED (SELECT *, "
             f"({cc}) AS cc0 FROM (SELECT g.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT "
             f"FROM th1 AS multi FROM g {times[1]})), m AS (SELECT pid, t0 FROM x WHERE na > 0 "
@@ -82,9 +82,10 @@ class Draws:
         self.schema, self.direct = None, True  # of the simple draws' tables
         self.folder = folder  # then table kept: the files of the other draws' kept rows
         if folder:
-            con.execute("CREATE OR REPLACE TEMP TABLE kept AS SELECT pid, file AS f0, file "
+            con.execute("CREATE OR REPLACE TABLE kept AS SELECT pid, file AS f0, file "
                         "AS f1, row AS rmin FROM u LIMIT 0")
-        self.pure = not in_a and mode is not None and self._copies(unread, folder)
+        # the draws of copies (table pure: ``others``) are simple but for their copies
+        self.pure, self._unread = not in_a and mode is not None, unread
 
     def _may_split(self):
         """Whether a patient may have used results in several files of the folder: the
@@ -97,39 +98,63 @@ class Draws:
             "before, missing FROM (SELECT min(pid) AS lo, max(pid) AS hi, count(*) - "
             "count(pid) AS missing FROM u GROUP BY file))").fetchall()[0][0])
 
-    def _copies(self, unread, folder):
+    def others(self, con, rows_per_partition):
+        """The tables of the draws that are not simple (run on a cursor ``con`` of its
+        own, in a thread, while the simple draws are built): ``pure`` (``_copies``), then
+        ``cx``, the other draws, and their rows: fetched when they make one bucket of
+        ``rows_per_partition`` rows (returned), else table ``cr`` of their buckets."""
+        import math
+
+        if self.pure:
+            self._copies(con, self._unread, self.folder)
+        cx = "(SELECT * FROM draws WHERE cc) d" + (  # the draws of copies: built as simple
+            " ANTI JOIN pure ON pure.pid = d.pid AND pure.spec = d.spec" if self.pure else "")
+        rows = con.sql(f"SELECT coalesce(sum(d.n), 0) FROM {cx}").fetchall()[0][0]
+        if not rows:
+            return None
+        self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
+        con.execute(f"CREATE OR REPLACE TABLE cx AS SELECT d.pid, d.spec FROM {cx}")
+        if parts == 1:
+            return con.sql(self._rows("")).to_arrow_table()
+        # their rows found once (one pass over the used rows), then taken bucket by bucket
+        con.execute(f"CREATE OR REPLACE TABLE cr AS SELECT *, hash(pid) % {parts} AS b "
+                    f"FROM ({self._rows('', order=False)})")
+        return None
+
+    def _copies(self, con, unread, folder):
         """Table ``pure``: the draws that are complex only because some rows are copies
         of others (same analyte and dictionary entry: value and censoring; one specimen,
         one readable time for every row, meeting no other draw, rows in one file): read
         duplicates all but each analyte's first row, which is the draw's result. Only
         when every used analyte is paired (so ``n``, ``nt`` and the times count all rows).
         Their read duplicates are counted; they are then built as the simple draws."""
-        con, keys = self.ex.con, "u.pid = dd.pid AND u.spec = dd.spec"
+        keys = "u.pid = dd.pid AND u.spec = dd.spec"
         rk = ", ".join(f"min(CASE WHEN u.a = {k} THEN (u.row << {self.shift}) | u.i END) "
                        f"AS r{k}" for k in self.codes)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE dd AS SELECT * EXCLUDE ("
+            f"CREATE OR REPLACE TABLE dd AS SELECT * EXCLUDE ("
             f"{', '.join(f'r{k}' for k in self.codes)}) FROM draws WHERE cc AND NOT met AND "
             f"NOT multi AND spec IS NOT NULL AND nt = n AND n <> bit_count(mask) AND NOT "
             f"{unread}" + (" AND f0 = f1" if folder else ""))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, ni) "
+            f"CREATE OR REPLACE TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, ni) "
             f"FROM dd JOIN (SELECT u.pid, u.spec, count(DISTINCT u.i) AS ni, {rk} FROM u "
             f"SEMI JOIN dd ON {keys} GROUP BY u.pid, u.spec) p ON p.pid = dd.pid AND "
             f"p.spec = dd.spec WHERE p.ni = bit_count(dd.mask)")
         con.execute("DROP TABLE dd")
         copies = con.sql("SELECT coalesce(sum(n - bit_count(mask)), 0) FROM pure").fetchall()
         self.read_duplicates += int(copies[0][0])
-        return True
 
-    def simple(self, batch_rows, derive=False):
-        """Arrow tables of the simple draws (in no particular order), derived when
-        ``derive``: the columns, types and pandas metadata of ``wide_frame`` (and
-        ``derive``) written by ``pyarrow.Table.from_pandas``, built without the frame."""
+    def simple(self, batch_rows, derive=False, copies=False):
+        """Arrow tables of the simple draws (in no particular order), or of the draws of
+        copies (``copies``: once ``others`` made them), derived when ``derive``: the
+        columns, types and pandas metadata of ``wide_frame`` (and ``derive``) written by
+        ``pyarrow.Table.from_pandas``, built without the frame."""
+        if copies and not self.pure:
+            return
         mask = sum(1 << k for k in self.codes)
         cols = ", ".join(f"r{k}" for k in self.codes)
-        src = ("(SELECT * FROM draws WHERE NOT cc UNION ALL BY NAME SELECT * FROM pure)"
-               if self.pure else "(SELECT * FROM draws WHERE NOT cc)")
+        src = "pure" if copies else "(SELECT * FROM draws WHERE NOT cc)"
         n, results = self.ex.con.sql(
             f"SELECT count(*), coalesce(sum(bit_count(mask & {mask})), 0) FROM {src} "
             f"WHERE na > 0").fetchall()[0]
@@ -237,31 +262,20 @@ class Draws:
         return wide_frame(info, self.analytes, value, np.where(none, 0, self.ex.marks[entry]),
                           np.array(_MARKS, dtype=object), np.where(none, -1, packed >> self.shift))
 
-    def complex(self, rows_per_partition):
-        """Frames of the other draws: read duplicates marked and ``pair_results``, in
-        buckets of patients of about ``rows_per_partition`` rows."""
-        import math
-
-        con = self.ex.con
-        cx = "(SELECT * FROM draws WHERE cc) d" + (  # the draws of copies: built as simple
-            " ANTI JOIN pure ON pure.pid = d.pid AND pure.spec = d.spec" if self.pure else "")
-        rows = con.sql(f"SELECT coalesce(sum(d.n), 0) FROM {cx}").fetchall()[0][0]
-        if not rows:
+    def complex(self, one):
+        """Frames of the other draws (``others``: ``one``, the rows of one bucket, or
+        their buckets in table ``cr``): read duplicates marked and ``pair_results``."""
+        con, parts = self.ex.con, self.parts
+        if one is not None:
+            yield self._pair(one)
             return
-        self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE cx AS SELECT d.pid, d.spec FROM {cx}")
-        if parts == 1:
-            yield self._pair(con.sql(self._rows("")).to_arrow_table())
-            return
-        # their rows found once (one pass over the used rows), then taken bucket by bucket
-        con.execute(f"CREATE OR REPLACE TEMP TABLE cr AS SELECT *, hash(pid) % {parts} AS b "
-                    f"FROM ({self._rows('', order=False)})")
         for k in range(parts):
             table = con.sql(f"SELECT * EXCLUDE (b) FROM cr WHERE b = {k} ORDER BY row"
                             ).to_arrow_table()
             if table.num_rows:
                 yield self._pair(table)
-        con.execute("DROP TABLE cr")
+        if parts:
+            con.execute("DROP TABLE cr")
 
     def _rows(self, where, order=True):
         """SQL: the used rows of the other draws (``cx``), with their times."""
@@ -273,7 +287,7 @@ class Draws:
 
     def empty(self):
         """``pair_results`` of no results: the frame of no draws, with its columns."""
-        self.ex.con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws "
+        self.ex.con.execute("CREATE OR REPLACE TABLE cx AS SELECT pid, spec FROM draws "
                             "LIMIT 0")
         return self._pair(self.ex.con.sql(self._rows("")).to_arrow_table())
 
