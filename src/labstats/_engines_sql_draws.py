@@ -60,18 +60,21 @@ class Draws:
         # a draw that meets another draw of the patient at a time may share a result with
         # it (a duplicate across specimens): complex too. Draws of one time meet when
         # their times are equal; a draw of several times is taken to meet every draw of
-        # the patient. One statement: grouped, classified, met (no table of the groups
-        # written and updated)
+        # the patient. The groups are written once, classified by content; the few that
+        # meet (found from the table) are then marked in place (no table of the groups
+        # materialized and joined again)
         con.execute(
-            f"CREATE OR REPLACE TABLE draws AS WITH g AS (SELECT pid, spec, "
-            f"{', '.join(aggs)} FROM u GROUP BY pid, spec), x AS MATERIALIZED (SELECT *, "
-            f"({cc}) AS cc0 FROM (SELECT g.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT "
-            f"FROM th1 AS multi FROM g {times[1]})), m AS (SELECT pid, t0 FROM x WHERE na > 0 "
-            f"AND t0 IS NOT NULL GROUP BY pid, t0 HAVING count(*) > 1), mp AS (SELECT "
-            f"DISTINCT pid FROM x WHERE na > 0 AND multi) SELECT x.* EXCLUDE (cc0), (m.pid IS "
-            f"NOT NULL OR mp.pid IS NOT NULL) AS met, (cc0 OR m.pid IS NOT NULL OR mp.pid IS "
-            f"NOT NULL) AS cc FROM x LEFT JOIN m ON m.pid = "
-            f"x.pid AND m.t0 = x.t0 LEFT JOIN mp ON mp.pid = x.pid")
+            f"CREATE OR REPLACE TABLE draws AS SELECT *, false AS met, ({cc}) AS cc FROM "
+            f"(SELECT g.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT FROM th1 AS multi "
+            f"FROM (SELECT pid, spec, {', '.join(aggs)} FROM u GROUP BY pid, spec) g "
+            f"{times[1]})")
+        con.execute(
+            "CREATE OR REPLACE TABLE meet AS SELECT pid, t0 FROM draws WHERE na > 0 AND t0 IS "
+            "NOT NULL GROUP BY pid, t0 HAVING count(*) > 1; UPDATE draws SET met = true, cc "
+            "= true FROM meet WHERE meet.pid = draws.pid AND meet.t0 = draws.t0; CREATE OR "
+            "REPLACE TABLE meet AS SELECT DISTINCT pid FROM draws WHERE na > 0 AND multi; "
+            "UPDATE draws SET met = true, cc = true FROM meet WHERE meet.pid = draws.pid; "
+            "DROP TABLE meet")
         rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws").fetchall()[0][0]
         if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
             raise RuntimeError(f"pair_export: {rows} used rows joined back of "
