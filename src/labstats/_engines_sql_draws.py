@@ -132,8 +132,7 @@ class Draws:
         when every used analyte is paired (so ``n``, ``nt`` and the times count all rows).
         Their read duplicates are counted; they are then built as the simple draws."""
         keys = "u.pid = dd.pid AND u.spec = dd.spec"
-        rk = ", ".join(f"min(CASE WHEN u.a = {k} THEN (u.row << {self.shift}) | u.i END) "
-                       f"AS r{k}" for k in self.codes)
+        rk = ", ".join(f"min(CASE WHEN a = {k} THEN f END) AS r{k}" for k in self.codes)
         con.execute(
             f"CREATE OR REPLACE TABLE dd AS SELECT * EXCLUDE ("
             f"{', '.join(f'r{k}' for k in self.codes)}) FROM draws WHERE cc AND NOT met AND "
@@ -141,9 +140,10 @@ class Draws:
             f"{unread}" + (" AND f0 = f1" if folder else ""))
         con.execute(
             f"CREATE OR REPLACE TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, ni) "
-            f"FROM dd JOIN (SELECT u.pid, u.spec, count(DISTINCT u.i) AS ni, {rk} FROM u "
-            f"SEMI JOIN dd ON {keys} GROUP BY u.pid, u.spec) p ON p.pid = dd.pid AND "
-            f"p.spec = dd.spec WHERE p.ni = bit_count(dd.mask)")
+            f"FROM dd JOIN (SELECT pid, spec, count(*) AS ni, {rk} FROM (SELECT u.pid, u.spec, "
+            f"u.a, min((u.row << {self.shift}) | u.i) AS f FROM u SEMI JOIN dd ON {keys} GROUP "
+            f"BY u.pid, u.spec, u.i, u.a) GROUP BY pid, spec) p ON p.pid = dd.pid AND p.spec = "
+            f"dd.spec WHERE p.ni = bit_count(dd.mask)")  # (ni: distinct entries, each's first row)
         con.execute("DROP TABLE dd")
         copies = con.sql("SELECT coalesce(sum(n - bit_count(mask)), 0) FROM pure").fetchall()
         self.read_duplicates += int(copies[0][0])
