@@ -85,10 +85,11 @@ def _distinct(con, export, exprs: dict):
 
 
 def _read_warning_by_rows(read, frame, n, kw):
-    """``read(frame, **kw)`` on the dictionary, its warnings but one re-issued: the check
-    that a whole column looks as if it were in another unit reads the distribution of
-    the rows, not of the distinct cells; it is run on a sample of rows (about 512 per
-    analyte and unit, drawn with their frequencies, in a fixed random order)."""
+    """``read(frame, **kw)`` on the dictionary, and a function that re-issues its warnings
+    but one (called later: while DuckDB stores the used rows): the check that a whole
+    column looks as if it were in another unit reads the distribution of the rows, not
+    of the distinct cells; it is run on a sample of rows (about 512 per analyte and unit,
+    drawn with their frequencies, in a fixed random order)."""
     import warnings
 
     import pandas as pd
@@ -105,16 +106,19 @@ def _read_warning_by_rows(read, frame, n, kw):
     codes, groups = pd.factorize(group)
     weight = n / np.bincount(codes, weights=n)[codes] / len(groups)
     take = np.random.default_rng(0).choice(len(frame), size=512 * len(groups), p=weight)
-    with warnings.catch_warnings(record=True) as sampled:
-        warnings.simplefilter("always")
-        read(frame.iloc[take].reset_index(drop=True), **kw)
-    for w in caught:
-        if column_check not in str(w.message):
-            warn(str(w.message), w.category)
-    for w in sampled:
-        if column_check in str(w.message):
-            warn(str(w.message), w.category)
-    return res
+
+    def finish():
+        with warnings.catch_warnings(record=True) as sampled:
+            warnings.simplefilter("always")
+            read(frame.iloc[take].reset_index(drop=True), **kw)
+        for w in caught:
+            if column_check not in str(w.message):
+                warn(str(w.message), w.category)
+        for w in sampled:
+            if column_check in str(w.message):
+                warn(str(w.message), w.category)
+
+    return res, finish
 
 
 def _typed(table, names, schema, pandas_meta):
@@ -172,15 +176,20 @@ class Export:
         frame.insert(0, role["patient_id"], pid)
         roles = {h: r for r, h in role.items() if h in frame.columns}
         kw = {"columns": roles, "test_map": test_map, **read_options}
-        res = _read_warning_by_rows(read_lab_results, frame, table["n"].to_numpy(), kw)
+        res, self.finish = _read_warning_by_rows(read_lab_results, frame,
+                                                 table["n"].to_numpy(), kw)
         status = res["status"].cat.codes.to_numpy()
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
         cens = res["censored"].map({m: k for k, m in enumerate(_MARKS)}).to_numpy(dtype=np.int8)
-        self.con.register("d", pa.table({  # value and censoring: by entry, in numpy
+        self.con.register("d_entries", pa.table({  # value, censoring: by entry, in numpy
             "h": table["h"], "i": pa.array(np.arange(len(status), dtype=np.int32)),
             "s": pa.array(status.astype(np.int8)),
             "a": pa.array(analyte, mask=np.isnan(analyte)).cast(pa.int8())}))
+        # tables (not a registered view, not TEMP): read by a cursor too (``used_rows``)
+        self.con.execute("CREATE OR REPLACE TABLE d AS SELECT * FROM d_entries; CREATE OR "
+                         "REPLACE TABLE file_offsets AS SELECT * FROM offsets")
+        self.con.unregister("d_entries")
         n = table["n"].to_numpy()
         counts = np.bincount(status, weights=n, minlength=len(STATUSES)).astype(np.int64)
         unknown = (res["analyte"].isna() & res["test"].notna()).to_numpy(dtype=bool)
@@ -277,7 +286,7 @@ class Export:
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
                 f"d.a, d.i, o.start + e.file_row_number AS row, o.k::INTEGER AS file "
                 f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
-                f"JOIN offsets o ON o.filename = e.filename")
+                f"JOIN file_offsets o ON o.filename = e.filename")
 
     def report(self, path):
         """The per-row report (rows of unknown test codes are counted, not listed)."""

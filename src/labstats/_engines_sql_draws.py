@@ -5,6 +5,8 @@ from the SQL columns, the others paired by ``pair_results``; the split-patient w
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from labstats._engines_sql import _MARKS, Unsupported, _typed
@@ -40,7 +42,11 @@ class Draws:
             raise Unsupported("too many rows and distinct cells to pack in 64 bits")
         # the used rows, once (spilled to disk beyond memory_limit): grouped into draws,
         # then the rows of the other draws read back
-        con.execute(f"CREATE OR REPLACE TABLE u AS {ex.used_rows(mode)}")
+        with ThreadPoolExecutor(1) as pool:  # stored by a cursor while the dictionary's
+            stored = pool.submit(con.cursor().execute,  # warnings are read and issued
+                                 f"CREATE OR REPLACE TABLE u AS {ex.used_rows(mode)}")
+            ex.finish()
+            stored.result()
         folder = folder and self._may_split()
         if folder:  # for patients with results in several files
             aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
