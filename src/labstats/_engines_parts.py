@@ -32,7 +32,8 @@ class Writer:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = (frame if isinstance(frame, pa.Table) else  # (a table: as it is)
+                 pa.Table.from_pandas(frame, preserve_index=False))
         if self.writer is None:
             text = [f.name for f in table.schema if pa.types.is_string(f.type)
                     or pa.types.is_large_string(f.type)]

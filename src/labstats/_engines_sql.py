@@ -29,13 +29,17 @@ the reading is done on their *dictionary*, not on their rows:
 3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
    in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
-   code of the in-memory path.
-4. The simple draws are streamed out of DuckDB in Arrow batches and built by the same
-   ``wide_frame`` as ``pair_results``; each frame is derived (``derive``) and written.
+   code of the in-memory path. Their tables (and the draws of copies) are made by DuckDB
+   on a cursor of its own, in a thread, while the simple draws are built.
+4. The simple draws are streamed out of DuckDB in Arrow batches and built as Arrow tables
+   with the columns, types and pandas metadata of ``wide_frame`` (the frame of
+   ``pair_results``), read from that frame of the first draw and checked equal on it;
+   ``derive`` runs on a frame of its input columns only; each table is written as it is.
 
 Counts come from the dictionaries and the groups; the per-row report is the dictionary's
 report joined back to the rows; the warning for patients whose results are in several
-files of a folder (as ``read_lab_results`` gives it) is computed from the draws' files.
+files of a folder (as ``read_lab_results`` gives it) is computed from the draws' files
+(not needed when the files hold disjoint ranges of patient ids).
 The column-level unit check (a whole column that looks as if it were in another unit)
 reads the distribution of rows, not of tuples: it is run on a sample of rows drawn with
 the tuples' frequencies.
@@ -81,10 +85,11 @@ def _distinct(con, export, exprs: dict):
 
 
 def _read_warning_by_rows(read, frame, n, kw):
-    """``read(frame, **kw)`` on the dictionary, its warnings but one re-issued: the check
-    that a whole column looks as if it were in another unit reads the distribution of
-    the rows, not of the distinct cells; it is run on a sample of rows (about 512 per
-    analyte and unit, drawn with their frequencies, in a fixed random order)."""
+    """``read(frame, **kw)`` on the dictionary, and a function that re-issues its warnings
+    but one (called later: while DuckDB stores the used rows): the check that a whole
+    column looks as if it were in another unit reads the distribution of the rows, not
+    of the distinct cells; it is run on a sample of rows (about 512 per analyte and unit,
+    drawn with their frequencies, in a fixed random order)."""
     import warnings
 
     import pandas as pd
@@ -101,16 +106,19 @@ def _read_warning_by_rows(read, frame, n, kw):
     codes, groups = pd.factorize(group)
     weight = n / np.bincount(codes, weights=n)[codes] / len(groups)
     take = np.random.default_rng(0).choice(len(frame), size=512 * len(groups), p=weight)
-    with warnings.catch_warnings(record=True) as sampled:
-        warnings.simplefilter("always")
-        read(frame.iloc[take].reset_index(drop=True), **kw)
-    for w in caught:
-        if column_check not in str(w.message):
-            warn(str(w.message), w.category)
-    for w in sampled:
-        if column_check in str(w.message):
-            warn(str(w.message), w.category)
-    return res
+
+    def finish():
+        with warnings.catch_warnings(record=True) as sampled:
+            warnings.simplefilter("always")
+            read(frame.iloc[take].reset_index(drop=True), **kw)
+        for w in caught:
+            if column_check not in str(w.message):
+                warn(str(w.message), w.category)
+        for w in sampled:
+            if column_check in str(w.message):
+                warn(str(w.message), w.category)
+
+    return res, finish
 
 
 def _typed(table, names, schema, pandas_meta):
@@ -168,15 +176,20 @@ class Export:
         frame.insert(0, role["patient_id"], pid)
         roles = {h: r for r, h in role.items() if h in frame.columns}
         kw = {"columns": roles, "test_map": test_map, **read_options}
-        res = _read_warning_by_rows(read_lab_results, frame, table["n"].to_numpy(), kw)
+        res, self.finish = _read_warning_by_rows(read_lab_results, frame,
+                                                 table["n"].to_numpy(), kw)
         status = res["status"].cat.codes.to_numpy()
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
         cens = res["censored"].map({m: k for k, m in enumerate(_MARKS)}).to_numpy(dtype=np.int8)
-        self.con.register("d", pa.table({  # value and censoring: by entry, in numpy
+        self.con.register("d_entries", pa.table({  # value, censoring: by entry, in numpy
             "h": table["h"], "i": pa.array(np.arange(len(status), dtype=np.int32)),
             "s": pa.array(status.astype(np.int8)),
             "a": pa.array(analyte, mask=np.isnan(analyte)).cast(pa.int8())}))
+        # tables (not a registered view, not TEMP): read by a cursor too (``used_rows``)
+        self.con.execute("CREATE OR REPLACE TABLE d AS SELECT * FROM d_entries; CREATE OR "
+                         "REPLACE TABLE file_offsets AS SELECT * FROM offsets")
+        self.con.unregister("d_entries")
         n = table["n"].to_numpy()
         counts = np.bincount(status, weights=n, minlength=len(STATUSES)).astype(np.int64)
         unknown = (res["analyte"].isna() & res["test"].notna()).to_numpy(dtype=bool)
@@ -273,7 +286,7 @@ class Export:
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
                 f"d.a, d.i, o.start + e.file_row_number AS row, o.k::INTEGER AS file "
                 f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
-                f"JOIN offsets o ON o.filename = e.filename")
+                f"JOIN file_offsets o ON o.filename = e.filename")
 
     def report(self, path):
         """The per-row report (rows of unknown test codes are counted, not listed)."""
@@ -305,6 +318,7 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
     from concurrent.futures import ThreadPoolExecutor
 
     import pandas as pd
+    import pyarrow as pa
 
     from labstats._engines_parts import Writer
     from labstats._engines_sql_draws import Draws
@@ -348,24 +362,37 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
         warm.join()
     frames, sink = [], Writer(output)
     batch_rows = max(1, int(rows_per_partition) // 4)
+
+    def put(frame):
+        if output is None:
+            frames.append(frame.to_pandas() if isinstance(frame, pa.Table) else frame)
+        else:
+            sink.write(frame)
+
     try:
+        written = False
+        with ThreadPoolExecutor(1) as pool:  # the other draws' tables made meanwhile
+            others = pool.submit(draws.others, con.cursor(), rows_per_partition)
+            for table in draws.simple(batch_rows, derive):  # built and derived as tables
+                put(table)
+                written = True
+            one = others.result()
+        for table in draws.simple(batch_rows, derive, copies=True):
+            put(table)
+            written = True
         # frames without rows are left out (a bucket of draws without the analytes asked
         # for gives pair_results' frame of no draws, whose columns are of type object)
-        some = (f for f in _chain(draws.simple(batch_rows), draws.complex(rows_per_partition))
-                if len(f))
-        for k, frame in enumerate(_chain(some, [None])):
+        for frame in _chain((f for f in draws.complex(one) if len(f)), [None]):
             if frame is None:  # no draws: pair_results' frame without rows
-                if k:
+                if written:
                     break
                 frame = draws.empty()
             if derive:
                 from labstats.datasets.derive import derive as _derive
 
                 frame = _derive(frame)
-            if output is None:
-                frames.append(frame)
-            else:
-                sink.write(frame)
+            put(frame)
+            written = True
     finally:
         sink.close()
     if report is not None:

@@ -5,6 +5,8 @@ from the SQL columns, the others paired by ``pair_results``; the split-patient w
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from labstats._engines_sql import _MARKS, Unsupported, _typed
@@ -33,8 +35,6 @@ class Draws:
         aggs = ["count(*) AS n", "bit_or(1::BIGINT << a) AS mask",
                 f"count({of_a(1)}) AS na", f"count({of_a('t')}) AS nt",
                 f"min({of_a('t')}) AS th0", f"max({of_a('t')}) AS th1"]
-        if folder:  # for patients with results in several files
-            aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
         for k in self.codes:  # at most one result per analyte in a simple draw
             aggs.append(f"max(CASE WHEN a = {k} THEN (row << {self.shift}) | i END) AS r{k}")
         con = ex.con
@@ -42,7 +42,14 @@ class Draws:
             raise Unsupported("too many rows and distinct cells to pack in 64 bits")
         # the used rows, once (spilled to disk beyond memory_limit): grouped into draws,
         # then the rows of the other draws read back
-        con.execute(f"CREATE OR REPLACE TEMP TABLE u AS {ex.used_rows(mode)}")
+        with ThreadPoolExecutor(1) as pool:  # stored by a cursor while the dictionary's
+            stored = pool.submit(con.cursor().execute,  # warnings are read and issued
+                                 f"CREATE OR REPLACE TABLE u AS {ex.used_rows(mode)}")
+            ex.finish()
+            stored.result()
+        folder = folder and self._may_split()
+        if folder:  # for patients with results in several files
+            aggs += ["min(file) AS f0", "max(file) AS f1", "min(row) AS rmin"]
         self.time_dtype, self.by_hash = (time_dtype() if callable(time_dtype) else
                                          (time_dtype, False))
         unread = "t0 IS NULL"
@@ -59,18 +66,21 @@ class Draws:
         # a draw that meets another draw of the patient at a time may share a result with
         # it (a duplicate across specimens): complex too. Draws of one time meet when
         # their times are equal; a draw of several times is taken to meet every draw of
-        # the patient. One statement: grouped, classified, met (no table of the groups
-        # written and updated)
+        # the patient. The groups are written once, classified by content; the few that
+        # meet (found from the table) are then marked in place (no table of the groups
+        # materialized and joined again)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE draws AS WITH g AS (SELECT pid, spec, "
-            f"{', '.join(aggs)} FROM u GROUP BY pid, spec), x AS MATERIALIZED (SELECT *, "
-            f"({cc}) AS cc0 FROM (SELECT g.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT "
-            f"FROM th1 AS multi FROM g {times[1]})), m AS (SELECT pid, t0 FROM x WHERE na > 0 "
-            f"AND t0 IS NOT NULL GROUP BY pid, t0 HAVING count(*) > 1), mp AS (SELECT "
-            f"DISTINCT pid FROM x WHERE na > 0 AND multi) SELECT x.* EXCLUDE (cc0), (m.pid IS "
-            f"NOT NULL OR mp.pid IS NOT NULL) AS met, (cc0 OR m.pid IS NOT NULL OR mp.pid IS "
-            f"NOT NULL) AS cc FROM x LEFT JOIN m ON m.pid = "
-            f"x.pid AND m.t0 = x.t0 LEFT JOIN mp ON mp.pid = x.pid")
+            f"CREATE OR REPLACE TABLE draws AS SELECT *, false AS met, ({cc}) AS cc FROM "
+            f"(SELECT g.* EXCLUDE (th0, th1), {times[0]}, th0 IS DISTINCT FROM th1 AS multi "
+            f"FROM (SELECT pid, spec, {', '.join(aggs)} FROM u GROUP BY pid, spec) g "
+            f"{times[1]})")
+        con.execute(
+            "CREATE OR REPLACE TABLE meet AS SELECT pid, t0 FROM draws WHERE na > 0 AND t0 IS "
+            "NOT NULL GROUP BY pid, t0 HAVING count(*) > 1; UPDATE draws SET met = true, cc "
+            "= true FROM meet WHERE meet.pid = draws.pid AND meet.t0 = draws.t0; CREATE OR "
+            "REPLACE TABLE meet AS SELECT DISTINCT pid FROM draws WHERE na > 0 AND multi; "
+            "UPDATE draws SET met = true, cc = true FROM meet WHERE meet.pid = draws.pid; "
+            "DROP TABLE meet")
         rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws").fetchall()[0][0]
         if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
             raise RuntimeError(f"pair_export: {rows} used rows joined back of "
@@ -78,43 +88,82 @@ class Draws:
         self.counts = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0,
                        "conflicts": 0}
         self.read_duplicates, self.parts = 0, 0
+        self.schema, self.direct = None, True  # of the simple draws' tables
         self.folder = folder  # then table kept: the files of the other draws' kept rows
         if folder:
-            con.execute("CREATE OR REPLACE TEMP TABLE kept AS SELECT pid, file AS f0, file "
+            con.execute("CREATE OR REPLACE TABLE kept AS SELECT pid, file AS f0, file "
                         "AS f1, row AS rmin FROM u LIMIT 0")
-        self.pure = not in_a and mode is not None and self._copies(unread, folder)
+        # the draws of copies (table pure: ``others``) are simple but for their copies
+        self.pure, self._unread = not in_a and mode is not None, unread
 
-    def _copies(self, unread, folder):
+    def _may_split(self):
+        """Whether a patient may have used results in several files of the folder: the
+        ranges of the patient ids of the files' used rows overlap, or an id is missing
+        (when not, as for an export written a range of patients per file, the draws
+        need not follow the files)."""
+        return bool(self.ex.con.sql(
+            "SELECT count(*) FILTER (WHERE lo <= before) + sum(missing) FROM (SELECT lo, "
+            "max(hi) OVER (ORDER BY lo ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS "
+            "before, missing FROM (SELECT min(pid) AS lo, max(pid) AS hi, count(*) - "
+            "count(pid) AS missing FROM u GROUP BY file))").fetchall()[0][0])
+
+    def others(self, con, rows_per_partition):
+        """The tables of the draws that are not simple (run on a cursor ``con`` of its
+        own, in a thread, while the simple draws are built): ``pure`` (``_copies``), then
+        ``cx``, the other draws, and their rows: fetched when they make one bucket of
+        ``rows_per_partition`` rows (returned), else table ``cr`` of their buckets."""
+        import math
+
+        if self.pure:
+            self._copies(con, self._unread, self.folder)
+        cx = "(SELECT * FROM draws WHERE cc) d" + (  # the draws of copies: built as simple
+            " ANTI JOIN pure ON pure.pid = d.pid AND pure.spec = d.spec" if self.pure else "")
+        rows = con.sql(f"SELECT coalesce(sum(d.n), 0) FROM {cx}").fetchall()[0][0]
+        if not rows:
+            return None
+        self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
+        con.execute(f"CREATE OR REPLACE TABLE cx AS SELECT d.pid, d.spec FROM {cx}")
+        if parts == 1:
+            return con.sql(self._rows("")).to_arrow_table()
+        # their rows found once (one pass over the used rows), then taken bucket by bucket
+        con.execute(f"CREATE OR REPLACE TABLE cr AS SELECT *, hash(pid) % {parts} AS b "
+                    f"FROM ({self._rows('', order=False)})")
+        return None
+
+    def _copies(self, con, unread, folder):
         """Table ``pure``: the draws that are complex only because some rows are copies
         of others (same analyte and dictionary entry: value and censoring; one specimen,
         one readable time for every row, meeting no other draw, rows in one file): read
         duplicates all but each analyte's first row, which is the draw's result. Only
         when every used analyte is paired (so ``n``, ``nt`` and the times count all rows).
         Their read duplicates are counted; they are then built as the simple draws."""
-        con, keys = self.ex.con, "u.pid = dd.pid AND u.spec = dd.spec"
-        rk = ", ".join(f"min(CASE WHEN u.a = {k} THEN (u.row << {self.shift}) | u.i END) "
-                       f"AS r{k}" for k in self.codes)
+        keys = "u.pid = dd.pid AND u.spec = dd.spec"
+        rk = ", ".join(f"min(CASE WHEN a = {k} THEN f END) AS r{k}" for k in self.codes)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE dd AS SELECT * EXCLUDE ("
+            f"CREATE OR REPLACE TABLE dd AS SELECT * EXCLUDE ("
             f"{', '.join(f'r{k}' for k in self.codes)}) FROM draws WHERE cc AND NOT met AND "
             f"NOT multi AND spec IS NOT NULL AND nt = n AND n <> bit_count(mask) AND NOT "
             f"{unread}" + (" AND f0 = f1" if folder else ""))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, ni) "
-            f"FROM dd JOIN (SELECT u.pid, u.spec, count(DISTINCT u.i) AS ni, {rk} FROM u "
-            f"SEMI JOIN dd ON {keys} GROUP BY u.pid, u.spec) p ON p.pid = dd.pid AND "
-            f"p.spec = dd.spec WHERE p.ni = bit_count(dd.mask)")
+            f"CREATE OR REPLACE TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, ni) "
+            f"FROM dd JOIN (SELECT pid, spec, count(*) AS ni, {rk} FROM (SELECT u.pid, u.spec, "
+            f"u.a, min((u.row << {self.shift}) | u.i) AS f FROM u SEMI JOIN dd ON {keys} GROUP "
+            f"BY u.pid, u.spec, u.i, u.a) GROUP BY pid, spec) p ON p.pid = dd.pid AND p.spec = "
+            f"dd.spec WHERE p.ni = bit_count(dd.mask)")  # (ni: distinct entries, each's first row)
         con.execute("DROP TABLE dd")
         copies = con.sql("SELECT coalesce(sum(n - bit_count(mask)), 0) FROM pure").fetchall()
         self.read_duplicates += int(copies[0][0])
-        return True
 
-    def simple(self, batch_rows):
-        """Frames of the simple draws (in no particular order)."""
+    def simple(self, batch_rows, derive=False, copies=False):
+        """Arrow tables of the simple draws (in no particular order), or of the draws of
+        copies (``copies``: once ``others`` made them), derived when ``derive``: the
+        columns, types and pandas metadata of ``wide_frame`` (and ``derive``) written by
+        ``pyarrow.Table.from_pandas``, built without the frame."""
+        if copies and not self.pure:
+            return
         mask = sum(1 << k for k in self.codes)
         cols = ", ".join(f"r{k}" for k in self.codes)
-        src = ("(SELECT * FROM draws WHERE NOT cc UNION ALL BY NAME SELECT * FROM pure)"
-               if self.pure else "(SELECT * FROM draws WHERE NOT cc)")
+        src = "pure" if copies else "(SELECT * FROM draws WHERE NOT cc)"
         n, results = self.ex.con.sql(
             f"SELECT count(*), coalesce(sum(bit_count(mask & {mask})), 0) FROM {src} "
             f"WHERE na > 0").fetchall()[0]
@@ -127,14 +176,75 @@ class Draws:
             f"SELECT pid, spec, {t0} AS t0, bit_count(mask & {mask}) AS na, {cols} FROM "
             f"{src}{join} WHERE na > 0").to_arrow_reader(batch_rows)
         for batch in reader:
-            yield self._frame(batch)
+            if batch.num_rows:
+                yield self._table(batch, derive)
+
+    def _table(self, batch, derive):
+        """One batch of simple draws as the Arrow table ``wide_frame`` (then ``derive``)
+        would give: the schema (types, pandas metadata) taken once from that frame of the
+        batch's first draw, the columns built from the batch's (numpy, Arrow: no pandas
+        frame but derive's inputs)."""
+        import warnings
+
+        import pandas as pd
+        import pyarrow as pa
+
+        from labstats.datasets.derive import DERIVED
+        from labstats.datasets.derive import derive as _derive
+
+        if self.schema is None:  # checked on the first draw: else built as frames
+            with warnings.catch_warnings():  # the batch's derive gives them
+                warnings.simplefilter("ignore")
+                first = self._frame(batch.slice(0, 1))
+                first = pa.Table.from_pandas(_derive(first) if derive else first,
+                                             preserve_index=False)
+                self.schema = first.schema
+                try:
+                    self.direct = self._table(batch.slice(0, 1), derive).equals(first)
+                except pa.ArrowException:
+                    self.direct = False
+        if not self.direct:
+            frame = self._frame(batch)
+            return pa.Table.from_pandas(_derive(frame) if derive else frame,
+                                        preserve_index=False)
+        n, out, values = batch.num_rows, {}, {}
+        names = ["patient_id", "specimen_id"]
+        for k, name in enumerate(names[:len(self._ids_names())]):
+            out[name] = batch.column(k)
+        t = batch["t0"]
+        out["collected_at"] = out["collected_until"] = (
+            t if t.null_count < n else pa.nulls(n, self.schema.field("collected_at").type))
+        out["n_results"] = batch["na"]
+        marks = pa.array(_MARKS, type=pa.large_string())
+        low = (1 << self.shift) - 1
+        for k, a in zip(self.codes, self.analytes, strict=True):
+            packed = batch[f"r{k}"].fill_null(-1).to_numpy().astype(np.int64, copy=False)
+            none = packed < 0
+            entry = np.where(none, 0, packed & low)
+            value = np.where(none, np.nan, self.ex.values[entry])
+            values[a] = value
+            out[a] = pa.array(value, mask=np.isnan(value))
+            out[f"{a}_censored"] = marks.take(np.where(none, 0, self.ex.marks[entry]))
+            out[f"{a}_source_row"] = pa.array(packed >> self.shift, mask=none)
+        if derive:  # on derive's inputs only: the same derived columns, in its order
+            read = {c for d in DERIVED.values() for c in (*d.inputs, *d.optional)}
+            inputs = pd.DataFrame({a: v for a, v in values.items() if a in read},
+                                  index=pd.RangeIndex(n))
+            derived = _derive(inputs)
+            for c in derived.columns[inputs.shape[1]:]:
+                out[c] = pa.Array.from_pandas(derived[c])
+        return pa.Table.from_arrays([out[f.name].cast(f.type) for f in self.schema],
+                                    schema=self.schema)
+
+    def _ids_names(self):
+        role = self.ex.role
+        return [role["patient_id"]] + ([role["specimen_id"]] if "specimen_id" in role
+                                        else [])
 
     def _ids(self, table):
         """Patient (and specimen) ids of an Arrow table (pid, spec, ...), typed as in the
         export."""
-        role = self.ex.role
-        names = [role["patient_id"]] + ([role["specimen_id"]] if "specimen_id" in role
-                                         else [])
+        names = self._ids_names()
         renamed = table.rename_columns([*names, *table.schema.names[len(names):]]) if \
             len(names) == 2 else table.rename_columns([names[0], *table.schema.names[1:]])
         ids = _typed(renamed, names, self.ex.schema, self.ex.pandas_meta)
@@ -161,31 +271,20 @@ class Draws:
         return wide_frame(info, self.analytes, value, np.where(none, 0, self.ex.marks[entry]),
                           np.array(_MARKS, dtype=object), np.where(none, -1, packed >> self.shift))
 
-    def complex(self, rows_per_partition):
-        """Frames of the other draws: read duplicates marked and ``pair_results``, in
-        buckets of patients of about ``rows_per_partition`` rows."""
-        import math
-
-        con = self.ex.con
-        cx = "(SELECT * FROM draws WHERE cc) d" + (  # the draws of copies: built as simple
-            " ANTI JOIN pure ON pure.pid = d.pid AND pure.spec = d.spec" if self.pure else "")
-        rows = con.sql(f"SELECT coalesce(sum(d.n), 0) FROM {cx}").fetchall()[0][0]
-        if not rows:
+    def complex(self, one):
+        """Frames of the other draws (``others``: ``one``, the rows of one bucket, or
+        their buckets in table ``cr``): read duplicates marked and ``pair_results``."""
+        con, parts = self.ex.con, self.parts
+        if one is not None:
+            yield self._pair(one)
             return
-        self.parts = parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE cx AS SELECT d.pid, d.spec FROM {cx}")
-        if parts == 1:
-            yield self._pair(con.sql(self._rows("")).to_arrow_table())
-            return
-        # their rows found once (one pass over the used rows), then taken bucket by bucket
-        con.execute(f"CREATE OR REPLACE TEMP TABLE cr AS SELECT *, hash(pid) % {parts} AS b "
-                    f"FROM ({self._rows('', order=False)})")
         for k in range(parts):
             table = con.sql(f"SELECT * EXCLUDE (b) FROM cr WHERE b = {k} ORDER BY row"
                             ).to_arrow_table()
             if table.num_rows:
                 yield self._pair(table)
-        con.execute("DROP TABLE cr")
+        if parts:
+            con.execute("DROP TABLE cr")
 
     def _rows(self, where, order=True):
         """SQL: the used rows of the other draws (``cx``), with their times."""
@@ -197,7 +296,7 @@ class Draws:
 
     def empty(self):
         """``pair_results`` of no results: the frame of no draws, with its columns."""
-        self.ex.con.execute("CREATE OR REPLACE TEMP TABLE cx AS SELECT pid, spec FROM draws "
+        self.ex.con.execute("CREATE OR REPLACE TABLE cx AS SELECT pid, spec FROM draws "
                             "LIMIT 0")
         return self._pair(self.ex.con.sql(self._rows("")).to_arrow_table())
 
@@ -247,6 +346,8 @@ class Draws:
         does for a folder), from the simple draws' files and the other draws' kept rows."""
         from labstats.datasets._routine_io import warn_split
 
+        if not self.folder:  # no patient in several files (``_may_split``)
+            return
         con = self.ex.con
         extra = "UNION ALL SELECT pid, f0, f1, rmin FROM kept"
         pure = "UNION ALL SELECT pid, f0, f1, rmin FROM pure" if self.pure else ""

@@ -266,3 +266,42 @@ def test_a_patient_split_across_files_only_in_draws_paired_by_pandas(tmp_path):
     with pytest.warns(UserWarning, match=r"1 patient\(s\) have results in several files"):
         read_lab_results(path, test_map=test_map)
     _same(tmp_path, path, test_map, repeats="first")  # the same warning
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("derive", [False, True])
+def test_written_draws_are_the_frame_of_draws_as_pyarrow_writes_it(tmp_path, shape, derive):
+    """The simple draws are built as Arrow tables, not as frames: the file holds what
+    pyarrow writes of the frame pair_results (and derive) give: the same types, pandas
+    metadata and values, row for row. The folder holds a range of patients per file
+    (no patient in two files: no warning, as read_lab_results gives none)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from labstats.datasets import derive as derive_values
+
+    export, test_map = _export(shape, n=300, seed=3)
+    pid = "subject_id" if shape == "mimic" else export.columns[0]
+    ids = np.sort(export[pid].dropna().unique())
+    low = (export[pid] <= ids[len(ids) // 2]).fillna(False).to_numpy(dtype=bool)
+    path = tmp_path / "folder"
+    path.mkdir()
+    export[low].to_parquet(path / "a.parquet", index=False)
+    export[~low].to_parquet(path / "b.parquet", index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        want = pair_results(read_lab_results(path, test_map=test_map), by="specimen")
+        want = derive_values(want) if derive else want
+        got = pair_export(path, test_map=test_map, derive=derive, rows_per_partition=300)
+        out = tmp_path / "draws.parquet"
+        counts = pair_export(path, out, test_map=test_map, derive=derive,
+                             rows_per_partition=300)
+    assert not [w for w in caught if "several files" in str(w.message)]
+    assert counts["path"] == "sql"
+    want.attrs, got.attrs = {}, {}
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    expected = pa.Table.from_pandas(want, preserve_index=False)
+    written = pq.read_table(out)
+    assert written.schema.equals(expected.schema, check_metadata=True)
+    keys = [("patient_id", "ascending"), ("specimen_id", "ascending")]
+    assert written.sort_by(keys).equals(expected.sort_by(keys))
