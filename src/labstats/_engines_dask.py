@@ -45,13 +45,18 @@ def _number(frame, start):
     return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
 
 
-def _read_part(raw, kw, meta=None):
-    """read_lab_results on one partition (whole patients), with global rows and reasons."""
+def _read_part(raw, kw, meta=None, mode="raise"):
+    """read_lab_results on one partition (whole patients), with global rows and reasons,
+    in the plausibility ``mode`` the graph was built in (the caller's, not the worker's).
+    Its warnings are dropped: the Dask reader gives those of the whole export on the client
+    (``warn_column_units`` of the counted cells), once, as pandas does."""
+    from labstats._warn import collected_warnings, thread_plausibility
     from labstats.datasets.routine import read_lab_results
 
     raw = _pandas_strings(raw.sort_values("__source_row", kind="stable"))
     rows = raw.pop("__source_row").to_numpy()
-    res = read_lab_results(raw.reset_index(drop=True), **kw)
+    with thread_plausibility(mode), collected_warnings():
+        res = read_lab_results(raw.reset_index(drop=True), **kw)
     report = res.attrs["report"]
     reason = np.full(len(res), None, dtype=object)
     reason[report["source_row"].to_numpy(dtype=np.int64)] = report["reason"].to_numpy()
@@ -96,10 +101,11 @@ def _column_stats(part, evidence=None, time=None):
 
 
 def _unit_cells(part, role):
-    """``unit_cells`` of a Dask partition, its strings in pandas' dtype."""
+    """``unit_cells`` of a Dask partition, its strings in pandas' dtype, with each cell's
+    first row in the partition (``__first``)."""
     from labstats.datasets._routine_screen import unit_cells
 
-    return unit_cells(_pandas_strings(part), role)
+    return unit_cells(_pandas_strings(part), role, first=True)
 
 
 def _disjoint(spans) -> bool:
@@ -176,8 +182,9 @@ def dask_read_lab_results(ddf, **kw):
     columns = [dask.delayed(_column_stats)(p[read], evidence, time) for p in
                (pieces if read else ())]
     first = dask.delayed(lambda p: p.head(1000))(pieces[0])
+    mode = plausibility_mode()  # the caller's: the partitions are read in it, on any worker
     cells = []  # the counted cells of the column-level unit check (judged on the client)
-    if plausibility_mode() != "ignore":
+    if mode != "ignore":
         units = [role[r] for r in ("patient_id", *UNIT_ROLES) if r in role]
         cells = [dask.delayed(_unit_cells)(p[units], role) for p in pieces]
     stats, columns, sample, cells = dask.compute(parts, columns, first, cells)
@@ -185,8 +192,12 @@ def dask_read_lab_results(ddf, **kw):
         from labstats.datasets._routine_screen import combine_evidence
 
         kw["_decimal_evidence"] = combine_evidence(c[0] for c in columns)
-    if cells:  # warned here, once, at the caller's line; not per partition on the workers
-        warn_column_units(pd.concat(cells, ignore_index=True), evidence=kw.get(
+    lengths = np.array([s[0] for s in stats], dtype=np.int64)
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+    if cells:  # warned here, once, at the caller's line; not per partition on the workers:
+        # the column-level unit check and, in "warn" mode, the implausible values
+        warn_column_units(pd.concat([c.assign(__first=c["__first"] + o) for c, o in zip(
+            cells, offsets, strict=True)], ignore_index=True), evidence=kw.get(
             "_decimal_evidence"), **{k: v for k, v in kw.items() if k in _engines._UNIT_KW})
     kw["_column_check"] = False
     sample = _pandas_strings(sample)
@@ -197,23 +208,22 @@ def dask_read_lab_results(ddf, **kw):
     if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
         _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
             p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
-    lengths = np.array([s[0] for s in stats], dtype=np.int64)
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
-    offsets = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
     numbered = dd.from_delayed(
         [dask.delayed(_number)(p, int(o)) for p, o in zip(pieces, offsets, strict=True)],
         meta=ddf._meta.assign(__source_row=np.int64(0)).iloc[:0], verify_meta=False)
     if not _disjoint([s[1] for s in stats]):
         n = max(len(pieces), math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
         numbered = numbered.shuffle(on=pid, npartitions=n)
-    read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw)
+    read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw,
+                      mode=mode)
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
         times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"), first[0])[0]
         read = read.astype({"collected_at": times.dtype})  # that of a sample without any
     meta = read.iloc[:0]
-    results = numbered.map_partitions(_read_part, kw, meta, meta=meta)
+    results = numbered.map_partitions(_read_part, kw, meta, mode, meta=meta)
     _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
     return results
 

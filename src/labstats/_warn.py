@@ -60,8 +60,28 @@ def caller_stacklevel() -> int:
 
 
 def warn(message: str, category: type[Warning] = LabstatsWarning) -> None:
-    """Issue ``message`` as a warning attributed to the caller's line outside labstats."""
+    """Issue ``message`` as a warning attributed to the caller's line outside labstats
+    (inside ``collected_warnings``: recorded for this thread's caller instead)."""
+    sink = getattr(_THREAD, "sink", None)
+    if sink is not None:
+        sink.append((message, category))
+        return
     warnings.warn(message, category, stacklevel=caller_stacklevel() + 1)
+
+
+@contextlib.contextmanager
+def collected_warnings():
+    """Record the warnings ``warn`` issues in this thread, as a list of (message,
+    category), instead of issuing them: for code that runs a part of a user's call on a
+    Dask worker or in a pool thread (``labstats._engines_dask``), whose warnings are judged
+    once for the whole call, on the client, at the caller's line. Thread-local, unlike
+    ``warnings.catch_warnings`` (which swaps process-wide state)."""
+    old = getattr(_THREAD, "sink", None)
+    _THREAD.sink = sink = []
+    try:
+        yield sink
+    finally:
+        _THREAD.sink = old
 
 
 class _Mode(dict):

@@ -145,3 +145,63 @@ def test_counts_of_draws_on_dask_are_refused_with_the_reason(client):
     with pytest.raises(ValueError, match="on Dask, pair_results' counts are not collected"):
         labstats.counts(draws)
     assert labstats.counts(pair_results(read_lab_results(export)))["draws"] > 0
+
+
+def _recorded(call):
+    """(result of call(), [(message, filename) of the warnings it gave])."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = call()
+    return out, [(str(w.message), w.filename) for w in caught]
+
+
+def _implausible_export():
+    """An LIS export with implausible testosterone (ng/dL) in several partitions of 4, one
+    of them twice (a cell counted twice), and an implausible albumin."""
+    export = make_lab_results(40, seed=6, shape="lis")
+    export.attrs = {}
+    tt = export.index[export["Test Code"] == "2986-8"]
+    export.loc[tt[[3, 30, 60, 61]], "Result"] = ["90000", "80000", "85000", "80000"]
+    alb = export.index[export["Test Code"] == "1751-7"]
+    export.loc[alb[-2], "Result"] = "4300"
+    return export
+
+
+@pytest.mark.parametrize("mode", ["warn", "raise", "ignore"])
+def test_read_warns_as_pandas_once_on_the_client_in_the_callers_mode(client, mode):
+    """plausibility("warn") around the Dask reader applies on the workers (implausible
+    values kept, as pandas keeps them; before, the workers read in their own "raise" mode
+    and reported them), and its warnings are pandas' own: one per analyte and unit, its
+    first value at its export row, the count over all partitions, at the caller's line;
+    none when the lazy result is computed (any scheduler)."""
+    export = _implausible_export()
+    with labstats.plausibility(mode):
+        want, expected = _recorded(lambda: read_lab_results(export))
+        results, got = _recorded(lambda: read_lab_results(dd.from_pandas(export,
+                                                                         npartitions=4)))
+    assert got == expected
+    assert all(filename == __file__ for _, filename in got)
+    if mode == "warn":
+        assert len(expected) == 2  # testosterone in ng/dL, albumin in g/dL
+        assert "90000.0 at index" in expected[0][0] and "4 such values" in expected[0][0]
+    else:
+        assert expected == []
+    for scheduler in (None, "sync"):  # distributed workers, then this process
+        with dask.config.set({"dataframe.shuffle.method": "tasks"} if scheduler else {}):
+            computed, later = _recorded(lambda s=scheduler: results.compute(scheduler=s))
+        assert later == []
+        computed = computed.sort_values("source_row", ignore_index=True)
+        pd.testing.assert_frame_equal(computed.drop(columns="reason"), want)
+    assert labstats.counts(computed) == want.attrs["counts"]
+    assert want.attrs["counts"]["used" if mode != "raise" else "reported"] >= 5
+
+
+def test_unit_cells_first_rows():
+    from labstats.datasets._routine_screen import unit_cells
+
+    part = pd.DataFrame({"pid": ["a", "b", None, "a", "c"], "test": ["1", "2", "1", "1", "2"],
+                         "value": ["5", "6", "5", "5", "6"]})
+    cells = unit_cells(part, {"patient_id": "pid", "test": "test", "value": "value"}, True)
+    assert cells["__n"].tolist() == [2, 2, 1] and cells["__first"].tolist() == [0, 1, 2]
