@@ -20,8 +20,8 @@ DASK_ROWS_PER_PARTITION = 500_000
 
 def is_dask(obj) -> bool:
     """A Dask DataFrame (recognised without importing dask)."""
-    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(
-        obj, "map_partitions")
+    return any(c.__module__.split(".")[0] in ("dask", "dask_expr") for c in type(
+        obj).__mro__[:-1]) and hasattr(obj, "map_partitions")  # (or labstats' subclass)
 
 
 def _enforce(frame, meta):
@@ -266,9 +266,122 @@ def dask_pair_results(ddf, **kw):
     return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
 
 
+# --- derive: the warnings of the whole column, on the client, when the result is computed --
+
+#: The ``attrs`` key of a derived partition's warnings (``_Found``).
+_FOUND = "labstats_warnings"
+
+
+class _Found(list):
+    """What ``collected_warnings`` recorded while a partition was derived: it travels with
+    the partition (its ``attrs``) to the client. Equal only to itself, so that pandas'
+    ``concat`` (which keeps ``attrs`` only when all are equal) drops it."""
+
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def _derive_part(part, names, kw):
+    """``derive`` on one partition, its warnings recorded (not issued) in its ``attrs``."""
+    from labstats._warn import collected_warnings
+    from labstats.datasets.derive import derive
+
+    with collected_warnings() as found:
+        out = derive(part, names, **kw)
+    found = _Found(found)
+    found.mode = kw.get("plausibility", "raise")  # the mode derive checked in
+    out.attrs = {**out.attrs, _FOUND: found}
+    return out
+
+
+def _replay(parts, mode):
+    """Issue, on the client, the warnings the partitions recorded, as ``derive`` on the
+    whole frame words them: each check once, on the values of all partitions in partition
+    order (the first implausible value and its label, their count, the column's
+    quartiles, the rows a formula set to NaN); any other warning once per message."""
+    from labstats import units as _units
+    from labstats._validate import _check, _check_measure, check_column_unit
+    from labstats._warn import thread_plausibility, warn
+    from labstats.formulas._common import warn_rows
+
+    found: dict = {}  # key -> the records of all partitions, in the order derive checks
+    for part in parts:
+        records = part.attrs.get(_FOUND, ())
+        slot = 0  # skeleton records (column, rows: made in every partition) order the rest
+        for r in records:
+            kind = r[0]
+            key = (kind, *r[1:4]) if kind in ("implausible", "measure", "column") else r[:2]
+            rank = (slot, 0 if kind in ("implausible", "measure") else 1)
+            slot += kind in ("column", "rows")
+            found.setdefault(key, (rank, []))[1].append(r)
+    with thread_plausibility(mode):
+        for key, (_, records) in sorted(found.items(), key=lambda kv: kv[1][0]):
+            kind, r = key[0], records[0]
+            if kind == "warn":
+                warn(r[1], r[2])
+            elif kind == "rows":
+                warn_rows(sum(x[2] for x in records), r[1])
+            elif kind == "column":
+                check_column_unit(np.concatenate([x[5] for x in records]), r[1], r[2], r[3],
+                                  r[4].__getitem__)
+            else:
+                import pandas as pd
+
+                labels = np.concatenate([x[-2] for x in records])
+                bad = np.concatenate([x[-1] for x in records])
+                values = pd.Series(bad, index=labels)
+                if kind == "implausible":
+                    _check(values, bad, r[1], _units.ANALYTES[r[2]], r[3], r[4], r[5])
+                else:
+                    _check_measure(values, bad, r[1], _units.MEASURES[r[2]], r[3])
+
+
+_DERIVED: list = []  # the class below, made when dask is first used (no import of dask here)
+
+
+def _derived_class():
+    """A Dask DataFrame whose ``compute()`` issues the warnings of ``derive`` on the client,
+    at the caller's line, once for the whole frame (``_replay``)."""
+    if _DERIVED:
+        return _DERIVED[0]
+    import dask.dataframe as dd
+
+    class DerivedFrame(dd.DataFrame):
+        def compute(self, **kwargs):
+            import dask
+            from dask.dataframe.dask_expr import new_collection
+
+            plain = new_collection(self.expr)
+            parts = dask.compute(*plain.to_delayed(), **kwargs)
+            func, args = plain.__dask_postcompute__()
+            frame = func(list(parts), *args)
+            frame.attrs.pop(_FOUND, None)
+            mode = next((p.attrs[_FOUND].mode for p in parts if _FOUND in p.attrs), None)
+            _replay(parts, mode or "raise")
+            return frame
+
+        def persist(self, **kwargs):
+            return type(self)(super().persist(**kwargs).expr)
+
+    _DERIVED.append(DerivedFrame)
+    return DerivedFrame
+
+
 def dask_derive(ddf, names=None, **kw):
-    """``derive`` on a Dask DataFrame, partition by partition (rows are independent)."""
+    """``derive`` on a Dask DataFrame, partition by partition (rows are independent), in
+    ``plausibility`` (its keyword, as in pandas). Each partition records its warnings as
+    data; ``compute()`` of the result issues them as ``derive`` on the computed frame would,
+    once, at the caller's line (a column's implausible values, column-level unit check
+    and formula counts judged on all partitions together; a column of more than 4,096
+    values per partition is judged on the partitions' 64 runs of 64 values together, which
+    pandas reads from the whole column). Computed otherwise (``dask.compute``, a frame
+    made from it, ``to_parquet``), its warnings stay in the partitions' ``attrs``. In
+    "raise" mode, an implausible value raises when computed, naming the column, the value,
+    its label in its partition and that partition's count."""
     from labstats.datasets.derive import derive
 
     meta = derive(ddf._meta, names, **kw)  # an empty frame: no fake values to check
-    return ddf.map_partitions(derive, names, **kw, meta=meta)
+    out = ddf.map_partitions(_derive_part, names, kw, meta=meta)
+    return _derived_class()(out.expr)

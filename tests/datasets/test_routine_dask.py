@@ -205,3 +205,55 @@ def test_unit_cells_first_rows():
                          "value": ["5", "6", "5", "5", "6"]})
     cells = unit_cells(part, {"patient_id": "pid", "test": "test", "value": "value"}, True)
     assert cells["__n"].tolist() == [2, 2, 1] and cells["__first"].tolist() == [0, 1, 2]
+
+
+def _draws_with_findings(n=60, seed=2):
+    """Draws with what derive warns of, spread over partitions: implausible testosterone
+    (3 values, in two partitions of 4), triglycerides above Friedewald's 400 mg/dL (2 rows),
+    and an insulin column typical of µIU/mL declared in pmol/L (15 values a partition:
+    below the check's 20, so only the whole column shows it)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "total_testosterone": rng.uniform(5, 30, n), "shbg": rng.uniform(10, 80, n),
+        "albumin": rng.uniform(38, 48, n), "total_cholesterol": rng.uniform(3, 7, n),
+        "hdl_cholesterol": rng.uniform(0.8, 2, n), "triglycerides": rng.uniform(0.5, 3, n),
+        "glucose": rng.uniform(4.5, 6, n), "insulin": rng.uniform(5, 20, n)})
+    frame.loc[[5, 40, 41], "total_testosterone"] = [400.0, 500.0, 450.0]
+    frame.loc[[7, 50], "triglycerides"] = [6.0, 8.0]
+    return frame
+
+
+@pytest.mark.parametrize("scheduler", [None, "sync"])
+def test_derive_on_dask_warns_as_pandas_once_at_compute(client, scheduler):
+    """derive on a Dask frame: its partitions record their warnings, and compute() gives
+    pandas' warnings on the whole frame (message and count), once, at the caller's line;
+    with the distributed workers and with the scheduler of this process."""
+    frame = _draws_with_findings()
+    want, expected = _recorded(lambda: labstats.derive(frame, plausibility="warn"))
+    assert len(expected) == 3
+    assert "3 such values" in expected[0][0] and "at index 5" in expected[0][0]
+    assert expected[1][0].startswith("insulin: the column's median")
+    assert expected[2][0].startswith("2 rows with triglycerides above 400 mg/dL")
+    lazy, built = _recorded(lambda: labstats.derive(dd.from_pandas(frame, npartitions=4),
+                                                    plausibility="warn"))
+    assert built == [] and isinstance(lazy, dd.DataFrame)
+    got, computed = _recorded(lambda: lazy.compute(scheduler=scheduler))
+    assert computed == expected
+    assert all(filename == __file__ for _, filename in computed)
+    pd.testing.assert_frame_equal(got, want)
+    assert "labstats_warnings" not in got.attrs
+
+
+def test_derive_on_dask_raises_with_column_value_and_row(client):
+    frame = _draws_with_findings()
+    with pytest.raises(ValueError, match=r"total_testosterone: 400.0 at index 5 is implausib"):
+        labstats.derive(frame)
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=4))
+    with pytest.raises(ValueError, match=r"total_testosterone: \d+.0 at index \d+ is implaus"):
+        lazy.compute()
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=4), plausibility="ignore")
+    with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides") as got:
+        computed = lazy.compute()
+    with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides") as want:
+        assert computed.equals(labstats.derive(frame, plausibility="ignore"))
+    assert [str(w.message) for w in got] == [str(w.message) for w in want]  # no other
