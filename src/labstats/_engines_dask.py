@@ -151,6 +151,11 @@ def dask_read_lab_results(ddf, **kw):
     first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
     value column (both found in the same pass); the column-level unit check is judged on
     all partitions' counted cells and warned here, once; mixed time zones are refused.
+    The plausibility mode is the caller's at this call (the graph's): every partition is
+    read in it, on any worker and whenever computed; in "warn" mode the warnings of
+    implausible values are given here too, from the counted cells and each cell's first
+    row (``warn_implausible``), worded as pandas words them; the partitions' own are
+    dropped.
     """
     import dask
     import dask.dataframe as dd

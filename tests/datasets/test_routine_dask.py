@@ -242,6 +242,11 @@ def test_derive_on_dask_warns_as_pandas_once_at_compute(client, scheduler):
     assert all(filename == __file__ for _, filename in computed)
     pd.testing.assert_frame_equal(got, want)
     assert "labstats_warnings" not in got.attrs
+    kept, persisted = _recorded(lambda: lazy.persist(scheduler=scheduler))  # on the workers
+    assert persisted == [] and isinstance(kept, type(lazy))
+    got, computed = _recorded(lambda: kept.compute(scheduler=scheduler))
+    assert computed == expected
+    pd.testing.assert_frame_equal(got, want)
 
 
 def test_derive_on_dask_raises_with_column_value_and_row(client):
