@@ -135,7 +135,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     import pyarrow.parquet as pq
 
     from labstats._engines_parts import _first_row, _pair_parts, _pandas_metadata
-    from labstats._warn import plausibility_mode
+    from labstats._warn import collected_warnings, plausibility_mode
     from labstats.datasets import _loinc, _routine_io
     from labstats.datasets._routine_pair import pair_results
     from labstats.datasets._routine_screen import warn_column_units
@@ -208,10 +208,13 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         read_options = {**read_options, "time_format": _export_time_format(
             files, schema, role, read_options.get("time_format"))}
         _export_time_zones(files, schema, role, read_options["time_format"])
-        steps = {"read": lambda raw: read_lab_results(raw, columns=_roles(role),
-                                                      test_map=test_map, **read_options,
-                                                      _decimal_evidence=evidence,
-                                                      _column_check=False),
+        def read(raw):  # its warnings are the whole export's, given above from the cells
+            with collected_warnings():
+                return read_lab_results(raw, columns=_roles(role), test_map=test_map,
+                                        **read_options, _decimal_evidence=evidence,
+                                        _column_check=False)
+
+        steps = {"read": read,
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
                  "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema}

@@ -301,19 +301,19 @@ def _derive_part(part, names, kw):
     return out
 
 
-def _replay(parts, mode):
-    """Issue, on the client, the warnings the partitions recorded, as ``derive`` on the
-    whole frame words them: each check once, on the values of all partitions in partition
-    order (the first implausible value and its label, their count, the column's
-    quartiles, the rows a formula set to NaN); any other warning once per message."""
+def replay(recorded, mode):
+    """Issue the warnings ``collected_warnings`` recorded in each part of a frame (a list
+    per part, in the parts' order) as ``derive`` on the whole frame words them: each
+    check once, on the values of all parts in order (the first implausible value and its
+    label, their count, the column's quartiles, the rows a formula set to NaN), in
+    ``mode``; any other warning once per message. Called by the caller's thread."""
     from labstats import units as _units
     from labstats._validate import _check, _check_measure, check_column_unit
     from labstats._warn import thread_plausibility, warn
     from labstats.formulas._common import warn_rows
 
     found: dict = {}  # key -> the records of all partitions, in the order derive checks
-    for part in parts:
-        records = part.attrs.get(_FOUND, ())
+    for records in recorded:
         slot = 0  # skeleton records (column, rows: made in every partition) order the rest
         for r in records:
             kind = r[0]
@@ -348,7 +348,7 @@ _DERIVED: list = []  # the class below, made when dask is first used (no import 
 
 def _derived_class():
     """A Dask DataFrame whose ``compute()`` issues the warnings of ``derive`` on the client,
-    at the caller's line, once for the whole frame (``_replay``)."""
+    at the caller's line, once for the whole frame (``replay``)."""
     if _DERIVED:
         return _DERIVED[0]
     import dask.dataframe as dd
@@ -364,7 +364,7 @@ def _derived_class():
             frame = func(list(parts), *args)
             frame.attrs.pop(_FOUND, None)
             mode = next((p.attrs[_FOUND].mode for p in parts if _FOUND in p.attrs), None)
-            _replay(parts, mode or "raise")
+            replay([p.attrs.get(_FOUND, ()) for p in parts], mode or "raise")
             return frame
 
         def persist(self, **kwargs):
