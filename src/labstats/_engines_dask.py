@@ -360,11 +360,13 @@ def _derived_class():
 
             plain = new_collection(self.expr)
             parts = dask.compute(*plain.to_delayed(), **kwargs)
+            found = [p.attrs.get(_FOUND, _Found()) for p in parts]
             func, args = plain.__dask_postcompute__()
             frame = func(list(parts), *args)
-            frame.attrs.pop(_FOUND, None)
-            mode = next((p.attrs[_FOUND].mode for p in parts if _FOUND in p.attrs), None)
-            replay([p.attrs.get(_FOUND, ()) for p in parts], mode or "raise")
+            if _FOUND in frame.attrs:  # one part: not the part itself (persisted, kept)
+                frame = frame.copy(deep=False)
+                frame.attrs = {k: v for k, v in frame.attrs.items() if k != _FOUND}
+            replay(found, next((f.mode for f in found if hasattr(f, "mode")), "raise"))
             return frame
 
         def persist(self, **kwargs):

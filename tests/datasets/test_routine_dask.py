@@ -244,9 +244,15 @@ def test_derive_on_dask_warns_as_pandas_once_at_compute(client, scheduler):
     assert "labstats_warnings" not in got.attrs
     kept, persisted = _recorded(lambda: lazy.persist(scheduler=scheduler))  # on the workers
     assert persisted == [] and isinstance(kept, type(lazy))
-    got, computed = _recorded(lambda: kept.compute(scheduler=scheduler))
-    assert computed == expected
-    pd.testing.assert_frame_equal(got, want)
+    for _ in range(2):  # the warnings stay with the persisted partitions
+        got, computed = _recorded(lambda: kept.compute(scheduler=scheduler))
+        assert computed == expected
+        pd.testing.assert_frame_equal(got, want)
+    one = labstats.derive(dd.from_pandas(frame, npartitions=1), plausibility="warn")
+    kept = one.persist(scheduler=scheduler)
+    for _ in range(2):  # (one partition: the computed frame is that partition's)
+        got, computed = _recorded(lambda: kept.compute(scheduler=scheduler))
+        assert computed == expected and "labstats_warnings" not in got.attrs
 
 
 def test_derive_on_dask_raises_with_column_value_and_row(client):
