@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import labstats
+from labstats.datasets import make_lab_results
 
 dd = pytest.importorskip("dask.dataframe")
 
@@ -63,3 +64,27 @@ def test_a_column_over_4096_values_in_small_partitions_is_judged_as_pandas():
     assert any(m.startswith("insulin: the column's median") for m in expected)
     lazy = labstats.derive(dd.from_pandas(frame, npartitions=3), plausibility="warn")
     assert _messages(lambda: lazy.compute(scheduler="sync"))[1] == expected
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), shape=st.sampled_from(["lis", "mimic"]),
+       rows=st.lists(st.integers(0, 10**6), max_size=6), npartitions=st.integers(1, 6),
+       repeat=st.booleans())
+def test_dask_read_warns_as_pandas_however_partitioned(seed, shape, rows, npartitions,
+                                                       repeat):
+    """In plausibility("warn"), implausible results anywhere in the export (one cell
+    repeated or several distinct ones): the Dask reader's warnings, given when it is
+    called, are pandas' (first value and row, count, likely unit), in pandas' order."""
+    from labstats.datasets import read_lab_results
+
+    export = make_lab_results(12, seed=seed, shape=shape)
+    test_map = export.attrs.get("test_map")
+    export.attrs = {}
+    value = "value" if shape == "mimic" else "Result"
+    for k, i in enumerate(rows):
+        export.loc[export.index[i % len(export)], value] = "9e6" if repeat else f"{9e6 + k}"
+    with labstats.plausibility("warn"):
+        _, expected = _messages(lambda: read_lab_results(export, test_map=test_map))
+        _, messages = _messages(lambda: read_lab_results(
+            dd.from_pandas(export, npartitions=npartitions), test_map=test_map))
+    assert messages == expected
