@@ -372,8 +372,16 @@ def _derived_class():
         def persist(self, **kwargs):
             return type(self)(super().persist(**kwargs).expr)
 
+        def __reduce__(self):
+            return _derived, (self.expr,)
+
     _DERIVED.append(DerivedFrame)
     return DerivedFrame
+
+
+def _derived(expr):
+    """The derived frame of a Dask expression (what a pickled one comes back as)."""
+    return _derived_class()(expr)
 
 
 def dask_derive(ddf, names=None, **kw):
@@ -391,4 +399,4 @@ def dask_derive(ddf, names=None, **kw):
 
     meta = derive(ddf._meta, names, **kw)  # an empty frame: no fake values to check
     out = ddf.map_partitions(_derive_part, names, kw, meta=meta)
-    return _derived_class()(out.expr)
+    return _derived(out.expr)

@@ -248,6 +248,11 @@ def test_derive_on_dask_warns_as_pandas_once_at_compute(client, scheduler):
         got, computed = _recorded(lambda: kept.compute(scheduler=scheduler))
         assert computed == expected
         pd.testing.assert_frame_equal(got, want)
+    import pickle
+
+    got, computed = _recorded(lambda: pickle.loads(pickle.dumps(lazy)).compute(
+        scheduler=scheduler))  # a pickled derived frame comes back as one
+    assert computed == expected
     one = labstats.derive(dd.from_pandas(frame, npartitions=1), plausibility="warn")
     kept = one.persist(scheduler=scheduler)
     for _ in range(2):  # (one partition: the computed frame is that partition's)
