@@ -301,6 +301,16 @@ def _derive_part(part, names, kw):
     return out
 
 
+def _without_found(part):
+    """The derived partition without its recorded warnings (what every Dask operation and
+    writer sees: pyarrow would try to store them as the frame's attrs)."""
+    if _FOUND not in part.attrs:
+        return part
+    part = part.copy(deep=False)
+    part.attrs = {k: v for k, v in part.attrs.items() if k != _FOUND}
+    return part
+
+
 def replay(recorded, mode):
     """Issue the warnings ``collected_warnings`` recorded in each part of a frame (a list
     per part, in the parts' order) as ``derive`` on the whole frame words them: each
@@ -354,23 +364,33 @@ def _derived_class():
     import dask.dataframe as dd
 
     class DerivedFrame(dd.DataFrame):
-        def compute(self, **kwargs):
-            import dask
+        """Its expression: the derived partitions (warnings in their attrs), stripped."""
+
+        def _derived_parts(self):
             from dask.dataframe.dask_expr import new_collection
 
-            plain = new_collection(self.expr)
-            parts = dask.compute(*plain.to_delayed(), **kwargs)
+            if getattr(self.expr, "func", None) is _without_found:
+                return new_collection(self.expr.frame)
+            return None
+
+        def compute(self, **kwargs):
+            import dask
+
+            inner = self._derived_parts()
+            if inner is None:  # (not made by dask_derive: nothing recorded)
+                return super().compute(**kwargs)
+            parts = dask.compute(*inner.to_delayed(), **kwargs)
             found = [p.attrs.get(_FOUND, _Found()) for p in parts]
-            func, args = plain.__dask_postcompute__()
-            frame = func(list(parts), *args)
-            if _FOUND in frame.attrs:  # one part: not the part itself (persisted, kept)
-                frame = frame.copy(deep=False)
-                frame.attrs = {k: v for k, v in frame.attrs.items() if k != _FOUND}
+            func, args = inner.__dask_postcompute__()
+            frame = func([_without_found(p) for p in parts], *args)
             replay(found, next((f.mode for f in found if hasattr(f, "mode")), "raise"))
             return frame
 
-        def persist(self, **kwargs):
-            return type(self)(super().persist(**kwargs).expr)
+        def persist(self, **kwargs):  # the derived partitions kept with their warnings
+            inner = self._derived_parts()
+            if inner is None:
+                return super().persist(**kwargs)
+            return _derived(inner.persist(**kwargs), self._meta)
 
         def __reduce__(self):
             return _derived, (self.expr,)
@@ -379,9 +399,12 @@ def _derived_class():
     return DerivedFrame
 
 
-def _derived(expr):
-    """The derived frame of a Dask expression (what a pickled one comes back as)."""
-    return _derived_class()(expr)
+def _derived(parts, meta=None):
+    """The derived frame of a Dask frame of derived partitions with their warnings (or of
+    its expression: what a pickled one comes back as)."""
+    if meta is None:
+        return _derived_class()(parts)
+    return _derived_class()(parts.map_partitions(_without_found, meta=meta).expr)
 
 
 def dask_derive(ddf, names=None, **kw):
@@ -392,11 +415,11 @@ def dask_derive(ddf, names=None, **kw):
     and formula counts judged on all partitions together; a column of more than 4,096
     values per partition is judged on the partitions' 64 runs of 64 values together, which
     pandas reads from the whole column). Computed otherwise (``dask.compute``, a frame
-    made from it, ``to_parquet``), its warnings stay in the partitions' ``attrs``. In
+    made from it, ``to_parquet``), its warnings are not issued (the partitions it gives
+    carry none). In
     "raise" mode, an implausible value raises when computed, naming the column, the value,
     its label in its partition and that partition's count."""
     from labstats.datasets.derive import derive
 
     meta = derive(ddf._meta, names, **kw)  # an empty frame: no fake values to check
-    out = ddf.map_partitions(_derive_part, names, kw, meta=meta)
-    return _derived(out.expr)
+    return _derived(ddf.map_partitions(_derive_part, names, kw, meta=meta), meta)

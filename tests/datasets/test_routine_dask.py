@@ -273,3 +273,17 @@ def test_derive_on_dask_raises_with_column_value_and_row(client):
     with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides") as want:
         assert computed.equals(labstats.derive(frame, plausibility="ignore"))
     assert [str(w.message) for w in got] == [str(w.message) for w in want]  # no other
+
+
+def test_derived_dask_frame_writes_without_its_recorded_warnings(client, tmp_path):
+    """Dask's writers see partitions without the recorded warnings (pyarrow would try to
+    store them as metadata and warn that it cannot); the values are written."""
+    frame = _draws_with_findings()
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=4), plausibility="warn")
+    _, warned = _recorded(lambda: lazy.to_parquet(tmp_path / "draws", write_index=False))
+    assert warned == []
+    back = pd.read_parquet(tmp_path / "draws")
+    assert back.attrs == {} and len(back) == len(frame)
+    with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides"):
+        want = labstats.derive(frame, plausibility="ignore")
+    assert back["free_testosterone"].equals(want["free_testosterone"])
