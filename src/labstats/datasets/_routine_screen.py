@@ -170,8 +170,9 @@ def unit_cells(part, role, first: bool = False):
     cells = part[cols].assign(**{role["patient_id"]: np.where(missing, None, "p")})
     grouped = cells.groupby(list(cells.columns), dropna=False, sort=False, observed=True)
     counted = grouped.size().rename("__n").reset_index()
-    if first:  # groups in order of first appearance: the rows where each first appears
-        counted["__first"] = np.unique(grouped.ngroup().to_numpy(), return_index=True)[1]
+    if first:  # groups numbered in order of first appearance: where the numbers grow
+        seen = np.maximum.accumulate(grouped.ngroup().to_numpy())
+        counted["__first"] = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]][:len(seen)])
     return counted
 
 
