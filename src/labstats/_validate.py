@@ -18,14 +18,7 @@ from labstats import units as _units
 # Warnings and the plausibility mode live in labstats._warn, the column-level unit check in
 # labstats._column_unit; both belong to this layer and are re-exported here.
 from labstats._column_unit import check_column_unit
-from labstats._warn import (
-    LabstatsWarning,
-    caller_stacklevel,
-    plausibility,
-    plausibility_mode,
-    recording,
-    warn,
-)
+from labstats._warn import LabstatsWarning, caller_stacklevel, plausibility, plausibility_mode, warn
 
 __all__ = [
     "LabstatsWarning",
@@ -196,6 +189,8 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
         f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}"
     )
     if mode == "warn":
+        from labstats._warn import recording
+
         if recording() is not None:  # a part of a column: judged on the whole (Dask)
             recording().append(("implausible", name, analyte.name, unit, molar_mass,
                                 insulin_factor, _labels(values, idx), bad))
@@ -312,6 +307,8 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
     if plausibility_mode() == "warn":
+        from labstats._warn import recording
+
         if recording() is not None:  # a part of a column: judged on the whole (Dask)
             recording().append(("measure", name, m.name, unit, _labels(values, idx), bad))
             return
