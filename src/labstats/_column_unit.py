@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats import units as _units
-from labstats._warn import plausibility_mode, warn
+from labstats._warn import plausibility_mode, recording, warn
 
 __all__ = ["check_column_unit", "column_quartiles", "judge_column_unit"]
 
@@ -19,13 +19,19 @@ _QUARTER = np.array([0.25, 0.5, 0.75])
 _LOG_QUARTILES: dict = {}  # id(spec) -> (spec, log of its typical (Q1, Q3), one row a group)
 
 
-def _quartiles(x: np.ndarray):
-    """(Q1, median, Q3) of the non-NaN values of x, as np.percentile (linear), or None
-    for fewer than 20; columns over 4,096 values are read in 64 evenly spaced runs."""
+def _read(x: np.ndarray) -> np.ndarray:
+    """The values of x the check reads: all, or 64 evenly spaced runs of 64 values."""
     flat = x.reshape(-1)
     if flat.size > _COLUMN_CHUNKS * _COLUMN_CHUNK:
         starts = np.linspace(0, flat.size - _COLUMN_CHUNK, _COLUMN_CHUNKS).astype(np.intp)
         flat = flat[(starts[:, None] + np.arange(_COLUMN_CHUNK)).reshape(-1)]
+    return flat
+
+
+def _quartiles(x: np.ndarray):
+    """(Q1, median, Q3) of the non-NaN values of x, as np.percentile (linear), or None
+    for fewer than 20; columns over 4,096 values are read in 64 evenly spaced runs."""
+    flat = _read(x)
     s = flat[~np.isnan(flat)]
     if s.size < _COLUMN_MIN:
         return None
@@ -80,7 +86,13 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None
     canonical unit. Skipped in ``plausibility("ignore")`` and below 20 values; at most
     4,096 values are read, so long columns cost nothing measurable.
     """
-    if not spec.typical_quartiles or x.size < _COLUMN_MIN or plausibility_mode() == "ignore":
+    if not spec.typical_quartiles or plausibility_mode() == "ignore":
+        return
+    if recording() is not None:  # a part of a column (Dask): judged on the whole column
+        recording().append(("column", name, spec, unit, {u: factor(u) for u in (
+            unit, *spec.units)}, np.array(_read(x)), x.size > _COLUMN_CHUNKS * _COLUMN_CHUNK))
+        return
+    if x.size < _COLUMN_MIN:
         return
     judge_column_unit(_quartiles(x), name, spec, unit, factor)
 

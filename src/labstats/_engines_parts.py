@@ -81,14 +81,18 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
                 value=entries["value"].astype("string"))
         paired = steps["pair"](res)
         counts, paired.attrs = paired.attrs["counts"], {}
+        found: list = []
         if steps["derive"]:
+            from labstats._warn import collected_warnings
             from labstats.datasets.derive import derive as _derive
 
-            paired = _derive(paired)
-        return res.attrs["counts"], entries, counts, paired
+            with collected_warnings() as found:  # judged on all partitions, below
+                paired = _derive(paired)
+        return res.attrs["counts"], entries, counts, paired, found
 
     def collect(done):
-        res_counts, entries, pair_counts, paired = done
+        res_counts, entries, pair_counts, paired, found = done
+        recorded.append(found)
         if entries is not None:
             report_sink.write(entries)
         for key in ("used", "reported", "excluded", "duplicates"):
@@ -116,6 +120,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         return none
 
     written: list = []
+    recorded: list = []  # derive's warnings of each partition, in partition order
     try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
         serial = workers <= 1 or len(parts) <= 1
         for part in parts if serial else ():
@@ -136,6 +141,9 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
     finally:
         sink.close()
         report_sink.close()
+    from labstats._engines_dask import replay
+
+    replay(recorded, "raise")  # derive's warnings once, in this (the caller's) thread
     counts = {"read": read, "pair": pair, "partitions": len(parts),
               "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),
                                         strict=True))}
@@ -186,8 +194,9 @@ def _pandas_metadata(metadata, names):
 def _export_cells(con, parts, role, schema):
     """The counted cells of the partitions (``_routine_screen.unit_cells`` of the whole
     export, by DuckDB): test code, value, valuenum, status, unit, whether the patient id
-    is missing, and their count ``__n``; what decides the decimal mark and the
-    column-level unit check of the export (an empty frame without partitions)."""
+    is missing, their count ``__n`` and first row in the export ``__first``; what decides
+    the decimal mark, the column-level unit check and the warnings of implausible values of
+    the export (an empty frame without partitions)."""
     import pandas as pd
 
     from labstats._engines import _sql_string
@@ -202,7 +211,8 @@ def _export_cells(con, parts, role, schema):
     names = "".join(f'"{c}", ' for c in cols)
     return con.execute(
         f'SELECT {names}CASE WHEN {missing} THEN NULL ELSE 1 END AS "{pid}", '
-        f"count(*) AS __n FROM read_parquet({_sql_string(parts / '*' / '*.parquet')}) "
+        f"count(*) AS __n, min(__source_row) AS __first "
+        f"FROM read_parquet({_sql_string(parts / '*' / '*.parquet')}) "
         f"GROUP BY ALL").df()
 
 
@@ -216,7 +226,7 @@ def _export_evidence(cells, role, test_map, read_options):
 
     if not _needs_evidence(read_options) or not len(cells):
         return None
-    cells = cells.drop(columns="__n")
+    cells = cells.drop(columns=["__n", "__first"], errors="ignore")
     return decimal_evidence(cells, columns={h: r for r, h in role.items() if h in cells},
                             test_map=test_map, thousands=read_options.get("thousands"))
 

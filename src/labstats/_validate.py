@@ -51,6 +51,10 @@ def _label(values, pos: int):
     return int(pos)
 
 
+def _labels(values, idx):  # of positions idx: the Series labels, else the positions
+    return values.index[idx].to_numpy() if _is_series(values) else idx
+
+
 def to_float_array(values, name: str) -> np.ndarray:
     """``values`` as a float64 ndarray; ``ValueError`` naming the first cell that is not a number.
 
@@ -185,6 +189,12 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
         f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}"
     )
     if mode == "warn":
+        from labstats._warn import recording
+
+        if recording() is not None:  # a part of a column: judged on the whole (Dask)
+            recording().append(("implausible", name, analyte.name, unit, molar_mass,
+                                insulin_factor, _labels(values, idx), bad))
+            return
         warn(msg)
     else:
         raise ValueError(msg)
@@ -297,6 +307,11 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
     if plausibility_mode() == "warn":
+        from labstats._warn import recording
+
+        if recording() is not None:  # a part of a column: judged on the whole (Dask)
+            recording().append(("measure", name, m.name, unit, _labels(values, idx), bad))
+            return
         warn(msg)
     else:
         raise ValueError(msg)

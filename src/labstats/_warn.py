@@ -60,8 +60,36 @@ def caller_stacklevel() -> int:
 
 
 def warn(message: str, category: type[Warning] = LabstatsWarning) -> None:
-    """Issue ``message`` as a warning attributed to the caller's line outside labstats."""
+    """Issue ``message`` as a warning attributed to the caller's line outside labstats
+    (inside ``collected_warnings``: recorded for this thread's caller instead)."""
+    sink = recording()
+    if sink is not None:
+        sink.append(("warn", message, category))
+        return
     warnings.warn(message, category, stacklevel=caller_stacklevel() + 1)
+
+
+def recording() -> list | None:
+    """The list ``collected_warnings`` records this thread's warnings in, or None: checks
+    whose warning words a whole column (its first value, a count) record their findings
+    there as data, to be judged on the whole column (``labstats._engines_dask``)."""
+    return getattr(_THREAD, "sink", None)
+
+
+@contextlib.contextmanager
+def collected_warnings():
+    """Record the warnings ``warn`` issues in this thread, as a list of ("warn", message,
+    category) (and the findings of the checks that look at ``recording()``), instead of
+    issuing them: for code that runs a part of a user's call on a
+    Dask worker or in a pool thread (``labstats._engines_dask``), whose warnings are judged
+    once for the whole call, on the client, at the caller's line. Thread-local, unlike
+    ``warnings.catch_warnings`` (which swaps process-wide state)."""
+    old = getattr(_THREAD, "sink", None)
+    _THREAD.sink = sink = []
+    try:
+        yield sink
+    finally:
+        _THREAD.sink = old
 
 
 class _Mode(dict):

@@ -145,3 +145,145 @@ def test_counts_of_draws_on_dask_are_refused_with_the_reason(client):
     with pytest.raises(ValueError, match="on Dask, pair_results' counts are not collected"):
         labstats.counts(draws)
     assert labstats.counts(pair_results(read_lab_results(export)))["draws"] > 0
+
+
+def _recorded(call):
+    """(result of call(), [(message, filename) of the warnings it gave])."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = call()
+    return out, [(str(w.message), w.filename) for w in caught]
+
+
+def _implausible_export():
+    """An LIS export with implausible testosterone (ng/dL) in several partitions of 4, one
+    of them twice (a cell counted twice), and an implausible albumin."""
+    export = make_lab_results(40, seed=6, shape="lis")
+    export.attrs = {}
+    tt = export.index[export["Test Code"] == "2986-8"]
+    export.loc[tt[[3, 30, 60, 61]], "Result"] = ["90000", "80000", "85000", "80000"]
+    alb = export.index[export["Test Code"] == "1751-7"]
+    export.loc[alb[-2], "Result"] = "4300"
+    return export
+
+
+@pytest.mark.parametrize("mode", ["warn", "raise", "ignore"])
+def test_read_warns_as_pandas_once_on_the_client_in_the_callers_mode(client, mode):
+    """plausibility("warn") around the Dask reader applies on the workers (implausible
+    values kept, as pandas keeps them; before, the workers read in their own "raise" mode
+    and reported them), and its warnings are pandas' own: one per analyte and unit, its
+    first value at its export row, the count over all partitions, at the caller's line;
+    none when the lazy result is computed (any scheduler)."""
+    export = _implausible_export()
+    with labstats.plausibility(mode):
+        want, expected = _recorded(lambda: read_lab_results(export))
+        results, got = _recorded(lambda: read_lab_results(dd.from_pandas(export,
+                                                                         npartitions=4)))
+    assert got == expected
+    assert all(filename == __file__ for _, filename in got)
+    if mode == "warn":
+        assert len(expected) == 2  # testosterone in ng/dL, albumin in g/dL
+        assert "90000.0 at index" in expected[0][0] and "4 such values" in expected[0][0]
+    else:
+        assert expected == []
+    for scheduler in (None, "sync"):  # distributed workers, then this process
+        with dask.config.set({"dataframe.shuffle.method": "tasks"} if scheduler else {}):
+            computed, later = _recorded(lambda s=scheduler: results.compute(scheduler=s))
+        assert later == []
+        computed = computed.sort_values("source_row", ignore_index=True)
+        pd.testing.assert_frame_equal(computed.drop(columns="reason"), want)
+    assert labstats.counts(computed) == want.attrs["counts"]
+    assert want.attrs["counts"]["used" if mode != "raise" else "reported"] >= 5
+
+
+def test_unit_cells_first_rows():
+    from labstats.datasets._routine_screen import unit_cells
+
+    part = pd.DataFrame({"pid": ["a", "b", None, "a", "c"], "test": ["1", "2", "1", "1", "2"],
+                         "value": ["5", "6", "5", "5", "6"]})
+    cells = unit_cells(part, {"patient_id": "pid", "test": "test", "value": "value"}, True)
+    assert cells["__n"].tolist() == [2, 2, 1] and cells["__first"].tolist() == [0, 1, 2]
+
+
+def _draws_with_findings(n=60, seed=2):
+    """Draws with what derive warns of, spread over partitions: implausible testosterone
+    (3 values, in two partitions of 4), triglycerides above Friedewald's 400 mg/dL (2 rows),
+    and an insulin column typical of µIU/mL declared in pmol/L (15 values a partition:
+    below the check's 20, so only the whole column shows it)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "total_testosterone": rng.uniform(5, 30, n), "shbg": rng.uniform(10, 80, n),
+        "albumin": rng.uniform(38, 48, n), "total_cholesterol": rng.uniform(3, 7, n),
+        "hdl_cholesterol": rng.uniform(0.8, 2, n), "triglycerides": rng.uniform(0.5, 3, n),
+        "glucose": rng.uniform(4.5, 6, n), "insulin": rng.uniform(5, 20, n)})
+    frame.loc[[5, 40, 41], "total_testosterone"] = [400.0, 500.0, 450.0]
+    frame.loc[[7, 50], "triglycerides"] = [6.0, 8.0]
+    return frame
+
+
+@pytest.mark.parametrize("scheduler", [None, "sync"])
+def test_derive_on_dask_warns_as_pandas_once_at_compute(client, scheduler):
+    """derive on a Dask frame: its partitions record their warnings, and compute() gives
+    pandas' warnings on the whole frame (message and count), once, at the caller's line;
+    with the distributed workers and with the scheduler of this process."""
+    frame = _draws_with_findings()
+    want, expected = _recorded(lambda: labstats.derive(frame, plausibility="warn"))
+    assert len(expected) == 3
+    assert "3 such values" in expected[0][0] and "at index 5" in expected[0][0]
+    assert expected[1][0].startswith("insulin: the column's median")
+    assert expected[2][0].startswith("2 rows with triglycerides above 400 mg/dL")
+    lazy, built = _recorded(lambda: labstats.derive(dd.from_pandas(frame, npartitions=4),
+                                                    plausibility="warn"))
+    assert built == [] and isinstance(lazy, dd.DataFrame)
+    got, computed = _recorded(lambda: lazy.compute(scheduler=scheduler))
+    assert computed == expected
+    assert all(filename == __file__ for _, filename in computed)
+    pd.testing.assert_frame_equal(got, want)
+    assert "labstats_warnings" not in got.attrs
+    kept, persisted = _recorded(lambda: lazy.persist(scheduler=scheduler))  # on the workers
+    assert persisted == [] and isinstance(kept, type(lazy))
+    for _ in range(2):  # the warnings stay with the persisted partitions
+        got, computed = _recorded(lambda: kept.compute(scheduler=scheduler))
+        assert computed == expected
+        pd.testing.assert_frame_equal(got, want)
+    import pickle
+
+    got, computed = _recorded(lambda: pickle.loads(pickle.dumps(lazy)).compute(
+        scheduler=scheduler))  # a pickled derived frame comes back as one
+    assert computed == expected
+    one = labstats.derive(dd.from_pandas(frame, npartitions=1), plausibility="warn")
+    kept = one.persist(scheduler=scheduler)
+    for _ in range(2):  # (one partition: the computed frame is that partition's)
+        got, computed = _recorded(lambda: kept.compute(scheduler=scheduler))
+        assert computed == expected and "labstats_warnings" not in got.attrs
+
+
+def test_derive_on_dask_raises_with_column_value_and_row(client):
+    frame = _draws_with_findings()
+    with pytest.raises(ValueError, match=r"total_testosterone: 400.0 at index 5 is implausib"):
+        labstats.derive(frame)
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=4))
+    with pytest.raises(ValueError, match=r"total_testosterone: \d+.0 at index \d+ is implaus"):
+        lazy.compute()
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=4), plausibility="ignore")
+    with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides") as got:
+        computed = lazy.compute()
+    with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides") as want:
+        assert computed.equals(labstats.derive(frame, plausibility="ignore"))
+    assert [str(w.message) for w in got] == [str(w.message) for w in want]  # no other
+
+
+def test_derived_dask_frame_writes_without_its_recorded_warnings(client, tmp_path):
+    """Dask's writers see partitions without the recorded warnings (pyarrow would try to
+    store them as metadata and warn that it cannot); the values are written."""
+    frame = _draws_with_findings()
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=4), plausibility="warn")
+    _, warned = _recorded(lambda: lazy.to_parquet(tmp_path / "draws", write_index=False))
+    assert warned == []
+    back = pd.read_parquet(tmp_path / "draws")
+    assert back.attrs == {} and len(back) == len(frame)
+    with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides"):
+        want = labstats.derive(frame, plausibility="ignore")
+    assert back["free_testosterone"].equals(want["free_testosterone"])

@@ -193,22 +193,28 @@ def _unit_codes(cells):
     return codes, texts[order]
 
 
+def plausible_bounds(name: str, unit: str, insulin_factor):
+    """(spec, low, high, table) of reader column ``name``'s plausible range in ``unit`` (a
+    resolved unit): ``spec`` an entry of ``labstats.units.MEASURES`` or ``ANALYTES``
+    (``table``)."""
+    from labstats._validate import plausible_range
+
+    if name in MEASURE_OF:
+        spec = _units.MEASURES[MEASURE_OF[name]]
+        return (spec, *spec.from_canonical(spec.plausible, unit), "MEASURES")
+    spec = _units.ANALYTES[_units.analyte_of(name)]
+    return (spec, *plausible_range(spec, unit, insulin_factor=insulin_factor), "ANALYTES")
+
+
 def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems):
     """Rows of ``rows`` negative or implausible for ``unit``, reported; their mask."""
-    from labstats._validate import likely_units, plausibility_mode, plausible_range
+    from labstats._validate import likely_units, plausibility_mode
 
     x = np.where(rows, values, np.nan)
     negative = x < 0
     bad = negative.copy()
     if plausibility_mode() == "raise":
-        if name in MEASURE_OF:
-            spec = _units.MEASURES[MEASURE_OF[name]]
-            lo, hi = spec.from_canonical(spec.plausible, unit)
-            table = "MEASURES"
-        else:
-            spec = _units.ANALYTES[_units.analyte_of(name)]
-            lo, hi = plausible_range(spec, unit, insulin_factor=insulin_factor)
-            table = "ANALYTES"
+        spec, lo, hi, table = plausible_bounds(name, unit, insulin_factor)
         far = ~negative & ((x < lo) | (x > hi))
         bad |= far
         if far.any():  # each value's own likely unit (not the group's: the same in parts)

@@ -154,12 +154,13 @@ def judge_units(checked, insulin_factor, role, weights=None):
                           fix=lambda alt: f"correct the unit {where}")
 
 
-def unit_cells(part, role):
+def unit_cells(part, role, first: bool = False):
     """The distinct cells of ``part`` (a pandas part of an export; ``role``: role ->
     header) that decide each row's analyte, unit and value (``UNIT_ROLES``, and whether
     the patient id is missing), with their counts ``__n``: the counted cells of the parts
     add up (``pd.concat`` them) to those of the export, whose ``warn_column_units`` is the
-    column-level unit check of the whole export."""
+    column-level unit check of the whole export. ``first``: also each cell's first row
+    (``__first``, its position in ``part``)."""
 
     cols = [role[r] for r in UNIT_ROLES if r in role]
     pid = part[role["patient_id"]]
@@ -167,31 +168,73 @@ def unit_cells(part, role):
     if pid.dtype.kind not in "iufb":
         missing |= (pid.astype("string").str.strip() == "").fillna(False).to_numpy(bool)
     cells = part[cols].assign(**{role["patient_id"]: np.where(missing, None, "p")})
-    return cells.groupby(list(cells.columns), dropna=False, sort=False,
-                         observed=True).size().rename("__n").reset_index()
+    grouped = cells.groupby(list(cells.columns), dropna=False, sort=False, observed=True)
+    counted = grouped.size().rename("__n").reset_index()
+    if first:  # groups numbered in order of first appearance: where the numbers grow
+        seen = np.maximum.accumulate(grouped.ngroup().to_numpy())
+        counted["__first"] = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]][:len(seen)])
+    return counted
 
 
 def warn_column_units(cells, *, columns=None, evidence=None, **kw):
     """The column-level unit check of a whole export from its counted cells (``unit_cells``
     of its parts, concatenated), warned once here, as ``read_lab_results`` warns on the
     whole export: the cells are read by it (``kw``: its keywords; ``evidence``: the
-    export's decimal mark evidence) and each weighs its count. No other warning: the
-    reading itself belongs to the parts."""
+    export's decimal mark evidence) and each weighs its count. With ``__first`` (each
+    cell's first row in the export), the warnings of implausible values of
+    ``plausibility("warn")`` are given here too, as pandas words them on the whole export
+    (``warn_implausible``); the parts are then read with their warnings collected and
+    dropped. No other warning: the reading itself belongs to the parts. Returns the cells
+    summed over the parts (with ``__first``, the first of their ``__first`` when given)
+    and the groups of values read ((analyte, unit, cell rows, values), as
+    ``UnitColumn.convert(checked=)``)."""
     import warnings
 
     from labstats.datasets.routine import read_lab_results
 
-    if not len(cells):
-        return
-    columns = {h: r for h, r in (columns or {}).items() if h in cells.columns}
-    role = _routine_io.map_columns(cells.drop(columns="__n"), columns)
-    keys = [c for c in cells.columns if c != "__n"]
-    cells = cells.groupby(keys, dropna=False, sort=False, observed=True)["__n"].sum()
-    cells = cells.reset_index()
     checked: list = []
+    if not len(cells):
+        return cells, checked
+    keys = [c for c in cells.columns if c not in ("__n", "__first")]
+    columns = {h: r for h, r in (columns or {}).items() if h in keys}
+    role = _routine_io.map_columns(cells[keys], columns)
+    cells = cells.groupby(keys, dropna=False, sort=False, observed=True).agg(
+        {c: "sum" if c == "__n" else "min" for c in cells.columns if c not in keys})
+    cells = cells.reset_index()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        read_lab_results(cells.drop(columns="__n"), columns={h: r for r, h in role.items()},
+        read_lab_results(cells[keys], columns={h: r for r, h in role.items()},
                          **kw, _decimal_evidence=evidence, _column_check=checked)
+    if "__first" in cells:  # before the column-level check, as read_lab_results warns
+        warn_implausible(cells, checked, kw.get("insulin_factor", "standard"))
     judge_units(checked, kw.get("insulin_factor", "standard"), role,
                 cells["__n"].to_numpy(dtype=np.int64))
+    return cells, checked
+
+
+def warn_implausible(cells, checked, insulin_factor):
+    """In ``plausibility("warn")``, the warning of each analyte and unit with implausible
+    values, worded as ``read_lab_results`` words it on the whole export: its first such
+    value and row, their count and the unit they are all plausible in. ``cells``: the
+    counted cells (``__n``) with their first row in the export (``__first``); ``checked``:
+    the groups of values read from them ((analyte, unit, cell rows, values)). The same
+    check (``_labunits.to_canonical``) runs on the implausible values only, each repeated
+    as many times as its cell is in the export, at its cell's first row."""
+    import pandas as pd
+
+    from labstats._warn import plausibility_mode
+    from labstats.datasets._labunits import plausible_bounds, to_canonical
+
+    if plausibility_mode() != "warn":
+        return
+    n = cells["__n"].to_numpy(dtype=np.int64)
+    first = cells["__first"].to_numpy(dtype=np.int64)
+    for name, unit, rows, values in checked:
+        _, lo, hi, _ = plausible_bounds(name, unit, insulin_factor)
+        far = (values < lo) | (values > hi)
+        if far.any():
+            rows, values = rows[far], values[far]
+            order = np.argsort(first[rows], kind="stable")
+            rows, values = rows[order], values[order]
+            to_canonical(pd.Series(np.repeat(values, n[rows]), index=np.repeat(
+                first[rows], n[rows])), name, unit, insulin_factor, column_check=False)

@@ -61,7 +61,10 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         partition by this same reader; it runs on a ``dask.distributed`` cluster as is.
         Dask keeps no ``attrs``: the counts are ``labstats.counts(result)``, the per-row
         report a ``reason`` column; strings come in pandas' default string dtype (as
-        pandas reads the export), not Dask's ``string[pyarrow]``.
+        pandas reads the export), not Dask's ``string[pyarrow]``. The partitions are read
+        in the ``labstats.plausibility`` mode in force when this function is called (on
+        every worker, whenever computed), and its warnings are given here, on the whole
+        export, as for a pandas frame.
     columns : mapping of str to str, optional
         Header -> role, the roles being ``patient_id``, ``specimen_id``, ``collected_at``,
         ``test``, ``value``, ``valuenum``, ``unit``, ``flag`` and ``status``. Headers of

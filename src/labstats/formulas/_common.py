@@ -23,6 +23,7 @@ import numpy as np
 
 from labstats import _validate
 from labstats._validate import as_concentration, as_measure, as_sex, warn
+from labstats._warn import recording
 from labstats.units import ANALYTES, MEASURES, analyte_of, resolve_unit
 
 BLOCK = 1 << 14  # rows per block; measured faster than 8192 in benchmarks/bench_formulas.py
@@ -268,6 +269,9 @@ def nan_where(out: np.ndarray, mask: np.ndarray, counter: Counter | None = None)
 
 def warn_rows(n: int, message: str) -> None:
     """``LabstatsWarning`` that states how many rows ``message`` is about (none: silent),
-    attributed to the caller's line outside labstats."""
-    if n:
+    attributed to the caller's line outside labstats (recorded with ``n`` for the whole
+    column inside ``_warn.collected_warnings``: Dask's partitions)."""
+    if recording() is not None:
+        recording().append(("rows", message, int(n)))
+    elif n:
         warn(f"{n} row{'s' if n > 1 else ''} {message}")

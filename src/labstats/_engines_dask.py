@@ -1,0 +1,425 @@
+"""Dask engine of labstats (issue 12): ``read_lab_results``, ``pair_results`` and ``derive``
+on a Dask DataFrame, lazy, partition by partition, through the same pandas functions
+(reached through ``labstats._engines``, which re-exports the names used elsewhere).
+
+Rows are numbered, shuffled once by patient unless the partitions already hold disjoint
+patient ranges, and each partition goes through the same pandas functions with an explicit
+``meta`` (ROUTINE_LAB_DATA.md section 4: shuffle once, then ``map_partitions`` with meta).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Rows per partition when the Dask reader shuffles an export by patient: bounds a task's
+#: memory (about 0.5 KB a row through read_lab_results) and gives each worker several tasks.
+DASK_ROWS_PER_PARTITION = 500_000
+
+
+def is_dask(obj) -> bool:
+    """A Dask DataFrame (recognised without importing dask)."""
+    return any(c.__module__.split(".")[0] in ("dask", "dask_expr") for c in type(
+        obj).__mro__[:-1]) and hasattr(obj, "map_partitions")  # (or labstats' subclass)
+
+
+def _enforce(frame, meta):
+    """``frame`` with the columns and dtypes of ``meta`` (the same frame on every worker)."""
+    return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
+
+
+def _pandas_strings(frame):
+    """Dask's own string columns (``string[pyarrow]``, missing = ``pd.NA``) in pandas' default
+    string dtype, as pandas reads the same export: the pandas reader then gives the same
+    dtypes on a worker as on one machine."""
+    import pandas as pd
+
+    default = pd.Series(["a"]).dtype
+    strings = {c: default for c, t in frame.dtypes.items()
+               if isinstance(t, pd.StringDtype) and t != default}
+    return frame.astype(strings) if strings else frame
+
+
+def _number(frame, start):
+    return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
+
+
+def _read_part(raw, kw, meta=None, mode="raise"):
+    """read_lab_results on one partition (whole patients), with global rows and reasons,
+    in the plausibility ``mode`` the graph was built in (the caller's, not the worker's).
+    Its warnings are dropped: the Dask reader gives those of the whole export on the client
+    (``warn_column_units`` of the counted cells), once, as pandas does."""
+    from labstats._warn import collected_warnings, thread_plausibility
+    from labstats.datasets.routine import read_lab_results
+
+    raw = _pandas_strings(raw.sort_values("__source_row", kind="stable"))
+    rows = raw.pop("__source_row").to_numpy()
+    with thread_plausibility(mode), collected_warnings():
+        res = read_lab_results(raw.reset_index(drop=True), **kw)
+    report = res.attrs["report"]
+    reason = np.full(len(res), None, dtype=object)
+    reason[report["source_row"].to_numpy(dtype=np.int64)] = report["reason"].to_numpy()
+    res["reason"] = reason
+    res["source_row"] = rows[res["source_row"].to_numpy()]
+    res.attrs = {}
+    return res if meta is None else _enforce(res, meta)
+
+
+def _stats(part, pid, test):
+    """(rows, (lowest, highest) patient id or None, distinct test codes) of a partition."""
+    ids = part[pid].dropna()
+    try:
+        span = (ids.min(), ids.max()) if len(ids) else None
+    except TypeError:  # ids of several types: no order, no range
+        span = False
+    return len(part), span, part[test].dropna().unique()
+
+
+def _column_stats(part, evidence=None, time=None):
+    """(evidence of the decimal mark or None, (format, text) of the first filled time of
+    column ``time`` or None) of a partition; ``evidence``: ``decimal_evidence``'s
+    keywords. Whole-column decisions of ``read_lab_results``: evidence combines by ``or``,
+    the first time is the first partition's that has one (any partitioning will do)."""
+    import pandas as pd
+
+    from labstats.datasets import _routine_io
+    from labstats.datasets._routine_screen import decimal_evidence
+
+    marks = None if evidence is None else decimal_evidence(_pandas_strings(part), **evidence)
+    first = None
+    if time is not None:  # the first rows first (a whole column's text only when empty)
+        for cells in (part[time].head(1000), part[time]):
+            if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
+                break
+            text = cells.astype("string").str.strip()
+            filled = text[(text.notna() & (text != "")).to_numpy(dtype=bool)]
+            if len(filled):
+                first = (_routine_io.time_format_of(filled.iloc[0]), filled.iloc[0])
+                break
+    return marks, first
+
+
+def _unit_cells(part, role):
+    """``unit_cells`` of a Dask partition, its strings in pandas' dtype, with each cell's
+    first row in the partition (``__first``)."""
+    from labstats.datasets._routine_screen import unit_cells
+
+    return unit_cells(_pandas_strings(part), role, first=True)
+
+
+def _disjoint(spans) -> bool:
+    """Whether partitions with these patient id ranges hold disjoint patients."""
+    spans = [s for s in spans if s is not None]
+    if any(s is False for s in spans):
+        return False
+    try:
+        spans.sort(key=lambda s: s[0])
+        return all(bool(a[1] < b[0]) for a, b in zip(spans, spans[1:], strict=False))
+    except TypeError:  # ids of several types across partitions
+        return False
+
+
+#: What the Dask reader knows of a lazy result it returned, by the result's name: its
+#: partitions hold whole patients (pair_results need not shuffle again), the analytes of the
+#: export's test codes, and a read sample (pair_results' meta without computing a partition).
+#: An entry goes when the result's expression is garbage-collected (no growth per read).
+_LAZY: dict = {}
+
+
+def _remember(ddf, **info):
+    import weakref
+
+    try:
+        weakref.finalize(ddf.expr, _LAZY.pop, ddf._name, None)
+    except TypeError:  # an expression without weak references: remember nothing (the
+        return  # result is then paired as any frame, after a shuffle)
+    _LAZY[ddf._name] = info
+
+
+def dask_read_lab_results(ddf, **kw):
+    """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
+
+    One pass over the patient and test columns (rows, patient id range and test codes
+    per partition), the columns that decide the decimal mark and the time format, and a
+    sample of the first rows. Rows are numbered as in the whole
+    export (``source_row``); the partitions are shuffled by patient, into about
+    ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
+    disjoint (an export written patient by patient); each is read by the pandas reader.
+    The result has a ``reason`` column (the per-row report); ``labstats.counts`` gives
+    its counts. As in pandas, not per partition: the time format is that of the export's
+    first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
+    value column (both found in the same pass); the column-level unit check is judged on
+    all partitions' counted cells and warned here, once; mixed time zones are refused.
+    The plausibility mode is the caller's at this call (the graph's): every partition is
+    read in it, on any worker and whenever computed; in "warn" mode the warnings of
+    implausible values are given here too, from the counted cells and each cell's first
+    row (``warn_implausible``), worded as pandas words them; the partitions' own are
+    dropped.
+    """
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from labstats import _engines
+    from labstats._warn import plausibility_mode
+    from labstats.datasets import _loinc, _routine_io
+    from labstats.datasets._routine_screen import UNIT_ROLES, warn_column_units
+    from labstats.datasets.routine import _analytes, _code_text, _test_map
+
+    role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
+    kw = {**kw, "columns": {h: r for r, h in role.items()}}
+    ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
+    pid, test = role["patient_id"], role["test"]
+    # The partitions as they are read: dask-expr may fuse small Parquet reads (by the
+    # columns read), so the stats, row numbers and reads all use these same pieces.
+    pieces = ddf.to_delayed()
+    parts = [dask.delayed(_stats)(p, pid, test) for p in pieces]
+    # whole-column decisions (the decimal mark, the time format), in the same compute
+    evidence, read = None, []
+    if _engines._needs_evidence(kw):  # the decimal mark of the whole column, not of each partition
+        read = [role[r] for r in ("patient_id", "test", "value", "valuenum", "status")
+                if r in role]
+        evidence = {"columns": {h: r for r, h in role.items() if h in read},
+                    "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
+    time = role.get("collected_at") if kw.get("time_format") is None else None
+    read += [time] if time is not None else []
+    columns = [dask.delayed(_column_stats)(p[read], evidence, time) for p in
+               (pieces if read else ())]
+    first = dask.delayed(lambda p: p.head(1000))(pieces[0])
+    mode = plausibility_mode()  # the caller's: the partitions are read in it, on any worker
+    cells = []  # the counted cells of the column-level unit check (judged on the client)
+    if mode != "ignore":
+        units = [role[r] for r in ("patient_id", *UNIT_ROLES) if r in role]
+        cells = [dask.delayed(_unit_cells)(p[units], role) for p in pieces]
+    stats, columns, sample, cells = dask.compute(parts, columns, first, cells)
+    if evidence is not None:
+        from labstats.datasets._routine_screen import combine_evidence
+
+        kw["_decimal_evidence"] = combine_evidence(c[0] for c in columns)
+    lengths = np.array([s[0] for s in stats], dtype=np.int64)
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+    if cells:  # warned here, once, at the caller's line; not per partition on the workers:
+        # the column-level unit check and, in "warn" mode, the implausible values
+        warn_column_units(pd.concat([c.assign(__first=c["__first"] + o) for c, o in zip(
+            cells, offsets, strict=True)], ignore_index=True), evidence=kw.get(
+            "_decimal_evidence"), **{k: v for k, v in kw.items() if k in _engines._UNIT_KW})
+    kw["_column_check"] = False
+    sample = _pandas_strings(sample)
+    first = next((c[1] for c in columns if c[1] is not None), None)
+    if first is not None:  # the export's first filled time, in partition (= row) order
+        kw["time_format"] = first[0]
+    header = role.get("collected_at")
+    if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
+        _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
+            p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
+    codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
+    codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
+    found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
+    numbered = dd.from_delayed(
+        [dask.delayed(_number)(p, int(o)) for p, o in zip(pieces, offsets, strict=True)],
+        meta=ddf._meta.assign(__source_row=np.int64(0)).iloc[:0], verify_meta=False)
+    if not _disjoint([s[1] for s in stats]):
+        n = max(len(pieces), math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
+        numbered = numbered.shuffle(on=pid, npartitions=n)
+    read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw,
+                      mode=mode)
+    if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
+        times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"), first[0])[0]
+        read = read.astype({"collected_at": times.dtype})  # that of a sample without any
+    meta = read.iloc[:0]
+    results = numbered.map_partitions(_read_part, kw, meta, mode, meta=meta)
+    _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
+    return results
+
+
+def _pair_part(results, kw, meta=None):
+    from labstats.datasets._routine_pair import pair_results
+
+    paired = pair_results(results, **kw)
+    paired.attrs = {}
+    return paired if meta is None else _enforce(paired, meta)
+
+
+def dask_pair_results(ddf, **kw):
+    """``pair_results`` on a Dask DataFrame of results: draws of whole patients per
+    partition, one column set for all (``analytes``).
+
+    A result of the Dask ``read_lab_results`` is paired as it is (its partitions hold whole
+    patients), its default analytes those of the export's test codes (as ``pair_export``);
+    any other frame is shuffled by ``patient_id`` and its used analytes found in one pass.
+    """
+    import dask
+
+    from labstats.datasets import _loinc
+
+    info = _LAZY.get(ddf._name)
+    if info is not None:
+        shuffled, sample = ddf, info["sample"]
+        if kw.get("analytes") is None:
+            kw = {**kw, "analytes": info["analytes"]}
+    else:
+        shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
+        if kw.get("analytes") is None:  # found in the same pass as the sample (one, not two)
+            used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
+                ddf["analyte"]
+            found, sample = dask.compute(used.dropna().unique(), ddf.get_partition(0))
+            kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
+        else:
+            sample = ddf.get_partition(0).compute()
+    meta = _pair_part(sample, kw).iloc[:0]
+    return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
+
+
+# --- derive: the warnings of the whole column, on the client, when the result is computed --
+
+#: The ``attrs`` key of a derived partition's warnings (``_Found``).
+_FOUND = "labstats_warnings"
+
+
+class _Found(list):
+    """What ``collected_warnings`` recorded while a partition was derived: it travels with
+    the partition (its ``attrs``) to the client. Equal only to itself, so that pandas'
+    ``concat`` (which keeps ``attrs`` only when all are equal) drops it."""
+
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def _derive_part(part, names, kw):
+    """``derive`` on one partition, its warnings recorded (not issued) in its ``attrs``."""
+    from labstats._warn import collected_warnings
+    from labstats.datasets.derive import derive
+
+    with collected_warnings() as found:
+        out = derive(part, names, **kw)
+    found = _Found(found)
+    found.mode = kw.get("plausibility", "raise")  # the mode derive checked in
+    out.attrs = {**out.attrs, _FOUND: found}
+    return out
+
+
+def _without_found(part):
+    """The derived partition without its recorded warnings (what every Dask operation and
+    writer sees: pyarrow would try to store them as the frame's attrs)."""
+    if _FOUND not in part.attrs:
+        return part
+    part = part.copy(deep=False)
+    part.attrs = {k: v for k, v in part.attrs.items() if k != _FOUND}
+    return part
+
+
+def replay(recorded, mode):
+    """Issue the warnings ``collected_warnings`` recorded in each part of a frame (a list
+    per part, in the parts' order) as ``derive`` on the whole frame words them: each
+    check once, on the values of all parts in order (the first implausible value and its
+    label, their count, the column's quartiles, the rows a formula set to NaN), in
+    ``mode``; any other warning once per message. Called by the caller's thread."""
+    from labstats import units as _units
+    from labstats._validate import _check, _check_measure, check_column_unit
+    from labstats._warn import thread_plausibility, warn
+    from labstats.formulas._common import warn_rows
+
+    found: dict = {}  # key -> the records of all partitions, in the order derive checks
+    for records in recorded:
+        slot = 0  # skeleton records (column, rows: made in every partition) order the rest
+        for r in records:
+            kind = r[0]
+            key = (kind, *r[1:4]) if kind in ("implausible", "measure", "column") else r[:2]
+            rank = (slot, 0 if kind in ("implausible", "measure") else 1)
+            slot += kind in ("column", "rows")
+            found.setdefault(key, (rank, []))[1].append(r)
+    with thread_plausibility(mode):
+        for key, (_, records) in sorted(found.items(), key=lambda kv: kv[1][0]):
+            kind, r = key[0], records[0]
+            if kind == "warn":
+                warn(r[1], r[2])
+            elif kind == "rows":
+                warn_rows(sum(x[2] for x in records), r[1])
+            elif kind == "column":
+                check_column_unit(np.concatenate([x[5] for x in records]), r[1], r[2], r[3],
+                                  r[4].__getitem__)
+            else:
+                import pandas as pd
+
+                labels = np.concatenate([x[-2] for x in records])
+                bad = np.concatenate([x[-1] for x in records])
+                values = pd.Series(bad, index=labels)
+                if kind == "implausible":
+                    _check(values, bad, r[1], _units.ANALYTES[r[2]], r[3], r[4], r[5])
+                else:
+                    _check_measure(values, bad, r[1], _units.MEASURES[r[2]], r[3])
+
+
+_DERIVED: list = []  # the class below, made when dask is first used (no import of dask here)
+
+
+def _derived_class():
+    """A Dask DataFrame whose ``compute()`` issues the warnings of ``derive`` on the client,
+    at the caller's line, once for the whole frame (``replay``)."""
+    if _DERIVED:
+        return _DERIVED[0]
+    import dask.dataframe as dd
+
+    class DerivedFrame(dd.DataFrame):
+        """Its expression: the derived partitions (warnings in their attrs), stripped."""
+
+        def _derived_parts(self):
+            from dask.dataframe.dask_expr import new_collection
+
+            if getattr(self.expr, "func", None) is _without_found:
+                return new_collection(self.expr.frame)
+            return None
+
+        def compute(self, **kwargs):
+            import dask
+
+            inner = self._derived_parts()
+            if inner is None:  # (not made by dask_derive: nothing recorded)
+                return super().compute(**kwargs)
+            parts = dask.compute(*inner.to_delayed(), **kwargs)
+            found = [p.attrs.get(_FOUND, _Found()) for p in parts]
+            func, args = inner.__dask_postcompute__()
+            frame = func([_without_found(p) for p in parts], *args)
+            replay(found, next((f.mode for f in found if hasattr(f, "mode")), "raise"))
+            return frame
+
+        def persist(self, **kwargs):  # the derived partitions kept with their warnings
+            inner = self._derived_parts()
+            if inner is None:
+                return super().persist(**kwargs)
+            return _derived(inner.persist(**kwargs), self._meta)
+
+        def __reduce__(self):
+            return _derived, (self.expr,)
+
+    _DERIVED.append(DerivedFrame)
+    return DerivedFrame
+
+
+def _derived(parts, meta=None):
+    """The derived frame of a Dask frame of derived partitions with their warnings (or of
+    its expression: what a pickled one comes back as)."""
+    if meta is None:
+        return _derived_class()(parts)
+    return _derived_class()(parts.map_partitions(_without_found, meta=meta).expr)
+
+
+def dask_derive(ddf, names=None, **kw):
+    """``derive`` on a Dask DataFrame, partition by partition (rows are independent), in
+    ``plausibility`` (its keyword, as in pandas). Each partition records its warnings as
+    data; ``compute()`` of the result issues them as ``derive`` on the computed frame would,
+    once, at the caller's line (a column's implausible values, column-level unit check
+    and formula counts judged on all partitions together; a column of more than 4,096
+    values per partition is judged on the partitions' 64 runs of 64 values together, which
+    pandas reads from the whole column). Computed otherwise (``dask.compute``, a frame
+    made from it, ``to_parquet``), its warnings are not issued (the partitions it gives
+    carry none). In
+    "raise" mode, an implausible value raises when computed, naming the column, the value,
+    its label in its partition and that partition's count."""
+    from labstats.datasets.derive import derive
+
+    meta = derive(ddf._meta, names, **kw)  # an empty frame: no fake values to check
+    return _derived(ddf.map_partitions(_derive_part, names, kw, meta=meta), meta)
