@@ -306,7 +306,7 @@ def test_a_kernel_that_timed_out_is_replaced(tmp_path):
 def test_a_kernel_that_cannot_start_fails_every_notebook_visibly(tmp_path, monkeypatch, capsys):
     import labstats.report
 
-    monkeypatch.setattr(labstats.report, "_KERNEL_MODULE", "raise ImportError('no seaborn')")
+    monkeypatch.setattr(labstats._report_kernel, "_KERNEL_MODULE", "raise ImportError('no seaborn')")
     nbdir = _notebooks(tmp_path / "nb", {"01_a": ["x = 1"], "02_b": ["y = 2"]})
     out = tmp_path / "report"
     assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress"]) == 1

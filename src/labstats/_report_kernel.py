@@ -1,0 +1,231 @@
+"""The report's Jupyter kernels (``labstats.report``): one kernel per worker, warmed up
+once with the scientific stack and a small module (``_KERNEL_MODULE``: warnings published as
+structured outputs, ``load_cohort`` cached per kernel, the data each notebook read), reset
+between notebooks, and the execution of one notebook on it (``_execute``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+#: ANSI escape sequences (colours of IPython tracebacks): never shown in a page.
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+#: MIME type of a warning published by the kernel (see _WARMUP), turned into a note.
+WARNING_MIME = "application/vnd.labstats.warning+json"
+
+
+# --------------------------------------------------------------------------- kernels
+# Runs once in each kernel, as a module (its functions keep their globals through %reset).
+_KERNEL_MODULE = """
+import functools, inspect, os, warnings
+import numpy, pandas, scipy.stats, matplotlib, matplotlib.pyplot, seaborn
+import labstats, labstats.stats, labstats.formulas, labstats.datasets, labstats.plotting
+from IPython import get_ipython
+from IPython.display import publish_display_data
+
+# load the (inline) backend now: it sets interactive mode and its rc before the snapshot
+matplotlib.pyplot.switch_backend(matplotlib.rcParams["backend"])
+
+
+def showwarning(message, category, filename, lineno, file=None, line=None):
+    # a structured output that the report turns into a note (never raw stderr)
+    publish_display_data({
+        "text/plain": warnings.formatwarning(message, category, filename, lineno, line),
+        MIME: {"message": str(message), "category": category.__name__,
+               "filename": str(filename), "lineno": lineno}})
+
+
+warnings.showwarning = showwarning
+_load_cohort = labstats.datasets.load_cohort
+_loaded = {}
+USED = []  # descriptions of the cohorts the current notebook read
+
+
+@functools.wraps(_load_cohort)
+def load_cohort(data=None, **kwargs):
+    # each cohort is read once per kernel; every call gets its own deep copy
+    key = (data or labstats.datasets.load.default_data(), tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:
+        frame = _load_cohort(data, **kwargs)
+        USED.append(frame.attrs.get("description"))
+        return frame
+    if key not in _loaded:
+        _loaded[key] = _load_cohort(data, **kwargs)
+    USED.append(_loaded[key].attrs.get("description"))
+    return _loaded[key].copy(deep=True)
+
+
+labstats.load_cohort = labstats.datasets.load_cohort = load_cohort
+_load_nhanes = labstats.datasets.load_nhanes
+
+
+@functools.wraps(_load_nhanes)
+def load_nhanes(*args, **kwargs):
+    # not cached (it is fast, and its pooling warnings belong to every notebook): recorded
+    frame = _load_nhanes(*args, **kwargs)
+    USED.append(frame.attrs.get("description"))
+    return frame
+
+
+labstats.load_nhanes = labstats.datasets.load_nhanes = load_nhanes
+_make_lab_results = labstats.datasets.make_lab_results
+_read_lab_results = labstats.datasets.read_lab_results
+
+
+@functools.wraps(_make_lab_results)
+def make_lab_results(*args, **kwargs):
+    call = inspect.signature(_make_lab_results).bind(*args, **kwargs)
+    call.apply_defaults()
+    frame = _make_lab_results(*args, **kwargs)
+    USED.append(f"synthetic laboratory export (make_lab_results("
+                f"{call.arguments['n_patients']}, seed={call.arguments['seed']}))")
+    return frame
+
+
+@functools.wraps(_read_lab_results)
+def read_lab_results(source, *args, **kwargs):
+    # a file or folder is recorded; a frame was made in the notebook (recorded there, if at all)
+    if isinstance(source, (str, os.PathLike)):
+        USED.append(f"laboratory export {os.fspath(source)}")
+    return _read_lab_results(source, *args, **kwargs)
+
+
+labstats.make_lab_results = labstats.datasets.make_lab_results = make_lab_results
+labstats.read_lab_results = labstats.datasets.read_lab_results = read_lab_results
+RC = {k: v for k, v in matplotlib.rcParams.items() if k not in ("backend", "interactive")}
+FILTERS = list(warnings.filters)
+PRINTOPTIONS = numpy.get_printoptions()
+
+
+def reset(cwd):
+    # the state a notebook may change, back to what a fresh kernel has; then %reset
+    matplotlib.pyplot.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matplotlib.rcParams.update(RC)
+        pandas.reset_option("all")
+    warnings.filters[:] = FILTERS
+    warnings.showwarning = showwarning
+    getattr(warnings, "_filters_mutated", lambda: None)()
+    numpy.set_printoptions(**PRINTOPTIONS)
+    USED.clear()
+    os.chdir(cwd)
+    shell = get_ipython()
+    shell.execution_count = 1
+    shell.run_line_magic("reset", "-f")
+"""
+
+_WARMUP = """
+import sys as _sys, types as _types
+_m = _types.ModuleType("_labstats_report_kernel")
+_m.MIME = %(mime)r
+_sys.modules[_m.__name__] = _m
+exec(compile(%(module)r, "<labstats report kernel>", "exec"), _m.__dict__)
+get_ipython().run_line_magic("reset", "-f")
+"""
+
+_RESET = '__import__("sys").modules["_labstats_report_kernel"].reset(%(cwd)r)\n'
+_USED = 'print(__import__("json").dumps(__import__("sys").modules["_labstats_report_kernel"].USED))'
+
+
+class _Kernel:
+    """One Jupyter kernel, warmed up once, reused for several notebooks."""
+
+    def __init__(self, env: dict, cwd: Path, startup_timeout: float = 120):
+        self.env, self.cwd, self.startup_timeout = env, cwd, startup_timeout
+        self.km = self.kc = self.ipc_dir = None
+
+    async def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.km = AsyncKernelManager(kernel_name="python3")
+        if os.name == "posix":  # IPC sockets, not TCP: no "running over TCP without encryption"
+            import tempfile
+
+            self.ipc_dir = tempfile.mkdtemp(prefix="labstats-kernel-")
+            self.km.transport, self.km.ip = "ipc", os.path.join(self.ipc_dir, "k")
+        # no history database: execution counts restart at 1 for every notebook
+        await self.km.start_kernel(env=self.env, cwd=str(self.cwd),
+                                   extra_arguments=["--HistoryManager.enabled=False"])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=self.startup_timeout)
+        self.kc.allow_stdin = False
+        await self.run(_WARMUP % {"mime": WARNING_MIME, "module": _KERNEL_MODULE})
+
+    async def run(self, code: str) -> str:
+        """Run ``code`` quietly and return what it printed; RuntimeError with the kernel's
+        error if it fails."""
+        errors, printed = [], []
+
+        def hook(msg):
+            if msg["msg_type"] == "error":
+                c = msg["content"]
+                errors.append(ANSI.sub("", f"{c['ename']}: {c['evalue']}"))
+            elif msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                printed.append(msg["content"]["text"])
+
+        reply = await self.kc.execute_interactive(code, store_history=False, output_hook=hook,
+                                                  timeout=self.startup_timeout)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("the report's kernel set-up failed: "
+                               + (errors[-1] if errors else str(reply["content"])))
+        return "".join(printed)
+
+    async def alive(self) -> bool:
+        return self.km is not None and await self.km.is_alive()
+
+    async def shutdown(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            await self.km.shutdown_kernel(now=True)
+        if self.ipc_dir is not None:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+
+async def _execute(kernel: _Kernel, path: Path, timeout: int):
+    """Execute notebook ``path`` on ``kernel``: (notebook, seconds, error or None, whether
+    the kernel must be replaced: it timed out, so it may still be busy, or it died, the
+    descriptions of the cohorts it read)."""
+    import jupytext
+    import nbclient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    nb = jupytext.read(path)
+    t = time.perf_counter()
+    error, fatal = None, False
+    try:
+        await kernel.run(_RESET % {"cwd": str(path.parent)})
+        client = nbclient.NotebookClient(nb, km=kernel.km, timeout=timeout,
+                                         kernel_name="python3",
+                                         resources={"metadata": {"path": str(path.parent)}})
+        client.kc = kernel.kc
+        await client.async_execute()
+    except Exception as exc:  # a failing cell: keep what ran, report the error
+        error = _error_text(nb, exc)
+        fatal = isinstance(exc, (CellTimeoutError, DeadKernelError))
+    seconds, used = time.perf_counter() - t, []
+    if not fatal:
+        try:
+            used = json.loads(await kernel.run(_USED))
+        except (RuntimeError, ValueError, TimeoutError):  # the page still says what failed
+            used = []
+    return nb, seconds, error, fatal, used
+
+
+def _error_text(nb, exc: Exception) -> str:
+    """``Name: message (cell [n])`` of the failing cell, else the exception's last line."""
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                where = cell.get("execution_count") or i
+                return ANSI.sub("", f"{o['ename']}: {o['evalue']}")[:500] + f" (cell [{where}])"
+    lines = ANSI.sub("", str(exc)).strip().splitlines() or [type(exc).__name__]
+    return f"{type(exc).__name__}: {lines[-1][:500]}"
