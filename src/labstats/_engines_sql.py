@@ -23,9 +23,11 @@ the reading is done on their *dictionary*, not on their rows:
    times has all its draws treated as the others): then it has no duplicate, no repeat
    and no result shared with another draw, every ``repeats=`` rule gives its one result,
    and it is built from the SQL columns.
-   A draw that is not simple only because some of its rows are copies (same analyte and
-   dictionary entry, one time, one file) is built the same way from each analyte's first
-   row, the copies counted as read duplicates (when every used analyte is paired).
+   A draw that is not simple only because an analyte has several rows (one time, one
+   file, meeting no other draw) is built the same way when every used analyte is
+   paired: rows equal in analyte, value and censoring are read duplicates but the first,
+   and an analyte left with several results is resolved in SQL by ``repeats="first"`` or
+   ``"last"`` (row order, at one time), with pandas' counts of repeats and conflicts.
 3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
    in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
@@ -191,6 +193,7 @@ class Export:
         self.used = [a for a in _loinc.ANALYTE_NAMES if a in set(used)]
         self.table, self.res, self.unknown_rows = table, res, unknown
         self.values, self.marks = res["value"].to_numpy(dtype=float), cens.astype(np.int64)
+        self.analyte = analyte  # of each entry (NaN: none)
         return self
 
     def time_mode(self):

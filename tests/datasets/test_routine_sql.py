@@ -356,3 +356,59 @@ def test_column_unit_check_judges_the_rows_of_the_whole_export(tmp_path, case):
     _, alone = _column_warnings(lambda: read_lab_results(cells, test_map=test_map))
     assert len(alone) == (0 if case == "rows_low" else 1)
     pd.testing.assert_frame_equal(got, pair_results(res, by="specimen"), check_exact=True)
+
+
+def _repeats_in_a_draw(export):
+    """Rows added to the first draws: copies written differently ("279.0"; "ng/dl": the
+    same value and censoring, read duplicates), a conflicting repeat and a copy of an
+    earlier row (albumin), a repeat differing only in censoring ("<10" and "10" SHBG)
+    and two censored testosterone of different limits ("<30", "<40" ng/dL: equal when
+    censored="nan", both NaN), and a testosterone "<30" with a ">1500" (censored="nan":
+    no conflict, as no value is known)."""
+    export = export.copy()
+    draws = [export.index[export["Accession"] == a] for a in export["Accession"].unique()[:4]]
+    tt = draws[3][export.loc[draws[3], "Test Code"] == "2986-8"][0]
+    export.loc[tt, "Result"] = "<30"
+    add = []
+
+    def row(draw, code, result=None, units=None):
+        like = draws[draw][export.loc[draws[draw], "Test Code"] == code][0]
+        new = export.loc[[like]].copy()
+        if result is not None:
+            new["Result"] = result
+        if units is not None:
+            new["Units"] = units
+        add.append(new)
+
+    row(0, "2986-8", "279.0")
+    row(0, "1751-7", "3.9")
+    row(0, "1751-7")
+    row(1, "2986-8", units="ng/dl")
+    row(2, "13967-5", "<10")
+    row(2, "13967-5", "10")
+    row(2, "2986-8", "<30")
+    row(2, "2986-8", "<40")
+    row(3, "2986-8", ">1500")
+    return pd.concat([export, *add], ignore_index=True)
+
+
+@pytest.mark.parametrize("censored", ["lod/sqrt2", "lod", "nan"])
+def test_repeats_resolved_in_sql_equal_pair_results(tmp_path, censored):
+    """Draws whose analytes have several rows at one time are resolved in SQL ("first",
+    "last") or, for the other rules when they hold copies only, built from each analyte's
+    first row: draws, read duplicates, repeats and conflicts equal pandas' (copies by
+    value and censoring, NaN equal to NaN; a conflict by value or by censoring)."""
+    export, test_map = _export("lis", n=40, seed=5)
+    path = _write(tmp_path, _repeats_in_a_draw(export))
+    res = read_lab_results(path, test_map=test_map, censored=censored)
+    assert res.attrs["counts"]["duplicates"] >= 2
+    for repeats in ("first", "last", "mean", "nearest"):
+        want = pair_results(res, repeats=repeats)
+        got = pair_export(path, test_map=test_map, repeats=repeats, censored=censored)
+        assert got.attrs["counts"]["path"] == "sql"
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.attrs["counts"]["pair"] == want.attrs["counts"]
+        assert got.attrs["counts"]["read"] == res.attrs["counts"]
+        assert want.attrs["counts"]["conflicts"] >= 3
+        if repeats in ("first", "last"):  # no draw left to pandas
+            assert got.attrs["counts"]["partitions"] == 0
