@@ -145,6 +145,10 @@ class Draws:
         keys = "u.pid = dd.pid AND u.spec = dd.spec"
         pick = {"first": "min", "last": "max"}.get(self.repeats)
         rk = ", ".join(f"min(CASE WHEN a = {k} THEN f END) AS r{k}" for k in self.codes)
+        # distinct values (NaN not counted) + distinct censorings > 2, as pair_results
+        # counts a conflict; without DISTINCT aggregates (the censorings as bits)
+        conflict = ("coalesce(min(v) <> max(v) OR bit_count(bit_or(1::TINYINT << m)) + "
+                    "(count(v) > 0)::INTEGER > 2, false)")
         con.register("classes_part", self._classes())
         con.execute("CREATE OR REPLACE TABLE classes AS SELECT * FROM classes_part")
         con.unregister("classes_part")
@@ -156,11 +160,11 @@ class Draws:
         con.execute(  # per class its first row; per analyte its classes and the kept one
             f"CREATE OR REPLACE TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, most) "
             f"FROM dd JOIN (SELECT pid, spec, sum(nc) AS nc, max(nc) AS most, sum(conflict) AS "
-            f"conflicts, {rk} FROM (SELECT pid, spec, a, count(*) AS nc, "
-            f"{pick or 'min'}(f) AS f, (count(DISTINCT v) + count(DISTINCT m) > 2)::BIGINT "
-            f"AS conflict FROM (SELECT u.pid, u.spec, u.a, c.c, any_value(c.v) AS v, "
-            f"any_value(c.m) AS m, min((u.row << {self.shift}) | u.i) AS f FROM u SEMI JOIN "
-            f"dd ON {keys} JOIN classes c ON c.i = u.i GROUP BY u.pid, u.spec, u.a, c.c) "
+            f"conflicts, {rk} FROM (SELECT pid, spec, a, count(*) AS nc, {pick or 'min'}(f) AS "
+            f"f, {conflict}::BIGINT AS conflict FROM (SELECT u.pid, u.spec, u.a, c.c, "
+            f"any_value(c.v) AS v, any_value(c.m) AS m, min((u.row << {self.shift}) | u.i) AS "
+            f"f FROM u SEMI JOIN dd ON {keys} JOIN classes c ON c.i = u.i GROUP BY u.pid, "
+            f"u.spec, u.a, c.c) "
             f"GROUP BY pid, spec, a) GROUP BY pid, spec) p ON p.pid = dd.pid AND p.spec = "
             f"dd.spec" + ("" if pick else " WHERE p.most = 1"))
         con.execute("DROP TABLE dd; DROP TABLE classes")
