@@ -23,9 +23,11 @@ the reading is done on their *dictionary*, not on their rows:
    times has all its draws treated as the others): then it has no duplicate, no repeat
    and no result shared with another draw, every ``repeats=`` rule gives its one result,
    and it is built from the SQL columns.
-   A draw that is not simple only because some of its rows are copies (same analyte and
-   dictionary entry, one time, one file) is built the same way from each analyte's first
-   row, the copies counted as read duplicates (when every used analyte is paired).
+   A draw that is not simple only because an analyte has several rows (one time, one
+   file, meeting no other draw) is built the same way when every used analyte is
+   paired: rows equal in analyte, value and censoring are read duplicates but the first,
+   and an analyte left with several results is resolved in SQL by ``repeats="first"`` or
+   ``"last"`` (row order, at one time), with pandas' counts of repeats and conflicts.
 3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
    in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
@@ -41,8 +43,8 @@ report joined back to the rows; the warning for patients whose results are in se
 files of a folder (as ``read_lab_results`` gives it) is computed from the draws' files
 (not needed when the files hold disjoint ranges of patient ids).
 The column-level unit check (a whole column that looks as if it were in another unit)
-reads the distribution of rows, not of tuples: it is run on a sample of rows drawn with
-the tuples' frequencies.
+reads the distribution of rows, not of tuples: it is judged once on the tuples, each
+weighing its number of rows (``_routine_screen.judge_units``), as on the whole export.
 """
 
 from __future__ import annotations
@@ -84,39 +86,28 @@ def _distinct(con, export, exprs: dict):
     return table
 
 
-def _read_warning_by_rows(read, frame, n, kw):
-    """``read(frame, **kw)`` on the dictionary, and a function that re-issues its warnings
-    but one (called later: while DuckDB stores the used rows): the check that a whole
-    column looks as if it were in another unit reads the distribution of the rows, not
-    of the distinct cells; it is run on a sample of rows (about 512 per analyte and unit,
-    drawn with their frequencies, in a fixed random order)."""
+def _read_judging_units(read, frame, n, kw, role):
+    """``read(frame, **kw)`` on the dictionary, and a function that issues its warnings
+    (called later: while DuckDB stores the used rows), then the column-level unit check
+    (a whole column that looks as if it were in another unit). That check reads the
+    distribution of the rows, not of the distinct cells: the read collects the converted
+    cells (``_column_check=``) and ``judge_units`` weighs each with ``n``, its rows,
+    exactly as ``read_lab_results`` judges the whole export (``_routine_screen``)."""
     import warnings
 
-    import pandas as pd
-
     from labstats._validate import warn
+    from labstats.datasets._routine_screen import judge_units
 
-    column_check = "the column's median is"
+    checked: list = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = read(frame, **kw)
-    unit = kw["columns"] and next((h for h, r in kw["columns"].items() if r == "unit"), None)
-    group = res["analyte"].astype("string").fillna("") + "|" + (
-        frame[unit].astype("string").str.strip().fillna("") if unit is not None else "")
-    codes, groups = pd.factorize(group)
-    weight = n / np.bincount(codes, weights=n)[codes] / len(groups)
-    take = np.random.default_rng(0).choice(len(frame), size=512 * len(groups), p=weight)
+        res = read(frame, **kw, _column_check=checked)
 
     def finish():
-        with warnings.catch_warnings(record=True) as sampled:
-            warnings.simplefilter("always")
-            read(frame.iloc[take].reset_index(drop=True), **kw)
-        for w in caught:
-            if column_check not in str(w.message):
-                warn(str(w.message), w.category)
-        for w in sampled:
-            if column_check in str(w.message):
-                warn(str(w.message), w.category)
+        for w in caught:  # read_lab_results warns nothing after its column check
+            warn(str(w.message), w.category)
+        judge_units(checked, kw.get("insulin_factor", "standard"), role,
+                    np.asarray(n, dtype=np.int64))
 
     return res, finish
 
@@ -176,8 +167,8 @@ class Export:
         frame.insert(0, role["patient_id"], pid)
         roles = {h: r for r, h in role.items() if h in frame.columns}
         kw = {"columns": roles, "test_map": test_map, **read_options}
-        res, self.finish = _read_warning_by_rows(read_lab_results, frame,
-                                                 table["n"].to_numpy(), kw)
+        res, self.finish = _read_judging_units(read_lab_results, frame,
+                                               table["n"].to_numpy(), kw, role)
         status = res["status"].cat.codes.to_numpy()
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
@@ -202,6 +193,7 @@ class Export:
         self.used = [a for a in _loinc.ANALYTE_NAMES if a in set(used)]
         self.table, self.res, self.unknown_rows = table, res, unknown
         self.values, self.marks = res["value"].to_numpy(dtype=float), cens.astype(np.int64)
+        self.analyte = analyte  # of each entry (NaN: none)
         return self
 
     def time_mode(self):

@@ -131,28 +131,63 @@ class Draws:
         return None
 
     def _copies(self, con, unread, folder):
-        """Table ``pure``: the draws that are complex only because some rows are copies
-        of others (same analyte and dictionary entry: value and censoring; one specimen,
-        one readable time for every row, meeting no other draw, rows in one file): read
-        duplicates all but each analyte's first row, which is the draw's result. Only
-        when every used analyte is paired (so ``n``, ``nt`` and the times count all rows).
-        Their read duplicates are counted; they are then built as the simple draws."""
+        """Table ``pure``: the draws that are complex only because an analyte has several
+        rows in them (one specimen, one readable time for every row, meeting no other
+        draw, rows in one file). As in pandas, a row equal to an earlier one in analyte,
+        value and censoring (a *class*: ``_classes``) is a read duplicate; the first row of
+        each class is a result, and an analyte of several classes is a repeat resolved by
+        ``repeats=`` "first" or "last" (the class of the earliest or latest first row: one
+        time, so row order), its conflict counted when the classes differ in value or in
+        censoring as ``pair_results`` counts them; with another rule only draws without
+        repeats are here. Only when every used analyte is paired (so ``n``, ``nt`` and the
+        times count all rows). Their counts are kept for ``simple(copies=True)``, which
+        builds them as the simple draws."""
         keys = "u.pid = dd.pid AND u.spec = dd.spec"
+        pick = {"first": "min", "last": "max"}.get(self.repeats)
         rk = ", ".join(f"min(CASE WHEN a = {k} THEN f END) AS r{k}" for k in self.codes)
+        # distinct values (NaN not counted) + distinct censorings > 2, as pair_results
+        # counts a conflict; without DISTINCT aggregates (the censorings as bits)
+        conflict = ("coalesce(min(v) <> max(v) OR bit_count(bit_or(1::TINYINT << m)) + "
+                    "(count(v) > 0)::INTEGER > 2, false)")
+        con.register("classes_part", self._classes())
+        con.execute("CREATE OR REPLACE TABLE classes AS SELECT * FROM classes_part")
+        con.unregister("classes_part")
         con.execute(
             f"CREATE OR REPLACE TABLE dd AS SELECT * EXCLUDE ("
             f"{', '.join(f'r{k}' for k in self.codes)}) FROM draws WHERE cc AND NOT met AND "
             f"NOT multi AND spec IS NOT NULL AND nt = n AND n <> bit_count(mask) AND NOT "
             f"{unread}" + (" AND f0 = f1" if folder else ""))
-        con.execute(
-            f"CREATE OR REPLACE TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, ni) "
-            f"FROM dd JOIN (SELECT pid, spec, count(*) AS ni, {rk} FROM (SELECT u.pid, u.spec, "
-            f"u.a, min((u.row << {self.shift}) | u.i) AS f FROM u SEMI JOIN dd ON {keys} GROUP "
-            f"BY u.pid, u.spec, u.i, u.a) GROUP BY pid, spec) p ON p.pid = dd.pid AND p.spec = "
-            f"dd.spec WHERE p.ni = bit_count(dd.mask)")  # (ni: distinct entries, each's first row)
-        con.execute("DROP TABLE dd")
-        copies = con.sql("SELECT coalesce(sum(n - bit_count(mask)), 0) FROM pure").fetchall()
-        self.read_duplicates += int(copies[0][0])
+        con.execute(  # per class its first row; per analyte its classes and the kept one
+            f"CREATE OR REPLACE TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, most) "
+            f"FROM dd JOIN (SELECT pid, spec, sum(nc) AS nc, max(nc) AS most, sum(conflict) AS "
+            f"conflicts, {rk} FROM (SELECT pid, spec, a, count(*) AS nc, {pick or 'min'}(f) AS "
+            f"f, {conflict}::BIGINT AS conflict FROM (SELECT u.pid, u.spec, u.a, c.c, "
+            f"any_value(c.v) AS v, any_value(c.m) AS m, min((u.row << {self.shift}) | u.i) AS "
+            f"f FROM u SEMI JOIN dd ON {keys} JOIN classes c ON c.i = u.i GROUP BY u.pid, "
+            f"u.spec, u.a, c.c) "
+            f"GROUP BY pid, spec, a) GROUP BY pid, spec) p ON p.pid = dd.pid AND p.spec = "
+            f"dd.spec" + ("" if pick else " WHERE p.most = 1"))
+        con.execute("DROP TABLE dd; DROP TABLE classes")
+        found = con.sql("SELECT coalesce(sum(n - nc), 0), coalesce(sum(nc - bit_count(mask)), "
+                        "0), coalesce(sum(conflicts), 0) FROM pure").fetchall()[0]
+        self._pure_counts = {"read_duplicates": int(found[0]), "results": int(found[1]),
+                             "repeats": int(found[1]), "conflicts": int(found[2])}
+
+    def _classes(self):
+        """Arrow table of the used dictionary entries: ``i``, ``c`` (their class: one per
+        analyte, value and censoring, NaN values equal, as ``_mark_duplicates`` compares
+        rows), ``v`` (the value, null for NaN: not counted as a distinct value, as
+        ``pair_results`` counts conflicts) and ``m`` (the censoring)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        ex = self.ex
+        frame = pd.DataFrame({"a": ex.analyte, "v": ex.values, "m": ex.marks})
+        c = frame.groupby(["a", "v", "m"], dropna=False, sort=False).ngroup().to_numpy()
+        return pa.table({"i": pa.array(np.arange(len(c), dtype=np.int32)),
+                         "c": pa.array(c.astype(np.int64)),
+                         "v": pa.array(ex.values, mask=np.isnan(ex.values)),
+                         "m": pa.array(ex.marks.astype(np.int8))})
 
     def simple(self, batch_rows, derive=False, copies=False):
         """Arrow tables of the simple draws (in no particular order), or of the draws of
@@ -169,6 +204,11 @@ class Draws:
             f"WHERE na > 0").fetchall()[0]
         self.counts["draws"] += int(n)
         self.counts["results"] += int(results)
+        if copies:  # their read duplicates, repeats and conflicts (``_copies``)
+            found = self._pure_counts
+            self.read_duplicates += found["read_duplicates"]
+            for key in ("results", "repeats", "conflicts"):
+                self.counts[key] += found[key]
         t0, join = "t0", ""
         if self.by_hash:  # the time of each text's hash
             t0, join = "tt.t", " d LEFT JOIN tt ON tt.h = d.t0"

@@ -305,3 +305,110 @@ def test_written_draws_are_the_frame_of_draws_as_pyarrow_writes_it(tmp_path, sha
     assert written.schema.equals(expected.schema, check_metadata=True)
     keys = [("patient_id", "ascending"), ("specimen_id", "ascending")]
     assert written.sort_by(keys).equals(expected.sort_by(keys))
+
+
+def _insulin_export(repeated, once, times):
+    """Insulin in "pmol/L": each of ``repeated`` in ``times`` draws, each of ``once`` in
+    one draw (one specimen, one time each): the export's rows and its distinct cells have
+    different quartiles."""
+    values = np.concatenate([np.repeat(repeated, times), once])
+    n = len(values)
+    return pd.DataFrame({"Patient ID": [f"p{k % 37}" for k in range(n)],
+                         "Accession": [f"A{k}" for k in range(n)],
+                         "Collected": [f"2024-01-{1 + k % 28:02d} {k % 24:02d}:00"
+                                       for k in range(n)],
+                         "Test Code": "INS", "Result": [f"{v:.1f}" for v in values],
+                         "Units": "pmol/L"})
+
+
+def _column_warnings(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn()
+    return out, [w for w in caught if "the column's median is" in str(w.message)]
+
+
+@pytest.mark.parametrize("case", ["rows_low", "rows_typical"])
+def test_column_unit_check_judges_the_rows_of_the_whole_export(tmp_path, case):
+    """The column-level unit check reads the rows' distribution exactly (each distinct
+    cell weighing its rows; before: a random sample of 512 rows per analyte and unit,
+    which said "median 12.5 (quartiles 9.2-15.5)" here): the warning of read_lab_results
+    on the whole file, to the digit, once, at the caller's line. "rows_low": 164 rows of
+    41 cells with the quartiles of µIU/mL and 30 typical pmol/L cells once: the rows
+    warn, the distinct cells alone would not; "rows_typical": 165 rows of 11 typical
+    cells and 50 low cells once: no warning, though the distinct cells alone warn."""
+    if case == "rows_low":
+        export = _insulin_export(np.linspace(6.0, 16.0, 41), np.linspace(40.0, 100.0, 30), 4)
+    else:
+        export = _insulin_export(np.linspace(36.0, 96.0, 11), np.linspace(5.0, 17.0, 50), 15)
+    path = _write(tmp_path, export)
+    test_map = {"INS": "insulin"}
+    res, want = _column_warnings(lambda: read_lab_results(path, test_map=test_map))
+    got, warned = _column_warnings(lambda: pair_export(path, test_map=test_map))
+    assert got.attrs["counts"]["path"] == "sql"
+    assert [str(w.message) for w in warned] == [str(w.message) for w in want]
+    assert len(want) == (1 if case == "rows_low" else 0)
+    if want:
+        assert "insulin: the column's median is 12 pmol/L (quartiles 9-15 pmol/L)" in str(
+            want[0].message)
+        assert warned[0].filename == __file__
+    cells = export.drop_duplicates("Result").reset_index(drop=True)
+    _, alone = _column_warnings(lambda: read_lab_results(cells, test_map=test_map))
+    assert len(alone) == (0 if case == "rows_low" else 1)
+    pd.testing.assert_frame_equal(got, pair_results(res, by="specimen"), check_exact=True)
+
+
+def _repeats_in_a_draw(export):
+    """Rows added to the first draws: copies written differently ("279.0"; "ng/dl": the
+    same value and censoring, read duplicates), a conflicting repeat and a copy of an
+    earlier row (albumin), a repeat differing only in censoring ("<10" and "10" SHBG)
+    and two censored testosterone of different limits ("<30", "<40" ng/dL: equal when
+    censored="nan", both NaN), and a testosterone "<30" with a ">1500" (censored="nan":
+    no conflict, as no value is known)."""
+    export = export.copy()
+    draws = [export.index[export["Accession"] == a] for a in export["Accession"].unique()[:4]]
+    tt = draws[3][export.loc[draws[3], "Test Code"] == "2986-8"][0]
+    export.loc[tt, "Result"] = "<30"
+    add = []
+
+    def row(draw, code, result=None, units=None):
+        like = draws[draw][export.loc[draws[draw], "Test Code"] == code][0]
+        new = export.loc[[like]].copy()
+        if result is not None:
+            new["Result"] = result
+        if units is not None:
+            new["Units"] = units
+        add.append(new)
+
+    row(0, "2986-8", "279.0")
+    row(0, "1751-7", "3.9")
+    row(0, "1751-7")
+    row(1, "2986-8", units="ng/dl")
+    row(2, "13967-5", "<10")
+    row(2, "13967-5", "10")
+    row(2, "2986-8", "<30")
+    row(2, "2986-8", "<40")
+    row(3, "2986-8", ">1500")
+    return pd.concat([export, *add], ignore_index=True)
+
+
+@pytest.mark.parametrize("censored", ["lod/sqrt2", "lod", "nan"])
+def test_repeats_resolved_in_sql_equal_pair_results(tmp_path, censored):
+    """Draws whose analytes have several rows at one time are resolved in SQL ("first",
+    "last") or, for the other rules when they hold copies only, built from each analyte's
+    first row: draws, read duplicates, repeats and conflicts equal pandas' (copies by
+    value and censoring, NaN equal to NaN; a conflict by value or by censoring)."""
+    export, test_map = _export("lis", n=40, seed=5)
+    path = _write(tmp_path, _repeats_in_a_draw(export))
+    res = read_lab_results(path, test_map=test_map, censored=censored)
+    assert res.attrs["counts"]["duplicates"] >= 2
+    for repeats in ("first", "last", "mean", "nearest"):
+        want = pair_results(res, repeats=repeats)
+        got = pair_export(path, test_map=test_map, repeats=repeats, censored=censored)
+        assert got.attrs["counts"]["path"] == "sql"
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.attrs["counts"]["pair"] == want.attrs["counts"]
+        assert got.attrs["counts"]["read"] == res.attrs["counts"]
+        assert want.attrs["counts"]["conflicts"] >= 3
+        if repeats in ("first", "last"):  # no draw left to pandas
+            assert got.attrs["counts"]["partitions"] == 0
