@@ -21,6 +21,11 @@ asymptotics; 3-10x faster than scipy's), or scipy's ``gammaincc``/``gammainccinv
 ``gammaincinv`` when numba is missing or LABSTATS_NO_NUMBA=1 (and for the rare value whose
 iteration does not converge). Nothing here validates input (``LMSPTable`` does).
 
+The Box-Cox layer (``logpdf``, ``cdf_sf``, ``zscore``, ``value``, ``quantile``, the
+truncation) is shared with the Box-Cox t (BCT, Rigby & Stasinopoulos 2006): each takes a
+kernel ``kern``, the distribution of z, by default ``POWER_EXP`` (``PowerExponential``,
+at the end of this module), or ``_bct.STUDENT_T``; ``kernel(family)`` returns it.
+
 The expected information of the untruncated model (what gamlss' Fisher scoring uses, and
 the fitter here) follows from the gamma moments of u = |z/c|^tau / 2; the diagonal terms are
 those of Rigby & Stasinopoulos (2004) (tau = 2 gives Cole & Green's BCCG values); the cross
