@@ -74,19 +74,25 @@ def cases(gl, family="BCPE", tau=1.5) -> dict:
 
 
 def main(family="BCPE", taus=(0.8, 1.0, 1.5, 2.0, 3.0, 6.0), tau=1.5, dist=DIST,
-         fit=FIT) -> int:
-    """Write both files for ``family`` ("BCPE"; "BCT" from make_gamlss_bct_reference)."""
+         fit=FIT, smooth_tau=()) -> int:
+    """Write both files for ``family`` ("BCPE"; "BCT" from make_gamlss_bct_reference);
+    the cases named in ``smooth_tau`` are fitted a second time with log tau on the same
+    basis as the other parameters (case name + "_smooth_tau")."""
     import gamlss as gl
 
     dist_grid(gl, family, taus).to_csv(dist, index=False, float_format="%.17g")
     print(f"wrote {dist}")
     parts = []
-    for name, frame in cases(gl, family, tau).items():
+    runs = [(name, frame, False) for name, frame in cases(gl, family, tau).items()]
+    runs += [(name, frame, True) for name, frame, _ in runs if name in smooth_tau]
+    for name, frame, smooth in runs:
         B = basis(frame["age"].to_numpy())
         data = frame.assign(**{f"b{j}": B[:, j] for j in range(1, B.shape[1])})
         terms = " + ".join(f"b{j}" for j in range(1, B.shape[1]))
+        name = name + "_smooth_tau" if smooth else name
         m = gl.gamlss(f"y ~ {terms}", sigma_formula=f"~ {terms}", nu_formula=f"~ {terms}",
-                      tau_formula="~1", family=getattr(gl, f"{family}o")(), data=data,
+                      tau_formula=f"~ {terms}" if smooth else "~1",
+                      family=getattr(gl, f"{family}o")(), data=data,
                       weights=data["w"].to_numpy(),
                       control=gl.gamlss_control(c_crit=1e-10, n_cyc=1000, trace=False),
                       i_control=gl.glim_control(cc=1e-10, cyc=200, bf_tol=1e-10))

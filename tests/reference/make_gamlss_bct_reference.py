@@ -14,7 +14,9 @@ of L, S and p, cases and fixed basis, with the family "BCT" and its own taus).
 2. ``gamlss_bct_fit_reference.csv.xz``: BCTo (log mu, log sigma, identity nu, log tau)
    fitted exactly as ``make_gamlss_bcpe_reference.py`` fits BCPEo (the same fixed 7-column
    basis, constant tau, the same two cases and columns), the simulated case drawn from a
-   BCT with tau = 5. labstats' ``_lms_fit.fit_one(..., family="bct")`` fits the same model.
+   BCT with tau = 5; and case ``simulated_smooth_tau``: the simulated data again with log
+   tau on the same 7-column basis (``tau_formula="~ b1 + ... + b6"``). labstats'
+   ``_lms_fit.fit_one(..., family="bct")`` fits the same models (df 7 for T in the last).
 
 Usage (from the project root, gamlss installed by hand: ``pip install gamlss==0.1.0``)::
 
@@ -38,7 +40,7 @@ FIT = HERE / "gamlss_bct_fit_reference.csv.xz"
 def main() -> int:
     warnings.simplefilter("ignore")  # the port's overflow warnings on the grid's extremes
     return bcpe.main("BCT", taus=(0.8, 1.0, 2.0, 5.0, 10.0, 30.0, 1000.0), tau=5.0,
-                     dist=DIST, fit=FIT)
+                     dist=DIST, fit=FIT, smooth_tau=("simulated",))
 
 
 if __name__ == "__main__":

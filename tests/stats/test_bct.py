@@ -114,14 +114,16 @@ def test_quantile_and_cdf_are_monotone(L, S, tau):
 @settings(max_examples=40, deadline=None)
 @given(L=st.floats(-2.0, 2.0), S=st.floats(0.02, 0.4), p=st.floats(0.001, 0.999))
 def test_large_tau_is_bccg(L, S, p):
-    """t_tau -> N(0, 1): at tau = 1e8 BCT's quantile and z-score are BCCG's (to 1e-7)."""
+    """t_tau -> N(0, 1): at tau = 1e8 BCT's quantile and z-score are BCCG's (to 1e-6; the
+    t quantile differs from the normal one by about (z^3 + z)/(4 tau), which the Box-Cox
+    transform amplifies near the truncation)."""
     zn, L = np.array([ndtri(p)]), np.array([L])
     with np.errstate(over="ignore"):  # BCCG's truncation at L = 0: 1/0
         want = _lms.bccg_value(zn, L, 10.0, S)
     if not np.isfinite(want).all():
         return
-    np.testing.assert_allclose(_bcpe.value(zn, L, 10.0, S, 1e8, kern=T), want, rtol=1e-7)
-    np.testing.assert_allclose(_bcpe.zscore(want, L, 10.0, S, 1e8, kern=T), zn, atol=1e-7)
+    np.testing.assert_allclose(_bcpe.value(zn, L, 10.0, S, 1e8, kern=T), want, rtol=1e-6)
+    np.testing.assert_allclose(_bcpe.zscore(want, L, 10.0, S, 1e8, kern=T), zn, atol=1e-6)
 
 
 def test_lmsp_table_with_family_bct():
@@ -169,6 +171,28 @@ def test_fit_agrees_with_gamlss_port_on_the_same_basis(case):
     for q in (3, 50, 97):
         np.testing.assert_allclose(_bcpe.quantile(q / 100, nu, mu, sigma, tau, kern=T),
                                    d[f"p{q}"], rtol=3e-5)
+
+
+def test_smooth_tau_fit_agrees_with_gamlss_port():
+    """The simulated case again with log tau on the same 7-column basis (tau_formula on
+    b1..b6; df 7 for T here). Measured: our deviance 1e-5 lower than the port's; tau
+    (2.9 to 380: at the ages where the data cannot tell a t_300 from the normal the
+    likelihood is flat) to 9e-4, P3/P50/P97 to 1.1e-4 (relative)."""
+    ref = pd.read_csv(FIT)
+    d = ref[ref["case"] == "simulated_smooth_tau"]
+    age, y, w = (d[c].to_numpy() for c in ("age", "y", "w"))
+    f = fit_one(age, y, w, {"L": 7, "M": 7, "S": 7, "T": 7}, None, n_intervals=4,
+                tol=1e-12, family="bct")
+    assert f["converged"]
+    assert f["deviance"] <= d["deviance"].iloc[0] + 1e-7
+    assert f["deviance"] == pytest.approx(d["deviance"].iloc[0], abs=5e-5)
+    e = f["eta"]
+    mu, sigma, nu, tau = np.exp(e["M"]), np.exp(e["S"]), e["L"], np.exp(e["T"])
+    assert np.ptp(np.log(d["tau"])) > 3  # tau varies with age
+    np.testing.assert_allclose(tau, d["tau"], rtol=3e-3)
+    for q in (3, 50, 97):
+        np.testing.assert_allclose(_bcpe.quantile(q / 100, nu, mu, sigma, tau, kern=T),
+                                   d[f"p{q}"], rtol=2e-4)
 
 
 def simulate_cdc_bmi_bct(n: int, tau: float, seed: int):
