@@ -48,54 +48,63 @@ DIST = HERE / "gamlss_bcpe_dist_reference.csv.xz"
 FIT = HERE / "gamlss_bcpe_fit_reference.csv.xz"
 
 
-def dist_grid(gl) -> pd.DataFrame:
+def dist_grid(gl, family="BCPE", taus=(0.8, 1.0, 1.5, 2.0, 3.0, 6.0)) -> pd.DataFrame:
+    """d, p and q of ``family`` ("BCPE" or "BCT") on the grid of the module docstring."""
     rows = list(itertools.product([-2.0, -0.5, 0.0, 0.5, 2.0], [10.0], [0.05, 0.2, 0.6],
-                                  [0.8, 1.0, 1.5, 2.0, 3.0, 6.0],
+                                  list(taus),
                                   [0.001, 0.03, 0.25, 0.5, 0.75, 0.97, 0.999]))
     g = pd.DataFrame(rows, columns=["L", "M", "S", "tau", "p"])
     args = {"mu": g["M"].to_numpy(), "sigma": g["S"].to_numpy(), "nu": g["L"].to_numpy(),
             "tau": g["tau"].to_numpy()}
-    g["y"] = gl.qBCPE(g["p"].to_numpy(), **args)
-    g["logpdf"] = gl.dBCPE(g["y"].to_numpy(), log=True, **args)
-    g["cdf"] = gl.pBCPE(g["y"].to_numpy(), **args)
+    g["y"] = getattr(gl, f"q{family}")(g["p"].to_numpy(), **args)
+    g["logpdf"] = getattr(gl, f"d{family}")(g["y"].to_numpy(), log=True, **args)
+    g["cdf"] = getattr(gl, f"p{family}")(g["y"].to_numpy(), **args)
     return g
 
 
-def cases(gl) -> dict:
+def cases(gl, family="BCPE", tau=1.5) -> dict:
     rng = np.random.default_rng(2024)
     n = 2000
     age = rng.uniform(2, 20, n)
     mu, sigma, nu = 16 + 0.3 * (age - 2), 0.08 + 0.004 * age, -1.5 + 0.05 * age
-    y = gl.qBCPE(rng.uniform(size=n), mu=mu, sigma=sigma, nu=nu, tau=1.5)
+    y = getattr(gl, f"q{family}")(rng.uniform(size=n), mu=mu, sigma=sigma, nu=nu, tau=tau)
     sim = pd.DataFrame({"age": age, "y": y, "w": 1.0})
     tt = bccg_cases()["nhanes_tt_men"]  # the same 1,500 men as the BCCG reference
     return {"simulated": sim, "nhanes_tt_men": tt}
 
 
-def main() -> int:
+def main(family="BCPE", taus=(0.8, 1.0, 1.5, 2.0, 3.0, 6.0), tau=1.5, dist=DIST,
+         fit=FIT, smooth_tau=()) -> int:
+    """Write both files for ``family`` ("BCPE"; "BCT" from make_gamlss_bct_reference);
+    the cases named in ``smooth_tau`` are fitted a second time with log tau on the same
+    basis as the other parameters (case name + "_smooth_tau")."""
     import gamlss as gl
 
-    dist_grid(gl).to_csv(DIST, index=False, float_format="%.17g")
-    print(f"wrote {DIST}")
+    dist_grid(gl, family, taus).to_csv(dist, index=False, float_format="%.17g")
+    print(f"wrote {dist}")
     parts = []
-    for name, frame in cases(gl).items():
+    runs = [(name, frame, False) for name, frame in cases(gl, family, tau).items()]
+    runs += [(name, frame, True) for name, frame, _ in runs if name in smooth_tau]
+    for name, frame, smooth in runs:
         B = basis(frame["age"].to_numpy())
         data = frame.assign(**{f"b{j}": B[:, j] for j in range(1, B.shape[1])})
         terms = " + ".join(f"b{j}" for j in range(1, B.shape[1]))
+        name = name + "_smooth_tau" if smooth else name
         m = gl.gamlss(f"y ~ {terms}", sigma_formula=f"~ {terms}", nu_formula=f"~ {terms}",
-                      tau_formula="~1", family=gl.BCPEo(), data=data,
+                      tau_formula=f"~ {terms}" if smooth else "~1",
+                      family=getattr(gl, f"{family}o")(), data=data,
                       weights=data["w"].to_numpy(),
                       control=gl.gamlss_control(c_crit=1e-10, n_cyc=1000, trace=False),
                       i_control=gl.glim_control(cc=1e-10, cyc=200, bf_tol=1e-10))
         p = {k: np.asarray(getattr(m, f"{k}_fv")) for k in ("mu", "sigma", "nu", "tau")}
         out = frame.assign(case=name, **p, deviance=float(m.G_deviance))
         for q in (3, 50, 97):
-            out[f"p{q}"] = gl.qBCPEo(q / 100, **p)
+            out[f"p{q}"] = getattr(gl, f"q{family}o")(q / 100, **p)
         parts.append(out[["case", "age", "y", "w", "mu", "sigma", "nu", "tau", "p3", "p50",
                           "p97", "deviance"]])
         print(name, "deviance", float(m.G_deviance), "tau", p["tau"][0])
-    pd.concat(parts, ignore_index=True).to_csv(FIT, index=False, float_format="%.17g")
-    print(f"wrote {FIT}")
+    pd.concat(parts, ignore_index=True).to_csv(fit, index=False, float_format="%.17g")
+    print(f"wrote {fit}")
     return 0
 
 

@@ -143,7 +143,7 @@ def test_by_sex_worm_residuals_and_errors():
     with pytest.raises(ValueError, match="value"):
         fit_lms(age, -y)
     with pytest.raises(ValueError, match="family"):
-        fit_lms(age, np.abs(np.nan_to_num(y, nan=1.0)), family="bct")  # not implemented
+        fit_lms(age, np.abs(np.nan_to_num(y, nan=1.0)), family="bcpo")  # no such family
     with pytest.warns(UserWarning, match="outside the table"):
         assert np.isnan(f.zscore(10.0, 90.0, "M"))  # no extrapolation
 

@@ -12,8 +12,8 @@
 * Imprecision: ``propagate_imprecision`` (delta method, Monte Carlo).
 * Centile curves and z-scores: ``LMSTable`` (LMS z-scores, centiles, values at z;
   ``labstats.datasets.cdc_growth_lms`` for the CDC growth charts), ``fit_lms``
-  (penalised-likelihood LMS/BCCG or BCPE fit, survey-weighted), ``LMSPTable`` (with the
-  BCPE kurtosis parameter tau).
+  (penalised-likelihood LMS/BCCG, BCPE or BCT fit, survey-weighted), ``LMSPTable`` (with
+  the BCPE or BCT kurtosis parameter tau).
 
 >>> from labstats.stats import SurveyDesign, describe, age_groups
 """

@@ -21,6 +21,11 @@ asymptotics; 3-10x faster than scipy's), or scipy's ``gammaincc``/``gammainccinv
 ``gammaincinv`` when numba is missing or LABSTATS_NO_NUMBA=1 (and for the rare value whose
 iteration does not converge). Nothing here validates input (``LMSPTable`` does).
 
+The Box-Cox layer (``logpdf``, ``cdf_sf``, ``zscore``, ``value``, ``quantile``, the
+truncation) is shared with the Box-Cox t (BCT, Rigby & Stasinopoulos 2006): each takes a
+kernel ``kern``, the distribution of z, by default ``POWER_EXP`` (``PowerExponential``,
+at the end of this module), or ``_bct.STUDENT_T``; ``kernel(family)`` returns it.
+
 The expected information of the untruncated model (what gamlss' Fisher scoring uses, and
 the fitter here) follows from the gamma moments of u = |z/c|^tau / 2; the diagonal terms are
 those of Rigby & Stasinopoulos (2004) (tau = 2 gives Cole & Green's BCCG values); the cross
@@ -133,26 +138,27 @@ def pe_ppf(p, q, tau):
     return np.where(p < q, -t, t)
 
 
-def tail_at(a, tau):
-    """``_half_tail(a, tau)`` for many rows sharing few distinct (a, tau): each distinct
-    value once (scoring at a table's ages, fitting at whole-year ages)."""
+def tail_at(a, tau, kern=None):
+    """``kern.half_tail(a, tau)`` for many rows sharing few distinct (a, tau): each
+    distinct value once (scoring at a table's ages, fitting at whole-year ages)."""
+    kern = POWER_EXP if kern is None else kern
     a, tau = np.broadcast_arrays(*_arrays(a, tau))
     if a.size > 64 and (tau.size == 0 or np.ptp(tau) == 0):
         ua, inv = np.unique(a, return_inverse=True)
         if ua.size < 0.5 * a.size:
-            return _half_tail(ua, tau.flat[0])[inv].reshape(a.shape)
-    return _half_tail(a, tau)
+            return kern.half_tail(ua, tau.flat[0])[inv].reshape(a.shape)
+    return kern.half_tail(a, tau)
 
 
 def _arrays(*xs):
     return (np.asarray(x, float) for x in xs)
 
 
-def _truncation(L, S, tau):
+def _truncation(L, S, tau, kern=None):
     """(F_T(a), mass cut below, mass cut above) with a = 1/(S|L|) (no cut at L = 0)."""
     with np.errstate(divide="ignore", over="ignore"):
         a = 1.0 / (S * np.abs(L))
-    tail = tail_at(a, tau)  # F_T(-a) = 1 - F_T(a)
+    tail = tail_at(a, tau, kern)  # F_T(-a) = 1 - F_T(a)
     return 1.0 - tail, np.where(L > 0, tail, 0.0), np.where(L < 0, tail, 0.0)
 
 
@@ -175,53 +181,59 @@ def boxcox_value(t, L, M, S):
         return np.where(x > -1.0, M * np.exp(S * t * r), np.nan)
 
 
-def logpdf(y, L, M, S, tau):
-    """log density of BCPE (truncated as gamlss' dBCPE) at y > 0."""
+def logpdf(y, L, M, S, tau, kern=None):
+    """log density of BCPE (truncated as gamlss' dBCPE; ``kern``: ``_bct.STUDENT_T`` for
+    BCT, as gamlss' dBCT) at y > 0."""
+    kern = POWER_EXP if kern is None else kern
     y, L, M, S, tau = _arrays(y, L, M, S, tau)
     z = boxcox_z(y, L, M, S)
-    inside, _, _ = _truncation(L, S, tau)
+    inside, _, _ = _truncation(L, S, tau, kern)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return ((L - 1.0) * np.log(y) - L * np.log(M) - np.log(S) + pe_logpdf(z, tau)
+        return ((L - 1.0) * np.log(y) - L * np.log(M) - np.log(S) + kern.logpdf(z, tau)
                 - np.log(inside))
 
 
-def cdf_sf(y, L, M, S, tau):
-    """(F(y), 1 - F(y)) of BCPE, each from its own tail."""
+def cdf_sf(y, L, M, S, tau, kern=None):
+    """(F(y), 1 - F(y)) of BCPE (or of BCT, ``kern``), each from its own tail."""
+    kern = POWER_EXP if kern is None else kern
     y, L, M, S, tau = _arrays(y, L, M, S, tau)
     z = boxcox_z(y, L, M, S)
-    inside, below, above = _truncation(L, S, tau)
-    t = _half_tail(z, tau)  # one incomplete gamma per value: F_T and 1 - F_T from it
+    inside, below, above = _truncation(L, S, tau, kern)
+    t = kern.half_tail(z, tau)  # one tail function per value: F_T and 1 - F_T from it
     with np.errstate(invalid="ignore"):
         F = np.clip((np.where(z < 0, t, 1.0 - t) - below) / inside, 0.0, 1.0)
         Q = np.clip((np.where(z > 0, t, 1.0 - t) - above) / inside, 0.0, 1.0)
     return F, Q
 
 
-def cdf(y, L, M, S, tau):
-    """Distribution function of BCPE (Rigby & Stasinopoulos 2004, truncated)."""
-    return cdf_sf(y, L, M, S, tau)[0]
+def cdf(y, L, M, S, tau, kern=None):
+    """Distribution function of BCPE (Rigby & Stasinopoulos 2004, truncated) or BCT."""
+    return cdf_sf(y, L, M, S, tau, kern)[0]
 
 
-def zscore(y, L, M, S, tau):
-    """Normal score Phi^-1(F(y)) of BCPE (lower tail from F, upper tail from 1 - F)."""
-    F, Q = cdf_sf(y, L, M, S, tau)
+def zscore(y, L, M, S, tau, kern=None):
+    """Normal score Phi^-1(F(y)) of BCPE or BCT (lower tail from F, upper from 1 - F)."""
+    F, Q = cdf_sf(y, L, M, S, tau, kern)
     with np.errstate(divide="ignore"):
         return np.where(F < 0.5, ndtri(F), -ndtri(Q))
 
 
-def value(zn, L, M, S, tau):
-    """The BCPE quantile at probability Phi(zn) (the value whose normal score is zn)."""
+def value(zn, L, M, S, tau, kern=None):
+    """The BCPE (or BCT) quantile at probability Phi(zn) (the value whose normal score is
+    zn)."""
+    kern = POWER_EXP if kern is None else kern
     zn, L, M, S, tau = _arrays(zn, L, M, S, tau)
-    inside, below, above = _truncation(L, S, tau)
-    t = pe_ppf(below + ndtr(zn) * inside, above + ndtr(-zn) * inside, tau)
+    inside, below, above = _truncation(L, S, tau, kern)
+    t = kern.ppf(below + ndtr(zn) * inside, above + ndtr(-zn) * inside, tau)
     return boxcox_value(t, L, M, S)
 
 
-def quantile(p, L, M, S, tau):
-    """The BCPE quantile at probability p (0 < p < 1)."""
+def quantile(p, L, M, S, tau, kern=None):
+    """The BCPE (or BCT) quantile at probability p (0 < p < 1)."""
+    kern = POWER_EXP if kern is None else kern
     p, L, M, S, tau = _arrays(p, L, M, S, tau)
-    inside, below, above = _truncation(L, S, tau)
-    t = pe_ppf(below + p * inside, above + (1.0 - p) * inside, tau)
+    inside, below, above = _truncation(L, S, tau, kern)
+    t = kern.ppf(below + p * inside, above + (1.0 - p) * inside, tau)
     return boxcox_value(t, L, M, S)
 
 
@@ -255,11 +267,88 @@ def info_constants(tau):
             "lt": 0.5 * (A - digamma(3.0 * k + 1.0) - 1.0), "mean_x": mean_x, "A": A}
 
 
-def pe_tail_dlogtau(a, tau, log_inside=None, step=1e-6):
+def tail_dlogtau(a, tau, log_inside=None, step=1e-6, kern=None):
     """d log F_T(a) / d log tau at fixed a, by a forward difference in log tau from
-    ``log_inside`` = log F_T(a) when given (as gamlss' BCPE does); 0 where a = inf."""
+    ``log_inside`` = log F_T(a) when given (as gamlss' BCPE and BCT do); 0 where a = inf."""
+    kern = POWER_EXP if kern is None else kern
+
     def logF(tt):
         with np.errstate(divide="ignore"):
-            return np.log1p(-_half_tail(a, tt))
+            return np.log1p(-kern.half_tail(a, tt))
     base = logF(tau) if log_inside is None else log_inside
     return np.where(np.isfinite(a), (logF(tau * np.exp(step)) - base) / step, 0.0)
+
+
+# --- the kurtosis families ("kernels") of the Box-Cox tau models ------------------------
+
+class PowerExponential:
+    """The PE(tau) kernel of BCPE. A kernel is what the Box-Cox functions above and the
+    fitter (``_bcpe_fit``) need of the distribution of z: its log density, tail, quantile,
+    score terms and expected information; ``_bct.StudentT`` is the other one."""
+
+    family, label = "bcpe", "BCPE"
+    tau_start = 2.0  #: BCCG
+    #: tau in the information is at least this: I_mu needs Gamma(2 - 1/tau), tau > 1/2
+    info_tau_min = 0.6
+    #: a fitted tau outside these has run off (``_bcpe_fit.tau_problem``): above 20 the
+    #: power exponential is within 3% of the uniform's kurtosis (1.8), the lightest it can
+    #: be; below 1/4 its kurtosis exceeds 400 (Cauchy-like data converge at tau ~ 0.4; a
+    #: spike of tied values sends tau towards 0 without converging)
+    tau_range = (0.25, 20.0)
+    run_off = {"high": "values as light-tailed as a uniform, or bimodal",
+               "low": "a spike of tied or rounded values, or extreme outliers"}
+
+    @staticmethod
+    def constants(tau):
+        """Functions of tau alone: log c and the score constants."""
+        return {"lc": log_c(tau), **score_constants(tau)}
+
+    @staticmethod
+    def logpdf(t, tau, const=None):
+        return pe_logpdf(t, tau, None if const is None else const["lc"])
+
+    @staticmethod
+    def half_tail(t, tau, const=None):
+        return _half_tail(t, tau, None if const is None else const["lc"])
+
+    ppf = staticmethod(pe_ppf)
+
+    @staticmethod
+    def score_terms(z, tau, const):
+        """(psi = d log f/dz, z psi, the log-tau score d log f/d log tau) at z; with u =
+        |z/c|^tau / 2, z psi = -tau u and the tau score is u (A - log u) - E[u (A - log u)]."""
+        t = z * np.exp(-const["lc"])
+        at = np.abs(t)
+        u = 0.5 * at ** tau
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # psi(z) = -(tau / 2c) sign(t) |t|^(tau - 1); 0 at t = 0 (tau > 1)
+            psi = np.where(at > 0, -tau * u / np.where(at > 0, z, 1.0), 0.0)
+            ulogu = np.where(u > 0, u * np.log(np.where(u > 0, u, 1.0)), 0.0)
+        return psi, -tau * u, const["A"] * u - ulogu - const["mean_x"]
+
+    @staticmethod
+    def negligible(a, tau, const):
+        """Rows whose cut tail is below e^-60 (|a/c|^tau / 2 > 60), or a = inf."""
+        with np.errstate(over="ignore"):
+            s = 0.5 * (a * np.exp(-const["lc"])) ** tau
+        return ~(np.isfinite(a) & (s < 60.0))
+
+    @staticmethod
+    def info(tau):
+        """Expected-information constants, named as ``_bct.StudentT.info``."""
+        C = info_constants(tau)
+        return {"mm": C["mm"], "ss": tau, "ll": 0.25 * (3.0 * tau + 1.0),
+                "ml": 0.5 * (1.0 - tau), "sl": 0.5 * tau, "tt": C["tt"], "st": C["st"],
+                "lt": C["lt"]}
+
+
+POWER_EXP = PowerExponential()
+
+
+def kernel(family):
+    """The kernel of ``family``: "bcpe" (power exponential) or "bct" (Student's t)."""
+    if family == "bct":
+        from labstats.stats._bct import STUDENT_T
+
+        return STUDENT_T
+    return POWER_EXP

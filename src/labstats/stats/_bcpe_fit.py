@@ -1,17 +1,19 @@
-"""Scores and expected information of the BCPE family for the LMS fitter (``_lms_fit``).
+"""Scores and expected information of the BCPE and BCT families for the LMS fitter.
 
 Same interface as ``_lms_fit.State`` (BCCG), with a fourth parameter T = tau on the log
-link: linear predictors log M, log S, L and log tau. Scores are the exact derivatives of
-the truncated log density (``_bcpe.logpdf``), the truncation term included (its tau
-derivative by a central difference, as gamlss does by a forward one); the Fisher scoring
-weights are the expected information of the untruncated model (``_bcpe.info_constants``,
-as gamlss uses for BCCG and BCPE). Written from Rigby & Stasinopoulos (2004), not from
-gamlss' code. With psi(z) = d log f_T / dz and u = |z/c|^tau / 2 (so psi(z) z = -tau u):
+link: linear predictors log M, log S, L and log tau. The distribution of the Box-Cox z is
+a "kernel" (``_bcpe.POWER_EXP``: BCPE; ``_bct.STUDENT_T``: BCT). Scores are the exact
+derivatives of the truncated log density (``_bcpe.logpdf``), the truncation term included
+(its tau derivative by a forward difference, as gamlss does); the Fisher scoring weights
+are the expected information of the untruncated model (``kern.info``, as gamlss uses for
+BCCG, BCPE and BCT). Written from Rigby & Stasinopoulos (2004, 2006), not from gamlss'
+code. With psi(z) = d log f_T / dz:
 
 * u_logM = -L - psi(z) (1/S + L z)
-* u_logS = tau u - 1 + h a                      (a = 1/(S|L|), h = f_T(a)/F_T(a))
+* u_logS = -1 - psi(z) z + h a                  (a = 1/(S|L|), h = f_T(a)/F_T(a))
 * u_L    = log(y/M) + psi(z) dz/dL + sign(L) h a^2 S
-* u_logtau = u (A - log u) - E[u (A - log u)] - d log F_T(a) / d log tau
+* u_logtau = d log f_T(z) / d log tau - d log F_T(a) / d log tau
+  (PE: u (A - log u) - E[u (A - log u)], u = |z/c|^tau / 2)
 """
 
 from __future__ import annotations
@@ -21,18 +23,13 @@ import numpy as np
 from labstats.stats import _bcpe
 from labstats.stats._lms_fit import _stable
 
-#: tau used in the information (not in the likelihood) is at least this: I_mu needs
-#: Gamma(2 - 1/tau), finite only for tau > 1/2.
-_TAU_INFO_MIN = 0.6
-#: A fitted tau outside these has run off (``tau_problem``): above 20 the power
-#: exponential is within 3% of the uniform's kurtosis (1.8), the lightest it can be; below
-#: 1/4 its kurtosis exceeds 400 (Cauchy-like data converge at tau ~ 0.4; a spike of tied
-#: values sends tau towards 0 without converging).
-TAU_RANGE = (0.25, 20.0)
+#: BCPE's bounds (``_bcpe.PowerExponential.tau_range``; BCT: ``_bct.StudentT``)
+TAU_RANGE = _bcpe.POWER_EXP.tau_range
 
 
 def tau_problem(fit, df_tau, who=""):
-    """The warning for a BCPE fit whose tau ran off to a bound of ``TAU_RANGE``, or None.
+    """The warning for a BCPE or BCT fit whose tau ran off to a bound of its kernel's
+    ``tau_range`` (BCPE: ``TAU_RANGE``), or None.
 
     A likelihood that keeps rising as tau -> infinity (values as light-tailed as a
     uniform, or bimodal) or tau -> 0 (a spike of tied values, or extreme outliers) has no
@@ -42,28 +39,33 @@ def tau_problem(fit, df_tau, who=""):
     """
     with np.errstate(over="ignore"):
         tau = np.exp(fit["eta"]["T"])
-    lo, hi = TAU_RANGE
+    kern = _bcpe.kernel(fit["family"])
+    lo, hi = kern.tau_range
     high = not (np.nanmax(tau) <= hi)
     if not (high or np.nanmin(tau) < lo):
         return None
     value = np.nanmax(tau) if high else np.nanmin(tau)
-    why = ("values as light-tailed as a uniform, or bimodal" if high
-           else "a spike of tied or rounded values, or extreme outliers")
+    why = kern.run_off["high" if high else "low"]
     fewer = "" if df_tau == 1.0 else "a constant tau (df={'T': 1}, the default) or fewer df for tau, "
-    return (f"fit_lms: the BCPE fit{who} has tau = {value:.3g}, outside {lo:g}-{hi:g}: tau "
+    return (f"fit_lms: the {kern.label} fit{who} has tau = {value:.3g}, outside {lo:g}-{hi:g}: tau "
             f"runs off to {'infinity' if high else '0'} ({why}), where the likelihood has no "
             f"maximum, and the curves are unreliable: use family='bccg', {fewer}"
             f"or check the data")
 
 
-def _info_constants(tau):
-    """``_bcpe.info_constants`` for the scoring weights: a smooth tau curve (one tau per
-    row) is evaluated once per distinct log tau rounded to 1e-4. The weights only set the
-    steps of Fisher scoring, not the likelihood or its maximum (the scores are exact)."""
+def _info_constants(kern, tau):
+    """``kern.info`` for the scoring weights: a smooth tau curve (one tau per row) is
+    evaluated once per distinct log tau rounded to 1e-4. The weights only set the steps of
+    Fisher scoring, not the likelihood or its maximum (the scores are exact)."""
     if np.ndim(tau) == 0:
-        return _bcpe.info_constants(tau)
+        return kern.info(tau)
     key, inv = np.unique(np.round(np.log(tau), 4), return_inverse=True)
-    return {k: v[inv] for k, v in _bcpe.info_constants(np.exp(key)).items()}
+    return {k: np.asarray(v)[inv] for k, v in kern.info(np.exp(key)).items()}
+
+
+def _rows(const, rows):
+    """The constants of tau (``kern.constants``) at ``rows`` when tau has one per row."""
+    return {k: v[rows] if np.ndim(v) else v for k, v in const.items()}
 
 
 def _quiet(method):
@@ -81,17 +83,19 @@ def _quiet(method):
 
 
 class BCPEState:
-    """Data, prior weights and the BCPE quantities at the current linear predictors."""
+    """Data, prior weights and the BCPE (or BCT: ``kern=_bct.STUDENT_T``) quantities at
+    the current linear predictors."""
 
     params = ("M", "S", "L", "T")
-    family = "bcpe"
 
-    def __init__(self, y, w, age=None):
+    def __init__(self, y, w, age=None, kern=None):
+        self.kern = _bcpe.POWER_EXP if kern is None else kern
+        self.family = self.kern.family
         self.y, self.w, self.logy = y, w, np.log(y)
         self._cache = (None, None)
         self._tau_cache = (None, None)
         # S and L, hence the truncation point a, are functions of age: with few distinct
-        # ages (NHANES: whole years) the incomplete gamma functions run once per age
+        # ages (NHANES: whole years) the tail functions run once per age
         self._by_age = None
         if age is not None:
             _, first, inverse = np.unique(age, return_index=True, return_inverse=True)
@@ -116,34 +120,33 @@ class BCPEState:
         return sigma, nu, tau, ell, z, e1, g, a
 
     def _of_tau(self, eta, tau):
-        """log c(tau) and the score constants, kept for the last tau: a smooth tau has one
-        value per row, and gammaln/digamma per row were a fifth of a smooth-tau fit."""
+        """The kernel's constants of tau (``kern.constants``), kept for the last tau: a
+        smooth tau has one value per row, and gammaln/digamma per row were a fifth of a
+        smooth-tau fit."""
         key = hash(eta["T"].tobytes()) if np.ndim(tau) else tau
         if self._tau_cache[0] != key:
-            self._tau_cache = (key, (_bcpe.log_c(tau), _bcpe.score_constants(tau)))
+            self._tau_cache = (key, self.kern.constants(tau))
         return self._tau_cache[1]
 
     def _truncation(self, eta, a, tau, need_dtau):
-        """log F_T(a) and, if asked, d log F_T(a) / d log tau: the incomplete gamma
-        functions cost most of a BCPE step, and they depend on S, L and tau only (not on
-        M), so the last result is kept (and a later call that wants the tau derivative
-        too computes only that: Fisher scoring asks for the deviance at a step, then the
-        scores at the same point)."""
+        """log F_T(a) and, if asked, d log F_T(a) / d log tau: the tail functions cost
+        most of a step, and they depend on S, L and tau only (not on M), so the last
+        result is kept (and a later call that wants the tau derivative too computes only
+        that: Fisher scoring asks for the deviance at a step, then the scores at the same
+        point)."""
         key = (hash(eta["S"].tobytes()), hash(eta["L"].tobytes()), hash(np.asarray(tau).tobytes()))
         got_key, got = self._cache
         if got_key != key:
             by_age = self._by_age is not None and np.ndim(tau) == 0
             aa = a[self._by_age[0]] if by_age else a
-            # rows whose cut tail is below e^-60 (|z/c|^tau / 2 > 60 at z = a) keep 0: the
-            # incomplete gamma function is the cost, and such tails change nothing
-            lc = self._of_tau(eta, tau)[0]
-            with np.errstate(over="ignore"):
-                s = 0.5 * (aa * np.exp(-lc)) ** tau
-            fin = np.isfinite(aa) & (s < 60.0)
-            tf, lf = (tau, lc) if np.ndim(tau) == 0 else (tau[fin], lc[fin])
+            # rows whose cut tail is negligible (PE: below e^-60) keep 0: the tail function
+            # is the cost, and such tails change nothing
+            const = self._of_tau(eta, tau)
+            fin = ~self.kern.negligible(aa, tau, const)
+            tf, cf = (tau, const) if np.ndim(tau) == 0 else (tau[fin], _rows(const, fin))
             log_in = np.zeros_like(aa)
             if fin.any():
-                log_in[fin] = np.log1p(-_bcpe._half_tail(aa[fin], tf, lf))
+                log_in[fin] = np.log1p(-self.kern.half_tail(aa[fin], tf, cf))
             inv = self._by_age[1] if by_age else None
             got = {"rows": (aa[fin], tf, fin, log_in, inv), "dtau": None,
                    "log_inside": log_in if inv is None else log_in[inv]}
@@ -152,50 +155,44 @@ class BCPEState:
             af, tf, fin, log_in, inv = got["rows"]
             dtau = np.zeros_like(log_in)
             if fin.any():
-                dtau[fin] = _bcpe.pe_tail_dlogtau(af, tf, log_in[fin])
+                dtau[fin] = _bcpe.tail_dlogtau(af, tf, log_in[fin], kern=self.kern)
             got["dtau"] = dtau if inv is None else dtau[inv]
         return got["log_inside"], got["dtau"] if need_dtau else None
 
     @_quiet
     def deviance(self, eta) -> float:
-        """Global deviance -2 sum w log f of the truncated BCPE."""
+        """Global deviance -2 sum w log f of the truncated BCPE (BCT)."""
         sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
         log_inside = self._truncation(eta, a, tau, False)[0]
-        lc = self._of_tau(eta, tau)[0]
-        logf = (nu * ell - self.logy - eta["S"] + _bcpe.pe_logpdf(z, tau, lc) - log_inside)
+        const = self._of_tau(eta, tau)
+        logf = (nu * ell - self.logy - eta["S"] + self.kern.logpdf(z, tau, const) - log_inside)
         # an elementwise sum, not np.dot: BLAS' dot on a loaded machine waits ~20 ms for
         # its threads, for a 20,000-vector
         return float(-2.0 * (self.w * logf).sum())
 
     def _scores_info(self, eta, need_dtau=True):
+        kern = self.kern
         sigma, nu, tau, ell, z, e1, g, a = self.quantities(eta)
-        lc, C = self._of_tau(eta, tau)
-        t = z * np.exp(-lc)
-        at = np.abs(t)
-        u = 0.5 * at ** tau
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # psi(z) = -(tau / 2c) sign(t) |t|^(tau - 1); 0 at t = 0 (tau > 1)
-            psi = np.where(at > 0, -tau * u / np.where(at > 0, z, 1.0), 0.0)
-            ulogu = np.where(u > 0, u * np.log(np.where(u > 0, u, 1.0)), 0.0)
+        const = self._of_tau(eta, tau)
+        psi, zpsi, u_tau = kern.score_terms(z, tau, const)
         fin = np.isfinite(a)
         af = np.where(fin, a, 0.0)
         log_inside, dtau = self._truncation(eta, a, tau, need_dtau)
         with np.errstate(over="ignore", invalid="ignore"):
-            h = np.where(fin, np.exp(_bcpe.pe_logpdf(af, tau, lc) - log_inside), 0.0)
+            h = np.where(fin, np.exp(kern.logpdf(af, tau, const) - log_inside), 0.0)
         dz_dnu = ell * ell * (e1 - g) / sigma
         u_sc = {"M": -nu - psi * (1.0 / sigma + nu * z),
-                "S": tau * u - 1.0 + h * af,
+                "S": -1.0 - zpsi + h * af,
                 "L": ell + psi * dz_dnu + np.sign(nu) * h * af * af * sigma,
-                "T": C["A"] * u - ulogu - C["mean_x"] - (0.0 if dtau is None else dtau)}
-        ti = np.maximum(tau, _TAU_INFO_MIN)
-        Ci = _info_constants(ti)
+                "T": u_tau - (0.0 if dtau is None else dtau)}
+        C = _info_constants(kern, np.maximum(tau, kern.info_tau_min))
         s2 = sigma * sigma
         one = np.ones_like(z)
-        info = {("M", "M"): Ci["mm"] / s2 + nu * nu * ti, ("S", "S"): ti * one,
-                ("L", "L"): 0.25 * s2 * (3.0 * ti + 1.0), ("T", "T"): Ci["tt"] * one,
-                ("M", "S"): nu * ti, ("M", "L"): 0.5 * (1.0 - ti) * one,
-                ("S", "L"): 0.5 * nu * s2 * ti, ("M", "T"): nu * Ci["st"],
-                ("S", "T"): Ci["st"] * one, ("L", "T"): nu * s2 * Ci["lt"]}
+        info = {("M", "M"): C["mm"] / s2 + nu * nu * C["ss"], ("S", "S"): C["ss"] * one,
+                ("L", "L"): s2 * C["ll"], ("T", "T"): C["tt"] * one,
+                ("M", "S"): nu * C["ss"], ("M", "L"): C["ml"] * one,
+                ("S", "L"): nu * s2 * C["sl"], ("M", "T"): nu * C["st"],
+                ("S", "T"): C["st"] * one, ("L", "T"): nu * s2 * C["lt"]}
         return u_sc, info
 
     @_quiet
@@ -215,4 +212,4 @@ class BCPEState:
         """Normalised quantile residuals Phi^-1(F(y))."""
         with np.errstate(invalid="ignore"):
             return _bcpe.zscore(self.y, eta["L"], np.exp(eta["M"]), np.exp(eta["S"]),
-                                np.exp(eta["T"]))
+                                np.exp(eta["T"]), self.kern)

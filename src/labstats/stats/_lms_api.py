@@ -18,11 +18,11 @@ class FitDiagnostics:
     ----------
     summary : pandas.DataFrame
         One row per sex: observations used, edf and lambda of L, M and S (and T, tau, for
-        BCPE; lambda 0 for a constant tau), global deviance,
+        BCPE and BCT; lambda 0 for a constant tau), global deviance,
         AIC, BIC, the criterion that chose the smoothness, iterations, convergence.
     qstats : pandas.DataFrame
         Q-statistics of Royston & Wright (2000) per sex, with chi-square p-values (Q4 on
-        G - edf(tau) df for BCPE, G for BCCG).
+        G - edf(tau) df for BCPE and BCT, G for BCCG).
     qstats_groups : pandas.DataFrame
         Their per-group Z1-Z4.
     worm : pandas.DataFrame
@@ -41,10 +41,11 @@ class FitDiagnostics:
 
 
 def _parse_df(df, family="bccg"):
-    """{param: target edf or None}; BCPE's tau ("T") is constant (df 1) unless given."""
-    names = "LMST" if family == "bcpe" else "LMS"
+    """{param: target edf or None}; BCPE's and BCT's tau ("T") is constant (df 1) unless
+    given."""
+    names = "LMS" if family == "bccg" else "LMST"
     keys = ", ".join(map(repr, names))
-    extra = {"T": 1.0} if family == "bcpe" else {}
+    extra = {} if family == "bccg" else {"T": 1.0}
     if isinstance(df, str):
         if df != "auto":
             raise ValueError(f"df: expected 'auto', a number or a mapping of {keys}; "
@@ -113,7 +114,7 @@ def _inputs(age, value, sex, weights, design):
 def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", family="bccg",
             criterion="ml", age_unit="years", ci_centiles=(3, 50, 97), replicates=0, seed=0,
             max_iter=100):
-    """Smooth centile curves by penalised likelihood: the LMS method (BCCG) or BCPE.
+    """Smooth centile curves by penalised likelihood: the LMS method (BCCG), BCPE or BCT.
 
     Parameters
     ----------
@@ -131,15 +132,19 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         Effective degrees of freedom of each curve (1 constant, 2 linear in age, more:
         smoother to wigglier), or "auto": chosen by ``criterion`` at every scoring step on
         the working model (the "local" selection of gamlss' ``pb``). With
-        ``family="bcpe"``, tau ("T", on the log scale) is constant (df 1, as gamlss users
+        ``family="bcpe"`` or ``"bct"``, tau ("T", on the log scale) is constant (df 1, as gamlss users
         usually fit it) unless a mapping or a 4-sequence gives it a df or "auto"; a single
         number, "auto" or a 3-sequence applies to L, M and S only.
-    family : {"bccg", "bcpe"}
+    family : {"bccg", "bcpe", "bct"}
         "bccg": the Box-Cox Cole-Green distribution truncated to y > 0 (Rigby &
         Stasinopoulos 2004); L, M, S of Cole & Green (1992). "bcpe": the Box-Cox power
         exponential of Rigby & Stasinopoulos (2004), truncated as gamlss' ``BCPE``
         (log link for M as ``BCPEo``), which adds tau for kurtosis (tau = 2: BCCG; < 2:
-        heavier tails than the normal, > 2: lighter); returns an ``LMSPTable``.
+        heavier tails than the normal, > 2: lighter); returns an ``LMSPTable``. "bct": the
+        Box-Cox t of Rigby & Stasinopoulos (2006), truncated as gamlss' ``BCT`` (log link
+        for M as ``BCTo``): z follows Student's t with tau degrees of freedom (heavier
+        tails only; tau -> infinity: BCCG; start tau = 10); an ``LMSPTable`` with
+        ``family="bct"``.
     criterion : {"ml", "aic", "bic"} or float, default "ml"
         How "auto" chooses each curve's smoothness at every scoring step, on the working
         model: "ml", the local maximum likelihood of gamlss' ``pb`` (its default: the
@@ -164,7 +169,8 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     Returns
     -------
     LMSTable or LMSPTable
-        ``family="bccg"`` (an ``LMSTable``) or ``"bcpe"`` (an ``LMSPTable``, with tau),
+        ``family="bccg"`` (an ``LMSTable``) or ``"bcpe"``/``"bct"`` (an ``LMSPTable``,
+        with tau),
         scoring on the fitted smooth curves, with attribute ``diagnostics`` (a
         ``FitDiagnostics`` record): edf, lambdas, deviance, AIC/BIC, Q-statistics,
         worm-plot data, residuals and the intervals.
@@ -181,9 +187,10 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     missing age or value are not used (one warning). Validated by recovering the CDC BMI
     curves from simulated data, and against the GPL Python port of gamlss on fixed-basis
     fits (to 1e-5; tests/stats/test_centiles_fit.py); BCPE likewise
-    (tests/stats/test_bcpe_fit.py). For BCPE the scores are exact (the truncation term
-    included) and the scoring weights the expected information of the untruncated model;
-    log tau is a fourth curve in the same RS and Cole-Green cycles (start tau = 2).
+    (tests/stats/test_bcpe_fit.py), and BCT (tests/stats/test_bct.py). For BCPE and BCT
+    the scores are exact (the truncation term included) and the scoring weights the
+    expected information of the untruncated model; log tau is a fourth curve in the same
+    RS and Cole-Green cycles (start tau = 2 for BCPE, 10 for BCT).
 
     References
     ----------
@@ -219,11 +226,11 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     from labstats.stats._lmsp import LMSPTable
     from labstats.stats.centiles import LMSTable
 
-    if family not in ("bccg", "bcpe"):
-        raise ValueError(f"family: 'bccg' (the LMS model) or 'bcpe' (with kurtosis); got "
-                         f"{family!r}")
+    if family not in ("bccg", "bcpe", "bct"):
+        raise ValueError(f"family: 'bccg' (the LMS model), 'bcpe' or 'bct' (with kurtosis); "
+                         f"got {family!r}")
     targets = _parse_df(df, family)
-    names = "LMST" if family == "bcpe" else "LMS"
+    names = "LMS" if family == "bccg" else "LMST"
     a, y, w, s, layout = _inputs(age, value, sex, weights, design)
     if replicates and layout is None:
         raise ValueError("replicates: bootstrap intervals need design=SurveyDesign(...)")
@@ -261,7 +268,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
                  f"did not converge in {f['iterations']} iterations (max_iter={max_iter}); "
                  f"its curves may be unreliable: raise max_iter=, give df= instead of "
                  f"choosing it, or check the data (a tau that diverges: try family='bccg')")
-        if family == "bcpe" and (msg := _bcpe_fit.tau_problem(f, targets["T"], who)):
+        if family != "bccg" and (msg := _bcpe_fit.tau_problem(f, targets["T"], who)):
             warn(msg)  # a tau run off to 0 or infinity may still "converge"
         r = f["state"].residuals(f["eta"])
         resid[rows] = r
@@ -291,10 +298,10 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     cols = (np.concatenate([p[i] for p in lms]) for i in range(3))
     sex_col = None if s is None else np.concatenate(sexes)
     _curves = {c: curves(fits[c]) for c in fits}
-    if family == "bcpe":
+    if family != "bccg":
         tau = np.concatenate([tau_curve(fits[code])(grid) for code, grid in grids])
         table = LMSPTable(np.concatenate(ages), *cols, tau, sex=sex_col, age_unit=age_unit,
-                          source="fit_lms", _curves=_curves,
+                          source="fit_lms", family=family, _curves=_curves,
                           _tau_curves={c: tau_curve(fits[c]) for c in fits})
     else:
         table = LMSTable(np.concatenate(ages), *cols, sex=sex_col, age_unit=age_unit,

@@ -90,17 +90,19 @@ class State:
 
 
 def _state(y, w, family, age):
-    if family == "bcpe":
+    if family in ("bcpe", "bct"):
+        from labstats.stats._bcpe import kernel
         from labstats.stats._bcpe_fit import BCPEState
 
-        return BCPEState(y, w, age)
+        return BCPEState(y, w, age, kernel(family))
     return State(y, w)
 
 
 def fit_one(age, y, w, df, k, *, max_iter=100, tol=1e-6, n_intervals=20, start=None,
             family="bccg"):
     """Fit one group (one sex). ``df``: {param: target edf or None (choose by GAIC(k))}.
-    ``family``: "bccg" (parameters M, S, L) or "bcpe" (and T, log tau; start tau = 2).
+    ``family``: "bccg" (parameters M, S, L) "bcpe" (and T, log tau; start tau = 2) or "bct"
+    (T: the t's degrees of freedom; start tau = 10, as gamlss).
 
     Returns a dict with the basis, coefficients, edf, lambdas, deviance, iterations.
     """
@@ -135,7 +137,7 @@ def fit_one(age, y, w, df, k, *, max_iter=100, tol=1e-6, n_intervals=20, start=N
         coef["S"] = np.full(basis.size, 0.5 * np.log(np.dot(w, resid ** 2) / w.sum()))
         coef["L"] = np.zeros(basis.size)
         if "T" in params:
-            coef["T"] = np.full(basis.size, np.log(2.0))  # tau = 2: BCCG
+            coef["T"] = np.full(basis.size, np.log(state.kern.tau_start))  # BCPE: BCCG
     else:
         coef = {p: np.array(c, float) for p, c in start.items()}
     eta = {p: B @ coef[p] for p in params}
@@ -275,7 +277,7 @@ def curves(fit):
 
 
 def tau_curve(fit):
-    """callable(age) -> tau on the fitted spline of log tau (BCPE fits only)."""
+    """callable(age) -> tau on the fitted spline of log tau (BCPE and BCT fits only)."""
     basis, coef = fit["basis"], fit["coef"]
     return lambda age: np.exp(basis.evaluate(np.asarray(age, float), coef["T"]))
 
@@ -285,8 +287,9 @@ def values_at(fit, z, age):
     from labstats.stats import _bcpe, _lms
 
     L, M, S = curves(fit)(age)
-    if fit.get("family", "bccg") == "bcpe":
-        return _bcpe.value(z, L, M, S, tau_curve(fit)(age))
+    family = fit.get("family", "bccg")
+    if family != "bccg":
+        return _bcpe.value(z, L, M, S, tau_curve(fit)(age), _bcpe.kernel(family))
     return _lms.bccg_value(z, L, M, S)
 
 

@@ -1,8 +1,10 @@
-"""``LMSPTable``: an LMS table with a fourth, kurtosis parameter tau (the BCPE family).
+"""``LMSPTable``: an LMS table with a fourth, kurtosis parameter tau (BCPE or BCT).
 
 A subclass of :class:`labstats.stats.LMSTable` so that the LMS/BCCG tables keep their
 contract (and their compiled scoring) unchanged; only the scoring methods differ, through
-the BCPE distribution of ``_bcpe`` (Rigby & Stasinopoulos 2004).
+the Box-Cox functions of ``_bcpe`` with the family's kernel (power exponential: BCPE,
+Rigby & Stasinopoulos 2004; Student's t: BCT, 2006). One class for both families, told
+apart by ``family``: the methods, and what they mean, are the same.
 """
 
 from __future__ import annotations
@@ -17,42 +19,52 @@ __all__ = ["LMSPTable"]
 
 
 class LMSPTable(LMSTable):
-    """L, M, S and tau (P, kurtosis) at reference ages: the Box-Cox power exponential.
+    """L, M, S and tau (kurtosis) at reference ages: Box-Cox power exponential or Box-Cox t.
 
-    The BCPE distribution of Rigby & Stasinopoulos (2004), truncated to positive values as
-    gamlss' ``BCPE`` defines it: ``z = ((y/M)^L - 1)/(L S)`` follows the power exponential
-    distribution of unit variance with shape tau (tau = 2: normal, so the table scores as
-    the BCCG ``LMSTable``; tau < 2: heavier tails; tau > 2: lighter). Its distribution
-    function uses the regularised incomplete gamma function. :func:`fit_lms` with
-    ``family="bcpe"`` returns one. All methods of :class:`LMSTable` apply; z-scores are the
-    normal scores Phi^-1(F(y)) and ``value_at(z)`` the quantile at Phi(z).
+    ``family="bcpe"``: the BCPE distribution of Rigby & Stasinopoulos (2004), truncated to
+    positive values as gamlss' ``BCPE`` defines it: ``z = ((y/M)^L - 1)/(L S)`` follows
+    the power exponential distribution of unit variance with shape tau (tau = 2: normal,
+    so the table scores as the BCCG ``LMSTable``; tau < 2: heavier tails; tau > 2:
+    lighter); its distribution function uses the regularised incomplete gamma function.
+    ``family="bct"``: the Box-Cox t of Rigby & Stasinopoulos (2006), truncated as gamlss'
+    ``BCT``: z follows Student's t with tau degrees of freedom (heavier tails than the
+    normal, the more so the smaller tau; tau -> infinity: the BCCG), through the
+    regularised incomplete beta function. :func:`fit_lms` with ``family="bcpe"`` or
+    ``"bct"`` returns one. All methods of :class:`LMSTable` apply; z-scores are the normal
+    scores Phi^-1(F(y)) and ``value_at(z)`` the quantile at Phi(z).
 
     Parameters
     ----------
     age, L, M, S : array_like
         As :class:`LMSTable` (M is the median when the truncation is negligible).
     tau : array_like
-        Kurtosis parameter (> 0) at each reference age.
+        Kurtosis parameter (> 0) at each reference age: the power exponential's shape
+        (BCPE) or the t's degrees of freedom (BCT).
     sex : array_like, optional
         As :class:`LMSTable`.
     age_unit : str, default "months"
         Unit of ``age``.
     measure, unit, source : str, optional
         Informative, as :class:`LMSTable`.
+    family : {"bcpe", "bct"}, default "bcpe"
+        The distribution of z (attribute ``family``).
 
     Notes
     -----
     Between reference ages L, M, S and tau are interpolated linearly, or evaluated on the
     fitted curves of :func:`fit_lms`. ``modified_zscore`` uses the distribution's median and
-    its values at z = -2 and +2 (CDC's definition with the BCPE quantiles). Validated
+    its values at z = -2 and +2 (CDC's definition with the family's quantiles). Validated
     against the GPL Python port of gamlss (density, CDF and quantile to 1e-12;
-    tests/stats/test_bcpe.py).
+    tests/stats/test_bcpe.py, tests/stats/test_bct.py).
 
     References
     ----------
     .. [1] R. A. Rigby and D. M. Stasinopoulos, "Smooth centile curves for skew and
        kurtotic data modelled using the Box-Cox power exponential distribution," Stat.
        Med., vol. 23, no. 19, pp. 3053-3076, 2004, doi:10.1002/sim.1861.
+    .. [2] R. A. Rigby and D. M. Stasinopoulos, "Using the Box-Cox t distribution in
+       GAMLSS to model skewness and kurtosis," Stat. Model., vol. 6, no. 3, pp. 209-229,
+       2006, doi:10.1191/1471082X06st122oa.
 
     Examples
     --------
@@ -72,13 +84,25 @@ class LMSPTable(LMSTable):
     >>> bccg = LMSTable(*args, family="bccg", age_unit="years")
     >>> round(float(normal.zscore(25.0, 50.0)), 6), round(float(bccg.zscore(25.0, 50.0)), 6)
     (1.55197, 1.55197)
+
+    A Box-Cox t table with 5 degrees of freedom (t_5 is not rescaled to unit variance):
+    about the same median (the truncation moves it slightly), far wider extreme centiles.
+
+    >>> bct = LMSPTable(*args, tau=[5.0, 5.0], family="bct", age_unit="years")
+    >>> bct.family, round(float(bct.value_at(0.0, 50.0)), 2)
+    ('bct', 15.01)
+    >>> round(float(bct.value_at(2.5, 50.0)), 2), round(float(normal.value_at(2.5, 50.0)), 2)
+    (44.16, 32.36)
     """
 
     def __init__(self, age, L, M, S, tau, sex=None, *, age_unit: str = "months",
-                 measure=None, unit=None, source=None, _curves=None, _tau_curves=None):
+                 measure=None, unit=None, source=None, family: str = "bcpe", _curves=None,
+                 _tau_curves=None):
+        if family not in ("bcpe", "bct"):
+            raise ValueError(f"family: 'bcpe' or 'bct'; got {family!r}")
         super().__init__(age, L, M, S, sex, age_unit=age_unit, measure=measure, unit=unit,
                          family="bccg", source=source, _curves=_curves)
-        self.family = "bcpe"
+        self.family, self._kern = family, _bcpe.kernel(family)
         a = to_float_array(age, "age").ravel()
         t = to_float_array(tau, "tau").ravel()
         if t.size != a.size:
@@ -120,7 +144,7 @@ class LMSPTable(LMSTable):
         return L, M, S, self._tau_at(age, sex, shape), shape
 
     def zscore(self, value, age, sex=None):
-        """z-score Phi^-1(F(y)) of ``value`` at ``age`` under the BCPE distribution.
+        """z-score Phi^-1(F(y)) of ``value`` at ``age`` (BCPE or BCT distribution).
 
         Parameters
         ----------
@@ -145,17 +169,17 @@ class LMSPTable(LMSTable):
         """
         y = self._value_array(value)
         L, M, S, T, shape = self._params(age, sex, y)
-        return like_inputs(_bcpe.zscore(np.broadcast_to(y, shape), L, M, S, T), value, age, sex)
+        return like_inputs(_bcpe.zscore(np.broadcast_to(y, shape), L, M, S, T, self._kern), value, age, sex)
 
     def centile(self, value, age, sex=None):
         """Centile (0-100) of ``value`` at ``age``: 100 F(y). Arguments as :meth:`zscore`."""
         y = self._value_array(value)
         L, M, S, T, shape = self._params(age, sex, y)
-        return like_inputs(100.0 * _bcpe.cdf(np.broadcast_to(y, shape), L, M, S, T), value,
+        return like_inputs(100.0 * _bcpe.cdf(np.broadcast_to(y, shape), L, M, S, T, self._kern), value,
                            age, sex)
 
     def value_at(self, z, age, sex=None):
-        """The value at z-score ``z``: the BCPE quantile at probability Phi(z).
+        """The value at z-score ``z``: the quantile at probability Phi(z).
 
         >>> t = LMSPTable([0, 10], [0.0, 0.0], [10.0, 10.0], [0.1, 0.1], [2.0, 2.0],
         ...               age_unit="years")
@@ -164,15 +188,15 @@ class LMSPTable(LMSTable):
         """
         zz = to_float_array(z, "z")
         L, M, S, T, shape = self._params(age, sex, zz)
-        return like_inputs(_bcpe.value(np.broadcast_to(zz, shape), L, M, S, T), z, age, sex)
+        return like_inputs(_bcpe.value(np.broadcast_to(zz, shape), L, M, S, T, self._kern), z, age, sex)
 
     def modified_zscore(self, value, age, sex=None):
-        """CDC's modified z-score with the BCPE quantiles: (y - P50) / (SD2 / 2), SD2 the
+        """CDC's modified z-score with the BCPE (BCT) quantiles: (y - P50) / (SD2 / 2), SD2 the
         distance from the median to the value at z = +2 (above it) or -2 (below)."""
         y = self._value_array(value)
         L, M, S, T, shape = self._params(age, sex, y)
         y = np.broadcast_to(y, shape)
-        med, up, lo = (_bcpe.value(q, L, M, S, T) for q in (0.0, 2.0, -2.0))
+        med, up, lo = (_bcpe.value(q, L, M, S, T, self._kern) for q in (0.0, 2.0, -2.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.where(y < med, (y - med) / (0.5 * (med - lo)), (y - med) / (0.5 * (up - med)))
         return like_inputs(out, value, age, sex)
