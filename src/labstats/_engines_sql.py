@@ -409,9 +409,10 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
 
 
 def _warm_derive():
-    """Import ``derive`` and load the compiled kernels of the free testosterone model
-    (numba's cache: about 0.5 s) on a row of ones: numbers only, no warning, no check;
-    a failure here is left to the real call, which meets it again and reports it."""
+    """Import ``derive`` and run the free testosterone model on a row of ones (its numpy
+    kernel below ``_binding.JIT_MIN_ROWS`` rows: numba is not loaded for batches), while
+    DuckDB groups: numbers only, no warning, no check; a failure here is left to the real
+    call, which meets it again and reports it."""
     try:
         import labstats.datasets.derive  # noqa: F401
         from labstats.formulas import _binding
