@@ -49,6 +49,13 @@ def _files(source) -> list[Path]:
     return [path]
 
 
+class _Headers:
+    """The export's column names where ``map_columns`` reads a frame's (no pandas needed)."""
+
+    def __init__(self, names):
+        self.columns = list(names)
+
+
 def _sql_string(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -131,24 +138,17 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     True
     """
     import duckdb
-    import pandas as pd
     import pyarrow.parquet as pq
 
-    from labstats._engines_parts import _first_row, _pair_parts, _pandas_metadata
-    from labstats._warn import collected_warnings, plausibility_mode
-    from labstats.datasets import _loinc, _routine_io
-    from labstats.datasets._routine_pair import pair_results
-    from labstats.datasets._routine_screen import warn_column_units
-    from labstats.datasets.routine import _analytes, _test_map, read_lab_results
+    from labstats.datasets import _routine_io
 
     files = _files(source)
     schema = pq.read_schema(files[0])
-    role = _routine_io.map_columns(pd.DataFrame(columns=schema.names), columns)
-    tmap = _test_map(test_map)
+    role = _routine_io.map_columns(_Headers(schema.names), columns)
     sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
     tmp = Path(tempfile.mkdtemp(prefix="labstats-", dir=temp_directory))
-    con = duckdb.connect()
+    con, early = duckdb.connect(), None
     try:
         con.execute(f"SET memory_limit = {_sql_string(memory_limit)}")
         con.execute(f"SET threads = {int(threads)}")
@@ -159,21 +159,37 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         con.executemany("INSERT INTO offsets VALUES (?, ?, ?)",
                         [(str(f), int(o), k) for k, (f, o) in enumerate(zip(files, offsets,
                                                                            strict=True))])
-        test = f'"{role["test"]}"'
         export = (f"read_parquet({listed}, filename = true, file_row_number = true, "
                   f"union_by_name = false)")
-        if by == "specimen":
+        if by == "specimen":  # its first scans run while pandas is imported
             from labstats import _engines_sql
 
+            try:
+                early = _engines_sql.Early(con, export, schema, role)
+            except _engines_sql.Unsupported:
+                pass  # the partitioned pandas path below
+
+        from labstats._engines_parts import _first_row, _pair_parts, _pandas_metadata
+        from labstats._warn import collected_warnings, plausibility_mode
+        from labstats.datasets import _loinc
+        from labstats.datasets._routine_pair import pair_results
+        from labstats.datasets._routine_screen import warn_column_units
+        from labstats.datasets.routine import _analytes, _test_map, read_lab_results
+
+        tmap = _test_map(test_map)
+        test = f'"{role["test"]}"'
+        if early is not None:
             folder = Path(source) if Path(source).is_dir() else None
             try:
                 return _engines_sql.pair_export_sql(
                     con, source, export, folder and [str(f.relative_to(folder)) for f in files],
-                    schema, role, test_map=test_map, repeats=repeats, window=window,
+                    schema, role, early, test_map=test_map, repeats=repeats, window=window,
                     analytes=analytes, derive=derive, output=output, report=report,
                     rows_per_partition=rows_per_partition, read_options=read_options)
             except _engines_sql.Unsupported:
                 pass  # the partitioned pandas path below
+            finally:
+                early.close()
         codes = con.execute(f"SELECT CAST({test} AS VARCHAR) AS code, count(*) AS n FROM "
                             f"{export} GROUP BY 1").df()
         norm = codes["code"].astype("string").str.strip()
@@ -223,6 +239,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         (result if isinstance(result, dict) else result.attrs["counts"])["path"] = "partitioned"
         return result
     finally:
+        if early is not None:  # (an error before the SQL path used them)
+            early.close()
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
 

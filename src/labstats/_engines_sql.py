@@ -15,6 +15,8 @@ the reading is done on their *dictionary*, not on their rows:
    text per draw: not held in Python). Rows are joined back to their tuple and time by a
    hash of the values; two different tuples (or texts) with one hash send the export to
    the partitioned pandas path (they are checked, not assumed away).
+   These two scans (the cells' and the time texts' dictionaries) start in threads as
+   soon as the export's columns are known (``Early``), while pandas is imported.
 2. The used rows are kept in a DuckDB table (spilled to disk beyond ``memory_limit``)
    and grouped by patient and specimen into draws, with one packed column per analyte
    (its row and dictionary entry). A draw is *simple* when it has at most one result per
@@ -134,17 +136,90 @@ def _missing_id(pid, kind) -> str:
     return f"({pid} IS NULL)"
 
 
-class Export:
-    """The export as DuckDB sees it, and what its dictionaries say."""
+def _time_kind(schema, role):
+    """How each row's time is read: "native" (a timestamp), "text" (parsed by
+    ``Export.time_table``) or None (no time column); ``Unsupported`` otherwise."""
+    import pyarrow as pa
 
-    def __init__(self, con, export, files, schema, role):
-        self.con, self.export, self.files, self.schema, self.role = (con, export, files,
-                                                                     schema, role)
-        self.pandas_meta = schema.metadata
+    header = role.get("collected_at")
+    if header is None:
+        return None
+    kind = schema.field(header).type
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:
+            raise Unsupported("timezone-aware times")
+        return "native"
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        raise Unsupported(f"times of type {kind}")
+    return "text"
+
+
+def _first_text(files, header):
+    """The export's first filled time text (in file and row order), as written: it gives
+    the format of every time (``_routine_io.parse_times``); None when there is none."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=1 << 16, columns=[header]):
+            cells = batch.column(0)
+            filled = pc.fill_null(pc.not_equal(pc.utf8_trim(cells, _BLANKS), ""), False)
+            at = pc.index(filled, True).as_py()
+            if at >= 0:
+                return cells[at].as_py()
+    return None
+
+
+def _time_texts(con, export, header):
+    """Table ``tt_text``: the distinct time texts and their hashes (``Unsupported`` when
+    two texts share one)."""
+    con.execute(f"CREATE OR REPLACE TABLE tt_text AS SELECT hash(s) AS h, s FROM "
+                f"(SELECT DISTINCT {_col(header)} AS s FROM {export} e)")
+    if con.sql("SELECT count(*) - count(DISTINCT h) FROM tt_text").fetchall()[0][0]:
+        raise Unsupported("two different cells share a hash")
+
+
+class Early:
+    """The SQL path's first two scans, started in threads as soon as the export's columns
+    are known: DuckDB releases the GIL, so they run while the caller imports pandas and
+    checks its arguments. ``cells``: the dictionary of reading inputs (``_distinct``);
+    ``texts``: table ``tt_text`` of the distinct time texts (times written as text only).
+    ``close`` interrupts what still runs (an error before they were used) and waits."""
+
+    def __init__(self, con, export, schema, role):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.mode = _time_kind(schema, role)  # Unsupported: before any scan
         pid = _col(role["patient_id"])
         missing = _missing_id(pid, schema.field(role["patient_id"]).type)
         self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
         self.exprs.update({"__nopid": missing, "__pid": f"CASE WHEN {missing} THEN {pid} END"})
+        self.cursors = [con.cursor(), con.cursor()]
+        self.pool = ThreadPoolExecutor(2, thread_name_prefix="labstats-sql")
+        self.cells = self.pool.submit(_distinct, self.cursors[0], export, self.exprs)
+        self.texts = (self.pool.submit(_time_texts, self.cursors[1], export,
+                                       role["collected_at"]) if self.mode == "text" else None)
+
+    def close(self):
+        if self.pool is None:
+            return
+        for cursor, job in zip(self.cursors, (self.cells, self.texts), strict=True):
+            if job is not None and not job.done():
+                cursor.interrupt()
+        self.pool.shutdown(wait=True)
+        for cursor in self.cursors:
+            cursor.close()
+        self.pool = None
+
+
+class Export:
+    """The export as DuckDB sees it, and what its dictionaries say."""
+
+    def __init__(self, con, export, files, schema, role, early):
+        self.con, self.export, self.files, self.schema, self.role = (con, export, files,
+                                                                     schema, role)
+        self.pandas_meta = schema.metadata
+        self.early, self.exprs = early, early.exprs
         self.key = f"hash({', '.join(self.exprs.values())})"
         self.time_raw = None
 
@@ -155,7 +230,7 @@ class Export:
 
         from labstats.datasets.routine import STATUSES, read_lab_results
 
-        table = _distinct(self.con, self.export, self.exprs)
+        table = self.early.cells.result()  # (``Early``)
         role, headers = self.role, [h for h in self.exprs if not h.startswith("__")]
         frame = _typed(table, headers, self.schema, self.pandas_meta)
         given = _typed(table.rename_columns([role["patient_id"] if c == "__pid" else c
@@ -200,49 +275,32 @@ class Export:
         """How each row's time is read: ("native", its dtype), ("text", None: parsed by
         ``time_table``) or (None, dtype): no time column."""
         import pandas as pd
-        import pyarrow as pa
 
-        header = self.role.get("collected_at")
-        if header is None:
+        mode = self.early.mode
+        if mode is None:
             return None, pd.DataFrame({"x": [0], "t": pd.NaT})["t"].dtype
-        kind = self.schema.field(header).type
+        header = self.role["collected_at"]
         self.time_raw = _col(header)
-        if pa.types.is_timestamp(kind):
-            if kind.tz is not None:
-                raise Unsupported("timezone-aware times")
-            return "native", np.dtype(f"datetime64[{kind.unit}]")
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-            raise Unsupported(f"times of type {kind}")
+        if mode == "native":
+            return "native", np.dtype(f"datetime64[{self.schema.field(header).type.unit}]")
         return "text", None
 
     def time_table(self, con, time_format, chunk=1 << 18):
-        """The dictionary of time texts parsed (``_routine_io.parse_times``, in the format
-        of the export's first time) into the DuckDB table ``tt``: ``h`` (hash of the text),
-        ``t``, ``s`` (the text when not read); returns the pandas dtype of the times. The texts are
-        parsed ``chunk`` at a time, streamed from and back to DuckDB (spilled beyond
-        ``memory_limit``): memory bounded, whatever the number of distinct times (about
-        one per draw). ``con``: a cursor of its own (run in a thread while the cells are
-        read)."""
+        """The dictionary of time texts (``tt_text``, made by ``Early``) parsed
+        (``_routine_io.parse_times``, in the format of the export's first time) into the
+        DuckDB table ``tt``: ``h`` (hash of the text), ``t``, ``s`` (the text when not
+        read); returns the pandas dtype of the times. The texts are parsed ``chunk`` at a
+        time, streamed from and back to DuckDB (spilled beyond ``memory_limit``): memory
+        bounded, whatever the number of distinct times (about one per draw). ``con``: a
+        cursor of its own (run in a thread while the cells are read)."""
         import pandas as pd
         import pyarrow as pa
         import pyarrow.compute as pc
 
         from labstats.datasets import _routine_io
 
-        header = self.role["collected_at"]
-        first = None
-        for f in self.files:  # the export's first filled time gives the format
-            row = con.sql(
-                f"SELECT {_col(header)} FROM read_parquet({_q(f)}, file_row_number = true) e "
-                f"WHERE trim({_col(header)}, {_q(_BLANKS)}) <> '' ORDER BY file_row_number "
-                f"LIMIT 1").fetchall()
-            if row:
-                first = row[0][0]
-                break
-        con.execute(f"CREATE OR REPLACE TABLE tt_text AS SELECT hash(s) AS h, s FROM "
-                    f"(SELECT DISTINCT {_col(header)} AS s FROM {self.export} e)")
-        if con.sql("SELECT count(*) - count(DISTINCT h) FROM tt_text").fetchall()[0][0]:
-            raise Unsupported("two different cells share a hash")
+        first = _first_text(self.files, self.role["collected_at"])
+        self.early.texts.result()
         head = pd.Series([first], dtype="string")
         out, dtype = con.cursor(), None  # the texts read by ``con``, written by ``out``
         reader = con.sql("SELECT h, s FROM tt_text").to_arrow_reader(chunk)
@@ -278,7 +336,7 @@ class Export:
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
                 f"d.a, d.i, o.start + e.file_row_number AS row, o.k::INTEGER AS file "
                 f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
-                f"JOIN file_offsets o ON o.filename = e.filename")
+                f"JOIN file_offsets o ON o.k = e.file_index")
 
     def report(self, path):
         """The per-row report (rows of unknown test codes are counted, not listed)."""
@@ -296,16 +354,18 @@ class Export:
         reader = self.con.sql(
             f"SELECT o.start + e.file_row_number AS source_row, r.status, r.reason, "
             f"r.\"column\", r.value FROM {self.export} e JOIN rep r ON r.h = {self.key} "
-            f"JOIN offsets o ON o.filename = e.filename ORDER BY 1").to_arrow_reader()
+            f"JOIN offsets o ON o.k = e.file_index ORDER BY 1").to_arrow_reader()
         with pq.ParquetWriter(path, reader.schema) as writer:
             for batch in reader:
                 writer.write_batch(batch)
 
 
-def pair_export_sql(con, source, export, names, schema, role, *, test_map, repeats, window,
-                    analytes, derive, output, report, rows_per_partition, read_options):
+def pair_export_sql(con, source, export, names, schema, role, early, *, test_map, repeats,
+                    window, analytes, derive, output, report, rows_per_partition,
+                    read_options):
     """``pair_export(by="specimen")`` in SQL (module docstring); counts as pair_export's.
-    ``names``: the files' names in a folder (for the split-patient warning), else None.
+    ``names``: the files' names in a folder (for the split-patient warning), else None;
+    ``early``: its first scans, started (``Early``).
     Raises ``Unsupported`` before writing anything when the export needs the pandas path."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -321,7 +381,7 @@ def pair_export_sql(con, source, export, names, schema, role, *, test_map, repea
     pair_results(pd.DataFrame({c: [] for c in check}), by="specimen", window=window,
                  repeats=repeats, analytes=["shbg"] if analytes is None else analytes)  # checks
     files = con.sql("SELECT filename FROM offsets ORDER BY k").fetchall()
-    ex = Export(con, export, [f[0] for f in files], schema, role)
+    ex = Export(con, export, [f[0] for f in files], schema, role, early)
     if not con.sql(f"SELECT count(*) FROM {export}").fetchall()[0][0]:
         from labstats.datasets.routine import read_lab_results
 

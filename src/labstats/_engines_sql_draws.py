@@ -32,8 +32,11 @@ class Draws:
             return f"CASE WHEN {in_a} THEN {x} END" if in_a else x
 
         self.shift = max(1, int(len(ex.values)).bit_length())  # row << shift | entry
+        # (na: rows of the analytes paired; nt: of those, with a time; one aggregate
+        # less each when they are n: every analyte paired, a time text's hash never null)
         aggs = ["count(*) AS n", "bit_or(1::BIGINT << a) AS mask",
-                f"count({of_a(1)}) AS na", f"count({of_a('t')}) AS nt",
+                f"count({of_a(1)}) AS na" if in_a else "count(*) AS na",
+                f"count({of_a('t')}) AS nt" if in_a or mode != "text" else "count(*) AS nt",
                 f"min({of_a('t')}) AS th0", f"max({of_a('t')}) AS th1"]
         for k in self.codes:  # at most one result per analyte in a simple draw
             aggs.append(f"max(CASE WHEN a = {k} THEN (row << {self.shift}) | i END) AS r{k}")

@@ -412,3 +412,54 @@ def test_repeats_resolved_in_sql_equal_pair_results(tmp_path, censored):
         assert want.attrs["counts"]["conflicts"] >= 3
         if repeats in ("first", "last"):  # no draw left to pandas
             assert got.attrs["counts"]["partitions"] == 0
+
+
+def test_the_format_of_times_is_that_of_the_first_filled_text_in_file_order(tmp_path):
+    """The SQL path finds the export's first filled time text (``_engines_sql._first_text``,
+    with pyarrow, while DuckDB scans) skipping blanks as read_lab_results strips them (an
+    empty text, a missing one, a tab, U+3000), through a whole first file of blanks: the
+    day-first times are read as the pandas path reads them (a blank taken for the first
+    time would give no format, and no time would be read)."""
+    export, test_map = _export("lis", n=60, seed=3)
+    export = _day_first(export, "lis")
+    step = -(-len(export) // 3)
+    blanks = ["", None, "\t ", "\u3000"]
+    export.loc[:step + 3, TIME["lis"]] = [blanks[k % 4] for k in range(step + 4)]
+    got, res = _same(tmp_path, _write(tmp_path, export, parts=3), test_map)
+    assert res["collected_at"].notna().sum() > len(res) // 2
+    assert got["collected_at"].notna().any()
+
+
+def test_an_error_before_the_first_scans_are_used_stops_them(tmp_path):
+    """pair_export starts its first scans (``_engines_sql.Early``) before it checks the
+    test map; a bad test map still raises its own error, and the scans' threads end."""
+    import threading
+
+    export, test_map = _export("mimic", n=400)
+    path = _write(tmp_path, export)
+    with pytest.raises(ValueError, match="not an analyte"):
+        pair_export(path, test_map={"50993": "not an analyte"})
+    assert not [t for t in threading.enumerate() if t.name.startswith("labstats-sql")]
+    assert pair_export(path, test_map=test_map).attrs["counts"]["path"] == "sql"
+
+
+@pytest.mark.parametrize("blank", ["", None, "\t ", "\u3000", " \u00a0\n"])
+def test_first_text_is_the_first_cell_read_lab_results_finds_filled(tmp_path, blank):
+    """``_first_text`` (whose format reads every time) is the first cell, in file and row
+    order, that ``str.strip`` leaves non-empty, as read_lab_results takes it
+    (``_routine_io.first_time_format``): blanks are skipped, the text is kept as written."""
+    from labstats._engines_sql import _first_text
+
+    column = "charttime"
+    frames = [pd.DataFrame({column: [blank] * 3}, dtype="string"),
+              pd.DataFrame({column: [blank, " 01/02/2020 09:30", "13/02/2020 09:30"]},
+                           dtype="string")]
+    files = []
+    for k, frame in enumerate(frames):
+        files.append(tmp_path / f"part{k}.parquet")
+        frame.to_parquet(files[-1], index=False)
+    cells = pd.concat(frames, ignore_index=True)[column]
+    stripped = cells.str.strip()
+    want = cells[(stripped.notna() & (stripped != "")).to_numpy(dtype=bool)].iloc[0]
+    assert _first_text(files, column) == want == " 01/02/2020 09:30"
+    assert _first_text(files[:1], column) is None
