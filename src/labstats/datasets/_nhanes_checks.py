@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from labstats.datasets._nhanes_layout import COMPONENTS, CYCLES
+
 COUNTS_FILE = Path(__file__).with_name("nhanes_counts.csv")
 _RECORD = 80
 _HEADER = b"HEADER RECORD*******"
@@ -177,3 +179,37 @@ def check_csv_text(raw: bytes) -> None:
             f"({short.size} such line{'s' if short.size > 1 else ''}; a ragged line is never "
             f"padded with NaN): the file was cut off or damaged",
             records=int((~blank).sum()) - 1 - short.size)
+
+
+# SAS transport files start with "HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!" (v5, as CDC
+# publishes) or "...LIBV8   HEADER RECORD!!!!!!!" (v8): the common prefix identifies both.
+_XPT_MAGIC = b"HEADER RECORD*******LIB"
+
+
+def _incomplete(path: Path, exc, stem: str) -> ValueError:
+    expected, found = expected_records(stem), getattr(exc, "records", None)
+    counts = "" if found is None else f" ({found:,} complete records" + (
+        f"; CDC's {stem} has {expected:,})" if expected is not None else ")")
+    return ValueError(f"{path}: truncated or damaged file: {exc}{counts}. {_redownload(stem)}")
+
+
+def _redownload(stem: str) -> str:
+    prefix, _, suffix = stem.partition("_")
+    cycle = next((c.label for c in CYCLES.values() if c.suffix == suffix), None)
+    if cycle is None or prefix not in COMPONENTS:
+        return "Download it again from the CDC NHANES pages"
+    comp = "" if prefix == "DEMO" else f", ['{prefix}']"
+    return (f"Download it again with labstats.fetch_nhanes(['{cycle}']{comp}, force=True), which "
+            f"verifies the download")
+
+
+def _read_csv_bytes(path: Path) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower())
+    if opener is None:
+        return path.read_bytes()
+    with opener(path, "rb") as fh:
+        return fh.read()

@@ -21,8 +21,13 @@ import urllib.request
 from pathlib import Path
 
 from labstats._validate import warn
-from labstats.datasets._nhanes_checks import IncompleteFileError, expected_records, xpt_records
-from labstats.datasets.nhanes import _XPT_MAGIC, _resolve_components, _resolve_cycles, _variables
+from labstats.datasets._nhanes_checks import (
+    _XPT_MAGIC,
+    IncompleteFileError,
+    expected_records,
+    xpt_records,
+)
+from labstats.datasets.nhanes import _resolve_components, _resolve_cycles, _variables
 
 __all__ = ["CDC_BASE_URL", "default_cache_dir", "fetch_nhanes", "nhanes_url"]
 

@@ -17,6 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from labstats._validate import warn
+from labstats.datasets._nhanes_checks import (
+    _XPT_MAGIC,
+    _incomplete,
+    _read_csv_bytes,
+    _redownload,
+)
 from labstats.datasets._nhanes_layout import _LAYOUT, COLUMNS, COMPONENTS, CYCLES, Cycle, Variable
 from labstats.units import convert
 
@@ -26,9 +32,6 @@ __all__ = ["COLUMNS", "CYCLES", "COMPONENTS", "pool_cycles", "read_nhanes", "rea
 _FLAGS = ("total_testosterone_below_lod", "estradiol_below_lod", "shbg_below_lod",
           "insulin_below_lod")
 _FASTING = ("GLU", "INS", "TRIGLY")
-# SAS transport files start with "HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!" (v5, as CDC
-# publishes) or "...LIBV8   HEADER RECORD!!!!!!!" (v8): the common prefix identifies both.
-_XPT_MAGIC = b"HEADER RECORD*******LIB"
 
 # CDC method-bridging equation (TST_H documentation page): new = 1.021 x old + 0.182, with
 # testosterone in ng/dL, NHANES' reporting unit. Our notes (SOURCES.md) say "in ng/mL"; the
@@ -80,37 +83,6 @@ def _find_file(directory: Path, stem: str) -> Path | None:
         return None
     hits = sorted(p for p in directory.iterdir() if p.name.lower() in wanted)
     return hits[0] if hits else None
-
-
-def _incomplete(path: Path, exc, stem: str) -> ValueError:
-    from labstats.datasets._nhanes_checks import expected_records
-
-    expected, found = expected_records(stem), getattr(exc, "records", None)
-    counts = "" if found is None else f" ({found:,} complete records" + (
-        f"; CDC's {stem} has {expected:,})" if expected is not None else ")")
-    return ValueError(f"{path}: truncated or damaged file: {exc}{counts}. {_redownload(stem)}")
-
-
-def _redownload(stem: str) -> str:
-    prefix, _, suffix = stem.partition("_")
-    cycle = next((c.label for c in CYCLES.values() if c.suffix == suffix), None)
-    if cycle is None or prefix not in COMPONENTS:
-        return "Download it again from the CDC NHANES pages"
-    comp = "" if prefix == "DEMO" else f", ['{prefix}']"
-    return (f"Download it again with labstats.fetch_nhanes(['{cycle}']{comp}, force=True), which "
-            f"verifies the download")
-
-
-def _read_csv_bytes(path: Path) -> bytes:
-    import bz2
-    import gzip
-    import lzma
-
-    opener = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower())
-    if opener is None:
-        return path.read_bytes()
-    with opener(path, "rb") as fh:
-        return fh.read()
 
 
 def read_nhanes_file(path, *, check_counts: bool = True):
