@@ -17,6 +17,9 @@ A cut file must never read as a shorter one. Two independent defences:
 What cannot be detected: a cut exactly at a boundary of a file whose count is not known
 (for example the 2021-2023 files other than DEMO_L and TST_L), and a file edited value by
 value with its structure kept. ``fetch_nhanes`` accepts ``sha256=`` for the latter.
+
+Also here: the error for a damaged file (with how to download it again), the bytes of a
+(compressed) CSV file and the XPT signature, used by ``read_nhanes_file`` and ``fetch``.
 """
 
 from __future__ import annotations
