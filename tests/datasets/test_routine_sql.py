@@ -463,3 +463,26 @@ def test_first_text_is_the_first_cell_read_lab_results_finds_filled(tmp_path, bl
     want = cells[(stripped.notna() & (stripped != "")).to_numpy(dtype=bool)].iloc[0]
     assert _first_text(files, column) == want == " 01/02/2020 09:30"
     assert _first_text(files[:1], column) is None
+
+
+@pytest.mark.parametrize("scan", ["_distinct", "_time_texts"])
+def test_a_hash_clash_in_a_first_scan_takes_the_partitioned_path(tmp_path, monkeypatch, scan):
+    """Two different cells (or time texts) of one hash are refused by the first scans,
+    which run in threads (``Early``); the refusal reaches pair_export, which pairs the
+    export on the partitioned path: the same draws and counts."""
+    from labstats import _engines_sql
+
+    export, test_map = _export("mimic", n=80)
+    path = _write(tmp_path, export)
+    want = pair_export(path, test_map=test_map)
+    assert want.attrs["counts"]["path"] == "sql"
+
+    def clash(*args, **kwargs):
+        raise _engines_sql.Unsupported("two different cells share a hash")
+
+    monkeypatch.setattr(_engines_sql, scan, clash)
+    got = pair_export(path, test_map=test_map)
+    assert got.attrs["counts"]["path"] == "partitioned"
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    for key in ("read", "pair", "unknown_tests"):
+        assert got.attrs["counts"][key] == want.attrs["counts"][key]
