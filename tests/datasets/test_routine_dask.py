@@ -420,3 +420,24 @@ def test_derive_on_dask_to_parquet_derives_each_partition_once(client, tmp_path,
     finally:
         if scheduler is None:
             client.run(exec, _COUNT_ON_WORKERS, {"module": module, "counting": False})
+
+
+def test_derive_on_dask_to_parquet_holds_few_derived_partitions(tmp_path):
+    """The derived partitions are not kept for the warnings (no persist): with 2 threads,
+    at most 3 of 16 are in memory at once while the frame is written."""
+    from dask.callbacks import Callback
+
+    frame = pd.concat([_draws_with_findings(seed=s) for s in range(4)], ignore_index=True)
+    _, expected = _warned(lambda: labstats.derive(frame, plausibility="warn"))
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=16), plausibility="warn")
+    held = []
+
+    class Held(Callback):
+        def _posttask(self, key, result, dsk, state, id):
+            held.append(sum(isinstance(v, pd.DataFrame) and "labstats_warnings" in v.attrs
+                            for v in state["cache"].values()))
+
+    with Held():
+        _, warned = _warned(lambda: lazy.to_parquet(tmp_path / "draws", compute_kwargs={
+            "scheduler": "threads", "num_workers": 2}))
+    assert warned == expected and len(held) > 16 and 1 <= max(held) <= 3
