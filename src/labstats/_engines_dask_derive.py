@@ -168,7 +168,9 @@ def _classes():
             return _derived, (self.expr,)
 
     class WrittenParquet(Scalar):
-        """Dask's lazy write of a derived frame (``to_parquet(compute=False)``)."""
+        """Dask's lazy write of a derived frame (``to_parquet(compute=False)``): its
+        ``compute()`` writes and issues the frame's warnings; written by
+        ``dask.compute`` or ``persist()``, it issues none."""
 
         def __init__(self, expr, parts=None):
             super().__init__(expr)

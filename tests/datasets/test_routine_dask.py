@@ -328,6 +328,10 @@ def test_derive_on_dask_to_parquet_writes_as_dask_and_warns_as_pandas(client, tm
     _, silent = _warned(lambda: dd.DataFrame.to_parquet(lazy, tmp_path / "dask", **options))
     assert silent == []  # Dask's own writer, of the same frame: it calls no method of ours
     _same_files(tmp_path / "draws", tmp_path / "dask")
+    kept = lazy.persist(scheduler=scheduler)  # (the warnings stay with its partitions)
+    _, warned = _warned(lambda: kept.to_parquet(tmp_path / "kept", **options))
+    assert warned == expected
+    _same_files(tmp_path / "kept", tmp_path / "dask")
     back = pd.read_parquet(tmp_path / "draws").rename_axis(None)  # (Dask's unnamed index)
     got, computed = _warned(lambda: lazy.compute(scheduler=scheduler))
     assert computed == expected and back.attrs == {}
