@@ -275,15 +275,173 @@ def test_derive_on_dask_raises_with_column_value_and_row(client):
     assert [str(w.message) for w in got] == [str(w.message) for w in want]  # no other
 
 
-def test_derived_dask_frame_writes_without_its_recorded_warnings(client, tmp_path):
-    """Dask's writers see partitions without the recorded warnings (pyarrow would try to
-    store them as metadata and warn that it cannot); the values are written."""
+def _draws_to_write():
+    """``_draws_with_findings`` with a patient id and a time (strings and datetimes to
+    write), in 4 partitions of 15 rows."""
     frame = _draws_with_findings()
-    lazy = labstats.derive(dd.from_pandas(frame, npartitions=4), plausibility="warn")
-    _, warned = _recorded(lambda: lazy.to_parquet(tmp_path / "draws", write_index=False))
-    assert warned == []
-    back = pd.read_parquet(tmp_path / "draws")
-    assert back.attrs == {} and len(back) == len(frame)
-    with pytest.warns(labstats.LabstatsWarning, match="^2 rows with triglycerides"):
-        want = labstats.derive(frame, plausibility="ignore")
-    assert back["free_testosterone"].equals(want["free_testosterone"])
+    frame.insert(0, "patient_id", [f"p{i:03d}" for i in range(len(frame))])
+    frame.insert(1, "collected_at", pd.date_range("2024-01-01", periods=len(frame), freq="h"))
+    return dd.from_pandas(frame, npartitions=4)
+
+
+def _warned(call):
+    """(call(), [(message, category, filename)] of the warnings it gave), without Dask's own
+    (pandas' deprecations met in Dask's Parquet writer when it runs in this process)."""
+    import os
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = call()
+    ours = [w for w in caught if not w.filename.startswith(os.path.dirname(dask.__file__))]
+    return out, [(str(w.message), w.category, w.filename) for w in ours]
+
+
+def _same_files(folder, other):
+    """Both folders hold the same Parquet files: names, values, schemas and metadata."""
+    import pyarrow.parquet as pq
+
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 4 and names == sorted(p.name for p in other.iterdir())
+    for name in names:
+        assert pq.read_table(folder / name).equals(pq.read_table(other / name),
+                                                   check_metadata=True)
+
+
+@pytest.mark.parametrize("scheduler", [None, "threads"])
+def test_derive_on_dask_to_parquet_writes_as_dask_and_warns_as_pandas(client, tmp_path,
+                                                                       scheduler):
+    """to_parquet of a derived Dask frame writes the files Dask writes (without the
+    recorded warnings: pyarrow would try to store them) and gives pandas' warnings on the
+    whole frame (message, category, order), at the caller's line; with compute=False, the
+    compute() of the lazy write does. On the distributed workers and with threads."""
+    import pickle
+
+    ddf = _draws_to_write()
+    want, expected = _warned(lambda: labstats.derive(ddf.compute(), plausibility="warn"))
+    assert [c for _, c, _ in expected] == [labstats.LabstatsWarning] * 3
+    lazy = labstats.derive(ddf, plausibility="warn")
+    options = {} if scheduler is None else {"compute_kwargs": {"scheduler": scheduler}}
+    done, warned = _warned(lambda: lazy.to_parquet(tmp_path / "draws", **options))
+    assert done is None and warned == expected
+    assert all(filename == __file__ for *_, filename in warned)
+    _, silent = _warned(lambda: dd.DataFrame.to_parquet(lazy, tmp_path / "dask", **options))
+    assert silent == []  # Dask's own writer, of the same frame: it calls no method of ours
+    _same_files(tmp_path / "draws", tmp_path / "dask")
+    kept = lazy.persist(scheduler=scheduler)  # (the warnings stay with its partitions)
+    _, warned = _warned(lambda: kept.to_parquet(tmp_path / "kept", **options))
+    assert warned == expected
+    _same_files(tmp_path / "kept", tmp_path / "dask")
+    back = pd.read_parquet(tmp_path / "draws").rename_axis(None)  # (Dask's unnamed index)
+    got, computed = _warned(lambda: lazy.compute(scheduler=scheduler))
+    assert computed == expected and back.attrs == {}
+    pd.testing.assert_frame_equal(back, got)  # row for row, dtypes included
+    pd.testing.assert_frame_equal(back, want)
+
+    write, built = _warned(lambda: lazy.to_parquet(tmp_path / "later", write_index=False,
+                                                   compute=False))
+    assert built == [] and isinstance(write, dd.dask_expr._collection.Scalar)
+    assert not list((tmp_path / "later").glob("*.parquet"))
+    assert type(pickle.loads(pickle.dumps(write))) is type(write)
+    done, warned = _warned(lambda: write.compute(scheduler=scheduler))
+    assert done is None and warned == expected
+    assert all(filename == __file__ for *_, filename in warned)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "later"),
+                                  want.reset_index(drop=True))
+
+
+def test_derive_on_dask_to_parquet_raises_or_warns_in_raise_mode(client, tmp_path):
+    """In "raise" mode (the default), to_parquet raises as compute() does, naming the
+    column, the value and its row; without implausible values it gives pandas' other
+    warnings (the insulin column, the triglycerides rows)."""
+    ddf = _draws_to_write()
+    lazy = labstats.derive(ddf)
+    message = r"total_testosterone: \d+.0 at index \d+ is implausible for nmol/L"
+    for write in (lambda: lazy.to_parquet(tmp_path / "raised"),
+                  lambda: lazy.to_parquet(tmp_path / "later", compute=False).compute()):
+        with pytest.raises(ValueError, match=message):
+            write()
+    ddf = ddf.assign(total_testosterone=ddf["total_testosterone"].clip(upper=30.0))
+    want, expected = _warned(lambda: labstats.derive(ddf.compute()))
+    assert len(expected) == 2 and expected[0][0].startswith("insulin: the column's median")
+    _, warned = _warned(lambda: labstats.derive(ddf).to_parquet(tmp_path / "draws"))
+    assert warned == expected
+    assert all(filename == __file__ for *_, filename in warned)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "draws").rename_axis(None), want)
+
+
+#: Run on the workers (exec): count the calls of derive's partition function (the first
+#: row label of each partition) in ``module``, or stop counting (``counting`` False).
+_COUNT_ON_WORKERS = """
+import importlib
+mod = importlib.import_module(module)
+if counting:
+    mod._counted, derive_part = [], mod._derive_part
+    def _derive_part(part, names, kw):
+        mod._counted.append(int(part.index[0]))
+        return derive_part(part, names, kw)
+    _derive_part.original = derive_part
+    mod._derive_part = _derive_part
+else:
+    mod._derive_part = mod._derive_part.original
+"""
+
+
+@pytest.mark.parametrize("scheduler", [None, "threads"])
+def test_derive_on_dask_to_parquet_derives_each_partition_once(client, tmp_path, scheduler,
+                                                               monkeypatch):
+    """The written frame and its warnings come from one computation of each derived
+    partition (not two, and none kept in memory): on the distributed worker processes
+    and with threads."""
+    module = labstats._engines.dask_derive.__module__  # (where derive's partitions are)
+    ddf = _draws_to_write()
+    _, expected = _warned(lambda: labstats.derive(ddf.compute(), plausibility="warn"))
+    if scheduler is None:
+        client.run(exec, _COUNT_ON_WORKERS, {"module": module, "counting": True})
+
+        def counted():
+            return sorted(sum(client.run(eval, f"__import__({module!r}, fromlist=['_'])"
+                                               "._counted").values(), []))
+    else:
+        calls = []
+        mod = __import__(module, fromlist=["_"])
+        original = mod._derive_part
+        monkeypatch.setattr(mod, "_derive_part", lambda part, names, kw: (
+            calls.append(int(part.index[0])), original(part, names, kw))[1])
+
+        def counted():
+            return sorted(calls)
+    options = {} if scheduler is None else {"compute_kwargs": {"scheduler": scheduler}}
+    try:
+        lazy = labstats.derive(ddf, plausibility="warn")
+        _, warned = _warned(lambda: lazy.to_parquet(tmp_path / "draws", **options))
+        assert counted() == [0, 15, 30, 45] and warned == expected
+        write = lazy.to_parquet(tmp_path / "later", compute=False)
+        _, warned = _warned(lambda: write.compute(scheduler=scheduler))
+        assert counted() == [0, 0, 15, 15, 30, 30, 45, 45] and warned == expected
+        _, warned = _warned(lambda: lazy.compute(scheduler=scheduler))
+        assert counted() == sorted([0, 15, 30, 45] * 3) and warned == expected
+    finally:
+        if scheduler is None:
+            client.run(exec, _COUNT_ON_WORKERS, {"module": module, "counting": False})
+
+
+def test_derive_on_dask_to_parquet_holds_few_derived_partitions(tmp_path):
+    """The derived partitions are not kept for the warnings (no persist): with 2 threads,
+    at most 3 of 16 are in memory at once while the frame is written."""
+    from dask.callbacks import Callback
+
+    frame = pd.concat([_draws_with_findings(seed=s) for s in range(4)], ignore_index=True)
+    _, expected = _warned(lambda: labstats.derive(frame, plausibility="warn"))
+    lazy = labstats.derive(dd.from_pandas(frame, npartitions=16), plausibility="warn")
+    held = []
+
+    class Held(Callback):
+        def _posttask(self, key, result, dsk, state, id):
+            held.append(sum(isinstance(v, pd.DataFrame) and "labstats_warnings" in v.attrs
+                            for v in state["cache"].values()))
+
+    with Held():
+        _, warned = _warned(lambda: lazy.to_parquet(tmp_path / "draws", compute_kwargs={
+            "scheduler": "threads", "num_workers": 2}))
+    assert warned == expected and len(held) > 16 and 1 <= max(held) <= 3

@@ -107,8 +107,10 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         Columns named and in units as ``read_nhanes``/``read_lab_export`` return them
         (canonical units: nmol/L testosterone and SHBG, g/L albumin, pmol/L estradiol).
         Never modified. A Dask DataFrame gives a lazy one, derived partition by partition;
-        its ``compute()`` gives the warnings this function gives on the computed frame,
-        once, at that line (they are recorded in the partitions, not issued there).
+        its ``compute()`` and its ``to_parquet()`` (with ``compute=False``, the
+        ``compute()`` of the write it returns) give the warnings this function gives on
+        the computed frame, once, at that line (they are recorded in the partitions, not
+        issued there); ``dask.compute``, other writers and frames made from it do not.
     names : sequence of str, optional
         Derived columns wanted (keys of ``DERIVED``). Default: all whose inputs are
         present; a name asked for whose inputs are missing is an error.
