@@ -336,7 +336,7 @@ class Export:
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "
                 f"d.a, d.i, o.start + e.file_row_number AS row, o.k::INTEGER AS file "
                 f"FROM {self.export} e JOIN d ON d.h = {self.key} AND d.s = 0 "
-                f"JOIN file_offsets o ON o.k = e.file_index")
+                f"JOIN file_offsets o ON o.k = e.file_index::BIGINT")
 
     def report(self, path):
         """The per-row report (rows of unknown test codes are counted, not listed)."""
@@ -354,7 +354,7 @@ class Export:
         reader = self.con.sql(
             f"SELECT o.start + e.file_row_number AS source_row, r.status, r.reason, "
             f"r.\"column\", r.value FROM {self.export} e JOIN rep r ON r.h = {self.key} "
-            f"JOIN offsets o ON o.k = e.file_index ORDER BY 1").to_arrow_reader()
+            f"JOIN offsets o ON o.k = e.file_index::BIGINT ORDER BY 1").to_arrow_reader()
         with pq.ParquetWriter(path, reader.schema) as writer:
             for batch in reader:
                 writer.write_batch(batch)
