@@ -418,8 +418,8 @@ def test_the_format_of_times_is_that_of_the_first_filled_text_in_file_order(tmp_
     """The SQL path finds the export's first filled time text (``_engines_sql._first_text``,
     with pyarrow, while DuckDB scans) skipping blanks as read_lab_results strips them (an
     empty text, a missing one, a tab, U+3000), through a whole first file of blanks: the
-    day-first times are read as the pandas path reads them (a blank taken for the first
-    time would give no format, and no time would be read)."""
+    day-first times are read as the pandas path reads them. (The blanks themselves are
+    checked by ``test_first_text_is_the_first_cell_read_lab_results_finds_filled``.)"""
     export, test_map = _export("lis", n=60, seed=3)
     export = _day_first(export, "lis")
     step = -(-len(export) // 3)
