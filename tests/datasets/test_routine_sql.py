@@ -486,3 +486,25 @@ def test_a_hash_clash_in_a_first_scan_takes_the_partitioned_path(tmp_path, monke
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     for key in ("read", "pair", "unknown_tests"):
         assert got.attrs["counts"][key] == want.attrs["counts"][key]
+
+
+def test_the_draws_file_reads_the_same_in_duckdb(tmp_path):
+    """The draws file's integers and times are delta-encoded (``_engines_parts.Writer``):
+    another Parquet reader (DuckDB) reads the same ids, source rows and times as pyarrow."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    export, test_map = _export("mimic", n=120)
+    out = tmp_path / "draws.parquet"
+    pair_export(_write(tmp_path, export), out, test_map=test_map, derive=True)
+    meta = pq.ParquetFile(out).metadata
+    encodings = {meta.row_group(0).column(k).path_in_schema:
+                 meta.row_group(0).column(k).encodings for k in range(meta.num_columns)}
+    assert "DELTA_BINARY_PACKED" in encodings["total_testosterone_source_row"]
+    assert "DELTA_BINARY_PACKED" in encodings["collected_at"]
+    want = pd.read_parquet(out)
+    ints = [c for c in want.columns if want[c].dtype.kind in "iM" or c.endswith("source_row")]
+    names = ", ".join(f'"{c}"' for c in ints)
+    got = duckdb.sql(f"SELECT {names} FROM read_parquet('{out}')").df()
+    for c in ints:  # (DuckDB gives int64 where a column has no missing value)
+        pd.testing.assert_series_equal(got[c], want[c], check_dtype=False)
