@@ -41,9 +41,8 @@ SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 # The laws are about what is read. A column drawn in pg/mL or pmol/L reads as small nmol/L
 # values (and drawn values may all be small), which the column-level unit check may
-# rightly take for ng/mL (that check has its
-# own tests, e.g. tests/test_units.py and tests/formulas/test_bad_input_formulas.py);
-# here it would only be noise.
+# rightly take for ng/mL (that check has its own tests, e.g. tests/test_units.py and
+# tests/formulas/test_bad_input_formulas.py); here it would only be noise.
 COLUMN_UNIT_CHECK = pytest.mark.filterwarnings("ignore:.*the column's median is")
 
 
