@@ -49,13 +49,6 @@ def _files(source) -> list[Path]:
     return [path]
 
 
-class _Headers:
-    """The export's column names where ``map_columns`` reads a frame's (no pandas needed)."""
-
-    def __init__(self, names):
-        self.columns = list(names)
-
-
 def _sql_string(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -144,7 +137,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
 
     files = _files(source)
     schema = pq.read_schema(files[0])
-    role = _routine_io.map_columns(_Headers(schema.names), columns)
+    role = _routine_io.map_columns(schema.names, columns)
     sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
     tmp = Path(tempfile.mkdtemp(prefix="labstats-", dir=temp_directory))

@@ -167,7 +167,7 @@ def dask_read_lab_results(ddf, **kw):
     from labstats.datasets._routine_screen import UNIT_ROLES, warn_column_units
     from labstats.datasets.routine import _analytes, _code_text, _test_map
 
-    role = _routine_io.map_columns(ddf._meta, kw.get("columns"))
+    role = _routine_io.map_columns(ddf.columns, kw.get("columns"))
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
     ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
     pid, test = role["patient_id"], role["test"]

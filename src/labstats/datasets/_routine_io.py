@@ -68,13 +68,14 @@ def read_source(source, sheet_name, sep, encoding):
     return raw, pd.Categorical.from_codes(which, categories=names)
 
 
-def map_columns(raw, columns) -> dict:
-    """Role -> header of ``raw``: ``columns=`` (header -> role) first, then the defaults."""
-    columns = dict(columns or {})
+def map_columns(headers, columns) -> dict:
+    """Role -> header among ``headers`` (the export's column names): ``columns=`` (header
+    -> role) first, then the defaults."""
+    headers, columns = list(headers), dict(columns or {})
     for header, role in columns.items():
-        if header not in raw.columns:
+        if header not in headers:
             raise ValueError(f"columns: {header!r} is not a column of the export; columns are "
-                             f"{', '.join(map(str, raw.columns))}")
+                             f"{', '.join(map(str, headers))}")
         if role not in ROLES:
             raise ValueError(f"columns: {header!r} maps to {role!r}, not a role of a long "
                              f"export; roles are {', '.join(ROLES)}")
@@ -84,7 +85,7 @@ def map_columns(raw, columns) -> dict:
         raise ValueError(f"columns: several headers map to {role!r}; map one")
     taken = set(columns)
     by_norm = {}
-    for header in raw.columns:
+    for header in headers:
         by_norm.setdefault(norm(header), header)
     for role, spellings in DEFAULT_COLUMNS.items():
         if role in found:
@@ -98,7 +99,7 @@ def map_columns(raw, columns) -> dict:
     lacking = [r for r in REQUIRED if r not in found]
     if lacking:
         raise ValueError(
-            f"no column for {', '.join(lacking)} among {', '.join(map(str, raw.columns))}; "
+            f"no column for {', '.join(lacking)} among {', '.join(map(str, headers))}; "
             f"name it with columns={{HEADER: {lacking[0]!r}}} (CLI: --column-map "
             f"'HEADER={lacking[0]}')")
     return found

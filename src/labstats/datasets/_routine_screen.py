@@ -108,7 +108,7 @@ def decimal_evidence(raw, *, columns=None, test_map=None, thousands=None):
     of the whole export, as pandas reads it at once."""
     from labstats.datasets._labcells import mark_evidence
 
-    role = _routine_io.map_columns(raw, columns)
+    role = _routine_io.map_columns(raw.columns, columns)
     set_aside, _, _, cells = _screen(raw, role, _test_map(test_map))
     live = np.ones(len(raw), dtype=bool)
     for rows, *_ in set_aside:
@@ -197,7 +197,7 @@ def warn_column_units(cells, *, columns=None, evidence=None, **kw):
         return cells, checked
     keys = [c for c in cells.columns if c not in ("__n", "__first")]
     columns = {h: r for h, r in (columns or {}).items() if h in keys}
-    role = _routine_io.map_columns(cells[keys], columns)
+    role = _routine_io.map_columns(keys, columns)
     cells = cells.groupby(keys, dropna=False, sort=False, observed=True).agg(
         {c: "sum" if c == "__n" else "min" for c in cells.columns if c not in keys})
     cells = cells.reset_index()

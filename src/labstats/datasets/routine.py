@@ -178,7 +178,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
             raise ValueError(f"units: {a!r} is not an analyte labstats reads; use one of "
                              f"{', '.join(_loinc.ANALYTE_NAMES)}")
     raw, files = _routine_io.read_source(source, sheet_name, sep, encoding)
-    role = _routine_io.map_columns(raw, columns)
+    role = _routine_io.map_columns(raw.columns, columns)
     n = len(raw)
     status = np.zeros(n, dtype=np.int8)  # index into STATUSES
     entries: list = []  # (row, reason, column, value) of reported or excluded rows
