@@ -10,9 +10,7 @@ them as the options of this command line (``--encoding cp1252``), in one table.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -113,31 +111,14 @@ def _writer(path: Path) -> str:
 
 
 def check_output(source, output, overwrite: bool = False) -> Path:
-    """The output path, after refusing the input itself, a folder, or an existing file.
+    """The output path, after refusing the input itself, a folder, or an existing file
+    (``labstats._outputs.check_output``: by resolved path and ``os.path.samefile``)."""
+    from labstats._outputs import check_output as check
 
-    The input is recognised by resolved path (symbolic links, ``..``) and by
-    ``os.path.samefile`` (hard links, another mount of the same file).
-    """
-    src, dst = Path(source), Path(output)
+    dst = Path(output)
     _writer(dst)
-    same = src.resolve() == dst.resolve()
-    if not same and src.exists() and dst.exists():
-        try:
-            same = os.path.samefile(src, dst)
-        except OSError:
-            same = False
-    if same:
-        raise ValueError(f"output {dst} is the input file {src}: labstats derive never writes "
-                         f"over its input; choose another output file")
-    if dst.is_dir():
-        raise ValueError(f"output {dst} is a folder; give a file name such as "
-                         f"{dst / 'derived.csv'}")
-    if not dst.parent.is_dir():
-        raise ValueError(f"output {dst}: folder {dst.parent} does not exist; create it first")
-    if (dst.exists() or dst.is_symlink()) and not overwrite:
-        raise ValueError(f"output {dst} already exists; pass --overwrite to replace it, or "
-                         f"choose another name")
-    return dst
+    return check([source], dst, overwrite=overwrite, replace="pass --overwrite",
+                 who="labstats derive")
 
 
 def _write(frame, path: Path, kind: str) -> None:
@@ -154,25 +135,13 @@ def write_atomic(frame, path: Path) -> None:
 
     The rename is atomic on one file system: ``path`` holds either its old content or the
     whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
-    removed and ``path`` is untouched.
+    removed and ``path`` is untouched (``labstats._outputs.atomic``).
     """
+    from labstats._outputs import atomic
+
     kind = _writer(path)
-    if path.exists():
-        mode = os.stat(path).st_mode & 0o7777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic(path) as tmp:
         _write(frame, tmp, kind)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # --- The command ---------------------------------------------------------------------------

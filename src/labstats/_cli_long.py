@@ -79,10 +79,6 @@ def derive_long(args, output, options) -> int:
 
 def _out_of_core(args, output, options) -> int:
     """--out-of-core: DuckDB partitions, pairs and derives; the draws go to a Parquet file."""
-    import os
-    import tempfile
-    from pathlib import Path
-
     from labstats._cli_derive import _pairs
     from labstats._engines import pair_export
 
@@ -94,31 +90,13 @@ def _out_of_core(args, output, options) -> int:
         raise ValueError("--out-of-core derives every value with its default method and "
                          "reads Parquet: drop --only, --method, --sheet, --sep and "
                          "--encoding, or read in memory without --out-of-core")
-    temps = []
-    for path in targets:  # written beside their target, renamed once complete
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".parquet")
-        os.close(fd)
-        temps.append(Path(name))
     kw = {} if args.time_format is None else {"time_format": args.time_format}
-    try:
-        counts = pair_export(args.input, temps[0], columns=_pairs(args.column_map,
-                                                                  "--column-map"),
-                             test_map=args.test_map, units=_pairs(args.units, "--units"),
-                             censored=args.censored, decimal=args.decimal, by=args.pair,
-                             window=args.window, repeats=args.repeats, derive=True,
-                             report=temps[1] if args.report else None, **kw)
-        import pandas as pd
-
-        for tmp, columns in zip(temps, [[], ["source_row", "status", "reason", "column",
-                                             "value"]], strict=False):
-            if not tmp.stat().st_size:  # nothing written (no rows): an empty table
-                pd.DataFrame(columns=columns).to_parquet(tmp, index=False)
-        for tmp, path in zip(temps, targets, strict=True):
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
-        raise
+    # checked (``check_output``) before; written beside their target, renamed once complete
+    counts = pair_export(args.input, output, columns=_pairs(args.column_map, "--column-map"),
+                         test_map=args.test_map, units=_pairs(args.units, "--units"),
+                         censored=args.censored, decimal=args.decimal, by=args.pair,
+                         window=args.window, repeats=args.repeats, derive=True,
+                         report=args.report, overwrite=args.overwrite, **kw)
     c, p = counts["read"], counts["pair"]
     print(f"read {c['rows']} result rows from {args.input} out of core "
           f"({counts['partitions']} partitions): {c['used']} used, {c['reported']} reported, "

@@ -57,7 +57,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
                 window="1D", repeats: str = "first", analytes=None,
                 derive: bool = False, report=None, rows_per_partition: int = 1_000_000,
                 memory_limit: str = "2GB", threads: int = 2, temp_directory=None,
-                **read_options):
+                overwrite: bool = False, **read_options):
     """Read and pair a Parquet export larger than memory, with bounded memory.
 
     Two paths give the draws of ``pair_results(read_lab_results(source))``, chosen here:
@@ -82,7 +82,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     output : str or os.PathLike, optional
         A ``.parquet`` file to write the draws to, batch by batch (in no global order:
         sort by ``patient_id`` and ``collected_at`` to compare). Default: return them as
-        a DataFrame, sorted as ``pair_results`` sorts them.
+        a DataFrame, sorted as ``pair_results`` sorts them. Never an input file nor a
+        file inside the input folder; an existing file only with ``overwrite=True``.
+        Written to a temporary file beside it, renamed into place when complete: an
+        error or an interruption leaves the old file intact and no half file.
     columns, test_map, **read_options
         As ``read_lab_results`` (``units``, ``censored``, ``decimal``, ``thousands``,
         ``time_format``, ``insulin_factor``).
@@ -103,6 +106,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         DuckDB's settings: its memory limit (it spills beyond), threads and spill folder.
         ``threads`` is also the number of partitions read and paired at once (threads of
         this process: numpy, Arrow and DuckDB release the GIL).
+    overwrite : bool, default False
+        Replace an existing ``output`` or ``report`` file (else an error, before any work).
 
     Returns
     -------
@@ -130,12 +135,55 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     >>> draws.equals(same)
     True
     """
+    from contextlib import ExitStack
+
+    from labstats._outputs import atomic, check_output
+
+    files = _files(source)
+    targets = {"output": output, "report": report}
+    for name, path in targets.items():  # before any work
+        if path is not None:
+            targets[name] = check_output([source], path, overwrite=overwrite,
+                                         replace="pass overwrite=True", who="pair_export")
+    if None not in targets.values() and targets["output"].resolve() == \
+            targets["report"].resolve():
+        raise ValueError(f"report and output name the same file {output}; give two names")
+    with ExitStack() as stack:  # each written beside it, renamed once complete
+        temps = {k: v if v is None else stack.enter_context(atomic(v))
+                 for k, v in targets.items()}
+        result = _pair_export(source, files, temps["output"], columns=columns,
+                              test_map=test_map, by=by, window=window, repeats=repeats,
+                              analytes=analytes, derive=derive, report=temps["report"],
+                              rows_per_partition=rows_per_partition,
+                              memory_limit=memory_limit, threads=threads,
+                              temp_directory=temp_directory, **read_options)
+        for kind in ("output", "report"):
+            if temps[kind] is not None and not temps[kind].stat().st_size:
+                _empty_parquet(temps[kind], kind)  # nothing written: a file of no rows
+    return result
+
+
+def _empty_parquet(path, kind):
+    """A Parquet file of no rows: the per-row report's columns ("report"), or none."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {} if kind == "output" else {
+        "source_row": pa.int64(), **dict.fromkeys(("status", "reason", "column", "value"),
+                                                   pa.string())}
+    pq.write_table(pa.table({c: pa.array([], t) for c, t in columns.items()}), path)
+
+
+def _pair_export(source, files, output, *, columns, test_map, by, window, repeats, analytes,
+                 derive, report, rows_per_partition, memory_limit, threads, temp_directory,
+                 **read_options):
+    """``pair_export`` once its outputs are checked: ``output`` and ``report`` are the
+    temporary files (created, empty) they are written to."""
     import duckdb
     import pyarrow.parquet as pq
 
     from labstats.datasets import _routine_io
 
-    files = _files(source)
     schema = pq.read_schema(files[0])
     role = _routine_io.map_columns(schema.names, columns)
     sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]

@@ -61,7 +61,8 @@ def _same(tmp_path, path, test_map, **kw):
     report = tmp_path / "report.parquet"
     with warnings.catch_warnings(record=True) as sql_warnings:
         warnings.simplefilter("always")
-        got = pair_export(path, test_map=test_map, report=report, rows_per_partition=300, **kw)
+        got = pair_export(path, test_map=test_map, report=report, rows_per_partition=300,
+                          overwrite=True, **kw)  # (called several times by a test)
     counts = got.attrs["counts"]
     assert counts["path"] == "sql"
     pd.testing.assert_frame_equal(got, want, check_exact=True)
