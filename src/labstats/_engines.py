@@ -138,8 +138,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     from contextlib import ExitStack
 
     from labstats._outputs import atomic, check_output
+    from labstats.datasets._routine_io import check_parts
 
     files = _files(source)
+    schema = check_parts(files)[0]  # (a file that cannot be read; parts that disagree)
     targets = {"output": output, "report": report}
     for name, path in targets.items():  # before any work
         if path is not None:
@@ -151,7 +153,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     with ExitStack() as stack:  # each written beside it, renamed once complete
         temps = {k: v if v is None else stack.enter_context(atomic(v))
                  for k, v in targets.items()}
-        result = _pair_export(source, files, temps["output"], columns=columns,
+        result = _pair_export(source, files, schema, temps["output"], columns=columns,
                               test_map=test_map, by=by, window=window, repeats=repeats,
                               analytes=analytes, derive=derive, report=temps["report"],
                               rows_per_partition=rows_per_partition,
@@ -174,7 +176,7 @@ def _empty_parquet(path, kind):
     pq.write_table(pa.table({c: pa.array([], t) for c, t in columns.items()}), path)
 
 
-def _pair_export(source, files, output, *, columns, test_map, by, window, repeats, analytes,
+def _pair_export(source, files, schema, output, *, columns, test_map, by, window, repeats, analytes,
                  derive, report, rows_per_partition, memory_limit, threads, temp_directory,
                  **read_options):
     """``pair_export`` once its outputs are checked: ``output`` and ``report`` are the
@@ -184,7 +186,6 @@ def _pair_export(source, files, output, *, columns, test_map, by, window, repeat
 
     from labstats.datasets import _routine_io
 
-    schema = pq.read_schema(files[0])
     role = _routine_io.map_columns(schema.names, columns)
     sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]

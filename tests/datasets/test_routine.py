@@ -286,6 +286,48 @@ def test_folder_with_other_columns_or_no_parquet_is_an_error(tmp_path):
         read_lab_results(tmp_path / "empty")
 
 
+@pytest.mark.parametrize("reader", ["read_lab_results", "pair_export"])
+def test_parts_that_disagree_or_a_truncated_part_are_refused_by_both_readers(tmp_path,
+                                                                            reader):
+    """The parts of a folder are one export: a truncated part, other columns, or a column
+    of numbers in one part and of text in another (patient 10001 and "10001": two
+    patients for pandas, one for DuckDB) are refused by name, by both readers alike;
+    integers and floats, or a column of nulls, agree."""
+    import labstats
+
+    export = _bare(make_lab_results(30, seed=4, shape="mimic"))
+    test_map = make_lab_results(30, seed=4, shape="mimic").attrs["test_map"]
+    half = len(export) // 2
+    read = getattr(labstats, reader)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    export.iloc[:half].to_parquet(folder / "a.parquet", index=False)
+    second = export.iloc[half:].copy()
+    second["hadm_id"] = None  # a column of nulls (Arrow null): no value to disagree
+    second["valuenum"] = second["valuenum"].astype("float32")
+    second.to_parquet(folder / "b.parquet", index=False)
+    with pytest.warns(LabstatsWarning, match="several files"):
+        read(folder, test_map=test_map)
+    for column in ("subject_id", "charttime"):
+        bad = second.copy()
+        bad[column] = bad[column].astype(str) if column == "subject_id" else \
+            pd.to_datetime(bad[column])
+        bad.to_parquet(folder / "b.parquet", index=False)
+        kinds = "text.*numbers" if column == "subject_id" else "times.*text"
+        with pytest.raises(ValueError, match=rf"b.parquet: column '{column}' holds {kinds}.*"
+                                             rf"write '{column}' with one type in every part"):
+            read(folder, test_map=test_map)
+    data = (folder / "a.parquet").read_bytes()
+    (folder / "b.parquet").write_bytes(data[:len(data) // 2])
+    with pytest.raises(ValueError, match=r"b.parquet: cannot be read as a table .*is the file "
+                                         r"complete\?"):
+        read(folder, test_map=test_map)
+    export.iloc[half:].rename(columns={"flag": "flags"}).to_parquet(folder / "b.parquet",
+                                                                   index=False)
+    with pytest.raises(ValueError, match="b.parquet: its columns .* are not those of"):
+        read(folder, test_map=test_map)
+
+
 def test_missing_required_column_names_the_keyword():
     with pytest.raises(ValueError, match=r"no column for test.*columns=\{HEADER: 'test'\}"):
         read_lab_results(pd.DataFrame({"patient_id": [1], "value": ["1"]}))

@@ -57,15 +57,63 @@ def read_source(source, sheet_name, sep, encoding):
         raise ValueError(f"{path}: a folder without Parquet files (*.parquet); read_lab_results "
                          f"reads a folder of Parquet files, or one CSV/Excel/Parquet file")
     frames = [_labtext.read_raw(f, sheet_name, sep, encoding) for f in files]
-    first = list(frames[0].columns)
-    for f, frame in zip(files[1:], frames[1:], strict=False):
-        if list(frame.columns) != first:
-            raise ValueError(f"{f}: its columns {list(frame.columns)} are not those of "
-                             f"{files[0]} ({first}); a folder holds parts of one export")
+    check_parts(files)
     names = [str(f.relative_to(path)) for f in files]
     which = np.repeat(np.arange(len(files)), [len(x) for x in frames])
     raw = pd.concat(frames, ignore_index=True)
     return raw, pd.Categorical.from_codes(which, categories=names)
+
+
+def _kind(kind):
+    """What a column of Arrow type ``kind`` holds: "numbers", "text", "times", "booleans",
+    the type itself, or None (a column of nulls: no value to disagree)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    for test, name in ((pa.types.is_null, None), (pa.types.is_boolean, "booleans"),
+                       (lambda k: pa.types.is_integer(k) or pa.types.is_floating(k)
+                        or pa.types.is_decimal(k), "numbers"),
+                       (lambda k: pa.types.is_string(k) or pa.types.is_large_string(k)
+                        or pa.types.is_string_view(k), "text"),
+                       (lambda k: pa.types.is_timestamp(k) or pa.types.is_date(k), "times")):
+        if test(kind):
+            return name
+    return str(kind)
+
+
+def check_parts(files) -> list:
+    """The Arrow schemas of Parquet ``files`` (their footers), after refusing a file that
+    cannot be read, a file whose columns are not the first file's, and a column holding
+    another kind of values (numbers, text, times) than in an earlier file. The parts of a
+    folder are read as one export: patient 10001 written as a number in one part and as
+    text in another would be two patients (pandas) or one (DuckDB), so neither reads them.
+    Numbers of several types (integers, floats) and columns of nulls agree."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = []
+    for f in files:
+        try:
+            schemas.append(pq.read_schema(f))
+        except (OSError, pa.ArrowException) as exc:
+            raise ValueError(f"{f}: cannot be read as a table ({type(exc).__name__}: {exc}); "
+                             f"is the file complete?") from exc
+    first, seen = schemas[0].names, {}
+    for f, schema in zip(files, schemas, strict=True):
+        if schema.names != first:
+            raise ValueError(f"{f}: its columns {schema.names} are not those of {files[0]} "
+                             f"({first}); a folder holds parts of one export")
+        for field in schema:
+            kind = _kind(field.type)
+            was = seen.setdefault(field.name, (kind, f, field.type)) if kind else None
+            if was is not None and was[0] != kind:
+                raise ValueError(
+                    f"{f}: column {field.name!r} holds {kind} ({field.type}) where {was[1]} "
+                    f"holds {was[0]} ({was[2]}); a folder holds parts of one export, read as "
+                    f"one table: write {field.name!r} with one type in every part (e.g. "
+                    f"frame[{field.name!r}].astype(...) before to_parquet)")
+    return schemas
 
 
 def map_columns(headers, columns) -> dict:
