@@ -111,3 +111,36 @@ def test_the_draws_file_reads_the_same_in_duckdb(tmp_path):
     got = duckdb.sql(f"SELECT {names} FROM read_parquet('{out}')").df()
     for c in ints:  # (DuckDB gives int64 where a column has no missing value)
         pd.testing.assert_series_equal(got[c], want[c], check_dtype=False)
+
+
+@pytest.mark.parametrize("repeats", ["first", "last", "mean"])
+def test_files_of_disjoint_patients_are_grouped_chunk_by_chunk(tmp_path, monkeypatch,
+                                                               repeats):
+    """A folder whose files hold disjoint patients is grouped into draws a chunk of files
+    at a time (``Draws._chunks``: about a million rows each, here one file each): the same
+    draws and counts as the pandas path, reruns, copies and duplicates across specimens
+    included (the MIMIC shape has them), each met within its chunk."""
+    import numpy as np
+
+    from labstats import _engines_sql_draws
+
+    export, test_map = _export("mimic", n=150, seed=9)
+    ids = np.sort(export["subject_id"].dropna().unique())
+    cut = np.searchsorted(ids, export["subject_id"].fillna(ids[0]), side="right")
+    part = np.minimum(3 * (cut - 1) // len(ids), 2)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for k in range(3):
+        export[part == k].to_parquet(folder / f"part-{k}.parquet", index=False)
+    chunks, real = [], _engines_sql_draws.Draws._chunks
+    monkeypatch.setattr(_engines_sql_draws.Draws, "_chunks",
+                        lambda self: chunks.append(real(self, rows=1)) or chunks[-1])
+    got, _ = _same(tmp_path, folder, test_map, repeats=repeats)
+    assert chunks == [[f" WHERE file BETWEEN {k} AND {k}" for k in range(3)]]
+    assert got.attrs["counts"]["pair"]["duplicates"] + got.attrs["counts"]["pair"][
+        "repeats"] > 0
+    chunks.clear()  # files cut through patients: grouped at once (a draw may span files)
+    (tmp_path / "cut").mkdir()
+    _, res = _same(tmp_path, _write(tmp_path / "cut", export, parts=3), test_map,
+                   repeats=repeats)  # (the split-file warning: compared by _same)
+    assert len(res.attrs["split_patients"]) and chunks == []
