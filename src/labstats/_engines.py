@@ -137,7 +137,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     """
     from contextlib import ExitStack
 
-    from labstats._outputs import atomic, check_output
+    from labstats._outputs import atomic, check_output, same_file
     from labstats.datasets._routine_io import check_parts
 
     files = _files(source)
@@ -147,8 +147,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         if path is not None:
             targets[name] = check_output([source], path, overwrite=overwrite,
                                          replace="pass overwrite=True", who="pair_export")
-    if None not in targets.values() and targets["output"].resolve() == \
-            targets["report"].resolve():
+    if None not in targets.values() and same_file(targets["output"], targets["report"]):
         raise ValueError(f"report and output name the same file {output}; give two names")
     with ExitStack() as stack:  # each written beside it, renamed once complete
         temps = {k: v if v is None else stack.enter_context(atomic(v))
@@ -176,9 +175,9 @@ def _empty_parquet(path, kind):
     pq.write_table(pa.table({c: pa.array([], t) for c, t in columns.items()}), path)
 
 
-def _pair_export(source, files, schema, output, *, columns, test_map, by, window, repeats, analytes,
-                 derive, report, rows_per_partition, memory_limit, threads, temp_directory,
-                 **read_options):
+def _pair_export(source, files, schema, output, *, columns, test_map, by, window, repeats,
+                 analytes, derive, report, rows_per_partition, memory_limit, threads,
+                 temp_directory, **read_options):
     """``pair_export`` once its outputs are checked: ``output`` and ``report`` are the
     temporary files (created, empty) they are written to."""
     import duckdb

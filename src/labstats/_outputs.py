@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def _same(a: Path, b: Path) -> bool:
+def same_file(a, b) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (resolved, or ``os.path.samefile``)."""
+    a, b = Path(a), Path(b)
     if a.resolve() == b.resolve():
         return True
     try:
@@ -39,7 +41,7 @@ def check_output(inputs, output, *, overwrite: bool, replace: str, who: str) -> 
             if dst.resolve().is_relative_to(source.resolve()):
                 raise ValueError(f"output {dst} is inside the input folder {source}: it would "
                                  f"be read as a part of the export; write it elsewhere")
-        elif _same(source, dst):
+        elif same_file(source, dst):
             raise ValueError(f"output {dst} is the input file {source}: {who} never writes "
                              f"over its input; choose another output file")
     if dst.is_dir():
