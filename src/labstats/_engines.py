@@ -195,6 +195,8 @@ def _pair_export(source, files, schema, output, *, columns, test_map, by, window
         con.execute(f"SET threads = {int(threads)}")
         con.execute(f"SET temp_directory = {_sql_string(tmp / 'spill')}")
         con.execute("SET preserve_insertion_order = false")
+        # no progress bar printed into the caller's output (a notebook, a piped summary)
+        con.execute("SET enable_progress_bar = false")
         listed = "[" + ", ".join(_sql_string(f) for f in files) + "]"
         con.execute("CREATE TEMP TABLE offsets (filename VARCHAR, start BIGINT, k BIGINT)")
         con.executemany("INSERT INTO offsets VALUES (?, ?, ?)",

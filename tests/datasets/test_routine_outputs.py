@@ -112,3 +112,39 @@ def test_a_failed_run_leaves_the_old_file_and_no_half_file(tmp_path, export, mon
     monkeypatch.undo()
     counts = pair_export(path, out, test_map=test_map, by=by, overwrite=True)
     assert len(pd.read_parquet(out)) == counts["pair"]["draws"]
+
+
+@pytest.mark.parametrize("by", ["specimen", "window"])
+def test_no_progress_bar_is_printed_into_the_callers_output(export, monkeypatch, by):
+    """DuckDB prints a progress bar to stdout for a query longer than two seconds (10 M
+    rows on a loaded machine): into a notebook, or a piped CLI summary. pair_export's
+    connection turns it off, whatever DuckDB's default (it depends on where it runs)."""
+    import duckdb
+
+    path, test_map = export
+    settings, connect = [], duckdb.connect
+
+    def spy(*args, **kwargs):  # DuckDB's default when the caller's is a terminal
+        con = connect(*args, **kwargs)
+        con.execute("SET enable_progress_bar = true")
+        real = con.close
+
+        def close():
+            settings.append(con.execute("SELECT current_setting('enable_progress_bar')")
+                            .fetchall()[0][0])
+            real()
+        return _Closing(con, close)
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    pair_export(path, test_map=test_map, by=by)
+    assert settings == [False]
+
+
+class _Closing:
+    """A DuckDB connection whose ``close`` is replaced (its own attribute is read-only)."""
+
+    def __init__(self, con, close):
+        self._con, self.close = con, close
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
