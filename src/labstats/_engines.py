@@ -138,8 +138,11 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     from contextlib import ExitStack
 
     from labstats._outputs import atomic, check_output, same_file
+    from labstats._validate import as_count
     from labstats.datasets._routine_io import check_parts
 
+    rows_per_partition = as_count(rows_per_partition, "rows_per_partition")
+    threads = as_count(threads, "threads")
     files = _files(source)
     schema = check_parts(files)[0]  # (a file that cannot be read; parts that disagree)
     targets = {"output": output, "report": report}
@@ -191,7 +194,11 @@ def _pair_export(source, files, schema, output, *, columns, test_map, by, window
     tmp = Path(tempfile.mkdtemp(prefix="labstats-", dir=temp_directory))
     con, early = duckdb.connect(), None
     try:
-        con.execute(f"SET memory_limit = {_sql_string(memory_limit)}")
+        try:
+            con.execute(f"SET memory_limit = {_sql_string(memory_limit)}")
+        except duckdb.Error as exc:
+            raise ValueError(f"memory_limit={memory_limit!r} is not valid: give DuckDB's memory "
+                             f"limit as a size such as '2GB' or '500MB' ({exc})") from None
         con.execute(f"SET threads = {int(threads)}")
         con.execute(f"SET temp_directory = {_sql_string(tmp / 'spill')}")
         con.execute("SET preserve_insertion_order = false")

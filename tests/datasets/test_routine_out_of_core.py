@@ -125,3 +125,24 @@ def test_timezone_aware_times_keep_the_exports_unit_out_of_core(tmp_path):
     assert str(draws["collected_at"].dtype) == "datetime64[us, Europe/Berlin]"
     draws.attrs, expected.attrs = {}, {}
     pd.testing.assert_frame_equal(draws, expected)
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"rows_per_partition": 0}, r"rows_per_partition=0 is not valid: it must be a whole "
+                                r"number >= 1"),
+    ({"rows_per_partition": 2.5}, r"rows_per_partition=2.5 is not valid"),
+    ({"rows_per_partition": "1000"}, r"rows_per_partition='1000' is not valid"),
+    ({"threads": 0}, r"threads=0 is not valid: it must be a whole number >= 1"),
+    ({"threads": True}, r"threads=True is not valid"),
+    ({"memory_limit": "lots"}, r"memory_limit='lots' is not valid: give DuckDB's memory "
+                               r"limit as a size such as '2GB'"),
+])
+def test_bad_settings_are_errors_naming_the_keyword(tmp_path, kw, message):
+    """A count of 0, a fraction or a text was taken as 1 (rows_per_partition), and DuckDB's
+    own parser errors named no keyword (threads, memory_limit): each is now a ValueError
+    naming the keyword and the value, and nothing is written."""
+    path, test_map = _parquet(tmp_path, "mimic", n=20)
+    out = tmp_path / "draws.parquet"
+    with pytest.raises(ValueError, match=message):
+        pair_export(path, out, test_map=test_map, **kw)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.parquet"]
