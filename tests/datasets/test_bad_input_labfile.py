@@ -319,3 +319,21 @@ def test_report_mode_sets_unrecognised_sex_to_missing():
                               errors="report")
     assert out["sex"].tolist()[0] == "F" and pd.isna(out["sex"]["p2"])
     assert out.attrs["unparsed"]["value"].tolist() == ["U"]
+
+
+def test_excel_cells_are_read_as_the_workbook_holds_them(tmp_path):
+    """Text cells of a workbook stay text, as in a CSV: pandas' reader used to turn a text
+    column of digits into numbers, so ids "001" became 1, a text "1.200" (1200 with a
+    European thousands point, or 1.2) became 1.2 without the ambiguity being reported, and a
+    TRUE cell in a number column became 1.0."""
+    path = tmp_path / "export.xlsx"
+    pd.DataFrame({"ID": ["001", "002"], "SHBG": ["40", "35"]}).to_excel(path, index=False)
+    assert read_lab_export(path)["ID"].tolist() == ["001", "002"]
+    pd.DataFrame({"ID": ["a", "b"], "Insulin": ["1.200", "8.500"]}).to_excel(path, index=False)
+    with pytest.raises(LabExportError, match=r"row 0, column 'Insulin': '1\.200' is ambiguous"):
+        read_lab_export(path)
+    assert read_lab_export(path, thousands=".")["insulin"].tolist() == [1200.0, 8500.0]
+    pd.DataFrame({"ID": ["a", "b"], "SHBG": pd.Series([40, True], dtype=object)}).to_excel(
+        path, index=False)
+    with pytest.raises(LabExportError, match=r"row 1, column 'SHBG': 'True' is not a number"):
+        read_lab_export(path)

@@ -142,7 +142,10 @@ def read_raw(source, sheet_name, sep, encoding):
             raise ValueError(_html_message(path))
     try:
         if name.endswith(_EXCEL):
-            frame = pd.read_excel(path, sheet_name=_sheet(path, sheet_name))
+            # The cells as the workbook holds them: pandas would parse a text column of
+            # digits ("001", "1.200") and a TRUE among numbers into numbers.
+            frame = pd.read_excel(path, sheet_name=_sheet(path, sheet_name),
+                                  dtype=object).infer_objects()
         elif name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
