@@ -172,6 +172,20 @@ def test_derive_sheet_option(tmp_path):
         assert pd.read_csv(out)["free_androgen_index"][0] == 25.0
 
 
+def test_derive_sheet_named_by_digits_is_read_by_name(tmp_path):
+    """Sheets named "1" and "2" (batches, years): --sheet 1 is the sheet named "1". It used to
+    be taken as the 0-based position 1, and the sheet named "2" was read without a word."""
+    src = tmp_path / "lab.xlsx"
+    with pd.ExcelWriter(src) as xl:
+        for name, tt in (("1", 10.0), ("2", 20.0)):
+            pd.DataFrame({"id": [name], "total_testosterone": [tt], "shbg": [40.0]}).to_excel(
+                xl, sheet_name=name, index=False)
+    for sheet, expected in (("1", "1"), ("2", "2"), ("0", "1")):  # "0": no such name, a position
+        out = tmp_path / f"o{sheet}.csv"
+        assert main(["derive", str(src), "-o", str(out), "--sheet", sheet]) == 0
+        assert pd.read_csv(out, dtype=str)["id"].tolist() == [expected], sheet
+
+
 def test_derive_thousands_option_is_checked_by_argparse(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["derive", "x.csv", "-o", str(tmp_path / "o.csv"), "--thousands", "x"])

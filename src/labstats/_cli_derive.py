@@ -14,7 +14,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-__all__ = ["KEYWORD_OPTIONS", "add_derive_parser", "check_output", "cli_advice", "write_atomic"]
+__all__ = ["KEYWORD_OPTIONS", "add_derive_parser", "check_output", "cli_advice", "sheet_option",
+           "write_atomic"]
 
 #: Python keyword advised by a library message -> the CLI option that does the same.
 KEYWORD_OPTIONS = {
@@ -177,8 +178,26 @@ def _reader_options(args) -> dict:
     if args.id_column is not None:
         kw["id_column"] = None if args.id_column.lower() == "none" else args.id_column
     if args.sheet is not None:
-        kw["sheet_name"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+        kw["sheet_name"] = sheet_option(args.sheet, args.input)
     return kw
+
+
+def sheet_option(text: str, source) -> str | int:
+    """``--sheet``: a sheet's name; digits that name no sheet of ``source`` are a 0-based
+    position (a sheet named "1" is read by name, not the second sheet)."""
+    if not text.isdigit():
+        return text
+    path = Path(source)
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        import pandas as pd
+
+        try:
+            with pd.ExcelFile(path) as book:
+                if text in book.sheet_names:
+                    return text
+        except Exception:  # an unreadable workbook: the reader says why
+            pass
+    return int(text)
 
 
 def _thousands(text: str) -> str:
@@ -316,7 +335,8 @@ def add_derive_parser(sub):
                      help="do not check for duplicate participant ids (same as --id-column "
                           "none)")
     g.add_argument("--sheet", metavar="NAME|INDEX",
-                   help="Excel sheet to read, by name or 0-based position (default: the first)")
+                   help="Excel sheet to read, by name or 0-based position (default: the first); "
+                        "digits are a name when a sheet has that name")
     from labstats._cli_long import add_long_options
 
     add_long_options(p)
