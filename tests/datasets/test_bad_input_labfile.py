@@ -68,6 +68,10 @@ CASES = [
     pytest.param({"Insulin": ["1,25", "3"]}, {}, Gives({"insulin": [1.25, 3.0]}),
                  id="decimal-comma-unambiguous"),
     pytest.param({"Insulin": ["1.5"]}, {}, Gives({"insulin": [1.5]}), id="decimal-point"),
+    # Missing values of an object column (pd.NA, NaT) are missing, not the text "<NA>".
+    pytest.param(pd.DataFrame({"SHBG": pd.Series(["40", pd.NA, pd.NaT, None, 35.5],
+                                                  dtype=object)}), {},
+                 Gives({"shbg": [40.0, np.nan, np.nan, np.nan, 35.5]}), id="pd-NA-in-object"),
     pytest.param({"Insulin": ["1,2345"]}, {}, Gives({"insulin": [1.2345]}),
                  id="four-decimals-unambiguous"),
     pytest.param({"Creatinine (mg/dL)": ["0.950", "1.020"]}, {},

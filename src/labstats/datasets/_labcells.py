@@ -185,8 +185,8 @@ def _as_text(raw):
                               and not isinstance(v, (bool, np.bool_)) for v in cells),
                              dtype=bool, count=n)
         direct[is_num] = cells[is_num].astype(float)
-        text = [None if is_num[i] or v is None or (isinstance(v, float) and v != v) else str(v)
-                for i, v in enumerate(cells)]
+        absent = pd.isna(cells)  # None, NaN, pd.NA, NaT: missing, not the text "<NA>"
+        text = [None if is_num[i] or absent[i] else str(v) for i, v in enumerate(cells)]
         return pd.Series(text, index=raw.index, dtype=kind).str.strip(), direct, is_num
     return raw.astype(kind).str.strip(), direct, is_num
 
