@@ -141,6 +141,8 @@ CASES = [
     pytest.param({"Glucose": ["5.5 mmol/L", "99 mg/dL"]}, {},
                  Raises(ValueError, r"mixed units in one column .*give each row's unit in a "
                                     r"unit column"), id="mixed-units-without-unit-column"),
+    pytest.param({"SHBG": ["40 nmol/L", "35 nmol/l", "30 NMOL/L"]}, {},
+                 Gives({"shbg": [40.0, 35.0, 30.0]}), id="one-unit-spelt-in-two-cases"),
     # 3. Result flags.
     *[pytest.param({"SHBG": [f"45{sp}{flag}", "30"]}, {},
                    Gives({"shbg": [45.0, 30.0], "shbg_flag": [flag, pd.NA]}),
