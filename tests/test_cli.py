@@ -186,6 +186,23 @@ def test_derive_sheet_named_by_digits_is_read_by_name(tmp_path):
         assert pd.read_csv(out, dtype=str)["id"].tolist() == [expected], sheet
 
 
+def test_derive_to_parquet_refuses_a_column_of_text_and_numbers_by_name(tmp_path, capsys):
+    """A workbook's id column of text "001" and a number 2 (both kept as the cells are):
+    Parquet holds one type per column. The error names the column, a cell of each type and
+    the fix, instead of pyarrow's "Expected bytes, got a 'int' object"; no file is written."""
+    src = tmp_path / "lab.xlsx"
+    pd.DataFrame({"ID": pd.Series(["001", 2], dtype=object), "total_testosterone": [10.0, 12.0],
+                  "shbg": [40.0, 30.0]}).to_excel(src, index=False)
+    out = tmp_path / "out.parquet"
+    assert main(["derive", str(src), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert ("column 'ID' holds text and numbers ('001' at row 0, 2 at row 1); a Parquet "
+            "column holds one type: write .csv or .xlsx" in err), err
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+    assert main(["derive", str(src), "-o", str(tmp_path / "out.csv")]) == 0
+    assert pd.read_csv(tmp_path / "out.csv", dtype=str)["ID"].tolist() == ["001", "2"]
+
+
 def test_derive_thousands_option_is_checked_by_argparse(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["derive", "x.csv", "-o", str(tmp_path / "o.csv"), "--thousands", "x"])

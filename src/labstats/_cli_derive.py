@@ -131,6 +131,29 @@ def _write(frame, path: Path, kind: str) -> None:
         frame.to_csv(path, index=False, sep="\t" if kind == "tsv" else ",")
 
 
+def _one_type_per_column(frame, path: Path) -> None:
+    """A Parquet column holds one type: a column of text and numbers (a workbook's ids "001"
+    and 2, kept as the cells are) is an error naming it, a cell of each kind and the fix."""
+    import numpy as np
+    import pandas as pd
+
+    from labstats.datasets.labfile import _py
+
+    for column in frame.columns:
+        if (frame[column].dtype != np.dtype(object) or pd.api.types.infer_dtype(
+                frame[column], skipna=True) not in ("mixed", "mixed-integer")):
+            continue
+        cells = frame[column].dropna()
+        kinds = cells.map(lambda v: "text" if isinstance(v, str) else "numbers" if isinstance(
+            v, (int, float)) and not isinstance(v, bool) else type(v).__name__).to_numpy()
+        names = list(dict.fromkeys(kinds))
+        firsts = [int(np.flatnonzero(kinds == k)[0]) for k in names]
+        shown = ", ".join(f"{_py(cells.iloc[i])!r} at row {_py(cells.index[i])!r}" for i in firsts)
+        raise ValueError(f"output {path}: column {column!r} holds {' and '.join(names)} "
+                         f"({shown}); a Parquet column holds one type: write .csv or .xlsx "
+                         f"instead, or make the column one type in the input file")
+
+
 def write_atomic(frame, path: Path) -> None:
     """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
 
@@ -141,6 +164,8 @@ def write_atomic(frame, path: Path) -> None:
     from labstats._outputs import atomic
 
     kind = _writer(path)
+    if kind == "parquet":
+        _one_type_per_column(frame, path)
     with atomic(path) as tmp:
         _write(frame, tmp, kind)
 
