@@ -128,6 +128,19 @@ CASES = [
                  Raises(LabExportError, r"row 1, column 'TT unit': 'ng/mL' is not the unit "
                                         r"'nmol/L' of column 'Testosterone \(nmol/L\)'"),
                  id="unit-column-disagrees-with-header"),
+    # A unit written in some value cells only, beside a unit column: each row is checked
+    # against its own unit cell (this used to compare misaligned rows: an IndexError, or a
+    # clash reported for the wrong row).
+    pytest.param({"Testosterone": ["4.5 nmol/L", "4.5", "12"],
+                  "Testosterone unit": ["nmol/L", "ng/mL", "nmol/L"]}, {},
+                 Gives({"total_testosterone": [4.5, TT_NG_ML, 12.0]}),
+                 id="unit-column-and-unit-in-some-cells"),
+    pytest.param({"Testosterone": ["12", "4.5 ng/mL", "4.5", "5 nmol/L"],
+                  "Testosterone unit": ["ng/mL", "nmol/L", "ng/mL", "nmol/L"]}, {},
+                 Raises(LabExportError, r"1 cell could not be read:\n  row 1, column "
+                                        r"'Testosterone': '4\.5 ng/mL' is in unit 'ng/mL', but "
+                                        r"column 'Testosterone unit' says 'nmol/L'"),
+                 id="unit-column-clash-in-one-of-some-cells"),
     pytest.param({"Testosterone": ["4.5"], "Unit": ["ng/mL"]}, {},
                  Raises(ValueError, r"column 'Unit' looks like a unit column, but there is no "
                                     r"column of measured values to pair it with.*columns="),

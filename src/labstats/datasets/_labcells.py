@@ -218,9 +218,10 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
 
     Returns ``(values, side, cell_units, flags)``: float64 values (NaN where missing or
     unreadable); "left"/"right"/None per cell (censoring); a Series of the unit text written
-    in the cells (only cells that have one); a Series of result flags (<NA> where none), or
-    None when there is none. Unreadable cells are appended to ``problems``. ``evidence``:
-    the whole column's ``mark_evidence`` when ``raw`` is a part of it.
+    in the cells, one per cell of ``raw`` (None where a cell has none), or empty when no
+    cell has one; a Series of result flags (<NA> where none), or None when there is none.
+    Unreadable cells are appended to ``problems``. ``evidence``: the whole column's
+    ``mark_evidence`` when ``raw`` is a part of it.
     """
     import pandas as pd
 
@@ -274,5 +275,6 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         problems.append((py(raw.index[i]), header, text.iloc[i], "not a number"))
     units, flags = _split_flags(parts["unit"].where(ok, None))
     has_unit = (units.fillna("") != "").to_numpy(dtype=bool)
-    cell_units = units[has_unit].astype(object)
+    cell_units = (units.astype(object).where(has_unit, None) if has_unit.any() else
+                  empty_units)  # row by row (a unit column compares each row with its cell)
     return values, side, cell_units, (flags if flags.notna().any() else None)
