@@ -160,6 +160,33 @@ def test_derive_id_options(tmp_path, capsys):
         assert main(["derive", str(src), "-o", str(tmp_path / f"o{len(flag)}.csv"), *flag]) == 0
 
 
+def test_derive_options_take_headers_with_commas(tmp_path, capsys):
+    """Headers such as "Testosterone, total (ng/dL)" (a comma inside): --limit and
+    --column-map used to split them at the comma ("expected NAME=VALUE, got 'Testosterone'"),
+    so the fix advised for an 'ND' cell (--limit 'HEADER=LIMIT') could not be typed."""
+    from labstats._cli_derive import _pairs
+
+    assert _pairs(["Testosterone, total (ng/dL)=10,SHBG, free=5", "TT=1"], "--limit") == {
+        "Testosterone, total (ng/dL)": "10", "SHBG, free": "5", "TT": "1"}
+    assert _pairs([",a=1,,b=2,"], "--units") == {"a": "1", "b": "2"}
+    with pytest.raises(ValueError, match=r"--limit: expected NAME=VALUE, got '5'"):
+        _pairs(["TT=0,5"], "--limit")
+    src = tmp_path / "lab.csv"
+    src.write_text("ID;Testosterone, total (ng/dL);Glucose, fasting (mg/dL);SHBG\n"
+                   "p1;ND;90;40\np2;300;95;30\n")
+    out = tmp_path / "out.csv"
+    assert main(["derive", str(src), "-o", str(out), "--limit",
+                 "Testosterone, total (ng/dL)=10", "--column-map",
+                 "Glucose, fasting (mg/dL)=glucose"]) == 0
+    got = pd.read_csv(out)
+    assert got["total_testosterone"][0] == pytest.approx(10 / 2 ** 0.5 / 28.842)
+    assert got["glucose"].tolist() == pytest.approx([90 / 18.016, 95 / 18.016], rel=1e-3)
+    assert main(["derive", str(src), "-o", str(tmp_path / "o2.csv"), "--limit",
+                 "Testosterone, total (ng/dL)=ten"]) == 1
+    assert ("--limit: 'ten' for 'Testosterone, total (ng/dL)' is not a number"
+            in capsys.readouterr().err)
+
+
 def test_derive_sheet_option(tmp_path):
     src = tmp_path / "lab.xlsx"
     with pd.ExcelWriter(src) as xl:

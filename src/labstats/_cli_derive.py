@@ -174,16 +174,39 @@ def write_atomic(frame, path: Path) -> None:
 
 
 def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
-    """["a=b,c=d", "e=f"] -> {"a": "b", "c": "d", "e": "f"}."""
+    """["a=b,c=d", "e=f"] -> {"a": "b", "c": "d", "e": "f"}.
+
+    A comma before the ``=`` of its pair belongs to the name: headers such as
+    "Testosterone, total (ng/dL)=10" keep their comma.
+    """
     out: dict[str, str] = {}
     for item in items or []:
-        for part in item.split(","):
+        parts: list[str] = []
+        for piece in item.split(","):
+            if parts and parts[-1].strip() and "=" not in parts[-1]:
+                parts[-1] += "," + piece  # still in the name
+            else:
+                parts.append(piece)
+        for part in parts:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise ValueError(f"{what}: expected NAME=VALUE, got {part!r}")
+                raise ValueError(f"{what}: expected NAME=VALUE, got {part.strip()!r}")
             k, v = part.split("=", 1)
             out[k.strip()] = v.strip()
+    return out
+
+
+def _limits(items: list[str] | None) -> dict[str, float]:
+    """``--limit`` pairs as numbers; a value that is not one is an error naming it."""
+    out = {}
+    for header, text in _pairs(items, "--limit").items():
+        try:
+            out[header] = float(text)
+        except ValueError:
+            raise ValueError(f"--limit: {text!r} for {header!r} is not a number; give the "
+                             f"detection limit in the column's unit, e.g. "
+                             f"--limit {_shell(header + '=0.5')}") from None
     return out
 
 
@@ -260,7 +283,7 @@ def _derive(args) -> int:
             if args.report.resolve() == output.resolve():
                 raise ValueError("--report and --output name the same file; give two names")
         return derive_long(args, output, options)
-    limits = {k: float(v) for k, v in _pairs(args.limit, "--limit").items()}
+    limits = _limits(args.limit)
     # Warnings are counted per phase and merged by maximum: the same finding about a column
     # is said once, whether reading or deriving found it (a count says it recurred).
     with warnings.catch_warnings(record=True) as read_w, plausibility(args.plausibility):
