@@ -356,3 +356,34 @@ def test_excel_cells_are_read_as_the_workbook_holds_them(tmp_path):
         path, index=False)
     with pytest.raises(LabExportError, match=r"row 1, column 'SHBG': 'True' is not a number"):
         read_lab_export(path)
+
+
+def test_excel_header_row_is_checked_like_a_csv_header(tmp_path):
+    """A repeated header is refused in a workbook as in a CSV (pandas renamed the second
+    'SHBG' to 'SHBG.1', which was then kept as an unrecognised column without a word), and
+    an empty first row (a header further down) is refused instead of read as a sheet of
+    unnamed columns whose header is a data row. Blank header cells are still allowed."""
+    import openpyxl
+
+    path = tmp_path / "export.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["ID", "SHBG", "Albumin", "SHBG"])
+    book.active.append(["a", 40, 43, 41])
+    book.save(path)
+    with pytest.raises(ValueError, match=r"export\.xlsx: the header 'SHBG' appears more than "
+                                         r"once; rename the repeated columns"):
+        read_lab_export(path)
+    book = openpyxl.Workbook()
+    for row in ([], ["ID", "SHBG"], ["a", 40]):
+        book.active.append(row)
+    book.save(path)
+    with pytest.raises(ValueError, match=r"export\.xlsx: the first row of sheet 'Sheet' is "
+                                         r"empty.*header.*delete the empty rows above it"):
+        read_lab_export(path)
+    book = openpyxl.Workbook()
+    for row in (["ID", None, "SHBG", None], ["a", "x", 40, "y"]):
+        book.active.append(row)
+    book.save(path)
+    out = read_lab_export(path)
+    assert out.columns.tolist() == ["ID", "Unnamed: 1", "shbg", "Unnamed: 3"]
+    assert out["shbg"].tolist() == [40.0]
