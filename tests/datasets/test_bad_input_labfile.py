@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, time
 
 import numpy as np
 import pandas as pd
@@ -226,6 +227,19 @@ CASES = [
                  Raises(LabExportError, r"2 cells could not be read:\n  row 1, column 'Sex': "
                                         r"'x' is not a recognised sex.*\n  row 3, column 'Sex': "
                                         r"'3' is not a recognised sex"), id="sex-unknown-codes"),
+    # A date or time where a number belongs (a spreadsheet turned "1.12" into 1 December):
+    # reported per cell, not taken for the number 2024 with the unit "-12-01 00:00:00".
+    pytest.param(pd.DataFrame({"SHBG": pd.Series([40, datetime(2024, 12, 1), time(5, 4)],
+                                                  dtype=object)}), {},
+                 Raises(LabExportError, r"2 cells could not be read:\n  row 1, column 'SHBG': "
+                                        r"'2024-12-01 00:00:00' is a date or time, not a number "
+                                        r"\(a spreadsheet may have turned an entry such as "
+                                        r"1\.12 into a date.*\n  row 2, column 'SHBG': "
+                                        r"'05:04:00' is a date or time"), id="date-in-numbers"),
+    pytest.param(pd.DataFrame({"Glucose": pd.to_datetime(["2024-12-01", None])}), {},
+                 Raises(LabExportError, r"1 cell could not be read:\n  row 0, column 'Glucose': "
+                                        r"'2024-12-01 00:00:00' is a date or time"),
+                 id="dates-column"),
     # 8. Column labels and sheets.
     pytest.param(pd.DataFrame({0: ["a"], 1: ["40"], "SHBG": ["40"]}), {},
                  Gives({0: ["a"], 1: ["40"], "shbg": [40.0]}), id="int-labels"),

@@ -8,6 +8,7 @@ only cells that are reported are looked at one by one.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import numpy as np
@@ -191,6 +192,19 @@ def _as_text(raw):
     return raw.astype(kind).str.strip(), direct, is_num
 
 
+_DATE = ("a date or time, not a number (a spreadsheet may have turned an entry such as 1.12 "
+         "into a date: format the column as a number or text and enter the value again)")
+
+
+def _dated(raw):
+    """Cells of an object column that are dates or times (an Excel cell formatted as a date)."""
+    if raw.dtype != object:
+        return np.zeros(len(raw), dtype=bool)
+    kinds = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
+    return np.fromiter((isinstance(v, kinds) for v in raw.to_numpy()), dtype=bool,
+                       count=len(raw))
+
+
 def _number_cells(raw):
     """(text, direct values, is_num, lower-case text, missing, parts, ok) of a text column:
     ``parts`` are the cells' operator, number and unit; ``ok`` the cells with a number."""
@@ -238,7 +252,15 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         problems.extend((py(raw.index[i]), header, py(raw.iloc[i]), "a boolean, not a number")
                         for i in range(n))
         return np.full(n, np.nan), side, empty_units, None
+    if raw.dtype.kind in "mM":  # dates or durations: no cell is a number
+        problems.extend((py(raw.index[i]), header, str(raw.iloc[i]), _DATE)
+                        for i in np.flatnonzero(raw.notna().to_numpy(dtype=bool)))
+        return np.full(n, np.nan), side, empty_units, None
     text, values, is_num, low, missing, parts, ok = _number_cells(raw)
+    dated = _dated(raw) & ~missing
+    for i in np.flatnonzero(dated):
+        problems.append((py(raw.index[i]), header, text.iloc[i], _DATE))
+    ok &= ~dated
     left_text = low.isin(_LEFT_TEXT).fillna(False).to_numpy(dtype=bool)
     num = parts["num"][ok]
     parsed, valid, mark = _numbers(num, decimal, thousands, evidence)
@@ -270,7 +292,7 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
                 f"leave the cell empty (NaN)")))
         values[side != None] = np.nan  # noqa: E711
         side[:] = None
-    unparsed = ~(ok | missing | left_text | is_num | bad_number)
+    unparsed = ~(ok | missing | left_text | is_num | bad_number | dated)
     for i in np.flatnonzero(unparsed):
         problems.append((py(raw.index[i]), header, text.iloc[i], "not a number"))
     units, flags = _split_flags(parts["unit"].where(ok, None))
