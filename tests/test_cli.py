@@ -160,6 +160,33 @@ def test_derive_id_options(tmp_path, capsys):
         assert main(["derive", str(src), "-o", str(tmp_path / f"o{len(flag)}.csv"), *flag]) == 0
 
 
+def test_derive_options_take_headers_with_commas(tmp_path, capsys):
+    """Headers such as "Testosterone, total (ng/dL)" (a comma inside): --limit and
+    --column-map used to split them at the comma ("expected NAME=VALUE, got 'Testosterone'"),
+    so the fix advised for an 'ND' cell (--limit 'HEADER=LIMIT') could not be typed."""
+    from labstats._cli_derive import _pairs
+
+    assert _pairs(["Testosterone, total (ng/dL)=10,SHBG, free=5", "TT=1"], "--limit") == {
+        "Testosterone, total (ng/dL)": "10", "SHBG, free": "5", "TT": "1"}
+    assert _pairs([",a=1,,b=2,"], "--units") == {"a": "1", "b": "2"}
+    with pytest.raises(ValueError, match=r"--limit: expected NAME=VALUE, got '5'"):
+        _pairs(["TT=0,5"], "--limit")
+    src = tmp_path / "lab.csv"
+    src.write_text("ID;Testosterone, total (ng/dL);Glucose, fasting (mg/dL);SHBG\n"
+                   "p1;ND;90;40\np2;300;95;30\n")
+    out = tmp_path / "out.csv"
+    assert main(["derive", str(src), "-o", str(out), "--limit",
+                 "Testosterone, total (ng/dL)=10", "--column-map",
+                 "Glucose, fasting (mg/dL)=glucose"]) == 0
+    got = pd.read_csv(out)
+    assert got["total_testosterone"][0] == pytest.approx(10 / 2 ** 0.5 / 28.842)
+    assert got["glucose"].tolist() == pytest.approx([90 / 18.016, 95 / 18.016], rel=1e-3)
+    assert main(["derive", str(src), "-o", str(tmp_path / "o2.csv"), "--limit",
+                 "Testosterone, total (ng/dL)=ten"]) == 1
+    assert ("--limit: 'ten' for 'Testosterone, total (ng/dL)' is not a number"
+            in capsys.readouterr().err)
+
+
 def test_derive_sheet_option(tmp_path):
     src = tmp_path / "lab.xlsx"
     with pd.ExcelWriter(src) as xl:
@@ -170,6 +197,37 @@ def test_derive_sheet_option(tmp_path):
         out = tmp_path / f"o{sheet}.csv"
         assert main(["derive", str(src), "-o", str(out), "--sheet", sheet]) == 0
         assert pd.read_csv(out)["free_androgen_index"][0] == 25.0
+
+
+def test_derive_sheet_named_by_digits_is_read_by_name(tmp_path):
+    """Sheets named "1" and "2" (batches, years): --sheet 1 is the sheet named "1". It used to
+    be taken as the 0-based position 1, and the sheet named "2" was read without a word."""
+    src = tmp_path / "lab.xlsx"
+    with pd.ExcelWriter(src) as xl:
+        for name, tt in (("1", 10.0), ("2", 20.0)):
+            pd.DataFrame({"id": [name], "total_testosterone": [tt], "shbg": [40.0]}).to_excel(
+                xl, sheet_name=name, index=False)
+    for sheet, expected in (("1", "1"), ("2", "2"), ("0", "1")):  # "0": no such name, a position
+        out = tmp_path / f"o{sheet}.csv"
+        assert main(["derive", str(src), "-o", str(out), "--sheet", sheet]) == 0
+        assert pd.read_csv(out, dtype=str)["id"].tolist() == [expected], sheet
+
+
+def test_derive_to_parquet_refuses_a_column_of_text_and_numbers_by_name(tmp_path, capsys):
+    """A workbook's id column of text "001" and a number 2 (both kept as the cells are):
+    Parquet holds one type per column. The error names the column, a cell of each type and
+    the fix, instead of pyarrow's "Expected bytes, got a 'int' object"; no file is written."""
+    src = tmp_path / "lab.xlsx"
+    pd.DataFrame({"ID": pd.Series(["001", 2], dtype=object), "total_testosterone": [10.0, 12.0],
+                  "shbg": [40.0, 30.0]}).to_excel(src, index=False)
+    out = tmp_path / "out.parquet"
+    assert main(["derive", str(src), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert ("column 'ID' holds text and numbers ('001' at row 0, 2 at row 1); a Parquet "
+            "column holds one type: write .csv or .xlsx" in err), err
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+    assert main(["derive", str(src), "-o", str(tmp_path / "out.csv")]) == 0
+    assert pd.read_csv(tmp_path / "out.csv", dtype=str)["ID"].tolist() == ["001", "2"]
 
 
 def test_derive_thousands_option_is_checked_by_argparse(tmp_path, capsys):

@@ -14,7 +14,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-__all__ = ["KEYWORD_OPTIONS", "add_derive_parser", "check_output", "cli_advice", "write_atomic"]
+__all__ = ["KEYWORD_OPTIONS", "add_derive_parser", "check_output", "cli_advice", "sheet_option",
+           "write_atomic"]
 
 #: Python keyword advised by a library message -> the CLI option that does the same.
 KEYWORD_OPTIONS = {
@@ -130,6 +131,29 @@ def _write(frame, path: Path, kind: str) -> None:
         frame.to_csv(path, index=False, sep="\t" if kind == "tsv" else ",")
 
 
+def _one_type_per_column(frame, path: Path) -> None:
+    """A Parquet column holds one type: a column of text and numbers (a workbook's ids "001"
+    and 2, kept as the cells are) is an error naming it, a cell of each kind and the fix."""
+    import numpy as np
+    import pandas as pd
+
+    from labstats.datasets.labfile import _py
+
+    for column in frame.columns:
+        if (frame[column].dtype != np.dtype(object) or pd.api.types.infer_dtype(
+                frame[column], skipna=True) not in ("mixed", "mixed-integer")):
+            continue
+        cells = frame[column].dropna()
+        kinds = cells.map(lambda v: "text" if isinstance(v, str) else "numbers" if isinstance(
+            v, (int, float)) and not isinstance(v, bool) else type(v).__name__).to_numpy()
+        names = list(dict.fromkeys(kinds))
+        firsts = [int(np.flatnonzero(kinds == k)[0]) for k in names]
+        shown = ", ".join(f"{_py(cells.iloc[i])!r} at row {_py(cells.index[i])!r}" for i in firsts)
+        raise ValueError(f"output {path}: column {column!r} holds {' and '.join(names)} "
+                         f"({shown}); a Parquet column holds one type: write .csv or .xlsx "
+                         f"instead, or make the column one type in the input file")
+
+
 def write_atomic(frame, path: Path) -> None:
     """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
 
@@ -140,6 +164,8 @@ def write_atomic(frame, path: Path) -> None:
     from labstats._outputs import atomic
 
     kind = _writer(path)
+    if kind == "parquet":
+        _one_type_per_column(frame, path)
     with atomic(path) as tmp:
         _write(frame, tmp, kind)
 
@@ -148,16 +174,39 @@ def write_atomic(frame, path: Path) -> None:
 
 
 def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
-    """["a=b,c=d", "e=f"] -> {"a": "b", "c": "d", "e": "f"}."""
+    """["a=b,c=d", "e=f"] -> {"a": "b", "c": "d", "e": "f"}.
+
+    A comma before the ``=`` of its pair belongs to the name: headers such as
+    "Testosterone, total (ng/dL)=10" keep their comma.
+    """
     out: dict[str, str] = {}
     for item in items or []:
-        for part in item.split(","):
+        parts: list[str] = []
+        for piece in item.split(","):
+            if parts and parts[-1].strip() and "=" not in parts[-1]:
+                parts[-1] += "," + piece  # still in the name
+            else:
+                parts.append(piece)
+        for part in parts:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise ValueError(f"{what}: expected NAME=VALUE, got {part!r}")
+                raise ValueError(f"{what}: expected NAME=VALUE, got {part.strip()!r}")
             k, v = part.split("=", 1)
             out[k.strip()] = v.strip()
+    return out
+
+
+def _limits(items: list[str] | None) -> dict[str, float]:
+    """``--limit`` pairs as numbers; a value that is not one is an error naming it."""
+    out = {}
+    for header, text in _pairs(items, "--limit").items():
+        try:
+            out[header] = float(text)
+        except ValueError:
+            raise ValueError(f"--limit: {text!r} for {header!r} is not a number; give the "
+                             f"detection limit in the column's unit, e.g. "
+                             f"--limit {_shell(header + '=0.5')}") from None
     return out
 
 
@@ -177,8 +226,26 @@ def _reader_options(args) -> dict:
     if args.id_column is not None:
         kw["id_column"] = None if args.id_column.lower() == "none" else args.id_column
     if args.sheet is not None:
-        kw["sheet_name"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+        kw["sheet_name"] = sheet_option(args.sheet, args.input)
     return kw
+
+
+def sheet_option(text: str, source) -> str | int:
+    """``--sheet``: a sheet's name; digits that name no sheet of ``source`` are a 0-based
+    position (a sheet named "1" is read by name, not the second sheet)."""
+    if not text.isdigit():
+        return text
+    path = Path(source)
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        import pandas as pd
+
+        try:
+            with pd.ExcelFile(path) as book:
+                if text in book.sheet_names:
+                    return text
+        except Exception:  # an unreadable workbook: the reader says why
+            pass
+    return int(text)
 
 
 def _thousands(text: str) -> str:
@@ -216,7 +283,7 @@ def _derive(args) -> int:
             if args.report.resolve() == output.resolve():
                 raise ValueError("--report and --output name the same file; give two names")
         return derive_long(args, output, options)
-    limits = {k: float(v) for k, v in _pairs(args.limit, "--limit").items()}
+    limits = _limits(args.limit)
     # Warnings are counted per phase and merged by maximum: the same finding about a column
     # is said once, whether reading or deriving found it (a count says it recurred).
     with warnings.catch_warnings(record=True) as read_w, plausibility(args.plausibility):
@@ -316,7 +383,8 @@ def add_derive_parser(sub):
                      help="do not check for duplicate participant ids (same as --id-column "
                           "none)")
     g.add_argument("--sheet", metavar="NAME|INDEX",
-                   help="Excel sheet to read, by name or 0-based position (default: the first)")
+                   help="Excel sheet to read, by name or 0-based position (default: the first); "
+                        "digits are a name when a sheet has that name")
     from labstats._cli_long import add_long_options
 
     add_long_options(p)

@@ -13,7 +13,7 @@ from collections import Counter
 
 
 def derive_long(args, output, options) -> int:
-    from labstats._cli_derive import _pairs, _show, cli_advice, write_atomic
+    from labstats._cli_derive import _pairs, _show, cli_advice, sheet_option, write_atomic
     from labstats._validate import plausibility
     from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
 
@@ -23,7 +23,7 @@ def derive_long(args, output, options) -> int:
     kw = {k: v for k, v in (("sep", args.sep), ("encoding", args.encoding),
                             ("time_format", args.time_format)) if v is not None}
     if args.sheet is not None:
-        kw["sheet_name"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+        kw["sheet_name"] = sheet_option(args.sheet, args.input)
     if args.thousands not in (None, "none"):
         kw["thousands"] = " " if args.thousands == "space" else args.thousands
     with warnings.catch_warnings(record=True) as seen, plausibility(args.plausibility):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, time
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,10 @@ CASES = [
     pytest.param({"Insulin": ["1,25", "3"]}, {}, Gives({"insulin": [1.25, 3.0]}),
                  id="decimal-comma-unambiguous"),
     pytest.param({"Insulin": ["1.5"]}, {}, Gives({"insulin": [1.5]}), id="decimal-point"),
+    # Missing values of an object column (pd.NA, NaT) are missing, not the text "<NA>".
+    pytest.param(pd.DataFrame({"SHBG": pd.Series(["40", pd.NA, pd.NaT, None, 35.5],
+                                                  dtype=object)}), {},
+                 Gives({"shbg": [40.0, np.nan, np.nan, np.nan, 35.5]}), id="pd-NA-in-object"),
     pytest.param({"Insulin": ["1,2345"]}, {}, Gives({"insulin": [1.2345]}),
                  id="four-decimals-unambiguous"),
     pytest.param({"Creatinine (mg/dL)": ["0.950", "1.020"]}, {},
@@ -124,6 +129,19 @@ CASES = [
                  Raises(LabExportError, r"row 1, column 'TT unit': 'ng/mL' is not the unit "
                                         r"'nmol/L' of column 'Testosterone \(nmol/L\)'"),
                  id="unit-column-disagrees-with-header"),
+    # A unit written in some value cells only, beside a unit column: each row is checked
+    # against its own unit cell (this used to compare misaligned rows: an IndexError, or a
+    # clash reported for the wrong row).
+    pytest.param({"Testosterone": ["4.5 nmol/L", "4.5", "12"],
+                  "Testosterone unit": ["nmol/L", "ng/mL", "nmol/L"]}, {},
+                 Gives({"total_testosterone": [4.5, TT_NG_ML, 12.0]}),
+                 id="unit-column-and-unit-in-some-cells"),
+    pytest.param({"Testosterone": ["12", "4.5 ng/mL", "4.5", "5 nmol/L"],
+                  "Testosterone unit": ["ng/mL", "nmol/L", "ng/mL", "nmol/L"]}, {},
+                 Raises(LabExportError, r"1 cell could not be read:\n  row 1, column "
+                                        r"'Testosterone': '4\.5 ng/mL' is in unit 'ng/mL', but "
+                                        r"column 'Testosterone unit' says 'nmol/L'"),
+                 id="unit-column-clash-in-one-of-some-cells"),
     pytest.param({"Testosterone": ["4.5"], "Unit": ["ng/mL"]}, {},
                  Raises(ValueError, r"column 'Unit' looks like a unit column, but there is no "
                                     r"column of measured values to pair it with.*columns="),
@@ -137,6 +155,8 @@ CASES = [
     pytest.param({"Glucose": ["5.5 mmol/L", "99 mg/dL"]}, {},
                  Raises(ValueError, r"mixed units in one column .*give each row's unit in a "
                                     r"unit column"), id="mixed-units-without-unit-column"),
+    pytest.param({"SHBG": ["40 nmol/L", "35 nmol/l", "30 NMOL/L"]}, {},
+                 Gives({"shbg": [40.0, 35.0, 30.0]}), id="one-unit-spelt-in-two-cases"),
     # 3. Result flags.
     *[pytest.param({"SHBG": [f"45{sp}{flag}", "30"]}, {},
                    Gives({"shbg": [45.0, 30.0], "shbg_flag": [flag, pd.NA]}),
@@ -207,6 +227,19 @@ CASES = [
                  Raises(LabExportError, r"2 cells could not be read:\n  row 1, column 'Sex': "
                                         r"'x' is not a recognised sex.*\n  row 3, column 'Sex': "
                                         r"'3' is not a recognised sex"), id="sex-unknown-codes"),
+    # A date or time where a number belongs (a spreadsheet turned "1.12" into 1 December):
+    # reported per cell, not taken for the number 2024 with the unit "-12-01 00:00:00".
+    pytest.param(pd.DataFrame({"SHBG": pd.Series([40, datetime(2024, 12, 1), time(5, 4)],
+                                                  dtype=object)}), {},
+                 Raises(LabExportError, r"2 cells could not be read:\n  row 1, column 'SHBG': "
+                                        r"'2024-12-01 00:00:00' is a date or time, not a number "
+                                        r"\(a spreadsheet may have turned an entry such as "
+                                        r"1\.12 into a date.*\n  row 2, column 'SHBG': "
+                                        r"'05:04:00' is a date or time"), id="date-in-numbers"),
+    pytest.param(pd.DataFrame({"Glucose": pd.to_datetime(["2024-12-01", None])}), {},
+                 Raises(LabExportError, r"1 cell could not be read:\n  row 0, column 'Glucose': "
+                                        r"'2024-12-01 00:00:00' is a date or time"),
+                 id="dates-column"),
     # 8. Column labels and sheets.
     pytest.param(pd.DataFrame({0: ["a"], 1: ["40"], "SHBG": ["40"]}), {},
                  Gives({0: ["a"], 1: ["40"], "shbg": [40.0]}), id="int-labels"),
@@ -319,3 +352,52 @@ def test_report_mode_sets_unrecognised_sex_to_missing():
                               errors="report")
     assert out["sex"].tolist()[0] == "F" and pd.isna(out["sex"]["p2"])
     assert out.attrs["unparsed"]["value"].tolist() == ["U"]
+
+
+def test_excel_cells_are_read_as_the_workbook_holds_them(tmp_path):
+    """Text cells of a workbook stay text, as in a CSV: pandas' reader used to turn a text
+    column of digits into numbers, so ids "001" became 1, a text "1.200" (1200 with a
+    European thousands point, or 1.2) became 1.2 without the ambiguity being reported, and a
+    TRUE cell in a number column became 1.0."""
+    path = tmp_path / "export.xlsx"
+    pd.DataFrame({"ID": ["001", "002"], "SHBG": ["40", "35"]}).to_excel(path, index=False)
+    assert read_lab_export(path)["ID"].tolist() == ["001", "002"]
+    pd.DataFrame({"ID": ["a", "b"], "Insulin": ["1.200", "8.500"]}).to_excel(path, index=False)
+    with pytest.raises(LabExportError, match=r"row 0, column 'Insulin': '1\.200' is ambiguous"):
+        read_lab_export(path)
+    assert read_lab_export(path, thousands=".")["insulin"].tolist() == [1200.0, 8500.0]
+    pd.DataFrame({"ID": ["a", "b"], "SHBG": pd.Series([40, True], dtype=object)}).to_excel(
+        path, index=False)
+    with pytest.raises(LabExportError, match=r"row 1, column 'SHBG': 'True' is not a number"):
+        read_lab_export(path)
+
+
+def test_excel_header_row_is_checked_like_a_csv_header(tmp_path):
+    """A repeated header is refused in a workbook as in a CSV (pandas renamed the second
+    'SHBG' to 'SHBG.1', which was then kept as an unrecognised column without a word), and
+    an empty first row (a header further down) is refused instead of read as a sheet of
+    unnamed columns whose header is a data row. Blank header cells are still allowed."""
+    import openpyxl
+
+    path = tmp_path / "export.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["ID", "SHBG", "Albumin", "SHBG"])
+    book.active.append(["a", 40, 43, 41])
+    book.save(path)
+    with pytest.raises(ValueError, match=r"export\.xlsx: the header 'SHBG' appears more than "
+                                         r"once; rename the repeated columns"):
+        read_lab_export(path)
+    book = openpyxl.Workbook()
+    for row in ([], ["ID", "SHBG"], ["a", 40]):
+        book.active.append(row)
+    book.save(path)
+    with pytest.raises(ValueError, match=r"export\.xlsx: the first row of sheet 'Sheet' is "
+                                         r"empty.*header.*delete the empty rows above it"):
+        read_lab_export(path)
+    book = openpyxl.Workbook()
+    for row in (["ID", None, "SHBG", None], ["a", "x", 40, "y"]):
+        book.active.append(row)
+    book.save(path)
+    out = read_lab_export(path)
+    assert out.columns.tolist() == ["ID", "Unnamed: 1", "shbg", "Unnamed: 3"]
+    assert out["shbg"].tolist() == [40.0]

@@ -177,6 +177,17 @@ def test_csv_conversion_reads_like_the_xpt(tiny):
     assert read_nhanes_file(tiny / "TST_H.csv.xz", **SMALL).equals(frame)
 
 
+def test_text_in_a_csv_conversion_is_an_error_naming_file_column_and_seqn(tiny):
+    """A CSV conversion holding SAS's "." for missing values (a PROC EXPORT) used to stop
+    read_nhanes with numpy's bare "could not convert string to float: '.'"."""
+    frame = read_nhanes_file(tiny / "TST_H.XPT", **SMALL)
+    (tiny / "TST_H.XPT").unlink()
+    frame.astype(object).where(frame.notna(), ".").to_csv(tiny / "TST_H.csv", index=False)
+    with pytest.raises(ValueError, match=r"TST_H\.csv: column LBXTST holds text: '\.' for SEQN "
+                                         r"4 \(1 such cell\).*leave missing values empty"):
+        read_nhanes(tiny, ["2013-2014"], components=["TST"], **SMALL)
+
+
 def test_absent_default_folder_says_how_to_fill_it(monkeypatch, tmp_path):
     monkeypatch.setenv("LABSTATS_DATA_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match=r"nowhere: no such folder.*fetch_nhanes"):

@@ -8,6 +8,7 @@ only cells that are reported are looked at one by one.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import numpy as np
@@ -185,10 +186,23 @@ def _as_text(raw):
                               and not isinstance(v, (bool, np.bool_)) for v in cells),
                              dtype=bool, count=n)
         direct[is_num] = cells[is_num].astype(float)
-        text = [None if is_num[i] or v is None or (isinstance(v, float) and v != v) else str(v)
-                for i, v in enumerate(cells)]
+        absent = pd.isna(cells)  # None, NaN, pd.NA, NaT: missing, not the text "<NA>"
+        text = [None if is_num[i] or absent[i] else str(v) for i, v in enumerate(cells)]
         return pd.Series(text, index=raw.index, dtype=kind).str.strip(), direct, is_num
     return raw.astype(kind).str.strip(), direct, is_num
+
+
+_DATE = ("a date or time, not a number (a spreadsheet may have turned an entry such as 1.12 "
+         "into a date: format the column as a number or text and enter the value again)")
+
+
+def _dated(raw):
+    """Cells of an object column that are dates or times (an Excel cell formatted as a date)."""
+    if raw.dtype != object:
+        return np.zeros(len(raw), dtype=bool)
+    kinds = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
+    return np.fromiter((isinstance(v, kinds) for v in raw.to_numpy()), dtype=bool,
+                       count=len(raw))
 
 
 def _number_cells(raw):
@@ -218,9 +232,10 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
 
     Returns ``(values, side, cell_units, flags)``: float64 values (NaN where missing or
     unreadable); "left"/"right"/None per cell (censoring); a Series of the unit text written
-    in the cells (only cells that have one); a Series of result flags (<NA> where none), or
-    None when there is none. Unreadable cells are appended to ``problems``. ``evidence``:
-    the whole column's ``mark_evidence`` when ``raw`` is a part of it.
+    in the cells, one per cell of ``raw`` (None where a cell has none), or empty when no
+    cell has one; a Series of result flags (<NA> where none), or None when there is none.
+    Unreadable cells are appended to ``problems``. ``evidence``: the whole column's
+    ``mark_evidence`` when ``raw`` is a part of it.
     """
     import pandas as pd
 
@@ -237,7 +252,15 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         problems.extend((py(raw.index[i]), header, py(raw.iloc[i]), "a boolean, not a number")
                         for i in range(n))
         return np.full(n, np.nan), side, empty_units, None
+    if raw.dtype.kind in "mM":  # dates or durations: no cell is a number
+        problems.extend((py(raw.index[i]), header, str(raw.iloc[i]), _DATE)
+                        for i in np.flatnonzero(raw.notna().to_numpy(dtype=bool)))
+        return np.full(n, np.nan), side, empty_units, None
     text, values, is_num, low, missing, parts, ok = _number_cells(raw)
+    dated = _dated(raw) & ~missing
+    for i in np.flatnonzero(dated):
+        problems.append((py(raw.index[i]), header, text.iloc[i], _DATE))
+    ok &= ~dated
     left_text = low.isin(_LEFT_TEXT).fillna(False).to_numpy(dtype=bool)
     num = parts["num"][ok]
     parsed, valid, mark = _numbers(num, decimal, thousands, evidence)
@@ -269,10 +292,11 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
                 f"leave the cell empty (NaN)")))
         values[side != None] = np.nan  # noqa: E711
         side[:] = None
-    unparsed = ~(ok | missing | left_text | is_num | bad_number)
+    unparsed = ~(ok | missing | left_text | is_num | bad_number | dated)
     for i in np.flatnonzero(unparsed):
         problems.append((py(raw.index[i]), header, text.iloc[i], "not a number"))
     units, flags = _split_flags(parts["unit"].where(ok, None))
     has_unit = (units.fillna("") != "").to_numpy(dtype=bool)
-    cell_units = units[has_unit].astype(object)
+    cell_units = (units.astype(object).where(has_unit, None) if has_unit.any() else
+                  empty_units)  # row by row (a unit column compares each row with its cell)
     return values, side, cell_units, (flags if flags.notna().any() else None)

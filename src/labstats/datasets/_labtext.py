@@ -3,7 +3,8 @@
 Refused, each with what to do: a web page saved under a table's name, an empty file, a
 header without data rows, rows with too few or too many fields (never padded), a last
 line without its line break (a cut-off download), repeated headers, tuple column labels,
-and Excel workbooks read without naming one sheet. Used by ``labstats.datasets.labfile``.
+Excel workbooks read without naming one sheet, and a sheet whose first row is empty.
+Excel cells are kept as the workbook holds them (text stays text). Used by ``labstats.datasets.labfile``.
 """
 
 from __future__ import annotations
@@ -40,12 +41,8 @@ def check_labels(columns, where: str) -> None:
                          f"repeated columns so that each has its own header")
 
 
-def _sheet(path: Path, sheet_name):
+def _sheet(path: Path, sheet_name, names):
     """The one sheet to read; ``sheet_name=None`` or a list is an error listing the sheets."""
-    import pandas as pd
-
-    with pd.ExcelFile(path) as book:
-        names = list(book.sheet_names)
     listed = ", ".join(map(repr, names))
     if sheet_name is None or isinstance(sheet_name, (list, tuple)):
         raise ValueError(f"{path}: read_lab_export reads one sheet, but sheet_name={sheet_name!r}"
@@ -58,6 +55,33 @@ def _sheet(path: Path, sheet_name):
         raise ValueError(f"{path}: no sheet number {sheet_name} (sheets are numbered from 0); "
                          f"the workbook has {listed} (sheet_name=, CLI: --sheet)")
     return sheet_name
+
+
+def _read_excel(path: Path, sheet_name):
+    """One sheet, its cells as the workbook holds them, its header row checked as a CSV's.
+
+    pandas would parse a text column of digits ("001", "1.200") and a TRUE among numbers
+    into numbers, rename a repeated header "SHBG" to "SHBG.1", and take an empty first
+    row for a header of unnamed columns; here the cells are kept (``dtype=object``, then
+    ``infer_objects``: numbers stay numbers, text stays text), and the header row is read
+    as it is, so that a repeated header or an empty first row is an error.
+    """
+    import pandas as pd
+
+    with pd.ExcelFile(path) as book:
+        names = list(book.sheet_names)
+        sheet = _sheet(path, sheet_name, names)
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=object).infer_objects()
+        first = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1, dtype=object)
+    cells = [] if first.empty else first.iloc[0].tolist()
+    named = [c for c in cells if not (c is None or (isinstance(c, float) and c != c)
+                                      or (isinstance(c, str) and not c.strip()))]
+    if not named and len(frame):
+        shown = sheet if isinstance(sheet, str) else names[sheet]
+        raise ValueError(f"{path}: the first row of sheet {shown!r} is empty, but labstats "
+                         f"takes the header from the first row: delete the empty rows above it")
+    check_labels(named, str(path))
+    return frame
 
 
 def _ragged(text: str, sep: str, path: Path) -> None:
@@ -142,7 +166,7 @@ def read_raw(source, sheet_name, sep, encoding):
             raise ValueError(_html_message(path))
     try:
         if name.endswith(_EXCEL):
-            frame = pd.read_excel(path, sheet_name=_sheet(path, sheet_name))
+            frame = _read_excel(path, sheet_name)
         elif name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:

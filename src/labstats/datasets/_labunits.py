@@ -79,7 +79,11 @@ def column_unit(name, header, header_unit, given, cell_units) -> str | None:
     cell_units = cell_units.dropna() if cell_units is not None else cell_units
     if cell_units is not None and len(cell_units):
         distinct = cell_units.map(str.strip).unique().tolist()
-        if len(distinct) > 1:
+        try:  # one unit spelt two ways ("nmol/L", "nmol/l") is one unit
+            same = len({resolve(name, u) for u in distinct}) == 1
+        except ValueError as exc:
+            raise ValueError(f"column {header!r}: {exc}") from None
+        if not same:
             firsts = {u: _py(cell_units.index[cell_units == u][0]) for u in distinct}
             raise ValueError(
                 f"column {header!r}: mixed units in one column ("

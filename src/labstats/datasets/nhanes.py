@@ -211,6 +211,26 @@ def _variables(cycle: Cycle, component: str) -> tuple[Variable, ...]:
     return _LAYOUT.get(cycle.suffix, {}).get(component, COMPONENTS[component])
 
 
+def _floats(frame, name: str, path: Path):
+    """Column ``name`` of an NHANES file as float64; text in it (a CSV conversion written with
+    SAS's "." for missing) is an error naming the file, the column and a participant."""
+    import pandas as pd
+
+    column = frame[name]
+    if column.dtype.kind in "fiub":
+        return column.to_numpy(dtype=float)
+    values = pd.to_numeric(column, errors="coerce")
+    text = (values.isna() & column.notna()).to_numpy(dtype=bool)
+    if text.any():
+        i = int(np.flatnonzero(text)[0])
+        raise ValueError(
+            f"{path}: column {name} holds text: {column.iloc[i]!r} for SEQN "
+            f"{int(frame['SEQN'].iloc[i])} ({int(text.sum())} such cell"
+            f"{'s' if text.sum() > 1 else ''}); NHANES values are numbers. Convert the file "
+            f"again and leave missing values empty (SAS writes '.'), or read the CDC .XPT file")
+    return values.to_numpy(dtype=float)
+
+
 def _flag(codes):
     """Comment codes (0 at/above, 1 below the LLOD) -> nullable boolean."""
     import pandas as pd
@@ -239,13 +259,13 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     if not np.isin(sex, (1, 2)).all():
         raise ValueError(f"{demo_path}: RIAGENDR holds codes other than 1 and 2")
     preg = demo["RIDEXPRG"].to_numpy() if "RIDEXPRG" in demo.columns else np.full(n, np.nan)
-    months = (demo["RIDEXAGM"].to_numpy(dtype=float) if "RIDEXAGM" in demo.columns
+    months = (_floats(demo, "RIDEXAGM", demo_path) if "RIDEXAGM" in demo.columns
               else np.full(n, np.nan))
     out = {
         "seqn": demo["SEQN"].to_numpy(),
         "cycle": np.full(n, cycle.label, dtype=object),
         "sex": np.where(sex == 1, "male", "female").astype(object),
-        "age": demo["RIDAGEYR"].to_numpy(dtype=float),
+        "age": _floats(demo, "RIDAGEYR", demo_path),
         "age_months": months,
         "pregnant": _flag(np.where(preg == 1, 1, np.where(preg == 2, 0, np.nan))),
     }
@@ -256,7 +276,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
         out[flag] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))
     out["psu"] = demo["SDMVPSU"].astype("int64").to_numpy()
     out["strata"] = demo["SDMVSTRA"].astype("int64").to_numpy()
-    out["weight_exam"] = demo["WTMEC2YR"].to_numpy(dtype=float)
+    out["weight_exam"] = _floats(demo, "WTMEC2YR", demo_path)
     out["weight_fasting"] = np.full(n, np.nan)
     out["weight_hormone"] = (out["weight_exam"].copy() if cycle.suffix != "L"
                              else np.full(n, np.nan))
@@ -282,19 +302,19 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
             if name is None:
                 raise ValueError(f"{path}: missing column {var.names[0]} ({var.column}); "
                                  f"columns are {', '.join(frame.columns)}")
-            values = frame[name].to_numpy(dtype=float)
+            values = _floats(frame, name, path)
             if var.analyte is not None:
                 values = convert(values, var.analyte, var.unit, COLUMNS[var.column][0])
             out[var.column][pos] = values
             if var.comment and var.comment in frame.columns:
                 flag = out[f"{var.column}_below_lod"]
-                flag[pos] = _flag(frame[var.comment].to_numpy(dtype=float))
+                flag[pos] = _flag(_floats(frame, var.comment, path))
         if component in _FASTING and "WTSAF2YR" in frame.columns:
-            out["weight_fasting"][pos] = frame["WTSAF2YR"].to_numpy(dtype=float)
+            out["weight_fasting"][pos] = _floats(frame, "WTSAF2YR", path)
         if component == "TST" and cycle.suffix == "L":
             if "WTPH2YR" not in frame.columns:
                 raise ValueError(f"{path}: missing column WTPH2YR (phlebotomy weight)")
-            out["weight_hormone"][pos] = frame["WTPH2YR"].to_numpy(dtype=float)
+            out["weight_hormone"][pos] = _floats(frame, "WTPH2YR", path)
     if absent:
         warn(f"{cycle.label}: not found in {directory}: {'; '.join(absent)}. These "
                       f"columns are NaN for this cycle; fetch_nhanes() downloads the files")
