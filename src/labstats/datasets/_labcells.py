@@ -197,8 +197,13 @@ _DATE = ("a date or time, not a number (a spreadsheet may have turned an entry s
 
 
 def _dated(raw):
-    """Cells of an object column that are dates or times (an Excel cell formatted as a date)."""
-    if raw.dtype != object:
+    """Cells of an object column that are dates or times (an Excel cell formatted as a date).
+    A column of text or of numbers only (``infer_dtype``, in C) is not looked at cell by
+    cell."""
+    import pandas as pd
+
+    if raw.dtype != object or pd.api.types.infer_dtype(raw, skipna=True) in (
+            "string", "empty", "integer", "floating", "mixed-integer-float", "boolean"):
         return np.zeros(len(raw), dtype=bool)
     kinds = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
     return np.fromiter((isinstance(v, kinds) for v in raw.to_numpy()), dtype=bool,
