@@ -236,11 +236,13 @@ def _one(x, method, coverage, confidence, transform, n_boot, rng):
     p_lo, p_hi = 0.5 - coverage / 2, 0.5 + coverage / 2
     n = x.size
     xs = np.sort(x)
+    if method in ("nonparametric", "bootstrap") and p_lo * (n + 1) < 1:
+        # the rank p(n+1) of a limit would fall below 1: the limit would be the sample
+        # minimum (maximum), not the percentile
+        raise ValueError(f"the {method} method needs n >= {int(np.ceil(1 / p_lo)) - 1} "
+                         f"for a {coverage:.0%} interval, got n = {n}; use "
+                         "method='robust' or 'parametric' for small samples")
     if method == "nonparametric":
-        if p_lo * (n + 1) < 1:
-            raise ValueError(f"the nonparametric method needs n >= {int(np.ceil(1 / p_lo)) - 1} "
-                             f"for a {coverage:.0%} interval, got n = {n}; use "
-                             "method='robust' or 'parametric' for small samples")
         out = []
         for p in (p_lo, p_hi):
             r, s = order_statistic_ranks(n, p, confidence)
@@ -302,7 +304,7 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         ``"robust"``: Horn, Pesce & Copeland biweight method for small samples [2]_,
         bootstrap CIs. ``"parametric"``: mean :math:`\pm z` SD after ``transform``,
         exact non-central t CIs, back-transformed. ``"bootstrap"``: the rank limits
-        with percentile-bootstrap CIs.
+        with percentile-bootstrap CIs (n >= 39, as ``"nonparametric"``).
     by : array_like, pandas.Series or DataFrame, optional
         Partition labels (e.g. sex, age band); one interval per partition. A Series
         gives a key column of its name, a DataFrame one per column, a list a column
@@ -404,7 +406,9 @@ def partition_test(values, groups, *, method: str = "harris_boyd", coverage: flo
         Reference values [any unit]; for ``"harris_boyd"`` they should be near
         Gaussian (transform them first).
     groups : array_like or pandas.Series
-        Subgroup label of each value (exactly two groups for ``"harris_boyd"``).
+        Subgroup label of each value (exactly two groups, of at least 2 values each, for
+        ``"harris_boyd"``). A Series must have the index of a Series ``values``; a missing
+        label of a value raises ``ValueError`` (it is never left out silently).
     method : {"harris_boyd", "lahti"}
         ``"harris_boyd"`` [1]_: partition when
         :math:`z = |\bar x_1 - \bar x_2| / \sqrt{s_1^2/n_1 + s_2^2/n_2}` exceeds
@@ -447,10 +451,24 @@ def partition_test(values, groups, *, method: str = "harris_boyd", coverage: flo
     check_method(method, ("harris_boyd", "lahti"))
     x = np.atleast_1d(to_float_array(values, "values"))
     no_inf(x, values, "values")
+    if _is_series(values) and _is_series(groups) and not groups.index.equals(values.index):
+        raise ValueError("groups and values are Series with different indexes; align them "
+                         "first (v, g = values.align(groups)) so that each value gets its "
+                         "own group label, not the label at its position")
     g = np.asarray(groups.to_numpy() if _is_series(groups) else groups, dtype=object)
     if g.shape != x.shape:
         raise ValueError(f"groups has {g.size} labels and values has {x.size}")
     ok = ~np.isnan(x)
+    unlabelled = ok & np.asarray(pd.isna(g), bool)
+    if unlabelled.any():
+        from labstats._validate import _label
+
+        pos = int(np.flatnonzero(unlabelled)[0])
+        raise ValueError(f"groups: {int(unlabelled.sum())} missing label"
+                         f"{'s' if unlabelled.sum() > 1 else ''}; the first at index "
+                         f"{_label(values if _is_series(values) else groups, pos)!r} "
+                         f"(value {float(x[pos])!r}). Give every value its subgroup, or leave "
+                         "those values out explicitly (values[groups.notna()]).")
     x, g = x[ok], g[ok]
     labels = sorted(set(g.tolist()), key=str)
     if method == "harris_boyd":
@@ -458,6 +476,12 @@ def partition_test(values, groups, *, method: str = "harris_boyd", coverage: flo
             raise ValueError(f"harris_boyd compares exactly two groups, got {len(labels)}: "
                              f"{labels}; use method='lahti' or compare pairs")
         a, b = x[g == labels[0]], x[g == labels[1]]
+        for lab, v in ((labels[0], a), (labels[1], b)):
+            if v.size < 2:
+                raise ValueError(f"harris_boyd: group {lab!r} has {v.size} value"
+                                 f"{'s' if v.size != 1 else ''}; each group needs at least 2 "
+                                 "(its SD enters the test), and far more for a reference "
+                                 "interval (CLSI: 120)")
         z = abs(a.mean() - b.mean()) / np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
         z_star = 3 * np.sqrt((a.size + b.size) / 240)
         sds = sorted([a.std(ddof=1), b.std(ddof=1)])
