@@ -130,6 +130,12 @@ def as_constant(value, name: str, *, unit: str = "", low: float = 0.0,
     return v
 
 
+#: The way out an implausible-value message offers when no other unit fits; a function
+#: with its own ``plausibility=`` keyword (``derive``) replaces it by that keyword.
+PLAUSIBILITY_FIX = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` "
+                    "if such values are real.")
+
+
 def _fmt(v: float) -> str:
     return repr(float(v))
 
@@ -181,8 +187,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     alt = likely_unit(bad, analyte, unit, molar_mass, insulin_factor)
     fix = "" if alt is None else f" If these are {alt}, pass {name}_unit=\"{alt}\"."
     if not fix:
-        fix = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` if "
-               "such values are real.")
+        fix = PLAUSIBILITY_FIX
     msg = (
         f"{name}: {_fmt(first)} at index {_label(values, idx[0])!r} is implausible for {unit} "
         f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.ANALYTES['{analyte.name}']"
@@ -298,8 +303,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     bad = x.flat[idx]
-    fix = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` if such "
-           "values are real.")
+    fix = PLAUSIBILITY_FIX
     alt = likely_measure_unit(bad, m, unit)
     if alt is not None:
         fix = f" If these are {alt}, pass {name}_unit=\"{alt}\"."
