@@ -27,6 +27,7 @@ __all__ = [
     "as_concentration",
     "as_constant",
     "check_column_unit",
+    "common_index",
     "like_inputs",
     "plausibility",
     "to_float_array",
@@ -251,21 +252,33 @@ def as_concentration(values, name: str, *, unit: str, analyte: str | None = None
     return x
 
 
+def common_index(*inputs):
+    """The index the Series among ``inputs`` share, or None when none is a Series.
+
+    ``ValueError`` when two Series have different indexes: pairing their rows by position
+    is how rows get silently mismatched.
+    """
+    series = [s for s in inputs if _is_series(s)]
+    if not series:
+        return None
+    idx = series[0].index
+    for s in series[1:]:
+        if not s.index.equals(idx):
+            raise ValueError(
+                "Series inputs have different indexes; align them first "
+                "(e.g. a, b = a.align(b)) so that rows are paired by label, not position"
+            )
+    return idx
+
+
 def like_inputs(result, *inputs, name: str | None = None):
     """Wrap ``result`` like the inputs: Series if any input is one, float if all are scalars.
 
     Series inputs must share one index: pairing rows by position across differently
     indexed Series is how rows get silently mismatched, so it is an error.
     """
-    series = [s for s in inputs if _is_series(s)]
-    if series:
-        idx = series[0].index
-        for s in series[1:]:
-            if not s.index.equals(idx):
-                raise ValueError(
-                    "Series inputs have different indexes; align them first "
-                    "(e.g. a, b = a.align(b)) so that rows are paired by label, not position"
-                )
+    idx = common_index(*inputs)
+    if idx is not None:
         import pandas as pd
 
         arr = np.asarray(result, dtype=np.float64)

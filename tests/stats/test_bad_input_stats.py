@@ -39,6 +39,16 @@ NOISY = LINE * 1.1 + np.array([0.1, -0.2, 0.3, 0.0, -0.1, 0.2, -0.3, 0.1, 0.0, -
 RI = pd.Series(np.r_[np.linspace(10, 30, 119), np.inf], index=[f"s{i}" for i in range(120)])
 
 
+def _by_sex(tau=False):
+    """A two-age LMS (or LMSP) table by sex, ages in years."""
+    from labstats.stats import LMSPTable, LMSTable
+
+    args = ([0, 10, 0, 10], [1, 0, 1, 0.5], [10, 20, 11, 22.0], [0.1, 0.2, 0.1, 0.2])
+    if tau:
+        return LMSPTable(*args, [2.0] * 4, sex=["M", "M", "F", "F"], age_unit="years")
+    return LMSTable(*args, sex=["M", "M", "F", "F"], age_unit="years")
+
+
 def _design(**col):
     return SurveyDesign(TOY.assign(**col), weights="w", strata="h", psu="psu")
 
@@ -171,6 +181,24 @@ CASES = [
      lambda: fit_lms(pd.Series(LINE, index=list("abcdefghij")),
                      np.r_[NOISY[:7], -1.0, NOISY[8:]]),
      r"value: 1 value\(s\) <= 0; the first is -1\.0 at index 'h'.*positive values"),
+    # 7. LMS tables: rows paired by label; centiles outside 0-100 (audit-stats)
+    ("LMS parameters of age and sex on different indexes",
+     lambda: _by_sex().parameters(pd.Series([5.0, 6.0], index=["a", "b"]),
+                                  pd.Series(["M", "F"], index=["b", "a"])),
+     r"Series inputs have different indexes; align them first"),
+    ("LMSP parameters of age and sex on different indexes",
+     lambda: _by_sex(tau=True).parameters(pd.Series([5.0, 6.0], index=["a", "b"]),
+                                          pd.Series(["M", "F"], index=["b", "a"])),
+     r"Series inputs have different indexes; align them first"),
+    ("LMS centile 150", lambda: _by_sex().centiles([5.0], "F", centiles=(50, 150)),
+     r"centiles: 150 is not a centile; give centiles strictly between 0 and 100 \(e\.g\. 3, "
+     r"50, 97\)"),
+    ("LMS centile 0", lambda: _by_sex().centiles([5.0], "F", centiles=(0, 50)),
+     r"centiles: 0 is not a centile"),
+    ("fit_lms interval at centile 100",
+     lambda: fit_lms(LINE, NOISY, df=(1, 2, 1), ci_centiles=(50, 100), replicates=2,
+                     design=SurveyDesign(pd.DataFrame({"w": np.ones(10)}), weights="w")),
+     r"ci_centiles: 100 is not a centile"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),

@@ -259,6 +259,10 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     a, y, w, s, layout = _inputs(age, value, sex, weights, design)
     if replicates and layout is None:
         raise ValueError("replicates: bootstrap intervals need design=SurveyDesign(...)")
+    if replicates:
+        from labstats.stats._common import check_centiles
+
+        ci_centiles = check_centiles(ci_centiles, "ci_centiles")
     missing = np.isnan(a) | np.isnan(y)
     if (missing & (w > 0)).any():
         warn(f"fit_lms: {int((missing & (w > 0)).sum())} rows with missing age or value "
