@@ -22,6 +22,7 @@ from labstats.stats import (
     deming,
     describe,
     fit_lms,
+    indirect_reference_interval,
     partition_test,
     passing_bablok,
     propagate_imprecision,
@@ -37,6 +38,9 @@ TOY = pd.DataFrame({"w": [1.0, 2, 1, 3, 2, 1], "h": [1, 1, 1, 1, 2, 2],
 LINE = np.arange(1.0, 11.0)
 NOISY = LINE * 1.1 + np.array([0.1, -0.2, 0.3, 0.0, -0.1, 0.2, -0.3, 0.1, 0.0, -0.2])
 RI = pd.Series(np.r_[np.linspace(10, 30, 119), np.inf], index=[f"s{i}" for i in range(120)])
+
+
+ROUTINE = pd.Series(np.linspace(10.0, 30.0, 50), index=[f"r{i}" for i in range(50)])
 
 
 def _by_sex(tau=False):
@@ -199,6 +203,22 @@ CASES = [
      lambda: fit_lms(LINE, NOISY, df=(1, 2, 1), ci_centiles=(50, 100), replicates=2,
                      design=SurveyDesign(pd.DataFrame({"w": np.ones(10)}), weights="w")),
      r"ci_centiles: 100 is not a centile"),
+    # 8. indirect reference intervals: detection limits (audit-stats)
+    ("indirect RI with lod on another index",
+     lambda: indirect_reference_interval(ROUTINE, censored=ROUTINE < 12, lod=pd.Series(
+         np.linspace(11, 13, 50), index=ROUTINE.index[::-1]), bootstrap=0),
+     r"lod and values have different indexes; align them first"),
+    ("indirect RI with lod of another length",
+     lambda: indirect_reference_interval(ROUTINE, lod=np.full(10, 12.0), bootstrap=0),
+     r"lod has 10 entries and values has 50; pass one detection limit or one per value"),
+    ("indirect RI with an infinite lod",
+     lambda: indirect_reference_interval(ROUTINE, lod=np.inf, bootstrap=0),
+     r"lod: detection limits must be positive and finite; the first bad one is inf"),
+    ("indirect RI with a censored result without its lod",
+     lambda: indirect_reference_interval(ROUTINE, censored=ROUTINE < 12, lod=ROUTINE.where(
+         ROUTINE >= 12.5, 12.0).where(ROUTINE.index != "r0"), bootstrap=0),
+     r"lod: 1 result below the detection limit has no lod \(the first at index 'r0'\); give "
+     r"each censored result its detection limit"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),
