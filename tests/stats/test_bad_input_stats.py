@@ -219,6 +219,26 @@ CASES = [
          ROUTINE >= 12.5, 12.0).where(ROUTINE.index != "r0"), bootstrap=0),
      r"lod: 1 result below the detection limit has no lod \(the first at index 'r0'\); give "
      r"each censored result its detection limit"),
+    # 9. constants and counts that gave silent NaN, swapped limits or crashes (audit-stats)
+    ("Bland-Altman with a negative multiplier",
+     lambda: bland_altman(LINE, NOISY, multiplier=-2),
+     r"multiplier=-2\.0 is not valid: it must be a number > 0"),
+    ("Bland-Altman with a NaN multiplier",
+     lambda: bland_altman(LINE, NOISY, multiplier=np.nan),
+     r"multiplier=nan is not valid: it must be a number > 0"),
+    ("imprecision CV given in percent",
+     lambda: propagate_imprecision(lambda a: 2 * a, {"a": 3.0}, {"a": 5}),
+     r"cvs: 'a' = 5\.0; a coefficient of variation is a fraction >= 0 and < 1 \(5 % is 0\.05\)"),
+    ("imprecision derivative step 0",
+     lambda: propagate_imprecision(lambda a: 2 * a, {"a": 3.0}, {"a": 0.05}, step=0),
+     r"step=0\.0 is not valid: it must be a number between 0 and 1"),
+    ("robust reference interval with n_boot=0",
+     lambda: reference_interval(np.linspace(9.0, 11.0, 60), method="robust", n_boot=0),
+     r"n_boot must be a whole number >= 1 \(bootstrap resamples of the 'robust' method\), "
+     r"got 0"),
+    ("bootstrap reference interval with n_boot=-5",
+     lambda: reference_interval(np.linspace(9.0, 11.0, 60), method="bootstrap", n_boot=-5),
+     r"n_boot must be a whole number >= 1"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, to_float_array
+from labstats._validate import _is_series, as_constant, to_float_array
 from labstats.stats._common import (
     check_confidence,
     check_method,
@@ -138,7 +138,8 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
                    "test of the bias")
     require_spread((a + b) / 2, "pair means (x + y)/2", "the proportional-bias slope")
     n = a.size
-    z = stats.norm.ppf(0.5 + agreement / 2) if multiplier is None else float(multiplier)
+    z = stats.norm.ppf(0.5 + agreement / 2) if multiplier is None else as_constant(
+        multiplier, "multiplier", hint="It is the z of the limits of agreement, e.g. 1.96 or 2.")
     d = b - a
     m = d.mean()
     s = d.std(ddof=1)

@@ -372,6 +372,11 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     check_method(transform, ("boxcox", "log", None), "transform")
     if design is not None:
         return _survey(design, values, by, coverage, confidence, rule)
+    if method in ("robust", "bootstrap") and not (
+            isinstance(n_boot, (int, np.integer)) and not isinstance(n_boot, bool)
+            and n_boot >= 1):
+        raise ValueError(f"n_boot must be a whole number >= 1 (bootstrap resamples of the "
+                         f"{method!r} method), got {n_boot!r}; e.g. n_boot=2000")
     rng = np.random.default_rng(seed)
     rows = []
     groups, keys = _groups(values, by, "values")
