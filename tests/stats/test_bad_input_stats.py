@@ -239,6 +239,10 @@ CASES = [
     ("bootstrap reference interval with n_boot=-5",
      lambda: reference_interval(np.linspace(9.0, 11.0, 60), method="bootstrap", n_boot=-5),
      r"n_boot must be a whole number >= 1"),
+    # 10. describe: options it would ignore, proportions of nothing binary (audit-stats)
+    ("describe proportion of no 0/1 variable",
+     lambda: describe(TOY.assign(sex=list("mfmfmf")), ["y", "sex"], statistics=("proportion",)),
+     r"statistics: 'proportion' needs a 0/1 or boolean variable; none of 'y', 'sex' is one"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),
@@ -256,6 +260,17 @@ CASES = [
 def test_bad_input_gets_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (dict(statistics=("median",), q=0.9),  # was ignored: the median came back
+     r"describe: unknown option 'q'; it passes only na_rm, rule \(median\) and method "
+     r"\(proportion\)"),
+    (dict(narm=False), r"describe: unknown option 'narm'"),
+])
+def test_describe_refuses_an_option_it_would_ignore(options, message):
+    with pytest.raises(TypeError, match=message):
+        describe(TOY, "y", **options)
 
 
 def test_passing_bablok_constant_x_no_longer_gives_a_huge_slope():
