@@ -340,7 +340,9 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     Notes
     -----
     Missing values are left out and counted in ``n_excluded``/``excluded``; an infinite
-    value raises ``ValueError`` (it is never used, nor dropped silently). Validated: the
+    value raises ``ValueError`` (it is never used, nor dropped silently). A limit or CI
+    bound that cannot be computed is NaN and a ``LabstatsWarning`` says which and why
+    (rank CIs need n >= 119 for 90 %; a Box-Cox limit may fall beyond the back-transform). Validated: the
     nonparametric limits against R 4.2 ``quantile(type = 6)`` and the CI ranks
     against CLSI EP28-A3c Table 8; the Box-Cox lambda against R car 3.1
     ``powerTransform``. The robust method follows the equations of [2]_ but has not
@@ -394,11 +396,41 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
             raise ValueError(f"values{' for ' + str(key) if key else ''}: {xv.size} values "
                              "left; a reference interval needs many more (CLSI: 120)")
         lims = _one(xv, method, coverage, confidence, transform, n_boot, rng)
+        _report_nan(lims, key, xv.size, method, transform)
         for limit, (est, lo, hi) in zip(("lower", "upper"), lims, strict=True):
             rows.append({**key, "limit": limit, "estimate": float(est), "ci_low": float(lo),
                          "ci_high": float(hi), "n": int(xv.size), "method": method,
                          "n_excluded": int(x.size - xv.size), "excluded": "; ".join(notes)})
     return pd.DataFrame(rows, columns=[*keys, *_RI_COLUMNS])
+
+
+def _report_nan(lims, key, n, method, transform) -> None:
+    """Warn naming each limit whose estimate or CI bound is NaN, and why (never silent)."""
+    parts, cells = [], 0
+    for limit, vals in zip(("lower", "upper"), lims, strict=True):
+        cols = [c for c, v in zip(("estimate", "ci_low", "ci_high"), vals, strict=True)
+                if not np.isfinite(v)]
+        cells += len(cols)
+        ci = " and ".join(c for c in cols if c != "estimate")
+        if "estimate" in cols:
+            parts.append(f"the {limit} limit" + (f" and its {ci}" if ci else ""))
+        elif cols:
+            parts.append(f"the {limit} limit's {ci}")
+    if not parts:
+        return
+    from labstats._validate import warn
+
+    if method == "nonparametric":
+        why = ("too few values for the order-statistic CI of that limit (CLSI EP28-A3c "
+               "Table 8: 120 for a 90 % CI)")
+    elif transform is not None:
+        why = ("beyond the range of the Box-Cox back-transform (too few or too skewed "
+               "values for this transform); try transform='log' or None, or more values")
+    else:
+        why = "too few values for this method (CLSI: 120)"
+    where = f" for {key}" if key else ""
+    warn(f"values{where}: {' and '.join(parts)} {'is' if cells == 1 else 'are'} NaN "
+         f"({n} values, method={method!r}): {why}")
 
 
 # --------------------------------------------------------------------------- partitioning
