@@ -243,6 +243,14 @@ CASES = [
     ("describe proportion of no 0/1 variable",
      lambda: describe(TOY.assign(sex=list("mfmfmf")), ["y", "sex"], statistics=("proportion",)),
      r"statistics: 'proportion' needs a 0/1 or boolean variable; none of 'y', 'sex' is one"),
+    # 11. Box-Cox of all-equal values crashed inside scipy (audit-stats)
+    ("parametric reference interval of equal values",
+     lambda: reference_interval(pd.Series(4.0, index=[f"s{i}" for i in range(50)]),
+                                method="parametric"),
+     r"transform='boxcox': all 50 values equal 4\.0, so the Box-Cox lambda cannot be "
+     r"estimated; pass transform=None"),
+    ("Tukey outlier screen of equal values", lambda: reference_outliers(np.full(50, 4.0)),
+     r"transform='boxcox': all 50 values equal 4\.0"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),

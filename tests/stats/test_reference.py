@@ -220,6 +220,14 @@ def test_a_nan_limit_or_ci_is_reported_not_silent(kwargs, message):
     assert res[["estimate", "ci_low", "ci_high"]].isna().to_numpy().any()
 
 
+def test_infinite_limits_are_reported_as_such():
+    import labstats
+
+    with pytest.warns(labstats.LabstatsWarning, match=r"are infinite or NaN \(50 values"):
+        res = reference_interval(np.r_[np.full(49, 4.0), 4.1], method="parametric")
+    assert np.isinf(res["estimate"]).all()
+
+
 def test_finite_limits_give_no_warning():
     import warnings
 

@@ -95,6 +95,10 @@ def _boxcox(x, transform):
     if np.any(x <= 0):
         raise ValueError(f"transform={transform!r} needs positive values; pass transform=None "
                          "for data that can be zero or negative")
+    if transform == "boxcox" and x.size and np.ptp(x) == 0:  # scipy: BracketError
+        raise ValueError(f"transform='boxcox': all {x.size} values equal {float(x[0])!r}, so "
+                         "the Box-Cox lambda cannot be estimated; pass transform=None (and "
+                         "check that the right column was passed)")
     lam = 0.0 if transform == "log" else float(stats.boxcox_normmax(x, method="mle"))
     return (lambda v: special.boxcox(v, lam)), (lambda v: special.inv_boxcox(v, lam)), lam
 
@@ -429,7 +433,8 @@ def _report_nan(lims, key, n, method, transform) -> None:
     else:
         why = "too few values for this method (CLSI: 120)"
     where = f" for {key}" if key else ""
-    warn(f"values{where}: {' and '.join(parts)} {'is' if cells == 1 else 'are'} NaN "
+    what = "infinite or NaN" if any(np.isinf(v) for vals in lims for v in vals) else "NaN"
+    warn(f"values{where}: {' and '.join(parts)} {'is' if cells == 1 else 'are'} {what} "
          f"({n} values, method={method!r}): {why}")
 
 
