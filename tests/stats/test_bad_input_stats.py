@@ -251,6 +251,10 @@ CASES = [
      r"estimated; pass transform=None"),
     ("Tukey outlier screen of equal values", lambda: reference_outliers(np.full(50, 4.0)),
      r"transform='boxcox': all 50 values equal 4\.0"),
+    # 12. an outlier screen asked for and not applied (audit-stats)
+    ("survey reference interval with exclude=",
+     lambda: reference_interval("y", design=_design(), exclude="tukey"),
+     r"exclude='tukey' is not applied with design=.*reference_outliers.*subset"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),

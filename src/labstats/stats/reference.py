@@ -317,7 +317,8 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         Survey-weighted limits: any object with ``design.quantile(variable, q, by=...,
         rule=..., confidence=...)`` that returns a frame with the ``by`` columns and
         ``estimate``, ``ci_low``, ``ci_high`` (Woodruff CIs) and optionally ``n_obs``,
-        as ``labstats.stats.design.SurveyDesign`` does. ``method`` is then ignored.
+        as ``labstats.stats.design.SurveyDesign`` does. ``method`` is then ignored;
+        ``exclude`` raises (screen with ``reference_outliers`` and ``design.subset``).
     coverage : float, default 0.95
         Central proportion covered by the interval.
     confidence : float, default 0.90
@@ -377,6 +378,11 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     check_method(exclude, ("tukey", "dixon", None), "exclude")
     check_method(transform, ("boxcox", "log", None), "transform")
     if design is not None:
+        if exclude is not None:  # it was ignored: n_excluded 0 read as 'nothing flagged'
+            raise ValueError(f"exclude={exclude!r} is not applied with design=: screen the "
+                             "values with reference_outliers(), then pass "
+                             "design.subset(~flagged) so that the excluded rows stay in the "
+                             "design (its strata and PSUs) but out of the interval")
         return _survey(design, values, by, coverage, confidence, rule)
     if method in ("robust", "bootstrap") and not (
             isinstance(n_boot, (int, np.integer)) and not isinstance(n_boot, bool)
