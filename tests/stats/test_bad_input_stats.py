@@ -255,6 +255,8 @@ CASES = [
     ("survey reference interval with exclude=",
      lambda: reference_interval("y", design=_design(), exclude="tukey"),
      r"exclude='tukey' is not applied with design=.*reference_outliers.*subset"),
+    ("survey quantile with an unknown interval", lambda: _design().median("y", interval="wald"),
+     r"^interval must be one of 'mean', 'beta', 'xlogit', 'asin'; got 'wald'$"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),

@@ -442,6 +442,9 @@ class SurveyDesign:
         if rule not in _quantile.QRULES:
             raise ValueError(f"rule must be one of {', '.join(map(repr, _quantile.QRULES))}; "
                              f"got {rule!r}")
+        if interval not in ("mean", "beta", "xlogit", "asin"):  # R's interval.type
+            raise ValueError("interval must be one of 'mean', 'beta', 'xlogit', 'asin'; "
+                             f"got {interval!r}")
         qrule = _quantile.QRULES[rule]
         probs = np.atleast_1d(np.asarray(q, dtype=float))
         if ((probs < 0) | (probs > 1) | np.isnan(probs)).any():
