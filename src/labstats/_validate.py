@@ -27,6 +27,7 @@ __all__ = [
     "as_concentration",
     "as_constant",
     "check_column_unit",
+    "common_index",
     "like_inputs",
     "plausibility",
     "to_float_array",
@@ -150,6 +151,12 @@ def as_count(value, name: str, *, low: int = 1) -> int:
     return int(value)
 
 
+#: The way out an implausible-value message offers when no other unit fits; a function
+#: with its own ``plausibility=`` keyword (``derive``) replaces it by that keyword.
+PLAUSIBILITY_FIX = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` "
+                    "if such values are real.")
+
+
 def _fmt(v: float) -> str:
     return repr(float(v))
 
@@ -201,8 +208,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     alt = likely_unit(bad, analyte, unit, molar_mass, insulin_factor)
     fix = "" if alt is None else f" If these are {alt}, pass {name}_unit=\"{alt}\"."
     if not fix:
-        fix = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` if "
-               "such values are real.")
+        fix = PLAUSIBILITY_FIX
     msg = (
         f"{name}: {_fmt(first)} at index {_label(values, idx[0])!r} is implausible for {unit} "
         f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.ANALYTES['{analyte.name}']"
@@ -266,21 +272,33 @@ def as_concentration(values, name: str, *, unit: str, analyte: str | None = None
     return x
 
 
+def common_index(*inputs):
+    """The index the Series among ``inputs`` share, or None when none is a Series.
+
+    ``ValueError`` when two Series have different indexes: pairing their rows by position
+    is how rows get silently mismatched.
+    """
+    series = [s for s in inputs if _is_series(s)]
+    if not series:
+        return None
+    idx = series[0].index
+    for s in series[1:]:
+        if not s.index.equals(idx):
+            raise ValueError(
+                "Series inputs have different indexes; align them first "
+                "(e.g. a, b = a.align(b)) so that rows are paired by label, not position"
+            )
+    return idx
+
+
 def like_inputs(result, *inputs, name: str | None = None):
     """Wrap ``result`` like the inputs: Series if any input is one, float if all are scalars.
 
     Series inputs must share one index: pairing rows by position across differently
     indexed Series is how rows get silently mismatched, so it is an error.
     """
-    series = [s for s in inputs if _is_series(s)]
-    if series:
-        idx = series[0].index
-        for s in series[1:]:
-            if not s.index.equals(idx):
-                raise ValueError(
-                    "Series inputs have different indexes; align them first "
-                    "(e.g. a, b = a.align(b)) so that rows are paired by label, not position"
-                )
+    idx = common_index(*inputs)
+    if idx is not None:
         import pandas as pd
 
         arr = np.asarray(result, dtype=np.float64)
@@ -318,8 +336,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     bad = x.flat[idx]
-    fix = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` if such "
-           "values are real.")
+    fix = PLAUSIBILITY_FIX
     alt = likely_measure_unit(bad, m, unit)
     if alt is not None:
         fix = f" If these are {alt}, pass {name}_unit=\"{alt}\"."

@@ -95,11 +95,30 @@ def test_implausible_input_names_the_derived_value_and_the_way_out(frame):
     odd = frame.assign(shbg=[40.0, 2500.0, 50.0])
     with pytest.raises(ValueError, match=r"derive free_testosterone, bioavailable_testosterone, "
                                          r"free_androgen_index, free_estradiol: shbg: 2500\.0 at "
-                                         r"index 'p2' is implausible.*plausibility\('warn'\)"):
+                                         r"index 'p2' is implausible.*pass "
+                                         r"plausibility='warn'\.$") as info:
         derive(odd)
+    # the advice is derive's keyword: a `with labstats.plausibility('warn')` block does not
+    # reach derive (its own plausibility= decides), so the message must not advise it
+    assert "with labstats.plausibility" not in str(info.value)
     with pytest.warns(UserWarning, match=r"shbg: 2500\.0"):
         out = derive(odd, plausibility="warn")
     assert out.loc["p2", "free_androgen_index"] == pytest.approx(100 * 15.0 / 2500.0)
+
+
+def test_following_the_advice_of_the_implausible_input_error_works():
+    """An age in months passed as years: the error's advice, followed, must run derive."""
+    import labstats
+
+    frame = pd.DataFrame({"creatinine": [80.0], "age": [600.0], "sex": ["F"]})
+    with pytest.raises(ValueError, match=r"age: 600\.0 at index 0 is implausible") as info:
+        derive(frame, ["egfr_ckd_epi_2021"])
+    with labstats.plausibility("warn"), pytest.raises(ValueError):
+        derive(frame, ["egfr_ckd_epi_2021"])  # derive's plausibility= decides, not the block
+    assert "pass plausibility='warn'" in str(info.value)
+    with pytest.warns(UserWarning, match=r"age: 600\.0"):
+        out = derive(frame, ["egfr_ckd_epi_2021"], plausibility="warn")
+    assert np.isfinite(out["egfr_ckd_epi_2021"]).all()
 
 
 def test_derive_runs_on_real_nhanes():

@@ -208,3 +208,15 @@ def test_nan_propagates_and_no_row_is_dropped():
 def test_bad_input_message_names_argument_value_and_fix(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_quicki_is_nan_with_a_warning_where_its_logarithm_is_undefined():
+    """QUICKI = 1/(log10 FPI + log10 FPG): an insulin of 0 (below detection, stored as 0)
+    gave -0.0, and FPI*FPG < 1 a negative index, without a word (audit-stats). Katz 2000
+    defines it for positive logs only; like HOMA1-%B below 3.5 mmol/L, NaN and a count."""
+    with pytest.warns(labstats.LabstatsWarning, match=r"^2 rows with fasting insulin x "
+                                                      r"glucose at or below 1 .*QUICKI"):
+        got = quicki(pd.Series([5.0, 5.0, 5.0], index=list("abc")),
+                     pd.Series([0.0, 0.05, 60.0], index=list("abc")))
+    assert got.isna().tolist() == [True, True, False]
+    assert got["c"] == pytest.approx(quicki(5.0, 60.0), rel=1e-15)

@@ -21,6 +21,8 @@ from labstats.stats import (
     concordance,
     deming,
     describe,
+    fit_lms,
+    indirect_reference_interval,
     partition_test,
     passing_bablok,
     propagate_imprecision,
@@ -36,6 +38,19 @@ TOY = pd.DataFrame({"w": [1.0, 2, 1, 3, 2, 1], "h": [1, 1, 1, 1, 2, 2],
 LINE = np.arange(1.0, 11.0)
 NOISY = LINE * 1.1 + np.array([0.1, -0.2, 0.3, 0.0, -0.1, 0.2, -0.3, 0.1, 0.0, -0.2])
 RI = pd.Series(np.r_[np.linspace(10, 30, 119), np.inf], index=[f"s{i}" for i in range(120)])
+
+
+ROUTINE = pd.Series(np.linspace(10.0, 30.0, 50), index=[f"r{i}" for i in range(50)])
+
+
+def _by_sex(tau=False):
+    """A two-age LMS (or LMSP) table by sex, ages in years."""
+    from labstats.stats import LMSPTable, LMSTable
+
+    args = ([0, 10, 0, 10], [1, 0, 1, 0.5], [10, 20, 11, 22.0], [0.1, 0.2, 0.1, 0.2])
+    if tau:
+        return LMSPTable(*args, [2.0] * 4, sex=["M", "M", "F", "F"], age_unit="years")
+    return LMSTable(*args, sex=["M", "M", "F", "F"], age_unit="years")
 
 
 def _design(**col):
@@ -112,6 +127,136 @@ CASES = [
     ("concordance n < 3", lambda: concordance([1.0, 2], [1.0, 3]), r"2 complete pairs"),
     ("concordance of a column with itself", lambda: concordance(NOISY, NOISY),
      r"x, y: identical in every pair.*two different methods"),
+    # 5. rows paired by position, not label; statistics of too few values (audit-stats)
+    ("partition test of groups on another index",
+     lambda: partition_test(pd.Series(LINE, index=list("abcdefghij")),
+                            pd.Series(list("aaaaabbbbb"), index=list("jihgfedcba"))),
+     r"groups and values are Series with different indexes; align them first"),
+    ("partition test with a missing group label",
+     lambda: partition_test(pd.Series(LINE, index=list("abcdefghij")),
+                            ["a"] * 4 + [np.nan] + ["b"] * 5),
+     r"groups: 1 missing label; the first at index 'e'.*every value its subgroup"),
+    ("Harris-Boyd with a group of one value",
+     lambda: partition_test(LINE, ["a"] * 9 + ["b"]),
+     r"harris_boyd: group 'b' has 1 value; each group needs at least 2"),
+    ("ratio summary covariate on another index",
+     lambda: ratio_summary(pd.Series(NOISY), pd.Series(LINE),
+                           covariates={"shbg": pd.Series(LINE, index=LINE.size - 1 - np.arange(10))}),
+     r"covariates\['shbg'\] and calculated are Series with different indexes; align them"),
+    ("survey mean at confidence=95", lambda: _design().mean("y", confidence=95),
+     r"confidence must be a number between 0 and 1 \(e\.g\. 0\.95\), got 95"),
+    ("survey total at confidence=NaN", lambda: _design().total("y", confidence=np.nan),
+     r"confidence must be a number between 0 and 1"),
+    ("survey ratio at confidence=90", lambda: _design(x=LINE[:6]).ratio("y", "x", confidence=90),
+     r"confidence must be a number between 0 and 1"),
+    ("survey proportion at confidence=0", lambda: _design().proportion(TOY.y > 4, confidence=0),
+     r"confidence must be a number between 0 and 1"),
+    ("survey median at confidence=1.5", lambda: _design().median("y", confidence=1.5),
+     r"confidence must be a number between 0 and 1"),
+    ("bootstrap reference interval of 20 values",
+     lambda: reference_interval(np.arange(1.0, 21.0), method="bootstrap"),
+     r"the bootstrap method needs n >= 39 for a 95% interval, got n = 20"),
+    # 6. fit_lms: rows paired by label, infinite inputs refused before the fit (audit-stats)
+    ("fit_lms with value on another index",
+     lambda: fit_lms(pd.Series(LINE, index=list("abcdefghij")),
+                     pd.Series(NOISY, index=list("jihgfedcba"))),
+     r"value: its index differs from the index of age; align them first"),
+    ("fit_lms with weights on another index",
+     lambda: fit_lms(pd.Series(LINE, index=list("abcdefghij")), pd.Series(NOISY, index=list(
+         "abcdefghij")), weights=pd.Series(1.0, index=list("jihgfedcba"))),
+     r"weights: its index differs from the index of age"),
+    ("fit_lms with age not on the design's data",
+     lambda: fit_lms(pd.Series(LINE[:6], index=TOY.index[::-1]), "y", design=_design()),
+     r"age: its index differs from the index of the design's data"),
+    ("fit_lms of an infinite value",
+     lambda: fit_lms(pd.Series(LINE, index=list("abcdefghij")),
+                     pd.Series(np.r_[NOISY[:3], np.inf, NOISY[4:]], index=list("abcdefghij"))),
+     r"value: 1 infinite value; the first is inf at index 'd'"),
+    ("fit_lms of an infinite age", lambda: fit_lms(np.r_[LINE[:-1], np.inf], NOISY),
+     r"age: 1 infinite value; the first is inf at index 9"),
+    ("fit_lms with an infinite weight",
+     lambda: fit_lms(LINE, NOISY, weights=np.r_[np.ones(9), np.inf]),
+     r"weights: 1 negative, missing or infinite; the first is inf at index 9"),
+    ("fit_lms with a missing weight",
+     lambda: fit_lms(pd.Series(LINE, index=list("abcdefghij")), NOISY,
+                     weights=np.r_[np.ones(4), np.nan, np.ones(5)]),
+     r"weights: 1 negative, missing or infinite; the first is nan at index 'e'.*weight 0"),
+    ("fit_lms of a value <= 0",
+     lambda: fit_lms(pd.Series(LINE, index=list("abcdefghij")),
+                     np.r_[NOISY[:7], -1.0, NOISY[8:]]),
+     r"value: 1 value\(s\) <= 0; the first is -1\.0 at index 'h'.*positive values"),
+    # 7. LMS tables: rows paired by label; centiles outside 0-100 (audit-stats)
+    ("LMS parameters of age and sex on different indexes",
+     lambda: _by_sex().parameters(pd.Series([5.0, 6.0], index=["a", "b"]),
+                                  pd.Series(["M", "F"], index=["b", "a"])),
+     r"Series inputs have different indexes; align them first"),
+    ("LMSP parameters of age and sex on different indexes",
+     lambda: _by_sex(tau=True).parameters(pd.Series([5.0, 6.0], index=["a", "b"]),
+                                          pd.Series(["M", "F"], index=["b", "a"])),
+     r"Series inputs have different indexes; align them first"),
+    ("LMS centile 150", lambda: _by_sex().centiles([5.0], "F", centiles=(50, 150)),
+     r"centiles: 150 is not a centile; give centiles strictly between 0 and 100 \(e\.g\. 3, "
+     r"50, 97\)"),
+    ("LMS centile 0", lambda: _by_sex().centiles([5.0], "F", centiles=(0, 50)),
+     r"centiles: 0 is not a centile"),
+    ("fit_lms interval at centile 100",
+     lambda: fit_lms(LINE, NOISY, df=(1, 2, 1), ci_centiles=(50, 100), replicates=2,
+                     design=SurveyDesign(pd.DataFrame({"w": np.ones(10)}), weights="w")),
+     r"ci_centiles: 100 is not a centile"),
+    # 8. indirect reference intervals: detection limits (audit-stats)
+    ("indirect RI with lod on another index",
+     lambda: indirect_reference_interval(ROUTINE, censored=ROUTINE < 12, lod=pd.Series(
+         np.linspace(11, 13, 50), index=ROUTINE.index[::-1]), bootstrap=0),
+     r"lod and values have different indexes; align them first"),
+    ("indirect RI with lod of another length",
+     lambda: indirect_reference_interval(ROUTINE, lod=np.full(10, 12.0), bootstrap=0),
+     r"lod has 10 entries and values has 50; pass one detection limit or one per value"),
+    ("indirect RI with an infinite lod",
+     lambda: indirect_reference_interval(ROUTINE, lod=np.inf, bootstrap=0),
+     r"lod: detection limits must be positive and finite; the first bad one is inf"),
+    ("indirect RI with a censored result without its lod",
+     lambda: indirect_reference_interval(ROUTINE, censored=ROUTINE < 12, lod=ROUTINE.where(
+         ROUTINE >= 12.5, 12.0).where(ROUTINE.index != "r0"), bootstrap=0),
+     r"lod: 1 result below the detection limit has no lod \(the first at index 'r0'\); give "
+     r"each censored result its detection limit"),
+    # 9. constants and counts that gave silent NaN, swapped limits or crashes (audit-stats)
+    ("Bland-Altman with a negative multiplier",
+     lambda: bland_altman(LINE, NOISY, multiplier=-2),
+     r"multiplier=-2\.0 is not valid: it must be a number > 0"),
+    ("Bland-Altman with a NaN multiplier",
+     lambda: bland_altman(LINE, NOISY, multiplier=np.nan),
+     r"multiplier=nan is not valid: it must be a number > 0"),
+    ("imprecision CV given in percent",
+     lambda: propagate_imprecision(lambda a: 2 * a, {"a": 3.0}, {"a": 5}),
+     r"cvs: 'a' = 5\.0; a coefficient of variation is a fraction >= 0 and < 1 \(5 % is 0\.05\)"),
+    ("imprecision derivative step 0",
+     lambda: propagate_imprecision(lambda a: 2 * a, {"a": 3.0}, {"a": 0.05}, step=0),
+     r"step=0\.0 is not valid: it must be a number between 0 and 1"),
+    ("robust reference interval with n_boot=0",
+     lambda: reference_interval(np.linspace(9.0, 11.0, 60), method="robust", n_boot=0),
+     r"n_boot must be a whole number >= 1 \(bootstrap resamples of the 'robust' method\), "
+     r"got 0"),
+    ("bootstrap reference interval with n_boot=-5",
+     lambda: reference_interval(np.linspace(9.0, 11.0, 60), method="bootstrap", n_boot=-5),
+     r"n_boot must be a whole number >= 1"),
+    # 10. describe: options it would ignore, proportions of nothing binary (audit-stats)
+    ("describe proportion of no 0/1 variable",
+     lambda: describe(TOY.assign(sex=list("mfmfmf")), ["y", "sex"], statistics=("proportion",)),
+     r"statistics: 'proportion' needs a 0/1 or boolean variable; none of 'y', 'sex' is one"),
+    # 11. Box-Cox of all-equal values crashed inside scipy (audit-stats)
+    ("parametric reference interval of equal values",
+     lambda: reference_interval(pd.Series(4.0, index=[f"s{i}" for i in range(50)]),
+                                method="parametric"),
+     r"transform='boxcox': all 50 values equal 4\.0, so the Box-Cox lambda cannot be "
+     r"estimated; pass transform=None"),
+    ("Tukey outlier screen of equal values", lambda: reference_outliers(np.full(50, 4.0)),
+     r"transform='boxcox': all 50 values equal 4\.0"),
+    # 12. an outlier screen asked for and not applied (audit-stats)
+    ("survey reference interval with exclude=",
+     lambda: reference_interval("y", design=_design(), exclude="tukey"),
+     r"exclude='tukey' is not applied with design=.*reference_outliers.*subset"),
+    ("survey quantile with an unknown interval", lambda: _design().median("y", interval="wald"),
+     r"^interval must be one of 'mean', 'beta', 'xlogit', 'asin'; got 'wald'$"),
     # 4. domain masks that are not boolean
     ("float mask", lambda: _design().subset(pd.Series([1.0, 0, np.nan, 1, 1, 0], TOY.index)),
      r"mask: 5 values are not True/False \(dtype float64\); the first is 1\.0 at index 'p0'"),
@@ -129,6 +274,17 @@ CASES = [
 def test_bad_input_gets_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (dict(statistics=("median",), q=0.9),  # was ignored: the median came back
+     r"describe: unknown option 'q'; it passes only na_rm, rule \(median\) and method "
+     r"\(proportion\)"),
+    (dict(narm=False), r"describe: unknown option 'narm'"),
+])
+def test_describe_refuses_an_option_it_would_ignore(options, message):
+    with pytest.raises(TypeError, match=message):
+        describe(TOY, "y", **options)
 
 
 def test_passing_bablok_constant_x_no_longer_gives_a_huge_slope():

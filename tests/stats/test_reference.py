@@ -200,3 +200,37 @@ def test_series_values_with_list_by_keep_labels():
     v = pd.Series(SAMPLE.value.to_numpy(), index=[f"p{i}" for i in range(len(SAMPLE))])
     res = reference_interval(v, by=SAMPLE.sex.tolist())
     assert res.group.tolist() == ["F", "F", "M", "M"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    # the upper limit falls beyond the range of the Box-Cox back-transform: it was NaN
+    (dict(values=[1.0, 1.1, 1.2, 1.3, 9.0], method="parametric"),
+     r"values: the upper limit and its ci_high are NaN \(5 values, method='parametric'\): "
+     r"beyond the range of the Box-Cox back-transform.*transform='log' or None"),
+    (dict(values=np.linspace(10.0, 20.0, 60)),  # rank CIs need n >= 119 (CLSI Table 8)
+     r"values: the lower limit's ci_low and the upper limit's ci_high are NaN \(60 values, "
+     r"method='nonparametric'\): too few values for the order-statistic CI.*120"),
+])
+def test_a_nan_limit_or_ci_is_reported_not_silent(kwargs, message):
+    """audit-stats: NaN limits and CIs came back without a word."""
+    import labstats
+
+    with pytest.warns(labstats.LabstatsWarning, match=message):
+        res = reference_interval(**kwargs)
+    assert res[["estimate", "ci_low", "ci_high"]].isna().to_numpy().any()
+
+
+def test_infinite_limits_are_reported_as_such():
+    import labstats
+
+    with pytest.warns(labstats.LabstatsWarning, match=r"are infinite or NaN \(50 values"):
+        res = reference_interval(np.r_[np.full(49, 4.0), 4.1], method="parametric")
+    assert np.isinf(res["estimate"]).all()
+
+
+def test_finite_limits_give_no_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reference_interval(np.arange(1.0, 121.0))

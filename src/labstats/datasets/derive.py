@@ -288,6 +288,7 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
     Raises naming every derived value that reads the column; in "warn" mode warns once.
     """
     from labstats import units as _units
+    from labstats._validate import PLAUSIBILITY_FIX as _PLAUSIBILITY_FIX
     from labstats._validate import as_concentration, as_measure
 
     readers: dict[tuple, list[str]] = {}
@@ -310,6 +311,10 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
                 as_concentration(columns[c], c, unit=unit or analyte.canonical_unit,
                                  insulin_factor=factor)
         except ValueError as exc:
+            # derive's own plausibility= decides (a `with labstats.plausibility(...)` block
+            # around the call does not reach it): the advice is that keyword
+            text = str(exc).replace(_PLAUSIBILITY_FIX, " Check the unit, or, if such values "
+                                    "are real, pass plausibility='warn'.")
             hint = (" If such values are real, pass plausibility='warn'."
-                    if "implausible" in str(exc) and "plausibility" not in str(exc) else "")
-            raise ValueError(f"derive {', '.join(users)}: {exc}{hint}") from exc
+                    if "implausible" in text and "plausibility" not in text else "")
+            raise ValueError(f"derive {', '.join(users)}: {text}{hint}") from exc

@@ -149,7 +149,9 @@ def quicki(glucose, insulin, *, glucose_unit: str = "mmol/L", insulin_unit: str 
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        QUICKI. [dimensionless] A Series is named ``quicki``. NaN where an input is NaN.
+        QUICKI. [dimensionless] A Series is named ``quicki``. NaN where an input is NaN
+        or FPI [µU/mL] x FPG [mg/dL] is at or below 1 (e.g. insulin 0), where the index
+        is undefined; a ``LabstatsWarning`` gives the number of such rows.
 
     Raises
     ------
@@ -175,12 +177,18 @@ def quicki(glucose, insulin, *, glucose_unit: str = "mmol/L", insulin_unit: str 
     """
     cols = _glucose_insulin(glucose, insulin, glucose_unit, insulin_unit, insulin_factor,
                             "mg/dL")
+    undefined = Counter()
 
     def kernel(g, i):
+        gi = g * i
         with np.errstate(divide="ignore"):
-            return (1.0 / np.log10(g * i),)  # Katz 2000: log10(FPI) + log10(FPG)
+            out = 1.0 / np.log10(gi)  # Katz 2000: log10(FPI) + log10(FPG)
+        # FPI x FPG <= 1: the sum of logs is <= 0 (an insulin of 0 gave -0.0)
+        return (nan_where(out, gi <= 1.0, undefined),)
 
     (out,) = fused(kernel, *cols)
+    undefined.warn("with fasting insulin x glucose at or below 1 (µU/mL x mg/dL), e.g. "
+                   "insulin 0: QUICKI is undefined there and set to NaN")
     return like_inputs(out, glucose, insulin, name="quicki")
 
 

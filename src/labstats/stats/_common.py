@@ -70,6 +70,17 @@ def check_confidence(confidence: float, name: str = "confidence") -> float:
     return float(confidence)
 
 
+def check_centiles(centiles, name: str = "centiles") -> np.ndarray:
+    """``centiles`` (0-100) as a float array; ``ValueError`` naming the first that is not
+    strictly between 0 and 100 (its z would be infinite or NaN, its curve silently 0/NaN)."""
+    c = np.atleast_1d(np.asarray(centiles, dtype=float))
+    bad = ~((c > 0) & (c < 100))
+    if bad.any():
+        raise ValueError(f"{name}: {c[bad][0]:g} is not a centile; give centiles strictly "
+                         "between 0 and 100 (e.g. 3, 50, 97)")
+    return c
+
+
 def check_method(method: str, valid, name: str = "method") -> str:
     if method not in valid:
         raise ValueError(f"unknown {name} {method!r}; valid: {', '.join(sorted(valid))}")

@@ -79,7 +79,8 @@ def _parse_df(df, family="bccg"):
 
 def _inputs(age, value, sex, weights, design):
     """Float arrays (age, value, weight, sex code) and the design layout, validated."""
-    from labstats._validate import as_sex, to_float_array
+    from labstats._validate import _is_series, _label, as_sex, to_float_array
+    from labstats.stats._common import no_inf
 
     layout = None
     if design is not None:
@@ -91,7 +92,21 @@ def _inputs(age, value, sex, weights, design):
         sex = get(sex, "sex") if sex is not None else None
         w = np.where(design._domain, design._w, 0.0)
         layout = design._layout
-        n = len(data)
+    # rows are paired by label: Series on different indexes would be paired by position
+    given = [(k, v) for k, v in (("age", age), ("value", value), ("sex", sex),
+                                 ("weights", weights)) if _is_series(v)]
+    ref = ("the design's data", design.data.index) if design is not None else (
+        (given[0][0], given[0][1].index) if given else (None, None))
+    for name, v in given:
+        if not v.index.equals(ref[1]):
+            raise ValueError(f"{name}: its index differs from the index of {ref[0]}; align them "
+                             "first (e.g. value.reindex(age.index)) so that each row's age, "
+                             "value, sex and weight belong to one person")
+    labelled = next((v for _, v in given), None)  # index labels for messages
+
+    def where(pos):
+        return _label(labelled, pos) if labelled is not None else pos
+
     a = to_float_array(age, "age").ravel()
     y = to_float_array(value, "value").ravel()
     n = a.size
@@ -100,11 +115,19 @@ def _inputs(age, value, sex, weights, design):
     for name, arr in (("value", y), ("weights", w)):
         if arr.size != n:
             raise ValueError(f"{name}: {arr.size} values for {n} ages")
+    for name, arr in (("age", a), ("value", y)):
+        no_inf(arr, labelled if labelled is not None else arr, name, "to leave the row out")
     if (y <= 0).any():
-        raise ValueError(f"value: {int((y <= 0).sum())} value(s) <= 0 (first at position "
-                         f"{int(np.argmax(y <= 0))}); the LMS/BCCG model needs positive values")
-    if (w < 0).any() or np.isnan(w).any():
-        raise ValueError("weights: must be >= 0 and not missing")
+        pos = int(np.argmax(y <= 0))
+        raise ValueError(f"value: {int((y <= 0).sum())} value(s) <= 0; the first is "
+                         f"{float(y[pos])!r} at index {where(pos)!r}. The LMS/BCCG model "
+                         "needs positive values: set those to NaN to fit the other rows")
+    bad = ~(w >= 0) | np.isinf(w)
+    if bad.any():
+        pos = int(np.argmax(bad))
+        raise ValueError(f"weights: {int(bad.sum())} negative, missing or infinite; the first "
+                         f"is {float(w[pos])!r} at index {where(pos)!r}. Weights must be finite "
+                         "and >= 0: give rows to leave out weight 0")
     s = None if sex is None else as_sex(sex, "sex").ravel()
     if s is not None and s.size != n:
         raise ValueError(f"sex: {s.size} values for {n} ages")
@@ -119,7 +142,9 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     Parameters
     ----------
     age, value : array_like or pandas.Series, or column names of ``design.data``
-        Age (in ``age_unit``) and the measurement (> 0).
+        Age (in ``age_unit``) and the measurement (> 0). Series (here, in ``sex`` and
+        ``weights``) must share one index (that of ``design.data`` with a design); a
+        missing age or value leaves its row out (with a warning), an infinite one raises.
     sex : array_like, column name or None
         As labstats parses sex; each sex gets its own curves. None: one set of curves.
     weights : array_like, optional
@@ -234,6 +259,10 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     a, y, w, s, layout = _inputs(age, value, sex, weights, design)
     if replicates and layout is None:
         raise ValueError("replicates: bootstrap intervals need design=SurveyDesign(...)")
+    if replicates:
+        from labstats.stats._common import check_centiles
+
+        ci_centiles = check_centiles(ci_centiles, "ci_centiles")
     missing = np.isnan(a) | np.isnan(y)
     if (missing & (w > 0)).any():
         warn(f"fit_lms: {int((missing & (w > 0)).sum())} rows with missing age or value "

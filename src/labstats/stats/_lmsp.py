@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_sex, like_inputs, to_float_array
+from labstats._validate import as_sex, common_index, like_inputs, to_float_array
 from labstats.stats import _bcpe
 from labstats.stats.centiles import LMSTable
 
@@ -211,8 +211,8 @@ class LMSPTable(LMSTable):
         """
         import pandas as pd
 
+        index = common_index(age, sex)
         L, M, S, T, _ = self._params(age, sex)
-        index = next((v.index for v in (age, sex) if _is_series(v)), None)
         return pd.DataFrame({"L": L.ravel(), "M": M.ravel(), "S": S.ravel(), "tau": T.ravel()},
                             index=index)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_sex, like_inputs, to_float_array, warn
+from labstats._validate import _is_series, as_sex, common_index, like_inputs, to_float_array, warn
 from labstats.stats import _lms
 from labstats.stats._lms_api import fit_lms
 
@@ -230,8 +230,8 @@ class LMSTable:
         """
         import pandas as pd
 
+        index = common_index(age, sex)
         (L, M, S), _ = self._lms_at(age, sex)
-        index = next((v.index for v in (age, sex) if _is_series(v)), None)
         return pd.DataFrame({"L": L.ravel(), "M": M.ravel(), "S": S.ravel()}, index=index)
 
     def _outside_warning(self, outside: int) -> None:
@@ -402,7 +402,9 @@ class LMSTable:
         import pandas as pd
         from scipy.special import ndtri
 
+        from labstats.stats._common import check_centiles
+
         a = to_float_array(age, "age").ravel()
         out = {f"P{c:g}": np.asarray(self.value_at(ndtri(c / 100.0), a, sex), float).ravel()
-               for c in centiles}
+               for c in check_centiles(centiles)}
         return pd.DataFrame({"age": a, **out})

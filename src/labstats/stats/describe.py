@@ -90,7 +90,9 @@ def describe(frame, variables, by=None, design=None, *, statistics=("mean", "med
     confidence : float, default 0.95
     **options
         Passed to the estimators (``na_rm``, ``rule`` for the median, ``method`` for
-        proportions).
+        proportions); any other keyword raises ``TypeError`` (it would be ignored).
+        "proportion" summarises the 0/1 variables among ``variables`` and raises
+        ``ValueError`` when there is none.
 
     Returns
     -------
@@ -134,6 +136,11 @@ def describe(frame, variables, by=None, design=None, *, statistics=("mean", "med
     unknown = [s for s in statistics if s not in _STATISTICS]
     if unknown:
         raise ValueError(f"statistics: unknown {unknown[0]!r}; choose from {_STATISTICS}.")
+    stray = [k for k in options if k not in ("na_rm", "rule", "method")]
+    if stray:  # never ignored: describe(..., q=0.9) would give the median without a word
+        raise TypeError(f"describe: unknown option {stray[0]!r}; it passes only na_rm, rule "
+                        "(median) and method (proportion) to the estimators. For other "
+                        "quantiles call SurveyDesign.quantile.")
     variables = [variables] if isinstance(variables, str) else list(variables)
     rule = {k: options[k] for k in ("rule",) if k in options}
     na = {k: options[k] for k in ("na_rm",) if k in options}
@@ -144,14 +151,23 @@ def describe(frame, variables, by=None, design=None, *, statistics=("mean", "med
             parts.append(design.quantile(variables, 0.5, by=by, confidence=confidence,
                                          **rule, **na))
         elif stat == "proportion":  # only for 0/1 (or boolean) variables
-            binary = [v for v in variables
-                      if design.data[v].dropna().astype(float).isin([0.0, 1.0]).all()]
+            binary = [v for v in variables if _is_binary(design.data[v])]
+            if not binary:  # asked for, and none to give: never an empty or partial table
+                raise ValueError("statistics: 'proportion' needs a 0/1 or boolean variable; "
+                                 f"none of {', '.join(map(repr, variables))} is one. Pass an "
+                                 "indicator, e.g. (df.LBXTST < 300).where(df.LBXTST.notna()).")
             if binary:
                 parts.append(design.proportion(binary, by=by, confidence=confidence,
                                                **method, **na))
         else:
             parts.append(getattr(design, stat)(variables, by=by, confidence=confidence, **na))
     return pd.concat(parts, ignore_index=True)
+
+
+def _is_binary(column: pd.Series) -> bool:
+    """Whether ``column`` holds only 0/1 or booleans (missing values aside)."""
+    values = pd.to_numeric(column.dropna(), errors="coerce")
+    return bool(values.notna().all() and values.isin([0.0, 1.0]).all())
 
 
 def format_table(result: pd.DataFrame, decimals: int = 2, *, ci: bool = True) -> pd.DataFrame:

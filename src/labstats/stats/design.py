@@ -14,6 +14,7 @@ import pandas as pd
 
 from labstats._validate import to_float_array
 from labstats.stats import _quantile
+from labstats.stats._common import check_confidence
 from labstats.stats._variance import LONELY_PSU, first_bad, layout_from_frame, plain
 
 __all__ = ["SurveyDesign"]
@@ -321,6 +322,7 @@ class SurveyDesign:
             (without-replacement) design effect; ``n_obs`` counts rows with a value and a
             positive weight, ``n_pop`` sums their weights. Never rounded.
         """
+        confidence = check_confidence(confidence)
         return self._each(variable, lambda v: self._mean_one(v, by, na_rm, confidence))
 
     def _mean_one(self, variable, by, na_rm, confidence):
@@ -333,6 +335,8 @@ class SurveyDesign:
 
         Arguments as :meth:`mean`.
         """
+        confidence = check_confidence(confidence)
+
         def one(v):
             s = self._setup(v, by, na_rm)
             use, w, y = s["use"], s["w"], s["y"]
@@ -354,6 +358,7 @@ class SurveyDesign:
         Rows missing either variable are left out of the domain (with ``na_rm``). The
         ``variable`` column reads ``"numerator/denominator"``.
         """
+        confidence = check_confidence(confidence)
         x_name, x = self._values(denominator)
         s = self._setup(numerator, by, na_rm, extra=x)
         use, w, y = s["use"], s["w"], s["y"]
@@ -381,6 +386,8 @@ class SurveyDesign:
         interval on the effective sample size), "mean", "xlogit" or "asin". The standard
         error is that of the weighted mean.
         """
+        confidence = check_confidence(confidence)
+
         def one(v):
             s = self._setup(v, by, na_rm)
             bad = (s["use"] >= 0) & (s["y"] != 0) & (s["y"] != 1)
@@ -431,9 +438,13 @@ class SurveyDesign:
             values (R); a CI limit whose probability leaves [0, 1] is NaN (R); ``deff`` is
             NaN (R gives none).
         """
+        confidence = check_confidence(confidence)
         if rule not in _quantile.QRULES:
             raise ValueError(f"rule must be one of {', '.join(map(repr, _quantile.QRULES))}; "
                              f"got {rule!r}")
+        if interval not in ("mean", "beta", "xlogit", "asin"):  # R's interval.type
+            raise ValueError("interval must be one of 'mean', 'beta', 'xlogit', 'asin'; "
+                             f"got {interval!r}")
         qrule = _quantile.QRULES[rule]
         probs = np.atleast_1d(np.asarray(q, dtype=float))
         if ((probs < 0) | (probs > 1) | np.isnan(probs)).any():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, to_float_array
+from labstats._validate import _is_series, as_constant, to_float_array
 from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["propagate_imprecision"]
@@ -39,9 +39,9 @@ def _check_cvs(cvs, names):
         if name not in names:
             raise ValueError(f"cvs: {name!r} is not one of the inputs ({', '.join(names)})")
         cv = float(cv)
-        if not np.isfinite(cv) or cv < 0:
+        if not (0 <= cv < 1):  # NaN fails too; 5 meant as 5 % would give sd = 5 x
             raise ValueError(f"cvs: {name!r} = {cv!r}; a coefficient of variation is a "
-                             "fraction >= 0 (5 % is 0.05)")
+                             "fraction >= 0 and < 1 (5 % is 0.05)")
         out[name] = cv
     return out
 
@@ -92,7 +92,8 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
     Raises
     ------
     ValueError
-        For a CV naming no input, a negative CV, unequal input lengths or an unknown
+        For a CV naming no input, a CV not in [0, 1) (a percentage passed as a fraction),
+        unequal input lengths, a ``step`` not in (0, 1) or an unknown
         ``method``/``distribution``.
 
     Notes
@@ -127,6 +128,8 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
     check_method(method, _METHODS)
     check_method(distribution, _DISTRIBUTIONS, "distribution")
     confidence = check_confidence(confidence)
+    step = as_constant(step, "step", low=0.0, high=1.0,
+                       hint="It is the relative step of the numerical derivative, e.g. 1e-6.")
     arrays, index = _broadcast_inputs(dict(inputs))
     cvs = _check_cvs(dict(cvs), list(arrays))
     n = next(iter(arrays.values())).size

@@ -82,10 +82,27 @@ def _prepare(values, censored, lod):
                          "Replace it with NaN to leave it out, or mark it censored")
     side = _censor_side(censored, x.size, values)
     if lod is not None:
-        lod_a = np.broadcast_to(np.asarray(to_float_array(lod, "lod"), float), x.shape)
-        if np.any(lod_a[np.isfinite(lod_a)] <= 0):
-            raise ValueError("lod: detection limits must be positive")
+        if _is_series(lod) and _is_series(values) and not lod.index.equals(values.index):
+            raise ValueError("lod and values have different indexes; align them first "
+                             "(lod.reindex(values.index)), so that each result gets its own "
+                             "detection limit")
+        lod_f = np.asarray(to_float_array(lod, "lod"), float)
+        if lod_f.size != 1 and lod_f.shape != x.shape:
+            raise ValueError(f"lod has {lod_f.size} entries and values has {x.size}; pass one "
+                             "detection limit or one per value (NaN where none applies)")
+        lod_a = np.broadcast_to(lod_f.reshape(-1) if lod_f.size == 1 else lod_f, x.shape)
+        bad = np.flatnonzero(~np.isnan(lod_a) & ~((lod_a > 0) & np.isfinite(lod_a)))
+        if bad.size:
+            raise ValueError(f"lod: detection limits must be positive and finite; the first "
+                             f"bad one is {float(lod_a[bad[0]])!r}"
+                             f"{'' if lod_f.size == 1 else f' at index {_label(lod, int(bad[0]))!r}'}")
         side = np.where((side == 0) & (x < lod_a), -1, side).astype(np.int8)
+        unknown = np.flatnonzero((side == -1) & np.isnan(lod_a))
+        if unknown.size:
+            raise ValueError(f"lod: {unknown.size} result{'s' if unknown.size > 1 else ''} "
+                             f"below the detection limit ha{'ve' if unknown.size > 1 else 's'} "
+                             f"no lod (the first at index {_label(values, int(unknown[0]))!r}); "
+                             "give each censored result its detection limit")
     else:
         lod_a = np.full(x.shape, np.nan)
         if np.any(side == -1):
@@ -205,7 +222,9 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     lod : float or array_like, optional
         Detection limit(s), in the unit of ``values``; needed when any result is
         left-censored. Without ``censored``, values below ``lod`` count as censored (NHANES
-        stores LOD/sqrt(2) for them).
+        stores LOD/sqrt(2) for them). One limit, or one per value (NaN where none
+        applies; a Series on the index of ``values``); every left-censored result needs
+        one, positive and finite.
     confidence : float, default 0.90
         Level of the bootstrap CIs of the limits.
     bootstrap : int, default 100

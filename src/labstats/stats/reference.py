@@ -95,6 +95,10 @@ def _boxcox(x, transform):
     if np.any(x <= 0):
         raise ValueError(f"transform={transform!r} needs positive values; pass transform=None "
                          "for data that can be zero or negative")
+    if transform == "boxcox" and x.size and np.ptp(x) == 0:  # scipy: BracketError
+        raise ValueError(f"transform='boxcox': all {x.size} values equal {float(x[0])!r}, so "
+                         "the Box-Cox lambda cannot be estimated; pass transform=None (and "
+                         "check that the right column was passed)")
     lam = 0.0 if transform == "log" else float(stats.boxcox_normmax(x, method="mle"))
     return (lambda v: special.boxcox(v, lam)), (lambda v: special.inv_boxcox(v, lam)), lam
 
@@ -236,11 +240,13 @@ def _one(x, method, coverage, confidence, transform, n_boot, rng):
     p_lo, p_hi = 0.5 - coverage / 2, 0.5 + coverage / 2
     n = x.size
     xs = np.sort(x)
+    if method in ("nonparametric", "bootstrap") and p_lo * (n + 1) < 1:
+        # the rank p(n+1) of a limit would fall below 1: the limit would be the sample
+        # minimum (maximum), not the percentile
+        raise ValueError(f"the {method} method needs n >= {int(np.ceil(1 / p_lo)) - 1} "
+                         f"for a {coverage:.0%} interval, got n = {n}; use "
+                         "method='robust' or 'parametric' for small samples")
     if method == "nonparametric":
-        if p_lo * (n + 1) < 1:
-            raise ValueError(f"the nonparametric method needs n >= {int(np.ceil(1 / p_lo)) - 1} "
-                             f"for a {coverage:.0%} interval, got n = {n}; use "
-                             "method='robust' or 'parametric' for small samples")
         out = []
         for p in (p_lo, p_hi):
             r, s = order_statistic_ranks(n, p, confidence)
@@ -302,7 +308,7 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         ``"robust"``: Horn, Pesce & Copeland biweight method for small samples [2]_,
         bootstrap CIs. ``"parametric"``: mean :math:`\pm z` SD after ``transform``,
         exact non-central t CIs, back-transformed. ``"bootstrap"``: the rank limits
-        with percentile-bootstrap CIs.
+        with percentile-bootstrap CIs (n >= 39, as ``"nonparametric"``).
     by : array_like, pandas.Series or DataFrame, optional
         Partition labels (e.g. sex, age band); one interval per partition. A Series
         gives a key column of its name, a DataFrame one per column, a list a column
@@ -311,7 +317,8 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         Survey-weighted limits: any object with ``design.quantile(variable, q, by=...,
         rule=..., confidence=...)`` that returns a frame with the ``by`` columns and
         ``estimate``, ``ci_low``, ``ci_high`` (Woodruff CIs) and optionally ``n_obs``,
-        as ``labstats.stats.design.SurveyDesign`` does. ``method`` is then ignored.
+        as ``labstats.stats.design.SurveyDesign`` does. ``method`` is then ignored;
+        ``exclude`` raises (screen with ``reference_outliers`` and ``design.subset``).
     coverage : float, default 0.95
         Central proportion covered by the interval.
     confidence : float, default 0.90
@@ -338,7 +345,9 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     Notes
     -----
     Missing values are left out and counted in ``n_excluded``/``excluded``; an infinite
-    value raises ``ValueError`` (it is never used, nor dropped silently). Validated: the
+    value raises ``ValueError`` (it is never used, nor dropped silently). A limit or CI
+    bound that cannot be computed is NaN and a ``LabstatsWarning`` says which and why
+    (rank CIs need n >= 119 for 90 %; a Box-Cox limit may fall beyond the back-transform). Validated: the
     nonparametric limits against R 4.2 ``quantile(type = 6)`` and the CI ranks
     against CLSI EP28-A3c Table 8; the Box-Cox lambda against R car 3.1
     ``powerTransform``. The robust method follows the equations of [2]_ but has not
@@ -369,7 +378,17 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     check_method(exclude, ("tukey", "dixon", None), "exclude")
     check_method(transform, ("boxcox", "log", None), "transform")
     if design is not None:
+        if exclude is not None:  # it was ignored: n_excluded 0 read as 'nothing flagged'
+            raise ValueError(f"exclude={exclude!r} is not applied with design=: screen the "
+                             "values with reference_outliers(), then pass "
+                             "design.subset(~flagged) so that the excluded rows stay in the "
+                             "design (its strata and PSUs) but out of the interval")
         return _survey(design, values, by, coverage, confidence, rule)
+    if method in ("robust", "bootstrap") and not (
+            isinstance(n_boot, (int, np.integer)) and not isinstance(n_boot, bool)
+            and n_boot >= 1):
+        raise ValueError(f"n_boot must be a whole number >= 1 (bootstrap resamples of the "
+                         f"{method!r} method), got {n_boot!r}; e.g. n_boot=2000")
     rng = np.random.default_rng(seed)
     rows = []
     groups, keys = _groups(values, by, "values")
@@ -387,6 +406,7 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
             raise ValueError(f"values{' for ' + str(key) if key else ''}: {xv.size} values "
                              "left; a reference interval needs many more (CLSI: 120)")
         lims = _one(xv, method, coverage, confidence, transform, n_boot, rng)
+        _report_nan(lims, key, xv.size, method, transform)
         for limit, (est, lo, hi) in zip(("lower", "upper"), lims, strict=True):
             rows.append({**key, "limit": limit, "estimate": float(est), "ci_low": float(lo),
                          "ci_high": float(hi), "n": int(xv.size), "method": method,
@@ -394,91 +414,35 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     return pd.DataFrame(rows, columns=[*keys, *_RI_COLUMNS])
 
 
-# --------------------------------------------------------------------------- partitioning
-def partition_test(values, groups, *, method: str = "harris_boyd", coverage: float = 0.95):
-    r"""Do subgroups need separate reference intervals?
+def _report_nan(lims, key, n, method, transform) -> None:
+    """Warn naming each limit whose estimate or CI bound is NaN, and why (never silent)."""
+    parts, cells = [], 0
+    for limit, vals in zip(("lower", "upper"), lims, strict=True):
+        cols = [c for c, v in zip(("estimate", "ci_low", "ci_high"), vals, strict=True)
+                if not np.isfinite(v)]
+        cells += len(cols)
+        ci = " and ".join(c for c in cols if c != "estimate")
+        if "estimate" in cols:
+            parts.append(f"the {limit} limit" + (f" and its {ci}" if ci else ""))
+        elif cols:
+            parts.append(f"the {limit} limit's {ci}")
+    if not parts:
+        return
+    from labstats._validate import warn
 
-    Parameters
-    ----------
-    values : array_like or pandas.Series
-        Reference values [any unit]; for ``"harris_boyd"`` they should be near
-        Gaussian (transform them first).
-    groups : array_like or pandas.Series
-        Subgroup label of each value (exactly two groups for ``"harris_boyd"``).
-    method : {"harris_boyd", "lahti"}
-        ``"harris_boyd"`` [1]_: partition when
-        :math:`z = |\bar x_1 - \bar x_2| / \sqrt{s_1^2/n_1 + s_2^2/n_2}` exceeds
-        :math:`z^* = 3\sqrt{(n_1+n_2)/240}` or the larger SD exceeds 1.5 times the
-        smaller. ``"lahti"`` [2]_: the share of each subgroup outside each combined
-        nonparametric limit; partition when any share is above 4.1 % or below 0.9 %,
-        no partition when all lie within 1.8-3.2 % (for a 95 % interval).
-    coverage : float, default 0.95
+    if method == "nonparametric":
+        why = ("too few values for the order-statistic CI of that limit (CLSI EP28-A3c "
+               "Table 8: 120 for a 90 % CI)")
+    elif transform is not None:
+        why = ("beyond the range of the Box-Cox back-transform (too few or too skewed "
+               "values for this transform); try transform='log' or None, or more values")
+    else:
+        why = "too few values for this method (CLSI: 120)"
+    where = f" for {key}" if key else ""
+    what = "infinite or NaN" if any(np.isinf(v) for vals in lims for v in vals) else "NaN"
+    warn(f"values{where}: {' and '.join(parts)} {'is' if cells == 1 else 'are'} {what} "
+         f"({n} values, method={method!r}): {why}")
 
-    Returns
-    -------
-    pandas.DataFrame
-        Long rows ``group, statistic, estimate`` and a ``decision`` column
-        ("partition", "no_partition" or "marginal").
 
-    Notes
-    -----
-    Decision rules transcribed from [1]_ and [2]_; checked by laws (identical groups
-    are not split, well-separated groups are), not against published data.
-
-    References
-    ----------
-    .. [1] E. K. Harris and J. C. Boyd, "On dividing reference data into subgroups to
-       produce separate reference ranges," Clin. Chem., vol. 36, no. 2, pp. 265-270,
-       1990, doi:10.1093/clinchem/36.2.265.
-    .. [2] A. Lahti, P. Hyltoft Petersen, J. C. Boyd, P. Rustad, P. Laake and
-       H. E. Solberg, "Partitioning of nongaussian-distributed biochemical reference
-       data into subgroups," Clin. Chem., vol. 50, no. 5, pp. 891-900, 2004,
-       doi:10.1373/clinchem.2003.027953.
-
-    Examples
-    --------
-    >>> v = np.r_[np.linspace(10, 20, 60), np.linspace(30, 40, 60)]
-    >>> g = ["f"] * 60 + ["m"] * 60
-    >>> partition_test(v, g).decision.iloc[0]
-    'partition'
-    """
-    import pandas as pd
-
-    check_method(method, ("harris_boyd", "lahti"))
-    x = np.atleast_1d(to_float_array(values, "values"))
-    no_inf(x, values, "values")
-    g = np.asarray(groups.to_numpy() if _is_series(groups) else groups, dtype=object)
-    if g.shape != x.shape:
-        raise ValueError(f"groups has {g.size} labels and values has {x.size}")
-    ok = ~np.isnan(x)
-    x, g = x[ok], g[ok]
-    labels = sorted(set(g.tolist()), key=str)
-    if method == "harris_boyd":
-        if len(labels) != 2:
-            raise ValueError(f"harris_boyd compares exactly two groups, got {len(labels)}: "
-                             f"{labels}; use method='lahti' or compare pairs")
-        a, b = x[g == labels[0]], x[g == labels[1]]
-        z = abs(a.mean() - b.mean()) / np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
-        z_star = 3 * np.sqrt((a.size + b.size) / 240)
-        sds = sorted([a.std(ddof=1), b.std(ddof=1)])
-        ratio = sds[1] / sds[0]
-        decision = "partition" if (z > z_star or ratio > 1.5) else "no_partition"
-        name = f"{labels[0]} vs {labels[1]}"
-        return pd.DataFrame({"group": name, "statistic": ["z", "z_critical", "sd_ratio"],
-                             "estimate": [z, z_star, ratio], "decision": decision})
-    xs = np.sort(x)
-    lo = _rank_quantile(xs, 0.5 - coverage / 2)
-    hi = _rank_quantile(xs, 0.5 + coverage / 2)
-    tail = (1 - coverage) / 2
-    rows = []
-    for lab in labels:
-        v = x[g == lab]
-        for stat, share in (("below_lower", np.mean(v < lo)), ("above_upper", np.mean(v > hi))):
-            if share > tail * 4.1 / 2.5 or share < tail * 0.9 / 2.5:
-                dec = "partition"
-            elif tail * 1.8 / 2.5 <= share <= tail * 3.2 / 2.5:
-                dec = "no_partition"
-            else:
-                dec = "marginal"
-            rows.append({"group": lab, "statistic": stat, "estimate": share, "decision": dec})
-    return pd.DataFrame(rows)
+# partition_test lives in labstats.stats._partition (file size); it belongs here.
+from labstats.stats._partition import partition_test  # noqa: E402
