@@ -18,8 +18,9 @@ the reading is done on their *dictionary*, not on their rows:
    These two scans (the cells' and the time texts' dictionaries) start in threads as
    soon as the export's columns are known (``Early``), while pandas is imported.
 2. The used rows are kept in a DuckDB table (spilled to disk beyond ``memory_limit``)
-   and grouped by patient and specimen into draws, with one packed column per analyte
-   (its row and dictionary entry). A draw is *simple* when it has at most one result per
+   and grouped by patient and specimen into draws (a chunk of whole files at a time when
+   the files hold disjoint patients), with each analyte's row and dictionary entry packed
+   in half of a 128-bit column. A draw is *simple* when it has at most one result per
    analyte, one known time, a specimen id, and no other draw of the patient at that time
    (a duplicate across specimens has the same time; a patient with a draw at several
    times has all its draws treated as the others): then it has no duplicate, no repeat
