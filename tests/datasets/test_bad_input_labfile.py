@@ -11,6 +11,7 @@ insulin 6.00 pmol/L per µIU/mL (WHO IS 66/304; NCHS LBDINSI / LBXIN), 1 in = 2.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -208,6 +209,12 @@ CASES = [
     pytest.param({"Age": ["ND"]}, {"limits": {"Age": 18}},
                  Raises(LabExportError, r"'ND' is censored: labstats cannot give an age"),
                  id="censored-age-text"),
+    # A limits key that names no header (a typo, or the output name) is not ignored.
+    *[pytest.param({"ID": ["a"], "Testosterone (ng/dL)": ["ND"]}, {"limits": {key: 10.0}},
+                   Raises(ValueError, rf"limits: no column named '{re.escape(key)}'; limits are keyed by "
+                                      r"the export's headers: ID, Testosterone \(ng/dL\)"),
+                   id=f"limits-unknown-{i}")
+      for i, key in enumerate(["Testosterone (ng/dl)", "total_testosterone"])],
     pytest.param({"BMI": [">50"]}, {}, Raises(LabExportError, r"'>50' is censored: labstats "
                                                               r"cannot give a BMI"),
                  id="censored-bmi"),

@@ -184,7 +184,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         empty, unknown or conflicting units, mixed units in a column without a unit
         column, a unit column without a value column, two headers mapping to one name,
         duplicate participant ids, values implausible for their unit (ages outside 0-120
-        years), tuple column labels, or ``sheet_name=None``.
+        years), tuple column labels, a ``columns``, ``units`` or ``limits`` key that
+        names no column, or ``sheet_name=None``.
 
     Notes
     -----
@@ -254,6 +255,10 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     if unknown:
         raise ValueError(f"units: no column named {sorted(unknown)[0]!r}; columns are "
                          f"{', '.join(map(str, seen))}")
+    unknown = [key for key in limits if key not in raw.columns]
+    if unknown:  # a typo would leave its column's "ND" cells without the limit
+        raise ValueError(f"limits: no column named {unknown[0]!r}; limits are keyed by the "
+                         f"export's headers: {', '.join(map(str, raw.columns))}")
     _check_ids(raw, id_column)
     problems: list = []
     out, extra = {}, {}
