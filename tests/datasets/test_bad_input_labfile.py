@@ -250,6 +250,14 @@ CASES = [
     # 8. Column labels and sheets.
     pytest.param(pd.DataFrame({0: ["a"], 1: ["40"], "SHBG": ["40"]}), {},
                  Gives({0: ["a"], 1: ["40"], "shbg": [40.0]}), id="int-labels"),
+    # Invisible format characters in a header (zero-width space, BOM, soft hyphen, word
+    # joiner) used to leave a known column unrecognised: kept as text, without a word.
+    pytest.param({"\ufeffID": ["a"], "SHBG\u200b": ["40"], "Testo\u00adsterone (ng/dL)":
+                  ["288.42"], "Albu\u2060min": ["43"], "TT\u200b units": ["ng/dL"]}, {},
+                 Gives({"shbg": [40.0], "total_testosterone": [10.0], "albumin": [43.0]}),
+                 id="invisible-characters-in-headers"),
+    pytest.param(_csv("ID,SHBG\u200b\na,40\n"), {}, Gives({"shbg": [40.0]}),
+                 id="zero-width-space-in-csv-header"),
     pytest.param(pd.DataFrame([["a", "40"]], columns=pd.MultiIndex.from_tuples(
                  [("ID", ""), ("SHBG", "nmol/L")])), {},
                  Raises(ValueError, r"column labels are tuples \(a MultiIndex.*flatten them"),

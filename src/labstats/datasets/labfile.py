@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 import numpy as np
 
@@ -95,7 +96,10 @@ def _py(value):
 
 
 def _norm_label(text) -> str:
-    return re.sub(r"[\s_]+", " ", str(text).strip().lower()).strip(" ,:")
+    """A header as matched: invisible format characters (zero-width space, BOM, soft
+    hyphen: Unicode category Cf) removed, case folded, spaces and underscores as one space."""
+    text = "".join(c for c in str(text) if unicodedata.category(c) != "Cf")
+    return re.sub(r"[\s_]+", " ", text.strip().lower()).strip(" ,:")
 
 
 def _split_header(header) -> tuple[str, str | None]:
