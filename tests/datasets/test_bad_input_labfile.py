@@ -387,6 +387,63 @@ def test_excel_cells_are_read_as_the_workbook_holds_them(tmp_path):
         read_lab_export(path)
 
 
+def _workbook(path, rows, edits=()):
+    """A workbook written by openpyxl (formulas without results), its sheet's XML then
+    edited as Excel would store it (``edits``: (old, new) text replacements)."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for old, new in edits:
+        assert old in sheet
+        sheet = sheet.replace(old, new)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_excel_formulas_without_stored_results_are_an_error_naming_the_cells(tmp_path):
+    """A workbook written by openpyxl (or another program that does not compute formulas)
+    and never opened in Excel stores no formula results: pandas reads those cells as
+    empty, and their values used to be NaN without a word."""
+    path = tmp_path / "export.xlsx"
+    _workbook(path, [["ID", "SHBG", "Albumin"], ["a", 40, "=2*20"], ["b", "=B2*2", 41]])
+    with pytest.raises(ValueError, match=r"export\.xlsx: 2 formula cells of sheet 'Sheet' hold "
+                                         r"no stored result, so they would read as empty: C2 "
+                                         r"\(column 'Albumin', row 0\), B3 \(column 'SHBG', row "
+                                         r"1\)\..*open it in Excel or LibreOffice and save it.*CSV"):
+        read_lab_export(path)
+
+
+def test_excel_stored_results_are_read_and_error_cells_reported_as_in_a_csv(tmp_path):
+    """Formula results stored by Excel are read (an empty text result is an empty cell);
+    error cells (#DIV/0!, #N/A), which pandas reads as NaN, are reported like the same
+    text in a CSV, and kept as text in a text column."""
+    path = tmp_path / "export.xlsx"
+    _workbook(path, [["ID", "SHBG", "Note"], ["a", "=20*2", '=IF(1,"","x")'],
+                     ["b", 41, "#N/A"]],
+              [("<f>20*2</f><v />", "<f>20*2</f><v>40</v>"),
+               ('<c r="C2"><f>IF(1,"","x")</f><v />', '<c r="C2" t="str"><f>IF(1,"","x")</f><v />')])
+    out = read_lab_export(path)
+    assert out["shbg"].tolist() == [40.0, 41.0]
+    assert [None if pd.isna(v) else v for v in out["Note"]] == [None, "#N/A"]
+    _workbook(path, [["ID", "SHBG"], ["a", "#DIV/0!"], ["b", "#N/A"], ["c", 3]])
+    (tmp_path / "export.csv").write_text("ID,SHBG\na,#DIV/0!\nb,#N/A\nc,3\n")
+    message = (r"2 cells could not be read:\n  row 0, column 'SHBG': '#DIV/0!' is not a number"
+               r"\n  row 1, column 'SHBG': '#N/A' is not a number")
+    for source in (path, tmp_path / "export.csv"):
+        with pytest.raises(LabExportError, match=message):
+            read_lab_export(source)
+
+
 def test_excel_header_row_is_checked_like_a_csv_header(tmp_path):
     """A repeated header is refused in a workbook as in a CSV (pandas renamed the second
     'SHBG' to 'SHBG.1', which was then kept as an unrecognised column without a word), and
