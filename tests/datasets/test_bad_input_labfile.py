@@ -215,6 +215,12 @@ CASES = [
                                       r"the export's headers: ID, Testosterone \(ng/dL\)"),
                    id=f"limits-unknown-{i}")
       for i, key in enumerate(["Testosterone (ng/dl)", "total_testosterone"])],
+    # A NaN limit used to turn the "ND" cells into NaN without a word.
+    *[pytest.param({"Testosterone (ng/dL)": ["ND"]}, {"limits": {"Testosterone (ng/dL)": v}},
+                   Raises(ValueError, rf"limits: 'Testosterone \(ng/dL\)'={shown} is not valid: "
+                                      r"it must be a number > 0\. Give the detection limit"),
+                   id=f"limits-value-{v}")
+      for v, shown in [(np.nan, "nan"), ("abc", "'abc'"), (0.0, r"0\.0")]],
     pytest.param({"BMI": [">50"]}, {}, Raises(LabExportError, r"'>50' is censored: labstats "
                                                               r"cannot give a BMI"),
                  id="censored-bmi"),

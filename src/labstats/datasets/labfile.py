@@ -18,7 +18,7 @@ import unicodedata
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import _sex_codes, warn
+from labstats._validate import _sex_codes, as_constant, warn
 from labstats.datasets import _labtext, _labunits
 from labstats.datasets._labcells import FLAGS, THOUSANDS, parse_column
 from labstats.datasets._labunits import NUMERIC, UnitColumn, to_canonical
@@ -139,8 +139,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         Value given to a left-censored result ``<L``: L/√2 (as NHANES), L/2, L, or
         NaN. A right-censored result ``>U`` becomes U, or NaN under "nan".
     limits : mapping of str to float, optional
-        Detection limit per header (in the file's unit) for censored results written
-        without a number ("ND", "below LOD").
+        Detection limit per header (in the file's unit, a number > 0) for censored
+        results written without a number ("ND", "below LOD"); a key must be a header.
     decimal : {"auto", ".", ","}, default "auto"
         "auto": the mark a column proves by a cell that cannot hold a thousands
         separator ("1.5", "0,125", "1,2345"); a cell such as "1,200" or "1.200" (one
@@ -190,7 +190,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         value column, two headers mapping to one name,
         duplicate participant ids, values implausible for their unit (ages outside 0-120
         years), tuple column labels, a ``columns``, ``units`` or ``limits`` key that
-        names no column, or ``sheet_name=None``.
+        names no column, a limit that is not a number > 0, or ``sheet_name=None``.
 
     Notes
     -----
@@ -264,6 +264,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     if unknown:  # a typo would leave its column's "ND" cells without the limit
         raise ValueError(f"limits: no column named {unknown[0]!r}; limits are keyed by the "
                          f"export's headers: {', '.join(map(str, raw.columns))}")
+    limits = {key: as_constant(v, f"limits: {key!r}", hint="Give the detection limit in the "
+                               "column's unit") for key, v in limits.items()}
     _check_ids(raw, id_column)
     problems: list = []
     out, extra = {}, {}
