@@ -11,6 +11,7 @@ insulin 6.00 pmol/L per µIU/mL (WHO IS 66/304; NCHS LBDINSI / LBXIN), 1 in = 2.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -208,6 +209,18 @@ CASES = [
     pytest.param({"Age": ["ND"]}, {"limits": {"Age": 18}},
                  Raises(LabExportError, r"'ND' is censored: labstats cannot give an age"),
                  id="censored-age-text"),
+    # A limits key that names no header (a typo, or the output name) is not ignored.
+    *[pytest.param({"ID": ["a"], "Testosterone (ng/dL)": ["ND"]}, {"limits": {key: 10.0}},
+                   Raises(ValueError, rf"limits: no column named '{re.escape(key)}'; limits are keyed by "
+                                      r"the export's headers: ID, Testosterone \(ng/dL\)"),
+                   id=f"limits-unknown-{i}")
+      for i, key in enumerate(["Testosterone (ng/dl)", "total_testosterone"])],
+    # A NaN limit used to turn the "ND" cells into NaN without a word.
+    *[pytest.param({"Testosterone (ng/dL)": ["ND"]}, {"limits": {"Testosterone (ng/dL)": v}},
+                   Raises(ValueError, rf"limits: 'Testosterone \(ng/dL\)'={shown} is not valid: "
+                                      r"it must be a number > 0\. Give the detection limit"),
+                   id=f"limits-value-{v}")
+      for v, shown in [(np.nan, "nan"), ("abc", "'abc'"), (0.0, r"0\.0")]],
     pytest.param({"BMI": [">50"]}, {}, Raises(LabExportError, r"'>50' is censored: labstats "
                                                               r"cannot give a BMI"),
                  id="censored-bmi"),
@@ -243,6 +256,14 @@ CASES = [
     # 8. Column labels and sheets.
     pytest.param(pd.DataFrame({0: ["a"], 1: ["40"], "SHBG": ["40"]}), {},
                  Gives({0: ["a"], 1: ["40"], "shbg": [40.0]}), id="int-labels"),
+    # Invisible format characters in a header (zero-width space, BOM, soft hyphen, word
+    # joiner) used to leave a known column unrecognised: kept as text, without a word.
+    pytest.param({"\ufeffID": ["a"], "SHBG\u200b": ["40"], "Testo\u00adsterone (ng/dL)":
+                  ["288.42"], "Albu\u2060min": ["43"], "TT\u200b units": ["ng/dL"]}, {},
+                 Gives({"shbg": [40.0], "total_testosterone": [10.0], "albumin": [43.0]}),
+                 id="invisible-characters-in-headers"),
+    pytest.param(_csv("ID,SHBG\u200b\na,40\n"), {}, Gives({"shbg": [40.0]}),
+                 id="zero-width-space-in-csv-header"),
     pytest.param(pd.DataFrame([["a", "40"]], columns=pd.MultiIndex.from_tuples(
                  [("ID", ""), ("SHBG", "nmol/L")])), {},
                  Raises(ValueError, r"column labels are tuples \(a MultiIndex.*flatten them"),
@@ -370,6 +391,63 @@ def test_excel_cells_are_read_as_the_workbook_holds_them(tmp_path):
         path, index=False)
     with pytest.raises(LabExportError, match=r"row 1, column 'SHBG': 'True' is not a number"):
         read_lab_export(path)
+
+
+def _workbook(path, rows, edits=()):
+    """A workbook written by openpyxl (formulas without results), its sheet's XML then
+    edited as Excel would store it (``edits``: (old, new) text replacements)."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for old, new in edits:
+        assert old in sheet
+        sheet = sheet.replace(old, new)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_excel_formulas_without_stored_results_are_an_error_naming_the_cells(tmp_path):
+    """A workbook written by openpyxl (or another program that does not compute formulas)
+    and never opened in Excel stores no formula results: pandas reads those cells as
+    empty, and their values used to be NaN without a word."""
+    path = tmp_path / "export.xlsx"
+    _workbook(path, [["ID", "SHBG", "Albumin"], ["a", 40, "=2*20"], ["b", "=B2*2", 41]])
+    with pytest.raises(ValueError, match=r"export\.xlsx: 2 formula cells of sheet 'Sheet' hold "
+                                         r"no stored result, so they would read as empty: C2 "
+                                         r"\(column 'Albumin', row 0\), B3 \(column 'SHBG', row "
+                                         r"1\)\..*open it in Excel or LibreOffice and save it.*CSV"):
+        read_lab_export(path)
+
+
+def test_excel_stored_results_are_read_and_error_cells_reported_as_in_a_csv(tmp_path):
+    """Formula results stored by Excel are read (an empty text result is an empty cell);
+    error cells (#DIV/0!, #N/A), which pandas reads as NaN, are reported like the same
+    text in a CSV, and kept as text in a text column."""
+    path = tmp_path / "export.xlsx"
+    _workbook(path, [["ID", "SHBG", "Note"], ["a", "=20*2", '=IF(1,"","x")'],
+                     ["b", 41, "#N/A"]],
+              [("<f>20*2</f><v />", "<f>20*2</f><v>40</v>"),
+               ('<c r="C2"><f>IF(1,"","x")</f><v />', '<c r="C2" t="str"><f>IF(1,"","x")</f><v />')])
+    out = read_lab_export(path)
+    assert out["shbg"].tolist() == [40.0, 41.0]
+    assert [None if pd.isna(v) else v for v in out["Note"]] == [None, "#N/A"]
+    _workbook(path, [["ID", "SHBG"], ["a", "#DIV/0!"], ["b", "#N/A"], ["c", 3]])
+    (tmp_path / "export.csv").write_text("ID,SHBG\na,#DIV/0!\nb,#N/A\nc,3\n")
+    message = (r"2 cells could not be read:\n  row 0, column 'SHBG': '#DIV/0!' is not a number"
+               r"\n  row 1, column 'SHBG': '#N/A' is not a number")
+    for source in (path, tmp_path / "export.csv"):
+        with pytest.raises(LabExportError, match=message):
+            read_lab_export(source)
 
 
 def test_excel_header_row_is_checked_like_a_csv_header(tmp_path):

@@ -177,6 +177,19 @@ def test_csv_conversion_reads_like_the_xpt(tiny):
     assert read_nhanes_file(tiny / "TST_H.csv.xz", **SMALL).equals(frame)
 
 
+@pytest.mark.parametrize("other", ["TST_H.xpt", "TST_H.csv"])
+def test_two_files_of_one_name_are_an_error_naming_both(tiny, other):
+    """TST_H.XPT next to TST_H.xpt or a CSV conversion of it: one of them used to be read
+    (the first by name) without a word, whatever the other held."""
+    frame = read_nhanes_file(tiny / "TST_H.XPT", **SMALL)
+    if other.endswith(".csv"):
+        frame.assign(LBXTST=999.0).to_csv(tiny / other, index=False)
+    else:
+        _xpt(tiny / other, frame.assign(LBXTST=999.0))
+    with pytest.raises(ValueError, match=rf"2 files hold TST_H: TST_H\.XPT, {other}; keep one"):
+        read_nhanes(tiny, ["2013-2014"], components=["TST"], **SMALL)
+
+
 def test_text_in_a_csv_conversion_is_an_error_naming_file_column_and_seqn(tiny):
     """A CSV conversion holding SAS's "." for missing values (a PROC EXPORT) used to stop
     read_nhanes with numpy's bare "could not convert string to float: '.'"."""

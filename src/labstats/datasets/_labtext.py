@@ -3,8 +3,10 @@
 Refused, each with what to do: a web page saved under a table's name, an empty file, a
 header without data rows, rows with too few or too many fields (never padded), a last
 line without its line break (a cut-off download), repeated headers, tuple column labels,
-Excel workbooks read without naming one sheet, and a sheet whose first row is empty.
-Excel cells are kept as the workbook holds them (text stays text). Used by ``labstats.datasets.labfile``.
+Excel workbooks read without naming one sheet, a sheet whose first row is empty, and
+formula cells without a stored result. Excel cells are kept as the workbook holds them
+(text stays text; an error cell such as ``#DIV/0!`` is its text, as in a CSV). Used by
+``labstats.datasets.labfile``.
 """
 
 from __future__ import annotations
@@ -64,24 +66,92 @@ def _read_excel(path: Path, sheet_name):
     into numbers, rename a repeated header "SHBG" to "SHBG.1", and take an empty first
     row for a header of unnamed columns; here the cells are kept (``dtype=object``, then
     ``infer_objects``: numbers stay numbers, text stays text), and the header row is read
-    as it is, so that a repeated header or an empty first row is an error.
+    as it is, so that a repeated header or an empty first row is an error. pandas reads
+    error cells and formulas without a stored result as empty: see ``_stored_results``.
     """
     import pandas as pd
 
     with pd.ExcelFile(path) as book:
         names = list(book.sheet_names)
         sheet = _sheet(path, sheet_name, names)
-        frame = pd.read_excel(book, sheet_name=sheet, dtype=object).infer_objects()
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
         first = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1, dtype=object)
     cells = [] if first.empty else first.iloc[0].tolist()
     named = [c for c in cells if not (c is None or (isinstance(c, float) and c != c)
                                       or (isinstance(c, str) and not c.strip()))]
+    shown = sheet if isinstance(sheet, str) else names[sheet]
     if not named and len(frame):
-        shown = sheet if isinstance(sheet, str) else names[sheet]
         raise ValueError(f"{path}: the first row of sheet {shown!r} is empty, but labstats "
                          f"takes the header from the first row: delete the empty rows above it")
     check_labels(named, str(path))
-    return frame
+    if path.name.lower().endswith((".xlsx", ".xlsm")):
+        _stored_results(path, names.index(shown), shown, frame)
+    return frame.infer_objects()
+
+
+def _stored_results(path: Path, position: int, shown: str, frame) -> None:
+    """Formula cells without a stored result are an error; error cells (``#DIV/0!``,
+    ``#N/A``) are put in ``frame`` as their text, to be reported as in a CSV.
+
+    pandas reads both as empty (NaN). A workbook written by a program that does not
+    compute formulas (openpyxl) stores none of their results; Excel and LibreOffice
+    store every one (an empty text result as ``t="str"``). The header is row 1, so the
+    frame's row ``i`` is the sheet's row ``i + 2`` and its column ``j`` column ``j + 1``.
+    """
+    import posixpath
+    import zipfile
+    from xml.etree import ElementTree
+
+    def local(tag):
+        return tag.rpartition("}")[2]
+
+    def rels(book, part):  # relationship id -> (type, part it points to)
+        folder, name = posixpath.split(part)
+        out = {}
+        for r in ElementTree.fromstring(book.read(posixpath.join(folder, "_rels", name + ".rels"))):
+            target = r.get("Target", "")
+            out[r.get("Id")] = (r.get("Type", ""), target.lstrip("/") if target.startswith("/")
+                                else posixpath.normpath(posixpath.join(folder, target)))
+        return out
+
+    with zipfile.ZipFile(path) as book:
+        top = next(t for kind, t in rels(book, "").values() if kind.endswith("/officeDocument"))
+        sheets = [e for e in ElementTree.fromstring(book.read(top)).iter()
+                  if local(e.tag) == "sheet"]
+        rid = next(v for k, v in sheets[position].attrib.items() if local(k) == "id")
+        data = book.read(rels(book, top)[rid][1])
+    if not (re.search(rb"<(?:\w+:)?f[\s>/]", data) or re.search(rb"\st=\"e\"", data)):
+        return
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    unstored, row, col = [], 0, 0
+    for event, cell in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        if event == "start":  # a row, or a cell, without its number is the next one
+            if local(cell.tag) == "row":
+                row, col = int(cell.get("r", row + 1)), 0
+            elif local(cell.tag) == "c":
+                row, col = coordinate_to_tuple(cell.get("r")) if cell.get("r") else (row, col + 1)
+            continue
+        if local(cell.tag) != "c":
+            continue
+        parts = {local(e.tag): e for e in cell}
+        kind, value = cell.get("t", "n"), parts["v"].text if "v" in parts else None
+        if kind == "e" and row > 1:
+            frame.iat[row - 2, col - 1] = value
+        elif "f" in parts and not value and kind not in ("str", "s", "inlineStr"):
+            unstored.append((cell.get("r") or f"row {row}, column {col}", row, col))
+        cell.clear()
+    if unstored:
+        shown_cells = ", ".join(
+            f"{ref} (column {frame.columns[c - 1] if c <= frame.shape[1] else '?'!r}, "
+            f"{'the header' if r == 1 else f'row {r - 2}'})" for ref, r, c in unstored[:10])
+        more = f" and {len(unstored) - 10} more" if len(unstored) > 10 else ""
+        raise ValueError(
+            f"{path}: {len(unstored)} formula cell{'s' if len(unstored) > 1 else ''} of sheet "
+            f"{shown!r} hold no stored result, so they would read as empty: {shown_cells}"
+            f"{more}. The workbook was saved by a program that does not compute formulas; "
+            f"open it in Excel or LibreOffice and save it (that stores the results), or "
+            f"export the sheet as CSV")
 
 
 def _ragged(text: str, sep: str, path: Path) -> None:

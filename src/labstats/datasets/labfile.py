@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import _sex_codes, warn
+from labstats._validate import _sex_codes, as_constant, warn
 from labstats.datasets import _labtext, _labunits
 from labstats.datasets._labcells import FLAGS, THOUSANDS, parse_column
 from labstats.datasets._labunits import NUMERIC, UnitColumn, to_canonical
@@ -95,7 +96,10 @@ def _py(value):
 
 
 def _norm_label(text) -> str:
-    return re.sub(r"[\s_]+", " ", str(text).strip().lower()).strip(" ,:")
+    """A header as matched: invisible format characters (zero-width space, BOM, soft
+    hyphen: Unicode category Cf) removed, case folded, spaces and underscores as one space."""
+    text = "".join(c for c in str(text) if unicodedata.category(c) != "Cf")
+    return re.sub(r"[\s_]+", " ", text.strip().lower()).strip(" ,:")
 
 
 def _split_header(header) -> tuple[str, str | None]:
@@ -135,8 +139,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         Value given to a left-censored result ``<L``: L/√2 (as NHANES), L/2, L, or
         NaN. A right-censored result ``>U`` becomes U, or NaN under "nan".
     limits : mapping of str to float, optional
-        Detection limit per header (in the file's unit) for censored results written
-        without a number ("ND", "below LOD").
+        Detection limit per header (in the file's unit, a number > 0) for censored
+        results written without a number ("ND", "below LOD"); a key must be a header.
     decimal : {"auto", ".", ","}, default "auto"
         "auto": the mark a column proves by a cell that cannot hold a thousands
         separator ("1.5", "0,125", "1,2345"); a cell such as "1,200" or "1.200" (one
@@ -181,10 +185,12 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         Unreadable, empty or truncated files (a last line without its line break,
         rows with too few or too many fields, a header without data rows), an HTML
         page saved as a table, repeated headers, an Excel sheet whose first row is
-        empty, unknown or conflicting units, mixed units in a column without a unit
-        column, a unit column without a value column, two headers mapping to one name,
+        empty or whose formula cells hold no stored result, unknown or conflicting
+        units, mixed units in a column without a unit column, a unit column without a
+        value column, two headers mapping to one name,
         duplicate participant ids, values implausible for their unit (ages outside 0-120
-        years), tuple column labels, or ``sheet_name=None``.
+        years), tuple column labels, a ``columns``, ``units`` or ``limits`` key that
+        names no column, a limit that is not a number > 0, or ``sheet_name=None``.
 
     Notes
     -----
@@ -254,6 +260,12 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     if unknown:
         raise ValueError(f"units: no column named {sorted(unknown)[0]!r}; columns are "
                          f"{', '.join(map(str, seen))}")
+    unknown = [key for key in limits if key not in raw.columns]
+    if unknown:  # a typo would leave its column's "ND" cells without the limit
+        raise ValueError(f"limits: no column named {unknown[0]!r}; limits are keyed by the "
+                         f"export's headers: {', '.join(map(str, raw.columns))}")
+    limits = {key: as_constant(v, f"limits: {key!r}", hint="Give the detection limit in the "
+                               "column's unit") for key, v in limits.items()}
     _check_ids(raw, id_column)
     problems: list = []
     out, extra = {}, {}

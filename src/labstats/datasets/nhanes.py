@@ -77,11 +77,16 @@ def _resolve_components(components) -> list[str]:
 
 
 def _find_file(directory: Path, stem: str) -> Path | None:
-    """``stem`` + .XPT/.xpt/.csv/.csv.xz/.csv.gz in ``directory`` (case-insensitive)."""
+    """``stem`` + .XPT/.xpt/.csv/.csv.xz/.csv.gz in ``directory`` (case-insensitive); two
+    such files (``TST_H.XPT`` and ``TST_H.xpt`` or ``TST_H.csv``) are an error."""
     wanted = {f"{stem}.{ext}".lower() for ext in ("xpt", "csv", "csv.xz", "csv.gz")}
     if not directory.is_dir():
         return None
     hits = sorted(p for p in directory.iterdir() if p.name.lower() in wanted)
+    if len(hits) > 1:
+        raise ValueError(f"{directory}: {len(hits)} files hold {stem}: "
+                         f"{', '.join(p.name for p in hits)}; keep one of them in the folder "
+                         f"(move the others elsewhere) so it is clear which one is read")
     return hits[0] if hits else None
 
 
@@ -367,7 +372,8 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     ValueError
         For an unknown cycle or component, a file that is not XPT, is truncated or
         holds another number of records than its CDC codebook (``read_nhanes_file``), a
-        duplicated SEQN, a lab participant missing from DEMO, or a missing variable.
+        duplicated SEQN, a lab participant missing from DEMO, a missing variable, or
+        two files of one name in ``directory`` (``TST_H.XPT`` and ``TST_H.csv``).
 
     Warns
     -----

@@ -117,6 +117,11 @@ def _inputs(age, value, sex, weights, design):
             raise ValueError(f"{name}: {arr.size} values for {n} ages")
     for name, arr in (("age", a), ("value", y)):
         no_inf(arr, labelled if labelled is not None else arr, name, "to leave the row out")
+    if (a < 0).any():
+        pos = int(np.argmax(a < 0))
+        raise ValueError(f"age: {int((a < 0).sum())} negative age(s); the first is "
+                         f"{float(a[pos])!r} at index {where(pos)!r}. Ages are >= 0: check "
+                         "the source data, or set those to NaN to fit the other rows")
     if (y <= 0).any():
         pos = int(np.argmax(y <= 0))
         raise ValueError(f"value: {int((y <= 0).sum())} value(s) <= 0; the first is "
@@ -144,7 +149,8 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     age, value : array_like or pandas.Series, or column names of ``design.data``
         Age (in ``age_unit``) and the measurement (> 0). Series (here, in ``sex`` and
         ``weights``) must share one index (that of ``design.data`` with a design); a
-        missing age or value leaves its row out (with a warning), an infinite one raises.
+        missing age or value leaves its row out (with a warning), an infinite one or a
+        negative age raises.
     sex : array_like, column name or None
         As labstats parses sex; each sex gets its own curves. None: one set of curves.
     weights : array_like, optional
