@@ -363,3 +363,25 @@ def test_no_unit_column_and_no_unit_in_the_cell_is_reported_not_a_crash():
     assert res["value"].iloc[1] == pytest.approx(415 / 28.84, rel=1e-3)  # ng/dL -> nmol/L
     same = labstats.read_lab_results(raw, units={"total_testosterone": "ng/dL"})
     assert same.attrs["counts"]["used"] == 3
+
+
+def test_headers_with_invisible_characters_are_recognised_by_both_readers(tmp_path):
+    """A zero-width space, a BOM or a soft hyphen in a header (copied from a web page or a
+    spreadsheet) left the column unrecognised: every unit then unknown, every row
+    reported. Headers are matched by the one normalisation of both readers
+    (``_labtext.norm_label``), as read_lab_export matches them."""
+    from labstats.datasets import pair_export
+
+    export = make_lab_results(20, seed=3, shape="lis")
+    test_map = export.attrs.get("test_map")
+    export.attrs = {}
+    odd = export.rename(columns={"Units": "Units\u200b", "Patient ID": "\ufeffPatient ID",
+                                 "Result": "Re\u00adsult"})
+    want = read_lab_results(export, test_map=test_map)
+    got = read_lab_results(odd, test_map=test_map)
+    assert got.attrs["counts"] == want.attrs["counts"]
+    assert got.attrs["counts"]["used"] > got.attrs["counts"]["reported"]
+    pd.testing.assert_frame_equal(got, want)
+    path = tmp_path / "odd.parquet"
+    odd.to_parquet(path, index=False)
+    assert pair_export(path, test_map=test_map).attrs["counts"]["read"] == want.attrs["counts"]

@@ -27,6 +27,17 @@ def _looks_html(head: bytes) -> bool:
     return bool(_HTML.match(head.removeprefix(b"\xef\xbb\xbf")))
 
 
+def norm_label(text) -> str:
+    """A header as matched: invisible format characters (zero-width space, BOM, soft
+    hyphen: Unicode category Cf) removed, case folded, spaces and underscores as one space.
+    The one normalisation of headers, for wide (``labfile``) and long (``_routine_io``)
+    exports."""
+    import unicodedata
+
+    text = "".join(c for c in str(text) if unicodedata.category(c) != "Cf")
+    return re.sub(r"[\s_]+", " ", text.strip().lower()).strip(" ,:")
+
+
 def check_labels(columns, where: str) -> None:
     """Tuple labels and repeated headers are errors; anything else is kept as it is."""
     import pandas as pd

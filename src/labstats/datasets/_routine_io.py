@@ -8,7 +8,6 @@ LIS exports, or by ``columns=``; parses collection times. Used by ``routine``.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +37,7 @@ ROLES = tuple(DEFAULT_COLUMNS)
 REQUIRED = ("patient_id", "test", "value")
 
 
-def norm(text) -> str:
-    return re.sub(r"[\s_]+", " ", str(text).strip().lower()).strip(" ,:")
+norm = _labtext.norm_label  # a header as matched (the one normalisation, with labfile's)
 
 
 def read_source(source, sheet_name, sep, encoding):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 
 import numpy as np
 
@@ -95,11 +94,7 @@ def _py(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _norm_label(text) -> str:
-    """A header as matched: invisible format characters (zero-width space, BOM, soft
-    hyphen: Unicode category Cf) removed, case folded, spaces and underscores as one space."""
-    text = "".join(c for c in str(text) if unicodedata.category(c) != "Cf")
-    return re.sub(r"[\s_]+", " ", text.strip().lower()).strip(" ,:")
+_norm_label = _labtext.norm_label  # a header as matched (the one normalisation)
 
 
 def _split_header(header) -> tuple[str, str | None]:
