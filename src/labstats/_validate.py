@@ -131,23 +131,26 @@ def as_constant(value, name: str, *, unit: str = "", low: float = 0.0,
     return v
 
 
-def as_count(value, name: str, *, low: int = 1) -> int:
-    """A count passed by a caller (``rows_per_partition=``, ``threads=``, ``jobs=``) as an
-    int: a whole number (not a bool, text or float) ``>= low``, else ``ValueError``
-    naming the argument and the value.
+def as_count(value, name: str, *, low: int = 1, what: str = "", hint: str = "") -> int:
+    """A count passed by a caller (``rows_per_partition=``, ``threads=``, ``jobs=``,
+    ``bootstrap=``) as an int: a whole number (not a bool, text or float) ``>= low``, else
+    ``ValueError`` naming the argument, what it counts (``what``), the value and ``hint``.
+    Every count a public function accepts goes through here.
 
     >>> as_count(4, "threads")
     4
-    >>> as_count(2.5, "threads")
+    >>> as_count(2.5, "n_boot", what="bootstrap resamples")
     Traceback (most recent call last):
     ...
-    ValueError: threads=2.5 is not valid: it must be a whole number >= 1.
+    ValueError: n_boot must be a whole number >= 1 (bootstrap resamples), got 2.5
     """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
     if not (ok and value >= low):
-        raise ValueError(f"{name}={value!r} is not valid: it must be a whole number >= {low}.")
+        raise ValueError(f"{name} must be a whole number >= {low}"
+                         f"{f' ({what})' if what else ''}, got {value!r}"
+                         f"{'; ' + hint if hint else ''}")
     return int(value)
 
 

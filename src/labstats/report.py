@@ -271,8 +271,9 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
     import labstats
 
     data = resolve_data(data)
-    if not (isinstance(jobs, int) and jobs >= 1):
-        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    from labstats._validate import as_count
+
+    jobs = as_count(jobs, "jobs")
     start = time.perf_counter()
     paths = find_notebooks(notebooks)
     check_data(data)

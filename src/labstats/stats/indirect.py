@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, _label, to_float_array, warn
+from labstats._validate import _is_series, _label, as_count, to_float_array, warn
 from labstats.stats._common import check_confidence, check_method
 
 __all__ = ["indirect_reference_interval"]
@@ -306,9 +306,7 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     check_method(method, _METHODS)
     lims = _check_limits(limits)
     confidence = check_confidence(confidence)
-    if not isinstance(bootstrap, (int, np.integer)) or isinstance(bootstrap, bool) \
-            or bootstrap < 0:
-        raise ValueError(f"bootstrap must be a whole number >= 0 (resamples), got {bootstrap!r}")
+    bootstrap = as_count(bootstrap, "bootstrap", low=0, what="resamples")
     options = dict(options or {})
     x, side, lod_a = _prepare(values, censored, lod)
     mod = _module(method)

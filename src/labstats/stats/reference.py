@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, to_float_array
+from labstats._validate import _is_series, as_count, to_float_array
 from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["partition_test", "reference_interval", "reference_outliers"]
@@ -384,11 +384,9 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
                              "design.subset(~flagged) so that the excluded rows stay in the "
                              "design (its strata and PSUs) but out of the interval")
         return _survey(design, values, by, coverage, confidence, rule)
-    if method in ("robust", "bootstrap") and not (
-            isinstance(n_boot, (int, np.integer)) and not isinstance(n_boot, bool)
-            and n_boot >= 1):
-        raise ValueError(f"n_boot must be a whole number >= 1 (bootstrap resamples of the "
-                         f"{method!r} method), got {n_boot!r}; e.g. n_boot=2000")
+    if method in ("robust", "bootstrap"):
+        n_boot = as_count(n_boot, "n_boot", hint="e.g. n_boot=2000",
+                          what=f"bootstrap resamples of the {method!r} method")
     rng = np.random.default_rng(seed)
     rows = []
     groups, keys = _groups(values, by, "values")
