@@ -160,8 +160,13 @@ def _classes():
                 return super().to_parquet(path, **kwargs)
             compute = kwargs.pop("compute", True)
             compute_kwargs = kwargs.pop("compute_kwargs", None) or {}
+            import fsspec
+
+            fs, root = fsspec.core.url_to_fs(str(path), **(kwargs.get("storage_options")
+                                                          or {}))
+            before = _files_under(fs, root)  # (Dask makes the folder now)
             write = super().to_parquet(path, compute=False, **kwargs)
-            written = _written(write.expr, inner.expr)
+            written = _written(write.expr, inner.expr, before)
             return written.compute(**compute_kwargs) if compute else written
 
         def __reduce__(self):
@@ -172,22 +177,48 @@ def _classes():
         ``compute()`` writes and issues the frame's warnings; written by
         ``dask.compute`` or ``persist()``, it issues none."""
 
-        def __init__(self, expr, parts=None):
+        def __init__(self, expr, parts=None, before=None):
             super().__init__(expr)
             self._parts = parts  # the expression of the derived partitions (or None)
+            self._before = before  # the files under its folder before (None: no folder)
 
         def compute(self, **kwargs):
             if self._parts is None:
                 return super().compute(**kwargs)
-            out = _issued(self, new_collection(self._parts), kwargs)
-            self.expr.fs.invalidate_cache(self.expr.path)  # (as Dask's to_parquet does)
+            fs, root = self.expr.fs, self.expr.path
+            try:
+                out = _issued(self, new_collection(self._parts), kwargs)
+            except BaseException:  # ("raise" mode: raised once all is written)
+                _remove_new(fs, root, self._before)
+                raise
+            fs.invalidate_cache(root)  # (as Dask's to_parquet does)
             return out
 
         def __reduce__(self):
-            return _written, (self.expr, self._parts)
+            return _written, (self.expr, self._parts, self._before)
 
     _CLASSES.update(DerivedFrame=DerivedFrame, WrittenParquet=WrittenParquet)
     return _CLASSES
+
+
+def _files_under(fs, root):
+    """The files under ``root`` on ``fs`` (fsspec), or None when it does not exist."""
+    fs.invalidate_cache(root)
+    return set(fs.find(root)) if fs.exists(root) else None
+
+
+def _remove_new(fs, root, before):
+    """After a failed write: remove what it created under ``root`` (``root`` itself when
+    it did not exist before), so that no unchecked or partial dataset is left to be read
+    as a result. Files it replaced in an existing folder cannot be restored."""
+    now = _files_under(fs, root)
+    if now is None:
+        return
+    if before is None:
+        fs.rm(root, recursive=True)
+        return
+    for path in sorted(now - before):
+        fs.rm(path)
 
 
 def _derived(parts, meta=None):
@@ -198,9 +229,10 @@ def _derived(parts, meta=None):
     return _classes()["DerivedFrame"](parts.map_partitions(_without_found, meta=meta).expr)
 
 
-def _written(expr, parts=None):
-    """The lazy write ``expr`` (Dask's ``ToParquet``) of the derived partitions ``parts``."""
-    return _classes()["WrittenParquet"](expr, parts)
+def _written(expr, parts=None, before=None):
+    """The lazy write ``expr`` (Dask's ``ToParquet``) of the derived partitions ``parts``;
+    ``before``: the files under its folder before ``to_parquet`` (None: no folder)."""
+    return _classes()["WrittenParquet"](expr, parts, before)
 
 
 def dask_derive(ddf, names=None, **kw):
@@ -218,8 +250,9 @@ def dask_derive(ddf, names=None, **kw):
     ``dd.to_parquet(frame, ...)``, or through a frame made from it, its warnings are not
     issued (the partitions it gives carry none). In "raise" mode, an implausible value
     raises when computed or written, naming the column, the value, its label in its
-    partition and that partition's count; the write stops there (files of partitions
-    already written stay)."""
+    partition and that partition's count, and what the write created is removed (the
+    folder, when it did not exist; files it replaced in an existing folder cannot be
+    restored)."""
     from labstats.datasets.derive import derive
 
     meta = derive(ddf._meta, names, **kw)  # an empty frame: no fake values to check

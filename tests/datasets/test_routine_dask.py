@@ -352,15 +352,24 @@ def test_derive_on_dask_to_parquet_writes_as_dask_and_warns_as_pandas(client, tm
 
 def test_derive_on_dask_to_parquet_raises_or_warns_in_raise_mode(client, tmp_path):
     """In "raise" mode (the default), to_parquet raises as compute() does, naming the
-    column, the value and its row; without implausible values it gives pandas' other
-    warnings (the insulin column, the triglycerides rows)."""
+    column, the value and its row, and leaves no dataset of unchecked values to be read
+    as a result: a folder it made is removed, an existing folder keeps its own files
+    only; without implausible values it gives pandas' other warnings (the insulin
+    column, the triglycerides rows)."""
     ddf = _draws_to_write()
     lazy = labstats.derive(ddf)
     message = r"total_testosterone: \d+.0 at index \d+ is implausible for nmol/L"
-    for write in (lambda: lazy.to_parquet(tmp_path / "raised"),
-                  lambda: lazy.to_parquet(tmp_path / "later", compute=False).compute()):
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "mine.txt").write_text("a file of the user's")
+    for folder, write in (
+            ("raised", lambda: lazy.to_parquet(tmp_path / "raised")),
+            ("later", lambda: lazy.to_parquet(tmp_path / "later", compute=False).compute()),
+            ("kept", lambda: lazy.to_parquet(tmp_path / "kept"))):
         with pytest.raises(ValueError, match=message):
             write()
+        left = sorted(p.name for p in (tmp_path / folder).glob("*")) if (
+            tmp_path / folder).exists() else None
+        assert left == (["mine.txt"] if folder == "kept" else None), (folder, left)
     ddf = ddf.assign(total_testosterone=ddf["total_testosterone"].clip(upper=30.0))
     want, expected = _warned(lambda: labstats.derive(ddf.compute()))
     assert len(expected) == 2 and expected[0][0].startswith("insulin: the column's median")
