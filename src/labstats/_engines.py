@@ -144,7 +144,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     rows_per_partition = as_count(rows_per_partition, "rows_per_partition")
     threads = as_count(threads, "threads")
     files = _files(source)
-    schema = check_parts(files)[0]  # (a file that cannot be read; parts that disagree)
+    footers = check_parts(files)  # (a file that cannot be read; parts that disagree)
+    schema = footers[0].schema.to_arrow_schema()
     targets = {"output": output, "report": report}
     for name, path in targets.items():  # before any work
         if path is not None:
@@ -155,7 +156,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     with ExitStack() as stack:  # each written beside it, renamed once complete
         temps = {k: v if v is None else stack.enter_context(atomic(v))
                  for k, v in targets.items()}
-        result = _pair_export(source, files, schema, temps["output"], columns=columns,
+        result = _pair_export(source, files, schema, [m.num_rows for m in footers],
+                              temps["output"], columns=columns,
                               test_map=test_map, by=by, window=window, repeats=repeats,
                               analytes=analytes, derive=derive, report=temps["report"],
                               rows_per_partition=rows_per_partition,
@@ -178,18 +180,16 @@ def _empty_parquet(path, kind):
     pq.write_table(pa.table({c: pa.array([], t) for c, t in columns.items()}), path)
 
 
-def _pair_export(source, files, schema, output, *, columns, test_map, by, window, repeats,
+def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by, window, repeats,
                  analytes, derive, report, rows_per_partition, memory_limit, threads,
                  temp_directory, **read_options):
     """``pair_export`` once its outputs are checked: ``output`` and ``report`` are the
     temporary files (created, empty) they are written to."""
     import duckdb
-    import pyarrow.parquet as pq
 
     from labstats.datasets import _routine_io
 
     role = _routine_io.map_columns(schema.names, columns)
-    sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
     tmp = Path(tempfile.mkdtemp(prefix="labstats-", dir=temp_directory))
     con, early = duckdb.connect(), None

@@ -275,22 +275,23 @@ def as_concentration(values, name: str, *, unit: str, analyte: str | None = None
     return x
 
 
-def common_index(*inputs):
+def common_index(*inputs, names=None):
     """The index the Series among ``inputs`` share, or None when none is a Series.
 
     ``ValueError`` when two Series have different indexes: pairing their rows by position
-    is how rows get silently mismatched.
+    is how rows get silently mismatched. ``names`` (one per input) name the two in the
+    message; without them it speaks of "Series inputs".
     """
-    series = [s for s in inputs if _is_series(s)]
+    series = [(k, s) for k, s in enumerate(inputs) if _is_series(s)]
     if not series:
         return None
-    idx = series[0].index
-    for s in series[1:]:
+    first, idx = series[0][0], series[0][1].index
+    for k, s in series[1:]:
         if not s.index.equals(idx):
-            raise ValueError(
-                "Series inputs have different indexes; align them first "
-                "(e.g. a, b = a.align(b)) so that rows are paired by label, not position"
-            )
+            which = ("Series inputs have" if names is None else
+                     f"{names[first]} and {names[k]} are Series with")
+            raise ValueError(f"{which} different indexes; align them first (e.g. a, b = "
+                             "a.align(b)) so that rows are paired by label, not position")
     return idx
 
 

@@ -211,7 +211,7 @@ CASES = [
     ("indirect RI with lod on another index",
      lambda: indirect_reference_interval(ROUTINE, censored=ROUTINE < 12, lod=pd.Series(
          np.linspace(11, 13, 50), index=ROUTINE.index[::-1]), bootstrap=0),
-     r"lod and values have different indexes; align them first"),
+     r"lod and values are Series with different indexes; align them first"),
     ("indirect RI with lod of another length",
      lambda: indirect_reference_interval(ROUTINE, lod=np.full(10, 12.0), bootstrap=0),
      r"lod has 10 entries and values has 50; pass one detection limit or one per value"),

@@ -81,22 +81,23 @@ def _kind(kind):
 
 
 def check_parts(files) -> list:
-    """The Arrow schemas of Parquet ``files`` (their footers), after refusing a file that
-    cannot be read, a file whose columns are not the first file's, and a column holding
-    another kind of values (numbers, text, times) than in an earlier file. The parts of a
+    """The Parquet footers of ``files`` (``FileMetaData``: rows, schema), after refusing a
+    file that cannot be read, a file whose columns are not the first file's, and a column
+    holding another kind of values (numbers, text, times) than in an earlier file. The parts of a
     folder are read as one export: patient 10001 written as a number in one part and as
     text in another would be two patients (pandas) or one (DuckDB), so neither reads them.
     Numbers of several types (integers, floats) and columns of nulls agree."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schemas = []
+    footers = []
     for f in files:
         try:
-            schemas.append(pq.read_schema(f))
+            footers.append(pq.read_metadata(f))
         except (OSError, pa.ArrowException) as exc:
             raise ValueError(f"{f}: cannot be read as a table ({type(exc).__name__}: {exc}); "
                              f"is the file complete?") from exc
+    schemas = [m.schema.to_arrow_schema() for m in footers]
     first, seen = schemas[0].names, {}
     for f, schema in zip(files, schemas, strict=True):
         if schema.names != first:
@@ -111,7 +112,7 @@ def check_parts(files) -> list:
                     f"holds {was[0]} ({was[2]}); a folder holds parts of one export, read as "
                     f"one table: write {field.name!r} with one type in every part (e.g. "
                     f"frame[{field.name!r}].astype(...) before to_parquet)")
-    return schemas
+    return footers
 
 
 def map_columns(headers, columns) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, to_float_array
+from labstats._validate import common_index, to_float_array
 
 #: Columns of every tidy result of labstats.stats.agreement, in order.
 COLUMNS = ["statistic", "estimate", "se", "ci_low", "ci_high", "df", "p_value", "n_obs",
@@ -17,9 +17,7 @@ def paired(x, y, *, names=("x", "y"), min_n: int = 3):
     Raises ``ValueError`` for different lengths, Series with different indexes,
     infinite values or fewer than ``min_n`` complete pairs.
     """
-    if _is_series(x) and _is_series(y) and not x.index.equals(y.index):
-        raise ValueError(f"{names[0]} and {names[1]} are Series with different indexes; "
-                         "align them first (a, b = a.align(b)) so that pairs match by label")
+    common_index(x, y, names=names)
     a = np.atleast_1d(to_float_array(x, names[0]))
     b = np.atleast_1d(to_float_array(y, names[1]))
     if a.ndim != 1 or b.ndim != 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, to_float_array
+from labstats._validate import _is_series, common_index, to_float_array
 from labstats.stats._common import check_method, no_inf
 
 __all__ = ["partition_test"]
@@ -67,10 +67,7 @@ def partition_test(values, groups, *, method: str = "harris_boyd", coverage: flo
     check_method(method, ("harris_boyd", "lahti"))
     x = np.atleast_1d(to_float_array(values, "values"))
     no_inf(x, values, "values")
-    if _is_series(values) and _is_series(groups) and not groups.index.equals(values.index):
-        raise ValueError("groups and values are Series with different indexes; align them "
-                         "first (v, g = values.align(groups)) so that each value gets its "
-                         "own group label, not the label at its position")
+    common_index(groups, values, names=("groups", "values"))
     g = np.asarray(groups.to_numpy() if _is_series(groups) else groups, dtype=object)
     if g.shape != x.shape:
         raise ValueError(f"groups has {g.size} labels and values has {x.size}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_constant, to_float_array
+from labstats._validate import as_constant, common_index, to_float_array
 from labstats.stats._common import (
     check_confidence,
     check_method,
@@ -304,14 +304,9 @@ def ratio_summary(calculated, measured, *, covariates=None, coverage: float = 0.
     q = np.quantile(ratio, [0.5 - coverage / 2, 0.5 + coverage / 2])
     rows = [dict(statistic="median_ratio", estimate=np.median(ratio), ci_low=q[0],
                  ci_high=q[1], method="percentiles")]
-    paired_with = next((v for v in (calculated, measured) if _is_series(v)), None)
-    for name, values in (covariates or {}).items():
-        if (_is_series(values) and paired_with is not None
-                and not values.index.equals(paired_with.index)):
-            which = "calculated" if paired_with is calculated else "measured"
-            raise ValueError(f"covariates[{name!r}] and {which} are Series with different "
-                             "indexes; align them first (e.g. covariates[name].reindex("
-                             f"{which}.index)) so that each ratio meets its own sample's value")
+    for name, values in (covariates or {}).items():  # each ratio meets its sample's value
+        common_index(values, calculated, measured,
+                     names=(f"covariates[{name!r}]", "calculated", "measured"))
         full = np.asarray(calculated, dtype=float) / np.asarray(measured, dtype=float)
         cov = np.atleast_1d(to_float_array(values, f"covariates[{name!r}]"))
         no_inf(cov, values, f"covariates[{name!r}]")

@@ -156,9 +156,8 @@ def describe(frame, variables, by=None, design=None, *, statistics=("mean", "med
                 raise ValueError("statistics: 'proportion' needs a 0/1 or boolean variable; "
                                  f"none of {', '.join(map(repr, variables))} is one. Pass an "
                                  "indicator, e.g. (df.LBXTST < 300).where(df.LBXTST.notna()).")
-            if binary:
-                parts.append(design.proportion(binary, by=by, confidence=confidence,
-                                               **method, **na))
+            parts.append(design.proportion(binary, by=by, confidence=confidence, **method,
+                                           **na))
         else:
             parts.append(getattr(design, stat)(variables, by=by, confidence=confidence, **na))
     return pd.concat(parts, ignore_index=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, _label, as_count, to_float_array, warn
+from labstats._validate import _is_series, _label, as_count, common_index, to_float_array, warn
 from labstats.stats._common import check_confidence, check_method
 
 __all__ = ["indirect_reference_interval"]
@@ -44,8 +44,7 @@ def _censor_side(censored, n, values):
     """Censoring as int8: -1 left ("<"), +1 right (">"), 0 measured."""
     if censored is None:
         return np.zeros(n, np.int8)
-    if _is_series(censored) and _is_series(values) and not censored.index.equals(values.index):
-        raise ValueError("censored and values have different indexes; align them first")
+    common_index(censored, values, names=("censored", "values"))
     import pandas as pd
 
     raw = np.asarray(censored.to_numpy() if _is_series(censored) else censored).ravel()
@@ -82,10 +81,7 @@ def _prepare(values, censored, lod):
                          "Replace it with NaN to leave it out, or mark it censored")
     side = _censor_side(censored, x.size, values)
     if lod is not None:
-        if _is_series(lod) and _is_series(values) and not lod.index.equals(values.index):
-            raise ValueError("lod and values have different indexes; align them first "
-                             "(lod.reindex(values.index)), so that each result gets its own "
-                             "detection limit")
+        common_index(lod, values, names=("lod", "values"))  # each result its own limit
         lod_f = np.asarray(to_float_array(lod, "lod"), float)
         if lod_f.size != 1 and lod_f.shape != x.shape:
             raise ValueError(f"lod has {lod_f.size} entries and values has {x.size}; pass one "
