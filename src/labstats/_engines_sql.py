@@ -29,8 +29,9 @@ the reading is done on their *dictionary*, not on their rows:
    A draw that is not simple only because an analyte has several rows (one time, one
    file, meeting no other draw) is built the same way when every used analyte is
    paired: rows equal in analyte, value and censoring are read duplicates but the first,
-   and an analyte left with several results is resolved in SQL by ``repeats="first"`` or
-   ``"last"`` (row order, at one time), with pandas' counts of repeats and conflicts.
+   and an analyte left with several results is resolved by ``repeats="first"`` or
+   ``"last"`` (row order, at one time), with pandas' counts of repeats and conflicts:
+   DuckDB finds their rows, numpy sorts and reduces them (``_engines_sql_copies``).
 3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
    in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas

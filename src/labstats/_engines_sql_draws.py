@@ -108,6 +108,7 @@ class Draws:
                        "conflicts": 0}
         self.read_duplicates, self.parts = 0, 0
         self.schema, self.direct = None, True  # of the simple draws' tables
+        self._padded = None  # (``_table``)
         self.folder = folder  # then table kept: the files of the other draws' kept rows
         if folder:
             con.execute("CREATE OR REPLACE TABLE kept AS SELECT pid, file AS f0, file "
@@ -149,7 +150,7 @@ class Draws:
         import math
 
         if self.pure:
-            self._copies(con, self._unread, self.folder)
+            self._copies(con, self._unread, self.folder, rows_per_partition)
         cx = "(SELECT * FROM draws WHERE cc) d" + (  # the draws of copies: built as simple
             " ANTI JOIN pure ON pure.pid = d.pid AND pure.spec = d.spec" if self.pure else "")
         rows = con.sql(f"SELECT coalesce(sum(d.n), 0) FROM {cx}").fetchall()[0][0]
@@ -164,7 +165,7 @@ class Draws:
                     f"FROM ({self._rows('', order=False)})")
         return None
 
-    def _copies(self, con, unread, folder):
+    def _copies(self, con, unread, folder, rows_per_partition):
         """Table ``pure``: the draws that are complex only because an analyte has several
         rows in them (one specimen, one readable time for every row, meeting no other
         draw, rows in one file). As in pandas, a row equal to an earlier one in analyte,
@@ -175,54 +176,64 @@ class Draws:
         censoring as ``pair_results`` counts them; with another rule only draws without
         repeats are here. Only when every used analyte is paired (so ``n``, ``nt`` and the
         times count all rows). Their counts are kept for ``simple(copies=True)``, which
-        builds them as the simple draws."""
-        keys = "u.pid = dd.pid AND u.spec = dd.spec"
-        pick = {"first": "min", "last": "max"}.get(self.repeats)
-        rk = ", ".join(f"min(CASE WHEN a = {k} THEN f END) AS r{k}" for k in self.codes)
-        # distinct values (NaN not counted) + distinct censorings > 2, as pair_results
-        # counts a conflict; without DISTINCT aggregates (the censorings as bits)
-        conflict = ("coalesce(min(v) <> max(v) OR bit_count(bit_or(1::TINYINT << m)) + "
-                    "(count(v) > 0)::INTEGER > 2, false)")
-        con.register("classes_part", self._classes())
-        con.execute("CREATE OR REPLACE TABLE classes AS SELECT * FROM classes_part")
-        con.unregister("classes_part")
+        builds them as the simple draws.
+
+        DuckDB finds their rows (numbered ``g`` by draw); numpy resolves them
+        (``_engines_sql_copies.resolve``: a sort of small integers, where three nested
+        hash groups of 1.3 million rows took twice the CPU), ``rows_per_partition`` rows
+        at a time, each bucket's draws stored back into DuckDB (memory bounded)."""
+        import math
+
+        import pyarrow as pa
+
+        from labstats._engines_sql_copies import resolve
+
+        q = ", ".join(f"q{j}" for j in range((len(self.codes) + 1) // 2))
         con.execute(
-            f"CREATE OR REPLACE TABLE dd AS SELECT * EXCLUDE ("
-            f"{', '.join(f'q{j}' for j in range((len(self.codes) + 1) // 2))}) FROM draws "
-            f"WHERE cc AND NOT met AND "
-            f"NOT multi AND spec IS NOT NULL AND nt = n AND n <> bit_count(mask) AND NOT "
-            f"{unread}" + (" AND f0 = f1" if folder else ""))
-        con.execute(  # per class its first row; per analyte its classes and the kept one
-            f"CREATE OR REPLACE TABLE pure AS SELECT dd.*, p.* EXCLUDE (pid, spec, most) "
-            f"FROM dd JOIN (SELECT pid, spec, sum(nc) AS nc, max(nc) AS most, sum(conflict) AS "
-            f"conflicts, {rk} FROM (SELECT pid, spec, a, count(*) AS nc, {pick or 'min'}(f) AS "
-            f"f, {conflict}::BIGINT AS conflict FROM (SELECT u.pid, u.spec, u.a, c.c, "
-            f"any_value(c.v) AS v, any_value(c.m) AS m, min((u.row << {self.shift}) | u.i) AS "
-            f"f FROM u SEMI JOIN dd ON {keys} JOIN classes c ON c.i = u.i GROUP BY u.pid, "
-            f"u.spec, u.a, c.c) "
-            f"GROUP BY pid, spec, a) GROUP BY pid, spec) p ON p.pid = dd.pid AND p.spec = "
-            f"dd.spec" + ("" if pick else " WHERE p.most = 1"))
-        con.execute("DROP TABLE dd; DROP TABLE classes")
+            f"CREATE OR REPLACE TABLE dd AS SELECT row_number() OVER () - 1 AS g, * EXCLUDE "
+            f"({q}) FROM draws WHERE cc AND NOT met AND NOT multi AND spec IS NOT NULL AND "
+            f"nt = n AND n <> bit_count(mask) AND NOT {unread}" +
+            (" AND f0 = f1" if folder else ""))
+        rows, draws = con.sql("SELECT coalesce(sum(n), 0), count(*) FROM dd").fetchall()[0]
+        parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
+        step = max(1, math.ceil(int(draws) / parts))
+        found = "SELECT dd.g, u.a, u.i, u.row FROM u JOIN dd ON u.pid = dd.pid AND u.spec = dd.spec"
+        if parts > 1:  # their rows found once (one pass over the used rows)
+            con.execute(f"CREATE OR REPLACE TABLE pr AS {found}")
+            found = "SELECT * FROM pr"
+        classes = self._classes()
+        for k, lo in enumerate(range(0, max(1, int(draws)), step)):
+            where = f" WHERE g >= {lo} AND g < {lo + step}" if parts > 1 else ""
+            table = con.sql(found + where).to_arrow_table()
+            piece = resolve(*(table[c].to_numpy() for c in ("g", "a", "i", "row")),
+                            classes, self.shift, self.codes, self.repeats == "last")
+            con.register("p_part", pa.table(piece))
+            con.execute(("CREATE OR REPLACE TABLE p AS " if k == 0 else "INSERT INTO p ") +
+                        "SELECT * FROM p_part")
+            con.unregister("p_part")
+        con.execute(
+            "CREATE OR REPLACE TABLE pure AS SELECT dd.* EXCLUDE (g), p.* EXCLUDE (g, most) "
+            "FROM dd JOIN p ON p.g = dd.g" +
+            ("" if self.repeats in ("first", "last") else " WHERE p.most = 1") +
+            "; DROP TABLE dd; DROP TABLE p; DROP TABLE IF EXISTS pr")
         found = con.sql("SELECT coalesce(sum(n - nc), 0), coalesce(sum(nc - bit_count(mask)), "
                         "0), coalesce(sum(conflicts), 0) FROM pure").fetchall()[0]
         self._pure_counts = {"read_duplicates": int(found[0]), "results": int(found[1]),
                              "repeats": int(found[1]), "conflicts": int(found[2])}
 
     def _classes(self):
-        """Arrow table of the used dictionary entries: ``i``, ``c`` (their class: one per
-        analyte, value and censoring, NaN values equal, as ``_mark_duplicates`` compares
-        rows), ``v`` (the value, null for NaN: not counted as a distinct value, as
-        ``pair_results`` counts conflicts) and ``m`` (the censoring)."""
+        """The class of each dictionary entry (one per analyte, value and censoring, NaN
+        values equal, as ``_mark_duplicates`` compares rows), and of each class its value
+        and censoring: ``(class of entry, value of class, censoring of class)``."""
         import pandas as pd
-        import pyarrow as pa
 
         ex = self.ex
         frame = pd.DataFrame({"a": ex.analyte, "v": ex.values, "m": ex.marks})
         c = frame.groupby(["a", "v", "m"], dropna=False, sort=False).ngroup().to_numpy()
-        return pa.table({"i": pa.array(np.arange(len(c), dtype=np.int32)),
-                         "c": pa.array(c.astype(np.int64)),
-                         "v": pa.array(ex.values, mask=np.isnan(ex.values)),
-                         "m": pa.array(ex.marks.astype(np.int8))})
+        value = np.empty(int(c.max()) + 1 if len(c) else 0)
+        mark = np.empty(len(value), dtype=np.int64)
+        value[c], mark[c] = ex.values, ex.marks
+        return c.astype(np.int64), value, mark
 
     def simple(self, batch_rows, derive=False, copies=False):
         """Arrow tables of the simple draws (in no particular order), or of the draws of
@@ -232,7 +243,8 @@ class Draws:
         if copies and not self.pure:
             return
         mask = sum(1 << k for k in self.codes)
-        cols = ", ".join(f"r{k}" if copies else f"{self.rk[k]} AS r{k}" for k in self.codes)
+        cols = ", ".join(f"coalesce({f'r{k}' if copies else self.rk[k]}, -1) AS r{k}"
+                         for k in self.codes)  # -1: none (no nulls: read without a copy)
         src = "pure" if copies else "(SELECT * FROM draws WHERE NOT cc)"
         n, results = self.ex.con.sql(
             f"SELECT count(*), coalesce(sum(bit_count(mask & {mask})), 0) FROM {src} "
@@ -292,15 +304,19 @@ class Draws:
         out["n_results"] = batch["na"]
         marks = pa.array(_MARKS, type=pa.large_string())
         low = (1 << self.shift) - 1
+        if self._padded is None:  # entry ``low`` (-1 & low: no result) is NaN, uncensored
+            self._padded = (np.r_[self.ex.values, np.full(low + 1 - len(self.ex.values),
+                                                          np.nan)],
+                            np.r_[self.ex.marks, np.zeros(low + 1 - len(self.ex.marks),
+                                                          dtype=self.ex.marks.dtype)])
         for k, a in zip(self.codes, self.analytes, strict=True):
-            packed = batch[f"r{k}"].fill_null(-1).to_numpy().astype(np.int64, copy=False)
-            none = packed < 0
-            entry = np.where(none, 0, packed & low)
-            value = np.where(none, np.nan, self.ex.values[entry])
+            packed = batch[f"r{k}"].to_numpy().astype(np.int64, copy=False)
+            entry = packed & low
+            value = self._padded[0][entry]
             values[a] = value
             out[a] = pa.array(value, mask=np.isnan(value))
-            out[f"{a}_censored"] = marks.take(np.where(none, 0, self.ex.marks[entry]))
-            out[f"{a}_source_row"] = pa.array(packed >> self.shift, mask=none)
+            out[f"{a}_censored"] = marks.take(self._padded[1][entry])
+            out[f"{a}_source_row"] = pa.array(packed >> self.shift, mask=packed < 0)
         if derive:  # on derive's inputs only: the same derived columns, in its order
             read = {c for d in DERIVED.values() for c in (*d.inputs, *d.optional)}
             inputs = pd.DataFrame({a: v for a, v in values.items() if a in read},
@@ -338,7 +354,7 @@ class Draws:
         info["collected_at"] = info["collected_until"] = time.astype(self.time_dtype)
         info["n_results"] = batch["na"].to_numpy().astype(np.int64)
 
-        packed = np.column_stack([batch[f"r{k}"].fill_null(-1).to_numpy()
+        packed = np.column_stack([batch[f"r{k}"].to_numpy()
                                   for k in self.codes]).astype(np.int64)
         none = packed < 0
         entry = np.where(none, 0, packed & ((1 << self.shift) - 1))
