@@ -479,3 +479,11 @@ def test_excel_header_row_is_checked_like_a_csv_header(tmp_path):
     out = read_lab_export(path)
     assert out.columns.tolist() == ["ID", "Unnamed: 1", "shbg", "Unnamed: 3"]
     assert out["shbg"].tolist() == [40.0]
+    book = openpyxl.Workbook()  # a title in A1: read as the header of unnamed columns
+    for row in (["Lab export 2026-11-30"], ["ID", "SHBG", "Albumin"], ["a", 40, 43]):
+        book.active.append(row)
+    book.save(path)
+    with pytest.raises(ValueError, match=r"export\.xlsx: the first row of sheet 'Sheet' holds "
+                                         r"only 'Lab export 2026-11-30', in its first cell, "
+                                         r"and no header for its other 2 columns: a title"):
+        read_lab_export(path)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from labstats import LabstatsWarning
-from labstats.datasets import LabExportError, read_lab_export
+from labstats.datasets import LabExportError, read_lab_export, read_lab_results
 
 
 def _csv(tmp_path, text, name="export.csv"):
@@ -173,6 +173,31 @@ def test_ragged_csv_is_an_error_not_a_lost_row(tmp_path):
     with pytest.raises(ValueError, match=r"1 row with another number of fields than the header "
                                          r"\(2\): line 3 has 4\. A row is never padded or cut"):
         read_lab_export(path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # a title without a separator was the header of a one-column table of whole lines
+    ("Lab export 2026-11-30\nID,SHBG\na,1\nb,2\n",
+     r"line 1 \('Lab export 2026-11-30'\) holds no separator .* but line 2 does: a title "
+     r"above the header\?"),
+    ("Lab export\nWard 7\n\nID;SHBG\na;1\n",
+     r"lines 1-2 \('Lab export'\) hold no separator .* but line 4 does"),
+    # a title with a comma: every data line looked ragged against it
+    ("Lab export, ward 7\nID,SHBG,Albumin\na,1,40\nb,2,41\n",
+     r"its first line 'Lab export, ward 7' has 2 fields and every other line 3: a title "
+     r"above the header, or a header without a name for every column\?"),
+])
+def test_title_line_above_the_header_is_an_error_not_the_header(tmp_path, text, message):
+    path = _csv(tmp_path, text)
+    with pytest.raises(ValueError, match=message):
+        read_lab_export(path)
+    with pytest.raises(ValueError, match=message):  # the same reader for long exports
+        read_lab_results(path)
+
+
+def test_one_column_csv_is_still_one_column(tmp_path):
+    out = read_lab_export(_csv(tmp_path, "SHBG\n1\n2\n"), id_column=None)
+    assert out.columns.tolist() == ["shbg"] and out["shbg"].tolist() == [1.0, 2.0]
 
 
 def test_censored_column_read_back_reports_unknown_text():

@@ -88,12 +88,18 @@ def _read_excel(path: Path, sheet_name):
         frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
         first = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1, dtype=object)
     cells = [] if first.empty else first.iloc[0].tolist()
-    named = [c for c in cells if not (c is None or (isinstance(c, float) and c != c)
-                                      or (isinstance(c, str) and not c.strip()))]
+    filled = [not (c is None or (isinstance(c, float) and c != c)
+                   or (isinstance(c, str) and not c.strip())) for c in cells]
+    named = [c for c, f in zip(cells, filled, strict=True) if f]
     shown = sheet if isinstance(sheet, str) else names[sheet]
     if not named and len(frame):
         raise ValueError(f"{path}: the first row of sheet {shown!r} is empty, but labstats "
                          f"takes the header from the first row: delete the empty rows above it")
+    if len(cells) > 1 and filled[0] and not any(filled[1:]) and len(frame):
+        raise ValueError(f"{path}: the first row of sheet {shown!r} holds only {cells[0]!r}, "
+                         f"in its first cell, and no header for its other {len(cells) - 1} "
+                         f"columns: a title above the header? labstats takes the header from "
+                         f"the first row: delete the rows above it")
     check_labels(named, str(path))
     if path.name.lower().endswith((".xlsx", ".xlsm")):
         _stored_results(path, names.index(shown), shown, frame)
@@ -173,6 +179,14 @@ def _ragged(text: str, sep: str, path: Path) -> None:
     if filled.size == 0 or (filled == filled[0]).all():
         return
     width = int(filled[0])
+    if filled.size > 2 and (filled[1:] == filled[1]).all():  # all but the first agree
+        first = next(line for line in text.splitlines() if line.strip())
+        raise ValueError(
+            f"{path}: its first line {first[:80]!r} has {width} field"
+            f"{'s' if width > 1 else ''} and every other line {int(filled[1])}: a title "
+            f"above the header, or a header without a name for every column? A table's "
+            f"header is its first line, one name per field: remove the title from the file "
+            f"or name every column (or pass the right sep=, CLI: --sep)")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     bad = [(reader.line_num, len(rec)) for rec in reader if rec and len(rec) != width]
     shown = ", ".join(f"line {line} has {k}" for line, k in bad[:10])
@@ -182,6 +196,32 @@ def _ragged(text: str, sep: str, path: Path) -> None:
         f"than the header ({width}): {shown}{more}. A row is never padded or cut: fix the "
         f"file (a separator inside an unquoted value, an unclosed quote, a cut-off line?), or pass the right "
         f"sep= (CLI: --sep)")
+
+
+_SEPS = (";", "\t", ",")
+
+
+def _titles(text: str, path: Path) -> None:
+    """Lines without any separator above lines with one: title lines above the header,
+    which would make the title the header of a one-column table. An error naming them;
+    a file whose lines all lack a separator is one column and passes."""
+    titles: list = []
+    for number, line in enumerate(text[:1 << 16].splitlines(), 1):  # (titles: on top)
+        if not line.strip():
+            continue
+        if any(c in line for c in _SEPS):
+            if not titles:
+                return
+            shown = f"line {titles[0][0]}" if len(titles) == 1 else \
+                f"lines {titles[0][0]}-{titles[-1][0]}"
+            raise ValueError(
+                f"{path}: {shown} ({titles[0][1][:80]!r}) hold{'s' if len(titles) == 1 else ''}"
+                f" no separator ({', '.join(map(repr, _SEPS))}) but line {number} does: "
+                f"a title above the header? A table's header is its first line: remove the "
+                f"title from the file (for a table of one column, pass sep=, CLI: --sep)")
+        titles.append((number, line))
+        if len(titles) > 20:  # a one-column file
+            return
 
 
 def _read_csv(path: Path, sep, encoding):
@@ -209,8 +249,9 @@ def _read_csv(path: Path, sep, encoding):
             f"download or a copy is cut off, so its last value may be incomplete. Download or "
             f"export the file again; if it is complete, add a line break at its end")
     if sep is None:
+        _titles(text, path)
         first = next((line for line in text.splitlines() if line.strip()), "")
-        sep = max((";", "\t", ","), key=first.count)
+        sep = max(_SEPS, key=first.count)
     header = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=sep))
     check_labels(header, str(path))
     _ragged(text, sep, path)
