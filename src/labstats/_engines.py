@@ -271,8 +271,13 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
             warn_column_units(cells, columns=_roles(role), test_map=test_map,
                               evidence=evidence, **{k: v for k, v in read_options.items()
                                                     if k in _UNIT_KW})
-        read_options = {**read_options, "time_format": _export_time_format(
-            files, schema, role, read_options.get("time_format"))}
+        time_format, note = _export_time_format(files, schema, role,
+                                                read_options.get("time_format"))
+        if note:
+            from labstats._validate import warn
+
+            warn(note)
+        read_options = {**read_options, "time_format": time_format}
         _export_time_zones(files, schema, role, read_options["time_format"])
         def read(raw):  # its warnings are the whole export's, given above from the cells
             with collected_warnings():

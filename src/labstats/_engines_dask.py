@@ -162,6 +162,7 @@ def dask_read_lab_results(ddf, **kw):
     import pandas as pd
 
     from labstats import _engines
+    from labstats._validate import warn
     from labstats._warn import plausibility_mode
     from labstats.datasets import _loinc, _routine_io
     from labstats.datasets._routine_screen import UNIT_ROLES, warn_column_units
@@ -207,9 +208,16 @@ def dask_read_lab_results(ddf, **kw):
     kw["_column_check"] = False
     sample = _pandas_strings(sample)
     first = next((c[1] for c in columns if c[1] is not None), None)
-    if first is not None:  # the export's first filled time, in partition (= row) order
-        kw["time_format"] = first[0]
     header = role.get("collected_at")
+    if first is not None:  # the export's first filled time, in partition (= row) order,
+        kw["time_format"] = first[0]  # its day/month order settled on all partitions
+        if _routine_io.month_first(first[0]) is not None:
+            found = dask.compute([dask.delayed(_routine_io.order_evidence)(p[header])
+                                  for p in pieces])[0]
+            kw["time_format"], note = _routine_io.settle_order(
+                first[0], tuple(max(f[k] for f in found) for k in (0, 1)), first[1])
+            if note:
+                warn(note)
     if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
         _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
             p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
@@ -225,7 +233,8 @@ def dask_read_lab_results(ddf, **kw):
     read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw,
                       mode=mode)
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
-        times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"), first[0])[0]
+        times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"),
+                                        kw["time_format"])[0]
         read = read.astype({"collected_at": times.dtype})  # that of a sample without any
     meta = read.iloc[:0]
     results = numbered.map_partitions(_read_part, kw, meta, mode, meta=meta)

@@ -241,24 +241,34 @@ def _export_evidence(cells, role, test_map, read_options):
 
 
 def _export_time_format(files, schema, role, time_format):
-    """``time_format``, else the format of the export's first filled time text (of every
-    row, as ``read_lab_results`` takes it from the whole column), for every partition; None
-    for times typed as times (or none filled)."""
+    """(format, note): ``time_format``, else the format of the export's first filled time
+    text (of every row, as ``read_lab_results`` takes it from the whole column), its
+    day/month order settled on every time of the export (``_routine_io.settle_order``:
+    read batch by batch, only for a format of numeric day and month), for every partition
+    or chunk; None for times typed as times (or none filled). ``note``: the warning to
+    issue when no time tells the day/month orders apart, else None."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from labstats._engines_sql import _first_text
     from labstats.datasets import _routine_io
 
     header = role.get("collected_at")
     if time_format is not None or header is None or pa.types.is_timestamp(
             schema.field(header).type):
-        return time_format
+        return time_format, None
+    first = _first_text(files, header)
+    if first is None:
+        return None, None
+    fmt = _routine_io.time_format_of(first.strip())
+    if _routine_io.month_first(fmt) is None:
+        return fmt, None
+    evidence = (0, 0)
     for f in files:
-        for batch in pq.ParquetFile(f).iter_batches(batch_size=65_536, columns=[header]):
-            found = _routine_io.first_time_format(batch.column(0).to_pandas())
-            if found is not None:
-                return found
-    return None
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=1 << 20, columns=[header]):
+            found = _routine_io.order_evidence(batch.column(0).to_pandas())
+            evidence = (max(evidence[0], found[0]), max(evidence[1], found[1]))
+    return _routine_io.settle_order(fmt, evidence, first.strip())
 
 
 def _export_time_zones(files, schema, role, time_format):

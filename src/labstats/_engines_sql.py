@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labstats._validate import warn as _warn
 from labstats.datasets import _loinc
 
 #: Python's whitespace (``str.strip``) up to U+3000: the blanks of a missing patient id.
@@ -223,7 +224,7 @@ class Export:
         self.pandas_meta = schema.metadata
         self.early, self.exprs = early, early.exprs
         self.key = f"hash({', '.join(self.exprs.values())})"
-        self.time_raw = None
+        self.time_raw, self.time_note = None, None
 
     def read(self, test_map, read_options):
         """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
@@ -289,7 +290,7 @@ class Export:
 
     def time_table(self, con, time_format, chunk=1 << 18):
         """The dictionary of time texts (``tt_text``, made by ``Early``) parsed
-        (``_routine_io.parse_times``, in the format of the export's first time) into the
+        (``_routine_io.parse_times``, in the format of ``_export_time_format``) into the
         DuckDB table ``tt``: ``h`` (hash of the text), ``t``, ``s`` (the text when not
         read); returns the pandas dtype of the times. The texts are parsed ``chunk`` at a
         time, streamed from and back to DuckDB (spilled beyond ``memory_limit``): memory
@@ -299,17 +300,20 @@ class Export:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from labstats._engines_parts import _export_time_format
         from labstats.datasets import _routine_io
 
-        first = _first_text(self.files, self.role["collected_at"])
+        fmt, self.time_note = _export_time_format(  # (its warning: for the caller's thread)
+            self.files, self.schema, self.role, time_format)
+        head = pd.Series([_first_text(self.files, self.role["collected_at"])],
+                         dtype="string")
         self.early.texts.result()
-        head = pd.Series([first], dtype="string")
         out, dtype = con.cursor(), None  # the texts read by ``con``, written by ``out``
         reader = con.sql("SELECT h, s FROM tt_text").to_arrow_reader(chunk)
-        for batch in reader:  # each with the first time ahead: the same format, the same
-            texts = batch["s"].to_pandas().astype("string")  # reading, as all at once
+        for batch in reader:  # each with the first time ahead (a chunk of one empty text
+            texts = batch["s"].to_pandas().astype("string")  # is read as the others)
             times, _, _ = _routine_io.parse_times(pd.concat([head, texts],
-                                                            ignore_index=True), time_format)
+                                                            ignore_index=True), fmt)
             times = times.iloc[1:]
             if isinstance(times.dtype, pd.DatetimeTZDtype):
                 raise Unsupported("timezone-aware times")
@@ -407,6 +411,8 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
             """(dtype, whether each time has one text: then a draw's time is found by its
             text's hash, joined when the draws are read, not when they are grouped)."""
             dtype = parsed.result()
+            if ex.time_note:  # (``time_table``)
+                _warn(ex.time_note)
             dup = con.sql("SELECT count(t) - count(DISTINCT t) FROM tt").fetchall()[0][0]
             return dtype, not dup
 

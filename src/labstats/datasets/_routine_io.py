@@ -8,6 +8,7 @@ LIS exports, or by ``columns=``; parses collection times. Used by ``routine``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +167,60 @@ def time_format_of(first: str) -> str:
         return guess_datetime_format(first) or "ISO8601"
 
 
+#: A format whose first two fields are a numeric day and month, in either order.
+_DAY_MONTH = re.compile(r"^%([dm])([/.\-])%([dm])\2")
+
+
+def month_first(fmt) -> bool | None:
+    """Whether ``fmt`` begins with a numeric month then day (``True``), day then month
+    (``False``), or neither (None: no order to settle)."""
+    found = _DAY_MONTH.match(fmt or "")
+    if found is None or found.group(1) == found.group(3):
+        return None
+    return found.group(1) == "m"
+
+
+def order_evidence(cells) -> tuple:
+    """The largest first and second field of the cells that begin with two numbers of one
+    or two digits and a separator ("13/04/2024", "3.4.24 08:00"): what tells a column's
+    day/month order apart (a field above 12 is not a month); (0, 0) when none."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(np.asarray(cells, dtype=object), type=pa.string(), from_pandas=True)
+    found = pc.extract_regex(text, r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-]")
+    return tuple(int(pc.max(pc.cast(field, pa.int64())).as_py() or 0)  # (null: no match)
+                 for field in found.flatten())
+
+
+def settle_order(fmt, evidence, first):
+    """(format, note): the format of a column of times guessed from its first time
+    ``first`` (pandas reads "03/04/2024" as month/day), settled on the whole column: its
+    ``evidence`` (``order_evidence`` of all its times, or the largest of its parts'). A
+    field above 12 where the guess put the month means the other order (day/month),
+    unless the other field goes above 12 too (both orders: an error); when no time tells
+    the orders apart, the guess stands, and ``note`` is the warning to issue (by the
+    caller's thread), else None. Formats without a numeric day and month pass."""
+    first_is_month = month_first(fmt)
+    if first_is_month is None:
+        return fmt, None
+    month, day = evidence if first_is_month else evidence[::-1]
+    swapped = re.sub(r"^%([dm])(.)%([dm])", r"%\3\2%\1", fmt)
+    if month > 12 and day > 12:
+        raise ValueError(
+            f"collected_at: the times are written in both orders, day/month and month/day "
+            f"(a first field up to {evidence[0]}, a second up to {evidence[1]}), so no order "
+            f"reads them all; pass time_format= with the export's format (e.g. {fmt!r} or "
+            f"{swapped!r}): the times in the other are then listed as not read")
+    if month > 12:
+        return swapped, None  # the first time was ambiguous ("03/04/2024"); others not
+    if day > 12:
+        return fmt, None
+    return fmt, (f"collected_at: every time reads both as day/month and as month/day (the "
+                 f"first is {first!r}), and they were read as {fmt!r}; if the export writes "
+                 f"the day first, pass time_format={swapped!r}, else time_format={fmt!r}")
+
+
 def first_time_format(cells) -> str | None:
     """``time_format_of`` the first filled cell of ``cells``; None: none, or already times."""
     import pandas as pd
@@ -180,8 +235,9 @@ def first_time_format(cells) -> str | None:
 def parse_times(cells, time_format):
     """Collection times -> (datetime64 Series, positions not read, the format used).
 
-    One format per column: ``time_format`` or the one of the first filled cell; a cell in
-    another format (times in mixed formats), or not a time, is not read (NaT) and listed.
+    One format per column: ``time_format`` or the one of the first filled cell, its
+    day/month order settled on the whole column (``settle_order``); a cell in another
+    format (times in mixed formats), or not a time, is not read (NaT) and listed.
     Timezone-aware or naive, as the file gives them.
     """
     import pandas as pd
@@ -194,8 +250,13 @@ def parse_times(cells, time_format):
         return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]"), \
             np.array([], dtype=np.int64), None
     fmt = time_format or time_format_of(text[filled].iloc[0])
-    try:  # each distinct text once (a draw's results share their time)
-        codes, distinct = pd.factorize(text.where(filled, None), use_na_sentinel=True)
+    # each distinct text once (a draw's results share their time)
+    codes, distinct = pd.factorize(text.where(filled, None), use_na_sentinel=True)
+    if time_format is None and month_first(fmt) is not None:  # the day/month order of
+        fmt, note = settle_order(fmt, order_evidence(distinct), text[filled].iloc[0])  # all
+        if note:
+            warn(note)
+    try:
         read = pd.to_datetime(pd.Series(distinct, dtype=text.dtype), format=fmt,
                               errors="coerce")
         times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,

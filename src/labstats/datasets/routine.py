@@ -85,7 +85,10 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     decimal, thousands, insulin_factor, sheet_name, sep, encoding
         As in ``read_lab_export``.
     time_format : str, optional
-        ``strftime`` format of the collection times; default: that of the first time.
+        ``strftime`` format of the collection times; default: that of the first time
+        (pandas' guess), its day/month order settled on every time: "03/04/2024" first
+        then "15/04/2024" reads day first; times in both orders are an error, and times
+        that never tell the orders apart are read as guessed, with a warning.
 
     Returns
     -------
