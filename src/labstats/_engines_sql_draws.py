@@ -197,14 +197,14 @@ class Draws:
         rows, draws = con.sql("SELECT coalesce(sum(n), 0), count(*) FROM dd").fetchall()[0]
         parts = max(1, math.ceil(int(rows) / max(1, int(rows_per_partition))))
         step = max(1, math.ceil(int(draws) / parts))
-        found = "SELECT dd.g, u.a, u.i, u.row FROM u JOIN dd ON u.pid = dd.pid AND u.spec = dd.spec"
+        their = "SELECT dd.g, u.a, u.i, u.row FROM u JOIN dd ON u.pid = dd.pid AND u.spec = dd.spec"
         if parts > 1:  # their rows found once (one pass over the used rows)
-            con.execute(f"CREATE OR REPLACE TABLE pr AS {found}")
-            found = "SELECT * FROM pr"
+            con.execute(f"CREATE OR REPLACE TABLE pr AS {their}")
+            their = "SELECT * FROM pr"
         classes = self._classes()
         for k, lo in enumerate(range(0, max(1, int(draws)), step)):
             where = f" WHERE g >= {lo} AND g < {lo + step}" if parts > 1 else ""
-            table = con.sql(found + where).to_arrow_table()
+            table = con.sql(their + where).to_arrow_table()
             piece = resolve(*(table[c].to_numpy() for c in ("g", "a", "i", "row")),
                             classes, self.shift, self.codes, self.repeats == "last")
             con.register("p_part", pa.table(piece))

@@ -50,7 +50,7 @@ def test_an_error_before_the_first_scans_are_used_stops_them(tmp_path):
 def test_first_text_is_the_first_cell_read_lab_results_finds_filled(tmp_path, blank):
     """``_first_text`` (whose format reads every time) is the first cell, in file and row
     order, that ``str.strip`` leaves non-empty, as read_lab_results takes it
-    (``_routine_io.first_time_format``): blanks are skipped, the text is kept as written."""
+    (``_routine_io.parse_times``): blanks are skipped, the text is kept as written."""
     from labstats._engines_sql import _first_text
 
     column = "charttime"

@@ -221,17 +221,6 @@ def settle_order(fmt, evidence, first):
                  f"the day first, pass time_format={swapped!r}, else time_format={fmt!r}")
 
 
-def first_time_format(cells) -> str | None:
-    """``time_format_of`` the first filled cell of ``cells``; None: none, or already times."""
-    import pandas as pd
-
-    if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
-        return None
-    text = cells.astype("string").str.strip()
-    filled = (text.notna() & (text != "")).to_numpy(dtype=bool)
-    return time_format_of(text[filled].iloc[0]) if filled.any() else None
-
-
 def parse_times(cells, time_format):
     """Collection times -> (datetime64 Series, positions not read, the format used).
 
