@@ -303,7 +303,11 @@ class SurveyDesign:
         Parameters
         ----------
         variable : str, list of str or pandas.Series
-            Column(s) of the data, or a Series on the data's index (named).
+            Column(s) of the data, or a Series on the data's index (named). Each variable
+            is estimated on its own rows, as one R call per variable (``svymean(~a)``,
+            ``svymean(~b)``); R's ``svymean(~a + b, na.rm=TRUE)`` instead keeps only the
+            rows complete in all of them (``subset(df.a.notna() & df.b.notna())`` first
+            for that).
         by : str or list of str, optional
             Grouping columns; each group is a domain of the full design. Rows with a
             missing key, and groups whose rows all have zero weight, are left out (R's

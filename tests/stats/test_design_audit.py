@@ -1,0 +1,72 @@
+"""SurveyDesign audit: inputs on which a survey estimate could be silently wrong or differ
+from R's survey package without saying so.
+
+External reference: tests/reference/r_survey_audit.csv, written by
+tests/reference/make_survey_audit_reference.R (R 4.2.2, survey 4.1-1, Debian 12; run by
+hand, R is not needed here) on tests/reference/r_survey_audit_data.csv: 59 rows, 7 strata of
+which D and F have a single PSU, PSU labels restarting in each stratum, zero weights, missing
+values in y and x, and a group "k" that reaches the lonely stratum D only through a row of
+weight 0. The R calls are quoted in each test; the script is the full record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labstats.stats import SurveyDesign
+
+REF = Path(__file__).parents[1] / "reference"
+DATA = pd.read_csv(REF / "r_survey_audit_data.csv")
+AUDIT = pd.read_csv(REF / "r_survey_audit.csv")
+
+
+def r(case: str, statistic: str, group: str = "all") -> pd.Series:
+    row = AUDIT[(AUDIT["case"] == case) & (AUDIT["statistic"] == statistic)
+                & (AUDIT["group"] == group)]
+    assert len(row) == 1, (case, statistic, group)
+    return row.iloc[0]
+
+
+def design(data=None, **kwargs) -> SurveyDesign:
+    kwargs.setdefault("lonely_psu", "adjust")  # the script's options(survey.lonely.psu=)
+    return SurveyDesign(DATA.copy() if data is None else data, weights=kwargs.pop("weights", "w"),
+                        strata="h", psu="psu", **kwargs)
+
+
+# ---- lonely PSUs inside by= groups (passes on the code before the audit: a pin) -------------
+@pytest.mark.parametrize("lonely", ["remove", "certainty", "adjust", "average"])
+def test_lonely_psu_options_by_group_equal_r(lonely):
+    """R: options(survey.lonely.psu=lonely); d <- des[d$g == grp, ]; svymean(~y, d,
+    na.rm=TRUE), svytotal(...), svyquantile(~y, d, 0.5, ci=TRUE, se=TRUE). Group "k" reaches
+    the lonely stratum D only through a zero-weight row: R still counts D among its strata,
+    which changes "average" (SE x sqrt(2)) but no other option."""
+    des = design(lonely_psu=lonely)
+    got = {"mean": des.mean("y", by="g"), "total": des.total("y", by="g"),
+           "median": des.median("y", by="g")}
+    for statistic, res in got.items():
+        res = res.set_index("g")
+        for grp in ("k", "u", "v"):
+            ref = r(f"lonely_{lonely}", statistic, grp)
+            assert res.loc[grp, "estimate"] == pytest.approx(ref["estimate"], rel=1e-10)
+            assert res.loc[grp, "df"] == ref["df"]
+            if np.isnan(ref["se"]):  # the median's CI needs df > 0
+                assert np.isnan(res.loc[grp, "se"])
+            else:
+                assert res.loc[grp, "se"] == pytest.approx(ref["se"], rel=1e-8, abs=1e-14)
+
+
+# ---- several variables -----------------------------------------------------------------------
+def test_several_variables_are_estimated_one_by_one_as_separate_r_calls():
+    """mean(["y", "x"]) equals svymean(~y, des, na.rm=TRUE) and svymean(~x, ...) called one by
+    one, not svymean(~y + x, des, na.rm=TRUE), which keeps only the rows complete in both
+    (10.32 instead of 10.58 for y). Documented in SurveyDesign.mean."""
+    res = design().mean(["y", "x"]).set_index("variable")
+    for v in ("y", "x"):
+        assert res.loc[v, "estimate"] == pytest.approx(r("separate", f"mean_{v}")["estimate"],
+                                                       rel=1e-10)
+        assert res.loc[v, "se"] == pytest.approx(r("separate", f"mean_{v}")["se"], rel=1e-8)
+        assert abs(res.loc[v, "estimate"] - r("joint", f"mean_{v}")["estimate"]) > 1e-3
