@@ -11,12 +11,14 @@ weight 0. The R calls are quoted in each test; the script is the full record.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from labstats._validate import LabstatsWarning
 from labstats.stats import SurveyDesign
 
 REF = Path(__file__).parents[1] / "reference"
@@ -57,6 +59,39 @@ def test_lonely_psu_options_by_group_equal_r(lonely):
                 assert np.isnan(res.loc[grp, "se"])
             else:
                 assert res.loc[grp, "se"] == pytest.approx(ref["se"], rel=1e-8, abs=1e-14)
+
+
+# ---- design effect when the weights sum to fewer persons than rows ---------------------------
+def test_deff_with_weights_scaled_to_persons_equals_r():
+    """R: svymean/svytotal/svyratio(~y, (~x,) des, na.rm=TRUE, deff=TRUE) with weights ~w."""
+    des = design()
+    for statistic, res in (("mean", des.mean("y")), ("total", des.total("y")),
+                           ("ratio", des.ratio("y", "x"))):
+        ref = r("deff_w", statistic)
+        assert res["estimate"].iloc[0] == pytest.approx(ref["estimate"], rel=1e-10)
+        assert res["se"].iloc[0] == pytest.approx(ref["se"], rel=1e-8)
+        assert res["deff"].iloc[0] == pytest.approx(ref["deff"], rel=1e-8)
+
+
+def test_deff_is_nan_with_a_warning_when_weights_sum_to_fewer_persons_than_rows():
+    """Weights w / sum(w) sum to 1 person for 50 rows. R's svymean(..., deff=TRUE) gives deff
+    NA and warns 'Sample size greater than population size: are weights correctly scaled?';
+    svytotal and svyratio print a negative design effect (-0.0933, -0.0308), which is no
+    design effect: labstats gives NaN with the same warning for all three. Estimates and
+    standard errors do not depend on the scale and equal R's."""
+    des = design(DATA.assign(w1=DATA["w"] / DATA["w"].sum()), weights="w1")
+    for statistic, call in (("mean", lambda: des.mean("y")), ("total", lambda: des.total("y")),
+                            ("ratio", lambda: des.ratio("y", "x"))):
+        with pytest.warns(LabstatsWarning, match=r"deff: .*fewer persons than rows.*NaN"):
+            res = call()
+        ref = r("deff_w1", statistic)
+        assert res["estimate"].iloc[0] == pytest.approx(ref["estimate"], rel=1e-10)
+        assert res["se"].iloc[0] == pytest.approx(ref["se"], rel=1e-8)
+        assert np.isnan(res["deff"].iloc[0])
+        assert statistic == "mean" or ref["deff"] < 0  # what R prints for total and ratio
+    with warnings.catch_warnings():  # the median does not report a deff: no warning
+        warnings.simplefilter("error")
+        des.median("y")
 
 
 # ---- several variables -----------------------------------------------------------------------

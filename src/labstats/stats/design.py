@@ -15,30 +15,13 @@ import pandas as pd
 from labstats._validate import to_float_array
 from labstats.stats import _quantile
 from labstats.stats._common import check_confidence
+from labstats.stats._design_checks import deff_where_defined, mask_to_bool
 from labstats.stats._variance import LONELY_PSU, first_bad, layout_from_frame, plain
 
 __all__ = ["SurveyDesign"]
 
 _COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "df", "deff",
             "n_obs", "n_pop"]
-
-
-def _mask_to_bool(mask: pd.Series, labels) -> np.ndarray:
-    """True/False per row of a domain mask; missing values are False, anything else an error."""
-    if mask.dtype == bool:
-        return mask.to_numpy()
-    if mask.dtype.name == "boolean":
-        return mask.fillna(False).to_numpy(bool)
-    missing = mask.isna().to_numpy()
-    is_flag = mask.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(bool)
-    bad = ~(missing | is_flag)
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"mask: {int(bad.sum())} values are not True/False (dtype {mask.dtype}); the "
-            f"first is {plain(mask.iloc[pos])!r} at index {plain(labels[pos])!r}. Pass a "
-            "boolean condition, e.g. df['pregnant'].eq(1) or df['age'] >= 20.")
-    return np.where(missing, False, mask.to_numpy(object)).astype(bool)
 
 
 class SurveyDesign:
@@ -178,7 +161,7 @@ class SurveyDesign:
         if raw.shape != (len(self.data),):
             raise ValueError(f"mask: length {raw.size} differs from the {len(self.data)} rows "
                              "of the design's data.")
-        keep = _mask_to_bool(raw, labels)
+        keep = mask_to_bool(raw, labels)
         new = object.__new__(SurveyDesign)
         new.__dict__.update(self.__dict__)
         new._domain = self._domain & keep
@@ -258,6 +241,7 @@ class SurveyDesign:
                     G=G, n_obs=n_obs, n_pop=n_pop, blank=blank)
 
     def _finish(self, s, statistic, est, var, df, deff, confidence):
+        deff = deff_where_defined(deff, s["n_pop"], s["n_obs"])
         se = np.sqrt(var)
         t = _quantile.tcrit(confidence, df)
         rows = dict(variable=s["name"], statistic=statistic, estimate=est, se=se,
@@ -323,8 +307,10 @@ class SurveyDesign:
         pandas.DataFrame
             One row per group and variable: group keys, ``variable, statistic, estimate,
             se, ci_low, ci_high, df, deff, n_obs, n_pop``. ``deff`` is R's
-            (without-replacement) design effect; ``n_obs`` counts rows with a value and a
-            positive weight, ``n_pop`` sums their weights. Never rounded.
+            (without-replacement) design effect, NaN with a warning where the weights sum
+            to fewer persons than rows (R: NA for a mean, a negative number for a total or
+            ratio); ``n_obs`` counts rows with a value and a positive weight, ``n_pop``
+            sums their weights. Never rounded.
         """
         confidence = check_confidence(confidence)
         return self._each(variable, lambda v: self._mean_one(v, by, na_rm, confidence))
@@ -406,7 +392,8 @@ class SurveyDesign:
             n_rows = np.bincount(s["code"][s["code"] >= 0], minlength=s["G"])  # R: nrow(design)
             low, high = _quantile.proportion_ci(p, np.sqrt(var), df, method, confidence, n_rows)
             rows = dict(variable=s["name"], statistic="proportion", estimate=p,
-                        se=np.sqrt(var), ci_low=low, ci_high=high, df=df, deff=deff,
+                        se=np.sqrt(var), ci_low=low, ci_high=high, df=df,
+                        deff=deff_where_defined(deff, s["n_pop"], s["n_obs"]),
                         n_obs=s["n_obs"], n_pop=s["n_pop"])
             return self._finish_rows(s, rows)
         return self._each(variable, one)
