@@ -27,6 +27,7 @@ __all__ = [
     "as_concentration",
     "as_constant",
     "check_column_unit",
+    "check_label_kinds",
     "common_index",
     "like_inputs",
     "plausibility",
@@ -441,6 +442,34 @@ def as_flag(values, name: str) -> np.ndarray:
         f"first is {first!r} at index {_label(values, int(bad[0]))!r}. Fill missing flags "
         f"explicitly, e.g. {name}.fillna(False), so the choice is yours.")
 
+
+
+def check_label_kinds(values, name: str) -> None:
+    """Raise ``ValueError`` when a column of labels (strata, PSUs) mixes numbers and text.
+
+    ``1`` and ``"1"`` are different labels to pandas, so a column holding both (frames read
+    from CSV and from Excel, concatenated) would split one stratum or PSU in two without a
+    word. Only object columns can mix; missing values are left to the caller.
+    """
+    arr = np.asarray(values.to_numpy() if _is_series(values) else values)
+    if arr.dtype != object:
+        return
+    from pandas.api.types import infer_dtype  # only object columns get here (from pandas)
+
+    if infer_dtype(arr, skipna=True) not in ("mixed", "mixed-integer"):
+        return  # all text, all numbers, or other objects: one kind
+    text = np.array([isinstance(v, str) for v in arr], dtype=bool)
+    number = np.array([isinstance(v, (int, float, np.number)) and v == v for v in arr],
+                      dtype=bool)
+    if text.any() and number.any():
+        t, n = int(np.flatnonzero(text)[0]), int(np.flatnonzero(number)[0])
+        num = arr[n].item() if isinstance(arr[n], np.generic) else arr[n]
+        raise ValueError(
+            f"{name}: the labels mix numbers and text ({int(number.sum())} numbers, "
+            f"{int(text.sum())} text); the first text is {arr[t]!r} at index "
+            f"{_label(values, t)!r}, the first number {num!r} at index {_label(values, n)!r}. "
+            f"A number and its text (1 and '1') would be two different labels: give the "
+            f"column one type, e.g. data[{name!r}] = data[{name!r}].astype(str).")
 
 # Sex parsing belongs to this layer; it lives in labstats._validate_sex (file size) and is
 # re-exported here, after the helpers it uses are defined.

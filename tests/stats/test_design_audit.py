@@ -94,6 +94,28 @@ def test_deff_is_nan_with_a_warning_when_weights_sum_to_fewer_persons_than_rows(
         des.median("y")
 
 
+# ---- PSU and stratum labels ------------------------------------------------------------------
+@pytest.mark.parametrize("column", ["psu", "h"])
+def test_labels_mixing_numbers_and_text_are_refused(column):
+    """1 and "1" in one column (e.g. frames read from CSV and Excel, concatenated) were two
+    different PSUs or strata: a silently wrong SE and df. R cannot hold both in one column
+    (a data frame column has one type). With the labels made text the result is R's:
+    svydesign(id=~psu, ...) on dc$psu <- as.character(dc$psu); svymean(~y, des, na.rm=TRUE)."""
+    data = DATA.copy()
+    labels = data[column].astype(object)
+    if column == "h":
+        labels[data["h"] == "A"] = 1
+    first_a = data.index[data["h"] == "A"][0]
+    labels[first_a] = "1"
+    data[column] = labels
+    with pytest.raises(ValueError, match=rf"{column}: .*numbers .*and text.*'1' at index "
+                                         rf"{first_a}.*astype\(str\)"):
+        design(data)
+    fixed = design(data.assign(**{column: labels.astype(str)})).mean("y").iloc[0]
+    ref = r("labels", "mean")
+    assert fixed["se"] == pytest.approx(ref["se"], rel=1e-8) and fixed["df"] == ref["df"]
+
+
 # ---- several variables -----------------------------------------------------------------------
 def test_several_variables_are_estimated_one_by_one_as_separate_r_calls():
     """mean(["y", "x"]) equals svymean(~y, des, na.rm=TRUE) and svymean(~x, ...) called one by
