@@ -72,7 +72,8 @@ def to_float_array(values, name: str) -> np.ndarray:
     if arr.dtype.kind in "iu":
         return arr.astype(np.float64)
     if arr.dtype.kind == "b":
-        raise TypeError(f"{name}: got booleans; a concentration must be a number")
+        raise TypeError(f"{name}: got booleans (True/False); it must hold numbers, not "
+                        "the result of a condition")
     # object, string or anything else: convert cell by cell, reporting the first failure.
     flat = arr.ravel()
     out = np.empty(flat.shape, dtype=np.float64)

@@ -116,6 +116,12 @@ def test_labels_mixing_numbers_and_text_are_refused(column):
     assert fixed["se"] == pytest.approx(ref["se"], rel=1e-8) and fixed["df"] == ref["df"]
 
 
+def test_boolean_weights_message_does_not_speak_of_a_concentration():
+    with pytest.raises(TypeError, match=r"w: got booleans") as err:
+        design(DATA.assign(w=DATA["w"] > 1))
+    assert "concentration" not in str(err.value)
+
+
 # ---- several variables -----------------------------------------------------------------------
 def test_several_variables_are_estimated_one_by_one_as_separate_r_calls():
     """mean(["y", "x"]) equals svymean(~y, des, na.rm=TRUE) and svymean(~x, ...) called one by
