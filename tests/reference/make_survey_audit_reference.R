@@ -6,7 +6,7 @@
 # Run by hand from the project root (R with the survey package; Debian 12:
 # apt-get install r-base-core r-cran-survey); the tests never need R:
 #     Rscript tests/reference/make_survey_audit_reference.R
-# Writes tests/reference/r_survey_audit_data.csv (the 60-row design below, built by arithmetic,
+# Writes tests/reference/r_survey_audit_data.csv (the 58-row design below, built by arithmetic,
 # no random numbers) and tests/reference/r_survey_audit.csv (15 significant digits, write.csv).
 # Versions used: R 4.2.2 Patched (2022-11-10 r83330), survey 4.1-1 (Debian 12).
 suppressPackageStartupMessages(library(survey))

@@ -3,7 +3,7 @@ from R's survey package without saying so.
 
 External reference: tests/reference/r_survey_audit.csv, written by
 tests/reference/make_survey_audit_reference.R (R 4.2.2, survey 4.1-1, Debian 12; run by
-hand, R is not needed here) on tests/reference/r_survey_audit_data.csv: 59 rows, 7 strata of
+hand, R is not needed here) on tests/reference/r_survey_audit_data.csv: 58 rows, 7 strata of
 which D and F have a single PSU, PSU labels restarting in each stratum, zero weights, missing
 values in y and x, and a group "k" that reaches the lonely stratum D only through a row of
 weight 0. The R calls are quoted in each test; the script is the full record.
@@ -74,8 +74,9 @@ def test_deff_with_weights_scaled_to_persons_equals_r():
 
 
 def test_deff_is_nan_with_a_warning_when_weights_sum_to_fewer_persons_than_rows():
-    """Weights w / sum(w) sum to 1 person for 50 rows. R's svymean(..., deff=TRUE) gives deff
-    NA and warns 'Sample size greater than population size: are weights correctly scaled?';
+    """Weights w / sum(w) sum to 0.86 persons for the 45 rows with y. R's svymean(...,
+    deff=TRUE) gives deff NA and warns 'Sample size greater than population size: are
+    weights correctly scaled?';
     svytotal and svyratio print a negative design effect (-0.0933, -0.0308), which is no
     design effect: labstats gives NaN with the same warning for all three. Estimates and
     standard errors do not depend on the scale and equal R's."""
@@ -120,6 +121,61 @@ def test_boolean_weights_message_does_not_speak_of_a_concentration():
     with pytest.raises(TypeError, match=r"w: got booleans") as err:
         design(DATA.assign(w=DATA["w"] > 1))
     assert "concentration" not in str(err.value)
+
+
+# ---- the frame changed after the design was built -------------------------------------------
+def _inplace(frame, method, *args, **kwargs):
+    with warnings.catch_warnings():  # pandas 3.1 deprecates inplace=True; 2.x does not
+        warnings.simplefilter("ignore")
+        getattr(frame, method)(*args, inplace=True, **kwargs)
+
+
+@pytest.mark.parametrize("change", ["sort", "sort_and_reset", "drop", "weights", "strata",
+                                    "psu", "new_index"])
+def test_rows_or_design_columns_changed_in_place_are_refused(change):
+    """The design was built on the frame's rows: sorting it in place paired every weight with
+    another row's value (mean 10.58 became another number, without a word), dropping rows
+    failed with a numpy broadcast error, and weights changed in place were used unchecked. R's
+    svydesign keeps its own copy; labstats refuses and says to build the design again."""
+    data = DATA.copy()
+    des = design(data)
+    if change == "sort":
+        _inplace(data, "sort_values", "y")
+    elif change == "sort_and_reset":
+        _inplace(data, "sort_values", "y")
+        _inplace(data, "reset_index", drop=True)
+    elif change == "drop":
+        _inplace(data, "drop", index=[0, 1])
+    elif change == "new_index":
+        data.index = data["id"]
+    else:
+        column = {"weights": "w", "strata": "h", "psu": "psu"}[change]
+        data.loc[3, column] = {"w": 100.0, "h": "B", "psu": 2}[column]
+    message = r"(rows|column '\w+') of the design's data changed after the design was built"
+    for call in (lambda: des.mean("y"), lambda: des.median("y", by="g"),
+                 lambda: des.subset(data["y"] > 10), lambda: des.ratio("y", "x")):
+        with pytest.raises(ValueError, match=message + r".*SurveyDesign\("):
+            call()
+    if change.startswith("sort"):  # built again: R's estimate (R holds a copy of the data)
+        again = SurveyDesign(data, weights="w", strata="h", psu="psu", lonely_psu="adjust")
+        assert again.mean("y")["se"].iloc[0] == pytest.approx(r("deff_w", "mean")["se"], rel=1e-8)
+
+
+def test_columns_added_or_replaced_after_the_design_are_read_when_estimating():
+    """Analysis variables are read from the frame at each call (as the notebooks add derived
+    columns after building the design), including a by= column given a new value."""
+    data = DATA.copy()
+    des = design(data)
+    data["y2"] = 2 * data["y"]
+    assert des.mean("y2")["estimate"].iloc[0] == pytest.approx(
+        2 * r("deff_w", "mean")["estimate"], rel=1e-12)
+    data["grp"] = data["g"]
+    first = des.mean("y", by="grp")
+    data["grp"] = np.where(data["h"].isin(["A", "B"]), "AB", "rest")  # re-run a notebook cell
+    again = des.mean("y", by="grp")
+    fresh = design(data.copy()).mean("y", by="grp")
+    assert again["grp"].tolist() == ["AB", "rest"] != first["grp"].tolist()
+    pd.testing.assert_frame_equal(again, fresh)
 
 
 # ---- several variables -----------------------------------------------------------------------

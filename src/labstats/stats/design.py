@@ -15,7 +15,7 @@ import pandas as pd
 from labstats._validate import to_float_array
 from labstats.stats import _quantile
 from labstats.stats._common import check_confidence
-from labstats.stats._design_checks import deff_where_defined, mask_to_bool
+from labstats.stats._design_checks import FrameGuard, deff_where_defined, mask_to_bool
 from labstats.stats._variance import LONELY_PSU, first_bad, layout_from_frame, plain
 
 __all__ = ["SurveyDesign"]
@@ -30,7 +30,10 @@ class SurveyDesign:
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per participant. Never modified.
+        One row per participant. Never modified. Rows are paired with their weight, stratum
+        and PSU as they are now: sorting, dropping or re-indexing the frame in place, or
+        changing those columns, later raises ``ValueError`` (build the design again);
+        analysis columns added or replaced later are read at each call.
     weights : str
         Column of sampling weights (e.g. NHANES ``WTMEC2YR``). [persons represented]
         Zero weights are allowed (the row is kept but represents no one); negative,
@@ -125,6 +128,7 @@ class SurveyDesign:
         self.lonely_psu = lonely_psu
         self._w = w
         self._layout = layout_from_frame(data, strata, psu, nest, lonely_psu)
+        self._guard = FrameGuard(data, {"weights": weights, "strata": strata, "psu": psu})
         self._domain = np.ones(n, dtype=bool)
         self._groups: dict = {}
 
@@ -151,6 +155,7 @@ class SurveyDesign:
         0    5.25
         Name: estimate, dtype: float64
         """
+        self._guard.check(self.data)
         labels = self.data.index
         if isinstance(mask, pd.Series):
             if not mask.index.equals(self.data.index):
@@ -173,9 +178,10 @@ class SurveyDesign:
 
         Groups whose domain rows all have zero weight are dropped, as R's ``svyby`` does.
         """
+        self._guard.check(self.data)
         by = [] if by is None else [by] if isinstance(by, str) else list(by)
         key = tuple(by)
-        if key not in self._groups:
+        if key not in self._groups or not self._guard.same(self.data, by, self._groups[key][3]):
             if not by:
                 code = np.where(self._domain, 0, -1)
                 keys = pd.DataFrame(index=[0])
@@ -192,8 +198,9 @@ class SurveyDesign:
                 alive[:] = True
             remap = np.where(alive, np.cumsum(alive) - 1, -1)
             code = np.where(code >= 0, remap[np.maximum(code, 0)], -1)
-            self._groups[key] = (code, keys[alive].reset_index(drop=True), by)
-        return self._groups[key]
+            self._groups[key] = (code, keys[alive].reset_index(drop=True), by,
+                                 self._guard.keep(self.data, by))
+        return self._groups[key][:3]
 
     def _values(self, variable):
         if isinstance(variable, pd.Series):
