@@ -88,4 +88,15 @@ for (lp in c("remove", "certainty", "adjust", "average")) {
   }
 }
 options(survey.lonely.psu = "fail")
+
+# 5. reference limits on equal weights, where p * sum(w) falls exactly on a step of the CDF:
+# svyquantile at 0.025/0.975 (coverage 0.95, n = 40) and 0.05/0.95 (coverage 0.90, n = 20)
+for (cv in list(c(0.95, 40), c(0.90, 20))) {
+  eq <- data.frame(y = seq_len(cv[2]), w = 1)
+  p <- round(c(0.5 - cv[1] / 2, 0.5 + cv[1] / 2), 12)  # 0.025, 0.975 as one types them
+  q <- svyquantile(~y, svydesign(id = ~1, weights = ~w, data = eq), p, qrule = "math",
+                   ci = FALSE)[[1]]
+  add(paste0("equal_weights_n", cv[2]), "all", "lower", q[1])
+  add(paste0("equal_weights_n", cv[2]), "all", "upper", q[2])
+}
 write.csv(do.call(rbind, rows), file.path(out_dir, "r_survey_audit.csv"), row.names = FALSE)

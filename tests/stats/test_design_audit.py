@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from labstats._validate import LabstatsWarning
-from labstats.stats import SurveyDesign
+from labstats.stats import SurveyDesign, reference_interval
 
 REF = Path(__file__).parents[1] / "reference"
 DATA = pd.read_csv(REF / "r_survey_audit_data.csv")
@@ -189,3 +189,15 @@ def test_several_variables_are_estimated_one_by_one_as_separate_r_calls():
                                                        rel=1e-10)
         assert res.loc[v, "se"] == pytest.approx(r("separate", f"mean_{v}")["se"], rel=1e-8)
         assert abs(res.loc[v, "estimate"] - r("joint", f"mean_{v}")["estimate"]) > 1e-3
+
+
+# ---- survey reference limits on a step of the weighted CDF -----------------------------------
+@pytest.mark.parametrize(("coverage", "n"), [(0.95, 40), (0.90, 20)])
+def test_survey_reference_limits_on_equal_weights_equal_r(coverage, n):
+    """R: svyquantile(~y, svydesign(id=~1, weights=~w, data=data.frame(y=1:n, w=1)),
+    c(0.025, 0.975) (or c(0.05, 0.95)), qrule="math") gives 1 and n - 1. 0.5 - 0.95/2 is
+    0.025000000000000022 in floating point, just past the step at 1 of 40, and gave 2."""
+    des = SurveyDesign(pd.DataFrame({"y": np.arange(1.0, n + 1), "w": 1.0}), weights="w")
+    res = reference_interval("y", design=des, coverage=coverage).set_index("limit")
+    for limit in ("lower", "upper"):
+        assert res.loc[limit, "estimate"] == r(f"equal_weights_n{n}", limit)["estimate"]
