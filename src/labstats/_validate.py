@@ -57,10 +57,11 @@ def _labels(values, idx):  # of positions idx: the Series labels, else the posit
     return values.index[idx].to_numpy() if _is_series(values) else idx
 
 
-def to_float_array(values, name: str) -> np.ndarray:
+def to_float_array(values, name: str, fix: str | None = None) -> np.ndarray:
     """``values`` as a float64 ndarray; ``ValueError`` naming the first cell that is not a number.
 
     None and NaN become NaN. The result may share memory with ``values``: never write to it.
+    ``fix`` replaces the advice of the message (default: convert censored results).
     """
     if _is_frame(values):
         raise TypeError(f"{name}: expected a scalar, array or Series, got a DataFrame; "
@@ -97,9 +98,9 @@ def to_float_array(values, name: str) -> np.ndarray:
         first = first.item() if isinstance(first, np.generic) else first
         raise ValueError(
             f"{name}: {len(bad)} value{'s' if len(bad) > 1 else ''} not a number; the first is "
-            f"{first!r} at index {_label(values, bad[0])!r}. Convert text such as censored "
-            f"results ('<0.5') first: labstats.read_lab_export() turns them into numbers with a "
-            f"'_censored' flag."
+            f"{first!r} at index {_label(values, bad[0])!r}. " + (fix or
+            "Convert text such as censored results ('<0.5') first: labstats.read_lab_export() "
+            "turns them into numbers with a '_censored' flag.")
         )
     return out.reshape(arr.shape)
 

@@ -71,6 +71,10 @@ for (v in c("y", "x")) {
 m <- svymean(~y + x, des, na.rm = TRUE)
 add("joint", "all", "mean_y", coef(m)[1], SE(m)[1])
 add("joint", "all", "mean_x", coef(m)[2], SE(m)[2])
+# a text variable: svymean gives the share of each category
+m <- svymean(~g, des)
+for (lev in c("k", "u", "v")) add("categorical", lev, "share", coef(m)[paste0("g", lev)],
+                                   SE(m)[paste0("g", lev)], NA, degf(des))
 
 # 4. lonely PSUs by group (svyby's domains = subset() per group) under every option
 for (lp in c("remove", "certainty", "adjust", "average")) {

@@ -123,6 +123,23 @@ def test_boolean_weights_message_does_not_speak_of_a_concentration():
     assert "concentration" not in str(err.value)
 
 
+def test_a_categorical_variable_is_refused_with_the_way_to_its_shares():
+    """R's svymean(~g, des) on a text column gives the share of each category; labstats
+    refused it with advice about censored lab results ('<0.5'). The message now says how to
+    get the shares: proportion(df.g.eq(level)) equals R's svymean(~g, des) for each level."""
+    des = design()
+    for call in (lambda: des.mean("g"), lambda: des.quantile("g", 0.5),
+                 lambda: des.proportion(DATA["g"].astype("category"))):
+        with pytest.raises(ValueError, match=r"g: 58 values not a number; the first is 'k' at "
+                                             r"index 0\. .*share of each category.*\.eq\(level\)"):
+            call()
+    for level in ("k", "u", "v"):
+        share = des.proportion(DATA["g"].eq(level).rename("g")).iloc[0]
+        ref = r("categorical", "share", level)
+        assert share["estimate"] == pytest.approx(ref["estimate"], rel=1e-10)
+        assert share["se"] == pytest.approx(ref["se"], rel=1e-8)
+
+
 # ---- the frame changed after the design was built -------------------------------------------
 def _inplace(frame, method, *args, **kwargs):
     with warnings.catch_warnings():  # pandas 3.1 deprecates inplace=True; 2.x does not

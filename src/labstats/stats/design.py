@@ -218,7 +218,11 @@ class SurveyDesign:
             flags = values.dropna()
             if len(flags) and flags.map(type).isin([bool, np.bool_]).all():
                 return name, values.map({True: 1.0, False: 0.0}).to_numpy(float)
-        y = to_float_array(values, name)
+        y = to_float_array(values, name, fix=(
+            "A survey variable must hold numbers (0/1 for a share). For the share of each "
+            f"category, as R's svymean(~{name}) gives it, pass an indicator per category to "
+            f"proportion(), e.g. df[{name!r}].eq(level), or group with by={name!r}; for "
+            "results such as '<0.5' use labstats.read_lab_export() first."))
         if np.isinf(y).any():
             first_bad(pd.DataFrame({name: values}), name, np.isinf(y), "infinite values",
                       "An infinite value is not a measurement: correct it, or replace it "
