@@ -5,8 +5,9 @@ External reference: tests/reference/r_survey_audit.csv, written by
 tests/reference/make_survey_audit_reference.R (R 4.2.2, survey 4.1-1, Debian 12; run by
 hand, R is not needed here) on tests/reference/r_survey_audit_data.csv: 58 rows, 7 strata of
 which D and F have a single PSU, PSU labels restarting in each stratum, zero weights, missing
-values in y and x, and a group "k" that reaches the lonely stratum D only through a row of
-weight 0. The R calls are quoted in each test; the script is the full record.
+values in y and x, a text variable g and a group "k" of g that reaches the lonely stratum D
+only through a row of weight 0; and two equal-weight samples y = 1..40 and 1..20 for the
+survey reference limits. The R calls are quoted in each test; the script is the full record.
 """
 
 from __future__ import annotations
