@@ -27,6 +27,7 @@ __all__ = [
     "as_concentration",
     "as_constant",
     "check_column_unit",
+    "check_label_kinds",
     "common_index",
     "like_inputs",
     "plausibility",
@@ -56,10 +57,11 @@ def _labels(values, idx):  # of positions idx: the Series labels, else the posit
     return values.index[idx].to_numpy() if _is_series(values) else idx
 
 
-def to_float_array(values, name: str) -> np.ndarray:
+def to_float_array(values, name: str, fix: str | None = None) -> np.ndarray:
     """``values`` as a float64 ndarray; ``ValueError`` naming the first cell that is not a number.
 
     None and NaN become NaN. The result may share memory with ``values``: never write to it.
+    ``fix`` replaces the advice of the message (default: convert censored results).
     """
     if _is_frame(values):
         raise TypeError(f"{name}: expected a scalar, array or Series, got a DataFrame; "
@@ -71,7 +73,8 @@ def to_float_array(values, name: str) -> np.ndarray:
     if arr.dtype.kind in "iu":
         return arr.astype(np.float64)
     if arr.dtype.kind == "b":
-        raise TypeError(f"{name}: got booleans; a concentration must be a number")
+        raise TypeError(f"{name}: got booleans (True/False); it must hold numbers, not "
+                        "the result of a condition")
     # object, string or anything else: convert cell by cell, reporting the first failure.
     flat = arr.ravel()
     out = np.empty(flat.shape, dtype=np.float64)
@@ -95,9 +98,9 @@ def to_float_array(values, name: str) -> np.ndarray:
         first = first.item() if isinstance(first, np.generic) else first
         raise ValueError(
             f"{name}: {len(bad)} value{'s' if len(bad) > 1 else ''} not a number; the first is "
-            f"{first!r} at index {_label(values, bad[0])!r}. Convert text such as censored "
-            f"results ('<0.5') first: labstats.read_lab_export() turns them into numbers with a "
-            f"'_censored' flag."
+            f"{first!r} at index {_label(values, bad[0])!r}. " + (fix or
+            "Convert text such as censored results ('<0.5') first: labstats.read_lab_export() "
+            "turns them into numbers with a '_censored' flag.")
         )
     return out.reshape(arr.shape)
 
@@ -441,6 +444,34 @@ def as_flag(values, name: str) -> np.ndarray:
         f"first is {first!r} at index {_label(values, int(bad[0]))!r}. Fill missing flags "
         f"explicitly, e.g. {name}.fillna(False), so the choice is yours.")
 
+
+
+def check_label_kinds(values, name: str) -> None:
+    """Raise ``ValueError`` when a column of labels (strata, PSUs) mixes numbers and text.
+
+    ``1`` and ``"1"`` are different labels to pandas, so a column holding both (frames read
+    from CSV and from Excel, concatenated) would split one stratum or PSU in two without a
+    word. Only object columns can mix; missing values are left to the caller.
+    """
+    arr = np.asarray(values.to_numpy() if _is_series(values) else values)
+    if arr.dtype != object:
+        return
+    from pandas.api.types import infer_dtype  # only object columns get here (from pandas)
+
+    if infer_dtype(arr, skipna=True) not in ("mixed", "mixed-integer"):
+        return  # all text, all numbers, or other objects: one kind
+    text = np.array([isinstance(v, str) for v in arr], dtype=bool)
+    number = np.array([isinstance(v, (int, float, np.number)) and v == v for v in arr],
+                      dtype=bool)
+    if text.any() and number.any():
+        t, n = int(np.flatnonzero(text)[0]), int(np.flatnonzero(number)[0])
+        num = arr[n].item() if isinstance(arr[n], np.generic) else arr[n]
+        raise ValueError(
+            f"{name}: the labels mix numbers and text ({int(number.sum())} numbers, "
+            f"{int(text.sum())} text); the first text is {arr[t]!r} at index "
+            f"{_label(values, t)!r}, the first number {num!r} at index {_label(values, n)!r}. "
+            f"A number and its text (1 and '1') would be two different labels: give the "
+            f"column one type, e.g. data[{name!r}] = data[{name!r}].astype(str).")
 
 # Sex parsing belongs to this layer; it lives in labstats._validate_sex (file size) and is
 # re-exported here, after the helpers it uses are defined.

@@ -86,6 +86,7 @@ def _inputs(age, value, sex, weights, design):
     if design is not None:
         if weights is not None:
             raise ValueError("weights: pass either weights or design (whose weights are used)")
+        design._guard.check(design.data)  # rows and design columns as it was built on
         data = design.data
         get = (lambda v, name: data[v] if isinstance(v, str) else v)  # noqa: E731
         age, value = get(age, "age"), get(value, "value")

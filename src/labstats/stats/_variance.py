@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labstats._validate import check_label_kinds
+
 LONELY_PSU = ("fail", "remove", "adjust", "certainty", "average")
 
 # keys up to this many cells are counted with a dense bincount, beyond it with np.unique
@@ -131,6 +133,7 @@ def layout_from_frame(data: pd.DataFrame, strata, psu, nest: bool, lonely_psu: s
         if data[strata].isna().any():
             first_bad(data, strata, data[strata].isna().to_numpy(), "missing strata",
                       "Every row needs its stratum.")
+        check_label_kinds(data[strata], strata)
         s_code, s_labels = pd.factorize(data[strata], sort=True)
     if psu is None:  # each row is its own PSU, numbered stratum by stratum
         p_code = np.empty(n, dtype=np.int64)
@@ -139,6 +142,7 @@ def layout_from_frame(data: pd.DataFrame, strata, psu, nest: bool, lonely_psu: s
         if data[psu].isna().any():
             first_bad(data, psu, data[psu].isna().to_numpy(), "missing PSUs",
                       "Every row needs its PSU.")
+        check_label_kinds(data[psu], psu)
         p_raw, p_labels = pd.factorize(data[psu], sort=True)
         pairs = pd.DataFrame({"h": s_code, "p": p_raw})
         p_code = pairs.groupby(["h", "p"], sort=True).ngroup().to_numpy()

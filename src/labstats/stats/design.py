@@ -15,6 +15,7 @@ import pandas as pd
 from labstats._validate import to_float_array
 from labstats.stats import _quantile
 from labstats.stats._common import check_confidence
+from labstats.stats._design_checks import FrameGuard, deff_where_defined, mask_to_bool
 from labstats.stats._variance import LONELY_PSU, first_bad, layout_from_frame, plain
 
 __all__ = ["SurveyDesign"]
@@ -23,31 +24,16 @@ _COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "df"
             "n_obs", "n_pop"]
 
 
-def _mask_to_bool(mask: pd.Series, labels) -> np.ndarray:
-    """True/False per row of a domain mask; missing values are False, anything else an error."""
-    if mask.dtype == bool:
-        return mask.to_numpy()
-    if mask.dtype.name == "boolean":
-        return mask.fillna(False).to_numpy(bool)
-    missing = mask.isna().to_numpy()
-    is_flag = mask.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(bool)
-    bad = ~(missing | is_flag)
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"mask: {int(bad.sum())} values are not True/False (dtype {mask.dtype}); the "
-            f"first is {plain(mask.iloc[pos])!r} at index {plain(labels[pos])!r}. Pass a "
-            "boolean condition, e.g. df['pregnant'].eq(1) or df['age'] >= 20.")
-    return np.where(missing, False, mask.to_numpy(object)).astype(bool)
-
-
 class SurveyDesign:
     r"""A stratified, clustered, weighted sample (one-stage, with-replacement variance).
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per participant. Never modified.
+        One row per participant. Never modified. Rows are paired with their weight, stratum
+        and PSU as they are now: sorting, dropping or re-indexing the frame in place, or
+        changing those columns, later raises ``ValueError`` (build the design again);
+        analysis columns added or replaced later are read at each call.
     weights : str
         Column of sampling weights (e.g. NHANES ``WTMEC2YR``). [persons represented]
         Zero weights are allowed (the row is kept but represents no one); negative,
@@ -142,6 +128,7 @@ class SurveyDesign:
         self.lonely_psu = lonely_psu
         self._w = w
         self._layout = layout_from_frame(data, strata, psu, nest, lonely_psu)
+        self._guard = FrameGuard(data, {"weights": weights, "strata": strata, "psu": psu})
         self._domain = np.ones(n, dtype=bool)
         self._groups: dict = {}
 
@@ -168,6 +155,7 @@ class SurveyDesign:
         0    5.25
         Name: estimate, dtype: float64
         """
+        self._guard.check(self.data)
         labels = self.data.index
         if isinstance(mask, pd.Series):
             if not mask.index.equals(self.data.index):
@@ -178,7 +166,7 @@ class SurveyDesign:
         if raw.shape != (len(self.data),):
             raise ValueError(f"mask: length {raw.size} differs from the {len(self.data)} rows "
                              "of the design's data.")
-        keep = _mask_to_bool(raw, labels)
+        keep = mask_to_bool(raw, labels)
         new = object.__new__(SurveyDesign)
         new.__dict__.update(self.__dict__)
         new._domain = self._domain & keep
@@ -190,9 +178,10 @@ class SurveyDesign:
 
         Groups whose domain rows all have zero weight are dropped, as R's ``svyby`` does.
         """
+        self._guard.check(self.data)
         by = [] if by is None else [by] if isinstance(by, str) else list(by)
         key = tuple(by)
-        if key not in self._groups:
+        if key not in self._groups or not self._guard.same(self.data, by, self._groups[key][3]):
             if not by:
                 code = np.where(self._domain, 0, -1)
                 keys = pd.DataFrame(index=[0])
@@ -209,8 +198,9 @@ class SurveyDesign:
                 alive[:] = True
             remap = np.where(alive, np.cumsum(alive) - 1, -1)
             code = np.where(code >= 0, remap[np.maximum(code, 0)], -1)
-            self._groups[key] = (code, keys[alive].reset_index(drop=True), by)
-        return self._groups[key]
+            self._groups[key] = (code, keys[alive].reset_index(drop=True), by,
+                                 self._guard.keep(self.data, by))
+        return self._groups[key][:3]
 
     def _values(self, variable):
         if isinstance(variable, pd.Series):
@@ -228,7 +218,11 @@ class SurveyDesign:
             flags = values.dropna()
             if len(flags) and flags.map(type).isin([bool, np.bool_]).all():
                 return name, values.map({True: 1.0, False: 0.0}).to_numpy(float)
-        y = to_float_array(values, name)
+        y = to_float_array(values, name, fix=(
+            "A survey variable must hold numbers (0/1 for a share). For the share of each "
+            f"category, as R's svymean(~{name}) gives it, pass an indicator per category to "
+            f"proportion(), e.g. df[{name!r}].eq(level), or group with by={name!r}; for "
+            "results such as '<0.5' use labstats.read_lab_export() first."))
         if np.isinf(y).any():
             first_bad(pd.DataFrame({name: values}), name, np.isinf(y), "infinite values",
                       "An infinite value is not a measurement: correct it, or replace it "
@@ -258,6 +252,7 @@ class SurveyDesign:
                     G=G, n_obs=n_obs, n_pop=n_pop, blank=blank)
 
     def _finish(self, s, statistic, est, var, df, deff, confidence):
+        deff = deff_where_defined(deff, s["n_pop"], s["n_obs"])
         se = np.sqrt(var)
         t = _quantile.tcrit(confidence, df)
         rows = dict(variable=s["name"], statistic=statistic, estimate=est, se=se,
@@ -303,7 +298,11 @@ class SurveyDesign:
         Parameters
         ----------
         variable : str, list of str or pandas.Series
-            Column(s) of the data, or a Series on the data's index (named).
+            Column(s) of the data, or a Series on the data's index (named). Each variable
+            is estimated on its own rows, as one R call per variable (``svymean(~a)``,
+            ``svymean(~b)``); R's ``svymean(~a + b, na.rm=TRUE)`` instead keeps only the
+            rows complete in all of them (``subset(df.a.notna() & df.b.notna())`` first
+            for that).
         by : str or list of str, optional
             Grouping columns; each group is a domain of the full design. Rows with a
             missing key, and groups whose rows all have zero weight, are left out (R's
@@ -319,8 +318,10 @@ class SurveyDesign:
         pandas.DataFrame
             One row per group and variable: group keys, ``variable, statistic, estimate,
             se, ci_low, ci_high, df, deff, n_obs, n_pop``. ``deff`` is R's
-            (without-replacement) design effect; ``n_obs`` counts rows with a value and a
-            positive weight, ``n_pop`` sums their weights. Never rounded.
+            (without-replacement) design effect, NaN with a warning where the weights sum
+            to fewer persons than rows (R: NA for a mean, a negative number for a total or
+            ratio); ``n_obs`` counts rows with a value and a positive weight, ``n_pop``
+            sums their weights. Never rounded.
         """
         confidence = check_confidence(confidence)
         return self._each(variable, lambda v: self._mean_one(v, by, na_rm, confidence))
@@ -402,7 +403,8 @@ class SurveyDesign:
             n_rows = np.bincount(s["code"][s["code"] >= 0], minlength=s["G"])  # R: nrow(design)
             low, high = _quantile.proportion_ci(p, np.sqrt(var), df, method, confidence, n_rows)
             rows = dict(variable=s["name"], statistic="proportion", estimate=p,
-                        se=np.sqrt(var), ci_low=low, ci_high=high, df=df, deff=deff,
+                        se=np.sqrt(var), ci_low=low, ci_high=high, df=df,
+                        deff=deff_where_defined(deff, s["n_pop"], s["n_obs"]),
                         n_obs=s["n_obs"], n_pop=s["n_pop"])
             return self._finish_rows(s, rows)
         return self._each(variable, one)

@@ -278,7 +278,10 @@ def _survey(design, values, by, coverage, confidence, rule):
         raise TypeError("with design=, pass values as the name of a variable of the design "
                         "(e.g. reference_interval('LBXTST', design=des))")
     parts = []
-    for limit, q in (("lower", 0.5 - coverage / 2), ("upper", 0.5 + coverage / 2)):
+    # 0.5 - 0.95 / 2 is 0.025000000000000022: where p * sum(w) falls on a step of the
+    # weighted CDF (equal weights) that picks the next value; R users type 0.025
+    for limit, q in (("lower", round(0.5 - coverage / 2, 12)),
+                     ("upper", round(0.5 + coverage / 2, 12))):
         res = pd.DataFrame(design.quantile(values, q, by=by, rule=rule, confidence=confidence))
         missing = {"estimate", "ci_low", "ci_high"} - set(res.columns)
         if missing:
