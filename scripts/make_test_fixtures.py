@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "reference"
 SOURCES_MD = OUT / "SOURCES.md"
+BY_HAND_MD = OUT / "SOURCES_BY_HAND.md"
 
 PEER_FILES = {
     "peer_outputs_freee2simulator.csv":
@@ -132,7 +133,9 @@ def sources_md(entries: list[tuple[Fixture, bytes, dict[str, str]]]) -> str:
     for fx, content, src_sha in entries:
         built = "; ".join(f"`{s}` ({h[:16]})" for s, h in src_sha.items())
         lines.append(f"| `{fx.name}` | `{_sha(content)}` | {built} | {fx.provenance} |")
-    return "\n".join(lines) + "\n"
+    # the paragraphs on files written by hand or by other scripts (R, the gamlss port),
+    # kept in SOURCES_BY_HAND.md: a rerun keeps them
+    return "\n".join(lines) + "\n\n" + BY_HAND_MD.read_text(encoding="utf-8")
 
 
 def main(argv=None) -> int:

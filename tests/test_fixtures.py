@@ -28,6 +28,14 @@ def test_sources_md_lists_the_copied_files():
     assert len(LISTED) == 9
 
 
+def test_sources_md_keeps_the_paragraphs_written_by_hand():
+    """make_test_fixtures.py writes SOURCES.md with SOURCES_BY_HAND.md at its end (the R
+    and gamlss outputs): a paragraph added to SOURCES.md alone would be lost on a rerun."""
+    text = (REFERENCE / "SOURCES.md").read_text(encoding="utf-8")
+    by_hand = (REFERENCE / "SOURCES_BY_HAND.md").read_text(encoding="utf-8")
+    assert text.endswith("|\n\n" + by_hand) and "r_survey_audit.csv" in by_hand
+
+
 @pytest.mark.parametrize("name", sorted(LISTED))
 def test_file_content_has_the_recorded_sha256(name):
     data = (REFERENCE / name).read_bytes()
