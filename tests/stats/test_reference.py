@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from labstats import LabstatsWarning
 from labstats.stats import partition_test, reference_interval, reference_outliers
 from labstats.stats.reference import order_statistic_ranks
 
@@ -121,6 +122,21 @@ def test_outliers_are_reported_never_silently_removed():
     dropped = reference_interval(x, exclude="dixon")
     assert dropped.n.tolist() == [150, 150] and (dropped.n_excluded == 1).all()
     assert "'s150'" in dropped.excluded.iloc[0]
+
+
+@pytest.mark.parametrize(("n", "coverage"), [(19, 0.90), (39, 0.95)])
+def test_smallest_n_of_the_rank_rule_is_accepted(n, coverage):
+    """CLSI EP28-A3c's rank rule r = p(n + 1) reaches rank 1 at n = 1/p - 1: 19 for a 90 %
+    interval (p = 0.05), 39 for 95 % (p = 0.025); the limits are then the sample minimum
+    and maximum. 0.5 - 0.90 / 2 is 0.04999999999999999 in floating point, which put rank 1
+    below 1 and refused n = 19, contradicting the message's own 'needs n >= 19'."""
+    x = np.arange(1.0, n + 1)
+    with pytest.warns(LabstatsWarning, match="too few values for the order-statistic CI"):
+        res = reference_interval(x, coverage=coverage)
+    assert res.estimate.tolist() == [1.0, float(n)]
+    with pytest.raises(ValueError, match=rf"needs n >= {n} for a {coverage:.0%} interval, "
+                                         rf"got n = {n - 1}"):
+        reference_interval(x[1:], coverage=coverage)
 
 
 def test_missing_values_are_counted_in_excluded():

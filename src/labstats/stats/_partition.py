@@ -62,7 +62,7 @@ def partition_test(values, groups, *, method: str = "harris_boyd", coverage: flo
     """
     import pandas as pd
 
-    from labstats.stats.reference import _rank_quantile
+    from labstats.stats.reference import _rank_quantile, tail_probabilities
 
     check_method(method, ("harris_boyd", "lahti"))
     x = np.atleast_1d(to_float_array(values, "values"))
@@ -104,8 +104,8 @@ def partition_test(values, groups, *, method: str = "harris_boyd", coverage: flo
         return pd.DataFrame({"group": name, "statistic": ["z", "z_critical", "sd_ratio"],
                              "estimate": [z, z_star, ratio], "decision": decision})
     xs = np.sort(x)
-    lo = _rank_quantile(xs, 0.5 - coverage / 2)
-    hi = _rank_quantile(xs, 0.5 + coverage / 2)
+    p_lo, p_hi = tail_probabilities(coverage)
+    lo, hi = _rank_quantile(xs, p_lo), _rank_quantile(xs, p_hi)
     tail = (1 - coverage) / 2
     rows = []
     for lab in labels:

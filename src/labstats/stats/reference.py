@@ -22,6 +22,14 @@ _RI_COLUMNS = ["limit", "estimate", "ci_low", "ci_high", "n", "method", "n_exclu
 
 
 # --------------------------------------------------------------------------- building blocks
+def tail_probabilities(coverage):
+    """The probabilities of an interval's limits, 0.5 -/+ coverage / 2, to 12 digits: in
+    floating point 0.5 - 0.95 / 2 is 0.025000000000000022 and 0.5 - 0.90 / 2 is
+    0.04999999999999999, which move a rank p(n + 1) or a weighted quantile that sits on a
+    step (n = 19 at 90 %: rank 1, the sample minimum, read as below 1)."""
+    return round(0.5 - coverage / 2, 12), round(0.5 + coverage / 2, 12)
+
+
 def _rank_quantile(xs, p):
     """Quantile at rank p(n+1) of sorted ``xs`` (last axis), interpolated (R type 6)."""
     n = xs.shape[-1]
@@ -237,7 +245,7 @@ _METHODS = ("nonparametric", "robust", "parametric", "bootstrap")
 
 
 def _one(x, method, coverage, confidence, transform, n_boot, rng):
-    p_lo, p_hi = 0.5 - coverage / 2, 0.5 + coverage / 2
+    p_lo, p_hi = tail_probabilities(coverage)
     n = x.size
     xs = np.sort(x)
     if method in ("nonparametric", "bootstrap") and p_lo * (n + 1) < 1:
@@ -278,10 +286,9 @@ def _survey(design, values, by, coverage, confidence, rule):
         raise TypeError("with design=, pass values as the name of a variable of the design "
                         "(e.g. reference_interval('LBXTST', design=des))")
     parts = []
-    # 0.5 - 0.95 / 2 is 0.025000000000000022: where p * sum(w) falls on a step of the
-    # weighted CDF (equal weights) that picks the next value; R users type 0.025
-    for limit, q in (("lower", round(0.5 - coverage / 2, 12)),
-                     ("upper", round(0.5 + coverage / 2, 12))):
+    # (0.025, not 0.025000000000000022: where p * sum(w) falls on a step of the weighted
+    # CDF, equal weights, that picked the next value; R users type 0.025)
+    for limit, q in zip(("lower", "upper"), tail_probabilities(coverage), strict=True):
         res = pd.DataFrame(design.quantile(values, q, by=by, rule=rule, confidence=confidence))
         missing = {"estimate", "ci_low", "ci_high"} - set(res.columns)
         if missing:
