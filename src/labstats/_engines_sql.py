@@ -231,10 +231,13 @@ class Export:
         (hash, status, analyte, value, censoring) and returns its frame and result."""
         import pyarrow as pa
 
+        from labstats.datasets._routine_screen import replacing
         from labstats.datasets.routine import STATUSES, read_lab_results
 
         table = self.early.cells.result()  # (``Early``)
         role, headers = self.role, [h for h in self.exprs if not h.startswith("__")]
+        if "status" in role and replacing(table[role["status"]].to_pylist()):
+            raise Unsupported("results whose status replaces another's (C, F, P)")
         frame = _typed(table, headers, self.schema, self.pandas_meta)
         given = _typed(table.rename_columns([role["patient_id"] if c == "__pid" else c
                                              for c in table.column_names]),

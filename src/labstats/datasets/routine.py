@@ -132,9 +132,12 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     unit in the value cell that differs from the unit column; a value negative or
     implausible for its unit (``labstats.units.ANALYTES``; relax with
     ``labstats.plausibility("warn")``); a result without a patient id. Excluded: tests
-    that are not mapped to an analyte and results withdrawn by their status (HL7 table
-    0085: W, D, X). A duplicate is a row equal to an earlier used row in patient,
-    specimen, time, analyte, value and censoring.
+    that are not mapped to an analyte, results withdrawn by their status (HL7 table
+    0085: W, D, X), and results replaced by another of the same patient, specimen, time
+    (as written) and test code (0085: a correction C replaces a final result F, a final
+    result a preliminary one P; needs a specimen id or a time column). A duplicate is a
+    row equal to an earlier used row in patient, specimen, time, analyte, value and
+    censoring.
 
     ``decimal="auto"`` takes the mark the whole column proves (``_labcells``); a part of an
     export read on its own (a Dask or ``pair_export`` partition) is given the whole

@@ -1,0 +1,86 @@
+"""Quirks of real LIS exports that read_lab_results must not get silently wrong.
+
+Rules applied, with their sources:
+
+- Result status (OBX-11), HL7 v2 table 0085: "C" is a correction that *replaces a final
+  result*, "F" a final result (which replaces a preliminary "P"); "W", "D", "X" withdraw a
+  result. Our notes (../shared/science/ROUTINE_LAB_DATA.md, section 3) draw the rule:
+  "keep the latest C/F per (order, test) ... never average a correction with its
+  original".
+- Abnormal flags (OBX-8), HL7 v2 table 0078: "<" is "below absolute low-off instrument
+  scale", ">" "above absolute high-off instrument scale": the number beside it is the
+  limit of the scale, not the result (a censored result, as "<0.5" in the value cell).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from labstats.datasets import pair_export, pair_results, read_lab_results
+
+
+def _corrected_export():
+    """One specimen: total T final 450 ng/dL corrected to 300; SHBG preliminary 40 then
+    final 45; albumin final 4.3 and a deleted 4.0; a second specimen with one final each."""
+    return pd.DataFrame({
+        "Patient ID": ["p1"] * 6 + ["p2"] * 2,
+        "Accession": ["A1"] * 6 + ["A2"] * 2,
+        "Collected": ["2024-03-04 08:00"] * 6 + ["2024-03-05 09:00"] * 2,
+        "Test Code": ["2986-8", "13967-5", "1751-7", "1751-7", "13967-5", "2986-8",
+                      "2986-8", "13967-5"],
+        "Result": ["450", "40", "4.3", "4.0", "45", "300", "500", "30"],
+        "Units": ["ng/dL", "nmol/L", "g/dL", "g/dL", "nmol/L", "ng/dL", "ng/dL", "nmol/L"],
+        "Result Status": ["F", "P", "F", "D", "F", "C", "F", "F"]})
+
+
+def test_a_correction_replaces_the_final_result_and_a_final_the_preliminary():
+    res = read_lab_results(_corrected_export())
+    assert res["status"].tolist() == ["excluded", "excluded", "used", "excluded", "used",
+                                      "used", "used", "used"]
+    assert res.attrs["counts"] == {"rows": 8, "used": 5, "reported": 0, "excluded": 3,
+                                   "duplicates": 0}
+    report = res.attrs["report"].set_index("source_row")
+    assert report.loc[0, "reason"].startswith("superseded: the corrected result (C) at row 5")
+    assert report.loc[1, "reason"].startswith("superseded: the final result (F) at row 4")
+    assert "table 0085" in report.loc[0, "reason"] and report.loc[0, "column"] == "Result Status"
+    for repeats in ("first", "last", "mean", "nearest"):  # never the original, nor a mean
+        draws = pair_results(res, repeats=repeats)
+        assert draws["total_testosterone"].round(4).tolist() == [
+            round(300 / 28.842, 4), round(500 / 28.842, 4)]
+        assert draws["shbg"].tolist() == [45.0, 30.0]
+        assert draws.attrs["counts"]["conflicts"] == 0
+
+
+def test_statuses_replace_only_within_one_specimen_time_and_test():
+    raw = _corrected_export()
+    raw.loc[5, "Accession"] = "A9"  # the correction is of another specimen: nothing replaced
+    raw.loc[4, "Collected"] = "2024-03-04 10:00"  # the final SHBG is of another time
+    res = read_lab_results(raw)
+    assert res["status"].tolist()[:6] == ["used", "used", "used", "excluded", "used", "used"]
+    # lower case and blanks are read as the status they spell
+    raw = _corrected_export().assign(**{"Result Status": [" f", "p", "F", "D", "F ", "c",
+                                                          "F", "F"]})
+    assert read_lab_results(raw)["status"].tolist()[:2] == ["excluded", "excluded"]
+
+
+def test_without_specimen_or_time_a_patients_draws_are_not_told_apart():
+    raw = _corrected_export().drop(columns=["Accession", "Collected"])
+    res = read_lab_results(raw)
+    assert (res["status"] != "excluded").sum() == 7  # only the deleted row is set aside
+
+
+def test_pair_export_reads_replaced_results_as_in_memory(tmp_path):
+    pytest.importorskip("duckdb")
+    raw = _corrected_export()
+    path = tmp_path / "export.parquet"
+    raw.to_parquet(path, index=False)
+    res = read_lab_results(path)
+    want = pair_results(res)
+    got = pair_export(path)
+    # the SQL path reads a dictionary of cells without specimens: such an export is read
+    # by the partitioned path, whole patients at a time
+    assert got.attrs["counts"]["path"] == "partitioned"
+    assert got.attrs["counts"]["read"] == res.attrs["counts"]
+    assert got["total_testosterone"].round(4).tolist()[0] == round(300 / 28.842, 4)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
