@@ -14,6 +14,7 @@ Rules applied, with their sources:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -83,4 +84,42 @@ def test_pair_export_reads_replaced_results_as_in_memory(tmp_path):
     assert got.attrs["counts"]["path"] == "partitioned"
     assert got.attrs["counts"]["read"] == res.attrs["counts"]
     assert got["total_testosterone"].round(4).tolist()[0] == round(300 / 28.842, 4)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_an_off_scale_flag_censors_the_number_beside_it():
+    raw = pd.DataFrame({
+        "Patient ID": ["p1", "p2", "p3", "p4", "p5", "p6"], "Test Code": "14913-8",
+        "Result": ["0.5", "200", "<0.5", ">100", "<0.5", "4.2"], "Units": "nmol/L",
+        "Abnormal Flag": ["<", " > ", "<", "<", ">", "H"]})
+    res = read_lab_results(raw)
+    # "0.5" flagged "<" is read as "<0.5" (LOD/sqrt2 by default), "200" flagged ">" as ">200"
+    assert res["censored"].tolist() == ["<", ">", "<", "", "", ""]
+    np.testing.assert_allclose(res["value"].to_numpy()[[0, 1, 2, 5]],
+                               [0.5 / np.sqrt(2), 200, 0.5 / np.sqrt(2), 4.2])
+    # a comparator on the other side than the flag: reported, naming the flag column
+    assert res["status"].tolist() == ["used", "used", "used", "reported", "reported", "used"]
+    report = res.attrs["report"].set_index("source_row")
+    assert report.loc[3, "column"] == "Abnormal Flag" and "table 0078" in report.loc[3, "reason"]
+    assert res["flag"].tolist()[:2] == ["<", ">"]
+    # as the same value written "<0.5" in the cell, with every censoring policy
+    same = read_lab_results(raw.assign(Result=["<0.5", ">200", "<0.5", ">100", "<0.5", "4.2"],
+                                       **{"Abnormal Flag": None}), censored="lod/2")
+    assert read_lab_results(raw, censored="lod/2")["value"].iloc[0] == same["value"].iloc[0]
+
+
+def test_pair_export_reads_off_scale_flags_as_in_memory(tmp_path):
+    pytest.importorskip("duckdb")
+    raw = pd.DataFrame({"Patient ID": ["p1", "p1", "p2", "p2"],
+                        "Accession": ["A1", "A1", "A2", "A2"],
+                        "Test Code": ["14913-8", "13967-5", "14913-8", "13967-5"],
+                        "Result": ["0.5", "30", "4.2", "250"], "Units": "nmol/L",
+                        "Abnormal Flag": ["<", None, None, ">"]})
+    path = tmp_path / "export.parquet"
+    raw.to_parquet(path, index=False)
+    want = pair_results(read_lab_results(path))
+    got = pair_export(path)
+    assert got.attrs["counts"]["path"] == "sql"
+    assert got["total_testosterone_censored"].tolist() == ["<", ""]
+    assert got["shbg_censored"].tolist() == ["", ">"]
     pd.testing.assert_frame_equal(got, want, check_exact=True)

@@ -26,6 +26,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
 from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
     _code_text,
     _distinct_text,
+    _off_scale,
     _parse_distinct,
 )
 
@@ -81,7 +82,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         Analyte -> unit of its results that have no unit (no unit column, or an empty
         cell in it).
     censored : {"lod/sqrt2", "lod/2", "lod", "nan"}, default "lod/sqrt2"
-        Value given to a result ``<L``, as in ``read_lab_export``; ``>U`` gives U.
+        Value given to a result ``<L``, as in ``read_lab_export``; ``>U`` gives U. A
+        number flagged "<" or ">" in the flag column (HL7 table 0078: off the
+        instrument's scale) is the censored result "<L" or ">U".
     decimal, thousands, insulin_factor, sheet_name, sep, encoding
         As in ``read_lab_export``.
     time_format : str, optional
@@ -231,6 +234,12 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     values, (left, right), cell_units, flags = _parse_distinct(
         cells.iloc[live].set_axis(live), role["value"], decimal, thousands, problems,
         _decimal_evidence)
+    if "flag" in role:  # "<"/">" (HL7 table 0078): off the scale, the number its limit
+        left, right, clash = _off_scale(_distinct_text(raw[role["flag"]]).iloc[live],
+                                        left, right, values)
+        mark(live[clash], 1, "the flag says the result is off the instrument's scale on "
+             "the other side than the value's comparator (HL7 v2 table 0078: '<' below, "
+             "'>' above); correct the value or the flag", role["flag"])
     values[left] = CENSORED_POLICIES[censored](values[left])
     if censored == "nan":
         values[right] = np.nan
