@@ -123,3 +123,40 @@ def test_pair_export_reads_off_scale_flags_as_in_memory(tmp_path):
     assert got["total_testosterone_censored"].tolist() == ["<", ""]
     assert got["shbg_censored"].tolist() == ["", ">"]
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def _blank_specimens():
+    """A CSV export where two results of one patient, months apart, have no accession: an
+    empty cell (read as "", not as missing, since CSV text is kept as written)."""
+    return ("Patient ID,Accession,Collected,Test Code,Result,Units\n"
+            "p1,A1,2024-03-04 08:00,2986-8,450,ng/dL\n"
+            "p1,A1,2024-03-04 08:00,13967-5,40,nmol/L\n"
+            "p1,,2024-03-04 08:00,1751-7,4.3,g/dL\n"
+            "p1, ,2024-06-04 08:00,2986-8,300,ng/dL\n")
+
+
+def test_blank_specimen_ids_are_not_one_specimen(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(_blank_specimens())
+    res = read_lab_results(path)
+    assert res["specimen_id"].tolist() == ["A1", "A1", "", " "]  # as written
+    # before: the albumin of March and the testosterone of June were one "draw"
+    with pytest.raises(ValueError, match=r"2 result\(s\) without specimen_id \(missing or "
+                       r"blank\) cannot be paired by 'specimen' \(source_row 2, 3\)"):
+        pair_results(res)
+    assert len(pair_results(res, by="window")) == 2  # the fix the error names
+
+
+def test_pair_export_refuses_blank_specimen_ids_as_in_memory(tmp_path):
+    pytest.importorskip("duckdb")
+    raw = pd.read_csv(pd.io.common.StringIO(_blank_specimens()), dtype=str,
+                      keep_default_na=False).iloc[[0, 1, 2]]
+    raw.loc[2, "Patient ID"] = "p2"  # a draw of one result, at one time: built in SQL
+    path = tmp_path / "export.parquet"
+    raw.to_parquet(path, index=False)
+    with pytest.raises(ValueError, match=r"1 result\(s\) without specimen_id \(missing or "
+                       r"blank\) cannot be paired by 'specimen' \(source_row 2\)"):
+        pair_results(read_lab_results(path))
+    with pytest.raises(ValueError, match=r"1 result\(s\) without specimen_id \(missing or "
+                       r"blank\) cannot be paired by 'specimen' \(source_row 2\)"):
+        pair_export(path)

@@ -64,9 +64,9 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     ------
     ValueError
         An unknown ``by``, ``repeats`` or analyte, an unreadable ``window``, a column
-        ``by`` needs that is missing, results without a specimen id (by specimen) or
-        without a collection time (by window, or ``repeats="nearest"``), listed by
-        ``source_row``.
+        ``by`` needs that is missing, results without a specimen id (missing or blank
+        text, as an empty CSV cell; by specimen) or without a collection time (by
+        window, or ``repeats="nearest"``), listed by ``source_row``.
 
     Examples
     --------
@@ -165,7 +165,9 @@ def _analytes(d, analytes):
 
 
 def _refuse_missing(d, key, by, why=None):
-    missing = d[key].isna().to_numpy(dtype=bool)
+    missing = d[key].isna().to_numpy(dtype=bool, copy=True)
+    if d[key].dtype.kind not in "iufbmM":  # a blank id (an empty CSV cell) is no id
+        missing |= (d[key].astype("string").str.strip() == "").fillna(False).to_numpy(bool)
     if not missing.any():
         return
     rows = d["source_row"].to_numpy()[missing]
@@ -176,7 +178,7 @@ def _refuse_missing(d, key, by, why=None):
         fix = ("their times are empty or unreadable (see result.attrs['times'] of "
                "read_lab_results; time_format= reads another format); pair by specimen "
                "with by='specimen' if the export has specimen ids")
-    raise ValueError(f"{len(rows)} result(s) without {key} cannot be paired "
+    raise ValueError(f"{len(rows)} result(s) without {key} (missing or blank) cannot be paired "
                      f"{'with ' + why if why else 'by ' + repr(by)} (source_row {shown}); "
                      f"{fix}")
 
