@@ -160,3 +160,30 @@ def test_pair_export_refuses_blank_specimen_ids_as_in_memory(tmp_path):
     with pytest.raises(ValueError, match=r"1 result\(s\) without specimen_id \(missing or "
                        r"blank\) cannot be paired by 'specimen' \(source_row 2\)"):
         pair_export(path)
+
+
+def test_statuses_written_as_words_are_read_as_their_letters(tmp_path):
+    # FHIR R4 ObservationStatus codes and the names of HL7 v2 table 0085, as EHR extracts
+    # write them: "Cancelled" and "entered-in-error" results were used before
+    raw = pd.DataFrame({
+        "Patient ID": ["p1", "p1", "p2", "p3", "p4", "p5", "p5"],
+        "Accession": ["A1", "A1", "A2", "A3", "A4", "A5", "A5"],
+        "Test Code": "2986-8", "Units": "ng/dL",
+        "Result": ["450", "300", "500", "510", "520", "530", "540"],
+        "Result Status": ["Final", "Corrected", "Cancelled", "entered-in-error", "DELETED",
+                          "preliminary", " final "]})
+    res = read_lab_results(raw)
+    assert res["status"].tolist() == ["excluded", "used", "excluded", "excluded", "excluded",
+                                      "excluded", "used"]
+    reasons = res.attrs["report"].set_index("source_row")["reason"]
+    assert reasons[2] == "result withdrawn: could not be obtained (X)"
+    assert reasons[3] == "result withdrawn: posted to the wrong patient or test (W)"
+    assert reasons[4] == "result withdrawn: deleted (D)"
+    assert reasons[5].startswith("superseded: the final result (F) at row 6")
+    # pair_export: withdrawn rows are set aside on its dictionary of cells (SQL path)
+    path = tmp_path / "export.parquet"
+    raw.iloc[[2, 3, 4, 6]].to_parquet(path, index=False)  # no replacing statuses: SQL
+    got = pair_export(path)
+    assert got.attrs["counts"]["path"] == "sql"
+    assert got.attrs["counts"]["read"]["excluded"] == 3
+    pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path)), check_exact=True)

@@ -20,6 +20,21 @@ _WITHDRAWN = {"W": "posted to the wrong patient or test (W)", "D": "deleted (D)"
 #: (C) "replaces a final result", a final result (F) a preliminary one (P); the rank of each.
 _REPLACES = {"P": 1, "F": 2, "C": 3}
 _STATUS_NAME = {"P": "preliminary", "F": "final", "C": "corrected"}
+#: Statuses written as words (an EHR extract: "Final", "Corrected", "Cancelled"), as the
+#: letters above: the names of table 0085 and the codes of FHIR R4 ObservationStatus
+#: (hl7.org/fhir/R4/valueset-observation-status.html: "amended", "corrected" follow a
+#: final result; "cancelled": not obtained; "entered-in-error": posted wrong).
+_STATUS_WORDS = {"final": "F", "corrected": "C", "correction": "C", "amended": "C",
+                 "preliminary": "P", "deleted": "D", "delete": "D", "cancelled": "X",
+                 "canceled": "X", "entered-in-error": "W", "entered in error": "W"}
+
+
+def status_letters(cells):
+    """Result status cells as the letters of HL7 v2 table 0085: stripped, upper case, and
+    the words of ``_STATUS_WORDS`` (any case) as their letter; other text as written."""
+    text = cells.astype("string").str.strip()
+    word = text.str.lower().map(_STATUS_WORDS).astype("string")
+    return word.fillna(text.str.upper())
 
 
 def _test_map(test_map) -> dict:
@@ -77,7 +92,7 @@ def _screen(raw, role, tmap):
     ``_analytes`` of them; the value cells (MIMIC's valuenum where the value is empty)."""
     set_aside, st = [], None
     if "status" in role:
-        st = raw[role["status"]].astype("string").str.strip().str.upper()
+        st = _distinct_text(raw[role["status"]], status_letters)
         for code, why in _WITHDRAWN.items():
             set_aside.append((np.flatnonzero((st == code).fillna(False).to_numpy(bool)), 2,
                               f"result withdrawn: {why}", role["status"]))
@@ -146,7 +161,9 @@ def replacing(statuses) -> bool:
     (C, F, P): ``read_lab_results`` then excludes the replaced rows of each specimen and
     test (``_superseded``), which ``pair_export``'s dictionary of cells (without
     specimens) cannot see; its partitioned path, reading whole patients, does."""
-    text = {str(v).strip().upper() for v in statuses if v is not None}
+    import pandas as pd
+
+    text = set(status_letters(pd.Series(statuses, dtype=object)).dropna())
     return len(text & set(_REPLACES)) > 1
 
 

@@ -138,7 +138,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     that are not mapped to an analyte, results withdrawn by their status (HL7 table
     0085: W, D, X), and results replaced by another of the same patient, specimen, time
     (as written) and test code (0085: a correction C replaces a final result F, a final
-    result a preliminary one P; needs a specimen id or a time column). A duplicate is a
+    result a preliminary one P; needs a specimen id or a time column); a status written
+    as a word ("Final", "Corrected", "Cancelled", FHIR's "entered-in-error") counts as
+    its letter (``_routine_screen.status_letters``). A duplicate is a
     row equal to an earlier used row in patient, specimen, time, analyte, value and
     censoring.
 
