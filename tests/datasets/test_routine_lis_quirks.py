@@ -187,3 +187,42 @@ def test_statuses_written_as_words_are_read_as_their_letters(tmp_path):
     assert got.attrs["counts"]["path"] == "sql"
     assert got.attrs["counts"]["read"]["excluded"] == 3
     pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path)), check_exact=True)
+
+
+def _rerun_with_seconds():
+    """A draw at 08:00 and the rerun of its total T at 10:30:15: LIS clocks write the
+    seconds of some times only (ISO 8601 lets them be left out)."""
+    return pd.DataFrame({
+        "Patient ID": ["p1", "p1", "p1", "p2"], "Accession": ["A1", "A1", "A1", "A2"],
+        "Collected": ["2024-03-04 08:00", "2024-03-04 08:00", "2024-03-04 10:30:15",
+                      "2024-03-05 09:00:00"],
+        "Test Code": ["2986-8", "13967-5", "2986-8", "2986-8"],
+        "Result": ["450", "40", "300", "500"], "Units": ["ng/dL", "nmol/L", "ng/dL", "ng/dL"]})
+
+
+def test_times_with_and_without_seconds_are_read_alike(tmp_path):
+    res = read_lab_results(_rerun_with_seconds())
+    assert res["collected_at"].tolist() == [pd.Timestamp(t) for t in (
+        "2024-03-04 08:00", "2024-03-04 08:00", "2024-03-04 10:30:15", "2024-03-05 09:00")]
+    assert len(res.attrs["times"]) == 0
+    # before: the rerun's time was not read (NaT), sorted first, and taken as the first
+    first = pair_results(res, repeats="first")
+    last = pair_results(res, repeats="last")
+    assert first["total_testosterone_source_row"].tolist() == [0, 3]
+    assert last["total_testosterone_source_row"].tolist() == [2, 3]
+    assert len(pair_results(res, by="window", window="1D")) == 2  # no time refused
+    # a format given with seconds reads times without them too; another format does not
+    res = read_lab_results(_rerun_with_seconds(), time_format="%Y-%m-%d %H:%M:%S")
+    assert res["collected_at"].notna().all()
+    raw = _rerun_with_seconds().assign(Collected=["2024-03-04 08:00", "2024-03-04",
+                                                  "04/03/2024 08:00", "2024-03-05 09:00"])
+    assert read_lab_results(raw).attrs["times"]["source_row"].tolist() == [1, 2]
+    pytest.importorskip("duckdb")
+    path = tmp_path / "export.parquet"
+    _rerun_with_seconds().to_parquet(path, index=False)
+    for repeats in ("first", "last"):
+        got = pair_export(path, repeats=repeats)
+        want = pair_results(read_lab_results(path), repeats=repeats)
+        assert got.attrs["counts"]["path"] == "sql"
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got["collected_at"].notna().all()

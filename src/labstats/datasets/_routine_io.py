@@ -232,12 +232,25 @@ def first_time_format(cells) -> str | None:
     return time_format_of(text[filled].iloc[0]) if filled.any() else None
 
 
+def seconds_variants(fmt) -> list:
+    """The formats of ``fmt``'s times written with or without seconds (or their fraction):
+    "%H:%M" <-> "%H:%M:%S" <-> "%H:%M:%S.%f" (ISO 8601 lets the seconds be left out: the
+    same clock time, not another format). None for a format with a time zone (its times
+    must share one zone, checked on the whole column) or without hours and minutes."""
+    found = re.search(r"%[HI]:%M(?::%S(?:\.%f)?)?", fmt or "")
+    if found is None or "%z" in fmt or "%Z" in fmt:
+        return []
+    head, tail = fmt[:found.start()] + found.group(0)[:5], fmt[found.end():]
+    return [head + s + tail for s in ("", ":%S", ":%S.%f") if head + s + tail != fmt]
+
+
 def parse_times(cells, time_format):
     """Collection times -> (datetime64 Series, positions not read, the format used).
 
     One format per column: ``time_format`` or the one of the first filled cell, its
-    day/month order settled on the whole column (``settle_order``); a cell in another
-    format (times in mixed formats), or not a time, is not read (NaT) and listed.
+    day/month order settled on the whole column (``settle_order``), its times read with
+    or without seconds (``seconds_variants``); a cell in another format (times in mixed
+    formats), or not a time, is not read (NaT) and listed.
     Timezone-aware or naive, as the file gives them.
     """
     import pandas as pd
@@ -257,8 +270,12 @@ def parse_times(cells, time_format):
         if note:
             warn(note)
     try:
-        read = pd.to_datetime(pd.Series(distinct, dtype=text.dtype), format=fmt,
-                              errors="coerce")
+        distinct = pd.Series(distinct, dtype=text.dtype)
+        read = pd.to_datetime(distinct, format=fmt, errors="coerce")
+        for alt in seconds_variants(fmt):  # a rerun's time with seconds, the draw's without
+            miss = read.isna().to_numpy(dtype=bool)
+            if miss.any():
+                read[miss] = pd.to_datetime(distinct[miss], format=alt, errors="coerce")
         times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,
                           name=cells.name)
     except ValueError as exc:  # e.g. several timezones in one column

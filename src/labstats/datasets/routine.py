@@ -91,7 +91,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         ``strftime`` format of the collection times; default: that of the first time
         (pandas' guess), its day/month order settled on every time: "03/04/2024" first
         then "15/04/2024" reads day first; times in both orders are an error, and times
-        that never tell the orders apart are read as guessed, with a warning.
+        that never tell the orders apart are read as guessed, with a warning. Times
+        with and without seconds ("08:00", "10:30:15") are read alike.
 
     Returns
     -------
