@@ -226,3 +226,23 @@ def test_times_with_and_without_seconds_are_read_alike(tmp_path):
         assert got.attrs["counts"]["path"] == "sql"
         pd.testing.assert_frame_equal(got, want, check_exact=True)
         assert got["collected_at"].notna().all()
+
+
+def test_an_id_written_as_a_number_and_as_text_is_refused(tmp_path):
+    # a spreadsheet column typed cell by cell: 7 (a number) and "7" (text) are different
+    # values, so patient 7's SHBG was paired as another patient's, silently
+    raw = pd.DataFrame({"Patient ID": [7, "7", 7], "Accession": ["A1", "A1", "A1"],
+                        "Test Code": ["2986-8", "13967-5", "1751-7"],
+                        "Result": ["450", "40", "4.3"], "Units": ["ng/dL", "nmol/L", "g/dL"]})
+    with pytest.raises(ValueError, match=r"column 'Patient ID' holds the id '7' both as a "
+                       r"number \(row 0\) and as text \(row 1\).*two patients.*astype\(str\)"):
+        read_lab_results(raw)
+    path = tmp_path / "export.xlsx"
+    raw.assign(Accession=[100, "100", 100], **{"Patient ID": "p1"}).to_excel(path, index=False)
+    with pytest.raises(ValueError, match=r"'Accession' holds the id '100' .* two specimens"):
+        read_lab_results(path)
+    # numbers and text that name different ids, and 7 and 7.0 (one value), are read
+    fine = raw.assign(**{"Patient ID": [7, "A7", 7.0]})
+    assert fine.pipe(read_lab_results).attrs["counts"]["used"] == 3
+    assert pair_results(raw.assign(**{"Patient ID": [7, 7.0, 7]}).pipe(
+        read_lab_results))["n_results"].tolist() == [3]

@@ -63,6 +63,38 @@ def read_source(source, sheet_name, sep, encoding):
     return raw, pd.Categorical.from_codes(which, categories=names)
 
 
+def check_id_kinds(raw, role):
+    """Refuse an id column (patient, specimen) of numbers and text where one id is written
+    both ways (7 and "7": a spreadsheet column whose cells were typed differently): as
+    values they differ, so one patient's results would be paired as two patients, as
+    ``check_parts`` refuses a folder whose parts write a column with different types."""
+    import pandas as pd
+
+    for r in ("patient_id", "specimen_id"):
+        cells = raw[role[r]] if r in role else None
+        if cells is None or cells.dtype != object or pd.api.types.infer_dtype(
+                cells, skipna=True) in ("string", "integer", "floating", "empty", "boolean",
+                                        "mixed-integer-float", "decimal"):
+            continue
+        codes, distinct = pd.factorize(cells)
+        number = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
+                              isinstance(v, (bool, np.bool_)) for v in distinct), bool,
+                             count=len(distinct))
+        as_text = [str(int(v)) if n and float(v).is_integer() else str(v).strip()
+                   for v, n in zip(distinct, number, strict=True)]
+        texts = {t: k for k, t in enumerate(as_text) if not number[k]}
+        both = next(((k, texts[t]) for k, t in enumerate(as_text) if number[k] and t in
+                     texts), None)
+        if both is not None:
+            (a, b), header = (int(np.argmax(codes == k)) for k in both), role[r]
+            raise ValueError(
+                f"column {header!r} holds the id {as_text[both[0]]!r} both as a number (row "
+                f"{a}) and as text (row {b}), as a spreadsheet column typed cell by cell: "
+                f"its results would be paired as two {r.split('_')[0]}s. Write the column "
+                f"with one type before reading (format it as text in the spreadsheet, or "
+                f"frame[{header!r}] = frame[{header!r}].astype(str))")
+
+
 def _kind(kind):
     """What a column of Arrow type ``kind`` holds: "numbers", "text", "times", "booleans",
     the type itself, or None (a column of nulls: no value to disagree)."""
