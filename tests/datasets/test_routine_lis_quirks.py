@@ -235,7 +235,8 @@ def test_an_id_written_as_a_number_and_as_text_is_refused(tmp_path):
                         "Test Code": ["2986-8", "13967-5", "1751-7"],
                         "Result": ["450", "40", "4.3"], "Units": ["ng/dL", "nmol/L", "g/dL"]})
     with pytest.raises(ValueError, match=r"column 'Patient ID' holds the id '7' both as a "
-                       r"number \(row 0\) and as text \(row 1\).*two patients.*astype\(str\)"):
+                       r"number and as text \(7 at row 0, '7' at row 1\): its results would "
+                       r"be paired as two patients.*astype\('string'\)\.str\.strip\(\)"):
         read_lab_results(raw)
     path = tmp_path / "export.xlsx"
     raw.assign(Accession=[100, "100", 100], **{"Patient ID": "p1"}).to_excel(path, index=False)
@@ -246,3 +247,29 @@ def test_an_id_written_as_a_number_and_as_text_is_refused(tmp_path):
     assert fine.pipe(read_lab_results).attrs["counts"]["used"] == 3
     assert pair_results(raw.assign(**{"Patient ID": [7, 7.0, 7]}).pipe(
         read_lab_results))["n_results"].tolist() == [3]
+
+
+def test_an_id_padded_with_blanks_in_some_cells_only_is_refused(tmp_path):
+    # a fixed-width LIS field padded in one feed and not in another: "001" and " 001",
+    # "A1" and "A1 " are one patient and one specimen, paired as two before
+    path = tmp_path / "export.csv"
+    path.write_text("Patient ID,Accession,Test Code,Result,Units\n"
+                    "001,A1,2986-8,450,ng/dL\n"
+                    "001,A1 ,13967-5,40,nmol/L\n")
+    with pytest.raises(ValueError, match=r"column 'Accession' holds the id 'A1' with "
+                       r"different blanks around it \('A1' at row 0, 'A1 ' at row 1\): its "
+                       r"results would be paired as two specimens"):
+        read_lab_results(path)
+    path.write_text("Patient ID,Accession,Test Code,Result,Units\n"
+                    " 001,A1,2986-8,450,ng/dL\n"
+                    "001,A1,13967-5,40,nmol/L\n")
+    with pytest.raises(ValueError, match=r"'Patient ID' holds the id '001' .*two patients"):
+        read_lab_results(path)
+    # ids padded alike (a CHAR field), and blank ids (no id: reported), are read
+    raw = pd.DataFrame({"Patient ID": ["001 ", "001 ", " ", ""], "Accession": "A1",
+                        "Test Code": ["2986-8", "13967-5", "2986-8", "2986-8"],
+                        "Result": ["450", "40", "400", "400"],
+                        "Units": ["ng/dL", "nmol/L", "ng/dL", "ng/dL"]})
+    res = read_lab_results(raw)
+    assert res["status"].tolist() == ["used", "used", "reported", "reported"]
+    assert pair_results(res)["n_results"].tolist() == [2]

@@ -63,36 +63,48 @@ def read_source(source, sheet_name, sep, encoding):
     return raw, pd.Categorical.from_codes(which, categories=names)
 
 
-def check_id_kinds(raw, role):
-    """Refuse an id column (patient, specimen) of numbers and text where one id is written
-    both ways (7 and "7": a spreadsheet column whose cells were typed differently): as
-    values they differ, so one patient's results would be paired as two patients, as
-    ``check_parts`` refuses a folder whose parts write a column with different types."""
+def check_ids(raw, role):
+    """Refuse an id column (patient, specimen) that writes one id two ways, so that one
+    patient's results would be paired as two patients: as a number and as text (7 and
+    "7": a spreadsheet column typed cell by cell; as ``check_parts`` refuses a folder
+    whose parts type a column differently), or with and without blanks around it ("001"
+    and " 001": a padded fixed-width field). The distinct ids are compared as text
+    (a number without a trailing ".0"), stripped; nothing is checked row by row."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     for r in ("patient_id", "specimen_id"):
         cells = raw[role[r]] if r in role else None
-        if cells is None or cells.dtype != object or pd.api.types.infer_dtype(
-                cells, skipna=True) in ("string", "integer", "floating", "empty", "boolean",
-                                        "mixed-integer-float", "decimal"):
+        if cells is None or cells.dtype.kind in "iufbmM":
             continue
+        mixed = cells.dtype == object and pd.api.types.infer_dtype(cells, skipna=True) not in (
+            "string", "empty")
+        if not mixed:  # text: only a padded cell can write an id two ways
+            text = pa.array(cells.astype("string").array)
+            if not pc.any(pc.match_substring_regex(text, r"^\s|\s$")).as_py():
+                continue
         codes, distinct = pd.factorize(cells)
         number = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
                               isinstance(v, (bool, np.bool_)) for v in distinct), bool,
-                             count=len(distinct))
-        as_text = [str(int(v)) if n and float(v).is_integer() else str(v).strip()
-                   for v, n in zip(distinct, number, strict=True)]
-        texts = {t: k for k, t in enumerate(as_text) if not number[k]}
-        both = next(((k, texts[t]) for k, t in enumerate(as_text) if number[k] and t in
-                     texts), None)
-        if both is not None:
-            (a, b), header = (int(np.argmax(codes == k)) for k in both), role[r]
-            raise ValueError(
-                f"column {header!r} holds the id {as_text[both[0]]!r} both as a number (row "
-                f"{a}) and as text (row {b}), as a spreadsheet column typed cell by cell: "
-                f"its results would be paired as two {r.split('_')[0]}s. Write the column "
-                f"with one type before reading (format it as text in the spreadsheet, or "
-                f"frame[{header!r}] = frame[{header!r}].astype(str))")
+                             count=len(distinct)) if mixed else np.zeros(len(distinct), bool)
+        as_text = pd.Series([str(int(v)) if n and float(v).is_integer() else str(v)
+                             for v, n in zip(distinct, number, strict=True)]).str.strip()
+        twice = np.flatnonzero((as_text.duplicated(keep=False) & (as_text != ""))
+                               .to_numpy())  # (blank: no id, reported row by row)
+        if not len(twice):
+            continue
+        k = twice[0]
+        j = next(i for i in twice if i != k and as_text[i] == as_text[k])
+        (a, b), header = (int(np.argmax(codes == i)) for i in (k, j)), role[r]
+        how = ("both as a number and as text" if number[k] != number[j] else
+               "with different blanks around it")
+        v, w = (x.item() if isinstance(x, np.generic) else x for x in distinct[[k, j]])
+        raise ValueError(
+            f"column {header!r} holds the id {as_text[k]!r} {how} ({v!r} at row {a}, {w!r} "
+            f"at row {b}): its results would be paired as two {r.split('_')[0]}s. Write "
+            f"each id one way before reading (as text, stripped: frame[{header!r}] = "
+            f"frame[{header!r}].astype('string').str.strip())")
 
 
 def _kind(kind):

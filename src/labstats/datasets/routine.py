@@ -127,7 +127,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     ValueError
         Unreadable files, a required column missing, an unknown role or analyte in
         ``columns=``/``test_map=``, unknown keyword values, a patient or specimen id
-        written both as a number and as text (7 and "7", a spreadsheet column).
+        written two ways: as a number and as text (7 and "7", a spreadsheet column), or
+        with and without blanks around it ("001", " 001").
 
     Notes
     -----
@@ -192,7 +193,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                              f"{', '.join(_loinc.ANALYTE_NAMES)}")
     raw, files = _routine_io.read_source(source, sheet_name, sep, encoding)
     role = _routine_io.map_columns(raw.columns, columns)
-    _routine_io.check_id_kinds(raw, role)
+    _routine_io.check_ids(raw, role)
     n = len(raw)
     status = np.zeros(n, dtype=np.int8)  # index into STATUSES
     entries: list = []  # (row, reason, column, value) of reported or excluded rows
