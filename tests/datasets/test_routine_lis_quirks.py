@@ -217,6 +217,13 @@ def test_times_with_and_without_seconds_are_read_alike(tmp_path):
     raw = _rerun_with_seconds().assign(Collected=["2024-03-04 08:00", "2024-03-04",
                                                   "04/03/2024 08:00", "2024-03-05 09:00"])
     assert read_lab_results(raw).attrs["times"]["source_row"].tolist() == [1, 2]
+    # ISO 8601's "T" or RFC 3339's space (section 5.6) between date and time: one format
+    raw = _rerun_with_seconds().assign(Collected=["2024-03-04T08:00", "2024-03-04 08:00",
+                                                  "2024-03-04 10:30:15", "2024-03-05T09:00"])
+    res = read_lab_results(raw)
+    assert len(res.attrs["times"]) == 0
+    assert res["collected_at"].iloc[[1, 3]].tolist() == [pd.Timestamp("2024-03-04 08:00"),
+                                                         pd.Timestamp("2024-03-05 09:00")]
     pytest.importorskip("duckdb")
     path = tmp_path / "export.parquet"
     _rerun_with_seconds().to_parquet(path, index=False)

@@ -276,16 +276,22 @@ def first_time_format(cells) -> str | None:
     return time_format_of(text[filled].iloc[0]) if filled.any() else None
 
 
-def seconds_variants(fmt) -> list:
-    """The formats of ``fmt``'s times written with or without seconds (or their fraction):
-    "%H:%M" <-> "%H:%M:%S" <-> "%H:%M:%S.%f" (ISO 8601 lets the seconds be left out: the
-    same clock time, not another format). None for a format with a time zone (its times
-    must share one zone, checked on the whole column) or without hours and minutes."""
+def time_variants(fmt) -> list:
+    """The formats of ``fmt``'s times written with or without seconds (or their fraction),
+    "%H:%M" <-> "%H:%M:%S" <-> "%H:%M:%S.%f", and with "T" or a space between date and
+    time: ISO 8601 lets the seconds be left out, and RFC 3339 (section 5.6) lets a space
+    stand for its "T": the same clock time, not another format. None for a format with a
+    time zone (its times must share one zone, checked on the whole column) or without
+    hours and minutes."""
     found = re.search(r"%[HI]:%M(?::%S(?:\.%f)?)?", fmt or "")
     if found is None or "%z" in fmt or "%Z" in fmt:
         return []
     head, tail = fmt[:found.start()] + found.group(0)[:5], fmt[found.end():]
-    return [head + s + tail for s in ("", ":%S", ":%S.%f") if head + s + tail != fmt]
+    heads = [head]
+    if head.endswith(("%dT%H:%M", "%d %H:%M")):  # the other separator
+        heads.append(head[:-6] + ("T" if head[-6] == " " else " ") + head[-5:])
+    return list(dict.fromkeys(h + s + tail for h in heads for s in ("", ":%S", ":%S.%f")
+                              if h + s + tail != fmt))
 
 
 def parse_times(cells, time_format):
@@ -293,8 +299,8 @@ def parse_times(cells, time_format):
 
     One format per column: ``time_format`` or the one of the first filled cell, its
     day/month order settled on the whole column (``settle_order``), its times read with
-    or without seconds (``seconds_variants``); a cell in another format (times in mixed
-    formats), or not a time, is not read (NaT) and listed.
+    or without seconds, with "T" or a space (``time_variants``); a cell in another
+    format (times in mixed formats), or not a time, is not read (NaT) and listed.
     Timezone-aware or naive, as the file gives them.
     """
     import pandas as pd
@@ -316,7 +322,7 @@ def parse_times(cells, time_format):
     try:
         distinct = pd.Series(distinct, dtype=text.dtype)
         read = pd.to_datetime(distinct, format=fmt, errors="coerce")
-        for alt in seconds_variants(fmt):  # a rerun's time with seconds, the draw's without
+        for alt in time_variants(fmt):  # a rerun's time with seconds, the draw's without
             miss = read.isna().to_numpy(dtype=bool)
             if miss.any():
                 read[miss] = pd.to_datetime(distinct[miss], format=alt, errors="coerce")
