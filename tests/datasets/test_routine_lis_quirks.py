@@ -280,3 +280,19 @@ def test_an_id_padded_with_blanks_in_some_cells_only_is_refused(tmp_path):
     res = read_lab_results(raw)
     assert res["status"].tolist() == ["used", "used", "reported", "reported"]
     assert pair_results(res)["n_results"].tolist() == [2]
+
+
+def test_dask_reads_replaced_results_as_in_memory():
+    dd = pytest.importorskip("dask.dataframe")
+    raw = _corrected_export()
+    raw = pd.concat([raw, raw.assign(**{"Patient ID": raw["Patient ID"] + "x"})],
+                    ignore_index=True)  # patients spread over the partitions
+    res = read_lab_results(raw)
+    lazy = read_lab_results(dd.from_pandas(raw, npartitions=3))
+    got = lazy.compute(scheduler="sync").sort_values("source_row")
+    assert got["status"].tolist() == res["status"].tolist()
+    assert (got["status"] == "excluded").sum() == 6  # 2 x (F, P replaced; D withdrawn)
+    draws = pair_results(lazy).compute(scheduler="sync")
+    want = pair_results(res)
+    assert sorted(draws["total_testosterone"].round(6)) == sorted(
+        want["total_testosterone"].round(6))
