@@ -296,3 +296,36 @@ def test_dask_reads_replaced_results_as_in_memory():
     want = pair_results(res)
     assert sorted(draws["total_testosterone"].round(6)) == sorted(
         want["total_testosterone"].round(6))
+
+
+def _reused_accession():
+    """Accession 0001 of p1 in January 2024 and again in March 2025 (a daily sequence
+    number, recycled), an add-on albumin without a time; p2's specimen rerun 2 h later."""
+    return pd.DataFrame({
+        "Patient ID": ["p1"] * 5 + ["p2"] * 2, "Accession": ["0001"] * 5 + ["B7"] * 2,
+        "Collected": ["2024-01-02 08:00", "2024-01-02 08:00", "2025-03-04 09:00",
+                      "2025-03-04 09:00", "", "2024-05-06 08:00", "2024-05-06 10:00"],
+        "Test Code": ["2986-8", "13967-5", "2986-8", "1751-7", "1751-7", "2986-8", "2986-8"],
+        "Result": ["450", "40", "300", "4.3", "4.1", "500", "520"],
+        "Units": ["ng/dL", "nmol/L", "ng/dL", "g/dL", "g/dL", "ng/dL", "ng/dL"]})
+
+
+def test_a_specimen_id_reused_for_a_later_draw_is_two_draws(tmp_path):
+    res = read_lab_results(_reused_accession())
+    draws = pair_results(res)
+    # before: one "draw" of the 2024 testosterone and SHBG with the 2025 albumin
+    assert draws["specimen_id"].tolist() == ["0001", "0001", "B7"]
+    assert draws["collected_at"].tolist() == [pd.Timestamp(t) for t in (
+        "2024-01-02 08:00", "2025-03-04 09:00", "2024-05-06 08:00")]
+    assert draws["shbg"].iloc[0] == 40.0 and np.isnan(draws["shbg"].iloc[1])
+    assert draws["albumin"].tolist()[:2] == [41.0, 43.0]  # the untimed one: the first
+    assert draws["total_testosterone_source_row"].tolist() == [0, 2, 5]
+    # a rerun within the window stays one draw (a conflict, resolved by repeats=)
+    assert draws["n_results"].tolist() == [3, 2, 1] and draws.attrs["counts"]["conflicts"] == 1
+    assert len(pair_results(res, window="500D")) == 2
+    pytest.importorskip("duckdb")
+    path = tmp_path / "export.parquet"
+    _reused_accession().to_parquet(path, index=False)
+    got = pair_export(path)
+    assert got.attrs["counts"]["path"] == "sql"
+    pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path)), check_exact=True)

@@ -36,7 +36,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         "window": a patient's results collected within ``window`` of the first result
         of a draw (inclusive) form that draw; the next result starts the next draw.
     window : str or pandas.Timedelta, default "1D"
-        Width of a draw for ``by="window"`` ("1D", "12h", "90min").
+        Width of a draw for ``by="window"`` ("1D", "12h", "90min"). By specimen, the
+        results of one specimen collected more than ``window`` apart are split into
+        draws the same way: one specimen is one collection, so its id was reused (a
+        daily sequence number, a recycled accession); results without a time join
+        their specimen's first draw.
     repeats : {"first", "last", "mean", "nearest"}, default "first"
         Several different results of one analyte in one draw (a rerun, a correction):
         keep the earliest, the latest (by ``collected_at``, then ``source_row``), their
@@ -189,16 +193,43 @@ def _ns(times):
 
 
 def _draws(d, by, width):
-    """Draw number of each row: by (patient, specimen), or by windows of patient times."""
+    """Draw number of each row: by (patient, specimen), or by windows of patient times.
+
+    By specimen, results of one specimen collected more than ``width`` apart are chained
+    into windows as by time (a specimen id reused for a later draw: a daily sequence
+    number, an accession recycled); results without a time join their specimen's first
+    window."""
     import pandas as pd
 
-    if by == "specimen":  # groupby(...).ngroup(): groups numbered in order of appearance
-        return pd.factorize(fold([pd.factorize(d[c])[0] for c in ("patient_id",
-                                                                  "specimen_id")]))[0]
     pcode = pd.factorize(d["patient_id"])[0]
     t = _ns(d["collected_at"])
-    order = np.lexsort((d["source_row"].to_numpy(), t, pcode))
-    p, ts = pcode[order], t[order]
+    if by == "window":
+        return _chain(pcode, t, d["source_row"].to_numpy(), width)
+    group = pd.factorize(fold([pcode, pd.factorize(d["specimen_id"])[0]]))[0]
+    timed = d["collected_at"].notna().to_numpy(dtype=bool)
+    if not timed.any():  # groupby(...).ngroup(): groups numbered in order of appearance
+        return group
+    big = np.iinfo(np.int64).max
+    first, last = np.full(group.max() + 1, big), np.full(group.max() + 1, -big)
+    np.minimum.at(first, group[timed], t[timed])
+    np.maximum.at(last, group[timed], t[timed])
+    wide = timed & (last - first > width.value)[group]  # rows of specimens to split
+    if not wide.any():
+        return group
+    chain = np.full(len(d), -1, dtype=np.int64)
+    chain[wide] = _chain(group[wide], t[wide], d["source_row"].to_numpy()[wide], width)
+    first[:] = big
+    np.minimum.at(first, group[wide], chain[wide])  # each split specimen's first window
+    alone = ~timed & (first[group] < big)  # without a time: its specimen's first window
+    chain[alone] = first[group[alone]]
+    return pd.factorize(fold([group, chain]))[0]
+
+
+def _chain(gcode, t, source_row, width):
+    """Draws of rows grouped by ``gcode``: each group's rows collected within ``width``
+    of the first of a draw (inclusive) form that draw; the next row starts the next."""
+    order = np.lexsort((source_row, t, gcode))
+    p, ts = gcode[order], t[order]
     n = len(ts)
     if not n:  # no used results: no draws
         return np.zeros(0, dtype=np.int64)
@@ -208,7 +239,7 @@ def _draws(d, by, width):
     patient_end = np.repeat(seg_end, np.diff(np.r_[seg_start, n]))
     limit = ts + width.value
     lo, hi = np.arange(n) + 1, patient_end.copy()
-    while True:  # vectorised binary search: first row of the patient after the window
+    while True:  # vectorised binary search: first row of the group after the window
         active = lo < hi
         if not active.any():
             break
@@ -219,7 +250,7 @@ def _draws(d, by, width):
         hi = np.where(active & ~inside, mid, hi)
     start = np.zeros(n, dtype=bool)
     frontier = seg_start
-    while frontier.size:  # one step per draw of the patient with the most draws
+    while frontier.size:  # one step per draw of the group with the most draws
         start[frontier] = True
         nxt = lo[frontier]
         frontier = nxt[nxt < patient_end[frontier]]
