@@ -329,3 +329,21 @@ def test_a_specimen_id_reused_for_a_later_draw_is_two_draws(tmp_path):
     got = pair_export(path)
     assert got.attrs["counts"]["path"] == "sql"
     pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path)), check_exact=True)
+
+
+def test_text_after_the_number_that_is_no_unit_is_named_as_such():
+    # footnote markers, ranges and trailing comparators were reported as "in unit '¹'"
+    vals = ["4.2¹", "4.2 - 5.0", "0.5 <", "4.2 [1]", "4.2 ng/dL", "4.2 H"]
+    raw = pd.DataFrame({"Patient ID": [f"p{i}" for i in range(len(vals))],
+                        "Test Code": "14913-8", "Result": vals, "Units": "nmol/L"})
+    res = read_lab_results(raw)
+    assert res["status"].tolist() == ["reported"] * 5 + ["used"]
+    report = res.attrs["report"].set_index("source_row")
+    for row, text in enumerate(["¹", "- 5.0", "<", "[1]"]):
+        assert report.loc[row, "reason"].startswith(
+            f"text {text!r} after the number is neither a unit of total_testosterone nor a "
+            f"result flag")
+        assert report.loc[row, "column"] == "Result"
+    # a unit that differs from the unit column's, named by the export's own header
+    assert report.loc[4, "reason"] == ("in unit 'ng/dL', but column 'Units' says 'nmol/L'; "
+                                       "correct one of them")

@@ -263,12 +263,13 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     _check_families(unit_text, family, status, mark, role)
     out = np.full(n, np.nan)
     checked: list = []  # (analyte, unit, rows, values) of each converted group
+    uh = role.get("unit", "unit")  # the unit column, as messages name it
     for name in pd.unique(analyte[(status == 0) & known]):
         rows = np.flatnonzero((status == 0) & (analyte == name))
-        frame = pd.DataFrame({"unit": unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
+        frame = pd.DataFrame({uh: unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
         inside = cell_units.reindex(rows) if len(cell_units) else None
         found, groups = [], []
-        out[rows] = UnitColumn("unit", name).convert(
+        out[rows] = UnitColumn(uh, name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
             report_implausible=True, checked=groups)
         checked += [(name, *g) for g in groups]
