@@ -347,3 +347,17 @@ def test_text_after_the_number_that_is_no_unit_is_named_as_such():
     # a unit that differs from the unit column's, named by the export's own header
     assert report.loc[4, "reason"] == ("in unit 'ng/dL', but column 'Units' says 'nmol/L'; "
                                        "correct one of them")
+
+
+def test_no_break_spaces_are_blanks_around_comparators_units_and_flags():
+    # spreadsheets and web pages write U+00A0 / U+202F between "<" and the number, or
+    # between the number and its flag: "4.2\u00a0H" was reported as "text 'H' ..."
+    vals = ["<\u00a00.5", "4.2\u00a0H", "4.2\u202fnmol/L", "4.2\u00a0nmol/L\u00a0H",
+            "4.2\u00a0(H)", "\u00a04.2\u00a0"]
+    raw = pd.DataFrame({"Patient ID": [f"p{i}" for i in range(len(vals))],
+                        "Test Code": "14913-8", "Result": vals, "Units": "nmol/L"})
+    res = read_lab_results(raw)
+    assert res["status"].tolist() == ["used"] * 6
+    assert res["censored"].tolist() == ["<", "", "", "", "", ""]
+    assert res["flag"].fillna("").tolist() == ["", "H", "", "H", "(H)", ""]
+    np.testing.assert_allclose(res["value"], [0.5 / np.sqrt(2)] + [4.2] * 5)

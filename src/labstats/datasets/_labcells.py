@@ -25,12 +25,14 @@ _LEFT_TEXT = {"nd", "n.d.", "not detected", "below lod", "<lod", "< lod", "below
               "below the detection limit", "bdl", "blq", "<lloq", "< lloq", "below lloq",
               "undetectable"}
 _NBSP = "\u00a0\u202f"
+#: A blank: RE2's \s (ASCII) and the no-break spaces of spreadsheets and web pages.
+_WS, _NOT_WS = "[\\s" + _NBSP + "]", "[^\\d\\s" + _NBSP + "]"
 _CELL = re.compile(
-    r"^(?P<op><=|>=|<|>|≤|≥)?\s*"
+    r"^(?P<op><=|>=|<|>|≤|≥)?" + _WS + "*"
     r"(?P<num>[+-]?(?:\d(?:[\d.,' " + _NBSP + r"]*\d)?[.,]?|[.,]\d+)(?:[eE][+-]?\d+)?)"
-    r"\s*(?P<unit>[^\d\s].*?)?\s*$")
-_WORD_FLAG = re.compile(r"^(?:(?P<unit>.*?)\s+)?(?P<flag>HH|LL|AA|H|L|A|N)$")
-_MARK_FLAG = re.compile(r"^(?P<unit>.*?)\s*(?P<flag>\(H\)|\(L\)|\*|!)$")
+    + _WS + "*(?P<unit>" + _NOT_WS + ".*?)?" + _WS + "*$")
+_WORD_FLAG = re.compile(r"^(?:(?P<unit>.*?)" + _WS + r"+)?(?P<flag>HH|LL|AA|H|L|A|N)$")
+_MARK_FLAG = re.compile(r"^(?P<unit>.*?)" + _WS + r"*(?P<flag>\(H\)|\(L\)|\*|!)$")
 _SIGN, _EXP = r"[+-]?", r"(?:[eE][+-]?\d+)?"
 # One separator followed by exactly three digits, after a group that may be a thousands
 # group: "1,200" and "1.200" are 1.2 or 1200 depending on the convention.
