@@ -361,3 +361,12 @@ def test_no_break_spaces_are_blanks_around_comparators_units_and_flags():
     assert res["censored"].tolist() == ["<", "", "", "", "", ""]
     assert res["flag"].fillna("").tolist() == ["", "H", "", "H", "(H)", ""]
     np.testing.assert_allclose(res["value"], [0.5 / np.sqrt(2)] + [4.2] * 5)
+
+
+def test_a_look_alike_of_a_digit_or_minus_is_named():
+    vals = ["\u22123", "\uff14.\uff12", "positive"]  # U+2212 minus, full-width digits
+    raw = pd.DataFrame({"Patient ID": ["p1", "p2", "p3"], "Test Code": "14913-8",
+                        "Result": vals, "Units": "nmol/L"})
+    reasons = read_lab_results(raw).attrs["report"]["reason"].tolist()
+    assert reasons == ["not a number: it holds a minus sign U+2212 (write '-')",
+                       "not a number: it holds full-width digits (write 0-9)", "not a number"]

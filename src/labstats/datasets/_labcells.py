@@ -147,6 +147,18 @@ def _numbers(num, decimal: str, thousands: str | None, evidence=None):
     return values, valid, mark
 
 
+#: Characters that look like a number's but are not ASCII: what the fix names.
+_LOOKALIKE = {"\u2212": "a minus sign U+2212 (write '-')", "\u2013": "a dash U+2013 (write "
+              "'-')", **{chr(0xFF10 + d): "full-width digits (write 0-9)" for d in range(10)},
+              "\uff0e": "a full-width point (write '.')", "\uff0c": "a full-width comma"}
+
+
+def _not_a_number(text) -> str:
+    """The reason a cell is not a number, naming a look-alike character it holds."""
+    found = dict.fromkeys(_LOOKALIKE[c] for c in str(text) if c in _LOOKALIKE)
+    return "not a number" + (f": it holds {', '.join(found)}" if found else "")
+
+
 def _extract(text, pattern: str, groups):
     """``pattern``'s named groups of each cell, by pyarrow's RE2, vectorised."""
     import pandas as pd
@@ -301,7 +313,7 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         side[:] = None
     unparsed = ~(ok | missing | left_text | is_num | bad_number | dated)
     for i in np.flatnonzero(unparsed):
-        problems.append((py(raw.index[i]), header, text.iloc[i], "not a number"))
+        problems.append((py(raw.index[i]), header, text.iloc[i], _not_a_number(text.iloc[i])))
     units, flags = _split_flags(parts["unit"].where(ok, None))
     has_unit = (units.fillna("") != "").to_numpy(dtype=bool)
     cell_units = (units.astype(object).where(has_unit, None) if has_unit.any() else
