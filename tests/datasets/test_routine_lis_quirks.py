@@ -256,22 +256,32 @@ def test_an_id_written_as_a_number_and_as_text_is_refused(tmp_path):
         read_lab_results))["n_results"].tolist() == [3]
 
 
-def test_an_id_padded_with_blanks_in_some_cells_only_is_refused(tmp_path):
-    # a fixed-width LIS field padded in one feed and not in another: "001" and " 001",
-    # "A1" and "A1 " are one patient and one specimen, paired as two before
+def _two_rows(first, second):
+    """A CSV export of one draw whose two rows write patient and accession as given."""
+    return ("Patient ID,Accession,Test Code,Result,Units\n"
+            f"{first[0]},{first[1]},2986-8,450,ng/dL\n{second[0]},{second[1]},13967-5,40,nmol/L\n")
+
+
+@pytest.mark.parametrize(("first", "second", "match"), [
+    # a fixed-width LIS field padded in one feed and not in another
+    (("001", "A1"), ("001", "A1 "), r"column 'Accession' holds the id 'A1' with different "
+     r"blanks around it \('A1' at row 0, 'A1 ' at row 1\): its results would be paired as "
+     r"two specimens"),
+    ((" 001", "A1"), ("001", "A1"), r"'Patient ID' holds the id '001' .*two patients"),
+    # a CSV put together from a frame whose ids were floats ("10001.0") and one of text
+    (("10001", "A1"), ("10001.0", "A1"), r"'Patient ID' holds the id '10001' with and "
+     r"without a decimal '\.0' \('10001' at row 0, '10001\.0' at row 1\).*"
+     r"removesuffix\('\.0'\)"),
+])
+def test_an_id_written_two_ways_in_text_is_refused(tmp_path, first, second, match):
+    # one patient and one specimen, paired as two before
     path = tmp_path / "export.csv"
-    path.write_text("Patient ID,Accession,Test Code,Result,Units\n"
-                    "001,A1,2986-8,450,ng/dL\n"
-                    "001,A1 ,13967-5,40,nmol/L\n")
-    with pytest.raises(ValueError, match=r"column 'Accession' holds the id 'A1' with "
-                       r"different blanks around it \('A1' at row 0, 'A1 ' at row 1\): its "
-                       r"results would be paired as two specimens"):
+    path.write_text(_two_rows(first, second))
+    with pytest.raises(ValueError, match=match):
         read_lab_results(path)
-    path.write_text("Patient ID,Accession,Test Code,Result,Units\n"
-                    " 001,A1,2986-8,450,ng/dL\n"
-                    "001,A1,13967-5,40,nmol/L\n")
-    with pytest.raises(ValueError, match=r"'Patient ID' holds the id '001' .*two patients"):
-        read_lab_results(path)
+
+
+def test_ids_written_one_way_are_read():
     # ids padded alike (a CHAR field), and blank ids (no id: reported), are read
     raw = pd.DataFrame({"Patient ID": ["001 ", "001 ", " ", ""], "Accession": "A1",
                         "Test Code": ["2986-8", "13967-5", "2986-8", "2986-8"],
@@ -280,6 +290,10 @@ def test_an_id_padded_with_blanks_in_some_cells_only_is_refused(tmp_path):
     res = read_lab_results(raw)
     assert res["status"].tolist() == ["used", "used", "reported", "reported"]
     assert pair_results(res)["n_results"].tolist() == [2]
+    # ids that all end in ".0", or decimals that are not ".0", are ids as written
+    raw = pd.DataFrame({"Patient ID": ["1.0", "2.0", "1.5", "1.50"], "Test Code": "2986-8",
+                        "Result": "450", "Units": "ng/dL"})
+    assert read_lab_results(raw).attrs["counts"]["used"] == 4
 
 
 def test_dask_reads_replaced_results_as_in_memory():
@@ -370,3 +384,4 @@ def test_a_look_alike_of_a_digit_or_minus_is_named():
     reasons = read_lab_results(raw).attrs["report"]["reason"].tolist()
     assert reasons == ["not a number: it holds a minus sign U+2212 (write '-')",
                        "not a number: it holds full-width digits (write 0-9)", "not a number"]
+

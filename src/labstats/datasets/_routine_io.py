@@ -67,9 +67,10 @@ def check_ids(raw, role):
     """Refuse an id column (patient, specimen) that writes one id two ways, so that one
     patient's results would be paired as two patients: as a number and as text (7 and
     "7": a spreadsheet column typed cell by cell; as ``check_parts`` refuses a folder
-    whose parts type a column differently), or with and without blanks around it ("001"
-    and " 001": a padded fixed-width field). The distinct ids are compared as text
-    (a number without a trailing ".0"), stripped; nothing is checked row by row."""
+    whose parts type a column differently), with and without blanks around it ("001"
+    and " 001": a padded fixed-width field), or with and without a decimal ".0" ("7.0",
+    a float written as text). The distinct ids are compared as text, stripped, without
+    a ".0" after digits; nothing is checked row by row."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -82,7 +83,7 @@ def check_ids(raw, role):
             "string", "empty")
         if not mixed:  # text: only a padded cell can write an id two ways
             text = pa.array(cells.astype("string").array)
-            if not pc.any(pc.match_substring_regex(text, r"^\s|\s$")).as_py():
+            if not pc.any(pc.match_substring_regex(text, r"^\s|\s$|^\d+\.0+$")).as_py():
                 continue
         codes, distinct = pd.factorize(cells)
         number = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
@@ -90,6 +91,7 @@ def check_ids(raw, role):
                              count=len(distinct)) if mixed else np.zeros(len(distinct), bool)
         as_text = pd.Series([str(int(v)) if n and float(v).is_integer() else str(v)
                              for v, n in zip(distinct, number, strict=True)]).str.strip()
+        as_text = as_text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)  # "7.0": a float
         twice = np.flatnonzero((as_text.duplicated(keep=False) & (as_text != ""))
                                .to_numpy())  # (blank: no id, reported row by row)
         if not len(twice):
@@ -98,13 +100,15 @@ def check_ids(raw, role):
         j = next(i for i in twice if i != k and as_text[i] == as_text[k])
         (a, b), header = (int(np.argmax(codes == i)) for i in (k, j)), role[r]
         how = ("both as a number and as text" if number[k] != number[j] else
-               "with different blanks around it")
+               "with different blanks around it" if str(distinct[k]).strip() ==
+               str(distinct[j]).strip() else "with and without a decimal '.0'")
         v, w = (x.item() if isinstance(x, np.generic) else x for x in distinct[[k, j]])
+        fix = ".str.removesuffix('.0')" if how.endswith("'.0'") else ""
         raise ValueError(
             f"column {header!r} holds the id {as_text[k]!r} {how} ({v!r} at row {a}, {w!r} "
             f"at row {b}): its results would be paired as two {r.split('_')[0]}s. Write "
             f"each id one way before reading (as text, stripped: frame[{header!r}] = "
-            f"frame[{header!r}].astype('string').str.strip())")
+            f"frame[{header!r}].astype('string').str.strip(){fix})")
 
 
 def _kind(kind):
