@@ -127,7 +127,9 @@ def add_long_options(p):
     g.add_argument("--pair", choices=["specimen", "window"], default="specimen",
                    help="pair the results of one specimen (default) or of one time window")
     g.add_argument("--window", default="1D", metavar="DURATION",
-                   help="width of a draw with --pair window, e.g. 1D, 12h (default 1D)")
+                   help="width of a draw with --pair window, e.g. 1D, 12h (default 1D); with "
+                        "--pair specimen, results of one specimen further apart are two "
+                        "draws (a reused specimen id)")
     g.add_argument("--repeats", choices=["first", "last", "mean", "nearest"], default="first",
                    help="several results of one analyte in one draw: keep the first "
                         "(default), the last, their mean, or the nearest in time")

@@ -56,7 +56,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats._validate import warn as _warn
-from labstats.datasets import _loinc
+from labstats.datasets import _loinc, _routine_screen
 
 #: Python's whitespace (``str.strip``) up to U+3000: the blanks of a missing patient id.
 _BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -174,8 +174,7 @@ def _first_text(files, header):
 
 
 def _time_texts(con, export, header):
-    """Table ``tt_text``: the distinct time texts and their hashes (``Unsupported`` when
-    two texts share one)."""
+    """Table ``tt_text``: the distinct time texts, hashed (``Unsupported``: two share a hash)."""
     con.execute(f"CREATE OR REPLACE TABLE tt_text AS SELECT hash(s) AS h, s FROM "
                 f"(SELECT DISTINCT {_col(header)} AS s FROM {export} e)")
     if con.sql("SELECT count(*) - count(DISTINCT h) FROM tt_text").fetchall()[0][0]:
@@ -235,6 +234,8 @@ class Export:
 
         table = self.early.cells.result()  # (``Early``)
         role, headers = self.role, [h for h in self.exprs if not h.startswith("__")]
+        if "status" in role and _routine_screen.replacing(table[role["status"]].to_pylist()):
+            raise Unsupported("results whose status replaces another's (C, F, P)")
         frame = _typed(table, headers, self.schema, self.pandas_meta)
         given = _typed(table.rename_columns([role["patient_id"] if c == "__pid" else c
                                              for c in table.column_names]),
@@ -336,7 +337,9 @@ class Export:
         """SQL of the used rows: pid, spec, t, a, i (the dictionary entry), row, file; ``t``
         as ``times`` says: the time, or the hash of its text ("text")."""
         role = self.role
-        spec = _col(role["specimen_id"]) if "specimen_id" in role else "NULL"
+        sp = role.get("specimen_id")  # blank: missing (as pair_results refuses it)
+        spec = (f"CASE WHEN {_missing_id(_col(sp), self.schema.field(sp).type)} THEN NULL "
+                f"ELSE {_col(sp)} END") if sp is not None else "NULL"
         t = {None: "NULL::UBIGINT", "native": self.time_raw,
              "text": f"hash({self.time_raw})"}[mode]
         return (f"SELECT {_col(role['patient_id'])} AS pid, {spec} AS spec, {t} AS t, "

@@ -25,12 +25,14 @@ _LEFT_TEXT = {"nd", "n.d.", "not detected", "below lod", "<lod", "< lod", "below
               "below the detection limit", "bdl", "blq", "<lloq", "< lloq", "below lloq",
               "undetectable"}
 _NBSP = "\u00a0\u202f"
+#: A blank: RE2's \s (ASCII) and the no-break spaces of spreadsheets and web pages.
+_WS, _NOT_WS = "[\\s" + _NBSP + "]", "[^\\d\\s" + _NBSP + "]"
 _CELL = re.compile(
-    r"^(?P<op><=|>=|<|>|≤|≥)?\s*"
+    r"^(?P<op><=|>=|<|>|≤|≥)?" + _WS + "*"
     r"(?P<num>[+-]?(?:\d(?:[\d.,' " + _NBSP + r"]*\d)?[.,]?|[.,]\d+)(?:[eE][+-]?\d+)?)"
-    r"\s*(?P<unit>[^\d\s].*?)?\s*$")
-_WORD_FLAG = re.compile(r"^(?:(?P<unit>.*?)\s+)?(?P<flag>HH|LL|AA|H|L|A|N)$")
-_MARK_FLAG = re.compile(r"^(?P<unit>.*?)\s*(?P<flag>\(H\)|\(L\)|\*|!)$")
+    + _WS + "*(?P<unit>" + _NOT_WS + ".*?)?" + _WS + "*$")
+_WORD_FLAG = re.compile(r"^(?:(?P<unit>.*?)" + _WS + r"+)?(?P<flag>HH|LL|AA|H|L|A|N)$")
+_MARK_FLAG = re.compile(r"^(?P<unit>.*?)" + _WS + r"*(?P<flag>\(H\)|\(L\)|\*|!)$")
 _SIGN, _EXP = r"[+-]?", r"(?:[eE][+-]?\d+)?"
 # One separator followed by exactly three digits, after a group that may be a thousands
 # group: "1,200" and "1.200" are 1.2 or 1200 depending on the convention.
@@ -143,6 +145,18 @@ def _numbers(num, decimal: str, thousands: str | None, evidence=None):
             clean = clean.str.replace(",", ".", regex=False)
         values[valid] = clean.astype(float).to_numpy()
     return values, valid, mark
+
+
+#: Characters that look like a number's but are not ASCII: what the fix names.
+_LOOKALIKE = {"\u2212": "a minus sign U+2212 (write '-')", "\u2013": "a dash U+2013 (write "
+              "'-')", **{chr(0xFF10 + d): "full-width digits (write 0-9)" for d in range(10)},
+              "\uff0e": "a full-width point (write '.')", "\uff0c": "a full-width comma"}
+
+
+def _not_a_number(text) -> str:
+    """The reason a cell is not a number, naming a look-alike character it holds."""
+    found = dict.fromkeys(_LOOKALIKE[c] for c in str(text) if c in _LOOKALIKE)
+    return "not a number" + (f": it holds {', '.join(found)}" if found else "")
 
 
 def _extract(text, pattern: str, groups):
@@ -299,7 +313,7 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         side[:] = None
     unparsed = ~(ok | missing | left_text | is_num | bad_number | dated)
     for i in np.flatnonzero(unparsed):
-        problems.append((py(raw.index[i]), header, text.iloc[i], "not a number"))
+        problems.append((py(raw.index[i]), header, text.iloc[i], _not_a_number(text.iloc[i])))
     units, flags = _split_flags(parts["unit"].where(ok, None))
     has_unit = (units.fillna("") != "").to_numpy(dtype=bool)
     cell_units = (units.astype(object).where(has_unit, None) if has_unit.any() else

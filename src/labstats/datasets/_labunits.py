@@ -134,10 +134,16 @@ class UnitColumn:
             inside_norm = np.array([_units.normalize_unit(u) for u in in_uniques],
                                    dtype=object)[in_codes]
             clash = (inside != "") & (inside_norm != norm[codes])
+            units = {u: _is_unit(name, u) for u in in_uniques[np.unique(in_codes[clash])]}
             for i in np.flatnonzero(clash):
                 problems.append((_py(raw.index[i]), header, _py(raw[header].iloc[i]),
                                  f"in unit {inside[i]!r}, but column {self.header!r} says "
-                                 f"{uniques[codes[i]]!r}; correct one of them"))
+                                 f"{uniques[codes[i]]!r}; correct one of them"
+                                 if units[inside[i]] else
+                                 f"text {inside[i]!r} after the number is neither a unit of "
+                                 f"{name} nor a result flag (H, L, HH, LL, A, N, *, ...): a "
+                                 f"footnote, a range or a comparator after the number? "
+                                 f"Correct the cell (a comparator goes before it: '<0.5')"))
             has_value &= ~clash
         for k, unit in enumerate(uniques):
             rows = (codes == k) & has_value
@@ -172,6 +178,15 @@ class UnitColumn:
             if checked is not None:
                 checked.append((unit, raw.index[rows].to_numpy(), values[rows]))
         return out
+
+
+def _is_unit(name: str, unit: str) -> bool:
+    """Whether ``unit`` is a unit the reader knows for column ``name`` (``resolve``)."""
+    try:
+        resolve(name, unit)
+    except ValueError:
+        return False
+    return True
 
 
 def _strip(cells):

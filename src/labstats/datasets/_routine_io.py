@@ -63,6 +63,54 @@ def read_source(source, sheet_name, sep, encoding):
     return raw, pd.Categorical.from_codes(which, categories=names)
 
 
+def check_ids(raw, role):
+    """Refuse an id column (patient, specimen) that writes one id two ways, so that one
+    patient's results would be paired as two patients: as a number and as text (7 and
+    "7": a spreadsheet column typed cell by cell; as ``check_parts`` refuses a folder
+    whose parts type a column differently), with and without blanks around it ("001"
+    and " 001": a padded fixed-width field), or with and without a decimal ".0" ("7.0",
+    a float written as text). The distinct ids are compared as text, stripped, without
+    a ".0" after digits; nothing is checked row by row."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for r in ("patient_id", "specimen_id"):
+        cells = raw[role[r]] if r in role else None
+        if cells is None or cells.dtype.kind in "iufbmM":
+            continue
+        mixed = cells.dtype == object and pd.api.types.infer_dtype(cells, skipna=True) not in (
+            "string", "empty")
+        if not mixed:  # text: only a padded cell can write an id two ways
+            text = pa.array(cells.astype("string").array)
+            if not pc.any(pc.match_substring_regex(text, r"^\s|\s$|^\d+\.0+$")).as_py():
+                continue
+        codes, distinct = pd.factorize(cells)
+        number = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
+                              isinstance(v, (bool, np.bool_)) for v in distinct), bool,
+                             count=len(distinct)) if mixed else np.zeros(len(distinct), bool)
+        as_text = pd.Series([str(int(v)) if n and float(v).is_integer() else str(v)
+                             for v, n in zip(distinct, number, strict=True)]).str.strip()
+        as_text = as_text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)  # "7.0": a float
+        twice = np.flatnonzero((as_text.duplicated(keep=False) & (as_text != ""))
+                               .to_numpy())  # (blank: no id, reported row by row)
+        if not len(twice):
+            continue
+        k = twice[0]
+        j = next(i for i in twice if i != k and as_text[i] == as_text[k])
+        (a, b), header = (int(np.argmax(codes == i)) for i in (k, j)), role[r]
+        how = ("both as a number and as text" if number[k] != number[j] else
+               "with different blanks around it" if str(distinct[k]).strip() ==
+               str(distinct[j]).strip() else "with and without a decimal '.0'")
+        v, w = (x.item() if isinstance(x, np.generic) else x for x in distinct[[k, j]])
+        fix = ".str.removesuffix('.0')" if how.endswith("'.0'") else ""
+        raise ValueError(
+            f"column {header!r} holds the id {as_text[k]!r} {how} ({v!r} at row {a}, {w!r} "
+            f"at row {b}): its results would be paired as two {r.split('_')[0]}s. Write "
+            f"each id one way before reading (as text, stripped: frame[{header!r}] = "
+            f"frame[{header!r}].astype('string').str.strip(){fix})")
+
+
 def _kind(kind):
     """What a column of Arrow type ``kind`` holds: "numbers", "text", "times", "booleans",
     the type itself, or None (a column of nulls: no value to disagree)."""
@@ -221,11 +269,30 @@ def settle_order(fmt, evidence, first):
                  f"the day first, pass time_format={swapped!r}, else time_format={fmt!r}")
 
 
+def time_variants(fmt) -> list:
+    """The formats of ``fmt``'s times written with or without seconds (or their fraction),
+    "%H:%M" <-> "%H:%M:%S" <-> "%H:%M:%S.%f", and with "T" or a space between date and
+    time: ISO 8601 lets the seconds be left out, and RFC 3339 (section 5.6) lets a space
+    stand for its "T": the same clock time, not another format. None for a format with a
+    time zone (its times must share one zone, checked on the whole column) or without
+    hours and minutes."""
+    found = re.search(r"%[HI]:%M(?::%S(?:\.%f)?)?", fmt or "")
+    if found is None or "%z" in fmt or "%Z" in fmt:
+        return []
+    head, tail = fmt[:found.start()] + found.group(0)[:5], fmt[found.end():]
+    heads = [head]
+    if head.endswith(("%dT%H:%M", "%d %H:%M")):  # the other separator
+        heads.append(head[:-6] + ("T" if head[-6] == " " else " ") + head[-5:])
+    return list(dict.fromkeys(h + s + tail for h in heads for s in ("", ":%S", ":%S.%f")
+                              if h + s + tail != fmt))
+
+
 def parse_times(cells, time_format):
     """Collection times -> (datetime64 Series, positions not read, the format used).
 
     One format per column: ``time_format`` or the one of the first filled cell, its
-    day/month order settled on the whole column (``settle_order``); a cell in another
+    day/month order settled on the whole column (``settle_order``), its times read with
+    or without seconds, with "T" or a space (``time_variants``); a cell in another
     format (times in mixed formats), or not a time, is not read (NaT) and listed.
     Timezone-aware or naive, as the file gives them.
     """
@@ -246,8 +313,12 @@ def parse_times(cells, time_format):
         if note:
             warn(note)
     try:
-        read = pd.to_datetime(pd.Series(distinct, dtype=text.dtype), format=fmt,
-                              errors="coerce")
+        distinct = pd.Series(distinct, dtype=text.dtype)
+        read = pd.to_datetime(distinct, format=fmt, errors="coerce")
+        for alt in time_variants(fmt):  # a rerun's time with seconds, the draw's without
+            miss = read.isna().to_numpy(dtype=bool)
+            if miss.any():
+                read[miss] = pd.to_datetime(distinct[miss], format=alt, errors="coerce")
         times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,
                           name=cells.name)
     except ValueError as exc:  # e.g. several timezones in one column

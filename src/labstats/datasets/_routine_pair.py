@@ -36,7 +36,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         "window": a patient's results collected within ``window`` of the first result
         of a draw (inclusive) form that draw; the next result starts the next draw.
     window : str or pandas.Timedelta, default "1D"
-        Width of a draw for ``by="window"`` ("1D", "12h", "90min").
+        Width of a draw for ``by="window"`` ("1D", "12h", "90min"). By specimen, the
+        results of one specimen collected more than ``window`` apart are split into
+        draws the same way: one specimen is one collection, so its id was reused (a
+        daily sequence number, a recycled accession); results without a time join
+        their specimen's first draw.
     repeats : {"first", "last", "mean", "nearest"}, default "first"
         Several different results of one analyte in one draw (a rerun, a correction):
         keep the earliest, the latest (by ``collected_at``, then ``source_row``), their
@@ -64,9 +68,9 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     ------
     ValueError
         An unknown ``by``, ``repeats`` or analyte, an unreadable ``window``, a column
-        ``by`` needs that is missing, results without a specimen id (by specimen) or
-        without a collection time (by window, or ``repeats="nearest"``), listed by
-        ``source_row``.
+        ``by`` needs that is missing, results without a specimen id (missing or blank
+        text, as an empty CSV cell; by specimen) or without a collection time (by
+        window, or ``repeats="nearest"``), listed by ``source_row``.
 
     Examples
     --------
@@ -165,7 +169,9 @@ def _analytes(d, analytes):
 
 
 def _refuse_missing(d, key, by, why=None):
-    missing = d[key].isna().to_numpy(dtype=bool)
+    missing = d[key].isna().to_numpy(dtype=bool, copy=True)
+    if d[key].dtype.kind not in "iufbmM":  # a blank id (an empty CSV cell) is no id
+        missing |= (d[key].astype("string").str.strip() == "").fillna(False).to_numpy(bool)
     if not missing.any():
         return
     rows = d["source_row"].to_numpy()[missing]
@@ -176,7 +182,7 @@ def _refuse_missing(d, key, by, why=None):
         fix = ("their times are empty or unreadable (see result.attrs['times'] of "
                "read_lab_results; time_format= reads another format); pair by specimen "
                "with by='specimen' if the export has specimen ids")
-    raise ValueError(f"{len(rows)} result(s) without {key} cannot be paired "
+    raise ValueError(f"{len(rows)} result(s) without {key} (missing or blank) cannot be paired "
                      f"{'with ' + why if why else 'by ' + repr(by)} (source_row {shown}); "
                      f"{fix}")
 
@@ -187,16 +193,43 @@ def _ns(times):
 
 
 def _draws(d, by, width):
-    """Draw number of each row: by (patient, specimen), or by windows of patient times."""
+    """Draw number of each row: by (patient, specimen), or by windows of patient times.
+
+    By specimen, results of one specimen collected more than ``width`` apart are chained
+    into windows as by time (a specimen id reused for a later draw: a daily sequence
+    number, an accession recycled); results without a time join their specimen's first
+    window."""
     import pandas as pd
 
-    if by == "specimen":  # groupby(...).ngroup(): groups numbered in order of appearance
-        return pd.factorize(fold([pd.factorize(d[c])[0] for c in ("patient_id",
-                                                                  "specimen_id")]))[0]
     pcode = pd.factorize(d["patient_id"])[0]
     t = _ns(d["collected_at"])
-    order = np.lexsort((d["source_row"].to_numpy(), t, pcode))
-    p, ts = pcode[order], t[order]
+    if by == "window":
+        return _chain(pcode, t, d["source_row"].to_numpy(), width)
+    group = pd.factorize(fold([pcode, pd.factorize(d["specimen_id"])[0]]))[0]
+    timed = d["collected_at"].notna().to_numpy(dtype=bool)
+    if not timed.any():  # groupby(...).ngroup(): groups numbered in order of appearance
+        return group
+    big = np.iinfo(np.int64).max
+    first, last = np.full(group.max() + 1, big), np.full(group.max() + 1, -big)
+    np.minimum.at(first, group[timed], t[timed])
+    np.maximum.at(last, group[timed], t[timed])
+    wide = timed & (last - first > width.value)[group]  # rows of specimens to split
+    if not wide.any():
+        return group
+    chain = np.full(len(d), -1, dtype=np.int64)
+    chain[wide] = _chain(group[wide], t[wide], d["source_row"].to_numpy()[wide], width)
+    first[:] = big
+    np.minimum.at(first, group[wide], chain[wide])  # each split specimen's first window
+    alone = ~timed & (first[group] < big)  # without a time: its specimen's first window
+    chain[alone] = first[group[alone]]
+    return pd.factorize(fold([group, chain]))[0]
+
+
+def _chain(gcode, t, source_row, width):
+    """Draws of rows grouped by ``gcode``: each group's rows collected within ``width``
+    of the first of a draw (inclusive) form that draw; the next row starts the next."""
+    order = np.lexsort((source_row, t, gcode))
+    p, ts = gcode[order], t[order]
     n = len(ts)
     if not n:  # no used results: no draws
         return np.zeros(0, dtype=np.int64)
@@ -206,7 +239,7 @@ def _draws(d, by, width):
     patient_end = np.repeat(seg_end, np.diff(np.r_[seg_start, n]))
     limit = ts + width.value
     lo, hi = np.arange(n) + 1, patient_end.copy()
-    while True:  # vectorised binary search: first row of the patient after the window
+    while True:  # vectorised binary search: first row of the group after the window
         active = lo < hi
         if not active.any():
             break
@@ -217,7 +250,7 @@ def _draws(d, by, width):
         hi = np.where(active & ~inside, mid, hi)
     start = np.zeros(n, dtype=bool)
     frontier = seg_start
-    while frontier.size:  # one step per draw of the patient with the most draws
+    while frontier.size:  # one step per draw of the group with the most draws
         start[frontier] = True
         nxt = lo[frontier]
         frontier = nxt[nxt < patient_end[frontier]]

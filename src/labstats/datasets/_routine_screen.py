@@ -16,6 +16,25 @@ from labstats.datasets._routine_text import _code_text, _distinct_text
 #: HL7 v2 table 0085 result statuses that withdraw a result (OBX-11).
 _WITHDRAWN = {"W": "posted to the wrong patient or test (W)", "D": "deleted (D)",
               "X": "could not be obtained (X)"}
+#: HL7 v2 table 0085 result statuses that replace one another for one result: a correction
+#: (C) "replaces a final result", a final result (F) a preliminary one (P); the rank of each.
+_REPLACES = {"P": 1, "F": 2, "C": 3}
+_STATUS_NAME = {"P": "preliminary", "F": "final", "C": "corrected"}
+#: Statuses written as words (an EHR extract: "Final", "Corrected", "Cancelled"), as the
+#: letters above: the names of table 0085 and the codes of FHIR R4 ObservationStatus
+#: (hl7.org/fhir/R4/valueset-observation-status.html: "amended", "corrected" follow a
+#: final result; "cancelled": not obtained; "entered-in-error": posted wrong).
+_STATUS_WORDS = {"final": "F", "corrected": "C", "correction": "C", "amended": "C",
+                 "preliminary": "P", "deleted": "D", "delete": "D", "cancelled": "X",
+                 "canceled": "X", "entered-in-error": "W", "entered in error": "W"}
+
+
+def status_letters(cells):
+    """Result status cells as the letters of HL7 v2 table 0085: stripped, upper case, and
+    the words of ``_STATUS_WORDS`` (any case) as their letter; other text as written."""
+    text = cells.astype("string").str.strip()
+    word = text.str.lower().map(_STATUS_WORDS).astype("string")
+    return word.fillna(text.str.upper())
 
 
 def _test_map(test_map) -> dict:
@@ -71,9 +90,9 @@ def _screen(raw, role, tmap):
     """What ``read_lab_results`` decides before it reads values: the rows it sets aside, in
     its order, as ``mark`` arguments (rows, status, reason, header); the test codes and
     ``_analytes`` of them; the value cells (MIMIC's valuenum where the value is empty)."""
-    set_aside = []
+    set_aside, st = [], None
     if "status" in role:
-        st = raw[role["status"]].astype("string").str.strip().str.upper()
+        st = _distinct_text(raw[role["status"]], status_letters)
         for code, why in _WITHDRAWN.items():
             set_aside.append((np.flatnonzero((st == code).fillna(False).to_numpy(bool)), 2,
                               f"result withdrawn: {why}", role["status"]))
@@ -89,6 +108,11 @@ def _screen(raw, role, tmap):
     if pid.dtype.kind not in "iufb":  # a number is never blank text
         no_pid |= (pid.astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
     set_aside.append((np.flatnonzero(no_pid), 1, "no patient id", role["patient_id"]))
+    if st is not None:
+        live = np.ones(len(raw), dtype=bool)
+        for rows, *_ in set_aside:
+            live[rows] = False
+        set_aside.append(_superseded(raw, role, st, codes, live))
     cells = raw[role["value"]]
     if "valuenum" in role:  # MIMIC: value empty but valuenum filled
         empty = (cells.isna() | (cells.astype("string").str.strip() == "")).to_numpy(bool)
@@ -98,6 +122,49 @@ def _screen(raw, role, tmap):
             cells = (cells.astype("string") if cells.dtype != object else cells).where(
                 ~empty, fill)
     return set_aside, codes, found, cells
+
+
+def _superseded(raw, role, st, codes, live):
+    """The rows replaced by a later status of the same result (HL7 v2 table 0085, OBX-11:
+    C replaces F, F replaces P), as a ``mark`` argument: of the live rows of one patient,
+    specimen, collection time (as written) and test code, those of a lower rank than the
+    group's highest are excluded, naming the first row that replaces them. Without a
+    specimen id or a time, a patient's draws cannot be told apart: nothing is replaced."""
+    import pandas as pd
+
+    keys = [role[r] for r in ("specimen_id", "collected_at") if r in role]
+    rank = st.map(_REPLACES).to_numpy(dtype=float, na_value=np.nan)
+    rows = np.flatnonzero(live & ~np.isnan(rank))
+    none = (np.array([], dtype=np.int64), 2, "", role["status"])
+    if not keys or not len(rows):
+        return none
+    cols = [raw[role["patient_id"]], *(raw[k].astype("string").str.strip() for k in keys),
+            codes]
+    group = pd.DataFrame({i: pd.factorize(c.iloc[rows])[0] for i, c in enumerate(cols)})
+    group = group.groupby(list(group.columns), sort=False).ngroup().to_numpy()
+    frame = pd.DataFrame({"g": group, "rank": rank[rows], "row": rows})
+    top = frame.groupby("g")["rank"].transform("max").to_numpy()
+    lower = frame["rank"].to_numpy() < top
+    if not lower.any():
+        return none
+    first = frame[~lower].groupby("g")["row"].first()  # (rows in export order)
+    by = first.reindex(group[lower]).to_numpy()
+    names = {v: k for k, v in _REPLACES.items()}
+    why = [f"superseded: the {_STATUS_NAME[names[t]]} result ({names[t]}) at row {b} "
+           f"replaces it (result status, HL7 v2 table 0085); pair_results uses that one"
+           for t, b in zip(top[lower].astype(int), by, strict=True)]
+    return rows[lower], 2, why, role["status"]
+
+
+def replacing(statuses) -> bool:
+    """Whether the distinct result statuses ``statuses`` hold two that replace one another
+    (C, F, P): ``read_lab_results`` then excludes the replaced rows of each specimen and
+    test (``_superseded``), which ``pair_export``'s dictionary of cells (without
+    specimens) cannot see; its partitioned path, reading whole patients, does."""
+    import pandas as pd
+
+    text = set(status_letters(pd.Series(statuses, dtype=object)).dropna())
+    return len(text & set(_REPLACES)) > 1
 
 
 def decimal_evidence(raw, *, columns=None, test_map=None, thousands=None):

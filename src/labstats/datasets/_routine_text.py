@@ -49,6 +49,20 @@ def _parse_distinct(sub, header, decimal, thousands, problems, evidence=None):
     return values, tuple(sides), cell_units, flags
 
 
+def _off_scale(flags, left, right, values):
+    """The censoring of values (``left``, ``right``: their comparators "<", ">") with the
+    abnormal flags ``flags`` (text, one per value) of HL7 v2 table 0078 (OBX-8): "<" is
+    "below absolute low-off instrument scale", ">" "above absolute high-off instrument
+    scale", so a number flagged "<" is the scale's limit, a result below it (as "<0.5").
+    Returns (left, right, clash): ``clash``, values whose comparator is the other side's."""
+    flags = flags.to_numpy(dtype=object, na_value="")
+    below, above = flags == "<", flags == ">"
+    clash = (below & right) | (above & left)
+    number = ~np.isnan(values)
+    return (left | (below & number & ~clash), right | (above & number & ~clash),
+            clash)
+
+
 def _code_text(text):
     """Test codes as text: stripped, "" as missing, "50862.0" (Excel) as "50862"."""
     text = text.astype("string").str.strip()

@@ -26,6 +26,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
 from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
     _code_text,
     _distinct_text,
+    _off_scale,
     _parse_distinct,
 )
 
@@ -81,14 +82,18 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         Analyte -> unit of its results that have no unit (no unit column, or an empty
         cell in it).
     censored : {"lod/sqrt2", "lod/2", "lod", "nan"}, default "lod/sqrt2"
-        Value given to a result ``<L``, as in ``read_lab_export``; ``>U`` gives U.
+        Value given to a result ``<L``, as in ``read_lab_export``; ``>U`` gives U. A
+        number flagged "<" or ">" in the flag column (HL7 table 0078: off the
+        instrument's scale) is the censored result "<L" or ">U".
     decimal, thousands, insulin_factor, sheet_name, sep, encoding
         As in ``read_lab_export``.
     time_format : str, optional
         ``strftime`` format of the collection times; default: that of the first time
         (pandas' guess), its day/month order settled on every time: "03/04/2024" first
         then "15/04/2024" reads day first; times in both orders are an error, and times
-        that never tell the orders apart are read as guessed, with a warning.
+        that never tell the orders apart are read as guessed, with a warning. Times
+        with and without seconds ("08:00", "10:30:15"), with "T" or a space between
+        date and time, are read alike.
 
     Returns
     -------
@@ -122,7 +127,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     ------
     ValueError
         Unreadable files, a required column missing, an unknown role or analyte in
-        ``columns=``/``test_map=``, unknown keyword values.
+        ``columns=``/``test_map=``, unknown keyword values, a patient or specimen id
+        written two ways: as a number and as text (7 and "7", a spreadsheet column), or
+        with and without blanks around it ("001", " 001").
 
     Notes
     -----
@@ -132,9 +139,14 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     unit in the value cell that differs from the unit column; a value negative or
     implausible for its unit (``labstats.units.ANALYTES``; relax with
     ``labstats.plausibility("warn")``); a result without a patient id. Excluded: tests
-    that are not mapped to an analyte and results withdrawn by their status (HL7 table
-    0085: W, D, X). A duplicate is a row equal to an earlier used row in patient,
-    specimen, time, analyte, value and censoring.
+    that are not mapped to an analyte, results withdrawn by their status (HL7 table
+    0085: W, D, X), and results replaced by another of the same patient, specimen, time
+    (as written) and test code (0085: a correction C replaces a final result F, a final
+    result a preliminary one P; needs a specimen id or a time column); a status written
+    as a word ("Final", "Corrected", "Cancelled", FHIR's "entered-in-error") counts as
+    its letter (``_routine_screen.status_letters``). A duplicate is a
+    row equal to an earlier used row in patient, specimen, time, analyte, value and
+    censoring.
 
     ``decimal="auto"`` takes the mark the whole column proves (``_labcells``); a part of an
     export read on its own (a Dask or ``pair_export`` partition) is given the whole
@@ -182,6 +194,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                              f"{', '.join(_loinc.ANALYTE_NAMES)}")
     raw, files = _routine_io.read_source(source, sheet_name, sep, encoding)
     role = _routine_io.map_columns(raw.columns, columns)
+    _routine_io.check_ids(raw, role)
     n = len(raw)
     status = np.zeros(n, dtype=np.int8)  # index into STATUSES
     entries: list = []  # (row, reason, column, value) of reported or excluded rows
@@ -228,6 +241,12 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     values, (left, right), cell_units, flags = _parse_distinct(
         cells.iloc[live].set_axis(live), role["value"], decimal, thousands, problems,
         _decimal_evidence)
+    if "flag" in role:  # "<"/">" (HL7 table 0078): off the scale, the number its limit
+        left, right, clash = _off_scale(_distinct_text(raw[role["flag"]]).iloc[live],
+                                        left, right, values)
+        mark(live[clash], 1, "the flag says the result is off the instrument's scale on "
+             "the other side than the value's comparator (HL7 v2 table 0078: '<' below, "
+             "'>' above); correct the value or the flag", role["flag"])
     values[left] = CENSORED_POLICIES[censored](values[left])
     if censored == "nan":
         values[right] = np.nan
@@ -244,12 +263,13 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     _check_families(unit_text, family, status, mark, role)
     out = np.full(n, np.nan)
     checked: list = []  # (analyte, unit, rows, values) of each converted group
+    uh = role.get("unit", "unit")  # the unit column, as messages name it
     for name in pd.unique(analyte[(status == 0) & known]):
         rows = np.flatnonzero((status == 0) & (analyte == name))
-        frame = pd.DataFrame({"unit": unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
+        frame = pd.DataFrame({uh: unit_text.iloc[rows], role["value"]: cells.iloc[rows]})
         inside = cell_units.reindex(rows) if len(cell_units) else None
         found, groups = [], []
-        out[rows] = UnitColumn("unit", name).convert(
+        out[rows] = UnitColumn(uh, name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
             report_implausible=True, checked=groups)
         checked += [(name, *g) for g in groups]
