@@ -229,6 +229,7 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
 
         tmap = _test_map(test_map)
         test = f'"{role["test"]}"'
+        _export_ids(con, export, role, schema)  # one id written two ways, across parts
         if early is not None:
             folder = Path(source) if Path(source).is_dir() else None
             try:
@@ -304,6 +305,7 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
 from labstats._engines_parts import (  # noqa: E402 (the partitioned path's helpers)
     _export_cells,
     _export_evidence,
+    _export_ids,
     _export_time_format,
     _export_time_zones,
 )

@@ -100,6 +100,70 @@ def _column_stats(part, evidence=None, time=None):
     return marks, first
 
 
+def _odd_ids(part, headers):
+    """Per text id column of a partition (``_routine_io.check_ids`` across partitions):
+    (keys of its ids that may be another's spelling: blanks around, a ".0"; keys of its
+    numbers, in a column of objects; whether it holds text)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from labstats.datasets import _routine_io
+
+    out = {}
+    for h in headers:
+        values = pd.unique(part[h].dropna())
+        text = np.fromiter((isinstance(v, str) for v in values), bool, count=len(values))
+        number = _routine_io._numbers(values)
+        odd = np.zeros(len(values), dtype=bool)
+        odd[text] = pc.match_substring_regex(pa.array(values[text].astype(object),
+                                                      type=pa.string()),
+                                             _routine_io.ODD_ID).to_numpy(zero_copy_only=False)
+        keys = _routine_io.id_keys(values, number).to_numpy()
+        out[h] = (set(keys[odd]), set(keys[number]), bool(text.any()))
+    return out
+
+
+def _spellings(cells, header, keys, offset):
+    """The ids of column ``header`` (``cells``, of a partition) whose key is one of
+    ``keys``, each with its first row in the export (``offset``: the partition's first)."""
+    import pandas as pd
+
+    from labstats.datasets import _routine_io
+
+    cells = cells.reset_index(drop=True)
+    codes, values = pd.factorize(cells)
+    hit = np.flatnonzero(_routine_io.id_keys(values).isin(keys).to_numpy())
+    code, at = np.unique(codes, return_index=True)  # each id's first row
+    first = at[np.searchsorted(code, hit)].astype(np.int64)
+    return pd.DataFrame({header: pd.Series(values[hit], dtype=object),
+                         "row": first + int(offset)})
+
+
+def _check_ids(pieces, odd, offsets, role):
+    """``_routine_io.check_ids`` on the ids of all partitions that may be spelled two
+    ways (``_odd_ids``: a second pass only when there are any)."""
+    import dask
+    import pandas as pd
+
+    from labstats.datasets import _routine_io
+
+    for r in ("patient_id", "specimen_id"):
+        h = role.get(r)
+        if h is None or h not in odd[0]:
+            continue
+        keys = set().union(*(o[h][0] for o in odd))
+        if any(o[h][2] for o in odd):  # numbers and text: "7" may be 7
+            keys |= set().union(*(o[h][1] for o in odd))
+        if not keys:
+            continue
+        found = pd.concat(dask.compute([dask.delayed(_spellings)(p[h], h, keys, o) for p, o
+                                        in zip(pieces, offsets, strict=True)])[0])
+        found = found.sort_values("row", kind="stable").drop_duplicates(h)
+        _routine_io.check_ids(found[[h]].reset_index(drop=True), {r: h},
+                              rows=found["row"].to_numpy())
+
+
 def _unit_cells(part, role):
     """``unit_cells`` of a Dask partition, its strings in pandas' dtype, with each cell's
     first row in the partition (``__first``)."""
@@ -193,13 +257,18 @@ def dask_read_lab_results(ddf, **kw):
     if mode != "ignore":
         units = [role[r] for r in ("patient_id", *UNIT_ROLES) if r in role]
         cells = [dask.delayed(_unit_cells)(p[units], role) for p in pieces]
-    stats, columns, sample, cells = dask.compute(parts, columns, first, cells)
+    ids = [role[r] for r in ("patient_id", "specimen_id")
+           if r in role and ddf[role[r]].dtype.kind not in "iufbmM"]  # (text: two spellings)
+    odd = [dask.delayed(_odd_ids)(p[ids], ids) for p in pieces] if ids else []
+    stats, columns, sample, cells, odd = dask.compute(parts, columns, first, cells, odd)
     if evidence is not None:
         from labstats.datasets._routine_screen import combine_evidence
 
         kw["_decimal_evidence"] = combine_evidence(c[0] for c in columns)
     lengths = np.array([s[0] for s in stats], dtype=np.int64)
     offsets = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
+    if odd:  # an id spelled two ways in two partitions, as read_lab_results refuses it
+        _check_ids(pieces, odd, offsets, role)
     if cells:  # warned here, once, at the caller's line; not per partition on the workers:
         # the column-level unit check and, in "warn" mode, the implausible values
         warn_column_units(pd.concat([c.assign(__first=c["__first"] + o) for c, o in zip(

@@ -225,6 +225,36 @@ def _export_cells(con, parts, role, schema):
         f"GROUP BY ALL").df()
 
 
+def _export_ids(con, export, role, schema):
+    """``_routine_io.check_ids`` on the whole export (a folder of parts, read by DuckDB):
+    a text id written two ways ("001", " 001"; "7", "7.0") in different partitions or
+    chunks would otherwise be paired as two patients (or specimens), where
+    ``read_lab_results`` refuses it. A scan of each text id column for an id with blanks
+    around it or a ".0" (none: nothing more); else the spellings of those ids, each with
+    its first row, are checked."""
+    import pyarrow as pa
+
+    from labstats._engines_sql import _BLANKS, _col, _q
+    from labstats.datasets import _routine_io
+
+    for r in ("patient_id", "specimen_id"):
+        header = role.get(r)
+        if header is None or not (pa.types.is_string(schema.field(header).type) or
+                                  pa.types.is_large_string(schema.field(header).type)):
+            continue  # (numbers: one spelling; Parquet parts agree in kind: check_parts)
+        col = _col(header)
+        norm = f"regexp_replace(trim({col}, {_q(_BLANKS)}), '^(\\d+)\\.0+$', '\\1')"
+        odd = (f"SELECT DISTINCT {norm} FROM {export} e WHERE "
+               f"regexp_matches({col}, {_q(_routine_io.ODD_ID)})")
+        if not con.sql(f"SELECT count(*) FROM ({odd})").fetchall()[0][0]:
+            continue
+        ids = con.sql(f"SELECT {col} AS id, min(o.start + e.file_row_number) AS row FROM "
+                      f"{export} e JOIN offsets o ON o.k = e.file_index::BIGINT WHERE {norm} "
+                      f"IN ({odd}) GROUP BY 1 ORDER BY 2").df()
+        _routine_io.check_ids(ids.rename(columns={"id": header}), {r: header},
+                              rows=ids["row"].to_numpy())
+
+
 def _export_evidence(cells, role, test_map, read_options):
     """The decimal mark's evidence of the whole export (``decimal="auto"``), from its
     counted cells (``_export_cells``: what decides which values ``read_lab_results``

@@ -281,6 +281,57 @@ def test_an_id_written_two_ways_in_text_is_refused(tmp_path, first, second, matc
         read_lab_results(path)
 
 
+@pytest.mark.parametrize("by", ["specimen", "window"])
+@pytest.mark.parametrize(("first", "second", "match"), [
+    (("001", "A1"), ("001", "A1 "), r"column 'Accession' holds the id 'A1' with different "
+     r"blanks around it \('A1' at row 0, 'A1 ' at row 1\)"),
+    (("10001", "A1"), ("10001.0", "A1"), r"'Patient ID' holds the id '10001' with and "
+     r"without a decimal '\.0' \('10001' at row 0, '10001\.0' at row 1\)"),
+])
+def test_pair_export_refuses_an_id_written_two_ways_in_two_parts(tmp_path, by, first,
+                                                                 second, match):
+    # each spelling in a part of its own (a feed padded, another not): the partitions by
+    # patient, or the SQL groups, kept them apart as two patients or specimens, silently
+    pytest.importorskip("duckdb")
+    raw = pd.read_csv(pd.io.common.StringIO(_two_rows(first, second)), dtype=str,
+                      keep_default_na=False)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    raw.iloc[[0]].to_parquet(folder / "a.parquet", index=False)
+    raw.iloc[[1]].to_parquet(folder / "b.parquet", index=False)
+    with pytest.raises(ValueError, match=match):
+        read_lab_results(folder)
+    with pytest.raises(ValueError, match=match):
+        pair_export(folder, by=by, rows_per_partition=1)  # (one row per partition)
+
+
+def test_dask_refuses_an_id_written_two_ways_in_two_partitions():
+    dd = pytest.importorskip("dask.dataframe")
+    raw = pd.DataFrame({"Patient ID": ["p0", "001", "p2", "001 ", "p4", "p5"],
+                        "Accession": ["B0", "A1", "B2", "A3", "B4", "B5"],
+                        "Test Code": "2986-8", "Result": "450", "Units": "ng/dL"})
+    with pytest.raises(ValueError, match=r"'Patient ID' holds the id '001' with different "
+                                         r"blanks around it \('001' at row 1, '001 ' at row 3\)"):
+        read_lab_results(raw)
+    parts = dd.from_pandas(raw, npartitions=2, sort=False)  # rows 0-2 and 3-5
+    assert parts.npartitions == 2
+    with pytest.raises(ValueError, match=r"'Patient ID' holds the id '001' with different "
+                                         r"blanks around it \('001' at row 1, '001 ' at row 3\)"):
+        read_lab_results(parts)
+    import dask
+
+    mixed = raw.assign(**{"Patient ID": pd.Series([0, 1, 2, "1", "x4", "x5"], dtype=object)})
+    with dask.config.set({"dataframe.convert-string": False}):  # (else Dask makes 1 "1")
+        with pytest.raises(ValueError, match=r"'Patient ID' holds the id '1' both as a "
+                                             r"number and as text \(1 at row 1, '1' at row 3\)"):
+            read_lab_results(dd.from_pandas(mixed, npartitions=2, sort=False))
+        # numbers and text that never meet are read
+        fine = raw.assign(**{"Patient ID": pd.Series([0, 1, 2, "a1", "x4", "x5"],
+                                                     dtype=object)})
+        got = read_lab_results(dd.from_pandas(fine, npartitions=2, sort=False)).compute()
+    assert len(got) == 6
+
+
 def test_ids_written_one_way_are_read():
     # ids padded alike (a CHAR field), and blank ids (no id: reported), are read
     raw = pd.DataFrame({"Patient ID": ["001 ", "001 ", " ", ""], "Accession": "A1",

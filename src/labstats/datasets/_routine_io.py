@@ -63,14 +63,38 @@ def read_source(source, sheet_name, sep, encoding):
     return raw, pd.Categorical.from_codes(which, categories=names)
 
 
-def check_ids(raw, role):
+#: Text ids that may be another's spelling (``check_ids``): blanks around, or a ".0".
+ODD_ID = r"^\s|\s$|^\d+\.0+$"
+
+
+def _numbers(values) -> np.ndarray:
+    """Which of ``values`` (objects) are numbers (not booleans)."""
+    return np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
+                        isinstance(v, (bool, np.bool_)) for v in values), bool,
+                       count=len(values))
+
+
+def id_keys(values, number=None):
+    """The text each id of ``values`` is compared by (``check_ids``): a whole number as its
+    integer ("7" for 7 and 7.0), text stripped, without a ".0" after digits ("7.0": a
+    float written as text); ``number``: which values are numbers (default: found)."""
+    import pandas as pd
+
+    number = _numbers(values) if number is None else number
+    keys = pd.Series([str(int(v)) if n and float(v).is_integer() else str(v)
+                      for v, n in zip(values, number, strict=True)], dtype=object).str.strip()
+    return keys.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
+def check_ids(raw, role, rows=None):
     """Refuse an id column (patient, specimen) that writes one id two ways, so that one
     patient's results would be paired as two patients: as a number and as text (7 and
     "7": a spreadsheet column typed cell by cell; as ``check_parts`` refuses a folder
     whose parts type a column differently), with and without blanks around it ("001"
     and " 001": a padded fixed-width field), or with and without a decimal ".0" ("7.0",
     a float written as text). The distinct ids are compared as text, stripped, without
-    a ".0" after digits; nothing is checked row by row."""
+    a ".0" after digits; nothing is checked row by row. ``rows``: the export's row of each
+    row of ``raw`` (for the message), when ``raw`` holds some of its ids only."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -83,15 +107,11 @@ def check_ids(raw, role):
             "string", "empty")
         if not mixed:  # text: only a padded cell can write an id two ways
             text = pa.array(cells.astype("string").array)
-            if not pc.any(pc.match_substring_regex(text, r"^\s|\s$|^\d+\.0+$")).as_py():
+            if not pc.any(pc.match_substring_regex(text, ODD_ID)).as_py():
                 continue
         codes, distinct = pd.factorize(cells)
-        number = np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
-                              isinstance(v, (bool, np.bool_)) for v in distinct), bool,
-                             count=len(distinct)) if mixed else np.zeros(len(distinct), bool)
-        as_text = pd.Series([str(int(v)) if n and float(v).is_integer() else str(v)
-                             for v, n in zip(distinct, number, strict=True)]).str.strip()
-        as_text = as_text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)  # "7.0": a float
+        number = _numbers(distinct) if mixed else np.zeros(len(distinct), bool)
+        as_text = id_keys(distinct, number)
         twice = np.flatnonzero((as_text.duplicated(keep=False) & (as_text != ""))
                                .to_numpy())  # (blank: no id, reported row by row)
         if not len(twice):
@@ -99,6 +119,8 @@ def check_ids(raw, role):
         k = twice[0]
         j = next(i for i in twice if i != k and as_text[i] == as_text[k])
         (a, b), header = (int(np.argmax(codes == i)) for i in (k, j)), role[r]
+        if rows is not None:
+            a, b = int(rows[a]), int(rows[b])
         how = ("both as a number and as text" if number[k] != number[j] else
                "with different blanks around it" if str(distinct[k]).strip() ==
                str(distinct[j]).strip() else "with and without a decimal '.0'")
