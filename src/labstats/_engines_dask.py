@@ -108,13 +108,14 @@ def _odd_ids(part, headers):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from labstats._validate import number_objects
     from labstats.datasets import _routine_io
 
     out = {}
     for h in headers:
         values = pd.unique(part[h].dropna())
         text = np.fromiter((isinstance(v, str) for v in values), bool, count=len(values))
-        number = _routine_io._numbers(values)
+        number = number_objects(values)
         odd = np.zeros(len(values), dtype=bool)
         odd[text] = pc.match_substring_regex(pa.array(values[text].astype(object),
                                                       type=pa.string()),

@@ -35,7 +35,8 @@ def resolve(g, a, i, row, classes, shift, codes, last):
     f = (row.astype(np.int64, copy=False) << shift) | i
     lo = int(g.min()) if len(g) else 0
     span = (int(g.max()) - lo + 1) if len(g) else 1
-    if span * 64 * max(1, len(value)) < 2**62:  # one integer key: a fast (radix) sort
+    # one integer key (analyte codes < 64: bits of the draws' BIGINT mask): a radix sort
+    if span * 64 * max(1, len(value)) < 2**62:
         order = np.argsort(((g - lo) * 64 + a) * max(1, len(value)) + c, kind="stable")
     else:
         order = np.lexsort((c, a, g))

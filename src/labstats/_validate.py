@@ -28,6 +28,7 @@ __all__ = [
     "as_constant",
     "check_column_unit",
     "check_label_kinds",
+    "number_objects",
     "common_index",
     "like_inputs",
     "plausibility",
@@ -446,6 +447,15 @@ def as_flag(values, name: str) -> np.ndarray:
 
 
 
+def number_objects(values) -> np.ndarray:
+    """Which of ``values`` (objects of a column that may mix kinds) are numbers: ints and
+    floats of Python or numpy, not booleans, NaN included. The one test of "a number
+    among text" for labels and ids (``check_label_kinds``, ``_routine_io.check_ids``)."""
+    return np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
+                        isinstance(v, (bool, np.bool_)) for v in values), bool,
+                       count=len(values))
+
+
 def check_label_kinds(values, name: str) -> None:
     """Raise ``ValueError`` when a column of labels (strata, PSUs) mixes numbers and text.
 
@@ -461,8 +471,7 @@ def check_label_kinds(values, name: str) -> None:
     if infer_dtype(arr, skipna=True) not in ("mixed", "mixed-integer"):
         return  # all text, all numbers, or other objects: one kind
     text = np.array([isinstance(v, str) for v in arr], dtype=bool)
-    number = np.array([isinstance(v, (int, float, np.number)) and v == v for v in arr],
-                      dtype=bool)
+    number = number_objects(arr) & (arr == arr)  # (NaN: missing, the caller's)
     if text.any() and number.any():
         t, n = int(np.flatnonzero(text)[0]), int(np.flatnonzero(number)[0])
         num = arr[n].item() if isinstance(arr[n], np.generic) else arr[n]

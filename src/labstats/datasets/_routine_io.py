@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from labstats._validate import warn
+from labstats._validate import number_objects, warn
 from labstats.datasets import _labtext
 
 #: Role -> header spellings recognised (normalised: lower case, "_" as a space), in order
@@ -67,20 +67,13 @@ def read_source(source, sheet_name, sep, encoding):
 ODD_ID = r"^\s|\s$|^\d+\.0+$"
 
 
-def _numbers(values) -> np.ndarray:
-    """Which of ``values`` (objects) are numbers (not booleans)."""
-    return np.fromiter((isinstance(v, (int, float, np.integer, np.floating)) and not
-                        isinstance(v, (bool, np.bool_)) for v in values), bool,
-                       count=len(values))
-
-
 def id_keys(values, number=None):
     """The text each id of ``values`` is compared by (``check_ids``): a whole number as its
     integer ("7" for 7 and 7.0), text stripped, without a ".0" after digits ("7.0": a
     float written as text); ``number``: which values are numbers (default: found)."""
     import pandas as pd
 
-    number = _numbers(values) if number is None else number
+    number = number_objects(values) if number is None else number
     keys = pd.Series([str(int(v)) if n and float(v).is_integer() else str(v)
                       for v, n in zip(values, number, strict=True)], dtype=object).str.strip()
     return keys.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
@@ -110,7 +103,7 @@ def check_ids(raw, role, rows=None):
             if not pc.any(pc.match_substring_regex(text, ODD_ID)).as_py():
                 continue
         codes, distinct = pd.factorize(cells)
-        number = _numbers(distinct) if mixed else np.zeros(len(distinct), bool)
+        number = number_objects(distinct) if mixed else np.zeros(len(distinct), bool)
         as_text = id_keys(distinct, number)
         twice = np.flatnonzero((as_text.duplicated(keep=False) & (as_text != ""))
                                .to_numpy())  # (blank: no id, reported row by row)
@@ -295,9 +288,9 @@ def time_variants(fmt) -> list:
     """The formats of ``fmt``'s times written with or without seconds (or their fraction),
     "%H:%M" <-> "%H:%M:%S" <-> "%H:%M:%S.%f", and with "T" or a space between date and
     time: ISO 8601 lets the seconds be left out, and RFC 3339 (section 5.6) lets a space
-    stand for its "T": the same clock time, not another format. None for a format with a
-    time zone (its times must share one zone, checked on the whole column) or without
-    hours and minutes."""
+    stand for its "T": the same clock time, not another format. None (an empty list) for
+    a format with a time zone (its times must share one zone, checked on the whole
+    column) or without hours and minutes."""
     found = re.search(r"%[HI]:%M(?::%S(?:\.%f)?)?", fmt or "")
     if found is None or "%z" in fmt or "%Z" in fmt:
         return []
