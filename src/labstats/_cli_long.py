@@ -55,9 +55,6 @@ def derive_long(args, output, options) -> int:
         shown = ", ".join(f"{t} ({n})" for t, n in unknown.head(10).itertuples(index=False))
         print(f"  unknown test codes: {shown}{' ...' if len(unknown) > 10 else ''}; map them "
               f"with --test-map FILE (columns code,analyte)")
-    if len(results.attrs["times"]):
-        print(f"  {len(results.attrs['times'])} collection times could not be read (mixed "
-              f"formats?); --time-format reads another format")
     p = paired.attrs["counts"]
     how = "specimen" if args.pair == "specimen" else f"time window {args.window}"
     print(f"paired {p['results']} results into {p['draws']} draws by {how}: {p['duplicates']} "

@@ -290,7 +290,8 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
         steps = {"read": read,
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
-                 "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema}
+                 "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema,
+                 "time_format": read_options["time_format"]}
         result = _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
                              _pandas_metadata(schema.metadata, used), workers=threads)
         (result if isinstance(result, dict) else result.attrs["counts"])["path"] = "partitioned"

@@ -291,6 +291,13 @@ def dask_read_lab_results(ddf, **kw):
     if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
         _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
             p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
+    if header is not None and ddf[header].dtype.kind not in "mM" and kw.get("time_format"):
+        unread = dask.compute([dask.delayed(_routine_io.unread_times)(  # read_lab_results'
+            p[header], kw["time_format"]) for p in pieces])[0]  # warning, for all parts
+        if any(u[0] for u in unread):
+            at = next(k for k, u in enumerate(unread) if u[0])
+            _routine_io.warn_unread(sum(u[0] for u in unread), int(offsets[at]) +
+                                    unread[at][1], unread[at][2], kw["time_format"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])

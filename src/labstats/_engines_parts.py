@@ -97,11 +97,17 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
 
             with collected_warnings() as found:  # judged on all partitions, below
                 paired = _derive(paired)
-        return res.attrs["counts"], entries, counts, paired, found
+        times = res.attrs["times"]  # unread times: (count, first row, its text)
+        unread = (len(times), int(global_rows[times["source_row"].iloc[0]]),
+                  times["value"].iloc[0]) if len(times) else (0, None, None)
+        return res.attrs["counts"], entries, counts, paired, found, unread
 
     def collect(done):
-        res_counts, entries, pair_counts, paired, found = done
+        res_counts, entries, pair_counts, paired, found, times = done
         recorded.append(found)
+        if times[0]:
+            first = min(unread[1:], times[1:], key=lambda x: (x[0] is None, x[0]))
+            unread[:] = [unread[0] + times[0], *first]
         if entries is not None:
             report_sink.write(entries)
         for key in ("used", "reported", "excluded", "duplicates"):
@@ -129,6 +135,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         return none
 
     written: list = []
+    unread = [0, None, None]  # unread times: count, first row and its text
     recorded: list = []  # derive's warnings of each partition, in partition order
     try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
         serial = workers <= 1 or len(parts) <= 1
@@ -152,6 +159,10 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         report_sink.close()
     from labstats._engines_dask import replay
 
+    if unread[0]:  # read_lab_results' warning, for the whole export
+        from labstats.datasets._routine_io import warn_unread
+
+        warn_unread(*unread, steps["time_format"])
     replay(recorded, "raise")  # derive's warnings once, in this (the caller's) thread
     counts = {"read": read, "pair": pair, "partitions": len(parts),
               "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),
@@ -280,7 +291,7 @@ def _export_time_format(files, schema, role, time_format):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from labstats._engines_sql import _first_text
+    from labstats._engines_sql_times import _first_text
     from labstats.datasets import _routine_io
 
     header = role.get("collected_at")

@@ -77,6 +77,16 @@ def _col(name, alias="e") -> str:
     return f'{alias}."' + str(name).replace('"', '""') + '"'
 
 
+# the times written as text (they use the above)
+from labstats._engines_sql_times import (  # noqa: E402
+    UNREAD,
+    _first_text,
+    _time_kind,
+    _time_texts,
+    warn_unread,
+)
+
+
 def _distinct(con, export, exprs: dict):
     """Distinct values of ``exprs`` (name -> SQL on alias ``e``) with their rows ``n`` and
     ``h``, the hash each row is joined back by (the same ``hash(...)`` of the same values).
@@ -137,48 +147,6 @@ def _missing_id(pid, kind) -> str:
     if pa.types.is_floating(kind):
         return f"({pid} IS NULL OR isnan({pid}))"
     return f"({pid} IS NULL)"
-
-
-def _time_kind(schema, role):
-    """How each row's time is read: "native" (a timestamp), "text" (parsed by
-    ``Export.time_table``) or None (no time column); ``Unsupported`` otherwise."""
-    import pyarrow as pa
-
-    header = role.get("collected_at")
-    if header is None:
-        return None
-    kind = schema.field(header).type
-    if pa.types.is_timestamp(kind):
-        if kind.tz is not None:
-            raise Unsupported("timezone-aware times")
-        return "native"
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        raise Unsupported(f"times of type {kind}")
-    return "text"
-
-
-def _first_text(files, header):
-    """The export's first filled time text (in file and row order), as written: it gives
-    the format of every time (``_routine_io.parse_times``); None when there is none."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    for f in files:
-        for batch in pq.ParquetFile(f).iter_batches(batch_size=1 << 16, columns=[header]):
-            cells = batch.column(0)
-            filled = pc.fill_null(pc.not_equal(pc.utf8_trim(cells, _BLANKS), ""), False)
-            at = pc.index(filled, True).as_py()
-            if at >= 0:
-                return cells[at].as_py()
-    return None
-
-
-def _time_texts(con, export, header):
-    """Table ``tt_text``: the distinct time texts, hashed (``Unsupported``: two share a hash)."""
-    con.execute(f"CREATE OR REPLACE TABLE tt_text AS SELECT hash(s) AS h, s FROM "
-                f"(SELECT DISTINCT {_col(header)} AS s FROM {export} e)")
-    if con.sql("SELECT count(*) - count(DISTINCT h) FROM tt_text").fetchall()[0][0]:
-        raise Unsupported("two different cells share a hash")
 
 
 class Early:
@@ -306,6 +274,7 @@ class Export:
 
         fmt, self.time_note = _export_time_format(  # (its warning: for the caller's thread)
             self.files, self.schema, self.role, time_format)
+        self.time_fmt = fmt
         head = pd.Series([_first_text(self.files, self.role["collected_at"])],
                          dtype="string")
         self.early.texts.result()
@@ -331,7 +300,14 @@ class Export:
         con.execute("DROP TABLE tt_text")
         if dtype is None:  # no texts: an export without rows is not read here
             raise Unsupported("no times")
+        self.unread = con.sql(f"SELECT count(*) FROM tt WHERE {UNREAD}").fetchall()[0][0]
         return dtype
+
+    def warn_unread(self):
+        """``_routine_io.warn_unread`` when some filled time texts were not read (after
+        ``time_table``); in the caller's thread."""
+        if getattr(self, "unread", 0):
+            warn_unread(self.con, self.export, self.time_raw, self.time_fmt)
 
     def used_rows(self, mode):
         """SQL of the used rows: pid, spec, t, a, i (the dictionary entry), row, file; ``t``
@@ -416,6 +392,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
             dtype = parsed.result()
             if ex.time_note:  # (``time_table``)
                 _warn(ex.time_note)
+            ex.warn_unread()
             dup = con.sql("SELECT count(t) - count(DISTINCT t) FROM tt").fetchall()[0][0]
             return dtype, not dup
 

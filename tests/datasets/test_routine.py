@@ -243,8 +243,10 @@ def test_exact_duplicates_are_counted_not_dropped():
 
 
 def test_times_in_mixed_formats_or_unreadable_are_listed_and_refused_by_window():
-    res = _one([{"collected_at": "2024-01-02 08:00"}, {"collected_at": "02/01/2024 09:00"},
-                {"collected_at": "yesterday"}, {"collected_at": ""}])
+    with pytest.warns(LabstatsWarning, match=r"2 time\(s\) .*source_row 1: '02/01/2024 "
+                      r"09:00'\) and were not read"):  # said, not only listed
+        res = _one([{"collected_at": "2024-01-02 08:00"}, {"collected_at": "02/01/2024 09:00"},
+                    {"collected_at": "yesterday"}, {"collected_at": ""}])
     assert res["status"].tolist() == ["used"] * 4  # a time is needed only to pair by time
     assert res.attrs["times"]["source_row"].tolist() == [1, 2]
     assert res["collected_at"].isna().tolist() == [False, True, True, True]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import labstats
-from labstats import _engines
+from labstats import LabstatsWarning, _engines
 from labstats.datasets import make_lab_results, pair_results, read_lab_results
 
 dask = pytest.importorskip("dask")
@@ -116,9 +116,12 @@ def test_time_format_is_the_exports_first_as_in_pandas(client):
                         "Test Code": ["2986-8", "13967-5"] * 2,
                         "Result": ["450", "40", "300", "35"],
                         "Units": ["ng/dL", "nmol/L"] * 2})
-    want = read_lab_results(raw)
+    unread = r"2 time\(s\) .*source_row 2: '03/01/2024 09:00'\) and were not read"
+    with pytest.warns(LabstatsWarning, match=unread):
+        want = read_lab_results(raw)
     assert want["collected_at"].isna().tolist() == [False, False, True, True]
-    got = read_lab_results(dd.from_pandas(raw, npartitions=2)).compute()
+    with pytest.warns(LabstatsWarning, match=unread):  # the same warning, on the client
+        got = read_lab_results(dd.from_pandas(raw, npartitions=2)).compute()
     got = got.sort_values("source_row", ignore_index=True).drop(columns="reason")
     pd.testing.assert_frame_equal(got, want)
 

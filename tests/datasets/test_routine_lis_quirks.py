@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from labstats import LabstatsWarning
 from labstats.datasets import pair_export, pair_results, read_lab_results
 
 
@@ -63,6 +64,25 @@ def test_statuses_replace_only_within_one_specimen_time_and_test():
     raw = _corrected_export().assign(**{"Result Status": [" f", "p", "F", "D", "F ", "c",
                                                           "F", "F"]})
     assert read_lab_results(raw)["status"].tolist()[:2] == ["excluded", "excluded"]
+
+
+@pytest.mark.parametrize("written", ["2024-03-04 08:00:00", "2024-03-04T08:00", " 2024-03-04 08:00"])
+def test_a_correction_replaces_a_result_of_the_same_time_written_another_way(written):
+    """The correction's time written with seconds, a "T" or a blank (read as the same time:
+    ``time_variants``) is still the final result's time: the correction replaces it (the
+    time as written kept both, and "first" paired the superseded 450 ng/dL)."""
+    raw = _corrected_export()
+    raw.loc[5, "Collected"] = written
+    res = read_lab_results(raw)
+    assert res.loc[5, "collected_at"] == res.loc[0, "collected_at"]
+    assert res["status"].tolist()[:6] == ["excluded", "excluded", "used", "excluded", "used",
+                                          "used"]
+    assert pair_results(res)["total_testosterone"].round(4).tolist()[0] == round(300 / 28.842, 4)
+    # a time not read is compared as written: another text is another time
+    raw.loc[5, "Collected"] = "04/03/2024 8:00 AM"
+    with pytest.warns(LabstatsWarning, match="1 time"):
+        res = read_lab_results(raw)
+    assert res["status"].tolist()[:2] == ["used", "excluded"]
 
 
 def test_without_specimen_or_time_a_patients_draws_are_not_told_apart():
@@ -216,7 +236,8 @@ def test_times_with_and_without_seconds_are_read_alike(tmp_path):
     assert res["collected_at"].notna().all()
     raw = _rerun_with_seconds().assign(Collected=["2024-03-04 08:00", "2024-03-04",
                                                   "04/03/2024 08:00", "2024-03-05 09:00"])
-    assert read_lab_results(raw).attrs["times"]["source_row"].tolist() == [1, 2]
+    with pytest.warns(LabstatsWarning, match=r"2 time\(s\) .*source_row 1: '2024-03-04'"):
+        assert read_lab_results(raw).attrs["times"]["source_row"].tolist() == [1, 2]
     # ISO 8601's "T" or RFC 3339's space (section 5.6) between date and time: one format
     raw = _rerun_with_seconds().assign(Collected=["2024-03-04T08:00", "2024-03-04 08:00",
                                                   "2024-03-04 10:30:15", "2024-03-05T09:00"])

@@ -18,7 +18,7 @@ pytest.importorskip("duckdb")
 
 
 def test_the_format_of_times_is_that_of_the_first_filled_text_in_file_order(tmp_path):
-    """The SQL path finds the export's first filled time text (``_engines_sql._first_text``,
+    """The SQL path finds the export's first filled time text (``_engines_sql_times._first_text``,
     with pyarrow, while DuckDB scans) skipping blanks as read_lab_results strips them (an
     empty text, a missing one, a tab, U+3000), through a whole first file of blanks: the
     day-first times are read as the pandas path reads them. (The blanks themselves are
@@ -51,7 +51,7 @@ def test_first_text_is_the_first_cell_read_lab_results_finds_filled(tmp_path, bl
     """``_first_text`` (whose format reads every time) is the first cell, in file and row
     order, that ``str.strip`` leaves non-empty, as read_lab_results takes it
     (``_routine_io.parse_times``): blanks are skipped, the text is kept as written."""
-    from labstats._engines_sql import _first_text
+    from labstats._engines_sql_times import _first_text
 
     column = "charttime"
     frames = [pd.DataFrame({column: [blank] * 3}, dtype="string"),

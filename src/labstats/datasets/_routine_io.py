@@ -405,3 +405,23 @@ def warn_split(count, first, files):
          f"{first!r} in {', '.join(sorted(files))}); their results are paired across files here, "
          f"but a tool that reads one file at a time would split them. The list is in "
          f"result.attrs['split_patients']")
+
+
+def warn_unread(count, row, text, time_format):
+    """The warning for ``count`` rows whose filled collection time is not read in
+    ``time_format`` (the first at source row ``row``, written ``text``); every path of
+    the routine reader gives this one, once per export."""
+    warn(f"collected_at: {count} time(s) are not in the column's format {time_format!r} "
+         f"(mixed formats, or not a time; the first at source_row {row}: {str(text)!r}) and "
+         f"were not read: their results are kept without a time (repeats= then prefers "
+         f"results with a time; by='window' refuses them; read_lab_results lists them in "
+         f"result.attrs['times']); pass time_format= to read another format")
+
+
+def unread_times(cells, time_format):
+    """(count, first position, its text) of the filled times of ``cells`` (a part of an
+    export's time column) that ``parse_times`` does not read in ``time_format``."""
+    _, bad, _ = parse_times(cells, time_format)
+    if not len(bad):
+        return 0, None, None
+    return len(bad), int(bad[0]), cells.iloc[int(bad[0])]

@@ -46,6 +46,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         keep the earliest, the latest (by ``collected_at``, then ``source_row``), their
         mean (censored if any of them is), or the one collected nearest to the draw's
         first result of the first analyte of ``analytes`` (else the draw's first result).
+        A result without a time (by specimen: its time missing, or not read by
+        ``read_lab_results``) is neither the earliest nor the latest of results with a
+        time: "first" and "last" keep one with a time, and "mean" names the earliest
+        with a time as its source row; among results all without a time, the rows'
+        order decides.
     analytes : sequence of str, optional
         Analytes to pair, in column order; default: all present, in the order of
         labstats' analyte list (total_testosterone, shbg, albumin, ...).
@@ -261,7 +266,10 @@ def _chain(gcode, t, source_row, width):
 
 def _one_per_analyte(d, repeats, analytes):
     """One row per (draw, analyte) by the ``repeats`` rule; (rows, set aside, conflicts)."""
-    d["_t"] = _ns(d["collected_at"])  # NaT (by specimen, without times) sorts first
+    t = _ns(d["collected_at"])  # NaT: int64's minimum, before every time
+    if repeats != "last":  # a result of unknown time is never "first" before a known one
+        t = np.where(t == np.iinfo(np.int64).min, np.iinfo(np.int64).max, t)
+    d["_t"] = t
     if repeats in ("first", "last") and d["source_row"].dtype.kind in "iu" and \
             d["value"].dtype.kind == "f":
         return _first_or_last(d, repeats)

@@ -86,10 +86,11 @@ def _analytes(codes, test_map):
     return analyte, family, (index, list(named))
 
 
-def _screen(raw, role, tmap):
+def _screen(raw, role, tmap, times=None):
     """What ``read_lab_results`` decides before it reads values: the rows it sets aside, in
     its order, as ``mark`` arguments (rows, status, reason, header); the test codes and
-    ``_analytes`` of them; the value cells (MIMIC's valuenum where the value is empty)."""
+    ``_analytes`` of them; the value cells (MIMIC's valuenum where the value is empty).
+    ``times``: the collection times as read (``parse_times``), or None."""
     set_aside, st = [], None
     if "status" in role:
         st = _distinct_text(raw[role["status"]], status_letters)
@@ -112,7 +113,7 @@ def _screen(raw, role, tmap):
         live = np.ones(len(raw), dtype=bool)
         for rows, *_ in set_aside:
             live[rows] = False
-        set_aside.append(_superseded(raw, role, st, codes, live))
+        set_aside.append(_superseded(raw, role, st, codes, live, times))
     cells = raw[role["value"]]
     if "valuenum" in role:  # MIMIC: value empty but valuenum filled
         empty = (cells.isna() | (cells.astype("string").str.strip() == "")).to_numpy(bool)
@@ -124,12 +125,14 @@ def _screen(raw, role, tmap):
     return set_aside, codes, found, cells
 
 
-def _superseded(raw, role, st, codes, live):
+def _superseded(raw, role, st, codes, live, times=None):
     """The rows replaced by a later status of the same result (HL7 v2 table 0085, OBX-11:
     C replaces F, F replaces P), as a ``mark`` argument: of the live rows of one patient,
-    specimen, collection time (as written) and test code, those of a lower rank than the
-    group's highest are excluded, naming the first row that replaces them. Without a
-    specimen id or a time, a patient's draws cannot be told apart: nothing is replaced."""
+    specimen, collection time and test code, those of a lower rank than the group's
+    highest are excluded, naming the first row that replaces them. The time is the one
+    read (``times``: "08:00" and "08:00:00" are one time), as written where it was not
+    read. Without a specimen id or a time, a patient's draws cannot be told apart:
+    nothing is replaced."""
     import pandas as pd
 
     keys = [role[r] for r in ("specimen_id", "collected_at") if r in role]
@@ -140,6 +143,10 @@ def _superseded(raw, role, st, codes, live):
         return none
     cols = [raw[role["patient_id"]], *(raw[k].astype("string").str.strip() for k in keys),
             codes]
+    if times is not None and "collected_at" in role:  # the time read, else its text
+        text = cols[len(keys)]
+        cols[len(keys)] = text.where(times.isna().to_numpy(dtype=bool), None)
+        cols.append(times)
     group = pd.DataFrame({i: pd.factorize(c.iloc[rows])[0] for i, c in enumerate(cols)})
     group = group.groupby(list(group.columns), sort=False).ngroup().to_numpy()
     frame = pd.DataFrame({"g": group, "rank": rank[rows], "row": rows})

@@ -112,8 +112,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         - ``report``: one row per reported or excluded row (``source_row``, ``status``,
           ``reason``, ``column``, ``value``);
         - ``unknown_tests``: the test codes not mapped, with their counts;
-        - ``times``: collection times that could not be read (those rows stay used;
-          ``pair_results(by="window")`` refuses them);
+        - ``times``: collection times that could not be read (those rows stay used,
+          without a time: ``pair_results(by="window")`` refuses them, and its
+          ``repeats=`` prefers results with a time), also said by one warning;
         - ``split_patients`` (a folder): patients whose results are in several files.
 
         The frames in ``attrs`` compare as wholes (``==`` is ``DataFrame.equals``), so
@@ -141,12 +142,12 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     ``labstats.plausibility("warn")``); a result without a patient id. Excluded: tests
     that are not mapped to an analyte, results withdrawn by their status (HL7 table
     0085: W, D, X), and results replaced by another of the same patient, specimen, time
-    (as written) and test code (0085: a correction C replaces a final result F, a final
-    result a preliminary one P; needs a specimen id or a time column); a status written
-    as a word ("Final", "Corrected", "Cancelled", FHIR's "entered-in-error") counts as
-    its letter (``_routine_screen.status_letters``). A duplicate is a
-    row equal to an earlier used row in patient, specimen, time, analyte, value and
-    censoring.
+    (as read; as written where not read) and test code (0085: a correction C replaces a
+    final result F, a final result a preliminary one P; needs a specimen id or a time
+    column); a status written as a word ("Final", "Corrected", "Cancelled", FHIR's
+    "entered-in-error") counts as its letter (``_routine_screen.status_letters``). A
+    duplicate is a row equal to an earlier used row in patient, specimen, time, analyte,
+    value and censoring.
 
     ``decimal="auto"`` takes the mark the whole column proves (``_labcells``); a part of an
     export read on its own (a Dask or ``pair_export`` partition) is given the whole
@@ -227,8 +228,10 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                 next(f[1] for f in found if str(f[1]) == h)
             mark(rows[m], 1, why[m], column)
 
+    times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
+                             if "collected_at" in role else (None, np.array([], int), None))
     set_aside, codes, (analyte, family, (analyte_code, analyte_names)), cells = _screen(
-        raw, role, tmap)
+        raw, role, tmap, times)  # (a correction replaces a result of the same time read)
     for args in set_aside:
         mark(*args)
     known = analyte != None  # noqa: E711 (element-wise on objects)
@@ -280,8 +283,6 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     elif _column_check:
         judge_units(checked, insulin_factor, role)
     used = status == 0
-    times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
-                             if "collected_at" in role else (None, np.array([], int), None))
     cens = np.zeros(n, dtype=np.int64)  # index into _MARKS
     cens[live[left]], cens[live[right]] = 1, 2
     flag = pd.array(pa.nulls(n, pa.large_string()), dtype="string")
@@ -473,6 +474,9 @@ def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, f
     frame.attrs["unknown_tests"] = AttrFrame({"test": tally.index.astype(object),
                                               "rows": tally.to_numpy(dtype=np.int64)})
     header = role.get("collected_at")
+    if len(bad_times):
+        _routine_io.warn_unread(len(bad_times), int(bad_times[0]),
+                                raw[header].iloc[int(bad_times[0])], fmt)
     frame.attrs["times"] = AttrFrame({
         "source_row": bad_times.astype(np.int64),
         "value": raw[header].to_numpy()[bad_times] if header is not None else [],
