@@ -76,28 +76,50 @@ def _stats(part, pid, test):
     return len(part), span, part[test].dropna().unique()
 
 
-def _column_stats(part, evidence=None, time=None):
+def _column_stats(part, evidence=None, time=None, time_format=None):
     """(evidence of the decimal mark or None, (format, text) of the first filled time of
-    column ``time`` or None) of a partition; ``evidence``: ``decimal_evidence``'s
-    keywords. Whole-column decisions of ``read_lab_results``: evidence combines by ``or``,
-    the first time is the first partition's that has one (any partitioning will do)."""
-    import pandas as pd
-
+    column ``time`` (of text) or None, (format, ``_routine_io.unread_times``) of its
+    times in ``time_format`` or else that first time's format, or None) of a partition;
+    ``evidence``: ``decimal_evidence``'s keywords. Whole-column decisions of
+    ``read_lab_results``: evidence combines by ``or``, the first time is the first
+    partition's that has one (any partitioning will do); the unread times are counted
+    here when the export's format is the one tried (else again: ``_unread``)."""
     from labstats.datasets import _routine_io
     from labstats.datasets._routine_screen import decimal_evidence
 
     marks = None if evidence is None else decimal_evidence(_pandas_strings(part), **evidence)
-    first = None
+    first = unread = None
     if time is not None:  # the first rows first (a whole column's text only when empty)
         for cells in (part[time].head(1000), part[time]):
-            if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
-                break
             text = cells.astype("string").str.strip()
             filled = text[(text.notna() & (text != "")).to_numpy(dtype=bool)]
             if len(filled):
                 first = (_routine_io.time_format_of(filled.iloc[0]), filled.iloc[0])
                 break
-    return marks, first
+        fmt = time_format or (first[0] if first is not None else None)
+        if fmt is not None:
+            unread = (fmt, _routine_io.unread_times(part[time], fmt))
+    return marks, first, unread
+
+
+def _unread(pieces, header, stats, offsets, time_format):
+    """read_lab_results' warning of the times not read in ``time_format`` (the export's),
+    for all partitions: counted by ``_column_stats`` where it tried that format, else
+    here."""
+    import dask
+
+    from labstats.datasets import _routine_io
+
+    counts = [None if u is None else u[1] for u in stats]
+    again = [k for k, u in enumerate(stats) if u is not None and u[0] != time_format]
+    for k, c in zip(again, dask.compute([dask.delayed(_routine_io.unread_times)(
+            pieces[k][header], time_format) for k in again])[0], strict=True):
+        counts[k] = c
+    found = [(k, c) for k, c in enumerate(counts) if c is not None and c[0]]
+    if found:
+        k, c = found[0]
+        _routine_io.warn_unread(sum(c[0] for _, c in found), int(offsets[k]) + c[1], c[2],
+                                time_format)
 
 
 def _odd_ids(part, headers):
@@ -248,10 +270,11 @@ def dask_read_lab_results(ddf, **kw):
                 if r in role]
         evidence = {"columns": {h: r for r, h in role.items() if h in read},
                     "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
-    time = role.get("collected_at") if kw.get("time_format") is None else None
+    time = role.get("collected_at")  # of text: its format, and the times not read
+    time = time if time is not None and ddf[time].dtype.kind not in "mM" else None
     read += [time] if time is not None else []
-    columns = [dask.delayed(_column_stats)(p[read], evidence, time) for p in
-               (pieces if read else ())]
+    columns = [dask.delayed(_column_stats)(p[read], evidence, time, kw.get("time_format"))
+               for p in (pieces if read else ())]
     first = dask.delayed(lambda p: p.head(1000))(pieces[0])
     mode = plausibility_mode()  # the caller's: the partitions are read in it, on any worker
     cells = []  # the counted cells of the column-level unit check (judged on the client)
@@ -277,7 +300,8 @@ def dask_read_lab_results(ddf, **kw):
             "_decimal_evidence"), **{k: v for k, v in kw.items() if k in _engines._UNIT_KW})
     kw["_column_check"] = False
     sample = _pandas_strings(sample)
-    first = next((c[1] for c in columns if c[1] is not None), None)
+    given = kw.get("time_format")
+    first = next((c[1] for c in columns if c[1] is not None), None) if given is None else None
     header = role.get("collected_at")
     if first is not None:  # the export's first filled time, in partition (= row) order,
         kw["time_format"] = first[0]  # its day/month order settled on all partitions
@@ -291,13 +315,8 @@ def dask_read_lab_results(ddf, **kw):
     if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
         _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
             p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
-    if header is not None and ddf[header].dtype.kind not in "mM" and kw.get("time_format"):
-        unread = dask.compute([dask.delayed(_routine_io.unread_times)(  # read_lab_results'
-            p[header], kw["time_format"]) for p in pieces])[0]  # warning, for all parts
-        if any(u[0] for u in unread):
-            at = next(k for k, u in enumerate(unread) if u[0])
-            _routine_io.warn_unread(sum(u[0] for u in unread), int(offsets[at]) +
-                                    unread[at][1], unread[at][2], kw["time_format"])
+    if time is not None and kw.get("time_format"):  # read_lab_results' warning, for all
+        _unread(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])

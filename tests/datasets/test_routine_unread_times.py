@@ -126,3 +126,18 @@ def test_every_path_warns_once_alike_and_pairs_alike(tmp_path):
         pd.testing.assert_series_equal(got["total_testosterone_source_row"].sort_index(),
                                        want["total_testosterone_source_row"].sort_index(),
                                        check_dtype=False, obj=name)
+
+
+@pytest.mark.parametrize("time_format", [None, "%Y-%m-%d %H:%M:%S"])
+@pytest.mark.parametrize("npartitions", [1, 3])
+def test_dask_counts_unread_times_over_all_partitions(time_format, npartitions):
+    """Each partition counts its unread times in the format it tries (its first time's,
+    or the one given); a partition that tried another format than the export's (its
+    first time is the unread one: three partitions of two rows) is counted again."""
+    dd = pytest.importorskip("dask.dataframe")
+    ddf = dd.from_pandas(_export(), npartitions=npartitions, sort=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_lab_results(ddf, test_map=TM, time_format=time_format)
+    [w] = _unread_warnings(caught)
+    assert "2 time(s)" in str(w.message) and "source_row 2" in str(w.message)
