@@ -117,3 +117,38 @@ COLUMNS = {
                                   "weight of TST_L) in 2021-2023, WTMEC2YR in 2011-2016; divided "
                                   "by the number of cycles"),
 }
+
+
+def _resolve_cycles(cycles) -> list[Cycle]:
+    if isinstance(cycles, str):
+        cycles = (cycles,)
+    by_suffix = {c.suffix: c for c in CYCLES.values()}
+    out = []
+    for c in cycles:
+        key = str(c).strip()
+        found = CYCLES.get(key) or by_suffix.get(key.upper())
+        if found is None:
+            raise ValueError(f"cycles: unknown cycle {c!r}; known cycles are "
+                             f"{', '.join(CYCLES)} (or their letters G, H, I, L)")
+        if found in out:
+            raise ValueError(f"cycles: {found.label!r} is listed twice")
+        out.append(found)
+    if not out:
+        raise ValueError("cycles: give at least one cycle, e.g. ('2013-2014', '2015-2016')")
+    return out
+
+
+def _resolve_components(components) -> list[str]:
+    if components is None:
+        return list(COMPONENTS)
+    if isinstance(components, str):
+        components = (components,)
+    out = ["DEMO"]
+    for c in components:
+        key = str(c).strip().upper()
+        if key not in COMPONENTS:
+            raise ValueError(f"components: unknown component {c!r}; known components are "
+                             f"{', '.join(COMPONENTS)}")
+        if key not in out:
+            out.append(key)
+    return out

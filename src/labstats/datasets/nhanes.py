@@ -23,7 +23,16 @@ from labstats.datasets._nhanes_checks import (
     _read_csv_bytes,
     _redownload,
 )
-from labstats.datasets._nhanes_layout import _LAYOUT, COLUMNS, COMPONENTS, CYCLES, Cycle, Variable
+from labstats.datasets._nhanes_layout import (
+    _LAYOUT,
+    COLUMNS,
+    COMPONENTS,
+    CYCLES,
+    Cycle,
+    Variable,
+    _resolve_components,
+    _resolve_cycles,
+)
 from labstats.units import convert
 
 __all__ = ["COLUMNS", "CYCLES", "COMPONENTS", "pool_cycles", "read_nhanes", "read_nhanes_file"]
@@ -39,41 +48,6 @@ _FASTING = ("GLU", "INS", "TRIGLY")
 # aged 6-10 from 3.3 ng/dL (2011-2012) to about 21, where 2013-2014 and 2015-2016 measured
 # 3.5 and 3.6 (tests/datasets/test_embedded.py::test_bridging_intercept_is_in_ng_dl).
 _BRIDGE_SLOPE, _BRIDGE_INTERCEPT_NG_DL = 1.021, 0.182
-
-
-def _resolve_cycles(cycles) -> list[Cycle]:
-    if isinstance(cycles, str):
-        cycles = (cycles,)
-    by_suffix = {c.suffix: c for c in CYCLES.values()}
-    out = []
-    for c in cycles:
-        key = str(c).strip()
-        found = CYCLES.get(key) or by_suffix.get(key.upper())
-        if found is None:
-            raise ValueError(f"cycles: unknown cycle {c!r}; known cycles are "
-                             f"{', '.join(CYCLES)} (or their letters G, H, I, L)")
-        if found in out:
-            raise ValueError(f"cycles: {found.label!r} is listed twice")
-        out.append(found)
-    if not out:
-        raise ValueError("cycles: give at least one cycle, e.g. ('2013-2014', '2015-2016')")
-    return out
-
-
-def _resolve_components(components) -> list[str]:
-    if components is None:
-        return list(COMPONENTS)
-    if isinstance(components, str):
-        components = (components,)
-    out = ["DEMO"]
-    for c in components:
-        key = str(c).strip().upper()
-        if key not in COMPONENTS:
-            raise ValueError(f"components: unknown component {c!r}; known components are "
-                             f"{', '.join(COMPONENTS)}")
-        if key not in out:
-            out.append(key)
-    return out
 
 
 def _find_file(directory: Path, stem: str) -> Path | None:
