@@ -124,7 +124,9 @@ def check_output(source, output, overwrite: bool = False) -> Path:
 
 def _write(frame, path: Path, kind: str) -> None:
     if kind == "excel":
-        frame.to_excel(path, index=False)
+        from labstats._outputs import write_excel
+
+        write_excel(frame, path)
     elif kind == "parquet":
         frame.to_parquet(path, index=False)
     else:
@@ -159,13 +161,19 @@ def write_atomic(frame, path: Path) -> None:
 
     The rename is atomic on one file system: ``path`` holds either its old content or the
     whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
-    removed and ``path`` is untouched (``labstats._outputs.atomic``).
+    removed and ``path`` is untouched (``labstats._outputs.atomic``). What the format
+    cannot hold is an error before anything is written: a Parquet column of two types, and
+    for .xlsx long texts, integers of more than 15 digits and times with a time zone
+    (``labstats._outputs.check_excel``); an .xlsx keeps every digit of a float and text
+    starting with "=" as text (``labstats._outputs.write_excel``).
     """
-    from labstats._outputs import atomic
+    from labstats._outputs import atomic, check_excel
 
     kind = _writer(path)
     if kind == "parquet":
         _one_type_per_column(frame, path)
+    elif kind == "excel":  # what a sheet cannot hold: refused, never cut or rounded
+        check_excel(frame, path)
     with atomic(path) as tmp:
         _write(frame, tmp, kind)
 

@@ -78,3 +78,92 @@ def atomic(path):
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# --- .xlsx: what a sheet cannot hold is refused; what it can is written exactly -----------
+
+#: Limits of an Excel worksheet (Microsoft, "Excel specifications and limits"): rows
+#: (the header is one of them), columns, characters in a cell, digits of a number.
+EXCEL_ROWS, EXCEL_COLUMNS, EXCEL_CELL_CHARACTERS, EXCEL_DIGITS = 1_048_576, 16_384, 32_767, 15
+
+
+def check_excel(frame, path) -> None:
+    """An error naming the first thing of ``frame`` that an .xlsx file would change, and the
+    fix, before anything is written: more rows or columns than a sheet has, a text longer
+    than a cell holds (the writer would cut it at 32,767 characters), a whole number of
+    more than 15 digits (Excel keeps 15: the id 12345678901234567 would show as
+    12345678901234600) or times with a time zone (Excel has none)."""
+    import numpy as np
+    import pandas as pd
+
+    from labstats.datasets.labfile import _py
+
+    fix = "write .csv or .parquet instead, which keep it"
+    if len(frame) + 1 > EXCEL_ROWS or frame.shape[1] > EXCEL_COLUMNS:
+        raise ValueError(f"output {path}: {len(frame)} rows and {frame.shape[1]} columns; an "
+                         f"Excel sheet holds at most {EXCEL_ROWS - 1} rows below its header "
+                         f"and {EXCEL_COLUMNS} columns: {fix}")
+    for column in frame.columns:
+        values = frame[column]
+        dtype = values.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            raise ValueError(f"output {path}: column {column!r} holds times with a time zone "
+                             f"({dtype.tz}); Excel has no time zones: {fix}")
+        text = pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
+        if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            big = ((values >= 10**EXCEL_DIGITS) | (values <= -10**EXCEL_DIGITS)).fillna(False)
+        elif pd.api.types.is_object_dtype(dtype):
+            big = values.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(
+                v, (bool, np.bool_)) and abs(int(v)) >= 10**EXCEL_DIGITS).astype(bool)
+        else:
+            big = None
+        if big is not None and big.any():
+            i = int(np.flatnonzero(big.to_numpy(bool))[0])
+            shown = int(float(f"{int(values.iloc[i]):.{EXCEL_DIGITS}g}"))
+            raise ValueError(f"output {path}: column {column!r} holds {_py(values.iloc[i])!r} "
+                             f"at row {_py(values.index[i])!r} ({int(big.sum())} such "
+                             f"numbers), a number of more than {EXCEL_DIGITS} digits, which "
+                             f"Excel does not keep (it shows {shown}): {fix}")
+        if text:
+            size = values.astype("string").str.len()
+            long = (size > EXCEL_CELL_CHARACTERS).fillna(False).to_numpy(bool)
+            if long.any():
+                i = int(np.flatnonzero(long)[0])
+                raise ValueError(f"output {path}: column {column!r} holds a text of "
+                                 f"{int(size.iloc[i])} characters at row "
+                                 f"{_py(values.index[i])!r}; an Excel cell holds at most "
+                                 f"{EXCEL_CELL_CHARACTERS} (the rest would be cut off): {fix}")
+
+
+def write_excel(frame, path) -> None:
+    """``frame`` as one sheet of an .xlsx file, its cells as they are.
+
+    Check it first with ``check_excel`` (what a sheet cannot hold). Written exactly:
+    a number with all the digits its float needs (17 significant digits where 16 do not
+    give the same float back; openpyxl writes 16), and a text starting with "=" as text
+    (openpyxl would write "=1+1" as a formula, which Excel computes and labstats refuses
+    to read).
+    """
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        frame.to_excel(book, index=False)
+        sheet = next(iter(book.sheets.values()))
+        for j, column in enumerate(frame.columns, 1):
+            dtype = frame[column].dtype
+            if (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+                    or pd.api.types.is_datetime64_any_dtype(dtype)):
+                continue  # written exactly as they are
+            values = frame[column].to_numpy(dtype=object)
+            for i in np.flatnonzero(pd.Series(values).map(
+                    lambda v: isinstance(v, (float, np.floating)) and math.isfinite(v)
+                    or isinstance(v, str) and v.startswith("="))):
+                cell, value = sheet.cell(row=int(i) + 2, column=j), values[i]
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text, not a formula
+                else:
+                    cell.value = repr(float(value))  # the shortest text giving it back
+                    cell.data_type = "n"

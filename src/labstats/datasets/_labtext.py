@@ -74,10 +74,11 @@ def _read_excel(path: Path, sheet_name):
     """One sheet, its cells as the workbook holds them, its header row checked as a CSV's.
 
     pandas would parse a text column of digits ("001", "1.200") and a TRUE among numbers
-    into numbers, rename a repeated header "SHBG" to "SHBG.1", and take an empty first
-    row for a header of unnamed columns; here the cells are kept (``dtype=object``, then
-    ``infer_objects``: numbers stay numbers, text stays text), and the header row is read
-    as it is, so that a repeated header or an empty first row is an error. pandas reads
+    into numbers, read the text "NA", "None" or "null" as missing, rename a repeated
+    header "SHBG" to "SHBG.1", and take an empty first row for a header of unnamed
+    columns; here the cells are kept (``dtype=object``, then ``infer_objects``: numbers
+    stay numbers, text stays text, only an empty cell is missing), and the header row is
+    read as it is, so that a repeated header or an empty first row is an error. pandas reads
     error cells and formulas without a stored result as empty: see ``_stored_results``.
     """
     import pandas as pd
@@ -85,7 +86,10 @@ def _read_excel(path: Path, sheet_name):
     with pd.ExcelFile(path) as book:
         names = list(book.sheet_names)
         sheet = _sheet(path, sheet_name, names)
-        frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+        # text such as "NA", "None" or "null" stays text, as in a CSV (pandas would read
+        # it as missing); only an empty cell is missing
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False,
+                              na_values=[""])
         first = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1, dtype=object)
     cells = [] if first.empty else first.iloc[0].tolist()
     filled = [not (c is None or (isinstance(c, float) and c != c)

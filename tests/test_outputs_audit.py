@@ -1,0 +1,166 @@
+"""What ``labstats derive`` writes reads back as it was: an audit of its output files.
+
+Each test failed on the code before its fix (the audit of what labstats writes):
+
+* .xlsx numbers keep every digit of their float: openpyxl writes ``"%.16g"``, one digit
+  short of a double's 17 (0.24516565466560827 came back as 0.2451656546656083).
+* A text starting with "=" is written as text, not as a formula (openpyxl writes the
+  comment "=1+1" as a formula, which Excel computes and labstats then refuses to read).
+* What an Excel sheet cannot hold is refused before writing, with the fix: an integer id
+  of more than 15 digits (Microsoft, "Excel specifications and limits": number precision
+  15 digits; 12345678901234567 came back as 12345678901234570, exit status 0) and a text
+  longer than a cell's 32,767 characters (cut off, with only a pandas warning on stderr).
+* Excel text cells "NA", "None", "null" stay text, as in a CSV (pandas read them as
+  missing: a comment, or an id "NA", was lost on reading a workbook).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from labstats.cli import main
+from labstats.datasets import read_lab_export
+
+LAB = ("ID,Testosterone (ng/dL),SHBG (nmol/L),Albumin (g/L),Note\n"
+       "001,288.42,40,43,NA\n"
+       "002,<10,35.5,44,\n"
+       "0123456789012345678901,450 H,30.123456789012345,42.5,\"=1+1\"\n")
+
+
+def _derive(tmp_path, src, out, *extra):
+    return main(["derive", str(src), "-o", str(tmp_path / out), *extra])
+
+
+@pytest.fixture
+def lab(tmp_path):
+    src = tmp_path / "lab.csv"
+    src.write_text(LAB)
+    return src
+
+
+def _cells(frame):
+    """Columns as lists of Python values, missing as None (types and text compared)."""
+    return {c: frame[c].astype(object).where(frame[c].notna(), None).tolist()
+            for c in frame.columns}
+
+
+def test_each_output_format_reads_back_as_parquet_does(lab, tmp_path, capsys):
+    for ext in ("parquet", "csv", "tsv", "xlsx"):
+        assert _derive(tmp_path, lab, f"out.{ext}") == 0, capsys.readouterr().err
+    ref = _cells(pd.read_parquet(tmp_path / "out.parquet"))
+    assert ref["ID"] == ["001", "002", "0123456789012345678901"]
+    assert ref["Note"] == ["NA", "", "=1+1"]
+    assert ref["total_testosterone"][1] == pytest.approx(10 / 28.842 / math.sqrt(2))  # <10 ng/dL
+    for ext in ("csv", "tsv", "xlsx"):
+        back = _cells(read_lab_export(tmp_path / f"out.{ext}"))
+        for column, values in ref.items():
+            if ext in ("csv", "tsv") and column == "free_androgen_index":
+                values = [repr(v) for v in values]  # not an analyte: text, as in the file
+            if ext == "xlsx" and column == "Note":
+                values = ["NA", None, "=1+1"]  # an empty text cell is an empty cell
+            assert back[column] == values, (ext, column)
+
+
+def test_xlsx_numbers_keep_all_seventeen_digits(tmp_path):
+    from labstats._cli_derive import write_atomic
+
+    values = [0.24516565466560827, 0.1 + 0.2, 1 / 3, 5e-324, 1.7976931348623157e308, -2.5]
+    frame = pd.DataFrame({"x": values, "o": pd.Series(values, dtype=object),
+                          "f": pd.array(values, dtype="Float64")})
+    write_atomic(frame, tmp_path / "n.xlsx")
+    back = pd.read_excel(tmp_path / "n.xlsx")
+    for column in frame.columns:
+        assert back[column].tolist() == values, column
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20))
+@settings(max_examples=25, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture])
+def test_xlsx_write_read_of_any_float_is_exact(tmp_path_factory, values):
+    from labstats._cli_derive import write_atomic
+
+    path = tmp_path_factory.mktemp("xlsx") / "v.xlsx"
+    write_atomic(pd.DataFrame({"v": values}), path)
+    back = pd.read_excel(path)["v"].astype(float).tolist()
+    assert back == [v + 0.0 for v in values]  # -0.0 reads as 0.0 (equal)
+
+
+def test_a_text_starting_with_equals_is_written_as_text(lab, tmp_path):
+    assert _derive(tmp_path, lab, "out.xlsx") == 0
+    back = read_lab_export(tmp_path / "out.xlsx")  # the old file: a formula, refused here
+    assert back["Note"].tolist()[2] == "=1+1"
+    import openpyxl
+
+    cell = openpyxl.load_workbook(tmp_path / "out.xlsx").active["E4"]
+    assert (cell.value, cell.data_type) == ("=1+1", "s")
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "object", "uint64"])
+def test_an_integer_of_more_than_15_digits_is_refused_for_xlsx(dtype, tmp_path, capsys):
+    ids = pd.Series([7, 12345678901234567, 8], dtype=dtype)
+    pd.DataFrame({"SEQN": ids, "SHBG": [40.0, 41.0, 42.0]}).to_parquet(tmp_path / "in.parquet")
+    assert _derive(tmp_path, tmp_path / "in.parquet", "out.xlsx") == 1
+    err = capsys.readouterr().err
+    assert "column 'SEQN' holds 12345678901234567 at row 1" in err
+    assert "15 digits" in err and "12345678901234600" in err and ".csv or .parquet" in err
+    assert not (tmp_path / "out.xlsx").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["in.parquet"]  # no temporary file
+    for ext in ("csv", "parquet"):  # the formats the message advises keep it
+        assert _derive(tmp_path, tmp_path / "in.parquet", f"out.{ext}") == 0
+    assert pd.read_csv(tmp_path / "out.csv")["SEQN"].tolist() == [7, 12345678901234567, 8]
+
+
+def test_fifteen_digits_and_text_ids_are_written(tmp_path):
+    from labstats._cli_derive import write_atomic
+
+    frame = pd.DataFrame({"a": [999_999_999_999_999, -5], "b": ["12345678901234567890", "x"]})
+    write_atomic(frame, tmp_path / "ok.xlsx")
+    back = read_lab_export(tmp_path / "ok.xlsx", id_column=None)
+    assert back["a"].tolist() == [999_999_999_999_999, -5]
+    assert back["b"].tolist() == ["12345678901234567890", "x"]
+
+
+def test_a_text_longer_than_an_excel_cell_is_refused(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("ID,SHBG,Comment\na,40,short\nb,41," + "x" * 40_000 + "\n")
+    assert _derive(tmp_path, src, "out.xlsx") == 1
+    err = capsys.readouterr().err
+    assert "column 'Comment' holds a text of 40000 characters at row 1" in err
+    assert "32767" in err and not (tmp_path / "out.xlsx").exists()
+    assert _derive(tmp_path, src, "out.csv") == 0
+    assert len(pd.read_csv(tmp_path / "out.csv")["Comment"][1]) == 40_000
+
+
+def test_times_with_a_time_zone_are_refused_for_xlsx_with_the_cli_fix(tmp_path):
+    from labstats._outputs import check_excel
+
+    times = pd.to_datetime(["2024-01-01 08:00"]).tz_localize("Europe/Berlin")
+    with pytest.raises(ValueError, match=r"column 'at' holds times with a time zone "
+                                         r"\(Europe/Berlin\).*\.csv or \.parquet"):
+        check_excel(pd.DataFrame({"at": times}), tmp_path / "t.xlsx")
+
+
+@pytest.mark.parametrize("text", ["NA", "None", "null", "n/a", "NaN", "#N/A N/A"])
+def test_excel_text_such_as_na_stays_text_as_in_a_csv(text, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["ID", "SHBG", "Comment", "Sex"], [text, 40, text, "F"], ["b", None, "", "M"],
+                ["c", "NA", "ok", text if text in ("NA", "NaN") else None]):
+        sheet.append(row)
+    book.save(tmp_path / "in.xlsx")
+    pd.DataFrame({"ID": [text, "b", "c"], "SHBG": ["40", "", "NA"],
+                  "Comment": [text, "", "ok"]}).to_csv(tmp_path / "in.csv", index=False)
+    excel = read_lab_export(tmp_path / "in.xlsx")
+    csv = read_lab_export(tmp_path / "in.csv")
+    assert excel["ID"].tolist() == csv["ID"].tolist() == [text, "b", "c"]
+    assert excel["Comment"].tolist()[0] == text
+    assert np.isnan(excel["shbg"].to_numpy()[1:]).all()  # an empty cell and "NA": missing
+    assert excel["shbg"].tolist()[0] == csv["shbg"].tolist()[0] == 40.0
