@@ -47,6 +47,10 @@ _PHRASES = [
      "rename the file's column with --column-map 'HEADER=OTHER_NAME' to derive it (a value "
      "in the file is never replaced)"),
     (re.compile(r"\(see \.report; "), "("),
+    # derive()'s unit fix: options={'free_testosterone': {'total_testosterone_unit': 'ng/dL'}}
+    (re.compile(r"\boptions=\{'[^']*': \{'(\w+?)_unit': '([^']*)'\}"
+                r"(?:, '[^']*': \{[^{}]*\})*\}"),
+     lambda m: f"--units {m[1]}={_shell(m[2])}"),
     (re.compile(r"\bresult\.attrs\[['\"]unparsed['\"]\]"), "the summary"),
     # total_testosterone_unit="ng/dL" -> --units total_testosterone=ng/dL
     (re.compile(r"\b(\w+?)_unit=(?:\"([^\"]*)\"|'([^']*)')"),

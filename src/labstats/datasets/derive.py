@@ -128,7 +128,9 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         as ``labstats.plausibility``. Each input column is checked once, in the unit its
         formulas read it in, however many formulas use it (one warning, not one per
         formula). The ranges hold every value of NHANES 2011-2023;
-        pass "warn" for data with real values beyond them.
+        pass "warn" for data with real values beyond them. A column that looks like
+        another unit is named with the fix as ``options=`` (e.g. ``{"homa_ir":
+        {"glucose_unit": "mg/dL"}}``, for each derived value reading it).
 
     Returns
     -------
@@ -317,4 +319,18 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
                                     "are real, pass plausibility='warn'.")
             hint = (" If such values are real, pass plausibility='warn'."
                     if "implausible" in text and "plausibility" not in text else "")
-            raise ValueError(f"derive {', '.join(users)}: {text}{hint}") from exc
+            raise ValueError(f"derive {', '.join(users)}: "
+                             f"{_unit_advice(text, c, users)}{hint}") from exc
+
+
+def _unit_advice(text: str, column: str, users) -> str:
+    """``text`` with a fix that names a formula's ``<column>_unit=`` keyword (which derive
+    does not take) given as derive's ``options=``: the unit for each derived value reading
+    the column."""
+    import re
+
+    def options(m):
+        given = ", ".join(f"{n!r}: {{{column + '_unit'!r}: {m[1]!r}}}" for n in users)
+        return f"pass options={{{given}}}"
+
+    return re.sub(rf'pass {re.escape(column)}_unit="([^"]+)"', options, text)
