@@ -164,3 +164,23 @@ def test_excel_text_such_as_na_stays_text_as_in_a_csv(text, tmp_path):
     assert excel["Comment"].tolist()[0] == text
     assert np.isnan(excel["shbg"].to_numpy()[1:]).all()  # an empty cell and "NA": missing
     assert excel["shbg"].tolist()[0] == csv["shbg"].tolist()[0] == 40.0
+
+
+def test_long_a_refused_output_leaves_the_report_unwritten_too(tmp_path, capsys):
+    """--long writes two files; an output refused by its format used to come after the
+    report had been written (a failed run with a new report beside an old output)."""
+    times = pd.Timestamp("2024-03-01 08:00", tz="Europe/Berlin")
+    pd.DataFrame({"Patient ID": ["007", "007"], "Accession": ["A1", "A1"],
+                  "Collected": [times, times], "Test Code": ["Testosterone", "SHBG"],
+                  "Result": ["450", "35.5"], "Units": ["ng/dL", "nmol/L"]}
+                 ).to_parquet(tmp_path / "long.parquet")
+    argv = ["derive", str(tmp_path / "long.parquet"), "--long", "-o",
+            str(tmp_path / "draws.xlsx"), "--report", str(tmp_path / "report.csv")]
+    assert main(argv) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.parquet"]
+    assert "column 'collected_at' holds times with a time zone" in capsys.readouterr().err
+    argv[4] = str(tmp_path / "draws.csv")  # a format that keeps the time zone
+    assert main(argv) == 0
+    back = pd.read_csv(tmp_path / "draws.csv", dtype=str)
+    assert back["patient_id"].tolist() == ["007"]
+    assert back["collected_at"].tolist() == ["2024-03-01 08:00:00+01:00"]

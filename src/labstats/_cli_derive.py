@@ -160,26 +160,34 @@ def _one_type_per_column(frame, path: Path) -> None:
                          f"instead, or make the column one type in the input file")
 
 
-def write_atomic(frame, path: Path) -> None:
-    """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
-
-    The rename is atomic on one file system: ``path`` holds either its old content or the
-    whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
-    removed and ``path`` is untouched (``labstats._outputs.atomic``). What the format
-    cannot hold is an error before anything is written: a Parquet column of two types, and
-    for .xlsx long texts, integers of more than 15 digits and times with a time zone
-    (``labstats._outputs.check_excel``); an .xlsx keeps every digit of a float and text
-    starting with "=" as text (``labstats._outputs.write_excel``).
-    """
-    from labstats._outputs import atomic, check_excel
+def check_format(frame, path: Path) -> None:
+    """What the format of ``path`` cannot hold is an error naming it, before anything is
+    written: a Parquet column of two types, and for .xlsx long texts, integers of more
+    than 15 digits and times with a time zone (``labstats._outputs.check_excel``)."""
+    from labstats._outputs import check_excel
 
     kind = _writer(path)
     if kind == "parquet":
         _one_type_per_column(frame, path)
     elif kind == "excel":  # what a sheet cannot hold: refused, never cut or rounded
         check_excel(frame, path)
+
+
+def write_atomic(frame, path: Path) -> None:
+    """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
+
+    The rename is atomic on one file system: ``path`` holds either its old content or the
+    whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
+    removed and ``path`` is untouched (``labstats._outputs.atomic``). What the format
+    cannot hold is an error before anything is written (``check_format``); an .xlsx keeps
+    every digit of a float and text starting with "=" as text
+    (``labstats._outputs.write_excel``).
+    """
+    from labstats._outputs import atomic
+
+    check_format(frame, path)
     with atomic(path) as tmp:
-        _write(frame, tmp, kind)
+        _write(frame, tmp, _writer(path))
 
 
 # --- The command ---------------------------------------------------------------------------
