@@ -184,3 +184,22 @@ def test_long_a_refused_output_leaves_the_report_unwritten_too(tmp_path, capsys)
     back = pd.read_csv(tmp_path / "draws.csv", dtype=str)
     assert back["patient_id"].tolist() == ["007"]
     assert back["collected_at"].tolist() == ["2024-03-01 08:00:00+01:00"]
+
+
+@pytest.mark.parametrize(("merge", "where"), [("A2:A3", "column 'Patient ID', rows 0-1"),
+                                              ("C1:D1", "column 'SHBG', the header")])
+def test_merged_cells_of_a_workbook_are_an_error(merge, where, tmp_path):
+    """An id merged over a patient's two rows read as p1 and NaN, silently (openpyxl
+    gives the value of a merged range in its first cell only)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["Patient ID", "Visit", "SHBG", "Testosterone (nmol/L)"], ["p1", 1, 40, 10],
+                [None, 2, 41, 11], ["p2", 1, 42, 12]):
+        sheet.append(row)
+    sheet.merge_cells(merge)
+    book.save(tmp_path / "merged.xlsx")
+    with pytest.raises(ValueError, match=rf"1 range of merged cells \({merge}; the first in "
+                                         rf"{where}\).*Unmerge the cells"):
+        read_lab_export(tmp_path / "merged.xlsx")

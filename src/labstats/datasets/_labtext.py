@@ -3,10 +3,10 @@
 Refused, each with what to do: a web page saved under a table's name, an empty file, a
 header without data rows, rows with too few or too many fields (never padded), a last
 line without its line break (a cut-off download), repeated headers, tuple column labels,
-Excel workbooks read without naming one sheet, a sheet whose first row is empty, and
-formula cells without a stored result. Excel cells are kept as the workbook holds them
-(text stays text; an error cell such as ``#DIV/0!`` is its text, as in a CSV). Used by
-``labstats.datasets.labfile``.
+Excel workbooks read without naming one sheet, a sheet whose first row is empty, merged
+cells, and formula cells without a stored result. Excel cells are kept as the workbook
+holds them (text stays text; an error cell such as ``#DIV/0!`` is its text, as in a CSV).
+Used by ``labstats.datasets.labfile``.
 """
 
 from __future__ import annotations
@@ -141,6 +141,7 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
                   if local(e.tag) == "sheet"]
         rid = next(v for k, v in sheets[position].attrib.items() if local(k) == "id")
         data = book.read(rels(book, top)[rid][1])
+    _merged(data, path, shown, frame)
     if not (re.search(rb"<(?:\w+:)?f[\s>/]", data) or re.search(rb"\st=\"e\"", data)):
         return
     from openpyxl.utils.cell import coordinate_to_tuple
@@ -173,6 +174,26 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
             f"{more}. The workbook was saved by a program that does not compute formulas; "
             f"open it in Excel or LibreOffice and save it (that stores the results), or "
             f"export the sheet as CSV")
+
+
+def _merged(data: bytes, path: Path, shown: str, frame) -> None:
+    """Merged cells are an error: a merged range holds its value in its first cell only,
+    so pandas reads the rest as empty (an id merged over a patient's rows would be lost
+    on all but the first) and a header merged over two columns leaves one unnamed."""
+    refs = [r.decode() for r in re.findall(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([^"]+)"', data)]
+    if not refs:
+        return
+    from openpyxl.utils.cell import range_boundaries
+
+    col, top, _, bottom = range_boundaries(refs[0])
+    where = (f"column {frame.columns[col - 1]!r}, " if col <= frame.shape[1] else "") + (
+        "the header" if bottom == 1 else f"rows {max(top, 2) - 2}-{bottom - 2}")
+    raise ValueError(
+        f"{path}: sheet {shown!r} has {len(refs)} range{'s' if len(refs) > 1 else ''} of "
+        f"merged cells ({', '.join(refs[:5])}{' ...' if len(refs) > 5 else ''}; the first "
+        f"in {where}): a merged range holds its value in its first cell only, so the others "
+        f"would read as empty. Unmerge the cells and write the value into each of them "
+        f"(in Excel: Merge & Center off, then fill down), and save")
 
 
 def _ragged(text: str, sep: str, path: Path) -> None:

@@ -180,7 +180,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         Unreadable, empty or truncated files (a last line without its line break,
         rows with too few or too many fields, a header without data rows), an HTML
         page saved as a table, repeated headers, an Excel sheet whose first row is
-        empty or whose formula cells hold no stored result, unknown or conflicting
+        empty, with merged cells, or whose formula cells hold no stored result, unknown or conflicting
         units, mixed units in a column without a unit column, a unit column without a
         value column, two headers mapping to one name,
         duplicate participant ids, values implausible for their unit (ages outside 0-120
