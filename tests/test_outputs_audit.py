@@ -203,3 +203,18 @@ def test_merged_cells_of_a_workbook_are_an_error(merge, where, tmp_path):
     with pytest.raises(ValueError, match=rf"1 range of merged cells \({merge}; the first in "
                                          rf"{where}\).*Unmerge the cells"):
         read_lab_export(tmp_path / "merged.xlsx")
+
+
+def test_ids_stored_as_a_parquet_index_are_kept(tmp_path, capsys):
+    """pandas stores an index set with set_index as columns of the Parquet file; read as
+    an index, labstats derive wrote the output without it: the ids were lost, silently."""
+    frame = pd.DataFrame({"SEQN": [73557, 73558, 73558], "SHBG": [40.0, 41.0, 42.0],
+                          "Testosterone (nmol/L)": [10.0, 11.0, 12.0]})
+    frame.iloc[:2].set_index("SEQN").to_parquet(tmp_path / "in.parquet")
+    assert _derive(tmp_path, tmp_path / "in.parquet", "out.csv") == 0
+    back = pd.read_csv(tmp_path / "out.csv")
+    assert back["SEQN"].tolist() == [73557, 73558]
+    assert back["free_androgen_index"].tolist() == [25.0, 100 * 11 / 41]
+    frame.set_index("SEQN").to_parquet(tmp_path / "dup.parquet")  # and they are checked
+    with pytest.raises(ValueError, match="column 'SEQN': 2 rows share a participant id"):
+        read_lab_export(tmp_path / "dup.parquet")

@@ -316,6 +316,11 @@ def read_raw(source, sheet_name, sep, encoding):
             frame = _read_excel(path, sheet_name)
         elif name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
+            if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+                # an index set by pandas (ids by set_index; stored as columns of the file,
+                # as R or DuckDB see it, or, consecutive, in its metadata) is read as
+                # columns: as an index, the output of labstats derive lost it
+                frame = frame.reset_index()
         else:
             frame = _read_csv(path, sep, encoding)
     except ValueError as exc:

@@ -114,7 +114,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     ----------
     path_or_frame : str, os.PathLike or pandas.DataFrame
         A ``.csv``/``.tsv``/``.txt`` file (optionally ``.gz``/``.xz``/``.zip``), an
-        Excel ``.xlsx`` or a ``.parquet`` file, or a DataFrame (never modified). Column
+        Excel ``.xlsx`` or a ``.parquet`` file (an index stored in it by pandas, such as
+        ids set with ``set_index``, is read as its columns, as other readers of the file
+        see them), or a DataFrame (never modified). Column
         labels are text or numbers (numbers are kept as they are); tuples (a MultiIndex)
         must be flattened first.
     columns : mapping of str to str, optional
