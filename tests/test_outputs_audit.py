@@ -218,3 +218,32 @@ def test_ids_stored_as_a_parquet_index_are_kept(tmp_path, capsys):
     frame.set_index("SEQN").to_parquet(tmp_path / "dup.parquet")  # and they are checked
     with pytest.raises(ValueError, match="column 'SEQN': 2 rows share a participant id"):
         read_lab_export(tmp_path / "dup.parquet")
+
+
+def test_formula_results_a_writer_did_not_compute_are_an_error(tmp_path):
+    """XlsxWriter stores 0 as the result of every formula and sets fullCalcOnLoad for
+    Excel to compute them on opening (XlsxWriter's documentation, "Formula Results");
+    read as they are, a testosterone "=B2/28.842" was 0 nmol/L, silently. The workbook is
+    made as XlsxWriter makes it: openpyxl's file (which sets the flag) with <v>0</v>."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["ID", "TT ng/dL", "Testosterone (nmol/L)", "SHBG"],
+                ["a", 288.42, "=B2/28.842", 40], ["b", 400, "=B3/28.842", 41]):
+        sheet.append(row)
+    book.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as src, \
+            zipfile.ZipFile(tmp_path / "stale.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"<v />", b"<v>0</v>").replace(b"<v/>", b"<v>0</v>")
+                assert b"<v>0</v>" in data
+            dst.writestr(item, data)
+    with pytest.raises(ValueError, match=r"2 formula cells of sheet 'Sheet' hold results never "
+                                         r"computed \(0 or empty: .*C2 "
+                                         r"\(column 'Testosterone \(nmol/L\)', row 0\)"):
+        read_lab_export(tmp_path / "stale.xlsx")

@@ -115,8 +115,10 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
     ``#N/A``) are put in ``frame`` as their text, to be reported as in a CSV.
 
     pandas reads both as empty (NaN). A workbook written by a program that does not
-    compute formulas (openpyxl) stores none of their results; Excel and LibreOffice
-    store every one (an empty text result as ``t="str"``). The header is row 1, so the
+    compute formulas stores none of their results (openpyxl) or 0 for each (XlsxWriter),
+    and asks for all to be computed on opening (``fullCalcOnLoad``): then every formula
+    cell is an error. Excel and LibreOffice store every result (an empty text result as
+    ``t="str"``). The header is row 1, so the
     frame's row ``i`` is the sheet's row ``i + 2`` and its column ``j`` column ``j + 1``.
     """
     import posixpath
@@ -137,8 +139,8 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
 
     with zipfile.ZipFile(path) as book:
         top = next(t for kind, t in rels(book, "").values() if kind.endswith("/officeDocument"))
-        sheets = [e for e in ElementTree.fromstring(book.read(top)).iter()
-                  if local(e.tag) == "sheet"]
+        workbook = book.read(top)
+        sheets = [e for e in ElementTree.fromstring(workbook).iter() if local(e.tag) == "sheet"]
         rid = next(v for k, v in sheets[position].attrib.items() if local(k) == "id")
         data = book.read(rels(book, top)[rid][1])
     _merged(data, path, shown, frame)
@@ -146,7 +148,10 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
         return
     from openpyxl.utils.cell import coordinate_to_tuple
 
-    unstored, row, col = [], 0, 0
+    # "recompute every formula on opening": the results stored are not computed ones
+    # (XlsxWriter stores 0 for each, its documentation says; Excel clears the flag on save)
+    stale = re.search(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"', workbook)
+    unstored, row, col, zeros = [], 0, 0, False
     for event, cell in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
         if event == "start":  # a row, or a cell, without its number is the next one
             if local(cell.tag) == "row":
@@ -160,20 +165,23 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
         kind, value = cell.get("t", "n"), parts["v"].text if "v" in parts else None
         if kind == "e" and row > 1:
             frame.iat[row - 2, col - 1] = value
-        elif "f" in parts and not value and kind not in ("str", "s", "inlineStr"):
+        elif "f" in parts and (stale or not value and kind not in ("str", "s", "inlineStr")):
             unstored.append((cell.get("r") or f"row {row}, column {col}", row, col))
+            zeros = zeros or bool(value)
         cell.clear()
     if unstored:
         shown_cells = ", ".join(
             f"{ref} (column {frame.columns[c - 1] if c <= frame.shape[1] else '?'!r}, "
             f"{'the header' if r == 1 else f'row {r - 2}'})" for ref, r, c in unstored[:10])
         more = f" and {len(unstored) - 10} more" if len(unstored) > 10 else ""
+        held = ("results never computed (0 or empty: the workbook asks for every formula to "
+                "be computed on opening), so they would read as those" if zeros else
+                "no stored result, so they would read as empty")
         raise ValueError(
             f"{path}: {len(unstored)} formula cell{'s' if len(unstored) > 1 else ''} of sheet "
-            f"{shown!r} hold no stored result, so they would read as empty: {shown_cells}"
-            f"{more}. The workbook was saved by a program that does not compute formulas; "
-            f"open it in Excel or LibreOffice and save it (that stores the results), or "
-            f"export the sheet as CSV")
+            f"{shown!r} hold {held}: {shown_cells}{more}. The workbook was saved by a program "
+            f"that does not compute formulas; open it in Excel or LibreOffice and save it "
+            f"(that stores the results), or export the sheet as CSV")
 
 
 def _merged(data: bytes, path: Path, shown: str, frame) -> None:
