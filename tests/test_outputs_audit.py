@@ -247,3 +247,16 @@ def test_formula_results_a_writer_did_not_compute_are_an_error(tmp_path):
                                          r"computed \(0 or empty: .*C2 "
                                          r"\(column 'Testosterone \(nmol/L\)', row 0\)"):
         read_lab_export(tmp_path / "stale.xlsx")
+
+
+def test_the_summary_says_what_each_censored_side_was_set_to(tmp_path, capsys):
+    """'2 right, 1 left (set by policy 'lod/sqrt2')' read as if '>100' had become
+    100/sqrt(2); read_lab_export sets a right-censored result to its limit."""
+    src = tmp_path / "in.csv"
+    src.write_text("ID,Testosterone (nmol/L),SHBG\na,<1,40\nb,>100,41\nc,>90,42\nd,5,43\n")
+    assert _derive(tmp_path, src, "out.csv", "--plausibility", "warn") == 0
+    text = capsys.readouterr().out
+    assert ("censored total_testosterone: 2 right (set to the limit), 1 left (set to "
+            "limit/sqrt(2) by --censored lod/sqrt2)") in text
+    assert pd.read_csv(tmp_path / "out.csv")["total_testosterone"].tolist() == [
+        1 / math.sqrt(2), 100.0, 90.0, 5.0]

@@ -278,6 +278,14 @@ def _thousands(text: str) -> str:
     return text
 
 
+# What a censored result is set to, by side and --censored (read_lab_export's policies:
+# a right-censored ">U" is U under every policy but nan).
+_STAND_IN = {**{("left", p): f"set to {t} by --censored {p}" for p, t in (
+    ("lod/sqrt2", "limit/sqrt(2)"), ("lod/2", "limit/2"), ("lod", "the limit"), ("nan", "NaN"))},
+    **{("right", p): "set to the limit" for p in ("lod/sqrt2", "lod/2", "lod")},
+    ("right", "nan"): "set to NaN by --censored nan"}
+
+
 def _show(message: str, count: int) -> str:
     lines = str(message).strip().splitlines() or [""]
     times = f" ({count} times)" if count > 1 else ""
@@ -322,8 +330,8 @@ def _derive(args) -> int:
     print(f"read {len(frame)} rows from {args.input}")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
-        print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side}" for side, n in counts.items())
-              + f" (set by policy {args.censored!r})")
+        print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"
+                                               for side, n in counts.items()))
     unparsed = out.attrs.get("unparsed")
     if unparsed is not None and len(unparsed):
         first = unparsed.iloc[0]
