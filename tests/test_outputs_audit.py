@@ -260,3 +260,22 @@ def test_the_summary_says_what_each_censored_side_was_set_to(tmp_path, capsys):
             "limit/sqrt(2) by --censored lod/sqrt2)") in text
     assert pd.read_csv(tmp_path / "out.csv")["total_testosterone"].tolist() == [
         1 / math.sqrt(2), 100.0, 90.0, 5.0]
+
+
+@pytest.mark.parametrize(("column", "message"), [
+    (["ok\x01", "b"], r"column 'c' holds 'ok\\x01' at row 0 \(1 such cells\): a control "
+                      r"character, which an \.xlsx file cannot hold"),
+    (pd.to_datetime(["2024-01-01 08:00:00.123456", "2024-01-01 08:00:01.000000"]),
+     r"column 'c' holds 2024-01-01 08:00:00\.123456 at row 0 \(1 such times\): Excel keeps "
+     r"a time to the millisecond")])
+def test_what_openpyxl_refuses_or_rounds_is_an_error_naming_the_cell(column, message, tmp_path):
+    """A control character gave openpyxl's IllegalCharacterError with a traceback (the
+    cell unnamed); microseconds were cut to milliseconds, silently."""
+    from labstats._cli_derive import write_atomic
+
+    with pytest.raises(ValueError, match=message + r".*\.csv or \.parquet"):
+        write_atomic(pd.DataFrame({"c": column}), tmp_path / "x.xlsx")
+    assert list(tmp_path.iterdir()) == []
+    write_atomic(pd.DataFrame({"c": column}), tmp_path / "x.parquet")  # which keeps it
+    pd.testing.assert_series_equal(pd.read_parquet(tmp_path / "x.parquet")["c"],
+                                   pd.Series(column, name="c"), check_dtype=False)

@@ -85,6 +85,8 @@ def atomic(path):
 #: Limits of an Excel worksheet (Microsoft, "Excel specifications and limits"): rows
 #: (the header is one of them), columns, characters in a cell, digits of a number.
 EXCEL_ROWS, EXCEL_COLUMNS, EXCEL_CELL_CHARACTERS, EXCEL_DIGITS = 1_048_576, 16_384, 32_767, 15
+# Characters XML 1.0 does not allow (openpyxl refuses them with a traceback).
+_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
 def check_excel(frame, path) -> None:
@@ -92,7 +94,8 @@ def check_excel(frame, path) -> None:
     fix, before anything is written: more rows or columns than a sheet has, a text longer
     than a cell holds (the writer would cut it at 32,767 characters), a whole number of
     more than 15 digits (Excel keeps 15: the id 12345678901234567 would show as
-    12345678901234600) or times with a time zone (Excel has none)."""
+    12345678901234600), times with a time zone (Excel has none) or finer than a
+    millisecond, or a control character."""
     import numpy as np
     import pandas as pd
 
@@ -109,6 +112,13 @@ def check_excel(frame, path) -> None:
         if isinstance(dtype, pd.DatetimeTZDtype):
             raise ValueError(f"output {path}: column {column!r} holds times with a time zone "
                              f"({dtype.tz}); Excel has no time zones: {fix}")
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            fine = (values.dt.microsecond % 1000 != 0).fillna(False).to_numpy(bool)
+            if fine.any():
+                i = int(np.flatnonzero(fine)[0])
+                raise ValueError(f"output {path}: column {column!r} holds {values.iloc[i]} at "
+                                 f"row {_py(values.index[i])!r} ({int(fine.sum())} such "
+                                 f"times): Excel keeps a time to the millisecond: {fix}")
         text = pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
         if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             big = ((values >= 10**EXCEL_DIGITS) | (values <= -10**EXCEL_DIGITS)).fillna(False)
@@ -125,7 +135,8 @@ def check_excel(frame, path) -> None:
                              f"numbers), a number of more than {EXCEL_DIGITS} digits, which "
                              f"Excel does not keep (it shows {shown}): {fix}")
         if text:
-            size = values.astype("string").str.len()
+            cells = values.astype("string")
+            size = cells.str.len()
             long = (size > EXCEL_CELL_CHARACTERS).fillna(False).to_numpy(bool)
             if long.any():
                 i = int(np.flatnonzero(long)[0])
@@ -133,6 +144,13 @@ def check_excel(frame, path) -> None:
                                  f"{int(size.iloc[i])} characters at row "
                                  f"{_py(values.index[i])!r}; an Excel cell holds at most "
                                  f"{EXCEL_CELL_CHARACTERS} (the rest would be cut off): {fix}")
+            control = cells.str.contains(_XML_ILLEGAL, regex=True).fillna(False).to_numpy(bool)
+            if control.any():
+                i = int(np.flatnonzero(control)[0])
+                raise ValueError(f"output {path}: column {column!r} holds {cells.iloc[i]!r} at "
+                                 f"row {_py(values.index[i])!r} ({int(control.sum())} such "
+                                 f"cells): a control character, which an .xlsx file cannot "
+                                 f"hold (XML 1.0): {fix}")
 
 
 def write_excel(frame, path) -> None:
