@@ -266,7 +266,7 @@ def test_the_summary_says_what_each_censored_side_was_set_to(tmp_path, capsys):
     (["ok\x01", "b"], r"column 'c' holds 'ok\\x01' at row 0 \(1 such cells\): a control "
                       r"character, which an \.xlsx file cannot hold"),
     (pd.to_datetime(["2024-01-01 08:00:00.123456", "2024-01-01 08:00:01.000000"]),
-     r"column 'c' holds 2024-01-01 08:00:00\.123456 at row 0 \(1 such times\): Excel keeps "
+     r"column 'c' holds 2024-01-01 08:00:00\.123456 at row 0 \(1 such cells\): Excel keeps "
      r"a time to the millisecond")])
 def test_what_openpyxl_refuses_or_rounds_is_an_error_naming_the_cell(column, message, tmp_path):
     """A control character gave openpyxl's IllegalCharacterError with a traceback (the

@@ -107,50 +107,43 @@ def check_excel(frame, path) -> None:
                          f"Excel sheet holds at most {EXCEL_ROWS - 1} rows below its header "
                          f"and {EXCEL_COLUMNS} columns: {fix}")
     for column in frame.columns:
-        values = frame[column]
-        dtype = values.dtype
+        values, dtype = frame[column], frame[column].dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
             raise ValueError(f"output {path}: column {column!r} holds times with a time zone "
                              f"({dtype.tz}); Excel has no time zones: {fix}")
-        if pd.api.types.is_datetime64_any_dtype(dtype):
-            fine = (values.dt.microsecond % 1000 != 0).fillna(False).to_numpy(bool)
-            if fine.any():
-                i = int(np.flatnonzero(fine)[0])
-                raise ValueError(f"output {path}: column {column!r} holds {values.iloc[i]} at "
-                                 f"row {_py(values.index[i])!r} ({int(fine.sum())} such "
-                                 f"times): Excel keeps a time to the millisecond: {fix}")
-        text = pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
-        if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            big = ((values >= 10**EXCEL_DIGITS) | (values <= -10**EXCEL_DIGITS)).fillna(False)
-        elif pd.api.types.is_object_dtype(dtype):
-            big = values.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(
-                v, (bool, np.bool_)) and abs(int(v)) >= 10**EXCEL_DIGITS).astype(bool)
-        else:
-            big = None
-        if big is not None and big.any():
-            i = int(np.flatnonzero(big.to_numpy(bool))[0])
-            shown = int(float(f"{int(values.iloc[i]):.{EXCEL_DIGITS}g}"))
-            raise ValueError(f"output {path}: column {column!r} holds {_py(values.iloc[i])!r} "
-                             f"at row {_py(values.index[i])!r} ({int(big.sum())} such "
-                             f"numbers), a number of more than {EXCEL_DIGITS} digits, which "
-                             f"Excel does not keep (it shows {shown}): {fix}")
-        if text:
-            cells = values.astype("string")
-            size = cells.str.len()
-            long = (size > EXCEL_CELL_CHARACTERS).fillna(False).to_numpy(bool)
-            if long.any():
-                i = int(np.flatnonzero(long)[0])
-                raise ValueError(f"output {path}: column {column!r} holds a text of "
-                                 f"{int(size.iloc[i])} characters at row "
-                                 f"{_py(values.index[i])!r}; an Excel cell holds at most "
-                                 f"{EXCEL_CELL_CHARACTERS} (the rest would be cut off): {fix}")
-            control = cells.str.contains(_XML_ILLEGAL, regex=True).fillna(False).to_numpy(bool)
-            if control.any():
-                i = int(np.flatnonzero(control)[0])
-                raise ValueError(f"output {path}: column {column!r} holds {cells.iloc[i]!r} at "
-                                 f"row {_py(values.index[i])!r} ({int(control.sum())} such "
-                                 f"cells): a control character, which an .xlsx file cannot "
-                                 f"hold (XML 1.0): {fix}")
+        for mask, says in _losses(values, dtype, np, pd):
+            mask = pd.Series(mask).fillna(False).to_numpy(bool)
+            if mask.any():
+                i = int(np.flatnonzero(mask)[0])
+                value, why = says(values.iloc[i])
+                raise ValueError(f"output {path}: column {column!r} holds {value} at row "
+                                 f"{_py(values.index[i])!r} ({int(mask.sum())} such cells): "
+                                 f"{why}: {fix}")
+
+
+def _losses(values, dtype, np, pd):
+    """(cells an .xlsx would change, value -> (value as shown, why)) of one column."""
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        yield (values.dt.microsecond % 1000 != 0,
+               lambda v: (str(v), "Excel keeps a time to the millisecond"))
+    big = None
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        big = (values >= 10**EXCEL_DIGITS) | (values <= -10**EXCEL_DIGITS)
+    elif pd.api.types.is_object_dtype(dtype):
+        big = values.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(
+            v, (bool, np.bool_)) and abs(int(v)) >= 10**EXCEL_DIGITS).astype(bool)
+    if big is not None:
+        yield big, lambda v: (repr(int(v)), f"a number of more than {EXCEL_DIGITS} digits, "
+                              f"which Excel does not keep (it shows "
+                              f"{int(float(f'{int(v):.{EXCEL_DIGITS}g}'))})")
+    if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+        cells = values.astype("string")
+        yield (cells.str.len() > EXCEL_CELL_CHARACTERS,
+               lambda v: (f"a text of {len(str(v))} characters", f"an Excel cell holds at most "
+                          f"{EXCEL_CELL_CHARACTERS} (the rest would be cut off)"))
+        yield (cells.str.contains(_XML_ILLEGAL, regex=True),
+               lambda v: (repr(v), "a control character, which an .xlsx file cannot hold "
+                          "(XML 1.0)"))
 
 
 def write_excel(frame, path) -> None:
