@@ -48,3 +48,22 @@ def test_the_unit_fix_names_only_the_values_asked_for():
     out = derive(frame, ["homa_ir"], options=options)
     assert out["homa_ir"].tolist() == homa_ir(frame["glucose"], frame["insulin"],
                                               glucose_unit="mg/dL").tolist()
+
+
+def test_an_infinite_derived_value_is_said_not_silent(tmp_path, capsys):
+    """An SHBG of 0 (a below-LOD or missing result written as 0) gives an infinite FAI, as
+    the formula documents; derive kept it without a word (the CLI counted it 'derived')."""
+    from labstats._validate import LabstatsWarning
+    from labstats.cli import main
+
+    frame = pd.DataFrame({"total_testosterone": [10.0, 12.0, 5.0], "shbg": [0.0, 40.0, 0.0]},
+                         index=["p1", "p2", "p3"])
+    with pytest.warns(LabstatsWarning, match=r"derive free_androgen_index: 2 rows are "
+                                             r"infinite, the first at index 'p1' "
+                                             r"\(total_testosterone 10\.0, shbg 0\.0\)"):
+        out = derive(frame)
+    assert out["free_androgen_index"].tolist() == [float("inf"), 30.0, float("inf")]
+    src = tmp_path / "in.csv"
+    src.write_text("ID,Testosterone (nmol/L),SHBG\np1,10,0\np2,12,40\n")
+    assert main(["derive", str(src), "-o", str(tmp_path / "out.csv")]) == 0
+    assert "warning: derive free_androgen_index: 1 row is infinite" in capsys.readouterr().out
