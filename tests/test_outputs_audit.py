@@ -279,3 +279,35 @@ def test_what_openpyxl_refuses_or_rounds_is_an_error_naming_the_cell(column, mes
     write_atomic(pd.DataFrame({"c": column}), tmp_path / "x.parquet")  # which keeps it
     pd.testing.assert_series_equal(pd.read_parquet(tmp_path / "x.parquet")["c"],
                                    pd.Series(column, name="c"), check_dtype=False)
+
+
+def test_a_hidden_sheet_read_and_the_sheets_not_read_are_said(tmp_path, capsys):
+    """The first sheet of a workbook (read by default) may be hidden in Excel: labstats
+    read it without a word while the user saw another; and of several sheets only one is
+    read, which the summary did not say."""
+    import openpyxl
+
+    from labstats._validate import LabstatsWarning
+
+    book = openpyxl.Workbook()
+    codes = book.active
+    codes.title = "codes"
+    for row in (["code", "meaning"], ["H", "high"]):
+        codes.append(row)
+    codes.sheet_state = "hidden"
+    for name, row in (("Results", ["a", 40, 10]), ("Men", ["b", 30, 12])):
+        sheet = book.create_sheet(name)
+        sheet.append(["ID", "SHBG", "Testosterone (nmol/L)"])
+        sheet.append(row)
+    book.active = 1
+    book.save(tmp_path / "book.xlsx")
+    with pytest.warns(LabstatsWarning, match=r"sheet 'codes', which was read, is hidden in "
+                                             r"Excel; the workbook shows 'Results', 'Men'"):
+        read_lab_export(tmp_path / "book.xlsx")
+    argv = ["derive", str(tmp_path / "book.xlsx"), "-o", str(tmp_path / "out.csv"), "--sheet",
+            "Results"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert ("read 1 rows from " + str(tmp_path / "book.xlsx") + " (sheet 'Results'; the "
+            "workbook's other sheets, not read: 'codes', 'Men'; --sheet reads another)") in out
+    assert "is hidden in Excel" not in out

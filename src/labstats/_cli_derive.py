@@ -268,6 +268,22 @@ def sheet_option(text: str, source) -> str | int:
     return int(text)
 
 
+def _sheet_read(args) -> str:
+    """' (sheet 'A' of 'A', 'B')' for a workbook of several sheets (only one is read)."""
+    if Path(args.input).suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        return ""
+    import pandas as pd
+
+    with pd.ExcelFile(args.input) as book:
+        names = list(book.sheet_names)
+    if len(names) < 2:
+        return ""
+    sheet = sheet_option(args.sheet, args.input) if args.sheet is not None else 0
+    read = sheet if isinstance(sheet, str) else names[sheet]
+    return (f" (sheet {read!r}; the workbook's other sheets, not read: "
+            f"{', '.join(repr(n) for n in names if n != read)}; --sheet reads another)")
+
+
 def _thousands(text: str) -> str:
     if text not in _THOUSANDS:
         import argparse
@@ -327,7 +343,7 @@ def _derive(args) -> int:
         out = derive(frame, wanted, options=options, plausibility=args.plausibility)
     write_atomic(out, output)
 
-    print(f"read {len(frame)} rows from {args.input}")
+    print(f"read {len(frame)} rows from {args.input}{_sheet_read(args)}")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
         print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"

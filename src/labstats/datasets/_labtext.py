@@ -143,6 +143,7 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
         sheets = [e for e in ElementTree.fromstring(workbook).iter() if local(e.tag) == "sheet"]
         rid = next(v for k, v in sheets[position].attrib.items() if local(k) == "id")
         data = book.read(rels(book, top)[rid][1])
+    _hidden(sheets[position], sheets, path, shown)
     _merged(data, path, shown, frame)
     if not (re.search(rb"<(?:\w+:)?f[\s>/]", data) or re.search(rb"\st=\"e\"", data)):
         return
@@ -182,6 +183,19 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
             f"{shown!r} hold {held}: {shown_cells}{more}. The workbook was saved by a program "
             f"that does not compute formulas; open it in Excel or LibreOffice and save it "
             f"(that stores the results), or export the sheet as CSV")
+
+
+def _hidden(sheet, sheets, path: Path, shown: str) -> None:
+    """A warning when the sheet read is hidden in Excel (the user sees another one)."""
+    state = sheet.get("state") or "visible"
+    if state == "visible":
+        return
+    from labstats._validate import warn
+
+    visible = [e.get("name") for e in sheets if (e.get("state") or "visible") == "visible"]
+    warn(f"{path}: sheet {shown!r}, which was read, is {state} in Excel; the workbook shows "
+         f"{', '.join(map(repr, visible)) or 'no sheet'}: if you meant another, pass "
+         f"sheet_name={visible[0] if visible else 'NAME'!r} (CLI: --sheet)")
 
 
 def _merged(data: bytes, path: Path, shown: str, frame) -> None:
