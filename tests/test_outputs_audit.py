@@ -311,3 +311,24 @@ def test_a_hidden_sheet_read_and_the_sheets_not_read_are_said(tmp_path, capsys):
     assert ("read 1 rows from " + str(tmp_path / "book.xlsx") + " (sheet 'Results'; the "
             "workbook's other sheets, not read: 'codes', 'Men'; --sheet reads another)") in out
     assert "is hidden in Excel" not in out
+
+
+def test_one_id_written_two_ways_is_a_duplicate_id(tmp_path, capsys):
+    """A workbook's id typed as the number 1 in one row and the text '1' in another passed
+    the duplicate check (1 != '1' to pandas); the CSV labstats derive wrote then held '1'
+    twice, which labstats derive itself refuses on reading it back."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["ID", "SHBG"], [1, 40], ["1", 41], [2, 42]):
+        book.active.append(row)
+    book.save(tmp_path / "in.xlsx")
+    assert _derive(tmp_path, tmp_path / "in.xlsx", "out.csv") == 1
+    err = capsys.readouterr().err
+    assert ("column 'ID': 2 rows share a participant id; one id, written 1 and '1', is in "
+            "rows [0, 1]") in err and "--no-id-check" in err
+    for ids in (["001", " 001", "2"], ["7", "7.0", "8"]):
+        with pytest.raises(ValueError, match="2 rows share a participant id; one id, written"):
+            read_lab_export(pd.DataFrame({"ID": ids, "SHBG": [40.0, 41.0, 42.0]}))
+    assert read_lab_export(pd.DataFrame({"ID": ["001", "1", "01"], "SHBG": [40.0] * 3}))[
+        "ID"].tolist() == ["001", "1", "01"]  # leading zeros: other ids
