@@ -332,3 +332,18 @@ def test_one_id_written_two_ways_is_a_duplicate_id(tmp_path, capsys):
             read_lab_export(pd.DataFrame({"ID": ids, "SHBG": [40.0, 41.0, 42.0]}))
     assert read_lab_export(pd.DataFrame({"ID": ["001", "1", "01"], "SHBG": [40.0] * 3}))[
         "ID"].tolist() == ["001", "1", "01"]  # leading zeros: other ids
+
+
+def test_errors_report_writes_parquet(tmp_path, capsys):
+    """With --errors report an unreadable cell is NaN and listed in result.attrs; writing
+    .parquet then failed ('Object of type DataFrame is not JSON serializable': pandas
+    stores attrs in the file as JSON), so --errors report could not write Parquet."""
+    src = tmp_path / "in.csv"
+    src.write_text("ID,SHBG,Testosterone (nmol/L)\na,abc,10\nb,41,11\n")
+    assert _derive(tmp_path, src, "out.parquet", "--errors", "report") == 0, \
+        capsys.readouterr().err
+    assert "1 cell could not be read and is NaN (first: row 0, column 'SHBG', value 'abc')" \
+        in capsys.readouterr().out
+    back = pd.read_parquet(tmp_path / "out.parquet")
+    assert back["ID"].tolist() == ["a", "b"] and math.isnan(back["shbg"][0])
+    assert back["free_androgen_index"].tolist()[1] == 100 * 11 / 41

@@ -132,6 +132,10 @@ def _write(frame, path: Path, kind: str) -> None:
 
         write_excel(frame, path)
     elif kind == "parquet":
+        # the cells only: attrs hold labstats' bookkeeping (the unparsed cells of --errors
+        # report, a DataFrame), which pandas would try to store as JSON and fail on
+        frame = frame.copy(deep=False)
+        frame.attrs = {}
         frame.to_parquet(path, index=False)
     else:
         frame.to_csv(path, index=False, sep="\t" if kind == "tsv" else ",")
