@@ -276,7 +276,8 @@ def test_derive_plausibility_hint_is_shown_as_the_cli_option():
     with pytest.raises(ValueError) as info:
         derive(frame)
     text = str(info.value)
-    assert "plausibility='warn'" in text and 'total_testosterone_unit="ng/dL"' in text
+    assert "plausibility='warn'" in text
+    assert "options={'free_androgen_index': {'total_testosterone_unit': 'ng/dL'}}" in text
     cli = cli_advice(text)
     assert "--plausibility warn" in cli and "--units total_testosterone=ng/dL" in cli
     _no_keyword_advice(cli)

@@ -47,6 +47,10 @@ _PHRASES = [
      "rename the file's column with --column-map 'HEADER=OTHER_NAME' to derive it (a value "
      "in the file is never replaced)"),
     (re.compile(r"\(see \.report; "), "("),
+    # derive()'s unit fix: options={'free_testosterone': {'total_testosterone_unit': 'ng/dL'}}
+    (re.compile(r"\boptions=\{'[^']*': \{'(\w+?)_unit': '([^']*)'\}"
+                r"(?:, '[^']*': \{[^{}]*\})*\}"),
+     lambda m: f"--units {m[1]}={_shell(m[2])}"),
     (re.compile(r"\bresult\.attrs\[['\"]unparsed['\"]\]"), "the summary"),
     # total_testosterone_unit="ng/dL" -> --units total_testosterone=ng/dL
     (re.compile(r"\b(\w+?)_unit=(?:\"([^\"]*)\"|'([^']*)')"),
@@ -124,8 +128,14 @@ def check_output(source, output, overwrite: bool = False) -> Path:
 
 def _write(frame, path: Path, kind: str) -> None:
     if kind == "excel":
-        frame.to_excel(path, index=False)
+        from labstats._outputs import write_excel
+
+        write_excel(frame, path)
     elif kind == "parquet":
+        # the cells only: attrs hold labstats' bookkeeping (the unparsed cells of --errors
+        # report, a DataFrame), which pandas would try to store as JSON and fail on
+        frame = frame.copy(deep=False)
+        frame.attrs = {}
         frame.to_parquet(path, index=False)
     else:
         frame.to_csv(path, index=False, sep="\t" if kind == "tsv" else ",")
@@ -154,20 +164,34 @@ def _one_type_per_column(frame, path: Path) -> None:
                          f"instead, or make the column one type in the input file")
 
 
+def check_format(frame, path: Path) -> None:
+    """What the format of ``path`` cannot hold is an error naming it, before anything is
+    written: a Parquet column of two types, and for .xlsx long texts, integers of more
+    than 15 digits and times with a time zone (``labstats._outputs.check_excel``)."""
+    from labstats._outputs import check_excel
+
+    kind = _writer(path)
+    if kind == "parquet":
+        _one_type_per_column(frame, path)
+    elif kind == "excel":  # what a sheet cannot hold: refused, never cut or rounded
+        check_excel(frame, path)
+
+
 def write_atomic(frame, path: Path) -> None:
     """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
 
     The rename is atomic on one file system: ``path`` holds either its old content or the
     whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
-    removed and ``path`` is untouched (``labstats._outputs.atomic``).
+    removed and ``path`` is untouched (``labstats._outputs.atomic``). What the format
+    cannot hold is an error before anything is written (``check_format``); an .xlsx keeps
+    every digit of a float and text starting with "=" as text
+    (``labstats._outputs.write_excel``).
     """
     from labstats._outputs import atomic
 
-    kind = _writer(path)
-    if kind == "parquet":
-        _one_type_per_column(frame, path)
+    check_format(frame, path)
     with atomic(path) as tmp:
-        _write(frame, tmp, kind)
+        _write(frame, tmp, _writer(path))
 
 
 # --- The command ---------------------------------------------------------------------------
@@ -248,6 +272,22 @@ def sheet_option(text: str, source) -> str | int:
     return int(text)
 
 
+def _sheet_read(args) -> str:
+    """' (sheet 'A' of 'A', 'B')' for a workbook of several sheets (only one is read)."""
+    if Path(args.input).suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        return ""
+    import pandas as pd
+
+    with pd.ExcelFile(args.input) as book:
+        names = list(book.sheet_names)
+    if len(names) < 2:
+        return ""
+    sheet = sheet_option(args.sheet, args.input) if args.sheet is not None else 0
+    read = sheet if isinstance(sheet, str) else names[sheet]
+    return (f" (sheet {read!r}; the workbook's other sheets, not read: "
+            f"{', '.join(repr(n) for n in names if n != read)}; --sheet reads another)")
+
+
 def _thousands(text: str) -> str:
     if text not in _THOUSANDS:
         import argparse
@@ -256,6 +296,14 @@ def _thousands(text: str) -> str:
             f"{text!r}: use none, ',', '.', \"'\" or space (the thousands separator of the "
             f"file's numbers)")
     return text
+
+
+# What a censored result is set to, by side and --censored (read_lab_export's policies:
+# a right-censored ">U" is U under every policy but nan).
+_STAND_IN = {**{("left", p): f"set to {t} by --censored {p}" for p, t in (
+    ("lod/sqrt2", "limit/sqrt(2)"), ("lod/2", "limit/2"), ("lod", "the limit"), ("nan", "NaN"))},
+    **{("right", p): "set to the limit" for p in ("lod/sqrt2", "lod/2", "lod")},
+    ("right", "nan"): "set to NaN by --censored nan"}
 
 
 def _show(message: str, count: int) -> str:
@@ -299,11 +347,11 @@ def _derive(args) -> int:
         out = derive(frame, wanted, options=options, plausibility=args.plausibility)
     write_atomic(out, output)
 
-    print(f"read {len(frame)} rows from {args.input}")
+    print(f"read {len(frame)} rows from {args.input}{_sheet_read(args)}")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
-        print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side}" for side, n in counts.items())
-              + f" (set by policy {args.censored!r})")
+        print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"
+                                               for side, n in counts.items()))
     unparsed = out.attrs.get("unparsed")
     if unparsed is not None and len(unparsed):
         first = unparsed.iloc[0]

@@ -13,7 +13,14 @@ from collections import Counter
 
 
 def derive_long(args, output, options) -> int:
-    from labstats._cli_derive import _pairs, _show, cli_advice, sheet_option, write_atomic
+    from labstats._cli_derive import (
+        _pairs,
+        _show,
+        check_format,
+        cli_advice,
+        sheet_option,
+        write_atomic,
+    )
     from labstats._validate import plausibility
     from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
 
@@ -36,6 +43,10 @@ def derive_long(args, output, options) -> int:
         present = [n for n, d in DERIVED.items() if all(c in paired.columns for c in d.inputs)]
         wanted = args.only or [n for n in present if n not in paired.columns]
         out = derive(paired, wanted, options=options, plausibility=args.plausibility)
+    # both outputs checked before either is written: a failing run changes neither
+    if args.report:
+        check_format(results.attrs["report"], args.report)
+    check_format(out, output)
     if args.report:
         write_atomic(results.attrs["report"], args.report)
     write_atomic(out, output)

@@ -411,6 +411,8 @@ def _workbook(path, rows, edits=()):
         assert old in sheet
         sheet = sheet.replace(old, new)
     parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    if edits:  # Excel, having computed every formula, drops openpyxl's fullCalcOnLoad
+        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
     with zipfile.ZipFile(path, "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)

@@ -3,10 +3,10 @@
 Refused, each with what to do: a web page saved under a table's name, an empty file, a
 header without data rows, rows with too few or too many fields (never padded), a last
 line without its line break (a cut-off download), repeated headers, tuple column labels,
-Excel workbooks read without naming one sheet, a sheet whose first row is empty, and
-formula cells without a stored result. Excel cells are kept as the workbook holds them
-(text stays text; an error cell such as ``#DIV/0!`` is its text, as in a CSV). Used by
-``labstats.datasets.labfile``.
+Excel workbooks read without naming one sheet, a sheet whose first row is empty, merged
+cells, and formula cells without a stored result. Excel cells are kept as the workbook
+holds them (text stays text; an error cell such as ``#DIV/0!`` is its text, as in a CSV).
+Used by ``labstats.datasets.labfile``.
 """
 
 from __future__ import annotations
@@ -74,10 +74,11 @@ def _read_excel(path: Path, sheet_name):
     """One sheet, its cells as the workbook holds them, its header row checked as a CSV's.
 
     pandas would parse a text column of digits ("001", "1.200") and a TRUE among numbers
-    into numbers, rename a repeated header "SHBG" to "SHBG.1", and take an empty first
-    row for a header of unnamed columns; here the cells are kept (``dtype=object``, then
-    ``infer_objects``: numbers stay numbers, text stays text), and the header row is read
-    as it is, so that a repeated header or an empty first row is an error. pandas reads
+    into numbers, read the text "NA", "None" or "null" as missing, rename a repeated
+    header "SHBG" to "SHBG.1", and take an empty first row for a header of unnamed
+    columns; here the cells are kept (``dtype=object``, then ``infer_objects``: numbers
+    stay numbers, text stays text, only an empty cell is missing), and the header row is
+    read as it is, so that a repeated header or an empty first row is an error. pandas reads
     error cells and formulas without a stored result as empty: see ``_stored_results``.
     """
     import pandas as pd
@@ -85,7 +86,10 @@ def _read_excel(path: Path, sheet_name):
     with pd.ExcelFile(path) as book:
         names = list(book.sheet_names)
         sheet = _sheet(path, sheet_name, names)
-        frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+        # text such as "NA", "None" or "null" stays text, as in a CSV (pandas would read
+        # it as missing); only an empty cell is missing
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False,
+                              na_values=[""])
         first = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1, dtype=object)
     cells = [] if first.empty else first.iloc[0].tolist()
     filled = [not (c is None or (isinstance(c, float) and c != c)
@@ -111,8 +115,10 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
     ``#N/A``) are put in ``frame`` as their text, to be reported as in a CSV.
 
     pandas reads both as empty (NaN). A workbook written by a program that does not
-    compute formulas (openpyxl) stores none of their results; Excel and LibreOffice
-    store every one (an empty text result as ``t="str"``). The header is row 1, so the
+    compute formulas stores none of their results (openpyxl) or 0 for each (XlsxWriter),
+    and asks for all to be computed on opening (``fullCalcOnLoad``): then every formula
+    cell is an error. Excel and LibreOffice store every result (an empty text result as
+    ``t="str"``). The header is row 1, so the
     frame's row ``i`` is the sheet's row ``i + 2`` and its column ``j`` column ``j + 1``.
     """
     import posixpath
@@ -133,15 +139,20 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
 
     with zipfile.ZipFile(path) as book:
         top = next(t for kind, t in rels(book, "").values() if kind.endswith("/officeDocument"))
-        sheets = [e for e in ElementTree.fromstring(book.read(top)).iter()
-                  if local(e.tag) == "sheet"]
+        workbook = book.read(top)
+        sheets = [e for e in ElementTree.fromstring(workbook).iter() if local(e.tag) == "sheet"]
         rid = next(v for k, v in sheets[position].attrib.items() if local(k) == "id")
         data = book.read(rels(book, top)[rid][1])
+    _hidden(sheets[position], sheets, path, shown)
+    _merged(data, path, shown, frame)
     if not (re.search(rb"<(?:\w+:)?f[\s>/]", data) or re.search(rb"\st=\"e\"", data)):
         return
     from openpyxl.utils.cell import coordinate_to_tuple
 
-    unstored, row, col = [], 0, 0
+    # "recompute every formula on opening": the results stored are not computed ones
+    # (XlsxWriter stores 0 for each, its documentation says; Excel clears the flag on save)
+    stale = re.search(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"', workbook)
+    unstored, row, col, zeros = [], 0, 0, False
     for event, cell in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
         if event == "start":  # a row, or a cell, without its number is the next one
             if local(cell.tag) == "row":
@@ -155,20 +166,56 @@ def _stored_results(path: Path, position: int, shown: str, frame) -> None:
         kind, value = cell.get("t", "n"), parts["v"].text if "v" in parts else None
         if kind == "e" and row > 1:
             frame.iat[row - 2, col - 1] = value
-        elif "f" in parts and not value and kind not in ("str", "s", "inlineStr"):
+        elif "f" in parts and (stale or not value and kind not in ("str", "s", "inlineStr")):
             unstored.append((cell.get("r") or f"row {row}, column {col}", row, col))
+            zeros = zeros or bool(value)
         cell.clear()
     if unstored:
         shown_cells = ", ".join(
             f"{ref} (column {frame.columns[c - 1] if c <= frame.shape[1] else '?'!r}, "
             f"{'the header' if r == 1 else f'row {r - 2}'})" for ref, r, c in unstored[:10])
         more = f" and {len(unstored) - 10} more" if len(unstored) > 10 else ""
+        held = ("results never computed (0 or empty: the workbook asks for every formula to "
+                "be computed on opening), so they would read as those" if zeros else
+                "no stored result, so they would read as empty")
         raise ValueError(
             f"{path}: {len(unstored)} formula cell{'s' if len(unstored) > 1 else ''} of sheet "
-            f"{shown!r} hold no stored result, so they would read as empty: {shown_cells}"
-            f"{more}. The workbook was saved by a program that does not compute formulas; "
-            f"open it in Excel or LibreOffice and save it (that stores the results), or "
-            f"export the sheet as CSV")
+            f"{shown!r} hold {held}: {shown_cells}{more}. The workbook was saved by a program "
+            f"that does not compute formulas; open it in Excel or LibreOffice and save it "
+            f"(that stores the results), or export the sheet as CSV")
+
+
+def _hidden(sheet, sheets, path: Path, shown: str) -> None:
+    """A warning when the sheet read is hidden in Excel (the user sees another one)."""
+    state = sheet.get("state") or "visible"
+    if state == "visible":
+        return
+    from labstats._validate import warn
+
+    visible = [e.get("name") for e in sheets if (e.get("state") or "visible") == "visible"]
+    warn(f"{path}: sheet {shown!r}, which was read, is {state} in Excel; the workbook shows "
+         f"{', '.join(map(repr, visible)) or 'no sheet'}: if you meant another, pass "
+         f"sheet_name={visible[0] if visible else 'NAME'!r} (CLI: --sheet)")
+
+
+def _merged(data: bytes, path: Path, shown: str, frame) -> None:
+    """Merged cells are an error: a merged range holds its value in its first cell only,
+    so pandas reads the rest as empty (an id merged over a patient's rows would be lost
+    on all but the first) and a header merged over two columns leaves one unnamed."""
+    refs = [r.decode() for r in re.findall(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([^"]+)"', data)]
+    if not refs:
+        return
+    from openpyxl.utils.cell import range_boundaries
+
+    col, top, _, bottom = range_boundaries(refs[0])
+    where = (f"column {frame.columns[col - 1]!r}, " if col <= frame.shape[1] else "") + (
+        "the header" if bottom == 1 else f"rows {max(top, 2) - 2}-{bottom - 2}")
+    raise ValueError(
+        f"{path}: sheet {shown!r} has {len(refs)} range{'s' if len(refs) > 1 else ''} of "
+        f"merged cells ({', '.join(refs[:5])}{' ...' if len(refs) > 5 else ''}; the first "
+        f"in {where}): a merged range holds its value in its first cell only, so the others "
+        f"would read as empty. Unmerge the cells and write the value into each of them "
+        f"(in Excel: Merge & Center off, then fill down), and save")
 
 
 def _ragged(text: str, sep: str, path: Path) -> None:
@@ -291,6 +338,11 @@ def read_raw(source, sheet_name, sep, encoding):
             frame = _read_excel(path, sheet_name)
         elif name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
+            if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+                # an index set by pandas (ids by set_index; stored as columns of the file,
+                # as R or DuckDB see it, or, consecutive, in its metadata) is read as
+                # columns: as an index, the output of labstats derive lost it
+                frame = frame.reset_index()
         else:
             frame = _read_csv(path, sep, encoding)
     except ValueError as exc:

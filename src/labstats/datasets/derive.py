@@ -128,7 +128,9 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         as ``labstats.plausibility``. Each input column is checked once, in the unit its
         formulas read it in, however many formulas use it (one warning, not one per
         formula). The ranges hold every value of NHANES 2011-2023;
-        pass "warn" for data with real values beyond them.
+        pass "warn" for data with real values beyond them. A column that looks like
+        another unit is named with the fix as ``options=`` (e.g. ``{"homa_ir":
+        {"glucose_unit": "mg/dL"}}``, for each derived value reading it).
 
     Returns
     -------
@@ -146,7 +148,9 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
     Notes
     -----
     The formulas are those of ``labstats.formulas``, validated there. A value derived
-    from a censored input (see ``<analyte>_censored``) inherits its uncertainty.
+    from a censored input (see ``<analyte>_censored``) inherits its uncertainty. An
+    infinite value (an SHBG of 0 gives an infinite FAI) is kept, with a warning naming
+    its first row and inputs.
 
     Examples
     --------
@@ -207,7 +211,33 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
                     new.update(zip(names_, fn(**args, **options.get(n, {})), strict=True))
             except ValueError as exc:
                 raise ValueError(f"derive {n}: {exc}") from exc
+    _say_infinite(frame, new, wanted)
     return frame.assign(**{n: new[n] for n in wanted})
+
+
+def _say_infinite(frame, new, wanted) -> None:
+    """A warning per derived column holding infinities (an input of 0 in a denominator,
+    e.g. SHBG 0 for the FAI): kept as the formula gives them, never silently."""
+    import numpy as np
+
+    from labstats._validate import warn
+    from labstats.datasets.labfile import _py
+
+    for n in wanted:
+        try:
+            infinite = np.isinf(np.asarray(new[n], dtype=float))
+        except (TypeError, ValueError):  # not numbers (a registered function's text)
+            continue
+        if infinite.ndim != 1 or not infinite.any():
+            continue
+        i = int(np.flatnonzero(infinite)[0])
+        d = _REGISTRY[n]
+        inputs = ", ".join(f"{c} {_py(frame[c].iloc[i])!r}" for c in (*d.inputs, *d.optional)
+                           if c in frame.columns)
+        k = int(infinite.sum())
+        warn(f"derive {n}: {k} row{'s are' if k > 1 else ' is'} infinite, the first at index "
+             f"{_py(frame.index[i])!r} ({inputs}): an input of 0 where the formula divides by "
+             f"it; check those inputs (kept as inf)")
 
 
 # Columns computed by one call when all are wanted with the same options and their
@@ -317,4 +347,18 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
                                     "are real, pass plausibility='warn'.")
             hint = (" If such values are real, pass plausibility='warn'."
                     if "implausible" in text and "plausibility" not in text else "")
-            raise ValueError(f"derive {', '.join(users)}: {text}{hint}") from exc
+            raise ValueError(f"derive {', '.join(users)}: "
+                             f"{_unit_advice(text, c, users)}{hint}") from exc
+
+
+def _unit_advice(text: str, column: str, users) -> str:
+    """``text`` with a fix that names a formula's ``<column>_unit=`` keyword (which derive
+    does not take) given as derive's ``options=``: the unit for each derived value reading
+    the column."""
+    import re
+
+    def options(m):
+        given = ", ".join(f"{n!r}: {{{column + '_unit'!r}: {m[1]!r}}}" for n in users)
+        return f"pass options={{{given}}}"
+
+    return re.sub(rf'pass {re.escape(column)}_unit="([^"]+)"', options, text)

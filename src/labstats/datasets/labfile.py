@@ -114,7 +114,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     ----------
     path_or_frame : str, os.PathLike or pandas.DataFrame
         A ``.csv``/``.tsv``/``.txt`` file (optionally ``.gz``/``.xz``/``.zip``), an
-        Excel ``.xlsx`` or a ``.parquet`` file, or a DataFrame (never modified). Column
+        Excel ``.xlsx`` or a ``.parquet`` file (an index stored in it by pandas, such as
+        ids set with ``set_index``, is read as its columns, as other readers of the file
+        see them), or a DataFrame (never modified). Column
         labels are text or numbers (numbers are kept as they are); tuples (a MultiIndex)
         must be flattened first.
     columns : mapping of str to str, optional
@@ -180,7 +182,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         Unreadable, empty or truncated files (a last line without its line break,
         rows with too few or too many fields, a header without data rows), an HTML
         page saved as a table, repeated headers, an Excel sheet whose first row is
-        empty or whose formula cells hold no stored result, unknown or conflicting
+        empty, with merged cells, or whose formula cells hold no stored result, unknown or conflicting
         units, mixed units in a column without a unit column, a unit column without a
         value column, two headers mapping to one name,
         duplicate participant ids, values implausible for their unit (ages outside 0-120
@@ -435,11 +437,29 @@ def _check_ids(raw, id_column) -> None:
         id_column = hits[0]
     elif id_column not in raw.columns:
         raise ValueError(f"id_column: {id_column!r} is not a column of the export")
-    ids = raw[id_column]
-    dup = ids.duplicated(keep=False) & ids.notna()
+    import pandas as pd
+
+    from labstats.datasets._routine_io import ODD_ID, id_keys
+
+    ids = key = raw[id_column]
+    text = ids.dtype == object or isinstance(ids.dtype, pd.StringDtype)
+    if text and (pd.api.types.infer_dtype(ids, skipna=True) not in ("string", "empty")
+                 or ids.astype("string").str.contains(ODD_ID, regex=True).any()):
+        # one id written two ways is one id: 7 and "7" (a workbook column typed cell by
+        # cell), "001" and " 001", "7" and "7.0" (the key of _routine_io.check_ids); only
+        # a column of numbers and text, or with such a spelling, is keyed
+        codes, distinct = pd.factorize(ids)
+        keys = np.unique(id_keys(distinct.to_numpy(object)).to_numpy(str),
+                         return_inverse=True)[1]
+        key = pd.Series(np.where(codes >= 0, keys[codes] if len(keys) else codes, -1),
+                        index=ids.index).where(codes >= 0)
+    dup = key.duplicated(keep=False) & key.notna()
     if dup.any():
-        first = _py(ids[dup].iloc[0])
-        rows = [_py(r) for r in ids.index[ids == first]]
+        same = (key == key[dup].iloc[0]).to_numpy(bool)
+        rows = [_py(r) for r in ids.index[same]]
+        spelt = list(dict.fromkeys(_py(v) for v in ids[same]))
+        first = (f"{spelt[0]!r} is in rows {rows}" if len(spelt) == 1 else
+                 f"one id, written {' and '.join(map(repr, spelt))}, is in rows {rows}")
         raise ValueError(f"column {id_column!r}: {int(dup.sum())} rows share a participant id; "
-                         f"{first!r} is in rows {rows}. Remove the duplicates, or pass "
+                         f"{first}. Remove the duplicates, or pass "
                          f"id_column=None if repeated ids are intended")
