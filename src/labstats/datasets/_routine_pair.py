@@ -44,7 +44,8 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     repeats : {"first", "last", "mean", "nearest"}, default "first"
         Several different results of one analyte in one draw (a rerun, a correction):
         keep the earliest, the latest (by ``collected_at``, then ``source_row``), their
-        mean (censored if any of them is), or the one collected nearest to the draw's
+        mean (censored if any of them is; NaN if any has no value: a censored result
+        read with ``censored="nan"``), or the one collected nearest to the draw's
         first result of the first analyte of ``analytes`` (else the draw's first result).
         A result without a time (by specimen: its time missing, or not read by
         ``read_lab_results``) is neither the earliest nor the latest of results with a
@@ -65,9 +66,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         ``<analyte>_source_row`` (the row of the export, <NA> when none; for "mean"
         the first pooled row). ``attrs["counts"]``: ``results`` paired, ``draws``,
         ``duplicates`` (exact copies: same patient, analyte, time, value and censoring,
-        kept once), ``repeats`` (results set aside or pooled by ``repeats=``) and
-        ``conflicts`` (draws x analytes with different results); ``attrs["read"]``: the
-        counts of ``read_lab_results``, when given.
+        and by specimen the same specimen, kept once: a copy in another specimen is that
+        specimen's result, as ``read_lab_results`` counts duplicates), ``repeats``
+        (results set aside or pooled by ``repeats=``) and ``conflicts`` (draws x
+        analytes with different results); ``attrs["read"]``: the counts of
+        ``read_lab_results``, when given.
 
     Raises
     ------
@@ -146,8 +149,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     if repeats == "nearest" and by == "specimen":
         _refuse_missing(d, "collected_at", "specimen", why="repeats='nearest'")
     n_in = len(d)
-    dup = duplicated([pd.factorize(d[c])[0] for c in ("patient_id", "analyte",
-                                                       "collected_at", "value", "censored")])
+    # by specimen, a copy is one in its own specimen: the same value of another specimen
+    # (a second tube at that time, or at an unknown time) is that draw's result
+    same = ("patient_id", *(("specimen_id",) if by == "specimen" else ()), "analyte",
+            "collected_at", "value", "censored")
+    dup = duplicated([pd.factorize(d[c])[0] for c in same])
     d = d[~dup].reset_index(drop=True)
     d["_draw"] = _draws(d, by, width)
     d, n_repeats, n_conflicts = _one_per_analyte(d, repeats, analytes)
@@ -293,7 +299,8 @@ def _one_per_analyte(d, repeats, analytes):
         d = d.sort_values(["_draw", "analyte", "_dist", "_t", "source_row"], kind="stable")
         keep = ~d.duplicated(["_draw", "analyte"]).to_numpy()
     else:  # mean: the mean value, censored if any pooled result is, the first row's source
-        mean = g["value"].transform("mean")
+        # a result without a value (censored="nan") leaves the mean unknown, not skipped
+        mean = g["value"].transform("mean").where(g["value"].transform("count") == size)
         cens = g["censored"].transform("max")  # "" < "<" < ">": a censored mark if any
         d = d.assign(value=mean, censored=cens)
         keep = first_of_group

@@ -1,0 +1,135 @@
+"""Second adversarial audit of issue 12's routine-data API: results a user with a real LIS
+or EHR export got wrong, lost or double-counted without being told. Each case is checked on
+every path it touches: in memory, ``pair_export``'s SQL and partitioned paths (a C/F/P
+result status sends an export to the partitioned path; ``counts["path"]`` says which ran)
+and Dask (``dd.from_pandas(..., npartitions=2)``); all must give the same draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labstats.datasets import pair_export, pair_results, read_lab_results
+
+pytest.importorskip("duckdb")
+
+LIS = ["Patient ID", "Accession", "Collected", "Test Code", "Result", "Units"]
+TT, ALB, SHBG = "2986-8", "1751-7", "13967-5"  # LOINC: testosterone (ng/dL), albumin, SHBG
+
+
+UNIT = {TT: "ng/dL", ALB: "g/dL", SHBG: "nmol/L"}
+T0 = "2024-01-02 08:00"
+
+
+def _lis(rows, columns=LIS):
+    """An LIS export of ``rows`` (patient, accession, time, test code, result): the unit
+    of each test code's LOINC property."""
+    return pd.DataFrame([[*r, UNIT[r[-2]]] for r in rows], columns=columns)
+
+
+def _sort(frame):
+    keys = [c for c in ("patient_id", "specimen_id", "collected_at") if c in frame.columns]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _every_path(raw, tmp_path, read=None, **pair):
+    """The draws of ``raw`` on every path (``read``: keywords of ``read_lab_results``),
+    keyed by path, each checked to be the one its name says (``counts["path"]``); the Dask
+    draws sorted as pandas sorts them."""
+    dd = pytest.importorskip("dask.dataframe")
+    read = read or {}
+    out = {"memory": pair_results(read_lab_results(raw, **read), **pair)}
+    plain = tmp_path / "plain.parquet"
+    raw.to_parquet(plain, index=False)
+    out["sql"] = pair_export(plain, **pair, **read)
+    statused = raw.assign(**{"Result Status": "F"})
+    statused.loc[0, "Result Status"] = "C"  # C and F: the partitioned path (nothing replaced)
+    parted = tmp_path / "statused.parquet"
+    statused.to_parquet(parted, index=False)
+    out["partitioned"] = pair_export(parted, **pair, **read)
+    for path in ("sql", "partitioned"):
+        want = path if pair.get("by", "specimen") == "specimen" else "partitioned"
+        assert out[path].attrs["counts"]["path"] == want
+    lazy = pair_results(read_lab_results(dd.from_pandas(raw, npartitions=2), **read), **pair)
+    out["dask"] = _sort(lazy.compute())
+    return out
+
+
+def _same_everywhere(draws):
+    memory = draws["memory"]
+    for path, got in draws.items():
+        pd.testing.assert_frame_equal(_sort(got), _sort(memory), obj=path)
+        if path in ("sql", "partitioned"):
+            assert got.attrs["counts"]["pair"] == memory.attrs["counts"], path
+    return memory
+
+
+# 1. By specimen, a result equal to one of another specimen of the patient (two tubes at one
+# time, or an export without times) was removed as a "duplicate" of it: the second draw lost
+# its albumin (and its free T), although read_lab_results counts duplicates per specimen.
+
+def test_same_value_in_two_specimens_stays_in_each_draw(tmp_path):
+    raw = _lis([["p1", "A1", T0, TT, "450"],
+                ["p1", "A1", T0, ALB, "4.3"],
+                ["p1", "B1", T0, TT, "300"],
+                ["p1", "B1", T0, ALB, "4.3"],
+                ["p2", "C1", T0, TT, "200"],
+                ["p2", "C1", T0, ALB, "4.0"]])
+    assert read_lab_results(raw).attrs["counts"]["duplicates"] == 0
+    draws = _same_everywhere(_every_path(raw, tmp_path))
+    assert draws["albumin"].tolist() == [43.0, 43.0, 40.0]  # g/L
+    assert draws["albumin_source_row"].tolist() == [1, 3, 5]
+    assert draws.attrs["counts"]["duplicates"] == 0
+
+
+def test_same_value_in_two_specimens_of_an_export_without_times():
+    raw = _lis([["p1", "A1", TT, "450"], ["p1", "A1", ALB, "4.3"],
+                ["p1", "B1", TT, "300"], ["p1", "B1", ALB, "4.3"],
+                ["p1", "B1", ALB, "4.3"]],  # (a true copy in B1: kept once)
+               columns=[c for c in LIS if c != "Collected"])
+    res = read_lab_results(raw)
+    assert res.attrs["counts"]["duplicates"] == 1
+    draws = pair_results(res)
+    assert draws["albumin"].tolist() == [43.0, 43.0]
+    assert draws["n_results"].tolist() == [2, 2]
+    # the copy is read_lab_results' duplicate; pair_results finds it again on a plain frame
+    plain = res.drop(columns="status")  # (every row read: used, or that copy)
+    counted = pair_results(plain).attrs["counts"]
+    assert counted["duplicates"] == 1 and counted["draws"] == 2
+    pd.testing.assert_frame_equal(pair_results(plain), draws)
+
+
+def test_by_window_two_specimens_at_one_time_are_one_draw(tmp_path):
+    # by window, both tubes at one time are one draw: the copy is kept once, as before
+    raw = _lis([["p1", "A1", T0, TT, "450"],
+                ["p1", "B1", T0, ALB, "4.3"],
+                ["p1", "A1", T0, ALB, "4.3"]])
+    draws = _same_everywhere(_every_path(raw, tmp_path, by="window"))
+    assert draws["albumin"].tolist() == [43.0]
+    assert draws.attrs["counts"]["duplicates"] == 1
+
+
+# 2. repeats="mean" skipped a result without a value (a censored one read with
+# censored="nan"): the mean of "<20" and 300 ng/dL was 300 ng/dL, flagged "<"; of ">1500"
+# and 300, 300 flagged ">" (the true mean is above 900). The mean is unknown: NaN, flagged.
+
+def test_mean_with_a_censored_result_read_as_nan_is_unknown(tmp_path):
+    raw = _lis([["p1", "A1", T0, TT, "<20"],
+                ["p1", "A1", "2024-01-02 09:00", TT, "300"],
+                ["p2", "A2", T0, TT, ">1500"],
+                ["p2", "A2", "2024-01-02 09:00", TT, "300"],
+                ["p3", "A3", T0, TT, "200"],
+                ["p3", "A3", "2024-01-02 09:00", TT, "300"]])
+    draws = _same_everywhere(_every_path(raw, tmp_path, read={"censored": "nan"},
+                                         repeats="mean"))
+    assert draws["total_testosterone_censored"].tolist() == ["<", ">", ""]
+    got = draws["total_testosterone"].to_numpy()
+    assert np.isnan(got[:2]).all()
+    assert got[2] == pytest.approx(250 / 28.84, rel=1e-3)  # ng/dL -> nmol/L (MW 288.4)
+    # with a value for censored results (the default, L/sqrt(2)), the mean is of both
+    subst = pair_results(read_lab_results(raw), repeats="mean")
+    assert subst["total_testosterone"].iloc[0] == pytest.approx(
+        (20 / np.sqrt(2) + 300) / 2 / 28.84, rel=1e-3)
+    assert subst["total_testosterone_censored"].iloc[0] == "<"
