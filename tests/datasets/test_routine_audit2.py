@@ -133,3 +133,24 @@ def test_mean_with_a_censored_result_read_as_nan_is_unknown(tmp_path):
     assert subst["total_testosterone"].iloc[0] == pytest.approx(
         (20 / np.sqrt(2) + 300) / 2 / 28.84, rel=1e-3)
     assert subst["total_testosterone_censored"].iloc[0] == "<"
+
+
+# 3. repeats="mean" averaged a rerun but the draw's time span (collected_at, collected_until:
+# "the time span of the pooled results") left it out: a mean of 08:00 and 20:00 said 08:00
+# to 09:00. The span is now that of the results whose values are in the row.
+
+@pytest.mark.parametrize("by", ["specimen", "window"])
+def test_mean_spans_every_result_it_averages(tmp_path, by):
+    raw = _lis([["p1", "A1", T0, TT, "450"],
+                ["p1", "A1", "2024-01-02 20:00", TT, "300"],  # a rerun, same specimen
+                ["p1", "A1", "2024-01-02 09:00", SHBG, "40"],
+                ["p2", "A2", "2024-01-03 07:00", TT, "200"],
+                ["p2", "A2", "2024-01-03 07:00", SHBG, "30"]])
+    draws = _same_everywhere(_every_path(raw, tmp_path, by=by, repeats="mean"))
+    assert draws["total_testosterone"].iloc[0] == pytest.approx(375 / 28.84, rel=1e-3)
+    assert draws["collected_at"].tolist() == pd.to_datetime([T0, "2024-01-03 07:00"]).tolist()
+    assert draws["collected_until"].tolist() == pd.to_datetime(
+        ["2024-01-02 20:00", "2024-01-03 07:00"]).tolist()
+    # "first" keeps the 08:00 result: its row spans 08:00 (TT) to 09:00 (SHBG)
+    first = pair_results(read_lab_results(raw), by=by)
+    assert first["collected_until"].iloc[0] == pd.Timestamp("2024-01-02 09:00")

@@ -61,7 +61,8 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     pandas.DataFrame
         One row per draw, sorted by patient and time: ``patient_id``, ``specimen_id``
         (by specimen), ``collected_at`` and ``collected_until`` (the time span of the
-        pooled results), ``n_results``, and per analyte ``<analyte>`` (canonical unit;
+        results whose values are in the row: for "mean", of every result averaged),
+        ``n_results``, and per analyte ``<analyte>`` (canonical unit;
         NaN when the draw has none), ``<analyte>_censored`` ("<", ">" or "") and
         ``<analyte>_source_row`` (the row of the export, <NA> when none; for "mean"
         the first pooled row). ``attrs["counts"]``: ``results`` paired, ``draws``,
@@ -302,7 +303,8 @@ def _one_per_analyte(d, repeats, analytes):
         # a result without a value (censored="nan") leaves the mean unknown, not skipped
         mean = g["value"].transform("mean").where(g["value"].transform("count") == size)
         cens = g["censored"].transform("max")  # "" < "<" < ">": a censored mark if any
-        d = d.assign(value=mean, censored=cens)
+        d = d.assign(value=mean, censored=cens, _from=g["collected_at"].transform("min"),
+                     _until=g["collected_at"].transform("max"))  # (the draw's time span)
         keep = first_of_group
     return d[keep], n_repeats, conflicts
 
@@ -350,8 +352,9 @@ def _wide(d, by, analytes):
     info = pd.DataFrame({"patient_id": draws["patient_id"].first()})
     if by == "specimen":
         info["specimen_id"] = draws["specimen_id"].first()
-    info["collected_at"] = draws["collected_at"].min()
-    info["collected_until"] = draws["collected_at"].max()
+    info["collected_at"] = draws["_from" if "_from" in d.columns else "collected_at"].min()
+    info["collected_until"] = draws["_until" if "_until" in d.columns else
+                                    "collected_at"].max()
     info["n_results"] = draws.size()
     info["_first_row"] = draws["source_row"].min()
     try:
