@@ -154,3 +154,37 @@ def test_mean_spans_every_result_it_averages(tmp_path, by):
     # "first" keeps the 08:00 result: its row spans 08:00 (TT) to 09:00 (SHBG)
     first = pair_results(read_lab_results(raw), by=by)
     assert first["collected_until"].iloc[0] == pd.Timestamp("2024-01-02 09:00")
+
+
+# 4. repeats="nearest" anchored on the first analyte of ``analytes``, else on the draw's
+# first result: a draw without total testosterone (its result unreadable) was anchored on
+# SHBG in memory (default analytes: those used) but on its first result on the paths whose
+# default analytes are the export's test codes (pair_export partitioned, Dask): two
+# different albumins for one draw. The anchor is now the draw's first analyte it has.
+
+NEAREST = [["p1", "A1", "2024-01-02 07:00", ALB, "4.0"],
+           ["p1", "A1", T0, SHBG, "40"],
+           ["p1", "A1", "2024-01-02 08:30", ALB, "4.4"],  # 30 min from SHBG
+           ["p1", "A1", T0, TT, "see comment"]]  # reported: no testosterone
+
+
+@pytest.mark.parametrize("by", ["specimen", "window"])
+def test_nearest_gives_one_albumin_on_every_path(tmp_path, by):
+    draws = _every_path(_lis(NEAREST), tmp_path, by=by, repeats="nearest")
+    for path, got in draws.items():  # (default analytes differ: compare the common ones)
+        assert got["albumin"].tolist() == [44.0], path
+        assert got["albumin_source_row"].tolist() == [2], path
+
+
+@pytest.mark.parametrize("by", ["specimen", "window"])
+def test_nearest_anchors_on_the_first_analyte_the_draw_has(by):
+    raw = _lis([*NEAREST, ["p2", "A2", T0, TT, "300"], ["p2", "A2", T0, SHBG, "30"],
+                ["p2", "A2", "2024-01-02 07:50", ALB, "4.1"],  # 10 min from TT
+                ["p2", "A2", "2024-01-02 08:20", ALB, "4.5"]])
+    res = read_lab_results(raw)
+    for analytes in (None, ["total_testosterone", "shbg", "albumin"]):
+        got = pair_results(res, by=by, repeats="nearest", analytes=analytes)
+        assert got["albumin"].tolist() == [44.0, 41.0]
+    # albumin listed first: each draw anchored on its first albumin
+    alb = pair_results(res, by=by, repeats="nearest", analytes=["albumin", "shbg"])
+    assert alb["albumin"].tolist() == [40.0, 41.0]

@@ -46,7 +46,8 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         keep the earliest, the latest (by ``collected_at``, then ``source_row``), their
         mean (censored if any of them is; NaN if any has no value: a censored result
         read with ``censored="nan"``), or the one collected nearest to the draw's
-        first result of the first analyte of ``analytes`` (else the draw's first result).
+        first result of its first analyte in ``analytes`` order (a draw without total
+        testosterone: of its SHBG, if listed next; analytes it lacks never decide).
         A result without a time (by specimen: its time missing, or not read by
         ``read_lab_results``) is neither the earliest nor the latest of results with a
         time: "first" and "last" keep one with a time, and "mean" names the earliest
@@ -273,6 +274,8 @@ def _chain(gcode, t, source_row, width):
 
 def _one_per_analyte(d, repeats, analytes):
     """One row per (draw, analyte) by the ``repeats`` rule; (rows, set aside, conflicts)."""
+    import pandas as pd
+
     t = _ns(d["collected_at"])  # NaT: int64's minimum, before every time
     if repeats != "last":  # a result of unknown time is never "first" before a known one
         t = np.where(t == np.iinfo(np.int64).min, np.iinfo(np.int64).max, t)
@@ -293,10 +296,16 @@ def _one_per_analyte(d, repeats, analytes):
     elif repeats == "last":
         keep = ~d.duplicated(["_draw", "analyte"], keep="last").to_numpy()
     elif repeats == "nearest":
-        ref = d[d["analyte"] == analytes[0]].groupby("_draw")["_t"].min()
-        first = d.groupby("_draw")["_t"].transform("min")
-        anchor = d["_draw"].map(ref).fillna(first).to_numpy(dtype=np.int64)
-        d["_dist"] = np.abs(d["_t"].to_numpy() - anchor)
+        # anchor: the earliest result of the draw's first analyte in ``analytes`` order
+        # (not of an analyte it lacks: the same anchor whatever the absent analytes)
+        draw, t = d["_draw"].to_numpy(), d["_t"].to_numpy()
+        rank = pd.Categorical(d["analyte"], categories=analytes).codes.astype(np.int64)
+        n_draws, big = (int(draw.max()) + 1 if len(d) else 0), np.iinfo(np.int64).max
+        top, anchor = np.full(n_draws, big), np.full(n_draws, big)
+        np.minimum.at(top, draw, rank)
+        lead = rank == top[draw]
+        np.minimum.at(anchor, draw[lead], t[lead])
+        d["_dist"] = np.abs(t - anchor[draw])
         d = d.sort_values(["_draw", "analyte", "_dist", "_t", "source_row"], kind="stable")
         keep = ~d.duplicated(["_draw", "analyte"]).to_numpy()
     else:  # mean: the mean value, censored if any pooled result is, the first row's source
