@@ -188,3 +188,19 @@ def test_nearest_anchors_on_the_first_analyte_the_draw_has(by):
     # albumin listed first: each draw anchored on its first albumin
     alb = pair_results(res, by=by, repeats="nearest", analytes=["albumin", "shbg"])
     assert alb["albumin"].tolist() == [40.0, 41.0]
+
+
+# 5. pair_results' attrs["read"] copied the attrs["counts"] a selection of a result inherits
+# from the whole (pandas keeps attrs on a selection): the draws of one patient said 4 rows
+# read and 1 duplicate of a 2-row selection without one. Now the counts of the rows given.
+# (In memory only: pair_export counts its own reading, Dask keeps no attrs.)
+
+def test_read_counts_of_a_selection_are_its_own():
+    raw = _lis([["p1", "A1", T0, TT, "450"], ["p1", "A1", T0, TT, "450"],
+                ["p2", "A2", T0, TT, "300"], ["p2", "A2", T0, TT, "see comment"]])
+    res = read_lab_results(raw)
+    assert pair_results(res).attrs["read"] == res.attrs["counts"]
+    one = res[res["patient_id"] == "p2"]
+    assert one.attrs["counts"]["rows"] == 4  # (inherited)
+    want = {"rows": 2, "used": 1, "reported": 1, "excluded": 0, "duplicates": 0}
+    assert pair_results(one).attrs["read"] == want

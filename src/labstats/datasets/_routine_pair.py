@@ -72,7 +72,7 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         specimen's result, as ``read_lab_results`` counts duplicates), ``repeats``
         (results set aside or pooled by ``repeats=``) and ``conflicts`` (draws x
         analytes with different results); ``attrs["read"]``: the counts of
-        ``read_lab_results``, when given.
+        ``read_lab_results`` of the rows given (``labstats.counts``), when given.
 
     Raises
     ------
@@ -163,8 +163,10 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     paired.attrs["counts"] = {"results": int(n_in), "draws": int(len(paired)),
                               "duplicates": int(dup.sum()), "repeats": int(n_repeats),
                               "conflicts": int(n_conflicts)}
-    if "counts" in results.attrs:
-        paired.attrs["read"] = dict(results.attrs["counts"])
+    if "counts" in results.attrs:  # of these rows (a selection inherits the whole's)
+        from labstats.datasets.routine import counts
+
+        paired.attrs["read"] = counts(results)
     return paired
 
 
