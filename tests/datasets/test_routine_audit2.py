@@ -61,8 +61,9 @@ def _same_everywhere(draws):
     memory = draws["memory"]
     for path, got in draws.items():
         pd.testing.assert_frame_equal(_sort(got), _sort(memory), obj=path)
-        if path in ("sql", "partitioned"):
+        if path in ("sql", "partitioned"):  # every row accounted for alike
             assert got.attrs["counts"]["pair"] == memory.attrs["counts"], path
+            assert got.attrs["counts"]["read"] == memory.attrs["read"], path
     return memory
 
 
@@ -204,3 +205,35 @@ def test_read_counts_of_a_selection_are_its_own():
     assert one.attrs["counts"]["rows"] == 4  # (inherited)
     want = {"rows": 2, "used": 1, "reported": 1, "excluded": 0, "duplicates": 0}
     assert pair_results(one).attrs["read"] == want
+
+
+# 6. MIMIC-IV labevents: "valuenum is filled only when the value is numeric" (its number).
+# A value and a valuenum that disagree ("4.2" g/dL and 42) are an export error; the value
+# was used silently (4.2 g/dL: 42 g/L, or 420 g/L had valuenum been the truth). The row is
+# now reported, naming both numbers. Agreeing pairs ("<1.0" and 1.0, "4.2 H" and 4.2, an
+# empty value with its valuenum) stay used.
+
+MIMIC = ["subject_id", "specimen_id", "charttime", "itemid", "value", "valuenum", "valueuom"]
+
+
+def test_value_and_valuenum_that_disagree_are_reported(tmp_path):
+    t = "2180-01-02 08:00:00"
+    raw = pd.DataFrame([[1, 10, t, 50862, "4.2", 42.0, "g/dL"],  # disagree
+                        [1, 10, t, 50888, "<1.0", 1.0, "nmol/L"],  # SHBG, censored
+                        [2, 20, t, 50862, "4.2 H", 4.2, "g/dL"],
+                        [2, 20, t, 50888, None, 40.0, "nmol/L"],  # valuenum alone
+                        [3, 30, t, 50862, "4.0", 4.0, "g/dL"],
+                        [3, 30, t, 50888, "30", 3.0, "nmol/L"]],  # disagree
+                       columns=MIMIC)
+    read = {"test_map": {"50862": "albumin", "50888": "shbg"}}
+    res = read_lab_results(raw, **read)
+    assert res["status"].tolist() == ["reported", "used", "used", "used", "used", "reported"]
+    reason = res.attrs["report"].set_index("source_row")["reason"]
+    assert "4.2 and its valuenum 42 disagree" in reason[0]
+    assert "30 and its valuenum 3 disagree" in reason[5]
+    assert res.attrs["counts"] == {"rows": 6, "used": 4, "reported": 2, "excluded": 0,
+                                   "duplicates": 0}
+    draws = _same_everywhere(_every_path(raw, tmp_path, read=read))
+    assert draws["albumin"].tolist()[1:] == [42.0, 40.0] and np.isnan(draws["albumin"][0])
+    assert draws["shbg"].tolist()[:2] == [1.0 / np.sqrt(2), 40.0]
+    assert np.isnan(draws["shbg"][2])
