@@ -237,3 +237,29 @@ def test_value_and_valuenum_that_disagree_are_reported(tmp_path):
     assert draws["albumin"].tolist()[1:] == [42.0, 40.0] and np.isnan(draws["albumin"][0])
     assert draws["shbg"].tolist()[:2] == [1.0 / np.sqrt(2), 40.0]
     assert np.isnan(draws["shbg"][2])
+
+
+# 7. The command line: `labstats derive --long --out-of-core` dropped --thousands (a
+# "1,050" ng/dL testosterone read in memory was reported out of core) and --plausibility
+# warn (an albumin of 9.3 g/dL used in memory was reported out of core), silently. It now
+# reads with --thousands as in memory, and refuses --plausibility warn (pair_export derives
+# with the default check) instead of ignoring it.
+
+def test_cli_out_of_core_reads_with_the_options_given(tmp_path, capsys):
+    from labstats.cli import main
+
+    src = tmp_path / "export.parquet"
+    _lis([["p1", "A1", T0, TT, "1,050"], ["p1", "A1", T0, SHBG, "40"],
+          ["p1", "A1", T0, ALB, "4.3"]]).to_parquet(src, index=False)
+    mem, ooc = tmp_path / "mem.parquet", tmp_path / "ooc.parquet"
+    base = ["derive", str(src), "--long", "--thousands", ","]
+    assert main([*base, "-o", str(mem)]) == 0
+    assert main([*base, "--out-of-core", "-o", str(ooc)]) == 0
+    assert "3 used, 0 reported" in capsys.readouterr().out
+    got, want = pd.read_parquet(ooc), pd.read_parquet(mem)
+    assert got["total_testosterone"].tolist() == pytest.approx([1050 / 28.84], rel=1e-3)
+    pd.testing.assert_frame_equal(got, want[got.columns], check_dtype=False)
+    assert main([*base, "--plausibility", "warn", "--out-of-core", "-o",
+                 str(tmp_path / "warn.parquet")]) == 1
+    assert "--plausibility warn" in capsys.readouterr().err
+    assert not (tmp_path / "warn.parquet").exists()
