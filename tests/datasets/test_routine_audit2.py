@@ -45,7 +45,10 @@ def _every_path(raw, tmp_path, read=None, **pair):
     raw.to_parquet(plain, index=False)
     out["sql"] = pair_export(plain, **pair, **read)
     statused = raw.assign(**{"Result Status": "F"})
-    statused.loc[0, "Result Status"] = "C"  # C and F: the partitioned path (nothing replaced)
+    # C and F: the partitioned path; the C on a result alone in its patient, specimen, time
+    # and test (the first four columns of both shapes here), so that nothing is replaced
+    alone = ~raw.iloc[:, :4].astype(str).duplicated(keep=False).to_numpy()
+    statused.loc[int(np.flatnonzero(alone)[0]), "Result Status"] = "C"
     parted = tmp_path / "statused.parquet"
     statused.to_parquet(parted, index=False)
     out["partitioned"] = pair_export(parted, **pair, **read)
@@ -263,3 +266,21 @@ def test_cli_out_of_core_reads_with_the_options_given(tmp_path, capsys):
                  str(tmp_path / "warn.parquet")]) == 1
     assert "--plausibility warn" in capsys.readouterr().err
     assert not (tmp_path / "warn.parquet").exists()
+
+
+# 8. A conflict is a draw x analyte with different results. Read with censored="nan", "<20"
+# and ">1500" both have no value: they differed by their censoring alone, and were not
+# counted (0 conflicts, where the default censored= counts 1), on every path.
+
+@pytest.mark.parametrize("repeats", ["first", "last", "mean"])
+def test_results_censored_on_both_sides_read_as_nan_conflict(tmp_path, repeats):
+    raw = _lis([["p1", "A1", T0, TT, "<20"], ["p1", "A1", T0, TT, ">1500"],  # one time
+                ["p1", "A1", T0, SHBG, "40"],
+                ["p2", "A2", T0, TT, "<20"], ["p2", "A2", "2024-01-02 09:00", TT, ">1500"],
+                ["p3", "A3", T0, TT, "<20"], ["p3", "A3", "2024-01-02 09:00", TT, "<20"]])
+    for k, censored in enumerate(("lod/sqrt2", "nan")):
+        (tmp_path / str(k)).mkdir()
+        draws = _same_everywhere(_every_path(raw, tmp_path / str(k), read={
+            "censored": censored}, repeats=repeats))
+        assert draws.attrs["counts"]["conflicts"] == 2  # (p3: the same result twice)
+        assert draws.attrs["counts"]["repeats"] == 3

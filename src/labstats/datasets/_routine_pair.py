@@ -288,7 +288,9 @@ def _one_per_analyte(d, repeats, analytes):
     d = d.sort_values(["_draw", "analyte", "_t", "source_row"], kind="stable")
     g = d.groupby(["_draw", "analyte"], sort=False)
     size = g["value"].transform("size").to_numpy()
-    distinct = g["value"].transform("nunique").to_numpy() + (
+    # distinct results: values (NaN, a censored result read as "nan", not one) and marks;
+    # "<20" and ">1500" read as NaN differ by their marks alone
+    distinct = np.maximum(g["value"].transform("nunique").to_numpy(), 1) + (
         g["censored"].transform("nunique").to_numpy() - 1)
     first_of_group = ~d.duplicated(["_draw", "analyte"]).to_numpy()
     conflicts = int((first_of_group & (distinct > 1)).sum())
@@ -338,7 +340,7 @@ def _first_or_last(d, repeats):
     value = d["value"].to_numpy(dtype=float)[order]
     multi = np.bincount(group, minlength=groups)[group] > 1  # rows of groups of 2 or more
     several = np.unique(group[multi])
-    distinct = _distinct_per_group(group[multi], value[multi], groups)[several]
+    distinct = np.maximum(_distinct_per_group(group[multi], value[multi], groups)[several], 1)
     marks = pd.factorize(d["censored"])[0][order][multi].astype(float)
     distinct += _distinct_per_group(group[multi], marks, groups)[several] - 1
     conflicts = int((distinct > 1).sum())
