@@ -284,3 +284,18 @@ def test_results_censored_on_both_sides_read_as_nan_conflict(tmp_path, repeats):
             "censored": censored}, repeats=repeats))
         assert draws.attrs["counts"]["conflicts"] == 2  # (p3: the same result twice)
         assert draws.attrs["counts"]["repeats"] == 3
+
+
+# 9. (Documented, not changed) by window, only the analytes paired form the draws: pairing
+# fewer analytes can pair them differently. The docstring of analytes= now says so.
+
+def test_by_window_the_analytes_paired_form_the_draws():
+    long = pd.DataFrame({"patient_id": ["p1"] * 3, "collected_at": pd.to_datetime(
+        ["2024-01-02 00:00", "2024-01-02 20:00", "2024-01-03 02:00"]),
+        "analyte": ["albumin", "total_testosterone", "shbg"], "value": [43.0, 15.0, 40.0],
+        "source_row": [0, 1, 2]})
+    every = pair_results(long, by="window")
+    assert every["n_results"].tolist() == [2, 1] and np.isnan(every["shbg"][0])
+    two = pair_results(long, by="window", analytes=["total_testosterone", "shbg"])
+    assert two[["total_testosterone", "shbg"]].values.tolist() == [[15.0, 40.0]]
+    assert two.attrs["counts"]["results"] == 2

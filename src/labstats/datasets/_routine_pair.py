@@ -55,7 +55,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         order decides.
     analytes : sequence of str, optional
         Analytes to pair, in column order; default: all present, in the order of
-        labstats' analyte list (total_testosterone, shbg, albumin, ...).
+        labstats' analyte list (total_testosterone, shbg, albumin, ...). Only their
+        results are paired and counted, and by window only they form the draws (a
+        window starts at a draw's first result of these analytes): an albumin at 00:00,
+        a testosterone at 20:00 and an SHBG at 02:00 the next day are two draws with
+        albumin, one (testosterone and SHBG) without.
 
     Returns
     -------
@@ -63,10 +67,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         One row per draw, sorted by patient and time: ``patient_id``, ``specimen_id``
         (by specimen), ``collected_at`` and ``collected_until`` (the time span of the
         results whose values are in the row: for "mean", of every result averaged),
-        ``n_results``, and per analyte ``<analyte>`` (canonical unit;
-        NaN when the draw has none), ``<analyte>_censored`` ("<", ">" or "") and
-        ``<analyte>_source_row`` (the row of the export, <NA> when none; for "mean"
-        the first pooled row). ``attrs["counts"]``: ``results`` paired, ``draws``,
+        ``n_results`` (the analytes with a result in the row), and per analyte
+        ``<analyte>`` (canonical unit; NaN when the draw has none),
+        ``<analyte>_censored`` ("<", ">" or "") and ``<analyte>_source_row`` (the row
+        of the export, <NA> when none; for "mean" the first pooled row).
+        ``attrs["counts"]``: ``results`` paired, ``draws``,
         ``duplicates`` (exact copies: same patient, analyte, time, value and censoring,
         and by specimen the same specimen, kept once: a copy in another specimen is that
         specimen's result, as ``read_lab_results`` counts duplicates), ``repeats``
