@@ -27,12 +27,10 @@ def derive_long(args, output, options) -> int:
     if args.out_of_core:
         return _out_of_core(args, output, options)
 
-    kw = {k: v for k, v in (("sep", args.sep), ("encoding", args.encoding),
-                            ("time_format", args.time_format)) if v is not None}
+    kw = {k: v for k, v in (("sep", args.sep), ("encoding", args.encoding)) if v is not None}
+    kw.update(_read_kw(args))
     if args.sheet is not None:
         kw["sheet_name"] = sheet_option(args.sheet, args.input)
-    if args.thousands not in (None, "none"):
-        kw["thousands"] = " " if args.thousands == "space" else args.thousands
     with warnings.catch_warnings(record=True) as seen, plausibility(args.plausibility):
         warnings.simplefilter("always")
         results = read_lab_results(args.input, columns=_pairs(args.column_map, "--column-map"),
@@ -85,8 +83,17 @@ def derive_long(args, output, options) -> int:
     return 0
 
 
+def _read_kw(args) -> dict:
+    """The reading options both paths take: --time-format, --thousands."""
+    kw = {} if args.time_format is None else {"time_format": args.time_format}
+    if args.thousands not in (None, "none"):
+        kw["thousands"] = " " if args.thousands == "space" else args.thousands
+    return kw
+
+
 def _out_of_core(args, output, options) -> int:
-    """--out-of-core: DuckDB partitions, pairs and derives; the draws go to a Parquet file."""
+    """--out-of-core: DuckDB partitions, pairs and derives; the draws go to a Parquet file.
+    Read with the reading options of the in-memory path (--time-format, --thousands)."""
     from labstats._cli_derive import _pairs
     from labstats._engines import pair_export
 
@@ -94,17 +101,19 @@ def _out_of_core(args, output, options) -> int:
     for path in targets:
         if path.suffix.lower() != ".parquet":
             raise ValueError(f"output {path}: --out-of-core writes Parquet (a .parquet file)")
-    if args.only or options or args.sheet or args.sep or args.encoding:
+    if args.only or options or args.sheet or args.sep or args.encoding or \
+            args.plausibility != "raise":
         raise ValueError("--out-of-core derives every value with its default method and "
-                         "reads Parquet: drop --only, --method, --sheet, --sep and "
-                         "--encoding, or read in memory without --out-of-core")
-    kw = {} if args.time_format is None else {"time_format": args.time_format}
+                         "plausibility check, and reads Parquet: drop --only, --method, "
+                         "--plausibility warn, --sheet, --sep and --encoding, or read in "
+                         "memory without --out-of-core")
     # checked (``check_output``) before; written beside their target, renamed once complete
-    counts = pair_export(args.input, output, columns=_pairs(args.column_map, "--column-map"),
-                         test_map=args.test_map, units=_pairs(args.units, "--units"),
-                         censored=args.censored, decimal=args.decimal, by=args.pair,
-                         window=args.window, repeats=args.repeats, derive=True,
-                         report=args.report, overwrite=args.overwrite, **kw)
+    counts = pair_export(
+        args.input, output, columns=_pairs(args.column_map, "--column-map"),
+        test_map=args.test_map, units=_pairs(args.units, "--units"),
+        censored=args.censored, decimal=args.decimal, by=args.pair, window=args.window,
+        repeats=args.repeats, derive=True, report=args.report, overwrite=args.overwrite,
+        **_read_kw(args))
     c, p = counts["read"], counts["pair"]
     print(f"read {c['rows']} result rows from {args.input} out of core "
           f"({counts['partitions']} partitions): {c['used']} used, {c['reported']} reported, "

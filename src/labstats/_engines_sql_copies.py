@@ -57,7 +57,7 @@ def resolve(g, a, i, row, classes, shift, codes, last):
         lo_v = hi_v = v
         n_v = marks = m
     n_marks = (marks & 1) + ((marks >> 1) & 1) + ((marks >> 2) & 1)
-    conflict = ((n_v > 0) & (lo_v != hi_v)) | (n_marks + (n_v > 0) > 2)
+    conflict = ((n_v > 0) & (lo_v != hi_v)) | (n_marks > 1)  # (values NaN: marks alone)
     g, a = g[s2], a[s2]
     s3 = _starts(g)  # draws
     draw = g[s3]

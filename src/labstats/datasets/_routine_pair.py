@@ -44,8 +44,10 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     repeats : {"first", "last", "mean", "nearest"}, default "first"
         Several different results of one analyte in one draw (a rerun, a correction):
         keep the earliest, the latest (by ``collected_at``, then ``source_row``), their
-        mean (censored if any of them is), or the one collected nearest to the draw's
-        first result of the first analyte of ``analytes`` (else the draw's first result).
+        mean (censored if any of them is; NaN if any has no value: a censored result
+        read with ``censored="nan"``), or the one collected nearest to the draw's
+        first result of its first analyte in ``analytes`` order (a draw without total
+        testosterone: of its SHBG, if listed next; analytes it lacks never decide).
         A result without a time (by specimen: its time missing, or not read by
         ``read_lab_results``) is neither the earliest nor the latest of results with a
         time: "first" and "last" keep one with a time, and "mean" names the earliest
@@ -53,21 +55,29 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         order decides.
     analytes : sequence of str, optional
         Analytes to pair, in column order; default: all present, in the order of
-        labstats' analyte list (total_testosterone, shbg, albumin, ...).
+        labstats' analyte list (total_testosterone, shbg, albumin, ...). Only their
+        results are paired and counted, and by window only they form the draws (a
+        window starts at a draw's first result of these analytes): an albumin at 00:00,
+        a testosterone at 20:00 and an SHBG at 02:00 the next day are two draws with
+        albumin, one (testosterone and SHBG) without.
 
     Returns
     -------
     pandas.DataFrame
         One row per draw, sorted by patient and time: ``patient_id``, ``specimen_id``
         (by specimen), ``collected_at`` and ``collected_until`` (the time span of the
-        pooled results), ``n_results``, and per analyte ``<analyte>`` (canonical unit;
-        NaN when the draw has none), ``<analyte>_censored`` ("<", ">" or "") and
-        ``<analyte>_source_row`` (the row of the export, <NA> when none; for "mean"
-        the first pooled row). ``attrs["counts"]``: ``results`` paired, ``draws``,
+        results whose values are in the row: for "mean", of every result averaged),
+        ``n_results`` (the analytes with a result in the row), and per analyte
+        ``<analyte>`` (canonical unit; NaN when the draw has none),
+        ``<analyte>_censored`` ("<", ">" or "") and ``<analyte>_source_row`` (the row
+        of the export, <NA> when none; for "mean" the first pooled row).
+        ``attrs["counts"]``: ``results`` paired, ``draws``,
         ``duplicates`` (exact copies: same patient, analyte, time, value and censoring,
-        kept once), ``repeats`` (results set aside or pooled by ``repeats=``) and
-        ``conflicts`` (draws x analytes with different results); ``attrs["read"]``: the
-        counts of ``read_lab_results``, when given.
+        and by specimen the same specimen, kept once: a copy in another specimen is that
+        specimen's result, as ``read_lab_results`` counts duplicates), ``repeats``
+        (results set aside or pooled by ``repeats=``) and ``conflicts`` (draws x
+        analytes with different results); ``attrs["read"]``: the counts of
+        ``read_lab_results`` of the rows given (``labstats.counts``), when given.
 
     Raises
     ------
@@ -146,8 +156,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     if repeats == "nearest" and by == "specimen":
         _refuse_missing(d, "collected_at", "specimen", why="repeats='nearest'")
     n_in = len(d)
-    dup = duplicated([pd.factorize(d[c])[0] for c in ("patient_id", "analyte",
-                                                       "collected_at", "value", "censored")])
+    # by specimen, a copy is one in its own specimen: the same value of another specimen
+    # (a second tube at that time, or at an unknown time) is that draw's result
+    same = ("patient_id", *(("specimen_id",) if by == "specimen" else ()), "analyte",
+            "collected_at", "value", "censored")
+    dup = duplicated([pd.factorize(d[c])[0] for c in same])
     d = d[~dup].reset_index(drop=True)
     d["_draw"] = _draws(d, by, width)
     d, n_repeats, n_conflicts = _one_per_analyte(d, repeats, analytes)
@@ -155,8 +168,10 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     paired.attrs["counts"] = {"results": int(n_in), "draws": int(len(paired)),
                               "duplicates": int(dup.sum()), "repeats": int(n_repeats),
                               "conflicts": int(n_conflicts)}
-    if "counts" in results.attrs:
-        paired.attrs["read"] = dict(results.attrs["counts"])
+    if "counts" in results.attrs:  # of these rows (a selection inherits the whole's)
+        from labstats.datasets.routine import counts
+
+        paired.attrs["read"] = counts(results)
     return paired
 
 
@@ -266,6 +281,8 @@ def _chain(gcode, t, source_row, width):
 
 def _one_per_analyte(d, repeats, analytes):
     """One row per (draw, analyte) by the ``repeats`` rule; (rows, set aside, conflicts)."""
+    import pandas as pd
+
     t = _ns(d["collected_at"])  # NaT: int64's minimum, before every time
     if repeats != "last":  # a result of unknown time is never "first" before a known one
         t = np.where(t == np.iinfo(np.int64).min, np.iinfo(np.int64).max, t)
@@ -276,7 +293,9 @@ def _one_per_analyte(d, repeats, analytes):
     d = d.sort_values(["_draw", "analyte", "_t", "source_row"], kind="stable")
     g = d.groupby(["_draw", "analyte"], sort=False)
     size = g["value"].transform("size").to_numpy()
-    distinct = g["value"].transform("nunique").to_numpy() + (
+    # distinct results: values (NaN, a censored result read as "nan", not one) and marks;
+    # "<20" and ">1500" read as NaN differ by their marks alone
+    distinct = np.maximum(g["value"].transform("nunique").to_numpy(), 1) + (
         g["censored"].transform("nunique").to_numpy() - 1)
     first_of_group = ~d.duplicated(["_draw", "analyte"]).to_numpy()
     conflicts = int((first_of_group & (distinct > 1)).sum())
@@ -286,16 +305,24 @@ def _one_per_analyte(d, repeats, analytes):
     elif repeats == "last":
         keep = ~d.duplicated(["_draw", "analyte"], keep="last").to_numpy()
     elif repeats == "nearest":
-        ref = d[d["analyte"] == analytes[0]].groupby("_draw")["_t"].min()
-        first = d.groupby("_draw")["_t"].transform("min")
-        anchor = d["_draw"].map(ref).fillna(first).to_numpy(dtype=np.int64)
-        d["_dist"] = np.abs(d["_t"].to_numpy() - anchor)
+        # anchor: the earliest result of the draw's first analyte in ``analytes`` order
+        # (not of an analyte it lacks: the same anchor whatever the absent analytes)
+        draw, t = d["_draw"].to_numpy(), d["_t"].to_numpy()
+        rank = pd.Categorical(d["analyte"], categories=analytes).codes.astype(np.int64)
+        n_draws, big = (int(draw.max()) + 1 if len(d) else 0), np.iinfo(np.int64).max
+        top, anchor = np.full(n_draws, big), np.full(n_draws, big)
+        np.minimum.at(top, draw, rank)
+        lead = rank == top[draw]
+        np.minimum.at(anchor, draw[lead], t[lead])
+        d["_dist"] = np.abs(t - anchor[draw])
         d = d.sort_values(["_draw", "analyte", "_dist", "_t", "source_row"], kind="stable")
         keep = ~d.duplicated(["_draw", "analyte"]).to_numpy()
     else:  # mean: the mean value, censored if any pooled result is, the first row's source
-        mean = g["value"].transform("mean")
+        # a result without a value (censored="nan") leaves the mean unknown, not skipped
+        mean = g["value"].transform("mean").where(g["value"].transform("count") == size)
         cens = g["censored"].transform("max")  # "" < "<" < ">": a censored mark if any
-        d = d.assign(value=mean, censored=cens)
+        d = d.assign(value=mean, censored=cens, _from=g["collected_at"].transform("min"),
+                     _until=g["collected_at"].transform("max"))  # (the draw's time span)
         keep = first_of_group
     return d[keep], n_repeats, conflicts
 
@@ -318,7 +345,7 @@ def _first_or_last(d, repeats):
     value = d["value"].to_numpy(dtype=float)[order]
     multi = np.bincount(group, minlength=groups)[group] > 1  # rows of groups of 2 or more
     several = np.unique(group[multi])
-    distinct = _distinct_per_group(group[multi], value[multi], groups)[several]
+    distinct = np.maximum(_distinct_per_group(group[multi], value[multi], groups)[several], 1)
     marks = pd.factorize(d["censored"])[0][order][multi].astype(float)
     distinct += _distinct_per_group(group[multi], marks, groups)[several] - 1
     conflicts = int((distinct > 1).sum())
@@ -343,8 +370,9 @@ def _wide(d, by, analytes):
     info = pd.DataFrame({"patient_id": draws["patient_id"].first()})
     if by == "specimen":
         info["specimen_id"] = draws["specimen_id"].first()
-    info["collected_at"] = draws["collected_at"].min()
-    info["collected_until"] = draws["collected_at"].max()
+    info["collected_at"] = draws["_from" if "_from" in d.columns else "collected_at"].min()
+    info["collected_until"] = draws["_until" if "_until" in d.columns else
+                                    "collected_at"].max()
     info["n_results"] = draws.size()
     info["_first_row"] = draws["source_row"].min()
     try:

@@ -125,6 +125,23 @@ def _screen(raw, role, tmap, times=None):
     return set_aside, codes, found, cells
 
 
+def valuenum_clash(valuenum, live, values):
+    """(mask over ``live``, reasons): the rows whose number read from the value cell
+    (``values``, one per ``live`` row) differs from their ``valuenum`` (MIMIC-IV: "the
+    value's number", filled only when the value is numeric; a censored "<1.0" has
+    valuenum 1.0). Where either is not a number, nothing is compared."""
+    import pandas as pd
+
+    num = pd.to_numeric(valuenum.iloc[live], errors="coerce").to_numpy(dtype=float)
+    both = ~np.isnan(num) & ~np.isnan(values)
+    clash = np.zeros(len(live), dtype=bool)
+    clash[both] = ~np.isclose(values[both], num[both], rtol=1e-6, atol=0.0)
+    why = [f"the value's number {v:g} and its valuenum {n:g} disagree (MIMIC-IV: valuenum "
+           f"is the value's number); correct one of them" for v, n in zip(
+               values[clash], num[clash], strict=True)]
+    return clash, why
+
+
 def _superseded(raw, role, st, codes, live, times=None):
     """The rows replaced by a later status of the same result (HL7 v2 table 0085, OBX-11:
     C replaces F, F replaces P), as a ``mark`` argument: of the live rows of one patient,

@@ -22,6 +22,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
     _screen,
     _test_map,
     judge_units,
+    valuenum_clash,
 )
 from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
     _code_text,
@@ -137,7 +138,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     Reported (never silently NaN): a value that is not a number ("see comment"), empty,
     or censored without a number ("ND"); an unknown unit; a unit of another family than
     the LOINC code's (glucose 2345-7, a mass code, in mmol/L; see ``loinc_map.csv``); a
-    unit in the value cell that differs from the unit column; a value negative or
+    unit in the value cell that differs from the unit column; a number that the
+    ``valuenum`` column contradicts (MIMIC-IV: "4.2" and 42); a value negative or
     implausible for its unit (``labstats.units.ANALYTES``; relax with
     ``labstats.plausibility("warn")``); a result without a patient id. Excluded: tests
     that are not mapped to an analyte, results withdrawn by their status (HL7 table
@@ -250,6 +252,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         mark(live[clash], 1, "the flag says the result is off the instrument's scale on "
              "the other side than the value's comparator (HL7 v2 table 0078: '<' below, "
              "'>' above); correct the value or the flag", role["flag"])
+    if "valuenum" in role:  # MIMIC: a number its own valuenum contradicts ("4.2", 42)
+        clash, why = valuenum_clash(raw[role["valuenum"]], live, values)
+        mark(live[clash], 1, why, role["value"])
     values[left] = CENSORED_POLICIES[censored](values[left])
     if censored == "nan":
         values[right] = np.nan

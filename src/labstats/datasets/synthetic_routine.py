@@ -61,8 +61,9 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
     bad_rows : bool, default True
         Add rows that cannot be used: unreadable values ("hemolyzed"), an unknown unit,
         a unit contradicting its LOINC code (LIS), rows without a patient id and a
-        withdrawn result (LIS, status "W"). Tests the export never uses (sodium,
-        glucose) are always there.
+        withdrawn result (LIS, status "W"). Tests outside the truth are always there:
+        sodium (not an analyte labstats reads: excluded) and glucose (read and used,
+        but not part of ``truth``).
     hba1c : bool, default False
         Add HbA1c results to about 40 % of the draws: in NGSP % (LOINC 4548-4, one
         decimal) before ``assay_change``, in IFCC mmol/mol (59261-8, whole numbers) from
