@@ -21,19 +21,17 @@ the reading is done on their *dictionary*, not on their rows:
    and grouped by patient and specimen into draws (a chunk of whole files at a time when
    the files hold disjoint patients), with each analyte's row and dictionary entry packed
    in half of a 128-bit column. A draw is *simple* when it has at most one result per
-   analyte, one known time, a specimen id, and no other draw of the patient at that time
-   (a duplicate across specimens has the same time; a patient with a draw at several
-   times has all its draws treated as the others): then it has no duplicate, no repeat
-   and no result shared with another draw, every ``repeats=`` rule gives its one result,
-   and it is built from the SQL columns.
+   analyte, one known time and a specimen id: then it has no duplicate and no repeat
+   (draws of two specimens share no result: by specimen, a copy is its own specimen's),
+   every ``repeats=`` rule gives its one result, and it is built from the SQL columns.
    A draw that is not simple only because an analyte has several rows (one time, one
-   file, meeting no other draw) is built the same way when every used analyte is
+   file) is built the same way when every used analyte is
    paired: rows equal in analyte, value and censoring are read duplicates but the first,
    and an analyte left with several results is resolved by ``repeats="first"`` or
    ``"last"`` (row order, at one time), with pandas' counts of repeats and conflicts:
    DuckDB finds their rows, numpy sorts and reduces them (``_engines_sql_copies``).
-3. The other draws (reruns, corrections, duplicates across specimens: one in twenty-five
-   in the synthetic MIMIC export) are read back, bucket by bucket of ``rows_per_partition`` rows of whole
+3. The other draws (reruns, corrections, several times or none) are read back, bucket
+   by bucket of ``rows_per_partition`` rows of whole
    patients, and go through ``routine._mark_duplicates`` and ``pair_results``: the pandas
    code of the in-memory path. Their tables (and the draws of copies) are made by DuckDB
    on a cursor of its own, in a thread, while the simple draws are built.

@@ -78,28 +78,17 @@ class Draws:
         else:
             times = ("CASE WHEN th0 = th1 THEN th0 END AS t0", "")
         # complex by content: a duplicate or a repeat (more results than analytes), no
-        # specimen id, a time missing or unread, or several times (a rerun)
+        # specimen id, a time missing or unread, or several times (a rerun; its ``t0`` is
+        # null). Draws of two specimens never share a result (by specimen, a copy is its
+        # own specimen's: ``pair_results``), so each draw is judged alone. Files of
+        # disjoint patients are grouped a chunk of files at a time (``_chunks``)
         cc = f"spec IS NULL OR n <> bit_count(mask) OR nt < na OR (na > 0 AND {unread})"
-        # a draw that meets another draw of the patient at a time may share a result with
-        # it (a duplicate across specimens): complex too. Draws of one time meet when
-        # their times are equal; a draw of several times is taken to meet every draw of
-        # the patient. The groups are written once, classified by content; the few that
-        # meet (found from the table) are then marked in place (no table of the groups
-        # materialized and joined again). Files of disjoint patients are grouped a chunk of
-        # files at a time (``_chunks``)
         for k, where in enumerate(chunks):
             con.execute(
                 ("CREATE OR REPLACE TABLE draws AS " if k == 0 else "INSERT INTO draws ") +
-                f"SELECT *, false AS met, ({cc}) AS cc FROM (SELECT g.* EXCLUDE (th0, th1), "
+                f"SELECT *, ({cc}) AS cc FROM (SELECT g.* EXCLUDE (th0, th1), "
                 f"{times[0]}, th0 IS DISTINCT FROM th1 AS multi FROM (SELECT pid, spec, "
                 f"{', '.join(aggs)} FROM u{where} GROUP BY pid, spec) g {times[1]})")
-        con.execute(
-            "CREATE OR REPLACE TABLE meet AS SELECT pid, t0 FROM draws WHERE na > 0 AND t0 IS "
-            "NOT NULL GROUP BY pid, t0 HAVING count(*) > 1; UPDATE draws SET met = true, cc "
-            "= true FROM meet WHERE meet.pid = draws.pid AND meet.t0 = draws.t0; CREATE OR "
-            "REPLACE TABLE meet AS SELECT DISTINCT pid FROM draws WHERE na > 0 AND multi; "
-            "UPDATE draws SET met = true, cc = true FROM meet WHERE meet.pid = draws.pid; "
-            "DROP TABLE meet")
         rows = con.sql("SELECT coalesce(sum(n), 0) FROM draws").fetchall()[0][0]
         if int(rows) != ex.counts["used"]:  # every used row is in a draw, or no result
             raise RuntimeError(f"pair_export: {rows} used rows joined back of "
@@ -167,8 +156,8 @@ class Draws:
 
     def _copies(self, con, unread, folder, rows_per_partition):
         """Table ``pure``: the draws that are complex only because an analyte has several
-        rows in them (one specimen, one readable time for every row, meeting no other
-        draw, rows in one file). As in pandas, a row equal to an earlier one in analyte,
+        rows in them (one specimen, one readable time for every row, rows in one
+        file). As in pandas, a row equal to an earlier one in analyte,
         value and censoring (a *class*: ``_classes``) is a read duplicate; the first row of
         each class is a result, and an analyte of several classes is a repeat resolved by
         ``repeats=`` "first" or "last" (the class of the earliest or latest first row: one
@@ -191,7 +180,7 @@ class Draws:
         q = ", ".join(f"q{j}" for j in range((len(self.codes) + 1) // 2))
         con.execute(
             f"CREATE OR REPLACE TABLE dd AS SELECT row_number() OVER () - 1 AS g, * EXCLUDE "
-            f"({q}) FROM draws WHERE cc AND NOT met AND NOT multi AND spec IS NOT NULL AND "
+            f"({q}) FROM draws WHERE cc AND NOT multi AND spec IS NOT NULL AND "
             f"nt = n AND n <> bit_count(mask) AND NOT {unread}" +
             (" AND f0 = f1" if folder else ""))
         rows, draws = con.sql("SELECT coalesce(sum(n), 0), count(*) FROM dd").fetchall()[0]
