@@ -250,13 +250,15 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
 sns.scatterplot(data=plot, x="total_testosterone", y="free_testosterone", hue="sex",
                 style="total T", markers={"measured": "o", "below LoQ": "X"}, s=10, alpha=0.4,
                 linewidth=0, ax=axes[0])
-axes[0].set(xscale="log", yscale="log", xlabel="total T [nmol/L]", ylabel="free T [pmol/L]",
+axes[0].set(xscale="log", yscale="log", xlabel="total T [nmol/L], log scale",
+            ylabel="free T [pmol/L], log scale",
             title=f"{len(plot):,} draws, {plot.patient_id.nunique():,} patients")
 plot["free %"] = 100 * plot["free_testosterone"] / 1000 / plot["total_testosterone"]
 sns.scatterplot(data=plot, x="shbg", y="free %", hue="sex", s=10, alpha=0.4, linewidth=0,
                 legend=False, ax=axes[1])
-axes[1].set(xscale="log", xlabel="SHBG [nmol/L]", ylabel="free T [% of total T]",
+axes[1].set(xscale="log", xlabel="SHBG [nmol/L], log scale", ylabel="free T [% of total T]",
             title="the free fraction is set by SHBG (and albumin)")
+fig.suptitle(label)
 fig.tight_layout()
 
 # %% [markdown]
