@@ -75,9 +75,12 @@ robust
 # %% [markdown]
 # ## 2. The reference sample
 #
-# Men 20-39 years, BMI 18.5 to < 30 kg/m² (WHO: neither underweight nor obese), HbA1c < 6.5 %
-# and fasting glucose, where measured, < 7.0 mmol/L (below the diagnostic thresholds of
-# diabetes of the American Diabetes Association). With TT, SHBG and albumin present.
+# Men 20-39 years, BMI 18.5 to < 30 kg/m² (neither underweight nor obese by the WHO adult
+# classification: WHO Technical Report Series 894, 2000, Table 2.1), HbA1c < 6.5 % and
+# fasting glucose, where measured, < 7.0 mmol/L (below the diagnostic thresholds of diabetes
+# in non-pregnant adults: American Diabetes Association, Standards of Care in Diabetes,
+# Diabetes Care 2024;47(Suppl 1):S20-S42, Table 2.1). With TT, SHBG and albumin present.
+# These screening limits select a sample; they are not limits for individuals.
 
 # %%
 HORMONES = ["free_testosterone", "bioavailable_testosterone", "free_androgen_index",
