@@ -95,7 +95,7 @@ indirect.pivot_table(index=["analyte", "method"], columns="limit", values="estim
 # Men 20-79 years with BMI 18.5 to < 30 kg/m² (neither underweight nor obese by the WHO
 # adult classification: WHO Technical Report Series 894, 2000, Table 2.1), HbA1c < 5.7 %
 # (below the prediabetes range of the American Diabetes Association, Standards of Care in
-# Diabetes, Diabetes Care 2024;47(Suppl 1):S20-S42, Table 2.5) and eGFR >= 60 mL/min/1.73
+# Diabetes, Diabetes Care 2024;47(Suppl 1):S20-S42) and eGFR >= 60 mL/min/1.73
 # m² by CKD-EPI 2021 (GFR categories G1-G2 of KDIGO 2012, Kidney Int Suppl 2013;3:1-150,
 # Table 5: not decreased below 60). These screening limits select a sample; they are not
 # limits for individuals. Nonparametric CLSI EP28-A3c interval with 90 % CIs.
