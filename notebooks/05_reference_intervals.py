@@ -79,8 +79,8 @@ robust
 # classification: WHO Technical Report Series 894, 2000, Table 2.1), HbA1c < 6.5 % and
 # fasting glucose, where measured, < 7.0 mmol/L (below the diagnostic thresholds of diabetes
 # in non-pregnant adults: American Diabetes Association, Standards of Care in Diabetes,
-# Diabetes Care 2024;47(Suppl 1):S20-S42, doi:10.2337/dc24-S002). With TT, SHBG and albumin present.
-# These screening limits select a sample; they are not limits for individuals.
+# Diabetes Care 2024;47(Suppl 1):S20-S42, doi:10.2337/dc24-S002). With TT, SHBG and albumin
+# present. These screening limits select a sample; they are not limits for individuals.
 
 # %%
 HORMONES = ["free_testosterone", "bioavailable_testosterone", "free_androgen_index",
