@@ -179,6 +179,8 @@ for ax, limit in zip(axes[1:], ["lower", "upper"], strict=True):
                 fmt="o", capsize=3)
     ax.set(xlabel="free T [pmol/L]", title=f"{limit} limit, 20-39")
 axes[2].set_yticklabels([])
+fig.suptitle(f"limits computed here (CLSI EP28-A3c) for {len(ref_men):,} screened men 20-39 of\n"
+             f"{cohort.attrs['description']}; not a clinical reference interval")
 fig.tight_layout()
 
 # %% [markdown]

@@ -87,6 +87,7 @@ for analyte in ANALYTES:
         res = indirect_reference_interval(x, method=m, censored=cens, bootstrap=50, seed=1)
         rows.append(res.assign(analyte=analyte))
 indirect = pd.concat(rows, ignore_index=True)
+assert not men["total_testosterone_below_lod"].fillna(False).astype(bool).any()  # said above
 indirect.pivot_table(index=["analyte", "method"], columns="limit", values="estimate").round(2)
 
 # %% [markdown]
@@ -148,7 +149,8 @@ fig, ax = plt.subplots(figsize=(6, 4))
 indirect_reference_interval_plot(
     x, result=indirect[(indirect.analyte == "creatinine") & (indirect.method == "refiner")],
     ax=ax)
-ax.set_xlabel("creatinine [µmol/L]")
+ax.set(xlabel="creatinine [µmol/L]",
+       title=f"{ax.get_title()}\nNHANES 2011-2016, men 20+, unweighted, n = {len(x):,}")
 plt.show()
 h = healthy.dropna(subset=["creatinine"])
 partition_test(np.log(h["creatinine"]), np.where(h["age"] < 50, "20-49", "50-79"))
