@@ -64,6 +64,8 @@ def _check(run, expected_data):
     run's --data (load_cohort) and/or the embedded extract it reads itself (load_nhanes,
     whatever --data says)."""
     assert run.ok, f"{run.path.name}: {run.error}"
+    # a warning is printed into the page a reader opens: none may be left unexplained
+    assert not run.warnings, f"{run.path.name}: {run.warnings}"
     text = run.path.read_text()
     extract = {d for d in run.data if d.startswith("NHANES ") and "(embedded extract" in d}
     if "load_cohort(" in text:

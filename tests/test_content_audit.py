@@ -1,0 +1,128 @@
+"""What a reader sees: the notebooks' text and figures, the docs, the CLI's words.
+
+labstats computes and describes; it never recommends a treatment, a dose or an "optimal"
+level, and a cut-off or range appears only with its source. These checks read the text
+(no notebook is run here; ``tests/test_notebooks.py`` runs them, and the notebooks assert
+the numbers their readings state):
+
+* no advice language anywhere a reader looks (notebooks, docs, README, docstrings, CLI help);
+* every screening cut-off a notebook applies (BMI, HbA1c, glucose, eGFR) cites its document;
+* every log axis of a notebook figure says so in its label;
+* a notebook's "Reading" types no estimate by hand ("about 80-130"): it prints it, or
+  asserts what it states;
+* a timing measured on the shared machine says when (date and commit) it was measured.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+DOCS = [ROOT / "README.md", ROOT / "data" / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs" / "guide").glob("*.md"))]
+SOURCES = sorted((ROOT / "src" / "labstats").rglob("*.py"))
+
+#: advice a research tool must not give (case-insensitive)
+ADVICE = re.compile(r"\boptimal\b|healthy (target|level|range)|should aim|\baim for\b|"
+                    r"target (range|level|value)s?\b|\bdos(e|es|ing|age)\b|you should|"
+                    r"\bideal (level|value|range)", re.I)
+#: lines that name the rule itself ("never recommends ... an 'optimal' level") or a
+#: publication's title, not advice
+ALLOWED = re.compile(r"never|does not|do not|not recommend|no reference range|"
+                     r"optimal free testosterone index for use in elderly men", re.I)
+
+
+def _cells(path):
+    """(kind, text) of each cell of a jupytext percent notebook."""
+    cells, kind, lines = [], None, []
+    for line in path.read_text().splitlines():
+        if line.startswith("# %%"):
+            if kind:
+                cells.append((kind, "\n".join(lines)))
+            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+        elif kind:
+            lines.append(line)
+    if kind:
+        cells.append((kind, "\n".join(lines)))
+    return cells
+
+
+def _advice(text):
+    """Sentences (comment markers and line breaks removed) that give advice."""
+    flat = re.sub(r"\s*\n\s*(#+|//|\*)?\s*", " ", text)
+    return [sentence.strip() for sentence in re.split(r"(?<=[.!?:;])\s+", flat)
+            if ADVICE.search(sentence) and not ALLOWED.search(sentence)]
+
+
+def test_the_scan_finds_advice():
+    """The checks below can fail: the patterns catch what they are meant to catch."""
+    assert _advice("# Men should aim for an optimal free T above 300 pmol/L.")
+    assert _advice("the dose of testosterone") and _advice("a healthy target range")
+    assert not _advice('labstats never recommends a treatment, a dose or an "optimal" level')
+
+
+@pytest.mark.parametrize("path", [*NOTEBOOKS, *DOCS, *SOURCES],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_advice_language(path):
+    found = _advice(path.read_text())
+    assert not found, f"{path.relative_to(ROOT)}: advice language {found}"
+
+
+def test_cli_help_gives_no_advice(capsys):
+    from labstats.cli import main
+
+    for argv in (["--help"], ["report", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr().out
+        assert out and not _advice(out), (argv, _advice(out))
+
+
+#: a cut-off in a notebook's text -> the document it must cite in the same cell
+CUTOFFS = {r"BMI 18\.5": "WHO Technical Report Series 894",
+           r"HbA1c\s*<": "Diabetes Care 2024;47(Suppl 1):S20-S42",
+           r"glucose[^.]*<\s*7\.0": "Diabetes Care 2024;47(Suppl 1):S20-S42",
+           r"eGFR >= 60": "KDIGO 2012"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_screening_cutoffs_cite_their_source(path):
+    for kind, text in _cells(path):
+        flat = re.sub(r"\s*\n#\s*", " ", text)
+        for pattern, source in CUTOFFS.items():
+            if kind == "markdown" and re.search(pattern, flat):
+                assert source in flat, f"{path.name}: {pattern!r} without {source!r}:\n{text}"
+
+
+LOG_AXIS = re.compile(r"""(x|y)scale\s*=\s*["']log|set_(x|y)scale\(\s*["']log|log(x|y)\s*=\s*True""")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_log_axes_are_labelled(path):
+    for kind, text in _cells(path):
+        if kind == "code" and LOG_AXIS.search(text):
+            assert "log scale" in text, f"{path.name}: a log axis not labelled so:\n{text}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_readings_type_no_estimate_by_hand(path):
+    """A measured number in a reading is printed by the code (an f-string) or not given:
+    "AIC lower by about 80-130" went stale (the fits give 78-101)."""
+    for kind, text in _cells(path):
+        if kind == "markdown" and "**Reading" in text:
+            typed = re.findall(r"about\s+[−-]?\d[\d.,]*(?:\s*(?:-|to)\s*[−-]?\d[\d.,]*)?", text)
+            assert not typed, f"{path.name}: estimates typed in a reading: {typed}"
+
+
+def test_timings_in_the_docs_say_when():
+    """Every paragraph that reports a timing on the shared machine (it names the load
+    average) gives the date it was measured."""
+    for path in DOCS:
+        for para in path.read_text().split("\n\n"):
+            if re.search(r"load average", para):
+                assert re.search(r"20\d\d-\d\d-\d\d", para), (
+                    f"{path.relative_to(ROOT)}: a timing without its date:\n{para[:300]}")
