@@ -24,9 +24,10 @@
 # **Data.** By default a synthetic LIS export with a known truth,
 # `labstats.make_lab_results(3000, seed=0)`: 3,000 patients, several draws each, TT in
 # ng/dL (LOINC 2986-8) until an assay change on 2020-01-01 and in nmol/L (14913-8) after,
-# censored results, 3 % exact duplicate rows, 4 % TT reruns with another value, draws
-# without SHBG or albumin, sodium results labstats does not use and about 2 % rows that
-# cannot be used. **Your own export:** set the environment variable
+# censored results, exact copies of 3 % of the rows (sodium aside), reruns of 4 % of the
+# TT results with another value, draws without SHBG or albumin, sodium results labstats
+# does not use and 2.5 % more rows that cannot be used or were withdrawn (the shares of the
+# whole file are counted in section 1). **Your own export:** set the environment variable
 # `LABSTATS_EXPORT=path/to/export.csv` (CSV/TSV, Excel, Parquet or a folder of Parquet
 # files, in the LIS or MIMIC-IV `labevents` shape; `data/README.md`, section 5) before
 # starting Jupyter or `labstats report`, and `LABSTATS_TEST_MAP=codes.csv` (columns

@@ -126,3 +126,71 @@ def test_timings_in_the_docs_say_when():
             if re.search(r"load average", para):
                 assert re.search(r"20\d\d-\d\d-\d\d", para), (
                     f"{path.relative_to(ROOT)}: a timing without its date:\n{para[:300]}")
+
+
+def test_the_synthetic_export_holds_what_notebook_06_says():
+    """Notebook 06 (and data/README.md) describe the synthetic export in numbers: the
+    shares of copies, reruns and unusable rows typed there are those the generator makes."""
+    import labstats
+
+    text = re.sub(r"\s*\n#\s*", " ", (ROOT / "notebooks" / "06_routine_lab_data.py").read_text())
+    patterns = {"patients": r"make_lab_results\(3000, seed=0\)`: ([\d,]+) patients",
+                "copies": r"exact copies of ([\d.]+) % of the rows \(sodium aside\)",
+                "reruns": r"reruns of ([\d.]+) % of the TT results",
+                "bad": r"and ([\d.]+) % more rows that cannot be used or were withdrawn"}
+    typed = {}
+    for k, pattern in patterns.items():
+        found = re.search(pattern, text)
+        assert found, f"notebook 06 no longer says {pattern!r}: update this test"
+        typed[k] = float(found.group(1).replace(",", ""))
+    export = labstats.make_lab_results(3000, seed=0)
+    counts, truth = export.attrs["expected_counts"], export.attrs["truth"]
+    results = labstats.read_lab_results(export)
+    sodium = int(results.attrs["unknown_tests"]["rows"].sum())
+    bad = counts["reported"] + counts["excluded"] - sodium
+    draws = labstats.pair_results(results, analytes=["total_testosterone", "shbg", "albumin"])
+    made = {"patients": truth["patient_id"].nunique(),
+            "copies": 100 * counts["duplicates"] / (counts["rows"] - bad - counts["duplicates"]
+                                                    - sodium),
+            "reruns": 100 * draws.attrs["counts"]["conflicts"]
+            / truth["total_testosterone"].notna().sum(),
+            "bad": 100 * bad / (counts["rows"] - bad)}
+    for k, value in typed.items():
+        assert abs(made[k] - value) < 0.1, (k, value, made[k])
+    readme = re.sub(r"\s+", " ", (ROOT / "data" / "README.md").read_text())
+    assert (f"exact copies of {typed['copies']:g} % of the rows (sodium aside), reruns of "
+            f"{typed['reruns']:g} % of the testosterone results") in readme
+    assert f"`bad_rows=True`, {typed['bad']:g} % more rows)" in readme
+
+
+def test_data_readme_counts_are_those_of_the_shipped_extract():
+    """data/README.md's table of non-missing values per variable and cycle, its row counts
+    and file size, against the extract itself."""
+    import warnings
+
+    import labstats
+
+    cycles = ["2011-2012", "2013-2014", "2015-2016", "2021-2023"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 2021-2023's new design: said in the README
+        nh = labstats.load_nhanes(tuple(cycles))
+    text = (ROOT / "data" / "README.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \|(.+)\|$", text, flags=re.M)
+    checked = 0
+    for column, cells in rows:
+        if column not in nh:
+            continue
+        typed = [int(m.group(0).replace(",", "")) if (m := re.match(r"[\d,]+", c.strip())) else 0
+                 for c in cells.split("|")]
+        if len(typed) != len(cycles):
+            continue
+        got = [int(nh.loc[nh["cycle"] == c, column].notna().sum()) for c in cycles]
+        assert typed == got, (column, typed, got)
+        checked += 1
+    assert checked >= 15
+    sizes = nh.groupby("cycle").size()
+    assert (f"{sizes['2011-2012']:,} (2011-2012), {sizes['2013-2014']:,}"
+            in re.sub(r"\s+", " ", text))
+    assert f"{len(nh):,} rows x" in re.sub(r"\s+", " ", text)
+    size = (ROOT / "src" / "labstats" / "datasets" / "nhanes_extract.parquet").stat().st_size
+    assert f"{size:,} bytes" in text
