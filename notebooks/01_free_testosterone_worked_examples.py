@@ -100,8 +100,7 @@ grid["free_testosterone"] = labstats.free_testosterone(grid.total_testosterone, 
                                                        grid.albumin, output_unit="pmol/L")
 g = sns.relplot(data=grid, x="shbg", y="free_testosterone", hue="albumin", col="total_testosterone",
                 kind="line", height=3.2, aspect=1.0, palette="crest")
-g.set_axis_labels("SHBG [nmol/L]", "free T [pmol/L]")
-g.set_titles("TT = {col_name} nmol/L")
+g = g.set_axis_labels("SHBG [nmol/L]", "free T [pmol/L]").set_titles("TT = {col_name} nmol/L")
 
 # %% [markdown]
 # ## 3. The published methods side by side
@@ -122,7 +121,7 @@ long = side.melt(id_vars=["total_testosterone", "shbg"], value_vars=methods,
                  var_name="method", value_name="free T [pmol/L]")
 g = sns.relplot(data=long, x="shbg", y="free T [pmol/L]", hue="method",
                 col="total_testosterone", kind="line", height=3.2, aspect=1.0)
-g.set_titles("TT = {col_name} nmol/L")
+g = g.set_axis_labels("SHBG [nmol/L]", "free T [pmol/L]").set_titles("TT = {col_name} nmol/L")
 
 # %%
 ratio = side[methods].div(side["vermeulen1999"], axis=0)

@@ -126,8 +126,8 @@ g = sns.relplot(data=curves, x="age", y="estimate", hue="percentile", row="varia
 g.map_dataframe(_band)
 g.set_axis_labels("age [years]", "weighted percentile")
 g.set_titles("{row_name}, {col_name}")
-g.figure.suptitle(f"{cohort.attrs['description']}: survey-weighted percentiles "
-                  "(weight_hormone)", y=1.01)
+title = g.figure.suptitle(f"{cohort.attrs['description']}: survey-weighted percentiles "
+                          "(weight_hormone)", y=1.01)
 
 # %% [markdown]
 # In men, median TT changes little with age while median FT falls steadily: SHBG rises

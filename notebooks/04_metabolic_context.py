@@ -157,7 +157,7 @@ g.add_legend(legend_data={k: Line2D([], [], color=c, marker="o") for k, c in
              title="quartiles of")
 g.set_titles("{col_name}")
 g.set_axis_labels("quartile", "survey-weighted mean (95 % CI)")
-g.figure.suptitle(f"men 20+, {cohort.attrs['description']}", y=1.03)
+title = g.figure.suptitle(f"men 20+, {cohort.attrs['description']}", y=1.03)
 
 # %% [markdown]
 # ## 6. Age is part of the picture
