@@ -102,7 +102,8 @@ pd.DataFrame(cuts, index=["25th", "50th", "75th"])
 # ## 4. Metabolic measures by FT quartile
 #
 # Survey-weighted means with 95 % CIs (fasting weights for HOMA-IR and TyG, hormone weights
-# for the rest).
+# for the rest). Units: HOMA-IR and TyG none, triglycerides, HDL and non-HDL cholesterol
+# mmol/L, eGFR mL/min/1.73 m², BMI kg/m², age years.
 
 # %%
 FASTING = ["homa_ir", "tyg_index", "triglycerides"]

@@ -263,8 +263,8 @@ fig.suptitle(label)
 fig.tight_layout()
 
 # %% [markdown]
-# Percentiles of TT and FT per sex, per draw and per patient (first draw only): patients
-# tested often weigh more in a per-draw summary.
+# Percentiles of TT (nmol/L) and FT (pmol/L) per sex, per draw and per patient (first draw
+# only): patients tested often weigh more in a per-draw summary.
 
 # %%
 first = plot.sort_values("collected_at").drop_duplicates("patient_id")
