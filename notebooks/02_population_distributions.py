@@ -155,11 +155,15 @@ wide
 # %%
 window = cohort[(cohort.sex == "male") & (cohort.age >= 20)
                 & cohort.total_testosterone.between(14, 16) & cohort.free_testosterone.notna()]
+source = {"nhanes": "NHANES 2013-2016", "synthetic": "synthetic cohort"}[DATA]
 fig, ax = plt.subplots(figsize=(6, 4))
 sns.scatterplot(data=window, x="shbg", y="free_testosterone", hue="age_band", s=12, alpha=0.6,
                 ax=ax)
 ax.set(xscale="log", xlabel="SHBG [nmol/L], log scale", ylabel="free T [pmol/L]",
-       title=f"{len(window):,} men with TT 14-16 nmol/L")
+       title=f"{len(window):,} men 20+ with TT 14-16 nmol/L ({source}, unweighted)")
+ax.set_xticks([10, 20, 50, 100, 200], labels=["10", "20", "50", "100", "200"], minor=False)
+ax.minorticks_off()
+ax.legend(title="age [years]")
 spread = window.free_testosterone.quantile([0.05, 0.95])
 print(f"FT 5th-95th percentile at the same TT: {spread.iloc[0]:.0f}-{spread.iloc[1]:.0f} pmol/L")
 assert spread.iloc[1] / spread.iloc[0] > 1.5
