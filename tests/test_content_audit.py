@@ -210,3 +210,38 @@ def test_tests_and_scripts_the_text_points_at_exist():
                 assert f"def {function}(" in (ROOT / name).read_text(), found
             checked += 1
     assert checked > 20
+
+
+def _commented_results():
+    """(page, code, expression, typed) for each ``expr  # 1.7388`` of a python block."""
+    import ast
+
+    found = []
+    for path in DOCS:
+        for block in re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S):
+            lines = block.splitlines()
+            tree = ast.parse(block)
+            for node in tree.body:
+                m = re.search(r"#\s*([−-]?\d[\d.,]*)\b", lines[node.end_lineno - 1])
+                if isinstance(node, ast.Expr) and m:
+                    found.append((path.relative_to(ROOT).as_posix(), block,
+                                  ast.get_source_segment(block, node.value),
+                                  m.group(1).replace(",", "")))
+    return found
+
+
+@pytest.mark.parametrize("page, block, expression, typed", _commented_results(),
+                         ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "")
+def test_results_typed_in_the_docs_examples(page, block, expression, typed):
+    """``labstats.units.convert(450, ...)  # 15.60``: the value the code gives, to the
+    digits typed."""
+    namespace: dict = {}
+    exec(compile(block, page, "exec"), namespace)  # the block's imports and names
+    value = float(eval(expression, namespace))
+    decimals = len(typed.partition(".")[2])
+    assert round(value, decimals) == pytest.approx(float(typed), abs=10 ** -decimals / 2), (
+        page, expression, value, typed)
+
+
+def test_the_docs_have_typed_results_to_check():
+    assert len(_commented_results()) >= 4
