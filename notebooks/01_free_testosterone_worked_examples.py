@@ -107,9 +107,10 @@ g = g.set_axis_labels("SHBG [nmol/L]", "free T [pmol/L]").set_titles("TT = {col_
 #
 # The models share the mass-action equations and differ in their association constants
 # (and Södergård's model treats albumin binding as saturable). De Ronde et al. (Clin Chem
-# 2006;52:1777–1784) found, in 2,000+ men, mean free T by Södergård > Vermeulen, and the
-# lowest bioavailable T with Emadi-Konjin's constants; the same ordering appears on a grid
-# in the physiological range of SHBG.
+# 2006;52:1777–1784, abstract) found, in 399 men aged 40-80, mean free T by Södergård
+# (0.41 nmol/L) > Vermeulen (0.35 nmol/L), and the lowest bioavailable T with Emadi-Konjin's
+# constants (3.87 nmol/L); the same ordering appears on a grid in the physiological range
+# of SHBG.
 
 # %%
 methods = list(BINDING_MODELS)
