@@ -100,17 +100,17 @@ grid["free_testosterone"] = labstats.free_testosterone(grid.total_testosterone, 
                                                        grid.albumin, output_unit="pmol/L")
 g = sns.relplot(data=grid, x="shbg", y="free_testosterone", hue="albumin", col="total_testosterone",
                 kind="line", height=3.2, aspect=1.0, palette="crest")
-g.set_axis_labels("SHBG [nmol/L]", "free T [pmol/L]")
-g.set_titles("TT = {col_name} nmol/L")
+g = g.set_axis_labels("SHBG [nmol/L]", "free T [pmol/L]").set_titles("TT = {col_name} nmol/L")
 
 # %% [markdown]
 # ## 3. The published methods side by side
 #
 # The models share the mass-action equations and differ in their association constants
 # (and Södergård's model treats albumin binding as saturable). De Ronde et al. (Clin Chem
-# 2006;52:1777–1784) found, in 2,000+ men, mean free T by Södergård > Vermeulen, and the
-# lowest bioavailable T with Emadi-Konjin's constants; the same ordering appears on a grid
-# in the physiological range of SHBG.
+# 2006;52:1777–1784, abstract) found, in 399 men aged 40-80, mean free T by Södergård
+# (0.41 nmol/L) > Vermeulen (0.35 nmol/L), and the lowest bioavailable T with Emadi-Konjin's
+# constants (3.87 nmol/L); the same ordering appears on a grid in the physiological range
+# of SHBG.
 
 # %%
 methods = list(BINDING_MODELS)
@@ -122,7 +122,7 @@ long = side.melt(id_vars=["total_testosterone", "shbg"], value_vars=methods,
                  var_name="method", value_name="free T [pmol/L]")
 g = sns.relplot(data=long, x="shbg", y="free T [pmol/L]", hue="method",
                 col="total_testosterone", kind="line", height=3.2, aspect=1.0)
-g.set_titles("TT = {col_name} nmol/L")
+g = g.set_axis_labels("SHBG [nmol/L]", "free T [pmol/L]").set_titles("TT = {col_name} nmol/L")
 
 # %%
 ratio = side[methods].div(side["vermeulen1999"], axis=0)

@@ -29,7 +29,7 @@
 # **Reproduced (asserted).** Bland & Altman 1986: mean difference −2.1 L/min, limits of
 # agreement −79.7 to 75.5 L/min. The law of propagation of uncertainty (GUM, JCGM 100:2008,
 # eq. 12): for FAI = 100·TT/SHBG the CV is √(CV_TT² + CV_SHBG²).
-# **Run time:** about 10 s.
+# **Run time:** a few seconds (measured with `labstats report`, 2026-11-30: under 3 s).
 
 # %%
 import functools
@@ -95,7 +95,9 @@ method_comparison_plot(ft.vermeulen1999, ft.sodergard1982,
                        result=passing_bablok(ft.vermeulen1999, ft.sodergard1982), ax=axes[0])
 axes[0].set(xlabel="Vermeulen 1999 [pmol/L]", ylabel="Södergård 1982 [pmol/L]")
 bland_altman_plot(ft.vermeulen1999, ft.sodergard1982, log=True, ax=axes[1])
-axes[1].set_title("Södergård / Vermeulen (log scale)")
+axes[1].set(title="Södergård / Vermeulen (log scale)", xlabel="geometric mean [pmol/L]",
+            ylabel="Södergård / Vermeulen, log scale")
+fig.suptitle(f"free T of {len(men):,} men 20+ sampled from {cohort.attrs['description']}")
 fig.tight_layout()
 
 # %% [markdown]
@@ -122,16 +124,18 @@ pd.concat([ratios, deming(ft.vermeulen1999, ft.sodergard1982).assign(model="sode
 # so the Södergård comparison above carries this choice as well. And when albumin was not
 # measured, Vermeulen suggests assuming 43 g/L. Both are explicit arguments, so their
 # effect can be measured on the same men (percent differences, Bland–Altman on the log
-# scale).
+# scale: bias and limits are ratios of the choice to the default, so 0.98 means 2 % less).
 
 # %%
 alt_mass = labstats.free_testosterone(men.total_testosterone, men.shbg, men.albumin,
                                       albumin_molar_mass=66_500, output_unit="pmol/L")
 default_alb = labstats.free_testosterone(men.total_testosterone, men.shbg, 43.0,
                                          output_unit="pmol/L")
-sens = pd.concat([bland_altman(alt_mass, ft.vermeulen1999, log=True).assign(choice="66,500 g/mol"),
-                  bland_altman(default_alb, ft.vermeulen1999, log=True).assign(
+# bland_altman(x, y) compares y with x (y - x, or y / x with log=True): default first
+sens = pd.concat([bland_altman(ft.vermeulen1999, alt_mass, log=True).assign(choice="66,500 g/mol"),
+                  bland_altman(ft.vermeulen1999, default_alb, log=True).assign(
                       choice="albumin 43 g/L")])
+assert (sens.loc[sens.choice == "66,500 g/mol", "estimate"] < 1).all()  # less FT, always
 sens[sens.statistic.isin(["bias", "loa_lower", "loa_upper"])]
 
 # %%
@@ -142,7 +146,8 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 sns.scatterplot(data=shift, x="SHBG [nmol/L]", y="66,500 g/mol", s=10, ax=axes[0])
 sns.scatterplot(data=shift, x="albumin [g/L]", y="albumin 43 g/L", hue="SHBG [nmol/L]", s=10,
                 palette="crest", ax=axes[1])
-axes[0].set(xscale="log", ylabel="change in FT [%]", title="albumin molar mass 66,500 g/mol")
+axes[0].set(xscale="log", xlabel="SHBG [nmol/L], log scale", ylabel="change in FT [%]",
+            title="albumin molar mass 66,500 g/mol")
 axes[1].set(ylabel="change in FT [%]", title="albumin fixed at 43 g/L instead of measured")
 fig.tight_layout()
 # A smaller molar mass means more albumin molecules, so less FT, always by a few percent:
@@ -192,11 +197,12 @@ curves = pd.concat([grid.assign(cv=100 * delta.cv, method="delta"),
                     grid.assign(cv=100 * mc.cv, method="Monte Carlo")])
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 sns.lineplot(data=curves, x="shbg", y="cv", style="method", ax=axes[0])
-axes[0].set(xscale="log", xlabel="SHBG [nmol/L]", ylabel="CV of FT [%]",
+axes[0].set(xscale="log", xlabel="SHBG [nmol/L], log scale", ylabel="CV of FT [%]",
             title="TT 15 nmol/L, albumin 43 g/L")
 shares = delta.filter(like="share_").rename(columns=lambda c: f"from {c[6:]}")
 shares.assign(SHBG=grid.shbg).plot.area(x="SHBG", ax=axes[1], logx=True, ylim=(0, 1),
-                                        xlabel="SHBG [nmol/L]", ylabel="share of variance")
+                                        xlabel="SHBG [nmol/L], log scale",
+                                        ylabel="share of variance")
 fig.tight_layout()
 
 # %%
@@ -208,12 +214,31 @@ assert (delta.share_albumin < delta.share_total_testosterone).all()
 pd.concat([grid, delta[["estimate", "cv", "share_total_testosterone", "share_shbg",
                         "share_albumin"]], mc.cv.rename("cv_monte_carlo")], axis=1).iloc[::6]
 
+# %%
+sod_ratio = ft.sodergard1982 / ft.vermeulen1999
+ba = sens.set_index(["choice", "statistic"])["estimate"]
+print(f"Södergård / Vermeulen: median {sod_ratio.median():.2f} (5th-95th percentile "
+      f"{sod_ratio.quantile(0.05):.2f}-{sod_ratio.quantile(0.95):.2f}); "
+      f"albumin molar mass 66,500 g/mol: {100 * (ba['66,500 g/mol', 'bias'] - 1):+.1f} % "
+      f"(limits {100 * (ba['66,500 g/mol', 'loa_lower'] - 1):+.1f} to "
+      f"{100 * (ba['66,500 g/mol', 'loa_upper'] - 1):+.1f} %); albumin fixed at 43 g/L: limits "
+      f"{100 * (ba['albumin 43 g/L', 'loa_lower'] - 1):+.1f} to "
+      f"{100 * (ba['albumin 43 g/L', 'loa_upper'] - 1):+.1f} %; share of the variance of FT "
+      f"from albumin at SHBG {grid.shbg.iloc[0]:.0f} nmol/L: {delta.share_albumin.iloc[0]:.2f}")
+# what the reading below says, asserted on these numbers
+assert sod["spearman_shbg"] > 0.5
+assert abs(sod_ratio.median() - 1) > abs(ba["66,500 g/mol", "bias"] - 1)
+assert ba["albumin 43 g/L", "loa_lower"] < 1 < ba["albumin 43 g/L", "loa_upper"]
+assert 0.15 < delta.share_albumin.iloc[0] < 0.25 and delta.share_albumin.iloc[-1] < 0.01
+assert CVS["total_testosterone"] < delta.cv.min() and delta.cv.max() < np.hypot(0.05, 0.06)
+
 # %% [markdown]
-# **Reading.** The binding models disagree systematically, and not by a constant factor:
-# Södergård gives more FT than Vermeulen, the more so the higher the SHBG (the ratios and
-# their Spearman correlation with SHBG above). That is a larger difference than the albumin
-# molar mass (about −2 %) or a default albumin (a few percent either way) make. Assay
-# imprecision reaches FT nearly in full through TT and SHBG; albumin contributes a fifth of
-# the variance at very low SHBG and little otherwise. A calculated FT therefore carries a CV
-# between CV_TT and √(CV_TT² + CV_SHBG²), and comparisons across laboratories also need the
-# same model and constants.
+# **Reading (numbers printed above).** The binding models disagree systematically, and not
+# by a constant factor: Södergård gives more FT than Vermeulen, the more so the higher the
+# SHBG (the ratios and their Spearman correlation with SHBG above). That is a larger
+# difference than the albumin molar mass (a couple of percent, always down) or a default
+# albumin (a few percent either way) make. Assay imprecision reaches FT nearly in full
+# through TT and SHBG; albumin contributes about a fifth of the variance at very low SHBG
+# and little otherwise. A calculated FT therefore carries a CV between CV_TT and
+# √(CV_TT² + CV_SHBG²), and comparisons across laboratories also need the same model and
+# constants.

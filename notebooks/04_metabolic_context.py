@@ -32,7 +32,7 @@
 # 1.2 mg/dL, 55 years, male → 71 mL/min/1.73 m². R survey 4.1-1 on the data the notebook
 # ran on (`tests/reference/make_notebook_reference.R`, which computes HOMA-IR, TyG and eGFR
 # itself from the published equations): quartile limits and means by quartile.
-# **Run time:** about 10 s.
+# **Run time:** a few seconds (measured with `labstats report`, 2026-11-30: under 3 s).
 
 # %%
 from pathlib import Path
@@ -102,7 +102,8 @@ pd.DataFrame(cuts, index=["25th", "50th", "75th"])
 # ## 4. Metabolic measures by FT quartile
 #
 # Survey-weighted means with 95 % CIs (fasting weights for HOMA-IR and TyG, hormone weights
-# for the rest).
+# for the rest). Units: HOMA-IR and TyG none, triglycerides, HDL and non-HDL cholesterol
+# mmol/L, eGFR mL/min/1.73 m², BMI kg/m², age years.
 
 # %%
 FASTING = ["homa_ir", "tyg_index", "triglycerides"]
@@ -144,7 +145,9 @@ by_tt = pd.concat([describe(cohort, FASTING, by="tt_quartile", design=fasting,
 both = pd.concat([by_ft[by_ft.statistic == "mean"].rename(columns={"ft_quartile": "quartile"})
                   .assign(grouping="free T"),
                   by_tt.rename(columns={"tt_quartile": "quartile"}).assign(grouping="total T")])
-both = both[both.variable.isin(["homa_ir", "tyg_index", "hdl_cholesterol", "egfr"])]
+PANELS = {"homa_ir": "HOMA-IR (no unit)", "tyg_index": "TyG index (no unit)",
+          "hdl_cholesterol": "HDL cholesterol [mmol/L]", "egfr": "eGFR [mL/min/1.73 m²]"}
+both = both[both.variable.isin(PANELS)].assign(variable=lambda d: d.variable.map(PANELS))
 g = sns.FacetGrid(both, col="variable", hue="grouping", sharey=False, height=2.8, aspect=0.9)
 g.map_dataframe(lambda data, color, **k: plt.errorbar(
     data.quartile.astype(str), data.estimate,
@@ -155,6 +158,7 @@ g.add_legend(legend_data={k: Line2D([], [], color=c, marker="o") for k, c in
              title="quartiles of")
 g.set_titles("{col_name}")
 g.set_axis_labels("quartile", "survey-weighted mean (95 % CI)")
+title = g.figure.suptitle(f"men 20+, {cohort.attrs['description']}", y=1.03)
 
 # %% [markdown]
 # ## 6. Age is part of the picture
@@ -171,6 +175,19 @@ gap_all = overall.estimate["Q4"] - overall.estimate["Q1"]
 print(f"Q4 - Q1 eGFR, all ages: {gap_all:.1f} mL/min/1.73 m²")
 assert wide["Q4 - Q1"].abs().max() < gap_all
 wide
+
+# %%
+# what the reading below says, asserted: Q1 - Q4 gradients by FT and by TT quartiles
+means = {k: d.pivot_table(index="variable", columns=col, values="estimate", observed=True)
+         for k, d, col in (("free T", by_ft[by_ft.statistic == "mean"], "ft_quartile"),
+                           ("total T", by_tt, "tt_quartile"))}
+gradient = pd.DataFrame({k: m["Q4"] - m["Q1"] for k, m in means.items()})
+assert (gradient.loc[["homa_ir", "tyg_index"], "free T"] < 0).all()
+assert gradient.loc["hdl_cholesterol", "free T"] > 0
+for v in ("homa_ir", "tyg_index", "hdl_cholesterol"):
+    assert abs(gradient.loc[v, "total T"]) > abs(gradient.loc[v, "free T"]), v
+assert abs(gradient.loc["egfr", "free T"]) > abs(gradient.loc["egfr", "total T"])
+gradient.loc[["homa_ir", "tyg_index", "hdl_cholesterol", "egfr"]].round(2)
 
 # %% [markdown]
 # **Reading.** Lower FT goes with higher HOMA-IR and TyG and lower HDL cholesterol. For

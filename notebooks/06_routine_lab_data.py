@@ -24,9 +24,10 @@
 # **Data.** By default a synthetic LIS export with a known truth,
 # `labstats.make_lab_results(3000, seed=0)`: 3,000 patients, several draws each, TT in
 # ng/dL (LOINC 2986-8) until an assay change on 2020-01-01 and in nmol/L (14913-8) after,
-# censored results, 3 % exact duplicate rows, 4 % TT reruns with another value, draws
-# without SHBG or albumin, sodium results labstats does not use and about 2 % rows that
-# cannot be used. **Your own export:** set the environment variable
+# censored results, exact copies of 3 % of the rows (sodium aside), reruns of 4 % of the
+# TT results with another value, draws without SHBG or albumin, sodium results labstats
+# does not use and 2.5 % more rows that cannot be used or were withdrawn (the shares of the
+# whole file are counted in section 1). **Your own export:** set the environment variable
 # `LABSTATS_EXPORT=path/to/export.csv` (CSV/TSV, Excel, Parquet or a folder of Parquet
 # files, in the LIS or MIMIC-IV `labevents` shape; `data/README.md`, section 5) before
 # starting Jupyter or `labstats report`, and `LABSTATS_TEST_MAP=codes.csv` (columns
@@ -250,18 +251,20 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
 sns.scatterplot(data=plot, x="total_testosterone", y="free_testosterone", hue="sex",
                 style="total T", markers={"measured": "o", "below LoQ": "X"}, s=10, alpha=0.4,
                 linewidth=0, ax=axes[0])
-axes[0].set(xscale="log", yscale="log", xlabel="total T [nmol/L]", ylabel="free T [pmol/L]",
+axes[0].set(xscale="log", yscale="log", xlabel="total T [nmol/L], log scale",
+            ylabel="free T [pmol/L], log scale",
             title=f"{len(plot):,} draws, {plot.patient_id.nunique():,} patients")
 plot["free %"] = 100 * plot["free_testosterone"] / 1000 / plot["total_testosterone"]
 sns.scatterplot(data=plot, x="shbg", y="free %", hue="sex", s=10, alpha=0.4, linewidth=0,
                 legend=False, ax=axes[1])
-axes[1].set(xscale="log", xlabel="SHBG [nmol/L]", ylabel="free T [% of total T]",
+axes[1].set(xscale="log", xlabel="SHBG [nmol/L], log scale", ylabel="free T [% of total T]",
             title="the free fraction is set by SHBG (and albumin)")
+fig.suptitle(label)
 fig.tight_layout()
 
 # %% [markdown]
-# Percentiles of TT and FT per sex, per draw and per patient (first draw only): patients
-# tested often weigh more in a per-draw summary.
+# Percentiles of TT (nmol/L) and FT (pmol/L) per sex, per draw and per patient (first draw
+# only): patients tested often weigh more in a per-draw summary.
 
 # %%
 first = plot.sort_values("collected_at").drop_duplicates("patient_id")

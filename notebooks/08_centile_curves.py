@@ -20,8 +20,9 @@
 # BMI-for-age charts?
 #
 # **Data.** The NHANES 2011-2016 extract embedded in labstats (`labstats.load_nhanes()`):
-# TT and SHBG (nmol/L, CDC LC-MS/MS and immunoassay), FT by Vermeulen 1999 from TT, SHBG
-# and albumin (`derive`), the hormone-subsample weights `weight_hormone`; BMI and age in
+# TT and SHBG (nmol/L, CDC LC-MS/MS and immunoassay), FT (pmol/L) by Vermeulen 1999 from
+# TT, SHBG and albumin (`derive`; NHANES measured albumin from 12 years, so FT starts at
+# 12), the hormone-subsample weights `weight_hormone`; BMI and age in
 # completed months (RIDEXAGM) of children 2-19 with the exam weights `weight_exam`.
 # It reads the extract whatever `labstats report --data` says; a downloaded folder of CDC
 # files gives the same frame with `labstats.read_nhanes(folder, cycles)`. **Your own
@@ -40,7 +41,8 @@
 # nmol/L at 19 y and 13.0 (6.6-25.3) at 40 y, within 12 %. NCHS: obesity (BMI >= P95) in
 # 18.5 % of children 2-19 in 2015-2016 (Hales et al., NCHS Data Brief 288, 2017) and 16.9 %
 # in 2011-2012 (Ogden et al., JAMA 2014). The curves describe this population; they are not
-# clinical reference intervals. **Run time:** about 8 s.
+# clinical reference intervals. **Run time:** 5-12 s (measured with `labstats report`,
+# 2026-11-30).
 
 # %%
 import matplotlib.pyplot as plt
@@ -56,18 +58,19 @@ from labstats.stats import SurveyDesign, fit_lms
 
 sns.set_theme(style="whitegrid")
 nh = labstats.derive(labstats.load_nhanes(), ["free_testosterone", "bmi_zscore",
-                                              "bmi_centile"])
+                                              "bmi_centile"],
+                     options={"free_testosterone": {"output_unit": "pmol/L"}})
 print(f"{len(nh):,} NHANES participants, cycles {', '.join(sorted(nh.cycle.unique()))}")
 
 # %% [markdown]
-# ## 1. Centile curves of TT, SHBG and free T, ages 6-80, by sex
+# ## 1. Centile curves of TT, SHBG and free T, ages 6-80 (free T 12-80), by sex
 #
 # One fit per analyte and sex (six fits), every participant of 6-80 with the analyte
-# measured, weighted by `weight_hormone`.
+# measured (free T: from 12, the youngest age with albumin), weighted by `weight_hormone`.
 
 # %%
-ANALYTES = {"total_testosterone": "TT (nmol/L)", "shbg": "SHBG (nmol/L)",
-            "free_testosterone": "free T (nmol/L)"}
+ANALYTES = {"total_testosterone": ("TT", "nmol/L"), "shbg": ("SHBG", "nmol/L"),
+            "free_testosterone": ("free T", "pmol/L")}
 fits = {}
 for col in ANALYTES:
     for sex in ("male", "female"):
@@ -84,17 +87,21 @@ for i, col in enumerate(ANALYTES):
         fit, rows = fits[col, sex]
         ax = centile_plot(fit, rows.age, rows[col], centiles=(3, 10, 50, 90, 97), ax=axes[i, j])
         ax.set_yscale("log")
-        ax.set(title=f"{ANALYTES[col].split(' ')[0]}, {sex}", ylabel=ANALYTES[col],
+        name, unit = ANALYTES[col]
+        ax.set(title=f"{name}, {sex} (n = {len(rows):,})", ylabel=f"{name} ({unit}), log scale",
                xlabel="age (years)")
+fig.suptitle(f"NHANES {', '.join(sorted(nh.cycle.unique()))}: survey-weighted LMS centiles "
+             "(weight_hormone); points: participants")
 fig.tight_layout()
 
 # %% [markdown]
-# Centiles at a few ages (nmol/L):
+# Centiles at a few ages (TT and SHBG nmol/L, free T pmol/L; free T from 12 years only):
 
 # %%
 AGES = [8, 12, 14, 16, 19, 30, 40, 60, 80]
-table = pd.concat([fit.centiles(AGES, centiles=(3, 50, 97)).assign(analyte=c, sex=s)
-                   for (c, s), (fit, _) in fits.items()], ignore_index=True)
+table = pd.concat([fit.centiles([a for a in AGES if a >= rows.age.min()], centiles=(3, 50, 97))
+                   .assign(analyte=c, sex=s) for (c, s), (fit, rows) in fits.items()],
+                  ignore_index=True)
 table.pivot_table(index=["analyte", "sex"], columns="age", values="P50").round(2)
 
 # %% [markdown]
@@ -127,7 +134,7 @@ examples = pd.DataFrame({
                 "free_testosterone"],
     "sex": ["male", "male", "female", "male", "male"],
     "age": [14.0, 45.0, 30.0, 70.0, 25.0],
-    "value": [10.0, 8.0, 1.5, 60.0, 0.2],
+    "value": [10.0, 8.0, 1.5, 60.0, 200.0],  # nmol/L; free T pmol/L
 })
 examples["zscore"] = [float(fits[r.analyte, r.sex][0].zscore(r.value, r.age))
                       for r in examples.itertuples()]
@@ -185,22 +192,50 @@ for span, g in kurt.groupby("ages"):  # BCPE, BCT: lower AIC and Q4 than BCCG
     assert (g["Q4 kurtosis"].iloc[1:] < bccg["Q4 kurtosis"]).all(), span
 kurt.round({"AIC": 1, "Q3 skewness": 1, "Q4 kurtosis": 1}).style.format({"p(Q4)": "{:.1e}"})
 
+# %%
+k = kurt.set_index(["ages", "family", "tau"])
+aic, q3, q4 = k["AIC"], k["Q3 skewness"], k["Q4 kurtosis"]
+bccg = {s: (s, "bccg", "-") for s in ("6-80", "20-80")}
+bcpe = {s: (s, "bcpe", "constant") for s in ("6-80", "20-80")}
+smooth, bct = ("20-80", "bcpe", "smooth"), ("20-80", "bct", "constant")
+tau = {key: k.loc[key, "tau at 20, 50, 80 y"] for key in (*bcpe.values(), smooth, bct)}
+z4_young = min(kurt.loc[0, "Z4 per age group"]), min(kurt.loc[1, "Z4 per age group"])
+print(f"BCPE constant tau: {tau[bcpe['6-80']][0]:.2f} (6-80 y), {tau[bcpe['20-80']][0]:.2f} "
+      f"(20-80 y); smooth tau at 20, 50, 80 y: {', '.join(f'{t:.2f}' for t in tau[smooth])}\n"
+      f"AIC of BCPE below BCCG: {aic[bccg['6-80']] - aic[bcpe['6-80']]:.0f} (6-80 y), "
+      f"{aic[bccg['20-80']] - aic[bcpe['20-80']]:.0f} (20-80 y, constant tau), "
+      f"{aic[bccg['20-80']] - aic[smooth]:.0f} (20-80 y, smooth tau)\n"
+      f"Q4, men 20-80: BCCG {q4[bccg['20-80']]:.0f}, BCPE {q4[bcpe['20-80']]:.0f} (smooth tau "
+      f"{q4[smooth]:.0f}), BCT {q4[bct]:.0f}; lowest Z4 of an age group from 6 y: "
+      f"{z4_young[0]:.1f} (BCCG), {z4_young[1]:.1f} (BCPE)\n"
+      f"BCT: tau {tau[bct][0]:.1f} degrees of freedom; AIC {aic[bcpe['20-80']] - aic[bct]:.0f} "
+      f"below the constant-tau BCPE, {aic[smooth] - aic[bct]:.0f} below the smooth-tau one; "
+      f"Q3 {q3[bct]:.0f} against {q3[bcpe['20-80']]:.0f}")
+# what the reading below says, asserted on the numbers printed above
+assert all(t[0] < 2 for t in (tau[bcpe["6-80"]], tau[bcpe["20-80"]]))
+assert q4[bcpe["20-80"]] < q4[bccg["20-80"]] / 2 and q4[smooth] < q4[bcpe["20-80"]]
+assert tau[smooth][2] < min(tau[smooth][:2])
+assert (kurt["p(Q4)"] < 0.05).all()
+assert z4_young[1] < z4_young[0] < -5
+assert aic[bct] < aic[smooth] < aic[bcpe["20-80"]] and q4[bct] < q4[smooth]
+assert q3[bct] < q3[bcpe["20-80"]] / 2
+
 # %% [markdown]
-# **Reading (honestly).** BCPE estimates tau of about 1.7 in men: tails heavier than the
-# normal. It is the better model (AIC lower by about 80-130), and in men 20-80 it cuts Q4
-# from about 230 to 80 (60 with a smooth tau, which falls towards 1.2 at 80 y). But Q4 still
-# fails (p far below 0.05): some excess kurtosis remains in older men, and from 6 y the
-# age group 11-12 y has Z4 of about -10 to -14, a *flatter* distribution than the normal
-# (pre- and post-pubertal boys of one age mixed), which a tau below 2 fitted to all ages
-# makes slightly worse. BCPE fixes the heavy adult tails, not puberty; a smooth tau helps
-# at both ends. (The Q-statistics here weight every participant equally while the fit is
-# survey-weighted.)
+# **Reading (honestly; the numbers are those printed above).** BCPE estimates a constant
+# tau below 2 in men: tails heavier than the normal. It is the better model (lower AIC),
+# and in men 20-80 it cuts Q4 to less than half (lower still with a smooth tau, which
+# falls at older ages). But Q4 still fails (p far below 0.05): some excess kurtosis
+# remains in older men, and from 6 y one age group of puberty has a strongly negative Z4,
+# a *flatter* distribution than the normal (pre- and post-pubertal boys of one age mixed),
+# which a tau below 2 fitted to all ages makes worse. BCPE fixes the heavy adult tails,
+# not puberty; a smooth tau helps at both ends. (The Q-statistics here weight every
+# participant equally while the fit is survey-weighted.)
 #
-# BCT with a constant tau of about 11 degrees of freedom fits men 20-80 better still: AIC
-# about 37 below the constant-tau BCPE (14 below the smooth-tau one), Q4 about 40 against
-# 82 (Q3 also halves), though Q4 still fails here: the t's polynomial tails describe the
-# few very high and very low TT values of older men better than the power exponential's.
-# On the same fixed basis the gamlss port's BCTo agrees (tests/stats/test_bct.py).
+# BCT with a constant tau (its degrees of freedom) fits men 20-80 better still: lower AIC
+# than both BCPE fits, a lower Q4, Q3 less than half the BCPE's, though Q4 still fails
+# here: the t's polynomial tails describe the few very high and very low TT values of older
+# men better than the power exponential's. On the same fixed basis the gamlss port's BCTo
+# agrees (tests/stats/test_bct.py).
 
 # %% [markdown]
 # Bootstrap intervals (Rao-Wu, 10 replicates: a demonstration; use 200 or more for
@@ -209,11 +244,13 @@ kurt.round({"AIC": 1, "Q3 skewness": 1, "Q4 kurtosis": 1}).style.format({"p(Q4)"
 # %%
 cyc = nh[nh.cycle == "2015-2016"].reset_index(drop=True)
 des = SurveyDesign(cyc, weights="weight_hormone", strata="strata", psu="psu")
-men = des.subset((cyc.sex == "male") & cyc.age.between(20, 80)
-                 & cyc.total_testosterone.notna())
+sel = (cyc.sex == "male") & cyc.age.between(20, 80) & cyc.total_testosterone.notna()
+men = des.subset(sel)
 boot = fit_lms("age", "total_testosterone", design=men, replicates=10, seed=1)
 ax = centile_plot(boot, centiles=(3, 50, 97))
-ax.set(xlabel="age (years)", ylabel="TT (nmol/L)", title="TT, men, 2015-2016")
+ax.set(xlabel="age (years)", ylabel="TT (nmol/L)",
+       title=f"TT, men 20-80, NHANES 2015-2016 (n = {int(sel.sum()):,}), "
+             "survey-weighted")
 boot.diagnostics.ci.query("age in age.unique()[::10]").round(2).head(9)
 
 # %% [markdown]
@@ -244,7 +281,8 @@ fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
 girls = kids[kids.sex == "female"]
 centile_plot(cdc_growth_lms("bmi"), girls.age_months + 0.5, girls.bmi, sex="female",
              centiles=(5, 50, 85, 95), ax=a1)
-a1.set(title="NHANES girls on the CDC BMI-for-age chart")
+a1.set(title=f"NHANES 2011-2016 girls (n = {len(girls):,}); lines: CDC 2000 chart",
+       ylabel="BMI (kg/m²)")
 grid = np.linspace(-4, 4, 200)
 sns.histplot(x=kids.bmi_zscore, weights=kids.weight_exam, stat="density", bins=60, ax=a2)
 a2.plot(grid, np.exp(-grid ** 2 / 2) / np.sqrt(2 * np.pi), color="C3",

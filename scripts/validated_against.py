@@ -11,7 +11,9 @@ Nothing here is written twice: every row comes from the test suite itself.
   (``pytest.approx(..., abs=/rel=)``, ``assert_allclose(..., rtol=/atol=)``,
   ``math.isclose``/``np.isclose``) or exactly (``==`` on a number, ``round(...) ==``) is one
   row: its citation (its docstring, else the comment lines that open its body, else the
-  comment just above it), the tolerances as written in the test, and the test's id.
+  comment just above it), the tolerances as written in the test, and the test's id. A test
+  whose own citation names no outside source (``_CITES``) checks labstats against itself
+  and is left out; one with no citation of its own is listed under its module's sources.
 * ``tests/reference/SOURCES.md`` (the reference files copied from the team's data, with
   their provenance) is appended as it is.
 """
@@ -27,8 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 _TOL_KW = {"abs", "rel", "rtol", "atol", "abs_tol", "rel_tol", "decimal"}
 _EXTERNAL = re.compile(r"^External references?\b.*", re.M | re.S)
 #: a citation that names an outside source (for tests that compare exactly)
-_CITES = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\bR\b|CDC|NHANES|ISSAM|CLSI|Table|survey|page|"
-                    r"paper|\.csv|@[0-9a-f]{7}|published|codebook", re.I)
+_CITES = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\bR\b|CDC|NHANES|NCHS|ISSAM|CLSI|Table|survey|page|"
+                    r"paper|\.csv|@[0-9a-f]{7}|published|codebook|scipy|mpmath|nephro|biosigma|"
+                    r"clincalc|LDLcalc|cran|\bmcr\b|refineR|reflimR|epiR|mcradds|outlabs|uk_biobank|"
+                    r"PEERS\.md|FORMULAS\.md", re.I)
 
 
 def _module_sources(doc: str) -> str | None:
@@ -124,7 +128,9 @@ def collect(root: Path = ROOT) -> list[dict]:
                 continue
             tol = _tolerances(fn, src, consts)
             cite = _citation(fn, lines)
-            if not tol or (tol == ["exact"] and not _CITES.search(cite)):
+            # a test whose own note names no outside source checks labstats against itself
+            # (an option reaching a formula, a unit rule): not a validation, not listed
+            if not tol or (tol == ["exact"] or cite) and not _CITES.search(cite):
                 continue
             rows.append({"test": f"{path.relative_to(root).as_posix()}::{fn.name}",
                          "citation": cite, "tolerance": tol})

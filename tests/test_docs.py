@@ -159,6 +159,8 @@ def test_the_validated_against_extractor_reads_citations_and_tolerances(tmp_path
         "def test_cited():\n    # Paper 1999, Table 2: 5.02.\n"
         "    assert 5.021 == pytest.approx(5.02, abs=TOL)\n\n"
         "def test_exact_uncited():\n    assert 1 + 1 == 2\n\n"
+        "def test_self_check():\n    # the option reaches the formula.\n"
+        "    assert 2.0 == pytest.approx(2.0, rel=1e-12)\n\n"
         "def test_exact_cited():\n    \"\"\"CDC codebook: 9,813 rows.\"\"\"\n    assert 9813 == 9813\n",
         encoding="utf-8")
     (tmp_path / "tests" / "test_y.py").write_text('"""No outside numbers."""\n'

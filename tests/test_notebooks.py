@@ -13,6 +13,7 @@ no cohort would run identically twice, so it runs once.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,11 @@ def _check(run, expected_data):
     run's --data (load_cohort) and/or the embedded extract it reads itself (load_nhanes,
     whatever --data says)."""
     assert run.ok, f"{run.path.name}: {run.error}"
+    # a warning is printed into the page a reader opens: none may be left unexplained
+    assert not run.warnings, f"{run.path.name}: {run.warnings}"
+    # nor the repr of a plotting object ("<seaborn.axisgrid.FacetGrid at 0x...>", "Text(...)")
+    page = run.html.read_text()
+    assert not re.search(r"&lt;[\w.]+ (object )?at 0x[0-9a-f]+&gt;|\bText\(\d", page), run.path.name
     text = run.path.read_text()
     extract = {d for d in run.data if d.startswith("NHANES ") and "(embedded extract" in d}
     if "load_cohort(" in text:

@@ -74,7 +74,7 @@ def bland_altman_plot(x, y, *, result=None, ax=None, log: bool = False, **kwargs
             ax.axhspan(lo, hi, color="0.5", alpha=0.15, linewidth=0)
     ax.axhline(1.0 if log else 0.0, color="0.6", linewidth=0.8, linestyle=":")
     ax.set_xlabel("geometric mean of x and y" if log else "mean of x and y")
-    ax.set_ylabel("y / x" if log else "y - x")
+    ax.set_ylabel("y / x, log scale" if log else "y - x")
     return ax
 
 

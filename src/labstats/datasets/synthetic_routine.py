@@ -51,7 +51,9 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
     shape : {"lis", "mimic"}, default "lis"
         "lis": headers "Patient ID", "Accession", "Collected", "Test Code" (LOINC),
         "Test Name", "Result" (flags written in the cell: "450 H"), "Units",
-        "Reference Range", "Abnormal Flag", "Result Status" (HL7 table 0085). "mimic": the
+        "Reference Range" (left empty), "Abnormal Flag", "Result Status" (HL7 table 0085).
+        The H/L flags of testosterone use made-up limits (men 8.6-29, women 0.3-2.0
+        nmol/L) to give the export flags to parse; they are no reference range. "mimic": the
         columns of MIMIC-IV ``hosp.labevents`` (subject_id, specimen_id, itemid,
         charttime, value, valuenum, valueuom, flag, ...) with synthetic local itemids
         (``attrs["test_map"]``).
@@ -264,7 +266,11 @@ def _reruns(res, rng, truth):
 
 
 def _flags(res, fem):
-    """H/L by sex-specific limits of testosterone (nmol/L): men 8.6-29, women 0.3-2.0."""
+    """H/L by sex-specific limits of testosterone (nmol/L): men 8.6-29, women 0.3-2.0.
+
+    Made up for the synthetic export (so that it has flags to parse), of the order of
+    immunoassay ranges: not a reference range of any source, and never shown as one.
+    """
     import pandas as pd
 
     lo = np.where(fem[res["draw"]], 0.3, 8.6)
