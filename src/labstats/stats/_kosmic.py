@@ -183,8 +183,13 @@ def fit(sample: Sample, limits, *, lams=None, pairs=None, polish=None):
     if pairs is not None:
         t_ok &= np.isin(np.arange(t_ok.size), pairs)
     if not t_ok.any():
-        raise ValueError("method='kosmic': no truncation points above the detection limit "
-                         "(more than 30 % censored); use method='tmc'")
+        if np.isfinite(sample.left) and t1c.max() <= sample.left:
+            raise ValueError("method='kosmic': no truncation points above the detection "
+                             "limit (more than 30 % censored); use method='tmc'")
+        raise ValueError("method='kosmic': no truncation pair T1 < T2 (the 5-30 % and "
+                         "70-95 % quantiles coincide: most values are equal, results "
+                         "reported too coarsely); try method='refiner', or values with "
+                         "more decimals")
     keep = np.flatnonzero(t_ok)  # compute only the admissible pairs
     dat = _Data(sample, cum, ev_g, t1_x[keep], t2_x[keep], t_ok[keep])
     bsz = sample.w.shape[0]

@@ -76,6 +76,11 @@ def _intervals(sample):
         t1 = np.unique(np.r_[sample.left, t1[t1 > sample.left]])
     t1g, t2g = np.meshgrid(t1, t2, indexing="ij")
     ok = t2g > t1g
+    if not ok.any():
+        raise ValueError("method='tmc': no truncation interval T1 < T2 (the 2-30 % and "
+                         "70-98 % quantiles coincide: most values are equal, results "
+                         "reported too coarsely); try method='refiner', or values with "
+                         "more decimals")
     return t1g[ok], t2g[ok]
 
 

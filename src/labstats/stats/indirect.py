@@ -155,11 +155,13 @@ def _fit(mod, sample, lims, options):
 def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
     """Limits (n_boot, L) of refits to multinomial resamples, fitted in batches.
 
-    To keep 100 resamples of 100,000 values near a second, the Box-Cox lambda of a
-    resample is searched near the point estimate's (refiner: +/- 0.1; kosmic, tmc:
-    held at it), kosmic's truncation points among the estimate's neighbours, and
-    refiner's modified-Box-Cox shift is held at its estimate. The CIs are therefore
-    conditional on these choices and may be too narrow when the shape is uncertain.
+    reflim's choice of a lognormal or normal model is held at the estimate's (else the
+    first resample of a batch would choose it for all). To keep 100 resamples of 100,000
+    values near a second, the Box-Cox lambda of a resample is searched near the point
+    estimate's (refiner: +/- 0.1; kosmic, tmc: held at it), kosmic's truncation points
+    among the estimate's neighbours, and refiner's modified-Box-Cox shift is held at its
+    estimate. The CIs are therefore conditional on these choices and may be too narrow
+    when the shape is uncertain.
     """
     from labstats.stats._ri_model import resample
 
@@ -175,6 +177,8 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
                             if 0 <= a < 6 and 0 <= b < 6]
     if method == "refiner":
         options["shift"] = float(fitted["shift"][0])
+    if method == "reflim":  # the estimate's model (log or linear), not the first resample's
+        options.setdefault("log", bool(fitted["log"]))
     small = _collapse(sample)
     chunk = max(1, min(n_boot, 4_000_000 // (small.xs.size * 8 + 2000)))
     if method in ("refiner", "tmc", "kosmic"):
@@ -184,6 +188,54 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
         rs = resample(small, min(chunk, n_boot - start), rng)
         out.append(_fit(mod, rs, lims, options)["limits"])
     return np.concatenate(out, axis=0)
+
+
+def _no_interval(limits, sigma):
+    """Rows (fits) that give no interval: a limit not finite, limits not increasing, or a
+    model of no spread (reflim on values of which more than half are equal: Q1 = Q3)."""
+    limits = np.asarray(limits, float)
+    return (~np.isfinite(limits).all(axis=1) | ~(np.diff(limits, axis=1) > 0).all(axis=1)
+            | ~(np.asarray(sigma, float) > 0))
+
+
+def _no_interval_message(where, method, measured):
+    vals, counts = np.unique(measured[np.isfinite(measured)], return_counts=True)
+    share = f", {counts.max() / counts.sum():.0%} of them {vals[counts.argmax()]:g}" \
+        if vals.size else ""
+    return (f"values{where}: method={method!r} found no reference interval (a model of no "
+            f"spread or no finite limits); its limits are NaN. The measured values take "
+            f"{vals.size} distinct value{'s' if vals.size != 1 else ''}{share}: results "
+            "reported too coarsely for this method. Try another method, or values with "
+            "more decimals")
+
+
+def _check_resolution(est, measured, where, method):
+    """Warn when the interval is narrower than the step at which the values are reported
+    (e.g. 0.1 for results to one decimal): a limit then lies between two reportable
+    values that both occur often, and the fit rests on the rounding, not the data."""
+    from labstats.stats._ri_model import rounding_base
+
+    u = np.unique(measured[np.isfinite(measured)])
+    base = rounding_base(u) if u.size > 2 else float(u[-1] - u[0]) if u.size == 2 else 0.0
+    if base > 0 and est[-1] - est[0] < base:
+        warn(f"values{where}: the interval of method={method!r}, {est[0]:g}-{est[-1]:g}, is "
+             f"narrower than the step {base:g} at which the values are reported; the "
+             "results are too coarsely rounded for it. Try another method, or values with "
+             "more decimals")
+
+
+def _boot_ci(boot, a, where, method):
+    """Percentile CI of the bootstrap limits (n_boot, L); resamples that gave no interval
+    are left out and counted in a warning (never silently)."""
+    bad = _no_interval(boot, np.ones(boot.shape[0]))
+    if not bad.any():
+        return np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
+    warn(f"values{where}: {int(bad.sum())} of {bad.size} bootstrap resamples gave no "
+         f"interval (method={method!r}) and are left out of the CI"
+         + ("; the CI is NaN" if bad.all() else ""))
+    if bad.all():
+        return np.full((2, boot.shape[1]), np.nan)
+    return np.quantile(boot[~bad], [a / 2, 1 - a / 2], axis=0)
 
 
 def indirect_reference_interval(values, *, method: str = "refiner", by=None,
@@ -230,7 +282,8 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         ``"tmc"``, which then gives TMC's asymptotic CIs (the large-sample variance of a
         quantile, p (1 - p) / (n P f(x_p)^2), with the fitted density f). The CIs
         reflect sampling variability, not a method's bias (coverage of the true limits
-        in simulations: docs/guide/indirect_reference_intervals.md).
+        in simulations: docs/guide/indirect_reference_intervals.md). Resamples whose
+        refit gives no interval are left out of the CI and counted in a warning.
     seed : int, optional
         Seed of the bootstrap (None: fresh entropy, results vary run to run).
     options : dict, optional
@@ -248,7 +301,10 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         ``lam``, ``mu``, ``sigma``, ``shift`` (the values minus ``shift``, Box-Cox
         transformed with ``lam``, are normal(``mu``, ``sigma``); reflim: ``lam`` 0 =
         lognormal, 1 = normal on the original scale) and ``p_pathological`` (the
-        estimated share of values not from that model).
+        estimated share of values not from that model). A fit that gives no interval
+        (a model of no spread, e.g. reflim when more than half of the values are equal
+        after coarse rounding) has NaN limits and CIs, with a warning; an interval
+        narrower than the step at which the values are reported also warns.
 
     Raises
     ------
@@ -331,9 +387,18 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         fitted = _fit(mod, sample, lims, options)
         est = fitted["limits"][0]
         ci = np.full((2, lims.size), np.nan)
-        if bootstrap > 0:
+        measured = xv[ok][sv[ok] == 0]
+        failed = bool(_no_interval(est[None, :], fitted["sigma"][:1])[0])
+        if failed:  # NaN limits (and CIs), never a degenerate interval
+            warn(_no_interval_message(where, method, measured))
+            est = np.full(lims.size, np.nan)
+        else:
+            _check_resolution(est, measured, where, method)
+        if failed:
+            pass
+        elif bootstrap > 0:
             boot = _bootstrap(mod, sample, lims, options, int(bootstrap), rng, method, fitted)
-            ci = np.nanquantile(boot, [a / 2, 1 - a / 2], axis=0)
+            ci = _boot_ci(boot, a, where, method)
         elif method == "reflim" and abs(confidence - 0.95) < 1e-12:
             ci = np.array(mod.formula_ci(fitted, int(ok.sum()))).T
         elif method == "tmc":
