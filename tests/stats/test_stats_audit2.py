@@ -72,3 +72,29 @@ def test_failed_bootstrap_resamples_are_counted_not_dropped_silently():
     res, msgs = _quiet(indirect_reference_interval, x, method="reflim", bootstrap=10, seed=1)
     assert np.isfinite(res["estimate"]).all()
     assert any("of 10 bootstrap resamples gave no interval" in m for m in msgs)
+
+
+# ----------------------------------------------------------------- direct: robust method
+def test_robust_interval_with_mostly_tied_values_is_nan_with_the_reason():
+    """78 of 120 values 4.0 (one decimal): the MAD is 0 and the robust method returned the
+    interval 4.0-4.0 with the CIs 4.0-4.0, silently (nonparametric: 3.6-4.5)."""
+    from labstats.stats import reference_interval
+
+    rng = np.random.default_rng(0)
+    x = np.r_[np.full(70, 4.0), np.round(rng.normal(4.0, 0.3, 50), 1)]
+    res, msgs = _quiet(reference_interval, x, method="robust", n_boot=200)
+    assert res[["estimate", "ci_low", "ci_high"]].isna().all().all()
+    assert any("MAD 0" in m for m in msgs)
+
+
+def test_robust_bootstrap_resamples_without_a_scale_are_counted():
+    """CLSI EP28-A3c Appendix B calcium (n = 20, one decimal): a resample with more than
+    half of its values equal entered the CI as the interval (median, median)."""
+    from labstats.stats import reference_interval
+
+    x = np.array([8.9, 9.2] + [9.4] * 2 + [9.5] * 3 + [9.6] * 4 + [9.7] * 5 + [9.8]
+                 + [9.9] * 2 + [10.2])
+    res, msgs = _quiet(reference_interval, x, method="robust", transform=None, n_boot=200,
+                       by=["a"] * 20)
+    assert np.isfinite(res[["estimate", "ci_low", "ci_high"]]).all().all()
+    assert any("for {'group': 'a'}: 1 of 200 bootstrap resamples" in m for m in msgs)
