@@ -74,6 +74,16 @@ def test_failed_bootstrap_resamples_are_counted_not_dropped_silently():
     assert any("of 10 bootstrap resamples gave no interval" in m for m in msgs)
 
 
+def test_unknown_option_names_the_methods_options():
+    """options={"perc_trunc": 5} (reflim's) with refiner: TypeError 'fit() got an
+    unexpected keyword argument' from inside, naming no keyword of the API."""
+    x = np.random.default_rng(0).lognormal(3.0, 0.25, 1000)
+    with pytest.raises(ValueError, match="options: 'perc_trunc' not understood by "
+                                         "method='refiner'; its options are 'model'"):
+        indirect_reference_interval(x, method="refiner", bootstrap=0,
+                                    options={"perc_trunc": 5})
+
+
 # ----------------------------------------------------------------- direct: robust method
 def test_robust_interval_with_mostly_tied_values_is_nan_with_the_reason():
     """78 of 120 values 4.0 (one decimal): the MAD is 0 and the robust method returned the
@@ -98,3 +108,18 @@ def test_robust_bootstrap_resamples_without_a_scale_are_counted():
                        by=["a"] * 20)
     assert np.isfinite(res[["estimate", "ci_low", "ci_high"]]).all().all()
     assert any("for {'group': 'a'}: 1 of 200 bootstrap resamples" in m for m in msgs)
+
+
+# ----------------------------------------------------------------- fit_lms: no spread
+def test_fit_lms_without_spread_in_age_or_value_says_so():
+    """One age: 'age: reference ages repeat for sex all' (from building the table); one
+    value: FloatingPointError 'non-finite working values for S'."""
+    from labstats.stats import fit_lms
+
+    rng = np.random.default_rng(0)
+    age = rng.uniform(5, 15, 200)
+    y = np.exp(np.log(10 + age) + 0.1 * rng.standard_normal(200))
+    with pytest.raises(ValueError, match=r"age: all 200 rows used have age 10\.0"):
+        fit_lms(np.full(200, 10.0), y)
+    with pytest.raises(ValueError, match=r"value: all 100 rows of the females used have value"):
+        fit_lms(age, np.where(np.arange(200) < 100, y, 20.0), sex=np.repeat([1, 2], 100))

@@ -140,6 +140,17 @@ def _inputs(age, value, sex, weights, design):
     return a, y, w, s, layout
 
 
+def _check_spread(a, y, code):
+    """Curves over age need two ages and two values per sex (else a numeric failure
+    deep in the fit, or a misleading 'reference ages repeat')."""
+    who = "" if code is None else " of the " + {0.0: "males", 1.0: "females"}[code]
+    for name, v, fix in (("age", a, "fit_lms fits curves over age; give a range of ages"),
+                         ("value", y, "there is no distribution to fit; check the column")):
+        if np.ptp(v) == 0:
+            raise ValueError(f"{name}: all {v.size} rows{who} used have {name} "
+                             f"{float(v[0])!r}; {fix}")
+
+
 def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", family="bccg",
             criterion="ml", age_unit="years", ci_centiles=(3, 50, 97), replicates=0, seed=0,
             max_iter=100):
@@ -296,6 +307,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     fits, resid, summary, grids, q_all, qg_all, worms = {}, np.full(a.size, np.nan), [], [], [], [], []
     for code in codes:
         rows = use if code is None else use & (s == code)
+        _check_spread(a[rows], y[rows], code)
         f = fit_group(rows, w)
         fits[code] = f
         who = '' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]

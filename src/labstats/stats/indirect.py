@@ -178,7 +178,7 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
     if method == "refiner":
         options["shift"] = float(fitted["shift"][0])
     if method == "reflim":  # the estimate's model (log or linear), not the first resample's
-        options.setdefault("log", bool(fitted["log"]))
+        options["log"] = bool(fitted["log"])
     small = _collapse(sample)
     chunk = max(1, min(n_boot, 4_000_000 // (small.xs.size * 8 + 2000)))
     if method in ("refiner", "tmc", "kosmic"):
@@ -188,6 +188,19 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
         rs = resample(small, min(chunk, n_boot - start), rng)
         out.append(_fit(mod, rs, lims, options)["limits"])
     return np.concatenate(out, axis=0)
+
+
+def _check_options(mod, method, options):
+    """Unknown keys of ``options`` name the method's own (not a TypeError from inside)."""
+    import inspect
+
+    known = [p.name for p in inspect.signature(mod.fit).parameters.values()
+             if p.kind is p.KEYWORD_ONLY]
+    bad = sorted(set(options) - set(known))
+    if bad:
+        raise ValueError(f"options: {', '.join(map(repr, bad))} not understood by "
+                         f"method={method!r}; its options are "
+                         f"{', '.join(map(repr, known)) or 'none'}")
 
 
 def _no_interval(limits, sigma):
@@ -362,6 +375,7 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     options = dict(options or {})
     x, side, lod_a = _prepare(values, censored, lod)
     mod = _module(method)
+    _check_options(mod, method, options)
     rng = np.random.default_rng(seed)
     from labstats.stats.reference import _groups
 
