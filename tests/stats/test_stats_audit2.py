@@ -58,9 +58,10 @@ def test_all_equal_values_refused_clearly_or_nan_with_a_reason():
 
 
 def test_interval_narrower_than_the_reporting_step_warns():
-    """Two reported values 5.0 and 5.1: refiner returned 5.092-5.092 (sigma 1e-5)."""
+    """Two reported values 5.0 and 5.1: kosmic returned 4.98-5.02 without a word (refiner
+    5.092-5.092 from an inadmissible grid point, now NaN: test below)."""
     x = np.r_[np.full(1000, 5.0), np.full(1000, 5.1)]
-    res, msgs = _quiet(indirect_reference_interval, x, method="refiner", bootstrap=0)
+    res, msgs = _quiet(indirect_reference_interval, x, method="kosmic", bootstrap=0)
     assert res["estimate"].diff().iloc[1] < 0.1
     assert any("narrower than the step 0.1" in m for m in msgs)
 
@@ -123,3 +124,15 @@ def test_fit_lms_without_spread_in_age_or_value_says_so():
         fit_lms(np.full(200, 10.0), y)
     with pytest.raises(ValueError, match=r"value: all 100 rows of the females used have value"):
         fit_lms(age, np.where(np.arange(200) < 100, y, 20.0), sex=np.repeat([1, 2], 100))
+
+
+def test_refiner_with_no_admissible_model_gives_nan_not_the_first_grid_point():
+    """Three equal modes (10, 20, 30): no model explains the 40 % refiner requires, every
+    cost is infinite, and the first grid point came back as the interval 8.06-10.25
+    (P = 0.13), silently."""
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(10, 1, 2000), rng.normal(20, 1, 2000), rng.normal(30, 1, 2000)]
+    res, msgs = _quiet(indirect_reference_interval, x, method="refiner", bootstrap=0)
+    assert res["estimate"].isna().all()
+    assert any("no admissible model" in m and "No model explains the main peak" in m
+               for m in msgs)

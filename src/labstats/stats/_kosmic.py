@@ -248,8 +248,10 @@ def fit(sample: Sample, limits, *, lams=None, pairs=None, polish=None):
                                             np.atleast_1d(m0), np.atleast_1d(s0))
                     out.append((float(c[0]), lam, float(m[0]), float(sgm[0]), float(pp[0]), pr))
             if out:
-                _, lam_best[j], mu[j], sg[j], p[j], pair[j] = min(out)
+                cost[j], lam_best[j], mu[j], sg[j], p[j], pair[j] = min(out)
     lims = model_quantile(np.asarray(limits)[None, :], lam_best[:, None], mu[:, None],
                           sg[:, None])
+    # no admissible pair (P outside [0.3, 1] everywhere): no estimate; NaN, reported
+    lims = np.where(np.isfinite(cost)[:, None], lims, np.nan)
     return {"lam": lam_best, "mu": mu, "sigma": sg, "shift": np.zeros(bsz),
             "p_np": np.minimum(p, 1.0), "limits": lims, "pair": pair}

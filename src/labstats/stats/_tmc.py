@@ -236,5 +236,7 @@ def fit(sample: Sample, limits, *, lams=None):
     p = np.array([r[4] for r in res])[i, rows]
     lam = lams[i]
     lims = model_quantile(np.asarray(limits)[None, :], lam[:, None], mu[:, None], sg[:, None])
+    # no admissible fit in any interval (prevalence outside [0.2, 1] everywhere): NaN
+    lims = np.where(np.isfinite(crit[i, rows])[:, None], lims, np.nan)
     return {"lam": lam, "mu": mu, "sigma": sg, "shift": np.zeros(bsz),
             "p_np": np.minimum(p, 1.0), "limits": lims}

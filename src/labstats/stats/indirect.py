@@ -215,11 +215,15 @@ def _no_interval_message(where, method, measured):
     vals, counts = np.unique(measured[np.isfinite(measured)], return_counts=True)
     share = f", {counts.max() / counts.sum():.0%} of them {vals[counts.argmax()]:g}" \
         if vals.size else ""
-    return (f"values{where}: method={method!r} found no reference interval (a model of no "
-            f"spread or no finite limits); its limits are NaN. The measured values take "
-            f"{vals.size} distinct value{'s' if vals.size != 1 else ''}{share}: results "
-            "reported too coarsely for this method. Try another method, or values with "
-            "more decimals")
+    coarse = vals.size < 20
+    return (f"values{where}: method={method!r} found no reference interval (no admissible "
+            "model, a model of no spread or no finite limits); its limits are NaN. "
+            + (f"The measured values take {vals.size} distinct "
+               f"value{'s' if vals.size != 1 else ''}{share}: results reported too coarsely "
+               "for this method. Try another method, or values with more decimals"
+               if coarse else "No model explains the main peak (several modes of similar "
+               "size, or mostly pathological values?); check the histogram, partition "
+               "with by=, or try another method"))
 
 
 def _check_resolution(est, measured, where, method):
