@@ -136,3 +136,33 @@ def test_refiner_with_no_admissible_model_gives_nan_not_the_first_grid_point():
     assert res["estimate"].isna().all()
     assert any("no admissible model" in m and "No model explains the main peak" in m
                for m in msgs)
+
+
+# ----------------------------------------------------------------- BCCG tails
+@pytest.mark.parametrize("L, y, z_lms", [(1.0, 40.0, 10.0), (1.0, 200.0, 63.3333333),
+                                          (2.0, 50.0, 40.0), (-1.0, 0.01, -3330.0)])
+def test_bccg_zscore_of_a_far_value_is_finite(L, y, z_lms):
+    """BCCG z = Phi^-1(F(y)) (M 10, S 0.3): for L = 1, y = 40 the LMS z is 10 and
+    1 - F = Phi(-10) / Phi(3.33) = 7.6e-24, so the BCCG z is 10 to 1e-3 (the truncation
+    moves it by < 1e-4); F was formed as 1 - 7.6e-24 = 1.0 and the z-score was inf (-inf
+    for L = -1, y = 0.01, where Phi(-3330) underflows). The value at that z is y again."""
+    from labstats.stats import LMSTable
+
+    t = LMSTable([0, 10], [L, L], [10.0, 10.0], [0.3, 0.3], age_unit="years",
+                 family="bccg")
+    z = float(t.zscore(y, 5.0))
+    assert z == pytest.approx(z_lms, rel=1e-3)
+    assert float(t.value_at(z, 5.0)) == pytest.approx(y, rel=1e-6)
+    assert t.centile(y, 5.0) == (100.0 if z > 0 else 0.0)
+
+
+def test_bccg_value_at_the_truncation_end_is_zero_not_nan():
+    """L = 1, S = 0.5: the BCCG's lower end is y = 0, reached for z -> -inf; z = -9 gave NaN
+    (1 + L S zp rounded below 0), the quantile is 0 to double precision."""
+    from labstats.stats import LMSTable
+
+    t = LMSTable([0, 10], [1.0, 1.0], [10.0, 10.0], [0.5, 0.5], age_unit="years",
+                 family="bccg")
+    v = t.value_at(np.array([-9.0, -6.0, 0.0]), 5.0)
+    assert v[0] == pytest.approx(0.0, abs=1e-9) and np.isfinite(v).all()
+    assert np.all(np.diff(v) > 0) or v[0] == v[1] == 0.0
