@@ -166,3 +166,16 @@ def test_bccg_value_at_the_truncation_end_is_zero_not_nan():
     v = t.value_at(np.array([-9.0, -6.0, 0.0]), 5.0)
     assert v[0] == pytest.approx(0.0, abs=1e-9) and np.isfinite(v).all()
     assert np.all(np.diff(v) > 0) or v[0] == v[1] == 0.0
+
+
+def test_estimate_outside_its_bootstrap_ci_warns():
+    """RIbench Hb (true 11-15), n = 1000, 30 % pathological: refiner's lower limit 10.68
+    came with the CI 10.96-11.24 and the upper 15.92 with 15.19-15.59, without a word."""
+    from labstats.stats._simulate_ri import simulate
+
+    d = simulate("Hb", 1000, p_path=0.3, seed=3)
+    res, msgs = _quiet(indirect_reference_interval, d["values"], method="refiner",
+                       bootstrap=30, seed=1)
+    outside = (res["estimate"] < res["ci_low"]) | (res["estimate"] > res["ci_high"])
+    assert outside.all()
+    assert any("the estimate lies outside its bootstrap CI: lower 10.6" in m for m in msgs)

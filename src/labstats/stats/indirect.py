@@ -241,6 +241,21 @@ def _check_resolution(est, measured, where, method):
              "more decimals")
 
 
+def _check_inside(est, ci, where, method):
+    """Warn when a limit lies clearly outside its own bootstrap CI (by more than a tenth of
+    the CI's width; at the edge it happens by chance): the refits of resamples settle
+    elsewhere, so the estimate is unstable and the CI does not describe it."""
+    width = ci[1] - ci[0]
+    off = np.maximum(ci[0] - est, est - ci[1])
+    bad = np.flatnonzero(np.isfinite(off) & (off > 0.1 * width))
+    if bad.size:
+        parts = "; ".join(f"{('lower', 'upper')[i] if est.size == 2 else i} {est[i]:g} "
+                          f"(CI {ci[0, i]:g}-{ci[1, i]:g})" for i in bad)
+        warn(f"values{where}: method={method!r}: the estimate lies outside its bootstrap "
+             f"CI: {parts}. Resamples are fitted elsewhere (an unstable fit: a second "
+             "mode, or many pathological values near the limit); compare methods")
+
+
 def _boot_ci(boot, a, where, method):
     """Percentile CI of the bootstrap limits (n_boot, L); resamples that gave no interval
     are left out and counted in a warning (never silently)."""
@@ -300,7 +315,8 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         quantile, p (1 - p) / (n P f(x_p)^2), with the fitted density f). The CIs
         reflect sampling variability, not a method's bias (coverage of the true limits
         in simulations: docs/guide/indirect_reference_intervals.md). Resamples whose
-        refit gives no interval are left out of the CI and counted in a warning.
+        refit gives no interval are left out of the CI and counted in a warning; a limit
+        outside its own CI (by more than a tenth of its width: an unstable fit) warns.
     seed : int, optional
         Seed of the bootstrap (None: fresh entropy, results vary run to run).
     options : dict, optional
@@ -417,6 +433,7 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         elif bootstrap > 0:
             boot = _bootstrap(mod, sample, lims, options, int(bootstrap), rng, method, fitted)
             ci = _boot_ci(boot, a, where, method)
+            _check_inside(est, ci, where, method)
         elif method == "reflim" and abs(confidence - 0.95) < 1e-12:
             ci = np.array(mod.formula_ci(fitted, int(ok.sum()))).T
         elif method == "tmc":
