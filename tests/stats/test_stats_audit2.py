@@ -179,3 +179,22 @@ def test_estimate_outside_its_bootstrap_ci_warns():
     outside = (res["estimate"] < res["ci_low"]) | (res["estimate"] > res["ci_high"])
     assert outside.all()
     assert any("the estimate lies outside its bootstrap CI: lower 10.6" in m for m in msgs)
+
+
+# ----------------------------------------------------------------- partition_test: ties
+def test_lahti_does_not_split_identical_groups_of_rounded_values():
+    """Two random halves of one N(140, 1.5) reported as integers (sodium): about 20 % of
+    the values sit on each combined limit and were counted inside, so each half had
+    ~1.2 % (not 2.5 %) outside and the groups were 'marginal' or 'partition' (the
+    docstring's law: identical groups are not split). Continuous values: no partition."""
+    from labstats.stats import partition_test
+
+    rng = np.random.default_rng(0)
+    x = np.round(rng.normal(140, 1.5, 40000))
+    g = np.where(rng.random(40000) < 0.5, "f", "m")
+    res = partition_test(x, g, method="lahti")
+    assert (res["decision"] == "no_partition").all()
+    assert res["estimate"].to_numpy() == pytest.approx(0.025, abs=0.002)
+    shifted = np.r_[x[:2000], x[2000:4000] + 2.0]
+    halves = np.repeat(["f", "m"], 2000)
+    assert (partition_test(shifted, halves, method="lahti")["decision"] == "partition").all()
