@@ -198,3 +198,23 @@ def test_lahti_does_not_split_identical_groups_of_rounded_values():
     shifted = np.r_[x[:2000], x[2000:4000] + 2.0]
     halves = np.repeat(["f", "m"], 2000)
     assert (partition_test(shifted, halves, method="lahti")["decision"] == "partition").all()
+
+
+# ----------------------------------------------------------------- LMS tables: absent sex
+def test_scoring_a_sex_the_table_lacks_warns_and_age_range_says_why():
+    """A table of boys only (or fit_lms on men with sex=): girls' rows scored NaN without a
+    word, and age_range('F') raised KeyError: 1.0."""
+    from labstats.stats import LMSPTable, LMSTable
+
+    t = LMSTable([0, 10], [1.0, 1.0], [10.0, 10.0], [0.1, 0.1], sex=["M", "M"],
+                 age_unit="years")
+    with pytest.warns(LabstatsWarning, match="sex: 2 rows of sex female scored NaN; the "
+                                             "table has male only"):
+        z = t.zscore(np.array([10.0, 11.0, 12.0]), 5.0, np.array(["M", "F", "F"]))
+    assert z[0] == 0.0 and np.isnan(z[1:]).all()
+    with pytest.raises(ValueError, match="the table has male only; got 'F'"):
+        t.age_range("F")
+    tp = LMSPTable([0, 10], [1.0, 1.0], [10.0, 10.0], [0.1, 0.1], [2.0, 2.0], sex=["M", "M"],
+                   age_unit="years")
+    with pytest.warns(LabstatsWarning, match="1 row of sex female scored NaN"):
+        assert np.isnan(tp.value_at(0.0, 5.0, "F"))
