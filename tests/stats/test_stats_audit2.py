@@ -218,3 +218,14 @@ def test_scoring_a_sex_the_table_lacks_warns_and_age_range_says_why():
                    age_unit="years")
     with pytest.warns(LabstatsWarning, match="1 row of sex female scored NaN"):
         assert np.isnan(tp.value_at(0.0, 5.0, "F"))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 60, "5"])
+def test_reflim_perc_trunc_out_of_range_is_refused(bad):
+    """perc_trunc=0 or 60 gave NaN limits with a message about the data (0: no truncation,
+    k infinite), "5" a TypeError from inside."""
+    x = np.random.default_rng(0).lognormal(3.0, 0.25, 1000)
+    with pytest.raises(ValueError, match=r"perc_trunc is the percentage truncated on each "
+                                         r"side, a number in \(0, 25\]"):
+        indirect_reference_interval(x, method="reflim", bootstrap=0,
+                                    options={"perc_trunc": bad})
