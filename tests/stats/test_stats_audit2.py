@@ -229,3 +229,19 @@ def test_reflim_perc_trunc_out_of_range_is_refused(bad):
                                          r"side, a number in \(0, 25\]"):
         indirect_reference_interval(x, method="reflim", bootstrap=0,
                                     options={"perc_trunc": bad})
+
+
+def test_a_pile_at_the_smallest_value_without_lod_warns():
+    """RIbench GGT (true 10-50), 10 % below a detection limit of 12 stored as LOD/sqrt(2)
+    = 8.49 (NHANES' convention) and passed without censored=/lod=: refiner's lower limit
+    fell from 8.1 (with lod=) to 3.1, silently."""
+    from labstats.stats._simulate_ri import simulate
+
+    d = simulate("GGT", 5000, p_path=0.1, lod_quantile=0.1, seed=2)
+    stand_in = np.where(d["censored"], d["lod"] / np.sqrt(2), d["values"])
+    res, msgs = _quiet(indirect_reference_interval, stand_in, method="reflim", bootstrap=0)
+    assert any("9.9% of the values equal the smallest, 8.48528" in m
+               and "pass censored= and lod=" in m for m in msgs)
+    _, msgs = _quiet(indirect_reference_interval, stand_in, method="reflim", bootstrap=0,
+                     lod=d["lod"])
+    assert not any("equal the smallest" in m for m in msgs)

@@ -190,6 +190,18 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
     return np.concatenate(out, axis=0)
 
 
+def _check_floor(x, where):
+    """Warn when the smallest value is a pile (at least 2 % of the values and 3 times as
+    many as the next value): results below a detection limit stored as a number (NHANES:
+    LOD/sqrt(2); "<0.1" read as 0.1) enter every method as measured values there."""
+    vals, counts = np.unique(x, return_counts=True)
+    if vals.size > 2 and counts[0] >= 0.02 * x.size and counts[0] >= 3 * counts[1]:
+        warn(f"values{where}: {counts[0] / x.size:.1%} of the values equal the smallest, "
+             f"{vals[0]:g} (the next, {vals[1]:g}, occurs {counts[1]} times): results below "
+             "a detection limit stored as a number? If so, pass censored= and lod= (they "
+             "then enter as counts below the limit, not as values)")
+
+
 def _check_options(mod, method, options):
     """Unknown keys of ``options`` name the method's own (not a TypeError from inside)."""
     import inspect
@@ -304,7 +316,9 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         left-censored. Without ``censored``, values below ``lod`` count as censored (NHANES
         stores LOD/sqrt(2) for them). One limit, or one per value (NaN where none
         applies; a Series on the index of ``values``); every left-censored result needs
-        one, positive and finite.
+        one, positive and finite. Without ``censored`` and ``lod``, a pile at the
+        smallest value (at least 2 % of the values, 3 times the next value's count)
+        warns: such stand-ins would enter as measured values.
     confidence : float, default 0.90
         Level of the bootstrap CIs of the limits.
     bootstrap : int, default 100
@@ -417,6 +431,8 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         if ok.sum() < 1000:
             warn(f"values{where}: {int(ok.sum())} values; indirect methods are reliable with "
                  "thousands (RIbench's smallest size is 1,000)")
+        if censored is None and lod is None:
+            _check_floor(xv[ok], where)
         sample, n_cens = _sample(xv[ok], sv[ok], lv[ok])
         fitted = _fit(mod, sample, lims, options)
         est = fitted["limits"][0]
