@@ -205,7 +205,8 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     replicates : int, default 0
         Rao-Wu bootstrap replicates over the design's PSUs within strata (n_h - 1 PSUs
         drawn per stratum); each replicate refits everything, smoothness choice included.
-        95% percentile intervals at 50 ages per sex. Needs ``design``.
+        95% percentile intervals at 50 ages per sex. Needs ``design``. Replicates whose
+        fit fails or does not converge are left out, with a warning counting them.
     seed : int
         Seed of the bootstrap.
 
@@ -357,7 +358,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     ci = None
     if replicates:
         ci = _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, ci_centiles,
-                        int(replicates), seed)
+                        int(replicates), seed, max_iter)
     table.diagnostics = FitDiagnostics(
         summary=pd.DataFrame(summary), qstats=pd.concat(q_all, ignore_index=True),
         qstats_groups=pd.concat(qg_all, ignore_index=True),
@@ -366,7 +367,8 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     return table
 
 
-def _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, centiles, B, seed):
+def _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, centiles, B, seed,
+               max_iter=100):
     """Rao-Wu bootstrap percentile intervals of the centile curves (50 ages per sex)."""
     import pandas as pd
     from scipy.special import ndtri
@@ -380,13 +382,26 @@ def _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, centiles, B,
         ages = np.linspace(grid[0], grid[-1], 50)
         rows = use if code is None else use & (s == code)
         reps = np.full((B, zq.size, ages.size), np.nan)
+        failed = unconverged = 0
         for b in range(B):
             wb = rao_wu_weights(w, layout.stratum, layout.psu, rng)
             rb = rows & (wb > 0)
             try:
-                reps[b] = values_at(fit_group(rb, wb), zq[:, None], ages)
+                fb = fit_group(rb, wb)
             except (FloatingPointError, np.linalg.LinAlgError):
+                failed += 1
                 continue
+            if not fb["converged"]:  # its curves are those of the last step: left out
+                unconverged += 1
+                continue
+            reps[b] = values_at(fb, zq[:, None], ages)
+        if failed or unconverged:
+            from labstats._validate import warn
+
+            who = "" if code is None else " of " + {0.0: "males", 1.0: "females"}[code]
+            warn(f"fit_lms: of {B} bootstrap replicates{who}, {failed} failed and "
+                 f"{unconverged} did not converge (max_iter={max_iter}); they are left out "
+                 f"of the intervals (column 'replicates' counts those used)")
         est = values_at(fits[code], zq[:, None], ages)
         lo, hi = np.nanpercentile(reps, [2.5, 97.5], axis=0)
         for j, c in enumerate(centiles):
