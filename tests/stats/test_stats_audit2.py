@@ -251,16 +251,10 @@ def test_a_pile_at_the_smallest_value_without_lod_warns():
 def test_unconverged_bootstrap_replicates_are_left_out_and_counted():
     """The main fit converges in 5 steps; with max_iter=5, 6 of 8 Rao-Wu replicates did not
     converge, entered the intervals as their last step, and 'replicates' said 8."""
-    import pandas as pd
+    from labstats.stats import fit_lms
+    from tests.stats.test_centiles_fit import tt_design
 
-    from labstats.stats import SurveyDesign, fit_lms
-
-    rng = np.random.default_rng(8)
-    n = 1200
-    df = pd.DataFrame({"age": rng.uniform(20, 80, n), "h": rng.integers(0, 6, n),
-                       "p": rng.integers(1, 3, n), "w": rng.uniform(0.5, 3, n)})
-    df["tt"] = np.exp(np.log(20 - 0.1 * df["age"]) + 0.35 * rng.standard_normal(n))
-    des = SurveyDesign(df, weights="w", strata="h", psu="p")
+    des = tt_design()
     f, msgs = _quiet(fit_lms, "age", "tt", design=des, df=(1, 3, 2), replicates=8, seed=1,
                      max_iter=5)
     assert bool(f.diagnostics.summary["converged"][0])
