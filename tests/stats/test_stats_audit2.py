@@ -260,3 +260,23 @@ def test_unconverged_bootstrap_replicates_are_left_out_and_counted():
     assert bool(f.diagnostics.summary["converged"][0])
     assert any("of 8 bootstrap replicates, 0 failed and 6 did not converge" in m for m in msgs)
     assert (f.diagnostics.ci["replicates"] == 2).all()
+
+
+# ----------------------------------------------------------------- too few resamples
+def test_too_few_resamples_for_the_ci_warn():
+    """bootstrap=1 gave a zero-width '90 % CI' (12.48-12.48 beside the estimate 12.19),
+    n_boot=3 the range of three resamples, without a word; 20 are enough for 90 %."""
+    from labstats.stats import reference_interval
+
+    x = np.random.default_rng(0).lognormal(3.0, 0.25, 2000)
+    res, msgs = _quiet(indirect_reference_interval, x, method="reflim", bootstrap=1, seed=1)
+    assert (res["ci_low"] == res["ci_high"]).all()
+    assert any("bootstrap=1 resamples are too few for a 90% percentile CI (at least 20"
+               in m for m in msgs)
+    assert not any("outside its bootstrap CI" in m for m in msgs)
+    _, msgs = _quiet(reference_interval, x[:200], method="bootstrap", n_boot=3,
+                     confidence=0.95)
+    assert any("n_boot=3 resamples are too few for a 95% percentile CI (at least 40"
+               in m for m in msgs)
+    _, msgs = _quiet(reference_interval, x[:200], method="bootstrap", n_boot=20)
+    assert not any("too few" in m for m in msgs)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats._validate import _is_series, as_count, to_float_array
-from labstats.stats._common import check_confidence, check_method, no_inf
+from labstats.stats._common import check_confidence, check_method, no_inf, warn_few_resamples
 
 __all__ = ["partition_test", "reference_interval", "reference_outliers"]
 
@@ -350,7 +350,8 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         Transformation towards symmetry for ``"parametric"``, ``"robust"`` and Tukey
         screening; limits are transformed back. Box-Cox lambda by maximum likelihood.
     n_boot : int, default 2000
-        Bootstrap resamples (``"robust"``, ``"bootstrap"``).
+        Bootstrap resamples (``"robust"``, ``"bootstrap"``); fewer than
+        2 / (1 - ``confidence``) (20 at 90 %) warn: no percentile CI can be read from them.
     seed : int, default 1
         Seed of the bootstrap; the result is reproducible.
     rule : str, default "math"
@@ -409,6 +410,7 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     if method in ("robust", "bootstrap"):
         n_boot = as_count(n_boot, "n_boot", hint="e.g. n_boot=2000",
                           what=f"bootstrap resamples of the {method!r} method")
+        warn_few_resamples(n_boot, confidence, "n_boot")
     rng = np.random.default_rng(seed)
     rows = []
     groups, keys = _groups(values, by, "values")
