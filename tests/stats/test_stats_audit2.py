@@ -245,6 +245,11 @@ def test_a_pile_at_the_smallest_value_without_lod_warns():
     _, msgs = _quiet(indirect_reference_interval, stand_in, method="reflim", bootstrap=0,
                      lod=d["lod"])
     assert not any("equal the smallest" in m for m in msgs)
+    # the other end: CRP results above 10 stored as 10 (">10")
+    crp = np.minimum(simulate("CRP", 5000, p_path=0.1, seed=2)["values"], 10.0)
+    _, msgs = _quiet(indirect_reference_interval, crp, method="reflim", bootstrap=0)
+    assert any("6.8% of the values equal the largest, 10" in m and "censored='>'" in m
+               for m in msgs)
 
 
 # ----------------------------------------------------------------- fit_lms: replicates

@@ -193,13 +193,18 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
 def _check_floor(x, where):
     """Warn when the smallest value is a pile (at least 2 % of the values and 3 times as
     many as the next value): results below a detection limit stored as a number (NHANES:
-    LOD/sqrt(2); "<0.1" read as 0.1) enter every method as measured values there."""
-    vals, counts = np.unique(x, return_counts=True)
+    LOD/sqrt(2); "<0.1" read as 0.1) enter every method as measured values there; the
+    same for the largest value (">200" read as 200)."""
+    vals, counts = np.unique(x[np.isfinite(x)], return_counts=True)
     if vals.size > 2 and counts[0] >= 0.02 * x.size and counts[0] >= 3 * counts[1]:
         warn(f"values{where}: {counts[0] / x.size:.1%} of the values equal the smallest, "
              f"{vals[0]:g} (the next, {vals[1]:g}, occurs {counts[1]} times): results below "
              "a detection limit stored as a number? If so, pass censored= and lod= (they "
              "then enter as counts below the limit, not as values)")
+    if vals.size > 2 and counts[-1] >= 0.02 * x.size and counts[-1] >= 3 * counts[-2]:
+        warn(f"values{where}: {counts[-1] / x.size:.1%} of the values equal the largest, "
+             f"{vals[-1]:g}: results above the measuring range stored as a number? If so, "
+             "mark them censored='>' (they then enter as counts above it)")
 
 
 def _check_options(mod, method, options):
@@ -318,7 +323,7 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         applies; a Series on the index of ``values``); every left-censored result needs
         one, positive and finite. Without ``censored`` and ``lod``, a pile at the
         smallest value (at least 2 % of the values, 3 times the next value's count)
-        warns: such stand-ins would enter as measured values.
+        warns: such stand-ins would enter as measured values (so does one at the largest).
     confidence : float, default 0.90
         Level of the bootstrap CIs of the limits.
     bootstrap : int, default 100
