@@ -148,13 +148,19 @@ def test_by_sex_worm_residuals_and_errors():
         assert np.isnan(f.zscore(10.0, 90.0, "M"))  # no extrapolation
 
 
-def test_design_bootstrap_intervals():
-    rng = np.random.default_rng(8)
-    n = 1200
+def tt_design(n=1200, seed=8):
+    """A small stratified design (6 strata x 2 PSUs) with testosterone-like ``tt`` falling
+    with ``age`` (also used by test_stats_audit2.py)."""
+    rng = np.random.default_rng(seed)
     df = pd.DataFrame({"age": rng.uniform(20, 80, n), "h": rng.integers(0, 6, n),
                        "p": rng.integers(1, 3, n), "w": rng.uniform(0.5, 3, n)})
     df["tt"] = np.exp(np.log(20 - 0.1 * df["age"]) + 0.35 * rng.standard_normal(n))
-    des = SurveyDesign(df, weights="w", strata="h", psu="p")
+    return SurveyDesign(df, weights="w", strata="h", psu="p")
+
+
+def test_design_bootstrap_intervals():
+    des = tt_design()
+    df = des.data
     f = fit_lms("age", "tt", design=des, replicates=8, df=(1, 3, 2), seed=1)
     ci = f.diagnostics.ci
     assert set(ci["centile"]) == {3, 50, 97} and (ci["replicates"] == 8).all()

@@ -79,6 +79,21 @@ def check_centiles(centiles, name: str = "centiles") -> np.ndarray:
     return c
 
 
+def warn_few_resamples(n: int, confidence: float, name: str) -> bool:
+    """Warn (and return True) when ``n`` bootstrap resamples are too few for a percentile
+    CI at ``confidence``: below 2 / (1 - confidence) (20 for 90 %) a tail holds less than
+    one resample and the CI's ends are the extreme resamples (1: a zero-width CI)."""
+    need = int(np.ceil(2.0 / (1.0 - confidence) - 1e-9))
+    if 0 < n < need:
+        from labstats._validate import warn
+
+        warn(f"{name}={n} resamples are too few for a {confidence:.0%} percentile CI (at "
+             f"least {need}; the CI's ends are then the extreme resamples, or one value): "
+             "do not read it as the limits' uncertainty; use a few hundred")
+        return True
+    return False
+
+
 def check_method(method: str, valid, name: str = "method") -> str:
     if method not in valid:
         raise ValueError(f"unknown {name} {method!r}; valid: {', '.join(sorted(valid))}")

@@ -183,8 +183,13 @@ def fit(sample: Sample, limits, *, lams=None, pairs=None, polish=None):
     if pairs is not None:
         t_ok &= np.isin(np.arange(t_ok.size), pairs)
     if not t_ok.any():
-        raise ValueError("method='kosmic': no truncation points above the detection limit "
-                         "(more than 30 % censored); use method='tmc'")
+        if np.isfinite(sample.left) and t1c.max() <= sample.left:
+            raise ValueError("method='kosmic': no truncation points above the detection "
+                             "limit (more than 30 % censored); use method='tmc'")
+        raise ValueError("method='kosmic': no truncation pair T1 < T2 (the 5-30 % and "
+                         "70-95 % quantiles coincide: most values are equal, results "
+                         "reported too coarsely); try method='refiner', or values with "
+                         "more decimals")
     keep = np.flatnonzero(t_ok)  # compute only the admissible pairs
     dat = _Data(sample, cum, ev_g, t1_x[keep], t2_x[keep], t_ok[keep])
     bsz = sample.w.shape[0]
@@ -243,8 +248,10 @@ def fit(sample: Sample, limits, *, lams=None, pairs=None, polish=None):
                                             np.atleast_1d(m0), np.atleast_1d(s0))
                     out.append((float(c[0]), lam, float(m[0]), float(sgm[0]), float(pp[0]), pr))
             if out:
-                _, lam_best[j], mu[j], sg[j], p[j], pair[j] = min(out)
+                cost[j], lam_best[j], mu[j], sg[j], p[j], pair[j] = min(out)
     lims = model_quantile(np.asarray(limits)[None, :], lam_best[:, None], mu[:, None],
                           sg[:, None])
+    # no admissible pair (P outside [0.3, 1] everywhere): no estimate; NaN, reported
+    lims = np.where(np.isfinite(cost)[:, None], lims, np.nan)
     return {"lam": lam_best, "mu": mu, "sigma": sg, "shift": np.zeros(bsz),
             "p_np": np.minimum(p, 1.0), "limits": lims, "pair": pair}

@@ -80,22 +80,52 @@ def bccg_cdf(y, L, M, S):
 
 
 def bccg_zscore(y, L, M, S):
-    """Normal score of the BCCG distribution function: Phi^-1(F(y))."""
+    """Normal score of the BCCG distribution function: Phi^-1(F(y)).
+
+    Each tail from its own small probability (F below the median, 1 - F above it, in logs
+    where Phi underflows), so that a value far out keeps a finite score (as 1 - F,
+    Phi(-z) / Phi(1/(S|L|)) for L > 0, never rounds to 0: Phi^-1(F) = inf from z ~ 8.3).
+    """
+    from scipy.special import log_ndtr, ndtri_exp
+
     z = zscore(y, L, M, S)
     phi_max = _truncation(L, S)
     if np.all(phi_max == 1.0):  # truncation below double precision: the LMS z itself
         return z
-    return ndtri(bccg_cdf(y, L, M, S))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = ndtr(-1.0 / (S * np.abs(L)))  # the normal's mass outside the Box-Cox range
+        lo = (ndtr(z) - np.where(L > 0, cut, 0.0)) / phi_max  # F(y)
+        hi = (ndtr(-z) - np.where(L < 0, cut, 0.0)) / phi_max  # 1 - F(y)
+        out = np.where(lo < 0.5, ndtri(lo), -ndtri(hi))
+        log_phi = np.log(phi_max)
+        out = np.where((lo == 0) & (L <= 0), ndtri_exp(log_ndtr(z) - log_phi), out)
+        out = np.where((hi == 0) & (L >= 0), -ndtri_exp(log_ndtr(-z) - log_phi), out)
+    return np.where(phi_max == 1.0, z, out)
 
 
 def bccg_value(z, L, M, S):
-    """The BCCG quantile at probability Phi(z) (Rigby & Stasinopoulos 2004, truncated)."""
+    """The BCCG quantile at probability Phi(z) (Rigby & Stasinopoulos 2004, truncated);
+    each tail from its own small probability, as :func:`bccg_zscore`."""
+    from scipy.special import log_ndtr, ndtri_exp
+
     phi_max = _truncation(L, S)
     if np.all(phi_max == 1.0):
         return value(z, L, M, S)
-    p = ndtr(z)
-    zp = np.where(L > 0, ndtri(1.0 - (1.0 - p) * phi_max), ndtri(p * phi_max))
-    return value(zp, L, M, S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = ndtr(-1.0 / (S * np.abs(L)))
+        p_lo = np.where(L > 0, cut, 0.0) + phi_max * ndtr(z)  # Phi(zp)
+        p_hi = np.where(L < 0, cut, 0.0) + phi_max * ndtr(-z)  # 1 - Phi(zp)
+        zp = np.where(p_lo < 0.5, ndtri(p_lo), -ndtri(p_hi))
+        log_phi = np.log(phi_max)  # tails where Phi underflows, in logs
+        zp = np.where((p_lo == 0) & (L <= 0), ndtri_exp(log_ndtr(z) + log_phi), zp)
+        zp = np.where((p_hi == 0) & (L >= 0), -ndtri_exp(log_ndtr(-z) + log_phi), zp)
+        zp = np.where(phi_max == 1.0, z, zp)
+        # inside the Box-Cox range by construction (1 + L S zp >= 0); rounding at its end
+        # gives 0 (L > 0) or infinity (L < 0), the quantiles at the truncation point
+        base = np.maximum(1.0 + L * S * zp, 0.0)
+        out = np.where(np.abs(L) < L_ZERO, M * np.exp(S * zp),
+                       M * base ** (1.0 / np.where(np.abs(L) < L_ZERO, 1.0, L)))
+    return np.where(np.isnan(zp), np.nan, out)
 
 
 # --- Wei et al. (2020) extended BMI z-score above the 95th centile ------------------------

@@ -140,6 +140,17 @@ def _inputs(age, value, sex, weights, design):
     return a, y, w, s, layout
 
 
+def _check_spread(a, y, code):
+    """Curves over age need two ages and two values per sex (else a numeric failure
+    deep in the fit, or a misleading 'reference ages repeat')."""
+    who = "" if code is None else " of the " + {0.0: "males", 1.0: "females"}[code]
+    for name, v, fix in (("age", a, "fit_lms fits curves over age; give a range of ages"),
+                         ("value", y, "there is no distribution to fit; check the column")):
+        if np.ptp(v) == 0:
+            raise ValueError(f"{name}: all {v.size} rows{who} used have {name} "
+                             f"{float(v[0])!r}; {fix}")
+
+
 def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", family="bccg",
             criterion="ml", age_unit="years", ci_centiles=(3, 50, 97), replicates=0, seed=0,
             max_iter=100):
@@ -194,7 +205,8 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     replicates : int, default 0
         Rao-Wu bootstrap replicates over the design's PSUs within strata (n_h - 1 PSUs
         drawn per stratum); each replicate refits everything, smoothness choice included.
-        95% percentile intervals at 50 ages per sex. Needs ``design``.
+        95% percentile intervals at 50 ages per sex. Needs ``design``. Replicates whose
+        fit fails or does not converge are left out, with a warning counting them.
     seed : int
         Seed of the bootstrap.
 
@@ -296,6 +308,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     fits, resid, summary, grids, q_all, qg_all, worms = {}, np.full(a.size, np.nan), [], [], [], [], []
     for code in codes:
         rows = use if code is None else use & (s == code)
+        _check_spread(a[rows], y[rows], code)
         f = fit_group(rows, w)
         fits[code] = f
         who = '' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]
@@ -345,7 +358,7 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     ci = None
     if replicates:
         ci = _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, ci_centiles,
-                        int(replicates), seed)
+                        int(replicates), seed, max_iter)
     table.diagnostics = FitDiagnostics(
         summary=pd.DataFrame(summary), qstats=pd.concat(q_all, ignore_index=True),
         qstats_groups=pd.concat(qg_all, ignore_index=True),
@@ -354,7 +367,8 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     return table
 
 
-def _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, centiles, B, seed):
+def _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, centiles, B, seed,
+               max_iter=100):
     """Rao-Wu bootstrap percentile intervals of the centile curves (50 ages per sex)."""
     import pandas as pd
     from scipy.special import ndtri
@@ -368,13 +382,26 @@ def _bootstrap(fit_group, fits, a, w, s, use, codes, layout, grids, centiles, B,
         ages = np.linspace(grid[0], grid[-1], 50)
         rows = use if code is None else use & (s == code)
         reps = np.full((B, zq.size, ages.size), np.nan)
+        failed = unconverged = 0
         for b in range(B):
             wb = rao_wu_weights(w, layout.stratum, layout.psu, rng)
             rb = rows & (wb > 0)
             try:
-                reps[b] = values_at(fit_group(rb, wb), zq[:, None], ages)
+                fb = fit_group(rb, wb)
             except (FloatingPointError, np.linalg.LinAlgError):
+                failed += 1
                 continue
+            if not fb["converged"]:  # its curves are those of the last step: left out
+                unconverged += 1
+                continue
+            reps[b] = values_at(fb, zq[:, None], ages)
+        if failed or unconverged:
+            from labstats._validate import warn
+
+            who = "" if code is None else " of " + {0.0: "males", 1.0: "females"}[code]
+            warn(f"fit_lms: of {B} bootstrap replicates{who}, {failed} failed and "
+                 f"{unconverged} did not converge (max_iter={max_iter}); they are left out "
+                 f"of the intervals (column 'replicates' counts those used)")
         est = values_at(fits[code], zq[:, None], ages)
         lo, hi = np.nanpercentile(reps, [2.5, 97.5], axis=0)
         for j, c in enumerate(centiles):

@@ -297,5 +297,8 @@ def _fit(sample, limits, model, shift, lams, cost="profile"):
     lam, cost, mu, sg, p = search(sample, cum, shift, a_eff, b, lams)
     lims = model_quantile(np.asarray(limits)[None, :], lam[:, None], mu[:, None],
                           sg[:, None], shift[:, None])
+    # no admissible candidate (every cost infinite: no model explains 40 % of the values,
+    # e.g. three equal modes): the first grid point is no estimate; NaN, reported
+    lims = np.where(np.isfinite(cost)[:, None], lims, np.nan)
     return {"lam": lam, "mu": mu, "sigma": sg, "shift": shift, "p_np": p, "cost": cost,
             "limits": lims}

@@ -90,6 +90,14 @@ def fit(sample: Sample, limits, *, perc_trunc: float = 2.5, log: bool | None = N
     """Fit every row of ``sample``; dict of arrays (B,): lam, mu, sigma, p_np, limits."""
     from scipy.special import ndtri
 
+    if isinstance(perc_trunc, bool) or not isinstance(perc_trunc, (int, float)) \
+            or not 0 < perc_trunc <= 25:
+        raise ValueError(f"options: reflim's perc_trunc is the percentage truncated on each "
+                         f"side, a number in (0, 25] (reflimR: 2.5; 5 for overlapping "
+                         f"subgroups); got {perc_trunc!r}")
+    if log not in (None, True, False):
+        raise ValueError(f"options: reflim's log is True (lognormal), False (normal) or None "
+                         f"(Bowley's rule chooses); got {log!r}")
     if log is None:
         log = choose_log(sample)
     xs = sample.xs

@@ -76,6 +76,11 @@ def _intervals(sample):
         t1 = np.unique(np.r_[sample.left, t1[t1 > sample.left]])
     t1g, t2g = np.meshgrid(t1, t2, indexing="ij")
     ok = t2g > t1g
+    if not ok.any():
+        raise ValueError("method='tmc': no truncation interval T1 < T2 (the 2-30 % and "
+                         "70-98 % quantiles coincide: most values are equal, results "
+                         "reported too coarsely); try method='refiner', or values with "
+                         "more decimals")
     return t1g[ok], t2g[ok]
 
 
@@ -231,5 +236,7 @@ def fit(sample: Sample, limits, *, lams=None):
     p = np.array([r[4] for r in res])[i, rows]
     lam = lams[i]
     lims = model_quantile(np.asarray(limits)[None, :], lam[:, None], mu[:, None], sg[:, None])
+    # no admissible fit in any interval (prevalence outside [0.2, 1] everywhere): NaN
+    lims = np.where(np.isfinite(crit[i, rows])[:, None], lims, np.nan)
     return {"lam": lam, "mu": mu, "sigma": sg, "shift": np.zeros(bsz),
             "p_np": np.minimum(p, 1.0), "limits": lims}

@@ -90,7 +90,8 @@ class LMSTable:
     Notes
     -----
     Ages outside a sex's reference range score NaN with one warning counting the rows:
-    the curves are never extrapolated. A missing value, age or sex gives NaN for that row.
+    the curves are never extrapolated. A missing value, age or sex gives NaN for that row;
+    so does a sex the table lacks (a table of one sex), with a warning counting the rows.
 
     Inputs longer than 16,384 rows are scored by a compiled kernel (numba) on numba's
     threads (``numba.set_num_threads`` or NUMBA_NUM_THREADS limit them); it agrees with
@@ -166,7 +167,10 @@ class LMSTable:
             if sex is not None:
                 raise ValueError("sex: this table was fitted without sex; pass sex=None")
             return None
-        return float(as_sex([sex], "sex")[0])
+        code = float(as_sex([sex], "sex")[0])
+        if code not in self._points:
+            raise ValueError(f"sex: the table has {', '.join(self.sexes)} only; got {sex!r}")
+        return code
 
     def __repr__(self) -> str:
         what = f"{self.measure!r}, " if self.measure else ""
@@ -219,6 +223,13 @@ class LMSTable:
             out[:, rows] = np.where(inside, vals, np.nan)
         if outside:
             self._outside_warning(outside)
+        if s is not None:  # a sex the table lacks (a table of boys only): NaN, never silent
+            absent = ~np.isnan(s) & ~np.isin(s, list(groups))
+            if absent.any():
+                names = sorted({_SEX_NAMES[float(c)] for c in s[absent]})
+                warn(f"sex: {int(absent.sum())} row{'s' if absent.sum() > 1 else ''} of "
+                     f"sex {', '.join(names)} scored NaN; the table has "
+                     f"{', '.join(self.sexes)} only")
         return out.reshape(3, *shape), shape
 
     def parameters(self, age, sex=None):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats._validate import _is_series, _label, as_count, common_index, to_float_array, warn
-from labstats.stats._common import check_confidence, check_method
+from labstats.stats._common import check_confidence, check_method, warn_few_resamples
 
 __all__ = ["indirect_reference_interval"]
 
@@ -155,11 +155,13 @@ def _fit(mod, sample, lims, options):
 def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
     """Limits (n_boot, L) of refits to multinomial resamples, fitted in batches.
 
-    To keep 100 resamples of 100,000 values near a second, the Box-Cox lambda of a
-    resample is searched near the point estimate's (refiner: +/- 0.1; kosmic, tmc:
-    held at it), kosmic's truncation points among the estimate's neighbours, and
-    refiner's modified-Box-Cox shift is held at its estimate. The CIs are therefore
-    conditional on these choices and may be too narrow when the shape is uncertain.
+    reflim's choice of a lognormal or normal model is held at the estimate's (else the
+    first resample of a batch would choose it for all). To keep 100 resamples of 100,000
+    values near a second, the Box-Cox lambda of a resample is searched near the point
+    estimate's (refiner: +/- 0.1; kosmic, tmc: held at it), kosmic's truncation points
+    among the estimate's neighbours, and refiner's modified-Box-Cox shift is held at its
+    estimate. The CIs are therefore conditional on these choices and may be too narrow
+    when the shape is uncertain.
     """
     from labstats.stats._ri_model import resample
 
@@ -175,6 +177,8 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
                             if 0 <= a < 6 and 0 <= b < 6]
     if method == "refiner":
         options["shift"] = float(fitted["shift"][0])
+    if method == "reflim":  # the estimate's model (log or linear), not the first resample's
+        options["log"] = bool(fitted["log"])
     small = _collapse(sample)
     chunk = max(1, min(n_boot, 4_000_000 // (small.xs.size * 8 + 2000)))
     if method in ("refiner", "tmc", "kosmic"):
@@ -184,6 +188,103 @@ def _bootstrap(mod, sample, lims, options, n_boot, rng, method, fitted):
         rs = resample(small, min(chunk, n_boot - start), rng)
         out.append(_fit(mod, rs, lims, options)["limits"])
     return np.concatenate(out, axis=0)
+
+
+def _check_floor(x, where):
+    """Warn when the smallest value is a pile (at least 2 % of the values and 3 times as
+    many as the next value): results below a detection limit stored as a number (NHANES:
+    LOD/sqrt(2); "<0.1" read as 0.1) enter every method as measured values there; the
+    same for the largest value (">200" read as 200)."""
+    vals, counts = np.unique(x[np.isfinite(x)], return_counts=True)
+    if vals.size > 2 and counts[0] >= 0.02 * x.size and counts[0] >= 3 * counts[1]:
+        warn(f"values{where}: {counts[0] / x.size:.1%} of the values equal the smallest, "
+             f"{vals[0]:g} (the next, {vals[1]:g}, occurs {counts[1]} times): results below "
+             "a detection limit stored as a number? If so, pass censored= and lod= (they "
+             "then enter as counts below the limit, not as values)")
+    if vals.size > 2 and counts[-1] >= 0.02 * x.size and counts[-1] >= 3 * counts[-2]:
+        warn(f"values{where}: {counts[-1] / x.size:.1%} of the values equal the largest, "
+             f"{vals[-1]:g}: results above the measuring range stored as a number? If so, "
+             "mark them censored='>' (they then enter as counts above it)")
+
+
+def _check_options(mod, method, options):
+    """Unknown keys of ``options`` name the method's own (not a TypeError from inside)."""
+    import inspect
+
+    known = [p.name for p in inspect.signature(mod.fit).parameters.values()
+             if p.kind is p.KEYWORD_ONLY]
+    bad = sorted(set(options) - set(known))
+    if bad:
+        raise ValueError(f"options: {', '.join(map(repr, bad))} not understood by "
+                         f"method={method!r}; its options are "
+                         f"{', '.join(map(repr, known)) or 'none'}")
+
+
+def _no_interval(limits, sigma):
+    """Rows (fits) that give no interval: a limit not finite, limits not increasing, or a
+    model of no spread (reflim on values of which more than half are equal: Q1 = Q3)."""
+    limits = np.asarray(limits, float)
+    return (~np.isfinite(limits).all(axis=1) | ~(np.diff(limits, axis=1) > 0).all(axis=1)
+            | ~(np.asarray(sigma, float) > 0))
+
+
+def _no_interval_message(where, method, measured):
+    vals, counts = np.unique(measured[np.isfinite(measured)], return_counts=True)
+    share = f", {counts.max() / counts.sum():.0%} of them {vals[counts.argmax()]:g}" \
+        if vals.size else ""
+    coarse = vals.size < 20
+    return (f"values{where}: method={method!r} found no reference interval (no admissible "
+            "model, a model of no spread or no finite limits); its limits are NaN. "
+            + (f"The measured values take {vals.size} distinct "
+               f"value{'s' if vals.size != 1 else ''}{share}: results reported too coarsely "
+               "for this method. Try another method, or values with more decimals"
+               if coarse else "No model explains the main peak (several modes of similar "
+               "size, or mostly pathological values?); check the histogram, partition "
+               "with by=, or try another method"))
+
+
+def _check_resolution(est, measured, where, method):
+    """Warn when the interval is narrower than the step at which the values are reported
+    (e.g. 0.1 for results to one decimal): a limit then lies between two reportable
+    values that both occur often, and the fit rests on the rounding, not the data."""
+    from labstats.stats._ri_model import rounding_base
+
+    u = np.unique(measured[np.isfinite(measured)])
+    base = rounding_base(u) if u.size > 2 else float(u[-1] - u[0]) if u.size == 2 else 0.0
+    if base > 0 and est[-1] - est[0] < base:
+        warn(f"values{where}: the interval of method={method!r}, {est[0]:g}-{est[-1]:g}, is "
+             f"narrower than the step {base:g} at which the values are reported; the "
+             "results are too coarsely rounded for it. Try another method, or values with "
+             "more decimals")
+
+
+def _check_inside(est, ci, where, method):
+    """Warn when a limit lies clearly outside its own bootstrap CI (by more than a tenth of
+    the CI's width; at the edge it happens by chance): the refits of resamples settle
+    elsewhere, so the estimate is unstable and the CI does not describe it."""
+    width = ci[1] - ci[0]
+    off = np.maximum(ci[0] - est, est - ci[1])
+    bad = np.flatnonzero(np.isfinite(off) & (off > 0.1 * width))
+    if bad.size:
+        parts = "; ".join(f"{('lower', 'upper')[i] if est.size == 2 else i} {est[i]:g} "
+                          f"(CI {ci[0, i]:g}-{ci[1, i]:g})" for i in bad)
+        warn(f"values{where}: method={method!r}: the estimate lies outside its bootstrap "
+             f"CI: {parts}. Resamples are fitted elsewhere (an unstable fit: a second "
+             "mode, or many pathological values near the limit); compare methods")
+
+
+def _boot_ci(boot, a, where, method):
+    """Percentile CI of the bootstrap limits (n_boot, L); resamples that gave no interval
+    are left out and counted in a warning (never silently)."""
+    bad = _no_interval(boot, np.ones(boot.shape[0]))
+    if not bad.any():
+        return np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
+    warn(f"values{where}: {int(bad.sum())} of {bad.size} bootstrap resamples gave no "
+         f"interval (method={method!r}) and are left out of the CI"
+         + ("; the CI is NaN" if bad.all() else ""))
+    if bad.all():
+        return np.full((2, boot.shape[1]), np.nan)
+    return np.quantile(boot[~bad], [a / 2, 1 - a / 2], axis=0)
 
 
 def indirect_reference_interval(values, *, method: str = "refiner", by=None,
@@ -220,7 +321,9 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         left-censored. Without ``censored``, values below ``lod`` count as censored (NHANES
         stores LOD/sqrt(2) for them). One limit, or one per value (NaN where none
         applies; a Series on the index of ``values``); every left-censored result needs
-        one, positive and finite.
+        one, positive and finite. Without ``censored`` and ``lod``, a pile at the
+        smallest value (at least 2 % of the values, 3 times the next value's count)
+        warns: such stand-ins would enter as measured values (so does one at the largest).
     confidence : float, default 0.90
         Level of the bootstrap CIs of the limits.
     bootstrap : int, default 100
@@ -230,7 +333,10 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         ``"tmc"``, which then gives TMC's asymptotic CIs (the large-sample variance of a
         quantile, p (1 - p) / (n P f(x_p)^2), with the fitted density f). The CIs
         reflect sampling variability, not a method's bias (coverage of the true limits
-        in simulations: docs/guide/indirect_reference_intervals.md).
+        in simulations: docs/guide/indirect_reference_intervals.md). Resamples whose
+        refit gives no interval are left out of the CI and counted in a warning; a limit
+        outside its own CI (by more than a tenth of its width: an unstable fit) warns,
+        and so do fewer resamples than 2 / (1 - ``confidence``) (20 at 90 %).
     seed : int, optional
         Seed of the bootstrap (None: fresh entropy, results vary run to run).
     options : dict, optional
@@ -248,7 +354,10 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         ``lam``, ``mu``, ``sigma``, ``shift`` (the values minus ``shift``, Box-Cox
         transformed with ``lam``, are normal(``mu``, ``sigma``); reflim: ``lam`` 0 =
         lognormal, 1 = normal on the original scale) and ``p_pathological`` (the
-        estimated share of values not from that model).
+        estimated share of values not from that model). A fit that gives no interval
+        (a model of no spread, e.g. reflim when more than half of the values are equal
+        after coarse rounding) has NaN limits and CIs, with a warning; an interval
+        narrower than the step at which the values are reported also warns.
 
     Raises
     ------
@@ -303,9 +412,11 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
     lims = _check_limits(limits)
     confidence = check_confidence(confidence)
     bootstrap = as_count(bootstrap, "bootstrap", low=0, what="resamples")
+    few = warn_few_resamples(bootstrap, confidence, "bootstrap")
     options = dict(options or {})
     x, side, lod_a = _prepare(values, censored, lod)
     mod = _module(method)
+    _check_options(mod, method, options)
     rng = np.random.default_rng(seed)
     from labstats.stats.reference import _groups
 
@@ -327,13 +438,26 @@ def indirect_reference_interval(values, *, method: str = "refiner", by=None,
         if ok.sum() < 1000:
             warn(f"values{where}: {int(ok.sum())} values; indirect methods are reliable with "
                  "thousands (RIbench's smallest size is 1,000)")
+        if censored is None and lod is None:
+            _check_floor(xv[ok], where)
         sample, n_cens = _sample(xv[ok], sv[ok], lv[ok])
         fitted = _fit(mod, sample, lims, options)
         est = fitted["limits"][0]
         ci = np.full((2, lims.size), np.nan)
-        if bootstrap > 0:
+        measured = xv[ok][sv[ok] == 0]
+        failed = bool(_no_interval(est[None, :], fitted["sigma"][:1])[0])
+        if failed:  # NaN limits (and CIs), never a degenerate interval
+            warn(_no_interval_message(where, method, measured))
+            est = np.full(lims.size, np.nan)
+        else:
+            _check_resolution(est, measured, where, method)
+        if failed:
+            pass
+        elif bootstrap > 0:
             boot = _bootstrap(mod, sample, lims, options, int(bootstrap), rng, method, fitted)
-            ci = np.nanquantile(boot, [a / 2, 1 - a / 2], axis=0)
+            ci = _boot_ci(boot, a, where, method)
+            if not few:
+                _check_inside(est, ci, where, method)
         elif method == "reflim" and abs(confidence - 0.95) < 1e-12:
             ci = np.array(mod.formula_ci(fitted, int(ok.sum()))).T
         elif method == "tmc":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats._validate import _is_series, as_count, to_float_array
-from labstats.stats._common import check_confidence, check_method, no_inf
+from labstats.stats._common import check_confidence, check_method, no_inf, warn_few_resamples
 
 __all__ = ["partition_test", "reference_interval", "reference_outliers"]
 
@@ -76,8 +76,8 @@ def _robust_limits(x, coverage):
 
     med = np.median(x)
     mad = np.median(np.abs(x - med)) / 0.6745
-    if mad == 0:
-        return med, med
+    if mad == 0:  # more than half the values equal: no biweight scale (NaN, reported)
+        return np.nan, np.nan
     t = med
     for _ in range(100):  # Eq. 2 of [2]: biweight location, c = 3.7
         u = (x - t) / (3.7 * mad)
@@ -244,7 +244,7 @@ def reference_outliers(values, *, method: str = "tukey", transform: str | None =
 _METHODS = ("nonparametric", "robust", "parametric", "bootstrap")
 
 
-def _one(x, method, coverage, confidence, transform, n_boot, rng):
+def _one(x, method, coverage, confidence, transform, n_boot, rng, key=None):
     p_lo, p_hi = tail_probabilities(coverage)
     n = x.size
     xs = np.sort(x)
@@ -269,6 +269,16 @@ def _one(x, method, coverage, confidence, transform, n_boot, rng):
         est = inv(np.asarray(_robust_limits(y, coverage)))
         boot = inv(np.array([_robust_limits(y[rng.integers(0, n, n)], coverage)
                              for _ in range(n_boot)]))
+        bad = np.isnan(boot).any(axis=1)
+        if np.isnan(est).any() or bad.all():  # no estimate (MAD 0): no CI either
+            boot = np.full((1, 2), np.nan)
+        elif bad.any():  # never (median, median) intervals in the CI
+            from labstats._validate import warn
+
+            warn(f"values{' for ' + str(key) if key else ''}: {int(bad.sum())} of {n_boot} "
+                 "bootstrap resamples of the robust method had more than half of their "
+                 "values equal (MAD 0, no biweight scale) and are left out of the CI")
+            boot = boot[~bad]
     else:  # bootstrap of the nonparametric (rank) limits
         est = (_rank_quantile(xs, p_lo), _rank_quantile(xs, p_hi))
         samples = np.sort(x[rng.integers(0, n, (n_boot, n))], axis=1)
@@ -340,7 +350,8 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         Transformation towards symmetry for ``"parametric"``, ``"robust"`` and Tukey
         screening; limits are transformed back. Box-Cox lambda by maximum likelihood.
     n_boot : int, default 2000
-        Bootstrap resamples (``"robust"``, ``"bootstrap"``).
+        Bootstrap resamples (``"robust"``, ``"bootstrap"``); fewer than
+        2 / (1 - ``confidence``) (20 at 90 %) warn: no percentile CI can be read from them.
     seed : int, default 1
         Seed of the bootstrap; the result is reproducible.
     rule : str, default "math"
@@ -357,7 +368,9 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     Missing values are left out and counted in ``n_excluded``/``excluded``; an infinite
     value raises ``ValueError`` (it is never used, nor dropped silently). A limit or CI
     bound that cannot be computed is NaN and a ``LabstatsWarning`` says which and why
-    (rank CIs need n >= 119 for 90 %; a Box-Cox limit may fall beyond the back-transform). Validated: the
+    (rank CIs need n >= 119 for 90 %; a Box-Cox limit may fall beyond the back-transform;
+    ``"robust"`` has no scale when more than half of the values are equal, as after
+    coarse rounding). Validated: the
     nonparametric limits against R 4.2 ``quantile(type = 6)`` and the CI ranks
     against CLSI EP28-A3c Table 8; the Box-Cox lambda against R car 3.1
     ``powerTransform``. The robust method follows the equations of [2]_ but has not
@@ -397,6 +410,7 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     if method in ("robust", "bootstrap"):
         n_boot = as_count(n_boot, "n_boot", hint="e.g. n_boot=2000",
                           what=f"bootstrap resamples of the {method!r} method")
+        warn_few_resamples(n_boot, confidence, "n_boot")
     rng = np.random.default_rng(seed)
     rows = []
     groups, keys = _groups(values, by, "values")
@@ -413,8 +427,8 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
         if xv.size < 3:
             raise ValueError(f"values{' for ' + str(key) if key else ''}: {xv.size} values "
                              "left; a reference interval needs many more (CLSI: 120)")
-        lims = _one(xv, method, coverage, confidence, transform, n_boot, rng)
-        _report_nan(lims, key, xv.size, method, transform)
+        lims = _one(xv, method, coverage, confidence, transform, n_boot, rng, key)
+        _report_nan(lims, key, xv.size, method, transform, tied=_mostly_tied(xv))
         for limit, (est, lo, hi) in zip(("lower", "upper"), lims, strict=True):
             rows.append({**key, "limit": limit, "estimate": float(est), "ci_low": float(lo),
                          "ci_high": float(hi), "n": int(xv.size), "method": method,
@@ -422,7 +436,13 @@ def reference_interval(values, *, method: str = "nonparametric", by=None, design
     return pd.DataFrame(rows, columns=[*keys, *_RI_COLUMNS])
 
 
-def _report_nan(lims, key, n, method, transform) -> None:
+def _mostly_tied(x) -> bool:
+    """Whether at least about half of ``x`` equal one value (a resample's MAD may be 0)."""
+    _, counts = np.unique(x, return_counts=True)
+    return bool(counts.max() >= 0.4 * x.size)
+
+
+def _report_nan(lims, key, n, method, transform, tied=False) -> None:
     """Warn naming each limit whose estimate or CI bound is NaN, and why (never silent)."""
     parts, cells = [], 0
     for limit, vals in zip(("lower", "upper"), lims, strict=True):
@@ -441,6 +461,11 @@ def _report_nan(lims, key, n, method, transform) -> None:
     if method == "nonparametric":
         why = ("too few values for the order-statistic CI of that limit (CLSI EP28-A3c "
                "Table 8: 120 for a 90 % CI)")
+    elif method == "robust" and tied:
+        why = ("the biweight scale is undefined where more than half of the values (of "
+               "the data or of a bootstrap resample) equal their median, MAD 0: results "
+               "reported too coarsely for this method; use method='nonparametric' or "
+               "'parametric'")
     elif transform is not None:
         why = ("beyond the range of the Box-Cox back-transform (too few or too skewed "
                "values for this transform); try transform='log' or None, or more values")
