@@ -216,3 +216,24 @@ def _read_csv_bytes(path: Path) -> bytes:
         return path.read_bytes()
     with opener(path, "rb") as fh:
         return fh.read()
+
+
+def check_pool_inputs(frames, labels: list[str], bridge_testosterone: bool) -> None:
+    """``pool_cycles``'s inputs must be single, unpooled cycles matching ``labels``: a frame
+    with another cycle (or several) would get the wrong divisor or bridging, silently."""
+    if len(frames) != len(labels):
+        raise ValueError(f"labels: {len(labels)} labels for {len(frames)} frames; give one "
+                         f"cycle label per frame (weights are divided by the number of cycles)")
+    for k, (frame, label) in enumerate(zip(frames, labels, strict=True)):
+        found = sorted(map(str, frame["cycle"].dropna().unique()))
+        if found != [label]:
+            raise ValueError(f"frames[{k}]: its cycle column holds {found}, but labels[{k}] "
+                             f"is {label!r}; pass one frame per cycle, labelled with its cycle")
+        if frame.attrs.get("weights_divided_by", 1) != 1:
+            raise ValueError(f"frames[{k}] ({label}) is already pooled: its weights were "
+                             f"divided by {frame.attrs['weights_divided_by']}; pool the "
+                             f"single-cycle frames (e.g. load_nhanes({label!r})) instead")
+        if bridge_testosterone and label == "2011-2012" and frame.attrs.get(
+                "testosterone_bridged"):
+            raise ValueError(f"frames[{k}] ({label}): testosterone is already bridged; pass "
+                             f"bridge_testosterone=False so CDC's equation is applied once")

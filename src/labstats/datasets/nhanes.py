@@ -22,6 +22,7 @@ from labstats.datasets._nhanes_checks import (
     _incomplete,
     _read_csv_bytes,
     _redownload,
+    check_pool_inputs,
 )
 from labstats.datasets._nhanes_layout import (
     _LAYOUT,
@@ -440,7 +441,7 @@ def pool_cycles(frames, labels, *, bridge_testosterone: bool = False, testostero
     frames : sequence of pandas.DataFrame
         One frame per cycle, with its own (unpooled) weights and unbridged testosterone.
     labels : sequence of str
-        The cycle of each frame, e.g. "2013-2014".
+        The cycle of each frame, e.g. "2013-2014"; it must be the frame's ``cycle``.
     bridge_testosterone : bool, default False
         Apply CDC's bridging equation to the 2011-2012 rows.
     testosterone : bool, default True
@@ -450,10 +451,28 @@ def pool_cycles(frames, labels, *, bridge_testosterone: bool = False, testostero
     -------
     pandas.DataFrame
         The frames stacked in the order given, with a fresh index.
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` and ``frames`` differ in number, a frame's ``cycle`` column is not
+        its label (a frame of several cycles, or mislabelled), a frame is already pooled
+        (``attrs["weights_divided_by"]`` > 1, as ``load_nhanes`` of several cycles
+        sets), or 2011-2012 testosterone already bridged is to be bridged again: each
+        would divide the weights by a wrong number or bridge the wrong rows, silently.
+
+    Examples
+    --------
+    >>> from labstats.datasets import load_nhanes
+    >>> both = pool_cycles([load_nhanes("2013-2014"), load_nhanes("2015-2016")],
+    ...                    ["2013-2014", "2015-2016"])
+    >>> round(float(both["weight_exam"].sum()) / 1e6, 1)  # (311.2 + 316.5) / 2 million
+    313.9
     """
     import pandas as pd
 
     labels = list(labels)
+    check_pool_inputs(frames, labels, bridge_testosterone)
     if testosterone and "2011-2012" in labels and len(labels) > 1 and not bridge_testosterone:
         warn("2011-2012 testosterone was measured by an older method (about 3.9 % lower); "
              "pass bridge_testosterone=True to apply CDC's bridging equation before pooling "
