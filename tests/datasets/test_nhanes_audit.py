@@ -62,3 +62,60 @@ def test_pool_cycles_still_pools_single_cycles():
     # WTMEC2YR sums of SOURCES.md: 311.2 M (H) and 316.5 M (I), halved when pooled.
     assert both["weight_exam"].sum() / 1e6 == pytest.approx((311.2 + 316.5) / 2, abs=0.1)
     assert len(both) == len(h) + len(i)
+
+
+def _folder(tmp_path, tst_columns, glu_columns):
+    import pandas as pd
+    import pyreadstat
+
+    demo = pd.DataFrame({"SEQN": [1.0, 2.0, 3.0], "RIAGENDR": [1.0, 2.0, 1.0],
+                         "RIDAGEYR": [40.0, 30.0, 50.0], "WTMEC2YR": [1e4, 2e4, 3e4],
+                         "SDMVPSU": [1.0, 2.0, 1.0], "SDMVSTRA": [104.0, 104.0, 105.0]})
+    pyreadstat.write_xport(demo, str(tmp_path / "DEMO_H.XPT"), table_name="DEMO_H")
+    tst = {"SEQN": [1, 2], "LBXTST": [0.53, 25.1], "LBDTSTLC": [1, 0], "LBXEST": [2.117, 50.0],
+           "LBDESTLC": [1, 0], "LBXSHBG": [30.0, 40.0], "LBDSHGLC": [0, 0]}
+    glu = {"SEQN": [1, 2], "WTSAF2YR": [3e4, 5e4], "LBXGLU": [90.0, 100.0]}
+    pd.DataFrame({k: tst[k] for k in tst_columns}).to_csv(tmp_path / "TST_H.csv", index=False)
+    pd.DataFrame({k: glu[k] for k in glu_columns}).to_csv(tmp_path / "GLU_H.csv", index=False)
+    return tmp_path
+
+
+def test_csv_without_comment_code_or_fasting_weight_warns(tmp_path):
+    # Old code: a CSV conversion without LBDTSTLC left total_testosterone_below_lod <NA>
+    # for a value CDC marks as below the LLOD (0.53 ng/dL = LLOD/sqrt(2), SOURCES.md), and
+    # one without WTSAF2YR left weight_fasting NaN beside glucose values, both silently.
+    from labstats import LabstatsWarning
+    from labstats.datasets import read_nhanes
+
+    folder = _folder(tmp_path, ["SEQN", "LBXTST", "LBXEST", "LBDESTLC", "LBXSHBG", "LBDSHGLC"],
+                     ["SEQN", "LBXGLU"])
+    with pytest.warns(LabstatsWarning, match=r"TST_H.csv has no LBDTSTLC.*GLU_H.csv has no "
+                                             r"WTSAF2YR \(weight_fasting\)"):
+        out = read_nhanes(folder, ["2013-2014"], ["TST", "GLU"], check_counts=False)
+    assert out["total_testosterone_below_lod"].isna().all()
+    assert out["estradiol_below_lod"].tolist()[:2] == [True, False]
+
+
+def test_complete_csv_conversion_reads_without_warning(tmp_path):
+    from labstats.datasets import read_nhanes
+
+    folder = _folder(tmp_path, ["SEQN", "LBXTST", "LBDTSTLC", "LBXEST", "LBDESTLC", "LBXSHBG",
+                                "LBDSHGLC"], ["SEQN", "WTSAF2YR", "LBXGLU"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = read_nhanes(folder, ["2013-2014"], ["TST", "GLU"], check_counts=False)
+    assert out["total_testosterone_below_lod"].tolist()[:2] == [True, False]
+    assert out["weight_fasting"].tolist()[:2] == [3e4, 5e4]
+
+
+@pytest.mark.parametrize("cycle", ["2011-2012", "2013-2014", "2015-2016"])
+def test_cdc_files_read_without_a_missing_column_warning(cycle):
+    # INS_H has no LBDINLC in CDC's file (SOURCES.md: "INS_I has an insulin comment code
+    # LBDINLC"); the layout must say so, or every CDC INS_H would warn.
+    from labstats.datasets import read_nhanes
+    from tests.conftest import NHANES, require_shared
+
+    require_shared(NHANES / "INS_H.csv.xz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_nhanes(NHANES, [cycle])

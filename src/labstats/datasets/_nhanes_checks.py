@@ -189,6 +189,15 @@ def check_csv_text(raw: bytes) -> None:
 _XPT_MAGIC = b"HEADER RECORD*******LIB"
 
 
+def _flag(codes):
+    """NHANES comment codes (0 at/above, 1 below the LLOD) -> nullable boolean."""
+    import pandas as pd
+
+    out = pd.array(np.where(codes == 1, True, False), dtype="boolean")
+    out[~np.isin(codes, (0, 1))] = pd.NA
+    return out
+
+
 def _incomplete(path: Path, exc, stem: str) -> ValueError:
     expected, found = expected_records(stem), getattr(exc, "records", None)
     counts = "" if found is None else f" ({found:,} complete records" + (

@@ -65,11 +65,15 @@ COMPONENTS = {
 }
 
 # Per-cycle layouts that differ from COMPONENTS: 2011-2012 measured testosterone only
-# (TST_G has no comment code) and carried insulin in GLU_G (there is no INS_G).
+# (TST_G has no comment code) and carried insulin in GLU_G (there is no INS_G); INS_H has
+# no insulin comment code (LBDINLC starts with INS_I). A comment code of the layout that
+# is absent from a file warns (a CSV conversion without it), so the layout must be exact.
+_INS_NO_CODE = Variable("insulin", ("LBXIN",), "µIU/mL", "insulin")
 _LAYOUT = {
     "G": {"TST": (Variable("total_testosterone", ("LBXTST",), "ng/dL", "testosterone"),),
-          "GLU": (*_GLU, Variable("insulin", ("LBXIN",), "µIU/mL", "insulin")),
+          "GLU": (*_GLU, _INS_NO_CODE),
           "INS": ()},
+    "H": {"INS": (_INS_NO_CODE,)},
 }
 
 #: Output column -> (unit, description). The column dictionary of ``read_nhanes`` and

@@ -19,6 +19,7 @@ import numpy as np
 from labstats._validate import warn
 from labstats.datasets._nhanes_checks import (
     _XPT_MAGIC,
+    _flag,
     _incomplete,
     _read_csv_bytes,
     _redownload,
@@ -211,15 +212,6 @@ def _floats(frame, name: str, path: Path):
     return values.to_numpy(dtype=float)
 
 
-def _flag(codes):
-    """Comment codes (0 at/above, 1 below the LLOD) -> nullable boolean."""
-    import pandas as pd
-
-    out = pd.array(np.where(codes == 1, True, False), dtype="boolean")
-    out[~np.isin(codes, (0, 1))] = pd.NA
-    return out
-
-
 def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_counts: bool):
     import pandas as pd
 
@@ -261,7 +253,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     out["weight_hormone"] = (out["weight_exam"].copy() if cycle.suffix != "L"
                              else np.full(n, np.nan))
     seqn = pd.Index(out["seqn"])
-    absent = []
+    absent, unmarked = [], []
     for component in components[1:]:
         variables = _variables(cycle, component)
         if not variables:
@@ -289,12 +281,19 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
             if var.comment and var.comment in frame.columns:
                 flag = out[f"{var.column}_below_lod"]
                 flag[pos] = _flag(_floats(frame, var.comment, path))
+            elif var.comment:
+                unmarked.append(f"{path.name} has no {var.comment} ({var.column}_below_lod)")
         if component in _FASTING and "WTSAF2YR" in frame.columns:
             out["weight_fasting"][pos] = _floats(frame, "WTSAF2YR", path)
+        elif component in _FASTING:
+            unmarked.append(f"{path.name} has no WTSAF2YR (weight_fasting)")
         if component == "TST" and cycle.suffix == "L":
             if "WTPH2YR" not in frame.columns:
                 raise ValueError(f"{path}: missing column WTPH2YR (phlebotomy weight)")
             out["weight_hormone"][pos] = _floats(frame, "WTPH2YR", path)
+    if unmarked:
+        warn(f"{cycle.label}: {'; '.join(unmarked)}: CDC's file has it; those values stay "
+             f"<NA>/NaN. Read the CDC .XPT file or convert it with all its columns")
     if absent:
         warn(f"{cycle.label}: not found in {directory}: {'; '.join(absent)}. These "
                       f"columns are NaN for this cycle; fetch_nhanes() downloads the files")
@@ -354,8 +353,10 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     -----
     LabstatsWarning
         For each component file absent from ``directory`` (its columns are NaN, e.g.
-        albumin for 2021-2023), and when 2011-2012 testosterone is pooled with later
-        cycles without ``bridge_testosterone``.
+        albumin for 2021-2023), for a file (e.g. a CSV conversion) without a comment
+        code or ``WTSAF2YR`` that CDC's file has (its flag stays <NA>, ``weight_fasting``
+        NaN), and when 2011-2012 testosterone is pooled with later cycles without
+        ``bridge_testosterone``.
 
     Notes
     -----
