@@ -119,3 +119,33 @@ def test_cdc_files_read_without_a_missing_column_warning(cycle):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_nhanes(NHANES, [cycle])
+
+
+def test_insulin_of_2011_2012_is_read_and_fetched_from_glu_g(tmp_path):
+    # 2011-2012 has no INS_G: insulin (LBXIN) is in GLU_G (SOURCES.md, "GLU_G also carries
+    # insulin"). Old code: components=["INS"] for 2011-2012 downloaded nothing and read no
+    # file, giving insulin all NaN with no warning.
+    import pandas as pd
+    import pyreadstat
+
+    from labstats.datasets import fetch_nhanes, read_nhanes
+
+    site = tmp_path / "site" / "2011" / "DataFiles"
+    site.mkdir(parents=True)
+    demo = pd.DataFrame({"SEQN": [1.0, 2.0], "RIAGENDR": [1.0, 2.0], "RIDAGEYR": [40.0, 30.0],
+                         "WTMEC2YR": [1e4, 2e4], "SDMVPSU": [1.0, 2.0],
+                         "SDMVSTRA": [90.0, 90.0]})
+    glu = pd.DataFrame({"SEQN": [1.0, 2.0], "WTSAF2YR": [3e4, 0.0], "LBXGLU": [90.0, 100.0],
+                        "LBXIN": [10.0, 5.0]})
+    pyreadstat.write_xport(demo, str(site / "DEMO_G.xpt"), table_name="DEMO_G")
+    pyreadstat.write_xport(glu, str(site / "GLU_G.xpt"), table_name="GLU_G")
+    folder = fetch_nhanes(["2011-2012"], ["INS"], tmp_path / "cache",
+                          base_url=(tmp_path / "site").as_uri(), progress=False, retries=0,
+                          check_counts=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["DEMO_G.XPT", "GLU_G.XPT"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = read_nhanes(folder, ["2011-2012"], ["INS"], check_counts=False)
+    assert out["insulin"].tolist() == [60.0, 30.0]  # 6.00 pmol/L per µU/mL (LBDINSI)
+    assert out["weight_fasting"].tolist() == [3e4, 0.0]
+    assert out["glucose"].isna().all()  # GLU was not asked for

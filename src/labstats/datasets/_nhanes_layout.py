@@ -75,6 +75,19 @@ _LAYOUT = {
           "INS": ()},
     "H": {"INS": (_INS_NO_CODE,)},
 }
+# Component -> the file that holds its columns in a cycle, where it is another one.
+_MOVED = {("G", "INS"): "GLU"}
+
+
+def _source(cycle: Cycle, component: str) -> tuple[str, tuple[Variable, ...]]:
+    """The CDC file (component prefix) holding ``component``'s columns in ``cycle``, and
+    the variables read from it: asking for INS in 2011-2012 reads insulin from GLU_G."""
+    source = _MOVED.get((cycle.suffix, component), component)
+    variables = _LAYOUT.get(cycle.suffix, {}).get(source, COMPONENTS[source])
+    if source != component:
+        wanted = {v.column for v in COMPONENTS[component]}
+        variables = tuple(v for v in variables if v.column in wanted)
+    return source, variables
 
 #: Output column -> (unit, description). The column dictionary of ``read_nhanes`` and
 #: ``make_cohort``; data/README.md prints it.

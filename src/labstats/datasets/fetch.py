@@ -27,7 +27,7 @@ from labstats.datasets._nhanes_checks import (
     expected_records,
     xpt_records,
 )
-from labstats.datasets.nhanes import _resolve_components, _resolve_cycles, _variables
+from labstats.datasets.nhanes import _resolve_components, _resolve_cycles, _source
 
 __all__ = ["CDC_BASE_URL", "default_cache_dir", "fetch_nhanes", "nhanes_url"]
 
@@ -185,7 +185,7 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
         Cycles as in ``read_nhanes``.
     components : sequence of str, optional
         CDC file prefixes ("TST", "BIOPRO", ...); DEMO is always fetched. Default all
-        that ``read_nhanes`` reads.
+        that ``read_nhanes`` reads. "INS" for 2011-2012 fetches GLU_G, which holds insulin.
     cache_dir : str or os.PathLike, optional
         Default ``LABSTATS_DATA_DIR`` if set, else the platform cache folder
         (``platformdirs.user_cache_dir("labstats")/nhanes``).
@@ -275,9 +275,10 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
     sums = {k.upper(): v for k, v in (sha256 or {}).items()}
     for cycle in cyc:
         for comp in comps:
-            if comp != "DEMO" and not _variables(cycle, comp):
-                continue  # e.g. INS for 2011-2012: insulin is in GLU_G
-            stem = f"{comp}_{cycle.suffix}"
+            source, variables = _source(cycle, comp)
+            if comp != "DEMO" and not variables:
+                continue
+            stem = f"{source}_{cycle.suffix}"  # INS for 2011-2012: GLU_G holds insulin
             dest = cache / f"{stem}.XPT"
             if dest.exists() and not force:
                 problem = _problem(dest, stem, check_counts)

@@ -26,14 +26,13 @@ from labstats.datasets._nhanes_checks import (
     check_pool_inputs,
 )
 from labstats.datasets._nhanes_layout import (
-    _LAYOUT,
     COLUMNS,
     COMPONENTS,
     CYCLES,
     Cycle,
-    Variable,
     _resolve_components,
     _resolve_cycles,
+    _source,
 )
 from labstats.units import convert
 
@@ -188,10 +187,6 @@ def read_nhanes_file(path, *, check_counts: bool = True):
     return frame
 
 
-def _variables(cycle: Cycle, component: str) -> tuple[Variable, ...]:
-    return _LAYOUT.get(cycle.suffix, {}).get(component, COMPONENTS[component])
-
-
 def _floats(frame, name: str, path: Path):
     """Column ``name`` of an NHANES file as float64; text in it (a CSV conversion written with
     SAS's "." for missing) is an error naming the file, the column and a participant."""
@@ -255,10 +250,10 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     seqn = pd.Index(out["seqn"])
     absent, unmarked = [], []
     for component in components[1:]:
-        variables = _variables(cycle, component)
+        source, variables = _source(cycle, component)
         if not variables:
             continue
-        stem = f"{component}_{cycle.suffix}"
+        stem = f"{source}_{cycle.suffix}"
         path = _find_file(directory, stem)
         if path is None:
             absent.append(f"{stem}.XPT ({', '.join(v.column for v in variables)})")
@@ -315,6 +310,7 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     components : sequence of str, optional
         CDC file prefixes to join to DEMO: "TST", "BIOPRO", "GLU", "INS", "TRIGLY",
         "HDL", "TCHOL", "GHB", "BMX". Default all. Columns of components not read are NaN.
+        "INS" for 2011-2012 reads insulin from GLU_G (there is no INS_G).
     bridge_testosterone : bool, default False
         Apply CDC's method-bridging equation to 2011-2012 testosterone
         (new = 1.021 x old + 0.182 ng/dL, weighted Deming on 139 samples, TST_H
