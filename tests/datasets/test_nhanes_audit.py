@@ -149,3 +149,24 @@ def test_insulin_of_2011_2012_is_read_and_fetched_from_glu_g(tmp_path):
     assert out["insulin"].tolist() == [60.0, 30.0]  # 6.00 pmol/L per µU/mL (LBDINSI)
     assert out["weight_fasting"].tolist() == [3e4, 0.0]
     assert out["glucose"].isna().all()  # GLU was not asked for
+
+
+def test_demo_of_another_cycle_renamed_is_refused(tmp_path):
+    # Pseudo-strata per cycle (SOURCES.md, "Weights and design"): 90-103 (G), 104-118 (H),
+    # 119-133 (I), 173-187 (L). Old code: a 2015-2016 DEMO saved as DEMO_H.XPT, read with
+    # check_counts=False (the documented switch for a re-released file), was labelled
+    # 2013-2014 silently, its participants and weights counted as another cycle's.
+    import pandas as pd
+    import pyreadstat
+
+    from labstats.datasets import read_nhanes
+
+    demo = pd.DataFrame({"SEQN": [83732.0, 83733.0], "RIAGENDR": [1.0, 2.0],
+                         "RIDAGEYR": [62.0, 53.0], "WTMEC2YR": [1e4, 2e4],
+                         "SDMVPSU": [1.0, 1.0], "SDMVSTRA": [125.0, 125.0]})
+    pyreadstat.write_xport(demo, str(tmp_path / "DEMO_H.XPT"), table_name="DEMO_I")
+    with pytest.raises(ValueError, match=r"SDMVSTRA 125 \(SEQN 83732.*outside 104-118"):
+        read_nhanes(tmp_path, ["2013-2014"], ["DEMO"], check_counts=False)
+    (tmp_path / "DEMO_H.XPT").rename(tmp_path / "DEMO_I.XPT")
+    assert read_nhanes(tmp_path, ["2015-2016"], ["DEMO"], check_counts=False)["strata"].tolist() \
+        == [125, 125]

@@ -246,3 +246,18 @@ def check_pool_inputs(frames, labels: list[str], bridge_testosterone: bool) -> N
                 "testosterone_bridged"):
             raise ValueError(f"frames[{k}] ({label}): testosterone is already bridged; pass "
                              f"bridge_testosterone=False so CDC's equation is applied once")
+
+
+def check_demo_cycle(demo, path: Path, cycle) -> None:
+    """A DEMO file's pseudo-strata must be its cycle's (G 90-103, H 104-118, I 119-133,
+    L 173-187): a DEMO file of another cycle, renamed, is otherwise read under the wrong
+    label when its record count is not checked."""
+    lo, hi = cycle.strata
+    bad = ~demo["SDMVSTRA"].between(lo, hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"{path}: SDMVSTRA {demo['SDMVSTRA'].iloc[i]:g} (SEQN {int(demo['SEQN'].iloc[i])}"
+            f"; {int(bad.sum()):,} rows) is outside {lo}-{hi}, the pseudo-strata of "
+            f"{cycle.label}: is this the DEMO file of another cycle, renamed? "
+            f"{_redownload(file_stem(path))}")

@@ -10,19 +10,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Cycle:
-    """An NHANES cycle: its label, file suffix and the year its files are filed under."""
+    """An NHANES cycle: its label, file suffix, the year its files are filed under, and the
+    range of its masked variance pseudo-strata (SDMVSTRA, DEMO documentation)."""
 
     label: str
     suffix: str
     begin_year: int
+    strata: tuple[int, int]
 
 
 #: Cycles read_nhanes knows, by label.
 CYCLES = {
-    "2011-2012": Cycle("2011-2012", "G", 2011),
-    "2013-2014": Cycle("2013-2014", "H", 2013),
-    "2015-2016": Cycle("2015-2016", "I", 2015),
-    "2021-2023": Cycle("2021-2023", "L", 2021),
+    "2011-2012": Cycle("2011-2012", "G", 2011, (90, 103)),
+    "2013-2014": Cycle("2013-2014", "H", 2013, (104, 118)),
+    "2015-2016": Cycle("2015-2016", "I", 2015, (119, 133)),
+    "2021-2023": Cycle("2021-2023", "L", 2021, (173, 187)),
 }
 
 

@@ -23,6 +23,7 @@ from labstats.datasets._nhanes_checks import (
     _incomplete,
     _read_csv_bytes,
     _redownload,
+    check_demo_cycle,
     check_pool_inputs,
 )
 from labstats.datasets._nhanes_layout import (
@@ -221,6 +222,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     for name in ("RIAGENDR", "RIDAGEYR", "WTMEC2YR", "SDMVPSU", "SDMVSTRA"):
         if name not in demo.columns:
             raise ValueError(f"{demo_path}: missing column {name}; is this a DEMO file?")
+    check_demo_cycle(demo, demo_path, cycle)
     n = len(demo)
     sex = demo["RIAGENDR"].to_numpy()
     if not np.isin(sex, (1, 2)).all():
@@ -342,8 +344,9 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     ValueError
         For an unknown cycle or component, a file that is not XPT, is truncated or
         holds another number of records than its CDC codebook (``read_nhanes_file``), a
-        duplicated SEQN, a lab participant missing from DEMO, a missing variable, or
-        two files of one name in ``directory`` (``TST_H.XPT`` and ``TST_H.csv``).
+        duplicated SEQN, a lab participant missing from DEMO, a missing variable, a
+        DEMO file whose pseudo-strata are another cycle's (a renamed file), or two files
+        of one name in ``directory`` (``TST_H.XPT`` and ``TST_H.csv``).
 
     Warns
     -----
