@@ -170,3 +170,25 @@ def test_demo_of_another_cycle_renamed_is_refused(tmp_path):
     (tmp_path / "DEMO_H.XPT").rename(tmp_path / "DEMO_I.XPT")
     assert read_nhanes(tmp_path, ["2015-2016"], ["DEMO"], check_counts=False)["strata"].tolist() \
         == [125, 125]
+
+
+def test_fetch_checksum_keyed_by_file_name_or_typo_is_not_ignored(tmp_path):
+    # Old code: sha256={"DEMO_H.XPT": ...} (the name in SHA256SUMS) or a typo matched no
+    # stem, so the file was saved unchecked while the caller believed it pinned.
+    import pandas as pd
+    import pyreadstat
+
+    from labstats.datasets import fetch_nhanes
+
+    site = tmp_path / "site" / "2013" / "DataFiles"
+    site.mkdir(parents=True)
+    pyreadstat.write_xport(pd.DataFrame({"SEQN": [1.0], "RIAGENDR": [1.0]}),
+                           str(site / "DEMO_H.xpt"), table_name="DEMO_H")
+    kw = dict(base_url=(tmp_path / "site").as_uri(), progress=False, retries=0,
+              check_counts=False)
+    with pytest.raises(ValueError, match="SHA-256"):
+        fetch_nhanes(["2013-2014"], ["DEMO"], tmp_path / "a", sha256={"DEMO_H.XPT": "0" * 64},
+                     **kw)
+    assert not (tmp_path / "a" / "DEMO_H.XPT").exists()
+    with pytest.raises(ValueError, match=r"sha256: \['DEMO-H'\] name no NHANES file"):
+        fetch_nhanes(["2013-2014"], ["DEMO"], tmp_path / "b", sha256={"DEMO-H": "0" * 64}, **kw)
