@@ -192,3 +192,19 @@ def test_fetch_checksum_keyed_by_file_name_or_typo_is_not_ignored(tmp_path):
     assert not (tmp_path / "a" / "DEMO_H.XPT").exists()
     with pytest.raises(ValueError, match=r"sha256: \['DEMO-H'\] name no NHANES file"):
         fetch_nhanes(["2013-2014"], ["DEMO"], tmp_path / "b", sha256={"DEMO-H": "0" * 64}, **kw)
+
+
+def test_read_nhanes_docstring_states_the_real_shape():
+    # Old docstring: "2013-2014 alone is 10,175 rows x 28 columns"; the frame has 31 (and
+    # the Returns list omitted age_months, weight and height).
+    import re
+
+    from labstats.datasets.nhanes import COLUMNS, read_nhanes
+
+    rows, cols = re.search(r"2013-2014 alone is ([\d,]+) rows x (\d+) columns",
+                           read_nhanes.__doc__).groups()
+    frame = load_nhanes("2013-2014")
+    assert (int(rows.replace(",", "")), int(cols)) == frame.shape
+    returns = read_nhanes.__doc__.split("Returns")[1].split("Raises")[0]
+    listed = set(re.findall(r"``(\w+)``", returns))
+    assert {c for c in COLUMNS if not c.endswith("_below_lod")} <= listed

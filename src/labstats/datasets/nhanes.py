@@ -328,14 +328,14 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
         One row per participant of each cycle's DEMO file (all ages, including
         children and interview-only participants), in file order, cycles in the order
         given; the columns of ``labstats.datasets.nhanes.COLUMNS``:
-        ``seqn``, ``cycle``, ``sex``, ``age`` [years], ``pregnant``,
+        ``seqn``, ``cycle``, ``sex``, ``age`` [years], ``age_months``, ``pregnant``,
         ``total_testosterone`` [nmol/L], ``estradiol`` [pmol/L], ``shbg`` [nmol/L],
         ``albumin`` [g/L], ``creatinine`` [µmol/L], ``glucose`` [mmol/L], ``insulin``
         [pmol/L], ``triglycerides``, ``ldl_cholesterol``, ``hdl_cholesterol``,
         ``total_cholesterol`` [mmol/L], ``hba1c`` [%], ``bmi`` [kg/m²], ``waist`` [cm],
-        below-LOD flags ``<analyte>_below_lod`` (nullable boolean), and the design
-        variables ``psu``, ``strata``, ``weight_exam``, ``weight_fasting``,
-        ``weight_hormone``.
+        ``weight`` [kg], ``height`` [cm], below-LOD flags ``<analyte>_below_lod``
+        (nullable boolean), and the design variables ``psu``, ``strata``,
+        ``weight_exam``, ``weight_fasting``, ``weight_hormone``.
 
     Raises
     ------
@@ -372,7 +372,7 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     testosterone, SHBG and albumin of men 20+ in 2013-2014 equal R survey's svymean
     (412.65 ng/dL, 41.702 nmol/L, 43.728 g/L).
 
-    Size: 2013-2014 alone is 10,175 rows x 28 columns (2015-2016: 9,971; 2011-2012:
+    Size: 2013-2014 alone is 10,175 rows x 31 columns (2015-2016: 9,971; 2011-2012:
     9,756; 2021-2023: 11,933). First adults of 2013-2014 (rounded)::
 
          seqn   sex   age  total_testosterone   shbg  albumin  weight_exam
