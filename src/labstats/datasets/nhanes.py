@@ -253,7 +253,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     absent, unmarked = [], []
     for component in components[1:]:
         source, variables = _source(cycle, component)
-        if not variables:
+        if not variables or (source != component and source in components):
             continue
         stem = f"{source}_{cycle.suffix}"
         path = _find_file(directory, stem)
