@@ -189,6 +189,15 @@ def check_csv_text(raw: bytes) -> None:
 _XPT_MAGIC = b"HEADER RECORD*******LIB"
 
 
+def _flag(codes):
+    """NHANES comment codes (0 at/above, 1 below the LLOD) -> nullable boolean."""
+    import pandas as pd
+
+    out = pd.array(np.where(codes == 1, True, False), dtype="boolean")
+    out[~np.isin(codes, (0, 1))] = pd.NA
+    return out
+
+
 def _incomplete(path: Path, exc, stem: str) -> ValueError:
     expected, found = expected_records(stem), getattr(exc, "records", None)
     counts = "" if found is None else f" ({found:,} complete records" + (
@@ -216,3 +225,39 @@ def _read_csv_bytes(path: Path) -> bytes:
         return path.read_bytes()
     with opener(path, "rb") as fh:
         return fh.read()
+
+
+def check_pool_inputs(frames, labels: list[str], bridge_testosterone: bool) -> None:
+    """``pool_cycles``'s inputs must be single, unpooled cycles matching ``labels``: a frame
+    with another cycle (or several) would get the wrong divisor or bridging, silently."""
+    if len(frames) != len(labels):
+        raise ValueError(f"labels: {len(labels)} labels for {len(frames)} frames; give one "
+                         f"cycle label per frame (weights are divided by the number of cycles)")
+    for k, (frame, label) in enumerate(zip(frames, labels, strict=True)):
+        found = sorted(map(str, frame["cycle"].dropna().unique()))
+        if found != [label]:
+            raise ValueError(f"frames[{k}]: its cycle column holds {found}, but labels[{k}] "
+                             f"is {label!r}; pass one frame per cycle, labelled with its cycle")
+        if frame.attrs.get("weights_divided_by", 1) != 1:
+            raise ValueError(f"frames[{k}] ({label}) is already pooled: its weights were "
+                             f"divided by {frame.attrs['weights_divided_by']}; pool the "
+                             f"single-cycle frames (e.g. load_nhanes({label!r})) instead")
+        if bridge_testosterone and label == "2011-2012" and frame.attrs.get(
+                "testosterone_bridged"):
+            raise ValueError(f"frames[{k}] ({label}): testosterone is already bridged; pass "
+                             f"bridge_testosterone=False so CDC's equation is applied once")
+
+
+def check_demo_cycle(demo, path: Path, cycle) -> None:
+    """A DEMO file's pseudo-strata must be its cycle's (G 90-103, H 104-118, I 119-133,
+    L 173-187): a DEMO file of another cycle, renamed, is otherwise read under the wrong
+    label when its record count is not checked."""
+    lo, hi = cycle.strata
+    bad = ~demo["SDMVSTRA"].between(lo, hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"{path}: SDMVSTRA {demo['SDMVSTRA'].iloc[i]:g} (SEQN {int(demo['SEQN'].iloc[i])}"
+            f"; {int(bad.sum()):,} rows) is outside {lo}-{hi}, the pseudo-strata of "
+            f"{cycle.label}: is this the DEMO file of another cycle, renamed? "
+            f"{_redownload(file_stem(path))}")

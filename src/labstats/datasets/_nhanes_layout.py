@@ -10,19 +10,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Cycle:
-    """An NHANES cycle: its label, file suffix and the year its files are filed under."""
+    """An NHANES cycle: its label, file suffix, the year its files are filed under, and the
+    range of its masked variance pseudo-strata (SDMVSTRA, DEMO documentation)."""
 
     label: str
     suffix: str
     begin_year: int
+    strata: tuple[int, int]
 
 
 #: Cycles read_nhanes knows, by label.
 CYCLES = {
-    "2011-2012": Cycle("2011-2012", "G", 2011),
-    "2013-2014": Cycle("2013-2014", "H", 2013),
-    "2015-2016": Cycle("2015-2016", "I", 2015),
-    "2021-2023": Cycle("2021-2023", "L", 2021),
+    "2011-2012": Cycle("2011-2012", "G", 2011, (90, 103)),
+    "2013-2014": Cycle("2013-2014", "H", 2013, (104, 118)),
+    "2015-2016": Cycle("2015-2016", "I", 2015, (119, 133)),
+    "2021-2023": Cycle("2021-2023", "L", 2021, (173, 187)),
 }
 
 
@@ -65,12 +67,29 @@ COMPONENTS = {
 }
 
 # Per-cycle layouts that differ from COMPONENTS: 2011-2012 measured testosterone only
-# (TST_G has no comment code) and carried insulin in GLU_G (there is no INS_G).
+# (TST_G has no comment code) and carried insulin in GLU_G (there is no INS_G); INS_H has
+# no insulin comment code (LBDINLC starts with INS_I). A comment code of the layout that
+# is absent from a file warns (a CSV conversion without it), so the layout must be exact.
+_INS_NO_CODE = Variable("insulin", ("LBXIN",), "µIU/mL", "insulin")
 _LAYOUT = {
     "G": {"TST": (Variable("total_testosterone", ("LBXTST",), "ng/dL", "testosterone"),),
-          "GLU": (*_GLU, Variable("insulin", ("LBXIN",), "µIU/mL", "insulin")),
+          "GLU": (*_GLU, _INS_NO_CODE),
           "INS": ()},
+    "H": {"INS": (_INS_NO_CODE,)},
 }
+# Component -> the file that holds its columns in a cycle, where it is another one.
+_MOVED = {("G", "INS"): "GLU"}
+
+
+def _source(cycle: Cycle, component: str) -> tuple[str, tuple[Variable, ...]]:
+    """The CDC file (component prefix) holding ``component``'s columns in ``cycle``, and
+    the variables read from it: asking for INS in 2011-2012 reads insulin from GLU_G."""
+    source = _MOVED.get((cycle.suffix, component), component)
+    variables = _LAYOUT.get(cycle.suffix, {}).get(source, COMPONENTS[source])
+    if source != component:
+        wanted = {v.column for v in COMPONENTS[component]}
+        variables = tuple(v for v in variables if v.column in wanted)
+    return source, variables
 
 #: Output column -> (unit, description). The column dictionary of ``read_nhanes`` and
 #: ``make_cohort``; data/README.md prints it.

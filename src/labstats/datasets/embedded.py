@@ -90,7 +90,15 @@ def load_nhanes(cycles=None, *, bridge_testosterone: bool | None = None):
     to it; its row and value counts equal the CDC codebooks, and the survey-weighted mean
     testosterone of men 20+ in 2013-2014 equals R survey's (412.65 ng/dL)
     (``tests/datasets/test_embedded.py``). Other cycles and components:
-    ``labstats.fetch_nhanes`` then ``labstats.read_nhanes``. NHANES public-use data are
+    ``labstats.fetch_nhanes`` then ``labstats.read_nhanes``.
+
+    The divisor is the number of cycles returned, also for an analyte some of them did
+    not measure (SHBG and estradiol: not in 2011-2012). Means, quantiles and proportions
+    are unaffected (the factor is constant), but population totals and ``n_pop`` of such
+    an analyte are too small by that factor: for them, pool only the cycles that measured
+    it, as NCHS divides by the number of cycles pooled (see the last example).
+
+    NHANES public-use data are
     in the public domain [1]_; ``data/README.md`` lists what is and is not included.
 
     References
@@ -109,6 +117,12 @@ def load_nhanes(cycles=None, *, bridge_testosterone: bool | None = None):
     >>> men = load_nhanes("2013-2014").query("sex == 'male' and age >= 20")
     >>> int(men["total_testosterone"].notna().sum())
     2533
+    >>> adults_shbg = nh["shbg"].notna() & (nh["age"] >= 20)  # measured 2013-2016 only
+    >>> round(float(nh.loc[adults_shbg, "weight_hormone"].sum()) / 1e6)  # weights / 3
+    135
+    >>> hi = load_nhanes(["2013-2014", "2015-2016"])  # the cycles with SHBG: weights / 2
+    >>> round(float(hi.loc[hi["shbg"].notna() & (hi["age"] >= 20), "weight_hormone"].sum()) / 1e6)
+    203
     """
     labels = [c.label for c in _resolve_cycles(DEFAULT_CYCLES if cycles is None else cycles)]
     table = _table()

@@ -25,9 +25,11 @@ from labstats.datasets._nhanes_checks import (
     _XPT_MAGIC,
     IncompleteFileError,
     expected_records,
+    file_stem,
     xpt_records,
 )
-from labstats.datasets.nhanes import _resolve_components, _resolve_cycles, _variables
+from labstats.datasets._nhanes_layout import COMPONENTS, CYCLES
+from labstats.datasets.nhanes import _resolve_components, _resolve_cycles, _source
 
 __all__ = ["CDC_BASE_URL", "default_cache_dir", "fetch_nhanes", "nhanes_url"]
 
@@ -185,7 +187,7 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
         Cycles as in ``read_nhanes``.
     components : sequence of str, optional
         CDC file prefixes ("TST", "BIOPRO", ...); DEMO is always fetched. Default all
-        that ``read_nhanes`` reads.
+        that ``read_nhanes`` reads. "INS" for 2011-2012 fetches GLU_G, which holds insulin.
     cache_dir : str or os.PathLike, optional
         Default ``LABSTATS_DATA_DIR`` if set, else the platform cache folder
         (``platformdirs.user_cache_dir("labstats")/nhanes``).
@@ -193,8 +195,10 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
         Default ``LABSTATS_NHANES_URL`` if set, else ``CDC_BASE_URL``; files are
         fetched from ``{base_url}/{begin year}/DataFiles/{FILE}.xpt``.
     sha256 : mapping of str to str, optional
-        Expected SHA-256 per file stem (``{"TST_H": "f06c39..."}``); a mismatch is an
-        error and the file is not saved. Cached files are checked too.
+        Expected SHA-256 per file stem (``{"TST_H": "f06c39..."}``; a file name such as
+        ``"TST_H.XPT"`` is taken as its stem); a mismatch is an error and the file is not
+        saved. Cached files are checked too. A key that names no NHANES file of
+        ``read_nhanes`` (a typo) is an error, never an unchecked file.
     retries : int, default 3
         Further attempts after a transient failure, waiting ``backoff * 2**k`` seconds.
     backoff, timeout : float
@@ -272,12 +276,18 @@ def fetch_nhanes(cycles=("2013-2014", "2015-2016"), components=None, cache_dir=N
     comps = _resolve_components(components)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    sums = {k.upper(): v for k, v in (sha256 or {}).items()}
+    sums = {file_stem(Path(k)): v for k, v in (sha256 or {}).items()}
+    known = {f"{c}_{y.suffix}" for c in COMPONENTS for y in CYCLES.values()}
+    if set(sums) - known:
+        raise ValueError(f"sha256: {sorted(set(sums) - known)} name no NHANES file labstats "
+                         f"reads; key the checksums by file stem, e.g. {{'TST_H': '...'}}, "
+                         f"or the file name 'TST_H.XPT'")
     for cycle in cyc:
         for comp in comps:
-            if comp != "DEMO" and not _variables(cycle, comp):
-                continue  # e.g. INS for 2011-2012: insulin is in GLU_G
-            stem = f"{comp}_{cycle.suffix}"
+            source, variables = _source(cycle, comp)
+            if comp != "DEMO" and not variables:
+                continue
+            stem = f"{source}_{cycle.suffix}"  # INS for 2011-2012: GLU_G holds insulin
             dest = cache / f"{stem}.XPT"
             if dest.exists() and not force:
                 problem = _problem(dest, stem, check_counts)

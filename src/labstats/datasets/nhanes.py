@@ -19,19 +19,21 @@ import numpy as np
 from labstats._validate import warn
 from labstats.datasets._nhanes_checks import (
     _XPT_MAGIC,
+    _flag,
     _incomplete,
     _read_csv_bytes,
     _redownload,
+    check_demo_cycle,
+    check_pool_inputs,
 )
 from labstats.datasets._nhanes_layout import (
-    _LAYOUT,
     COLUMNS,
     COMPONENTS,
     CYCLES,
     Cycle,
-    Variable,
     _resolve_components,
     _resolve_cycles,
+    _source,
 )
 from labstats.units import convert
 
@@ -186,10 +188,6 @@ def read_nhanes_file(path, *, check_counts: bool = True):
     return frame
 
 
-def _variables(cycle: Cycle, component: str) -> tuple[Variable, ...]:
-    return _LAYOUT.get(cycle.suffix, {}).get(component, COMPONENTS[component])
-
-
 def _floats(frame, name: str, path: Path):
     """Column ``name`` of an NHANES file as float64; text in it (a CSV conversion written with
     SAS's "." for missing) is an error naming the file, the column and a participant."""
@@ -210,15 +208,6 @@ def _floats(frame, name: str, path: Path):
     return values.to_numpy(dtype=float)
 
 
-def _flag(codes):
-    """Comment codes (0 at/above, 1 below the LLOD) -> nullable boolean."""
-    import pandas as pd
-
-    out = pd.array(np.where(codes == 1, True, False), dtype="boolean")
-    out[~np.isin(codes, (0, 1))] = pd.NA
-    return out
-
-
 def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_counts: bool):
     import pandas as pd
 
@@ -233,6 +222,7 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     for name in ("RIAGENDR", "RIDAGEYR", "WTMEC2YR", "SDMVPSU", "SDMVSTRA"):
         if name not in demo.columns:
             raise ValueError(f"{demo_path}: missing column {name}; is this a DEMO file?")
+    check_demo_cycle(demo, demo_path, cycle)
     n = len(demo)
     sex = demo["RIAGENDR"].to_numpy()
     if not np.isin(sex, (1, 2)).all():
@@ -260,12 +250,12 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
     out["weight_hormone"] = (out["weight_exam"].copy() if cycle.suffix != "L"
                              else np.full(n, np.nan))
     seqn = pd.Index(out["seqn"])
-    absent = []
+    absent, unmarked = [], []
     for component in components[1:]:
-        variables = _variables(cycle, component)
-        if not variables:
+        source, variables = _source(cycle, component)
+        if not variables or (source != component and source in components):
             continue
-        stem = f"{component}_{cycle.suffix}"
+        stem = f"{source}_{cycle.suffix}"
         path = _find_file(directory, stem)
         if path is None:
             absent.append(f"{stem}.XPT ({', '.join(v.column for v in variables)})")
@@ -288,12 +278,19 @@ def _read_cycle(directory: Path, cycle: Cycle, components: list[str], check_coun
             if var.comment and var.comment in frame.columns:
                 flag = out[f"{var.column}_below_lod"]
                 flag[pos] = _flag(_floats(frame, var.comment, path))
+            elif var.comment:
+                unmarked.append(f"{path.name} has no {var.comment} ({var.column}_below_lod)")
         if component in _FASTING and "WTSAF2YR" in frame.columns:
             out["weight_fasting"][pos] = _floats(frame, "WTSAF2YR", path)
+        elif component in _FASTING:
+            unmarked.append(f"{path.name} has no WTSAF2YR (weight_fasting)")
         if component == "TST" and cycle.suffix == "L":
             if "WTPH2YR" not in frame.columns:
                 raise ValueError(f"{path}: missing column WTPH2YR (phlebotomy weight)")
             out["weight_hormone"][pos] = _floats(frame, "WTPH2YR", path)
+    if unmarked:
+        warn(f"{cycle.label}: {'; '.join(unmarked)}: CDC's file has it; those values stay "
+             f"<NA>/NaN. Read the CDC .XPT file or convert it with all its columns")
     if absent:
         warn(f"{cycle.label}: not found in {directory}: {'; '.join(absent)}. These "
                       f"columns are NaN for this cycle; fetch_nhanes() downloads the files")
@@ -315,6 +312,7 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     components : sequence of str, optional
         CDC file prefixes to join to DEMO: "TST", "BIOPRO", "GLU", "INS", "TRIGLY",
         "HDL", "TCHOL", "GHB", "BMX". Default all. Columns of components not read are NaN.
+        "INS" for 2011-2012 reads insulin from GLU_G (there is no INS_G).
     bridge_testosterone : bool, default False
         Apply CDC's method-bridging equation to 2011-2012 testosterone
         (new = 1.021 x old + 0.182 ng/dL, weighted Deming on 139 samples, TST_H
@@ -330,14 +328,14 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
         One row per participant of each cycle's DEMO file (all ages, including
         children and interview-only participants), in file order, cycles in the order
         given; the columns of ``labstats.datasets.nhanes.COLUMNS``:
-        ``seqn``, ``cycle``, ``sex``, ``age`` [years], ``pregnant``,
+        ``seqn``, ``cycle``, ``sex``, ``age`` [years], ``age_months``, ``pregnant``,
         ``total_testosterone`` [nmol/L], ``estradiol`` [pmol/L], ``shbg`` [nmol/L],
         ``albumin`` [g/L], ``creatinine`` [µmol/L], ``glucose`` [mmol/L], ``insulin``
         [pmol/L], ``triglycerides``, ``ldl_cholesterol``, ``hdl_cholesterol``,
         ``total_cholesterol`` [mmol/L], ``hba1c`` [%], ``bmi`` [kg/m²], ``waist`` [cm],
-        below-LOD flags ``<analyte>_below_lod`` (nullable boolean), and the design
-        variables ``psu``, ``strata``, ``weight_exam``, ``weight_fasting``,
-        ``weight_hormone``.
+        ``weight`` [kg], ``height`` [cm], below-LOD flags ``<analyte>_below_lod``
+        (nullable boolean), and the design variables ``psu``, ``strata``,
+        ``weight_exam``, ``weight_fasting``, ``weight_hormone``.
 
     Raises
     ------
@@ -346,15 +344,18 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     ValueError
         For an unknown cycle or component, a file that is not XPT, is truncated or
         holds another number of records than its CDC codebook (``read_nhanes_file``), a
-        duplicated SEQN, a lab participant missing from DEMO, a missing variable, or
-        two files of one name in ``directory`` (``TST_H.XPT`` and ``TST_H.csv``).
+        duplicated SEQN, a lab participant missing from DEMO, a missing variable, a
+        DEMO file whose pseudo-strata are another cycle's (a renamed file), or two files
+        of one name in ``directory`` (``TST_H.XPT`` and ``TST_H.csv``).
 
     Warns
     -----
     LabstatsWarning
         For each component file absent from ``directory`` (its columns are NaN, e.g.
-        albumin for 2021-2023), and when 2011-2012 testosterone is pooled with later
-        cycles without ``bridge_testosterone``.
+        albumin for 2021-2023), for a file (e.g. a CSV conversion) without a comment
+        code or ``WTSAF2YR`` that CDC's file has (its flag stays <NA>, ``weight_fasting``
+        NaN), and when 2011-2012 testosterone is pooled with later cycles without
+        ``bridge_testosterone``.
 
     Notes
     -----
@@ -371,7 +372,7 @@ def read_nhanes(directory=None, cycles=("2013-2014", "2015-2016"), components=No
     testosterone, SHBG and albumin of men 20+ in 2013-2014 equal R survey's svymean
     (412.65 ng/dL, 41.702 nmol/L, 43.728 g/L).
 
-    Size: 2013-2014 alone is 10,175 rows x 28 columns (2015-2016: 9,971; 2011-2012:
+    Size: 2013-2014 alone is 10,175 rows x 31 columns (2015-2016: 9,971; 2011-2012:
     9,756; 2021-2023: 11,933). First adults of 2013-2014 (rounded)::
 
          seqn   sex   age  total_testosterone   shbg  albumin  weight_exam
@@ -440,7 +441,7 @@ def pool_cycles(frames, labels, *, bridge_testosterone: bool = False, testostero
     frames : sequence of pandas.DataFrame
         One frame per cycle, with its own (unpooled) weights and unbridged testosterone.
     labels : sequence of str
-        The cycle of each frame, e.g. "2013-2014".
+        The cycle of each frame, e.g. "2013-2014"; it must be the frame's ``cycle``.
     bridge_testosterone : bool, default False
         Apply CDC's bridging equation to the 2011-2012 rows.
     testosterone : bool, default True
@@ -450,10 +451,28 @@ def pool_cycles(frames, labels, *, bridge_testosterone: bool = False, testostero
     -------
     pandas.DataFrame
         The frames stacked in the order given, with a fresh index.
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` and ``frames`` differ in number, a frame's ``cycle`` column is not
+        its label (a frame of several cycles, or mislabelled), a frame is already pooled
+        (``attrs["weights_divided_by"]`` > 1, as ``load_nhanes`` of several cycles
+        sets), or 2011-2012 testosterone already bridged is to be bridged again: each
+        would divide the weights by a wrong number or bridge the wrong rows, silently.
+
+    Examples
+    --------
+    >>> from labstats.datasets import load_nhanes
+    >>> both = pool_cycles([load_nhanes("2013-2014"), load_nhanes("2015-2016")],
+    ...                    ["2013-2014", "2015-2016"])
+    >>> round(float(both["weight_exam"].sum()) / 1e6, 1)  # (311.2 + 316.5) / 2 million
+    313.9
     """
     import pandas as pd
 
     labels = list(labels)
+    check_pool_inputs(frames, labels, bridge_testosterone)
     if testosterone and "2011-2012" in labels and len(labels) > 1 and not bridge_testosterone:
         warn("2011-2012 testosterone was measured by an older method (about 3.9 % lower); "
              "pass bridge_testosterone=True to apply CDC's bridging equation before pooling "
