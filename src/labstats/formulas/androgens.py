@@ -16,6 +16,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_concentration, as_constant, like_inputs
 from labstats.formulas import _binding
+from labstats.formulas._common import warn_rows
 from labstats.units import ANALYTES, resolve_unit
 
 __all__ = [
@@ -407,8 +408,9 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        FAI. [dimensionless] A Series is named ``free_androgen_index``. SHBG of 0
-        gives infinity.
+        FAI. [dimensionless] A Series is named ``free_androgen_index``. NaN where SHBG
+        is 0 (the ratio is undefined there: infinite, or 0/0 with TT 0), with a
+        ``LabstatsWarning`` giving the number of such rows.
 
     Notes
     -----
@@ -435,6 +437,12 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     with np.errstate(divide="ignore", invalid="ignore"):
         fai = np.multiply(c.FAI_SCALE, tt)  # (100 TT) / SHBG, the second step in place
         fai = np.divide(fai, sb, out=fai) if fai.ndim and fai.shape == sb.shape else fai / sb
+    zero = sb == 0.0
+    if zero.any():  # an infinite index (or 0/0) would pass silently into means and models
+        fai = np.where(zero, np.nan, fai)
+        warn_rows(int(np.count_nonzero(np.broadcast_to(zero, fai.shape))),
+                  "with SHBG 0: the free androgen index (100 x TT / SHBG) is undefined there "
+                  "and set to NaN")
     return like_inputs(fai, total_testosterone, shbg, name="free_androgen_index")
 
 
