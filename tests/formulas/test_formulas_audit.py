@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 
 import labstats
-from labstats.formulas import free_androgen_index
+from labstats.formulas import free_androgen_index, ldl_cholesterol, non_hdl_cholesterol
+
+MG = dict(total_cholesterol_unit="mg/dL", hdl_cholesterol_unit="mg/dL",
+          triglycerides_unit="mg/dL", output_unit="mg/dL")
 
 
 def test_fai_shbg_zero_is_nan_with_a_warning():
@@ -28,3 +31,28 @@ def test_fai_shbg_zero_is_nan_with_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert free_androgen_index(10.0, 40.0) == 25.0  # no warning without SHBG 0
+
+
+@pytest.mark.parametrize("n", [1, 40_000])  # numpy path and the compiled one (> one block)
+@pytest.mark.parametrize("method", ["friedewald", "martin_hopkins", "sampson"])
+def test_negative_ldl_is_kept_but_never_silent(n, method):
+    # HDL-C is part of total cholesterol (NCEP ATP III, Circulation 106(25):3143, 2002), so
+    # TC 100 / HDL 150 mg/dL -- typically the two columns swapped -- is impossible; every
+    # method then gives a negative LDL-C (Friedewald 1972: 100 - 150 - 100/5 = -70), which
+    # the old code returned without a word.
+    tc, hdl, tg = np.full(n, 200.0), np.full(n, 50.0), np.full(n, 100.0)
+    tc[-1], hdl[-1] = 100.0, 150.0
+    with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with a negative LDL chol"):
+        out = ldl_cholesterol(tc, hdl, tg, method=method, **MG)
+    assert out[-1] < 0 and (out[:-1] > 0).all()
+    if method == "friedewald":
+        assert out[-1] == -70.0 and (out[:-1] == 130.0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ldl_cholesterol(tc[:-1], hdl[:-1], tg[:-1], method=method, **MG)
+
+
+def test_non_hdl_above_total_cholesterol_warns():
+    with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with a negative non-HDL"):
+        out = non_hdl_cholesterol([5.2, 1.3], [1.3, 5.2])
+    assert out[0] == pytest.approx(3.9) and out[1] == pytest.approx(-3.9)

@@ -21,7 +21,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_constant, like_inputs
 from labstats.formulas import _common, _martin_hopkins
-from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor
+from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor, warn_rows
 
 __all__ = ["LDL_METHODS", "ldl_cholesterol", "non_hdl_cholesterol"]
 
@@ -86,6 +86,15 @@ LDL_METHODS = MappingProxyType({
                 "M. Sampson et al., JAMA Cardiol., vol. 5, no. 5, pp. 540-548, 2020, "
                 "doi:10.1001/jamacardio.2020.0013"),
 })
+
+
+def _warn_negative(out: np.ndarray, what: str) -> None:
+    """A negative cholesterol fraction is kept as computed but never silent."""
+    with np.errstate(invalid="ignore"):
+        n = int(np.count_nonzero(out < 0.0))
+    warn_rows(n, f"with a negative {what}, returned as computed: a concentration cannot be "
+                 f"negative; check the HDL cholesterol (above total cholesterol is impossible) "
+                 f"and that total and HDL cholesterol are not swapped")
 
 
 _RANGE_TEXT = {
@@ -169,8 +178,9 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     checked cell by cell against three independent transcriptions (sum 949.4).
 
     Friedewald is computed up to and including TG 400 mg/dL (4.516 mmol/L) and NaN above,
-    as NCHS does for NHANES LBDLDL. Negative results (possible with very high HDL) are
-    returned as computed.
+    as NCHS does for NHANES LBDLDL. Negative results (possible with very high HDL, or
+    HDL-C above total cholesterol, e.g. swapped columns) are returned as computed, with a
+    ``LabstatsWarning`` giving the number of such rows.
 
     Validated against Friedewald's LBDLDL of NHANES 2011-2016 (NCHS; all 8,746
     participants reproduced after rounding to the integer mg/dL NCHS prints), the test
@@ -243,6 +253,7 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
                                  hi_inclusive, ldl, stats)
         _common.check_stats(stats, *cols)
         outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
+        _warn_negative(ldl, "LDL cholesterol")
         return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                            name="ldl_cholesterol")
 
@@ -258,6 +269,7 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
 
     (ldl,) = fused(kernel, *cols)
     outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
+    _warn_negative(ldl, "LDL cholesterol")
     return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                        name="ldl_cholesterol")
 
@@ -280,7 +292,9 @@ def non_hdl_cholesterol(total_cholesterol, hdl_cholesterol, *,
     -------
     float, numpy.ndarray or pandas.Series
         Non-HDL cholesterol. [mmol/L, or ``output_unit``] A Series is named
-        ``non_hdl_cholesterol``. NaN wherever an input is NaN.
+        ``non_hdl_cholesterol``. NaN wherever an input is NaN. Negative where HDL-C exceeds
+        total cholesterol (impossible: HDL-C is part of it; often swapped columns), returned
+        as computed with a ``LabstatsWarning`` giving the number of such rows.
 
     Raises
     ------
@@ -310,4 +324,5 @@ def non_hdl_cholesterol(total_cholesterol, hdl_cholesterol, *,
     cols = (Column(total_cholesterol, "total_cholesterol", total_cholesterol_unit, output_unit),
             Column(hdl_cholesterol, "hdl_cholesterol", hdl_cholesterol_unit, output_unit))
     (out,) = fused(lambda a, b: (a - b,), *cols)
+    _warn_negative(out, "non-HDL cholesterol")
     return like_inputs(out, total_cholesterol, hdl_cholesterol, name="non_hdl_cholesterol")
