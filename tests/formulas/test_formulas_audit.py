@@ -11,7 +11,15 @@ import pandas as pd
 import pytest
 
 import labstats
-from labstats.formulas import free_androgen_index, ldl_cholesterol, non_hdl_cholesterol
+from labstats.formulas import (
+    bmi,
+    free_androgen_index,
+    ldl_cholesterol,
+    non_hdl_cholesterol,
+    tyg_bmi,
+    tyg_index,
+    waist_to_height_ratio,
+)
 
 MG = dict(total_cholesterol_unit="mg/dL", hdl_cholesterol_unit="mg/dL",
           triglycerides_unit="mg/dL", output_unit="mg/dL")
@@ -56,3 +64,26 @@ def test_non_hdl_above_total_cholesterol_warns():
     with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with a negative non-HDL"):
         out = non_hdl_cholesterol([5.2, 1.3], [1.3, 5.2])
     assert out[0] == pytest.approx(3.9) and out[1] == pytest.approx(-3.9)
+
+
+@pytest.mark.parametrize("mode", ["warn", "ignore"])
+def test_zero_inputs_accepted_by_plausibility_give_nan_not_infinity(mode):
+    # A 0 is implausible (an error by default) but may be let through with
+    # labstats.plausibility; then TyG = ln(TG x FPG / 2) (Simental-Mendia 2008,
+    # doi:10.1089/met.2008.0034) was -inf and BMI (Keys 1972) or waist/height inf, silently
+    # (BMI and WHtR with a bare numpy RuntimeWarning). A row with both zeros counts once.
+    mg = dict(triglycerides_unit="mg/dL", glucose_unit="mg/dL")
+    with labstats.plausibility(mode), warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        tyg = tyg_index([0.0, 150.0, 0.0], [90.0, 0.0, 0.0], **mg)
+        tb = tyg_bmi([0.0, 150.0], [90.0, 90.0], bmi=[25.0, 0.0], **mg)
+        b = bmi(weight=[70.0, 70.0], height=[0.0, 175.0])
+        w = waist_to_height_ratio(waist_circumference=[70.0, 70.0], height=[0.0, 175.0])
+    texts = [str(r.message) for r in rec if issubclass(r.category, labstats.LabstatsWarning)]
+    assert np.isnan(tyg).all() and np.isnan(tb[0]) and tb[1] == 0.0
+    assert np.isnan(b[0]) and b[1] == pytest.approx(70 / 1.75**2)
+    assert np.isnan(w[0]) and w[1] == pytest.approx(0.4)
+    assert any(t.startswith("3 rows with triglycerides or glucose 0") for t in texts)
+    assert any(t.startswith("1 row with triglycerides or glucose 0") for t in texts)
+    assert sum(t.startswith("1 row with height 0") for t in texts) == 2
+    assert not [r for r in rec if issubclass(r.category, RuntimeWarning)]
