@@ -13,6 +13,7 @@ import pytest
 import labstats
 from labstats.formulas import (
     bmi,
+    egfr,
     free_androgen_index,
     ldl_cholesterol,
     non_hdl_cholesterol,
@@ -87,3 +88,23 @@ def test_zero_inputs_accepted_by_plausibility_give_nan_not_infinity(mode):
     assert any(t.startswith("1 row with triglycerides or glucose 0") for t in texts)
     assert sum(t.startswith("1 row with height 0") for t in texts) == 2
     assert not [r for r in rec if issubclass(r.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("n", [3, 40_000])  # numpy path and the compiled one (> one block)
+@pytest.mark.parametrize("method", ["ckd_epi_2021", "ckd_epi_2012_cystatin",
+                                    "ckd_epi_2021_creatinine_cystatin"])
+def test_egfr_of_a_zero_marker_is_nan_with_a_warning(n, method):
+    # CKD-EPI (Inker 2021, doi:10.1056/NEJMoa2102953; Inker 2012, doi:10.1056/NEJMoa1114248)
+    # is a power of creatinine / cystatin C; at 0 (let through by labstats.plausibility) it
+    # has no value, and the old code returned NaN without saying why.
+    marker = np.full(n, 80.0)
+    marker[0] = 0.0
+    kw = dict(age=np.full(n, 50.0), sex="F", method=method)
+    if method != "ckd_epi_2012_cystatin":
+        kw["creatinine"] = marker
+    if method != "ckd_epi_2021":
+        kw["cystatin_c"] = marker / 80.0
+    with labstats.plausibility("ignore"):
+        with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with creatinine or cyst"):
+            out = egfr(**kw)
+    assert np.isnan(out[0]) and np.isfinite(out[1:]).all()
