@@ -12,11 +12,16 @@ import pytest
 
 import labstats
 from labstats.formulas import (
+    bioavailable_estradiol,
+    bioavailable_testosterone,
     bmi,
     egfr,
     free_androgen_index,
+    free_estradiol,
+    free_testosterone,
     ldl_cholesterol,
     non_hdl_cholesterol,
+    testosterone_fractions,
     tyg_bmi,
     tyg_index,
     waist_to_height_ratio,
@@ -108,3 +113,14 @@ def test_egfr_of_a_zero_marker_is_nan_with_a_warning(n, method):
         with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with creatinine or cyst"):
             out = egfr(**kw)
     assert np.isnan(out[0]) and np.isfinite(out[1:]).all()
+
+
+@pytest.mark.parametrize("fn", [free_testosterone, bioavailable_testosterone,
+                                testosterone_fractions, free_estradiol, bioavailable_estradiol])
+def test_albumin_none_is_an_error_not_a_column_of_nan(fn):
+    # albumin defaults to 43 g/L, Vermeulen 1999's value (doi:10.1210/jcem.84.10.6079) when
+    # albumin was not measured; albumin=None (e.g. a missing column looked up with .get)
+    # silently gave NaN in every row instead of either.
+    with pytest.raises(ValueError, match=r"albumin=None: omit albumin to use 43 g/L"):
+        fn(10.0, 30.0, None)
+    assert np.isfinite(np.asarray(fn(10.0, 30.0), dtype=float)).all()

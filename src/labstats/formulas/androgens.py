@@ -141,7 +141,17 @@ _MOLAR_MASS_HINT = ("Human serum albumin is 66,000-69,000 g/mol (e.g. 69000, not
                     "Vermeulen 1999 uses 69,000.")
 
 
+def check_albumin_given(albumin) -> None:
+    """``albumin=None`` is ambiguous (the default, or all missing?): say so instead of a
+    column of NaN."""
+    if albumin is None:
+        raise ValueError(f"albumin=None: omit albumin to use {c.DEFAULT_ALBUMIN_G_L:g} g/L, "
+                         f"the value Vermeulen 1999 proposes when albumin was not measured, "
+                         f"or pass the measured values (NaN where missing gives NaN there)")
+
+
 def _inputs(total_testosterone, shbg, albumin, tt_unit, shbg_unit, albumin_unit, model):
+    check_albumin_given(albumin)
     tt = as_concentration(total_testosterone, "total_testosterone", unit=tt_unit)
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
     # Albumin stays in g/L (no copy when given in g/L); the molar mass enters k_a.
@@ -179,7 +189,8 @@ _SHARED_PARAMS = r"""
         Sex hormone-binding globulin. [nmol/L]
     albumin : float, array_like or pandas.Series, default 43.0
         Serum albumin. [g/L, or ``albumin_unit``] The default is the value Vermeulen
-        1999 proposes when albumin was not measured.
+        1999 proposes when albumin was not measured; ``None`` raises (it would otherwise
+        read as a missing value and give NaN in every row).
     method : str, default "vermeulen1999"
         Binding model: one of ``BINDING_MODELS`` ("vermeulen1999", "sodergard1982",
         "emadi_konjin2003", "ross2005") or "mass_action" with ``k_shbg`` and
