@@ -124,3 +124,12 @@ def test_albumin_none_is_an_error_not_a_column_of_nan(fn):
     with pytest.raises(ValueError, match=r"albumin=None: omit albumin to use 43 g/L"):
         fn(10.0, 30.0, None)
     assert np.isfinite(np.asarray(fn(10.0, 30.0), dtype=float)).all()
+
+
+def test_friedewald_limit_in_mmol_is_stated_to_the_digit_that_decides():
+    # 400 mg/dL is 4.516 mmol/L (88.57 mg/dL per mmol/L, the NCHS factor); the warning said
+    # "above 400 mg/dL (4.52 mmol/L)" while a row of exactly 4.52 mmol/L (400.3 mg/dL) is
+    # set to NaN too.
+    with pytest.warns(labstats.LabstatsWarning, match=r"above 400 mg/dL \(4\.516 mmol/L\)"):
+        assert np.isnan(ldl_cholesterol(6.0, 1.2, 4.52))
+    assert np.isfinite(ldl_cholesterol(6.0, 1.2, 4.516))

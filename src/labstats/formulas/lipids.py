@@ -98,11 +98,11 @@ def _warn_negative(out: np.ndarray, what: str) -> None:
 
 
 _RANGE_TEXT = {
-    "friedewald": "above 400 mg/dL (4.52 mmol/L), where Friedewald 1972 is not valid",
+    "friedewald": "above 400 mg/dL (4.516 mmol/L), where Friedewald 1972 is not valid",
     "martin_hopkins": "outside 7-13975 mg/dL, the range of the Martin 2013 table",
     "martin_hopkins_extended": "outside 7-799 mg/dL, the range of the Martin 2013 and Sajja "
                                "2021 tables",
-    "sampson": "above 800 mg/dL (9.03 mmol/L), beyond the validation of Sampson 2020",
+    "sampson": "above 800 mg/dL (9.032 mmol/L), beyond the validation of Sampson 2020",
 }
 
 
