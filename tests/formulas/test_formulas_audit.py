@@ -20,6 +20,7 @@ from labstats.formulas import (
     free_estradiol,
     free_testosterone,
     ldl_cholesterol,
+    metabolic_syndrome,
     non_hdl_cholesterol,
     testosterone_fractions,
     tyg_bmi,
@@ -133,3 +134,17 @@ def test_friedewald_limit_in_mmol_is_stated_to_the_digit_that_decides():
     with pytest.warns(labstats.LabstatsWarning, match=r"above 400 mg/dL \(4\.516 mmol/L\)"):
         assert np.isnan(ldl_cholesterol(6.0, 1.2, 4.52))
     assert np.isfinite(ldl_cholesterol(6.0, 1.2, 4.516))
+
+
+@pytest.mark.parametrize("as_type", [np.float32, lambda v: pd.Series(v, dtype="Float32")])
+def test_metabolic_syndrome_float32_values_at_the_cut_points(as_type):
+    # Alberti 2009 (Circulation 120(16):1640, doi:10.1161/CIRCULATIONAHA.109.192644),
+    # Table 1: glucose >= 5.6 mmol/L, HDL-C < 1.3 mmol/L in women, TG >= 1.7 mmol/L. A
+    # float32 column holding 5.6 and 1.3 (5.5999999 and 1.2999999 as doubles) was read as
+    # glucose not elevated and HDL-C reduced: both criteria flipped.
+    kw = dict(waist_circumference=[80.0], triglycerides=[1.7], hdl_cholesterol=[1.3],
+              systolic_blood_pressure=[120.0], diastolic_blood_pressure=[80.0], glucose=[5.6])
+    want = metabolic_syndrome(**kw, sex=["F"]).iloc[0]
+    got = metabolic_syndrome(**{k: as_type(v) for k, v in kw.items()}, sex=["F"]).iloc[0]
+    assert bool(want["elevated_glucose"]) and not bool(want["reduced_hdl_cholesterol"])
+    assert got.tolist() == want.tolist()
