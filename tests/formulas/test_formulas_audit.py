@@ -148,3 +148,15 @@ def test_metabolic_syndrome_float32_values_at_the_cut_points(as_type):
     got = metabolic_syndrome(**{k: as_type(v) for k, v in kw.items()}, sex=["F"]).iloc[0]
     assert bool(want["elevated_glucose"]) and not bool(want["reduced_hdl_cholesterol"])
     assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("n", [1, 40_000])  # numpy path and the compiled one (> one block)
+def test_martin_non_hdl_at_a_stratum_edge_from_decimal_inputs(n):
+    # Martin 2013 (JAMA 310(19):2061, doi:10.1001/jama.2013.280532), 180-cell table: TG
+    # 97-100 mg/dL, non-HDL-C 100-129 -> F = 5.1 (<100 -> 5.4). TC 128.2 - HDL-C 28.2 is
+    # 100 mg/dL, but 99.99999999999999 in binary, and the old code took the <100 column.
+    tc, hdl, tg = np.full(n, 128.2), np.full(n, 28.2), np.full(n, 100.0)
+    got = ldl_cholesterol(tc, hdl, tg, method="martin_hopkins", **MG)
+    np.testing.assert_allclose(got, 100.0 - 100.0 / 5.1, rtol=1e-12)
+    got = ldl_cholesterol(130.2, 30.2, 100.0, method="martin_hopkins", **MG)  # exact 100
+    assert got == pytest.approx(100.0 - 100.0 / 5.1, rel=1e-12)

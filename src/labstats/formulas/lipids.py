@@ -171,6 +171,9 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     upper bound instead (TG <= 49 -> 7-49, else TG <= 56 -> 50-56, as
     pacharanero/clincalc does) puts 49.6 in 50-56 (factor 4.0 rather than 3.5 at
     non-HDL-C < 100) and 399.5 in 400-13975; the two rules agree on every integer TG.
+    Non-HDL-C, a difference, is looked up 1e-9 mg/dL above its floating-point value, so
+    that TC 128.2 - HDL-C 28.2 (99.99999999999999 in binary) falls in 100-129, as the
+    decimal numbers do.
 
     The extended table (``"martin_hopkins_extended"``) is unverified: its only public
     transcription (pacharanero/clincalc, "eTable 1A in Sajja et al. 2021") is used as
