@@ -160,3 +160,19 @@ def test_martin_non_hdl_at_a_stratum_edge_from_decimal_inputs(n):
     np.testing.assert_allclose(got, 100.0 - 100.0 / 5.1, rtol=1e-12)
     got = ldl_cholesterol(130.2, 30.2, 100.0, method="martin_hopkins", **MG)  # exact 100
     assert got == pytest.approx(100.0 - 100.0 / 5.1, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 40_000])
+@pytest.mark.parametrize(("method", "limit"), [("friedewald", 400.0), ("sampson", 800.0)])
+def test_inclusive_tg_limit_given_in_mmol_is_still_computed(n, method, limit):
+    # Friedewald is computed at TG 400 mg/dL itself (NCHS LBDLDL; Friedewald 1972,
+    # doi:10.1093/clinchem/18.6.499), Sampson up to 800 (doi:10.1001/jamacardio.2020.0013).
+    # 400 / 88.57 mmol/L converts back to 400.0000000000001 mg/dL, which was set to NaN.
+    tg = np.full(n, limit / 88.57)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ldl_cholesterol(np.full(n, 6.0), np.full(n, 1.0), tg, method=method)
+    want = ldl_cholesterol(6.0 * 38.665, 38.665, limit, method=method, **MG) / 38.665
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    with pytest.warns(labstats.LabstatsWarning, match="row"):
+        assert np.isnan(ldl_cholesterol(6.0, 1.0, (limit + 0.01) / 88.57, method=method))

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 from labstats import constants as c
-from labstats.formulas._martin_hopkins import NON_HDL_ROUNDING_MG_DL
+from labstats.formulas._martin_hopkins import EDGE_ROUNDING_MG_DL
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 # Sampson 2020 Eq. 2 constants as the reciprocals the numpy code multiplies by.
@@ -25,7 +25,7 @@ _S_TG, _S_TGNH, _S_TG2 = (1 / c.SAMPSON_TG_DIVISOR, 1 / c.SAMPSON_TG_NONHDL_DIVI
                           1 / c.SAMPSON_TG2_DIVISOR)
 _S_INTERCEPT = c.SAMPSON_INTERCEPT_MG_DL
 _LN_CYS_KNOT = math.log(c.CKD_EPI_CYS_KNOT)
-_MH_COL_START = 70.0 - NON_HDL_ROUNDING_MG_DL  # as _martin_hopkins.factor
+_MH_COL_START = 70.0 - EDGE_ROUNDING_MG_DL  # as _martin_hopkins.factor
 
 
 @numba.njit(**_OPTS)

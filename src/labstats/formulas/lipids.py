@@ -181,7 +181,9 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     checked cell by cell against three independent transcriptions (sum 949.4).
 
     Friedewald is computed up to and including TG 400 mg/dL (4.516 mmol/L) and NaN above,
-    as NCHS does for NHANES LBDLDL. Negative results (possible with very high HDL, or
+    as NCHS does for NHANES LBDLDL. An inclusive limit (Friedewald 400, Sampson 800 mg/dL) is applied
+    1e-9 mg/dL above, so that a limit value given in mmol/L (400 / 88.57) and converted
+    back in floating point is still at the limit. Negative results (possible with very high HDL, or
     HDL-C above total cholesterol, e.g. swapped columns) are returned as computed, with a
     ``LabstatsWarning`` giving the number of such rows.
 
@@ -243,6 +245,8 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
             return _friedewald(a, b, t, mg_divisor)
 
     (lo, hi, hi_inclusive), _ = LDL_METHODS[method]
+    if hi_inclusive:  # 400 mg/dL given as 400 / 88.57 mmol/L is 400.0000000000001 back
+        hi += _martin_hopkins.EDGE_ROUNDING_MG_DL
     outside = Counter()
     compiled, arrays = _common.jit(), _common.jit_arrays(*cols)
     if compiled is not None and arrays is not None:  # one compiled pass, same equations
