@@ -176,3 +176,19 @@ def test_inclusive_tg_limit_given_in_mmol_is_still_computed(n, method, limit):
     np.testing.assert_allclose(got, want, rtol=1e-12)
     with pytest.warns(labstats.LabstatsWarning, match="row"):
         assert np.isnan(ldl_cholesterol(6.0, 1.0, (limit + 0.01) / 88.57, method=method))
+
+
+def test_percent_of_a_zero_total_is_nan_with_a_warning():
+    # Free % = 100 x free / total (Vermeulen 1999, doi:10.1210/jcem.84.10.6079): at total
+    # 0 it is 0 / 0. The old code gave NaN without a word (in free_percent, and for
+    # output_unit="%"), while the nmol/L outputs of the same row are a valid 0.
+    with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with total testosterone 0"):
+        fr = testosterone_fractions([0.0, 10.0], 30.0, 43.0)
+    assert fr["free"].tolist()[0] == 0.0 and np.isnan(fr["free_percent"][0])
+    assert fr["free_percent"][1] == pytest.approx(2.0709, abs=1e-4)  # ISSAM-type example
+    for fn in (free_testosterone, bioavailable_testosterone):
+        with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with total testosterone 0"):
+            assert np.isnan(fn([0.0, 10.0], 30.0, 43.0, output_unit="%")[0])
+    for fn in (free_estradiol, bioavailable_estradiol):
+        with pytest.warns(labstats.LabstatsWarning, match=r"^1 row with estradiol 0"):
+            assert np.isnan(fn([0.0, 100.0], 30.0, 43.0, output_unit="%")[0])

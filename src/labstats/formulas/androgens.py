@@ -16,7 +16,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_concentration, as_constant, like_inputs
 from labstats.formulas import _binding
-from labstats.formulas._common import warn_rows
+from labstats.formulas._common import percent_of_total, warn_rows
 from labstats.units import ANALYTES, resolve_unit
 
 __all__ = [
@@ -142,8 +142,7 @@ _MOLAR_MASS_HINT = ("Human serum albumin is 66,000-69,000 g/mol (e.g. 69000, not
 
 
 def check_albumin_given(albumin) -> None:
-    """``albumin=None`` is ambiguous (the default, or all missing?): say so instead of a
-    column of NaN."""
+    """``albumin=None`` is ambiguous (the default, or all missing?): an error, not NaN."""
     if albumin is None:
         raise ValueError(f"albumin=None: omit albumin to use {c.DEFAULT_ALBUMIN_G_L:g} g/L, "
                          f"the value Vermeulen 1999 proposes when albumin was not measured, "
@@ -173,8 +172,7 @@ def _fractions(tt, sb, alb, model, *, bioavailable: bool = True):
 def _to_output(x, tt, output_unit):
     """nmol/L -> ``output_unit``; "%" gives percent of total testosterone."""
     if output_unit == "%":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return 100.0 * x / tt
+        return percent_of_total(x, tt, "total testosterone")
     a = ANALYTES["testosterone"]
     unit = resolve_unit(output_unit, a)
     return x if unit == "nmol/L" else x / a.factor(unit)
@@ -198,7 +196,8 @@ _SHARED_PARAMS = r"""
     total_testosterone_unit, shbg_unit, albumin_unit : str
         Units of the inputs, any listed in ``labstats.units.ANALYTES``.
     output_unit : str, default "nmol/L"
-        Any testosterone unit, or "%" for percent of total testosterone.
+        Any testosterone unit, or "%" for percent of total testosterone (NaN, with a
+        ``LabstatsWarning``, where total testosterone is 0).
     k_shbg, k_albumin : float, optional
         Override the model's association constants. [L/mol]
     albumin_molar_mass : float, optional
@@ -355,8 +354,8 @@ def testosterone_fractions(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G
     r"""All testosterone fractions at once, as a DataFrame [1]_-[4]_.
 
     Columns ``free``, ``albumin_bound``, ``shbg_bound``, ``bioavailable`` (in
-    ``output_unit``) and ``free_percent`` (% of total). By construction
-    ``free + albumin_bound + shbg_bound`` equals the total.
+    ``output_unit``) and ``free_percent`` (% of total; NaN with a ``LabstatsWarning`` where
+    the total is 0). By construction ``free + albumin_bound + shbg_bound`` is the total.
     {params}
     Returns
     -------
@@ -391,8 +390,7 @@ def testosterone_fractions(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G
         "bioavailable": bat,
     }
     out = {k: np.atleast_1d(_to_output(v, tt_b, output_unit)) for k, v in cols.items()}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["free_percent"] = np.atleast_1d(100.0 * free / tt_b)
+    out["free_percent"] = np.atleast_1d(percent_of_total(free, tt_b, "total testosterone"))
     index = None
     for x in (total_testosterone, shbg, albumin):
         if type(x).__name__ == "Series":

@@ -22,6 +22,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_concentration, like_inputs
 from labstats.formulas import _binding
+from labstats.formulas._common import percent_of_total
 from labstats.formulas.androgens import check_albumin_given, check_constants, resolve_model
 from labstats.units import ANALYTES, resolve_unit
 
@@ -107,8 +108,7 @@ def _out(x, output_unit, e2, estradiol_unit):
     if output_unit == "%":
         e2n = as_concentration(e2, "estradiol", unit=estradiol_unit, to="nmol/L",
                                column_check=False)  # checked once already, in _solve
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return 100.0 * x / e2n
+        return percent_of_total(x, e2n, "estradiol")
     a = ANALYTES["estradiol"]
     return x * a.factor("nmol/L") / a.factor(resolve_unit(output_unit, a))
 
@@ -136,7 +136,8 @@ _PARAMS = r"""
     estradiol_unit, shbg_unit, albumin_unit, total_testosterone_unit : str
         Units of the inputs.
     output_unit : str, default "pmol/L"
-        Any estradiol unit, or "%" for percent of total estradiol.
+        Any estradiol unit, or "%" for percent of total estradiol (NaN, with a
+        ``LabstatsWarning``, where estradiol is 0).
     k_shbg, k_albumin : float, optional
         Override the E2 association constants. [L/mol]
     albumin_molar_mass : float, optional
