@@ -417,9 +417,9 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        FAI. [dimensionless] A Series is named ``free_androgen_index``. NaN where SHBG
-        is 0 (the ratio is undefined there: infinite, or 0/0 with TT 0), with a
-        ``LabstatsWarning`` giving the number of such rows.
+        FAI. [dimensionless] A Series is named ``free_androgen_index``. SHBG of 0
+        gives infinity (NaN if TT is 0 too), with a ``LabstatsWarning`` giving the
+        number of such rows.
 
     Notes
     -----
@@ -447,11 +447,10 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
         fai = np.multiply(c.FAI_SCALE, tt)  # (100 TT) / SHBG, the second step in place
         fai = np.divide(fai, sb, out=fai) if fai.ndim and fai.shape == sb.shape else fai / sb
     zero = sb == 0.0
-    if zero.any():  # an infinite index (or 0/0) would pass silently into means and models
-        fai = np.where(zero, np.nan, fai)
-        warn_rows(int(np.count_nonzero(np.broadcast_to(zero, fai.shape))),
-                  "with SHBG 0: the free androgen index (100 x TT / SHBG) is undefined there "
-                  "and set to NaN")
+    if zero.any():  # an infinite index would pass silently into means and models
+        warn_rows(int(np.count_nonzero(np.broadcast_to(zero, np.shape(fai)))),
+                  "with SHBG 0: the free androgen index (100 x TT / SHBG) is infinite there "
+                  "(NaN where TT is 0 too); exclude or impute such SHBG results")
     return like_inputs(fai, total_testosterone, shbg, name="free_androgen_index")
 
 
