@@ -72,6 +72,8 @@ def ldl(tc, hdl, tg, f_tc, f_hdl, f_tg, f_out, method, divisor, lut, bins, tg_lo
             vldl = t * (_S_TG + non_hdl * _S_TGNH - t * _S_TG2)
             v = a * _S_TC - b * _S_HDL - vldl - _S_INTERCEPT
         out[i] = v * f_out
+        if v < stats[6]:  # minimum result (stats[6:8] when given): negative LDL-C is warned
+            stats[6] = v
     return n_out
 
 

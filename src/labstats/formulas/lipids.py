@@ -88,10 +88,13 @@ LDL_METHODS = MappingProxyType({
 })
 
 
-def _warn_negative(out: np.ndarray, what: str) -> None:
-    """A negative cholesterol fraction is kept as computed but never silent."""
-    with np.errstate(invalid="ignore"):
-        n = int(np.count_nonzero(out < 0.0))
+def _warn_negative(out: np.ndarray, what: str, low: float = -1.0) -> None:
+    """A negative cholesterol fraction is kept as computed but never silent; ``low`` >= 0
+    (the minimum, when known) skips the count."""
+    n = 0
+    if low < 0.0:
+        with np.errstate(invalid="ignore"):
+            n = int(np.count_nonzero(out < 0.0))
     warn_rows(n, f"with a negative {what}, returned as computed: a concentration cannot be "
                  f"negative; check the HDL cholesterol (above total cholesterol is impossible) "
                  f"and that total and HDL cholesterol are not swapped")
@@ -254,13 +257,13 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
         lut, bins = _martin_hopkins.lookup_table(extended=method == "martin_hopkins_extended")
         divisor = mg_divisor if friedewald_mmol_divisor is not None else \
             c.FRIEDEWALD_TG_DIVISOR_MG_DL
-        stats = _common.new_stats(3)
+        stats = _common.new_stats(4)  # 3 inputs, then the minimum result
         outside.n = compiled.ldl(*arrays, *(col.factor for col in cols), f_out,
                                  _JIT_METHOD[method], divisor, lut, float(bins), lo, hi,
                                  hi_inclusive, ldl, stats)
         _common.check_stats(stats, *cols)
         outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
-        _warn_negative(ldl, "LDL cholesterol")
+        _warn_negative(ldl, "LDL cholesterol", stats[6])
         return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                            name="ldl_cholesterol")
 
@@ -272,11 +275,13 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
                             outside)
         if f_out != 1.0:
             ldl *= f_out
+        low[0] = min(low[0], np.fmin.reduce(ldl, axis=None) if ldl.size else np.inf)
         return (ldl,)
 
+    low = [np.inf]  # minimum result, from the cache-hot blocks
     (ldl,) = fused(kernel, *cols)
     outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
-    _warn_negative(ldl, "LDL cholesterol")
+    _warn_negative(ldl, "LDL cholesterol", low[0])
     return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                        name="ldl_cholesterol")
 
