@@ -275,3 +275,14 @@ def warn_rows(n: int, message: str) -> None:
         recording().append(("rows", message, int(n)))
     elif n:
         warn(f"{n} row{'s' if n > 1 else ''} {message}")
+
+
+def percent_of_total(x, total, name: str) -> np.ndarray:
+    """``100 x / total``; NaN with a ``LabstatsWarning`` where ``total`` is 0 (0 / 0: a
+    percentage of nothing), instead of a silent NaN."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 100.0 * x / total
+    zero = np.broadcast_to(total, np.shape(out)) == 0.0
+    warn_rows(int(np.count_nonzero(zero)), f"with {name} 0: a percentage of it is undefined "
+              f"(0 / 0) and NaN")
+    return out

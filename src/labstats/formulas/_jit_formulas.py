@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 from labstats import constants as c
+from labstats.formulas._martin_hopkins import EDGE_ROUNDING_MG_DL
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")
 # Sampson 2020 Eq. 2 constants as the reciprocals the numpy code multiplies by.
@@ -24,6 +25,7 @@ _S_TG, _S_TGNH, _S_TG2 = (1 / c.SAMPSON_TG_DIVISOR, 1 / c.SAMPSON_TG_NONHDL_DIVI
                           1 / c.SAMPSON_TG2_DIVISOR)
 _S_INTERCEPT = c.SAMPSON_INTERCEPT_MG_DL
 _LN_CYS_KNOT = math.log(c.CKD_EPI_CYS_KNOT)
+_MH_COL_START = 70.0 - EDGE_ROUNDING_MG_DL  # as _martin_hopkins.factor
 
 
 @numba.njit(**_OPTS)
@@ -62,7 +64,7 @@ def ldl(tc, hdl, tg, f_tc, f_hdl, f_tg, f_out, method, divisor, lut, bins, tg_lo
         if method == 0:
             v = non_hdl - t / divisor  # Friedewald 1972
         elif method == 1:
-            col = math.floor((non_hdl - 70.0) * (1.0 / 30.0))  # Martin 2013
+            col = math.floor((non_hdl - _MH_COL_START) * (1.0 / 30.0))  # Martin 2013
             col = min(max(col, 0.0), 5.0)
             row = min(math.floor(t), bins - 1.0)
             v = non_hdl - t / lut[int(col * bins + row)]
@@ -70,6 +72,8 @@ def ldl(tc, hdl, tg, f_tc, f_hdl, f_tg, f_out, method, divisor, lut, bins, tg_lo
             vldl = t * (_S_TG + non_hdl * _S_TGNH - t * _S_TG2)
             v = a * _S_TC - b * _S_HDL - vldl - _S_INTERCEPT
         out[i] = v * f_out
+        if v < stats[6]:  # minimum result (stats[6:8] when given): negative LDL-C is warned
+            stats[6] = v
     return n_out
 
 

@@ -146,6 +146,11 @@ def lookup_table(*, extended: bool) -> tuple[np.ndarray, int]:
     at the last bin, col = non-HDL-C column 0-5; NaN below TG 7 (and from 800 extended)."""
     return _LUT_EXT if extended else _LUT_2013
 _COL_START, _COL_WIDTH = 70.0, 30.0  # column k holds non-HDL-C in [70 + 30k, 100 + 30k)
+#: Floating-point slack at an edge [mg/dL], far below any reported digit and far above
+#: rounding errors: non-HDL-C, a difference of decimals, can land just below a stratum
+#: edge (128.2 - 28.2 = 99.99999999999999), and a TG limit given in mmol/L just above it
+#: (400 / 88.57 x 88.57 = 400.0000000000001); both are looked up this much higher/lower.
+EDGE_ROUNDING_MG_DL = 1e-9
 
 
 def factor(tg, non_hdl, *, extended: bool = False) -> np.ndarray:
@@ -163,7 +168,7 @@ def factor(tg, non_hdl, *, extended: bool = False) -> np.ndarray:
     if tg.ndim != 1:  # scalars and n-d arrays: compute flat, return in their shape
         return factor(tg.reshape(-1), non_hdl.reshape(-1), extended=extended).reshape(tg.shape)
     lut, bins = _LUT_EXT if extended else _LUT_2013
-    col = np.subtract(non_hdl, _COL_START)
+    col = np.subtract(non_hdl, _COL_START - EDGE_ROUNDING_MG_DL)
     col *= 1.0 / _COL_WIDTH
     np.floor(col, out=col)
     np.clip(col, 0.0, 5.0, out=col)  # column index; NaN stays NaN

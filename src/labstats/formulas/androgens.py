@@ -16,6 +16,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_concentration, as_constant, like_inputs
 from labstats.formulas import _binding
+from labstats.formulas._common import percent_of_total, warn_rows
 from labstats.units import ANALYTES, resolve_unit
 
 __all__ = [
@@ -140,7 +141,16 @@ _MOLAR_MASS_HINT = ("Human serum albumin is 66,000-69,000 g/mol (e.g. 69000, not
                     "Vermeulen 1999 uses 69,000.")
 
 
+def check_albumin_given(albumin) -> None:
+    """``albumin=None`` is ambiguous (the default, or all missing?): an error, not NaN."""
+    if albumin is None:
+        raise ValueError(f"albumin=None: omit albumin to use {c.DEFAULT_ALBUMIN_G_L:g} g/L, "
+                         f"the value Vermeulen 1999 proposes when albumin was not measured, "
+                         f"or pass the measured values (NaN where missing gives NaN there)")
+
+
 def _inputs(total_testosterone, shbg, albumin, tt_unit, shbg_unit, albumin_unit, model):
+    check_albumin_given(albumin)
     tt = as_concentration(total_testosterone, "total_testosterone", unit=tt_unit)
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
     # Albumin stays in g/L (no copy when given in g/L); the molar mass enters k_a.
@@ -162,8 +172,7 @@ def _fractions(tt, sb, alb, model, *, bioavailable: bool = True):
 def _to_output(x, tt, output_unit):
     """nmol/L -> ``output_unit``; "%" gives percent of total testosterone."""
     if output_unit == "%":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return 100.0 * x / tt
+        return percent_of_total(x, tt, "total testosterone")
     a = ANALYTES["testosterone"]
     unit = resolve_unit(output_unit, a)
     return x if unit == "nmol/L" else x / a.factor(unit)
@@ -178,7 +187,8 @@ _SHARED_PARAMS = r"""
         Sex hormone-binding globulin. [nmol/L]
     albumin : float, array_like or pandas.Series, default 43.0
         Serum albumin. [g/L, or ``albumin_unit``] The default is the value Vermeulen
-        1999 proposes when albumin was not measured.
+        1999 proposes when albumin was not measured; ``None`` raises (it would otherwise
+        read as a missing value and give NaN in every row).
     method : str, default "vermeulen1999"
         Binding model: one of ``BINDING_MODELS`` ("vermeulen1999", "sodergard1982",
         "emadi_konjin2003", "ross2005") or "mass_action" with ``k_shbg`` and
@@ -186,7 +196,8 @@ _SHARED_PARAMS = r"""
     total_testosterone_unit, shbg_unit, albumin_unit : str
         Units of the inputs, any listed in ``labstats.units.ANALYTES``.
     output_unit : str, default "nmol/L"
-        Any testosterone unit, or "%" for percent of total testosterone.
+        Any testosterone unit, or "%" for percent of total testosterone (NaN, with a
+        ``LabstatsWarning``, where total testosterone is 0).
     k_shbg, k_albumin : float, optional
         Override the model's association constants. [L/mol]
     albumin_molar_mass : float, optional
@@ -343,8 +354,8 @@ def testosterone_fractions(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G
     r"""All testosterone fractions at once, as a DataFrame [1]_-[4]_.
 
     Columns ``free``, ``albumin_bound``, ``shbg_bound``, ``bioavailable`` (in
-    ``output_unit``) and ``free_percent`` (% of total). By construction
-    ``free + albumin_bound + shbg_bound`` equals the total.
+    ``output_unit``) and ``free_percent`` (% of total; NaN with a ``LabstatsWarning`` where
+    the total is 0). By construction ``free + albumin_bound + shbg_bound`` is the total.
     {params}
     Returns
     -------
@@ -379,8 +390,7 @@ def testosterone_fractions(total_testosterone, shbg, albumin=c.DEFAULT_ALBUMIN_G
         "bioavailable": bat,
     }
     out = {k: np.atleast_1d(_to_output(v, tt_b, output_unit)) for k, v in cols.items()}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["free_percent"] = np.atleast_1d(100.0 * free / tt_b)
+    out["free_percent"] = np.atleast_1d(percent_of_total(free, tt_b, "total testosterone"))
     index = None
     for x in (total_testosterone, shbg, albumin):
         if type(x).__name__ == "Series":
@@ -408,7 +418,8 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     -------
     float, numpy.ndarray or pandas.Series
         FAI. [dimensionless] A Series is named ``free_androgen_index``. SHBG of 0
-        gives infinity.
+        gives infinity (NaN if TT is 0 too), with a ``LabstatsWarning`` giving the
+        number of such rows.
 
     Notes
     -----
@@ -435,6 +446,11 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     with np.errstate(divide="ignore", invalid="ignore"):
         fai = np.multiply(c.FAI_SCALE, tt)  # (100 TT) / SHBG, the second step in place
         fai = np.divide(fai, sb, out=fai) if fai.ndim and fai.shape == sb.shape else fai / sb
+    zero = sb == 0.0
+    if zero.any():  # an infinite index would pass silently into means and models
+        warn_rows(int(np.count_nonzero(np.broadcast_to(zero, np.shape(fai)))),
+                  "with SHBG 0: the free androgen index (100 x TT / SHBG) is infinite there "
+                  "(NaN where TT is 0 too); exclude or impute such SHBG results")
     return like_inputs(fai, total_testosterone, shbg, name="free_androgen_index")
 
 

@@ -22,7 +22,8 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_concentration, like_inputs
 from labstats.formulas import _binding
-from labstats.formulas.androgens import check_constants, resolve_model
+from labstats.formulas._common import percent_of_total
+from labstats.formulas.androgens import check_albumin_given, check_constants, resolve_model
 from labstats.units import ANALYTES, resolve_unit
 
 __all__ = ["ESTRADIOL_BINDING_MODELS", "bioavailable_estradiol", "free_estradiol"]
@@ -60,6 +61,7 @@ def _solve(estradiol, shbg, albumin, total_testosterone, *, method, estradiol_un
     if competition not in _COMPETITION:
         raise ValueError(f"competition must be one of {_COMPETITION}, got {competition!r}")
     m = ESTRADIOL_BINDING_MODELS[method]
+    check_albumin_given(albumin)
     # None means "the model's value"; anything else (0 included) is checked, never ignored.
     k = check_constants(
         k_shbg=m.k_shbg if k_shbg is None else k_shbg,
@@ -106,8 +108,7 @@ def _out(x, output_unit, e2, estradiol_unit):
     if output_unit == "%":
         e2n = as_concentration(e2, "estradiol", unit=estradiol_unit, to="nmol/L",
                                column_check=False)  # checked once already, in _solve
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return 100.0 * x / e2n
+        return percent_of_total(x, e2n, "estradiol")
     a = ANALYTES["estradiol"]
     return x * a.factor("nmol/L") / a.factor(resolve_unit(output_unit, a))
 
@@ -120,7 +121,8 @@ _PARAMS = r"""
     shbg : float, array_like or pandas.Series
         Sex hormone-binding globulin. [nmol/L]
     albumin : float, array_like or pandas.Series, default 43.0
-        Serum albumin. [g/L, or ``albumin_unit``]
+        Serum albumin. [g/L, or ``albumin_unit``] ``None`` raises (it would read as a
+        missing value and give NaN in every row); omit it for 43 g/L.
     total_testosterone : float, array_like or pandas.Series, optional
         Total testosterone. [nmol/L, or ``total_testosterone_unit``] When given,
         testosterone competes with estradiol for SHBG; when None it is ignored.
@@ -134,7 +136,8 @@ _PARAMS = r"""
     estradiol_unit, shbg_unit, albumin_unit, total_testosterone_unit : str
         Units of the inputs.
     output_unit : str, default "pmol/L"
-        Any estradiol unit, or "%" for percent of total estradiol.
+        Any estradiol unit, or "%" for percent of total estradiol (NaN, with a
+        ``LabstatsWarning``, where estradiol is 0).
     k_shbg, k_albumin : float, optional
         Override the E2 association constants. [L/mol]
     albumin_molar_mass : float, optional

@@ -198,7 +198,9 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
     Warns
     -----
     LabstatsWarning
-        With the number of rows under 18 years, set to NaN.
+        With the number of rows under 18 years, set to NaN; and of rows with a creatinine
+        or cystatin C of 0 (only with ``labstats.plausibility("warn")`` or ``("ignore")``),
+        also NaN.
 
     Notes
     -----
@@ -247,7 +249,7 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
     cols = [Column(creatinine, "creatinine", creatinine_unit, "mg/dL") if needs_cr else None,
             Column(cystatin_c, "cystatin_c", cystatin_c_unit, "mg/L") if needs_cys else None,
             Column(age, "age", "years", "years"), Column(sex, "sex")]
-    young = Counter()
+    young, zero = Counter(), Counter()
 
     def kernel(*blocks):
         it = iter(blocks)
@@ -258,6 +260,10 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
             out = impl(cr, cy, a, fem)
         if cols[2].block_range(a)[0] < c.CKD_EPI_MIN_AGE:
             out = nan_where(out, a < c.CKD_EPI_MIN_AGE, young)
+        low = [blk <= 0.0 for col, blk in ((cols[0], cr), (cols[1], cy))
+               if col is not None and col.block_range(blk)[0] <= 0.0]  # 0 let through
+        if low:
+            out = nan_where(out, np.logical_or.reduce(low), zero)
         return (out,)
 
     used = [col for col in cols if col is not None]
@@ -287,9 +293,14 @@ def egfr(*, creatinine=None, cystatin_c=None, age, sex, creatinine_unit: str = "
         if n_bad:
             cols[3]._validate()  # raises, naming the first unrecognised code
         _common.check_stats(stats, *cols[:3])
+        if min(stats[0], stats[2]) <= 0.0:  # a marker of 0 let through: its eGFR is NaN
+            zero.n += int(np.count_nonzero(((scr_ <= 0.0) if needs_cr else False)
+                                           | ((cys_ <= 0.0) if needs_cys else False)))
     else:
         (res,) = fused(kernel, *used)
     young.warn("under 18 years: eGFR set to NaN (CKD-EPI was developed in adults; use a "
                "paediatric equation such as CKiD U25 for them)")
+    zero.warn("with creatinine or cystatin C 0 (accepted as plausible by labstats."
+              "plausibility): eGFR is undefined there and NaN")
     inputs = [x for x in (creatinine, cystatin_c) if x is not None]
     return like_inputs(res, *inputs, age, sex, name="egfr")

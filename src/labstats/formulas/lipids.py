@@ -21,7 +21,7 @@ import numpy as np
 from labstats import constants as c
 from labstats._validate import as_constant, like_inputs
 from labstats.formulas import _common, _martin_hopkins
-from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor
+from labstats.formulas._common import Column, Counter, fused, nan_where, unit_factor, warn_rows
 
 __all__ = ["LDL_METHODS", "ldl_cholesterol", "non_hdl_cholesterol"]
 
@@ -88,12 +88,24 @@ LDL_METHODS = MappingProxyType({
 })
 
 
+def _warn_negative(out: np.ndarray, what: str, low: float = -1.0) -> None:
+    """A negative cholesterol fraction is kept as computed but never silent; ``low`` >= 0
+    (the minimum, when known) skips the count."""
+    n = 0
+    if low < 0.0:
+        with np.errstate(invalid="ignore"):
+            n = int(np.count_nonzero(out < 0.0))
+    warn_rows(n, f"with a negative {what}, returned as computed: a concentration cannot be "
+                 f"negative; check the HDL cholesterol (above total cholesterol is impossible) "
+                 f"and that total and HDL cholesterol are not swapped")
+
+
 _RANGE_TEXT = {
-    "friedewald": "above 400 mg/dL (4.52 mmol/L), where Friedewald 1972 is not valid",
+    "friedewald": "above 400 mg/dL (4.516 mmol/L), where Friedewald 1972 is not valid",
     "martin_hopkins": "outside 7-13975 mg/dL, the range of the Martin 2013 table",
     "martin_hopkins_extended": "outside 7-799 mg/dL, the range of the Martin 2013 and Sajja "
                                "2021 tables",
-    "sampson": "above 800 mg/dL (9.03 mmol/L), beyond the validation of Sampson 2020",
+    "sampson": "above 800 mg/dL (9.032 mmol/L), beyond the validation of Sampson 2020",
 }
 
 
@@ -162,6 +174,9 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     upper bound instead (TG <= 49 -> 7-49, else TG <= 56 -> 50-56, as
     pacharanero/clincalc does) puts 49.6 in 50-56 (factor 4.0 rather than 3.5 at
     non-HDL-C < 100) and 399.5 in 400-13975; the two rules agree on every integer TG.
+    Non-HDL-C, a difference, is looked up 1e-9 mg/dL above its floating-point value, so
+    that TC 128.2 - HDL-C 28.2 (99.99999999999999 in binary) falls in 100-129, as the
+    decimal numbers do.
 
     The extended table (``"martin_hopkins_extended"``) is unverified: its only public
     transcription (pacharanero/clincalc, "eTable 1A in Sajja et al. 2021") is used as
@@ -169,8 +184,11 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     checked cell by cell against three independent transcriptions (sum 949.4).
 
     Friedewald is computed up to and including TG 400 mg/dL (4.516 mmol/L) and NaN above,
-    as NCHS does for NHANES LBDLDL. Negative results (possible with very high HDL) are
-    returned as computed.
+    as NCHS does for NHANES LBDLDL. An inclusive limit (Friedewald 400, Sampson 800 mg/dL) is applied
+    1e-9 mg/dL above, so that a limit value given in mmol/L (400 / 88.57) and converted
+    back in floating point is still at the limit. Negative results (possible with very high HDL, or
+    HDL-C above total cholesterol, e.g. swapped columns) are returned as computed, with a
+    ``LabstatsWarning`` giving the number of such rows.
 
     Validated against Friedewald's LBDLDL of NHANES 2011-2016 (NCHS; all 8,746
     participants reproduced after rounding to the integer mg/dL NCHS prints), the test
@@ -230,6 +248,8 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
             return _friedewald(a, b, t, mg_divisor)
 
     (lo, hi, hi_inclusive), _ = LDL_METHODS[method]
+    if hi_inclusive:  # 400 mg/dL given as 400 / 88.57 mmol/L is 400.0000000000001 back
+        hi += _martin_hopkins.EDGE_ROUNDING_MG_DL
     outside = Counter()
     compiled, arrays = _common.jit(), _common.jit_arrays(*cols)
     if compiled is not None and arrays is not None:  # one compiled pass, same equations
@@ -237,12 +257,13 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
         lut, bins = _martin_hopkins.lookup_table(extended=method == "martin_hopkins_extended")
         divisor = mg_divisor if friedewald_mmol_divisor is not None else \
             c.FRIEDEWALD_TG_DIVISOR_MG_DL
-        stats = _common.new_stats(3)
+        stats = _common.new_stats(4)  # 3 inputs, then the minimum result
         outside.n = compiled.ldl(*arrays, *(col.factor for col in cols), f_out,
                                  _JIT_METHOD[method], divisor, lut, float(bins), lo, hi,
                                  hi_inclusive, ldl, stats)
         _common.check_stats(stats, *cols)
         outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
+        _warn_negative(ldl, "LDL cholesterol", stats[6])
         return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                            name="ldl_cholesterol")
 
@@ -254,10 +275,13 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
                             outside)
         if f_out != 1.0:
             ldl *= f_out
+        low[0] = min(low[0], np.fmin.reduce(ldl, axis=None) if ldl.size else np.inf)
         return (ldl,)
 
+    low = [np.inf]  # minimum result, from the cache-hot blocks
     (ldl,) = fused(kernel, *cols)
     outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
+    _warn_negative(ldl, "LDL cholesterol", low[0])
     return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                        name="ldl_cholesterol")
 
@@ -280,7 +304,9 @@ def non_hdl_cholesterol(total_cholesterol, hdl_cholesterol, *,
     -------
     float, numpy.ndarray or pandas.Series
         Non-HDL cholesterol. [mmol/L, or ``output_unit``] A Series is named
-        ``non_hdl_cholesterol``. NaN wherever an input is NaN.
+        ``non_hdl_cholesterol``. NaN wherever an input is NaN. Negative where HDL-C exceeds
+        total cholesterol (impossible: HDL-C is part of it; often swapped columns), returned
+        as computed with a ``LabstatsWarning`` giving the number of such rows.
 
     Raises
     ------
@@ -310,4 +336,5 @@ def non_hdl_cholesterol(total_cholesterol, hdl_cholesterol, *,
     cols = (Column(total_cholesterol, "total_cholesterol", total_cholesterol_unit, output_unit),
             Column(hdl_cholesterol, "hdl_cholesterol", hdl_cholesterol_unit, output_unit))
     (out,) = fused(lambda a, b: (a - b,), *cols)
+    _warn_negative(out, "non-HDL cholesterol")
     return like_inputs(out, total_cholesterol, hdl_cholesterol, name="non_hdl_cholesterol")

@@ -14,6 +14,24 @@ from labstats import constants as c
 from labstats._validate import like_inputs
 from labstats.formulas._common import Column, Counter, fused, nan_where
 
+
+def _zero_to_nan(out, counter: Counter, *pairs):
+    """NaN (each row counted once) where a block of the (Column, block) ``pairs`` is 0: a
+    log of 0 or a division by 0. Only reachable with ``labstats.plausibility("warn")`` or
+    ``("ignore")``; a block without 0 is not scanned again (its minimum is known)."""
+    hit = [blk for col, blk in pairs if col.block_range(blk)[0] <= 0.0]
+    if hit:
+        mask = hit[0] <= 0.0
+        for blk in hit[1:]:
+            mask |= blk <= 0.0
+        out = nan_where(out, mask, counter)
+    return out
+
+
+def _warn_zero(counter: Counter, names: str, what: str) -> None:
+    counter.warn(f"with {names} 0 (accepted as plausible by labstats.plausibility): {what} "
+                 f"is undefined there and set to NaN")
+
 __all__ = [
     "bmi",
     "homa_b",
@@ -211,7 +229,8 @@ def tyg_index(triglycerides, glucose, *, triglycerides_unit: str = "mmol/L",
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        TyG. [dimensionless] A Series is named ``tyg_index``. NaN where an input is NaN.
+        TyG. [dimensionless] A Series is named ``tyg_index``. NaN where an input is NaN,
+        or (with a ``LabstatsWarning``) where TG or glucose is 0: the log is undefined.
 
     Raises
     ------
@@ -239,11 +258,15 @@ def tyg_index(triglycerides, glucose, *, triglycerides_unit: str = "mmol/L",
     cols = (Column(triglycerides, "triglycerides", triglycerides_unit, "mg/dL"),
             Column(glucose, "glucose", glucose_unit, "mg/dL"))
 
+    zero = Counter()
+
     def kernel(tg, g):
         with np.errstate(divide="ignore"):
-            return (np.log(tg * g / c.TYG_DIVISOR),)  # Simental-Mendía 2008
+            out = np.log(tg * g / c.TYG_DIVISOR)  # Simental-Mendía 2008
+        return (_zero_to_nan(out, zero, (cols[0], tg), (cols[1], g)),)
 
     (out,) = fused(kernel, *cols)
+    _warn_zero(zero, "triglycerides or glucose", "the TyG index (a logarithm)")
     return like_inputs(out, triglycerides, glucose, name="tyg_index")
 
 
@@ -261,7 +284,8 @@ def tyg_bmi(triglycerides, glucose, *, bmi, triglycerides_unit: str = "mmol/L",
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        TyG-BMI. [kg/m²] A Series is named ``tyg_bmi``. NaN where an input is NaN.
+        TyG-BMI. [kg/m²] A Series is named ``tyg_bmi``. NaN where an input is NaN, or
+        (with a ``LabstatsWarning``) where TG or glucose is 0: the log is undefined.
 
     Raises
     ------
@@ -288,11 +312,15 @@ def tyg_bmi(triglycerides, glucose, *, bmi, triglycerides_unit: str = "mmol/L",
     cols = (Column(triglycerides, "triglycerides", triglycerides_unit, "mg/dL"),
             Column(glucose, "glucose", glucose_unit, "mg/dL"), Column(bmi, "bmi", "kg/m²", "kg/m²"))
 
+    zero = Counter()
+
     def kernel(tg, g, b):
-        with np.errstate(divide="ignore"):
-            return (np.log(tg * g / c.TYG_DIVISOR) * b,)  # Er 2016
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.log(tg * g / c.TYG_DIVISOR) * b  # Er 2016
+        return (_zero_to_nan(out, zero, (cols[0], tg), (cols[1], g)),)
 
     (out,) = fused(kernel, *cols)
+    _warn_zero(zero, "triglycerides or glucose", "TyG-BMI (a logarithm)")
     return like_inputs(out, triglycerides, glucose, bmi, name="tyg_bmi")
 
 
@@ -310,7 +338,8 @@ def bmi(*, weight, height, weight_unit: str = "kg", height_unit: str = "cm"):
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        BMI. [kg/m²] A Series is named ``bmi``. NaN where an input is NaN.
+        BMI. [kg/m²] A Series is named ``bmi``. NaN where an input is NaN, or (with a
+        ``LabstatsWarning``) where the height is 0.
 
     Raises
     ------
@@ -337,7 +366,14 @@ def bmi(*, weight, height, weight_unit: str = "kg", height_unit: str = "cm"):
     22.79
     """
     cols = (Column(weight, "weight", weight_unit, "kg"), Column(height, "height", height_unit, "m"))
-    (out,) = fused(lambda w, h: (w / (h * h),), *cols)
+    zero = Counter()
+
+    def kernel(w, h):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (_zero_to_nan(w / (h * h), zero, (cols[1], h)),)
+
+    (out,) = fused(kernel, *cols)
+    _warn_zero(zero, "height", "BMI")
     return like_inputs(out, weight, height, name="bmi")
 
 
@@ -357,7 +393,8 @@ def waist_to_height_ratio(*, waist_circumference, height, waist_circumference_un
     -------
     float, numpy.ndarray or pandas.Series
         Waist-to-height ratio. [dimensionless] A Series is named
-        ``waist_to_height_ratio``. NaN where an input is NaN.
+        ``waist_to_height_ratio``. NaN where an input is NaN, or (with a
+        ``LabstatsWarning``) where the height is 0.
 
     Raises
     ------
@@ -386,7 +423,14 @@ def waist_to_height_ratio(*, waist_circumference, height, waist_circumference_un
     """
     cols = (Column(waist_circumference, "waist_circumference", waist_circumference_unit, "cm"),
             Column(height, "height", height_unit, "cm"))
-    (out,) = fused(lambda w, h: (w / h,), *cols)
+    zero = Counter()
+
+    def kernel(w, h):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (_zero_to_nan(w / h, zero, (cols[1], h)),)
+
+    (out,) = fused(kernel, *cols)
+    _warn_zero(zero, "height", "the waist-to-height ratio")
     return like_inputs(out, waist_circumference, height, name="waist_to_height_ratio")
 
 

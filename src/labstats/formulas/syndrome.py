@@ -63,6 +63,18 @@ def _compare(x, cut, op):
     return np.where(np.isnan(x) | np.isnan(cut), np.nan, hit.astype(np.float64))
 
 
+def _cut_as_stored(values, cut):
+    """The cut point at the precision the user's values were stored in: float32 5.6 is
+    5.5999999 in float64, and must still count as >= 5.6 (Alberti 2009 prints the cut
+    points to the digit lab values are reported in, so values exactly at them are common)."""
+    dtype = getattr(values, "dtype", None)
+    dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' nullable Float32
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(cut, dtype=dtype).astype(np.float64)
+    return cut
+
+
 def _either(*parts):
     """Three-valued OR: 1 if any part is 1, 0 if all are 0, else NaN."""
     any_true, all_false = False, True
@@ -187,6 +199,8 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
     Notes
     -----
     Bounds as printed: ">=" for waist, TG, blood pressure and glucose, "<" for HDL-C.
+    Values stored as float32 are compared with the cut point rounded to float32, so that a
+    stored 5.6 mmol/L (5.5999999 as a double) is at the cut point, as its writer meant.
     [1]_, Table 1 prints the lipid and glucose cut points in mg/dL with mmol/L in brackets;
     the bracketed values are roundings, not conversions (``METS_CUT_POINTS`` holds both).
     The statement does not say which set rules when they disagree, so labstats applies
@@ -243,17 +257,21 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
     hdl_cut = np.where(female == 1.0, cuts["hdl_cholesterol"][0],
                        np.where(female == 0.0, cuts["hdl_cholesterol"][1], np.nan))
     crit = {
-        "elevated_waist_circumference": _compare(w, waist_cut, np.greater_equal),
+        "elevated_waist_circumference": _compare(
+            w, _cut_as_stored(waist_circumference, waist_cut), np.greater_equal),
         "elevated_triglycerides": _either(
-            _compare(tg, cuts["triglycerides"], np.greater_equal),
+            _compare(tg, _cut_as_stored(triglycerides, cuts["triglycerides"]),
+                     np.greater_equal),
             flags["triglycerides_treatment"]),
-        "reduced_hdl_cholesterol": _either(_compare(hdl, hdl_cut, np.less),
+        "reduced_hdl_cholesterol": _either(
+            _compare(hdl, _cut_as_stored(hdl_cholesterol, hdl_cut), np.less),
                                            flags["hdl_cholesterol_treatment"]),
         "elevated_blood_pressure": _either(
             _compare(sbp, c.METS_SYSTOLIC_MMHG, np.greater_equal),
             _compare(dbp, c.METS_DIASTOLIC_MMHG, np.greater_equal),
             flags["blood_pressure_treatment"]),
-        "elevated_glucose": _either(_compare(glu, cuts["glucose"], np.greater_equal),
+        "elevated_glucose": _either(
+            _compare(glu, _cut_as_stored(glucose, cuts["glucose"]), np.greater_equal),
                                     flags["glucose_treatment"]),
     }
     stacked = np.stack(np.broadcast_arrays(*[np.atleast_1d(v) for v in crit.values()]))
