@@ -52,18 +52,33 @@ def test_the_unit_fix_names_only_the_values_asked_for():
 
 def test_an_infinite_derived_value_is_said_not_silent(tmp_path, capsys):
     """An SHBG of 0 (a below-LOD or missing result written as 0) gives an infinite FAI, as
-    the formula documents; derive kept it without a word (the CLI counted it 'derived')."""
+    the formula documents; derive kept it without a word (the CLI counted it 'derived').
+    The FAI says it itself (once: derive adds no second warning); a derived value of any
+    other function that is infinite is said by derive, with its first row and inputs."""
+    import warnings
+
     from labstats._validate import LabstatsWarning
     from labstats.cli import main
+    from labstats.datasets.derive import _REGISTRY, register_derived
 
     frame = pd.DataFrame({"total_testosterone": [10.0, 12.0, 5.0], "shbg": [0.0, 40.0, 0.0]},
                          index=["p1", "p2", "p3"])
-    with pytest.warns(LabstatsWarning, match=r"derive free_androgen_index: 2 rows are "
-                                             r"infinite, the first at index 'p1' "
-                                             r"\(total_testosterone 10\.0, shbg 0\.0\)"):
-        out = derive(frame)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = derive(frame, ["free_androgen_index"])
+    said = [str(w.message) for w in caught if issubclass(w.category, LabstatsWarning)]
+    assert len([m for m in said if "infinite" in m]) == 1, said
+    assert any(m.startswith("2 rows with SHBG 0: the free androgen index") for m in said)
     assert out["free_androgen_index"].tolist() == [float("inf"), 30.0, float("inf")]
+    register_derived("per_shbg_audit", lambda shbg: 1.0 / shbg, inputs=["shbg"])
+    try:
+        with pytest.warns(LabstatsWarning, match=r"derive per_shbg_audit: 2 rows are "
+                                                 r"infinite, the first at index 'p1' "
+                                                 r"\(shbg 0\.0\)"):
+            derive(frame, ["per_shbg_audit"])
+    finally:
+        _REGISTRY.pop("per_shbg_audit")
     src = tmp_path / "in.csv"
     src.write_text("ID,Testosterone (nmol/L),SHBG\np1,10,0\np2,12,40\n")
     assert main(["derive", str(src), "-o", str(tmp_path / "out.csv")]) == 0
-    assert "warning: derive free_androgen_index: 1 row is infinite" in capsys.readouterr().out
+    assert "warning: 1 row with SHBG 0: the free androgen index" in capsys.readouterr().out

@@ -454,6 +454,7 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     return like_inputs(fai, total_testosterone, shbg, name="free_androgen_index")
 
 
+free_androgen_index.says_infinite = True  # its own warning names SHBG 0 (derive adds none)
 _REF_TEXT = """    .. [1] A. Vermeulen, L. Verdonck and J. M. Kaufman, "A critical evaluation of simple
        methods for the estimation of free testosterone in serum," J. Clin. Endocrinol.
        Metab., vol. 84, no. 10, pp. 3666-3672, 1999, doi:10.1210/jcem.84.10.6079
