@@ -86,7 +86,8 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
     values beyond the 0.1 % / 99.9 % quantiles, dependence on age within a band,
     non-monotone dependence, pregnancy, children, and the survey design itself: psu
     and strata are assigned at random, so design-based standard errors are those of
-    a simple random sample.
+    a simple random sample. An HDL cholesterol not below its total cholesterol (an
+    impossible pair from the copula's tails, about 1 row in 4,000) is missing.
 
     References
     ----------
@@ -156,6 +157,9 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
     block[1 + len(analytes):] = total / max(n, 1)
     names = ["age", *analytes, "weight_exam", "weight_fasting", "weight_hormone"]
     frame = pd.DataFrame(block.T, columns=names, copy=False)
+    # the copula's tails can pair a high HDL with a low total cholesterol: impossible, so
+    # that HDL is missing (5 rows in 20,000 at seed 0), not a negative non-HDL cholesterol
+    frame.loc[frame["hdl_cholesterol"] >= frame["total_cholesterol"], "hdl_cholesterol"] = np.nan
     frame.insert(0, "seqn", np.arange(1, n + 1, dtype=np.int64))
     frame.insert(1, "cycle", _strings(np.zeros(n, np.int8), ["synthetic"]))
     frame.insert(2, "sex", _strings(is_male.astype(np.int8), ["female", "male"]))

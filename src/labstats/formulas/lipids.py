@@ -263,7 +263,7 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
                                  hi_inclusive, ldl, stats)
         _common.check_stats(stats, *cols)
         outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
-        _warn_negative(ldl, "LDL cholesterol", stats[6])
+        _warn_negative(ldl, f"LDL cholesterol (method={method!r})", stats[6])
         return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                            name="ldl_cholesterol")
 
@@ -281,7 +281,7 @@ def ldl_cholesterol(total_cholesterol, hdl_cholesterol, triglycerides, *,
     low = [np.inf]  # minimum result, from the cache-hot blocks
     (ldl,) = fused(kernel, *cols)
     outside.warn(f"with triglycerides {_RANGE_TEXT[method]}: LDL cholesterol set to NaN")
-    _warn_negative(ldl, "LDL cholesterol", low[0])
+    _warn_negative(ldl, f"LDL cholesterol (method={method!r})", low[0])
     return like_inputs(ldl, total_cholesterol, hdl_cholesterol, triglycerides,
                        name="ldl_cholesterol")
 
