@@ -355,8 +355,10 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
     import pandas as pd
     import pyarrow as pa
 
+    from labstats._engines_dask import replay
     from labstats._engines_parts import Writer
     from labstats._engines_sql_draws import Draws
+    from labstats._warn import collected_warnings
     from labstats.datasets._routine_pair import _analytes, pair_results
 
     check = ["patient_id", "analyte", "value", "source_row"] + (
@@ -409,30 +411,33 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
 
     try:
         written = False
-        with ThreadPoolExecutor(1) as pool:  # the other draws' tables made meanwhile
-            others = pool.submit(draws.others, con.cursor(), rows_per_partition)
-            for table in draws.simple(batch_rows, derive):  # built and derived as tables
+        # derive's warnings of every batch, recorded (this thread) and judged once below
+        with collected_warnings() as found:
+            with ThreadPoolExecutor(1) as pool:  # the other draws' tables made meanwhile
+                others = pool.submit(draws.others, con.cursor(), rows_per_partition)
+                for table in draws.simple(batch_rows, derive):  # built and derived as tables
+                    put(table)
+                    written = True
+                one = others.result()
+            for table in draws.simple(batch_rows, derive, copies=True):
                 put(table)
                 written = True
-            one = others.result()
-        for table in draws.simple(batch_rows, derive, copies=True):
-            put(table)
-            written = True
-        # frames without rows are left out (a bucket of draws without the analytes asked
-        # for gives pair_results' frame of no draws, whose columns are of type object)
-        for frame in _chain((f for f in draws.complex(one) if len(f)), [None]):
-            if frame is None:  # no draws: pair_results' frame without rows
-                if written:
-                    break
-                frame = draws.empty()
-            if derive:
-                from labstats.datasets.derive import derive as _derive
+            # frames without rows are left out (a bucket of draws without the analytes
+            # asked for gives pair_results' frame of no draws, of columns of type object)
+            for frame in _chain((f for f in draws.complex(one) if len(f)), [None]):
+                if frame is None:  # no draws: pair_results' frame without rows
+                    if written:
+                        break
+                    frame = draws.empty()
+                if derive:
+                    from labstats.datasets.derive import derive as _derive
 
-                frame = _derive(frame)
-            put(frame)
-            written = True
+                    frame = _derive(frame)
+                put(frame)
+                written = True
     finally:
         sink.close()
+    replay([found], "raise")  # once, on all batches, in the caller's thread (as _pair_parts)
     if report is not None:
         ex.report(report)
     if names is not None:

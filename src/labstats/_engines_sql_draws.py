@@ -269,7 +269,10 @@ class Draws:
         from labstats.datasets.derive import derive as _derive
 
         if self.schema is None:  # checked on the first draw: else built as frames
-            with warnings.catch_warnings():  # the batch's derive gives them
+            from labstats._warn import collected_warnings
+
+            # the batch's derive gives them (this check's findings are not recorded)
+            with warnings.catch_warnings(), collected_warnings():
                 warnings.simplefilter("ignore")
                 first = self._frame(batch.slice(0, 1))
                 first = pa.Table.from_pandas(_derive(first) if derive else first,

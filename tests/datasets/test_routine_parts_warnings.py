@@ -62,3 +62,26 @@ def test_derive_warns_once_for_all_partitions(tmp_path):
     assert [m for m, _ in expected] == [m for m, _ in warned]
     assert any(m.startswith("2 rows with triglycerides above 400") for m, _ in warned)
     assert all(f == __file__ for _, f in warned)
+
+
+def test_derive_warns_once_for_all_batches_of_the_sql_path(tmp_path):
+    """The SQL path (by specimen) derives its draws a batch at a time: each batch warned
+    alone (eight warnings of "1 row" for eight draws in eight batches). Now one warning of
+    8 rows, at this line, as derive on the pandas draws gives."""
+    rows = []
+    for k in range(40):
+        tg = "500" if k % 5 == 0 else "150"
+        for code, value in (("2093-3", "220"), ("2085-9", "50"), ("2571-8", tg)):
+            rows.append({"Patient ID": f"p{k:02d}", "Accession": f"A{k:02d}",
+                         "Collected": "2024-01-02 08:00", "Test Code": code,
+                         "Result": value, "Units": "mg/dL"})
+    path = tmp_path / "lipids.parquet"
+    pd.DataFrame(rows).to_parquet(path, index=False)
+    want, expected = _recorded(lambda: labstats.derive(pair_results(read_lab_results(path))))
+    for rows_per_partition in (1_000, 20):  # one batch; a batch of 5 draws
+        got, warned = _recorded(lambda rpp=rows_per_partition: pair_export(
+            path, rows_per_partition=rpp, derive=True))
+        assert got.attrs["counts"]["path"] == "sql"
+        assert [m for m, _ in warned] == [m for m, _ in expected]
+        assert [m[:41] for m, _ in warned] == ["8 rows with triglycerides above 400 mg/dL"]
+        assert all(f == __file__ for _, f in warned)
