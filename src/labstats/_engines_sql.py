@@ -190,6 +190,7 @@ class Export:
         self.early, self.exprs = early, early.exprs
         self.key = f"hash({', '.join(self.exprs.values())})"
         self.time_raw, self.time_note = None, None
+        self.time_fmt, self.unread = None, 0  # (``time_table``: its format, unread texts)
 
     def read(self, test_map, read_options):
         """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
@@ -304,7 +305,7 @@ class Export:
     def warn_unread(self):
         """``_routine_io.warn_unread`` when some filled time texts were not read (after
         ``time_table``); in the caller's thread."""
-        if getattr(self, "unread", 0):
+        if self.unread:
             warn_unread(self.con, self.export, self.time_raw, self.time_fmt)
 
     def used_rows(self, mode):

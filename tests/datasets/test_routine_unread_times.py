@@ -90,7 +90,8 @@ def test_last_and_mean_never_prefer_a_result_of_unknown_time():
     assert last["total_testosterone_source_row"] == 0  # the latest of known time
     mean = _pair(_export(), "mean").loc[1]
     assert mean["total_testosterone_source_row"] == 0  # the earliest of known time
-    assert mean["total_testosterone"] == pytest.approx((500 + 600) / 2 * 0.0346710, rel=1e-4)
+    # ng/dL -> nmol/L: 1 / 28.842 (testosterone, 288.42 g/mol)
+    assert mean["total_testosterone"] == pytest.approx((500 + 600) / 2 / 28.842, rel=1e-9)
 
 
 def test_results_all_of_unknown_time_keep_the_rows_order():
