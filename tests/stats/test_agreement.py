@@ -158,7 +158,7 @@ def test_missing_pairs_are_left_out_and_counted(container):
     (lambda: bland_altman([1, 2, 3], [1, 2, 3], ci_method="wald"),
      r"unknown ci_method 'wald'; valid: bland_altman_1986, bland_altman_1999, exact"),
     (lambda: bland_altman([1, 0, 3], [1, 2, 3], log=True), r"log=True needs positive"),
-    (lambda: deming([1, 2, 3], [1, 2, 4], error_ratio=0), r"error_ratio must be a positive"),
+    (lambda: deming([1, 2, 3], [1, 2, 4], error_ratio=0), r"error_ratio=0.0 is not valid"),
     (lambda: passing_bablok([1, 2, 3], [1, 2, 4], ci_rule="x"), r"unknown ci_rule 'x'"),
     (lambda: concordance([1, "a", 3], [1, 2, 3]), r"x: 1 value not a number.*'a' at index 1"),
     (lambda: concordance([1, np.inf, 3, 4], [1, 2, 3, 4]),

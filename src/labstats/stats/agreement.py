@@ -299,7 +299,15 @@ def ratio_summary(calculated, measured, *, covariates=None, coverage: float = 0.
     check_confidence(coverage, "coverage")
     a, b = paired(calculated, measured, names=("calculated", "measured"), min_n=2)
     if np.any(b <= 0):
-        raise ValueError("measured: values must be positive to form ratios")
+        from labstats._validate import _label
+
+        m = np.atleast_1d(to_float_array(measured, "measured"))
+        c = np.atleast_1d(to_float_array(calculated, "calculated"))
+        pos = int(np.flatnonzero((m <= 0) & ~np.isnan(c))[0])
+        raise ValueError(f"measured: {int(np.sum(b <= 0))} value(s) at or below 0; the first is "
+                         f"{float(m[pos])!r} at index {_label(measured, pos)!r}. A ratio needs a "
+                         "positive measured value: correct it, or replace it with NaN to leave "
+                         "that pair out.")
     ratio = a / b
     q = np.quantile(ratio, [0.5 - coverage / 2, 0.5 + coverage / 2])
     rows = [dict(statistic="median_ratio", estimate=np.median(ratio), ci_low=q[0],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_constant, to_float_array
+from labstats._validate import _is_series, as_constant, as_count, to_float_array, warn
 from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["propagate_imprecision"]
@@ -147,15 +147,16 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
             with np.errstate(divide="ignore", invalid="ignore"):
                 slope = (np.asarray(function(**up), dtype=float).reshape(-1)
                          - np.asarray(function(**down), dtype=float).reshape(-1)) / (2 * step * x)
-            parts[name] = (slope * cv * x) ** 2
+            # an input of 0 has sd cv * 0 = 0: it adds nothing (its slope above is 0/0)
+            parts[name] = np.where(x == 0, 0.0, (slope * cv * x) ** 2)
         var = sum(parts.values()) if parts else np.zeros(n)
         sd = np.sqrt(var)
         out.update(sd=sd, ci_low=estimate - z * sd, ci_high=estimate + z * sd)
         with np.errstate(divide="ignore", invalid="ignore"):
             shares = {f"share_{k}": np.where(var > 0, v / var, 0.0) for k, v in parts.items()}
     else:
-        if int(n_draws) < 2:
-            raise ValueError(f"n_draws must be at least 2; got {n_draws!r}")
+        n_draws = as_count(n_draws, "n_draws", low=2, what="Monte Carlo draws per input "
+                           "point")
         rng = np.random.default_rng(seed)
         draws = {}
         for name, x in arrays.items():
@@ -165,10 +166,26 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
             zz = rng.standard_normal((n_draws, n))
             if distribution == "normal":
                 draws[name] = (x * (1 + cvs[name] * zz)).ravel()
+                flipped = int(np.sum((draws[name] <= 0) & (np.tile(x, n_draws) > 0)))
+                if flipped:  # Z < -1/cv: a measured value drawn at or below 0
+                    warn(f"cvs: {name!r} = {cvs[name]!r} with distribution='normal' draws "
+                         f"{flipped} of {draws[name].size} values of {name} at or below 0 "
+                         "(x (1 + cv Z) with Z < -1/cv), which a measured value seldom can be: use "
+                         "distribution='lognormal' for a CV this large")
             else:
                 s2 = np.log1p(cvs[name] ** 2)
                 draws[name] = (x * np.exp(np.sqrt(s2) * zz - s2 / 2)).ravel()
         y = np.asarray(function(**draws), dtype=float).reshape(n_draws, n)
+        lost = np.isnan(y).any(axis=0) & ~np.isnan(estimate)
+        if lost.any():  # never an SD of the draws that happened to work
+            first = int(np.flatnonzero(lost)[0])
+            where = index[first] if index is not None else first
+            warn(f"function: NaN for {int(np.isnan(y[:, lost]).sum())} of the "
+                 f"{n_draws * int(lost.sum())} draws at {int(lost.sum())} input point(s) "
+                 f"({n_draws} each; the first at index "
+                 f"{where!r}) where the value itself is defined, so their sd, cv and CI are "
+                 "NaN; the draws leave the function's domain (e.g. a negative value): "
+                 "use distribution='lognormal' or a smaller CV")
         a = (1 - confidence) / 2
         out.update(sd=y.std(axis=0, ddof=1), ci_low=np.quantile(y, a, axis=0),
                    ci_high=np.quantile(y, 1 - a, axis=0))
