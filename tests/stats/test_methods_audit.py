@@ -1,6 +1,8 @@
 """Audit of method comparison and imprecision: degenerate inputs, numerics and memory.
 
 Each test failed on the code before the audit (see the commit messages). Outside references:
+- R mcr 1.3's AnalyzeIT least-squares reference for its data set TD15 (the limit of Deming
+  regression as the error ratio grows), tests/reference/mcr_reference_results.csv;
 - the law that Deming regression tends to ordinary least squares of y on x as the error
   ratio sigma_y^2/sigma_x^2 grows (Linnet 1993, Clin. Chem. 39:424, Sect. "Deming"), with
   least squares from numpy.polyfit;
@@ -13,6 +15,7 @@ Each test failed on the code before the audit (see the commit messages). Outside
 from __future__ import annotations
 
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -143,6 +146,21 @@ def test_deming_tends_to_least_squares_without_cancellation(lam):
     res = _rows(deming(x, y, error_ratio=lam))
     assert res.loc["slope", "estimate"] == pytest.approx(ols, rel=2e-7)
     assert res.loc["slope", "se"] == pytest.approx(se_ols, rel=1e-5)
+
+
+@pytest.mark.parametrize("lam", [1e12, 1e16])
+def test_deming_at_a_huge_error_ratio_gives_analyse_it_least_squares(lam):
+    """R mcr 1.3's AnalyzeIT reference for data set TD15 (MC_TestCase_AnaIT_TD15.xml, in
+    tests/reference/mcr_reference_results.csv): least squares slope 0.955092812261344 and
+    intercept 1.52907247609414. The limit of Deming as lambda grows; before, lambda = 1e16
+    gave a slope of 0.691 and an intercept of 13.8."""
+    d = pd.read_csv(Path(__file__).parents[1] / "reference" / "mcr_testdata.csv", comment="#")
+    ref = pd.read_csv(Path(__file__).parents[1] / "reference" / "mcr_reference_results.csv",
+                      comment="#").query("algorithm == 'LinReg'").set_index("statistic")
+    d = d[d.dataset == "TD15"]
+    res = _rows(deming(d.x, d.y, error_ratio=lam))
+    for stat in ("slope", "intercept"):
+        assert res.loc[stat, "estimate"] == pytest.approx(ref.loc[stat, "estimate"], rel=1e-9)
 
 
 def test_deming_jackknife_when_a_leave_one_out_covariance_is_0():

@@ -309,7 +309,9 @@ def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
     Closed form of [1]_ [2]_ (``scipy.odr`` is deprecated). Validated against the
     reference results in R mcr 1.3's unit tests (data set TD15, mcr error ratios 1 and
     1.21, plain and weighted, AnalyzeIT values): estimates and CI limits agree to
-    1e-6, mcr's own tolerance for that case.
+    1e-6, mcr's own tolerance for that case. With ``error_ratio=1e16`` the line is
+    AnalyzeIT's least-squares line for TD15 (1e-9): the slope is computed in a form that
+    does not cancel as :math:`\lambda` grows.
 
     References
     ----------
