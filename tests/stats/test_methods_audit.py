@@ -125,6 +125,36 @@ def test_passing_bablok_cusum_does_not_depend_on_row_order_when_the_slope_is_0()
     assert a.loc["cusum", "p_value"] < 0.05
 
 
+def test_passing_bablok_intercept_ci_of_negative_x_mirrors_positive_x():
+    """Negating both methods negates the line's intercept and keeps every pairwise slope, so
+    the intercept's CI must mirror: (-high, -low). The rule of Passing & Bablok (1983, Sect.
+    3.3), median(y - B_U x) to median(y - B_L x), assumes x >= 0; with x < 0 it gave
+    ci_low > ci_high."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(50, 100, 40)
+    y = 5 + 1.1 * x + rng.normal(0, 2, x.size)
+    pos = _rows(passing_bablok(x, y))
+    neg = _rows(passing_bablok(-x, -y))
+    assert neg.loc["intercept", "estimate"] == pytest.approx(-pos.loc["intercept", "estimate"])
+    np.testing.assert_allclose(neg.loc["intercept", ["ci_low", "ci_high"]].to_numpy(float),
+                               -pos.loc["intercept", ["ci_high", "ci_low"]].to_numpy(float))
+    assert neg.loc["intercept", "ci_low"] < neg.loc["intercept", "estimate"] < neg.loc[
+        "intercept", "ci_high"]
+
+
+def test_passing_bablok_intercept_ci_of_x_of_both_signs_is_nan_with_the_reason():
+    """x from -30 to 30: the medians of y - b x at the slope's limits were 5.347 to 5.290,
+    an 'interval' that missed the estimate 5.334."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-30, 30, 40)
+    y = 5 + 1.1 * x + rng.normal(0, 2, x.size)
+    with pytest.warns(UserWarning, match=r"x holds negative and positive values, so the CI "
+                                         r"of the intercept .* is NaN"):
+        res = _rows(passing_bablok(x, y))
+    assert res.loc["intercept", ["ci_low", "ci_high"]].isna().all()
+    assert np.isfinite(res.loc["slope", ["estimate", "ci_low", "ci_high"]].astype(float)).all()
+
+
 # --------------------------------------------------------------------------- Deming
 def _major_axis_slope(x, y, lam):
     """Deming slope as the major axis of (x, y/sqrt(lam)), rescaled: an independent route."""
