@@ -216,6 +216,36 @@ def test_deming_says_why_its_jackknife_is_nan(weighted):
     assert np.isnan(res.loc["slope", "se"]) and np.isfinite(res.loc["slope", "estimate"])
 
 
+WD_X = np.array([0.72, 0.04, 3.05, 258.98, 0.34, 12.22, 2.87, 6.63, 25.04, 3.21, 65.03, 32.94,
+                 1.41, 697.01])
+WD_Y = np.array([0.19, 0.29, 24.59, 599.2, 8.0, 4.31, 11.27, 1.19, 221.82, 7.96, 244.4, 10.42,
+                 1.34, 768.83])
+
+
+def test_weighted_deming_finds_the_fixed_point_when_the_iteration_cycles():
+    """Very scattered data (CVs of ~100 %): Linnet's (1990) iteration settled into a 2-cycle
+    between slopes 1.326 and 1.382, and the slope returned after 100 iterations (1.3259) or
+    101 (1.3822) was whichever the cycle was at. The weighted Deming line is the fixed point:
+    weights 1/level^2 computed on it give it back (checked here by one more step)."""
+    slope, inter, ok = regression._wdeming_fit(WD_X, WD_Y, 1.0)
+    assert ok
+    for max_iter in (100, 101):  # no longer depends on the parity of the iteration count
+        assert regression._wdeming_fit(WD_X, WD_Y, 1.0, max_iter=max_iter)[0] == pytest.approx(
+            slope, rel=1e-10)
+    d = WD_Y - (inter + slope * WD_X)
+    xhat = WD_X + slope * d / (1.0 + slope**2)
+    w = 1.0 / ((xhat + inter + slope * xhat) / 2.0) ** 2
+    np.testing.assert_allclose(regression._deming_fit(WD_X, WD_Y, 1.0, w), (slope, inter),
+                               rtol=1e-9)
+    assert 1.326 < slope < 1.382
+
+
+def test_weighted_deming_that_does_not_converge_warns(monkeypatch):
+    monkeypatch.setattr(regression._wdeming_fit, "__defaults__", (3, 1e-12))
+    with pytest.warns(UserWarning, match=r"weighted fit did not converge in \d+ of 15 fits"):
+        deming(WD_X, WD_Y, weighted=True)
+
+
 @pytest.mark.parametrize("bad", [True, "1"])
 def test_deming_error_ratio_must_be_a_positive_number(bad):
     """True was taken as 1 and "1" gave a TypeError from numpy naming no argument."""

@@ -257,20 +257,26 @@ def _deming_fit(a, b, lam, weights=None):
 
 
 def _wdeming_fit(a, b, lam, max_iter=100, tol=1e-12):
-    """Weighted Deming for a constant CV, iterated as in Linnet 1990 [3]."""
+    """Weighted Deming for a constant CV, iterated as in Linnet 1990 [3]: (slope, intercept,
+    converged). The plain iteration can settle into a 2-cycle around the fixed point (its
+    result then depends on the parity of ``max_iter``); it then goes on with half steps,
+    which converge to the fixed point between the two."""
     slope, inter = _deming_fit(a, b, lam)
-    for _ in range(max_iter):
-        d = b - (inter + slope * a)
-        xhat = a + slope * d / (lam + slope**2)  # estimated true values on the line
-        yhat = inter + slope * xhat
-        w = 1.0 / ((lam * xhat + yhat) / (lam + 1.0)) ** 2  # error-variance-weighted level
-        new_slope, new_inter = _deming_fit(a, b, lam, w)
-        done = abs(new_slope - slope) <= tol * abs(slope) and abs(new_inter - inter) <= tol * (
-            abs(inter) + abs(slope))
-        slope, inter = new_slope, new_inter
-        if done:
-            break
-    return slope, inter
+    for step in (1.0, 0.5):
+        for _ in range(max_iter):
+            d = b - (inter + slope * a)
+            xhat = a + slope * d / (lam + slope**2)  # estimated true values on the line
+            yhat = inter + slope * xhat
+            w = 1.0 / ((lam * xhat + yhat) / (lam + 1.0)) ** 2  # error-variance-weighted level
+            new_slope, new_inter = _deming_fit(a, b, lam, w)
+            new_slope = slope + step * (new_slope - slope)
+            new_inter = inter + step * (new_inter - inter)
+            done = abs(new_slope - slope) <= tol * abs(slope) and abs(
+                new_inter - inter) <= tol * (abs(inter) + abs(slope))
+            slope, inter = new_slope, new_inter
+            if done:
+                return slope, inter, True
+    return slope, inter, False
 
 
 def _jackknife_deming(a, b, lam):
@@ -302,7 +308,8 @@ def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
         reciprocal, :math:`\sigma^2_{e,x}/\sigma^2_{e,y}`.
     weighted : bool, default False
         Weighted Deming for errors proportional to the level (constant CV), iterated
-        as in [3]_; needs positive values.
+        as in [3]_ (with half steps when the plain iteration cycles; a fit that still
+        does not converge warns); needs positive values.
     confidence : float, default 0.95
         Level of the jackknife CIs: estimate :math:`\pm t_{n-2}` times the jackknife
         standard error [2]_.
@@ -361,13 +368,21 @@ def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
         v = float(a[a <= 0][0] if np.any(a <= 0) else b[b <= 0][0])
         raise ValueError(f"weighted=True needs positive x and y (got {v!r}): the weights are "
                          "1/level^2 (constant CV); use weighted=False for data near 0")
-    fit = (lambda u, v: _wdeming_fit(u, v, error_ratio)) if weighted else (
-        lambda u, v: _deming_fit(u, v, error_ratio))
-    slope, inter = fit(a, b)
     n = a.size
-    with np.errstate(divide="ignore", invalid="ignore"):
-        jack = _jackknife_deming(a, b, error_ratio) if not weighted else np.array(
-            [fit(np.delete(a, k), np.delete(b, k)) for k in range(n)])  # iterative: n fits
+    if weighted:
+        slope, inter, ok = _wdeming_fit(a, b, error_ratio)
+        with np.errstate(divide="ignore", invalid="ignore"):  # iterative: n fits
+            loo = [_wdeming_fit(np.delete(a, k), np.delete(b, k), error_ratio) for k in range(n)]
+        jack = np.array([f[:2] for f in loo])
+        stuck = (not ok) + sum(not f[2] and np.isfinite(f[:2]).all() for f in loo)  # NaN: below
+        if stuck:
+            warn(f"deming: the weighted fit did not converge in {stuck} of {n + 1} fits (the "
+                 "fit and its jackknife refits; 200 iterations): its line and CIs may be off; "
+                 "the errors may not be proportional to the level (try weighted=False)")
+    else:
+        slope, inter = _deming_fit(a, b, error_ratio)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jack = _jackknife_deming(a, b, error_ratio)
     bad = ~np.isfinite(jack).all(axis=1)
     if bad.any():  # e.g. the other pairs uncorrelated: a vertical leave-one-out line
         k = int(np.flatnonzero(bad)[0])
