@@ -1,6 +1,8 @@
 """Audit of method comparison and imprecision: degenerate inputs, numerics and memory.
 
-Each test failed on the code before the audit (see the commit messages). Outside references:
+Each test named after a finding failed on the code before the audit. Outside references:
+- R mcr's Passing-Bablok fit of its creatinine data (ties, missing values), as printed in
+  R. Wicklin, "Passing-Bablok regression in SAS", SAS blog, 2022;
 - R mcr 1.3's AnalyzeIT least-squares reference for its data set TD15 (the limit of Deming
   regression as the error ratio grows), tests/reference/mcr_reference_results.csv;
 - the law that Deming regression tends to ordinary least squares of y on x as the error
@@ -92,6 +94,25 @@ def test_passing_bablok_blockwise_slopes_equal_all_pairs_at_once(rule, monkeypat
         for z in (0.5, 1.96, 3.0):
             np.testing.assert_allclose(regression._pb_core(x, y, z, rule),
                                        _pb_all_pairs(x, y, z, rule), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("block", [1 << 18, 5])
+def test_passing_bablok_with_ties_and_missing_values_matches_r_mcr(block, monkeypatch):
+    """R mcr, data(creatinine) (serum vs plasma creatinine, 110 patients, 2 plasma values
+    missing; 41 tied serum values, one identical pair), mcreg(x, y, method.reg="PaBa",
+    method.ci="analytical", slope.measure="radian"), as printed by printSummary in R.
+    Wicklin's "Passing-Bablok regression in SAS" (SAS blog, 2022): intercept -0.1171729
+    (-0.2001149, -0.020000), slope 1.0880089 (1.0000000, 1.173005). The mcr reference data
+    of test_agreement.py hold no ties; in blocks of 5 pairs as well."""
+    monkeypatch.setattr(regression, "_PB_BLOCK", block, raising=False)
+    d = pd.read_csv(Path(__file__).parents[1] / "reference" / "mcr_creatinine.csv", comment="#")
+    res = _rows(passing_bablok(d.serum_crea, d.plasma_crea))
+    np.testing.assert_allclose(res.loc["slope", ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                               [1.0880089, 1.0, 1.173005], atol=6e-7)
+    np.testing.assert_allclose(
+        res.loc["intercept", ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+        [-0.1171729, -0.2001149, -0.02], atol=6e-7)
+    assert (res.n_obs == 108).all()
 
 
 def test_passing_bablok_keeps_one_float_per_pairwise_slope():
