@@ -25,6 +25,7 @@ import pytest
 from scipy import stats
 
 from labstats.stats import (
+    bland_altman,
     deming,
     passing_bablok,
     propagate_imprecision,
@@ -313,6 +314,31 @@ def test_n_draws_must_be_a_whole_number_of_at_least_2(bad):
     with pytest.raises(ValueError, match=r"n_draws must be a whole number >= 2"):
         propagate_imprecision(lambda a: a, {"a": 1.0}, {"a": 0.1}, method="monte_carlo",
                               n_draws=bad)
+
+
+def test_cv_of_a_negative_value_is_positive():
+    """GUM eq. 12: the relative uncertainty is u(y)/|y|; for a - b = -5 with sd 1 the cv was
+    -0.2."""
+    for method in ("delta", "monte_carlo"):
+        res = propagate_imprecision(lambda a, b: a - b, {"a": 5.0, "b": 10.0}, {"b": 0.1},
+                                    method=method)
+        assert res["cv"].iloc[0] == pytest.approx(res["sd"].iloc[0] / 5.0)
+        assert res["cv"].iloc[0] > 0
+
+
+# --------------------------------------------------------------------------- Bland-Altman
+def test_bland_altman_refuses_agreement_and_multiplier_together():
+    """agreement=0.90 with multiplier=2 gave limits at z = 2 without a word."""
+    with pytest.raises(ValueError, match=r"agreement=0.9 and multiplier=2: both set the z"):
+        bland_altman([1.0, 2.0, 3.0, 4.0], [1.1, 2.3, 2.9, 4.2], agreement=0.9, multiplier=2)
+
+
+def test_bland_altman_log_names_the_non_positive_value_and_its_row():
+    x = pd.Series([1.0, 2.0, np.nan, 4.0], index=["a", "b", "c", "d"])
+    y = pd.Series([1.1, -2.0, 0.0, 4.2], index=["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match=r"y: 1 value\(s\) at or below 0; the first is -2.0 at "
+                                         r"index 'b'. log=True analyses ln\(y\) - ln\(x\)"):
+        bland_altman(x, y, log=True)
 
 
 # --------------------------------------------------------------------------- ratio summary

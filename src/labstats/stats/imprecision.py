@@ -84,7 +84,7 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
     -------
     pandas.DataFrame
         One row per input point (the index of a Series input is kept): ``estimate``
-        (the function at the inputs), ``sd``, ``cv`` (= sd / estimate), ``ci_low``,
+        (the function at the inputs), ``sd``, ``cv`` (= sd / abs(estimate)), ``ci_low``,
         ``ci_high``, ``method``, and for the delta method ``share_<input>``, the
         fraction of the variance due to each imprecise input. Monte Carlo reports the
         SD of the draws; its ``estimate`` is still the function at the inputs.
@@ -191,7 +191,7 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
                    ci_high=np.quantile(y, 1 - a, axis=0))
         shares = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["cv"] = out["sd"] / estimate
+        out["cv"] = out["sd"] / np.abs(estimate)  # relative uncertainty u(y)/abs(y), GUM eq. 12
     cols = ["estimate", "sd", "cv", "ci_low", "ci_high"]
     res = pd.DataFrame({c: out[c] for c in cols}, index=index)
     res["method"] = method
