@@ -6,8 +6,10 @@ Each test named after a finding failed on the code before the audit. Outside ref
 - R mcr 1.3's AnalyzeIT least-squares reference for its data set TD15 (the limit of Deming
   regression as the error ratio grows), tests/reference/mcr_reference_results.csv;
 - the law that Deming regression tends to ordinary least squares of y on x as the error
-  ratio sigma_y^2/sigma_x^2 grows (Linnet 1993, Clin. Chem. 39:424, Sect. "Deming"), with
-  least squares from numpy.polyfit;
+  ratio sigma_y^2/sigma_x^2 grows (Linnet 1993, Clin. Chem. 39:424), with least squares
+  from numpy.polyfit;
+- a CUSUM linearity statistic computed by hand (Passing & Bablok 1983, Sect. 5) with
+  scipy's Kolmogorov distribution;
 - the Deming slope as the major axis of (x, y / sqrt(lambda)) (Deming 1943), from the
   eigenvectors of the 2x2 covariance matrix (numpy.linalg.eigh);
 - the variance of a linear combination Var(a + b) = Var(a) + Var(b) (GUM, JCGM 100:2008,
