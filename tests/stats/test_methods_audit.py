@@ -29,9 +29,9 @@ from scipy import special, stats
 from labstats.stats import (
     bland_altman,
     deming,
+    imprecision,
     passing_bablok,
     propagate_imprecision,
-    imprecision,
     ratio_summary,
     regression,
 )
