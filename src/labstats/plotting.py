@@ -98,9 +98,9 @@ def method_comparison_plot(x, y, *, result=None, ax=None, **kwargs):
 
     Notes
     -----
-    The band joins the CI limits of slope and intercept (steeper slope with lower
-    intercept); it is a visual guide, not a simultaneous confidence band. The methods
-    and their references are in ``labstats.stats.passing_bablok`` and ``deming``.
+    The band joins the CI limits of slope and intercept (for positive x the steeper slope
+    with the lower intercept); it is a visual guide, not a simultaneous confidence band.
+    The methods and their references are in ``labstats.stats.passing_bablok`` and ``deming``.
 
     Examples
     --------
@@ -127,7 +127,9 @@ def method_comparison_plot(x, y, *, result=None, ax=None, **kwargs):
     lo = rows.loc[["slope", "intercept"], "ci_low"].to_numpy(float)
     hi = rows.loc[["slope", "intercept"], "ci_high"].to_numpy(float)
     if np.all(np.isfinite(np.r_[lo, hi])):
-        ends = np.vstack([lo[1] + hi[0] * grid, hi[1] + lo[0] * grid])  # steeper with lower
+        # the steeper slope goes with the lower intercept for x >= 0, the higher for x <= 0
+        pair = (lo[1], hi[1]) if np.all(a >= 0) else (hi[1], lo[1])
+        ends = np.vstack([pair[0] + hi[0] * grid, pair[1] + lo[0] * grid])
         ax.fill_between(grid, ends.min(axis=0), ends.max(axis=0), color="C1", alpha=0.15,
                         linewidth=0)
     ax.set_xlabel("x (comparison method)")

@@ -26,6 +26,19 @@ from labstats.stats.regression import deming, passing_bablok
 __all__ = ["bland_altman", "concordance", "deming", "passing_bablok", "ratio_summary"]
 
 
+def _refuse_non_positive(values, other, name, why):
+    """``ValueError`` naming the first value <= 0 of ``values`` in a complete pair (``other``
+    not NaN) and its index label; ``why`` says what needs it and the fix."""
+    from labstats._validate import _label
+
+    v = np.atleast_1d(to_float_array(values, name))
+    bad = (v <= 0) & ~np.isnan(np.atleast_1d(to_float_array(other, "other")))
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name}: {int(bad.sum())} value(s) at or below 0; the first is "
+                         f"{float(v[pos])!r} at index {_label(values, pos)!r}. {why}")
+
+
 # --------------------------------------------------------------------------- Bland-Altman
 def _loa_ci(d_mean, sd, n, z, confidence, ci_method):
     """CIs of the limits of agreement ``d_mean -/+ z*sd`` as ((lo, hi) lower, (lo, hi) upper)."""
@@ -48,7 +61,7 @@ def _loa_ci(d_mean, sd, n, z, confidence, ci_method):
 _BA_CI = ("exact", "bland_altman_1999", "bland_altman_1986")
 
 
-def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
+def bland_altman(x, y, *, confidence: float = 0.95, agreement: float | None = None,
                  multiplier: float | None = None, ci_method: str = "exact",
                  log: bool = False):
     r"""Bland-Altman bias and limits of agreement of ``y`` against ``x``, with CIs.
@@ -62,10 +75,11 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
         Paired measurements by the comparison and the test method. [any unit, the same]
     confidence : float, default 0.95
         Level of the confidence intervals.
-    agreement : float, default 0.95
-        Proportion of differences the limits should hold; gives ``z = 1.96``.
+    agreement : float, optional
+        Proportion of differences the limits should hold; 0.95 (``z = 1.96``) unless
+        ``multiplier`` is given.
     multiplier : float, optional
-        Use this ``z`` instead (Bland & Altman 1986 used 2).
+        Use this ``z`` instead (Bland & Altman 1986 used 2); not with ``agreement``.
     ci_method : {"exact", "bland_altman_1999", "bland_altman_1986"}, default "exact"
         CIs of the limits: exact non-central t [3]_, or the approximate standard error
         of [2]_ or of [1]_.
@@ -125,13 +139,17 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float = 0.95,
     from scipy import stats
 
     confidence = check_confidence(confidence)
-    check_confidence(agreement, "agreement")
+    if agreement is not None and multiplier is not None:
+        raise ValueError(f"agreement={agreement!r} and multiplier={multiplier!r}: both set the "
+                         "z of the limits of agreement; pass one of them")
+    agreement = 0.95 if agreement is None else check_confidence(agreement, "agreement")
     check_method(ci_method, _BA_CI, "ci_method")
     a, b = paired(x, y)
     if log:
-        if np.any(a <= 0) or np.any(b <= 0):
-            raise ValueError("log=True needs positive x and y: the ratio variant analyses "
-                             "ln(y) - ln(x)")
+        why = ("log=True analyses ln(y) - ln(x), which needs positive values: correct it, "
+               "replace it with NaN to leave that pair out, or use log=False.")
+        _refuse_non_positive(x, y, "x", why)
+        _refuse_non_positive(y, x, "y", why)
         a, b = np.log(a), np.log(b)
     scale = "ln(y) - ln(x)" if log else "y - x"
     require_spread(b - a, f"differences {scale}", "their SD, the CIs of the limits and the "
@@ -298,8 +316,9 @@ def ratio_summary(calculated, measured, *, covariates=None, coverage: float = 0.
 
     check_confidence(coverage, "coverage")
     a, b = paired(calculated, measured, names=("calculated", "measured"), min_n=2)
-    if np.any(b <= 0):
-        raise ValueError("measured: values must be positive to form ratios")
+    _refuse_non_positive(measured, calculated, "measured", "A ratio needs a positive "
+                         "measured value: correct it, or replace it with NaN to leave that "
+                         "pair out.")
     ratio = a / b
     q = np.quantile(ratio, [0.5 - coverage / 2, 0.5 + coverage / 2])
     rows = [dict(statistic="median_ratio", estimate=np.median(ratio), ci_low=q[0],

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_constant, to_float_array
+from labstats._validate import _is_series, as_constant, as_count, to_float_array, warn
 from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["propagate_imprecision"]
 
 _METHODS = ("delta", "monte_carlo")
+_MC_BLOCK = 1 << 21  # Monte Carlo values per input held at once (16 MB)
 _DISTRIBUTIONS = ("normal", "lognormal")
 
 
@@ -68,7 +69,8 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
         numerical derivatives; ``"monte_carlo"``: ``n_draws`` random draws of the
         inputs (GUM Supplement 1 [2]_).
     n_draws : int, default 10000
-        Draws per input point (Monte Carlo).
+        Draws per input point (Monte Carlo); made for a block of rows at a time, about
+        2 million values (16 MB) per input, so that memory does not grow with the rows.
     distribution : {"normal", "lognormal"}, default "normal"
         Monte Carlo error model: ``x (1 + cv Z)``, or a log-normal with the same mean
         and CV (never negative).
@@ -84,7 +86,7 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
     -------
     pandas.DataFrame
         One row per input point (the index of a Series input is kept): ``estimate``
-        (the function at the inputs), ``sd``, ``cv`` (= sd / estimate), ``ci_low``,
+        (the function at the inputs), ``sd``, ``cv`` (= sd / abs(estimate)), ``ci_low``,
         ``ci_high``, ``method``, and for the delta method ``share_<input>``, the
         fraction of the variance due to each imprecise input. Monte Carlo reports the
         SD of the draws; its ``estimate`` is still the function at the inputs.
@@ -147,34 +149,61 @@ def propagate_imprecision(function, inputs, cvs, *, method: str = "delta",
             with np.errstate(divide="ignore", invalid="ignore"):
                 slope = (np.asarray(function(**up), dtype=float).reshape(-1)
                          - np.asarray(function(**down), dtype=float).reshape(-1)) / (2 * step * x)
-            parts[name] = (slope * cv * x) ** 2
+            # an input of 0 has sd cv * 0 = 0: it adds nothing (its slope above is 0/0)
+            parts[name] = np.where(x == 0, 0.0, (slope * cv * x) ** 2)
         var = sum(parts.values()) if parts else np.zeros(n)
         sd = np.sqrt(var)
         out.update(sd=sd, ci_low=estimate - z * sd, ci_high=estimate + z * sd)
         with np.errstate(divide="ignore", invalid="ignore"):
             shares = {f"share_{k}": np.where(var > 0, v / var, 0.0) for k, v in parts.items()}
     else:
-        if int(n_draws) < 2:
-            raise ValueError(f"n_draws must be at least 2; got {n_draws!r}")
+        n_draws = as_count(n_draws, "n_draws", low=2, what="Monte Carlo draws per input "
+                           "point")
         rng = np.random.default_rng(seed)
-        draws = {}
-        for name, x in arrays.items():
-            if name not in cvs:
-                draws[name] = np.tile(x, n_draws)
-                continue
-            zz = rng.standard_normal((n_draws, n))
-            if distribution == "normal":
-                draws[name] = (x * (1 + cvs[name] * zz)).ravel()
-            else:
-                s2 = np.log1p(cvs[name] ** 2)
-                draws[name] = (x * np.exp(np.sqrt(s2) * zz - s2 / 2)).ravel()
-        y = np.asarray(function(**draws), dtype=float).reshape(n_draws, n)
         a = (1 - confidence) / 2
-        out.update(sd=y.std(axis=0, ddof=1), ci_low=np.quantile(y, a, axis=0),
-                   ci_high=np.quantile(y, 1 - a, axis=0))
+        sd, lo, hi = np.empty(n), np.empty(n), np.empty(n)
+        flipped = dict.fromkeys(cvs, 0)
+        nan_draws = np.zeros(n, dtype=np.int64)
+        step_rows = max(1, _MC_BLOCK // n_draws)  # rows at once: bounds the draws in memory
+        for r0 in range(0, n, step_rows):  # one pass per block of rows (all rows when few)
+            rows = slice(r0, min(n, r0 + step_rows))
+            draws = {}
+            for name, full in arrays.items():
+                x = full[rows]
+                if name not in cvs:
+                    draws[name] = np.tile(x, n_draws)
+                    continue
+                zz = rng.standard_normal((n_draws, x.size))
+                if distribution == "normal":
+                    d = x * (1 + cvs[name] * zz)
+                    flipped[name] += int(np.sum((d <= 0) & (x > 0)))  # Z < -1/cv
+                else:
+                    s2 = np.log1p(cvs[name] ** 2)
+                    d = x * np.exp(np.sqrt(s2) * zz - s2 / 2)
+                draws[name] = d.ravel()
+            y = np.asarray(function(**draws), dtype=float).reshape(n_draws, -1)
+            nan_draws[rows] = np.isnan(y).sum(axis=0)
+            sd[rows] = y.std(axis=0, ddof=1)
+            lo[rows], hi[rows] = np.quantile(y, [a, 1 - a], axis=0)
+        for name, k in flipped.items():
+            if k:
+                warn(f"cvs: {name!r} = {cvs[name]!r} with distribution='normal' draws {k} of "
+                     f"{n * n_draws} values of {name} at or below 0 (x (1 + cv Z) with "
+                     "Z < -1/cv), which a measured value seldom can be: use "
+                     "distribution='lognormal' for a CV this large")
+        lost = (nan_draws > 0) & ~np.isnan(estimate)
+        if lost.any():  # never an SD of the draws that happened to work
+            first = int(np.flatnonzero(lost)[0])
+            where = index[first] if index is not None else first
+            warn(f"function: NaN for {int(nan_draws[lost].sum())} of the "
+                 f"{n_draws * int(lost.sum())} draws at {int(lost.sum())} input point(s) "
+                 f"({n_draws} each; the first at index {where!r}) where the value itself is "
+                 "defined, so their sd, cv and CI are NaN; the draws leave the function's "
+                 "domain (e.g. a negative value): use distribution='lognormal' or a smaller CV")
+        out.update(sd=sd, ci_low=lo, ci_high=hi)
         shares = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["cv"] = out["sd"] / estimate
+        out["cv"] = out["sd"] / np.abs(estimate)  # relative uncertainty u(y)/abs(y), GUM eq. 12
     cols = ["estimate", "sd", "cv", "ci_low", "ci_high"]
     res = pd.DataFrame({c: out[c] for c in cols}, index=index)
     res["method"] = method
