@@ -116,14 +116,15 @@ def _writer(path: Path) -> str:
 
 
 def check_output(source, output, overwrite: bool = False) -> Path:
-    """The output path, after refusing the input itself, a folder, or an existing file
-    (``labstats._outputs.check_output``: by resolved path and ``os.path.samefile``)."""
+    """The output path, after refusing an input (``source``: the input file, or a list of
+    the files read), a folder, or an existing file (``labstats._outputs.check_output``: by
+    resolved path and ``os.path.samefile``)."""
     from labstats._outputs import check_output as check
 
     dst = Path(output)
     _writer(dst)
-    return check([source], dst, overwrite=overwrite, replace="pass --overwrite",
-                 who="labstats derive")
+    return check(source if isinstance(source, list) else [source], dst, overwrite=overwrite,
+                 replace="pass --overwrite", who="labstats derive")
 
 
 def _write(frame, path: Path, kind: str) -> None:
@@ -319,7 +320,12 @@ def _derive(args) -> int:
     from labstats.datasets import DERIVED, derive, read_lab_export
     from labstats.datasets.labfile import _py as _plain
 
-    output = check_output(args.input, args.output, args.overwrite)  # before any work
+    if args.report and not args.long:  # (the per-row report is that of a long export)
+        raise ValueError(f"--report {args.report}: the per-row report is written for a long "
+                         f"export (--long); for this file, --errors report lists the cells "
+                         f"that cannot be read")
+    inputs = [args.input] + ([args.test_map] if args.test_map else [])  # the files read
+    output = check_output(inputs, args.output, args.overwrite)  # before any work
     options: dict[str, dict] = {}
     for name, method in _pairs(args.method, "--method").items():
         options.setdefault(name, {})["method"] = method
@@ -327,7 +333,7 @@ def _derive(args) -> int:
         from labstats._cli_long import derive_long
 
         if args.report:
-            args.report = check_output(args.input, args.report, args.overwrite)
+            args.report = check_output(inputs, args.report, args.overwrite)
             if args.report.resolve() == output.resolve():
                 raise ValueError("--report and --output name the same file; give two names")
         return derive_long(args, output, options)

@@ -25,6 +25,7 @@ The SQL path of ``pair_export`` (``by="specimen"``) is in ``_engines_sql`` and
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,10 +38,10 @@ __all__ = ["pair_export"]
 def _files(source) -> list[Path]:
     path = Path(source)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
-        if not files:
-            raise ValueError(f"{path}: a folder without Parquet files (*.parquet)")
-        return files
+        from labstats.datasets._routine_io import folder_parts
+
+        return folder_parts(path, "pair_export reads a folder of Parquet files, or one "
+                                  "Parquet file")
     if path.suffix.lower() not in (".parquet", ".pq"):
         raise ValueError(f"{path}: pair_export reads Parquet (a file or a folder of files); "
                          f"convert the export first, or use read_lab_results for CSV/Excel")
@@ -148,9 +149,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     footers = check_parts(files)  # (a file that cannot be read; parts that disagree)
     schema = footers[0].schema.to_arrow_schema()
     targets = {"output": output, "report": report}
+    inputs = [source] + ([test_map] if isinstance(test_map, (str, os.PathLike)) else [])
     for name, path in targets.items():  # before any work
         if path is not None:
-            targets[name] = check_output([source], path, overwrite=overwrite,
+            targets[name] = check_output(inputs, path, overwrite=overwrite,
                                          replace="pass overwrite=True", who="pair_export")
     if None not in targets.values() and same_file(targets["output"], targets["report"]):
         raise ValueError(f"report and output name the same file {output}; give two names")

@@ -51,16 +51,59 @@ def read_source(source, sheet_name, sep, encoding):
     path = Path(source)
     if not path.is_dir():
         return _labtext.read_raw(path, sheet_name, sep, encoding).reset_index(drop=True), None
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
-    if not files:
-        raise ValueError(f"{path}: a folder without Parquet files (*.parquet); read_lab_results "
-                         f"reads a folder of Parquet files, or one CSV/Excel/Parquet file")
-    frames = [_labtext.read_raw(f, sheet_name, sep, encoding) for f in files]
-    check_parts(files)
+    files = folder_parts(path, "read_lab_results reads a folder of Parquet files, or one "
+                               "CSV/Excel/Parquet file")
+    sizes = [m.num_rows for m in check_parts(files)]
+    # a part of no rows (Dask and Spark write one for an empty partition) adds none, as
+    # for pair_export; a folder of no rows at all is the reader's error
+    frames = [_labtext.read_raw(f, sheet_name, sep, encoding)
+              for f, n in zip(files, sizes, strict=True) if n or not any(sizes)]
     names = [str(f.relative_to(path)) for f in files]
-    which = np.repeat(np.arange(len(files)), [len(x) for x in frames])
+    which = np.repeat(np.arange(len(files)), sizes)
     raw = pd.concat(frames, ignore_index=True)
     return raw, pd.Categorical.from_codes(which, categories=names)
+
+
+_PARQUET = (".parquet", ".pq")
+
+
+def folder_parts(path: Path, reads: str) -> list[Path]:
+    """The Parquet files of folder ``path`` (and its sub-folders), sorted: every file of
+    the folder is a part of the export, so a file that may not be one is an error naming
+    it, never skipped or read in silence: a file of another name (a CSV, Hive's
+    ``000000_0``: renamed or moved out), a Parquet file under a name starting with "." or
+    "_" (a write in progress or left by a failed run, such as Spark's ``_temporary/``),
+    and two names of one file (a link: its rows would be read twice). Other files whose
+    name starts with "." or "_" are the bookkeeping of the programs that write such
+    folders (Spark's ``_SUCCESS``, ``.crc`` checksums, ``_metadata``) and are not parts.
+    ``reads``: what the reader reads, said when the folder holds no Parquet file."""
+    import os
+
+    files, seen = [], {}
+    for f in sorted(p for p in path.rglob("*") if not p.is_dir()):
+        hidden = any(part.startswith((".", "_")) for part in f.relative_to(path).parts)
+        parquet = f.suffix.lower() in _PARQUET
+        if hidden and parquet:
+            raise ValueError(f"{f}: a Parquet file whose name or folder starts with '.' or "
+                             f"'_', as a write in progress or left by a failed run (Spark's "
+                             f"_temporary) is named; every file of the folder {path} is read "
+                             f"as a part of the export: let the writer finish, or move the "
+                             f"file out of the folder (rename it if it is a part)")
+        if hidden:
+            continue
+        if not parquet:
+            raise ValueError(f"{f}: not a Parquet file (*.parquet, *.pq); every file of the "
+                             f"folder {path} is read as a part of the export: move it out "
+                             f"of the folder, or rename it to .parquet if it is a part")
+        key = os.stat(f)[1:3]  # (inode, device): two names of one file
+        if key in seen:
+            raise ValueError(f"{f} and {seen[key]} are one file (a link): its rows would be "
+                             f"read twice; remove the link from the folder {path}")
+        seen[key] = f
+        files.append(f)
+    if not files:
+        raise ValueError(f"{path}: a folder without Parquet files (*.parquet); {reads}")
+    return files
 
 
 #: Text ids that may be another's spelling (``check_ids``): blanks around, or a ".0".

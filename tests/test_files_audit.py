@@ -1,0 +1,201 @@
+"""What labstats reads from and writes to disk: every file of an input accounted for, no
+input ever written over, nothing skipped or half-read in silence.
+
+* A folder of Parquet parts (``read_lab_results``, ``pair_export``, ``labstats derive
+  --long``) is read whole or refused naming the file and the fix: a file of another name
+  (a CSV, Hive's ``000000_0``, ``.parq``) is not skipped, a Parquet file of an unfinished
+  write (Spark's ``_temporary/``, a hidden temporary file) is not read as data, a link to a
+  part is not read twice; Spark's and Hive's bookkeeping (``_SUCCESS``, ``.crc``) is not a
+  part; a part of no rows (an empty Dask partition) adds none, in both readers alike.
+* The test map (``--test-map``, ``test_map=``) is an input too: never an output.
+* An option that would be ignored (``--report`` without ``--long``) is an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+
+import pandas as pd
+import pytest
+
+import labstats
+from labstats.cli import main
+from labstats.datasets import make_lab_results
+
+READERS = ["read_lab_results", "pair_export"]
+
+
+@pytest.fixture(scope="module")
+def export():
+    frame = make_lab_results(20, seed=4, shape="mimic")
+    test_map = frame.attrs["test_map"]
+    frame.attrs = {}
+    return frame, test_map
+
+
+def _parts(frame, folder, names=("part-0.parquet", "part-1.parquet")):
+    folder.mkdir(parents=True, exist_ok=True)
+    half = len(frame) // 2
+    frame.iloc[:half].to_parquet(folder / names[0], index=False)
+    frame.iloc[half:].to_parquet(folder / names[1], index=False)
+    return folder
+
+
+def _rows(reader, folder, test_map) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (patients in several parts: said elsewhere)
+        result = getattr(labstats, reader)(folder, test_map=test_map)
+    counts = result.attrs["counts"]
+    return counts["read"]["rows"] if reader == "pair_export" else counts["rows"]
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- a folder of parts: every file read, or an error naming it ------------------------------
+
+@pytest.mark.parametrize("reader", READERS)
+def test_spark_bookkeeping_is_not_a_part_and_every_row_is_read(reader, export, tmp_path):
+    frame, test_map = export
+    folder = _parts(frame, tmp_path / "spark")
+    (folder / "_SUCCESS").write_text("")
+    (folder / ".part-0.parquet.crc").write_bytes(b"\x00crc")
+    (folder / "_metadata").write_bytes(b"footer")
+    assert _rows(reader, folder, test_map) == len(frame)
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("where", ["_temporary/0/_temporary/attempt_1/part-1.parquet",
+                                   ".derived-k3j2.parquet"])
+def test_a_parquet_file_of_an_unfinished_write_is_not_read_as_data(reader, where, export,
+                                                                  tmp_path):
+    """Spark writes its parts under ``_temporary/`` and moves them out when the job
+    succeeds; a failed job leaves them. Read as parts (old code), their rows were counted
+    twice: 402 rows for an export of 268."""
+    frame, test_map = export
+    folder = _parts(frame, tmp_path / "out")
+    (folder / where).parent.mkdir(parents=True, exist_ok=True)
+    frame.iloc[len(frame) // 2:].to_parquet(folder / where, index=False)
+    with pytest.raises(ValueError, match=rf"{where.split('/')[0]}.*starts with '.' or '_'.*"
+                                         rf"let the writer finish, or move the file out"):
+        _rows(reader, folder, test_map)
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("name", ["part-1.parq", "000000_0", "part-1.csv"])
+def test_a_file_of_another_name_in_the_folder_is_an_error_not_skipped(reader, name, export,
+                                                                     tmp_path):
+    """Old code read only *.parquet and skipped the rest in silence: half the export
+    (Hive's ``000000_0``, fastparquet's ``.parq``) was lost with no word."""
+    frame, test_map = export
+    folder = tmp_path / "hive"
+    folder.mkdir()
+    half = len(frame) // 2
+    frame.iloc[:half].to_parquet(folder / "part-0.parquet", index=False)
+    if name.endswith(".csv"):
+        frame.iloc[half:].to_csv(folder / name, index=False)
+    else:
+        frame.iloc[half:].to_parquet(folder / name, index=False)
+    with pytest.raises(ValueError, match=rf"{name}: not a Parquet file .*move it out of the "
+                                         rf"folder, or rename it to .parquet"):
+        _rows(reader, folder, test_map)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_link_to_a_part_is_not_read_twice(reader, export, tmp_path):
+    frame, test_map = export
+    folder = _parts(frame, tmp_path / "linked")
+    (folder / "again.parquet").symlink_to(folder / "part-0.parquet")
+    with pytest.raises(ValueError, match=r"part-0.parquet and .*again.parquet are one file "
+                                         r"\(a link\): its rows would be read twice"):
+        _rows(reader, folder, test_map)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_part_of_no_rows_adds_none_in_both_readers(reader, export, tmp_path):
+    """Dask writes a file for every partition, an empty one included: old
+    ``read_lab_results`` refused the folder ("a header but no data rows") where
+    ``pair_export`` read it."""
+    frame, test_map = export
+    folder = _parts(frame, tmp_path / "dask", ("part.1.parquet", "part.2.parquet"))
+    frame.iloc[:0].to_parquet(folder / "part.0.parquet", index=False)
+    assert _rows(reader, folder, test_map) == len(frame)
+    if reader == "read_lab_results":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = labstats.read_lab_results(folder, test_map=test_map)
+        half = len(frame) // 2
+        assert res["source_file"].value_counts().to_dict() == {  # every part named
+            "part.0.parquet": 0, "part.1.parquet": half, "part.2.parquet": len(frame) - half}
+
+
+def test_a_folder_of_empty_parts_only_is_still_an_error(export, tmp_path):
+    frame, test_map = export
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    frame.iloc[:0].to_parquet(folder / "part.0.parquet", index=False)
+    with pytest.raises(ValueError, match="no data rows"):
+        labstats.read_lab_results(folder, test_map=test_map)
+
+
+# --- inputs other than the export: never written -----------------------------------------
+
+@pytest.fixture
+def long_csv(export, tmp_path):
+    frame, test_map = export
+    src = tmp_path / "labevents.csv"
+    frame.to_csv(src, index=False)
+    mapping = tmp_path / "map.csv"
+    pd.DataFrame({"code": list(test_map), "analyte": list(test_map.values())}).to_csv(
+        mapping, index=False)
+    return src, mapping
+
+
+@pytest.mark.parametrize("option", ["-o", "--report"])
+def test_the_test_map_file_is_never_written_over(option, long_csv, tmp_path, capsys):
+    """Old code checked the outputs against the export only: ``-o map.csv --overwrite``
+    replaced the test map with the draws."""
+    src, mapping = long_csv
+    before = _sha(mapping)
+    other = "--report" if option == "-o" else "-o"
+    argv = ["derive", str(src), "--long", "--test-map", str(mapping), option, str(mapping),
+            other, str(tmp_path / "other.csv"), "--overwrite"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "is the input file" in err and "map.csv" in err and "Traceback" not in err
+    assert _sha(mapping) == before
+    assert not (tmp_path / "other.csv").exists()
+
+
+def test_pair_export_never_writes_over_its_test_map(export, tmp_path):
+    frame, test_map = export
+    src = tmp_path / "labevents.parquet"
+    frame.to_parquet(src, index=False)
+    mapping = tmp_path / "map.parquet"  # (an odd name for a CSV, but a path all the same)
+    pd.DataFrame({"code": list(test_map), "analyte": list(test_map.values())}).to_csv(
+        mapping, index=False)
+    before = _sha(mapping)
+    for kw in ({"output": mapping}, {"output": tmp_path / "d.parquet", "report": mapping}):
+        with pytest.raises(ValueError, match=r"is the input file .*map.parquet"):
+            labstats.pair_export(src, test_map=str(mapping), overwrite=True, **kw)
+    assert _sha(mapping) == before
+    assert not (tmp_path / "d.parquet").exists()
+
+
+# --- no option ignored in silence ---------------------------------------------------------
+
+def test_report_without_long_is_an_error_not_ignored(tmp_path, capsys):
+    """Old code accepted ``--report FILE`` on a wide file, wrote no report and said
+    nothing: the user believed the per-row report was in FILE."""
+    src = tmp_path / "lab.csv"
+    src.write_text("ID;Testosterone (ng/dL);SHBG (nmol/L);Albumin (g/dL)\np1;450;35,5;4,3\n")
+    report = tmp_path / "report.csv"
+    assert main(["derive", str(src), "-o", str(tmp_path / "out.csv"), "--report",
+                 str(report)]) == 1
+    err = capsys.readouterr().err
+    assert "--report" in err and "--long" in err and "--errors report" in err
+    assert not report.exists() and not (tmp_path / "out.csv").exists()
+    assert os.listdir(tmp_path) == ["lab.csv"]
