@@ -55,6 +55,13 @@ def check_output(inputs, output, *, overwrite: bool, replace: str, who: str) -> 
     return dst
 
 
+def umask() -> int:
+    """The process's umask (the permissions a new file or folder does not get)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic(path):
     """A temporary file beside ``path`` (created, empty) to write to; renamed to ``path``
@@ -62,12 +69,7 @@ def atomic(path):
     new file), removed otherwise (Ctrl-C included): ``path`` holds its old content or the
     whole new file, never a part."""
     path = Path(path)
-    if path.exists():
-        mode = os.stat(path).st_mode & 0o7777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    mode = os.stat(path).st_mode & 0o7777 if path.exists() else 0o666 & ~umask()
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)
     tmp = Path(name)
