@@ -185,6 +185,38 @@ def test_pair_export_never_writes_over_its_test_map(export, tmp_path):
     assert not (tmp_path / "d.parquet").exists()
 
 
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_long_a_failure_writing_one_output_leaves_both_as_they_were(error, long_csv, tmp_path,
+                                                                   monkeypatch, capsys):
+    """``--long -o OUT --report REP``: old code renamed the new report into place before
+    writing the output, so a failure then (disk full, Ctrl-C) left the new report beside
+    the old output: a report of other draws than the file it stands beside."""
+    src, mapping = long_csv
+    out, report = tmp_path / "draws.csv", tmp_path / "report.csv"
+    out.write_text("old draws\n")
+    report.write_text("old report\n")
+    write, calls = pd.DataFrame.to_csv, []
+
+    def fail_second(self, path=None, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise error
+        return write(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail_second)
+    argv = ["derive", str(src), "--long", "--test-map", str(mapping), "-o", str(out),
+            "--report", str(report), "--overwrite"]
+    if isinstance(error, KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            main(argv)
+    else:
+        assert main(argv) == 1 and "disk full" in capsys.readouterr().err
+    assert len(calls) == 2
+    assert (out.read_text(), report.read_text()) == ("old draws\n", "old report\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "draws.csv", "labevents.csv", "map.csv", "report.csv"]
+
+
 # --- no option ignored in silence ---------------------------------------------------------
 
 def test_report_without_long_is_an_error_not_ignored(tmp_path, capsys):

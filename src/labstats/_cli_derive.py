@@ -178,21 +178,27 @@ def check_format(frame, path: Path) -> None:
         check_excel(frame, path)
 
 
-def write_atomic(frame, path: Path) -> None:
-    """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
+def write_atomic(frame, path: Path, *others) -> None:
+    """Write ``frame`` to a temporary file beside ``path``, then rename it into place;
+    ``others``: more (frame, path) pairs written with it, renamed only once all are written.
 
     The rename is atomic on one file system: ``path`` holds either its old content or the
-    whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
-    removed and ``path`` is untouched (``labstats._outputs.atomic``). What the format
-    cannot hold is an error before anything is written (``check_format``); an .xlsx keeps
-    every digit of a float and text starting with "=" as text
-    (``labstats._outputs.write_excel``).
+    whole new file, never a part. On any failure (including Ctrl-C) the temporary files are
+    removed and every path is untouched (``labstats._outputs.atomic``): never the new
+    report beside the old output. What the format cannot hold is an error before anything
+    is written (``check_format``); an .xlsx keeps every digit of a float and text starting
+    with "=" as text (``labstats._outputs.write_excel``).
     """
+    from contextlib import ExitStack
+
     from labstats._outputs import atomic
 
-    check_format(frame, path)
-    with atomic(path) as tmp:
-        _write(frame, tmp, _writer(path))
+    pairs = [(frame, path), *others]
+    for f, p in pairs:
+        check_format(f, p)
+    with ExitStack() as stack:
+        for f, p in pairs:
+            _write(f, stack.enter_context(atomic(p)), _writer(p))
 
 
 # --- The command ---------------------------------------------------------------------------
