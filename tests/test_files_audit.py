@@ -217,6 +217,23 @@ def test_long_a_failure_writing_one_output_leaves_both_as_they_were(error, long_
         "draws.csv", "labevents.csv", "map.csv", "report.csv"]
 
 
+def test_a_test_map_giving_one_code_two_analytes_is_an_error(long_csv, tmp_path, capsys):
+    """Old code kept the last row of a code in silence: 50912 read as glucose where the
+    first row said creatinine."""
+    src, _ = long_csv
+    mapping = tmp_path / "dup.csv"
+    mapping.write_text("code,analyte\n50912,creatinine\n50931,glucose\n50912 ,glucose\n")
+    message = r"code '50912' maps to 'creatinine' and to 'glucose' in .*dup.csv; give each " \
+              r"code one analyte"
+    with pytest.raises(ValueError, match=rf"test_map: {message}"):
+        labstats.read_lab_results(src, test_map=mapping)
+    with pytest.raises(ValueError, match="keys that differ by spaces only"):
+        labstats.read_lab_results(src, test_map={"50912": "creatinine", " 50912": "glucose"})
+    assert main(["derive", str(src), "--long", "--test-map", str(mapping), "-o",
+                 str(tmp_path / "o.csv")]) == 1
+    assert capsys.readouterr().err.startswith("labstats: error: --test-map: code '50912'")
+
+
 # --- no option ignored in silence ---------------------------------------------------------
 
 def test_report_without_long_is_an_error_not_ignored(tmp_path, capsys):

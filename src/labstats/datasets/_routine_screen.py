@@ -50,13 +50,20 @@ def _test_map(test_map) -> dict:
         if not cols or "analyte" not in table.columns:
             raise ValueError(f"test_map: {test_map} needs the columns 'code' and 'analyte' "
                              f"(one row per local test code); it has {list(table.columns)}")
-        test_map = dict(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(), strict=False))
+        pairs = list(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(),
+                         strict=True))
+        where = f" in {test_map}"
+    else:
+        pairs, where = list(test_map.items()), " (keys that differ by spaces only)"
     out = {}
-    for code, analyte in test_map.items():
+    for code, analyte in pairs:
         if analyte not in _loinc.ANALYTE_NAMES:
             raise ValueError(f"test_map: {code!r} maps to {analyte!r}, not an analyte labstats "
                              f"reads; use one of {', '.join(_loinc.ANALYTE_NAMES)}")
-        out[str(code).strip()] = analyte
+        key = str(code).strip()
+        if out.setdefault(key, analyte) != analyte:  # never the last one in silence
+            raise ValueError(f"test_map: code {key!r} maps to {out[key]!r} and to "
+                             f"{analyte!r}{where}; give each code one analyte")
     return out
 
 
