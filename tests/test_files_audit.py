@@ -115,6 +115,30 @@ def test_a_link_to_a_part_is_not_read_twice(reader, export, tmp_path):
 
 
 @pytest.mark.parametrize("reader", READERS)
+def test_a_linked_folder_of_parts_is_read_not_skipped(reader, export, tmp_path):
+    """An export assembled by linking a year's folder into it: ``Path.rglob`` does not
+    follow the link, and old code read half the rows (134 of 268) without a word."""
+    frame, test_map = export
+    half = len(frame) // 2
+    folder, year = tmp_path / "export", tmp_path / "y2020"
+    folder.mkdir()
+    year.mkdir()
+    frame.iloc[:half].to_parquet(folder / "a.parquet", index=False)
+    frame.iloc[half:].to_parquet(year / "b.parquet", index=False)
+    (folder / "y2020").symlink_to(year)
+    assert _rows(reader, folder, test_map) == len(frame)
+    (folder / "loop").symlink_to(folder)
+    with pytest.raises(ValueError, match="loop and .*export are one folder \\(a link\\): its "
+                                         "parts would be read twice"):
+        _rows(reader, folder, test_map)
+    (folder / "loop").unlink()
+    (folder / "gone.parquet").symlink_to(tmp_path / "nothing.parquet")
+    with pytest.raises(ValueError, match="gone.parquet: a link to .*nothing.parquet, which "
+                                         "does not exist"):
+        _rows(reader, folder, test_map)
+
+
+@pytest.mark.parametrize("reader", READERS)
 def test_a_part_of_no_rows_adds_none_in_both_readers(reader, export, tmp_path):
     """Dask writes a file for every partition, an empty one included: old
     ``read_lab_results`` refused the folder ("a header but no data rows") where

@@ -76,11 +76,16 @@ def folder_parts(path: Path, reads: str) -> list[Path]:
     and two names of one file (a link: its rows would be read twice). Other files whose
     name starts with "." or "_" are the bookkeeping of the programs that write such
     folders (Spark's ``_SUCCESS``, ``.crc`` checksums, ``_metadata``) and are not parts.
+    A link to a folder is followed (``Path.rglob`` skips it); a link to nothing is an error.
     ``reads``: what the reader reads, said when the folder holds no Parquet file."""
     import os
 
     files, seen = [], {}
-    for f in sorted(p for p in path.rglob("*") if not p.is_dir()):
+    for f in _walk(path):
+        if not f.exists():
+            raise ValueError(f"{f}: a link to {os.readlink(f)}, which does not exist; every "
+                             f"file of the folder {path} is read as a part of the export: "
+                             f"remove the link or restore its file")
         hidden = any(part.startswith((".", "_")) for part in f.relative_to(path).parts)
         parquet = f.suffix.lower() in _PARQUET
         if hidden and parquet:
@@ -104,6 +109,25 @@ def folder_parts(path: Path, reads: str) -> list[Path]:
     if not files:
         raise ValueError(f"{path}: a folder without Parquet files (*.parquet); {reads}")
     return files
+
+
+def _walk(path: Path) -> list[Path]:
+    """Every file under folder ``path``, sorted, following links to folders; a folder
+    reached twice (a link to it, or to a folder above it) is an error."""
+    import os
+
+    out, folders, stack = [], {}, [path]
+    while stack:
+        folder = stack.pop()
+        key = os.stat(folder)[1:3]  # (inode, device)
+        if key in folders:
+            raise ValueError(f"{folder} and {folders[key]} are one folder (a link): its parts "
+                             f"would be read twice; remove the link from the folder {path}")
+        folders[key] = folder
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                (stack if entry.is_dir() else out).append(Path(entry.path))
+    return sorted(out)
 
 
 #: Text ids that may be another's spelling (``check_ids``): blanks around, or a ".0".
