@@ -127,6 +127,11 @@ def test_a_linked_folder_of_parts_is_read_not_skipped(reader, export, tmp_path):
     frame.iloc[half:].to_parquet(year / "b.parquet", index=False)
     (folder / "y2020").symlink_to(year)
     assert _rows(reader, folder, test_map) == len(frame)
+    if reader == "pair_export":  # nor is an output written where it would be read as a part
+        with pytest.raises(ValueError, match=r"inside the input folder .*y2020: it would be "
+                                             r"read as a part of the export"):
+            labstats.pair_export(folder, year / "draws.parquet", test_map=test_map)
+        assert sorted(p.name for p in year.iterdir()) == ["b.parquet"]
     (folder / "loop").symlink_to(folder)
     with pytest.raises(ValueError, match="loop and .*export are one folder \\(a link\\): its "
                                          "parts would be read twice"):

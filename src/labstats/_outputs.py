@@ -38,9 +38,13 @@ def check_output(inputs, output, *, overwrite: bool, replace: str, who: str) -> 
     dst = Path(output)
     for source in map(Path, inputs):
         if source.is_dir():
-            if dst.resolve().is_relative_to(source.resolve()):
-                raise ValueError(f"output {dst} is inside the input folder {source}: it would "
-                                 f"be read as a part of the export; write it elsewhere")
+            from labstats.datasets._routine_io import walk
+
+            for folder in walk(source)[1]:  # (and the folders it links to: read as parts)
+                if dst.resolve().is_relative_to(folder.resolve()):
+                    raise ValueError(f"output {dst} is inside the input folder {folder}: it "
+                                     f"would be read as a part of the export; write it "
+                                     f"elsewhere")
         elif same_file(source, dst):
             raise ValueError(f"output {dst} is the input file {source}: {who} never writes "
                              f"over its input; choose another output file")

@@ -81,7 +81,7 @@ def folder_parts(path: Path, reads: str) -> list[Path]:
     import os
 
     files, seen = [], {}
-    for f in _walk(path):
+    for f in walk(path)[0]:
         if not f.exists():
             raise ValueError(f"{f}: a link to {os.readlink(f)}, which does not exist; every "
                              f"file of the folder {path} is read as a part of the export: "
@@ -111,9 +111,10 @@ def folder_parts(path: Path, reads: str) -> list[Path]:
     return files
 
 
-def _walk(path: Path) -> list[Path]:
-    """Every file under folder ``path``, sorted, following links to folders; a folder
-    reached twice (a link to it, or to a folder above it) is an error."""
+def walk(path: Path) -> tuple[list[Path], list[Path]]:
+    """(every file, every folder) under folder ``path`` (itself included), sorted,
+    following links to folders; a folder reached twice (a link to it, or to a folder above
+    it) is an error."""
     import os
 
     out, folders, stack = [], {}, [path]
@@ -127,7 +128,7 @@ def _walk(path: Path) -> list[Path]:
         with os.scandir(folder) as entries:
             for entry in entries:
                 (stack if entry.is_dir() else out).append(Path(entry.path))
-    return sorted(out)
+    return sorted(out), sorted(folders.values())
 
 
 #: Text ids that may be another's spelling (``check_ids``): blanks around, or a ".0".
