@@ -170,6 +170,16 @@ def test_a_folder_of_empty_parts_only_is_still_an_error(export, tmp_path):
         labstats.read_lab_results(folder, test_map=test_map)
 
 
+def test_a_folder_given_for_a_wide_file_is_named_a_folder(export, tmp_path, capsys):
+    """Old message: "parts: no such file", of a folder that exists."""
+    frame, _ = export
+    folder = _parts(frame, tmp_path / "parts")
+    with pytest.raises(ValueError, match="parts: a folder, not a file; .*read_lab_results"):
+        labstats.read_lab_export(folder)
+    assert main(["derive", str(folder), "-o", str(tmp_path / "o.csv")]) == 1
+    assert "a folder, not a file" in capsys.readouterr().err
+
+
 # --- inputs other than the export: never written -----------------------------------------
 
 @pytest.fixture
