@@ -180,6 +180,21 @@ def test_a_folder_given_for_a_wide_file_is_named_a_folder(export, tmp_path, caps
     assert "a folder, not a file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("kind", ["output", "report"])
+@pytest.mark.parametrize("name", ["draws.csv", "draws.xlsx"])
+def test_pair_export_writes_parquet_only_under_a_parquet_name(kind, name, export, tmp_path):
+    """Old code wrote Parquet bytes into ``draws.csv`` (a file neither a spreadsheet nor
+    a text editor opens) without a word."""
+    frame, test_map = export
+    src = tmp_path / "labevents.parquet"
+    frame.to_parquet(src, index=False)
+    kw = {"output": tmp_path / "draws.parquet", kind: tmp_path / name}
+    with pytest.raises(ValueError, match=rf"{kind}=.*{name}': pair_export writes Parquet; "
+                                         rf"give a file name ending in .parquet"):
+        labstats.pair_export(src, test_map=test_map, **kw)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labevents.parquet"]
+
+
 # --- inputs other than the export: never written -----------------------------------------
 
 @pytest.fixture

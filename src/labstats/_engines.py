@@ -151,6 +151,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     targets = {"output": output, "report": report}
     inputs = [source] + ([test_map] if isinstance(test_map, (str, os.PathLike)) else [])
     for name, path in targets.items():  # before any work
+        if path is not None and Path(path).suffix.lower() not in (".parquet", ".pq"):
+            raise ValueError(f"{name}={str(path)!r}: pair_export writes Parquet; give a file "
+                             f"name ending in .parquet (pandas.read_parquet reads it, and "
+                             f"writes it to CSV or Excel)")
         if path is not None:
             targets[name] = check_output(inputs, path, overwrite=overwrite,
                                          replace="pass overwrite=True", who="pair_export")
