@@ -161,6 +161,27 @@ def test_a_part_of_no_rows_adds_none_in_both_readers(reader, export, tmp_path):
             "part.0.parquet": 0, "part.1.parquet": half, "part.2.parquet": len(frame) - half}
 
 
+@pytest.mark.parametrize("reader", READERS)
+def test_times_with_and_without_a_time_zone_in_two_parts_are_refused(reader, export, tmp_path):
+    """Clock readings of an unknown zone in one part, instants in another: old
+    ``read_lab_results`` set the second part's 134 times to NaT (33 draws without a time,
+    with a warning on formats), old ``pair_export`` read them all in silence: the two
+    readers disagreed on one folder."""
+    frame, test_map = export
+    half = len(frame) // 2
+    folder = tmp_path / "zones"
+    folder.mkdir()
+    first, second = frame.iloc[:half].copy(), frame.iloc[half:].copy()
+    first["charttime"] = pd.to_datetime(first["charttime"])
+    second["charttime"] = pd.to_datetime(second["charttime"]).dt.tz_localize("Europe/Berlin")
+    first.to_parquet(folder / "a.parquet", index=False)
+    second.to_parquet(folder / "b.parquet", index=False)
+    with pytest.raises(ValueError, match=r"b.parquet: column 'charttime' holds times with a "
+                                         r"time zone .* holds times \(timestamp\[us\]\).*"
+                                         r"write 'charttime' with one type in every part"):
+        _rows(reader, folder, test_map)
+
+
 def test_a_folder_of_empty_parts_only_is_still_an_error(export, tmp_path):
     frame, test_map = export
     folder = tmp_path / "empty"

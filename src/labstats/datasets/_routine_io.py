@@ -195,12 +195,15 @@ def check_ids(raw, role, rows=None):
 
 
 def _kind(kind):
-    """What a column of Arrow type ``kind`` holds: "numbers", "text", "times", "booleans",
-    the type itself, or None (a column of nulls: no value to disagree)."""
+    """What a column of Arrow type ``kind`` holds: "numbers", "text", "times", "times with
+    a time zone" (instants: times without one are clock readings of an unknown zone),
+    "booleans", the type itself, or None (a column of nulls: no value to disagree)."""
     import pyarrow as pa
 
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        return "times with a time zone"
     for test, name in ((pa.types.is_null, None), (pa.types.is_boolean, "booleans"),
                        (lambda k: pa.types.is_integer(k) or pa.types.is_floating(k)
                         or pa.types.is_decimal(k), "numbers"),
