@@ -415,3 +415,26 @@ def test_a_report_failing_half_way_leaves_the_earlier_one(tmp_path, monkeypatch)
         labstats.report.build_report(out, notebooks=nb, progress=False)
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb", "report"]
+
+
+def test_a_failed_swap_of_report_folders_puts_the_earlier_one_back(tmp_path, monkeypatch):
+    from labstats import report
+
+    out, new = tmp_path / "report", tmp_path / ".report-new"
+    out.mkdir()
+    (out / "index.html").write_text("earlier")
+    new.mkdir()
+    (new / "index.html").write_text("new")
+    rename, calls = os.rename, []
+
+    def fail_second(a, b):
+        calls.append(b)
+        if len(calls) == 2:
+            raise OSError("device busy")
+        rename(a, b)
+
+    monkeypatch.setattr(os, "rename", fail_second)
+    with pytest.raises(OSError, match="device busy"):
+        report._replace_folder(new, out)
+    assert (out / "index.html").read_text() == "earlier"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report-new", "report"]

@@ -335,10 +335,10 @@ def _replace_folder(new: Path, out: Path) -> None:
     try:
         os.rename(new, out)
     except BaseException:
-        os.rename(old / "report", out)
+        os.rename(old / "report", out)  # (should this fail, the report stays in ``old``)
+        os.rmdir(old)
         raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun]:
