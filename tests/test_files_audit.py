@@ -309,6 +309,21 @@ def test_a_test_map_giving_one_code_two_analytes_is_an_error(long_csv, tmp_path,
     assert capsys.readouterr().err.startswith("labstats: error: --test-map: code '50912'")
 
 
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04\x14\x00\x81\xff workbook"])
+def test_an_unreadable_test_map_file_is_named(content, long_csv, tmp_path, capsys):
+    """Old messages: "No columns to parse from file", "'utf-8' codec can't decode ...":
+    neither named the file nor the option."""
+    src, _ = long_csv
+    mapping = tmp_path / "map.xlsx"
+    mapping.write_bytes(content)
+    with pytest.raises(ValueError, match=r"test_map: .*map.xlsx cannot be read as a CSV file "
+                                         r"of the columns code and analyte"):
+        labstats.read_lab_results(src, test_map=mapping)
+    assert main(["derive", str(src), "--long", "--test-map", str(mapping), "-o",
+                 str(tmp_path / "o.csv")]) == 1
+    assert capsys.readouterr().err.startswith("labstats: error: --test-map: ")
+
+
 # --- no option ignored in silence ---------------------------------------------------------
 
 def test_report_without_long_is_an_error_not_ignored(tmp_path, capsys):

@@ -44,7 +44,13 @@ def _test_map(test_map) -> dict:
     if test_map is None:
         return {}
     if not hasattr(test_map, "items"):
-        table = pd.read_csv(test_map, dtype=str, comment="#")
+        try:
+            table = pd.read_csv(test_map, dtype=str, comment="#")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"test_map: {test_map}: no such file") from None
+        except (ValueError, OSError) as exc:  # (empty, not text, not a CSV: named)
+            raise ValueError(f"test_map: {test_map} cannot be read as a CSV file of the "
+                             f"columns code and analyte ({type(exc).__name__}: {exc})") from exc
         cols = [c for c in table.columns if _routine_io.norm(c) in ("code", "test", "itemid",
                                                                    "loinc", "test code")]
         if not cols or "analyte" not in table.columns:
