@@ -324,6 +324,20 @@ def test_an_unreadable_test_map_file_is_named(content, long_csv, tmp_path, capsy
     assert capsys.readouterr().err.startswith("labstats: error: --test-map: ")
 
 
+def test_out_of_core_errors_about_the_input_speak_in_cli_options(long_csv, tmp_path, capsys):
+    """Old message of ``--out-of-core`` on a CSV: "pair_export reads Parquet ...; use
+    read_lab_results for CSV/Excel", names of the Python API."""
+    src, mapping = long_csv
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for source in (src, empty):
+        assert main(["derive", str(source), "--long", "--out-of-core", "--test-map",
+                     str(mapping), "-o", str(tmp_path / "o.parquet")]) == 1
+        err = capsys.readouterr().err
+        assert "pair_export" not in err and "read_lab_results" not in err, err
+    assert "--out-of-core reads Parquet" not in err and "a folder without Parquet files" in err
+
+
 # --- no option ignored in silence ---------------------------------------------------------
 
 def test_report_without_long_is_an_error_not_ignored(tmp_path, capsys):

@@ -47,6 +47,11 @@ _PHRASES = [
      "rename the file's column with --column-map 'HEADER=OTHER_NAME' to derive it (a value "
      "in the file is never replaced)"),
     (re.compile(r"\(see \.report; "), "("),
+    # pair_export's input check, reached by --out-of-core
+    (re.compile(r"pair_export reads Parquet (\([^)]*\)); convert the export first, or use "
+                r"read_lab_results for CSV/Excel"),
+     r"--out-of-core reads Parquet \1; convert the export first, or read it in memory "
+     r"without --out-of-core"),
     # derive()'s unit fix: options={'free_testosterone': {'total_testosterone_unit': 'ng/dL'}}
     (re.compile(r"\boptions=\{'[^']*': \{'(\w+?)_unit': '([^']*)'\}"
                 r"(?:, '[^']*': \{[^{}]*\})*\}"),

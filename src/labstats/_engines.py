@@ -40,8 +40,7 @@ def _files(source) -> list[Path]:
     if path.is_dir():
         from labstats.datasets._routine_io import folder_parts
 
-        return folder_parts(path, "pair_export reads a folder of Parquet files, or one "
-                                  "Parquet file")
+        return folder_parts(path, "give a folder of Parquet files, or one Parquet file")
     if path.suffix.lower() not in (".parquet", ".pq"):
         raise ValueError(f"{path}: pair_export reads Parquet (a file or a folder of files); "
                          f"convert the export first, or use read_lab_results for CSV/Excel")

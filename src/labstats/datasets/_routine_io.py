@@ -51,8 +51,8 @@ def read_source(source, sheet_name, sep, encoding):
     path = Path(source)
     if not path.is_dir():
         return _labtext.read_raw(path, sheet_name, sep, encoding).reset_index(drop=True), None
-    files = folder_parts(path, "read_lab_results reads a folder of Parquet files, or one "
-                               "CSV/Excel/Parquet file")
+    files = folder_parts(path, "give a folder of Parquet files, or one CSV, Excel or "
+                               "Parquet file")
     sizes = [m.num_rows for m in check_parts(files)]
     # a part of no rows (Dask and Spark write one for an empty partition) adds none, as
     # for pair_export; a folder of no rows at all is the reader's error
@@ -77,7 +77,8 @@ def folder_parts(path: Path, reads: str) -> list[Path]:
     name starts with "." or "_" are the bookkeeping of the programs that write such
     folders (Spark's ``_SUCCESS``, ``.crc`` checksums, ``_metadata``) and are not parts.
     A link to a folder is followed (``Path.rglob`` skips it); a link to nothing is an error.
-    ``reads``: what the reader reads, said when the folder holds no Parquet file."""
+    ``reads``: what the reader reads (in words for the API and the CLI alike), said when
+    the folder holds no Parquet file."""
     import os
 
     files, seen = [], {}
