@@ -216,6 +216,26 @@ def test_pair_export_writes_parquet_only_under_a_parquet_name(kind, name, export
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labevents.parquet"]
 
 
+def test_a_pipe_given_as_output_is_refused_not_replaced(long_csv, export, tmp_path, capsys):
+    """Old code, with --overwrite, renamed its new file over a named pipe (a reader of the
+    pipe waits for ever; as root, ``-o /dev/stdout`` replaced the device's link)."""
+    src, mapping = long_csv
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert main(["derive", str(src), "--long", "--test-map", str(mapping), "-o", str(fifo),
+                 "--overwrite"]) == 1
+    assert "is not a file but a pipe or a device" in capsys.readouterr().err
+    frame, test_map = export
+    parquet = tmp_path / "lab.parquet"
+    frame.to_parquet(parquet, index=False)
+    fifo = tmp_path / "pipe.parquet"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="is not a file but a pipe or a device"):
+        labstats.pair_export(parquet, fifo, test_map=test_map, overwrite=True)
+    assert all(p.is_file() or p.is_fifo() for p in tmp_path.iterdir())
+    assert (tmp_path / "pipe.csv").is_fifo() and fifo.is_fifo()
+
+
 # --- inputs other than the export: never written -----------------------------------------
 
 @pytest.fixture

@@ -51,6 +51,10 @@ def check_output(inputs, output, *, overwrite: bool, replace: str, who: str) -> 
     if dst.is_dir():
         raise ValueError(f"output {dst} is a folder; give a file name such as "
                          f"{dst / ('derived' + (dst.suffix or '.parquet'))}")
+    if dst.exists() and not dst.is_file():  # (is_file follows a link: /dev/stdout)
+        raise ValueError(f"output {dst} is not a file but a pipe or a device: {who} writes a "
+                         f"new file beside it and renames it into place, which would replace "
+                         f"it; give the name of a file")
     if not dst.parent.is_dir():
         raise ValueError(f"output {dst}: folder {dst.parent} does not exist; create it first")
     if (dst.exists() or dst.is_symlink()) and not overwrite:
