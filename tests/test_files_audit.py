@@ -236,6 +236,16 @@ def test_a_pipe_given_as_output_is_refused_not_replaced(long_csv, export, tmp_pa
     assert (tmp_path / "pipe.csv").is_fifo() and fifo.is_fifo()
 
 
+def test_a_pipe_given_as_input_is_named_a_pipe(tmp_path, capsys):
+    """Old message for ``labstats derive <(zcat lab.csv.gz)``: "/dev/fd/63: no such file"."""
+    fifo = tmp_path / "lab.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="lab.csv: a pipe or a device, not a file"):
+        labstats.read_lab_export(fifo)
+    assert main(["derive", str(fifo), "-o", str(tmp_path / "o.csv")]) == 1
+    assert "save it to a file" in capsys.readouterr().err
+
+
 # --- inputs other than the export: never written -----------------------------------------
 
 @pytest.fixture
