@@ -188,6 +188,31 @@ def test_times_with_and_without_a_time_zone_in_two_parts_are_refused(reader, exp
         _rows(reader, folder, test_map)
 
 
+@pytest.mark.parametrize("by", ["specimen", "window"])
+def test_a_part_damaged_inside_is_named_by_pair_export(by, export, tmp_path, capsys):
+    """Pages damaged behind a whole footer (a bad disk, a bad copy): old ``pair_export``
+    raised DuckDB's "don't know what type:" naming no file (a traceback from
+    ``labstats derive --out-of-core``); ``read_lab_results`` named the file."""
+    frame, test_map = export
+    folder = _parts(frame, tmp_path / "parts", ("a.parquet", "b.parquet"))
+    data = bytearray((folder / "b.parquet").read_bytes())
+    for i in range(200, len(data) // 4, 7):  # (its pages: the footer is at the end)
+        data[i] ^= 0x5A
+    (folder / "b.parquet").write_bytes(bytes(data))
+    message = r"(?s)b.parquet: cannot be read as a table .*is the file complete\?"
+    with pytest.raises(ValueError, match=message):
+        labstats.read_lab_results(folder, test_map=test_map)
+    with pytest.raises(ValueError, match=message):
+        labstats.pair_export(folder, test_map=test_map, by=by)
+    mapping = tmp_path / "map.csv"
+    pd.DataFrame({"code": list(test_map), "analyte": list(test_map.values())}).to_csv(
+        mapping, index=False)
+    assert main(["derive", str(folder), "--long", "--out-of-core", "--test-map", str(mapping),
+                 "-o", str(tmp_path / "o.parquet")] + ["--pair", by]) == 1
+    assert "b.parquet: cannot be read as a table" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.csv", "parts"]
+
+
 def test_a_folder_of_empty_parts_only_is_still_an_error(export, tmp_path):
     frame, test_map = export
     folder = tmp_path / "empty"

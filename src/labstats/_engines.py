@@ -162,17 +162,38 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     with ExitStack() as stack:  # each written beside it, renamed once complete
         temps = {k: v if v is None else stack.enter_context(atomic(v))
                  for k, v in targets.items()}
-        result = _pair_export(source, files, schema, [m.num_rows for m in footers],
-                              temps["output"], columns=columns,
-                              test_map=test_map, by=by, window=window, repeats=repeats,
-                              analytes=analytes, derive=derive, report=temps["report"],
-                              rows_per_partition=rows_per_partition,
-                              memory_limit=memory_limit, threads=threads,
-                              temp_directory=temp_directory, **read_options)
+        try:
+            result = _pair_export(source, files, schema, [m.num_rows for m in footers],
+                                  temps["output"], columns=columns,
+                                  test_map=test_map, by=by, window=window, repeats=repeats,
+                                  analytes=analytes, derive=derive, report=temps["report"],
+                                  rows_per_partition=rows_per_partition,
+                                  memory_limit=memory_limit, threads=threads,
+                                  temp_directory=temp_directory, **read_options)
+        except Exception as exc:  # DuckDB's error of a damaged part names no file
+            if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+                raise
+            _damaged(files, exc)
+            raise
         for kind in ("output", "report"):
             if temps[kind] is not None and not temps[kind].stat().st_size:
                 _empty_parquet(temps[kind], kind)  # nothing written: a file of no rows
     return result
+
+
+def _damaged(files, exc) -> None:
+    """After DuckDB's error ``exc`` while reading ``files``: the first file whose pages
+    cannot be read (its footer could: ``check_parts``), as an error naming it, if any."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for f in files:
+        try:
+            for _ in pq.ParquetFile(f).iter_batches():  # (a batch at a time: bounded memory)
+                pass
+        except (OSError, pa.ArrowException) as bad:
+            raise ValueError(f"{f}: cannot be read as a table ({type(bad).__name__}: {bad}); "
+                             f"is the file complete? Write or download it again") from exc
 
 
 def _empty_parquet(path, kind):
