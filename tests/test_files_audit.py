@@ -70,6 +70,7 @@ def test_spark_bookkeeping_is_not_a_part_and_every_row_is_read(reader, export, t
     (folder / "_SUCCESS").write_text("")
     (folder / ".part-0.parquet.crc").write_bytes(b"\x00crc")
     (folder / "_metadata").write_bytes(b"footer")
+    (folder / "._part-0.parquet").write_bytes(b"\x00\x05\x16\x07 AppleDouble")  # (macOS)
     assert _rows(reader, folder, test_map) == len(frame)
 
 

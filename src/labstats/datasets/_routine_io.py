@@ -75,7 +75,7 @@ def folder_parts(path: Path, reads: str) -> list[Path]:
     "_" (a write in progress or left by a failed run, such as Spark's ``_temporary/``),
     and two names of one file (a link: its rows would be read twice). Other files whose
     name starts with "." or "_" are the bookkeeping of the programs that write such
-    folders (Spark's ``_SUCCESS``, ``.crc`` checksums, ``_metadata``) and are not parts.
+    folders (Spark's ``_SUCCESS``, ``.crc`` checksums, ``_metadata``, macOS's ``._*``).
     A link to a folder is followed (``Path.rglob`` skips it); a link to nothing is an error.
     ``reads``: what the reader reads (in words for the API and the CLI alike), said when
     the folder holds no Parquet file."""
@@ -88,7 +88,7 @@ def folder_parts(path: Path, reads: str) -> list[Path]:
                              f"file of the folder {path} is read as a part of the export: "
                              f"remove the link or restore its file")
         hidden = any(part.startswith((".", "_")) for part in f.relative_to(path).parts)
-        parquet = f.suffix.lower() in _PARQUET
+        parquet = f.suffix.lower() in _PARQUET and not f.name.startswith("._")  # (macOS's)
         if hidden and parquet:
             raise ValueError(f"{f}: a Parquet file whose name or folder starts with '.' or "
                              f"'_', as a write in progress or left by a failed run (Spark's "
