@@ -123,3 +123,20 @@ def test_a_failed_swap_of_report_folders_puts_the_earlier_one_back(tmp_path, mon
         report._replace_folder(new, out)
     assert (out / "index.html").read_text() == "earlier"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".report-new", "report"]
+
+
+def test_the_working_folder_as_out_is_replaced_like_any_report(tmp_path, monkeypatch):
+    """``cd report && labstats report --out .``: the folder is replaced by its name."""
+    pytest.importorskip("nbclient")
+    import labstats.report
+
+    async def nothing(*args, **kwargs):
+        pass
+
+    monkeypatch.setattr(labstats.report, "_run_all", nothing)
+    nb = _notebooks(tmp_path / "nb", {"01_a": "x = 1"})
+    (tmp_path / "report").mkdir()
+    monkeypatch.chdir(tmp_path / "report")
+    labstats.report.build_report(".", notebooks=nb, progress=False)
+    assert sorted(_tree(tmp_path / "report")) == ["index.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nb", "report"]

@@ -297,11 +297,11 @@ _REPORT_FILE = re.compile(r"index\.html|\d\d_[^/]*\.(html|ipynb)|figures/\d\d_[^
 
 
 def _report_folder(out: Path) -> Path:
-    """``out`` (its target if a link), after refusing a file and a folder holding anything
+    """``out`` (absolute; its target if a link), after refusing a file and a folder holding anything
     else than a labstats report: the new report replaces the folder whole (no page or
     figure of an earlier run left behind), so it may not hold a user's files (the
     notebooks' folder, a folder of other pages)."""
-    out = out.resolve() if out.is_symlink() else out
+    out = out.resolve()  # (a link's target; "." named, so that it can be replaced)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: a file, not a folder; choose a folder for the report")
     if out.is_dir():
