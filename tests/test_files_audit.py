@@ -214,6 +214,22 @@ def test_a_part_damaged_inside_is_named_by_pair_export(by, export, tmp_path, cap
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.csv", "parts"]
 
 
+@pytest.mark.parametrize("by", ["specimen", "window"])
+def test_a_folder_named_like_a_hive_partition_is_not_read_as_a_column(by, export, tmp_path):
+    """DuckDB reads ``key=value`` in a path as a Hive partition, its value in place of the
+    file's column: under a folder named ``itemid=90001``, old ``pair_export`` read every
+    result as test 90001 (125 used and 138 reported, where ``read_lab_results`` used 205)
+    without a word."""
+    frame, test_map = export
+    folder = _parts(frame, tmp_path / "itemid=90001" / "export")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = labstats.read_lab_results(folder, test_map=test_map)
+        got = labstats.pair_export(folder, test_map=test_map, by=by)
+    assert got.attrs["counts"]["read"] == results.attrs["counts"]
+    assert got.attrs["counts"]["pair"] == labstats.pair_results(results).attrs["counts"]
+
+
 def test_a_folder_of_empty_parts_only_is_still_an_error(export, tmp_path):
     frame, test_map = export
     folder = tmp_path / "empty"

@@ -236,8 +236,10 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
         con.executemany("INSERT INTO offsets VALUES (?, ?, ?)",
                         [(str(f), int(o), k) for k, (f, o) in enumerate(zip(files, offsets,
                                                                            strict=True))])
+        # hive_partitioning off: DuckDB would read a folder named "itemid=5" above a part
+        # as the value of that column, in place of the file's, where pandas reads the file
         export = (f"read_parquet({listed}, filename = true, file_row_number = true, "
-                  f"union_by_name = false)")
+                  f"union_by_name = false, hive_partitioning = false)")
         if by == "specimen":  # its first scans run while pandas is imported
             from labstats import _engines_sql
 
