@@ -42,7 +42,11 @@ def _export(rows: int) -> Path:
     from labstats.datasets import make_lab_results
 
     folder = Path(tempfile.gettempdir()) / f"labstats-bench-routine-{rows}"
-    done = folder / "done"
+    # complete: marked as Spark marks a folder (bookkeeping, not a part: another file of
+    # the folder would be refused by the readers); "done" is the mark of earlier runs
+    done = folder / "_SUCCESS"
+    if (folder / "done").exists():
+        (folder / "done").rename(done)
     if done.exists():
         return folder
     folder.mkdir(exist_ok=True)

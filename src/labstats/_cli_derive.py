@@ -47,6 +47,11 @@ _PHRASES = [
      "rename the file's column with --column-map 'HEADER=OTHER_NAME' to derive it (a value "
      "in the file is never replaced)"),
     (re.compile(r"\(see \.report; "), "("),
+    # pair_export's input check, reached by --out-of-core
+    (re.compile(r"pair_export reads Parquet (\([^)]*\)); convert the export first, or use "
+                r"read_lab_results for CSV/Excel"),
+     r"--out-of-core reads Parquet \1; convert the export first, or read it in memory "
+     r"without --out-of-core"),
     # derive()'s unit fix: options={'free_testosterone': {'total_testosterone_unit': 'ng/dL'}}
     (re.compile(r"\boptions=\{'[^']*': \{'(\w+?)_unit': '([^']*)'\}"
                 r"(?:, '[^']*': \{[^{}]*\})*\}"),
@@ -116,14 +121,15 @@ def _writer(path: Path) -> str:
 
 
 def check_output(source, output, overwrite: bool = False) -> Path:
-    """The output path, after refusing the input itself, a folder, or an existing file
-    (``labstats._outputs.check_output``: by resolved path and ``os.path.samefile``)."""
+    """The output path, after refusing an input (``source``: the input file, or a list of
+    the files read), a folder, or an existing file (``labstats._outputs.check_output``: by
+    resolved path and ``os.path.samefile``)."""
     from labstats._outputs import check_output as check
 
     dst = Path(output)
     _writer(dst)
-    return check([source], dst, overwrite=overwrite, replace="pass --overwrite",
-                 who="labstats derive")
+    return check(source if isinstance(source, list) else [source], dst, overwrite=overwrite,
+                 replace="pass --overwrite", who="labstats derive")
 
 
 def _write(frame, path: Path, kind: str) -> None:
@@ -177,21 +183,27 @@ def check_format(frame, path: Path) -> None:
         check_excel(frame, path)
 
 
-def write_atomic(frame, path: Path) -> None:
-    """Write ``frame`` to a temporary file beside ``path``, then rename it into place.
+def write_atomic(frame, path: Path, *others) -> None:
+    """Write ``frame`` to a temporary file beside ``path``, then rename it into place;
+    ``others``: more (frame, path) pairs written with it, renamed only once all are written.
 
     The rename is atomic on one file system: ``path`` holds either its old content or the
-    whole new file, never a part. On any failure (including Ctrl-C) the temporary file is
-    removed and ``path`` is untouched (``labstats._outputs.atomic``). What the format
-    cannot hold is an error before anything is written (``check_format``); an .xlsx keeps
-    every digit of a float and text starting with "=" as text
-    (``labstats._outputs.write_excel``).
+    whole new file, never a part. On any failure (including Ctrl-C) the temporary files are
+    removed and every path is untouched (``labstats._outputs.atomic``): never the new
+    report beside the old output. What the format cannot hold is an error before anything
+    is written (``check_format``); an .xlsx keeps every digit of a float and text starting
+    with "=" as text (``labstats._outputs.write_excel``).
     """
+    from contextlib import ExitStack
+
     from labstats._outputs import atomic
 
-    check_format(frame, path)
-    with atomic(path) as tmp:
-        _write(frame, tmp, _writer(path))
+    pairs = [(frame, path), *others]
+    for f, p in pairs:
+        check_format(f, p)
+    with ExitStack() as stack:
+        for f, p in pairs:
+            _write(f, stack.enter_context(atomic(p)), _writer(p))
 
 
 # --- The command ---------------------------------------------------------------------------
@@ -319,7 +331,12 @@ def _derive(args) -> int:
     from labstats.datasets import DERIVED, derive, read_lab_export
     from labstats.datasets.labfile import _py as _plain
 
-    output = check_output(args.input, args.output, args.overwrite)  # before any work
+    if args.report and not args.long:  # (the per-row report is that of a long export)
+        raise ValueError(f"--report {args.report}: the per-row report is written for a long "
+                         f"export (--long); for this file, --errors report lists the cells "
+                         f"that cannot be read")
+    inputs = [args.input] + ([args.test_map] if args.test_map else [])  # the files read
+    output = check_output(inputs, args.output, args.overwrite)  # before any work
     options: dict[str, dict] = {}
     for name, method in _pairs(args.method, "--method").items():
         options.setdefault(name, {})["method"] = method
@@ -327,7 +344,7 @@ def _derive(args) -> int:
         from labstats._cli_long import derive_long
 
         if args.report:
-            args.report = check_output(args.input, args.report, args.overwrite)
+            args.report = check_output(inputs, args.report, args.overwrite)
             if args.report.resolve() == output.resolve():
                 raise ValueError("--report and --output name the same file; give two names")
         return derive_long(args, output, options)

@@ -16,7 +16,6 @@ def derive_long(args, output, options) -> int:
     from labstats._cli_derive import (
         _pairs,
         _show,
-        check_format,
         cli_advice,
         sheet_option,
         write_atomic,
@@ -41,13 +40,9 @@ def derive_long(args, output, options) -> int:
         present = [n for n, d in DERIVED.items() if all(c in paired.columns for c in d.inputs)]
         wanted = args.only or [n for n in present if n not in paired.columns]
         out = derive(paired, wanted, options=options, plausibility=args.plausibility)
-    # both outputs checked before either is written: a failing run changes neither
-    if args.report:
-        check_format(results.attrs["report"], args.report)
-    check_format(out, output)
-    if args.report:
-        write_atomic(results.attrs["report"], args.report)
-    write_atomic(out, output)
+    # both outputs checked before either is written, renamed into place once both are
+    # written: a failing run changes neither
+    write_atomic(out, output, *[(results.attrs["report"], args.report)] * bool(args.report))
 
     c = results.attrs["counts"]
     print(f"read {c['rows']} result rows from {args.input}: {c['used']} used, "

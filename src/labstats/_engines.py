@@ -25,6 +25,7 @@ The SQL path of ``pair_export`` (``by="specimen"``) is in ``_engines_sql`` and
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,10 +38,9 @@ __all__ = ["pair_export"]
 def _files(source) -> list[Path]:
     path = Path(source)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
-        if not files:
-            raise ValueError(f"{path}: a folder without Parquet files (*.parquet)")
-        return files
+        from labstats.datasets._routine_io import folder_parts
+
+        return folder_parts(path, "give a folder of Parquet files, or one Parquet file")
     if path.suffix.lower() not in (".parquet", ".pq"):
         raise ValueError(f"{path}: pair_export reads Parquet (a file or a folder of files); "
                          f"convert the export first, or use read_lab_results for CSV/Excel")
@@ -148,26 +148,52 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
     footers = check_parts(files)  # (a file that cannot be read; parts that disagree)
     schema = footers[0].schema.to_arrow_schema()
     targets = {"output": output, "report": report}
+    inputs = [source] + ([test_map] if isinstance(test_map, (str, os.PathLike)) else [])
     for name, path in targets.items():  # before any work
+        if path is not None and Path(path).suffix.lower() not in (".parquet", ".pq"):
+            raise ValueError(f"{name}={str(path)!r}: pair_export writes Parquet; give a file "
+                             f"name ending in .parquet (pandas.read_parquet reads it, and "
+                             f"writes it to CSV or Excel)")
         if path is not None:
-            targets[name] = check_output([source], path, overwrite=overwrite,
+            targets[name] = check_output(inputs, path, overwrite=overwrite,
                                          replace="pass overwrite=True", who="pair_export")
     if None not in targets.values() and same_file(targets["output"], targets["report"]):
         raise ValueError(f"report and output name the same file {output}; give two names")
     with ExitStack() as stack:  # each written beside it, renamed once complete
         temps = {k: v if v is None else stack.enter_context(atomic(v))
                  for k, v in targets.items()}
-        result = _pair_export(source, files, schema, [m.num_rows for m in footers],
-                              temps["output"], columns=columns,
-                              test_map=test_map, by=by, window=window, repeats=repeats,
-                              analytes=analytes, derive=derive, report=temps["report"],
-                              rows_per_partition=rows_per_partition,
-                              memory_limit=memory_limit, threads=threads,
-                              temp_directory=temp_directory, **read_options)
+        try:
+            result = _pair_export(source, files, schema, [m.num_rows for m in footers],
+                                  temps["output"], columns=columns,
+                                  test_map=test_map, by=by, window=window, repeats=repeats,
+                                  analytes=analytes, derive=derive, report=temps["report"],
+                                  rows_per_partition=rows_per_partition,
+                                  memory_limit=memory_limit, threads=threads,
+                                  temp_directory=temp_directory, **read_options)
+        except Exception as exc:  # DuckDB's error of a damaged part names no file
+            if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+                raise
+            _damaged(files, exc)
+            raise
         for kind in ("output", "report"):
             if temps[kind] is not None and not temps[kind].stat().st_size:
                 _empty_parquet(temps[kind], kind)  # nothing written: a file of no rows
     return result
+
+
+def _damaged(files, exc) -> None:
+    """After DuckDB's error ``exc`` while reading ``files``: the first file whose pages
+    cannot be read (its footer could: ``check_parts``), as an error naming it, if any."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for f in files:
+        try:
+            for _ in pq.ParquetFile(f).iter_batches():  # (a batch at a time: bounded memory)
+                pass
+        except (OSError, pa.ArrowException) as bad:
+            raise ValueError(f"{f}: cannot be read as a table ({type(bad).__name__}: {bad}); "
+                             f"is the file complete? Write or download it again") from exc
 
 
 def _empty_parquet(path, kind):
@@ -210,8 +236,10 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
         con.executemany("INSERT INTO offsets VALUES (?, ?, ?)",
                         [(str(f), int(o), k) for k, (f, o) in enumerate(zip(files, offsets,
                                                                            strict=True))])
+        # hive_partitioning off: DuckDB would read a folder named "itemid=5" above a part
+        # as the value of that column, in place of the file's, where pandas reads the file
         export = (f"read_parquet({listed}, filename = true, file_row_number = true, "
-                  f"union_by_name = false)")
+                  f"union_by_name = false, hive_partitioning = false)")
         if by == "specimen":  # its first scans run while pandas is imported
             from labstats import _engines_sql
 

@@ -232,7 +232,8 @@ def _export_cells(con, parts, role, schema):
     return con.execute(
         f'SELECT {names}CASE WHEN {missing} THEN NULL ELSE 1 END AS "{pid}", '
         f"count(*) AS __n, min(__source_row) AS __first "
-        f"FROM read_parquet({_sql_string(parts / '*' / '*.parquet')}) "
+        f"FROM read_parquet({_sql_string(parts / '*' / '*.parquet')}, "
+        f"hive_partitioning = false) "  # (a folder "value=1" above: not a column)
         f"GROUP BY ALL").df()
 
 

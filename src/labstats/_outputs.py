@@ -38,21 +38,36 @@ def check_output(inputs, output, *, overwrite: bool, replace: str, who: str) -> 
     dst = Path(output)
     for source in map(Path, inputs):
         if source.is_dir():
-            if dst.resolve().is_relative_to(source.resolve()):
-                raise ValueError(f"output {dst} is inside the input folder {source}: it would "
-                                 f"be read as a part of the export; write it elsewhere")
+            from labstats.datasets._routine_io import walk
+
+            for folder in walk(source)[1]:  # (and the folders it links to: read as parts)
+                if dst.resolve().is_relative_to(folder.resolve()):
+                    raise ValueError(f"output {dst} is inside the input folder {folder}: it "
+                                     f"would be read as a part of the export; write it "
+                                     f"elsewhere")
         elif same_file(source, dst):
             raise ValueError(f"output {dst} is the input file {source}: {who} never writes "
                              f"over its input; choose another output file")
     if dst.is_dir():
         raise ValueError(f"output {dst} is a folder; give a file name such as "
                          f"{dst / ('derived' + (dst.suffix or '.parquet'))}")
+    if dst.exists() and not dst.is_file():  # (is_file follows a link: /dev/stdout)
+        raise ValueError(f"output {dst} is not a file but a pipe or a device: {who} writes a "
+                         f"new file beside it and renames it into place, which would replace "
+                         f"it; give the name of a file")
     if not dst.parent.is_dir():
         raise ValueError(f"output {dst}: folder {dst.parent} does not exist; create it first")
     if (dst.exists() or dst.is_symlink()) and not overwrite:
         raise ValueError(f"output {dst} already exists; {replace} to replace it, or choose "
                          f"another name")
     return dst
+
+
+def umask() -> int:
+    """The process's umask (the permissions a new file or folder does not get)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -62,12 +77,7 @@ def atomic(path):
     new file), removed otherwise (Ctrl-C included): ``path`` holds its old content or the
     whole new file, never a part."""
     path = Path(path)
-    if path.exists():
-        mode = os.stat(path).st_mode & 0o7777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    mode = os.stat(path).st_mode & 0o7777 if path.exists() else 0o666 & ~umask()
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(fd)
     tmp = Path(name)

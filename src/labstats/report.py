@@ -23,6 +23,8 @@ import base64
 import html
 import os
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,7 +238,9 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
     Parameters
     ----------
     out : path, default "report"
-        Output folder (created).
+        Output folder (created). A folder that exists is replaced whole once the new
+        report is complete (an interrupted run leaves it as it was); it must be empty or
+        hold an earlier report, nothing else.
     data : {"nhanes", "synthetic"} or path, optional
         Passed to the notebooks as ``LABSTATS_DATA`` (``labstats.load_cohort``):
         ``"nhanes"``, real NHANES 2013-2016 from the extract shipped with labstats;
@@ -265,11 +269,9 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
         < 1.
     FileNotFoundError
         If there are no notebooks, or the data cannot be loaded (with what to do).
+    ValueError
+        If ``out`` is a file, or a folder holding other files than an earlier report.
     """
-    from tqdm.auto import tqdm
-
-    import labstats
-
     data = resolve_data(data)
     from labstats._validate import as_count
 
@@ -277,8 +279,74 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
     start = time.perf_counter()
     paths = find_notebooks(notebooks)
     check_data(data)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _report_folder(Path(out))
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        runs = _build(paths, data, work, timeout, progress, jobs, start)
+        _replace_folder(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # (gone once renamed into place)
+    for r in runs:  # the files where they now are
+        r.html = r.html and out / r.html.name
+        r.figures = [out / "figures" / f.name for f in r.figures]
+    return runs
+
+
+#: The files a report is made of (``_write_pages``, ``index.html``), by their path in it.
+_REPORT_FILE = re.compile(r"index\.html|\d\d_[^/]*\.(html|ipynb)|figures/\d\d_[^/]*\.png")
+
+
+def _report_folder(out: Path) -> Path:
+    """``out`` (absolute; its target if a link), after refusing a file and a folder holding anything
+    else than a labstats report: the new report replaces the folder whole (no page or
+    figure of an earlier run left behind), so it may not hold a user's files (the
+    notebooks' folder, a folder of other pages)."""
+    out = out.resolve()  # (a link's target; "." named, so that it can be replaced)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: a file, not a folder; choose a folder for the report")
+    if out.is_dir():
+        files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir())
+        other = [f for f in files if not _REPORT_FILE.fullmatch(f)]
+        index = out / "index.html"
+        if files and not other and "<title>labstats report</title>" not in (index.read_text(
+                encoding="utf-8", errors="replace") if index.is_file() else ""):
+            other = ["index.html, not that of a labstats report" if index.is_file()
+                     else "no index.html"]
+        if other:
+            raise ValueError(f"{out}: a folder holding files that are not a labstats report "
+                             f"({', '.join(other[:3])}{', ...' if len(other) > 3 else ''}); "
+                             f"the report replaces the folder's content: choose a new or "
+                             f"empty folder, or that of an earlier report")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _replace_folder(new: Path, out: Path) -> None:
+    """Rename folder ``new`` to ``out``, replacing ``out`` (an earlier report) whole; until
+    then ``out`` is as it was (a failed or interrupted run leaves it)."""
+    from labstats._outputs import umask
+
+    os.chmod(new, 0o777 & ~umask())  # (mkdtemp's folder is private)
+    if not out.exists():
+        os.rename(new, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+    os.rename(out, old / "report")
+    try:
+        os.rename(new, out)
+    except BaseException:
+        os.rename(old / "report", out)  # (should this fail, the report stays in ``old``)
+        os.rmdir(old)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun]:
+    """Run the notebooks and write their pages and the index into folder ``out``."""
+    from tqdm.auto import tqdm
+
+    import labstats
+
     runs = [NotebookRun(p) for p in paths]
     bar = tqdm(total=len(paths), unit="notebook", disable=not progress)
     pending: list = []

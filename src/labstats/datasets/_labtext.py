@@ -320,6 +320,13 @@ def read_raw(source, sheet_name, sep, encoding):
         check_labels(source.columns, "path_or_frame")
         return source.copy()
     path = Path(source)
+    if path.is_dir():
+        raise ValueError(f"{path}: a folder, not a file; give one CSV, TSV, Excel or Parquet "
+                         f"file (a folder of Parquet files of one row per result is a long "
+                         f"export: read_lab_results reads it, as labstats derive --long does)")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path}: a pipe or a device, not a file (as <(zcat x.csv.gz) gives): "
+                         f"save it to a file and give that file (a .csv.gz is read as it is)")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     name = path.name.lower()

@@ -51,16 +51,85 @@ def read_source(source, sheet_name, sep, encoding):
     path = Path(source)
     if not path.is_dir():
         return _labtext.read_raw(path, sheet_name, sep, encoding).reset_index(drop=True), None
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
-    if not files:
-        raise ValueError(f"{path}: a folder without Parquet files (*.parquet); read_lab_results "
-                         f"reads a folder of Parquet files, or one CSV/Excel/Parquet file")
-    frames = [_labtext.read_raw(f, sheet_name, sep, encoding) for f in files]
-    check_parts(files)
+    files = folder_parts(path, "give a folder of Parquet files, or one CSV, Excel or "
+                               "Parquet file")
+    sizes = [m.num_rows for m in check_parts(files)]
+    # a part of no rows (Dask and Spark write one for an empty partition) adds none, as
+    # for pair_export; a folder of no rows at all is the reader's error
+    frames = [_labtext.read_raw(f, sheet_name, sep, encoding)
+              for f, n in zip(files, sizes, strict=True) if n or not any(sizes)]
     names = [str(f.relative_to(path)) for f in files]
-    which = np.repeat(np.arange(len(files)), [len(x) for x in frames])
+    which = np.repeat(np.arange(len(files)), sizes)
     raw = pd.concat(frames, ignore_index=True)
     return raw, pd.Categorical.from_codes(which, categories=names)
+
+
+_PARQUET = (".parquet", ".pq")
+
+
+def folder_parts(path: Path, reads: str) -> list[Path]:
+    """The Parquet files of folder ``path`` (and its sub-folders), sorted: every file of
+    the folder is a part of the export, so a file that may not be one is an error naming
+    it, never skipped or read in silence: a file of another name (a CSV, Hive's
+    ``000000_0``: renamed or moved out), a Parquet file under a name starting with "." or
+    "_" (a write in progress or left by a failed run, such as Spark's ``_temporary/``),
+    and two names of one file (a link: its rows would be read twice). Other files whose
+    name starts with "." or "_" are the bookkeeping of the programs that write such
+    folders (Spark's ``_SUCCESS``, ``.crc`` checksums, ``_metadata``, macOS's ``._*``).
+    A link to a folder is followed (``Path.rglob`` skips it); a link to nothing is an error.
+    ``reads``: what the reader reads (in words for the API and the CLI alike), said when
+    the folder holds no Parquet file."""
+    import os
+
+    files, seen = [], {}
+    for f in walk(path)[0]:
+        if not f.exists():
+            raise ValueError(f"{f}: a link to {os.readlink(f)}, which does not exist; every "
+                             f"file of the folder {path} is read as a part of the export: "
+                             f"remove the link or restore its file")
+        hidden = any(part.startswith((".", "_")) for part in f.relative_to(path).parts)
+        parquet = f.suffix.lower() in _PARQUET and not f.name.startswith("._")  # (macOS's)
+        if hidden and parquet:
+            raise ValueError(f"{f}: a Parquet file whose name or folder starts with '.' or "
+                             f"'_', as a write in progress or left by a failed run (Spark's "
+                             f"_temporary) is named; every file of the folder {path} is read "
+                             f"as a part of the export: let the writer finish, or move the "
+                             f"file out of the folder (rename it if it is a part)")
+        if hidden:
+            continue
+        if not parquet:
+            raise ValueError(f"{f}: not a Parquet file (*.parquet, *.pq); every file of the "
+                             f"folder {path} is read as a part of the export: move it out "
+                             f"of the folder, or rename it to .parquet if it is a part")
+        key = os.stat(f)[1:3]  # (inode, device): two names of one file
+        if key in seen:
+            raise ValueError(f"{f} and {seen[key]} are one file (a link): its rows would be "
+                             f"read twice; remove the link from the folder {path}")
+        seen[key] = f
+        files.append(f)
+    if not files:
+        raise ValueError(f"{path}: a folder without Parquet files (*.parquet); {reads}")
+    return files
+
+
+def walk(path: Path) -> tuple[list[Path], list[Path]]:
+    """(every file, every folder) under folder ``path`` (itself included), sorted,
+    following links to folders; a folder reached twice (a link to it, or to a folder above
+    it) is an error."""
+    import os
+
+    out, folders, stack = [], {}, [path]
+    while stack:
+        folder = stack.pop()
+        key = os.stat(folder)[1:3]  # (inode, device)
+        if key in folders:
+            raise ValueError(f"{folder} and {folders[key]} are one folder (a link): its parts "
+                             f"would be read twice; remove the link from the folder {path}")
+        folders[key] = folder
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                (stack if entry.is_dir() else out).append(Path(entry.path))
+    return sorted(out), sorted(folders.values())
 
 
 #: Text ids that may be another's spelling (``check_ids``): blanks around, or a ".0".
@@ -127,12 +196,15 @@ def check_ids(raw, role, rows=None):
 
 
 def _kind(kind):
-    """What a column of Arrow type ``kind`` holds: "numbers", "text", "times", "booleans",
-    the type itself, or None (a column of nulls: no value to disagree)."""
+    """What a column of Arrow type ``kind`` holds: "numbers", "text", "times", "times with
+    a time zone" (instants: times without one are clock readings of an unknown zone),
+    "booleans", the type itself, or None (a column of nulls: no value to disagree)."""
     import pyarrow as pa
 
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        return "times with a time zone"
     for test, name in ((pa.types.is_null, None), (pa.types.is_boolean, "booleans"),
                        (lambda k: pa.types.is_integer(k) or pa.types.is_floating(k)
                         or pa.types.is_decimal(k), "numbers"),

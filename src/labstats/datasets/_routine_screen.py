@@ -44,19 +44,32 @@ def _test_map(test_map) -> dict:
     if test_map is None:
         return {}
     if not hasattr(test_map, "items"):
-        table = pd.read_csv(test_map, dtype=str, comment="#")
+        try:
+            table = pd.read_csv(test_map, dtype=str, comment="#")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"test_map: {test_map}: no such file") from None
+        except (ValueError, OSError) as exc:  # (empty, not text, not a CSV: named)
+            raise ValueError(f"test_map: {test_map} cannot be read as a CSV file of the "
+                             f"columns code and analyte ({type(exc).__name__}: {exc})") from exc
         cols = [c for c in table.columns if _routine_io.norm(c) in ("code", "test", "itemid",
                                                                    "loinc", "test code")]
         if not cols or "analyte" not in table.columns:
             raise ValueError(f"test_map: {test_map} needs the columns 'code' and 'analyte' "
                              f"(one row per local test code); it has {list(table.columns)}")
-        test_map = dict(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(), strict=False))
+        pairs = list(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(),
+                         strict=True))
+        where = f" in {test_map}"
+    else:
+        pairs, where = list(test_map.items()), " (keys that differ by spaces only)"
     out = {}
-    for code, analyte in test_map.items():
+    for code, analyte in pairs:
         if analyte not in _loinc.ANALYTE_NAMES:
             raise ValueError(f"test_map: {code!r} maps to {analyte!r}, not an analyte labstats "
                              f"reads; use one of {', '.join(_loinc.ANALYTE_NAMES)}")
-        out[str(code).strip()] = analyte
+        key = str(code).strip()
+        if out.setdefault(key, analyte) != analyte:  # never the last one in silence
+            raise ValueError(f"test_map: code {key!r} maps to {out[key]!r} and to "
+                             f"{analyte!r}{where}; give each code one analyte")
     return out
 
 

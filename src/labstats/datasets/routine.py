@@ -56,10 +56,12 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     ----------
     source : str, os.PathLike, pandas.DataFrame or dask.dataframe.DataFrame
         A ``.csv``/``.tsv`` (optionally compressed), ``.xlsx`` or ``.parquet`` file, a
-        folder of Parquet files (the parts of one export, read in name order), or a
-        DataFrame (never modified). A Dask DataFrame (``dd.read_parquet(folder)``) gives
-        a lazy Dask result, each partition holding whole patients (shuffled by patient
-        unless the partitions already hold disjoint patients), read partition by
+        folder of Parquet files (the parts of one export, read in name order; another
+        file is an error, but for bookkeeping whose name starts with "." or "_", such
+        as ``_SUCCESS``), or a DataFrame (never modified). A Dask DataFrame
+        (``dd.read_parquet(folder)``) gives a lazy Dask result, each partition holding
+        whole patients (shuffled by patient unless the partitions already hold disjoint
+        patients), read partition by
         partition by this same reader; it runs on a ``dask.distributed`` cluster as is.
         Dask keeps no ``attrs``: the counts are ``labstats.counts(result)``, the per-row
         report a ``reason`` column; strings come in pandas' default string dtype (as
