@@ -238,9 +238,26 @@ _LIPID_MM = ("total, HDL and LDL cholesterol: 386.65 g/mol (C27H46O), i.e. 38.66
 ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
     _analyte("testosterone", "nmol/L", ["nmol/L", "ng/dL", "ng/mL", "pmol/L", "pg/mL"],
              288.42, "C19H28O2, 288.42 g/mol; ISSAM calculator: 288.4 ng/dL = 10 nmol/L",
-             (0.0, 250.0), "testosterone (total, free or bioavailable)",
+             (0.0, 250.0), "total testosterone",
              "men 5-40 nmol/L; NHANES 2021-2023 has a man at 180 nmol/L; ng/dL values of men "
              "(300-800) labelled nmol/L still fall above 250"),
+    # Free and bioavailable T are small fractions of total T: with total T's range, free T
+    # in pg/mL (men about 50-250) or pmol/L read as nmol/L passed as plausible (a 288-fold
+    # or 1000-fold error). Their ranges are fractions of total T's 250 nmol/L ceiling.
+    _analyte("free_testosterone", "nmol/L", ["nmol/L", "pmol/L", "pg/mL", "ng/dL", "ng/mL"],
+             288.42, "C19H28O2, 288.42 g/mol (as total testosterone)",
+             (0.0, 10.0), "free testosterone",
+             "free T is 1-4 % of total T (ISSAM worked example: 1.74 %; Fiers T et al., J Clin "
+             "Endocrinol Metab 2018;103:2167-74: equilibrium dialysis medians 1.2 % in women, "
+             "1.5 % in men, 248 pmol/L in men); 10 nmol/L is 4 % of total T's 250 nmol/L "
+             "ceiling; men's free T in pg/mL or pmol/L (50-700) labelled nmol/L falls above"),
+    _analyte("bioavailable_testosterone", "nmol/L",
+             ["nmol/L", "ng/dL", "pmol/L", "pg/mL", "ng/mL"],
+             288.42, "C19H28O2, 288.42 g/mol (as total testosterone)",
+             (0.0, 100.0), "bioavailable (free + albumin-bound) testosterone",
+             "bioavailable T is about 40 % of total T (ISSAM worked example: 4.07 of 10 "
+             "nmol/L); 100 nmol/L is 40 % of total T's 250 nmol/L ceiling; men's "
+             "bioavailable T in ng/dL (about 100-600) labelled nmol/L mostly falls above"),
     _analyte("estradiol", "pmol/L", ["pmol/L", "pg/mL", "nmol/L", "ng/dL"],
              272.38, "C18H24O2, 272.38 g/mol (1 pg/mL = 3.6713 pmol/L)",
              (0.0, 200_000.0), "estradiol-17β (total, free or bioavailable)",
@@ -283,8 +300,8 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
 #: Argument names of the public API (the glossary) and the analyte each one is.
 ARGUMENTS: Mapping[str, str] = MappingProxyType({
     "total_testosterone": "testosterone",
-    "free_testosterone": "testosterone",
-    "bioavailable_testosterone": "testosterone",
+    "free_testosterone": "free_testosterone",
+    "bioavailable_testosterone": "bioavailable_testosterone",
     "testosterone": "testosterone",
     "estradiol": "estradiol",
     "free_estradiol": "estradiol",

@@ -242,8 +242,9 @@ def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems
             start = (f"implausible for {unit} (plausible {lo:g}-{hi:g} {unit} per labstats."
                      f"units.{table}['{spec.name}']); ")
             end = "; wrap the call in `with labstats.plausibility('warn'):` if it is real"
-            why = {alt: start + (f"if it is {alt}, correct the unit" if alt else
-                                 "check the unit") + end for alt in dict.fromkeys(alts)}
+            why = {alt: start + (f"if it is {alt[0]}, correct the unit" + (
+                f" ({' or '.join(alt[1:])} would also make it plausible)" if len(alt) > 1
+                else "") if alt else "check the unit") + end for alt in dict.fromkeys(alts)}
             problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]), why[alt])
                             for i, alt in zip(where, alts, strict=True))
     problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]),

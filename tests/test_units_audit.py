@@ -1,0 +1,130 @@
+"""Adversarial audit of the one unit layer (labstats.units, _validate, _column_unit and the
+unit parsing of lab exports): each test failed on the code before its fix.
+
+Outside numbers: testosterone 288.42 g/mol (C19H28O2; the ISSAM calculator: 288.4 ng/dL =
+10 nmol/L); free testosterone is 1-4 % of total T (ISSAM worked example: FT 1.74 % of
+TT 10 nmol/L, bioavailable T 4.07 nmol/L; Fiers T et al., J Clin Endocrinol Metab
+2018;103(6):2167-74: equilibrium-dialysis free T medians 1.2 % in women and 1.5 % in men,
+248 pmol/L = 71.5 pg/mL in men); insulin 1 µIU/mL = 6.00 pmol/L (NHANES LBDINSI / LBXIN;
+Vølund, Am J Clin Nutr 1993;58:714-5); HbA1c NGSP % = 0.09148 x IFCC mmol/mol + 2.152
+(Hoelzel W et al., Clin Chem 2004;50:166-74, as printed by the NGSP).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import labstats
+from labstats import LabstatsWarning
+from labstats._validate import as_concentration, as_measure
+from labstats.datasets import read_lab_export, read_lab_results
+from labstats.units import ANALYTES, convert
+
+
+def _quartile_column(q1: float, q3: float, n: int = 41) -> np.ndarray:
+    """n values evenly spaced on the log scale whose quartiles (np.percentile) are q1, q3."""
+    d = np.log(q3) - np.log(q1)
+    return np.exp(np.linspace(np.log(q1) - d / 2, np.log(q3) + d / 2, n))
+
+
+# --- Free and bioavailable testosterone had total T's range (0-250 nmol/L) -------------
+
+
+def test_free_testosterone_in_pg_per_ml_without_a_unit_is_not_read_as_nmol_per_l():
+    # Men's free T in pg/mL (about 50-250; Fiers 2018 median 71.5 pg/mL) under a header
+    # without a unit: taken to be nmol/L and passed as plausible, a 288-fold error (median
+    # "144 nmol/L" of free T). Now implausible for free T (0-10 nmol/L: 4 % of 250).
+    frame = pd.DataFrame({"id": range(6), "Free testosterone": [50.4, 71.5, 98.0, 143.9,
+                                                                 180.2, 199.6]})
+    with pytest.raises(ValueError, match=r"implausible for nmol/L .*ANALYTES\['free_"
+                       r"testosterone'\].*pmol/L.*pg/mL"):
+        read_lab_export(frame)
+    ok = read_lab_export(frame.rename(columns={"Free testosterone": "Free testosterone "
+                                                                    "(pg/mL)"}))
+    np.testing.assert_allclose(ok["free_testosterone"], frame["Free testosterone"] / 288.42,
+                               rtol=1e-12)
+
+
+def test_bioavailable_testosterone_in_ng_per_dl_labelled_nmol_per_l_is_implausible():
+    # 110-240 ng/dL (men's bioavailable T) is 3.8-8.3 nmol/L; as "nmol/L" it passed under
+    # total T's 250 nmol/L. Bioavailable T is about 40 % of total T (ISSAM: 4.07 of 10).
+    with pytest.raises(ValueError, match=r"implausible for nmol/L.*If these are ng/dL"):
+        as_concentration([110.0, 150.0, 240.0], "bioavailable_testosterone", unit="nmol/L")
+    got = as_concentration([110.0, 150.0, 240.0], "bioavailable_testosterone", unit="ng/dL")
+    np.testing.assert_allclose(got, np.array([110.0, 150.0, 240.0]) / 28.842, rtol=1e-12)
+
+
+def test_free_and_bioavailable_testosterone_convert_as_total_testosterone():
+    for name in ("free_testosterone", "bioavailable_testosterone"):
+        assert convert(288.42, name, "pg/mL", "pmol/L") == pytest.approx(1000.0, rel=1e-12)
+        assert ANALYTES[name].molar_mass == ANALYTES["testosterone"].molar_mass
+        assert set(ANALYTES[name].units) == set(ANALYTES["testosterone"].units)
+    # a man's free T in nmol/L passes; a supraphysiological one (TRT, 3 nmol/L) too
+    as_concentration([0.17, 0.5, 0.7, 3.0], "free_testosterone", unit="nmol/L")
+
+
+def test_free_testosterone_in_pmol_per_l_is_not_advised_to_be_ng_per_dl():
+    # 544 pmol/L labelled nmol/L: the old advice was "If these are ng/dL" (544 ng/dL is a
+    # total T, 18.9 nmol/L); now pmol/L first (0.544 nmol/L, a man's free T).
+    with pytest.raises(ValueError, match=r'If these are pmol/L, pass free_testosterone_unit='
+                       r'"pmol/L"'):
+        as_concentration([544.0, 300.0], "free_testosterone", unit="nmol/L")
+
+
+# --- Several units fit: the advice names them all ----------------------------------------
+
+
+def test_implausible_value_advice_names_every_unit_that_fits():
+    # 450 "nmol/L" of testosterone: 15.6 nmol/L if ng/dL (a man), 0.45 if pmol/L (a woman),
+    # 1.56 if pg/mL. The old message named ng/dL only, as if it were the one answer.
+    with pytest.raises(ValueError) as info:
+        labstats.free_testosterone(450.0, 40.0)
+    msg = str(info.value)
+    assert 'If these are ng/dL, pass total_testosterone_unit="ng/dL"' in msg
+    assert re.search(r"plausible in ng/dL, pmol/L or pg/mL: the values alone cannot tell "
+                     r"which; check the unit the laboratory used\. If these are ng/dL", msg)
+    # one unit fits: no hedge
+    with pytest.raises(ValueError) as info:
+        as_measure([48.0, 53.0], "hba1c", unit="%")
+    assert 'pass hba1c_unit="mmol/mol".' in str(info.value)
+    assert "cannot tell" not in str(info.value)
+
+
+def test_column_check_names_every_typical_unit_when_several_fit():
+    # Testosterone quartiles 300-700 labelled pg/mL (1.0-2.4 nmol/L: typical of nothing):
+    # typical of men in ng/dL (10.4-24.3 nmol/L) and of women in pmol/L (0.30-0.70
+    # nmol/L). The old warning named ng/dL only.
+    with pytest.warns(LabstatsWarning) as rec:
+        as_concentration(_quartile_column(300.0, 700.0), "total_testosterone", unit="pg/mL")
+    msg = str(rec[0].message)
+    assert 'typical of "ng/dL" or "pmol/L"' in msg and "cannot tell which" in msg
+    assert 'pass total_testosterone_unit="ng/dL"' in msg
+    assert 'pass total_testosterone_unit="pmol/L"' in msg
+    # one typical unit: the message as before
+    with pytest.warns(LabstatsWarning, match=r'typical of "µIU/mL" \(NHANES.*If the unit is '
+                      r'"µIU/mL", pass insulin_unit="µIU/mL"; if "pmol/L" is right'):
+        as_concentration(_quartile_column(6.0, 16.0), "insulin", unit="pmol/L")
+
+
+def test_long_export_row_report_names_every_unit_that_fits():
+    frame = pd.DataFrame([{"patient_id": "p", "specimen_id": "s", "test": "14913-8",
+                           "value": "450", "unit": "nmol/L"}])
+    res = read_lab_results(frame)
+    reason = res.attrs["report"]["reason"].iloc[0]
+    assert "if it is ng/dL, correct the unit (pmol/L or pg/mL would also make it " \
+           "plausible)" in reason
+
+
+def test_likely_units_lists_all_fitting_units_per_value():
+    from labstats._validate import likely_units
+    from labstats.units import MEASURES
+
+    got = likely_units(np.array([450.0, 1e9, np.nan]), ANALYTES["testosterone"], "nmol/L")
+    assert got.tolist() == [("ng/dL", "pmol/L", "pg/mL"), None, None]
+    got = likely_units(np.array([[48.0, 6.5]]), MEASURES["hba1c"], "%")
+    assert got.shape == (1, 2) and got.tolist() == [[("mmol/mol",), None]]
+
