@@ -128,3 +128,62 @@ def test_likely_units_lists_all_fitting_units_per_value():
     got = likely_units(np.array([[48.0, 6.5]]), MEASURES["hba1c"], "%")
     assert got.shape == (1, 2) and got.tolist() == [[("mmol/mol",), None]]
 
+
+
+# --- Unit spellings of real exports: UCUM, full-width, older forms -----------------------
+
+
+@pytest.mark.parametrize(("text", "analyte", "unit"), [
+    ("u[IU]/mL", "insulin", "µIU/mL"),  # UCUM, LOINC 20448-7's example unit
+    ("m[IU]/L", "insulin", "µIU/mL"),
+    ("mcIU/mL", "insulin", "µIU/mL"),
+    ("ｎｇ／ｄＬ", "testosterone", "ng/dL"),  # full-width (East Asian systems)
+    ("ｍｇ/ｄｌ", "glucose", "mg/dL"),
+    ("mcmol/L", "creatinine", "µmol/L"),
+    ("mg/100 mL", "glucose", "mg/dL"),  # 100 mL = 1 dL
+    ("g/100ml", "albumin", "g/dL"),
+])
+def test_ucum_full_width_and_older_spellings_are_read(text, analyte, unit):
+    from labstats.units import resolve_unit
+
+    assert resolve_unit(text, analyte) == unit
+
+
+@pytest.mark.parametrize(("text", "analyte"), [
+    ("[IU]/mL", "insulin"),  # international units per mL: 10^6 µIU/mL, not µIU/mL
+    ("[iU]/mL", "insulin"),
+    ("u[IU]/L", "insulin"),  # µIU/L: 1000-fold off µIU/mL
+    ("mIU/mL", "insulin"),
+    ("mmol/mol", "glucose"),
+    ("mg", "creatinine"),
+    ("mg%", "glucose"),
+])
+def test_lookalike_units_are_still_refused_naming_the_choices(text, analyte):
+    from labstats.units import resolve_unit
+
+    with pytest.raises(ValueError, match=rf"unknown unit {re.escape(repr(text))} for "
+                       rf"{analyte}; accepted units are"):
+        resolve_unit(text, analyte)
+
+
+def test_ucum_and_full_width_units_of_measures_and_loinc_families():
+    from labstats.datasets._loinc import unit_family
+    from labstats.units import MEASURES
+
+    assert MEASURES["hba1c"].resolve("％") == "%"
+    assert MEASURES["systolic_blood_pressure"].resolve("mm[Hg]") == "mmHg"
+    assert MEASURES["height"].resolve("[in_i]") == "in"
+    assert MEASURES["weight"].resolve("[lb_av]") == "lb"
+    assert unit_family("u[IU]/mL") == "activity"
+    assert unit_family("％") == "fraction"  # was None: the row's family went unchecked
+
+
+def test_long_export_reads_ucum_insulin_and_full_width_units():
+    # LOINC 20448-7 (insulin) with its UCUM unit was reported as an unknown unit.
+    rows = [("20448-7", "10", "u[IU]/mL"), ("4548-4", "6.5", "％"),
+            ("2986-8", "450", "ｎｇ／ｄＬ")]
+    frame = pd.DataFrame([{"patient_id": "p", "specimen_id": "s", "test": t, "value": v,
+                           "unit": u} for t, v, u in rows])
+    res = read_lab_results(frame)
+    assert res["status"].tolist() == ["used"] * 3
+    np.testing.assert_allclose(res["value"], [60.0, 6.5, 450.0 / 28.842], rtol=1e-4)

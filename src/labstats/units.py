@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -332,13 +333,21 @@ def normalize_unit(unit: str) -> str:
     'nmol/l'
     >>> normalize_unit("µIU/mL") == normalize_unit("uIU/ml") == normalize_unit("mIU/L")
     True
+    >>> normalize_unit("u[IU]/mL"), normalize_unit("ｎｇ／ｄＬ")  # UCUM, full-width
+    ('uiu/ml', 'ng/dl')
     """
     if not isinstance(unit, str):
         raise TypeError(f"a unit must be a string such as 'nmol/L', got {unit!r}")
-    s = unit.strip().lower().replace("μ", "u").replace("µ", "u")  # Greek mu, micro sign
+    # NFKC: full-width letters and slash ("ｎｇ／ｄＬ", East Asian systems), superscripts
+    s = unicodedata.normalize("NFKC", unit).strip().lower()
+    s = s.replace("μ", "u").replace("µ", "u")  # Greek mu, micro sign
     s = re.sub(r"\s+", "", s)
+    # UCUM writes arbitrary units in brackets (u[IU]/mL, m[IU]/L, mm[Hg], LOINC's example
+    # units); without them they are the LIS spellings. "[IU]/mL" stays "iu/ml": unknown.
+    s = {"[in_i]": "in", "[lb_av]": "lb"}.get(s, s).replace("[", "").replace("]", "")
     s = s.replace("litre", "l").replace("liter", "l").replace("mcg", "ug").replace("per", "/")
-    s = s.replace("micro", "u")
+    s = s.replace("micro", "u").replace("mcmol", "umol").replace("mciu", "uiu")
+    s = s.replace("/100ml", "/dl")  # mg/100 mL = mg/dL, g/100 mL = g/dL (older reports)
     s = {"miu/l": "uiu/ml", "mu/l": "uiu/ml", "uu/ml": "uiu/ml", "uiu/l": "piu/ml",
          "umol/dl": "umol/dl"}.get(s, s)
     return s
