@@ -187,3 +187,39 @@ def test_long_export_reads_ucum_insulin_and_full_width_units():
     res = read_lab_results(frame)
     assert res["status"].tolist() == ["used"] * 3
     np.testing.assert_allclose(res["value"], [60.0, 6.5, 450.0 / 28.842], rtol=1e-4)
+
+
+# --- convert(): arguments checked even where unused; errors name every choice -------------
+
+
+@pytest.mark.parametrize("bad", [0, -6.0, float("nan"), "Standard", True])
+def test_convert_checks_insulin_factor_for_every_analyte(bad):
+    # was ignored unless insulin was converted between pmol/L and µIU/mL
+    for args in (("glucose", "mg/dL", "mmol/L"), ("insulin", "pmol/L", "pmol/L"),
+                 ("hba1c", "%", "mmol/mol")):
+        with pytest.raises(ValueError, match="insulin_factor"):
+            convert(5.0, *args, insulin_factor=bad)
+
+
+def test_convert_refuses_a_molar_mass_for_a_measure():
+    with pytest.raises(ValueError, match=r"molar_mass=180\.16: hba1c is not a concentration"):
+        convert(48.0, "hba1c", "mmol/mol", "%", molar_mass=180.16)
+    with pytest.raises(ValueError, match=r"molar_mass=-1\.0 is not valid"):
+        convert(1.0, "glucose", "mmol/L", "mmol/L", molar_mass=-1.0)
+
+
+def test_unknown_analyte_error_names_the_measures_convert_accepts():
+    with pytest.raises(ValueError, match=r"unknown analyte 'hba1C'.*also converts.*hba1c"):
+        convert(6.5, "hba1C", "%", "mmol/mol")
+
+
+def test_convert_containers_nullable_and_float32_inputs():
+    s = pd.Series([1.0, pd.NA, 3.0], dtype="Float64", index=["a", "b", "c"], name="glu")
+    got = convert(s, "glucose", "mmol/L", "mg/dL")
+    assert got.index.tolist() == ["a", "b", "c"] and got.name == "glu"
+    np.testing.assert_allclose(got.to_numpy(), [18.016, np.nan, 54.048], rtol=1e-12)
+    i = convert(pd.Series([10, None], dtype="Int64"), "insulin", "µIU/mL", "pmol/L")
+    np.testing.assert_array_equal(i.to_numpy(), [60.0, np.nan])
+    # float32 is widened before the factor: 48 mmol/mol -> % as in float64
+    f = convert(np.array([48.0], dtype=np.float32), "hba1c", "mmol/mol", "%")
+    assert f.dtype == np.float64 and f[0] == pytest.approx(0.09148 * 48 + 2.152, rel=1e-15)

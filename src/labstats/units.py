@@ -387,7 +387,9 @@ def analyte_of(name: str) -> str:
         return name
     if name in ARGUMENTS:
         return ARGUMENTS[name]
-    raise ValueError(f"unknown analyte {name!r}; known analytes are {', '.join(ANALYTES)}")
+    raise ValueError(f"unknown analyte {name!r}; known analytes are {', '.join(ANALYTES)} "
+                     f"(argument names such as total_testosterone are accepted too; "
+                     f"labstats.units.convert also converts {', '.join(MEASURES)})")
 
 
 def convert(values, analyte: str, from_unit: str, to_unit: str, *,
@@ -431,8 +433,12 @@ def convert(values, analyte: str, from_unit: str, to_unit: str, *,
     """
     from labstats._validate import like_inputs, to_float_array
 
+    _insulin_factor(insulin_factor)  # checked even where unused: a bad value is never ignored
     if analyte not in ANALYTES and analyte not in ARGUMENTS and analyte in MEASURES:
         m = MEASURES[analyte]
+        if molar_mass is not None:
+            raise ValueError(f"molar_mass={molar_mass!r}: {analyte} is not a concentration "
+                             f"(units {', '.join((*m.units, *m.affine))}); omit molar_mass")
         x = to_float_array(values, "values")
         same = m.resolve(from_unit) == m.resolve(to_unit)
         out = x.copy() if same else m.from_canonical(m.to_canonical(x, from_unit), to_unit)
