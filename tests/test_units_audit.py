@@ -245,3 +245,17 @@ def test_albumin_in_umol_per_l_read_from_an_export_gives_the_issam_free_testoste
     assert ft == pytest.approx(0.17388, abs=5e-6)
     assert ft == pytest.approx(labstats.free_testosterone(10.0, 40.0, alb, albumin_unit="µmol/L"),
                                rel=1e-12)
+
+
+def test_implausible_rows_of_a_unit_column_are_told_to_correct_that_column():
+    # The unit comes from each row's unit cell: the old advice units={'hba1c': '%'} made
+    # every "mmol/mol" row of the unit column a conflict with units= instead.
+    frame = pd.DataFrame({"id": [1, 2, 3], "HbA1c": [6.5, 48.0, 7.0],
+                          "HbA1c unit": ["%", "mmol/mol", "mmol/mol"]})
+    with pytest.raises(ValueError, match=r"7\.0 at index 2 is implausible for mmol/mol.*the "
+                       r"unit 'mmol/mol' of these rows is written in column 'HbA1c unit'; if "
+                       r"it is %, correct it there\.$") as info:
+        read_lab_export(frame)
+    assert "units=" not in str(info.value)
+    fixed = read_lab_export(frame.assign(**{"HbA1c unit": ["%", "mmol/mol", "%"]}))
+    np.testing.assert_allclose(fixed["hba1c"], [6.5, 0.09148 * 48 + 2.152, 7.0], rtol=1e-12)

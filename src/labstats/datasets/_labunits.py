@@ -42,11 +42,14 @@ def default_unit(name: str) -> str:
     return _units.ANALYTES[_units.analyte_of(name)].canonical_unit
 
 
-def to_canonical(series, name: str, unit: str, insulin_factor, column_check: bool = True):
+def to_canonical(series, name: str, unit: str, insulin_factor, column_check: bool = True,
+                 unit_column=None):
     """Values (a Series in ``unit``) checked and converted to the canonical unit.
 
     An implausible value raises as in the formulas; where their fix names a formula's
-    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added.
+    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added, or,
+    when the unit came from the cells of a unit column (``unit_column``: its header),
+    that cell (``units=`` cannot set the unit of one row).
     ``column_check=False``: no column-level unit check (the caller judges the column).
     """
     try:
@@ -59,6 +62,10 @@ def to_canonical(series, name: str, unit: str, insulin_factor, column_check: boo
         fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
         if fix is None:
             raise
+        if unit_column is not None:
+            raise ValueError(f"{exc} Reading a lab export: the unit {unit!r} of these rows is "
+                             f"written in column {unit_column!r}; if it is {fix.group(1)}, "
+                             f"correct it there.") from None
         raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
                          f"(CLI: --units {name}={fix.group(1)}).") from None
 
@@ -174,7 +181,8 @@ class UnitColumn:
                 rows &= ~_implausible(values, rows, raw, name, header, unit, insulin_factor,
                                       problems)
             group = pd.Series(values[rows], index=raw.index[rows])
-            out[rows] = to_canonical(group, name, unit, insulin_factor, checked is None)
+            out[rows] = to_canonical(group, name, unit, insulin_factor, checked is None,
+                                     self.header if uniques[k] != "" else None)
             if checked is not None:
                 checked.append((unit, raw.index[rows].to_numpy(), values[rows]))
         return out
