@@ -259,3 +259,17 @@ def test_implausible_rows_of_a_unit_column_are_told_to_correct_that_column():
     assert "units=" not in str(info.value)
     fixed = read_lab_export(frame.assign(**{"HbA1c unit": ["%", "mmol/mol", "%"]}))
     np.testing.assert_allclose(fixed["hba1c"], [6.5, 0.09148 * 48 + 2.152, 7.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(("text", "analyte", "unit"), [
+    ("ng/L", "estradiol", "pg/mL"),  # 1 ng/L = 1 pg/mL
+    ("ng/l", "testosterone", "pg/mL"),
+    ("µg/L", "testosterone", "ng/mL"),  # 1 µg/L = 1 ng/mL
+    ("ug/L", "testosterone", "ng/mL"),
+])
+def test_units_equal_to_an_accepted_one_are_read_as_it(text, analyte, unit):
+    from labstats.units import resolve_unit
+
+    assert resolve_unit(text, analyte) == unit
+    assert convert(272.38, analyte, text, "pg/mL") == pytest.approx(
+        272.38 * (1000.0 if unit == "ng/mL" else 1.0), rel=1e-15)

@@ -358,6 +358,9 @@ def normalize_unit(unit: str) -> str:
 
 for _u in list(_MOLAR) + list(_MASS) + [_INSULIN_ACTIVITY]:
     _ALIASES[normalize_unit(_u)] = _u
+# The same unit in other words (SI-style spellings of European laboratories): ng/L = pg/mL,
+# µg/L = ng/mL; shown as the unit they equal.
+_ALIASES.update({"ng/l": "pg/mL", "ug/l": "ng/mL"})
 
 
 def resolve_unit(unit: str, analyte: Analyte | str) -> str:
