@@ -273,3 +273,33 @@ def test_units_equal_to_an_accepted_one_are_read_as_it(text, analyte, unit):
     assert resolve_unit(text, analyte) == unit
     assert convert(272.38, analyte, text, "pg/mL") == pytest.approx(
         272.38 * (1000.0 if unit == "ng/mL" else 1.0), rel=1e-15)
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("% Hb", "%"), ("%HbA1c", "%"), ("% (NGSP)", "%"), ("% DCCT", "%"),
+    ("mmol/mol Hb", "mmol/mol"), ("mmol/mol (IFCC)", "mmol/mol"),
+])
+def test_hba1c_units_written_with_their_scale_are_read(text, unit):
+    from labstats.units import MEASURES
+
+    assert MEASURES["hba1c"].resolve(text) == unit
+
+
+@pytest.mark.parametrize("text", ["% (IFCC)", "%IFCC", "mmol/mol (NGSP)", "mmol/L"])
+def test_hba1c_units_of_another_scale_are_refused(text):
+    # the older IFCC percentage is mmol/mol / 10, not NGSP %: refused, never read as %
+    from labstats.units import MEASURES
+
+    with pytest.raises(ValueError, match=r"unknown unit .* for hba1c; accepted units are %, "
+                       r"mmol/mol"):
+        MEASURES["hba1c"].resolve(text)
+
+
+def test_hba1c_master_equation_round_trip_and_published_points():
+    # 6.5 % = 48 mmol/mol (the WHO 2011 diagnostic threshold in both units), 7 % = 53,
+    # 8 % = 64 (NGSP/IFCC conversion table, rounded to integers)
+    got = convert([6.5, 7.0, 8.0], "hba1c", "%", "mmol/mol")
+    np.testing.assert_array_equal(np.round(got), [48, 53, 64])
+    x = np.linspace(20.0, 200.0, 181)
+    back = convert(convert(x, "hba1c", "mmol/mol", "%"), "hba1c", "%", "mmol/mol")
+    np.testing.assert_allclose(back, x, rtol=1e-13)

@@ -351,6 +351,10 @@ def normalize_unit(unit: str) -> str:
     s = s.replace("litre", "l").replace("liter", "l").replace("mcg", "ug").replace("per", "/")
     s = s.replace("micro", "u").replace("mcmol", "umol").replace("mciu", "uiu")
     s = s.replace("/100ml", "/dl")  # mg/100 mL = mg/dL, g/100 mL = g/dL (older reports)
+    # HbA1c written with what it is a fraction of: NGSP/DCCT % and IFCC mmol/mol. Not
+    # "% (IFCC)": the older IFCC percentage (mmol/mol / 10), another scale: unknown.
+    s = re.sub(r"^%(?:ofhb|hb|hba1c|\(?(?:ngsp|dcct)\)?)$", "%", s)
+    s = re.sub(r"^mmol/mol(?:ofhb|hb|hba1c|\(?ifcc\)?)$", "mmol/mol", s)
     s = {"miu/l": "uiu/ml", "mu/l": "uiu/ml", "uu/ml": "uiu/ml", "uiu/l": "piu/ml",
          "umol/dl": "umol/dl"}.get(s, s)
     return s
