@@ -303,3 +303,13 @@ def test_hba1c_master_equation_round_trip_and_published_points():
     x = np.linspace(20.0, 200.0, 181)
     back = convert(convert(x, "hba1c", "mmol/mol", "%"), "hba1c", "%", "mmol/mol")
     np.testing.assert_allclose(back, x, rtol=1e-13)
+
+
+def test_value_cell_and_unit_column_with_two_spellings_of_one_unit_agree():
+    frame = pd.DataFrame({"id": [1, 2], "E2": ["100 ng/L", "80 pg/mL"],
+                          "E2 unit": ["pg/mL", "ng/L"]})
+    got = read_lab_export(frame)
+    np.testing.assert_allclose(got["estradiol"], np.array([100.0, 80.0]) * 3.6713, rtol=1e-4)
+    with pytest.raises(ValueError, match=r"'100 ng/dL' is in unit 'ng/dL', but column 'E2 "
+                       r"unit' says 'pg/mL'"):
+        read_lab_export(frame.assign(E2=["100 ng/dL", "80 pg/mL"]))
