@@ -13,6 +13,7 @@ Vølund, Am J Clin Nutr 1993;58:714-5); HbA1c NGSP % = 0.09148 x IFCC mmol/mol +
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -313,3 +314,25 @@ def test_value_cell_and_unit_column_with_two_spellings_of_one_unit_agree():
     with pytest.raises(ValueError, match=r"'100 ng/dL' is in unit 'ng/dL', but column 'E2 "
                        r"unit' says 'pg/mL'"):
         read_lab_export(frame.assign(E2=["100 ng/dL", "80 pg/mL"]))
+
+
+# --- Insulin: one factor from the export to the formula ----------------------------------
+
+
+def test_insulin_read_with_the_legacy_factor_says_formulas_need_the_same_factor():
+    # The lab's 10 µIU/mL read with 6.945 is 69.45 pmol/L; derive's HOMA-IR converted it
+    # back with 6.00 (11.6 µIU/mL): 2.572 instead of 10 x 5 / 22.5 = 2.222 (Matthews 1985),
+    # silently. Now the reader says so, and the advised options give the lab's HOMA-IR.
+    from labstats.datasets import derive
+
+    raw = pd.DataFrame({"id": [1], "Insulin (uIU/mL)": [10.0], "Glucose (mmol/L)": [5.0]})
+    with pytest.warns(LabstatsWarning, match=r"insulin_factor='legacy' \(6\.945 pmol/L per "
+                      r"µIU/mL.*options=\{'homa_ir': \{'insulin_factor': 'legacy'\}\}"):
+        frame = read_lab_export(raw, insulin_factor="legacy")
+    got = derive(frame, ["homa_ir"], options={"homa_ir": {"insulin_factor": "legacy"}})
+    assert got["homa_ir"].iloc[0] == pytest.approx(10.0 * 5.0 / 22.5, rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_lab_export(raw)  # the standard factor: nothing to say
+        read_lab_export(raw.rename(columns={"Insulin (uIU/mL)": "Insulin (pmol/L)"}),
+                        insulin_factor="legacy")  # no µIU/mL: no conversion

@@ -52,6 +52,8 @@ def to_canonical(series, name: str, unit: str, insulin_factor, column_check: boo
     that cell (``units=`` cannot set the unit of one row).
     ``column_check=False``: no column-level unit check (the caller judges the column).
     """
+    if unit == _units._INSULIN_ACTIVITY and _units.analyte_of(name) == "insulin":
+        _insulin_round_trip(insulin_factor)
     try:
         if name in MEASURE_OF:
             return as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
@@ -68,6 +70,24 @@ def to_canonical(series, name: str, unit: str, insulin_factor, column_check: boo
                              f"correct it there.") from None
         raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
                          f"(CLI: --units {name}={fix.group(1)}).") from None
+
+
+def _insulin_round_trip(insulin_factor) -> None:
+    """Warn when insulin in µIU/mL is stored in pmol/L with another factor than the
+    standard: HOMA-IR, HOMA-%B and QUICKI take µIU/mL and convert it back with their own
+    ``insulin_factor`` (default "standard", 6.00), so the lab's 10 µIU/mL read with 6.945
+    came back as 11.6 µIU/mL (HOMA-IR 16 % high) unless they are given the same factor."""
+    f = _units._insulin_factor(insulin_factor)
+    if f == _units.INSULIN_FACTORS["standard"]:
+        return
+    from labstats._validate import warn
+
+    warn(f"insulin: read from µIU/mL into pmol/L with insulin_factor={insulin_factor!r} "
+         f"({f:g} pmol/L per µIU/mL, not the standard 6.00); formulas taking insulin in "
+         f"µIU/mL convert it back with their own insulin_factor (default \"standard\"): "
+         f"pass them the same one (derive: options={{'homa_ir': {{'insulin_factor': "
+         f"{insulin_factor!r}}}}}, likewise homa_b and quicki), or the insulin they use is "
+         f"{f / 6.0:.4g} times the laboratory's.")
 
 
 def column_spec(name: str, unit: str, insulin_factor):
