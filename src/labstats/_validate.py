@@ -175,18 +175,20 @@ def plausible_range(analyte: _units.Analyte, unit: str, molar_mass=None,
     return analyte.plausible[0] / f, analyte.plausible[1] / f
 
 
-def plausible_units(bad: np.ndarray, analyte: _units.Analyte, unit: str, molar_mass=None,
+def _as_canonical(x, spec, molar_mass=None, insulin_factor="standard"):
+    """(unit, x read in that unit, in the canonical unit) for each unit of ``spec``."""
+    if isinstance(spec, _units.Measure):
+        return [(u, spec.to_canonical(x, u)) for u in (*spec.units, *spec.affine)]
+    return [(u, x * spec.factor(u, molar_mass=molar_mass, insulin_factor=insulin_factor))
+            for u in spec.units]
+
+
+def plausible_units(bad: np.ndarray, spec, unit: str, molar_mass=None,
                     insulin_factor: str | float = "standard") -> list[str]:
-    """The other accepted units in which every value of ``bad`` is plausible, most likely
-    first (the order of ``analyte.units``)."""
-    alts = []
-    for alt in analyte.units:
-        if alt == unit:
-            continue
-        g = analyte.factor(alt, molar_mass=molar_mass, insulin_factor=insulin_factor)
-        if np.all((bad * g >= analyte.plausible[0]) & (bad * g <= analyte.plausible[1])):
-            alts.append(alt)
-    return alts
+    """The other units of ``spec`` (an ``Analyte`` or a ``Measure``) in which every value of
+    ``bad`` is plausible, most likely first (the order of ``spec.units``)."""
+    return [u for u, c in _as_canonical(bad, spec, molar_mass, insulin_factor) if u != unit
+            and np.all((c >= spec.plausible[0]) & (c <= spec.plausible[1]))]
 
 
 def unit_fix(name: str, alts) -> str:
@@ -356,7 +358,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     bad = x.flat[idx]
-    fix = unit_fix(name, plausible_measure_units(bad, m, unit))
+    fix = unit_fix(name, plausible_units(bad, m, unit))
     msg = (f"{name}: {_fmt(bad[0])} at index {_label(values, idx[0])!r} is implausible for {unit} "
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
@@ -379,12 +381,7 @@ def likely_units(values: np.ndarray, spec, unit: str,
     so a column read in parts (Dask, ``pair_export``) gets the hints of the whole column;
     ``plausible_units`` asks the units of a whole group of values."""
     x = np.asarray(values, dtype=float)
-    if isinstance(spec, _units.Measure):
-        alts = [(alt, spec.to_canonical(x, alt)) for alt in (*spec.units, *spec.affine)]
-    else:
-        alts = [(alt, x * spec.factor(alt, insulin_factor=insulin_factor))
-                for alt in spec.units]
-    alts = [alt for alt in alts if alt[0] != unit]
+    alts = [alt for alt in _as_canonical(x, spec, None, insulin_factor) if alt[0] != unit]
     fits = np.array([(c >= spec.plausible[0]) & (c <= spec.plausible[1]) for _, c in alts],
                     dtype=bool).reshape(len(alts), *x.shape)
     code = np.zeros(x.shape, dtype=np.int64)  # which alternatives fit, as bits
@@ -394,16 +391,6 @@ def likely_units(values: np.ndarray, spec, unit: str,
     for c in range(names.size):
         names[c] = tuple(a for k, (a, _) in enumerate(alts) if c >> k & 1) or None
     return names[code]
-
-
-def plausible_measure_units(bad: np.ndarray, m: _units.Measure, unit: str) -> list[str]:
-    """The other units of measure ``m`` in which every value of ``bad`` is plausible."""
-    alts = []
-    for alt in (*m.units, *m.affine):
-        x = m.to_canonical(bad, alt)
-        if alt != unit and np.all((x >= m.plausible[0]) & (x <= m.plausible[1])):
-            alts.append(alt)
-    return alts
 
 
 def as_measure(values, name: str, *, unit: str, to: str | None = None,
