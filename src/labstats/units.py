@@ -362,9 +362,11 @@ def normalize_unit(unit: str) -> str:
 
 for _u in list(_MOLAR) + list(_MASS) + [_INSULIN_ACTIVITY]:
     _ALIASES[normalize_unit(_u)] = _u
-# The same unit in other words (SI-style spellings of European laboratories): ng/L = pg/mL,
-# µg/L = ng/mL; shown as the unit they equal.
-_ALIASES.update({"ng/l": "pg/mL", "ug/l": "ng/mL"})
+# The same unit in other words (SI-style spellings of European laboratories), shown as the
+# unit they equal: µg/L = ng/mL; ng/L = pg/mL for estradiol only (oestradiol in ng/L): for
+# testosterone "ng/L" is more likely a slip for ng/dL, a 100-fold error, so it is refused.
+_ALIASES["ug/l"] = "ng/mL"
+_ANALYTE_ALIASES = {"estradiol": {"ng/l": "pg/mL"}}
 
 
 def resolve_unit(unit: str, analyte: Analyte | str) -> str:
@@ -376,7 +378,8 @@ def resolve_unit(unit: str, analyte: Analyte | str) -> str:
     'ng/dL'
     """
     a = ANALYTES[analyte_of(analyte)] if isinstance(analyte, str) else analyte
-    found = _ALIASES.get(normalize_unit(unit))
+    folded = normalize_unit(unit)
+    found = _ANALYTE_ALIASES.get(a.name, {}).get(folded) or _ALIASES.get(folded)
     if found is None or found not in a.units:
         raise ValueError(
             f"unknown unit {unit!r} for {a.name}; accepted units are {', '.join(a.units)} "

@@ -152,13 +152,13 @@ class UnitColumn:
         import pandas as pd
 
         codes, uniques = _unit_codes(raw[self.header])
-        norm = np.array([_same_unit(u) for u in uniques] + [""], dtype=object)
+        norm = np.array([_same_unit(name, u) for u in uniques] + [""], dtype=object)
         has_value = ~np.isnan(values)
         out = np.full(len(values), np.nan)
         if cell_units is not None and cell_units.notna().any():
             inside = cell_units.astype(object).where(cell_units.notna(), "").to_numpy()
             in_codes, in_uniques = pd.factorize(inside)
-            inside_norm = np.array([_same_unit(u) for u in in_uniques],
+            inside_norm = np.array([_same_unit(name, u) for u in in_uniques],
                                    dtype=object)[in_codes]
             clash = (inside != "") & (inside_norm != norm[codes])
             units = {u: _is_unit(name, u) for u in in_uniques[np.unique(in_codes[clash])]}
@@ -208,11 +208,13 @@ class UnitColumn:
         return out
 
 
-def _same_unit(unit: str) -> str:
-    """A key equal for two spellings of one unit ("ng/L" and "pg/mL", "mIU/L" and
-    "µIU/mL"): the display unit when ``labstats.units`` knows it, else the folded text."""
-    folded = _units.normalize_unit(unit)
-    return _units._ALIASES.get(folded, folded)
+def _same_unit(name: str, unit: str) -> str:
+    """A key equal for two spellings of one unit of column ``name`` ("ng/L" and "pg/mL" of
+    estradiol, "mIU/L" and "µIU/mL"): the unit ``resolve`` reads, else the folded text."""
+    try:
+        return resolve(name, unit)
+    except ValueError:
+        return _units.normalize_unit(unit)
 
 
 def _is_unit(name: str, unit: str) -> bool:
