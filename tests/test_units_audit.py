@@ -106,8 +106,9 @@ def test_column_check_names_every_typical_unit_when_several_fit():
     assert 'pass total_testosterone_unit="ng/dL"' in msg
     assert 'pass total_testosterone_unit="pmol/L"' in msg
     # one typical unit: the message as before
-    with pytest.warns(LabstatsWarning, match=r'typical of "µIU/mL" \(NHANES.*If the unit is '
-                      r'"µIU/mL", pass insulin_unit="µIU/mL"; if "pmol/L" is right'):
+    with pytest.warns(LabstatsWarning, match=r'typical of "µIU/mL" \(labstats.units.TYPICAL_'
+                      r'QUARTILES\)\. If the unit is "µIU/mL", pass insulin_unit="µIU/mL"; if '
+                      r'"pmol/L" is right'):
         as_concentration(_quartile_column(6.0, 16.0), "insulin", unit="pmol/L")
 
 
@@ -337,3 +338,14 @@ def test_insulin_read_with_the_legacy_factor_says_formulas_need_the_same_factor(
         read_lab_export(raw)  # the standard factor: nothing to say
         read_lab_export(raw.rename(columns={"Insulin (uIU/mL)": "Insulin (pmol/L)"}),
                         insulin_factor="legacy")  # no µIU/mL: no conversion
+
+
+def test_column_check_says_which_populations_can_look_like_another_unit():
+    # Hypogonadal men (total T 176-273 ng/dL = 5.1-7.9 nmol/L) are unlike every NHANES
+    # group in ng/dL and like women's in pg/mL: a warning, which now says such a
+    # population can look so (it claimed the column was "unlike testosterone in ng/dL").
+    with pytest.warns(LabstatsWarning) as rec:
+        as_concentration(_quartile_column(176.0, 273.0), "total_testosterone", unit="ng/dL")
+    msg = str(rec[0].message)
+    assert 'unlike the NHANES 2011-2016 groups of testosterone in "ng/dL"' in msg
+    assert "such as young children or hypogonadal men, can look so), ignore" in msg

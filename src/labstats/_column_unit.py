@@ -133,8 +133,9 @@ def judge_column_unit(q, name: str, spec, unit: str, factor, fix=None) -> None:
     which = " or ".join(f'"{a}"' for a in alts)
     ifs = "; if ".join(f'"{a}", {todo(a)}' for a in alts[1:])
     warn(f"{name}: the column's median is {med:.4g} {unit} (quartiles {q1:.4g}-{q3:.4g} "
-         f"{unit}), unlike {spec.name} in \"{unit}\" but typical of {which} (NHANES "
-         f"2011-2016, labstats.units.TYPICAL_QUARTILES)"
+         f"{unit}), unlike the NHANES 2011-2016 groups of {spec.name} in \"{unit}\" but "
+         f"typical of {which} (labstats.units.TYPICAL_QUARTILES)"
          f"{': the column alone cannot tell which' if len(alts) > 1 else ''}. If the unit "
          f"is \"{alts[0]}\", {todo(alts[0])}; {'if ' + ifs + '; ' if ifs else ''}if "
-         f"\"{unit}\" is right, ignore this warning.")
+         f"\"{unit}\" is right (a population NHANES does not sample on its own, such as "
+         f"young children or hypogonadal men, can look so), ignore this warning.")
