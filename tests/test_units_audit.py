@@ -349,3 +349,18 @@ def test_column_check_says_which_populations_can_look_like_another_unit():
     msg = str(rec[0].message)
     assert 'unlike the NHANES 2011-2016 groups of testosterone in "ng/dL"' in msg
     assert "such as young children or hypogonadal men, can look so), ignore" in msg
+
+
+def test_column_check_in_a_lab_export_advises_the_readers_own_keywords():
+    # read_lab_export has no total_testosterone_unit=; the warning told to pass it.
+    x = _quartile_column(15.0, 40.0)  # women's testosterone in ng/dL, under no unit
+    with pytest.warns(LabstatsWarning) as rec:
+        read_lab_export(pd.DataFrame({"id": range(41), "Testosterone": x}))
+    msg = str(rec[0].message)
+    assert "pass units={'total_testosterone': 'ng/dL'} (CLI: --units total_testosterone=" \
+           "ng/dL)" in msg and "_unit=" not in msg
+    with pytest.warns(LabstatsWarning) as rec:
+        read_lab_export(pd.DataFrame({"id": range(41), "Testosterone": x,
+                                      "Testosterone unit": ["nmol/L"] * 41}))
+    assert ("correct the unit 'nmol/L' of these rows in column 'Testosterone unit'"
+            in str(rec[0].message))

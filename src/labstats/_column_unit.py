@@ -73,7 +73,7 @@ def column_quartiles(values: np.ndarray, weights=None):
     return at_lo + (pos - lo) * (at_hi - at_lo), n
 
 
-def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None:
+def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor, fix=None) -> None:
     """Warn once when a whole column looks as if it were in another accepted unit.
 
     A single insulin of 10 is plausible in pmol/L and in µIU/mL; a column of them is
@@ -83,8 +83,9 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None
     ``unit`` is atypical and another of ``spec``'s units is typical, a ``LabstatsWarning``
     names the argument, the median, the likely unit (every typical one, the closest on
     the log scale first, when several are) and the keyword that fixes it. ``factor(u)`` converts ``u`` to the
-    canonical unit. Skipped in ``plausibility("ignore")`` and below 20 values; at most
-    4,096 values are read, so long columns cost nothing measurable.
+    canonical unit; ``fix(u)`` what the warning tells to do if the unit is u (default:
+    pass ``<name>_unit=u``). Skipped in ``plausibility("ignore")`` and below 20 values; at
+    most 4,096 values are read, so long columns cost nothing measurable.
     """
     if not spec.typical_quartiles or plausibility_mode() == "ignore":
         return
@@ -94,7 +95,7 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None
         return
     if x.size < _COLUMN_MIN:
         return
-    judge_column_unit(_quartiles(x), name, spec, unit, factor)
+    judge_column_unit(_quartiles(x), name, spec, unit, factor, fix)
 
 
 def judge_column_unit(q, name: str, spec, unit: str, factor, fix=None) -> None:

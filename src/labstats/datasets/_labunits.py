@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import as_concentration, as_measure
+from labstats._validate import as_concentration, as_measure, check_column_unit, to_float_array
 
 #: Reader column -> ``labstats.units.MEASURES`` entry (range and units of non-concentrations;
 #: HbA1c: NGSP %, or IFCC mmol/mol converted by the master equation).
@@ -56,10 +56,11 @@ def to_canonical(series, name: str, unit: str, insulin_factor, column_check: boo
         _insulin_round_trip(insulin_factor)
     try:
         if name in MEASURE_OF:
-            return as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
-                              column_check=column_check)
-        return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
-                                column_check=column_check)
+            out = as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
+                             column_check=False)
+        else:
+            out = as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
+                                   column_check=False)
     except ValueError as exc:
         fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
         if fix is None:
@@ -70,6 +71,13 @@ def to_canonical(series, name: str, unit: str, insulin_factor, column_check: boo
                              f"correct it there.") from None
         raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
                          f"(CLI: --units {name}={fix.group(1)}).") from None
+    if column_check:  # its advice in the reader's words, not a formula's <name>_unit=
+        spec, factor = column_spec(name, unit, insulin_factor)
+        check_column_unit(to_float_array(series, name), name, spec, unit, factor, fix=(
+            (lambda alt: f"correct the unit {unit!r} of these rows in column {unit_column!r}")
+            if unit_column is not None else
+            (lambda alt: f"pass units={{{name!r}: {alt!r}}} (CLI: --units {name}={alt})")))
+    return out
 
 
 def _insulin_round_trip(insulin_factor) -> None:
