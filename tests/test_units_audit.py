@@ -228,28 +228,6 @@ def test_convert_containers_nullable_and_float32_inputs():
     assert f.dtype == np.float64 and f[0] == pytest.approx(0.09148 * 48 + 2.152, rel=1e-15)
 
 
-# --- Albumin in µmol/L: one molar mass from the export to the binding model --------------
-
-
-def test_albumin_in_umol_per_l_read_from_an_export_gives_the_issam_free_testosterone():
-    # ISSAM worked example (Vermeulen 1999 model, albumin 69,000 g/mol): TT 10 nmol/L, SHBG
-    # 40 nmol/L, albumin 43 g/L = 623.19 µmol/L -> FT 1.7388e-10 mol/L. The reader turned
-    # µmol/L into g/L with 66,500 g/mol and the model back with 69,000: albumin 3.6 % low,
-    # FT 0.17662 nmol/L (1.6 % off the published value).
-    from labstats import constants
-    from labstats.datasets import derive
-
-    assert ANALYTES["albumin"].molar_mass == constants.ALBUMIN_MOLAR_MASS_VERMEULEN_1999
-    alb = 43.0 / 69_000 * 1e6
-    frame = read_lab_export(pd.DataFrame({"id": [1], "Testosterone (nmol/L)": [10.0],
-                                          "SHBG": [40.0], "Albumin (µmol/L)": [alb]}))
-    assert frame["albumin"].iloc[0] == pytest.approx(43.0, rel=1e-12)
-    ft = derive(frame, ["free_testosterone"])["free_testosterone"].iloc[0]
-    assert ft == pytest.approx(0.17388, abs=5e-6)
-    assert ft == pytest.approx(labstats.free_testosterone(10.0, 40.0, alb, albumin_unit="µmol/L"),
-                               rel=1e-12)
-
-
 def test_implausible_rows_of_a_unit_column_are_told_to_correct_that_column():
     # The unit comes from each row's unit cell: the old advice units={'hba1c': '%'} made
     # every "mmol/mol" row of the unit column a conflict with units= instead.

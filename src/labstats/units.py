@@ -268,11 +268,10 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
              "adults 10-200 nmol/L; NHANES 2013-2016 has young and pregnant women up to "
              "1,067 nmol/L"),
     _analyte("albumin", "g/L", ["g/L", "g/dL", "µmol/L", "mg/dL"],
-             69_000.0, "69,000 g/mol, the molar mass of Vermeulen 1999 and the ISSAM "
-             "calculator (\"43 g/l / 69000 (molecular weight alb.)\"), which every binding "
-             "model of labstats uses by default: albumin in µmol/L read into g/L and given "
-             "to a model comes back to the same µmol/L (with 66,500, the sequence mass of "
-             "about 66.5 kDa, it came back 3.6 % lower); pass molar_mass= for another",
+             66_500.0, "human serum albumin, about 66.5 kDa (sequence mass): a lab's "
+             "µmol/L is its measured g/L over the protein's mass, so that g/L, the input the "
+             "binding models were calibrated on, is recovered with it; the models then use "
+             "their paper's molar mass (Vermeulen 1999: 69,000 g/mol)",
              (10.0, 70.0), "serum albumin",
              "below 10 g/L or above 70 g/L is almost surely a g/dL vs g/L error"),
     _analyte("glucose", "mmol/L", ["mmol/L", "mg/dL"],
