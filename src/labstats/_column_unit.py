@@ -73,18 +73,19 @@ def column_quartiles(values: np.ndarray, weights=None):
     return at_lo + (pos - lo) * (at_hi - at_lo), n
 
 
-def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None:
+def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor, fix=None) -> None:
     """Warn once when a whole column looks as if it were in another accepted unit.
 
     A single insulin of 10 is plausible in pmol/L and in µIU/mL; a column of them is
     not: its quartiles (Q1, Q3) are compared, in the canonical unit, with those of real
     NHANES columns (``spec.typical_quartiles``, calibrated by ``labstats._calibrate_units``;
     typical = within a factor ``units.COLUMN_MARGIN`` of one group's). When the declared
-    ``unit`` is atypical and another of ``spec``'s units is typical (the closest on the
-    log scale if several are), a ``LabstatsWarning`` names the argument, the median, the
-    likely unit and the keyword that fixes it. ``factor(u)`` converts ``u`` to the
-    canonical unit. Skipped in ``plausibility("ignore")`` and below 20 values; at most
-    4,096 values are read, so long columns cost nothing measurable.
+    ``unit`` is atypical and another of ``spec``'s units is typical, a ``LabstatsWarning``
+    names the argument, the median, the likely unit (every typical one, the closest on
+    the log scale first, when several are) and the keyword that fixes it. ``factor(u)`` converts ``u`` to the
+    canonical unit; ``fix(u)`` what the warning tells to do if the unit is u (default:
+    pass ``<name>_unit=u``). Skipped in ``plausibility("ignore")`` and below 20 values; at
+    most 4,096 values are read, so long columns cost nothing measurable.
     """
     if not spec.typical_quartiles or plausibility_mode() == "ignore":
         return
@@ -94,7 +95,7 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor) -> None
         return
     if x.size < _COLUMN_MIN:
         return
-    judge_column_unit(_quartiles(x), name, spec, unit, factor)
+    judge_column_unit(_quartiles(x), name, spec, unit, factor, fix)
 
 
 def judge_column_unit(q, name: str, spec, unit: str, factor, fix=None) -> None:
@@ -124,11 +125,18 @@ def judge_column_unit(q, name: str, spec, unit: str, factor, fix=None) -> None:
     fits = [(d, u) for u in tuple(spec.units) if u != unit and (d := distance(u)) is not None]
     if not fits:
         return
-    alt = min(fits)[1]
+    alts = [u for _, u in sorted(fits)]  # closest first; several may fit: name them all
     q1, med, q3 = q
-    todo = fix(alt) if fix else f'pass {name}_unit="{alt}"'
+
+    def todo(alt):
+        return fix(alt) if fix else f'pass {name}_unit="{alt}"'
+
+    which = " or ".join(f'"{a}"' for a in alts)
+    ifs = "; if ".join(f'"{a}", {todo(a)}' for a in alts[1:])
     warn(f"{name}: the column's median is {med:.4g} {unit} (quartiles {q1:.4g}-{q3:.4g} "
-         f"{unit}), unlike {spec.name} in \"{unit}\" but typical of \"{alt}\" (NHANES "
-         f"2011-2016, labstats.units.TYPICAL_QUARTILES). If the unit is \"{alt}\", "
-         f"{todo}; if \"{unit}\" is right, "
-         f"ignore this warning.")
+         f"{unit}), unlike the NHANES 2011-2016 groups of {spec.name} in \"{unit}\" but "
+         f"typical of {which} (labstats.units.TYPICAL_QUARTILES)"
+         f"{': the column alone cannot tell which' if len(alts) > 1 else ''}. If the unit "
+         f"is \"{alts[0]}\", {todo(alts[0])}; {'if ' + ifs + '; ' if ifs else ''}if "
+         f"\"{unit}\" is right (a population NHANES does not sample on its own, such as "
+         f"young children or hypogonadal men, can look so), ignore this warning.")

@@ -175,16 +175,33 @@ def plausible_range(analyte: _units.Analyte, unit: str, molar_mass=None,
     return analyte.plausible[0] / f, analyte.plausible[1] / f
 
 
-def likely_unit(bad: np.ndarray, analyte: _units.Analyte, unit: str, molar_mass=None,
-                insulin_factor: str | float = "standard") -> str | None:
-    """The first other accepted unit in which every value of ``bad`` is plausible, or None."""
-    for alt in analyte.units:
-        if alt == unit:
-            continue
-        g = analyte.factor(alt, molar_mass=molar_mass, insulin_factor=insulin_factor)
-        if np.all((bad * g >= analyte.plausible[0]) & (bad * g <= analyte.plausible[1])):
-            return alt
-    return None
+def _as_canonical(x, spec, molar_mass=None, insulin_factor="standard"):
+    """(unit, x read in that unit, in the canonical unit) for each unit of ``spec``."""
+    if isinstance(spec, _units.Measure):
+        return [(u, spec.to_canonical(x, u)) for u in (*spec.units, *spec.affine)]
+    return [(u, x * spec.factor(u, molar_mass=molar_mass, insulin_factor=insulin_factor))
+            for u in spec.units]
+
+
+def plausible_units(bad: np.ndarray, spec, unit: str, molar_mass=None,
+                    insulin_factor: str | float = "standard") -> list[str]:
+    """The other units of ``spec`` (an ``Analyte`` or a ``Measure``) in which every value of
+    ``bad`` is plausible, most likely first (the order of ``spec.units``)."""
+    return [u for u, c in _as_canonical(bad, spec, molar_mass, insulin_factor) if u != unit
+            and np.all((c >= spec.plausible[0]) & (c <= spec.plausible[1]))]
+
+
+def unit_fix(name: str, alts) -> str:
+    """The advice of an implausible-value message: pass the first of ``alts`` (units in
+    which the values are plausible, most likely first), naming the others when several fit
+    (450 "nmol/L" of testosterone is 15.6 nmol/L in ng/dL and 0.45 nmol/L in pmol/L: the
+    values alone cannot tell which); PLAUSIBILITY_FIX when none does."""
+    if not alts:
+        return PLAUSIBILITY_FIX
+    more = ("" if len(alts) == 1 else f" They would be plausible in {', '.join(alts[:-1])} "
+            f"or {alts[-1]}: the values alone cannot tell which; check the unit the "
+            f"laboratory used.")
+    return f"{more} If these are {alts[0]}, pass {name}_unit=\"{alts[0]}\"."
 
 
 def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
@@ -212,10 +229,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     first = x.flat[idx[0]]
     bad = x.flat[idx]
-    alt = likely_unit(bad, analyte, unit, molar_mass, insulin_factor)
-    fix = "" if alt is None else f" If these are {alt}, pass {name}_unit=\"{alt}\"."
-    if not fix:
-        fix = PLAUSIBILITY_FIX
+    fix = unit_fix(name, plausible_units(bad, analyte, unit, molar_mass, insulin_factor))
     msg = (
         f"{name}: {_fmt(first)} at index {_label(values, idx[0])!r} is implausible for {unit} "
         f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.ANALYTES['{analyte.name}']"
@@ -344,10 +358,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     bad = x.flat[idx]
-    fix = PLAUSIBILITY_FIX
-    alt = likely_measure_unit(bad, m, unit)
-    if alt is not None:
-        fix = f" If these are {alt}, pass {name}_unit=\"{alt}\"."
+    fix = unit_fix(name, plausible_units(bad, m, unit))
     msg = (f"{name}: {_fmt(bad[0])} at index {_label(values, idx[0])!r} is implausible for {unit} "
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
@@ -364,32 +375,22 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
 
 def likely_units(values: np.ndarray, spec, unit: str,
                  insulin_factor: str | float = "standard") -> np.ndarray:
-    """For each value, the first other unit of ``spec`` (an ``Analyte`` or a ``Measure``)
-    in which it is plausible, else None (an object array). A value's hint depends on that
-    value alone, so a column read in parts (Dask, ``pair_export``) gets the hints of the
-    whole column; ``likely_unit`` asks one unit of a whole group of values."""
+    """For each value, the other units of ``spec`` (an ``Analyte`` or a ``Measure``) in
+    which it is plausible, most likely first, as a tuple, else None (an object array):
+    several may fit, and the hint must say so. A value's hint depends on that value alone,
+    so a column read in parts (Dask, ``pair_export``) gets the hints of the whole column;
+    ``plausible_units`` asks the units of a whole group of values."""
     x = np.asarray(values, dtype=float)
-    out = np.full(x.shape, None, dtype=object)
-    if isinstance(spec, _units.Measure):
-        alts = [(alt, spec.to_canonical(x, alt)) for alt in (*spec.units, *spec.affine)]
-    else:
-        alts = [(alt, x * spec.factor(alt, insulin_factor=insulin_factor))
-                for alt in spec.units]
-    for alt, canon in alts:
-        if alt != unit:
-            fits = (out == None) & (canon >= spec.plausible[0]) & (  # noqa: E711
-                canon <= spec.plausible[1])
-            out[fits] = alt
-    return out
-
-
-def likely_measure_unit(bad: np.ndarray, m: _units.Measure, unit: str) -> str | None:
-    """The first other unit of measure ``m`` in which every value of ``bad`` is plausible."""
-    for alt in (*m.units, *m.affine):
-        x = m.to_canonical(bad, alt)
-        if alt != unit and np.all((x >= m.plausible[0]) & (x <= m.plausible[1])):
-            return alt
-    return None
+    alts = [alt for alt in _as_canonical(x, spec, None, insulin_factor) if alt[0] != unit]
+    fits = np.array([(c >= spec.plausible[0]) & (c <= spec.plausible[1]) for _, c in alts],
+                    dtype=bool).reshape(len(alts), *x.shape)
+    code = np.zeros(x.shape, dtype=np.int64)  # which alternatives fit, as bits
+    for k in range(len(alts)):
+        code |= fits[k].astype(np.int64) << k
+    names = np.empty(1 << len(alts), dtype=object)  # (a list of tuples would become 2-D)
+    for c in range(names.size):
+        names[c] = tuple(a for k, (a, _) in enumerate(alts) if c >> k & 1) or None
+    return names[code]
 
 
 def as_measure(values, name: str, *, unit: str, to: str | None = None,

@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -238,9 +239,26 @@ _LIPID_MM = ("total, HDL and LDL cholesterol: 386.65 g/mol (C27H46O), i.e. 38.66
 ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
     _analyte("testosterone", "nmol/L", ["nmol/L", "ng/dL", "ng/mL", "pmol/L", "pg/mL"],
              288.42, "C19H28O2, 288.42 g/mol; ISSAM calculator: 288.4 ng/dL = 10 nmol/L",
-             (0.0, 250.0), "testosterone (total, free or bioavailable)",
+             (0.0, 250.0), "total testosterone",
              "men 5-40 nmol/L; NHANES 2021-2023 has a man at 180 nmol/L; ng/dL values of men "
              "(300-800) labelled nmol/L still fall above 250"),
+    # Free and bioavailable T are small fractions of total T: with total T's range, free T
+    # in pg/mL (men about 50-250) or pmol/L read as nmol/L passed as plausible (a 288-fold
+    # or 1000-fold error). Their ranges are fractions of total T's 250 nmol/L ceiling.
+    _analyte("free_testosterone", "nmol/L", ["nmol/L", "pmol/L", "pg/mL", "ng/dL", "ng/mL"],
+             288.42, "C19H28O2, 288.42 g/mol (as total testosterone)",
+             (0.0, 10.0), "free testosterone",
+             "free T is 1-4 % of total T (ISSAM worked example: 1.74 %; Fiers T et al., J Clin "
+             "Endocrinol Metab 2018;103:2167-74: equilibrium dialysis medians 1.2 % in women, "
+             "1.5 % in men, 248 pmol/L in men); 10 nmol/L is 4 % of total T's 250 nmol/L "
+             "ceiling; men's free T in pg/mL or pmol/L (50-700) labelled nmol/L falls above"),
+    _analyte("bioavailable_testosterone", "nmol/L",
+             ["nmol/L", "ng/dL", "pmol/L", "pg/mL", "ng/mL"],
+             288.42, "C19H28O2, 288.42 g/mol (as total testosterone)",
+             (0.0, 100.0), "bioavailable (free + albumin-bound) testosterone",
+             "bioavailable T is about 40 % of total T (ISSAM worked example: 4.07 of 10 "
+             "nmol/L); 100 nmol/L is 40 % of total T's 250 nmol/L ceiling; men's "
+             "bioavailable T in ng/dL (about 100-600) labelled nmol/L mostly falls above"),
     _analyte("estradiol", "pmol/L", ["pmol/L", "pg/mL", "nmol/L", "ng/dL"],
              272.38, "C18H24O2, 272.38 g/mol (1 pg/mL = 3.6713 pmol/L)",
              (0.0, 200_000.0), "estradiol-17β (total, free or bioavailable)",
@@ -250,8 +268,10 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
              "adults 10-200 nmol/L; NHANES 2013-2016 has young and pregnant women up to "
              "1,067 nmol/L"),
     _analyte("albumin", "g/L", ["g/L", "g/dL", "µmol/L", "mg/dL"],
-             66_500.0, "human serum albumin, about 66.5 kDa (sequence mass); the binding "
-             "models use their paper's molar mass instead (Vermeulen 1999: 69,000 g/mol)",
+             66_500.0, "human serum albumin, about 66.5 kDa (sequence mass): a lab's "
+             "µmol/L is its measured g/L over the protein's mass, so that g/L, the input the "
+             "binding models were calibrated on, is recovered with it; the models then use "
+             "their paper's molar mass (Vermeulen 1999: 69,000 g/mol)",
              (10.0, 70.0), "serum albumin",
              "below 10 g/L or above 70 g/L is almost surely a g/dL vs g/L error"),
     _analyte("glucose", "mmol/L", ["mmol/L", "mg/dL"],
@@ -283,8 +303,8 @@ ANALYTES: Mapping[str, Analyte] = MappingProxyType(dict([
 #: Argument names of the public API (the glossary) and the analyte each one is.
 ARGUMENTS: Mapping[str, str] = MappingProxyType({
     "total_testosterone": "testosterone",
-    "free_testosterone": "testosterone",
-    "bioavailable_testosterone": "testosterone",
+    "free_testosterone": "free_testosterone",
+    "bioavailable_testosterone": "bioavailable_testosterone",
     "testosterone": "testosterone",
     "estradiol": "estradiol",
     "free_estradiol": "estradiol",
@@ -315,13 +335,25 @@ def normalize_unit(unit: str) -> str:
     'nmol/l'
     >>> normalize_unit("µIU/mL") == normalize_unit("uIU/ml") == normalize_unit("mIU/L")
     True
+    >>> normalize_unit("u[IU]/mL"), normalize_unit("ｎｇ／ｄＬ")  # UCUM, full-width
+    ('uiu/ml', 'ng/dl')
     """
     if not isinstance(unit, str):
         raise TypeError(f"a unit must be a string such as 'nmol/L', got {unit!r}")
-    s = unit.strip().lower().replace("μ", "u").replace("µ", "u")  # Greek mu, micro sign
+    # NFKC: full-width letters and slash ("ｎｇ／ｄＬ", East Asian systems), superscripts
+    s = unicodedata.normalize("NFKC", unit).strip().lower()
+    s = s.replace("μ", "u").replace("µ", "u")  # Greek mu, micro sign
     s = re.sub(r"\s+", "", s)
+    # UCUM writes arbitrary units in brackets (u[IU]/mL, m[IU]/L, mm[Hg], LOINC's example
+    # units); without them they are the LIS spellings. "[IU]/mL" stays "iu/ml": unknown.
+    s = {"[in_i]": "in", "[lb_av]": "lb"}.get(s, s).replace("[", "").replace("]", "")
     s = s.replace("litre", "l").replace("liter", "l").replace("mcg", "ug").replace("per", "/")
-    s = s.replace("micro", "u")
+    s = s.replace("micro", "u").replace("mcmol", "umol").replace("mciu", "uiu")
+    s = s.replace("/100ml", "/dl")  # mg/100 mL = mg/dL, g/100 mL = g/dL (older reports)
+    # HbA1c written with what it is a fraction of: NGSP/DCCT % and IFCC mmol/mol. Not
+    # "% (IFCC)": the older IFCC percentage (mmol/mol / 10), another scale: unknown.
+    s = re.sub(r"^%(?:ofhb|hb|hba1c|\(?(?:ngsp|dcct)\)?)$", "%", s)
+    s = re.sub(r"^mmol/mol(?:ofhb|hb|hba1c|\(?ifcc\)?)$", "mmol/mol", s)
     s = {"miu/l": "uiu/ml", "mu/l": "uiu/ml", "uu/ml": "uiu/ml", "uiu/l": "piu/ml",
          "umol/dl": "umol/dl"}.get(s, s)
     return s
@@ -329,6 +361,11 @@ def normalize_unit(unit: str) -> str:
 
 for _u in list(_MOLAR) + list(_MASS) + [_INSULIN_ACTIVITY]:
     _ALIASES[normalize_unit(_u)] = _u
+# The same unit in other words (SI-style spellings of European laboratories), shown as the
+# unit they equal: µg/L = ng/mL; ng/L = pg/mL for estradiol only (oestradiol in ng/L): for
+# testosterone "ng/L" is more likely a slip for ng/dL, a 100-fold error, so it is refused.
+_ALIASES["ug/l"] = "ng/mL"
+_ANALYTE_ALIASES = {"estradiol": {"ng/l": "pg/mL"}}
 
 
 def resolve_unit(unit: str, analyte: Analyte | str) -> str:
@@ -340,7 +377,8 @@ def resolve_unit(unit: str, analyte: Analyte | str) -> str:
     'ng/dL'
     """
     a = ANALYTES[analyte_of(analyte)] if isinstance(analyte, str) else analyte
-    found = _ALIASES.get(normalize_unit(unit))
+    folded = normalize_unit(unit)
+    found = _ANALYTE_ALIASES.get(a.name, {}).get(folded) or _ALIASES.get(folded)
     if found is None or found not in a.units:
         raise ValueError(
             f"unknown unit {unit!r} for {a.name}; accepted units are {', '.join(a.units)} "
@@ -361,7 +399,9 @@ def analyte_of(name: str) -> str:
         return name
     if name in ARGUMENTS:
         return ARGUMENTS[name]
-    raise ValueError(f"unknown analyte {name!r}; known analytes are {', '.join(ANALYTES)}")
+    raise ValueError(f"unknown analyte {name!r}; known analytes are {', '.join(ANALYTES)} "
+                     f"(argument names such as total_testosterone are accepted too; "
+                     f"labstats.units.convert also converts {', '.join(MEASURES)})")
 
 
 def convert(values, analyte: str, from_unit: str, to_unit: str, *,
@@ -405,8 +445,12 @@ def convert(values, analyte: str, from_unit: str, to_unit: str, *,
     """
     from labstats._validate import like_inputs, to_float_array
 
+    _insulin_factor(insulin_factor)  # checked even where unused: a bad value is never ignored
     if analyte not in ANALYTES and analyte not in ARGUMENTS and analyte in MEASURES:
         m = MEASURES[analyte]
+        if molar_mass is not None:
+            raise ValueError(f"molar_mass={molar_mass!r}: {analyte} is not a concentration "
+                             f"(units {', '.join((*m.units, *m.affine))}); omit molar_mass")
         x = to_float_array(values, "values")
         same = m.resolve(from_unit) == m.resolve(to_unit)
         out = x.copy() if same else m.from_canonical(m.to_canonical(x, from_unit), to_unit)

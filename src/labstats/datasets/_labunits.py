@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import as_concentration, as_measure
+from labstats._validate import as_concentration, as_measure, check_column_unit, to_float_array
 
 #: Reader column -> ``labstats.units.MEASURES`` entry (range and units of non-concentrations;
 #: HbA1c: NGSP %, or IFCC mmol/mol converted by the master equation).
@@ -42,25 +42,60 @@ def default_unit(name: str) -> str:
     return _units.ANALYTES[_units.analyte_of(name)].canonical_unit
 
 
-def to_canonical(series, name: str, unit: str, insulin_factor, column_check: bool = True):
+def to_canonical(series, name: str, unit: str, insulin_factor, column_check: bool = True,
+                 unit_column=None):
     """Values (a Series in ``unit``) checked and converted to the canonical unit.
 
     An implausible value raises as in the formulas; where their fix names a formula's
-    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added.
+    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added, or,
+    when the unit came from the cells of a unit column (``unit_column``: its header),
+    that cell (``units=`` cannot set the unit of one row).
     ``column_check=False``: no column-level unit check (the caller judges the column).
     """
+    if unit == _units._INSULIN_ACTIVITY and _units.analyte_of(name) == "insulin":
+        _insulin_round_trip(insulin_factor)
     try:
         if name in MEASURE_OF:
-            return as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
-                              column_check=column_check)
-        return as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
-                                column_check=column_check)
+            out = as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
+                             column_check=False)
+        else:
+            out = as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
+                                   column_check=False)
     except ValueError as exc:
         fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
         if fix is None:
             raise
+        if unit_column is not None:
+            raise ValueError(f"{exc} Reading a lab export: the unit {unit!r} of these rows is "
+                             f"written in column {unit_column!r}; if it is {fix.group(1)}, "
+                             f"correct it there.") from None
         raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
                          f"(CLI: --units {name}={fix.group(1)}).") from None
+    if column_check:  # its advice in the reader's words, not a formula's <name>_unit=
+        spec, factor = column_spec(name, unit, insulin_factor)
+        check_column_unit(to_float_array(series, name), name, spec, unit, factor, fix=(
+            (lambda alt: f"correct the unit {unit!r} of these rows in column {unit_column!r}")
+            if unit_column is not None else
+            (lambda alt: f"pass units={{{name!r}: {alt!r}}} (CLI: --units {name}={alt})")))
+    return out
+
+
+def _insulin_round_trip(insulin_factor) -> None:
+    """Warn when insulin in µIU/mL is stored in pmol/L with another factor than the
+    standard: HOMA-IR, HOMA-%B and QUICKI take µIU/mL and convert it back with their own
+    ``insulin_factor`` (default "standard", 6.00), so the lab's 10 µIU/mL read with 6.945
+    came back as 11.6 µIU/mL (HOMA-IR 16 % high) unless they are given the same factor."""
+    f = _units._insulin_factor(insulin_factor)
+    if f == _units.INSULIN_FACTORS["standard"]:
+        return
+    from labstats._validate import warn
+
+    warn(f"insulin: read from µIU/mL into pmol/L with insulin_factor={insulin_factor!r} "
+         f"({f:g} pmol/L per µIU/mL, not the standard 6.00); formulas taking insulin in "
+         f"µIU/mL convert it back with their own insulin_factor (default \"standard\"): "
+         f"pass them the same one (derive: options={{'homa_ir': {{'insulin_factor': "
+         f"{insulin_factor!r}}}}}, likewise homa_b and quicki), or the insulin they use is "
+         f"{f / 6.0:.4g} times the laboratory's.")
 
 
 def column_spec(name: str, unit: str, insulin_factor):
@@ -125,13 +160,13 @@ class UnitColumn:
         import pandas as pd
 
         codes, uniques = _unit_codes(raw[self.header])
-        norm = np.array([_units.normalize_unit(u) for u in uniques] + [""], dtype=object)
+        norm = np.array([_same_unit(name, u) for u in uniques] + [""], dtype=object)
         has_value = ~np.isnan(values)
         out = np.full(len(values), np.nan)
         if cell_units is not None and cell_units.notna().any():
             inside = cell_units.astype(object).where(cell_units.notna(), "").to_numpy()
             in_codes, in_uniques = pd.factorize(inside)
-            inside_norm = np.array([_units.normalize_unit(u) for u in in_uniques],
+            inside_norm = np.array([_same_unit(name, u) for u in in_uniques],
                                    dtype=object)[in_codes]
             clash = (inside != "") & (inside_norm != norm[codes])
             units = {u: _is_unit(name, u) for u in in_uniques[np.unique(in_codes[clash])]}
@@ -174,10 +209,20 @@ class UnitColumn:
                 rows &= ~_implausible(values, rows, raw, name, header, unit, insulin_factor,
                                       problems)
             group = pd.Series(values[rows], index=raw.index[rows])
-            out[rows] = to_canonical(group, name, unit, insulin_factor, checked is None)
+            out[rows] = to_canonical(group, name, unit, insulin_factor, checked is None,
+                                     self.header if uniques[k] != "" else None)
             if checked is not None:
                 checked.append((unit, raw.index[rows].to_numpy(), values[rows]))
         return out
+
+
+def _same_unit(name: str, unit: str) -> str:
+    """A key equal for two spellings of one unit of column ``name`` ("ng/L" and "pg/mL" of
+    estradiol, "mIU/L" and "µIU/mL"): the unit ``resolve`` reads, else the folded text."""
+    try:
+        return resolve(name, unit)
+    except ValueError:
+        return _units.normalize_unit(unit)
 
 
 def _is_unit(name: str, unit: str) -> bool:
@@ -242,8 +287,9 @@ def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems
             start = (f"implausible for {unit} (plausible {lo:g}-{hi:g} {unit} per labstats."
                      f"units.{table}['{spec.name}']); ")
             end = "; wrap the call in `with labstats.plausibility('warn'):` if it is real"
-            why = {alt: start + (f"if it is {alt}, correct the unit" if alt else
-                                 "check the unit") + end for alt in dict.fromkeys(alts)}
+            why = {alt: start + (f"if it is {alt[0]}, correct the unit" + (
+                f" ({' or '.join(alt[1:])} would also make it plausible)" if len(alt) > 1
+                else "") if alt else "check the unit") + end for alt in dict.fromkeys(alts)}
             problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]), why[alt])
                             for i, alt in zip(where, alts, strict=True))
     problems.extend((_py(raw.index[i]), header, _py(raw[header].iloc[i]),

@@ -59,7 +59,7 @@ def unit_family(unit: str) -> str | None:
     >>> unit_family("mmol/mol")
     'substance_fraction'
     """
-    if unit.strip() == "%":
+    if _units.normalize_unit(unit) == "%":
         return "fraction"
     if _units.normalize_unit(unit) == "mmol/mol":
         return "substance_fraction"
