@@ -26,7 +26,21 @@ def is_dask(obj) -> bool:
 
 def _enforce(frame, meta):
     """``frame`` with the columns and dtypes of ``meta`` (the same frame on every worker)."""
-    return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
+    return _astype(frame[list(meta.columns)], meta.dtypes.to_dict())
+
+
+def _astype(frame, dtypes):
+    """``frame.astype(dtypes)``, a column of times none of which was read (all NaT: naive)
+    put in the time zone of ``dtypes`` (a partition without a read time of a zoned
+    export, whose other partitions' times carry the zone, as the whole column does)."""
+    import pandas as pd
+
+    for c, kind in dtypes.items():
+        col = frame[c]
+        if isinstance(kind, pd.DatetimeTZDtype) and col.dtype.kind == "M" and \
+                not isinstance(col.dtype, pd.DatetimeTZDtype) and col.isna().all():
+            frame = frame.assign(**{c: col.dt.tz_localize(kind.tz)})
+    return frame.astype(dtypes)
 
 
 def _pandas_strings(frame):
@@ -331,7 +345,7 @@ def dask_read_lab_results(ddf, **kw):
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
         times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"),
                                         kw["time_format"])[0]
-        read = read.astype({"collected_at": times.dtype})  # that of a sample without any
+        read = _astype(read, {"collected_at": times.dtype})  # that of a sample without any
     meta = read.iloc[:0]
     results = numbered.map_partitions(_read_part, kw, meta, mode, meta=meta)
     _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
