@@ -139,7 +139,8 @@ def _unread(pieces, header, stats, offsets, time_format):
 def _odd_ids(part, headers):
     """Per text id column of a partition (``_routine_io.check_ids`` across partitions):
     (keys of its ids that may be another's spelling: blanks around, a ".0"; keys of its
-    numbers, in a column of objects; whether it holds text)."""
+    numbers, in a column of objects; whether it holds text; whether it holds ids that are
+    not text)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -157,7 +158,7 @@ def _odd_ids(part, headers):
                                                       type=pa.string()),
                                              _routine_io.ODD_ID).to_numpy(zero_copy_only=False)
         keys = _routine_io.id_keys(values, number).to_numpy()
-        out[h] = (set(keys[odd]), set(keys[number]), bool(text.any()))
+        out[h] = (set(keys[odd]), set(keys[number]), bool(text.any()), bool(not text.all()))
     return out
 
 
@@ -199,6 +200,23 @@ def _check_ids(pieces, odd, offsets, role):
         found = found.sort_values("row", kind="stable").drop_duplicates(h)
         _routine_io.check_ids(found[[h]].reset_index(drop=True), {r: h},
                               rows=found["row"].to_numpy())
+
+
+def _object_ids(ddf, odd, role):
+    """The types of the result's id columns read from columns of objects, as pandas' reader
+    gives them on the whole column (``_odd_ids`` of all partitions), not as the sample
+    has them: objects when a partition holds ids that are not text (numbers: never cast
+    to text), else pandas' string type when any partition holds text."""
+    kinds = {}
+    for r in ("patient_id", "specimen_id"):
+        h = role.get(r)
+        if h is None or ddf[h].dtype != object or not odd:
+            continue
+        if any(o[h][3] for o in odd):
+            kinds[r] = object
+        elif any(o[h][2] for o in odd):
+            kinds[r] = "str"
+    return kinds
 
 
 def _unit_cells(part, role):
@@ -346,6 +364,9 @@ def dask_read_lab_results(ddf, **kw):
         times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"),
                                         kw["time_format"])[0]
         read = _astype(read, {"collected_at": times.dtype})  # that of a sample without any
+    if len(codes) and read["test"].dtype == object:  # codes in the export, none in the
+        read = read.astype({"test": "str"})  # sample: the column's type of pandas' reader
+    read = read.astype(_object_ids(ddf, odd, role))
     meta = read.iloc[:0]
     results = numbered.map_partitions(_read_part, kw, meta, mode, meta=meta)
     _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
@@ -386,8 +407,24 @@ def dask_pair_results(ddf, **kw):
             kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
         else:
             sample = ddf.get_partition(0).compute()
-    meta = _pair_part(sample, kw).iloc[:0]
+    meta = _id_types(_pair_part(sample, kw).iloc[:0], ddf._meta)
     return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
+
+
+def _id_types(meta, results):
+    """The draws' ``meta`` with the id columns' types pandas gives the draws of the
+    ``results`` (their meta) when there are draws, not those of the sample's draws: none
+    (a sample without used rows gives object ids), or its ids alone (a sample of text ids,
+    str, in a column that also holds numbers: pandas' and the partitions' object, never
+    cast to text). The pairing's ids are a NumPy array: text and numbers stay objects."""
+    import pandas as pd
+    from dask.dataframe.utils import meta_nonempty
+
+    filled = meta_nonempty(results)
+    kinds = {c: object if results[c].dtype == object else pd.DataFrame(
+        {c: filled[c].dropna().to_numpy()})[c].dtype for c in ("patient_id", "specimen_id")
+        if c in meta.columns and c in results.columns}
+    return meta.astype(kinds)
 
 
 # derive on Dask, its warnings issued on the client: labstats._engines_dask_derive

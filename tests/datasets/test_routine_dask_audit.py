@@ -11,7 +11,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from labstats.datasets import read_lab_results
+from labstats.datasets import make_lab_results, pair_results, read_lab_results
 
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
@@ -60,3 +60,72 @@ def test_zoned_times_with_a_partition_without_a_read_time(times):
     lazy, got = _recorded(lambda: read_lab_results(dd.from_pandas(export, npartitions=2)))
     assert got == expected
     pd.testing.assert_frame_equal(_by_row(lazy.compute()), want)
+
+
+def _lis(n=20, seed=3):
+    export = make_lab_results(n, seed=seed, shape="lis")
+    export.attrs = {}
+    return export
+
+
+def _draws(results, **kw):
+    """Draws of a Dask result, computed, in pandas' order (patient, time)."""
+    return pair_results(results, **kw).compute().sort_values(
+        ["patient_id", "collected_at"], kind="stable", ignore_index=True)
+
+
+@pytest.mark.parametrize("first", ["no used row", "no test code", "empty"])
+def test_a_first_partition_without_used_results(first):
+    """The Dask reader's first rows are its sample: the types of its result and draws.
+    When they held no test code, its ``test`` column was object (pandas': str); when
+    they held no used result (only unknown tests, as the first rows of a MIMIC-IV
+    ``labevents`` often are) or none at all, the draws' ids were object (pandas': str)."""
+    export = _lis()
+    third = len(export) // 3
+    if first == "no used row":
+        export.loc[:third, "Test Code"] = "LOCAL-42"  # not an analyte: excluded
+    elif first == "no test code":
+        export.loc[:third, "Test Code"] = None
+    ddf = dd.from_pandas(export, npartitions=3)
+    if first == "empty":
+        ddf = ddf.map_partitions(lambda p: p[p.index > third])
+        export = export.iloc[third + 1:].reset_index(drop=True)
+    want = read_lab_results(export)
+    lazy = read_lab_results(ddf)
+    pd.testing.assert_frame_equal(_by_row(lazy.compute()), want)
+    for by in ("specimen", "window"):
+        pd.testing.assert_frame_equal(_draws(lazy, by=by), pair_results(want, by=by))
+
+
+def test_ids_of_text_and_numbers_are_not_cast_to_text():
+    """A column of objects holding text ids in its first partition and numbers in a later
+    one (Dask without its string conversion): pandas keeps the numbers (object ids); the
+    Dask reader cast them to the sample's type, text (1003 -> "1003"), silently."""
+    export = _lis().sort_values("Patient ID", kind="stable", ignore_index=True)
+    ids = export["Patient ID"].astype(object)
+    late = (export.index > len(export) // 2) & ids.str.len().gt(0).fillna(False)
+    ids[late] = [int(x[1:]) + 1000 for x in ids[late]]
+    export["Patient ID"] = ids
+    want = read_lab_results(export)
+    assert want["patient_id"].dtype == object
+    with dask.config.set({"dataframe.convert-string": False}):  # (else Dask makes 7 "7")
+        ddf = dd.from_pandas(export, npartitions=3)
+        assert ddf.dtypes["Patient ID"].kind == "O"
+        lazy = read_lab_results(ddf)
+        got = _by_row(lazy.compute())
+        draws = _draws(lazy)
+    pd.testing.assert_frame_equal(got, want)
+    assert got["patient_id"].map(type).eq(int).sum() == late.sum()
+    pd.testing.assert_frame_equal(draws, pair_results(want))
+
+
+def test_ids_of_text_in_a_column_of_objects():
+    """The same column with text ids only (and a partition without any): str, as pandas."""
+    export = _lis()
+    export["Patient ID"] = export["Patient ID"].astype(object)
+    export.loc[:len(export) // 3, "Patient ID"] = None
+    want = read_lab_results(export)
+    assert isinstance(want["patient_id"].dtype, pd.StringDtype)
+    with dask.config.set({"dataframe.convert-string": False}):
+        got = read_lab_results(dd.from_pandas(export, npartitions=3)).compute()
+    pd.testing.assert_frame_equal(_by_row(got), want)
