@@ -240,8 +240,8 @@ def _disjoint(spans) -> bool:
 
 
 #: What the Dask reader knows of a lazy result it returned, by the result's name: its
-#: partitions hold whole patients (pair_results need not shuffle again), the analytes of the
-#: export's test codes, and a read sample (pair_results' meta without computing a partition).
+#: partitions hold whole patients (pair_results need not shuffle again), and the analytes of
+#: the export's test codes.
 #: An entry goes when the result's expression is garbage-collected (no growth per read).
 _LAZY: dict = {}
 
@@ -369,14 +369,18 @@ def dask_read_lab_results(ddf, **kw):
     read = read.astype(_object_ids(ddf, odd, role))
     meta = read.iloc[:0]
     results = numbered.map_partitions(_read_part, kw, meta, mode, meta=meta)
-    _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
+    _remember(results, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
     return results
 
 
 def _pair_part(results, kw, meta=None):
     from labstats.datasets._routine_pair import pair_results
 
-    paired = pair_results(results, **kw)
+    try:
+        paired = pair_results(results, **kw)
+    except ValueError as exc:  # results that cannot be paired: found in this partition
+        raise ValueError(f"{exc} (Dask: found in one partition, a part of the patients; "
+                         f"others may hold more)") from None
     paired.attrs = {}
     return paired if meta is None else _enforce(paired, meta)
 
@@ -388,6 +392,9 @@ def dask_pair_results(ddf, **kw):
     A result of the Dask ``read_lab_results`` is paired as it is (its partitions hold whole
     patients), its default analytes those of the export's test codes (as ``pair_export``);
     any other frame is shuffled by ``patient_id`` and its used analytes found in one pass.
+    The draws' types are those of the results' (``_draw_types``): nothing else is
+    computed here, and results that cannot be paired (no specimen id, no time) are refused
+    when the draws are computed, by the partition that holds them.
     """
     import dask
 
@@ -395,28 +402,30 @@ def dask_pair_results(ddf, **kw):
 
     info = _LAZY.get(ddf._name)
     if info is not None:
-        shuffled, sample = ddf, info["sample"]
+        shuffled = ddf
         if kw.get("analytes") is None:
             kw = {**kw, "analytes": info["analytes"]}
     else:
         shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
-        if kw.get("analytes") is None:  # found in the same pass as the sample (one, not two)
+        if kw.get("analytes") is None:
             used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
                 ddf["analyte"]
-            found, sample = dask.compute(used.dropna().unique(), ddf.get_partition(0))
+            found = dask.compute(used.dropna().unique())[0]
             kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
-        else:
-            sample = ddf.get_partition(0).compute()
-    meta = _id_types(_pair_part(sample, kw).iloc[:0], ddf._meta)
+    from labstats.datasets._routine_pair import pair_results
+
+    meta = pair_results(ddf._meta, **kw)  # (its arguments checked: no results to refuse)
+    meta.attrs = {}
+    meta = _draw_types(meta, ddf._meta)
     return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
 
 
-def _id_types(meta, results):
-    """The draws' ``meta`` with the id columns' types pandas gives the draws of the
-    ``results`` (their meta) when there are draws, not those of the sample's draws: none
-    (a sample without used rows gives object ids), or its ids alone (a sample of text ids,
-    str, in a column that also holds numbers: pandas' and the partitions' object, never
-    cast to text). The pairing's ids are a NumPy array: text and numbers stay objects."""
+def _draw_types(meta, results):
+    """The draws' ``meta`` (paired from no results) with the types pandas gives the
+    draws of ``results`` (their meta) when there are draws: the ids' (a pairing's ids are
+    a NumPy array: text reads as str, text and numbers stay objects, never cast to
+    text) and the times' (timezone-aware included), not the object columns of an empty
+    pairing."""
     import pandas as pd
     from dask.dataframe.utils import meta_nonempty
 
@@ -424,6 +433,9 @@ def _id_types(meta, results):
     kinds = {c: object if results[c].dtype == object else pd.DataFrame(
         {c: filled[c].dropna().to_numpy()})[c].dtype for c in ("patient_id", "specimen_id")
         if c in meta.columns and c in results.columns}
+    if "collected_at" in results.columns and results["collected_at"].dtype.kind == "M":
+        kinds.update(dict.fromkeys(("collected_at", "collected_until"),
+                                   results["collected_at"].dtype))
     return meta.astype(kinds)
 
 

@@ -129,3 +129,70 @@ def test_ids_of_text_in_a_column_of_objects():
     with dask.config.set({"dataframe.convert-string": False}):
         got = read_lab_results(dd.from_pandas(export, npartitions=3)).compute()
     pd.testing.assert_frame_equal(_by_row(got), want)
+
+
+def test_zoned_draws_when_the_first_rows_have_no_used_result():
+    """Draws of a timezone-aware export whose first rows hold no used result: their
+    times were typed by the draws of those rows (none: object), so the computed draws'
+    ``collected_at`` was object, not pandas' timezone-aware times."""
+    export = _lis()
+    export["Collected"] = export["Collected"] + "+0100"
+    export.loc[:len(export) // 3, "Test Code"] = "LOCAL-42"
+    want = read_lab_results(export)
+    lazy = read_lab_results(dd.from_pandas(export, npartitions=3))
+    for by in ("specimen", "window"):
+        expected = pair_results(want, by=by)
+        assert isinstance(expected["collected_at"].dtype, pd.DatetimeTZDtype)
+        pd.testing.assert_frame_equal(_draws(lazy, by=by), expected)
+
+
+def _counting(export, k):
+    """A Dask frame of ``export`` in ``k`` partitions, and the loads of each partition."""
+    import numpy as np
+
+    loads = [0] * k
+    bounds = np.linspace(0, len(export), k + 1).astype(int)
+
+    def load(i):
+        loads[i] += 1
+        return export.iloc[bounds[i]:bounds[i + 1]]
+
+    return dd.from_map(load, range(k), meta=export.iloc[:0], enforce_metadata=False), loads
+
+
+def test_pair_results_on_dask_computes_nothing_to_type_the_draws():
+    """The draws' types come from the results' types: pairing a Dask frame of results
+    with its analytes given loads no partition (it computed the first one), and without
+    them one pass finds the analytes."""
+    want = read_lab_results(_lis())
+    want.attrs = {}
+    ddf, loads = _counting(want, 3)
+    draws = pair_results(ddf, analytes=["total_testosterone", "shbg"])
+    assert loads == [0, 0, 0]
+    expected = pair_results(want, analytes=["total_testosterone", "shbg"])
+    pd.testing.assert_frame_equal(draws.compute().sort_values(
+        ["patient_id", "collected_at"], kind="stable", ignore_index=True), expected)
+    loads[:] = [0, 0, 0]
+    draws = pair_results(ddf, by="window", repeats="mean")
+    assert loads == [1, 1, 1]
+    pd.testing.assert_frame_equal(draws.compute().sort_values(
+        ["patient_id", "collected_at"], kind="stable", ignore_index=True),
+        pair_results(want, by="window", repeats="mean"))
+
+
+def test_results_without_specimen_in_several_partitions_are_refused_as_a_partitions():
+    """Results without a specimen id in three partitions: pandas refuses the 3; the Dask
+    draws said "1 result(s) without specimen_id" as if it were all (the count of the
+    first rows, when pair_results was called, or of the partition that raised). Now the
+    refusal comes when the draws are computed and says it is one partition's."""
+    export = _lis(40, seed=5)
+    rows = [5, len(export) // 2, len(export) - 5]
+    export.loc[rows, "Accession"] = None
+    with pytest.raises(ValueError, match=r"3 result\(s\) without specimen_id .*source_row "
+                       rf"{rows[0]}, {rows[1]}, {rows[2]}\)"):
+        pair_results(read_lab_results(export))
+    draws = pair_results(read_lab_results(dd.from_pandas(export, npartitions=4)))
+    with pytest.raises(ValueError, match=r"result\(s\) without specimen_id .*fill in their "
+                       r"specimen ids \(Dask: found in one partition, a part of the patients; "
+                       r"others may hold more\)"):
+        draws.compute()
