@@ -92,17 +92,20 @@ def _stats(part, pid, test):
 
 def _column_stats(part, evidence=None, time=None, time_format=None):
     """(evidence of the decimal mark or None, (format, text) of the first filled time of
-    column ``time`` (of text) or None, (format, ``_routine_io.unread_times``) of its
-    times in ``time_format`` or else that first time's format, or None) of a partition;
-    ``evidence``: ``decimal_evidence``'s keywords. Whole-column decisions of
-    ``read_lab_results``: evidence combines by ``or``, the first time is the first
-    partition's that has one (any partitioning will do); the unread times are counted
-    here when the export's format is the one tried (else again: ``_unread``)."""
+    column ``time`` (of text) or None, {format: ``_routine_io.unread_times``} of its
+    times in ``time_format`` or else in that first time's format and, when it has a day
+    and a month, in the other order too, or None, ``_routine_io.order_evidence`` of its
+    times (when no ``time_format``) or None) of a partition; ``evidence``:
+    ``decimal_evidence``'s keywords. Whole-column decisions of ``read_lab_results``:
+    evidence combines by ``or``, the first time is the first partition's that has one
+    (any partitioning will do), the day/month order is settled on all partitions'
+    evidence, all in one pass; the unread times are counted here in the formats the
+    export's may be (else again: ``_unread``)."""
     from labstats.datasets import _routine_io
     from labstats.datasets._routine_screen import decimal_evidence
 
     marks = None if evidence is None else decimal_evidence(_pandas_strings(part), **evidence)
-    first = unread = None
+    first = unread = order = None
     if time is not None:  # the first rows first (a whole column's text only when empty)
         for cells in (part[time].head(1000), part[time]):
             text = cells.astype("string").str.strip()
@@ -112,8 +115,20 @@ def _column_stats(part, evidence=None, time=None, time_format=None):
                 break
         fmt = time_format or (first[0] if first is not None else None)
         if fmt is not None:
-            unread = (fmt, _routine_io.unread_times(part[time], fmt))
-    return marks, first, unread
+            tried = [fmt]
+            if time_format is None and _routine_io.month_first(fmt) is not None:
+                tried.append(_routine_io.other_order(fmt))
+            unread = {f: _routine_io.unread_times(part[time], f) for f in tried}
+        if time_format is None:
+            order = _routine_io.order_evidence(_distinct(part[time]))
+    return marks, first, unread, order
+
+
+def _distinct(cells):
+    """The distinct cells (a time column's: a draw's results share their time)."""
+    import pandas as pd
+
+    return pd.unique(cells.dropna().to_numpy(dtype=object))
 
 
 def _unread(pieces, header, stats, offsets, time_format):
@@ -124,8 +139,8 @@ def _unread(pieces, header, stats, offsets, time_format):
 
     from labstats.datasets import _routine_io
 
-    counts = [None if u is None else u[1] for u in stats]
-    again = [k for k, u in enumerate(stats) if u is not None and u[0] != time_format]
+    counts = [None if u is None else u.get(time_format) for u in stats]
+    again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
     for k, c in zip(again, dask.compute([dask.delayed(_routine_io.unread_times)(
             pieces[k][header], time_format) for k in again])[0], strict=True):
         counts[k] = c
@@ -260,8 +275,11 @@ def dask_read_lab_results(ddf, **kw):
     """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
 
     One pass over the patient and test columns (rows, patient id range and test codes
-    per partition), the columns that decide the decimal mark and the time format, and a
-    sample of the first rows. Rows are numbered as in the whole
+    per partition), the columns that decide the decimal mark and the time format (its
+    day/month order included), and a sample of the first rows; a second pass
+    only for what the first cannot settle: ids that may be written two ways, times with
+    a time zone (one zone for all), times not read in the export's format where a
+    partition's own first time has another. Rows are numbered as in the whole
     export (``source_row``); the partitions are shuffled by patient, into about
     ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
     disjoint (an export written patient by patient); each is read by the pandas reader.
@@ -337,9 +355,8 @@ def dask_read_lab_results(ddf, **kw):
     header = role.get("collected_at")
     if first is not None:  # the export's first filled time, in partition (= row) order,
         kw["time_format"] = first[0]  # its day/month order settled on all partitions
-        if _routine_io.month_first(first[0]) is not None:
-            found = dask.compute([dask.delayed(_routine_io.order_evidence)(p[header])
-                                  for p in pieces])[0]
+        if _routine_io.month_first(first[0]) is not None:  # (evidence: of the same pass)
+            found = [c[3] for c in columns if c[3] is not None]
             kw["time_format"], note = _routine_io.settle_order(
                 first[0], tuple(max(f[k] for f in found) for k in (0, 1)), first[1])
             if note:

@@ -196,3 +196,40 @@ def test_results_without_specimen_in_several_partitions_are_refused_as_a_partiti
                        r"specimen ids \(Dask: found in one partition, a part of the patients; "
                        r"others may hold more\)"):
         draws.compute()
+
+
+@pytest.mark.parametrize("case", ["day first", "month first", "never told", "both"])
+def test_day_month_order_settled_in_the_first_pass(case):
+    """Times written "03/04/2024 08:00": their day/month order was settled by a second
+    pass over every partition, and the times not read in the settled format counted by
+    a third (each partition of the export loaded three times before the result was
+    computed; the reader documents one pass). Now one pass, as pandas decides: the
+    same format, times, unread times and warnings."""
+    export = _lis(30, seed=4)
+    times = pd.to_datetime(export["Collected"])
+    if case == "day first":
+        times = times.dt.strftime("%d/%m/%Y %H:%M")
+    elif case == "month first":
+        times = times.dt.strftime("%m/%d/%Y %H:%M")
+    else:  # days 1-12 only: no time tells the orders apart (or both orders, below)
+        times = times.map(lambda t: t.replace(day=1 + t.day % 12)).dt.strftime(
+            "%d/%m/%Y %H:%M")
+    export["Collected"] = times
+    export.loc[len(export) - 3, "Collected"] = "2024-05-06 08:00"  # another format
+    if case == "both":
+        export.loc[len(export) - 2, "Collected"] = "13/02/2024 08:00"
+        export.loc[len(export) - 1, "Collected"] = "02/13/2024 08:00"
+        with pytest.raises(ValueError, match="written in both orders"):
+            read_lab_results(export)
+    ddf, loads = _counting(export, 3)
+    if case == "both":
+        with pytest.raises(ValueError, match="written in both orders"):
+            read_lab_results(ddf)
+        return
+    want, expected = _recorded(lambda: read_lab_results(export))
+    assert any("not in the column's format" in m for m in expected)
+    assert any("reads both as day/month" in m for m in expected) is (case == "never told")
+    lazy, got = _recorded(lambda: read_lab_results(ddf))
+    assert got == expected
+    assert loads == [1, 1, 1]
+    pd.testing.assert_frame_equal(_by_row(lazy.compute()), want)
