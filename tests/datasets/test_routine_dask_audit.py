@@ -233,3 +233,61 @@ def test_day_month_order_settled_in_the_first_pass(case):
     assert got == expected
     assert loads == [1, 1, 1]
     pd.testing.assert_frame_equal(_by_row(lazy.compute()), want)
+
+
+# --- law: the Dask reader and pairing equal pandas' on random edits of an export --------
+
+_EDITS = {"Test Code": ["LOCAL-42", None, "2986-8"],
+          "Result": ["see comment", "<0.5", ">1000", "", "450 H", "1,5", "12000"],
+          "Collected": ["", "garbage", "03/01/2024 09:00", "2024-01-02T08:00:15",
+                        "13/02/2024 08:00"],
+          "Patient ID": [None, "", "P000001"], "Units": ["zz", "", "mmol/L", "ng/mL"],
+          "Result Status": ["C", "W", "P", "Final"], "Accession": [None, "A00000001"]}
+
+
+def test_dask_equals_pandas_on_random_edits():
+    """However the export is edited (unknown tests, unreadable values and times, missing
+    ids, units, statuses) and cut into partitions (patients across partitions, or sorted
+    so that no shuffle is needed): the Dask reader's rows, reasons, counts and warnings
+    are pandas', and its draws by specimen and by window are pandas' draws of the same
+    analytes (the Dask default: those of the export's codes), or both refuse them."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import labstats
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(n=st.integers(2, 12), seed=st.integers(0, 1000),
+           edits=st.lists(st.tuples(st.sampled_from(sorted(_EDITS)), st.integers(0, 10**6),
+                                    st.integers(0, 10)), max_size=8),
+           npartitions=st.integers(1, 5), by_patient=st.booleans(),
+           repeats=st.sampled_from(["first", "last", "mean", "nearest"]))
+    def law(n, seed, edits, npartitions, by_patient, repeats):
+        export = _lis(n, seed)
+        if by_patient:
+            export = export.sort_values("Patient ID", kind="stable", ignore_index=True)
+        for column, row, k in edits:
+            export.loc[row % len(export), column] = _EDITS[column][k % len(_EDITS[column])]
+        want, expected = _recorded(lambda: read_lab_results(export))
+        lazy, got = _recorded(lambda: read_lab_results(dd.from_pandas(export, npartitions)))
+        assert got == expected
+        computed = lazy.compute()
+        pd.testing.assert_frame_equal(_by_row(computed), want)
+        reasons = computed.set_index("source_row")["reason"].dropna().sort_index()
+        assert reasons.equals(want.attrs["report"].set_index("source_row")["reason"])
+        assert labstats.counts(lazy) == want.attrs["counts"]
+        for by in ("specimen", "window"):
+            draws = pair_results(lazy, by=by, repeats=repeats)
+            analytes = [c[:-len("_source_row")] for c in draws.columns
+                        if c.endswith("_source_row")]
+            try:
+                expected = pair_results(want, by=by, repeats=repeats, analytes=analytes)
+            except ValueError as exc:
+                assert "cannot be paired" in str(exc)
+                with pytest.raises(ValueError, match="cannot be paired"):
+                    draws.compute()
+                continue
+            pd.testing.assert_frame_equal(draws.compute().sort_values(
+                ["patient_id", "collected_at"], kind="stable", ignore_index=True), expected)
+
+    law()
