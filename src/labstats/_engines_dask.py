@@ -92,15 +92,16 @@ def _stats(part, pid, test):
 
 def _column_stats(part, evidence=None, time=None, time_format=None):
     """(evidence of the decimal mark or None, (format, text) of the first filled time of
-    column ``time`` (of text) or None, {format: ``_routine_io.unread_times``} of its
-    times in ``time_format`` or else in that first time's format and, when it has a day
-    and a month, in the other order too, or None, ``_routine_io.order_evidence`` of its
-    times (when no ``time_format``) or None) of a partition; ``evidence``:
+    column ``time`` (of text) or None, {format: (``_routine_io.unread_times``,
+    ``_routine_io.zone_text`` or None when the format has no zone)} of its times in
+    ``time_format`` or else in that first time's format and, when it has a day and a
+    month, in the other order too, or None, ``_routine_io.order_evidence`` of its times
+    (when no ``time_format``) or None) of a partition; ``evidence``:
     ``decimal_evidence``'s keywords. Whole-column decisions of ``read_lab_results``:
     evidence combines by ``or``, the first time is the first partition's that has one
     (any partitioning will do), the day/month order is settled on all partitions'
-    evidence, all in one pass; the unread times are counted here in the formats the
-    export's may be (else again: ``_unread``)."""
+    evidence, all in one pass; the unread times and the time zone are found here in the
+    formats the export's may be (else again: ``_unread``, ``_zones``)."""
     from labstats.datasets import _routine_io
     from labstats.datasets._routine_screen import decimal_evidence
 
@@ -119,6 +120,9 @@ def _column_stats(part, evidence=None, time=None, time_format=None):
             if time_format is None and _routine_io.month_first(fmt) is not None:
                 tried.append(_routine_io.other_order(fmt))
             unread = {f: _routine_io.unread_times(part[time], f) for f in tried}
+            zones = {f: _routine_io.zone_text(part[time], f) for f in tried
+                     if _routine_io.zoned(f)}
+            unread = {f: (u, zones.get(f)) for f, u in unread.items()}
         if time_format is None:
             order = _routine_io.order_evidence(_distinct(part[time]))
     return marks, first, unread, order
@@ -139,7 +143,8 @@ def _unread(pieces, header, stats, offsets, time_format):
 
     from labstats.datasets import _routine_io
 
-    counts = [None if u is None else u.get(time_format) for u in stats]
+    counts = [None if u is None or time_format not in u else u[time_format][0]
+              for u in stats]
     again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
     for k, c in zip(again, dask.compute([dask.delayed(_routine_io.unread_times)(
             pieces[k][header], time_format) for k in again])[0], strict=True):
@@ -149,6 +154,22 @@ def _unread(pieces, header, stats, offsets, time_format):
         k, c = found[0]
         _routine_io.warn_unread(sum(c[0] for _, c in found), int(offsets[k]) + c[1], c[2],
                                 time_format)
+
+
+def _zones(pieces, header, stats, time_format):
+    """``_routine_io.check_zones`` on all partitions' ``zone_text``: found by
+    ``_column_stats`` where it tried ``time_format``, else here."""
+    import dask
+
+    from labstats.datasets import _routine_io
+
+    texts = [None if u is None or time_format not in u else u[time_format][1]
+             for u in stats]
+    again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
+    for k, t in zip(again, dask.compute([dask.delayed(_routine_io.zone_text)(
+            pieces[k][header], time_format) for k in again])[0], strict=True):
+        texts[k] = t
+    _routine_io.check_zones(texts, time_format)
 
 
 def _odd_ids(part, headers):
@@ -277,9 +298,9 @@ def dask_read_lab_results(ddf, **kw):
     One pass over the patient and test columns (rows, patient id range and test codes
     per partition), the columns that decide the decimal mark and the time format (its
     day/month order included), and a sample of the first rows; a second pass
-    only for what the first cannot settle: ids that may be written two ways, times with
-    a time zone (one zone for all), times not read in the export's format where a
-    partition's own first time has another. Rows are numbered as in the whole
+    only for what the first cannot settle: ids that may be written two ways, and the
+    times (not read in the export's format, their time zone) of a partition whose own
+    first time has another format. Rows are numbered as in the whole
     export (``source_row``); the partitions are shuffled by patient, into about
     ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
     disjoint (an export written patient by patient); each is read by the pandas reader.
@@ -352,7 +373,6 @@ def dask_read_lab_results(ddf, **kw):
     sample = _pandas_strings(sample)
     given = kw.get("time_format")
     first = next((c[1] for c in columns if c[1] is not None), None) if given is None else None
-    header = role.get("collected_at")
     if first is not None:  # the export's first filled time, in partition (= row) order,
         kw["time_format"] = first[0]  # its day/month order settled on all partitions
         if _routine_io.month_first(first[0]) is not None:  # (evidence: of the same pass)
@@ -361,9 +381,8 @@ def dask_read_lab_results(ddf, **kw):
                 first[0], tuple(max(f[k] for f in found) for k in (0, 1)), first[1])
             if note:
                 warn(note)
-    if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
-        _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
-            p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
+    if time is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone for
+        _zones(pieces, time, [c[2] for c in columns], kw["time_format"])  # all partitions
     if time is not None and kw.get("time_format"):  # read_lab_results' warning, for all
         _unread(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)

@@ -235,6 +235,35 @@ def test_day_month_order_settled_in_the_first_pass(case):
     pd.testing.assert_frame_equal(_by_row(lazy.compute()), want)
 
 
+
+@pytest.mark.parametrize("zone", ["+0100", "Z", "+0100 then +0200"])
+def test_time_zone_checked_in_the_first_pass(zone):
+    """Times with a zone: one zone for the export was checked by a second pass over
+    every partition; now in the first (each partition loaded once before computing),
+    with pandas' result, warnings and refusal of several zones."""
+    export = _lis(30, seed=5)
+    times = pd.to_datetime(export["Collected"])
+    if zone == "Z":
+        export["Collected"] = times.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    else:
+        export["Collected"] = times.dt.strftime("%Y-%m-%d %H:%M+0100")
+    export.loc[3, "Collected"] = "garbage"
+    if zone == "+0100 then +0200":
+        export.loc[len(export) - 4:, "Collected"] = "2024-06-01 08:00+0200"
+        with pytest.raises(ValueError, match="Mixed timezones"):
+            read_lab_results(export)
+        with pytest.raises(ValueError, match="Mixed timezones"):
+            read_lab_results(dd.from_pandas(export, npartitions=3))
+        return
+    want, expected = _recorded(lambda: read_lab_results(export))
+    assert isinstance(want["collected_at"].dtype, pd.DatetimeTZDtype) and len(expected) == 1
+    ddf, loads = _counting(export, 3)
+    lazy, got = _recorded(lambda: read_lab_results(ddf))
+    assert got == expected
+    assert loads == [1, 1, 1]
+    pd.testing.assert_frame_equal(_by_row(lazy.compute()), want)
+
+
 # --- law: the Dask reader and pairing equal pandas' on random edits of an export --------
 
 _EDITS = {"Test Code": ["LOCAL-42", None, "2986-8"],
