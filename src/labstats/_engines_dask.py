@@ -70,7 +70,7 @@ def _read_part(raw, kw, meta=None, mode="raise"):
     raw = _pandas_strings(raw.sort_values("__source_row", kind="stable"))
     rows = raw.pop("__source_row").to_numpy()
     with thread_plausibility(mode), collected_warnings():
-        res = read_lab_results(raw.reset_index(drop=True), **kw)
+        res = read_lab_results(raw.reset_index(drop=True), **kw, _rows=rows)
     report = res.attrs["report"]
     reason = np.full(len(res), None, dtype=object)
     reason[report["source_row"].to_numpy(dtype=np.int64)] = report["reason"].to_numpy()

@@ -264,6 +264,24 @@ def test_time_zone_checked_in_the_first_pass(zone):
     pd.testing.assert_frame_equal(_by_row(lazy.compute()), want)
 
 
+
+def test_a_superseded_result_names_its_replacements_row_in_the_export():
+    """A final result replaced by a correction: the reason names the correction's row.
+    The Dask reader named its row in the partition ("at row 1"), not in the export (3)."""
+    export = pd.DataFrame({
+        "Patient ID": ["p1", "p1", "p2", "p2"], "Accession": ["A1", "A1", "A2", "A2"],
+        "Collected": ["2024-01-02 08:00"] * 4, "Test Code": ["2986-8", "13967-5"] * 2,
+        "Result": ["450", "40", "300", "310"], "Units": ["ng/dL", "nmol/L"] * 2,
+        "Result Status": ["F", "F", "F", "C"]})
+    export.loc[3, "Test Code"] = "2986-8"  # p2's testosterone corrected
+    want = read_lab_results(export)
+    reason = want.attrs["report"].set_index("source_row").loc[2, "reason"]
+    assert reason.startswith("superseded: the corrected result (C) at row 3 replaces it")
+    got = read_lab_results(dd.from_pandas(export, npartitions=2)).compute()
+    assert got.set_index("source_row").loc[2, "reason"] == reason
+    pd.testing.assert_frame_equal(_by_row(got), want)
+
+
 # --- law: the Dask reader and pairing equal pandas' on random edits of an export --------
 
 _EDITS = {"Test Code": ["LOCAL-42", None, "2986-8"],
@@ -303,7 +321,9 @@ def test_dask_equals_pandas_on_random_edits():
         computed = lazy.compute()
         pd.testing.assert_frame_equal(_by_row(computed), want)
         reasons = computed.set_index("source_row")["reason"].dropna().sort_index()
-        assert reasons.equals(want.attrs["report"].set_index("source_row")["reason"])
+        report = want.attrs["report"]
+        assert reasons.index.tolist() == report["source_row"].tolist()
+        assert reasons.tolist() == report["reason"].tolist()
         assert labstats.counts(lazy) == want.attrs["counts"]
         for by in ("specimen", "window"):
             draws = pair_results(lazy, by=by, repeats=repeats)
