@@ -92,8 +92,7 @@ def _stats(part, pid, test):
 
 def _column_stats(part, evidence=None, time=None, time_format=None):
     """(evidence of the decimal mark or None, (format, text) of the first filled time of
-    column ``time`` (of text) or None, {format: (``_routine_io.unread_times``,
-    ``_routine_io.zone_text`` or None when the format has no zone)} of its times in
+    column ``time`` (of text) or None, {format: ``_times_in``} of its times in
     ``time_format`` or else in that first time's format and, when it has a day and a
     month, in the other order too, or None, ``_routine_io.order_evidence`` of its times
     (when no ``time_format``) or None) of a partition; ``evidence``:
@@ -101,7 +100,7 @@ def _column_stats(part, evidence=None, time=None, time_format=None):
     evidence combines by ``or``, the first time is the first partition's that has one
     (any partitioning will do), the day/month order is settled on all partitions'
     evidence, all in one pass; the unread times and the time zone are found here in the
-    formats the export's may be (else again: ``_unread``, ``_zones``)."""
+    formats the export's may be (else again: ``_check_times``)."""
     from labstats.datasets import _routine_io
     from labstats.datasets._routine_screen import decimal_evidence
 
@@ -119,10 +118,7 @@ def _column_stats(part, evidence=None, time=None, time_format=None):
             tried = [fmt]
             if time_format is None and _routine_io.month_first(fmt) is not None:
                 tried.append(_routine_io.other_order(fmt))
-            unread = {f: _routine_io.unread_times(part[time], f) for f in tried}
-            zones = {f: _routine_io.zone_text(part[time], f) for f in tried
-                     if _routine_io.zoned(f)}
-            unread = {f: (u, zones.get(f)) for f, u in unread.items()}
+            unread = {f: _times_in(part[time], f) for f in tried}
         if time_format is None:
             order = _routine_io.order_evidence(_distinct(part[time]))
     return marks, first, unread, order
@@ -135,41 +131,37 @@ def _distinct(cells):
     return pd.unique(cells.dropna().to_numpy(dtype=object))
 
 
-def _unread(pieces, header, stats, offsets, time_format):
-    """read_lab_results' warning of the times not read in ``time_format`` (the export's),
-    for all partitions: counted by ``_column_stats`` where it tried that format, else
-    here."""
+def _times_in(cells, time_format):
+    """(``_routine_io.unread_times``, ``_routine_io.zone_text`` or None when the format
+    has no zone) of a partition's times in ``time_format``."""
+    from labstats.datasets import _routine_io
+
+    return (_routine_io.unread_times(cells, time_format),
+            _routine_io.zone_text(cells, time_format) if _routine_io.zoned(time_format)
+            else None)
+
+
+def _check_times(pieces, header, stats, offsets, time_format):
+    """read_lab_results' checks of the times in ``time_format`` (the export's), for all
+    partitions: one time zone (else its error), and the warning of the times not read.
+    ``_times_in`` of each partition: found by ``_column_stats`` where it tried that
+    format, else here (one pass over those partitions)."""
     import dask
 
     from labstats.datasets import _routine_io
 
-    counts = [None if u is None or time_format not in u else u[time_format][0]
-              for u in stats]
+    found = [None if u is None else u.get(time_format) for u in stats]
     again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
-    for k, c in zip(again, dask.compute([dask.delayed(_routine_io.unread_times)(
+    for k, c in zip(again, dask.compute([dask.delayed(_times_in)(
             pieces[k][header], time_format) for k in again])[0], strict=True):
-        counts[k] = c
-    found = [(k, c) for k, c in enumerate(counts) if c is not None and c[0]]
-    if found:
-        k, c = found[0]
-        _routine_io.warn_unread(sum(c[0] for _, c in found), int(offsets[k]) + c[1], c[2],
+        found[k] = c
+    if _routine_io.zoned(time_format):
+        _routine_io.check_zones([None if c is None else c[1] for c in found], time_format)
+    unread = [(k, c[0]) for k, c in enumerate(found) if c is not None and c[0][0]]
+    if unread:
+        k, c = unread[0]
+        _routine_io.warn_unread(sum(c[0] for _, c in unread), int(offsets[k]) + c[1], c[2],
                                 time_format)
-
-
-def _zones(pieces, header, stats, time_format):
-    """``_routine_io.check_zones`` on all partitions' ``zone_text``: found by
-    ``_column_stats`` where it tried ``time_format``, else here."""
-    import dask
-
-    from labstats.datasets import _routine_io
-
-    texts = [None if u is None or time_format not in u else u[time_format][1]
-             for u in stats]
-    again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
-    for k, t in zip(again, dask.compute([dask.delayed(_routine_io.zone_text)(
-            pieces[k][header], time_format) for k in again])[0], strict=True):
-        texts[k] = t
-    _routine_io.check_zones(texts, time_format)
 
 
 def _odd_ids(part, headers):
@@ -381,10 +373,8 @@ def dask_read_lab_results(ddf, **kw):
                 first[0], tuple(max(f[k] for f in found) for k in (0, 1)), first[1])
             if note:
                 warn(note)
-    if time is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone for
-        _zones(pieces, time, [c[2] for c in columns], kw["time_format"])  # all partitions
-    if time is not None and kw.get("time_format"):  # read_lab_results' warning, for all
-        _unread(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
+    if time is not None and kw.get("time_format"):  # one time zone, the times not read
+        _check_times(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
