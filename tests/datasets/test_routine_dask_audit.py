@@ -271,10 +271,11 @@ def test_a_superseded_result_names_its_replacements_row_in_the_export():
     export = pd.DataFrame({
         "Patient ID": ["p1", "p1", "p2", "p2"], "Accession": ["A1", "A1", "A2", "A2"],
         "Collected": ["2024-01-02 08:00"] * 4, "Test Code": ["2986-8", "13967-5"] * 2,
-        "Result": ["450", "40", "300", "310"], "Units": ["ng/dL", "nmol/L"] * 2,
+        "Result": ["450", "40", "300", "310"], "Units": ["ng/dL", "nmol/L", "ng/dL", "ng/dL"],
         "Result Status": ["F", "F", "F", "C"]})
     export.loc[3, "Test Code"] = "2986-8"  # p2's testosterone corrected
     want = read_lab_results(export)
+    assert want["status"].tolist() == ["used", "used", "excluded", "used"]
     reason = want.attrs["report"].set_index("source_row").loc[2, "reason"]
     assert reason.startswith("superseded: the corrected result (C) at row 3 replaces it")
     got = read_lab_results(dd.from_pandas(export, npartitions=2)).compute()
