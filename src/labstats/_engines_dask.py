@@ -448,20 +448,24 @@ def dask_pair_results(ddf, **kw):
 
 def _draw_types(meta, results):
     """The draws' ``meta`` (paired from no results) with the types pandas gives the
-    draws of ``results`` (their meta) when there are draws: the ids' (a pairing's ids are
-    a NumPy array: text reads as str, text and numbers stay objects, never cast to
-    text) and the times' (timezone-aware included), not the object columns of an empty
-    pairing."""
+    draws of ``results`` (their meta) when there are draws, not the object columns of an
+    empty pairing: the draws' ids and times are columns made of the NumPy array of the
+    results' values (text reads as str; text and numbers stay objects, never cast to
+    text; times timezone-aware as given, Arrow's as NumPy's)."""
     import pandas as pd
     from dask.dataframe.utils import meta_nonempty
 
     filled = meta_nonempty(results)
-    kinds = {c: object if results[c].dtype == object else pd.DataFrame(
-        {c: filled[c].dropna().to_numpy()})[c].dtype for c in ("patient_id", "specimen_id")
-        if c in meta.columns and c in results.columns}
+
+    def made(values):
+        return pd.DataFrame({"c": values.dropna().to_numpy()})["c"].dtype
+
+    kinds = {c: object if results[c].dtype == object else made(filled[c])
+             for c in ("patient_id", "specimen_id") if c in meta.columns and c in
+             results.columns}
     if "collected_at" in results.columns and results["collected_at"].dtype.kind == "M":
         kinds.update(dict.fromkeys(("collected_at", "collected_until"),
-                                   results["collected_at"].dtype))
+                                   made(pd.to_datetime(filled["collected_at"]))))
     return meta.astype(kinds)
 
 

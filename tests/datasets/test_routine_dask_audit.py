@@ -283,6 +283,27 @@ def test_a_superseded_result_names_its_replacements_row_in_the_export():
     pd.testing.assert_frame_equal(_by_row(got), want)
 
 
+
+def test_draws_of_an_arrow_backed_export(tmp_path):
+    """An export read with Arrow's types (``dtype_backend="pyarrow"``: Int64 ids and
+    times as Arrow timestamps): the draws' times are NumPy's, as pandas pairs them (a
+    guard of the draws' types taken from the results' types, not from a pairing)."""
+    export = make_lab_results(20, seed=3, shape="mimic")
+    test_map = export.attrs["test_map"]
+    export.attrs = {}
+    export["charttime"] = pd.to_datetime(export["charttime"])
+    export.to_parquet(tmp_path / "export.parquet", index=False)
+    frame = pd.read_parquet(tmp_path / "export.parquet", dtype_backend="pyarrow")
+    want = read_lab_results(frame, test_map=test_map)
+    with warnings.catch_warnings():  # (pandas' deprecations met in Dask's Parquet reader)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        lazy = read_lab_results(dd.read_parquet(tmp_path / "export.parquet",
+                                                dtype_backend="pyarrow"), test_map=test_map)
+        for by in ("specimen", "window"):
+            pd.testing.assert_frame_equal(_draws(lazy, by=by), pair_results(want, by=by))
+
+
 # --- law: the Dask reader and pairing equal pandas' on random edits of an export --------
 
 _EDITS = {"Test Code": ["LOCAL-42", None, "2986-8"],
