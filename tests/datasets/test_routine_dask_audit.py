@@ -180,7 +180,7 @@ def test_pair_results_on_dask_computes_nothing_to_type_the_draws():
         pair_results(want, by="window", repeats="mean"))
 
 
-def test_results_without_specimen_in_several_partitions_are_refused_as_a_partitions():
+def test_results_without_specimen_in_several_partitions_refused_by_a_partition():
     """Results without a specimen id in three partitions: pandas refuses the 3; the Dask
     draws said "1 result(s) without specimen_id" as if it were all (the count of the
     first rows, when pair_results was called, or of the partition that raised). Now the
