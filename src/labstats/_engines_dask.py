@@ -26,7 +26,21 @@ def is_dask(obj) -> bool:
 
 def _enforce(frame, meta):
     """``frame`` with the columns and dtypes of ``meta`` (the same frame on every worker)."""
-    return frame[list(meta.columns)].astype(meta.dtypes.to_dict())
+    return _astype(frame[list(meta.columns)], meta.dtypes.to_dict())
+
+
+def _astype(frame, dtypes):
+    """``frame.astype(dtypes)``, a column of times none of which was read (all NaT: naive)
+    put in the time zone of ``dtypes`` (a partition without a read time of a zoned
+    export, whose other partitions' times carry the zone, as the whole column does)."""
+    import pandas as pd
+
+    for c, kind in dtypes.items():
+        col = frame[c]
+        if isinstance(kind, pd.DatetimeTZDtype) and col.dtype.kind == "M" and \
+                not isinstance(col.dtype, pd.DatetimeTZDtype) and col.isna().all():
+            frame = frame.assign(**{c: col.dt.tz_localize(kind.tz)})
+    return frame.astype(dtypes)
 
 
 def _pandas_strings(frame):
@@ -56,7 +70,7 @@ def _read_part(raw, kw, meta=None, mode="raise"):
     raw = _pandas_strings(raw.sort_values("__source_row", kind="stable"))
     rows = raw.pop("__source_row").to_numpy()
     with thread_plausibility(mode), collected_warnings():
-        res = read_lab_results(raw.reset_index(drop=True), **kw)
+        res = read_lab_results(raw.reset_index(drop=True), **kw, _rows=rows)
     report = res.attrs["report"]
     reason = np.full(len(res), None, dtype=object)
     reason[report["source_row"].to_numpy(dtype=np.int64)] = report["reason"].to_numpy()
@@ -78,17 +92,20 @@ def _stats(part, pid, test):
 
 def _column_stats(part, evidence=None, time=None, time_format=None):
     """(evidence of the decimal mark or None, (format, text) of the first filled time of
-    column ``time`` (of text) or None, (format, ``_routine_io.unread_times``) of its
-    times in ``time_format`` or else that first time's format, or None) of a partition;
-    ``evidence``: ``decimal_evidence``'s keywords. Whole-column decisions of
-    ``read_lab_results``: evidence combines by ``or``, the first time is the first
-    partition's that has one (any partitioning will do); the unread times are counted
-    here when the export's format is the one tried (else again: ``_unread``)."""
+    column ``time`` (of text) or None, {format: ``_times_in``} of its times in
+    ``time_format`` or else in that first time's format and, when it has a day and a
+    month, in the other order too, or None, ``_routine_io.order_evidence`` of its times
+    (when no ``time_format``) or None) of a partition; ``evidence``:
+    ``decimal_evidence``'s keywords. Whole-column decisions of ``read_lab_results``:
+    evidence combines by ``or``, the first time is the first partition's that has one
+    (any partitioning will do), the day/month order is settled on all partitions'
+    evidence, all in one pass; the unread times and the time zone are found here in the
+    formats the export's may be (else again: ``_check_times``)."""
     from labstats.datasets import _routine_io
     from labstats.datasets._routine_screen import decimal_evidence
 
     marks = None if evidence is None else decimal_evidence(_pandas_strings(part), **evidence)
-    first = unread = None
+    first = unread = order = None
     if time is not None:  # the first rows first (a whole column's text only when empty)
         for cells in (part[time].head(1000), part[time]):
             text = cells.astype("string").str.strip()
@@ -98,34 +115,60 @@ def _column_stats(part, evidence=None, time=None, time_format=None):
                 break
         fmt = time_format or (first[0] if first is not None else None)
         if fmt is not None:
-            unread = (fmt, _routine_io.unread_times(part[time], fmt))
-    return marks, first, unread
+            tried = [fmt]
+            if time_format is None and _routine_io.month_first(fmt) is not None:
+                tried.append(_routine_io.other_order(fmt))
+            unread = {f: _times_in(part[time], f) for f in tried}
+        if time_format is None:
+            order = _routine_io.order_evidence(_distinct(part[time]))
+    return marks, first, unread, order
 
 
-def _unread(pieces, header, stats, offsets, time_format):
-    """read_lab_results' warning of the times not read in ``time_format`` (the export's),
-    for all partitions: counted by ``_column_stats`` where it tried that format, else
-    here."""
+def _distinct(cells):
+    """The distinct cells (a time column's: a draw's results share their time)."""
+    import pandas as pd
+
+    return pd.unique(cells.dropna().to_numpy(dtype=object))
+
+
+def _times_in(cells, time_format):
+    """(``_routine_io.unread_times``, ``_routine_io.zone_text`` or None when the format
+    has no zone) of a partition's times in ``time_format``."""
+    from labstats.datasets import _routine_io
+
+    return (_routine_io.unread_times(cells, time_format),
+            _routine_io.zone_text(cells, time_format) if _routine_io.zoned(time_format)
+            else None)
+
+
+def _check_times(pieces, header, stats, offsets, time_format):
+    """read_lab_results' checks of the times in ``time_format`` (the export's), for all
+    partitions: one time zone (else its error), and the warning of the times not read.
+    ``_times_in`` of each partition: found by ``_column_stats`` where it tried that
+    format, else here (one pass over those partitions)."""
     import dask
 
     from labstats.datasets import _routine_io
 
-    counts = [None if u is None else u[1] for u in stats]
-    again = [k for k, u in enumerate(stats) if u is not None and u[0] != time_format]
-    for k, c in zip(again, dask.compute([dask.delayed(_routine_io.unread_times)(
+    found = [None if u is None else u.get(time_format) for u in stats]
+    again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
+    for k, c in zip(again, dask.compute([dask.delayed(_times_in)(
             pieces[k][header], time_format) for k in again])[0], strict=True):
-        counts[k] = c
-    found = [(k, c) for k, c in enumerate(counts) if c is not None and c[0]]
-    if found:
-        k, c = found[0]
-        _routine_io.warn_unread(sum(c[0] for _, c in found), int(offsets[k]) + c[1], c[2],
+        found[k] = c
+    if _routine_io.zoned(time_format):
+        _routine_io.check_zones([None if c is None else c[1] for c in found], time_format)
+    unread = [(k, c[0]) for k, c in enumerate(found) if c is not None and c[0][0]]
+    if unread:
+        k, c = unread[0]
+        _routine_io.warn_unread(sum(c[0] for _, c in unread), int(offsets[k]) + c[1], c[2],
                                 time_format)
 
 
 def _odd_ids(part, headers):
     """Per text id column of a partition (``_routine_io.check_ids`` across partitions):
     (keys of its ids that may be another's spelling: blanks around, a ".0"; keys of its
-    numbers, in a column of objects; whether it holds text)."""
+    numbers, in a column of objects; whether it holds text; whether it holds ids that are
+    not text)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -143,7 +186,7 @@ def _odd_ids(part, headers):
                                                       type=pa.string()),
                                              _routine_io.ODD_ID).to_numpy(zero_copy_only=False)
         keys = _routine_io.id_keys(values, number).to_numpy()
-        out[h] = (set(keys[odd]), set(keys[number]), bool(text.any()))
+        out[h] = (set(keys[odd]), set(keys[number]), bool(text.any()), bool(not text.all()))
     return out
 
 
@@ -187,6 +230,23 @@ def _check_ids(pieces, odd, offsets, role):
                               rows=found["row"].to_numpy())
 
 
+def _object_ids(ddf, odd, role):
+    """The types of the result's id columns read from columns of objects, as pandas' reader
+    gives them on the whole column (``_odd_ids`` of all partitions), not as the sample
+    has them: objects when a partition holds ids that are not text (numbers: never cast
+    to text), else pandas' string type when any partition holds text."""
+    kinds = {}
+    for r in ("patient_id", "specimen_id"):
+        h = role.get(r)
+        if h is None or ddf[h].dtype != object or not odd:
+            continue
+        if any(o[h][3] for o in odd):
+            kinds[r] = object
+        elif any(o[h][2] for o in odd):
+            kinds[r] = "str"
+    return kinds
+
+
 def _unit_cells(part, role):
     """``unit_cells`` of a Dask partition, its strings in pandas' dtype, with each cell's
     first row in the partition (``__first``)."""
@@ -208,8 +268,8 @@ def _disjoint(spans) -> bool:
 
 
 #: What the Dask reader knows of a lazy result it returned, by the result's name: its
-#: partitions hold whole patients (pair_results need not shuffle again), the analytes of the
-#: export's test codes, and a read sample (pair_results' meta without computing a partition).
+#: partitions hold whole patients (pair_results need not shuffle again), and the analytes of
+#: the export's test codes.
 #: An entry goes when the result's expression is garbage-collected (no growth per read).
 _LAZY: dict = {}
 
@@ -228,8 +288,11 @@ def dask_read_lab_results(ddf, **kw):
     """``read_lab_results`` on a Dask DataFrame: lazy, partitioned by patient.
 
     One pass over the patient and test columns (rows, patient id range and test codes
-    per partition), the columns that decide the decimal mark and the time format, and a
-    sample of the first rows. Rows are numbered as in the whole
+    per partition), the columns that decide the decimal mark and the time format (its
+    day/month order included), and a sample of the first rows; a second pass
+    only for what the first cannot settle: ids that may be written two ways, and the
+    times (not read in the export's format, their time zone) of a partition whose own
+    first time has another format. Rows are numbered as in the whole
     export (``source_row``); the partitions are shuffled by patient, into about
     ``DASK_ROWS_PER_PARTITION`` rows each, unless their patient id ranges are already
     disjoint (an export written patient by patient); each is read by the pandas reader.
@@ -302,21 +365,16 @@ def dask_read_lab_results(ddf, **kw):
     sample = _pandas_strings(sample)
     given = kw.get("time_format")
     first = next((c[1] for c in columns if c[1] is not None), None) if given is None else None
-    header = role.get("collected_at")
     if first is not None:  # the export's first filled time, in partition (= row) order,
         kw["time_format"] = first[0]  # its day/month order settled on all partitions
-        if _routine_io.month_first(first[0]) is not None:
-            found = dask.compute([dask.delayed(_routine_io.order_evidence)(p[header])
-                                  for p in pieces])[0]
+        if _routine_io.month_first(first[0]) is not None:  # (evidence: of the same pass)
+            found = [c[3] for c in columns if c[3] is not None]
             kw["time_format"], note = _routine_io.settle_order(
                 first[0], tuple(max(f[k] for f in found) for k in (0, 1)), first[1])
             if note:
                 warn(note)
-    if header is not None and _routine_io.zoned(kw.get("time_format")):  # one time zone
-        _routine_io.check_zones(dask.compute([dask.delayed(_routine_io.zone_text)(  # for all
-            p[header], kw["time_format"]) for p in pieces])[0], kw["time_format"])
-    if time is not None and kw.get("time_format"):  # read_lab_results' warning, for all
-        _unread(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
+    if time is not None and kw.get("time_format"):  # one time zone, the times not read
+        _check_times(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
@@ -331,17 +389,24 @@ def dask_read_lab_results(ddf, **kw):
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
         times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"),
                                         kw["time_format"])[0]
-        read = read.astype({"collected_at": times.dtype})  # that of a sample without any
+        read = _astype(read, {"collected_at": times.dtype})  # that of a sample without any
+    if len(codes) and read["test"].dtype == object:  # codes in the export, none in the
+        read = read.astype({"test": "str"})  # sample: the column's type of pandas' reader
+    read = read.astype(_object_ids(ddf, odd, role))
     meta = read.iloc[:0]
     results = numbered.map_partitions(_read_part, kw, meta, mode, meta=meta)
-    _remember(results, sample=read, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
+    _remember(results, analytes=[a for a in _loinc.ANALYTE_NAMES if a in found])
     return results
 
 
 def _pair_part(results, kw, meta=None):
     from labstats.datasets._routine_pair import pair_results
 
-    paired = pair_results(results, **kw)
+    try:
+        paired = pair_results(results, **kw)
+    except ValueError as exc:  # results that cannot be paired: found in this partition
+        raise ValueError(f"{exc} (Dask: found in one partition, a part of the patients; "
+                         f"others may hold more)") from None
     paired.attrs = {}
     return paired if meta is None else _enforce(paired, meta)
 
@@ -353,6 +418,9 @@ def dask_pair_results(ddf, **kw):
     A result of the Dask ``read_lab_results`` is paired as it is (its partitions hold whole
     patients), its default analytes those of the export's test codes (as ``pair_export``);
     any other frame is shuffled by ``patient_id`` and its used analytes found in one pass.
+    The draws' types are those of the results' (``_draw_types``): nothing else is
+    computed here, and results that cannot be paired (no specimen id, no time) are refused
+    when the draws are computed, by the partition that holds them.
     """
     import dask
 
@@ -360,20 +428,45 @@ def dask_pair_results(ddf, **kw):
 
     info = _LAZY.get(ddf._name)
     if info is not None:
-        shuffled, sample = ddf, info["sample"]
+        shuffled = ddf
         if kw.get("analytes") is None:
             kw = {**kw, "analytes": info["analytes"]}
     else:
         shuffled = ddf.shuffle(on="patient_id", npartitions=ddf.npartitions)
-        if kw.get("analytes") is None:  # found in the same pass as the sample (one, not two)
+        if kw.get("analytes") is None:
             used = ddf["analyte"][ddf["status"] == "used"] if "status" in ddf.columns else \
                 ddf["analyte"]
-            found, sample = dask.compute(used.dropna().unique(), ddf.get_partition(0))
+            found = dask.compute(used.dropna().unique())[0]
             kw = {**kw, "analytes": [a for a in _loinc.ANALYTE_NAMES if a in set(found)]}
-        else:
-            sample = ddf.get_partition(0).compute()
-    meta = _pair_part(sample, kw).iloc[:0]
+    from labstats.datasets._routine_pair import pair_results
+
+    meta = pair_results(ddf._meta, **kw)  # (its arguments checked: no results to refuse)
+    meta.attrs = {}
+    meta = _draw_types(meta, ddf._meta)
     return shuffled.map_partitions(_pair_part, kw, meta, meta=meta)
+
+
+def _draw_types(meta, results):
+    """The draws' ``meta`` (paired from no results) with the types pandas gives the
+    draws of ``results`` (their meta) when there are draws, not the object columns of an
+    empty pairing: the draws' ids and times are columns made of the NumPy array of the
+    results' values (text reads as str; text and numbers stay objects, never cast to
+    text; times timezone-aware as given, Arrow's as NumPy's)."""
+    import pandas as pd
+    from dask.dataframe.utils import meta_nonempty
+
+    filled = meta_nonempty(results)
+
+    def made(values):
+        return pd.DataFrame({"c": values.dropna().to_numpy()})["c"].dtype
+
+    kinds = {c: object if results[c].dtype == object else made(filled[c])
+             for c in ("patient_id", "specimen_id") if c in meta.columns and c in
+             results.columns}
+    if "collected_at" in results.columns and results["collected_at"].dtype.kind == "M":
+        kinds.update(dict.fromkeys(("collected_at", "collected_until"),
+                                   made(pd.to_datetime(filled["collected_at"]))))
+    return meta.astype(kinds)
 
 
 # derive on Dask, its warnings issued on the client: labstats._engines_dask_derive

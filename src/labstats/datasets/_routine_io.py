@@ -328,6 +328,12 @@ def order_evidence(cells) -> tuple:
                  for field in found.flatten())
 
 
+def other_order(fmt):
+    """``fmt`` (``month_first`` not None) with its day and month swapped: "%m/%d/%Y" <->
+    "%d/%m/%Y"."""
+    return re.sub(r"^%([dm])(.)%([dm])", r"%\3\2%\1", fmt)
+
+
 def settle_order(fmt, evidence, first):
     """(format, note): the format of a column of times guessed from its first time
     ``first`` (pandas reads "03/04/2024" as month/day), settled on the whole column: its
@@ -340,7 +346,7 @@ def settle_order(fmt, evidence, first):
     if first_is_month is None:
         return fmt, None
     month, day = evidence if first_is_month else evidence[::-1]
-    swapped = re.sub(r"^%([dm])(.)%([dm])", r"%\3\2%\1", fmt)
+    swapped = other_order(fmt)
     if month > 12 and day > 12:
         raise ValueError(
             f"collected_at: the times are written in both orders, day/month and month/day "

@@ -30,7 +30,8 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         lazy Dask frame of draws (paired partition by partition, each holding whole
         patients, shuffled by ``patient_id`` unless it is the Dask reader's own result;
         sorted within each partition; counts are not collected; default ``analytes``:
-        those the test map finds in the export's codes, as ``pair_export``).
+        those the test map finds in the export's codes, as ``pair_export``; results it
+        cannot pair are refused when computed, by a partition that holds some of them).
     by : {"specimen", "window"}, default "specimen"
         "specimen": the results of one specimen (``specimen_id``) form a draw.
         "window": a patient's results collected within ``window`` of the first result

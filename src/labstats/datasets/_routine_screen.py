@@ -99,11 +99,13 @@ def _analytes(codes, test_map):
     return analyte, family, (index, list(named))
 
 
-def _screen(raw, role, tmap, times=None):
+def _screen(raw, role, tmap, times=None, export_rows=None):
     """What ``read_lab_results`` decides before it reads values: the rows it sets aside, in
     its order, as ``mark`` arguments (rows, status, reason, header); the test codes and
     ``_analytes`` of them; the value cells (MIMIC's valuenum where the value is empty).
-    ``times``: the collection times as read (``parse_times``), or None."""
+    ``times``: the collection times as read (``parse_times``), or None; ``export_rows``: the
+    export's row of each row of ``raw`` (a part read on its own), for the rows a reason
+    names, or None (its positions)."""
     set_aside, st = [], None
     if "status" in role:
         st = _distinct_text(raw[role["status"]], status_letters)
@@ -126,7 +128,7 @@ def _screen(raw, role, tmap, times=None):
         live = np.ones(len(raw), dtype=bool)
         for rows, *_ in set_aside:
             live[rows] = False
-        set_aside.append(_superseded(raw, role, st, codes, live, times))
+        set_aside.append(_superseded(raw, role, st, codes, live, times, export_rows))
     cells = raw[role["value"]]
     if "valuenum" in role:  # MIMIC: value empty but valuenum filled
         empty = (cells.isna() | (cells.astype("string").str.strip() == "")).to_numpy(bool)
@@ -155,14 +157,15 @@ def valuenum_clash(valuenum, live, values):
     return clash, why
 
 
-def _superseded(raw, role, st, codes, live, times=None):
+def _superseded(raw, role, st, codes, live, times=None, export_rows=None):
     """The rows replaced by a later status of the same result (HL7 v2 table 0085, OBX-11:
     C replaces F, F replaces P), as a ``mark`` argument: of the live rows of one patient,
     specimen, collection time and test code, those of a lower rank than the group's
     highest are excluded, naming the first row that replaces them. The time is the one
     read (``times``: "08:00" and "08:00:00" are one time), as written where it was not
     read. Without a specimen id or a time, a patient's draws cannot be told apart:
-    nothing is replaced."""
+    nothing is replaced. The row named is its row in the export (``export_rows``, of
+    a part), else its position."""
     import pandas as pd
 
     keys = [role[r] for r in ("specimen_id", "collected_at") if r in role]
@@ -186,6 +189,8 @@ def _superseded(raw, role, st, codes, live, times=None):
         return none
     first = frame[~lower].groupby("g")["row"].first()  # (rows in export order)
     by = first.reindex(group[lower]).to_numpy()
+    if export_rows is not None:
+        by = np.asarray(export_rows)[by]
     names = {v: k for k, v in _REPLACES.items()}
     why = [f"superseded: the {_STATUS_NAME[names[t]]} result ({names[t]}) at row {b} "
            f"replaces it (result status, HL7 v2 table 0085); pair_results uses that one"

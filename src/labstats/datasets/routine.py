@@ -49,7 +49,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                      thousands: str | None = None, time_format: str | None = None,
                      insulin_factor: str | float = "standard", sheet_name=0, sep=None,
                      encoding: str = "utf-8-sig", _decimal_evidence=None,
-                     _column_check=True):
+                     _column_check=True, _rows=None):
     """Read a long-format laboratory export (one row per result) into canonical units.
 
     Parameters
@@ -159,7 +159,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     Likewise the column-level unit check (a column of one analyte and unit whose
     quartiles are typical of another unit warns) is judged on the whole export: a part
     is read with the private ``_column_check=False``, and the check is made once on the
-    counted cells of all parts (``_routine_screen.warn_column_units``).
+    counted cells of all parts (``_routine_screen.warn_column_units``), and a reason
+    that names another row names its row in the export (the private ``_rows``: the
+    export's row of each of the part's).
 
     Examples
     --------
@@ -235,7 +237,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
                              if "collected_at" in role else (None, np.array([], int), None))
     set_aside, codes, (analyte, family, (analyte_code, analyte_names)), cells = _screen(
-        raw, role, tmap, times)  # (a correction replaces a result of the same time read)
+        raw, role, tmap, times, _rows)  # (a correction replaces a result of the time read)
     for args in set_aside:
         mark(*args)
     known = analyte != None  # noqa: E711 (element-wise on objects)
