@@ -38,7 +38,7 @@ __all__ = ["pair_export"]
 def _files(source) -> list[Path]:
     path = Path(source)
     if path.is_dir():
-        from labstats.datasets._routine_io import folder_parts
+        from labstats.datasets._routine_files import folder_parts
 
         return folder_parts(path, "give a folder of Parquet files, or one Parquet file")
     if path.suffix.lower() not in (".parquet", ".pq"):
@@ -140,7 +140,7 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
 
     from labstats._outputs import atomic, check_output, same_file
     from labstats._validate import as_count
-    from labstats.datasets._routine_io import check_parts
+    from labstats.datasets._routine_files import check_parts
 
     rows_per_partition = as_count(rows_per_partition, "rows_per_partition")
     threads = as_count(threads, "threads")
@@ -309,11 +309,11 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
             warn(note)
         read_options = {**read_options, "time_format": time_format}
         _export_time_zones(files, schema, role, read_options["time_format"])
-        def read(raw):  # its warnings are the whole export's, given above from the cells
+        def read(raw, rows=None):  # its warnings: the whole export's, given above
             with collected_warnings():
                 return read_lab_results(raw, columns=_roles(role), test_map=test_map,
                                         **read_options, _decimal_evidence=evidence,
-                                        _column_check=False)
+                                        _column_check=False, _rows=rows)
 
         steps = {"read": read,
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,

@@ -58,19 +58,25 @@ def replay(recorded, mode):
     ``mode``; any other warning once per message. Called by the caller's thread."""
     from labstats import units as _units
     from labstats._validate import _check, _check_measure, check_column_unit
-    from labstats._warn import thread_plausibility, warn
+    from labstats._warn import advising, thread_plausibility, warn
     from labstats.formulas._common import warn_rows
 
     found: dict = {}  # key -> the records of all partitions, in the order derive checks
+    advice: dict = {}  # derive's unit advice (``advising``): column -> derived values
     for records in recorded:
         slot = 0  # skeleton records (column, rows: made in every partition) order the rest
         for r in records:
             kind = r[0]
+            if kind == "advice":
+                for column, users in r[1].items():
+                    advice.setdefault(column, []).extend(
+                        u for u in users if u not in advice[column])
+                continue
             key = (kind, *r[1:4]) if kind in ("implausible", "measure", "column") else r[:2]
             rank = (slot, 0 if kind in ("implausible", "measure") else 1)
             slot += kind in ("column", "rows")
             found.setdefault(key, (rank, []))[1].append(r)
-    with thread_plausibility(mode):
+    with thread_plausibility(mode), advising(advice):
         for key, (_, records) in sorted(found.items(), key=lambda kv: kv[1][0]):
             kind, r = key[0], records[0]
             if kind == "warn":

@@ -80,7 +80,8 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         table = table.replace_schema_metadata(metadata)
         raw = table.sort_by("__source_row").to_pandas()
         global_rows = raw.pop("__source_row").to_numpy()
-        res = steps["read"](raw.reset_index(drop=True))
+        # (rows: a reason naming another row names its row in the export)
+        res = steps["read"](raw.reset_index(drop=True), global_rows)
         res["source_row"] = global_rows[res["source_row"].to_numpy()]
         entries = None
         if report is not None:

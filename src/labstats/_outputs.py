@@ -38,7 +38,7 @@ def check_output(inputs, output, *, overwrite: bool, replace: str, who: str) -> 
     dst = Path(output)
     for source in map(Path, inputs):
         if source.is_dir():
-            from labstats.datasets._routine_io import walk
+            from labstats.datasets._routine_files import walk
 
             for folder in walk(source)[1]:  # (and the folders it links to: read as parts)
                 if dst.resolve().is_relative_to(folder.resolve()):

@@ -10,6 +10,7 @@ code.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,3 +83,27 @@ def test_an_infinite_derived_value_is_said_not_silent(tmp_path, capsys):
     src.write_text("ID,Testosterone (nmol/L),SHBG\np1,10,0\np2,12,40\n")
     assert main(["derive", str(src), "-o", str(tmp_path / "out.csv")]) == 0
     assert "warning: 1 row with SHBG 0: the free androgen index" in capsys.readouterr().out
+
+
+def test_column_unit_warning_advises_derives_options_not_a_formulas_keyword():
+    """derive warned that an insulin column typical of µIU/mL should be given with
+    ``insulin_unit="µIU/mL"``, a formula's keyword that derive does not take; the advice is
+    derive's ``options=`` for each derived value reading the column, on pandas and on Dask
+    (where the warning is judged on the client from the partitions' findings)."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"insulin": rng.uniform(6, 16, 200),
+                          "glucose": rng.uniform(4.5, 6, 200)})
+    want = ("pass options={'homa_ir': {'insulin_unit': 'µIU/mL'}, 'homa_b': "
+            "{'insulin_unit': 'µIU/mL'}, 'quicki': {'insulin_unit': 'µIU/mL'}}")
+    dd = pytest.importorskip("dask.dataframe")
+    for call in (lambda: derive(frame),
+                 lambda: derive(dd.from_pandas(frame, npartitions=3)).compute(
+                     scheduler="sync")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        texts = [str(w.message) for w in caught if "typical of" in str(w.message)]
+        assert len(texts) == 1 and want in texts[0] and "pass insulin_unit" not in texts[0]
+        assert caught[0].filename == __file__

@@ -11,7 +11,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from labstats.datasets import make_lab_results, pair_results, read_lab_results
+from labstats.datasets import make_lab_results, pair_export, pair_results, read_lab_results
 
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
@@ -265,9 +265,10 @@ def test_time_zone_checked_in_the_first_pass(zone):
 
 
 
-def test_a_superseded_result_names_its_replacements_row_in_the_export():
+def test_a_superseded_result_names_its_replacements_row_in_the_export(tmp_path):
     """A final result replaced by a correction: the reason names the correction's row.
-    The Dask reader named its row in the partition ("at row 1"), not in the export (3)."""
+    The Dask reader named its row in the partition ("at row 1"), not in the export (3);
+    so did pair_export's partitioned path, which reads each partition alone."""
     export = pd.DataFrame({
         "Patient ID": ["p1", "p1", "p2", "p2"], "Accession": ["A1", "A1", "A2", "A2"],
         "Collected": ["2024-01-02 08:00"] * 4, "Test Code": ["2986-8", "13967-5"] * 2,
@@ -281,6 +282,12 @@ def test_a_superseded_result_names_its_replacements_row_in_the_export():
     got = read_lab_results(dd.from_pandas(export, npartitions=2)).compute()
     assert got.set_index("source_row").loc[2, "reason"] == reason
     pd.testing.assert_frame_equal(_by_row(got), want)
+    pytest.importorskip("duckdb")
+    export.to_parquet(tmp_path / "export.parquet", index=False)
+    pair_export(tmp_path / "export.parquet", tmp_path / "draws.parquet", by="window",
+                rows_per_partition=2, report=tmp_path / "report.parquet")
+    report = pd.read_parquet(tmp_path / "report.parquet").set_index("source_row")
+    assert report.loc[2, "reason"] == reason
 
 
 

@@ -319,9 +319,7 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
 
     Raises naming every derived value that reads the column; in "warn" mode warns once.
     """
-    from labstats import units as _units
-    from labstats._validate import PLAUSIBILITY_FIX as _PLAUSIBILITY_FIX
-    from labstats._validate import as_concentration, as_measure
+    from labstats._warn import advising
 
     readers: dict[tuple, list[str]] = {}
     for n in wanted:
@@ -334,6 +332,20 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
             factor = kw.get("insulin_factor", params["insulin_factor"].default
                             if "insulin_factor" in params else "standard")
             readers.setdefault((c, unit, factor), []).append(n)
+    by_column: dict[str, list[str]] = {}  # the unit advice of warnings: as options=
+    for (c, _, _), users in readers.items():
+        by_column.setdefault(c, []).extend(u for u in users if u not in by_column[c])
+    with advising(by_column):
+        _check_columns(columns, readers)
+
+
+def _check_columns(columns, readers) -> None:
+    """``_check_inputs_once``'s checks: each column once in each unit it is read in."""
+    from labstats import units as _units
+    from labstats._validate import PLAUSIBILITY_FIX as _PLAUSIBILITY_FIX
+    from labstats._validate import as_concentration, as_measure
+    from labstats._warn import unit_advice
+
     for (c, unit, factor), users in readers.items():
         try:
             if c in _units.MEASURES:
@@ -350,17 +362,4 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
             hint = (" If such values are real, pass plausibility='warn'."
                     if "implausible" in text and "plausibility" not in text else "")
             raise ValueError(f"derive {', '.join(users)}: "
-                             f"{_unit_advice(text, c, users)}{hint}") from exc
-
-
-def _unit_advice(text: str, column: str, users) -> str:
-    """``text`` with a fix that names a formula's ``<column>_unit=`` keyword (which derive
-    does not take) given as derive's ``options=``: the unit for each derived value reading
-    the column."""
-    import re
-
-    def options(m):
-        given = ", ".join(f"{n!r}: {{{column + '_unit'!r}: {m[1]!r}}}" for n in users)
-        return f"pass options={{{given}}}"
-
-    return re.sub(rf'pass {re.escape(column)}_unit="([^"]+)"', options, text)
+                             f"{unit_advice(text, {c: users})}{hint}") from exc
