@@ -430,3 +430,27 @@ def test_report_without_long_is_an_error_not_ignored(tmp_path, capsys):
     assert "--report" in err and "--long" in err and "--errors report" in err
     assert not report.exists() and not (tmp_path / "out.csv").exists()
     assert os.listdir(tmp_path) == ["lab.csv"]
+
+
+def test_a_derived_dask_frame_is_never_written_over_the_files_it_reads(tmp_path):
+    """``derive(dd.read_parquet(F)).to_parquet(F)`` wrote Dask's part.0.parquet over the
+    input's own part.0.parquet while reading it lazily (found by audit-files); now refused
+    for the folder read, a folder in it and a folder holding it, the input untouched."""
+    dd = pytest.importorskip("dask.dataframe")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pd.DataFrame({"total_testosterone": [15.0, 20.0], "shbg": [40.0, 30.0],
+                  "albumin": [43.0, 44.0]}).to_parquet(folder / "part.0.parquet", index=False)
+    digest = hashlib.sha256((folder / "part.0.parquet").read_bytes()).hexdigest()
+    derived = labstats.derive(dd.read_parquet(folder))
+    for target in (folder, folder / "sub", tmp_path):
+        with pytest.raises(ValueError, match="reads .* lazily, as it writes"):
+            derived.to_parquet(target)
+    assert sorted(os.listdir(folder)) == ["part.0.parquet"]
+    assert hashlib.sha256((folder / "part.0.parquet").read_bytes()).hexdigest() == digest
+    with warnings.catch_warnings():  # (pandas' deprecations met in Dask's Parquet writer)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        derived.to_parquet(tmp_path.parent / f"{tmp_path.name}-out")  # elsewhere: written
+    got = pd.read_parquet(tmp_path.parent / f"{tmp_path.name}-out")
+    assert got["free_testosterone"].notna().all()

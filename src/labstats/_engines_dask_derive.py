@@ -161,6 +161,7 @@ def _classes():
             the warnings of ``derive`` are issued once written (or its error raised), as
             ``compute()`` issues them; with ``compute=False``, the ``compute()`` of what
             it returns does."""
+            _not_an_input(self.expr, path)
             inner = self._derived_parts()
             if inner is None:
                 return super().to_parquet(path, **kwargs)
@@ -205,6 +206,30 @@ def _classes():
 
     _CLASSES.update(DerivedFrame=DerivedFrame, WrittenParquet=WrittenParquet)
     return _CLASSES
+
+
+def _not_an_input(expr, path):
+    """Refuse to write a derived frame to ``path`` when it is, or holds, or lies in a local
+    file or folder the frame reads (lazily: Dask would write its parts over the files it
+    is still reading, e.g. ``derive(dd.read_parquet(F)).to_parquet(F)``)."""
+    from pathlib import Path
+
+    from dask.dataframe.dask_expr.io import BlockwiseIO
+
+    if "://" in str(path):  # (local files only)
+        return
+    dst = Path(path).resolve()
+    for op in expr.find_operations(BlockwiseIO):
+        given = getattr(op, "path", None) or getattr(op, "filename", None)
+        for source in given if isinstance(given, (list, tuple)) else [given]:
+            if not isinstance(source, (str, Path)) or "://" in str(source) or any(
+                    c in str(source) for c in "*?["):
+                continue
+            src = Path(source).resolve()
+            if dst == src or dst.is_relative_to(src) or src.is_relative_to(dst):
+                raise ValueError(f"to_parquet({str(path)!r}): the derived frame reads {src}, "
+                                 f"lazily, as it writes: its parts would be written over (or "
+                                 f"beside) the files being read; write to another folder")
 
 
 def _files_under(fs, root):
