@@ -74,7 +74,8 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
         no result lies between them in NHANES),
         and design variables: ``psu`` (1-2), ``strata`` (1-15), and equal weights
         ``weight_exam`` = ``weight_fasting`` = ``weight_hormone`` summing to the
-        NHANES 2013-2016 adult population (about 229 million).
+        NHANES 2013-2016 adult population of ``age_range`` (about 229 million at
+        20-80).
 
     Raises
     ------
@@ -183,7 +184,12 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
                                                        is_male | (age > 44)))
     for a, fill in cal["below_lod_fill"].items():
         values = frame[a].to_numpy()
-        flag = values <= fill * (1 + 1e-9) if fill else np.zeros(n, bool)
+        if not fill:
+            flag = np.zeros(n, bool)
+        elif a in _LOD_GAP:  # at a fill value (2013-2014's is a little lower) or below
+            flag = values <= fill * (1 + 1e-9)
+        else:  # insulin: below the fill value are 2013-2014 results, measured
+            flag = np.abs(values - fill) <= 1e-9 * fill
         frame[f"{a}_below_lod"] = pd.arrays.BooleanArray(flag, np.zeros(n, bool))
     frame["psu"] = rng.integers(1, 3, n)
     frame["strata"] = rng.integers(1, 16, n)
