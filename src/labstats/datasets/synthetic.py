@@ -16,6 +16,13 @@ import numpy as np
 __all__ = ["calibration", "make_cohort"]
 
 _CALIBRATION = Path(__file__).with_name("cohort_calibration.json")
+#: Analytes whose NHANES 2013-2016 results jump from the fill value LLOD/sqrt(2) to the
+#: detection limit LLOD (TST_H/TST_I: testosterone 0.75 ng/dL, estradiol 2.994 pg/mL; no
+#: result between them). The quantile function interpolated between its knots would put
+#: results below the LLOD that are not flagged, so those are set to the fill value and
+#: flagged, as NCHS writes them. Not insulin: its 2013-2014 assay measured results below
+#: the 2015-2016 fill value (4.26 pmol/L), so the pooled data have no such gap.
+_LOD_GAP = ("total_testosterone", "estradiol")
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,10 +69,13 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
         units: ``seqn`` (1..n), ``cycle`` ("synthetic"), ``sex``, ``age`` [years],
         ``pregnant`` (False for women 20-44, <NA> otherwise), the 14 analytes with no
         missing values (``weight``, ``height`` and ``age_months`` are not simulated and
-        are NaN), below-LOD flags (True at the NHANES fill value LLOD/sqrt(2)),
+        are NaN), below-LOD flags (True at the NHANES fill value LLOD/sqrt(2); a
+        testosterone or estradiol drawn between it and the LLOD is that fill value, as
+        no result lies between them in NHANES),
         and design variables: ``psu`` (1-2), ``strata`` (1-15), and equal weights
         ``weight_exam`` = ``weight_fasting`` = ``weight_hormone`` summing to the
-        NHANES 2013-2016 adult population (about 229 million).
+        NHANES 2013-2016 adult population of ``age_range`` (about 229 million at
+        20-80).
 
     Raises
     ------
@@ -87,7 +97,11 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
     non-monotone dependence, pregnancy, children, and the survey design itself: psu
     and strata are assigned at random, so design-based standard errors are those of
     a simple random sample. An HDL cholesterol not below its total cholesterol (an
-    impossible pair from the copula's tails, about 1 row in 4,000) is missing.
+    impossible pair from the copula's tails, about 1 row in 4,000) is missing. LDL
+    cholesterol is drawn by the copula, not computed from total and HDL cholesterol and
+    triglycerides as NHANES's (Friedewald): LDL + HDL exceed total cholesterol (an
+    impossible, negative VLDL cholesterol) in about 8 % of rows; use it for its
+    distribution, not with the other lipids of its row.
 
     References
     ----------
@@ -153,6 +167,9 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
             logq = np.log(np.asarray(cell["quantiles"][a]))
             block[1 + j, rows] = np.interp(z[j], z_knots, logq)
     np.exp(block[1:1 + len(analytes)], out=block[1:1 + len(analytes)])
+    for a in _LOD_GAP:  # below the detection limit LLOD = fill sqrt(2): the fill value
+        row, fill = block[1 + analytes.index(a)], cal["below_lod_fill"][a]
+        row[(row > fill) & (row < fill * np.sqrt(2.0))] = fill
     # Each row stands for an equal share of the adult population in age_range.
     block[1 + len(analytes):] = total / max(n, 1)
     names = ["age", *analytes, "weight_exam", "weight_fasting", "weight_hormone"]
@@ -167,7 +184,12 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
                                                        is_male | (age > 44)))
     for a, fill in cal["below_lod_fill"].items():
         values = frame[a].to_numpy()
-        flag = values <= fill * (1 + 1e-9) if fill else np.zeros(n, bool)
+        if not fill:
+            flag = np.zeros(n, bool)
+        elif a in _LOD_GAP:  # at a fill value (2013-2014's is a little lower) or below
+            flag = values <= fill * (1 + 1e-9)
+        else:  # insulin: below the fill value are 2013-2014 results, measured
+            flag = np.abs(values - fill) <= 1e-9 * fill
         frame[f"{a}_below_lod"] = pd.arrays.BooleanArray(flag, np.zeros(n, bool))
     frame["psu"] = rng.integers(1, 3, n)
     frame["strata"] = rng.integers(1, 16, n)
