@@ -42,13 +42,17 @@ def derive_long(args, output, options) -> int:
         out = derive(paired, wanted, options=options, plausibility=args.plausibility)
     # both outputs checked before either is written, renamed into place once both are
     # written: a failing run changes neither
-    write_atomic(out, output, *[(results.attrs["report"], args.report)] * bool(args.report))
+    # the report's reasons advise command-line options, as the summary does (--test-map
+    # FILE, not test_map=): the distinct reasons are rewritten, each once
+    report = results.attrs["report"]
+    advice = {r: cli_advice(r) if isinstance(r, str) else r for r in report["reason"].unique()}
+    written = report.assign(reason=report["reason"].map(advice))
+    write_atomic(out, output, *[(written, args.report)] * bool(args.report))
 
     c = results.attrs["counts"]
     print(f"read {c['rows']} result rows from {args.input}: {c['used']} used, "
           f"{c['reported']} reported, {c['excluded']} excluded, {c['duplicates']} exact "
           f"duplicates")
-    report = results.attrs["report"]
     for (status, reason), n in report.groupby(["status", "reason"]).size().sort_values(
             ascending=False).head(8).items():
         first = int(report.loc[(report["status"] == status) & (report["reason"] == reason),

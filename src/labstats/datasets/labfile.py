@@ -264,6 +264,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     limits = {key: as_constant(v, f"limits: {key!r}", hint="Give the detection limit in the "
                                "column's unit") for key, v in limits.items()}
     _check_ids(raw, id_column)
+    _labunits.check_units_row(raw, names)
     problems: list = []
     out, extra = {}, {}
     for header in raw.columns:

@@ -1,0 +1,158 @@
+"""What a new user meets first, as the README and the guide tell them to do it.
+
+* The README's first calculation prints the numbers its comments promise.
+* A CSV as a spreadsheet writes it (BOM, CRLF, ``;``, decimal comma, ``<0.5``/``>1000``,
+  an empty trailing column) is read whole; a title row above the header (padded with
+  separators, as Excel pads it), columns without a header, and a units row under the
+  header are errors that say what they are and what to do, in CLI options from the CLI.
+* ``labstats derive --long --report FILE`` writes reasons that advise CLI options, as its
+  summary does.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import labstats
+from labstats.cli import main
+from labstats.datasets import read_lab_export
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_first_calculation_prints_what_its_comments_say():
+    """Each line of the README's "A first calculation" with a number in its comment gives
+    that number (to the digits shown); the guide's getting-started page holds the same code."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## A first calculation\s+```python\n(.*?)```", text, re.S)[1]
+    assert block in (ROOT / "docs" / "getting_started.md").read_text(encoding="utf-8")
+    # statements end where the next one starts at column 0 (continuation lines indented)
+    statements = re.split(r"\n(?=\S)", block.strip())
+    checked = 0
+    for statement in statements:
+        code, _, comment = statement.rpartition("#")
+        number = re.match(r"\s*(\d+\.\d+)", comment)
+        if statement.startswith("#") or not number:
+            exec(statement, {"labstats": labstats})
+            continue
+        value = eval(code.strip(), {"labstats": labstats})
+        digits = len(number[1].split(".")[1])
+        assert f"{value:.{digits}f}" == number[1], (statement, value)
+        checked += 1
+    assert checked == 2  # 1.7388 (% free), 15.60 nmol/L
+
+
+EXCEL_CSV = ("\ufeffID;Sex;Age;Testosterone (ng/dL);SHBG (nmol/L);Albumin (g/L);\r\n"
+             "1;M;45;450,5;35,2;43;\r\n2;F;30;<20;80;41;\r\n3;M;60;>1000;20,1;44;\r\n"
+             "4;M;50;380;<0,5;42;\r\n")
+
+
+def test_a_spreadsheet_csv_is_read_whole(tmp_path, capsys):
+    """A semicolon CSV with a BOM, CRLF, decimal commas, censored cells and the empty last
+    column a spreadsheet adds: every row kept, in order, values converted, censoring kept."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(EXCEL_CSV.encode("utf-8"))
+    frame = read_lab_export(path)
+    assert frame["ID"].tolist() == ["1", "2", "3", "4"]  # ids stay text
+    assert frame["total_testosterone"].iloc[0] == pytest.approx(
+        labstats.units.convert(450.5, "testosterone", "ng/dL", "nmol/L"))
+    assert frame["total_testosterone_censored"].tolist()[1:3] == ["left", "right"]
+    assert frame["shbg_censored"].iloc[3] == "left"
+    out = tmp_path / "out.csv"
+    assert main(["derive", str(path), "-o", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 4
+    assert "read 4 rows" in capsys.readouterr().out
+
+
+TITLE_CSV = ("Lab export 2026-11-30;;;;;\r\nID;Sex;Age;Testosterone (ng/dL);SHBG (nmol/L);"
+             "Albumin (g/L)\r\n1;M;45;450,5;35,2;43\r\n")
+
+
+def test_a_title_row_padded_with_separators_is_named_as_a_title(tmp_path, capsys):
+    """Excel pads a title row with separators (``Lab export;;;;;``); the error was "the
+    header '' appears more than once", about columns the user never wrote."""
+    path = tmp_path / "export.csv"
+    path.write_text(TITLE_CSV, encoding="utf-8", newline="")
+    with pytest.raises(ValueError, match=r"its first line holds only 'Lab export 2026-11-30'"
+                       r", in its first cell, and no header for its other 5 columns: a "
+                       r"title above the header\? .*delete the lines above it"):
+        read_lab_export(path)
+    assert main(["derive", str(path), "-o", str(tmp_path / "out.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "a title above the header" in err and "appears more than once" not in err
+
+
+def test_columns_without_a_header_are_named_by_position(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("ID;Testosterone (nmol/L);;\n1;15;;\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"2 columns have no header \(columns 3, 4, counted "
+                       r"from 1\): give each column a name"):
+        read_lab_export(path)
+
+
+UNITS_ROW_CSV = ("ID;Sex;Age;Testosterone;SHBG;Albumin\r\n;;years;ng/dL;nmol/L;g/L\r\n"
+                 "1;M;45;450,5;35,2;43\r\n2;M;46;500;30;44\r\n")
+
+
+def test_a_units_row_under_the_header_is_named_with_its_fix(tmp_path, capsys):
+    """A units row under the header was read as data: first as "450.5 implausible for
+    nmol/L at index 1" (the units row was row 0), with --units as "'ng/dL' is not a
+    number" cell by cell, and with --errors report a row of NaN in the output."""
+    path = tmp_path / "export.csv"
+    path.write_text(UNITS_ROW_CSV, encoding="utf-8", newline="")
+    with pytest.raises(ValueError, match=r"row 0 \(the line under the header\) holds units, "
+                       r"not values: 'years' under 'Age' \(read as age\), 'ng/dL' under "
+                       r"'Testosterone' \(read as total_testosterone\).*units=\{'age': "
+                       r"'years', 'total_testosterone': 'ng/dL', 'shbg': 'nmol/L', "
+                       r"'albumin': 'g/L'\}: delete the units row"):
+        read_lab_export(path)
+    for extra in ([], ["--units", "total_testosterone=ng/dL", "--errors", "report"]):
+        assert main(["derive", str(path), "-o", str(tmp_path / "out.csv"), *extra]) == 1
+        err = capsys.readouterr().err
+        assert "holds units, not values" in err and "--units 'NAME=UNIT'" in err
+        assert "units=" not in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_first_row_of_values_with_a_unit_cell_is_not_a_units_row(tmp_path):
+    """One unit-like text among numbers is an unreadable cell, reported as before."""
+    path = tmp_path / "export.csv"
+    path.write_text("ID,Testosterone (nmol/L),SHBG (nmol/L)\n1,15,nmol/L\n2,16,30\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"row 0, column 'SHBG \(nmol/L\)': 'nmol/L' is not "
+                       r"a number"):
+        read_lab_export(path)
+
+
+LONG_CSV = """Patient ID,Accession,Collected,Test Code,Test Name,Result,Units,Abnormal Flag
+P1,A100,2026-01-05 08:10,TTES,"Testosterone, total",450,ng/dL,
+P1,A100,2026-01-05 08:10,SHBGX,SHBG,35,nmol/L,
+P1,A100,2026-01-05 08:10,ALB,Albumin,43,g/L,
+P2,A101,2026-01-06 09:00,TTES,"Testosterone, total",<20,ng/dL,L
+P2,A101,2026-01-06 09:00,SHBGX,SHBG,80,nmol/L,
+P2,A101,2026-01-06 09:00,NA,Sodium,140,mmol/L,
+"""
+
+
+def test_long_report_file_advises_cli_options(tmp_path, capsys):
+    """The summary said "not in --test-map FILE", the report file "not in test_map=", a
+    Python keyword the CLI user never typed."""
+    export, codes = tmp_path / "export.csv", tmp_path / "codes.csv"
+    export.write_text(LONG_CSV, encoding="utf-8")
+    codes.write_text("code,analyte\nTTES,total_testosterone\nSHBGX,shbg\nALB,albumin\n",
+                     encoding="utf-8")
+    report = tmp_path / "report.csv"
+    assert main(["derive", str(export), "--long", "--test-map", str(codes), "-o",
+                 str(tmp_path / "draws.csv"), "--report", str(report)]) == 0
+    assert "not in --test-map FILE" in capsys.readouterr().out
+    written = pd.read_csv(report)
+    assert written["source_row"].tolist() == [5]
+    assert written["reason"].tolist() == ["unknown test code: not in --test-map FILE or the "
+                                          "LOINC map"]
+    draws = pd.read_csv(tmp_path / "draws.csv")
+    assert draws["total_testosterone_censored"].tolist()[1] == "<"
+    assert len(draws) == 2
