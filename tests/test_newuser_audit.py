@@ -156,3 +156,38 @@ def test_long_report_file_advises_cli_options(tmp_path, capsys):
     draws = pd.read_csv(tmp_path / "draws.csv")
     assert draws["total_testosterone_censored"].tolist()[1] == "<"
     assert len(draws) == 2
+
+
+def test_unknown_codes_beside_a_column_of_known_test_names_are_pointed_to_it(tmp_path,
+                                                                             capsys):
+    """An LIS export with local codes ("TTES") and names ("Testosterone, total"): the first
+    test column found is read and the names were silently not looked at; now a warning names
+    the column, the codes it would name, and the mapping. Rows and counts are unchanged."""
+    export = tmp_path / "export.csv"
+    export.write_text(LONG_CSV, encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"4 results with a test code neither test_map= nor "
+                      r"the LOINC map knows \(column 'Test Code'\) have a test name labstats "
+                      r"knows in column 'Test Name', which is not read: 'TTES' \('Testosterone,"
+                      r" total' -> total_testosterone\), 'SHBGX' \('SHBG' -> shbg\)\. Give "
+                      r"column 'Test Name' the role 'test' \(columns=\{'Test Name': 'test'\}\)"):
+        results = labstats.read_lab_results(export)
+    assert results.attrs["counts"] == {"rows": 6, "used": 1, "reported": 0, "excluded": 5,
+                                       "duplicates": 0}
+    named = labstats.read_lab_results(export, columns={"Test Name": "test"})
+    assert named.attrs["counts"]["used"] == 5
+    assert main(["derive", str(export), "--long", "-o", str(tmp_path / "draws.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Give column 'Test Name' the role 'test' (--column-map 'HEADER=NAME')" in out
+
+
+def test_no_name_hint_when_the_other_column_names_nothing_known(tmp_path):
+    import warnings
+
+    export = tmp_path / "export.csv"
+    export.write_text(LONG_CSV, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = labstats.read_lab_results(export, test_map={"TTES": "total_testosterone",
+                                                             "SHBGX": "shbg",
+                                                             "ALB": "albumin"})
+    assert results.attrs["counts"]["excluded"] == 1  # sodium: no analyte by either column

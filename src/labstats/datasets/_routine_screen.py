@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labstats._validate import warn
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._routine_text import _code_text, _distinct_text
 
@@ -342,3 +343,31 @@ def warn_implausible(cells, checked, insulin_factor):
             rows, values = rows[order], values[order]
             to_canonical(pd.Series(np.repeat(values, n[rows]), index=np.repeat(
                 first[rows], n[rows])), name, unit, insulin_factor, column_check=False)
+
+
+def name_column_hint(raw, role, tmap, codes, unknown) -> None:
+    """Unknown test codes beside a column of test names labstats knows ("Test Code" TTES
+    and "Test Name" "Testosterone, total"): a warning naming that column and the mapping
+    that reads it (the first test column found is the one read; the other is not looked
+    at). Nothing when no unknown row would be named by it."""
+    if not unknown.any():
+        return
+    used = set(role.values())
+    aliases = _routine_io.DEFAULT_COLUMNS["test"]
+    for header in raw.columns:
+        if header in used or _routine_io.norm(header) not in aliases:
+            continue
+        names = _distinct_text(raw[header], _code_text).where(unknown)
+        analyte = _analytes(names, tmap)[0]
+        hit = np.flatnonzero(analyte != None)  # noqa: E711 (element-wise on objects)
+        if not len(hit):
+            continue
+        pairs = dict.fromkeys(f"{codes.iloc[i]!r} ({names.iloc[i]!r} -> {analyte[i]})"
+                              for i in hit)
+        shown = ", ".join(list(pairs)[:5]) + (" ..." if len(pairs) > 5 else "")
+        warn(f"{len(hit)} result{'s' if len(hit) > 1 else ''} with a test code neither "
+             f"test_map= nor the LOINC map knows (column {role['test']!r}) have a test name "
+             f"labstats knows in column {header!r}, which is not read: {shown}. Give column "
+             f"{header!r} the role 'test' (columns={{{header!r}: 'test'}}), or map the "
+             f"codes with test_map=")
+        return
