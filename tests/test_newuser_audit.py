@@ -191,3 +191,22 @@ def test_no_name_hint_when_the_other_column_names_nothing_known(tmp_path):
                                                              "SHBGX": "shbg",
                                                              "ALB": "albumin"})
     assert results.attrs["counts"]["excluded"] == 1  # sodium: no analyte by either column
+
+
+def test_a_test_map_saved_by_a_spreadsheet_is_read(tmp_path, capsys):
+    """A test map saved by Excel where the decimal mark is a comma ("Code;Analyte", a BOM,
+    CRLF) was refused as "it has ['Code;Analyte']"; it is read as an export is (the
+    separator most used in the header line; headers in any case)."""
+    export, codes = tmp_path / "export.csv", tmp_path / "codes.csv"
+    export.write_text(LONG_CSV, encoding="utf-8")
+    codes.write_bytes("\ufeffCode;Analyte\r\nTTES;total_testosterone\r\nSHBGX;shbg\r\n"
+                      "ALB;albumin\r\n".encode())
+    results = labstats.read_lab_results(export, test_map=codes)
+    assert results.attrs["counts"]["used"] == 5
+    assert main(["derive", str(export), "--long", "--test-map", str(codes), "-o",
+                 str(tmp_path / "draws.csv")]) == 0
+    assert "5 used" in capsys.readouterr().out
+    tabs = tmp_path / "codes.tsv"
+    tabs.write_text("code\tanalyte\nTTES\ttotal_testosterone\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"'SHBGX' \('SHBG' -> shbg\)"):  # named, unmapped
+        assert labstats.read_lab_results(export, test_map=tabs).attrs["counts"]["used"] == 3

@@ -8,6 +8,8 @@ counted cells of the parts (``unit_cells``, ``warn_column_units``).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from labstats._validate import warn
@@ -45,8 +47,15 @@ def _test_map(test_map) -> dict:
     if test_map is None:
         return {}
     if not hasattr(test_map, "items"):
-        try:
-            table = pd.read_csv(test_map, dtype=str, comment="#")
+        try:  # the separator as for an export: the one of ';', tab, ',' most used in
+            # the header (a spreadsheet saves "code;analyte" where the decimal mark is ',')
+            head = ","
+            if isinstance(test_map, (str, os.PathLike)):
+                with open(test_map, encoding="utf-8-sig", errors="replace") as fh:
+                    head = next((line for line in fh if line.strip()
+                                 and not line.startswith("#")), ",")
+            table = pd.read_csv(test_map, dtype=str, comment="#", encoding="utf-8-sig",
+                                sep=max((";", "\t", ","), key=head.count))
         except FileNotFoundError:
             raise FileNotFoundError(f"test_map: {test_map}: no such file") from None
         except (ValueError, OSError) as exc:  # (empty, not text, not a CSV: named)
@@ -54,10 +63,11 @@ def _test_map(test_map) -> dict:
                              f"columns code and analyte ({type(exc).__name__}: {exc})") from exc
         cols = [c for c in table.columns if _routine_io.norm(c) in ("code", "test", "itemid",
                                                                    "loinc", "test code")]
-        if not cols or "analyte" not in table.columns:
+        named = [c for c in table.columns if _routine_io.norm(c) == "analyte"]
+        if not cols or not named:
             raise ValueError(f"test_map: {test_map} needs the columns 'code' and 'analyte' "
                              f"(one row per local test code); it has {list(table.columns)}")
-        pairs = list(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(),
+        pairs = list(zip(table[cols[0]].str.strip(), table[named[0]].str.strip(),
                          strict=True))
         where = f" in {test_map}"
     else:
