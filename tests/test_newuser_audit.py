@@ -210,3 +210,34 @@ def test_a_test_map_saved_by_a_spreadsheet_is_read(tmp_path, capsys):
     tabs.write_text("code\tanalyte\nTTES\ttotal_testosterone\n", encoding="utf-8")
     with pytest.warns(UserWarning, match=r"'SHBGX' \('SHBG' -> shbg\)"):  # named, unmapped
         assert labstats.read_lab_results(export, test_map=tabs).attrs["counts"]["used"] == 3
+
+
+def test_notebook_06_reads_an_export_with_the_users_own_headers(tmp_path, monkeypatch):
+    """Notebook 06 on an export whose headers labstats does not recognise ("Pat_No",
+    "Wert"): without a way to name them the notebook stopped at the first read (its only
+    advice was columns=, a keyword of a call inside the notebook); ``LABSTATS_COLUMNS``
+    gives the roles as ``--column-map`` does."""
+    pytest.importorskip("nbclient")
+    from labstats.report import build_report
+
+    notebook = ROOT / "notebooks" / "06_routine_lab_data.py"
+    rows = [("1", "A", "TTES", "450", "ng/dL"), ("1", "A", "SHBGX", "35", "nmol/L"),
+            ("1", "A", "ALB", "43", "g/L"), ("2", "B", "TTES", "300", "ng/dL"),
+            ("2", "B", "SHBGX", "30", "nmol/L")]
+    (tmp_path / "export.csv").write_text(
+        "Pat_No,Probe,Zeit,Analyt,Wert,Einheit\n" + "".join(
+            f"{p},{s},2026-01-0{p} 08:00,{t},{v},{u}\n" for p, s, t, v, u in rows),
+        encoding="utf-8")
+    (tmp_path / "codes.csv").write_text(
+        "code,analyte\nTTES,total_testosterone\nSHBGX,shbg\nALB,albumin\n", encoding="utf-8")
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / notebook.name).symlink_to(notebook)
+    monkeypatch.setenv("LABSTATS_EXPORT", str(tmp_path / "export.csv"))
+    monkeypatch.setenv("LABSTATS_TEST_MAP", str(tmp_path / "codes.csv"))
+    monkeypatch.setenv("LABSTATS_COLUMNS", "Pat_No=patient_id, Probe=specimen_id,"
+                       "Zeit=collected_at,Analyt=test,Wert=value,Einheit=unit")
+    (run,) = build_report(tmp_path / "report", notebooks=folder, progress=False, jobs=1)
+    assert run.ok, run.error
+    executed = (tmp_path / "report" / f"{notebook.stem}.ipynb").read_text()
+    assert "FT calculated for 1 of 2 draws" in executed
