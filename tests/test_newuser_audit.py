@@ -241,3 +241,26 @@ def test_notebook_06_reads_an_export_with_the_users_own_headers(tmp_path, monkey
     assert run.ok, run.error
     executed = (tmp_path / "report" / f"{notebook.stem}.ipynb").read_text()
     assert "FT calculated for 1 of 2 draws" in executed
+
+
+def test_derive_says_in_which_unit_it_writes_each_column(tmp_path, capsys):
+    """A file's "Testosterone (ng/dL)" 450.5 is written as total_testosterone 15.6 (nmol/L)
+    and free T as 0.31 with no unit anywhere in the output or the summary; a user reading the
+    CSV took 15.6 for ng/dL. The summary now names the unit of every concentration written."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(EXCEL_CSV.encode("utf-8"))
+    assert main(["derive", str(path), "-o", str(tmp_path / "out.csv")]) == 0
+    out = capsys.readouterr().out
+    assert ("  units of the output (the file's values converted): age in years; "
+            "total_testosterone, shbg, free_testosterone, bioavailable_testosterone in nmol/L;"
+            " albumin in g/L\n") in out
+    assert "free_androgen_index in" not in out  # a ratio: no unit named
+    export, codes = tmp_path / "long.csv", tmp_path / "codes.csv"
+    export.write_text(LONG_CSV, encoding="utf-8")
+    codes.write_text("code,analyte\nTTES,total_testosterone\nSHBGX,shbg\nALB,albumin\n",
+                     encoding="utf-8")
+    assert main(["derive", str(export), "--long", "--test-map", str(codes), "-o",
+                 str(tmp_path / "draws.csv")]) == 0
+    assert ("units of the output (the file's values converted): total_testosterone, shbg, "
+            "free_testosterone, bioavailable_testosterone in nmol/L; albumin in g/L") \
+        in capsys.readouterr().out

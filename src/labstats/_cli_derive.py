@@ -365,6 +365,7 @@ def _derive(args) -> int:
     write_atomic(out, output)
 
     print(f"read {len(frame)} rows from {args.input}{_sheet_read(args)}")
+    print(units_written(out.columns, wanted) or "", end="")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
         print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"
@@ -393,6 +394,28 @@ def _derive(args) -> int:
     return 0
 
 
+def units_written(columns, wanted) -> str | None:
+    """The summary line that says in which unit each written concentration is: the file's
+    columns are converted to labstats' units (a testosterone in ng/dL is written in nmol/L
+    under the same name), and each derived value has its function's ``output_unit``."""
+    import inspect
+
+    from labstats.datasets import DERIVED
+    from labstats.datasets._labunits import NUMERIC, default_unit
+
+    by_unit: dict[str, list] = {}
+    for c in columns:
+        unit = default_unit(c) if c in NUMERIC else None
+        if c in wanted:
+            p = inspect.signature(DERIVED[c].resolve()).parameters.get("output_unit")
+            unit = p.default if p is not None and isinstance(p.default, str) else None
+        if unit is not None:
+            by_unit.setdefault(unit, []).append(str(c))
+    shown = "; ".join(f"{', '.join(cs)} in {u}" for u, cs in by_unit.items())
+    return (f"  units of the output (the file's values converted): {shown}\n"
+            if shown else None)
+
+
 def add_derive_parser(sub):
     """The ``derive`` subcommand and its options."""
     p = sub.add_parser(
@@ -402,8 +425,10 @@ def add_derive_parser(sub):
                     "censored values such as '<0.5' are understood), add every derived value "
                     "whose inputs are present as new columns, write the result and print a "
                     "summary of censored values, unreadable cells, warnings and formulas "
-                    "skipped for missing inputs. Rows are never dropped or reordered; the "
-                    "input file is never written to.")
+                    "skipped for missing inputs. Concentrations are written in labstats' "
+                    "units (testosterone in nmol/L, albumin in g/L, ...: the summary names "
+                    "each), under labstats' column names. Rows are never dropped or "
+                    "reordered; the input file is never written to.")
     p.add_argument("input", help="CSV, TSV, Excel (.xlsx) or Parquet file")
     p.add_argument("-o", "--output", required=True,
                    help="output file (.csv, .tsv, .xlsx or .parquet); never the input file")

@@ -18,6 +18,7 @@ def derive_long(args, output, options) -> int:
         _show,
         cli_advice,
         sheet_option,
+        units_written,
         write_atomic,
     )
     from labstats._validate import plausibility
@@ -70,6 +71,7 @@ def derive_long(args, output, options) -> int:
           f"--repeats {args.repeats} ({p['repeats']} results set aside or pooled)")
     for message, count in Counter(str(w.message) for w in seen).items():
         print(_show(cli_advice(message), count))
+    print(units_written(out.columns, wanted) or "", end="")
     for n in wanted:
         print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} draws")
     for n, d in DERIVED.items():
