@@ -264,3 +264,27 @@ def test_derive_says_in_which_unit_it_writes_each_column(tmp_path, capsys):
     assert ("units of the output (the file's values converted): total_testosterone, shbg, "
             "free_testosterone, bioavailable_testosterone in nmol/L; albumin in g/L") \
         in capsys.readouterr().out
+
+
+def test_data_readme_counts_the_loinc_map_it_describes():
+    """data/README said "31 codes"; the shipped map has had 29 rows since it was added."""
+    from labstats.datasets._loinc import loinc_map
+
+    text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"\*\*LOINC map\*\* \(`src/labstats/datasets/loinc_map\.csv`\): (\d+) "
+                     r"codes", text)
+    assert int(said[1]) == len(loinc_map()) == loinc_map()["loinc"].nunique()
+
+
+def test_docs_send_a_user_neither_to_shared_nor_to_pypi():
+    """A clone has no ../shared; labstats is not on PyPI (the changelog: not released)."""
+    written = ["changelog.md", "citing.md", "getting_started.md", "index.md"]  # not generated
+    pages = [ROOT / "README.md", ROOT / "data" / "README.md",
+             *(ROOT / "docs" / name for name in written),
+             *sorted((ROOT / "docs" / "guide").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if "../shared" in line:
+                assert "only tests of CDC's raw files read" in line, (page, line)
+        assert not re.search(r"`pip install labstats`(?! does not)", text), page
