@@ -288,3 +288,26 @@ def test_docs_send_a_user_neither_to_shared_nor_to_pypi():
             if "../shared" in line:
                 assert "only tests of CDC's raw files read" in line, (page, line)
         assert not re.search(r"`pip install labstats`(?! does not)", text), page
+
+
+def test_a_window_without_a_unit_is_refused(tmp_path, capsys):
+    """``--window 1`` (one day, to its user) was pandas' 1 nanosecond: every result its own
+    draw, silently (3 draws where 1D gives 2)."""
+    export = tmp_path / "export.csv"
+    export.write_text("Patient ID,Collected,Test Code,Result,Units\n"
+                      "P1,2026-01-05 08:10,2986-8,450,ng/dL\n"
+                      "P1,2026-01-05 08:40,13967-5,35,nmol/L\n"
+                      "P1,2026-01-05 08:40,1751-7,4.3,g/dL\n"
+                      "P2,2026-01-13 09:00,2986-8,<20,ng/dL\n", encoding="utf-8")
+    results = labstats.read_lab_results(export)
+    for window in ("1", 1, 2.5, " 12 "):
+        with pytest.raises(ValueError, match=r"window: .* has no unit, which pandas reads as "
+                           r".* nanosecond\(s\); give the unit, e.g. '.*D' \(days\)"):
+            labstats.pair_results(results, by="window", window=window)
+    assert len(labstats.pair_results(results, by="window", window="1D")) == 2
+    assert len(labstats.pair_results(results, by="window", window=0)) == 3  # 0 is 0
+    assert len(labstats.pair_results(results, by="window", window=pd.Timedelta(1, "h"))) == 2
+    assert main(["derive", str(export), "--long", "--pair", "window", "--window", "1", "-o",
+                 str(tmp_path / "draws.csv")]) == 1
+    assert "--window: '1' has no unit" in capsys.readouterr().err
+    assert not (tmp_path / "draws.csv").exists()
