@@ -311,3 +311,19 @@ def test_a_window_without_a_unit_is_refused(tmp_path, capsys):
                  str(tmp_path / "draws.csv")]) == 1
     assert "--window: '1' has no unit" in capsys.readouterr().err
     assert not (tmp_path / "draws.csv").exists()
+
+
+def test_units_row_in_a_workbook_and_a_number_beside_a_unit_cell(tmp_path):
+    """The units row of a workbook is named as in a CSV; a first row whose other cells are
+    numbers (a workbook stores them as numbers, not text) is data, its unit cell reported."""
+    pytest.importorskip("openpyxl")
+    units_row = tmp_path / "units.xlsx"
+    pd.DataFrame({"ID": [None, 1, 2], "Testosterone": ["ng/dL", 450, 500],
+                  "SHBG": ["nmol/L", 30, 35]}).to_excel(units_row, index=False)
+    with pytest.raises(ValueError, match=r"row 0 \(the line under the header\) holds units"):
+        read_lab_export(units_row)
+    data_row = tmp_path / "data.xlsx"
+    pd.DataFrame({"ID": [1, 2], "Testosterone (nmol/L)": [15, 16],
+                  "SHBG": ["nmol/L", 35]}).to_excel(data_row, index=False)
+    with pytest.raises(ValueError, match=r"row 0, column 'SHBG': 'nmol/L' is not a number"):
+        read_lab_export(data_row)

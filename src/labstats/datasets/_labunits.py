@@ -307,8 +307,12 @@ def check_units_row(raw, names) -> None:
         return
     cells = [(header, names[header], raw[header].iloc[0]) for header in raw.columns
              if names[header] in NUMERIC]
-    text = [(h, n, str(c).strip()) for h, n, c in cells
-            if isinstance(c, str) and c.strip()]
+    filled = [(h, n, c) for h, n, c in cells
+              if not (c is None or (isinstance(c, float) and c != c)
+                      or (isinstance(c, str) and not c.strip()))]
+    if any(not isinstance(c, str) for _, _, c in filled):  # a number (Excel): values
+        return
+    text = [(h, n, c.strip()) for h, n, c in filled]
     found = [(h, n, c) for h, n, c in text if _is_unit(n, c)]
     if not found or 2 * len(found) < len(text) or any(
             re.fullmatch(r"[<>]?\s*[-+]?\d[\d.,]*", c) for _, _, c in text):
