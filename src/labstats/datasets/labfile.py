@@ -181,7 +181,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     ValueError
         Unreadable, empty or truncated files (a last line without its line break,
         rows with too few or too many fields, a header without data rows), an HTML
-        page saved as a table, repeated headers, an Excel sheet whose first row is
+        page saved as a table, repeated headers, columns without a header, a title
+        row above the header, a units row under it, an Excel sheet whose first row is
         empty, with merged cells, or whose formula cells hold no stored result, unknown or conflicting
         units, mixed units in a column without a unit column, a unit column without a
         value column, two headers mapping to one name,
