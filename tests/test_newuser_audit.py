@@ -327,3 +327,20 @@ def test_units_row_in_a_workbook_and_a_number_beside_a_unit_cell(tmp_path):
                   "SHBG": ["nmol/L", 35]}).to_excel(data_row, index=False)
     with pytest.raises(ValueError, match=r"row 0, column 'SHBG': 'nmol/L' is not a number"):
         read_lab_export(data_row)
+
+
+def test_derive_names_the_columns_it_did_not_read_as_inputs(tmp_path, capsys):
+    """A German export ("Kreatinin (µmol/L)", "Alter", "Geschlecht") gave "skipped
+    egfr_ckd_epi_2021: needs creatinine, age, sex" and nothing about the columns that hold
+    them; the summary now names them with the option that maps them."""
+    path = tmp_path / "export.csv"
+    path.write_text("ID;Kreatinin (µmol/L);Alter;Geschlecht;Testosterone (nmol/L)\n"
+                    "1;80;50;M;15\n", encoding="utf-8")
+    assert main(["derive", str(path), "-o", str(tmp_path / "out.csv")]) == 0
+    out = capsys.readouterr().out
+    assert ("  kept as they are, not read as inputs: 'Kreatinin (µmol/L)', 'Alter', "
+            "'Geschlecht'; if one is an input, name it with --column-map 'HEADER=NAME'") in out
+    assert main(["derive", str(path), "-o", str(tmp_path / "out2.csv"), "--column-map",
+                 "Kreatinin (µmol/L)=creatinine,Alter=age,Geschlecht=sex"]) == 0
+    out = capsys.readouterr().out
+    assert "not read as inputs" not in out and "derived egfr_ckd_epi_2021: 1 of 1" in out

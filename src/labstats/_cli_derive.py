@@ -365,7 +365,10 @@ def _derive(args) -> int:
     write_atomic(out, output)
 
     print(f"read {len(frame)} rows from {args.input}{_sheet_read(args)}")
+    from labstats._cli_summary import not_inputs, units_written
+
     print(units_written(out.columns, wanted) or "", end="")
+    print(not_inputs(frame.columns) or "", end="")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
         print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"
@@ -392,28 +395,6 @@ def _derive(args) -> int:
                 print(f"  skipped {n}: needs {', '.join(lacking)}")
     print(f"wrote {output}")
     return 0
-
-
-def units_written(columns, wanted) -> str | None:
-    """The summary line that says in which unit each written concentration is: the file's
-    columns are converted to labstats' units (a testosterone in ng/dL is written in nmol/L
-    under the same name), and each derived value has its function's ``output_unit``."""
-    import inspect
-
-    from labstats.datasets import DERIVED
-    from labstats.datasets._labunits import NUMERIC, default_unit
-
-    by_unit: dict[str, list] = {}
-    for c in columns:
-        unit = default_unit(c) if c in NUMERIC else None
-        if c in wanted:
-            p = inspect.signature(DERIVED[c].resolve()).parameters.get("output_unit")
-            unit = p.default if p is not None and isinstance(p.default, str) else None
-        if unit is not None:
-            by_unit.setdefault(unit, []).append(str(c))
-    shown = "; ".join(f"{', '.join(cs)} in {u}" for u, cs in by_unit.items())
-    return (f"  units of the output (the file's values converted): {shown}\n"
-            if shown else None)
 
 
 def add_derive_parser(sub):

@@ -18,9 +18,9 @@ def derive_long(args, output, options) -> int:
         _show,
         cli_advice,
         sheet_option,
-        units_written,
         write_atomic,
     )
+    from labstats._cli_summary import units_written
     from labstats._validate import plausibility
     from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
 
