@@ -31,7 +31,11 @@
 # `LABSTATS_EXPORT=path/to/export.csv` (CSV/TSV, Excel, Parquet or a folder of Parquet
 # files, in the LIS or MIMIC-IV `labevents` shape; `data/README.md`, section 5) before
 # starting Jupyter or `labstats report`, and `LABSTATS_TEST_MAP=codes.csv` (columns
-# `code,analyte`) if its test codes are local ones rather than LOINC. The comparisons with
+# `code,analyte`) if its test codes are local ones rather than LOINC. Headers labstats does
+# not recognise get their role from `LABSTATS_COLUMNS`, written as `labstats derive
+# --column-map` takes them (`LABSTATS_COLUMNS='Pat_No=patient_id,Analyt=test,Wert=value'`;
+# roles `patient_id`, `specimen_id`, `collected_at`, `test`, `value`, `unit`, `flag`,
+# `status`). The comparisons with
 # the generator's truth then drop out; everything else runs on your file, which is only
 # read, never modified.
 #
@@ -59,6 +63,14 @@ pd.set_option("display.max_colwidth", 120)  # the reasons of the per-row report 
 ANALYTES = ["total_testosterone", "shbg", "albumin"]
 EXPORT = os.environ.get("LABSTATS_EXPORT") or None  # None: the synthetic export below
 TEST_MAP = os.environ.get("LABSTATS_TEST_MAP") or None
+# LABSTATS_COLUMNS="HEADER=ROLE,...": the roles of headers labstats does not recognise
+COLUMNS = {}
+for pair in filter(str.strip, os.environ.get("LABSTATS_COLUMNS", "").split(",")):
+    header, sep, role = pair.partition("=")
+    if not sep:
+        raise ValueError(f"LABSTATS_COLUMNS: {pair!r} is not HEADER=ROLE, e.g. "
+                         f"'Pat_No=patient_id,Wert=value'")
+    COLUMNS[header.strip()] = role.strip()
 if EXPORT is None:
     export = labstats.make_lab_results(3000, seed=0)
     truth = (export.attrs["truth"].sort_values(["patient_id", "collected_at"])
@@ -80,7 +92,7 @@ print(label)
 # used row). Nothing is dropped, so the four add up to the rows of the file.
 
 # %%
-results = labstats.read_lab_results(source, test_map=TEST_MAP)
+results = labstats.read_lab_results(source, columns=COLUMNS or None, test_map=TEST_MAP)
 counts = results.attrs["counts"]
 assert counts["used"] + counts["reported"] + counts["excluded"] + counts["duplicates"] \
     == counts["rows"] == len(results)

@@ -365,6 +365,10 @@ def _derive(args) -> int:
     write_atomic(out, output)
 
     print(f"read {len(frame)} rows from {args.input}{_sheet_read(args)}")
+    from labstats._cli_summary import not_inputs, units_written
+
+    print(units_written(out.columns, wanted) or "", end="")
+    print(not_inputs(frame.columns) or "", end="")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
         print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"
@@ -402,8 +406,10 @@ def add_derive_parser(sub):
                     "censored values such as '<0.5' are understood), add every derived value "
                     "whose inputs are present as new columns, write the result and print a "
                     "summary of censored values, unreadable cells, warnings and formulas "
-                    "skipped for missing inputs. Rows are never dropped or reordered; the "
-                    "input file is never written to.")
+                    "skipped for missing inputs. Concentrations are written in labstats' "
+                    "units (testosterone in nmol/L, albumin in g/L, ...: the summary names "
+                    "each), under labstats' column names. Rows are never dropped or "
+                    "reordered; the input file is never written to.")
     p.add_argument("input", help="CSV, TSV, Excel (.xlsx) or Parquet file")
     p.add_argument("-o", "--output", required=True,
                    help="output file (.csv, .tsv, .xlsx or .parquet); never the input file")

@@ -20,6 +20,7 @@ def derive_long(args, output, options) -> int:
         sheet_option,
         write_atomic,
     )
+    from labstats._cli_summary import units_written
     from labstats._validate import plausibility
     from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
 
@@ -42,13 +43,17 @@ def derive_long(args, output, options) -> int:
         out = derive(paired, wanted, options=options, plausibility=args.plausibility)
     # both outputs checked before either is written, renamed into place once both are
     # written: a failing run changes neither
-    write_atomic(out, output, *[(results.attrs["report"], args.report)] * bool(args.report))
+    # the report's reasons advise command-line options, as the summary does (--test-map
+    # FILE, not test_map=): the distinct reasons are rewritten, each once
+    report = results.attrs["report"]
+    advice = {r: cli_advice(r) if isinstance(r, str) else r for r in report["reason"].unique()}
+    written = report.assign(reason=report["reason"].map(advice))
+    write_atomic(out, output, *[(written, args.report)] * bool(args.report))
 
     c = results.attrs["counts"]
     print(f"read {c['rows']} result rows from {args.input}: {c['used']} used, "
           f"{c['reported']} reported, {c['excluded']} excluded, {c['duplicates']} exact "
           f"duplicates")
-    report = results.attrs["report"]
     for (status, reason), n in report.groupby(["status", "reason"]).size().sort_values(
             ascending=False).head(8).items():
         first = int(report.loc[(report["status"] == status) & (report["reason"] == reason),
@@ -66,6 +71,7 @@ def derive_long(args, output, options) -> int:
           f"--repeats {args.repeats} ({p['repeats']} results set aside or pooled)")
     for message, count in Counter(str(w.message) for w in seen).items():
         print(_show(cli_advice(message), count))
+    print(units_written(out.columns, wanted) or "", end="")
     for n in wanted:
         print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} draws")
     for n, d in DERIVED.items():

@@ -48,10 +48,28 @@ def check_labels(columns, where: str) -> None:
             f"read_lab_export needs one label per column: flatten them first, e.g. "
             f"frame.columns = [' '.join(map(str, c)).strip() for c in frame.columns]")
     labels = pd.Index(columns)
+    blank = [i for i, c in enumerate(columns) if isinstance(c, str) and not c.strip()]
+    if len(labels) > 1 and len(blank) == len(labels) - 1 and blank[0] == 1:
+        raise ValueError(title_message(where, "its first line", columns[0], len(blank)))
+    if len(blank) > 1:
+        shown = ", ".join(str(i + 1) for i in blank[:10])
+        raise ValueError(f"{where}: {len(blank)} columns have no header (columns {shown}, "
+                         f"counted from 1): give each column a name in the header line, or "
+                         f"delete the empty columns (an empty column at the end of a "
+                         f"spreadsheet's export?)")
     dup = labels[labels.duplicated()].unique().tolist()
     if dup:
         raise ValueError(f"{where}: the header {dup[0]!r} appears more than once; rename the "
                          f"repeated columns so that each has its own header")
+
+
+def title_message(where: str, line: str, cell, others: int) -> str:
+    """The error for a title row above the header (a CSV's first line, a sheet's first
+    row): it names the cell and what to do."""
+    return (f"{where}: {line} holds only {cell!r}, in its first cell, and no header for its "
+            f"other {others} column{'s' if others > 1 else ''}: a title above the header? "
+            f"labstats takes the header from the first {'row' if 'row' in line else 'line'}: "
+            f"delete the {'rows' if 'row' in line else 'lines'} above it")
 
 
 def _sheet(path: Path, sheet_name, names):
@@ -100,10 +118,8 @@ def _read_excel(path: Path, sheet_name):
         raise ValueError(f"{path}: the first row of sheet {shown!r} is empty, but labstats "
                          f"takes the header from the first row: delete the empty rows above it")
     if len(cells) > 1 and filled[0] and not any(filled[1:]) and len(frame):
-        raise ValueError(f"{path}: the first row of sheet {shown!r} holds only {cells[0]!r}, "
-                         f"in its first cell, and no header for its other {len(cells) - 1} "
-                         f"columns: a title above the header? labstats takes the header from "
-                         f"the first row: delete the rows above it")
+        raise ValueError(title_message(str(path), f"the first row of sheet {shown!r}",
+                                       cells[0], len(cells) - 1))
     check_labels(named, str(path))
     if path.name.lower().endswith((".xlsx", ".xlsm")):
         _stored_results(path, names.index(shown), shown, frame)

@@ -297,3 +297,31 @@ def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems
                          negative))
     return bad
 
+
+
+def check_units_row(raw, names) -> None:
+    """A first data row that holds units ("ng/dL" under "Testosterone") rather than values
+    is an error naming its cells and the fix, before any of its cells is reported as "not a
+    number" and before the values under it are checked against a unit they may not be in."""
+    if len(raw) < 2:
+        return
+    cells = [(header, names[header], raw[header].iloc[0]) for header in raw.columns
+             if names[header] in NUMERIC]
+    filled = [(h, n, c) for h, n, c in cells
+              if not (c is None or (isinstance(c, float) and c != c)
+                      or (isinstance(c, str) and not c.strip()))]
+    if any(not isinstance(c, str) for _, _, c in filled):  # a number (Excel): values
+        return
+    text = [(h, n, c.strip()) for h, n, c in filled]
+    found = [(h, n, c) for h, n, c in text if _is_unit(n, c)]
+    if not found or 2 * len(found) < len(text) or any(
+            re.fullmatch(r"[<>]?\s*[-+]?\d[\d.,]*", c) for _, _, c in text):
+        return
+    shown = ", ".join(f"{c!r} under {h!r} (read as {n})" for h, n, c in found[:6])
+    more = f" and {len(found) - 6} more" if len(found) > 6 else ""
+    given = ", ".join(f"{n!r}: {resolve(n, c)!r}" for _, n, c in found)
+    raise ValueError(
+        f"row {_py(raw.index[0])!r} (the line under the header) holds units, not values: "
+        f"{shown}{more}. labstats takes a column's unit from its header, e.g. "
+        f"'{found[0][0]} ({found[0][2]})', or from units={{{given}}}: delete the units row, "
+        f"then put the units in the headers or pass them with units=")

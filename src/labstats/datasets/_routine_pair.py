@@ -6,6 +6,8 @@ one pass per draw of the longest patient's chain of windows (not per row).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from labstats.datasets import _loinc
@@ -120,6 +122,11 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
                          f"'90min'") from None
     if pd.isna(width) or width < pd.Timedelta(0):
         raise ValueError(f"window: {window!r} must be a duration of 0 or more")
+    if width and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)\s*", str(window)) and \
+            not isinstance(window, (pd.Timedelta, np.timedelta64)):
+        raise ValueError(f"window: {window!r} has no unit, which pandas reads as {window} "
+                         f"nanosecond(s); give the unit, e.g. '{window}D' (days), '{window}h' "
+                         f"or '{window}min'")
     need = ["patient_id", "analyte", "value", "source_row"]
     need += ["specimen_id"] if by == "specimen" else ["collected_at"]
     lacking = [c for c in need if c not in results.columns]

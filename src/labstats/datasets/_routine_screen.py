@@ -8,8 +8,11 @@ counted cells of the parts (``unit_cells``, ``warn_column_units``).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
+from labstats._validate import warn
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._routine_text import _code_text, _distinct_text
 
@@ -44,8 +47,15 @@ def _test_map(test_map) -> dict:
     if test_map is None:
         return {}
     if not hasattr(test_map, "items"):
-        try:
-            table = pd.read_csv(test_map, dtype=str, comment="#")
+        try:  # the separator as for an export: the one of ';', tab, ',' most used in
+            # the header (a spreadsheet saves "code;analyte" where the decimal mark is ',')
+            head = ","
+            if isinstance(test_map, (str, os.PathLike)):
+                with open(test_map, encoding="utf-8-sig", errors="replace") as fh:
+                    head = next((line for line in fh if line.strip()
+                                 and not line.startswith("#")), ",")
+            table = pd.read_csv(test_map, dtype=str, comment="#", encoding="utf-8-sig",
+                                sep=max((";", "\t", ","), key=head.count))
         except FileNotFoundError:
             raise FileNotFoundError(f"test_map: {test_map}: no such file") from None
         except (ValueError, OSError) as exc:  # (empty, not text, not a CSV: named)
@@ -53,10 +63,11 @@ def _test_map(test_map) -> dict:
                              f"columns code and analyte ({type(exc).__name__}: {exc})") from exc
         cols = [c for c in table.columns if _routine_io.norm(c) in ("code", "test", "itemid",
                                                                    "loinc", "test code")]
-        if not cols or "analyte" not in table.columns:
+        named = [c for c in table.columns if _routine_io.norm(c) == "analyte"]
+        if not cols or not named:
             raise ValueError(f"test_map: {test_map} needs the columns 'code' and 'analyte' "
                              f"(one row per local test code); it has {list(table.columns)}")
-        pairs = list(zip(table[cols[0]].str.strip(), table["analyte"].str.strip(),
+        pairs = list(zip(table[cols[0]].str.strip(), table[named[0]].str.strip(),
                          strict=True))
         where = f" in {test_map}"
     else:
@@ -347,3 +358,31 @@ def warn_implausible(cells, checked, insulin_factor):
             rows, values = rows[order], values[order]
             to_canonical(pd.Series(np.repeat(values, n[rows]), index=np.repeat(
                 first[rows], n[rows])), name, unit, insulin_factor, column_check=False)
+
+
+def name_column_hint(raw, role, tmap, codes, unknown) -> None:
+    """Unknown test codes beside a column of test names labstats knows ("Test Code" TTES
+    and "Test Name" "Testosterone, total"): a warning naming that column and the mapping
+    that reads it (the first test column found is the one read; the other is not looked
+    at). Nothing when no unknown row would be named by it."""
+    if not unknown.any():
+        return
+    used = set(role.values())
+    aliases = _routine_io.DEFAULT_COLUMNS["test"]
+    for header in raw.columns:
+        if header in used or _routine_io.norm(header) not in aliases:
+            continue
+        names = _distinct_text(raw[header], _code_text).where(unknown)
+        analyte = _analytes(names, tmap)[0]
+        hit = np.flatnonzero(analyte != None)  # noqa: E711 (element-wise on objects)
+        if not len(hit):
+            continue
+        pairs = dict.fromkeys(f"{codes.iloc[i]!r} ({names.iloc[i]!r} -> {analyte[i]})"
+                              for i in hit)
+        shown = ", ".join(list(pairs)[:5]) + (" ..." if len(pairs) > 5 else "")
+        warn(f"{len(hit)} result{'s' if len(hit) > 1 else ''} with a test code neither "
+             f"test_map= nor the LOINC map knows (column {role['test']!r}) have a test name "
+             f"labstats knows in column {header!r}, which is not read: {shown}. Give column "
+             f"{header!r} the role 'test' (columns={{{header!r}: 'test'}}), or map the "
+             f"codes with test_map=")
+        return

@@ -181,7 +181,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     ValueError
         Unreadable, empty or truncated files (a last line without its line break,
         rows with too few or too many fields, a header without data rows), an HTML
-        page saved as a table, repeated headers, an Excel sheet whose first row is
+        page saved as a table, repeated headers, columns without a header, a title
+        row above the header, a units row under it, an Excel sheet whose first row is
         empty, with merged cells, or whose formula cells hold no stored result, unknown or conflicting
         units, mixed units in a column without a unit column, a unit column without a
         value column, two headers mapping to one name,
@@ -264,6 +265,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     limits = {key: as_constant(v, f"limits: {key!r}", hint="Give the detection limit in the "
                                "column's unit") for key, v in limits.items()}
     _check_ids(raw, id_column)
+    _labunits.check_units_row(raw, names)
     problems: list = []
     out, extra = {}, {}
     for header in raw.columns:

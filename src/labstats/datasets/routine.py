@@ -22,6 +22,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
     _screen,
     _test_map,
     judge_units,
+    name_column_hint,
     valuenum_clash,
 )
 from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
@@ -242,6 +243,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         mark(*args)
     known = analyte != None  # noqa: E711 (element-wise on objects)
     unknown = ~known & ~codes.isna().to_numpy(dtype=bool)
+    if _column_check is True:  # a whole export (parts are read by an engine)
+        name_column_hint(raw, role, tmap, codes, unknown)
     pid = raw[role["patient_id"]]
 
     # Values: the cell parser of read_lab_export, on the rows still in play.
