@@ -1,7 +1,7 @@
 """Vectorised replacements of per-row / per-resample Python loops equal the loops they
 replace (the naive implementations, kept here as the oracle), on awkward inputs.
 
-Speed is measured in benchmarks/bench_perf_audit.py (ratios side by side), not here.
+Speed is measured in benchmarks/bench_reference.py (ratios side by side), not here.
 """
 
 from __future__ import annotations
@@ -93,3 +93,67 @@ def test_reference_interval_by_partitions_equals_the_loop(method):
         np.testing.assert_allclose(got.estimate, est, rtol=1e-12)
         np.testing.assert_allclose(got.ci_low, ci[0], rtol=1e-12)
         np.testing.assert_allclose(got.ci_high, ci[1], rtol=1e-12)
+
+
+# ------------------------------------------------------------------ wide exports: each
+# distinct text of a column is read once (parse_column), every row as when read one by one
+_CELLS = ["4.2", "4,2", "1,200", "1.200", "1,200.5", " 12.5 ", "<0.5", "< 0.5", "<=2", ">200",
+          "≥ 9", "ND", "nd", "not detected", "", "NA", "n/a", "abc", "450 H", "450*", "3.1 (L)",
+          "4.5 mmol/L", "4.5 nmol/l H", "4.5 foo", "1 200", "1\u00a0200", "−3", "12,5,1",
+          "0.5e3", ".5", "5.", "+7", "-1", "HH", "2024-01-03"]
+
+
+def _read_both(cells, monkeypatch, **kw):
+    import pandas as pd
+
+    from labstats.datasets import _labcells
+
+    out = []
+    for rowwise in (False, True):
+        with monkeypatch.context() as m:
+            if rowwise:  # the reading before: every row's cell on its own
+                m.setattr(_labcells, "_distinct_cells", lambda raw: (np.arange(len(raw)), raw))
+            problems: list = []
+            res = _labcells.parse_column(cells, "T", problems=problems, what="x", **kw)
+        values, side, units, flags = res
+        out.append((values, list(side), units.to_dict(), None if flags is None else
+                    flags.astype(object).where(flags.notna(), None).to_dict(), problems))
+        assert isinstance(units, pd.Series)
+    return out
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+@pytest.mark.parametrize("kw", [
+    dict(decimal="auto", thousands=None, limit=None, censorable=True),
+    dict(decimal="auto", thousands=",", limit=0.5, censorable=True),
+    dict(decimal=",", thousands=None, limit=None, censorable=False),
+    dict(decimal=".", thousands=" ", limit=1.0, censorable=True),
+])
+def test_distinct_cells_read_as_every_row(dtype, kw, monkeypatch):
+    import pandas as pd
+
+    rng = np.random.default_rng(len(str(kw)))
+    for _ in range(5):
+        picks = rng.choice(len(_CELLS), 60)
+        cells = pd.Series([_CELLS[i] for i in picks], dtype=dtype,
+                          index=pd.Index(rng.permutation(1000)[:60] * 3))  # not 0..n-1
+        (v1, s1, u1, f1, p1), (v2, s2, u2, f2, p2) = _read_both(cells, monkeypatch, **kw)
+        np.testing.assert_array_equal(v1, v2)
+        assert s1 == s2 and u1 == u2 and f1 == f2
+        assert p1 == p2  # the same problems, in the same order
+    assert p1  # (the pool holds unreadable cells)
+
+
+def test_distinct_cells_with_missing_and_mixed_objects(monkeypatch):
+    """None/NaN among the texts: still read once per text; numbers among them (1, 1.0,
+    True hash alike): read row by row, as before."""
+    import pandas as pd
+
+    for cells in (pd.Series(["<0.5", None, "4.2", np.nan, "4.2", "abc", None], dtype=object),
+                  pd.Series(["4.2", 1, 1.0, True, "1", "<2"], dtype=object),
+                  pd.Series(["4.2", pd.NA, "ND", "4.2"], dtype="string"),
+                  pd.Series([], dtype=object)):
+        (v1, s1, u1, f1, p1), (v2, s2, u2, f2, p2) = _read_both(
+            cells, monkeypatch, decimal="auto", thousands=None, limit=None, censorable=True)
+        np.testing.assert_array_equal(v1, v2)
+        assert (s1, u1, f1, p1) == (s2, u2, f2, p2)

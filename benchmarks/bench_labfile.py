@@ -1,0 +1,103 @@
+"""``read_lab_export`` of a wide CSV export, as a ratio to reading every row's cell on its own.
+
+The export (``wide_export``): ``rows`` rows of an id, sex, age, testosterone with a unit
+column (nmol/L or ng/dL per row), SHBG, albumin, glucose with decimal commas and insulin:
+results with one or two decimals, 5 % of testosterone "<0.5", 1 % "ND", 1 % empty, 5 %
+flagged "H", 2 % of SHBG ">200", 3 % of insulin "<2". Written once to a CSV in the temporary
+folder. ``parse_column`` reads each distinct text of a column once and spreads the result
+(values, censoring, units, flags, problems) to its rows; the reference is the same reader
+with every row's cell read on its own (``_labcells._distinct_cells`` replaced by the
+identity, as labstats read before). Side by side in one run, alternating, best of 3,
+CPU time of this process (steadier on a shared machine); ratio = row by row / labstats
+(goal >= 2 at 1,000,000 rows). Peak resident memory is not compared here (one process).
+Run: ``python benchmarks/run.py benchmarks.bench_labfile`` (or ``python -m
+benchmarks.bench_labfile [rows ...]``).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+
+def wide_export(n: int, seed: int = 0):
+    """The export described above, as a DataFrame of text cells."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+
+    def text(x, fmt="{:.1f}"):
+        return np.array([fmt.format(v) for v in x], dtype=object)  # (test data only)
+
+    tt = text(rng.lognormal(2.5, 0.6, n))
+    tt[rng.random(n) < 0.05] = "<0.5"
+    tt[rng.random(n) < 0.01] = "ND"
+    tt[rng.random(n) < 0.01] = ""
+    flag = rng.random(n) < 0.05
+    tt[flag] = tt[flag] + " H"
+    shbg = text(rng.lognormal(3.5, 0.5, n))
+    shbg[rng.random(n) < 0.02] = ">200"
+    ins = text(rng.lognormal(2, 0.5, n))
+    ins[rng.random(n) < 0.03] = "<2"
+    return pd.DataFrame({
+        "id": np.arange(n), "Sex": rng.choice(["F", "M"], n), "Age": rng.integers(18, 90, n),
+        "Testosterone": tt, "Testosterone unit": np.where(rng.random(n) < 0.5, "nmol/L", "ng/dL"),
+        "SHBG (nmol/L)": shbg, "Albumin (g/L)": text(rng.normal(44, 3, n)),
+        "Glucose (mmol/L)": np.char.replace(text(rng.normal(5.5, 1, n), "{:.2f}").astype(str),
+                                            ".", ","),
+        "Insulin (uIU/mL)": ins})
+
+
+def _path(n: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"labstats_bench_wide_{n}.csv"
+    if not path.exists():
+        wide_export(n).to_csv(path, index=False, sep=";")
+    return path
+
+
+def _read(path):
+    from labstats.datasets import read_lab_export
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # implausible ng/dL rows: reported, not raised
+        return read_lab_export(path, limits={"Testosterone": 0.5}, errors="report")
+
+
+def _rowwise(path):
+    from labstats.datasets import _labcells
+
+    keep = _labcells._distinct_cells
+    _labcells._distinct_cells = lambda raw: (np.arange(len(raw)), raw)
+    try:
+        return _read(path)
+    finally:
+        _labcells._distinct_cells = keep
+
+
+def run(sizes=(100_000, 1_000_000)) -> list[dict]:
+    rows = []
+    for n in sizes:
+        path = _path(n)
+        a, b = _read(path), _rowwise(path)
+        assert a.equals(b) and a.attrs["unparsed"].equals(b.attrs["unparsed"]), "differ"
+        best = [float("inf")] * 2
+        for _ in range(3):
+            for k, f in enumerate((_read, _rowwise)):
+                t = time.process_time()
+                f(path)
+                best[k] = min(best[k], time.process_time() - t)
+        rows.append({"name": f"read_lab_export, {n:,} rows x 9 columns: row by row / labstats"
+                             f" (goal >= 2 at 1,000,000)", "seconds": best[0],
+                     "reference_seconds": best[1], "ratio": best[1] / best[0]})
+    return rows
+
+
+if __name__ == "__main__":
+    from benchmarks.run import report
+
+    report(run([int(a) for a in sys.argv[1:]] or (100_000, 1_000_000)))
