@@ -157,3 +157,21 @@ def test_distinct_cells_with_missing_and_mixed_objects(monkeypatch):
             cells, monkeypatch, decimal="auto", thousands=None, limit=None, censorable=True)
         np.testing.assert_array_equal(v1, v2)
         assert (s1, u1, f1, p1) == (s2, u2, f2, p2)
+
+
+_IDS = ["7", "001", " 001", "001 ", "7.0", "7.00", "7.", "7.01", "a.0", "\u00a0007", "007\u2003",
+        "x\n", "7.0\n", "\u0667.0", "\uff17.0", "id 7", "", "abc", "é", "7\t", "\x1c7", "٧"]
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_odd_ids_found_as_by_python_re(dtype):
+    """The RE2 pre-filter then Python's re: the same answer as Python's re on every id."""
+    import pandas as pd
+
+    from labstats.datasets._routine_io import ODD_ID
+    from labstats.datasets.labfile import _any_odd_id
+
+    for cells in [[i] for i in _IDS] + [["1", "2", i, None] for i in _IDS]:
+        ids = pd.Series(cells, dtype=dtype)
+        naive = bool(ids.astype("string").str.contains(ODD_ID, regex=True).any())
+        assert _any_odd_id(ids, ODD_ID) == naive, cells
