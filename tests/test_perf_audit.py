@@ -175,3 +175,34 @@ def test_odd_ids_found_as_by_python_re(dtype):
         ids = pd.Series(cells, dtype=dtype)
         naive = bool(ids.astype("string").str.contains(ODD_ID, regex=True).any())
         assert _any_odd_id(ids, ODD_ID) == naive, cells
+
+
+def test_cell_types_asked_per_type_equal_per_cell():
+    """Object columns (Excel, DataFrames): numbers, dates and text found per distinct type
+    of cell give what isinstance per cell gave, on every kind of cell a sheet or a frame
+    holds."""
+    import datetime
+    import decimal
+
+    import pandas as pd
+
+    from benchmarks.bench_labfile import naive_as_text, naive_dated
+    from labstats.datasets import _labcells
+
+    class Sub(str):
+        pass
+
+    kinds = [1, 1.0, -0.0, True, np.bool_(False), np.int32(7), np.float32(2.5), np.nan, None,
+             pd.NA, pd.NaT, "4.2", " <0.5 ", np.str_("3,1"), Sub("9"), b"7", decimal.Decimal("1.5"),
+             datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 3), datetime.time(1, 12),
+             datetime.timedelta(1), np.datetime64("2024-01-02"), pd.Timestamp("2024-01-02"),
+             float("inf"), 10**20, "", "ND"]
+    rng = np.random.default_rng(8)
+    for cells in [[k] for k in kinds] + [list(rng.choice(np.array(kinds, dtype=object), 50))
+                                         for _ in range(20)] + [[]]:
+        raw = pd.Series(cells, dtype=object, index=np.arange(len(cells)) * 2)
+        t1, d1, n1 = _labcells._as_text(raw)
+        t2, d2, n2 = naive_as_text(raw)
+        assert t1.equals(t2) and np.array_equal(n1, n2)
+        np.testing.assert_array_equal(d1, d2)
+        assert np.array_equal(_labcells._dated(raw), naive_dated(raw))

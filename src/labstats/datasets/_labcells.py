@@ -197,12 +197,13 @@ def _as_text(raw):
     is_num = np.zeros(n, dtype=bool)
     if raw.dtype == object:  # Excel or a DataFrame: numbers and text mixed
         cells = raw.to_numpy()
-        is_num = np.fromiter((isinstance(v, (int, float, np.integer, np.floating))
-                              and not isinstance(v, (bool, np.bool_)) for v in cells),
-                             dtype=bool, count=n)
+        is_num = _instances(cells, (int, float, np.integer, np.floating), (bool, np.bool_))
         direct[is_num] = cells[is_num].astype(float)
         absent = pd.isna(cells)  # None, NaN, pd.NA, NaT: missing, not the text "<NA>"
-        text = [None if is_num[i] or absent[i] else str(v) for i, v in enumerate(cells)]
+        text = cells.copy()
+        text[is_num | absent] = None
+        other = ~(is_num | absent | _instances(cells, (str,), exact=True))
+        text[other] = [str(v) for v in cells[other]]  # (booleans, dates, ...: few)
         return pd.Series(text, index=raw.index, dtype=kind).str.strip(), direct, is_num
     return raw.astype(kind).str.strip(), direct, is_num
 
@@ -221,8 +222,20 @@ def _dated(raw):
             "string", "empty", "integer", "floating", "mixed-integer-float", "boolean"):
         return np.zeros(len(raw), dtype=bool)
     kinds = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
-    return np.fromiter((isinstance(v, kinds) for v in raw.to_numpy()), dtype=bool,
-                       count=len(raw))
+    return _instances(raw.to_numpy(), kinds)
+
+
+def _instances(cells, kinds, but=(), *, exact=False):
+    """Per cell of the object array ``cells``, ``isinstance(v, kinds) and not isinstance(v,
+    but)`` (``exact``: ``type(v) in kinds``), asked once per distinct type of cell, not of
+    every cell (a column holds a few types)."""
+    import pandas as pd
+
+    codes, types = pd.factorize(np.frompyfunc(type, 1, 1)(cells)) if len(cells) else (
+        np.zeros(0, dtype=np.intp), [])
+    hit = np.array([t in kinds if exact else issubclass(t, kinds) and not issubclass(t, but)
+                    for t in types] + [False], dtype=bool)
+    return hit[codes]
 
 
 def _number_cells(raw):
