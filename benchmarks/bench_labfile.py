@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks._common import alternating
 
 
 def wide_export(n: int, seed: int = 0):
@@ -144,23 +145,13 @@ def run(sizes=(100_000, 1_000_000)) -> list[dict]:
         path = _path(n)
         a, b = _read(path), _rowwise(path)
         assert a.equals(b) and a.attrs["unparsed"].equals(b.attrs["unparsed"]), "differ"
-        best = [float("inf")] * 2
-        for _ in range(3):
-            for k, f in enumerate((_read, _rowwise)):
-                t = time.process_time()
-                f(path)
-                best[k] = min(best[k], time.process_time() - t)
+        best = alternating(lambda p=path: _read(p), lambda p=path: _rowwise(p))
         rows.append({"name": f"read_lab_export, {n:,} rows x 9 columns: row by row / labstats"
                              f" (goal >= 2 at 1,000,000)", "seconds": best[0],
                      "reference_seconds": best[1], "ratio": best[1] / best[0]})
     frame = _mixed(1_000_000)
     assert _read(frame).equals(_per_cell(frame)), "differ"
-    best = [float("inf")] * 2
-    for _ in range(3):
-        for k, f in enumerate((_read, _per_cell)):
-            t = time.process_time()
-            f(frame)
-            best[k] = min(best[k], time.process_time() - t)
+    best = alternating(lambda: _read(frame), lambda: _per_cell(frame))
     rows.append({"name": "read_lab_export, DataFrame of 1,000,000 numbers and '<0.5' mixed: "
                          "per cell / labstats", "seconds": best[0],
                  "reference_seconds": best[1], "ratio": best[1] / best[0]})

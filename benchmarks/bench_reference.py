@@ -17,11 +17,11 @@ Run: ``python benchmarks/run.py benchmarks.bench_reference``.
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import numpy as np
 
+from benchmarks._common import alternating
 from labstats.stats.reference import _rank_quantile, tail_probabilities
 
 
@@ -86,17 +86,6 @@ def labstats_boot(kind, x, coverage, n_boot, rng):
 
 
 # ----------------------------------------------------------------- measures
-def _side_by_side(a, b, repeat=3):
-    """Best CPU seconds of ``a`` and ``b``, run alternately."""
-    best = [float("inf"), float("inf")]
-    for _ in range(repeat):
-        for k, f in enumerate((a, b)):
-            t = time.process_time()
-            f()
-            best[k] = min(best[k], time.process_time() - t)
-    return best
-
-
 def _peak(f):
     tracemalloc.start()
     f()
@@ -110,14 +99,14 @@ def run(n_boot: int = 2000) -> list[dict]:
     data = np.random.default_rng(1)
     for n in (120, 10_000):
         x = data.lognormal(1.0, 0.3, n)
-        ours, loop = _side_by_side(
+        ours, loop = alternating(
             lambda x=x: labstats_boot("robust", x, 0.95, n_boot, np.random.default_rng(2)),
             lambda x=x: naive_robust_boot(x, 0.95, n_boot, np.random.default_rng(2)))
         rows.append({"name": f"robust RI, n={n:,}, {n_boot} resamples: loop / labstats "
                              f"(goal >= 5 at n=120)", "seconds": ours, "reference_seconds": loop,
                      "ratio": loop / ours})
     x = data.lognormal(1.0, 0.3, 50_000)
-    ours, full = _side_by_side(
+    ours, full = alternating(
         lambda: labstats_boot("rank", x, 0.95, n_boot, np.random.default_rng(2)),
         lambda: naive_rank_boot(x, 0.95, n_boot, np.random.default_rng(2)))
     rows.append({"name": f"bootstrap RI, n=50,000, {n_boot} resamples: full sort / labstats",
