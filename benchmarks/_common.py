@@ -43,3 +43,15 @@ def floor_seconds(*arrays: np.ndarray, repeat: int = 3, clock=time.perf_counter)
             np.add(out, a, out=out)
     return min(best_of(lambda: floor_kernel(*arrays), repeat, clock),
                best_of(whole, repeat, clock))
+
+
+def alternating(*fns, repeat: int = 3, clock=time.process_time) -> list[float]:
+    """Best time [s] of each of ``fns``, run one after the other ``repeat`` times (side by
+    side: a change of load hits all of them alike); CPU time of this process by default."""
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for k, f in enumerate(fns):
+            t = clock()
+            f()
+            best[k] = min(best[k], clock() - t)
+    return best

@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.bench_derive",
            "benchmarks.bench_survey",
            "benchmarks.bench_cohort", "benchmarks.bench_report", "benchmarks.bench_indirect",
-           "benchmarks.bench_routine", "benchmarks.bench_centiles", "benchmarks.bench_bcpe"]
+           "benchmarks.bench_routine", "benchmarks.bench_centiles", "benchmarks.bench_bcpe",
+           "benchmarks.bench_reference", "benchmarks.bench_labfile"]
 
 
 def report(rows: list[dict]) -> None:

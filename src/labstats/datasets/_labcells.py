@@ -2,8 +2,9 @@
 result flags and units written in the cell. Used by ``labstats.datasets.labfile``.
 
 Every cell is either read, or reported as ``(row, column, value, reason)``: nothing is
-guessed. The work is vectorised (pyarrow's RE2 regular expressions over whole columns);
-only cells that are reported are looked at one by one.
+guessed. The work is vectorised (pyarrow's RE2 regular expressions over whole columns), on
+the distinct texts of a column of text (each cell is read on its own, so a text repeated
+on many rows is read once); only cells that are reported are looked at one by one.
 """
 
 from __future__ import annotations
@@ -196,12 +197,13 @@ def _as_text(raw):
     is_num = np.zeros(n, dtype=bool)
     if raw.dtype == object:  # Excel or a DataFrame: numbers and text mixed
         cells = raw.to_numpy()
-        is_num = np.fromiter((isinstance(v, (int, float, np.integer, np.floating))
-                              and not isinstance(v, (bool, np.bool_)) for v in cells),
-                             dtype=bool, count=n)
+        is_num = _instances(cells, (int, float, np.integer, np.floating), (bool, np.bool_))
         direct[is_num] = cells[is_num].astype(float)
         absent = pd.isna(cells)  # None, NaN, pd.NA, NaT: missing, not the text "<NA>"
-        text = [None if is_num[i] or absent[i] else str(v) for i, v in enumerate(cells)]
+        text = cells.copy()
+        text[is_num | absent] = None
+        other = ~(is_num | absent | _instances(cells, (str,), exact=True))
+        text[other] = [str(v) for v in cells[other]]  # (booleans, dates, ...: few)
         return pd.Series(text, index=raw.index, dtype=kind).str.strip(), direct, is_num
     return raw.astype(kind).str.strip(), direct, is_num
 
@@ -220,8 +222,20 @@ def _dated(raw):
             "string", "empty", "integer", "floating", "mixed-integer-float", "boolean"):
         return np.zeros(len(raw), dtype=bool)
     kinds = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
-    return np.fromiter((isinstance(v, kinds) for v in raw.to_numpy()), dtype=bool,
-                       count=len(raw))
+    return _instances(raw.to_numpy(), kinds)
+
+
+def _instances(cells, kinds, but=(), *, exact=False):
+    """Per cell of the object array ``cells``, ``isinstance(v, kinds) and not isinstance(v,
+    but)`` (``exact``: ``type(v) in kinds``), asked once per distinct type of cell, not of
+    every cell (a column holds a few types)."""
+    import pandas as pd
+
+    codes, types = pd.factorize(np.frompyfunc(type, 1, 1)(cells)) if len(cells) else (
+        np.zeros(0, dtype=np.intp), [])
+    hit = np.array([t in kinds if exact else issubclass(t, kinds) and not issubclass(t, but)
+                    for t in types] + [False], dtype=bool)
+    return hit[codes]
 
 
 def _number_cells(raw):
@@ -262,7 +276,7 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         return v.item() if isinstance(v, np.generic) else v
 
     n = len(raw)
-    side = np.full(n, None, dtype=object)
+    side = np.full(n, None, dtype=object)  # (early returns; cells below)
     empty_units = pd.Series([], dtype=object)
     if raw.dtype.kind in "fiu":
         values = np.array(raw.to_numpy(dtype=float), copy=True)  # never the caller's buffer
@@ -275,47 +289,71 @@ def parse_column(raw, header, *, decimal, thousands, limit, censorable, what, pr
         problems.extend((py(raw.index[i]), header, str(raw.iloc[i]), _DATE)
                         for i in np.flatnonzero(raw.notna().to_numpy(dtype=bool)))
         return np.full(n, np.nan), side, empty_units, None
-    text, values, is_num, low, missing, parts, ok = _number_cells(raw)
-    dated = _dated(raw) & ~missing
-    for i in np.flatnonzero(dated):
-        problems.append((py(raw.index[i]), header, text.iloc[i], _DATE))
+    # each cell is read on its own: a column of text is read once per distinct text (an
+    # export repeats "4.2" and "<0.5" thousands of times), its problems listed per row
+    codes, cells = _distinct_cells(raw)
+    text, values, is_num, low, missing, parts, ok = _number_cells(cells)
+    dated = _dated(cells) & ~missing
+    for i in np.flatnonzero(dated[codes]):
+        problems.append((py(raw.index[i]), header, text.iloc[codes[i]], _DATE))
     ok &= ~dated
     left_text = low.isin(_LEFT_TEXT).fillna(False).to_numpy(dtype=bool)
     num = parts["num"][ok]
     parsed, valid, mark = _numbers(num, decimal, thousands, evidence)
     pos = np.flatnonzero(ok)
-    for i in pos[~valid]:  # reported cells only
-        problems.append((py(raw.index[i]), header, text.iloc[i],
-                         _why(text.iloc[i], parts["num"].iloc[i], mark, decimal, thousands)))
-    values[pos[valid]] = parsed[valid]
-    bad_number = np.zeros(n, dtype=bool)
+    bad_number = np.zeros(len(cells), dtype=bool)
     bad_number[pos[~valid]] = True
+    for i in np.flatnonzero(bad_number[codes]):  # reported cells only
+        c = codes[i]
+        problems.append((py(raw.index[i]), header, text.iloc[c],
+                         _why(text.iloc[c], parts["num"].iloc[c], mark, decimal, thousands)))
+    values[pos[valid]] = parsed[valid]
     ok &= ~bad_number
+    side = np.full(len(cells), None, dtype=object)
     op = parts["op"].fillna("")
     side[ok & op.isin(["<", "<=", "≤"]).to_numpy(dtype=bool)] = "left"
     side[ok & op.isin([">", ">=", "≥"]).to_numpy(dtype=bool)] = "right"
     if left_text.any():
         left = np.flatnonzero(left_text)
         if censorable and limit is None:
-            problems.extend((py(raw.index[i]), header, text.iloc[i], "a censored result without "
-                             "a number; pass limits={column: detection limit}") for i in left)
+            problems.extend((py(raw.index[i]), header, text.iloc[codes[i]], "a censored result "
+                             "without a number; pass limits={column: detection limit}")
+                            for i in np.flatnonzero(left_text[codes]))
         elif censorable:
             values[left] = float(limit)
             side[left] = "left"
         else:
             side[left] = "left"
     if not censorable:
-        for i in np.flatnonzero(side != None):  # noqa: E711 (element-wise on objects)
-            problems.append((py(raw.index[i]), header, text.iloc[i], (
+        for i in np.flatnonzero((side != None)[codes]):  # noqa: E711 (element-wise on objects)
+            problems.append((py(raw.index[i]), header, text.iloc[codes[i]], (
                 f"censored: labstats cannot give {what} a stand-in value; enter the value, or "
                 f"leave the cell empty (NaN)")))
         values[side != None] = np.nan  # noqa: E711
         side[:] = None
     unparsed = ~(ok | missing | left_text | is_num | bad_number | dated)
-    for i in np.flatnonzero(unparsed):
-        problems.append((py(raw.index[i]), header, text.iloc[i], _not_a_number(text.iloc[i])))
+    for i in np.flatnonzero(unparsed[codes]):
+        c = codes[i]
+        problems.append((py(raw.index[i]), header, text.iloc[c], _not_a_number(text.iloc[c])))
     units, flags = _split_flags(parts["unit"].where(ok, None))
     has_unit = (units.fillna("") != "").to_numpy(dtype=bool)
+    if cells is not raw:  # one cell per distinct text: spread back to every row
+        values, side, has_unit = values[codes], side[codes], has_unit[codes]
+        units = pd.Series(units.to_numpy(dtype=object)[codes], index=raw.index, dtype=units.dtype)
+        flags = pd.Series(flags.to_numpy(dtype=object)[codes], index=raw.index, dtype=flags.dtype)
     cell_units = (units.astype(object).where(has_unit, None) if has_unit.any() else
                   empty_units)  # row by row (a unit column compares each row with its cell)
     return values, side, cell_units, (flags if flags.notna().any() else None)
+
+
+def _distinct_cells(raw):
+    """(codes, cells): the distinct cells of a column of text, ``codes`` mapping each row
+    to its cell; ``(arange(n), raw)`` for other columns (an object column may hold 1, 1.0
+    and True: equal as keys, read differently), read row by row."""
+    import pandas as pd
+
+    if not (isinstance(raw.dtype, pd.StringDtype) or (
+            raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) == "string")):
+        return np.arange(len(raw)), raw
+    codes, distinct = pd.factorize(raw, use_na_sentinel=False)
+    return codes, pd.Series(distinct, dtype=raw.dtype)

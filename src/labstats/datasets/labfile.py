@@ -446,7 +446,7 @@ def _check_ids(raw, id_column) -> None:
     ids = key = raw[id_column]
     text = ids.dtype == object or isinstance(ids.dtype, pd.StringDtype)
     if text and (pd.api.types.infer_dtype(ids, skipna=True) not in ("string", "empty")
-                 or ids.astype("string").str.contains(ODD_ID, regex=True).any()):
+                 or _any_odd_id(ids, ODD_ID)):
         # one id written two ways is one id: 7 and "7" (a workbook column typed cell by
         # cell), "001" and " 001", "7" and "7.0" (the key of _routine_io.check_ids); only
         # a column of numbers and text, or with such a spelling, is keyed
@@ -465,3 +465,17 @@ def _check_ids(raw, id_column) -> None:
         raise ValueError(f"column {id_column!r}: {int(dup.sum())} rows share a participant id; "
                          f"{first}. Remove the duplicates, or pass "
                          f"id_column=None if repeated ids are intended")
+
+
+def _any_odd_id(ids, odd: str) -> bool:
+    """Whether an id of the text column ``ids`` matches ``odd`` (Python's ``re``): tested
+    on the few ids that pyarrow's RE2 finds may match (a first or last character outside
+    printable ASCII, such as a space, or a ".0" at the end), not row by row in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = ids.astype(object).where(ids.notna(), None).to_numpy()
+    maybe = pc.match_substring_regex(pa.array(cells, type=pa.large_string()),
+                                     r"^[^!-~]|[^!-~]$|\.0+$")
+    maybe = maybe.fill_null(False).to_numpy(zero_copy_only=False)
+    return bool(ids[maybe].astype("string").str.contains(odd, regex=True).any())

@@ -14,6 +14,7 @@ import numpy as np
 
 from labstats._validate import _is_series, as_count, to_float_array
 from labstats.stats._common import check_confidence, check_method, no_inf, warn_few_resamples
+from labstats.stats._ri_boot import rank_limits, resample_blocks, robust_limits
 
 __all__ = ["partition_test", "reference_interval", "reference_outliers"]
 
@@ -61,37 +62,10 @@ def order_statistic_ranks(n: int, p: float, confidence: float = 0.90):
     return r, s
 
 
-def _biweight_scale(x, center, c, mad, with_n=True):
-    u = (x - center) / (c * mad)
-    m = np.abs(u) < 1
-    u2 = u[m] ** 2
-    num = np.sum((x[m] - center) ** 2 * (1 - u2) ** 4)
-    den = np.sum((1 - u2) * (1 - 5 * u2))
-    return np.sqrt((x.size if with_n else 1) * num / (den * max(1.0, den - 1.0)))
-
-
 def _robust_limits(x, coverage):
     """Horn, Pesce & Copeland (1998) robust limits: biweight location and scale."""
-    from scipy import stats
-
-    med = np.median(x)
-    mad = np.median(np.abs(x - med)) / 0.6745
-    if mad == 0:  # more than half the values equal: no biweight scale (NaN, reported)
-        return np.nan, np.nan
-    t = med
-    for _ in range(100):  # Eq. 2 of [2]: biweight location, c = 3.7
-        u = (x - t) / (3.7 * mad)
-        w = np.where(np.abs(u) < 1, (1 - u**2) ** 2, 0.0)
-        t_new = np.sum(w * x) / np.sum(w)
-        if abs(t_new - t) < 1e-10 * (abs(t) + mad):
-            t = t_new
-            break
-        t = t_new
-    s_pred = _biweight_scale(x, med, 205.6, mad)  # spread of a new observation
-    s_37 = _biweight_scale(x, med, 3.7, mad)
-    s_t = _biweight_scale(x, t, 3.7, s_37, with_n=False)  # SE of the location
-    half = stats.t.ppf(0.5 + coverage / 2, x.size - 1) * np.sqrt(s_pred**2 + s_t**2)
-    return t - half, t + half
+    lo, hi = robust_limits(x[None, :], coverage)[0]
+    return lo, hi
 
 
 def _boxcox(x, transform):
@@ -267,8 +241,8 @@ def _one(x, method, coverage, confidence, transform, n_boot, rng, key=None):
         fwd, inv, _ = _boxcox(x, transform)
         y = fwd(x)
         est = inv(np.asarray(_robust_limits(y, coverage)))
-        boot = inv(np.array([_robust_limits(y[rng.integers(0, n, n)], coverage)
-                             for _ in range(n_boot)]))
+        boot = inv(np.concatenate([robust_limits(y[i], coverage)  # vectorised blocks
+                                   for i in resample_blocks(rng, n, n_boot)]))
         bad = np.isnan(boot).any(axis=1)
         if np.isnan(est).any() or bad.all():  # no estimate (MAD 0): no CI either
             boot = np.full((1, 2), np.nan)
@@ -281,8 +255,8 @@ def _one(x, method, coverage, confidence, transform, n_boot, rng, key=None):
             boot = boot[~bad]
     else:  # bootstrap of the nonparametric (rank) limits
         est = (_rank_quantile(xs, p_lo), _rank_quantile(xs, p_hi))
-        samples = np.sort(x[rng.integers(0, n, (n_boot, n))], axis=1)
-        boot = np.column_stack([_rank_quantile(samples, p_lo), _rank_quantile(samples, p_hi)])
+        boot = np.concatenate([rank_limits(x[i], (p_lo, p_hi))  # blocks: bounded memory
+                               for i in resample_blocks(rng, n, n_boot)])
     a = 1 - confidence
     ci = np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
     return [(est[0], ci[0, 0], ci[1, 0]), (est[1], ci[0, 1], ci[1, 1])]
