@@ -19,6 +19,23 @@ def test_demo_writes_csv_with_the_issam_example_first(tmp_path, capsys):
     assert "ISSAM" in capsys.readouterr().out
 
 
+def test_demo_replaces_its_table_whole_or_not_at_all(tmp_path, monkeypatch):
+    # the table was written in place: a failure half-way (disk full, Ctrl-C) left a part of
+    # it under the name of the earlier, complete table
+    path = tmp_path / "free_testosterone_demo.csv"
+    path.write_text("the earlier table\n")
+
+    def half_then_fail(self, target, **kwargs):
+        with open(target, "w") as fh:
+            fh.write("total_testosterone_nmol_l,shbg")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    assert main(["demo", "--out", str(tmp_path)]) != 0  # (the error told in one line)
+    assert path.read_text() == "the earlier table\n"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
 def test_help_lists_subcommands():
     out = subprocess.run([sys.executable, "-m", "labstats.cli", "--help"], capture_output=True,
                          text=True, check=True).stdout

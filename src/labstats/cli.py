@@ -40,7 +40,10 @@ def _demo(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "free_testosterone_demo.csv"
-    table.to_csv(path, index=False)
+    from labstats._outputs import atomic
+
+    with atomic(path) as tmp:  # an earlier demo's table is replaced whole, never in part
+        table.to_csv(tmp, index=False)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print("Calculated free and bioavailable testosterone (row 1: the ISSAM worked example)")
         print(table.round(4).to_string(index=False))

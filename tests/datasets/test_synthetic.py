@@ -135,7 +135,11 @@ def test_age_range_restricts_ages():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    (dict(n=-1), r"n must be 0 or more"),
+    (dict(n=-1), r"n must be a whole number >= 0 \(people in the cohort\), got -1"),
+    # a fractional or boolean size was truncated in silence (10.7 people gave 10)
+    (dict(n=10.7), r"n must be a whole number >= 0 .*got 10.7"),
+    (dict(n=True), r"n must be a whole number >= 0 .*got True"),
+    (dict(age_range=(20.5, 60)), r"age_range must be a whole number .*got 20.5"),
     (dict(age_range=(10, 50)), r"age_range must lie within 20-80"),
 ])
 def test_bad_arguments_are_clear_errors(kwargs, message):

@@ -247,3 +247,12 @@ def test_simulated_true_limits_are_the_quantiles_of_the_np_distribution():
             dens = 2 * h / (np.quantile(x, p + h) - np.quantile(x, p - h))
             tol = 4 * np.sqrt(p * (1 - p) / len(x)) / dens
             assert np.quantile(x, p) == pytest.approx(limit, abs=tol), (analyte, p)
+
+
+@pytest.mark.parametrize(("n", "message"), [
+    (0, r"got 0"), (10.7, r"got 10.7"), (True, r"got True"), ("200", r"got '200'")])
+def test_make_lab_results_refuses_a_size_that_is_not_a_whole_number(n, message):
+    # 10.7 patients were truncated to 10 in silence (int()), True read as 1
+    with pytest.raises(ValueError, match=r"n_patients must be a whole number >= 1 "
+                                         r"\(patients in the export\), " + message):
+        make_lab_results(n)

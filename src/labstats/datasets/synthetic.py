@@ -132,12 +132,11 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
     import pandas as pd
     from scipy.special import ndtri
 
+    from labstats._validate import as_count
     from labstats.datasets.nhanes import COLUMNS
 
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"n must be 0 or more, got {n}")
-    lo_age, hi_age = (int(a) for a in age_range)
+    n = as_count(n, "n", low=0, what="people in the cohort")
+    lo_age, hi_age = (as_count(a, "age_range", low=0, what="whole years") for a in age_range)
     if not 20 <= lo_age <= hi_age <= 80:
         raise ValueError(f"age_range must lie within 20-80 years, got {tuple(age_range)}")
     cal = calibration()

@@ -96,14 +96,13 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
     """
     import pandas as pd
 
+    from labstats._validate import as_count
     from labstats.units import convert
 
     if shape not in ("lis", "mimic"):
         raise ValueError(f"shape must be 'lis' or 'mimic', got {shape!r}")
-    if int(n_patients) < 1:
-        raise ValueError(f"n_patients must be at least 1, got {n_patients!r}")
+    n_p = as_count(n_patients, "n_patients", what="patients in the export")
     rng = np.random.default_rng(seed)
-    n_p = int(n_patients)
     female = rng.random(n_p) < 0.5
     k = 1 + rng.poisson(2.0, n_p)
     patient = np.repeat(np.arange(n_p), k)
