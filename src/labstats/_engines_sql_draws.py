@@ -211,14 +211,18 @@ class Draws:
                              "repeats": int(found[1]), "conflicts": int(found[2])}
 
     def _classes(self):
-        """The class of each dictionary entry (one per analyte, value and censoring, NaN
-        values equal, as ``_mark_duplicates`` compares rows), and of each class its value
-        and censoring: ``(class of entry, value of class, censoring of class)``."""
+        """The class of each dictionary entry (one per analyte, value and censoring, a
+        missing value as written, as ``_mark_duplicates`` compares rows), and of each
+        class its value and censoring: ``(class of entry, value of class, censoring of
+        class)``."""
         import pandas as pd
 
+        from labstats.datasets._routine_pair import as_written
+
         ex = self.ex
-        frame = pd.DataFrame({"a": ex.analyte, "v": ex.values, "m": ex.marks})
-        c = frame.groupby(["a", "v", "m"], dropna=False, sort=False).ngroup().to_numpy()
+        frame = pd.DataFrame({"a": ex.analyte, "v": ex.values, "m": ex.marks,
+                              "w": as_written(ex.res)})
+        c = frame.groupby(["a", "v", "m", "w"], dropna=False, sort=False).ngroup().to_numpy()
         value = np.empty(int(c.max()) + 1 if len(c) else 0)
         mark = np.empty(len(value), dtype=np.int64)
         value[c], mark[c] = ex.values, ex.marks
@@ -405,6 +409,9 @@ class Draws:
         frame["analyte"] = take_text(a, _loinc.ANALYTE_NAMES)
         frame["value"] = self.ex.values[entry]
         frame["censored"] = take_text(c, _MARKS)
+        if np.isnan(frame["value"].to_numpy()).any():  # (compared as written: as_written)
+            frame["raw_value"] = self.ex.res["raw_value"].to_numpy(dtype=object)[entry]
+            frame["raw_unit"] = self.ex.res["raw_unit"].to_numpy(dtype=object)[entry]
         frame["source_row"] = table["row"].to_numpy().astype(np.int64)
         status = np.zeros(len(frame), dtype=np.int8)
         _mark_duplicates(frame, status, np.ones(len(frame), dtype=bool), raw_times, a, c)

@@ -398,7 +398,8 @@ def test_repeats_resolved_in_sql_equal_pair_results(tmp_path, censored):
     """Draws whose analytes have several rows at one time are resolved in SQL ("first",
     "last") or, for the other rules when they hold copies only, built from each analyte's
     first row: draws, read duplicates, repeats and conflicts equal pandas' (copies by
-    value and censoring, NaN equal to NaN; a conflict by value or by censoring)."""
+    value and censoring, a result without a value (censored="nan") as written; a conflict
+    by value or by censoring)."""
     export, test_map = _export("lis", n=40, seed=5)
     path = _write(tmp_path, _repeats_in_a_draw(export))
     res = read_lab_results(path, test_map=test_map, censored=censored)
@@ -413,3 +414,29 @@ def test_repeats_resolved_in_sql_equal_pair_results(tmp_path, censored):
         assert want.attrs["counts"]["conflicts"] >= 3
         if repeats in ("first", "last"):  # no draw left to pandas
             assert got.attrs["counts"]["partitions"] == 0
+
+
+def test_results_without_a_value_are_copies_only_as_written(tmp_path):
+    """censored="nan" keeps no value of "<20" and "<30": they were counted as copies of one
+    another (NaN equal to NaN), as if the laboratory had sent one result twice; they are two
+    results (a repeat, no conflict: both "<" without a value), and only the same text in
+    the same unit is a copy. The same on both paths of pair_export and in pandas."""
+    rows = [("p1", "s1", "2986-8", "<20", "ng/dL"), ("p1", "s1", "2986-8", "<30", "ng/dL"),
+            ("p1", "s1", "2986-8", "<20", "ng/dL"), ("p1", "s1", "1751-7", "4.3", "g/dL"),
+            ("p2", "s2", "2986-8", "<20", "ng/dL"), ("p2", "s2", "14913-8", "<0.7", "nmol/L")]
+    export = pd.DataFrame(rows, columns=["patient_id", "specimen_id", "test", "value", "unit"])
+    export.insert(2, "collected_at", "2024-01-01 08:00")
+    path = tmp_path / "export.parquet"
+    export.to_parquet(path, index=False)
+    res = read_lab_results(path, censored="nan")
+    assert res["status"].tolist() == ["used", "used", "duplicate", "used", "used", "used"]
+    want = pair_results(res)
+    assert want.attrs["counts"] == {"results": 5, "draws": 2, "duplicates": 0, "repeats": 2,
+                                    "conflicts": 0}
+    assert want["total_testosterone_source_row"].tolist() == [0, 4]
+    got = pair_export(path, censored="nan")
+    assert got.attrs["counts"]["read"] == res.attrs["counts"]
+    assert got.attrs["counts"]["pair"] == want.attrs["counts"]
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    # by default the limits are values: "<20" and "<30" differ (a conflict), as before
+    assert pair_results(read_lab_results(path)).attrs["counts"]["conflicts"] == 2

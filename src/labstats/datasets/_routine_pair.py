@@ -76,7 +76,8 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         of the export, <NA> when none; for "mean" the first pooled row).
         ``attrs["counts"]``: ``results`` paired, ``draws``,
         ``duplicates`` (exact copies: same patient, analyte, time, value and censoring,
-        and by specimen the same specimen, kept once: a copy in another specimen is that
+        a result without a value the same as written, and by specimen the same
+        specimen, kept once: a copy in another specimen is that
         specimen's result, as ``read_lab_results`` counts duplicates), ``repeats``
         (results set aside or pooled by ``repeats=``) and ``conflicts`` (draws x
         analytes with different results); ``attrs["read"]``: the counts of
@@ -135,13 +136,16 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
                if "specimen_id" in lacking else "")
         raise ValueError(f"results have no column {', '.join(lacking)}; pair_results needs "
                          f"{', '.join(need)} for by={by!r}{fix}")
+    rows = (results["status"].array == "used").astype(bool) if "status" in \
+        results.columns else np.ones(len(results), dtype=bool)
+    # results without a value (censored="nan") are copies only as written (as_written)
+    written = ("raw_value", "raw_unit") if results["value"].isna().to_numpy()[rows].any() \
+        else ()
     cols = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
-                        "censored", "source_row") if c in results.columns]
+                        "censored", "source_row", *written) if c in results.columns]
     d = results.copy(deep=False)
     d.attrs = {}  # not deep-copied by every step below (the report of read_lab_results)
     d = d[cols]  # the columns paired, filtered once (not the whole frame twice)
-    rows = (results["status"].array == "used").astype(bool) if "status" in \
-        results.columns else np.ones(len(d), dtype=bool)
     analytes = _analytes(d[rows], analytes)
     rows = rows & d["analyte"].isin(analytes).to_numpy(dtype=bool)
     d = d[rows].reset_index(drop=True)
@@ -168,7 +172,9 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     # (a second tube at that time, or at an unknown time) is that draw's result
     same = ("patient_id", *(("specimen_id",) if by == "specimen" else ()), "analyte",
             "collected_at", "value", "censored")
-    dup = duplicated([pd.factorize(d[c])[0] for c in same])
+    written = as_written(d)  # results without a value: copies only as written
+    dup = duplicated([pd.factorize(d[c])[0] for c in same]
+                     + ([] if written is None else [written]))
     d = d[~dup].reset_index(drop=True)
     d["_draw"] = _draws(d, by, width)
     d, n_repeats, n_conflicts = _one_per_analyte(d, repeats, analytes)
@@ -434,6 +440,30 @@ def take_text(codes, texts, dtype="string"):
     taken = pa.array(list(texts), type=pa.large_string()).take(pa.array(codes,
                                                                          mask=codes < 0))
     return pd.array(taken, dtype=dtype)
+
+
+def as_written(d, rows=None):
+    """Codes of the value and unit as written (``raw_value``, ``raw_unit``) of the results
+    without a value (``censored="nan"``: "<20" and "<30" are two results, not copies),
+    one code for all others; None when there is no such result or no ``raw_value``
+    (then missing values are equal, as ``DataFrame.duplicated`` compares them).
+    ``rows``: of these rows only."""
+    import pandas as pd
+
+    if "raw_value" not in d.columns:
+        return None
+    missing = d["value"].isna().to_numpy()
+    if rows is not None:
+        among = np.zeros(len(d), dtype=bool)
+        among[rows] = True
+        missing = missing & among
+    if not missing.any():
+        return None
+    text = d["raw_value"].astype("string")
+    if "raw_unit" in d.columns:
+        text = text.fillna("") + "\x1f" + d["raw_unit"].astype("string").fillna("")
+    codes = pd.factorize(text.where(missing))[0]
+    return codes if rows is None else codes[rows]
 
 
 def duplicated(codes):

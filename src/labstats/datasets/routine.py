@@ -16,7 +16,7 @@ import numpy as np
 
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._labunits import UnitColumn
-from labstats.datasets._routine_pair import duplicated, pair_results, take_text
+from labstats.datasets._routine_pair import as_written, duplicated, pair_results, take_text
 from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _engines)
     _analytes,
     _screen,
@@ -152,7 +152,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     column); a status written as a word ("Final", "Corrected", "Cancelled", FHIR's
     "entered-in-error") counts as its letter (``_routine_screen.status_letters``). A
     duplicate is a row equal to an earlier used row in patient, specimen, time, analyte,
-    value and censoring.
+    value and censoring (a value not kept, ``censored="nan"``: as written, with its unit).
 
     ``decimal="auto"`` takes the mark the whole column proves (``_labcells``); a part of an
     export read on its own (a Dask or ``pair_export`` partition) is given the whole
@@ -460,12 +460,13 @@ def _mark_duplicates(frame, status, used, raw_times, analyte_code, censored):
     # missing values, one code), on the used rows only
     table = {c: pd.factorize(frame[c])[0][rows] for c in keys
              if c not in ("analyte", "censored")}
-    table.update(analyte=analyte_code[rows], censored=censored[rows])  # codes already
+    table.update(analyte=analyte_code[rows], censored=censored[rows],  # codes already
+                 _raw=as_written(frame, rows))  # (None: no result without a value)
     if raw_times is not None:
         unread = frame["collected_at"].isna().to_numpy()
         if unread.any():  # otherwise one value (missing) for all: no effect
             table["_t"] = pd.factorize(raw_times.astype("string").where(unread))[0][rows]
-    dup = duplicated(list(table.values()))
+    dup = duplicated([c for c in table.values() if c is not None])
     status[np.flatnonzero(used)[dup]] = 3
 
 
