@@ -168,6 +168,18 @@ def test_a_part_of_no_rows_adds_none_in_both_readers(reader, export, tmp_path):
             "part.0.parquet": 0, "part.1.parquet": half, "part.2.parquet": len(frame) - half}
 
 
+def _zoned_parts(frame, folder, zones):
+    """``frame``'s halves as parts a and b of ``folder``, their times in ``zones`` (None:
+    clock readings without a zone); the two halves."""
+    folder.mkdir(exist_ok=True)
+    half = len(frame) // 2
+    parts = frame.iloc[:half].copy(), frame.iloc[half:].copy()
+    for part, zone, name in zip(parts, zones, "ab", strict=True):
+        part["charttime"] = pd.to_datetime(part["charttime"]).dt.tz_localize(zone)
+        part.to_parquet(folder / f"{name}.parquet", index=False)
+    return parts
+
+
 @pytest.mark.parametrize("reader", READERS)
 def test_times_with_and_without_a_time_zone_in_two_parts_are_refused(reader, export, tmp_path):
     """Clock readings of an unknown zone in one part, instants in another: old
@@ -175,18 +187,28 @@ def test_times_with_and_without_a_time_zone_in_two_parts_are_refused(reader, exp
     with a warning on formats), old ``pair_export`` read them all in silence: the two
     readers disagreed on one folder."""
     frame, test_map = export
-    half = len(frame) // 2
-    folder = tmp_path / "zones"
-    folder.mkdir()
-    first, second = frame.iloc[:half].copy(), frame.iloc[half:].copy()
-    first["charttime"] = pd.to_datetime(first["charttime"])
-    second["charttime"] = pd.to_datetime(second["charttime"]).dt.tz_localize("Europe/Berlin")
-    first.to_parquet(folder / "a.parquet", index=False)
-    second.to_parquet(folder / "b.parquet", index=False)
+    _zoned_parts(frame, tmp_path / "zones", (None, "Europe/Berlin"))
     with pytest.raises(ValueError, match=r"b.parquet: column 'charttime' holds times with a "
                                          r"time zone .* holds times \(timestamp\[us\]\).*"
                                          r"write 'charttime' with one type in every part"):
+        _rows(reader, tmp_path / "zones", test_map)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_times_of_two_time_zones_in_two_parts_are_refused(reader, export, tmp_path):
+    """Instants in Europe/Berlin in one part, in UTC in another: old ``read_lab_results``
+    refused them (pandas: "Mixed timezones detected", as for texts with two offsets), old
+    ``pair_export`` read them all as UTC in silence: the two readers disagreed."""
+    frame, test_map = export
+    folder = tmp_path / "zones"
+    second = _zoned_parts(frame, folder, ("Europe/Berlin", "UTC"))[1]
+    with pytest.raises(ValueError, match=r"b.parquet: column 'charttime' holds times in time "
+                                         r"zone UTC where .*a.parquet holds times in Europe/"
+                                         r"Berlin; .*tz_convert\('UTC'\)"):
         _rows(reader, folder, test_map)
+    second["charttime"] = second["charttime"].dt.tz_convert("Europe/Berlin")  # the fix
+    second.to_parquet(folder / "b.parquet", index=False)
+    assert _rows(reader, folder, test_map) == len(frame)
 
 
 @pytest.mark.parametrize("by", ["specimen", "window"])

@@ -127,4 +127,12 @@ def check_parts(files) -> list:
                     f"holds {was[0]} ({was[2]}); a folder holds parts of one export, read as "
                     f"one table: write {field.name!r} with one type in every part (e.g. "
                     f"frame[{field.name!r}].astype(...) before to_parquet)")
+            zones = [getattr(getattr(t, "value_type", t), "tz", None)
+                     for t in (was[2], field.type)] if was is not None else ()
+            if zones and zones[0] != zones[1]:  # instants of two zones: one column
+                raise ValueError(  # needs one (pandas refuses two), DuckDB would read UTC
+                    f"{f}: column {field.name!r} holds times in time zone {zones[1]} where "
+                    f"{was[1]} holds times in {zones[0]}; a folder holds parts of one export, "
+                    f"whose times are read as one column in one zone: convert every part to "
+                    f"one (e.g. frame[{field.name!r}].dt.tz_convert('UTC') before to_parquet)")
     return footers
