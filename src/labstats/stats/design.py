@@ -251,17 +251,18 @@ class SurveyDesign:
         return dict(code=code, keys=keys, name=name, y=np.where(nan, 0.0, y), use=use, w=w,
                     G=G, n_obs=n_obs, n_pop=n_pop, blank=blank)
 
-    def _finish(self, s, statistic, est, var, df, deff, confidence):
+    def _finish(self, s, statistic, est, var, df, deff, confidence, *, empty_is_zero=False):
         deff = deff_where_defined(deff, s["n_pop"], s["n_obs"])
         se = np.sqrt(var)
         t = _quantile.tcrit(confidence, df)
         rows = dict(variable=s["name"], statistic=statistic, estimate=est, se=se,
                     ci_low=est - t * se, ci_high=est + t * se, df=df, deff=deff,
                     n_obs=s["n_obs"], n_pop=s["n_pop"])
-        return self._finish_rows(s, rows)
+        return self._finish_rows(s, rows, empty_is_zero=empty_is_zero)
 
-    def _finish_rows(self, s, rows):
-        blank = s["blank"] | (s["n_obs"] == 0)
+    def _finish_rows(self, s, rows, *, empty_is_zero=False):
+        """NaN for groups with a kept missing value or no positive weight (a total: 0)."""
+        blank = s["blank"] | ((s["n_obs"] == 0) & (not empty_is_zero))
         for col in ("estimate", "se", "ci_low", "ci_high", "deff"):
             rows[col] = np.where(blank, np.nan, rows[col])
         return self._frame(s["keys"], rows)
@@ -334,7 +335,8 @@ class SurveyDesign:
     def total(self, variable, by=None, *, na_rm: bool = True, confidence: float = 0.95):
         """Weighted (population) total and its standard error (R: ``svytotal``).
 
-        Arguments as :meth:`mean`.
+        Arguments as :meth:`mean`. A domain without a row of positive weight (empty, or
+        zero weights only) totals 0 with SE 0, as R's ``svytotal`` on ``subset()``.
         """
         confidence = check_confidence(confidence)
 
@@ -349,7 +351,8 @@ class SurveyDesign:
                 ybar = est / s["n_pop"]
                 n, big_w = s["n_obs"], s["n_pop"]
                 deff = var / (self._srs_var(s, ybar) * big_w * (big_w - n) / n)
-            return self._finish(s, "total", est, var, self._df(s, s["code"]), deff, confidence)
+            return self._finish(s, "total", est, var, self._df(s, s["code"]), deff, confidence,
+                                empty_is_zero=True)
         return self._each(variable, one)
 
     def ratio(self, numerator, denominator, by=None, *, na_rm: bool = True,
