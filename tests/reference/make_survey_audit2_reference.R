@@ -8,7 +8,8 @@
 # apt-get install r-base-core r-cran-survey); the tests never need R:
 #     Rscript tests/reference/make_survey_audit2_reference.R
 # Writes tests/reference/r_survey_audit2_data.csv (the design below, built by arithmetic, no
-# random numbers) and tests/reference/r_survey_audit2.csv (write.csv, 15 significant digits).
+# random numbers), tests/reference/r_survey_audit2.csv (write.csv, 15 significant digits) and
+# tests/reference/r_survey_audit2_departures.csv (see its section at the end).
 # Versions used: R 4.2.2 Patched (2022-11-10 r83330), survey 4.1-1 (Debian 12).
 suppressPackageStartupMessages(library(survey))
 out_dir <- file.path("tests", "reference")
@@ -103,6 +104,97 @@ for (g in c("a", "c")) {
   if (is.null(m)) add("mean", "fail", g, "error", NA) else add("mean", "fail", g, "mean",
                                                                coef(m), SE(m))
 }
+# domains R's loop above does not reach (lonely.psu = "remove", strat only): "none" holds no
+# row (subset() keeps no row: R's svymean gives 0, SE 0), "na" only rows whose y is missing
+# (each with a positive weight), and a ratio whose denominator is 0 in domain "b"
+options(survey.lonely.psu = "remove")
+design_name <- "strat"
+des <- designs$strat()
+tryadd <- function(case, g, statistic, expr) {
+  v <- tryCatch(expr, error = function(e) NULL)
+  if (is.null(v)) return(add(case, "remove", g, "error", NA))
+  if (inherits(v, "svyratio")) return(add(case, "remove", g, statistic, v$ratio, sqrt(v$var)))
+  add(case, "remove", g, statistic, coef(v), SE(v))
+}
+for (g in c("none", "na")) {
+  dd <- if (g == "none") subset(des, dom %in% "nobody") else subset(des, is.na(y))
+  tryadd("mean", g, "mean", svymean(~y, dd, na.rm = TRUE))
+  tryadd("total", g, "total", svytotal(~y, dd, na.rm = TRUE))
+  tryadd("ratio", g, "ratio", svyratio(~y, ~w, dd, na.rm = TRUE))
+  for (i in length(rows) - 0:2) rows[[i]]$df <- degf(dd)
+}
+d$x0 <- ifelse(d$dom %in% "b", 0, d$w)
+des <- svydesign(id = ~psu, strata = ~h, weights = ~w, nest = TRUE, data = d)
+tryadd("ratio0", "b", "ratio", svyratio(~y, ~x0, subset(des, dom == "b"), na.rm = TRUE))
 res <- do.call(rbind, rows)
 res[] <- lapply(res, function(v) if (is.numeric(v)) signif(v, 15) else v)
 write.csv(res, file.path(out_dir, "r_survey_audit2.csv"), row.names = FALSE)
+
+# ---- r_survey_audit2_departures.csv: where labstats departs from survey 4.1-1 on purpose ----
+# The same rows (design, case, lonely, group, statistic) computed by R with two corrections,
+# each written here from its definition:
+# 1. qrule "math"/"school" below the first step of the weighted CDF (p < F(min)): the smallest
+#    value. survey 4.1-1 returns the second smallest there, so its quantile function is not
+#    monotone (x = 1, 2, 3, equal weights: 2 at p = 0.3, 1 at p = 1/3). Otherwise as survey's
+#    rules: the last cumulative weight <= p * sum(w) (long-double sums, as R's cumsum and sum);
+#    p exactly on it: that value ("math") or the midpoint with the next ("school"); else the
+#    next value. Passed to svyquantile(qrule = <function>), so R's own Woodruff interval is used.
+# 2. interval "asin" (svyciprop and svyquantile): the angle asin(sqrt(p)) -/+ t SE / (2
+#    sqrt(p (1 - p))) clamped to [0, pi/2], where sin^2 rises; survey 4.1-1 takes sin^2 beyond
+#    it, which folds back (limits in reverse order, or excluding the estimate). Computed here
+#    from R's svymean of the indicator (the proportion, or y <= the quantile, as Woodruff
+#    1952), its SE and degf; the quantile limits are the rule at the clamped probabilities.
+inverse_cdf <- function(average) function(x, w, p) {
+  keep <- w != 0
+  x <- x[keep]; w <- w[keep]
+  o <- order(x); x <- x[o]; cw <- cumsum(w[o]); total <- sum(w)
+  sapply(p, function(pp) {
+    pos <- sum(cw <= pp * total)
+    if (pos == 0) return(x[1])
+    nxt <- min(pos + 1, length(x))
+    if (pp - cw[pos] / total == 0) (if (average) (x[pos] + x[nxt]) / 2 else x[pos]) else x[nxt]
+  })
+}
+rule_fn <- list(math = inverse_cdf(FALSE), school = inverse_cdf(TRUE), hf5 = survey:::qrule_hf5,
+                hf6 = survey:::qrule_hf6, hf7 = survey:::qrule_hf7, hf8 = survey:::qrule_hf8,
+                hf9 = survey:::qrule_hf9)
+asin_ci <- function(p, se, df) {
+  eta <- asin(sqrt(p)); s <- se / (2 * sqrt(p * (1 - p)))
+  sin(pmin(pmax(eta + c(-1, 1) * qt(0.975, df) * s, 0), pi / 2))^2
+}
+woodruff_asin <- function(dd, rule, q) {  # dd without missing y
+  x <- dd$variables$y; w <- weights(dd)
+  qhat <- rule(x, w, q)
+  m <- svymean(~ind, update(dd, ind = as.numeric(y <= qhat)))
+  plim <- asin_ci(coef(m)[[1]], SE(m)[[1]], degf(dd))
+  lim <- if (anyNA(plim)) c(NA, NA) else rule(x, w, plim)
+  c(qhat, lim, diff(lim) / (2 * qt(0.975, degf(dd))))
+}
+rows <- list()
+for (design_name in names(designs)) for (lonely in c("remove", "adjust", "average", "certainty")) {
+  if (design_name != "strat" && lonely != "remove") next
+  options(survey.lonely.psu = lonely)
+  des <- designs[[design_name]]()
+  for (g in setdiff(doms, "z")) {
+    dd <- dom_design(des, g)
+    m <- svymean(~b, dd, na.rm = TRUE)
+    ci <- asin_ci(coef(m)[[1]], SE(m)[[1]], degf(dd))
+    add("prop", lonely, g, "asin", coef(m), SE(m), ci[1], ci[2], degf(dd))
+    dy <- dd[!is.na(dd$variables$y), ]
+    for (qrule in names(rule_fn)) for (itype in c("mean", "beta", "xlogit", "asin")) {
+      if (!(qrule %in% c("math", "school")) && itype != "asin") next
+      for (q in c(0, 0.25, 0.5, 0.9, 1)) {
+        qq <- tryCatch(suppressWarnings(if (itype == "asin") woodruff_asin(dy, rule_fn[[qrule]], q)
+                                        else svyquantile(~y, dy, q, ci = TRUE, qrule = rule_fn[[qrule]],
+                                                         interval.type = itype)[[1]][1, ]),
+                       error = function(e) NULL)  # R refuses to interpolate one value
+        if (is.null(qq)) next
+        add(paste("quantile", qrule, itype, q), lonely, g, "quantile", qq[1], qq[4], qq[2], qq[3],
+            degf(dy))
+      }
+    }
+  }
+}
+res <- do.call(rbind, rows)
+res[] <- lapply(res, function(v) if (is.numeric(v)) signif(v, 15) else v)
+write.csv(res, file.path(out_dir, "r_survey_audit2_departures.csv"), row.names = FALSE)

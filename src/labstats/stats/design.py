@@ -15,7 +15,7 @@ import pandas as pd
 from labstats._validate import to_float_array
 from labstats.stats import _quantile
 from labstats.stats._common import check_confidence
-from labstats.stats._design_checks import FrameGuard, deff_where_defined, mask_to_bool
+from labstats.stats._design_checks import FrameGuard, deff_where_defined, mask_to_bool, variable_values
 from labstats.stats._variance import LONELY_PSU, first_bad, layout_from_frame, plain
 
 __all__ = ["SurveyDesign"]
@@ -203,31 +203,7 @@ class SurveyDesign:
         return self._groups[key][:3]
 
     def _values(self, variable):
-        if isinstance(variable, pd.Series):
-            if not variable.index.equals(self.data.index):
-                raise ValueError(f"{variable.name}: its index differs from the design's data.")
-            name = str(variable.name)
-            values = variable
-        else:
-            if variable not in self.data.columns:
-                raise ValueError(f"variable: column {variable!r} is not in the design's data.")
-            name, values = str(variable), self.data[variable]
-        if values.dtype == bool or values.dtype.name == "boolean":
-            return name, values.astype("Float64").to_numpy(float, na_value=np.nan)
-        if values.dtype == object:  # booleans with missing values, e.g. (x < 3).where(...)
-            flags = values.dropna()
-            if len(flags) and flags.map(type).isin([bool, np.bool_]).all():
-                return name, values.map({True: 1.0, False: 0.0}).to_numpy(float)
-        y = to_float_array(values, name, fix=(
-            "A survey variable must hold numbers (0/1 for a share). For the share of each "
-            f"category, as R's svymean(~{name}) gives it, pass an indicator per category to "
-            f"proportion(), e.g. df[{name!r}].eq(level), or group with by={name!r}; for "
-            "results such as '<0.5' use labstats.read_lab_export() first."))
-        if np.isinf(y).any():
-            first_bad(pd.DataFrame({name: values}), name, np.isinf(y), "infinite values",
-                      "An infinite value is not a measurement: correct it, or replace it "
-                      "with NaN to leave it out (na_rm=True).")
-        return name, y
+        return variable_values(self.data, variable)
 
     def _frame(self, keys, rows: dict) -> pd.DataFrame:
         n = len(keys)
@@ -322,7 +298,9 @@ class SurveyDesign:
             (without-replacement) design effect, NaN with a warning where the weights sum
             to fewer persons than rows (R: NA for a mean, a negative number for a total or
             ratio); ``n_obs`` counts rows with a value and a positive weight, ``n_pop``
-            sums their weights. Never rounded.
+            sums their weights. Never rounded. A domain without a row that has a value and
+            a positive weight gives NaN (R's svymean: NaN for zero weights only, but 0 with
+            SE 0 for no row or only missing values: a sum of nothing, not an estimate).
         """
         confidence = check_confidence(confidence)
         return self._each(variable, lambda v: self._mean_one(v, by, na_rm, confidence))
@@ -360,7 +338,8 @@ class SurveyDesign:
         """Ratio of two weighted totals, sum(w y) / sum(w x) (R: ``svyratio``).
 
         Rows missing either variable are left out of the domain (with ``na_rm``). The
-        ``variable`` column reads ``"numerator/denominator"``.
+        ``variable`` column reads ``"numerator/denominator"``. A domain without such a row
+        gives NaN with SE NaN (R: NaN with SE 0).
         """
         confidence = check_confidence(confidence)
         x_name, x = self._values(denominator)
@@ -388,7 +367,19 @@ class SurveyDesign:
 
         ``method``: "logit" (R's default), "beta" (Korn-Graubard, a Clopper-Pearson
         interval on the effective sample size), "mean", "xlogit" or "asin". The standard
-        error is that of the weighted mean.
+        error is that of the weighted mean. Departures from R survey 4.1-1 (tested in
+        tests/stats/test_survey_audit2.py):
+
+        * "logit" on 1 design df: the Wald interval on the logit scale with t(1), which is
+          "xlogit"'s; R's svyciprop gives (0, NaN) there, as its confint.svyglm returns
+          infinite limits for ddf <= 1. R's "logit" estimate comes from a glm fit and can
+          differ from the weighted mean given here by about 1e-10.
+        * "asin": the angle asin(sqrt(p)) -/+ t SE / (2 sqrt(p (1 - p))) is clamped to
+          [0, pi/2], so a limit beyond it is 0 or 1; R takes sin^2 beyond it, which folds
+          back (NHANES women 70+, share below 300 ng/dL: upper limit 0.9999988 instead of 1;
+          on 1 df a "CI" of (0.953, 0.274) around p = 0.337).
+        * With ``by=``, each group's CI is that of its domain; R's confint(svyby(...,
+          svyciprop)) gives a normal Wald interval instead.
         """
         confidence = check_confidence(confidence)
 
@@ -427,7 +418,10 @@ class SurveyDesign:
         rule : str, default "math"
             R's ``qrule``: "math" (= "hf1", the inverse of the weighted CDF, R's default),
             "school" (= "hf2"), "hf5", "hf6", "hf7", "hf8", "hf9" (weighted Hyndman-Fan
-            types).
+            types). Below the first step of the weighted CDF (p under the weight share of
+            the smallest value), "math" and "school" give the smallest value; R survey
+            4.1-1 gives the second smallest there (its quantiles are then not monotone:
+            1, 2, 3 with equal weights give 2 at p = 0.3 and 1 at p = 1/3).
         interval : {"mean", "beta", "xlogit", "asin"}, default "mean"
             R's ``interval.type``: how the CI of the CDF at the quantile is formed before
             it is mapped back through ``rule`` (Woodruff).
@@ -441,7 +435,11 @@ class SurveyDesign:
             As :meth:`mean`, with a column ``q``. The standard error is the CI width
             divided by 2 t, as R reports it; ``df`` counts the domain without its missing
             values (R); a CI limit whose probability leaves [0, 1] is NaN (R); ``deff`` is
-            NaN (R gives none).
+            NaN (R gives none). The "asin" interval is clamped as in :meth:`proportion`.
+            Where the CDF at the quantile is 1 (q = 1, the largest value), it is computed
+            exactly (SE 0): interval "mean" gives (max, max), the others NaN (0/0 on their
+            scales), as R does when its sum of w / sum(w) is exactly 1; R's answer
+            otherwise depends on that sum's rounding (1 - 1e-16 gives the opposite).
         """
         confidence = check_confidence(confidence)
         if rule not in _quantile.QRULES:
