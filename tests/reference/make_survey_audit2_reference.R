@@ -126,6 +126,18 @@ for (g in c("none", "na")) {
 d$x0 <- ifelse(d$dom %in% "b", 0, d$w)
 des <- svydesign(id = ~psu, strata = ~h, weights = ~w, nest = TRUE, data = d)
 tryadd("ratio0", "b", "ratio", svyratio(~y, ~x0, subset(des, dom == "b"), na.rm = TRUE))
+# proportions of 0 % and 100 %: domains "zeros" (b == 0) and "ones" (b == 1)
+for (design_name in c("strat", "srs")) {
+  des <- designs[[design_name]]()
+  for (g in c("zeros", "ones")) {
+    dd <- subset(des, b %in% (g == "ones"))
+    for (method in c("logit", "beta", "mean", "xlogit", "asin")) {
+      p <- suppressWarnings(svyciprop(~b, dd, method = method, na.rm = TRUE))
+      ci <- attr(p, "ci")
+      add("prop", "remove", g, method, p, sqrt(attr(p, "var")), ci[1], ci[2], degf(dd))
+    }
+  }
+}
 res <- do.call(rbind, rows)
 res[] <- lapply(res, function(v) if (is.numeric(v)) signif(v, 15) else v)
 write.csv(res, file.path(out_dir, "r_survey_audit2.csv"), row.names = FALSE)

@@ -10,7 +10,9 @@ domain. Three designs: "strat" (``svydesign(id=~psu, strata=~h, weights=~w, nest
 under each ``survey.lonely.psu``), "srs" (``id=~1``) and "clus" (``id=~psu_all``, the PSUs
 numbered across strata, no strata). Each row of the CSV is one R call (svymean, svytotal,
 svyratio(~y, ~w), svyciprop(~b) by each method, svyquantile(~y) by each qrule and
-interval.type at q = 0, 0.25, 0.5, 0.9, 1) on ``subset(design, dom == group)``.
+interval.type at q = 0, 0.25, 0.5, 0.9, 1) on ``subset(design, dom == group)``; and a few
+rows on domains with no row ("none"), only missing values ("na"), b all 0 ("zeros") or all 1
+("ones"), and a ratio whose denominator is 0 ("ratio0").
 
 Tolerance: relative 1e-9, absolute 1e-13. The relative 1e-9 is for R's svyciprop "logit"
 estimate, which R takes from an iteratively reweighted fit (svyglm) rather than the
@@ -57,7 +59,8 @@ COLUMNS = {"mean": ["estimate", "se", "df", "deff"], "total": ["estimate", "se",
            "prop": ["estimate", "se", "ci_low", "ci_high", "df"],
            "quantile": ["estimate", "se", "ci_low", "ci_high", "df"]}
 DESIGNS = {"strat": dict(strata="h", psu="psu"), "srs": {}, "clus": dict(psu="psu_all")}
-DOMAINS = {"all": None, "none": DATA["dom"].eq("nobody"), "na": DATA["y"].isna()}
+DOMAINS = {"all": None, "none": DATA["dom"].eq("nobody"), "na": DATA["y"].isna(),
+           "zeros": DATA["b"].eq(0), "ones": DATA["b"].eq(1)}  # R: subset(des, b %in% 0)
 
 # Groups where R's svymean of the indicator y <= max(y) is not exactly 1 but 1 - 2^-53
 # ("a") or 1 + 2^-52 ("c") (R: coef(svymean(~I(as.numeric(y <= 8)), dd)) - 1, with an
@@ -125,6 +128,16 @@ def expected(row, got: pd.Series) -> dict:
         xlogit = r_row(design=row.design, lonely=row.lonely, group=row.group, kind="prop",
                        statistic="xlogit")
         exp.update(ci_low=xlogit.ci_low, ci_high=xlogit.ci_high)
+    if row.kind == "prop" and row.group in ("zeros", "ones"):
+        # A share of 0 or 1 (SE 0): labstats computes it exactly; "mean" gives (p, p), the
+        # others NaN (0/0 on their scales), as R does where its p is exact ("zeros"). R's p
+        # of "ones" is a sum of w / sum(w) rounded below 1 (SE 4e-17, not 0), which gives
+        # (1, 1); R's "logit" is a glm that does not converge (p = 1.2e-11, not 0)
+        # (SurveyDesign.proportion docstring).
+        p, exact = float(row.group == "ones"), row.statistic == "mean"
+        assert exact or row.statistic == "logit" or row.se > 0 or math.isnan(row.ci_low)
+        exp.update(estimate=p, se=0.0, ci_low=p if exact else np.nan,
+                   ci_high=p if exact else np.nan)
     if row.kind == "quantile" and row.case.endswith(" 1") and row.group in R_CDF_ROUNDED_OFF_ONE:
         # At q = 1 the CDF at the quantile (the maximum) is 1 with SE 0. labstats computes it
         # exactly and gives what R gives where its own sum is exactly 1 (groups "all" and
@@ -265,3 +278,17 @@ def test_departure_rows_differ_from_survey_4_1_1():
         if not same:
             changed["asin" if " asin " in f" {row.case} {row.statistic} " else "rule"] += 1
     assert changed == {"asin": 359, "rule": 212}
+
+
+@pytest.mark.parametrize("rule", ["hf5", "hf6", "hf7", "hf8", "hf9"])
+def test_a_domain_of_one_value_gives_it_under_the_interpolating_rules(rule):
+    """Domain "one" (a single row, y = 5): R's svyquantile(~y, d, 0.5, qrule=rule) stops
+    ("need at least two non-NA values to interpolate"; hf7: "'x' and 'y' lengths differ"),
+    so the script writes no row for it; math and school give 5 (CSV). labstats gives the
+    value under every rule, with no CI on 0 df (SurveyDesign.quantile docstring)."""
+    assert r_row(design="strat", lonely="remove", group="one",
+                 case="quantile math mean 0.5").estimate == 5
+    assert not ((R_ROWS["group"] == "one") & R_ROWS["case"].str.contains(rule)).any()
+    got = domain(design("strat", "remove"), "one").quantile("y", [0.0, 0.5, 1.0], rule=rule)
+    assert got["estimate"].tolist() == [5.0, 5.0, 5.0]
+    assert got["df"].eq(0).all() and got["ci_low"].isna().all() and got["ci_high"].isna().all()

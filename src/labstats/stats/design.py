@@ -63,6 +63,8 @@ class SurveyDesign:
     R 4.2.2 / survey 4.1-1 on the survey package's NHANES 2009-2010 example and on NHANES
     2013-2016 (tests/reference/r_survey_*.csv): estimates within 1e-8 and standard errors
     within 1e-6 (relative), including lonely PSUs, zero weights, missing values and domains.
+    Deliberate departures from R are listed in :meth:`mean`, :meth:`ratio`,
+    :meth:`proportion` and :meth:`quantile` (tests/stats/test_survey_audit2.py).
     Confidence intervals use Student's t on the design degrees of freedom (PSUs minus
     strata of the domain, R's ``degf``).
 
@@ -202,9 +204,6 @@ class SurveyDesign:
                                  self._guard.keep(self.data, by))
         return self._groups[key][:3]
 
-    def _values(self, variable):
-        return variable_values(self.data, variable)
-
     def _frame(self, keys, rows: dict) -> pd.DataFrame:
         n = len(keys)
         out = keys.copy()
@@ -215,7 +214,7 @@ class SurveyDesign:
 
     def _setup(self, variable, by, na_rm, extra=None):
         code, keys, by = self._group_codes(by)
-        name, y = self._values(variable)
+        name, y = variable_values(self.data, variable)
         nan = np.isnan(y) if extra is None else np.isnan(y) | np.isnan(extra)
         G = len(keys)
         has_nan = np.bincount(code[nan & (code >= 0)], minlength=G) > 0
@@ -342,7 +341,7 @@ class SurveyDesign:
         gives NaN with SE NaN (R: NaN with SE 0).
         """
         confidence = check_confidence(confidence)
-        x_name, x = self._values(denominator)
+        x_name, x = variable_values(self.data, denominator)
         s = self._setup(numerator, by, na_rm, extra=x)
         use, w, y = s["use"], s["w"], s["y"]
         sel = use >= 0
@@ -375,11 +374,11 @@ class SurveyDesign:
           infinite limits for ddf <= 1. R's "logit" estimate comes from a glm fit and can
           differ from the weighted mean given here by about 1e-10.
         * "asin": the angle asin(sqrt(p)) -/+ t SE / (2 sqrt(p (1 - p))) is clamped to
-          [0, pi/2], so a limit beyond it is 0 or 1; R takes sin^2 beyond it, which folds
-          back (NHANES women 70+, share below 300 ng/dL: upper limit 0.9999988 instead of 1;
-          on 1 df a "CI" of (0.953, 0.274) around p = 0.337).
-        * With ``by=``, each group's CI is that of its domain; R's confint(svyby(...,
-          svyciprop)) gives a normal Wald interval instead.
+          [0, pi/2] (a limit 0 or 1); R's sin^2 folds back beyond it (NHANES women 70+,
+          share below 300 ng/dL: 0.9999988 for 1; on 1 df (0.953, 0.274) for p = 0.337).
+        * p = 0 or 1 (SE 0): "mean" gives (p, p), the others NaN, as R where its p is
+          exact; R's p = 1 is often 1 - 1e-16 (a rounded sum), giving (1, 1).
+        * ``by=``: each group's CI is its domain's; R's confint(svyby(...)) is normal Wald.
         """
         confidence = check_confidence(confidence)
 
@@ -421,7 +420,8 @@ class SurveyDesign:
             types). Below the first step of the weighted CDF (p under the weight share of
             the smallest value), "math" and "school" give the smallest value; R survey
             4.1-1 gives the second smallest there (its quantiles are then not monotone:
-            1, 2, 3 with equal weights give 2 at p = 0.3 and 1 at p = 1/3).
+            1, 2, 3 with equal weights give 2 at p = 0.3 and 1 at p = 1/3). A domain of one
+            value gives it under every rule (R's hf5-hf9 stop with an error).
         interval : {"mean", "beta", "xlogit", "asin"}, default "mean"
             R's ``interval.type``: how the CI of the CDF at the quantile is formed before
             it is mapped back through ``rule`` (Woodruff).
