@@ -205,12 +205,10 @@ class SurveyDesign:
         return self._groups[key][:3]
 
     def _frame(self, keys, rows: dict) -> pd.DataFrame:
-        n = len(keys)
-        out = keys.copy()
-        for col in _COLUMNS:
-            out[col] = rows[col] if np.ndim(rows[col]) else np.repeat(rows[col], n)
-        out["n_obs"] = out["n_obs"].astype(np.int64)
-        return out
+        cols = {col: rows[col] if np.ndim(rows[col]) else np.repeat(rows[col], len(keys))
+                for col in _COLUMNS}
+        cols["n_obs"] = np.asarray(cols["n_obs"]).astype(np.int64)
+        return pd.concat([keys, pd.DataFrame(cols, index=keys.index)], axis=1)
 
     def _setup(self, variable, by, na_rm, extra=None):
         code, keys, by = self._group_codes(by)
