@@ -15,11 +15,11 @@ rows on domains with no row ("none"), only missing values ("na"), b all 0 ("zero
 ("ones"), and a ratio whose denominator is 0 ("ratio0").
 
 Tolerance: relative 1e-9, absolute 1e-13. The relative 1e-9 is for R's svyciprop "logit"
-estimate, which R takes from an iteratively reweighted fit (svyglm) rather than the
-weighted mean: it differs from the exact mean by up to 1.6e-10 (group "one": 0.999999999842
-for a domain whose only value is 1); every other estimate, SE, CI and deff agrees within
-1e-11. The absolute 1e-13 covers quantities that are 0 in exact arithmetic where R's
-sums leave rounding (an SE of 5e-17).
+estimate and interval, which R takes from an iteratively reweighted fit (svyglm) rather
+than the weighted mean: they differ from the exact ones by up to 1.6e-10 (group "one":
+0.999999999842 for a domain whose only value is 1); every other estimate, SE, CI and deff
+agrees within 4e-12 (relative, when written). The absolute 1e-13 covers quantities that are
+0 in exact arithmetic where R's sums leave rounding (an SE of 5e-17).
 
 Where labstats deliberately differs from R, the departure is documented in the labstats
 docstring and asserted here (``expected()``), with R's own value checked so that the
