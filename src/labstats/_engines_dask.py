@@ -90,7 +90,7 @@ def _stats(part, pid, test):
     return len(part), span, part[test].dropna().unique()
 
 
-def _column_stats(part, evidence=None, time=None, time_format=None):
+def _column_stats(part, evidence=None, time=None, time_format=None, time_zone=None):
     """(evidence of the decimal mark or None, (format, text) of the first filled time of
     column ``time`` (of text) or None, {format: ``_times_in``} of its times in
     ``time_format`` or else in that first time's format and, when it has a day and a
@@ -118,7 +118,7 @@ def _column_stats(part, evidence=None, time=None, time_format=None):
             tried = [fmt]
             if time_format is None and _routine_io.month_first(fmt) is not None:
                 tried.append(_routine_io.other_order(fmt))
-            unread = {f: _times_in(part[time], f) for f in tried}
+            unread = {f: _times_in(part[time], f, time_zone) for f in tried}
         if time_format is None:
             order = _routine_io.order_evidence(_distinct(part[time]))
     return marks, first, unread, order
@@ -131,19 +131,24 @@ def _distinct(cells):
     return pd.unique(cells.dropna().to_numpy(dtype=object))
 
 
-def _times_in(cells, time_format):
+def _times_in(cells, time_format, time_zone=None):
     """(``_routine_io.unread_times``, ``_routine_io.zone_text`` or None when the format
-    has no zone) of a partition's times in ``time_format``."""
+    has no zone) of a partition's times in ``time_format``; with ``time_zone``: (that,
+    its ``NaiveTime`` or None), typed times too."""
     from labstats.datasets import _routine_io
 
-    return (_routine_io.unread_times(cells, time_format),
-            _routine_io.zone_text(cells, time_format) if _routine_io.zoned(time_format)
-            else None)
+    try:
+        unread = _routine_io.unread_times(cells, time_format, time_zone)
+    except _routine_io.NaiveTime as exc:  # (its row: in the export, by ``check_zones``)
+        return (0, None, None), exc
+    return unread, (_routine_io.zone_text(cells, time_format) if time_zone is None and
+                    _routine_io.zoned(time_format) else None)
 
 
-def _check_times(pieces, header, stats, offsets, time_format):
+def _check_times(pieces, header, stats, offsets, time_format, time_zone=None):
     """read_lab_results' checks of the times in ``time_format`` (the export's), for all
-    partitions: one time zone (else its error), and the warning of the times not read.
+    partitions: one time zone (else its error; with ``time_zone``: no time without a
+    zone, typed times too), and the warning of the times not read.
     ``_times_in`` of each partition: found by ``_column_stats`` where it tried that
     format, else here (one pass over those partitions)."""
     import dask
@@ -153,10 +158,11 @@ def _check_times(pieces, header, stats, offsets, time_format):
     found = [None if u is None else u.get(time_format) for u in stats]
     again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
     for k, c in zip(again, dask.compute([dask.delayed(_times_in)(
-            pieces[k][header], time_format) for k in again])[0], strict=True):
+            pieces[k][header], time_format, time_zone) for k in again])[0], strict=True):
         found[k] = c
-    if _routine_io.zoned(time_format):
-        _routine_io.check_zones([None if c is None else c[1] for c in found], time_format)
+    if _routine_io.zoned(time_format) or time_zone is not None:
+        _routine_io.check_zones([None if c is None else c[1] for c in found], time_format,
+                                offsets)
     unread = [(k, c[0]) for k, c in enumerate(found) if c is not None and c[0][0]]
     if unread:
         k, c = unread[0]
@@ -300,7 +306,8 @@ def dask_read_lab_results(ddf, **kw):
     its counts. As in pandas, not per partition: the time format is that of the export's
     first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
     value column (both found in the same pass); the column-level unit check is judged on
-    all partitions' counted cells and warned here, once; mixed time zones are refused.
+    all partitions' counted cells and warned here, once; mixed time zones are refused
+    (read in one with ``time_zone=``, which refuses a time without a zone at its row).
     The plausibility mode is the caller's at this call (the graph's): every partition is
     read in it, on any worker and whenever computed; in "warn" mode the warnings of
     implausible values are given here too, from the counted cells and each cell's first
@@ -334,9 +341,12 @@ def dask_read_lab_results(ddf, **kw):
         evidence = {"columns": {h: r for r, h in role.items() if h in read},
                     "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
     time = role.get("collected_at")  # of text: its format, and the times not read
+    naive = time is not None and ddf[time].dtype.kind == "M" and not isinstance(
+        ddf[time].dtype, pd.DatetimeTZDtype) and kw.get("time_zone") is not None
     time = time if time is not None and ddf[time].dtype.kind not in "mM" else None
     read += [time] if time is not None else []
-    columns = [dask.delayed(_column_stats)(p[read], evidence, time, kw.get("time_format"))
+    columns = [dask.delayed(_column_stats)(p[read], evidence, time, kw.get("time_format"),
+                                           kw.get("time_zone"))
                for p in (pieces if read else ())]
     first = dask.delayed(lambda p: p.head(1000))(pieces[0])
     mode = plausibility_mode()  # the caller's: the partitions are read in it, on any worker
@@ -374,7 +384,11 @@ def dask_read_lab_results(ddf, **kw):
             if note:
                 warn(note)
     if time is not None and kw.get("time_format"):  # one time zone, the times not read
-        _check_times(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
+        _check_times(pieces, time, [c[2] for c in columns], offsets, kw["time_format"],
+                     kw.get("time_zone"))
+    if naive:  # times typed without a zone, time_zone= given: refused, at their first row
+        _check_times(pieces, role["collected_at"], [{} for _ in pieces], offsets, None,
+                     kw["time_zone"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
@@ -388,7 +402,7 @@ def dask_read_lab_results(ddf, **kw):
                       mode=mode)
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
         times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"),
-                                        kw["time_format"])[0]
+                                        kw["time_format"], kw.get("time_zone"))[0]
         read = _astype(read, {"collected_at": times.dtype})  # that of a sample without any
     if len(codes) and read["test"].dtype == object:  # codes in the export, none in the
         read = read.astype({"test": "str"})  # sample: the column's type of pandas' reader
