@@ -123,7 +123,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         in several files of a folder are warned of (SQL path), as ``read_lab_results``
         does. On the partitioned path, the column-level unit check is judged on the whole
         export (its counted cells) and warned once, and times of several time zones are
-        refused, as ``read_lab_results`` does.
+        refused without ``time_zone=`` (with it, a time without a zone), as
+        ``read_lab_results`` does.
 
     Examples
     --------

@@ -288,22 +288,20 @@ def parse_times(cells, time_format, time_zone=None):
         if note:
             warn(note)
     distinct = pd.Series(distinct, dtype=text.dtype)
+    instants = time_zone is not None and zoned(fmt)  # (several offsets: one parse)
     try:
-        read = pd.to_datetime(distinct, format=fmt, errors="coerce")
+        read = pd.to_datetime(distinct, format=fmt, errors="coerce", utc=instants)
     except ValueError as exc:  # e.g. several timezones in one column
-        if time_zone is None or "timezones" not in str(exc):
-            fix = ("pass time_zone='UTC' (or the laboratory's, e.g. time_zone='Europe/"
-                   "Berlin'; CLI: --time-zone) to read them as instants in one time zone"
-                   if "timezones" in str(exc) else
-                   "pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')")
-            raise ValueError(f"collected_at: the times cannot be read as one column ({exc}); "
-                             f"{fix}") from None
-        read = pd.to_datetime(distinct, format=fmt, errors="coerce", utc=True)  # instants
-        if "%z" not in fmt and "%Z" not in fmt:  # ISO 8601: a time without an offset is
-            naive = read.notna().to_numpy(dtype=bool) & ~_offset(distinct)  # read as UTC
-            if naive.any():
-                at = int(np.argmax(codes == np.argmax(naive)))
-                raise NaiveTime(at, cells.iloc[at], time_zone) from None
+        fix = ("pass time_zone='UTC' (or the laboratory's, e.g. time_zone='Europe/Berlin'; "
+               "CLI: --time-zone) to read them as instants in one time zone"
+               if "timezones" in str(exc) else "pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')")
+        raise ValueError(f"collected_at: the times cannot be read as one column ({exc}); "
+                         f"{fix}") from None
+    if instants and "%z" not in fmt and "%Z" not in fmt:  # ISO 8601: utc=True reads a
+        naive = read.notna().to_numpy(dtype=bool) & ~_offset(distinct)  # time without an
+        if naive.any():  # offset as UTC: refused (with %z it is not read, and listed)
+            at = int(np.argmax(codes == np.argmax(naive)))
+            raise NaiveTime(at, cells.iloc[at], time_zone)
     for alt in time_variants(fmt):  # a rerun's time with seconds, the draw's without
         miss = read.isna().to_numpy(dtype=bool)
         if miss.any():

@@ -150,7 +150,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         Unreadable files, a required column missing, an unknown role or analyte in
         ``columns=``/``test_map=``, unknown keyword values, a patient or specimen id
         written two ways: as a number and as text (7 and "7", a spreadsheet column), or
-        with and without blanks around it ("001", " 001").
+        with and without blanks around it ("001", " 001"); times of several UTC offsets
+        or zones without ``time_zone=``, a time without a zone with it (naming its
+        row), a ``time_zone`` that is not an IANA name.
 
     Notes
     -----
