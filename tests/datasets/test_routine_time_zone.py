@@ -255,6 +255,9 @@ def test_parquet_parts_of_two_zones_are_read_with_time_zone(tmp_path):
                                    want["collected_at"].dt.tz_convert("UTC"),
                                    check_dtype=False)  # (typed: ns; texts: us)
     assert str(res["collected_at"].dtype.tz) == "Europe/Berlin"
+    lazy = read_lab_results(dd.read_parquet(folder), time_zone="Europe/Berlin")
+    pd.testing.assert_frame_equal(lazy.compute().sort_values("source_row", ignore_index=True)
+                                  .drop(columns="reason"), res.drop(columns="source_file"))
     for by in ("specimen", "window"):
         expected = pair_results(res, by=by, window="1h")
         got = pair_export(folder, by=by, window="1h", time_zone="Europe/Berlin")
