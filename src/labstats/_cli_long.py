@@ -96,8 +96,9 @@ def _read_kw(args) -> dict:
 def _out_of_core(args, output, options) -> int:
     """--out-of-core: DuckDB partitions, pairs and derives; the draws go to a Parquet file.
     Read with the reading options of the in-memory path (--time-format, --time-zone,
-    --thousands)."""
-    from labstats._cli_derive import _pairs
+    --thousands); its warnings printed as the in-memory path prints them (in command-line
+    words)."""
+    from labstats._cli_derive import _pairs, _show, cli_advice
     from labstats._engines import pair_export
 
     targets = [output] + ([args.report] if args.report else [])
@@ -111,12 +112,14 @@ def _out_of_core(args, output, options) -> int:
                          "--plausibility warn, --sheet, --sep and --encoding, or read in "
                          "memory without --out-of-core")
     # checked (``check_output``) before; written beside their target, renamed once complete
-    counts = pair_export(
-        args.input, output, columns=_pairs(args.column_map, "--column-map"),
-        test_map=args.test_map, units=_pairs(args.units, "--units"),
-        censored=args.censored, decimal=args.decimal, by=args.pair, window=args.window,
-        repeats=args.repeats, derive=True, report=args.report, overwrite=args.overwrite,
-        **_read_kw(args))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        counts = pair_export(
+            args.input, output, columns=_pairs(args.column_map, "--column-map"),
+            test_map=args.test_map, units=_pairs(args.units, "--units"),
+            censored=args.censored, decimal=args.decimal, by=args.pair, window=args.window,
+            repeats=args.repeats, derive=True, report=args.report, overwrite=args.overwrite,
+            **_read_kw(args))
     c, p = counts["read"], counts["pair"]
     print(f"read {c['rows']} result rows from {args.input} out of core "
           f"({counts['partitions']} partitions): {c['used']} used, {c['reported']} reported, "
@@ -127,6 +130,8 @@ def _out_of_core(args, output, options) -> int:
     print(f"paired {p['results']} results into {p['draws']} draws ({p['duplicates']} exact "
           f"duplicates, {p['conflicts']} conflicting repeats resolved by --repeats "
           f"{args.repeats})")
+    for message, count in Counter(str(w.message) for w in seen).items():
+        print(_show(cli_advice(message), count))
     if args.report:
         print(f"wrote the per-row report to {args.report} (unknown test codes: counted "
               f"above)")

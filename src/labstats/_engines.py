@@ -124,7 +124,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         does. On the partitioned path, the column-level unit check is judged on the whole
         export (its counted cells) and warned once, and times of several time zones are
         refused without ``time_zone=`` (with it, a time without a zone), as
-        ``read_lab_results`` does.
+        ``read_lab_results`` does. On both paths, unknown test codes beside a
+        column of test names labstats knows ("Test Name") are warned of once, as
+        ``read_lab_results`` words and counts it (``labstats._engines_hint``: one more
+        scan, of the rows of unknown codes, only when there are some and such a column).
 
     Examples
     --------
@@ -290,6 +293,11 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
         kept_codes = [(c,) for c in codes.loc[keep, "code"] if c is not None]
         if kept_codes:  # (executemany refuses an empty list)
             con.executemany("INSERT INTO keep VALUES (?)", kept_codes)
+        if len(unknown):  # test names beside unknown codes: read_lab_results' hint
+            from labstats._engines_hint import warn_sql
+
+            warn_sql(con, export, schema, role, test_map, f"e.{test} IS NOT NULL AND "
+                     f"CAST(e.{test} AS VARCHAR) NOT IN (SELECT code FROM keep)")
         kept = int(codes.loc[keep, "n"].sum())
         parts = max(1, math.ceil(kept / max(1, int(rows_per_partition))))
         used = [c for c in schema.names if c in role.values()]  # the columns read, only

@@ -55,8 +55,10 @@ def _pandas_strings(frame):
     return frame.astype(strings) if strings else frame
 
 
-def _number(frame, start):
-    return frame.assign(__source_row=np.arange(start, start + len(frame), dtype=np.int64))
+def _number(frame, start, drop=()):
+    """``frame`` without the columns ``drop``, its rows numbered from ``start``."""
+    return frame.drop(columns=list(drop)).assign(
+        __source_row=np.arange(start, start + len(frame), dtype=np.int64))
 
 
 def _read_part(raw, kw, meta=None, mode="raise"):
@@ -129,45 +131,6 @@ def _distinct(cells):
     import pandas as pd
 
     return pd.unique(cells.dropna().to_numpy(dtype=object))
-
-
-def _times_in(cells, time_format, time_zone=None):
-    """(``_routine_io.unread_times``, ``_routine_io.zone_text`` or None when the format
-    has no zone) of a partition's times in ``time_format``; with ``time_zone``: (that,
-    its ``NaiveTime`` or None), typed times too."""
-    from labstats.datasets import _routine_io
-
-    try:
-        unread = _routine_io.unread_times(cells, time_format, time_zone)
-    except _routine_io.NaiveTime as exc:  # (its row: in the export, by ``check_zones``)
-        return (0, None, None), exc
-    return unread, (_routine_io.zone_text(cells, time_format) if time_zone is None and
-                    _routine_io.zoned(time_format) else None)
-
-
-def _check_times(pieces, header, stats, offsets, time_format, time_zone=None):
-    """read_lab_results' checks of the times in ``time_format`` (the export's), for all
-    partitions: one time zone (else its error; with ``time_zone``: no time without a
-    zone, typed times too), and the warning of the times not read.
-    ``_times_in`` of each partition: found by ``_column_stats`` where it tried that
-    format, else here (one pass over those partitions)."""
-    import dask
-
-    from labstats.datasets import _routine_io
-
-    found = [None if u is None else u.get(time_format) for u in stats]
-    again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
-    for k, c in zip(again, dask.compute([dask.delayed(_times_in)(
-            pieces[k][header], time_format, time_zone) for k in again])[0], strict=True):
-        found[k] = c
-    if _routine_io.zoned(time_format) or time_zone is not None:
-        _routine_io.check_zones([None if c is None else c[1] for c in found], time_format,
-                                offsets)
-    unread = [(k, c[0]) for k, c in enumerate(found) if c is not None and c[0][0]]
-    if unread:
-        k, c = unread[0]
-        _routine_io.warn_unread(sum(c[0] for _, c in unread), int(offsets[k]) + c[1], c[2],
-                                time_format)
 
 
 def _odd_ids(part, headers):
@@ -308,6 +271,11 @@ def dask_read_lab_results(ddf, **kw):
     value column (both found in the same pass); the column-level unit check is judged on
     all partitions' counted cells and warned here, once; mixed time zones are refused
     (read in one with ``time_zone=``, which refuses a time without a zone at its row).
+    Unknown test codes beside a column of test names labstats knows ("Test Name", not
+    read) are warned of once, as pandas words and counts it: that column is read in the
+    first pass (in each partition with unknown codes, those rows counted by code and
+    name) and dropped before the shuffle (``labstats._engines_hint``); without such a
+    column nothing more is read.
     The plausibility mode is the caller's at this call (the graph's): every partition is
     read in it, on any worker and whenever computed; in "warn" mode the warnings of
     implausible values are given here too, from the counted cells and each cell's first
@@ -319,16 +287,18 @@ def dask_read_lab_results(ddf, **kw):
     import pandas as pd
 
     from labstats import _engines
+    from labstats._engines_hint import part_groups, warn_parts
     from labstats._validate import warn
     from labstats._warn import plausibility_mode
     from labstats.datasets import _loinc, _routine_io
-    from labstats.datasets._routine_screen import UNIT_ROLES, warn_column_units
+    from labstats.datasets._routine_screen import UNIT_ROLES, name_columns, warn_column_units
     from labstats.datasets.routine import _analytes, _code_text, _test_map
 
     role = _routine_io.map_columns(ddf.columns, kw.get("columns"))
     kw = {**kw, "columns": {h: r for r, h in role.items()}}
-    ddf = ddf[[c for c in ddf.columns if c in role.values()]]  # shuffle only the columns read
-    pid, test = role["patient_id"], role["test"]
+    names = name_columns(ddf.columns, role)  # test names: the first pass's (for the hint)
+    ddf = ddf[[c for c in ddf.columns if c in role.values() or c in names]]
+    pid, test, tmap = role["patient_id"], role["test"], _test_map(kw.get("test_map"))
     # The partitions as they are read: dask-expr may fuse small Parquet reads (by the
     # columns read), so the stats, row numbers and reads all use these same pieces.
     pieces = ddf.to_delayed()
@@ -357,7 +327,10 @@ def dask_read_lab_results(ddf, **kw):
     ids = [role[r] for r in ("patient_id", "specimen_id")
            if r in role and ddf[role[r]].dtype.kind not in "iufbmM"]  # (text: two spellings)
     odd = [dask.delayed(_odd_ids)(p[ids], ids) for p in pieces] if ids else []
-    stats, columns, sample, cells, odd = dask.compute(parts, columns, first, cells, odd)
+    hint = [dask.delayed(part_groups)(p[[test, *names]], test, names, tmap)
+            for p in (pieces if names else ())]
+    stats, columns, sample, cells, odd, hint = dask.compute(parts, columns, first, cells,
+                                                            odd, hint)
     if evidence is not None:
         from labstats.datasets._routine_screen import combine_evidence
 
@@ -383,6 +356,8 @@ def dask_read_lab_results(ddf, **kw):
                 first[0], tuple(max(f[k] for f in found) for k in (0, 1)), first[1])
             if note:
                 warn(note)
+    if hint:  # read_lab_results' hint: unknown codes beside a column of test names
+        warn_parts(hint, role, tmap)
     if time is not None and kw.get("time_format"):  # one time zone, the times not read
         _check_times(pieces, time, [c[2] for c in columns], offsets, kw["time_format"],
                      kw.get("time_zone"))
@@ -391,15 +366,15 @@ def dask_read_lab_results(ddf, **kw):
                      kw["time_zone"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
-    found = set(_analytes(codes.to_numpy(dtype=object), _test_map(kw.get("test_map")))[0])
-    numbered = dd.from_delayed(
-        [dask.delayed(_number)(p, int(o)) for p, o in zip(pieces, offsets, strict=True)],
-        meta=ddf._meta.assign(__source_row=np.int64(0)).iloc[:0], verify_meta=False)
+    found = set(_analytes(codes.to_numpy(dtype=object), tmap)[0])
+    numbered = dd.from_delayed(  # (the names column dropped: not shuffled, not read)
+        [dask.delayed(_number)(p, int(o), names) for p, o in zip(pieces, offsets,
+                                                                 strict=True)],
+        meta=_number(ddf._meta, 0, names).iloc[:0], verify_meta=False)
     if not _disjoint([s[1] for s in stats]):
         n = max(len(pieces), math.ceil(int(lengths.sum()) / DASK_ROWS_PER_PARTITION))
         numbered = numbered.shuffle(on=pid, npartitions=n)
-    read = _read_part(sample.assign(__source_row=np.arange(len(sample), dtype=np.int64)), kw,
-                      mode=mode)
+    read = _read_part(_number(sample, 0, names), kw, mode=mode)
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
         times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"),
                                         kw["time_format"], kw.get("time_zone"))[0]
@@ -485,3 +460,6 @@ def _draw_types(meta, results):
 
 # derive on Dask, its warnings issued on the client: labstats._engines_dask_derive
 from labstats._engines_dask_derive import dask_derive, replay  # noqa: E402, F401
+
+# the export's collection times checked across partitions: labstats._engines_dask_times
+from labstats._engines_dask_times import _check_times, _times_in  # noqa: E402

@@ -451,6 +451,9 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
         ex.report(report)
     if names is not None:
         draws.split_patients(names)
+    from labstats._engines_hint import warn_sql_path
+
+    warn_sql_path(ex, test_map)  # (read_lab_results' hint of a column of test names)
     con.execute("DROP TABLE IF EXISTS u; DROP TABLE IF EXISTS tt")
     read = dict(ex.counts)
     read["used"] -= draws.read_duplicates

@@ -360,18 +360,24 @@ def warn_implausible(cells, checked, insulin_factor):
                 first[rows], n[rows])), name, unit, insulin_factor, column_check=False)
 
 
-def name_column_hint(raw, role, tmap, codes, unknown) -> None:
+def name_columns(headers, role) -> list:
+    """The columns not read whose header is one of the test column's ("Test Name" beside
+    "Test Code"): where ``name_column_hint`` looks for test names (the engines read
+    them for that hint only: ``labstats._engines_hint``)."""
+    used = set(role.values())
+    aliases = _routine_io.DEFAULT_COLUMNS["test"]
+    return [h for h in headers if h not in used and _routine_io.norm(h) in aliases]
+
+
+def name_column_hint(raw, role, tmap, codes, unknown, weights=None) -> None:
     """Unknown test codes beside a column of test names labstats knows ("Test Code" TTES
     and "Test Name" "Testosterone, total"): a warning naming that column and the mapping
     that reads it (the first test column found is the one read; the other is not looked
-    at). Nothing when no unknown row would be named by it."""
+    at). Nothing when no unknown row would be named by it. ``weights``: the rows of each
+    row of ``raw`` (counted rows of an engine, ``name_hint_of_groups``), else one each."""
     if not unknown.any():
         return
-    used = set(role.values())
-    aliases = _routine_io.DEFAULT_COLUMNS["test"]
-    for header in raw.columns:
-        if header in used or _routine_io.norm(header) not in aliases:
-            continue
+    for header in name_columns(raw.columns, role):
         names = _distinct_text(raw[header], _code_text).where(unknown)
         analyte = _analytes(names, tmap)[0]
         hit = np.flatnonzero(analyte != None)  # noqa: E711 (element-wise on objects)
@@ -380,9 +386,27 @@ def name_column_hint(raw, role, tmap, codes, unknown) -> None:
         pairs = dict.fromkeys(f"{codes.iloc[i]!r} ({names.iloc[i]!r} -> {analyte[i]})"
                               for i in hit)
         shown = ", ".join(list(pairs)[:5]) + (" ..." if len(pairs) > 5 else "")
-        warn(f"{len(hit)} result{'s' if len(hit) > 1 else ''} with a test code neither "
+        n = len(hit) if weights is None else int(np.asarray(weights)[hit].sum())
+        warn(f"{n} result{'s' if n > 1 else ''} with a test code neither "
              f"test_map= nor the LOINC map knows (column {role['test']!r}) have a test name "
              f"labstats knows in column {header!r}, which is not read: {shown}. Give column "
              f"{header!r} the role 'test' (columns={{{header!r}: 'test'}}), or map the "
              f"codes with test_map=")
         return
+
+
+def name_hint_of_groups(groups, role, tmap) -> None:
+    """``name_column_hint`` on an export counted by an engine (DuckDB's GROUP BY, the
+    partitions of a Dask frame): ``groups`` holds the test column and the columns of
+    ``name_columns`` as the export types them, ``__n`` (rows) and ``__first`` (the first
+    row in the export); a group may come in several pieces (one per partition). The
+    same counts (rows), codes, order and words as on the whole export."""
+    keys = [c for c in groups.columns if c not in ("__n", "__first")]
+    if not len(groups):
+        return
+    groups = groups.groupby(keys, dropna=False, sort=False, observed=True).agg(
+        __n=("__n", "sum"), __first=("__first", "min")).reset_index()
+    groups = groups.sort_values("__first", kind="stable", ignore_index=True)
+    codes = _distinct_text(groups[role["test"]], _code_text)
+    unknown = (_analytes(codes, tmap)[0] == None) & ~codes.isna().to_numpy(bool)  # noqa: E711
+    name_column_hint(groups[keys], role, tmap, codes, unknown, groups["__n"].to_numpy())

@@ -1,13 +1,14 @@
 """Input checks of SurveyDesign that are about a survey design (private): domain masks, the
-frame the design was built on, and the design effect's domain of definition."""
+analysis variables, the frame the design was built on, and the design effect's domain of
+definition."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from labstats._validate import warn
-from labstats.stats._variance import plain
+from labstats._validate import to_float_array, warn
+from labstats.stats._variance import first_bad, plain
 
 
 def mask_to_bool(mask: pd.Series, labels) -> np.ndarray:
@@ -26,6 +27,36 @@ def mask_to_bool(mask: pd.Series, labels) -> np.ndarray:
             f"first is {plain(mask.iloc[pos])!r} at index {plain(labels[pos])!r}. Pass a "
             "boolean condition, e.g. df['pregnant'].eq(1) or df['age'] >= 20.")
     return np.where(missing, False, mask.to_numpy(object)).astype(bool)
+
+
+def variable_values(data: pd.DataFrame, variable):
+    """The name and float values of an analysis variable (a column or a Series on the
+    data's index); booleans as 0/1, missing as NaN; text and infinite values raise."""
+    if isinstance(variable, pd.Series):
+        if not variable.index.equals(data.index):
+            raise ValueError(f"{variable.name}: its index differs from the design's data.")
+        name = str(variable.name)
+        values = variable
+    else:
+        if variable not in data.columns:
+            raise ValueError(f"variable: column {variable!r} is not in the design's data.")
+        name, values = str(variable), data[variable]
+    if values.dtype == bool or values.dtype.name == "boolean":
+        return name, values.astype("Float64").to_numpy(float, na_value=np.nan)
+    if values.dtype == object:  # booleans with missing values, e.g. (x < 3).where(...)
+        flags = values.dropna()
+        if len(flags) and flags.map(type).isin([bool, np.bool_]).all():
+            return name, values.map({True: 1.0, False: 0.0}).to_numpy(float)
+    y = to_float_array(values, name, fix=(
+        "A survey variable must hold numbers (0/1 for a share). For the share of each "
+        f"category, as R's svymean(~{name}) gives it, pass an indicator per category to "
+        f"proportion(), e.g. df[{name!r}].eq(level), or group with by={name!r}; for "
+        "results such as '<0.5' use labstats.read_lab_export() first."))
+    if np.isinf(y).any():
+        first_bad(pd.DataFrame({name: values}), name, np.isinf(y), "infinite values",
+                  "An infinite value is not a measurement: correct it, or replace it "
+                  "with NaN to leave it out (na_rm=True).")
+    return name, y
 
 
 def deff_where_defined(deff, n_pop, n_obs):

@@ -30,11 +30,12 @@ def _step(xs, cumw, total, p, average_ties: bool):
     if n == 0:
         return np.full(len(p), np.nan)
     pos = np.searchsorted(cumw, p * total, side="right") - 1  # last cumw <= p * sum(w)
-    pos = np.where(pos < 0, 0, pos)  # R's survey:::last() returns 1 when none qualifies
+    below = pos < 0  # p below the first step: the smallest value (survey 4.1-1: the 2nd)
+    pos = np.where(below, 0, pos)
     nxt = np.minimum(pos + 1, n - 1)
     on_step = (p - cumw[pos] / total) == 0
     low = (xs[pos] + xs[nxt]) / 2 if average_ties else xs[pos]
-    return np.where(on_step, low, xs[nxt])
+    return np.where(below, xs[0], np.where(on_step, low, xs[nxt]))
 
 
 def qrule_math(xs, ws, cumw, total, p):
@@ -77,7 +78,12 @@ def tcrit(confidence: float, df) -> np.ndarray:
 
 
 def proportion_ci(p, se, df, method: str, confidence: float, n_rows=None):
-    """Confidence limits of a proportion as ``svyciprop`` (and ``woodruffCI``) compute them."""
+    """Confidence limits of a proportion as ``svyciprop`` (and ``woodruffCI``) compute them.
+
+    Except "asin": R takes sin^2 of an angle beyond [0, pi/2], which folds back (limits in
+    reverse order, or one that excludes ``p``); here the angle is clamped, so such a limit is
+    0 or 1, as the beta interval reaches 0.
+    """
     t = tcrit(confidence, df)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "mean":
@@ -85,9 +91,10 @@ def proportion_ci(p, se, df, method: str, confidence: float, n_rows=None):
         if method in ("logit", "xlogit"):  # Wald interval on the logit scale
             eta, s = special.logit(p), se / (p * (1 - p))
             return special.expit(eta - t * s), special.expit(eta + t * s)
-        if method == "asin":
+        if method == "asin":  # angle clamped to [0, pi/2], where sin^2 rises (R: it folds)
             eta, s = np.arcsin(np.sqrt(p)), se / (2 * np.sqrt(p * (1 - p)))
-            return np.sin(eta - t * s) ** 2, np.sin(eta + t * s) ** 2
+            low, high = np.maximum(eta - t * s, 0.0), np.minimum(eta + t * s, np.pi / 2)
+            return np.sin(low) ** 2, np.sin(high) ** 2
         if method == "beta":  # Korn & Graubard (1998)
             alpha = 1 - confidence
             n_eff = p * (1 - p) / se**2

@@ -15,7 +15,7 @@ import pandas as pd
 from labstats._validate import to_float_array
 from labstats.stats import _quantile
 from labstats.stats._common import check_confidence
-from labstats.stats._design_checks import FrameGuard, deff_where_defined, mask_to_bool
+from labstats.stats._design_checks import FrameGuard, deff_where_defined, mask_to_bool, variable_values
 from labstats.stats._variance import LONELY_PSU, first_bad, layout_from_frame, plain
 
 __all__ = ["SurveyDesign"]
@@ -63,6 +63,8 @@ class SurveyDesign:
     R 4.2.2 / survey 4.1-1 on the survey package's NHANES 2009-2010 example and on NHANES
     2013-2016 (tests/reference/r_survey_*.csv): estimates within 1e-8 and standard errors
     within 1e-6 (relative), including lonely PSUs, zero weights, missing values and domains.
+    Deliberate departures from R are listed in :meth:`mean`, :meth:`ratio`,
+    :meth:`proportion` and :meth:`quantile` (tests/stats/test_survey_audit2.py).
     Confidence intervals use Student's t on the design degrees of freedom (PSUs minus
     strata of the domain, R's ``degf``).
 
@@ -202,44 +204,15 @@ class SurveyDesign:
                                  self._guard.keep(self.data, by))
         return self._groups[key][:3]
 
-    def _values(self, variable):
-        if isinstance(variable, pd.Series):
-            if not variable.index.equals(self.data.index):
-                raise ValueError(f"{variable.name}: its index differs from the design's data.")
-            name = str(variable.name)
-            values = variable
-        else:
-            if variable not in self.data.columns:
-                raise ValueError(f"variable: column {variable!r} is not in the design's data.")
-            name, values = str(variable), self.data[variable]
-        if values.dtype == bool or values.dtype.name == "boolean":
-            return name, values.astype("Float64").to_numpy(float, na_value=np.nan)
-        if values.dtype == object:  # booleans with missing values, e.g. (x < 3).where(...)
-            flags = values.dropna()
-            if len(flags) and flags.map(type).isin([bool, np.bool_]).all():
-                return name, values.map({True: 1.0, False: 0.0}).to_numpy(float)
-        y = to_float_array(values, name, fix=(
-            "A survey variable must hold numbers (0/1 for a share). For the share of each "
-            f"category, as R's svymean(~{name}) gives it, pass an indicator per category to "
-            f"proportion(), e.g. df[{name!r}].eq(level), or group with by={name!r}; for "
-            "results such as '<0.5' use labstats.read_lab_export() first."))
-        if np.isinf(y).any():
-            first_bad(pd.DataFrame({name: values}), name, np.isinf(y), "infinite values",
-                      "An infinite value is not a measurement: correct it, or replace it "
-                      "with NaN to leave it out (na_rm=True).")
-        return name, y
-
     def _frame(self, keys, rows: dict) -> pd.DataFrame:
-        n = len(keys)
-        out = keys.copy()
-        for col in _COLUMNS:
-            out[col] = rows[col] if np.ndim(rows[col]) else np.repeat(rows[col], n)
-        out["n_obs"] = out["n_obs"].astype(np.int64)
-        return out
+        cols = {col: rows[col] if np.ndim(rows[col]) else np.repeat(rows[col], len(keys))
+                for col in _COLUMNS}
+        cols["n_obs"] = np.asarray(cols["n_obs"]).astype(np.int64)
+        return pd.concat([keys, pd.DataFrame(cols, index=keys.index)], axis=1)
 
     def _setup(self, variable, by, na_rm, extra=None):
         code, keys, by = self._group_codes(by)
-        name, y = self._values(variable)
+        name, y = variable_values(self.data, variable)
         nan = np.isnan(y) if extra is None else np.isnan(y) | np.isnan(extra)
         G = len(keys)
         has_nan = np.bincount(code[nan & (code >= 0)], minlength=G) > 0
@@ -251,17 +224,18 @@ class SurveyDesign:
         return dict(code=code, keys=keys, name=name, y=np.where(nan, 0.0, y), use=use, w=w,
                     G=G, n_obs=n_obs, n_pop=n_pop, blank=blank)
 
-    def _finish(self, s, statistic, est, var, df, deff, confidence):
+    def _finish(self, s, statistic, est, var, df, deff, confidence, *, empty_is_zero=False):
         deff = deff_where_defined(deff, s["n_pop"], s["n_obs"])
         se = np.sqrt(var)
         t = _quantile.tcrit(confidence, df)
         rows = dict(variable=s["name"], statistic=statistic, estimate=est, se=se,
                     ci_low=est - t * se, ci_high=est + t * se, df=df, deff=deff,
                     n_obs=s["n_obs"], n_pop=s["n_pop"])
-        return self._finish_rows(s, rows)
+        return self._finish_rows(s, rows, empty_is_zero=empty_is_zero)
 
-    def _finish_rows(self, s, rows):
-        blank = s["blank"] | (s["n_obs"] == 0)
+    def _finish_rows(self, s, rows, *, empty_is_zero=False):
+        """NaN for groups with a kept missing value or no positive weight (a total: 0)."""
+        blank = s["blank"] | ((s["n_obs"] == 0) & (not empty_is_zero))
         for col in ("estimate", "se", "ci_low", "ci_high", "deff"):
             rows[col] = np.where(blank, np.nan, rows[col])
         return self._frame(s["keys"], rows)
@@ -321,7 +295,9 @@ class SurveyDesign:
             (without-replacement) design effect, NaN with a warning where the weights sum
             to fewer persons than rows (R: NA for a mean, a negative number for a total or
             ratio); ``n_obs`` counts rows with a value and a positive weight, ``n_pop``
-            sums their weights. Never rounded.
+            sums their weights. Never rounded. A domain without a row that has a value and
+            a positive weight gives NaN (R's svymean: NaN for zero weights only, but 0 with
+            SE 0 for no row or only missing values: a sum of nothing, not an estimate).
         """
         confidence = check_confidence(confidence)
         return self._each(variable, lambda v: self._mean_one(v, by, na_rm, confidence))
@@ -334,7 +310,8 @@ class SurveyDesign:
     def total(self, variable, by=None, *, na_rm: bool = True, confidence: float = 0.95):
         """Weighted (population) total and its standard error (R: ``svytotal``).
 
-        Arguments as :meth:`mean`.
+        Arguments as :meth:`mean`. A domain without a row of positive weight (empty, or
+        zero weights only) totals 0 with SE 0, as R's ``svytotal`` on ``subset()``.
         """
         confidence = check_confidence(confidence)
 
@@ -349,7 +326,8 @@ class SurveyDesign:
                 ybar = est / s["n_pop"]
                 n, big_w = s["n_obs"], s["n_pop"]
                 deff = var / (self._srs_var(s, ybar) * big_w * (big_w - n) / n)
-            return self._finish(s, "total", est, var, self._df(s, s["code"]), deff, confidence)
+            return self._finish(s, "total", est, var, self._df(s, s["code"]), deff, confidence,
+                                empty_is_zero=True)
         return self._each(variable, one)
 
     def ratio(self, numerator, denominator, by=None, *, na_rm: bool = True,
@@ -357,10 +335,11 @@ class SurveyDesign:
         """Ratio of two weighted totals, sum(w y) / sum(w x) (R: ``svyratio``).
 
         Rows missing either variable are left out of the domain (with ``na_rm``). The
-        ``variable`` column reads ``"numerator/denominator"``.
+        ``variable`` column reads ``"numerator/denominator"``. A domain without such a row
+        gives NaN with SE NaN (R: NaN with SE 0).
         """
         confidence = check_confidence(confidence)
-        x_name, x = self._values(denominator)
+        x_name, x = variable_values(self.data, denominator)
         s = self._setup(numerator, by, na_rm, extra=x)
         use, w, y = s["use"], s["w"], s["y"]
         sel = use >= 0
@@ -385,7 +364,19 @@ class SurveyDesign:
 
         ``method``: "logit" (R's default), "beta" (Korn-Graubard, a Clopper-Pearson
         interval on the effective sample size), "mean", "xlogit" or "asin". The standard
-        error is that of the weighted mean.
+        error is that of the weighted mean. Departures from R survey 4.1-1 (tested in
+        tests/stats/test_survey_audit2.py):
+
+        * "logit" on 1 design df: the Wald interval on the logit scale with t(1), which is
+          "xlogit"'s; R's svyciprop gives (0, NaN) there, as its confint.svyglm returns
+          infinite limits for ddf <= 1. R's "logit" estimate comes from a glm fit and can
+          differ from the weighted mean given here by about 1e-10.
+        * "asin": the angle asin(sqrt(p)) -/+ t SE / (2 sqrt(p (1 - p))) is clamped to
+          [0, pi/2] (a limit 0 or 1); R's sin^2 folds back beyond it (NHANES women 70+,
+          share below 300 ng/dL: 0.9999988 for 1; on 1 df (0.953, 0.274) for p = 0.337).
+        * p = 0 or 1 (SE 0): "mean" gives (p, p), the others NaN, as R where its p is
+          exact; R's p = 1 is often 1 - 1e-16 (a rounded sum), giving (1, 1).
+        * ``by=``: each group's CI is its domain's; R's confint(svyby(...)) is normal Wald.
         """
         confidence = check_confidence(confidence)
 
@@ -424,7 +415,11 @@ class SurveyDesign:
         rule : str, default "math"
             R's ``qrule``: "math" (= "hf1", the inverse of the weighted CDF, R's default),
             "school" (= "hf2"), "hf5", "hf6", "hf7", "hf8", "hf9" (weighted Hyndman-Fan
-            types).
+            types). Below the first step of the weighted CDF (p under the weight share of
+            the smallest value), "math" and "school" give the smallest value; R survey
+            4.1-1 gives the second smallest there (its quantiles are then not monotone:
+            1, 2, 3 with equal weights give 2 at p = 0.3 and 1 at p = 1/3). A domain of one
+            value gives it under every rule (R's hf5-hf9 stop with an error).
         interval : {"mean", "beta", "xlogit", "asin"}, default "mean"
             R's ``interval.type``: how the CI of the CDF at the quantile is formed before
             it is mapped back through ``rule`` (Woodruff).
@@ -438,7 +433,11 @@ class SurveyDesign:
             As :meth:`mean`, with a column ``q``. The standard error is the CI width
             divided by 2 t, as R reports it; ``df`` counts the domain without its missing
             values (R); a CI limit whose probability leaves [0, 1] is NaN (R); ``deff`` is
-            NaN (R gives none).
+            NaN (R gives none). The "asin" interval is clamped as in :meth:`proportion`.
+            Where the CDF at the quantile is 1 (q = 1, the largest value), it is computed
+            exactly (SE 0): interval "mean" gives (max, max), the others NaN (0/0 on their
+            scales), as R does when its sum of w / sum(w) is exactly 1; R's answer
+            otherwise depends on that sum's rounding (1 - 1e-16 gives the opposite).
         """
         confidence = check_confidence(confidence)
         if rule not in _quantile.QRULES:
