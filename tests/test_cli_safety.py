@@ -82,6 +82,7 @@ OPTION_CASES = {
     "--long": ["-o", "{out}", "--long", "--pair", "window", "--window", "2D", "--repeats",
                "mean", "--time-format", "%Y", "--test-map", "{tmp}/map.csv"],
     "--long --report": ["-o", "{out}", "--long", "--report", "{tmp}/report.csv"],
+    "--time-zone": ["-o", "{out}", "--long", "--time-zone", "Europe/Berlin"],
     "--report is the input": ["-o", "{out}", "--long", "--report", "{src}", "--overwrite"],
     "--out-of-core": ["-o", "{tmp}/draws.parquet", "--long", "--out-of-core"],
 }

@@ -33,6 +33,7 @@ KEYWORD_OPTIONS = {
     "plausibility": "--plausibility",
     "test_map": "--test-map",
     "time_format": "--time-format",
+    "time_zone": "--time-zone",
     "window": "--window",
     "repeats": "--repeats",
     "by": "--pair",
@@ -67,7 +68,8 @@ _KEYWORD = re.compile(r"(?<![\w.-])(" + "|".join(KEYWORD_OPTIONS) + r")="
 _PREFIX = re.compile(r"^(" + "|".join(KEYWORD_OPTIONS) + r"):", re.MULTILINE)
 _PLACEHOLDER = {"limits": "'HEADER=LIMIT'", "columns": "'HEADER=NAME'", "units": "'NAME=UNIT'",
                 "sheet_name": "NAME", "encoding": "ENC", "sep": "SEP", "decimal": "MARK",
-                "thousands": "SEP", "time_format": "FORMAT", "test_map": "FILE"}
+                "thousands": "SEP", "time_format": "FORMAT", "test_map": "FILE",
+                "time_zone": "ZONE"}
 # A message may carry its own CLI hint beside the keyword ("(CLI: --sheet)"); once the
 # keyword is translated the hint repeats it.
 _CLI_HINTS = [re.compile(r"\s*\(CLI: [^)]*\)"), re.compile(r"[;,]\s*CLI: [^)]*(?=\))")]

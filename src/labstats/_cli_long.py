@@ -85,8 +85,9 @@ def derive_long(args, output, options) -> int:
 
 
 def _read_kw(args) -> dict:
-    """The reading options both paths take: --time-format, --thousands."""
-    kw = {} if args.time_format is None else {"time_format": args.time_format}
+    """The reading options both paths take: --time-format, --time-zone, --thousands."""
+    kw = {k: v for k, v in (("time_format", args.time_format),
+                            ("time_zone", args.time_zone)) if v is not None}
     if args.thousands not in (None, "none"):
         kw["thousands"] = " " if args.thousands == "space" else args.thousands
     return kw
@@ -94,8 +95,9 @@ def _read_kw(args) -> dict:
 
 def _out_of_core(args, output, options) -> int:
     """--out-of-core: DuckDB partitions, pairs and derives; the draws go to a Parquet file.
-    Read with the reading options of the in-memory path (--time-format, --thousands); its
-    warnings printed as the in-memory path prints them (in command-line words)."""
+    Read with the reading options of the in-memory path (--time-format, --time-zone,
+    --thousands); its warnings printed as the in-memory path prints them (in command-line
+    words)."""
     from labstats._cli_derive import _pairs, _show, cli_advice
     from labstats._engines import pair_export
 
@@ -162,6 +164,11 @@ def add_long_options(p):
     g.add_argument("--time-format", metavar="FORMAT",
                    help="strftime format of the collection times, e.g. '%%d/%%m/%%Y %%H:%%M' "
                         "(default: that of the first time)")
+    g.add_argument("--time-zone", metavar="ZONE",
+                   help="read times with a UTC offset or zone as instants in ZONE, an IANA "
+                        "name such as UTC or Europe/Berlin: an export whose offsets change "
+                        "with daylight saving time (+01:00, +02:00) is then read; times "
+                        "without an offset are refused with it (default: one zone needed)")
     g.add_argument("--out-of-core", action="store_true",
                    help="for a Parquet export larger than memory: DuckDB partitions it by "
                         "patient and each partition is read, paired and derived in turn "

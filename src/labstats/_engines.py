@@ -68,9 +68,9 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
       texts; DuckDB joins them back and groups the rows into draws. Draws with one result
       per analyte are built in SQL; draws with repeats, duplicates or a time shared with
       another draw of the patient go through ``pair_results``, in buckets of patients.
-      Timezone-aware times, times of another type than text or timestamp, results whose
-      status replaces another's (C, F, P), or an export with two different cells of one
-      hash take the partitioned path.
+      Timezone-aware times (but texts with offsets read with ``time_zone=``), times of
+      another type than text or timestamp, results whose status replaces another's (C,
+      F, P), or an export with two different cells of one hash take the partitioned path.
     - ``by="window"`` (partitioned path): draws chain from the first result of each
       window, which SQL grouping does not give; DuckDB writes the export partitioned by
       patient and each partition goes through ``read_lab_results`` and ``pair_results``.
@@ -89,7 +89,9 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         error or an interruption leaves the old file intact and no half file.
     columns, test_map, **read_options
         As ``read_lab_results`` (``units``, ``censored``, ``decimal``, ``thousands``,
-        ``time_format``, ``insulin_factor``).
+        ``time_format``, ``time_zone``, ``insulin_factor``): with ``time_zone``, times of
+        several UTC offsets (or parts of several zones) are read as instants in that zone,
+        and a time without a zone is refused before any partition is read.
     by, window, repeats, analytes
         As ``pair_results``. Default analytes: those of the used results (SQL path, as
         ``pair_results``); all the test map finds in the export (partitioned path).
@@ -121,7 +123,8 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         in several files of a folder are warned of (SQL path), as ``read_lab_results``
         does. On the partitioned path, the column-level unit check is judged on the whole
         export (its counted cells) and warned once, and times of several time zones are
-        refused, as ``read_lab_results`` does. On both paths, unknown test codes beside a
+        refused without ``time_zone=`` (with it, a time without a zone), as
+        ``read_lab_results`` does. On both paths, unknown test codes beside a
         column of test names labstats knows ("Test Name") are warned of once, as
         ``read_lab_results`` words and counts it (``labstats._engines_hint``: one more
         scan, of the rows of unknown codes, only when there are some and such a column).
@@ -147,8 +150,13 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
 
     rows_per_partition = as_count(rows_per_partition, "rows_per_partition")
     threads = as_count(threads, "threads")
+    from labstats.datasets._routine_io import as_zone
+
     files = _files(source)
-    footers = check_parts(files)  # (a file that cannot be read; parts that disagree)
+    if "time_zone" in read_options:
+        read_options["time_zone"] = as_zone(read_options["time_zone"])
+    # (a file that cannot be read; parts that disagree)
+    footers = check_parts(files, read_options.get("time_zone"))
     schema = footers[0].schema.to_arrow_schema()
     targets = {"output": output, "report": report}
     inputs = [source] + ([test_map] if isinstance(test_map, (str, os.PathLike)) else [])
@@ -247,7 +255,8 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
             from labstats import _engines_sql
 
             try:
-                early = _engines_sql.Early(con, export, schema, role)
+                early = _engines_sql.Early(con, export, schema, role,
+                                           read_options.get("time_zone"))
             except _engines_sql.Unsupported:
                 pass  # the partitioned pandas path below
 
@@ -316,7 +325,8 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
 
             warn(note)
         read_options = {**read_options, "time_format": time_format}
-        _export_time_zones(files, schema, role, read_options["time_format"])
+        _export_time_zones(files, schema, role, read_options["time_format"],
+                           read_options.get("time_zone"))
         def read(raw, rows=None):  # its warnings: the whole export's, given above
             with collected_warnings():
                 return read_lab_results(raw, columns=_roles(role), test_map=test_map,

@@ -92,7 +92,7 @@ def _stats(part, pid, test):
     return len(part), span, part[test].dropna().unique()
 
 
-def _column_stats(part, evidence=None, time=None, time_format=None):
+def _column_stats(part, evidence=None, time=None, time_format=None, time_zone=None):
     """(evidence of the decimal mark or None, (format, text) of the first filled time of
     column ``time`` (of text) or None, {format: ``_times_in``} of its times in
     ``time_format`` or else in that first time's format and, when it has a day and a
@@ -120,7 +120,7 @@ def _column_stats(part, evidence=None, time=None, time_format=None):
             tried = [fmt]
             if time_format is None and _routine_io.month_first(fmt) is not None:
                 tried.append(_routine_io.other_order(fmt))
-            unread = {f: _times_in(part[time], f) for f in tried}
+            unread = {f: _times_in(part[time], f, time_zone) for f in tried}
         if time_format is None:
             order = _routine_io.order_evidence(_distinct(part[time]))
     return marks, first, unread, order
@@ -131,39 +131,6 @@ def _distinct(cells):
     import pandas as pd
 
     return pd.unique(cells.dropna().to_numpy(dtype=object))
-
-
-def _times_in(cells, time_format):
-    """(``_routine_io.unread_times``, ``_routine_io.zone_text`` or None when the format
-    has no zone) of a partition's times in ``time_format``."""
-    from labstats.datasets import _routine_io
-
-    return (_routine_io.unread_times(cells, time_format),
-            _routine_io.zone_text(cells, time_format) if _routine_io.zoned(time_format)
-            else None)
-
-
-def _check_times(pieces, header, stats, offsets, time_format):
-    """read_lab_results' checks of the times in ``time_format`` (the export's), for all
-    partitions: one time zone (else its error), and the warning of the times not read.
-    ``_times_in`` of each partition: found by ``_column_stats`` where it tried that
-    format, else here (one pass over those partitions)."""
-    import dask
-
-    from labstats.datasets import _routine_io
-
-    found = [None if u is None else u.get(time_format) for u in stats]
-    again = [k for k, u in enumerate(stats) if u is not None and time_format not in u]
-    for k, c in zip(again, dask.compute([dask.delayed(_times_in)(
-            pieces[k][header], time_format) for k in again])[0], strict=True):
-        found[k] = c
-    if _routine_io.zoned(time_format):
-        _routine_io.check_zones([None if c is None else c[1] for c in found], time_format)
-    unread = [(k, c[0]) for k, c in enumerate(found) if c is not None and c[0][0]]
-    if unread:
-        k, c = unread[0]
-        _routine_io.warn_unread(sum(c[0] for _, c in unread), int(offsets[k]) + c[1], c[2],
-                                time_format)
 
 
 def _odd_ids(part, headers):
@@ -302,7 +269,8 @@ def dask_read_lab_results(ddf, **kw):
     its counts. As in pandas, not per partition: the time format is that of the export's
     first filled time, and with ``decimal="auto"`` the decimal mark is that of the whole
     value column (both found in the same pass); the column-level unit check is judged on
-    all partitions' counted cells and warned here, once; mixed time zones are refused.
+    all partitions' counted cells and warned here, once; mixed time zones are refused
+    (read in one with ``time_zone=``, which refuses a time without a zone at its row).
     Unknown test codes beside a column of test names labstats knows ("Test Name", not
     read) are warned of once, as pandas words and counts it: that column is read in the
     first pass (in each partition with unknown codes, those rows counted by code and
@@ -343,9 +311,12 @@ def dask_read_lab_results(ddf, **kw):
         evidence = {"columns": {h: r for r, h in role.items() if h in read},
                     "test_map": kw.get("test_map"), "thousands": kw.get("thousands")}
     time = role.get("collected_at")  # of text: its format, and the times not read
+    naive = time is not None and ddf[time].dtype.kind == "M" and not isinstance(
+        ddf[time].dtype, pd.DatetimeTZDtype) and kw.get("time_zone") is not None
     time = time if time is not None and ddf[time].dtype.kind not in "mM" else None
     read += [time] if time is not None else []
-    columns = [dask.delayed(_column_stats)(p[read], evidence, time, kw.get("time_format"))
+    columns = [dask.delayed(_column_stats)(p[read], evidence, time, kw.get("time_format"),
+                                           kw.get("time_zone"))
                for p in (pieces if read else ())]
     first = dask.delayed(lambda p: p.head(1000))(pieces[0])
     mode = plausibility_mode()  # the caller's: the partitions are read in it, on any worker
@@ -388,7 +359,11 @@ def dask_read_lab_results(ddf, **kw):
     if hint:  # read_lab_results' hint: unknown codes beside a column of test names
         warn_parts(hint, role, tmap)
     if time is not None and kw.get("time_format"):  # one time zone, the times not read
-        _check_times(pieces, time, [c[2] for c in columns], offsets, kw["time_format"])
+        _check_times(pieces, time, [c[2] for c in columns], offsets, kw["time_format"],
+                     kw.get("time_zone"))
+    if naive:  # times typed without a zone, time_zone= given: refused, at their first row
+        _check_times(pieces, role["collected_at"], [{} for _ in pieces], offsets, None,
+                     kw["time_zone"])
     codes = pd.concat([pd.Series(s[2], dtype=object) for s in stats], ignore_index=True)
     codes = _code_text(codes.drop_duplicates()).dropna().drop_duplicates()
     found = set(_analytes(codes.to_numpy(dtype=object), tmap)[0])
@@ -402,7 +377,7 @@ def dask_read_lab_results(ddf, **kw):
     read = _read_part(_number(sample, 0, names), kw, mode=mode)
     if first is not None and read["collected_at"].isna().all():  # the times' dtype: not
         times = _routine_io.parse_times(pd.Series([first[1]], dtype="string"),
-                                        kw["time_format"])[0]
+                                        kw["time_format"], kw.get("time_zone"))[0]
         read = _astype(read, {"collected_at": times.dtype})  # that of a sample without any
     if len(codes) and read["test"].dtype == object:  # codes in the export, none in the
         read = read.astype({"test": "str"})  # sample: the column's type of pandas' reader
@@ -485,3 +460,6 @@ def _draw_types(meta, results):
 
 # derive on Dask, its warnings issued on the client: labstats._engines_dask_derive
 from labstats._engines_dask_derive import dask_derive, replay  # noqa: E402, F401
+
+# the export's collection times checked across partitions: labstats._engines_dask_times
+from labstats._engines_dask_times import _check_times, _times_in  # noqa: E402

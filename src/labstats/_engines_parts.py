@@ -314,22 +314,31 @@ def _export_time_format(files, schema, role, time_format):
     return _routine_io.settle_order(fmt, evidence, first.strip())
 
 
-def _export_time_zones(files, schema, role, time_format):
+def _export_time_zones(files, schema, role, time_format, time_zone=None):
     """Refuse times of several time zones in the export (``read_lab_results`` refuses
     them in one column) though each partition may hold one: checked batch by batch
-    (``_routine_io.zone_text``), only for text times in a zoned format."""
+    (``_routine_io.zone_text``), only for text times in a zoned format. With
+    ``time_zone`` (zones may differ): refuse a time without a zone (``NaiveTime``, at its
+    row in the export), also of times typed without one (instants typed with a zone:
+    converted by each partition's read)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from labstats.datasets import _routine_io
 
     header = role.get("collected_at")
-    if header is None or pa.types.is_timestamp(schema.field(header).type) or \
-            not _routine_io.zoned(time_format):
+    if header is None:
         return
-    texts = []
+    kind = schema.field(header).type
+    typed = pa.types.is_timestamp(kind)
+    if (typed and (time_zone is None or kind.tz is not None)) or (
+            not typed and time_zone is None and not _routine_io.zoned(time_format)):
+        return
+    texts, start = [], 0
     for f in files:
         for batch in pq.ParquetFile(f).iter_batches(batch_size=1 << 20, columns=[header]):
-            texts.append(_routine_io.zone_text(batch.column(0).to_pandas(), time_format))
-            _routine_io.check_zones(texts, time_format)
+            texts.append(_routine_io.zone_text(batch.column(0).to_pandas(), time_format,
+                                               time_zone))
+            _routine_io.check_zones(texts, time_format, [start] * len(texts))
             texts = [next((t for t in texts if t is not None), None)]  # one zone so far
+            start += batch.num_rows

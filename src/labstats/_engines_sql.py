@@ -10,7 +10,8 @@ the reading is done on their *dictionary*, not on their rows:
    again here), so each tuple gets its status (used, reported, excluded with its reason),
    analyte, canonical value and censoring, and its per-row report entry. Collection
    times written as text are parsed the same way, as the dictionary of their distinct
-   texts (``_routine_io.parse_times`` in the format of the export's first time), in a
+   texts (``_routine_io.parse_times`` in the format of the export's first time; with
+   ``time_zone=``, instants in that zone), in a
    thread while the cells are read, a chunk at a time into a DuckDB table (about one
    text per draw: not held in Python). Rows are joined back to their tuple and time by a
    hash of the values; two different tuples (or texts) with one hash send the export to
@@ -154,10 +155,10 @@ class Early:
     ``texts``: table ``tt_text`` of the distinct time texts (times written as text only).
     ``close`` interrupts what still runs (an error before they were used) and waits."""
 
-    def __init__(self, con, export, schema, role):
+    def __init__(self, con, export, schema, role, time_zone=None):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.mode = _time_kind(schema, role)  # Unsupported: before any scan
+        self.mode = _time_kind(schema, role, time_zone)  # Unsupported: before any scan
         pid = _col(role["patient_id"])
         missing = _missing_id(pid, schema.field(role["patient_id"]).type)
         self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
@@ -256,9 +257,11 @@ class Export:
             return "native", np.dtype(f"datetime64[{self.schema.field(header).type.unit}]")
         return "text", None
 
-    def time_table(self, con, time_format, chunk=1 << 18):
+    def time_table(self, con, time_format, time_zone=None, chunk=1 << 18):
         """The dictionary of time texts (``tt_text``, made by ``Early``) parsed
-        (``_routine_io.parse_times``, in the format of ``_export_time_format``) into the
+        (``_routine_io.parse_times``, in the format of ``_export_time_format``; instants
+        in ``time_zone`` when given, a text without a zone ``Unsupported``: the
+        partitioned path refuses it, naming its row) into the
         DuckDB table ``tt``: ``h`` (hash of the text), ``t``, ``s`` (the text when not
         read); returns the pandas dtype of the times. The texts are parsed ``chunk`` at a
         time, streamed from and back to DuckDB (spilled beyond ``memory_limit``): memory
@@ -281,10 +284,14 @@ class Export:
         reader = con.sql("SELECT h, s FROM tt_text").to_arrow_reader(chunk)
         for batch in reader:  # each with the first time ahead (a chunk of one empty text
             texts = batch["s"].to_pandas().astype("string")  # is read as the others)
-            times, _, _ = _routine_io.parse_times(pd.concat([head, texts],
-                                                            ignore_index=True), fmt)
+            try:
+                times, _, _ = _routine_io.parse_times(pd.concat([head, texts],
+                                                                ignore_index=True), fmt,
+                                                      time_zone)
+            except _routine_io.NaiveTime:
+                raise Unsupported("a time without a time zone, time_zone= given") from None
             times = times.iloc[1:]
-            if isinstance(times.dtype, pd.DatetimeTZDtype):
+            if isinstance(times.dtype, pd.DatetimeTZDtype) and time_zone is None:
                 raise Unsupported("timezone-aware times")
             if dtype is not None and times.dtype != dtype:
                 raise Unsupported(f"times read as {dtype} and {times.dtype}")
@@ -381,7 +388,8 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
         warm = threading.Thread(target=_warm_derive, name="labstats-warm-derive")
         warm.start()
     with ThreadPoolExecutor(1) as pool:  # the time texts read while the cells are
-        parsed = (pool.submit(ex.time_table, con.cursor(), read_options.get("time_format"))
+        parsed = (pool.submit(ex.time_table, con.cursor(), read_options.get("time_format"),
+                              read_options.get("time_zone"))
                   if mode == "text" else None)
         ex.read(test_map, read_options)
         analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),

@@ -294,9 +294,11 @@ class Draws:
         names = ["patient_id", "specimen_id"]
         for k, name in enumerate(names[:len(self._ids_names())]):
             out[name] = batch.column(k)
-        t = batch["t0"]
-        out["collected_at"] = out["collected_until"] = (
-            t if t.null_count < n else pa.nulls(n, self.schema.field("collected_at").type))
+        t, kind = batch["t0"], self.schema.field("collected_at").type
+        if getattr(t.type, "tz", None) is not None:  # instants (time_zone=): in its zone
+            t = t.cast(kind)
+        out["collected_at"] = out["collected_until"] = t if t.null_count < n else pa.nulls(
+            n, kind)
         out["n_results"] = batch["na"]
         marks = pa.array(_MARKS, type=pa.large_string())
         low = (1 << self.shift) - 1

@@ -10,9 +10,11 @@ from labstats._engines_sql import _BLANKS, Unsupported, _col, _q
 UNREAD = f"tt.t IS NULL AND trim(tt.s, {_q(_BLANKS)}) <> ''"
 
 
-def _time_kind(schema, role):
+def _time_kind(schema, role, time_zone=None):
     """How each row's time is read: "native" (a timestamp), "text" (parsed by
-    ``Export.time_table``) or None (no time column); ``Unsupported`` otherwise."""
+    ``Export.time_table``) or None (no time column); ``Unsupported`` otherwise (times
+    typed with a zone; typed without one, ``time_zone`` given: the partitioned path
+    refuses them, naming the row)."""
     import pyarrow as pa
 
     header = role.get("collected_at")
@@ -20,8 +22,8 @@ def _time_kind(schema, role):
         return None
     kind = schema.field(header).type
     if pa.types.is_timestamp(kind):
-        if kind.tz is not None:
-            raise Unsupported("timezone-aware times")
+        if kind.tz is not None or time_zone is not None:
+            raise Unsupported("timezone-aware times, or time_zone= with naive ones")
         return "native"
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise Unsupported(f"times of type {kind}")

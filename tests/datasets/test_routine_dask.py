@@ -59,6 +59,27 @@ def test_dask_pipeline_equals_pandas_on_a_two_worker_cluster(client, shape):
         pd.testing.assert_frame_equal(paired, expected)
 
 
+def test_times_of_several_offsets_with_time_zone_equal_pandas_on_the_cluster(client):
+    """An export from Berlin with the offset of each day (+01:00, +02:00): refused before;
+    with ``time_zone``, the partitions give pandas' instants, results and draws."""
+    export = make_lab_results(60, seed=6, shape="lis")
+    export.attrs = {}
+    text = pd.to_datetime(export["Collected"]).dt.tz_localize("Europe/Berlin").dt.strftime(
+        "%Y-%m-%dT%H:%M:%S%z")
+    export["Collected"] = text.str[:-2] + ":" + text.str[-2:]
+    ddf = dd.from_pandas(export, npartitions=4)
+    with pytest.raises(ValueError, match="Mixed timezones.*time_zone='UTC'"):
+        read_lab_results(ddf)
+    want = read_lab_results(export, time_zone="Europe/Berlin")
+    results = read_lab_results(ddf, time_zone="Europe/Berlin")
+    got = results.compute().sort_values("source_row", ignore_index=True)
+    pd.testing.assert_frame_equal(got.drop(columns="reason"), want)
+    for by in ("specimen", "window"):
+        draws = pair_results(results, by=by).compute().sort_values(
+            ["patient_id", "collected_at"], kind="stable", ignore_index=True)
+        pd.testing.assert_frame_equal(draws, pair_results(want, by=by))
+
+
 def _write_parts(export, folder, bounds):
     """The export as Parquet files, rows [bounds[k], bounds[k+1]) in file k."""
     folder.mkdir()

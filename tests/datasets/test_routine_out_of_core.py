@@ -48,6 +48,33 @@ def test_out_of_core_equals_the_pandas_path(tmp_path, shape, by, rows_per_partit
     assert (counts["partitions"] > 1) == (rows_per_partition == 20)
 
 
+@pytest.mark.parametrize("by", ["specimen", "window"])
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_times_of_several_offsets_with_time_zone_equal_the_pandas_path(tmp_path, by, zone):
+    """Times written with the offset of their day in Berlin (+01:00 in winter, +02:00 in
+    summer, as an ISO 8601 / FHIR export): before, refused by every path; with
+    ``time_zone``, instants in that zone, the same on both paths as in pandas."""
+    export = make_lab_results(60, seed=5, shape="mimic")
+    test_map = export.attrs["test_map"]
+    export.attrs = {}
+    text = pd.to_datetime(export["charttime"]).dt.tz_localize("Europe/Berlin").dt.strftime(
+        "%Y-%m-%dT%H:%M:%S%z")
+    export["charttime"] = text.str[:-2] + ":" + text.str[-2:]
+    path = tmp_path / "fhir.parquet"
+    export.to_parquet(path, index=False)
+    with pytest.raises(ValueError, match="Mixed timezones"):
+        pair_export(path, test_map=test_map, by=by)
+    res = read_lab_results(path, test_map=test_map, time_zone=zone)
+    want = pair_results(res, by=by)
+    for rows in (50, 10_000):
+        got = pair_export(path, test_map=test_map, by=by, time_zone=zone,
+                          rows_per_partition=rows)
+        pd.testing.assert_frame_equal(got, want)
+        assert got.attrs["counts"]["read"] == res.attrs["counts"]
+        assert got.attrs["counts"]["pair"] == want.attrs["counts"]
+        assert got.attrs["counts"]["path"] == ("sql" if by == "specimen" else "partitioned")
+
+
 def test_a_folder_and_a_parquet_output(tmp_path):
     path, test_map = _parquet(tmp_path, "mimic", parts=3)
     with pytest.warns(UserWarning, match="several files"):

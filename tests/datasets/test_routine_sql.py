@@ -52,17 +52,19 @@ def _memory_report(res):
     return report.assign(value=report["value"].astype("string")).reset_index(drop=True)
 
 
-def _same(tmp_path, path, test_map, **kw):
-    """pair_export's SQL path == pair_results(read_lab_results(...)): draws, counts, report."""
+def _same(tmp_path, path, test_map, read=None, **kw):
+    """pair_export's SQL path == pair_results(read_lab_results(...)): draws, counts, report
+    (``read``: read_lab_results' keywords, for both)."""
+    read = read or {}
     with warnings.catch_warnings(record=True) as memory_warnings:
         warnings.simplefilter("always")
-        res = read_lab_results(path, test_map=test_map)
+        res = read_lab_results(path, test_map=test_map, **read)
         want = pair_results(res, by="specimen", **kw)
     report = tmp_path / "report.parquet"
     with warnings.catch_warnings(record=True) as sql_warnings:
         warnings.simplefilter("always")
         got = pair_export(path, test_map=test_map, report=report, rows_per_partition=300,
-                          overwrite=True, **kw)  # (called several times by a test)
+                          overwrite=True, **read, **kw)  # (called several times by a test)
     counts = got.attrs["counts"]
     assert counts["path"] == "sql"
     pd.testing.assert_frame_equal(got, want, check_exact=True)
@@ -157,6 +159,37 @@ def test_sql_path_on_edited_exports(tmp_path, shape, edit):
         _same(tmp_path, _write(tmp_path, export), test_map, repeats=repeats)
 
 
+def _offsets(export, shape):
+    """Times written as an ISO 8601 / FHIR export from Berlin writes them: with the UTC
+    offset of their day ("+01:00" in winter, "+02:00" in summer); unread times kept."""
+    out = export.copy()
+    clock = pd.to_datetime(out[TIME[shape]], errors="coerce")
+    text = clock.dt.tz_localize("Europe/Berlin").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    out[TIME[shape]] = (text.str[:-2] + ":" + text.str[-2:]).where(clock.notna(),
+                                                                    out[TIME[shape]])
+    return out
+
+
+@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_sql_path_reads_times_of_several_offsets_with_time_zone(tmp_path, shape, zone,
+                                                                monkeypatch):
+    """Before: refused ("Mixed timezones"), as by read_lab_results. The texts are parsed
+    once each, as instants in ``zone``, also a chunk of 5 texts at a time."""
+    from labstats import _engines_sql
+
+    export, test_map = _export(shape, n=60, seed=3)
+    export = _offsets(_unread_times(_several_times(export, shape), shape), shape)
+    assert set(export[TIME[shape]].dropna().str[-6:]) >= {"+01:00", "+02:00"}
+    path = _write(tmp_path, export)
+    for repeats in ("first", "mean"):
+        got, res = _same(tmp_path, path, test_map, read={"time_zone": zone},
+                         repeats=repeats)
+        assert str(got["collected_at"].dtype.tz) == zone
+    monkeypatch.setattr(_engines_sql.Export.time_table, "__defaults__", (None, 5))
+    _same(tmp_path, _write(tmp_path, export, parts=2), test_map, read={"time_zone": zone})
+
+
 def test_a_folder_warns_of_patients_in_several_files(tmp_path):
     export, test_map = _export("mimic", n=80)
     path = _write(tmp_path, export, parts=3)
@@ -246,7 +279,7 @@ def test_time_texts_parsed_in_chunks_read_as_all_at_once(tmp_path, shape, edit, 
     texts, each read in the format of the export's first time, give the same draws."""
     from labstats import _engines_sql
 
-    monkeypatch.setattr(_engines_sql.Export.time_table, "__defaults__", (5,))
+    monkeypatch.setattr(_engines_sql.Export.time_table, "__defaults__", (None, 5))
     export, test_map = _export(shape, n=60, seed=3)
     export = EDITS[edit](export, shape)
     assert export[TIME[shape]].nunique() > 5 * 3

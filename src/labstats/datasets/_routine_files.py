@@ -95,13 +95,14 @@ def _kind(kind):
     return str(kind)
 
 
-def check_parts(files) -> list:
+def check_parts(files, time_zone=None) -> list:
     """The Parquet footers of ``files`` (``FileMetaData``: rows, schema), after refusing a
     file that cannot be read, a file whose columns are not the first file's, and a column
     holding another kind of values (numbers, text, times) than in an earlier file. The parts of a
     folder are read as one export: patient 10001 written as a number in one part and as
     text in another would be two patients (pandas) or one (DuckDB), so neither reads them.
-    Numbers of several types (integers, floats) and columns of nulls agree."""
+    Numbers of several types (integers, floats) and columns of nulls agree; times of two
+    time zones only with ``time_zone`` (the readers' ``time_zone=``: each converted to it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -129,10 +130,12 @@ def check_parts(files) -> list:
                     f"frame[{field.name!r}].astype(...) before to_parquet)")
             zones = [getattr(getattr(t, "value_type", t), "tz", None)
                      for t in (was[2], field.type)] if was is not None else ()
-            if zones and zones[0] != zones[1]:  # instants of two zones: one column
-                raise ValueError(  # needs one (pandas refuses two), DuckDB would read UTC
+            if zones and zones[0] != zones[1] and time_zone is None:  # instants of two
+                raise ValueError(  # zones: pandas refuses them, DuckDB would read UTC
                     f"{f}: column {field.name!r} holds times in time zone {zones[1]} where "
                     f"{was[1]} holds times in {zones[0]}; a folder holds parts of one export, "
-                    f"whose times are read as one column in one zone: convert every part to "
-                    f"one (e.g. frame[{field.name!r}].dt.tz_convert('UTC') before to_parquet)")
+                    f"whose times are read as one column in one zone: pass time_zone='UTC' (or "
+                    f"the laboratory's, e.g. 'Europe/Berlin'; CLI: --time-zone) to read them "
+                    f"in that zone, or convert every part to one (e.g. "
+                    f"frame[{field.name!r}].dt.tz_convert('UTC') before to_parquet)")
     return footers

@@ -42,8 +42,10 @@ REQUIRED = ("patient_id", "test", "value")
 norm = _labtext.norm_label  # a header as matched (the one normalisation, with labfile's)
 
 
-def read_source(source, sheet_name, sep, encoding):
-    """(raw frame with a RangeIndex, file of each row or None) from a file, folder or frame."""
+def read_source(source, sheet_name, sep, encoding, time_zone=None):
+    """(raw frame with a RangeIndex, file of each row or None) from a file, folder or frame;
+    with ``time_zone``, the parts of a folder may hold times of different zones (each part's
+    converted to it, ``in_zone``)."""
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
@@ -54,10 +56,10 @@ def read_source(source, sheet_name, sep, encoding):
         return _labtext.read_raw(path, sheet_name, sep, encoding).reset_index(drop=True), None
     files = folder_parts(path, "give a folder of Parquet files, or one CSV, Excel or "
                                "Parquet file")
-    sizes = [m.num_rows for m in check_parts(files)]
+    sizes = [m.num_rows for m in check_parts(files, time_zone)]
     # a part of no rows (Dask and Spark write one for an empty partition) adds none, as
     # for pair_export; a folder of no rows at all is the reader's error
-    frames = [_labtext.read_raw(f, sheet_name, sep, encoding)
+    frames = [in_zone(_labtext.read_raw(f, sheet_name, sep, encoding), time_zone)
               for f, n in zip(files, sizes, strict=True) if n or not any(sizes)]
     names = [str(f.relative_to(path)) for f in files]
     which = np.repeat(np.arange(len(files)), sizes)
@@ -257,24 +259,27 @@ def time_variants(fmt) -> list:
                               if h + s + tail != fmt))
 
 
-def parse_times(cells, time_format):
+def parse_times(cells, time_format, time_zone=None):
     """Collection times -> (datetime64 Series, positions not read, the format used).
 
     One format per column: ``time_format`` or the one of the first filled cell, its
     day/month order settled on the whole column (``settle_order``), its times read with
     or without seconds, with "T" or a space (``time_variants``); a cell in another
     format (times in mixed formats), or not a time, is not read (NaT) and listed.
-    Timezone-aware or naive, as the file gives them.
+    Timezone-aware or naive, as the file gives them; several time zones (UTC offsets) are
+    an error naming the fix, ``time_zone``: then times with a zone are read as instants
+    and given in ``time_zone`` (``to_zone``), and a time without one is an error
+    (``NaiveTime``: a clock reading of an unknown zone, not an instant).
     """
     import pandas as pd
 
     if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
-        return cells, np.array([], dtype=np.int64), None
+        return to_zone(cells, time_zone, cells), np.array([], dtype=np.int64), None
     text = cells.astype("string").str.strip()
     filled = (text.notna() & (text != "")).to_numpy(dtype=bool)
     if not filled.any():
-        return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]"), \
-            np.array([], dtype=np.int64), None
+        none = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+        return to_zone(none, time_zone, cells), np.array([], dtype=np.int64), None
     fmt = time_format or time_format_of(text[filled].iloc[0])
     # each distinct text once (a draw's results share their time)
     codes, distinct = pd.factorize(text.where(filled, None), use_na_sentinel=True)
@@ -282,22 +287,107 @@ def parse_times(cells, time_format):
         fmt, note = settle_order(fmt, order_evidence(distinct), text[filled].iloc[0])  # all
         if note:
             warn(note)
+    distinct = pd.Series(distinct, dtype=text.dtype)
+    instants = time_zone is not None and zoned(fmt)  # (several offsets: one parse)
     try:
-        distinct = pd.Series(distinct, dtype=text.dtype)
-        read = pd.to_datetime(distinct, format=fmt, errors="coerce")
-        for alt in time_variants(fmt):  # a rerun's time with seconds, the draw's without
-            miss = read.isna().to_numpy(dtype=bool)
-            if miss.any():
-                read[miss] = pd.to_datetime(distinct[miss], format=alt, errors="coerce")
-        times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,
-                          name=cells.name)
+        read = pd.to_datetime(distinct, format=fmt, errors="coerce", utc=instants)
     except ValueError as exc:  # e.g. several timezones in one column
-        fix = ("write every time in one time zone (e.g. UTC) before reading" if
-               "timezones" in str(exc) else "pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')")
+        fix = ("pass time_zone='UTC' (or the laboratory's, e.g. time_zone='Europe/Berlin'; "
+               "CLI: --time-zone) to read them as instants in one time zone"
+               if "timezones" in str(exc) else "pass time_format= (e.g. '%Y-%m-%d %H:%M:%S%z')")
         raise ValueError(f"collected_at: the times cannot be read as one column ({exc}); "
                          f"{fix}") from None
+    if instants and "%z" not in fmt and "%Z" not in fmt:  # ISO 8601: utc=True reads a
+        naive = read.notna().to_numpy(dtype=bool) & ~_offset(distinct)  # time without an
+        if naive.any():  # offset as UTC: refused (with %z it is not read, and listed)
+            at = int(np.argmax(codes == np.argmax(naive)))
+            raise NaiveTime(at, cells.iloc[at], time_zone)
+    for alt in time_variants(fmt):  # a rerun's time with seconds, the draw's without
+        miss = read.isna().to_numpy(dtype=bool)
+        if miss.any():
+            read[miss] = pd.to_datetime(distinct[miss], format=alt, errors="coerce")
+    times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,
+                      name=cells.name)
     bad = np.flatnonzero(filled & times.isna().to_numpy(dtype=bool))
-    return times, bad, fmt
+    return to_zone(times, time_zone, cells), bad, fmt
+
+
+#: An ISO 8601 time's UTC offset at the end of its text: "Z", "+01", "+01:00", "+0100".
+_OFFSET = r"(?i)\d{2}(?::?\d{2}){1,2}(?:[.,]\d+)?\s*(?:z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _offset(texts) -> np.ndarray:
+    """Whether each text (stripped) ends with an ISO 8601 UTC offset after its time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(pa.array(texts.array, type=pa.string()), _OFFSET)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+class NaiveTime(ValueError):
+    """A time without a time zone where ``time_zone=`` asks for instants: ``row`` (0-based,
+    in the cells checked; ``moved``: in the export), ``text`` (as written)."""
+
+    def __init__(self, row, text, zone):
+        self.row, self.text, self.zone = int(row), text, zone
+        super().__init__(
+            f"collected_at: the time {str(text)!r} (source_row {self.row}) has no time zone "
+            f"(no UTC offset): a clock reading, not an instant, so time_zone={zone!r} cannot "
+            f"convert it (to read it in {zone!r} would be to guess the zone it was written "
+            f"in). Write every time with its offset (e.g. '2024-01-10T08:00:00+01:00'), "
+            f"or read the times as written, without time_zone=; clock times of one zone can "
+            f"be made instants first: frame[column] = pd.to_datetime(frame[column])"
+            f".dt.tz_localize({zone!r}, ambiguous=..., nonexistent=...)")
+
+    def moved(self, offset):
+        """The same error, its row counted from ``offset`` (its part's first row)."""
+        return NaiveTime(self.row + int(offset), self.text, self.zone)
+
+
+def as_zone(time_zone):
+    """``time_zone=`` checked: None, or the name of a zone of the IANA time zone database
+    ("UTC", "Europe/Berlin"; ``zoneinfo``); anything else is an error naming it."""
+    if time_zone is None:
+        return None
+    import zoneinfo
+
+    try:
+        known = isinstance(time_zone, str) and zoneinfo.ZoneInfo(time_zone) is not None
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        known = False
+    if not known:
+        raise ValueError(f"time_zone={time_zone!r} is not the name of a time zone of the "
+                         f"IANA database (zoneinfo.available_timezones()); give one such as "
+                         f"'UTC' or the laboratory's, e.g. 'Europe/Berlin'")
+    return time_zone
+
+
+def to_zone(times, time_zone, cells):
+    """Collection ``times`` (read from ``cells``) in ``time_zone``: instants converted;
+    naive times (filled) are ``NaiveTime``, a column of none put in the zone. The one place
+    ``time_zone=`` converts times, on every path of the routine reader."""
+    import pandas as pd
+
+    if time_zone is None:
+        return times
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        return times.dt.tz_convert(time_zone)
+    filled = times.notna().to_numpy(dtype=bool)
+    if filled.any():
+        at = int(np.argmax(filled))
+        raise NaiveTime(at, cells.iloc[at], time_zone)
+    return times.dt.tz_localize(time_zone)
+
+
+def in_zone(frame, time_zone):
+    """``frame`` (a part of a folder) with its timezone-aware columns in ``time_zone``."""
+    import pandas as pd
+
+    if time_zone is None:
+        return frame
+    zoned = [c for c, t in frame.dtypes.items() if isinstance(t, pd.DatetimeTZDtype)]
+    return frame.assign(**{c: frame[c].dt.tz_convert(time_zone) for c in zoned})
 
 
 def zoned(time_format) -> bool:
@@ -306,33 +396,40 @@ def zoned(time_format) -> bool:
                                         or time_format in ("ISO8601", "mixed"))
 
 
-def zone_text(cells, time_format):
+def zone_text(cells, time_format, time_zone=None):
     """For a part of a column of times in a zoned format (``zoned``): the first text read
     (one text stands for the part's one time zone, or for its naive times), None when
     none is read; the error of ``parse_times`` when the part itself mixes zones. The
     texts of the parts read together (``check_zones``) then fail as the whole column
-    does: pandas refuses several time zones in one column, not in each part."""
+    does: pandas refuses several time zones in one column, not in each part. With
+    ``time_zone`` (zones may differ): None, or the part's ``NaiveTime``."""
     import pandas as pd
 
-    if isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M":
+    if (isinstance(cells.dtype, pd.DatetimeTZDtype) or cells.dtype.kind == "M") and \
+            time_zone is None:
         return None
     try:
-        times, _, _ = parse_times(cells, time_format)
+        times, _, _ = parse_times(cells, time_format, time_zone)
     except ValueError as exc:
         return exc
+    if time_zone is not None:
+        return None
     read = times.notna().to_numpy(dtype=bool)
     return str(cells.astype("string").str.strip()[read].iloc[0]) if read.any() else None
 
 
-def check_zones(texts, time_format):
+def check_zones(texts, time_format, offsets=None):
     """Raise ``parse_times``' error when the parts' ``zone_text``s mix time zones (as
-    the whole column would: ``read_lab_results`` refuses it)."""
+    the whole column would: ``read_lab_results`` refuses it), or a part's error (its
+    ``NaiveTime`` at its row in the export: ``offsets``, each part's first row)."""
     import pandas as pd
 
-    texts = [t for t in texts if t is not None]
-    for t in texts:
+    for k, t in enumerate(texts):
+        if isinstance(t, NaiveTime):
+            raise t.moved(0 if offsets is None else offsets[k]) from None
         if isinstance(t, Exception):  # a part mixes zones itself
             raise ValueError(str(t)) from None
+    texts = [t for t in texts if t is not None]
     if len(texts) > 1:
         parse_times(pd.Series(texts, dtype="string"), time_format)
 
@@ -373,10 +470,10 @@ def warn_unread(count, row, text, time_format):
          f"result.attrs['times']); pass time_format= to read another format")
 
 
-def unread_times(cells, time_format):
+def unread_times(cells, time_format, time_zone=None):
     """(count, first position, its text) of the filled times of ``cells`` (a part of an
     export's time column) that ``parse_times`` does not read in ``time_format``."""
-    _, bad, _ = parse_times(cells, time_format)
+    _, bad, _ = parse_times(cells, time_format, time_zone)
     if not len(bad):
         return 0, None, None
     return len(bad), int(bad[0]), cells.iloc[int(bad[0])]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labstats.datasets import _loinc
 from labstats.datasets._labcells import parse_column
 
 
@@ -86,3 +87,38 @@ def _distinct_text(cells, how=None):
     text = how(pd.Series(distinct, dtype=cells.dtype))
     taken = pa.array(text.array).take(pa.array(codes, mask=codes < 0))
     return pd.Series(pd.array(taken, dtype="string"), index=cells.index)
+
+
+def _unit_text(raw, role, live, cell_units, analyte, units, n):
+    """The unit text of each row: unit column, else unit in the value cell, else units=."""
+    import pandas as pd
+
+    text = (_distinct_text(raw[role["unit"]]) if "unit" in role
+            else pd.Series(pd.NA, index=raw.index, dtype="string"))
+    text = text.mask(text == "")
+    if len(cell_units):
+        text = text.fillna(pd.Series(cell_units.to_numpy(), index=cell_units.index,
+                                     dtype="string").reindex(raw.index))
+    text = text.fillna("")
+    for a, u in units.items():
+        text[((text == "").to_numpy(dtype=bool) & (analyte == a))] = u
+    return text
+
+
+def _check_families(unit_text, family, status, mark, role):
+    """Rows whose unit is of another family than their LOINC code's: reported."""
+    import pandas as pd
+
+    rows = np.flatnonzero((status == 0) & (family != None)  # noqa: E711
+                          & (unit_text != "").to_numpy(dtype=bool))
+    if not len(rows):
+        return
+    codes, uniques = pd.factorize(unit_text.iloc[rows].to_numpy(dtype=object))
+    fam = np.array([_loinc.unit_family(u) for u in uniques], dtype=object)[codes]
+    clash = (fam != None) & (fam != family[rows])  # noqa: E711 (unknown units: later)
+    for f_unit, f_code in {(a, b) for a, b in zip(fam[clash], family[rows][clash], strict=False)}:
+        hit = rows[clash & (fam == f_unit) & (family[rows] == f_code)]
+        what = "" if f_code.endswith("fraction") else " concentration"
+        mark(hit, 1, f"a {f_unit} unit, but the test's LOINC code is a {f_code}{what} "
+                     f"(loinc_map.csv); correct the code or the unit",
+             role.get("unit", role["value"]))

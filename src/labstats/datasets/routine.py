@@ -26,10 +26,12 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
     valuenum_clash,
 )
 from labstats.datasets._routine_text import (  # noqa: F401 (_code_text: for _engines)
+    _check_families,
     _code_text,
     _distinct_text,
     _off_scale,
     _parse_distinct,
+    _unit_text,
 )
 
 __all__ = ["STATUSES", "counts", "pair_results", "read_lab_results"]
@@ -48,6 +50,7 @@ def _py(value):
 def read_lab_results(source, *, columns=None, test_map=None, units=None,
                      censored: str = "lod/sqrt2", decimal: str = "auto",
                      thousands: str | None = None, time_format: str | None = None,
+                     time_zone: str | None = None,
                      insulin_factor: str | float = "standard", sheet_name=0, sep=None,
                      encoding: str = "utf-8-sig", _decimal_evidence=None,
                      _column_check=True, _rows=None):
@@ -98,6 +101,19 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         that never tell the orders apart are read as guessed, with a warning. Times
         with and without seconds ("08:00", "10:30:15"), with "T" or a space between
         date and time, are read alike.
+    time_zone : str, optional
+        An IANA time zone name ("UTC", "Europe/Berlin"; another name is an error): times
+        with a UTC offset or zone (texts "2024-01-10T08:00:00+01:00", timestamps with a
+        time zone, parts of a folder in different zones) are read as instants and given
+        in this zone, so that an export across a daylight-saving change (+01:00 in
+        winter, +02:00 in summer) is read, and pairing by window counts real hours.
+        Without it, several offsets are an error (naming this fix). Times without a
+        zone ("2024-01-10 08:00") are an error with it: they are clock readings of an
+        unknown zone, and reading them in ``time_zone`` would guess the zone they were
+        written in (a Berlin export read with "UTC" would shift every time by one or
+        two hours in silence); read them without ``time_zone`` (as written), or
+        localize them first (``Series.dt.tz_localize``, which asks what to do with the
+        clock times that a daylight-saving change repeats or skips).
 
     Returns
     -------
@@ -134,7 +150,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         Unreadable files, a required column missing, an unknown role or analyte in
         ``columns=``/``test_map=``, unknown keyword values, a patient or specimen id
         written two ways: as a number and as text (7 and "7", a spreadsheet column), or
-        with and without blanks around it ("001", " 001").
+        with and without blanks around it ("001", " 001"); times of several UTC offsets
+        or zones without ``time_zone=``, a time without a zone with it (naming its
+        row), a ``time_zone`` that is not an IANA name.
 
     Notes
     -----
@@ -191,16 +209,17 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         return _engines.dask_read_lab_results(
             source, columns=columns, test_map=test_map, units=units, censored=censored,
             decimal=decimal, thousands=thousands, time_format=time_format,
-            insulin_factor=insulin_factor)
+            time_zone=_routine_io.as_zone(time_zone), insulin_factor=insulin_factor)
 
     _check_arguments(censored, decimal, thousands, "raise")
+    time_zone = _routine_io.as_zone(time_zone)
     tmap = _test_map(test_map)
     units = dict(units or {})
     for a in units:
         if a not in _loinc.ANALYTE_NAMES:
             raise ValueError(f"units: {a!r} is not an analyte labstats reads; use one of "
                              f"{', '.join(_loinc.ANALYTE_NAMES)}")
-    raw, files = _routine_io.read_source(source, sheet_name, sep, encoding)
+    raw, files = _routine_io.read_source(source, sheet_name, sep, encoding, time_zone)
     role = _routine_io.map_columns(raw.columns, columns)
     _routine_io.check_ids(raw, role)
     n = len(raw)
@@ -235,7 +254,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                 next(f[1] for f in found if str(f[1]) == h)
             mark(rows[m], 1, why[m], column)
 
-    times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format)
+    times, bad_times, fmt = (_routine_io.parse_times(raw[role["collected_at"]], time_format,
+                                                     time_zone)
                              if "collected_at" in role else (None, np.array([], int), None))
     set_aside, codes, (analyte, family, (analyte_code, analyte_names)), cells = _screen(
         raw, role, tmap, times, _rows)  # (a correction replaces a result of the time read)
@@ -408,41 +428,6 @@ def _tally(tally):
     n = [int(tally.get(s, 0)) for s in STATUSES]
     return pd.Series([sum(n), *n], index=["rows", "used", "reported", "excluded",
                                           "duplicates"], dtype="int64", name="count")
-
-
-def _unit_text(raw, role, live, cell_units, analyte, units, n):
-    """The unit text of each row: unit column, else unit in the value cell, else units=."""
-    import pandas as pd
-
-    text = (_distinct_text(raw[role["unit"]]) if "unit" in role
-            else pd.Series(pd.NA, index=raw.index, dtype="string"))
-    text = text.mask(text == "")
-    if len(cell_units):
-        text = text.fillna(pd.Series(cell_units.to_numpy(), index=cell_units.index,
-                                     dtype="string").reindex(raw.index))
-    text = text.fillna("")
-    for a, u in units.items():
-        text[((text == "").to_numpy(dtype=bool) & (analyte == a))] = u
-    return text
-
-
-def _check_families(unit_text, family, status, mark, role):
-    """Rows whose unit is of another family than their LOINC code's: reported."""
-    import pandas as pd
-
-    rows = np.flatnonzero((status == 0) & (family != None)  # noqa: E711
-                          & (unit_text != "").to_numpy(dtype=bool))
-    if not len(rows):
-        return
-    codes, uniques = pd.factorize(unit_text.iloc[rows].to_numpy(dtype=object))
-    fam = np.array([_loinc.unit_family(u) for u in uniques], dtype=object)[codes]
-    clash = (fam != None) & (fam != family[rows])  # noqa: E711 (unknown units: later)
-    for f_unit, f_code in {(a, b) for a, b in zip(fam[clash], family[rows][clash], strict=False)}:
-        hit = rows[clash & (fam == f_unit) & (family[rows] == f_code)]
-        what = "" if f_code.endswith("fraction") else " concentration"
-        mark(hit, 1, f"a {f_unit} unit, but the test's LOINC code is a {f_code}{what} "
-                     f"(loinc_map.csv); correct the code or the unit",
-             role.get("unit", role["value"]))
 
 
 def _mark_duplicates(frame, status, used, raw_times, analyte_code, censored):
