@@ -5,6 +5,7 @@ between notebooks, and the execution of one notebook on it (``_execute``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -190,12 +191,27 @@ class _Kernel:
             shutil.rmtree(self.ipc_dir, ignore_errors=True)
 
 
+def _client_class():
+    import nbclient
+
+    class _Client(nbclient.NotebookClient):
+        """nbclient on a kernel that ``_Kernel`` started and shuts down, without
+        nbclient's own Ctrl-C handler (it interrupts the kernel and lets the run go on, the
+        notebook failed with KeyboardInterrupt, and then restores Python's default handler):
+        Ctrl-C stays with ``asyncio.run``, which stops the whole report."""
+
+        @contextlib.asynccontextmanager
+        async def async_setup_kernel(self, **kwargs):
+            yield
+
+    return _Client
+
+
 async def _execute(kernel: _Kernel, path: Path, timeout: int):
     """Execute notebook ``path`` on ``kernel``: (notebook, seconds, error or None, whether
     the kernel must be replaced: it timed out, so it may still be busy, or it died, the
     descriptions of the cohorts it read)."""
     import jupytext
-    import nbclient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     nb = jupytext.read(path)
@@ -203,9 +219,8 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
     error, fatal = None, False
     try:
         await kernel.run(_RESET % {"cwd": str(path.parent)})
-        client = nbclient.NotebookClient(nb, km=kernel.km, timeout=timeout,
-                                         kernel_name="python3",
-                                         resources={"metadata": {"path": str(path.parent)}})
+        client = _client_class()(nb, km=kernel.km, timeout=timeout, kernel_name="python3",
+                                 resources={"metadata": {"path": str(path.parent)}})
         client.kc = kernel.kc
         await client.async_execute()
     except Exception as exc:  # a failing cell: keep what ran, report the error

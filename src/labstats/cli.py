@@ -64,8 +64,13 @@ def _report(args) -> int:
 
     if args.jobs < 1:
         raise ValueError(f"--jobs must be 1 or more, got {args.jobs}")
-    runs = build_report(args.out, data=args.data, notebooks=args.notebooks,
-                        progress=not args.no_progress, jobs=args.jobs)
+    try:
+        runs = build_report(args.out, data=args.data, notebooks=args.notebooks,
+                            progress=not args.no_progress, jobs=args.jobs)
+    except KeyboardInterrupt:  # its kernels and working folder are gone
+        print(f"labstats: interrupted: no report written ({args.out} is as it was)",
+              file=sys.stderr)
+        return 130
     failed = [r for r in runs if not r.ok]
     index = Path(args.out) / "index.html"
     print(f"wrote {index} ({len(runs)} notebooks, "

@@ -86,10 +86,15 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
     for i, path in enumerate(paths):  # absolute: each kernel changes its directory
         queue.put_nowait((i, Path(path).resolve()))
 
+    def interrupted() -> bool:
+        # Ctrl-C cancels the run (asyncio.run); nbclient turns a cancelled cell into
+        # DeadKernelError ("Kernel died"), which would else fail one notebook and go on
+        return asyncio.current_task().cancelling() > 0
+
     async def worker():
         kernel = None
         try:
-            while not queue.empty():
+            while not queue.empty() and not interrupted():
                 i, path = queue.get_nowait()
                 started(i)
                 if kernel is None or not await kernel.alive():
@@ -104,6 +109,8 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
                         await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500], [])
                         continue
                 nb, seconds, error, fatal, used = await _execute(kernel, path, timeout)
+                if interrupted():
+                    break
                 if fatal:
                     await kernel.shutdown()
                     kernel = None
@@ -113,6 +120,8 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
                 await kernel.shutdown()
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(paths))))))
+    if interrupted():  # (its kernels shut down): asyncio.run raises KeyboardInterrupt
+        raise asyncio.CancelledError
 
 
 # --------------------------------------------------------------------------- pages
