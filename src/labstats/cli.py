@@ -60,17 +60,19 @@ def _data_option(value: str) -> str:
 
 
 def _report(args) -> int:
-    from labstats.report import build_report
+    from labstats.report import Stopped, build_report
 
     if args.jobs < 1:
         raise ValueError(f"--jobs must be 1 or more, got {args.jobs}")
     try:
         runs = build_report(args.out, data=args.data, notebooks=args.notebooks,
                             progress=not args.no_progress, jobs=args.jobs)
-    except KeyboardInterrupt:  # its kernels and working folder are gone
-        print(f"labstats: interrupted: no report written ({args.out} is as it was)",
+    except KeyboardInterrupt as stop:  # its kernels and working folder are gone
+        how, signum = ((f"stopped ({stop})", stop.signum) if isinstance(stop, Stopped)
+                       else ("interrupted", 2))  # (SIGINT)
+        print(f"labstats: {how}: no report written ({args.out} is as it was)",
               file=sys.stderr)
-        return 130
+        return 128 + signum
     failed = [r for r in runs if not r.ok]
     index = Path(args.out) / "index.html"
     print(f"wrote {index} ({len(runs)} notebooks, "

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import html
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +35,7 @@ from pathlib import Path
 from labstats._report_data import check_data, data_label, resolve_data
 from labstats._report_kernel import ANSI, WARNING_MIME, _execute, _Kernel
 
-__all__ = ["NotebookRun", "build_report", "check_data", "find_notebooks"]
+__all__ = ["NotebookRun", "Stopped", "build_report", "check_data", "find_notebooks"]
 
 _CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$")
 
@@ -54,6 +57,57 @@ class NotebookRun:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+class Stopped(KeyboardInterrupt):
+    """The run was stopped by signal ``signum`` (SIGTERM, SIGHUP) as by Ctrl-C: its kernels
+    shut down, its working folder removed, no report written."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Signals:
+    """SIGTERM and SIGHUP (kill, a CI's or ``timeout``'s limit, a closed terminal) end the
+    run as Ctrl-C does, by :class:`Stopped`: while the notebooks run, the run's task is
+    cancelled (``attach``), so that its kernels shut down; else it is raised at once. Their
+    default action ends the process, leaving the working folder and the kernels' sockets.
+    A handler set by the caller (``nohup``'s SIG_IGN, an application's) is kept; in a
+    thread, nothing is done."""
+
+    def __init__(self):
+        self.signum, self.task, self.previous = None, None, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+                if s is not None and signal.getsignal(s) == signal.SIG_DFL:
+                    self.previous[s] = signal.signal(s, self._received)
+        return self
+
+    def __exit__(self, *exc):
+        for s, previous in self.previous.items():
+            signal.signal(s, previous)
+
+    def _received(self, signum, frame):
+        self.signum = signum
+        if self.task is None:
+            raise Stopped(signum)
+        # (between two steps of the loop, as asyncio.run's own Ctrl-C handler does)
+        self.task.get_loop().call_soon_threadsafe(self.task.cancel)
+
+    @contextlib.contextmanager
+    def attach(self, task):
+        self.task = task
+        try:
+            yield
+        finally:
+            self.task = None
+
+    def check(self):
+        if self.signum is not None:
+            raise Stopped(self.signum)
 
 
 def find_notebooks(directory: str | os.PathLike | None = None) -> list[Path]:
@@ -280,6 +334,9 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
         If there are no notebooks, or the data cannot be loaded (with what to do).
     ValueError
         If ``out`` is a file, or a folder holding other files than an earlier report.
+    KeyboardInterrupt
+        On Ctrl-C, or :class:`Stopped` on SIGTERM or SIGHUP: the kernels shut down, ``out``
+        as it was.
     """
     data = resolve_data(data)
     from labstats._validate import as_count
@@ -289,12 +346,13 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
     paths = find_notebooks(notebooks)
     check_data(data)
     out = _report_folder(Path(out))
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        runs = _build(paths, data, work, timeout, progress, jobs, start)
-        _replace_folder(work, out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)  # (gone once renamed into place)
+    with _Signals() as signals:
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        try:
+            runs = _build(paths, data, work, timeout, progress, jobs, start, signals)
+            _replace_folder(work, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # (gone once renamed into place)
     for r in runs:  # the files where they now are
         r.html = r.html and out / r.html.name
         r.figures = [out / "figures" / f.name for f in r.figures]
@@ -350,7 +408,7 @@ def _replace_folder(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun]:
+def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[NotebookRun]:
     """Run the notebooks and write their pages and the index into folder ``out``."""
     from tqdm.auto import tqdm
 
@@ -378,13 +436,18 @@ def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun
         pending.append(asyncio.ensure_future(asyncio.to_thread(_write_pages, nb, runs[i], out)))
 
     async def main():
-        await _run_all(paths, data, timeout, jobs, done, started)
-        await asyncio.gather(*pending)
+        with signals.attach(asyncio.current_task()):
+            await _run_all(paths, data, timeout, jobs, done, started)
+            await asyncio.gather(*pending)
 
     try:
         asyncio.run(main())
+    except asyncio.CancelledError:
+        signals.check()  # SIGTERM, SIGHUP cancelled the run
+        raise
     finally:
         bar.close()
+    signals.check()  # (one received as the run ended)
     rows = "\n".join(_row(r) for r in runs)
     (out / "index.html").write_text(_PAGE.format(
         data=html.escape(data_label(data)), when=time.strftime("%Y-%m-%d %H:%M"),
