@@ -9,10 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from labstats.cli import main
 from tests.conftest import ROOT
 from tests.test_report import _notebooks
 
@@ -92,3 +95,67 @@ def test_ctrl_c_and_sigterm_stop_the_report_at_once_and_leave_nothing(signum, sa
     for pid, sockets in kernels:
         assert sockets.name.startswith("labstats-kernel-") and not sockets.exists(), sockets
         assert _gone(pid), f"kernel {pid} still running"
+
+
+# ---- the report as files a person opens ------------------------------------------------------
+class _Links(HTMLParser):
+    """Every link (a href, img/script src, link href) and every id of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for key in ("href", "src"):
+            if attrs.get(key) is not None:
+                self.links.append((tag, attrs[key]))
+
+
+def _parse(page: Path) -> _Links:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _broken_links(out: Path) -> list[str]:
+    """Links of the report's pages that lead nowhere: a file that is not there, an anchor
+    that no element has, a page or figure outside the report."""
+    broken = []
+    for page in sorted(out.glob("*.html")):
+        for tag, link in _parse(page).links:
+            url = urlsplit(link)
+            if url.scheme or url.netloc or link.startswith("data:"):
+                continue  # (remote resources: test_report_pages_need_no_network)
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page
+            if not target.is_file() or out.resolve() not in target.parents:
+                broken.append(f"{page.name}: <{tag}> {link!r}: no file {target}")
+            elif url.fragment and target.suffix == ".html" and not (  # (as browsers do)
+                    {url.fragment, unquote(url.fragment)} & _parse(target).ids):
+                broken.append(f"{page.name}: <{tag}> {link!r}: no id {url.fragment!r}")
+    return broken
+
+
+ODD = '01_a#b c%d&é"x'  # a file name that is valid on Linux and macOS
+
+
+def test_every_link_of_the_report_leads_somewhere_whatever_the_names(tmp_path, capsys):
+    """A notebook whose name has #, %, &, a space, a quote and a non-ASCII letter, in an
+    output folder with a space and a non-ASCII letter: every link and image of every page
+    leads to a file of the report (and an anchor to an element of it). Before, the index
+    wrote names into href, src and alt as they were: '#' cut the link into a fragment,
+    '"' ended the attribute, '%' started an escape: the notebook's page and its figure
+    were out of reach from the index."""
+    nbdir = _notebooks(tmp_path / "nb", {
+        ODD: ["import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"],
+        "02_plain": ["x = 1"]})
+    out = tmp_path / "rapport é 1"
+    assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress",
+                 "--jobs", "1"]) == 0, capsys.readouterr().err
+    assert (out / f"{ODD}.html").is_file() and (out / "figures" / f"{ODD}_01.png").is_file()
+    index = _parse(out / "index.html")
+    targets = {unquote(link) for _, link in index.links}
+    assert {f"{ODD}.html", f"figures/{ODD}_01.png", "02_plain.html"} <= targets, targets
+    assert _broken_links(out) == []

@@ -29,6 +29,7 @@ import signal
 import tempfile
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -273,6 +274,12 @@ checked during the run, on the data named in its row.</p>
 """
 
 
+def _href(*parts: str) -> str:
+    """A relative URL to the report's file ``parts``, for an attribute: a notebook's name
+    may hold '#', '%', '?', '"', spaces, any letter."""
+    return html.escape("/".join(urllib.parse.quote(p) for p in parts))
+
+
 def _row(r: NotebookRun) -> str:
     status = ('<span class="ok">ran, all assertions held</span>' if r.ok else
               f'<span class="fail">failed: {html.escape(r.error)}</span>')
@@ -281,10 +288,10 @@ def _row(r: NotebookRun) -> str:
                         f"{html.escape(w['message'])}</li>" for w in r.warnings)
         status += (f'<details class="warn"><summary>{len(r.warnings)} warning'
                    f'{"s" if len(r.warnings) > 1 else ""}</summary><ul>{items}</ul></details>')
-    thumbs = "".join(f'<a href="figures/{f.name}"><img src="figures/{f.name}" '
-                     f'alt="{f.stem}"></a>' for f in r.figures)
+    thumbs = "".join(f'<a href="{_href("figures", f.name)}"><img src="{_href("figures", f.name)}" '
+                     f'alt="{html.escape(f.stem)}"></a>' for f in r.figures)
     name = html.escape(r.path.stem).replace("_", "_<wbr>")  # long names wrap at a _
-    link = f'<a href="{r.html.name}">{name}</a>' if r.html else name
+    link = f'<a href="{_href(r.html.name)}">{name}</a>' if r.html else name
     used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data))
     data = ("<br>".join(map(html.escape, used)) if used
             else '<span class="none">no cohort (published examples only)</span>')
