@@ -5,6 +5,7 @@ tests/test_report.py)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -99,14 +100,16 @@ def test_ctrl_c_and_sigterm_stop_the_report_at_once_and_leave_nothing(signum, sa
 
 # ---- the report as files a person opens ------------------------------------------------------
 class _Links(HTMLParser):
-    """Every link (a href, img/script src, link href) and every id of an HTML page."""
+    """Every link (a href, img/script src, link href), id and image of an HTML page."""
 
     def __init__(self):
         super().__init__()
-        self.links, self.ids = [], set()
+        self.links, self.ids, self.images = [], set(), []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs)
         if "id" in attrs:
             self.ids.add(attrs["id"])
         for key in ("href", "src"):
@@ -139,23 +142,60 @@ def _broken_links(out: Path) -> list[str]:
 
 
 ODD = '01_a#b c%d&é"x'  # a file name that is valid on Linux and macOS
+MATH = ("# %% [markdown]\n# # Math\n# Inline $a \\, FT^2 + \\sqrt{b^2 + 4ac} = 0$,"
+        "\n# `$not math$`, and\n# $$TT = \\dfrac{K_T [SHBG]}{1 + K_T FT}$$\n"
+        "# and one mathtext cannot draw: $\\begin{aligned} x \\end{aligned}$\n")
 
 
-def test_every_link_of_the_report_leads_somewhere_whatever_the_names(tmp_path, capsys):
-    """A notebook whose name has #, %, &, a space, a quote and a non-ASCII letter, in an
-    output folder with a space and a non-ASCII letter: every link and image of every page
-    leads to a file of the report (and an anchor to an element of it). Before, the index
-    wrote names into href, src and alt as they were: '#' cut the link into a fragment,
-    '"' ended the attribute, '%' started an escape: the notebook's page and its figure
-    were out of reach from the index."""
-    nbdir = _notebooks(tmp_path / "nb", {
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory):
+    """A report of three notebooks, one with an odd name and a figure, one with TeX, in an
+    output folder with a space and a non-ASCII letter (run once for the tests below)."""
+    tmp = tmp_path_factory.mktemp("small")
+    nbdir = _notebooks(tmp / "nb", {
         ODD: ["import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"],
         "02_plain": ["x = 1"]})
-    out = tmp_path / "rapport é 1"
+    (nbdir / "03_math.py").write_text(MATH)
+    out = tmp / "rapport é 1"
     assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress",
-                 "--jobs", "1"]) == 0, capsys.readouterr().err
+                 "--jobs", "1"]) == 0
+    return out
+
+
+def test_every_link_of_the_report_leads_somewhere_whatever_the_names(small_report):
+    """A notebook whose name has #, %, &, a space, a quote and a non-ASCII letter, in an
+    output folder with a space and a non-ASCII letter: every link and image of every page
+    leads to a file of the report (and an anchor to an element of it); each notebook's page
+    links back to the index. Before, the index wrote names into href, src and alt as they
+    were: '#' cut the link into a fragment, '"' ended the attribute, '%' started an escape:
+    the notebook's page and its figure were out of reach from the index; and a notebook's
+    page had no way back to the index."""
+    out = small_report
     assert (out / f"{ODD}.html").is_file() and (out / "figures" / f"{ODD}_01.png").is_file()
-    index = _parse(out / "index.html")
-    targets = {unquote(link) for _, link in index.links}
+    targets = {unquote(link) for _, link in _parse(out / "index.html").links}
     assert {f"{ODD}.html", f"figures/{ODD}_01.png", "02_plain.html"} <= targets, targets
+    for page in ("02_plain.html", f"{ODD}.html"):
+        assert ("a", "index.html") in _parse(out / page).links, page
     assert _broken_links(out) == []
+
+
+def test_report_pages_need_no_network(small_report):
+    """Opened offline (a laptop on a train, a hospital network without internet) every page
+    shows whole: it loads no script, style, font or image from elsewhere, and its TeX is
+    drawn (an SVG image with the TeX as alt text), not left as $...$ for MathJax. Before,
+    each notebook page loaded require.js and MathJax from a CDN: offline every formula
+    stayed raw TeX (and online each opening told the CDN)."""
+    for page in sorted(small_report.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        remote = [link for tag, link in _parse(page).links
+                  if tag != "a" and urlsplit(link).scheme not in ("", "data")]
+        remote += re.findall(r"@import\s+url\(['\"]?https?:[^)]*|"
+                             r"url\(['\"]?https?://[^)]*|import\(\"https?://[^\"]*", text)
+        assert remote == [], (page.name, remote)
+    math = (small_report / "03_math.html").read_text(encoding="utf-8")
+    alts = [img["alt"] for img in _parse(small_report / "03_math.html").images
+            if img["src"].startswith("data:image/svg+xml;base64,")]
+    assert alts == [r"a \, FT^2 + \sqrt{b^2 + 4ac} = 0",
+                    r"TT = \dfrac{K_T [SHBG]}{1 + K_T FT}"], alts
+    assert "<code>$not math$</code>" in math
+    assert r'<code title="TeX (not drawn)">$\begin{aligned} x \end{aligned}$</code>' in math

@@ -1,7 +1,8 @@
 """The main job: execute the notebooks and write an HTML report a person can open.
 
 ``build_report(out)`` runs every ``notebooks/NN_*.py`` (jupytext percent format) top to
-bottom with nbclient, renders each to a standalone HTML page (nbconvert), saves every
+bottom with nbclient, renders each to a standalone HTML page (nbconvert; whole without a
+network, its TeX drawn as SVG: ``labstats._report_html``), saves every
 figure as PNG under ``figures/``, and writes ``index.html`` linking them with the run
 status of each notebook and the data it read. A notebook that fails is reported on the
 index page, in red, with its error, and makes the run fail: a report never hides an error.
@@ -221,14 +222,15 @@ def _note_html(note: dict) -> str:
 
 def _write_pages(nb, run: NotebookRun, out: Path) -> None:
     import nbformat
-    from nbconvert import HTMLExporter
+
+    from labstats._report_html import exporter
 
     if nb is None:  # the kernel never started: an index row, no page
         return
     _tidy_outputs(nb, run)
     nb.metadata["title"] = _title(nb, run.path.stem)
     nb = nbformat.from_dict(nb)
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    body, _ = exporter().from_notebook_node(nb)
     run.html = out / f"{run.path.stem}.html"
     run.html.write_text(body, encoding="utf-8")
     nbformat.write(nb, out / f"{run.path.stem}.ipynb")  # executed, for the documentation
