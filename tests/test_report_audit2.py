@@ -199,3 +199,40 @@ def test_report_pages_need_no_network(small_report):
                     r"TT = \dfrac{K_T [SHBG]}{1 + K_T FT}"], alts
     assert "<code>$not math$</code>" in math
     assert r'<code title="TeX (not drawn)">$\begin{aligned} x \end{aligned}$</code>' in math
+
+
+def test_a_page_that_cannot_be_written_fails_its_notebook_not_the_report(tmp_path, capsys):
+    """One notebook displays image/png data that is not base64 (any output its page cannot
+    be written from): that notebook fails, named, with the reason, and has no page; the
+    other notebooks' pages and the index are written (exit status 1). Before, the whole run
+    ended with "labstats: error: Invalid base64-encoded string ..." naming no notebook, and
+    no report at all."""
+    nbdir = _notebooks(tmp_path / "nb", {
+        "01_odd_output": ["from IPython.display import display\n"
+                          "display({'image/png': '!!!not base64'}, raw=True)"],
+        "02_fine": ["x = 1"]})
+    out = tmp_path / "report"
+    assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress",
+                 "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "notebook 01_odd_output.py failed: its page could not be written: Error: " \
+           "Invalid base64" in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["02_fine.html", "02_fine.ipynb",
+                                                     "index.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="fail"') == 1 and "its page could not be written" in index
+
+
+@pytest.mark.parametrize("given, said", [("nb/01_a.py", "a file, not a folder"),
+                                         ("nope", "no such folder")])
+def test_notebooks_option_naming_a_file_or_nothing_says_so(given, said, tmp_path, capsys,
+                                                          monkeypatch):
+    """--notebooks given a notebook's file, or a folder that does not exist: the message says
+    which (before: "no notebooks (NN_*.py) found in nb/01_a.py", as if the file were an empty
+    folder)."""
+    _notebooks(tmp_path / "nb", {"01_a": ["x = 1"]})
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--notebooks", given, "--no-progress"]) == 1
+    assert capsys.readouterr().err == (f"labstats: error: {given}: {said}; pass --notebooks "
+                                       f"DIR, the folder holding the NN_*.py notebooks\n")
+    assert not (tmp_path / "report").exists()

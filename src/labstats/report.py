@@ -116,6 +116,10 @@ def find_notebooks(directory: str | os.PathLike | None = None) -> list[Path]:
     """``NN_*.py`` notebooks in ``directory`` (default: ./notebooks, else the repository's)."""
     candidates = [Path(directory)] if directory else [
         Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"]
+    if directory and not candidates[0].is_dir():
+        what = "a file, not a folder" if candidates[0].exists() else "no such folder"
+        raise FileNotFoundError(f"{directory}: {what}; pass --notebooks DIR, the folder "
+                                f"holding the NN_*.py notebooks")
     for d in candidates:
         found = sorted(d.glob("[0-9][0-9]_*.py"))
         if found:
@@ -221,12 +225,26 @@ def _note_html(note: dict) -> str:
 
 
 def _write_pages(nb, run: NotebookRun, out: Path) -> None:
+    """The notebook's page, executed notebook and figures; if they cannot be written (an
+    output nbconvert cannot render, a figure that is not PNG data), none of them and the
+    notebook failed with the reason: the other notebooks' pages and the index still are."""
+    if nb is None:  # the kernel never started: an index row, no page
+        return
+    try:
+        _write_page_files(nb, run, out)
+    except Exception as exc:
+        for f in [out / f"{run.path.stem}.html", out / f"{run.path.stem}.ipynb", *run.figures]:
+            f.unlink(missing_ok=True)
+        run.html, run.figures = None, []
+        why = ANSI.sub("", f"its page could not be written: {type(exc).__name__}: {exc}")[:500]
+        run.error = f"{run.error}; {why}" if run.error else why
+
+
+def _write_page_files(nb, run: NotebookRun, out: Path) -> None:
     import nbformat
 
     from labstats._report_html import exporter
 
-    if nb is None:  # the kernel never started: an index row, no page
-        return
     _tidy_outputs(nb, run)
     nb.metadata["title"] = _title(nb, run.path.stem)
     nb = nbformat.from_dict(nb)
@@ -240,10 +258,10 @@ def _write_pages(nb, run: NotebookRun, out: Path) -> None:
         for o in cell.get("outputs", []):
             png = o.get("data", {}).get("image/png") if hasattr(o, "get") else None
             if png:
-                k += 1
+                k, data = k + 1, base64.b64decode(png)
                 figdir.mkdir(parents=True, exist_ok=True)
                 fig = figdir / f"{run.path.stem}_{k:02d}.png"
-                fig.write_bytes(base64.b64decode(png))
+                fig.write_bytes(data)
                 run.figures.append(fig)
 
 
