@@ -236,3 +236,24 @@ def test_notebooks_option_naming_a_file_or_nothing_says_so(given, said, tmp_path
     assert capsys.readouterr().err == (f"labstats: error: {given}: {said}; pass --notebooks "
                                        f"DIR, the folder holding the NN_*.py notebooks\n")
     assert not (tmp_path / "report").exists()
+
+
+def test_a_cell_that_kills_its_kernel_or_hangs_is_named_with_what_happened(tmp_path):
+    """The index says which cell killed its kernel (os._exit: no error output) or ran over
+    the time allowed, and what that means; the next notebook runs on a new kernel. Before,
+    the index said "DeadKernelError: Kernel died" (no cell) and "CellTimeoutError:
+    -------------------" (the last line of nbclient's message, a rule)."""
+    from labstats.report import build_report
+
+    nbdir = _notebooks(tmp_path / "nb", {
+        "01_dies": ["x = 1", "y = 2", "import os\nos._exit(3)", "z = 3"],
+        "02_hangs": ["x = 1", "import time\ntime.sleep(60)"],
+        "03_fine": ["assert 'x' not in globals()"]})
+    runs = build_report(tmp_path / "report", notebooks=nbdir, progress=False, jobs=1,
+                        timeout=3)
+    assert [r.error for r in runs] == [
+        "DeadKernelError: the kernel died while running cell [3] (the process ended: "
+        "os._exit, a crash or out of memory)",
+        "CellTimeoutError: cell [2] ran longer than 3 s, the time allowed to a cell (its "
+        "kernel was stopped)",
+        None]

@@ -224,7 +224,7 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
         client.kc = kernel.kc
         await client.async_execute()
     except Exception as exc:  # a failing cell: keep what ran, report the error
-        error = _error_text(nb, exc)
+        error = _error_text(nb, exc, timeout)
         fatal = isinstance(exc, (CellTimeoutError, DeadKernelError))
     seconds, used = time.perf_counter() - t, []
     if not fatal:
@@ -235,12 +235,35 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
     return nb, seconds, error, fatal, used
 
 
-def _error_text(nb, exc: Exception) -> str:
-    """``Name: message (cell [n])`` of the failing cell, else the exception's last line."""
+def _error_text(nb, exc: Exception, timeout: int | None = None) -> str:
+    """``Name: message (cell [n])`` of the failing cell; for a cell that timed out or whose
+    kernel died (no error output), what happened and in which cell; else the exception's
+    last line."""
     for i, cell in enumerate(nb.cells):
         for o in cell.get("outputs", []):
             if o.get("output_type") == "error":
                 where = cell.get("execution_count") or i
                 return ANSI.sub("", f"{o['ename']}: {o['evalue']}")[:500] + f" (cell [{where}])"
-    lines = ANSI.sub("", str(exc)).strip().splitlines() or [type(exc).__name__]
-    return f"{type(exc).__name__}: {lines[-1][:500]}"
+    name, cell = type(exc).__name__, _running_cell(nb)
+    where = f"cell [{cell}]" if cell else "a cell"
+    if name == "CellTimeoutError":
+        return (f"{name}: {where} ran longer than {timeout} s, the time allowed to a cell "
+                f"(its kernel was stopped)")
+    if name == "DeadKernelError":
+        return (f"{name}: the kernel died while running {where} (the process ended: "
+                f"os._exit, a crash or out of memory)")
+    lines = ANSI.sub("", str(exc)).strip().splitlines() or [name]
+    return f"{name}: {lines[-1][:500]}"
+
+
+def _running_cell(nb) -> int | None:
+    """The execution count the first code cell without a reply would have had: the one
+    running as the notebook stopped (nbclient records the time of each cell's reply)."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if "shell.execute_reply" not in cell.get("metadata", {}).get("execution", {}):
+            return count + 1
+        count = cell.get("execution_count") or count
+    return None
