@@ -257,3 +257,30 @@ def test_a_cell_that_kills_its_kernel_or_hangs_is_named_with_what_happened(tmp_p
         "CellTimeoutError: cell [2] ran longer than 3 s, the time allowed to a cell (its "
         "kernel was stopped)",
         None]
+
+
+def test_a_notebook_starts_clean_of_what_the_one_before_set_in_its_process(tmp_path):
+    """jobs=1, one kernel: what a notebook sets in the process (an environment variable such
+    as LABSTATS_DATA, numpy's floating-point error handling, sys.path, the random seeds) is
+    back to what a new kernel has when the next notebook starts. Before, the second notebook
+    saw LABSTATS_DATA=synthetic (it read the synthetic cohort while the index said NHANES),
+    np.seterr(all='raise') (a division by zero raised instead of warning) and the first
+    notebook's sys.path: its result depended on which notebook ran before it."""
+    from labstats.report import build_report
+
+    nbdir = _notebooks(tmp_path / "nb", {
+        "01_sets": ["import os, sys, random\nimport numpy as np\n"
+                    "os.environ['LABSTATS_DATA'] = 'synthetic'\n"
+                    "os.environ['LABSTATS_AUDIT_LEFT'] = '1'\n"
+                    "np.seterr(all='raise')\nsys.path.insert(0, '/nowhere')\n"
+                    "np.random.seed(0)\nrandom.seed(0)"],
+        "02_fresh": ["import os, sys, random\nimport numpy as np\nimport labstats\n"
+                     "assert os.environ['LABSTATS_DATA'] == 'nhanes', os.environ['LABSTATS_DATA']\n"
+                     "assert 'LABSTATS_AUDIT_LEFT' not in os.environ\n"
+                     "assert np.geterr()['divide'] == 'warn', np.geterr()\n"
+                     "assert '/nowhere' not in sys.path\n"
+                     "assert labstats.load_cohort().attrs['data'] == 'nhanes'\n"
+                     "assert np.random.rand() != np.random.RandomState(0).rand()\n"
+                     "assert random.random() != random.Random(0).random()"]})
+    runs = build_report(tmp_path / "report", notebooks=nbdir, progress=False, jobs=1)
+    assert [r.error for r in runs] == [None, None]

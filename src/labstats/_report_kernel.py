@@ -22,7 +22,7 @@ WARNING_MIME = "application/vnd.labstats.warning+json"
 # --------------------------------------------------------------------------- kernels
 # Runs once in each kernel, as a module (its functions keep their globals through %reset).
 _KERNEL_MODULE = """
-import functools, inspect, os, warnings
+import functools, inspect, os, random, sys, warnings
 import numpy, pandas, scipy.stats, matplotlib, matplotlib.pyplot, seaborn
 import labstats, labstats.stats, labstats.formulas, labstats.datasets, labstats.plotting
 from IPython import get_ipython
@@ -102,6 +102,9 @@ labstats.read_lab_results = labstats.datasets.read_lab_results = read_lab_result
 RC = {k: v for k, v in matplotlib.rcParams.items() if k not in ("backend", "interactive")}
 FILTERS = list(warnings.filters)
 PRINTOPTIONS = numpy.get_printoptions()
+ERRORS = numpy.geterr()
+ENVIRON = dict(os.environ)  # (LABSTATS_DATA: the data the report runs on)
+PATH = list(sys.path)
 
 
 def reset(cwd):
@@ -115,6 +118,13 @@ def reset(cwd):
     warnings.showwarning = showwarning
     getattr(warnings, "_filters_mutated", lambda: None)()
     numpy.set_printoptions(**PRINTOPTIONS)
+    numpy.seterr(**ERRORS)
+    if os.environ != ENVIRON:
+        os.environ.clear()
+        os.environ.update(ENVIRON)
+    sys.path[:] = PATH
+    numpy.random.seed()  # (from the system's entropy, as in a new kernel)
+    random.seed()
     USED.clear()
     os.chdir(cwd)
     shell = get_ipython()

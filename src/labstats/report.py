@@ -11,8 +11,10 @@ or a folder of CDC files) are chosen and checked in ``labstats._report_data``.
 
 Speed: the notebooks run ``jobs`` at a time (default 2), each worker on one Jupyter kernel
 that imports the scientific stack once (a warm-up) and is reset between notebooks
-(``%reset -f``, matplotlib, warnings, pandas and numpy print options restored, execution
-count back to 1), so that each notebook still starts from an empty namespace. Within a
+(``%reset -f``; matplotlib, warnings, pandas and numpy print options, numpy's error
+handling, environment variables, ``sys.path``, the working folder restored; random seeds
+drawn anew; execution count back to 1), so that each notebook still starts as in a new
+kernel. Within a
 kernel ``labstats.load_cohort`` reads each cohort once and gives every call its own deep
 copy. A kernel that died or timed out is replaced by a fresh one.
 """
