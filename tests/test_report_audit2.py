@@ -65,6 +65,7 @@ def _gone(pid, seconds=5):
     return False
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals and sessions")
 @pytest.mark.parametrize("signum, said", [
     (signal.SIGINT, "interrupted"), (signal.SIGTERM, "stopped (SIGTERM)")])
 def test_ctrl_c_and_sigterm_stop_the_report_at_once_and_leave_nothing(signum, said, tmp_path):
@@ -151,6 +152,8 @@ MATH = ("# %% [markdown]\n# # Math\n# Inline $a \\, FT^2 + \\sqrt{b^2 + 4ac} = 0
 def small_report(tmp_path_factory):
     """A report of three notebooks, one with an odd name and a figure, one with TeX, in an
     output folder with a space and a non-ASCII letter (run once for the tests below)."""
+    if os.name != "posix":
+        pytest.skip("a file name with '\"' is not valid on Windows")
     tmp = tmp_path_factory.mktemp("small")
     nbdir = _notebooks(tmp / "nb", {
         ODD: ["import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"],
