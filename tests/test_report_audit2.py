@@ -287,3 +287,25 @@ def test_a_notebook_starts_clean_of_what_the_one_before_set_in_its_process(tmp_p
                      "assert random.random() != random.Random(0).random()"]})
     runs = build_report(tmp_path / "report", notebooks=nbdir, progress=False, jobs=1)
     assert [r.error for r in runs] == [None, None]
+
+
+def test_the_data_column_of_a_failed_notebook_does_not_claim_published_examples(tmp_path):
+    """The index's "data used" of a notebook that failed: "none read before it failed" when
+    it read none, "not known" when its kernel died before it could be asked; "no cohort
+    (published examples only)" is kept for a notebook that ran. Before, all three said
+    "published examples only", even of a notebook that read a cohort and then killed its
+    kernel."""
+    from labstats.report import build_report
+
+    nbdir = _notebooks(tmp_path / "nb", {
+        "01_reads_then_dies": ["import labstats, os\nlabstats.load_cohort('synthetic', n=50)",
+                               "os._exit(1)"],
+        "02_fails_first": ["assert 1 == 2", "import labstats\nlabstats.load_cohort()"],
+        "03_examples": ["x = 1"]})
+    build_report(tmp_path / "report", notebooks=nbdir, progress=False, jobs=1)
+    rows = (tmp_path / "report" / "index.html").read_text(encoding="utf-8").split("<tr>")[2:]
+    data = [re.search(r'<td class="data">(.*?)</td>', row)[1] for row in rows]
+    assert data == [
+        '<span class="none">not known (its kernel stopped before it could be asked)</span>',
+        '<span class="none">none read before it failed</span>',
+        '<span class="none">no cohort (published examples only)</span>']

@@ -220,7 +220,7 @@ def _client_class():
 async def _execute(kernel: _Kernel, path: Path, timeout: int):
     """Execute notebook ``path`` on ``kernel``: (notebook, seconds, error or None, whether
     the kernel must be replaced: it timed out, so it may still be busy, or it died, the
-    descriptions of the cohorts it read)."""
+    descriptions of the cohorts it read, None if the kernel could not be asked)."""
     import jupytext
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -236,12 +236,12 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
     except Exception as exc:  # a failing cell: keep what ran, report the error
         error = _error_text(nb, exc, timeout)
         fatal = isinstance(exc, (CellTimeoutError, DeadKernelError))
-    seconds, used = time.perf_counter() - t, []
+    seconds, used = time.perf_counter() - t, None
     if not fatal:
         try:
             used = json.loads(await kernel.run(_USED))
         except (RuntimeError, ValueError, TimeoutError):  # the page still says what failed
-            used = []
+            used = None
     return nb, seconds, error, fatal, used
 
 

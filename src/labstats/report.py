@@ -302,7 +302,8 @@ def _href(*parts: str) -> str:
     return html.escape("/".join(urllib.parse.quote(p) for p in parts))
 
 
-def _row(r: NotebookRun) -> str:
+def _row(r: NotebookRun, unknown=()) -> str:
+    """Its row on the index; ``unknown``: the notebooks whose data could not be asked."""
     status = ('<span class="ok">ran, all assertions held</span>' if r.ok else
               f'<span class="fail">failed: {html.escape(r.error)}</span>')
     if r.warnings:
@@ -315,8 +316,10 @@ def _row(r: NotebookRun) -> str:
     name = html.escape(r.path.stem).replace("_", "_<wbr>")  # long names wrap at a _
     link = f'<a href="{_href(r.html.name)}">{name}</a>' if r.html else name
     used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data))
-    data = ("<br>".join(map(html.escape, used)) if used
-            else '<span class="none">no cohort (published examples only)</span>')
+    data = ("<br>".join(map(html.escape, used)) if used else
+            '<span class="none">no cohort (published examples only)</span>' if r.ok else
+            '<span class="none">not known (its kernel stopped before it could be asked)</span>'
+            if r.path in unknown else '<span class="none">none read before it failed</span>')
     return (f'<tr><td>{link}</td><td class="data">{data}</td><td class="status">{status}</td>'
             f'<td>{r.seconds:.1f} s</td><td class="thumbs">{thumbs}</td></tr>')
 
@@ -447,6 +450,7 @@ def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[No
     bar = tqdm(total=len(paths), unit="notebook", disable=not progress)
     pending: list = []
     running: list[int] = []
+    unknown: set[Path] = set()  # notebooks whose data could not be asked (kernel stopped)
 
     def describe():  # the notebooks running now, by their number
         names = ", ".join(paths[k].stem.split("_")[0] for k in running)
@@ -457,7 +461,9 @@ def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[No
         describe()
 
     async def done(i, nb, seconds, error, used):
-        runs[i].seconds, runs[i].error, runs[i].data = seconds, error, used
+        runs[i].seconds, runs[i].error, runs[i].data = seconds, error, used or []
+        if used is None:
+            unknown.add(runs[i].path)
         running.remove(i)
         describe()
         bar.update()
@@ -477,7 +483,7 @@ def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[No
     finally:
         bar.close()
     signals.check()  # (one received as the run ended)
-    rows = "\n".join(_row(r) for r in runs)
+    rows = "\n".join(_row(r, unknown) for r in runs)
     (out / "index.html").write_text(_PAGE.format(
         data=html.escape(data_label(data)), when=time.strftime("%Y-%m-%d %H:%M"),
         version=labstats.__version__, rows=rows, seconds=time.perf_counter() - start),
