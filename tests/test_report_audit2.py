@@ -309,3 +309,21 @@ def test_the_data_column_of_a_failed_notebook_does_not_claim_published_examples(
         '<span class="none">not known (its kernel stopped before it could be asked)</span>',
         '<span class="none">none read before it failed</span>',
         '<span class="none">no cohort (published examples only)</span>']
+
+
+def test_a_notebook_that_cannot_be_read_fails_alone_and_says_why(tmp_path, capsys):
+    """A notebook saved in Latin-1 (not UTF-8) fails on its own, named, with the byte and
+    the fix; the others run and the report is written (exit status 1). Before, the whole
+    run ended with "labstats: error: 'utf-8' codec can't decode byte 0xe9 in position 13"
+    naming no notebook, and no report."""
+    nbdir = _notebooks(tmp_path / "nb", {"02_fine": ["x = 1"]})
+    (nbdir / "01_latin1.py").write_bytes(b'# %%\nx = "caf\xe9"\n')
+    out = tmp_path / "report"
+    assert main(["report", "--out", str(out), "--notebooks", str(nbdir), "--no-progress",
+                 "--jobs", "1"]) == 1
+    assert capsys.readouterr().err == (
+        "labstats: error: notebook 01_latin1.py failed: UnicodeDecodeError: 01_latin1.py is "
+        "not UTF-8 text (byte 0xe9 at offset 13); save it as UTF-8\n")
+    assert sorted(p.name for p in out.iterdir()) == ["02_fine.html", "02_fine.ipynb",
+                                                     "index.html"]
+    assert (out / "index.html").read_text(encoding="utf-8").count('class="fail"') == 1

@@ -224,7 +224,15 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
     import jupytext
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    nb = jupytext.read(path)
+    try:
+        nb = jupytext.read(path)
+    except UnicodeDecodeError as exc:  # (no page: the index says why)
+        return None, 0.0, (f"UnicodeDecodeError: {path.name} is not UTF-8 text (byte "
+                           f"{exc.object[exc.start]:#04x} at offset {exc.start}); save it as "
+                           f"UTF-8"), False, []
+    except Exception as exc:
+        return None, 0.0, f"{type(exc).__name__}: {path.name} could not be read: {exc}"[:500], \
+            False, []
     t = time.perf_counter()
     error, fatal = None, False
     try:
