@@ -237,7 +237,8 @@ def test_notebooks_option_naming_a_file_or_nothing_says_so(given, said, tmp_path
     monkeypatch.chdir(tmp_path)
     assert main(["report", "--notebooks", given, "--no-progress"]) == 1
     assert capsys.readouterr().err == (f"labstats: error: {given}: {said}; pass --notebooks "
-                                       f"DIR, the folder holding the NN_*.py notebooks\n")
+                                       f"DIR, the folder holding the NN_*.py (or .ipynb) "
+                                       f"notebooks\n")
     assert not (tmp_path / "report").exists()
 
 
@@ -327,3 +328,27 @@ def test_a_notebook_that_cannot_be_read_fails_alone_and_says_why(tmp_path, capsy
     assert sorted(p.name for p in out.iterdir()) == ["02_fine.html", "02_fine.ipynb",
                                                      "index.html"]
     assert (out / "index.html").read_text(encoding="utf-8").count('class="fail"') == 1
+
+
+def test_ipynb_notebooks_run_too_and_a_jupytext_pair_runs_once(tmp_path):
+    """A folder of 01_a.py with its jupytext pair 01_a.ipynb, and 02_b.ipynb alone (outputs
+    of an earlier run saved in it): 01_a runs once, from its .py, and 02_b runs with none of
+    its old outputs on its page. Before, 02_b.ipynb was left out of the report in silence
+    (only NN_*.py were looked for); the index listed 01_a alone."""
+    import nbformat
+
+    from labstats.report import build_report, find_notebooks
+
+    nbdir = _notebooks(tmp_path / "nb", {"01_a": ["x = 1"]})
+    (nbdir / "01_a.ipynb").write_text("not read: the .py of the pair is")
+    old = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("assert 1 == 2", outputs=[nbformat.v4.new_output(
+            "stream", text="STALE OUTPUT OF AN EARLIER RUN")]),
+        nbformat.v4.new_code_cell("y = 2", outputs=[nbformat.v4.new_output(
+            "stream", text="STALE TOO")])])
+    nbformat.write(old, nbdir / "02_b.ipynb")
+    assert [p.name for p in find_notebooks(nbdir)] == ["01_a.py", "02_b.ipynb"]
+    runs = build_report(tmp_path / "report", notebooks=nbdir, progress=False, jobs=1)
+    assert [r.ok for r in runs] == [True, False] and "AssertionError" in runs[1].error
+    page = (tmp_path / "report" / "02_b.html").read_text(encoding="utf-8")
+    assert "STALE" not in page and "AssertionError" in page

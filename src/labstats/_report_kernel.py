@@ -233,6 +233,9 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
     except Exception as exc:
         return None, 0.0, f"{type(exc).__name__}: {path.name} could not be read: {exc}"[:500], \
             False, []
+    for cell in nb.cells:  # (an .ipynb's outputs of an earlier run: never on its page)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     t = time.perf_counter()
     error, fatal = None, False
     try:

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                         "PATH: a folder of CDC NHANES files (labstats.fetch_nhanes). Default: "
                         "$LABSTATS_DATA if set, else nhanes")
     p.add_argument("--out", default="report", help="output folder (default: report)")
-    p.add_argument("--notebooks", default=None, help="folder of NN_*.py notebooks "
+    p.add_argument("--notebooks", default=None, help="folder of NN_*.py (or .ipynb) notebooks "
                                                       "(default: ./notebooks)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--jobs", type=int, default=2, metavar="N",

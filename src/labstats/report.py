@@ -115,19 +115,23 @@ class _Signals:
 
 
 def find_notebooks(directory: str | os.PathLike | None = None) -> list[Path]:
-    """``NN_*.py`` notebooks in ``directory`` (default: ./notebooks, else the repository's)."""
+    """``NN_*.py`` notebooks in ``directory`` (default: ./notebooks, else the repository's),
+    and ``NN_*.ipynb`` ones without a ``.py`` of the same name (a jupytext pair runs once,
+    from its ``.py``), in the order of their names."""
     candidates = [Path(directory)] if directory else [
         Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"]
     if directory and not candidates[0].is_dir():
         what = "a file, not a folder" if candidates[0].exists() else "no such folder"
         raise FileNotFoundError(f"{directory}: {what}; pass --notebooks DIR, the folder "
-                                f"holding the NN_*.py notebooks")
+                                f"holding the NN_*.py (or .ipynb) notebooks")
     for d in candidates:
-        found = sorted(d.glob("[0-9][0-9]_*.py"))
+        found = {p.stem: p for p in d.glob("[0-9][0-9]_*.ipynb")}
+        found.update({p.stem: p for p in d.glob("[0-9][0-9]_*.py")})
         if found:
-            return found
+            return [found[stem] for stem in sorted(found)]
     where = ", ".join(str(d) for d in candidates)
-    raise FileNotFoundError(f"no notebooks (NN_*.py) found in {where}; pass --notebooks DIR")
+    raise FileNotFoundError(f"no notebooks (NN_*.py or NN_*.ipynb) found in {where}; pass "
+                            f"--notebooks DIR")
 
 
 def _title(nb, fallback: str) -> str:
