@@ -1,10 +1,10 @@
 """The main job: execute the notebooks and write an HTML report a person can open.
 
-``build_report(out)`` runs every ``notebooks/NN_*.py`` (jupytext percent format) top to
-bottom with nbclient, renders each to a standalone HTML page (nbconvert; whole without a
-network, its TeX drawn as SVG: ``labstats._report_html``), saves every
-figure as PNG under ``figures/``, and writes ``index.html`` linking them with the run
-status of each notebook and the data it read. A notebook that fails is reported on the
+``build_report(out)`` runs every ``notebooks/NN_*.py`` (jupytext percent format; or
+``NN_*.ipynb``) top to bottom with nbclient, renders each to a standalone HTML page
+(nbconvert; whole without a network, its TeX drawn as SVG: ``labstats._report_html``),
+saves every figure as PNG under ``figures/``, and writes ``index.html`` linking them with
+the run status of each notebook and the data it read. A notebook that fails is reported on the
 index page, in red, with its error, and makes the run fail: a report never hides an error.
 The data (``--data``: real NHANES shipped with labstats by default, the synthetic cohort,
 or a folder of CDC files) are chosen and checked in ``labstats._report_data``.
@@ -291,7 +291,8 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
         ``"nhanes"``. Checked before any notebook starts (:func:`check_data`). The index
         page names, for each notebook, the cohorts it read.
     notebooks : path, optional
-        Folder of ``NN_*.py`` notebooks (default: ./notebooks).
+        Folder of ``NN_*.py`` notebooks, or ``NN_*.ipynb`` (default: ./notebooks;
+        :func:`find_notebooks`).
     timeout : int, default 300
         Seconds allowed per cell.
     progress : bool, default True
