@@ -66,25 +66,30 @@ def _gone(pid, seconds=5):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals and sessions")
-@pytest.mark.parametrize("signum, said", [
-    (signal.SIGINT, "interrupted"), (signal.SIGTERM, "stopped (SIGTERM)")])
-def test_ctrl_c_and_sigterm_stop_the_report_at_once_and_leave_nothing(signum, said, tmp_path):
+@pytest.mark.parametrize("signum, said, twice", [
+    (signal.SIGINT, "interrupted", False), (signal.SIGTERM, "stopped (SIGTERM)", False),
+    (signal.SIGINT, "interrupted", True)], ids=["ctrl-c", "sigterm", "ctrl-c-twice"])
+def test_ctrl_c_and_sigterm_stop_the_report_at_once_and_leave_nothing(signum, said, twice,
+                                                                      tmp_path):
     """Ctrl-C (SIGINT) or SIGTERM (kill, a CI's or `timeout`'s limit) while two notebooks
     run (--jobs 2) stops the whole report: exit status 128 + the signal, a message, no
     report written (nor half a one, nor a working folder .report-* beside it), each kernel
-    shut down and its socket folder removed.
+    shut down and its socket folder removed; Ctrl-C twice in a row as well.
 
     Before, on Ctrl-C nbclient's own handler interrupted the kernel only: the notebook
     "failed" with KeyboardInterrupt, the run went on to the next notebooks and wrote a
     report (exit status 1); on SIGTERM Python's default action ended the process at once,
     leaving the hidden working folder with half a report next to --out and the kernels'
-    socket folders."""
+    socket folders; a second Ctrl-C during the shutdown left the socket folders."""
     nbdir, marks = _slow_notebooks(tmp_path, 3)
     out = tmp_path / "report"
     proc = _start_report(tmp_path, nbdir, out, jobs=2)
     try:
         kernels = _wait_for(proc, marks[:2])
         proc.send_signal(signum)
+        if twice:
+            time.sleep(0.05)  # (the first one's shutdown of the kernels is under way)
+            proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

@@ -193,12 +193,14 @@ class _Kernel:
         return self.km is not None and await self.km.is_alive()
 
     async def shutdown(self) -> None:
-        if self.kc is not None:
-            self.kc.stop_channels()
-        if self.km is not None and self.km.has_kernel:
-            await self.km.shutdown_kernel(now=True)
-        if self.ipc_dir is not None:
-            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km is not None and self.km.has_kernel:
+                await self.km.shutdown_kernel(now=True)
+        finally:  # (a second Ctrl-C stops the shutdown: the kernel ends as its parent does)
+            if self.ipc_dir is not None:
+                shutil.rmtree(self.ipc_dir, ignore_errors=True)
 
 
 def _client_class():
