@@ -4,6 +4,7 @@ tests/test_report.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -37,7 +38,8 @@ def _wait_for(proc, marks, seconds=120):
     """(pid, socket folder) of the kernel running each notebook, once all have started."""
     deadline = time.monotonic() + seconds
     while not all(m.is_file() and m.read_text().endswith("\n") for m in marks):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        assert proc is None or proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
         time.sleep(0.2)
     return [(int(m.read_text().split()[0]), Path(m.read_text().split()[1]).parent)
             for m in marks]
@@ -45,6 +47,7 @@ def _wait_for(proc, marks, seconds=120):
 
 def _slow_notebooks(tmp_path, n):
     """``n`` notebooks that write (pid, socket path) of their kernel to a file and sleep."""
+    tmp_path.mkdir(exist_ok=True)
     marks = [tmp_path / f"kernel{i}.txt" for i in range(n)]
     nbdir = _notebooks(tmp_path / "nb", {
         f"0{i}_slow": ["import os, pathlib, time\n"
@@ -357,3 +360,36 @@ def test_ipynb_notebooks_run_too_and_a_jupytext_pair_runs_once(tmp_path):
     assert [r.ok for r in runs] == [True, False] and "AssertionError" in runs[1].error
     page = (tmp_path / "report" / "02_b.html").read_text(encoding="utf-8")
     assert "STALE" not in page and "AssertionError" in page
+
+
+def test_build_report_runs_from_a_jupyter_notebook_and_its_interrupt_stops_it(tmp_path):
+    """build_report called where an event loop runs (a cell of a Jupyter notebook: ipykernel
+    runs one) writes the report; interrupting that kernel (Ctrl-C in the notebook: a
+    KeyboardInterrupt while the report runs) stops the report, its kernels shut down, no
+    report written. Before: "RuntimeError: asyncio.run() cannot be called from a running
+    event loop", no report."""
+    import threading
+
+    from labstats.report import build_report
+
+    async def in_a_notebook(out, nbdir):  # (a cell runs inside the kernel's event loop)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # (as ipykernel's, in a cell)
+        return build_report(out, notebooks=nbdir, progress=False, jobs=1)
+
+    nbdir = _notebooks(tmp_path / "nb", {"01_a": ["x = 1"]})
+    runs = asyncio.run(in_a_notebook(tmp_path / "report", nbdir))
+    assert [r.ok for r in runs] == [True] and (tmp_path / "report" / "01_a.html").is_file()
+
+    slow, marks = _slow_notebooks(tmp_path / "slow", 1)
+
+    def interrupt():  # as Jupyter's "interrupt the kernel" does, once the notebook runs
+        while not (marks[0].is_file() and marks[0].read_text().endswith("\n")):
+            time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(in_a_notebook(tmp_path / "stopped", slow))
+    (pid, sockets), = _wait_for(None, marks)
+    assert not (tmp_path / "stopped").exists() and not sockets.exists()
+    assert _gone(pid), f"kernel {pid} still running"

@@ -81,7 +81,7 @@ class _Signals:
     thread, nothing is done."""
 
     def __init__(self):
-        self.signum, self.task, self.previous = None, None, {}
+        self.signum, self.task, self.previous, self.cancelled = None, None, {}, False
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -98,12 +98,19 @@ class _Signals:
         self.signum = signum
         if self.task is None:
             raise Stopped(signum)
-        # (between two steps of the loop, as asyncio.run's own Ctrl-C handler does)
-        self.task.get_loop().call_soon_threadsafe(self.task.cancel)
+        self.cancel()
+
+    def cancel(self):
+        """Cancel the run's task, from any thread: now, or as it starts (``attach``)."""
+        self.cancelled, task = True, self.task
+        if task is not None:  # (between two steps of its loop, as asyncio.run's Ctrl-C)
+            task.get_loop().call_soon_threadsafe(task.cancel)
 
     @contextlib.contextmanager
     def attach(self, task):
         self.task = task
+        if self.cancelled:
+            task.cancel()
         try:
             yield
         finally:
@@ -388,6 +395,28 @@ def _replace_folder(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _run(main, signals) -> None:
+    """``asyncio.run(main())``; in a thread of its own if this thread runs an event loop
+    (a Jupyter notebook's kernel, where asyncio.run refuses to run): Ctrl-C (an interrupt
+    of that kernel) or another exception while waiting cancels the run and waits for its
+    kernels to shut down."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    with ThreadPoolExecutor(1, thread_name_prefix="labstats-report") as pool:
+        future = pool.submit(asyncio.run, main())
+        try:
+            return future.result()
+        except BaseException:
+            if not future.done():
+                signals.cancel()
+                wait([future])
+            raise
+
+
 def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[NotebookRun]:
     """Run the notebooks and write their pages and the index into folder ``out``."""
     from tqdm.auto import tqdm
@@ -424,7 +453,7 @@ def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[No
             await asyncio.gather(*pending)
 
     try:
-        asyncio.run(main())
+        _run(main, signals)
     except asyncio.CancelledError:
         signals.check()  # SIGTERM, SIGHUP cancelled the run
         raise
