@@ -393,3 +393,17 @@ def test_build_report_runs_from_a_jupyter_notebook_and_its_interrupt_stops_it(tm
     (pid, sockets), = _wait_for(None, marks)
     assert not (tmp_path / "stopped").exists() and not sockets.exists()
     assert _gone(pid), f"kernel {pid} still running"
+
+
+def test_formulas_are_drawn_by_mathtext_whatever_the_matplotlibrc():
+    """A matplotlibrc with text.usetex: True (and no LaTeX installed, as here): the formulas
+    of a page are still drawn, by mathtext. Before, RuntimeError "Failed to process string
+    with tex because latex could not be found", and the notebook's page was not written."""
+    import matplotlib
+
+    from labstats._report_html import tex_html
+
+    tex_html.cache_clear()
+    with matplotlib.rc_context({"text.usetex": True}):
+        drawn = tex_html(r"\sqrt{x^2}")
+    assert drawn.startswith('<img class="labstats-math" src="data:image/svg+xml;base64,')

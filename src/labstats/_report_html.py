@@ -31,12 +31,13 @@ _MATHTEXT = threading.Lock()  # (pages are written in threads; mathtext's parser
 def tex_html(tex: str, display: bool = False) -> str:
     """TeX ``tex`` as an inline SVG image (its TeX as alt text), on the baseline of the
     text; a ``<code>`` of the TeX if mathtext cannot draw it."""
+    import matplotlib
     from matplotlib import mathtext
     from matplotlib.font_manager import FontProperties
 
     svg = io.BytesIO()
-    try:
-        with _MATHTEXT:
+    try:  # (mathtext, not LaTeX, whatever a matplotlibrc says: text.usetex)
+        with _MATHTEXT, matplotlib.rc_context({"text.usetex": False}):
             depth = mathtext.math_to_image(f"${tex.strip()}$", svg, format="svg", dpi=72,
                                            prop=FontProperties(size=11))
     except ValueError:  # (a command or environment mathtext lacks)
