@@ -4,8 +4,9 @@
 ``NN_*.ipynb``) top to bottom with nbclient, renders each to a standalone HTML page
 (nbconvert; whole without a network, its TeX drawn as SVG: ``labstats._report_html``),
 saves every figure as PNG under ``figures/``, and writes ``index.html`` linking them with
-the run status of each notebook and the data it read. A notebook that fails is reported on the
-index page, in red, with its error, and makes the run fail: a report never hides an error.
+the run status of each notebook and the data it read. A notebook that fails is reported
+on the index page, in red, with its error, and makes the run fail: a report never hides
+an error.
 The data (``--data``: real NHANES shipped with labstats by default, the synthetic cohort,
 or a folder of CDC files) are chosen and checked in ``labstats._report_data``.
 
@@ -14,9 +15,8 @@ that imports the scientific stack once (a warm-up) and is reset between notebook
 (``%reset -f``; matplotlib, warnings, pandas and numpy print options, numpy's error
 handling, environment variables, ``sys.path``, the working folder restored; random seeds
 drawn anew; execution count back to 1), so that each notebook still starts as in a new
-kernel. Within a
-kernel ``labstats.load_cohort`` reads each cohort once and gives every call its own deep
-copy. A kernel that died or timed out is replaced by a fresh one.
+kernel. Within a kernel ``labstats.load_cohort`` reads each cohort once and gives every
+call its own deep copy. A kernel that died or timed out is replaced by a fresh one.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from labstats._report_data import check_data, data_label, resolve_data
 from labstats._report_html import INDEX_PAGE, index_row
 from labstats._report_kernel import ANSI, WARNING_MIME, _execute, _Kernel
 
-__all__ = ["NotebookRun", "Stopped", "build_report", "check_data", "find_notebooks"]
+__all__ = ["NotebookRun", "build_report", "check_data", "find_notebooks"]
 
 _CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$")
 
@@ -74,7 +74,7 @@ class Stopped(KeyboardInterrupt):
 
 class _Signals:
     """SIGTERM and SIGHUP (kill, a CI's or ``timeout``'s limit, a closed terminal) end the
-    run as Ctrl-C does, by :class:`Stopped`: while the notebooks run, the run's task is
+    run as Ctrl-C does, by ``Stopped``: while the notebooks run, the run's task is
     cancelled (``attach``), so that its kernels shut down; else it is raised at once. Their
     default action ends the process, leaving the working folder and the kernels' sockets.
     A handler set by the caller (``nohup``'s SIG_IGN, an application's) is kept; in a
@@ -322,8 +322,8 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
     ValueError
         If ``out`` is a file, or a folder holding other files than an earlier report.
     KeyboardInterrupt
-        On Ctrl-C, or :class:`Stopped` on SIGTERM or SIGHUP: the kernels shut down, ``out``
-        as it was.
+        On Ctrl-C, SIGTERM or SIGHUP (``labstats.report.Stopped``, with the signal's
+        number as ``signum``): the kernels shut down, ``out`` as it was.
     """
     data = resolve_data(data)
     from labstats._validate import as_count
