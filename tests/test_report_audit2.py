@@ -21,6 +21,8 @@ from labstats.cli import main
 from tests.conftest import ROOT
 from tests.test_report import _notebooks
 
+pytestmark = pytest.mark.slow  # (most run Jupyter kernels: 3-20 s each)
+
 
 def _start_report(tmp_path, nbdir, out, jobs=1):
     """``labstats report`` in a process of its own, SIGINT as a terminal's Ctrl-C finds it
