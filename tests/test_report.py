@@ -138,7 +138,7 @@ def test_notebooks_sharing_a_kernel_start_clean_and_warnings_become_notes(tmp_pa
                            index))
     assert rows == {"01_dirty": "synthetic cohort (make_cohort(50, seed=0))",
                     "02_clean": "synthetic cohort (make_cohort(50, seed=0))",
-                    "03_broken": '<span class="none">no cohort (published examples only)</span>',
+                    "03_broken": '<span class="none">none read before it failed</span>',
                     "04_default": "NHANES 2013-2016 (embedded extract, 20,146 participants)<br>"
                                   "synthetic cohort (make_cohort(50, seed=3))",
                     "05_extract": "NHANES 2013-2014 (embedded extract, 10,175 participants)"}

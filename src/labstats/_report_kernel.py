@@ -5,6 +5,7 @@ between notebooks, and the execution of one notebook on it (``_execute``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,7 +22,7 @@ WARNING_MIME = "application/vnd.labstats.warning+json"
 # --------------------------------------------------------------------------- kernels
 # Runs once in each kernel, as a module (its functions keep their globals through %reset).
 _KERNEL_MODULE = """
-import functools, inspect, os, warnings
+import functools, inspect, os, random, sys, warnings
 import numpy, pandas, scipy.stats, matplotlib, matplotlib.pyplot, seaborn
 import labstats, labstats.stats, labstats.formulas, labstats.datasets, labstats.plotting
 from IPython import get_ipython
@@ -101,6 +102,9 @@ labstats.read_lab_results = labstats.datasets.read_lab_results = read_lab_result
 RC = {k: v for k, v in matplotlib.rcParams.items() if k not in ("backend", "interactive")}
 FILTERS = list(warnings.filters)
 PRINTOPTIONS = numpy.get_printoptions()
+ERRORS = numpy.geterr()
+ENVIRON = dict(os.environ)  # (LABSTATS_DATA: the data the report runs on)
+PATH = list(sys.path)
 
 
 def reset(cwd):
@@ -114,6 +118,13 @@ def reset(cwd):
     warnings.showwarning = showwarning
     getattr(warnings, "_filters_mutated", lambda: None)()
     numpy.set_printoptions(**PRINTOPTIONS)
+    numpy.seterr(**ERRORS)
+    if os.environ != ENVIRON:
+        os.environ.clear()
+        os.environ.update(ENVIRON)
+    sys.path[:] = PATH
+    numpy.random.seed()  # (from the system's entropy, as in a new kernel)
+    random.seed()
     USED.clear()
     os.chdir(cwd)
     shell = get_ipython()
@@ -182,50 +193,100 @@ class _Kernel:
         return self.km is not None and await self.km.is_alive()
 
     async def shutdown(self) -> None:
-        if self.kc is not None:
-            self.kc.stop_channels()
-        if self.km is not None and self.km.has_kernel:
-            await self.km.shutdown_kernel(now=True)
-        if self.ipc_dir is not None:
-            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km is not None and self.km.has_kernel:
+                await self.km.shutdown_kernel(now=True)
+        finally:  # (a second Ctrl-C stops the shutdown: the kernel ends as its parent does)
+            if self.ipc_dir is not None:
+                shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+
+def _client_class():
+    import nbclient
+
+    class _Client(nbclient.NotebookClient):
+        """nbclient on a kernel that ``_Kernel`` started and shuts down, without
+        nbclient's own Ctrl-C handler (it interrupts the kernel and lets the run go on, the
+        notebook failed with KeyboardInterrupt, and then restores Python's default handler):
+        Ctrl-C stays with ``asyncio.run``, which stops the whole report."""
+
+        @contextlib.asynccontextmanager
+        async def async_setup_kernel(self, **kwargs):
+            yield
+
+    return _Client
 
 
 async def _execute(kernel: _Kernel, path: Path, timeout: int):
     """Execute notebook ``path`` on ``kernel``: (notebook, seconds, error or None, whether
     the kernel must be replaced: it timed out, so it may still be busy, or it died, the
-    descriptions of the cohorts it read)."""
+    descriptions of the cohorts it read, None if the kernel could not be asked)."""
     import jupytext
-    import nbclient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    nb = jupytext.read(path)
+    try:
+        nb = jupytext.read(path)
+    except UnicodeDecodeError as exc:  # (no page: the index says why)
+        return None, 0.0, (f"UnicodeDecodeError: {path.name} is not UTF-8 text (byte "
+                           f"{exc.object[exc.start]:#04x} at offset {exc.start}); save it as "
+                           f"UTF-8"), False, []
+    except Exception as exc:
+        return None, 0.0, f"{type(exc).__name__}: {path.name} could not be read: {exc}"[:500], \
+            False, []
+    for cell in nb.cells:  # (an .ipynb's outputs of an earlier run: never on its page)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     t = time.perf_counter()
     error, fatal = None, False
     try:
         await kernel.run(_RESET % {"cwd": str(path.parent)})
-        client = nbclient.NotebookClient(nb, km=kernel.km, timeout=timeout,
-                                         kernel_name="python3",
-                                         resources={"metadata": {"path": str(path.parent)}})
+        client = _client_class()(nb, km=kernel.km, timeout=timeout, kernel_name="python3",
+                                 resources={"metadata": {"path": str(path.parent)}})
         client.kc = kernel.kc
         await client.async_execute()
     except Exception as exc:  # a failing cell: keep what ran, report the error
-        error = _error_text(nb, exc)
+        error = _error_text(nb, exc, timeout)
         fatal = isinstance(exc, (CellTimeoutError, DeadKernelError))
-    seconds, used = time.perf_counter() - t, []
+    seconds, used = time.perf_counter() - t, None
     if not fatal:
         try:
             used = json.loads(await kernel.run(_USED))
         except (RuntimeError, ValueError, TimeoutError):  # the page still says what failed
-            used = []
+            used = None
     return nb, seconds, error, fatal, used
 
 
-def _error_text(nb, exc: Exception) -> str:
-    """``Name: message (cell [n])`` of the failing cell, else the exception's last line."""
+def _error_text(nb, exc: Exception, timeout: int | None = None) -> str:
+    """``Name: message (cell [n])`` of the failing cell; for a cell that timed out or whose
+    kernel died (no error output), what happened and in which cell; else the exception's
+    last line."""
     for i, cell in enumerate(nb.cells):
         for o in cell.get("outputs", []):
             if o.get("output_type") == "error":
                 where = cell.get("execution_count") or i
                 return ANSI.sub("", f"{o['ename']}: {o['evalue']}")[:500] + f" (cell [{where}])"
-    lines = ANSI.sub("", str(exc)).strip().splitlines() or [type(exc).__name__]
-    return f"{type(exc).__name__}: {lines[-1][:500]}"
+    name, cell = type(exc).__name__, _running_cell(nb)
+    where = f"cell [{cell}]" if cell else "a cell"
+    if name == "CellTimeoutError":
+        return (f"{name}: {where} ran longer than {timeout} s, the time allowed to a cell "
+                f"(its kernel was stopped)")
+    if name == "DeadKernelError":
+        return (f"{name}: the kernel died while running {where} (the process ended: "
+                f"os._exit, a crash or out of memory)")
+    lines = ANSI.sub("", str(exc)).strip().splitlines() or [name]
+    return f"{name}: {lines[-1][:500]}"
+
+
+def _running_cell(nb) -> int | None:
+    """The execution count the first code cell without a reply would have had: the one
+    running as the notebook stopped (nbclient records the time of each cell's reply)."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if "shell.execute_reply" not in cell.get("metadata", {}).get("execution", {}):
+            return count + 1
+        count = cell.get("execution_count") or count
+    return None

@@ -63,12 +63,19 @@ def _data_option(value: str) -> str:
 
 
 def _report(args) -> int:
-    from labstats.report import build_report
+    from labstats.report import Stopped, build_report
 
     if args.jobs < 1:
         raise ValueError(f"--jobs must be 1 or more, got {args.jobs}")
-    runs = build_report(args.out, data=args.data, notebooks=args.notebooks,
-                        progress=not args.no_progress, jobs=args.jobs)
+    try:
+        runs = build_report(args.out, data=args.data, notebooks=args.notebooks,
+                            progress=not args.no_progress, jobs=args.jobs)
+    except KeyboardInterrupt as stop:  # its kernels and working folder are gone
+        how, signum = ((f"stopped ({stop})", stop.signum) if isinstance(stop, Stopped)
+                       else ("interrupted", 2))  # (SIGINT)
+        print(f"labstats: {how}: no report written ({args.out} is as it was)",
+              file=sys.stderr)
+        return 128 + signum
     failed = [r for r in runs if not r.ok]
     index = Path(args.out) / "index.html"
     print(f"wrote {index} ({len(runs)} notebooks, "
@@ -101,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                         "PATH: a folder of CDC NHANES files (labstats.fetch_nhanes). Default: "
                         "$LABSTATS_DATA if set, else nhanes")
     p.add_argument("--out", default="report", help="output folder (default: report)")
-    p.add_argument("--notebooks", default=None, help="folder of NN_*.py notebooks "
+    p.add_argument("--notebooks", default=None, help="folder of NN_*.py (or .ipynb) notebooks "
                                                       "(default: ./notebooks)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--jobs", type=int, default=2, metavar="N",

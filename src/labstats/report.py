@@ -1,35 +1,42 @@
 """The main job: execute the notebooks and write an HTML report a person can open.
 
-``build_report(out)`` runs every ``notebooks/NN_*.py`` (jupytext percent format) top to
-bottom with nbclient, renders each to a standalone HTML page (nbconvert), saves every
-figure as PNG under ``figures/``, and writes ``index.html`` linking them with the run
-status of each notebook and the data it read. A notebook that fails is reported on the
-index page, in red, with its error, and makes the run fail: a report never hides an error.
+``build_report(out)`` runs every ``notebooks/NN_*.py`` (jupytext percent format; or
+``NN_*.ipynb``) top to bottom with nbclient, renders each to a standalone HTML page
+(nbconvert; whole without a network, its TeX drawn as SVG: ``labstats._report_html``),
+saves every figure as PNG under ``figures/``, and writes ``index.html`` linking them with
+the run status of each notebook and the data it read. A notebook that fails is reported
+on the index page, in red, with its error, and makes the run fail: a report never hides
+an error.
 The data (``--data``: real NHANES shipped with labstats by default, the synthetic cohort,
 or a folder of CDC files) are chosen and checked in ``labstats._report_data``.
 
 Speed: the notebooks run ``jobs`` at a time (default 2), each worker on one Jupyter kernel
 that imports the scientific stack once (a warm-up) and is reset between notebooks
-(``%reset -f``, matplotlib, warnings, pandas and numpy print options restored, execution
-count back to 1), so that each notebook still starts from an empty namespace. Within a
-kernel ``labstats.load_cohort`` reads each cohort once and gives every call its own deep
-copy. A kernel that died or timed out is replaced by a fresh one.
+(``%reset -f``; matplotlib, warnings, pandas and numpy print options, numpy's error
+handling, environment variables, ``sys.path``, the working folder restored; random seeds
+drawn anew; execution count back to 1), so that each notebook still starts as in a new
+kernel. Within a kernel ``labstats.load_cohort`` reads each cohort once and gives every
+call its own deep copy. A kernel that died or timed out is replaced by a fresh one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import html
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from labstats._report_data import check_data, data_label, resolve_data
+from labstats._report_html import INDEX_PAGE, index_row
 from labstats._report_kernel import ANSI, WARNING_MIME, _execute, _Kernel
 
 __all__ = ["NotebookRun", "build_report", "check_data", "find_notebooks"]
@@ -56,16 +63,82 @@ class NotebookRun:
         return self.error is None
 
 
+class Stopped(KeyboardInterrupt):
+    """The run was stopped by signal ``signum`` (SIGTERM, SIGHUP) as by Ctrl-C: its kernels
+    shut down, its working folder removed, no report written."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Signals:
+    """SIGTERM and SIGHUP (kill, a CI's or ``timeout``'s limit, a closed terminal) end the
+    run as Ctrl-C does, by ``Stopped``: while the notebooks run, the run's task is
+    cancelled (``attach``), so that its kernels shut down; else it is raised at once. Their
+    default action ends the process, leaving the working folder and the kernels' sockets.
+    A handler set by the caller (``nohup``'s SIG_IGN, an application's) is kept; in a
+    thread, nothing is done."""
+
+    def __init__(self):
+        self.signum, self.task, self.previous, self.cancelled = None, None, {}, False
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+                if s is not None and signal.getsignal(s) == signal.SIG_DFL:
+                    self.previous[s] = signal.signal(s, self._received)
+        return self
+
+    def __exit__(self, *exc):
+        for s, previous in self.previous.items():
+            signal.signal(s, previous)
+
+    def _received(self, signum, frame):
+        self.signum = signum
+        if self.task is None:
+            raise Stopped(signum)
+        self.cancel()
+
+    def cancel(self):
+        """Cancel the run's task, from any thread: now, or as it starts (``attach``)."""
+        self.cancelled, task = True, self.task
+        if task is not None:  # (between two steps of its loop, as asyncio.run's Ctrl-C)
+            task.get_loop().call_soon_threadsafe(task.cancel)
+
+    @contextlib.contextmanager
+    def attach(self, task):
+        self.task = task
+        if self.cancelled:
+            task.cancel()
+        try:
+            yield
+        finally:
+            self.task = None
+
+    def check(self):
+        if self.signum is not None:
+            raise Stopped(self.signum)
+
+
 def find_notebooks(directory: str | os.PathLike | None = None) -> list[Path]:
-    """``NN_*.py`` notebooks in ``directory`` (default: ./notebooks, else the repository's)."""
+    """``NN_*.py`` notebooks in ``directory`` (default: ./notebooks, else the repository's),
+    and ``NN_*.ipynb`` ones without a ``.py`` of the same name (a jupytext pair runs once,
+    from its ``.py``), in the order of their names."""
     candidates = [Path(directory)] if directory else [
         Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"]
+    if directory and not candidates[0].is_dir():
+        what = "a file, not a folder" if candidates[0].exists() else "no such folder"
+        raise FileNotFoundError(f"{directory}: {what}; pass --notebooks DIR, the folder "
+                                f"holding the NN_*.py (or .ipynb) notebooks")
     for d in candidates:
-        found = sorted(d.glob("[0-9][0-9]_*.py"))
+        found = {p.stem: p for p in d.glob("[0-9][0-9]_*.ipynb")}
+        found.update({p.stem: p for p in d.glob("[0-9][0-9]_*.py")})
         if found:
-            return found
+            return [found[stem] for stem in sorted(found)]
     where = ", ".join(str(d) for d in candidates)
-    raise FileNotFoundError(f"no notebooks (NN_*.py) found in {where}; pass --notebooks DIR")
+    raise FileNotFoundError(f"no notebooks (NN_*.py or NN_*.ipynb) found in {where}; pass "
+                            f"--notebooks DIR")
 
 
 def _title(nb, fallback: str) -> str:
@@ -86,10 +159,15 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
     for i, path in enumerate(paths):  # absolute: each kernel changes its directory
         queue.put_nowait((i, Path(path).resolve()))
 
+    def interrupted() -> bool:
+        # Ctrl-C cancels the run (asyncio.run); nbclient turns a cancelled cell into
+        # DeadKernelError ("Kernel died"), which would else fail one notebook and go on
+        return asyncio.current_task().cancelling() > 0
+
     async def worker():
         kernel = None
         try:
-            while not queue.empty():
+            while not queue.empty() and not interrupted():
                 i, path = queue.get_nowait()
                 started(i)
                 if kernel is None or not await kernel.alive():
@@ -104,6 +182,8 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
                         await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500], [])
                         continue
                 nb, seconds, error, fatal, used = await _execute(kernel, path, timeout)
+                if interrupted():
+                    break
                 if fatal:
                     await kernel.shutdown()
                     kernel = None
@@ -113,6 +193,8 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
                 await kernel.shutdown()
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(paths))))))
+    if interrupted():  # (its kernels shut down): asyncio.run raises KeyboardInterrupt
+        raise asyncio.CancelledError
 
 
 # --------------------------------------------------------------------------- pages
@@ -156,15 +238,30 @@ def _note_html(note: dict) -> str:
 
 
 def _write_pages(nb, run: NotebookRun, out: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
-
+    """The notebook's page, executed notebook and figures; if they cannot be written (an
+    output nbconvert cannot render, a figure that is not PNG data), none of them and the
+    notebook failed with the reason: the other notebooks' pages and the index still are."""
     if nb is None:  # the kernel never started: an index row, no page
         return
+    try:
+        _write_page_files(nb, run, out)
+    except Exception as exc:
+        for f in [out / f"{run.path.stem}.html", out / f"{run.path.stem}.ipynb", *run.figures]:
+            f.unlink(missing_ok=True)
+        run.html, run.figures = None, []
+        why = ANSI.sub("", f"its page could not be written: {type(exc).__name__}: {exc}")[:500]
+        run.error = f"{run.error}; {why}" if run.error else why
+
+
+def _write_page_files(nb, run: NotebookRun, out: Path) -> None:
+    import nbformat
+
+    from labstats._report_html import exporter
+
     _tidy_outputs(nb, run)
     nb.metadata["title"] = _title(nb, run.path.stem)
     nb = nbformat.from_dict(nb)
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    body, _ = exporter().from_notebook_node(nb)
     run.html = out / f"{run.path.stem}.html"
     run.html.write_text(body, encoding="utf-8")
     nbformat.write(nb, out / f"{run.path.stem}.ipynb")  # executed, for the documentation
@@ -174,59 +271,11 @@ def _write_pages(nb, run: NotebookRun, out: Path) -> None:
         for o in cell.get("outputs", []):
             png = o.get("data", {}).get("image/png") if hasattr(o, "get") else None
             if png:
-                k += 1
+                k, data = k + 1, base64.b64decode(png)
                 figdir.mkdir(parents=True, exist_ok=True)
                 fig = figdir / f"{run.path.stem}_{k:02d}.png"
-                fig.write_bytes(base64.b64decode(png))
+                fig.write_bytes(data)
                 run.figures.append(fig)
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>labstats report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
-          vertical-align: top; }}
-.ok {{ color: #1a7f37; }} .fail {{ color: #b00020; font-weight: bold; }}
-.warn {{ color: #8a6d00; font-size: .9rem; }} .warn li {{ margin: .2rem 0; }}
-.thumbs img {{ max-height: 120px; max-width: 100%; margin: .2rem; border: 1px solid #ccc; }}
-td:first-child {{ max-width: 14rem; }}
-td.data {{ font-size: .9rem; min-width: 10rem; }} .none {{ color: #666; }}
-td.status {{ min-width: 8rem; }}
-</style></head><body>
-<h1>labstats report</h1>
-<p>Data: <b>{data}</b>. Generated {when} by labstats {version} in {seconds:.0f} s. Each
-notebook was executed top to bottom in an empty namespace; every number it asserts was
-checked during the run, on the data named in its row.</p>
-<table><tr><th>notebook</th><th>data used</th><th>status</th><th>run time</th>
-<th>figures</th></tr>
-{rows}
-</table>
-<p>labstats computes and describes; it does not recommend treatments, doses or
-"optimal" levels. Reference ranges appear only with their published source.</p>
-</body></html>
-"""
-
-
-def _row(r: NotebookRun) -> str:
-    status = ('<span class="ok">ran, all assertions held</span>' if r.ok else
-              f'<span class="fail">failed: {html.escape(r.error)}</span>')
-    if r.warnings:
-        items = "".join(f"<li><b>{html.escape(w['category'])}</b> (cell [{w['cell']}]): "
-                        f"{html.escape(w['message'])}</li>" for w in r.warnings)
-        status += (f'<details class="warn"><summary>{len(r.warnings)} warning'
-                   f'{"s" if len(r.warnings) > 1 else ""}</summary><ul>{items}</ul></details>')
-    thumbs = "".join(f'<a href="figures/{f.name}"><img src="figures/{f.name}" '
-                     f'alt="{f.stem}"></a>' for f in r.figures)
-    name = html.escape(r.path.stem).replace("_", "_<wbr>")  # long names wrap at a _
-    link = f'<a href="{r.html.name}">{name}</a>' if r.html else name
-    used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data))
-    data = ("<br>".join(map(html.escape, used)) if used
-            else '<span class="none">no cohort (published examples only)</span>')
-    return (f'<tr><td>{link}</td><td class="data">{data}</td><td class="status">{status}</td>'
-            f'<td>{r.seconds:.1f} s</td><td class="thumbs">{thumbs}</td></tr>')
 
 
 def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike | None = None,
@@ -249,7 +298,8 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
         ``"nhanes"``. Checked before any notebook starts (:func:`check_data`). The index
         page names, for each notebook, the cohorts it read.
     notebooks : path, optional
-        Folder of ``NN_*.py`` notebooks (default: ./notebooks).
+        Folder of ``NN_*.py`` notebooks, or ``NN_*.ipynb`` (default: ./notebooks;
+        :func:`find_notebooks`).
     timeout : int, default 300
         Seconds allowed per cell.
     progress : bool, default True
@@ -271,6 +321,9 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
         If there are no notebooks, or the data cannot be loaded (with what to do).
     ValueError
         If ``out`` is a file, or a folder holding other files than an earlier report.
+    KeyboardInterrupt
+        On Ctrl-C, SIGTERM or SIGHUP (``labstats.report.Stopped``, with the signal's
+        number as ``signum``): the kernels shut down, ``out`` as it was.
     """
     data = resolve_data(data)
     from labstats._validate import as_count
@@ -280,12 +333,13 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
     paths = find_notebooks(notebooks)
     check_data(data)
     out = _report_folder(Path(out))
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        runs = _build(paths, data, work, timeout, progress, jobs, start)
-        _replace_folder(work, out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)  # (gone once renamed into place)
+    with _Signals() as signals:
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        try:
+            runs = _build(paths, data, work, timeout, progress, jobs, start, signals)
+            _replace_folder(work, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # (gone once renamed into place)
     for r in runs:  # the files where they now are
         r.html = r.html and out / r.html.name
         r.figures = [out / "figures" / f.name for f in r.figures]
@@ -341,7 +395,29 @@ def _replace_folder(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun]:
+def _run(main, signals) -> None:
+    """``asyncio.run(main())``; in a thread of its own if this thread runs an event loop
+    (a Jupyter notebook's kernel, where asyncio.run refuses to run): Ctrl-C (an interrupt
+    of that kernel) or another exception while waiting cancels the run and waits for its
+    kernels to shut down."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    with ThreadPoolExecutor(1, thread_name_prefix="labstats-report") as pool:
+        future = pool.submit(asyncio.run, main())
+        try:
+            return future.result()
+        except BaseException:
+            if not future.done():
+                signals.cancel()
+                wait([future])
+            raise
+
+
+def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[NotebookRun]:
     """Run the notebooks and write their pages and the index into folder ``out``."""
     from tqdm.auto import tqdm
 
@@ -351,6 +427,7 @@ def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun
     bar = tqdm(total=len(paths), unit="notebook", disable=not progress)
     pending: list = []
     running: list[int] = []
+    unknown: set[Path] = set()  # notebooks whose data could not be asked (kernel stopped)
 
     def describe():  # the notebooks running now, by their number
         names = ", ".join(paths[k].stem.split("_")[0] for k in running)
@@ -361,7 +438,9 @@ def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun
         describe()
 
     async def done(i, nb, seconds, error, used):
-        runs[i].seconds, runs[i].error, runs[i].data = seconds, error, used
+        runs[i].seconds, runs[i].error, runs[i].data = seconds, error, used or []
+        if used is None:
+            unknown.add(runs[i].path)
         running.remove(i)
         describe()
         bar.update()
@@ -369,15 +448,20 @@ def _build(paths, data, out, timeout, progress, jobs, start) -> list[NotebookRun
         pending.append(asyncio.ensure_future(asyncio.to_thread(_write_pages, nb, runs[i], out)))
 
     async def main():
-        await _run_all(paths, data, timeout, jobs, done, started)
-        await asyncio.gather(*pending)
+        with signals.attach(asyncio.current_task()):
+            await _run_all(paths, data, timeout, jobs, done, started)
+            await asyncio.gather(*pending)
 
     try:
-        asyncio.run(main())
+        _run(main, signals)
+    except asyncio.CancelledError:
+        signals.check()  # SIGTERM, SIGHUP cancelled the run
+        raise
     finally:
         bar.close()
-    rows = "\n".join(_row(r) for r in runs)
-    (out / "index.html").write_text(_PAGE.format(
+    signals.check()  # (one received as the run ended)
+    rows = "\n".join(index_row(r, unknown) for r in runs)
+    (out / "index.html").write_text(INDEX_PAGE.format(
         data=html.escape(data_label(data)), when=time.strftime("%Y-%m-%d %H:%M"),
         version=labstats.__version__, rows=rows, seconds=time.perf_counter() - start),
         encoding="utf-8")
