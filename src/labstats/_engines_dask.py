@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from labstats._engines_dask_times import _check_times, _times_in  # (across partitions)
+
 #: Rows per partition when the Dask reader shuffles an export by patient: bounds a task's
 #: memory (about 0.5 KB a row through read_lab_results) and gives each worker several tasks.
 DASK_ROWS_PER_PARTITION = 500_000
@@ -153,7 +155,8 @@ def _odd_ids(part, headers):
         odd = np.zeros(len(values), dtype=bool)
         odd[text] = pc.match_substring_regex(pa.array(values[text].astype(object),
                                                       type=pa.string()),
-                                             _routine_io.ODD_ID).to_numpy(zero_copy_only=False)
+                                             _routine_io.ODD_ID_RE2).to_numpy(
+                                                 zero_copy_only=False)
         keys = _routine_io.id_keys(values, number).to_numpy()
         out[h] = (set(keys[odd]), set(keys[number]), bool(text.any()), bool(not text.all()))
     return out
@@ -460,6 +463,3 @@ def _draw_types(meta, results):
 
 # derive on Dask, its warnings issued on the client: labstats._engines_dask_derive
 from labstats._engines_dask_derive import dask_derive, replay  # noqa: E402, F401
-
-# the export's collection times checked across partitions: labstats._engines_dask_times
-from labstats._engines_dask_times import _check_times, _times_in  # noqa: E402

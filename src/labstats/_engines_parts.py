@@ -258,7 +258,7 @@ def _export_ids(con, export, role, schema):
         col = _col(header)
         norm = f"regexp_replace(trim({col}, {_q(_BLANKS)}), '^(\\d+)\\.0+$', '\\1')"
         odd = (f"SELECT DISTINCT {norm} FROM {export} e WHERE "
-               f"regexp_matches({col}, {_q(_routine_io.ODD_ID)})")
+               f"regexp_matches({col}, {_q(_routine_io.ODD_ID_RE2)})")
         if not con.sql(f"SELECT count(*) FROM ({odd})").fetchall()[0][0]:
             continue
         ids = con.sql(f"SELECT {col} AS id, min(o.start + e.file_row_number) AS row FROM "

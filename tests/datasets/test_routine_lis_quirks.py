@@ -289,6 +289,9 @@ def _two_rows(first, second):
      r"blanks around it \('A1' at row 0, 'A1 ' at row 1\): its results would be paired as "
      r"two specimens"),
     ((" 001", "A1"), ("001", "A1"), r"'Patient ID' holds the id '001' .*two patients"),
+    # a no-break space (U+00A0, Excel's padding): RE2's \s is ASCII, so the check that
+    # looks for padded ids found none and the two spellings were two patients
+    (("\u00a0001", "A1"), ("001", "A1"), r"'Patient ID' holds the id '001' .*two patients"),
     # a CSV put together from a frame whose ids were floats ("10001.0") and one of text
     (("10001", "A1"), ("10001.0", "A1"), r"'Patient ID' holds the id '10001' with and "
      r"without a decimal '\.0' \('10001' at row 0, '10001\.0' at row 1\).*"
@@ -306,6 +309,8 @@ def test_an_id_written_two_ways_in_text_is_refused(tmp_path, first, second, matc
 @pytest.mark.parametrize(("first", "second", "match"), [
     (("001", "A1"), ("001", "A1 "), r"column 'Accession' holds the id 'A1' with different "
      r"blanks around it \('A1' at row 0, 'A1 ' at row 1\)"),
+    (("001", "A1"), ("001", "A1\u00a0"), r"column 'Accession' holds the id 'A1' with "
+     r"different blanks around it"),
     (("10001", "A1"), ("10001.0", "A1"), r"'Patient ID' holds the id '10001' with and "
      r"without a decimal '\.0' \('10001' at row 0, '10001\.0' at row 1\)"),
 ])
@@ -328,6 +333,11 @@ def test_pair_export_refuses_an_id_written_two_ways_in_two_parts(tmp_path, by, f
 
 def test_dask_refuses_an_id_written_two_ways_in_two_partitions():
     dd = pytest.importorskip("dask.dataframe")
+    nbsp = pd.DataFrame({"Patient ID": ["p0", "001", "p2", "001\u00a0"],  # (RE2: not \s)
+                         "Accession": ["B0", "A1", "B2", "A3"], "Test Code": "2986-8",
+                         "Result": "450", "Units": "ng/dL"})
+    with pytest.raises(ValueError, match=r"'Patient ID' holds the id '001' with different "):
+        read_lab_results(dd.from_pandas(nbsp, npartitions=2, sort=False)).compute()
     raw = pd.DataFrame({"Patient ID": ["p0", "001", "p2", "001 ", "p4", "p5"],
                         "Accession": ["B0", "A1", "B2", "A3", "B4", "B5"],
                         "Test Code": "2986-8", "Result": "450", "Units": "ng/dL"})

@@ -69,6 +69,10 @@ def read_source(source, sheet_name, sep, encoding, time_zone=None):
 
 #: Text ids that may be another's spelling (``check_ids``): blanks around, or a ".0".
 ODD_ID = r"^\s|\s$|^\d+\.0+$"
+#: The same for RE2 (pyarrow, DuckDB), whose ``\s`` is ASCII only: a superset (a first or
+#: last character outside printable ASCII, such as a no-break space, or a ".0" ending);
+#: ``id_keys`` (Python's Unicode ``strip``) then decides which spell one id two ways.
+ODD_ID_RE2 = r"^[^!-~]|[^!-~]$|\.0+$"
 
 
 def id_keys(values, number=None):
@@ -104,7 +108,7 @@ def check_ids(raw, role, rows=None):
             "string", "empty")
         if not mixed:  # text: only a padded cell can write an id two ways
             text = pa.array(cells.astype("string").array)
-            if not pc.any(pc.match_substring_regex(text, ODD_ID)).as_py():
+            if not pc.any(pc.match_substring_regex(text, ODD_ID_RE2)).as_py():
                 continue
         codes, distinct = pd.factorize(cells)
         number = number_objects(distinct) if mixed else np.zeros(len(distinct), bool)

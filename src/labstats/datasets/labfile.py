@@ -474,8 +474,9 @@ def _any_odd_id(ids, odd: str) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from labstats.datasets._routine_io import ODD_ID_RE2
+
     cells = ids.astype(object).where(ids.notna(), None).to_numpy()
-    maybe = pc.match_substring_regex(pa.array(cells, type=pa.large_string()),
-                                     r"^[^!-~]|[^!-~]$|\.0+$")
+    maybe = pc.match_substring_regex(pa.array(cells, type=pa.large_string()), ODD_ID_RE2)
     maybe = maybe.fill_null(False).to_numpy(zero_copy_only=False)
     return bool(ids[maybe].astype("string").str.contains(odd, regex=True).any())
