@@ -71,12 +71,12 @@ def rank_limits(samples, probs):
     """The rank quantiles (R type 6, ``reference._rank_quantile``) at ``probs`` of each row
     of ``samples``: (rows, len(probs)), by selection (``np.partition`` at the order
     statistics they read) instead of a full sort: the same values."""
-    from labstats.stats.reference import _rank_quantile
+    from labstats.stats.reference import _rank_positions, _rank_quantile
 
     n = samples.shape[1]
     kth = set()
     for p in probs:
-        lo = int(np.floor(np.clip(p * (n + 1), 1, n)))
-        kth.update((lo - 1, min(lo + 1, n) - 1))
+        _, lo, hi = _rank_positions(n, p)
+        kth.update((int(lo) - 1, int(hi) - 1))
     part = np.partition(samples, sorted(kth), axis=1)
     return np.column_stack([_rank_quantile(part, p) for p in probs])

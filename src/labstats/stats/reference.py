@@ -31,12 +31,17 @@ def tail_probabilities(coverage):
     return round(0.5 - coverage / 2, 12), round(0.5 + coverage / 2, 12)
 
 
-def _rank_quantile(xs, p):
-    """Quantile at rank p(n+1) of sorted ``xs`` (last axis), interpolated (R type 6)."""
-    n = xs.shape[-1]
+def _rank_positions(n: int, p):
+    """(h, lo, hi): rank p(n+1) clipped to [1, n] and the 1-based order statistics around
+    it that R's type 6 quantile reads (``_rank_quantile``, ``_ri_boot.rank_limits``)."""
     h = np.clip(p * (n + 1), 1, n)
     lo = np.floor(h).astype(int)
-    hi = np.minimum(lo + 1, n)
+    return h, lo, np.minimum(lo + 1, n)
+
+
+def _rank_quantile(xs, p):
+    """Quantile at rank p(n+1) of sorted ``xs`` (last axis), interpolated (R type 6)."""
+    h, lo, hi = _rank_positions(xs.shape[-1], p)
     return xs[..., lo - 1] + (h - lo) * (xs[..., hi - 1] - xs[..., lo - 1])
 
 

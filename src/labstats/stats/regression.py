@@ -115,6 +115,8 @@ def _cusum(a, b, slope, intercept):
     # an angle: 0.9999999999999999 for 1) leaves it 1e-16 off: integer-valued data would
     # otherwise get scores of the sign of that noise, and the test a spurious rejection
     scale = np.max(np.abs(b)) + np.max(np.abs(slope * a)) + abs(intercept)
+    # 1e-12: ~1e4 ulp of the terms (tan(pi/4) is 1 ulp, 1.1e-16, off), far below any
+    # residual of data recorded to fewer than 12 significant digits
     r[np.abs(r) <= 1e-12 * scale] = 0.0
     pos, neg = int(np.sum(r > 0)), int(np.sum(r < 0))
     score = np.zeros(a.size)
@@ -275,7 +277,11 @@ def _deming_fit(a, b, lam, weights=None):
     return slope, ym - slope * xm
 
 
-def _wdeming_fit(a, b, lam, max_iter=100, tol=1e-12):
+#: Iterations of each pass of the weighted Deming fit (plain steps, then half steps).
+_WDEMING_MAX_ITER = 100
+
+
+def _wdeming_fit(a, b, lam, max_iter=_WDEMING_MAX_ITER, tol=1e-12):
     """Weighted Deming for a constant CV, iterated as in Linnet 1990 [3]: (slope, intercept,
     converged). The plain iteration can settle into a 2-cycle around the fixed point (its
     result then depends on the parity of ``max_iter``); it then goes on with half steps,
@@ -396,8 +402,9 @@ def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
         stuck = (not ok) + sum(not f[2] and np.isfinite(f[:2]).all() for f in loo)  # NaN: below
         if stuck:
             warn(f"deming: the weighted fit did not converge in {stuck} of {n + 1} fits (the "
-                 "fit and its jackknife refits; 200 iterations): its line and CIs may be off; "
-                 "the errors may not be proportional to the level (try weighted=False)")
+                 f"fit and its jackknife refits; at most {2 * _WDEMING_MAX_ITER} iterations): "
+                 "its line and CIs may be off; the errors may not be proportional to the "
+                 "level (try weighted=False)")
     else:
         slope, inter = _deming_fit(a, b, error_ratio)
         with np.errstate(divide="ignore", invalid="ignore"):
