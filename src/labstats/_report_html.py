@@ -82,9 +82,16 @@ def exporter():
 
 
 # --------------------------------------------------------------------------- index
+#: The index page's title: what marks a folder as an earlier labstats report
+#: (``report._report_folder``), replaced whole by the next run.
+INDEX_TITLE = "<title>labstats report</title>"
+
+#: A reason shown in one cell of the index (an error's text, cut).
+ERROR_CHARS = 500
+
 INDEX_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>labstats report</title>
+""" + INDEX_TITLE + """
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}

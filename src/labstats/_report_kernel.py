@@ -13,6 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
+from labstats._report_html import ERROR_CHARS
+
 #: ANSI escape sequences (colours of IPython tracebacks): never shown in a page.
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 #: MIME type of a warning published by the kernel (see _WARMUP), turned into a note.
@@ -233,8 +235,8 @@ async def _execute(kernel: _Kernel, path: Path, timeout: int):
                            f"{exc.object[exc.start]:#04x} at offset {exc.start}); save it as "
                            f"UTF-8"), False, []
     except Exception as exc:
-        return None, 0.0, f"{type(exc).__name__}: {path.name} could not be read: {exc}"[:500], \
-            False, []
+        why = f"{type(exc).__name__}: {path.name} could not be read: {exc}"[:ERROR_CHARS]
+        return None, 0.0, why, False, []
     for cell in nb.cells:  # (an .ipynb's outputs of an earlier run: never on its page)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -266,17 +268,20 @@ def _error_text(nb, exc: Exception, timeout: int | None = None) -> str:
         for o in cell.get("outputs", []):
             if o.get("output_type") == "error":
                 where = cell.get("execution_count") or i
-                return ANSI.sub("", f"{o['ename']}: {o['evalue']}")[:500] + f" (cell [{where}])"
+                why = ANSI.sub("", f"{o['ename']}: {o['evalue']}")[:ERROR_CHARS]
+                return f"{why} (cell [{where}])"
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
     name, cell = type(exc).__name__, _running_cell(nb)
     where = f"cell [{cell}]" if cell else "a cell"
-    if name == "CellTimeoutError":
+    if isinstance(exc, CellTimeoutError):
         return (f"{name}: {where} ran longer than {timeout} s, the time allowed to a cell "
                 f"(its kernel was stopped)")
-    if name == "DeadKernelError":
+    if isinstance(exc, DeadKernelError):
         return (f"{name}: the kernel died while running {where} (the process ended: "
                 f"os._exit, a crash or out of memory)")
     lines = ANSI.sub("", str(exc)).strip().splitlines() or [name]
-    return f"{name}: {lines[-1][:500]}"
+    return f"{name}: {lines[-1][:ERROR_CHARS]}"
 
 
 def _running_cell(nb) -> int | None:

@@ -8,6 +8,7 @@ in ``labstats._cli_derive``.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def _report(args) -> int:
                             progress=not args.no_progress, jobs=args.jobs)
     except KeyboardInterrupt as stop:  # its kernels and working folder are gone
         how, signum = ((f"stopped ({stop})", stop.signum) if isinstance(stop, Stopped)
-                       else ("interrupted", 2))  # (SIGINT)
+                       else ("interrupted", signal.SIGINT))
         print(f"labstats: {how}: no report written ({args.out} is as it was)",
               file=sys.stderr)
         return 128 + signum

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labstats._report_data import check_data, data_label, resolve_data
-from labstats._report_html import INDEX_PAGE, index_row
+from labstats._report_html import ERROR_CHARS, INDEX_PAGE, INDEX_TITLE, index_row
 from labstats._report_kernel import ANSI, WARNING_MIME, _execute, _Kernel
 
 __all__ = ["NotebookRun", "build_report", "check_data", "find_notebooks"]
@@ -179,7 +179,8 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
                     except Exception as exc:  # no kernel, no page: the index says why
                         await kernel.shutdown()
                         kernel = None
-                        await done(i, None, 0.0, f"{type(exc).__name__}: {exc}"[:500], [])
+                        why = f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+                        await done(i, None, 0.0, why, [])
                         continue
                 nb, seconds, error, fatal, used = await _execute(kernel, path, timeout)
                 if interrupted():
@@ -249,7 +250,8 @@ def _write_pages(nb, run: NotebookRun, out: Path) -> None:
         for f in [out / f"{run.path.stem}.html", out / f"{run.path.stem}.ipynb", *run.figures]:
             f.unlink(missing_ok=True)
         run.html, run.figures = None, []
-        why = ANSI.sub("", f"its page could not be written: {type(exc).__name__}: {exc}")[:500]
+        why = ANSI.sub("", f"its page could not be written: {type(exc).__name__}: "
+                           f"{exc}")[:ERROR_CHARS]
         run.error = f"{run.error}; {why}" if run.error else why
 
 
@@ -362,7 +364,7 @@ def _report_folder(out: Path) -> Path:
         files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir())
         other = [f for f in files if not _REPORT_FILE.fullmatch(f)]
         index = out / "index.html"
-        if files and not other and "<title>labstats report</title>" not in (index.read_text(
+        if files and not other and INDEX_TITLE not in (index.read_text(
                 encoding="utf-8", errors="replace") if index.is_file() else ""):
             other = ["index.html, not that of a labstats report" if index.is_file()
                      else "no index.html"]
