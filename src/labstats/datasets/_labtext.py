@@ -287,6 +287,12 @@ def _titles(text: str, path: Path) -> None:
             return
 
 
+def separator(header: str) -> str:
+    """The separator of a delimited file: the one of ';', tab, ',' its header line (first
+    line with text) holds most (a spreadsheet saves ';' where the decimal mark is ',')."""
+    return max(_SEPS, key=header.count)
+
+
 def _read_csv(path: Path, sep, encoding):
     import pandas as pd
 
@@ -314,7 +320,7 @@ def _read_csv(path: Path, sep, encoding):
     if sep is None:
         _titles(text, path)
         first = next((line for line in text.splitlines() if line.strip()), "")
-        sep = max(_SEPS, key=first.count)
+        sep = separator(first)
     header = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=sep))
     check_labels(header, str(path))
     _ragged(text, sep, path)

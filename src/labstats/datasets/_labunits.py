@@ -85,17 +85,17 @@ def _insulin_round_trip(insulin_factor) -> None:
     standard: HOMA-IR, HOMA-%B and QUICKI take µIU/mL and convert it back with their own
     ``insulin_factor`` (default "standard", 6.00), so the lab's 10 µIU/mL read with 6.945
     came back as 11.6 µIU/mL (HOMA-IR 16 % high) unless they are given the same factor."""
-    f = _units._insulin_factor(insulin_factor)
-    if f == _units.INSULIN_FACTORS["standard"]:
+    f, standard = _units._insulin_factor(insulin_factor), _units.INSULIN_FACTORS["standard"]
+    if f == standard:
         return
     from labstats._validate import warn
 
     warn(f"insulin: read from µIU/mL into pmol/L with insulin_factor={insulin_factor!r} "
-         f"({f:g} pmol/L per µIU/mL, not the standard 6.00); formulas taking insulin in "
-         f"µIU/mL convert it back with their own insulin_factor (default \"standard\"): "
+         f"({f:g} pmol/L per µIU/mL, not the standard {standard:.2f}); formulas taking "
+         f"insulin in µIU/mL convert it back with their own insulin_factor (default \"standard\"): "
          f"pass them the same one (derive: options={{'homa_ir': {{'insulin_factor': "
          f"{insulin_factor!r}}}}}, likewise homa_b and quicki), or the insulin they use is "
-         f"{f / 6.0:.4g} times the laboratory's.")
+         f"{f / standard:.4g} times the laboratory's.")
 
 
 def column_spec(name: str, unit: str, insulin_factor):
@@ -314,6 +314,8 @@ def check_units_row(raw, names) -> None:
         return
     text = [(h, n, c.strip()) for h, n, c in filled]
     found = [(h, n, c) for h, n, c in text if _is_unit(n, c)]
+    # a units row: units in at least half of its numeric columns' cells and no number
+    # (a data row may hold one cell such as "mg/dL" typed by mistake, not half of them)
     if not found or 2 * len(found) < len(text) or any(
             re.fullmatch(r"[<>]?\s*[-+]?\d[\d.,]*", c) for _, _, c in text):
         return

@@ -139,10 +139,10 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
     rows = (results["status"].array == "used").astype(bool) if "status" in \
         results.columns else np.ones(len(results), dtype=bool)
     # results without a value (censored="nan") are copies only as written (as_written)
-    written = ("raw_value", "raw_unit") if results["value"].isna().to_numpy()[rows].any() \
+    raw_cols = ("raw_value", "raw_unit") if results["value"].isna().to_numpy()[rows].any() \
         else ()
     cols = [c for c in ("patient_id", "specimen_id", "collected_at", "analyte", "value",
-                        "censored", "source_row", *written) if c in results.columns]
+                        "censored", "source_row", *raw_cols) if c in results.columns]
     d = results.copy(deep=False)
     d.attrs = {}  # not deep-copied by every step below (the report of read_lab_results)
     d = d[cols]  # the columns paired, filtered once (not the whole frame twice)

@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from labstats._validate import warn
-from labstats.datasets import _loinc, _routine_io
+from labstats.datasets import _labtext, _loinc, _routine_io
 from labstats.datasets._routine_text import _code_text, _distinct_text
 
 #: HL7 v2 table 0085 result statuses that withdraw a result (OBX-11).
@@ -47,15 +47,14 @@ def _test_map(test_map) -> dict:
     if test_map is None:
         return {}
     if not hasattr(test_map, "items"):
-        try:  # the separator as for an export: the one of ';', tab, ',' most used in
-            # the header (a spreadsheet saves "code;analyte" where the decimal mark is ',')
+        try:  # the separator as for an export (``_labtext.separator``)
             head = ","
             if isinstance(test_map, (str, os.PathLike)):
                 with open(test_map, encoding="utf-8-sig", errors="replace") as fh:
                     head = next((line for line in fh if line.strip()
                                  and not line.startswith("#")), ",")
             table = pd.read_csv(test_map, dtype=str, comment="#", encoding="utf-8-sig",
-                                sep=max((";", "\t", ","), key=head.count))
+                                sep=_labtext.separator(head))
         except FileNotFoundError:
             raise FileNotFoundError(f"test_map: {test_map}: no such file") from None
         except (ValueError, OSError) as exc:  # (empty, not text, not a CSV: named)
