@@ -58,8 +58,8 @@ def test_a_spreadsheet_csv_is_read_whole(tmp_path, capsys):
     path.write_bytes(EXCEL_CSV.encode("utf-8"))
     frame = read_lab_export(path)
     assert frame["ID"].tolist() == ["1", "2", "3", "4"]  # ids stay text
-    assert frame["total_testosterone"].iloc[0] == pytest.approx(
-        labstats.units.convert(450.5, "testosterone", "ng/dL", "nmol/L"))
+    # ng/dL -> nmol/L with testosterone's molar mass 288.42 g/mol (FORMULAS.md: 10 / 288.42)
+    assert frame["total_testosterone"].iloc[0] == pytest.approx(450.5 * 10 / 288.42, rel=1e-9)
     assert frame["total_testosterone_censored"].tolist()[1:3] == ["left", "right"]
     assert frame["shbg_censored"].iloc[3] == "left"
     out = tmp_path / "out.csv"

@@ -71,7 +71,9 @@ def make_cohort(n: int = 10_000, seed: int = 0, *, age_range=(20, 80)):
         missing values (``weight``, ``height`` and ``age_months`` are not simulated and
         are NaN), below-LOD flags (True at the NHANES fill value LLOD/sqrt(2); a
         testosterone or estradiol drawn between it and the LLOD is that fill value, as
-        no result lies between them in NHANES),
+        no result lies between them in NHANES; insulin's flag is never True: NHANES
+        2015-2016 has one result at its fill value 4.26 pmol/L in 3,191 (INS_I), and
+        values drawn from a continuous distribution do not land on it),
         and design variables: ``psu`` (1-2), ``strata`` (1-15), and equal weights
         ``weight_exam`` = ``weight_fasting`` = ``weight_hormone`` summing to the
         NHANES 2013-2016 adult population of ``age_range`` (about 229 million at
