@@ -46,6 +46,26 @@ def test_method_comparison_plot_uses_the_given_fit():
     plt.close(ax.figure)
 
 
+def test_method_comparison_band_of_x_of_both_signs_holds_every_pairing():
+    """x from -10 to 10 (a Deming fit with an intercept CI): the band paired the CI ends as
+    for x >= 0 (steeper slope, lower intercept), too narrow for x < 0; it now holds the
+    lines of both pairings at every point."""
+    import matplotlib.pyplot as plt
+
+    x = np.linspace(-10, 10, 21)
+    y = 1.1 * x + 0.5 + np.sin(3 * x)
+    res = deming(x, y).set_index("statistic")
+    ax = method_comparison_plot(x, y, result=res.reset_index())
+    band = ax.collections[-1].get_paths()[0].vertices
+    grid = np.linspace(min(x.min(), y.min()), max(x.max(), y.max()), 100)
+    (s_lo, i_lo), (s_hi, i_hi) = (res.loc[["slope", "intercept"], c] for c in
+                                  ("ci_low", "ci_high"))
+    lines = np.vstack([i + s * grid for i in (i_lo, i_hi) for s in (s_lo, s_hi)])
+    top, bottom = band[:, 1].max(), band[:, 1].min()
+    assert top == pytest.approx(lines.max()) and bottom == pytest.approx(lines.min())
+    plt.close(ax.figure)
+
+
 def test_indirect_plot_draws_the_result_limits_and_scaled_model():
     import matplotlib.pyplot as plt
 

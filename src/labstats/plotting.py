@@ -127,9 +127,11 @@ def method_comparison_plot(x, y, *, result=None, ax=None, **kwargs):
     lo = rows.loc[["slope", "intercept"], "ci_low"].to_numpy(float)
     hi = rows.loc[["slope", "intercept"], "ci_high"].to_numpy(float)
     if np.all(np.isfinite(np.r_[lo, hi])):
-        # the steeper slope goes with the lower intercept for x >= 0, the higher for x <= 0
-        pair = (lo[1], hi[1]) if np.all(a >= 0) else (hi[1], lo[1])
-        ends = np.vstack([pair[0] + hi[0] * grid, pair[1] + lo[0] * grid])
+        # the steeper slope goes with the lower intercept for x >= 0, the higher for x <= 0;
+        # x of both signs: every pairing (a band that holds them all)
+        pairs = ([(lo[1], hi[1])] if np.all(a >= 0) else [(hi[1], lo[1])] if np.all(a <= 0)
+                 else [(lo[1], hi[1]), (hi[1], lo[1])])
+        ends = np.vstack([e for p in pairs for e in (p[0] + hi[0] * grid, p[1] + lo[0] * grid)])
         ax.fill_between(grid, ends.min(axis=0), ends.max(axis=0), color="C1", alpha=0.15,
                         linewidth=0)
     ax.set_xlabel("x (comparison method)")
