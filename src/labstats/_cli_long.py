@@ -11,6 +11,10 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 
+#: Reasons listed in the summary, the most frequent first (the rest: counted, then
+#: listed by the per-row report).
+_KINDS_SHOWN = 8
+
 
 def derive_long(args, output, options) -> int:
     from labstats._cli_derive import (
@@ -23,6 +27,7 @@ def derive_long(args, output, options) -> int:
     from labstats._cli_summary import units_written
     from labstats._validate import plausibility
     from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
+    from labstats.datasets._routine_screen import reason_kind
 
     if args.out_of_core:
         return _out_of_core(args, output, options)
@@ -54,11 +59,17 @@ def derive_long(args, output, options) -> int:
     print(f"read {c['rows']} result rows from {args.input}: {c['used']} used, "
           f"{c['reported']} reported, {c['excluded']} excluded, {c['duplicates']} exact "
           f"duplicates")
-    for (status, reason), n in report.groupby(["status", "reason"]).size().sort_values(
-            ascending=False).head(8).items():
-        first = int(report.loc[(report["status"] == status) & (report["reason"] == reason),
+    # by kind: a reason naming its own row (the result replacing it) counted with its kind
+    kind = report["reason"].map({r: reason_kind(r) for r in report["reason"].unique()})
+    kinds = report.groupby([report["status"], kind]).size().sort_values(ascending=False)
+    for (status, reason), n in kinds.head(_KINDS_SHOWN).items():
+        first = int(report.loc[(report["status"] == status) & (kind == reason),
                                "source_row"].iloc[0])
         print(f"  {status} {n}: {cli_advice(reason)} (first at source row {first})")
+    if len(kinds) > _KINDS_SHOWN:  # every row is in the per-row report
+        rest = kinds.iloc[_KINDS_SHOWN:]
+        print(f"  ... {len(rest)} more reasons, {int(rest.sum())} rows: "
+              + ("see the per-row report" if args.report else "write them with --report FILE"))
     unknown = results.attrs["unknown_tests"]
     if len(unknown):
         shown = ", ".join(f"{t} ({n})" for t, n in unknown.head(10).itertuples(index=False))
