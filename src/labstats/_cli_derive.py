@@ -380,7 +380,7 @@ def _derive(args) -> int:
     from labstats._cli_summary import not_inputs, units_written
 
     print(units_written(out.columns, wanted) or "", end="")
-    print(not_inputs(frame.columns) or "", end="")
+    print(not_inputs(frame) or "", end="")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
         print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"
