@@ -24,6 +24,10 @@ def _tree(folder) -> dict:
             if p.is_file()}
 
 
+async def _no_notebook_runs(*args, **kwargs):
+    """``report._run_all`` that runs nothing: the index of notebooks not run."""
+
+
 FIGURES = ("import matplotlib.pyplot as plt\n"
            "for k in range({n}):\n    plt.figure(); plt.plot([0, k]); plt.show()")
 
@@ -130,10 +134,7 @@ def test_the_working_folder_as_out_is_replaced_like_any_report(tmp_path, monkeyp
     pytest.importorskip("nbclient")
     import labstats.report
 
-    async def nothing(*args, **kwargs):
-        pass
-
-    monkeypatch.setattr(labstats.report, "_run_all", nothing)
+    monkeypatch.setattr(labstats.report, "_run_all", _no_notebook_runs)
     nb = _notebooks(tmp_path / "nb", {"01_a": "x = 1"})
     (tmp_path / "report").mkdir()
     monkeypatch.chdir(tmp_path / "report")
@@ -154,10 +155,7 @@ def test_the_index_says_when_it_was_generated_with_its_utc_offset(tmp_path, monk
 
     import labstats.report
 
-    async def nothing(*args, **kwargs):
-        pass
-
-    monkeypatch.setattr(labstats.report, "_run_all", nothing)
+    monkeypatch.setattr(labstats.report, "_run_all", _no_notebook_runs)
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     try:
