@@ -27,6 +27,12 @@ __all__ = ["bland_altman", "concordance", "deming", "passing_bablok", "ratio_sum
 
 
 # --------------------------------------------------------------------------- Bland-Altman
+_LOG = ("log=True analyses ln(y) - ln(x), which needs positive values: correct it, replace "
+        "it with NaN to leave that pair out, or use log=False.")
+#: ``paired(positive=)`` of the ratio (log=True) variant, here and in its plot.
+LOG_POSITIVE = {"x": _LOG, "y": _LOG}
+
+
 def _loa_ci(d_mean, sd, n, z, confidence, ci_method):
     """CIs of the limits of agreement ``d_mean -/+ z*sd`` as ((lo, hi) lower, (lo, hi) upper)."""
     from scipy import stats
@@ -131,9 +137,7 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float | None = No
                          "z of the limits of agreement; pass one of them")
     agreement = 0.95 if agreement is None else check_confidence(agreement, "agreement")
     check_method(ci_method, _BA_CI, "ci_method")
-    why = ("log=True analyses ln(y) - ln(x), which needs positive values: correct it, "
-           "replace it with NaN to leave that pair out, or use log=False.")
-    a, b = paired(x, y, positive={"x": why, "y": why} if log else None)
+    a, b = paired(x, y, positive=LOG_POSITIVE if log else None)
     if log:
         a, b = np.log(a), np.log(b)
     scale = "ln(y) - ln(x)" if log else "y - x"
