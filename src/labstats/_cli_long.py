@@ -9,7 +9,6 @@ duplicates, the most frequent reasons, unknown test codes, and what pairing did.
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 
 #: Reasons listed in the summary, the most frequent first (the rest: counted, then
 #: listed by the per-row report).
@@ -19,8 +18,8 @@ _KINDS_SHOWN = 8
 def derive_long(args, output, options) -> int:
     from labstats._cli_derive import (
         _pairs,
-        _show,
         cli_advice,
+        print_warnings,
         sheet_option,
         write_atomic,
     )
@@ -80,8 +79,7 @@ def derive_long(args, output, options) -> int:
     print(f"paired {p['results']} results into {p['draws']} draws by {how}: {p['duplicates']} "
           f"exact duplicates kept once, {p['conflicts']} conflicting repeats resolved by "
           f"--repeats {args.repeats} ({p['repeats']} results set aside or pooled)")
-    for message, count in Counter(str(w.message) for w in seen).items():
-        print(_show(cli_advice(message), count))
+    print_warnings(seen)
     print(units_written(out.columns, wanted) or "", end="")
     for n in wanted:
         print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} draws")
@@ -109,7 +107,7 @@ def _out_of_core(args, output, options) -> int:
     Read with the reading options of the in-memory path (--time-format, --time-zone,
     --thousands); its warnings printed as the in-memory path prints them (in command-line
     words)."""
-    from labstats._cli_derive import _pairs, _show, cli_advice
+    from labstats._cli_derive import _pairs, print_warnings
     from labstats._engines import pair_export
 
     targets = [output] + ([args.report] if args.report else [])
@@ -141,8 +139,7 @@ def _out_of_core(args, output, options) -> int:
     print(f"paired {p['results']} results into {p['draws']} draws ({p['duplicates']} exact "
           f"duplicates, {p['conflicts']} conflicting repeats resolved by --repeats "
           f"{args.repeats})")
-    for message, count in Counter(str(w.message) for w in seen).items():
-        print(_show(cli_advice(message), count))
+    print_warnings(seen)
     if args.report:
         print(f"wrote the per-row report to {args.report} (unknown test codes: counted "
               f"above)")
