@@ -99,8 +99,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         (pandas' guess), its day/month order settled on every time: "03/04/2024" first
         then "15/04/2024" reads day first; times in both orders are an error, and times
         that never tell the orders apart are read as guessed, with a warning. Times
-        with and without seconds ("08:00", "10:30:15"), with "T" or a space between
-        date and time, are read alike.
+        with and without seconds ("08:00", "10:30:15", "10:30:15.5"), with "T" or a
+        space between date and time, are read alike, also with a UTC offset after them
+        ("08:00+01:00", "08:00:00+01:00").
     time_zone : str, optional
         An IANA time zone name ("UTC", "Europe/Berlin"; another name is an error): times
         with a UTC offset or zone (texts "2024-01-10T08:00:00+01:00", timestamps with a
