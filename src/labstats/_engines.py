@@ -68,9 +68,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
       texts; DuckDB joins them back and groups the rows into draws. Draws with one result
       per analyte are built in SQL; draws with repeats, duplicates or a time shared with
       another draw of the patient go through ``pair_results``, in buckets of patients.
-      Timezone-aware times (but texts with offsets read with ``time_zone=``), times of
-      another type than text or timestamp, results whose status replaces another's (C,
-      F, P), or an export with two different cells of one hash take the partitioned path.
+      Texts with offsets read without ``time_zone=``, times of another type than text or
+      timestamp (timestamps typed with a zone are read as instants, in their zone or
+      ``time_zone=``'s), results whose status replaces another's (C, F, P), or an export
+      with two different cells of one hash take the partitioned path.
     - ``by="window"`` (partitioned path): draws chain from the first result of each
       window, which SQL grouping does not give; DuckDB writes the export partitioned by
       patient and each partition goes through ``read_lab_results`` and ``pair_results``.

@@ -269,7 +269,7 @@ def test_parquet_parts_of_two_zones_are_read_with_time_zone(tmp_path):
                                   .drop(columns="reason"), res.drop(columns="source_file"))
     for by in ("specimen", "window"):
         expected = pair_results(res, by=by, window="1h")
-        # (typed times with a zone: the partitioned path, which warns as pandas does)
+        # (typed times with a zone: the SQL path by specimen; both warn as pandas does)
         with pytest.warns(LabstatsWarning, match=split):
             got = pair_export(folder, by=by, window="1h", time_zone="Europe/Berlin")
         pd.testing.assert_frame_equal(got, expected)
