@@ -109,7 +109,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         several files of the folder (a partition holds whole patients), or None."""
         if not steps.get("files"):
             return None
-        from labstats.datasets._routine_io import split_patients
+        from labstats.datasets._routine_files import split_patients
 
         names, starts = steps["files"]
         which = np.searchsorted(starts, global_rows, side="right") - 1
@@ -183,7 +183,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
 
         warn_unread(*unread, steps["time_format"])
     if splits[0]:  # read_lab_results' warning for a folder, for the whole export
-        from labstats.datasets._routine_io import warn_split
+        from labstats.datasets._routine_files import warn_split
 
         warn_split(splits[0], *splits[2:])
     replay(recorded, "raise")  # derive's warnings once, in this (the caller's) thread

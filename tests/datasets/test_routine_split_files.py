@@ -1,6 +1,6 @@
 """A patient's results in several files of a folder (issue 12, "Bad input"): every path of
 the routine reader that knows the files warns of it in the same words and counts
-(``_routine_io.split_patients``): ``read_lab_results`` of the folder, ``pair_export``'s
+(``_routine_files.split_patients``): ``read_lab_results`` of the folder, ``pair_export``'s
 SQL path and its partitioned path (``by="window"``, or an export the SQL path sends there).
 A Dask DataFrame knows no files (its partitions are not files): no warning, as for a
 DataFrame read by pandas."""
@@ -31,6 +31,24 @@ def _folder(tmp_path, parts=3, n=40, seed=3):
     for k, rows in enumerate(np.array_split(np.arange(len(export)), parts)):
         export.iloc[rows].to_parquet(folder / f"p{k}.parquet", index=False)
     return folder, test_map, export
+
+
+def _row(pid, loinc, value, unit):
+    """One result of patient ``pid``'s one specimen, at one time."""
+    return {"subject_id": pid, "specimen_id": 10 * pid, "charttime": "2024-01-10 08:00",
+            "loinc": loinc, "value": value, "valueuom": unit}
+
+
+#: Total testosterone and SHBG (LOINC codes, read by the default map).
+T, S = ("2986-8", "450", "ng/dL"), ("13967-5", "30", "nmol/L")
+
+
+def _hand(folder, parts):
+    """A folder of parts, each a list of (patient, result) written as ``_row``s."""
+    folder.mkdir()
+    for name, rows in parts.items():
+        pd.DataFrame([_row(p, *r) for p, r in rows]).to_parquet(folder / name, index=False)
+    return folder
 
 
 def _split_warnings(call):
@@ -80,17 +98,9 @@ def test_every_path_names_the_same_patient_and_files(tmp_path):
     """Patient 2's first result is the export's first; patient 1 is in a and b too; a
     copy of patient 3's result (a duplicate, not used) in c does not make it a split
     patient, on any path."""
-    def row(pid, loinc, value, unit):
-        return {"subject_id": pid, "specimen_id": 10 * pid, "charttime": "2024-01-10 08:00",
-                "loinc": loinc, "value": value, "valueuom": unit}
-
-    folder = tmp_path / "hand"
-    folder.mkdir()
-    t, s = ("2986-8", "450", "ng/dL"), ("13967-5", "30", "nmol/L")
-    pd.DataFrame([row(2, *t), row(1, *t), row(3, *t), row(3, *s)]).to_parquet(
-        folder / "a.parquet", index=False)
-    pd.DataFrame([row(2, *s), row(1, *s)]).to_parquet(folder / "b.parquet", index=False)
-    pd.DataFrame([row(3, *s)]).to_parquet(folder / "c.parquet", index=False)
+    folder = _hand(tmp_path / "hand", {"a.parquet": [(2, T), (1, T), (3, T), (3, S)],
+                                       "b.parquet": [(2, S), (1, S)],
+                                       "c.parquet": [(3, S)]})
     res, want = _pandas(folder, None)
     assert res["status"].tolist()[-1] == "duplicate"
     assert res.attrs["split_patients"]["patient_id"].tolist() == [2, 1]
@@ -145,17 +155,9 @@ def test_the_example_patient_s_files_are_those_of_its_used_results(tmp_path):
     """The first split patient (2) also has a copy of a result (a duplicate, not used) in
     c.parquet: read_lab_results and the partitioned path name a and b, the SQL path a, b
     and c (its count is right: patient 3, a copy in c only, is not split)."""
-    def row(pid, loinc, value, unit):
-        return {"subject_id": pid, "specimen_id": 10 * pid, "charttime": "2024-01-10 08:00",
-                "loinc": loinc, "value": value, "valueuom": unit}
-
-    folder = tmp_path / "copies"
-    folder.mkdir()
-    t, s = ("2986-8", "450", "ng/dL"), ("13967-5", "30", "nmol/L")
-    pd.DataFrame([row(2, *t), row(3, *t), row(3, *s)]).to_parquet(folder / "a.parquet",
-                                                                   index=False)
-    pd.DataFrame([row(2, *s)]).to_parquet(folder / "b.parquet", index=False)
-    pd.DataFrame([row(2, *s), row(3, *s)]).to_parquet(folder / "c.parquet", index=False)
+    folder = _hand(tmp_path / "copies", {"a.parquet": [(2, T), (3, T), (3, S)],
+                                         "b.parquet": [(2, S)],
+                                         "c.parquet": [(2, S), (3, S)]})
     res, want = _pandas(folder, None)
     assert res["status"].tolist()[-2:] == ["duplicate", "duplicate"]
     assert want.startswith(f"1 patient(s) {SPLIT} of the folder (e.g. 2 in a.parquet, "

@@ -16,6 +16,7 @@ import numpy as np
 
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._labunits import UnitColumn
+from labstats.datasets._routine_files import files_per_patient
 from labstats.datasets._routine_pair import as_written, duplicated, pair_results, take_text
 from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _engines)
     _analytes,
@@ -481,6 +482,6 @@ def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, f
         "value": raw[header].to_numpy()[bad_times] if header is not None else [],
         "reason": f"not a time in the column's format {fmt!r} (mixed formats, or not a time); "
                   f"pass time_format="})
-    split = _routine_io.files_per_patient(frame["patient_id"].array, files, status == 0)
+    split = files_per_patient(frame["patient_id"].array, files, status == 0)
     if split is not None:
         frame.attrs["split_patients"] = AttrFrame(split)
