@@ -101,11 +101,28 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         times = res.attrs["times"]  # unread times: (count, first row, its text)
         unread = (len(times), int(global_rows[times["source_row"].iloc[0]]),
                   times["value"].iloc[0]) if len(times) else (0, None, None)
-        return res.attrs["counts"], entries, counts, paired, found, unread
+        return res.attrs["counts"], entries, counts, paired, found, unread, split_of(
+            res, global_rows)
+
+    def split_of(res, global_rows):
+        """(count, first row, id, files) of the partition's patients with used results in
+        several files of the folder (a partition holds whole patients), or None."""
+        if not steps.get("files"):
+            return None
+        from labstats.datasets._routine_files import split_patients
+
+        names, starts = steps["files"]
+        which = np.searchsorted(starts, global_rows, side="right") - 1
+        split, first = split_patients(res["patient_id"].array, np.asarray(names)[which],
+                                      (res["status"] == "used").to_numpy(), global_rows)
+        return None if first is None else (len(split), *first)
 
     def collect(done):
-        res_counts, entries, pair_counts, paired, found, times = done
+        res_counts, entries, pair_counts, paired, found, times, split = done
         recorded.append(found)
+        if split is not None:  # the count, and the patient of the export's first row
+            splits[:] = [splits[0] + split[0], *min(splits[1:], split[1:], key=lambda x: (
+                x[0] is None, x[0] or 0))]
         if times[0]:
             first = min(unread[1:], times[1:], key=lambda x: (x[0] is None, x[0]))
             unread[:] = [unread[0] + times[0], *first]
@@ -137,6 +154,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
 
     written: list = []
     unread = [0, None, None]  # unread times: count, first row and its text
+    splits = [0, None, None, None]  # patients in several files: count, first row, id, files
     recorded: list = []  # derive's warnings of each partition, in partition order
     try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
         serial = workers <= 1 or len(parts) <= 1
@@ -164,6 +182,10 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         from labstats.datasets._routine_io import warn_unread
 
         warn_unread(*unread, steps["time_format"])
+    if splits[0]:  # read_lab_results' warning for a folder, for the whole export
+        from labstats.datasets._routine_files import warn_split
+
+        warn_split(splits[0], *splits[2:])
     replay(recorded, "raise")  # derive's warnings once, in this (the caller's) thread
     counts = {"read": read, "pair": pair, "partitions": len(parts),
               "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),

@@ -15,7 +15,9 @@ the reading is done on their *dictionary*, not on their rows:
    thread while the cells are read, a chunk at a time into a DuckDB table (about one
    text per draw: not held in Python). Rows are joined back to their tuple and time by a
    hash of the values; two different tuples (or texts) with one hash send the export to
-   the partitioned pandas path (they are checked, not assumed away).
+   the partitioned pandas path (they are checked, not assumed away). Times typed as
+   timestamps are DuckDB's own (typed with a zone: instants, given back in the export's
+   zone and unit, or ``time_zone=``'s zone, by ``Export.time_mode``).
    These two scans (the cells' and the time texts' dictionaries) start in threads as
    soon as the export's columns are known (``Early``), while pandas is imported.
 2. The used rows are kept in a DuckDB table (spilled to disk beyond ``memory_limit``)
@@ -159,6 +161,7 @@ class Early:
         from concurrent.futures import ThreadPoolExecutor
 
         self.mode = _time_kind(schema, role, time_zone)  # Unsupported: before any scan
+        self.time_zone = time_zone
         pid = _col(role["patient_id"])
         missing = _missing_id(pid, schema.field(role["patient_id"]).type)
         self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
@@ -245,7 +248,8 @@ class Export:
 
     def time_mode(self):
         """How each row's time is read: ("native", its dtype), ("text", None: parsed by
-        ``time_table``) or (None, dtype): no time column."""
+        ``time_table``) or (None, dtype): no time column. Native times typed with a zone
+        keep their unit and zone (``time_zone=``'s when given), as pandas reads them."""
         import pandas as pd
 
         mode = self.early.mode
@@ -254,7 +258,10 @@ class Export:
         header = self.role["collected_at"]
         self.time_raw = _col(header)
         if mode == "native":
-            return "native", np.dtype(f"datetime64[{self.schema.field(header).type.unit}]")
+            kind = self.schema.field(header).type
+            if kind.tz is not None:
+                return "native", pd.DatetimeTZDtype(kind.unit, self.early.time_zone or kind.tz)
+            return "native", np.dtype(f"datetime64[{kind.unit}]")
         return "text", None
 
     def time_table(self, con, time_format, time_zone=None, chunk=1 << 18):
