@@ -412,7 +412,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
             dup = con.sql("SELECT count(t) - count(DISTINCT t) FROM tt").fetchall()[0][0]
             return dtype, not dup
 
-        draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats,
+        draws = Draws(ex, mode, times if parsed else time_dtype, analytes, repeats, window,
                       names is not None)
     if warm is not None:
         warm.join()

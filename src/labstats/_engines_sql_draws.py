@@ -17,11 +17,13 @@ class Draws:
     """Used rows -> draws (``GROUP BY patient, specimen``): simple ones from SQL, the
     others through ``_mark_duplicates`` and ``pair_results`` (pandas), bucket by bucket."""
 
-    def __init__(self, ex, mode, time_dtype, analytes, repeats, folder):
+    def __init__(self, ex, mode, time_dtype, analytes, repeats, window, folder):
         """``time_dtype``: the dtype of the times, or a function that registers ``tt``
-        and returns it (called once the rows are grouped)."""
+        and returns it (called once the rows are grouped). ``window``: ``pair_results``'
+        (a specimen's results further apart are two draws: only draws of several times,
+        which ``_pair`` pairs, can be)."""
         self.ex, self.mode = ex, mode
-        self.analytes, self.repeats = analytes, repeats
+        self.analytes, self.repeats, self.window = analytes, repeats, window
         code = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         self.codes = [code[a] for a in analytes]
         every = {code[a] for a in ex.used} | set(self.codes)
@@ -375,13 +377,15 @@ class Draws:
         if parts:
             con.execute("DROP TABLE cr")
 
-    def _rows(self, where, order=True):
-        """SQL: the used rows of the other draws (``cx``), with their times."""
+    def _rows(self, where, order=True, cx=True):
+        """SQL: the used rows of the other draws (``cx``; every draw's: not ``cx``), with
+        their times."""
         times = ("tt.t AS t, CASE WHEN tt.t IS NULL THEN tt.s END AS traw",  # unread: text
                  "LEFT JOIN tt ON tt.h = u.t") if self.mode == "text" else ("u.t", "")
-        return (f"SELECT u.pid, u.spec, {times[0]}, u.a, u.i, u.row, u.file FROM u SEMI JOIN "
-                f"cx ON u.pid = cx.pid AND u.spec IS NOT DISTINCT FROM cx.spec {times[1]} "
-                f"{where}" + (" ORDER BY u.row" if order else ""))
+        semi = (" SEMI JOIN cx ON u.pid = cx.pid AND u.spec IS NOT DISTINCT FROM cx.spec"
+                if cx else "")
+        return (f"SELECT u.pid, u.spec, {times[0]}, u.a, u.i, u.row, u.file FROM u{semi} "
+                f"{times[1]} {where}" + (" ORDER BY u.row" if order else ""))
 
     def empty(self):
         """``pair_results`` of no results: the frame of no draws, with its columns."""
@@ -389,12 +393,14 @@ class Draws:
                             "LIMIT 0")
         return self._pair(self.ex.con.sql(self._rows("")).to_arrow_table())
 
-    def _pair(self, table):
+    def _marked(self, table):
+        """The rows of ``table`` (``_rows``' columns) as the frame ``pair_results`` reads,
+        and their status (0: used, 3: a read duplicate), marked as ``read_lab_results``
+        marks them (``_mark_duplicates``)."""
         import pandas as pd
-        import pyarrow as pa
 
-        from labstats.datasets._routine_pair import pair_results, take_text
-        from labstats.datasets.routine import STATUSES, _mark_duplicates
+        from labstats.datasets._routine_pair import take_text
+        from labstats.datasets.routine import _mark_duplicates
 
         ids = self._ids(table)
         a = table["a"].to_numpy().astype(np.int64)
@@ -417,6 +423,16 @@ class Draws:
         frame["source_row"] = table["row"].to_numpy().astype(np.int64)
         status = np.zeros(len(frame), dtype=np.int8)
         _mark_duplicates(frame, status, np.ones(len(frame), dtype=bool), raw_times, a, c)
+        return frame, status
+
+    def _pair(self, table):
+        import pandas as pd
+        import pyarrow as pa
+
+        from labstats.datasets._routine_pair import pair_results
+        from labstats.datasets.routine import STATUSES
+
+        frame, status = self._marked(table)
         self.read_duplicates += int((status == 3).sum())
         if self.folder:  # by patient, in DuckDB (whole patients in a bucket)
             con = self.ex.con
@@ -426,8 +442,8 @@ class Draws:
                         "kept_part GROUP BY pid")
             con.unregister("kept_part")
         frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
-        paired = pair_results(frame, by="specimen", repeats=self.repeats,
-                              analytes=self.analytes)
+        paired = pair_results(frame, by="specimen", window=self.window,
+                              repeats=self.repeats, analytes=self.analytes)
         for key, value in paired.attrs.pop("counts").items():
             self.counts[key] += value
         paired.attrs = {}
@@ -449,5 +465,10 @@ class Draws:
             f"{extra}) GROUP BY pid) WHERE lo < hi").fetchall()[0]
         if not found[0]:
             return
-        files = con.execute("SELECT DISTINCT file FROM u WHERE pid = ?", [found[1]]).fetchall()
-        warn_split(int(found[0]), found[1], [names[f[0]] for f in files])
+        # the example patient's files: of its used results, read duplicates aside (as
+        # read_lab_results names them)
+        rows = con.execute(self._rows("WHERE u.pid = $pid", cx=False), {"pid": found[1]}
+                           ).to_arrow_table()
+        _, status = self._marked(rows)
+        files = np.unique(rows["file"].to_numpy()[status == 0])
+        warn_split(int(found[0]), found[1], [names[f] for f in files])

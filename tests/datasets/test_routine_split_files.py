@@ -148,9 +148,6 @@ def test_a_dask_frame_knows_no_files(tmp_path):
     pd.testing.assert_frame_equal(draws, pair_results(res), check_dtype=False)
 
 
-@pytest.mark.xfail(strict=True, reason="the SQL path lists the files of the patient's rows "
-                                       "with its duplicates (Draws.split_patients: DISTINCT "
-                                       "file FROM u); left to the lead")
 def test_the_example_patient_s_files_are_those_of_its_used_results(tmp_path):
     """The first split patient (2) also has a copy of a result (a duplicate, not used) in
     c.parquet: read_lab_results and the partitioned path name a and b, the SQL path a, b

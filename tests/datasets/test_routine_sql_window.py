@@ -1,9 +1,7 @@
 """``window=`` with ``by="specimen"``: results of one specimen collected more than ``window``
-apart are two draws (``pair_results``). pair_export's SQL path pairs a specimen at several
-times through ``pair_results`` without passing ``window=`` on (``Draws._pair`` calls it
-with the default "1D"), so it gives one draw where pandas and the partitioned path give
-two. Left to the lead (``_engines_sql_draws.py`` is being profiled): strict xfail, to be
-removed with the fix (``window`` through ``Draws`` to its ``pair_results`` call)."""
+apart are two draws (``pair_results``), on every path of pair_export too. The SQL path
+pairs a specimen at several times through ``pair_results``; it passed no ``window=`` on
+(the default "1D": one draw where pandas gave two; fails on the code before the fix)."""
 
 from __future__ import annotations
 
@@ -42,8 +40,6 @@ def test_the_partitioned_path_splits_a_specimen_wider_than_the_window(tmp_path, 
     pd.testing.assert_frame_equal(got, want)
 
 
-@pytest.mark.xfail(strict=True, reason="the SQL path does not pass window= to pair_results "
-                                       "(Draws); left to the lead, see the module docstring")
 def test_the_sql_path_splits_a_specimen_wider_than_the_window(tmp_path):
     path = _export(tmp_path)
     want = pair_results(read_lab_results(path), by="specimen", window="1h")
