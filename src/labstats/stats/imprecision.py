@@ -26,11 +26,15 @@ def _broadcast_inputs(inputs):
     for k, a in arrays.items():
         no_inf(a, inputs[k], f"inputs[{k!r}]", "(the result for that row is then NaN)")
     try:
-        arrays = dict(zip(arrays, np.broadcast_arrays(*arrays.values()), strict=True))
+        np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError as exc:
         sizes = ", ".join(f"{k}: {a.size}" for k, a in arrays.items())
         raise ValueError(f"inputs: lengths differ ({sizes}); give scalars or equal lengths") \
             from exc
+    from labstats.formulas._common import broadcast_rows
+
+    arrays = dict(zip(arrays, broadcast_rows(list(arrays.values()),
+                                             [f"inputs[{k!r}]" for k in arrays]), strict=True))
     return {k: a.ravel().copy() for k, a in arrays.items()}, index
 
 
