@@ -28,7 +28,7 @@ import sys
 
 import numpy as np
 
-from labstats.formulas._common import broadcast_rows
+from labstats._validate import broadcast_rows
 
 BLOCK = 1 << 14
 _EPS = np.finfo(np.float64).eps

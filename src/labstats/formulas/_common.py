@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from labstats import _validate
-from labstats._validate import as_concentration, as_measure, as_sex, warn
+from labstats._validate import as_concentration, as_measure, as_sex, broadcast_rows, warn
 from labstats._warn import recording
 from labstats.units import ANALYTES, MEASURES, analyte_of, resolve_unit
 
@@ -177,39 +177,6 @@ class Column:
         """Run the exact check when a block looked wrong: raises, or warns in "warn" mode."""
         if self.bad:
             self._validate()
-
-
-def broadcast_rows(arrays, names=None):
-    """``np.broadcast_arrays(*arrays)`` for inputs that hold the same rows: scalars with
-    arrays, or arrays that broadcast without making new cells (``check_rows``)."""
-    shapes = [np.shape(a) for a in arrays]
-    try:
-        np.broadcast_shapes(*shapes)
-    except ValueError:
-        return np.broadcast_arrays(*arrays)  # numpy's message for lengths that differ
-    check_rows(shapes, names)
-    return np.broadcast_arrays(*arrays)
-
-
-def check_rows(shapes, names=None) -> None:
-    """Refuse input shapes (that broadcast) whose broadcast has more cells than the largest
-    input: an outer product, e.g. an (n, 1) column (``df[["x"]].to_numpy()``,
-    ``x.reshape(-1, 1)``) against an (n,) array gives n x n results from n rows (80 GB at
-    n = 100,000). ``names`` (one per shape) name the two inputs in the message."""
-    shape = np.broadcast_shapes(*shapes)
-    sizes = [int(np.prod(s)) for s in shapes]
-    if int(np.prod(shape)) <= max(sizes, default=1):
-        return
-    i = int(np.argmax(sizes))
-    j = next(k for k, s in enumerate(shapes)
-             if np.prod(np.broadcast_shapes(shapes[i], s)) > sizes[i])
-    who = names if names is not None else [f"input {k + 1}" for k in range(len(shapes))]
-    raise ValueError(
-        f"{who[j]} (shape {shapes[j]}) and {who[i]} (shape {shapes[i]}) would broadcast to "
-        f"{shape}: {int(np.prod(shape)):,} results from {max(sizes):,} values, every "
-        "combination of their rows, not row by row. Pass 1-D arrays of one length (e.g. "
-        "x.ravel(), or a column as df['x'], not df[['x']]); for a grid of every "
-        "combination, make it with np.meshgrid and pass its arrays")
 
 
 def fused(kernel, *columns: Column, n_out: int = 1):

@@ -14,9 +14,9 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import as_concentration, as_constant, like_inputs
+from labstats._validate import as_concentration, as_constant, broadcast_rows, like_inputs
 from labstats.formulas import _binding
-from labstats.formulas._common import broadcast_rows, percent_of_total, warn_rows
+from labstats.formulas._common import percent_of_total, warn_rows
 from labstats.units import ANALYTES, resolve_unit
 
 __all__ = [

@@ -20,9 +20,9 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import as_concentration, like_inputs
+from labstats._validate import as_concentration, broadcast_rows, like_inputs
 from labstats.formulas import _binding
-from labstats.formulas._common import broadcast_rows, percent_of_total
+from labstats.formulas._common import percent_of_total
 from labstats.formulas.androgens import check_albumin_given, check_constants, resolve_model
 from labstats.units import ANALYTES, resolve_unit
 

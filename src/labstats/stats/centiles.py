@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_sex, common_index, like_inputs, to_float_array, warn
+from labstats._validate import (
+    _is_series,
+    as_sex,
+    check_rows,
+    common_index,
+    like_inputs,
+    to_float_array,
+    warn,
+)
 from labstats.stats import _lms
 from labstats.stats._lms_api import fit_lms
 
@@ -204,8 +212,6 @@ class LMSTable:
             groups = dict.fromkeys(self._points)
         shapes = [a.shape, *(() if s is None else (s.shape,)), *(np.shape(o) for o in others)]
         shape = np.broadcast_shapes(*shapes)
-        from labstats.formulas._common import check_rows
-
         check_rows(shapes, ["age", *(() if s is None else ("sex",)),
                             *(["value (or z)"] * len(others))])  # no outer product of rows
         a = np.broadcast_to(a, shape).ravel()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_constant, as_count, to_float_array, warn
+from labstats._validate import (
+    _is_series,
+    as_constant,
+    as_count,
+    broadcast_rows,
+    to_float_array,
+    warn,
+)
 from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["propagate_imprecision"]
@@ -31,8 +38,6 @@ def _broadcast_inputs(inputs):
         sizes = ", ".join(f"{k}: {a.size}" for k, a in arrays.items())
         raise ValueError(f"inputs: lengths differ ({sizes}); give scalars or equal lengths") \
             from exc
-    from labstats.formulas._common import broadcast_rows
-
     arrays = dict(zip(arrays, broadcast_rows(list(arrays.values()),
                                              [f"inputs[{k!r}]" for k in arrays]), strict=True))
     return {k: a.ravel().copy() for k, a in arrays.items()}, index
