@@ -18,7 +18,8 @@ MODULES = ["benchmarks.bench_binding", "benchmarks.bench_formulas", "benchmarks.
            "benchmarks.bench_survey",
            "benchmarks.bench_cohort", "benchmarks.bench_report", "benchmarks.bench_indirect",
            "benchmarks.bench_routine", "benchmarks.bench_centiles", "benchmarks.bench_bcpe",
-           "benchmarks.bench_reference", "benchmarks.bench_labfile"]
+           "benchmarks.bench_reference", "benchmarks.bench_deming",
+           "benchmarks.bench_labfile"]
 
 
 def report(rows: list[dict]) -> None:

@@ -485,6 +485,7 @@ def check_label_kinds(values, name: str) -> None:
 
 # Sex parsing belongs to this layer; it lives in labstats._validate_sex (file size) and is
 # re-exported here, after the helpers it uses are defined.
+from labstats._validate_rows import broadcast_rows, check_rows  # noqa: E402, F401
 from labstats._validate_sex import (  # noqa: E402, F401
     SEX_CODES,
     SEX_MISSING_TEXT,

@@ -297,8 +297,46 @@ def test_weighted_deming_finds_the_fixed_point_when_the_iteration_cycles():
 
 def test_weighted_deming_that_does_not_converge_warns(monkeypatch):
     monkeypatch.setattr(regression._wdeming_fit, "__defaults__", (3, 1e-12))
-    with pytest.warns(UserWarning, match=r"weighted fit did not converge in \d+ of 15 fits"):
+    monkeypatch.setattr(regression._jackknife_wdeming, "__defaults__", (3, 1e-12))
+    with pytest.warns(UserWarning, match=r"weighted fit did not converge in 15 of 15 fits"):
         deming(WD_X, WD_Y, weighted=True)
+
+
+def _loo_loop(x, y, lam):
+    """The weighted jackknife as it was: one ``_wdeming_fit`` per left-out pair."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fits = [regression._wdeming_fit(np.delete(x, k), np.delete(y, k), lam)
+                for k in range(x.size)]
+    return np.array([f[:2] for f in fits]), np.array([f[2] for f in fits])
+
+
+@pytest.mark.parametrize("lam", [1.0, 1 / 1.21, 4.0])
+@pytest.mark.parametrize("case", ["TD15", "TD41", "cycling"])
+def test_weighted_deming_jackknife_refits_all_pairs_at_once_as_the_loop(case, lam, monkeypatch):
+    """The n leave-one-out refits of the weighted fit were one Python call each (n + 1 calls
+    of ``_wdeming_fit`` a fit); now they are iterated together as rows of one array (one
+    call, the full fit), each stopping where its own iteration stops. Same lines as the
+    loop to 1e-12 (4e-14 measured) and the same convergence flags, also for WD_X/WD_Y,
+    whose refits cycle and need the half steps; with blocks of 3 refits (the block bound
+    for large n) too. mcr's AnalyzeIT values for TD15 are test_agreement's."""
+    from labstats.stats import _deming
+
+    d = pd.read_csv(Path(__file__).parents[1] / "reference" / "mcr_testdata.csv", comment="#")
+    x, y = (WD_X, WD_Y) if case == "cycling" else (d.x[d.dataset == case].to_numpy(),
+                                                   d.y[d.dataset == case].to_numpy())
+    want, want_ok = _loo_loop(x, y, lam)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got, ok = regression._jackknife_wdeming(x, y, lam)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_array_equal(ok, want_ok)
+    monkeypatch.setattr(_deming, "_LOO_BLOCK", 3 * x.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_allclose(regression._jackknife_wdeming(x, y, lam)[0], want, rtol=1e-12)
+    calls = []
+    fit = regression._wdeming_fit
+    monkeypatch.setattr(regression, "_wdeming_fit", lambda *a, **k: calls.append(1) or fit(*a, **k))
+    deming(x, y, error_ratio=lam, weighted=True)
+    assert len(calls) == 1  # the full fit; before: 1 + n
 
 
 @pytest.mark.parametrize("bad", [True, "1"])

@@ -28,6 +28,8 @@ import sys
 
 import numpy as np
 
+from labstats._validate import broadcast_rows
+
 BLOCK = 1 << 14
 _EPS = np.finfo(np.float64).eps
 
@@ -101,7 +103,7 @@ def _jit(n: int | None = None):
 
 
 def _flat_inputs(*xs):
-    arrays = np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in xs])
+    arrays = broadcast_rows([np.asarray(x, dtype=np.float64) for x in xs])
     for a in arrays:
         a.flags.writeable = False  # inputs are only read (and numba wants to know)
     shape = arrays[0].shape
@@ -194,7 +196,7 @@ def blockwise(kernel, *arrays, n_out: int = 1):
     Inputs are broadcast against each other (a scalar albumin with a column of TT costs
     no copy). Inputs of more than one dimension are processed in one piece.
     """
-    arrays = np.broadcast_arrays(*[np.asarray(a, dtype=np.float64) for a in arrays])
+    arrays = broadcast_rows([np.asarray(a, dtype=np.float64) for a in arrays])
     shape = arrays[0].shape
     outs = tuple(np.empty(shape, dtype=np.float64) for _ in range(n_out))
     if len(shape) != 1:

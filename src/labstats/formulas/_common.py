@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from labstats import _validate
-from labstats._validate import as_concentration, as_measure, as_sex, warn
+from labstats._validate import as_concentration, as_measure, as_sex, broadcast_rows, warn
 from labstats._warn import recording
 from labstats.units import ANALYTES, MEASURES, analyte_of, resolve_unit
 
@@ -184,9 +184,10 @@ def fused(kernel, *columns: Column, n_out: int = 1):
 
     Inputs broadcast against each other; 0-d and multi-dimensional inputs are flattened
     (and the results reshaped), so a kernel always gets 1-d blocks, already in its
-    equation's unit, and may compute in place in arrays it created itself.
+    equation's unit, and may compute in place in arrays it created itself. Inputs that
+    would broadcast to an outer product are refused (``broadcast_rows``).
     """
-    arrays = np.broadcast_arrays(*[c.x for c in columns])
+    arrays = broadcast_rows([c.x for c in columns], [c.name for c in columns])
     shape = arrays[0].shape
     if len(shape) != 1:
         arrays = [a.reshape(-1) for a in arrays]
@@ -219,7 +220,7 @@ def jit(module: str = "_jit_formulas"):
 def jit_arrays(*columns: Column):
     """Flat float64 inputs for a compiled loop, or None when the numpy path should run
     (input of one block or less: no compilation is worth it; or n-d input)."""
-    arrays = np.broadcast_arrays(*[c.x for c in columns])
+    arrays = broadcast_rows([c.x for c in columns], [c.name for c in columns])
     if arrays[0].ndim != 1 or arrays[0].shape[0] <= BLOCK:
         return None
     out = []

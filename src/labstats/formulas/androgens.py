@@ -14,7 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import as_concentration, as_constant, like_inputs
+from labstats._validate import as_concentration, as_constant, broadcast_rows, like_inputs
 from labstats.formulas import _binding
 from labstats.formulas._common import percent_of_total, warn_rows
 from labstats.units import ANALYTES, resolve_unit
@@ -156,6 +156,7 @@ def _inputs(total_testosterone, shbg, albumin, tt_unit, shbg_unit, albumin_unit,
     # Albumin stays in g/L (no copy when given in g/L); the molar mass enters k_a.
     alb = as_concentration(albumin, "albumin", unit=albumin_unit,
                            molar_mass=model.albumin_molar_mass)
+    broadcast_rows([tt, sb, alb], ["total_testosterone", "shbg", "albumin"])  # no outer product
     return tt, sb, alb
 
 
@@ -443,6 +444,7 @@ def free_androgen_index(total_testosterone, shbg, *, total_testosterone_unit: st
     """
     tt = as_concentration(total_testosterone, "total_testosterone", unit=total_testosterone_unit)
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
+    broadcast_rows([tt, sb], ["total_testosterone", "shbg"])  # no outer product
     with np.errstate(divide="ignore", invalid="ignore"):
         fai = np.multiply(c.FAI_SCALE, tt)  # (100 TT) / SHBG, the second step in place
         fai = np.divide(fai, sb, out=fai) if fai.ndim and fai.shape == sb.shape else fai / sb

@@ -20,7 +20,7 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import as_concentration, like_inputs
+from labstats._validate import as_concentration, broadcast_rows, like_inputs
 from labstats.formulas import _binding
 from labstats.formulas._common import percent_of_total
 from labstats.formulas.androgens import check_albumin_given, check_constants, resolve_model
@@ -74,6 +74,7 @@ def _solve(estradiol, shbg, albumin, total_testosterone, *, method, estradiol_un
     e2 = as_concentration(estradiol, "estradiol", unit=estradiol_unit, to="nmol/L")
     sb = as_concentration(shbg, "shbg", unit=shbg_unit)
     alb = as_concentration(albumin, "albumin", unit=albumin_unit, to="µmol/L", molar_mass=mm) * 1e3
+    broadcast_rows([e2, sb, alb], ["estradiol", "shbg", "albumin"])  # no outer product
     n_e = 1.0 + k_ea * alb  # E2: albumin in large excess, linear
 
     if total_testosterone is None:
@@ -84,6 +85,7 @@ def _solve(estradiol, shbg, albumin, total_testosterone, *, method, estradiol_un
 
     tm = resolve_model(testosterone_method or m.testosterone_method, albumin_molar_mass=mm)
     tt = as_concentration(total_testosterone, "total_testosterone", unit=total_testosterone_unit)
+    broadcast_rows([e2, sb, alb, tt], ["estradiol", "shbg", "albumin", "total_testosterone"])
     k_t, k_ta = tm.k_shbg * 1e-9, tm.k_albumin * 1e-9
     sat = tm.albumin_binding == "saturable"
 

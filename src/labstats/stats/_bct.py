@@ -89,6 +89,38 @@ class StudentT:
         return np.where(np.isinf(t), 0.0, out)
 
     @staticmethod
+    def log_half_tail(log_t, tau):
+        """log P(T > |t|) from log |t|, to full relative precision where P(T > |t|)
+        underflows: with x = tau/(tau + t^2), a = tau/2, b = 1/2, I_x(a, b) = x^a (1-x)^b
+        2F1(a+b, 1; a+1; x) / (a B(a, b)) (Abramowitz & Stegun 26.5.4 with 15.1.1; the
+        series' terms fall at least as x^j) where the tail is below FAR_TAIL, else log of
+        the direct value."""
+        from labstats.stats._bcpe import FAR_TAIL
+
+        log_t, tau = np.broadcast_arrays(np.asarray(log_t, float), np.asarray(tau, float))
+        a = 0.5 * tau
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            direct = StudentT.half_tail(np.exp(log_t), tau)
+            log_x = np.log(tau) - np.logaddexp(np.log(tau), 2.0 * log_t)
+            x = np.exp(log_x)
+            far = ~(direct > FAR_TAIL) & (x < 1.0)
+            term = total = np.ones(x.shape)
+            for j in range(2000):  # terms <= x^j: while any far row's still counts
+                term = np.where(far, term * (a + 0.5 + j) / (a + 1.0 + j) * x, 0.0)
+                total = total + term
+                if not np.any(term > 1e-17 * total):
+                    break
+            series = (a * log_x + 0.5 * np.log1p(-x) - np.log(a) - betaln(a, 0.5)
+                      + np.log(total) - np.log(2.0))
+            return np.where(direct > FAR_TAIL, np.log(direct), series)
+
+    @staticmethod
+    def log_rate(log_t, tau):
+        """log(-log P(T > |t|)) to leading order, log(tau log |t|) (never needed: log P
+        of a finite t does not overflow; the interface of ``_bcpe.PowerExponential``)."""
+        return np.log(np.asarray(tau, float) * log_t)
+
+    @staticmethod
     def ppf(p, q, tau):
         """The t_tau quantile with lower tail ``p`` and upper tail ``q`` = 1 - p (both
         given, so that each tail keeps its relative precision)."""

@@ -151,6 +151,45 @@ def _check_spread(a, y, code):
                              f"{float(v[0])!r}; {fix}")
 
 
+#: Observations per effective parameter below which a fit warns that it is imprecise (the
+#: rule of thumb of ~10 per parameter, Harrell, Regression Modeling Strategies, 2nd ed.,
+#: 2015, Sect. 4.4).
+PER_PARAMETER = 10
+
+
+def _check_n(n, targets, family, who):
+    """Refuse a fit that cannot be identified: n must exceed the parameters of the simplest
+    model asked (each curve's df, 1 for "auto": a constant), else the likelihood can put a
+    parameter on each observation (S -> 0: unbounded, the deviance -> -inf)."""
+    p = sum(1.0 if v is None else v for v in targets.values())
+    if n <= p:
+        raise ValueError(
+            f"fit_lms: {n} observation(s){who} cannot identify the {family.upper()} model: it "
+            f"needs more observations than parameters, at least {int(np.floor(p)) + 1} for "
+            f"df={ {k: ('auto' if v is None else v) for k, v in targets.items()} } (each curve "
+            f"at least 1 parameter, a constant); with as many parameters as observations the "
+            "fit interpolates them and its likelihood has no maximum. Give more rows "
+            f"(for centiles, at least {PER_PARAMETER} per parameter)")
+
+
+def _check_edf(n, edf, family, who):
+    """After the fit: refuse curves with as many effective parameters as observations
+    ("auto" can choose that with few rows); warn below ``PER_PARAMETER`` per parameter."""
+    from labstats._validate import warn
+
+    total = sum(edf.values())
+    if total >= n:
+        raise ValueError(
+            f"fit_lms: the {family.upper()} curves{who} chose {total:.1f} effective parameters "
+            f"for {n} observations: as many as the observations, so the fit interpolates them "
+            f"and is not identified. Give df= (e.g. df=1: constant curves, "
+            f"{len(edf)} parameters) or more rows (at least {PER_PARAMETER} per parameter)")
+    if n < PER_PARAMETER * total:
+        warn(f"fit_lms: {n} observations{who} for {total:.1f} effective parameters (fewer than "
+             f"{PER_PARAMETER} per parameter): the curves, and most of all the outer centiles, "
+             f"are imprecise; give more rows or fewer df (df=1: constant curves)")
+
+
 def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", family="bccg",
             criterion="ml", age_unit="years", ci_centiles=(3, 50, 97), replicates=0, seed=0,
             max_iter=100):
@@ -236,6 +275,14 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     expected information of the untruncated model; log tau is a fourth curve in the same
     RS and Cole-Green cycles (start tau = 2 for BCPE, 10 for BCT).
 
+    Sample size, per sex: a fit needs more observations than the parameters of the
+    simplest model asked (each curve's df, 1 for "auto"): at least 4 for BCCG and 5 for
+    BCPE or BCT with constant curves; with fewer the curves can interpolate the rows and
+    the likelihood has no maximum, so fit_lms raises ``ValueError``. It raises too when
+    "auto" chooses as many effective parameters as observations, and warns below 10
+    observations per effective parameter (the curves, above all the outer centiles, are
+    then imprecise).
+
     References
     ----------
     .. [1] T. J. Cole and P. J. Green, Stat. Med. 11:1305-1319, 1992,
@@ -309,9 +356,11 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
     for code in codes:
         rows = use if code is None else use & (s == code)
         _check_spread(a[rows], y[rows], code)
+        who = '' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]
+        _check_n(int(rows.sum()), targets, family, who)
         f = fit_group(rows, w)
         fits[code] = f
-        who = '' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]
+        _check_edf(int(rows.sum()), f["edf"], family, who)
         if not f["converged"]:  # never silently: the curves are those of the last step
             warn(f"fit_lms: the {family.upper()} fit{who} "
                  f"did not converge in {f['iterations']} iterations (max_iter={max_iter}); "

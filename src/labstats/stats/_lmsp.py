@@ -160,6 +160,16 @@ class LMSPTable(LMSTable):
         float, numpy.ndarray or pandas.Series
             Like the inputs; NaN where an input is missing or the age is outside the table.
 
+        Notes
+        -----
+        A tail probability below 1e-280 (beyond about |z| = 36) is computed from its
+        logarithm, so that values far out keep finite, ordered scores (as the normal
+        quantile of a probability that rounds to 0 they would be infinite; checked against
+        40-digit mpmath up to z = 18,000). The score is -inf only for a value whose Box-Cox
+        z is the truncation point -1/(S L) in double precision (L > 0 and the value below
+        about M 1e-16^(1/L): the lower end of the model), and +-inf where it would exceed
+        the largest double.
+
         Examples
         --------
         >>> t = LMSPTable([0, 10], [0.0, 0.0], [10.0, 10.0], [0.1, 0.1], [1.0, 1.0],

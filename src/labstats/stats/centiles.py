@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_sex, common_index, like_inputs, to_float_array, warn
+from labstats._validate import (
+    _is_series,
+    as_sex,
+    check_rows,
+    common_index,
+    like_inputs,
+    to_float_array,
+    warn,
+)
 from labstats.stats import _lms
 from labstats.stats._lms_api import fit_lms
 
@@ -202,8 +210,10 @@ class LMSTable:
                 raise ValueError("sex: this table is by sex; pass sex (e.g. 'female', 'M', 1/2)")
             s = as_sex(sex, "sex")
             groups = dict.fromkeys(self._points)
-        shape = np.broadcast_shapes(a.shape, *(() if s is None else (s.shape,)),
-                                    *(np.shape(o) for o in others))
+        shapes = [a.shape, *(() if s is None else (s.shape,)), *(np.shape(o) for o in others)]
+        shape = np.broadcast_shapes(*shapes)
+        check_rows(shapes, ["age", *(() if s is None else ("sex",)),
+                            *(["value (or z)"] * len(others))])  # no outer product of rows
         a = np.broadcast_to(a, shape).ravel()
         s = None if s is None else np.broadcast_to(s, shape).ravel()
         out = np.full((3, a.size), np.nan)

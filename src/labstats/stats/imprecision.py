@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from labstats._validate import _is_series, as_constant, as_count, to_float_array, warn
+from labstats._validate import (
+    _is_series,
+    as_constant,
+    as_count,
+    broadcast_rows,
+    to_float_array,
+    warn,
+)
 from labstats.stats._common import check_confidence, check_method, no_inf
 
 __all__ = ["propagate_imprecision"]
@@ -26,11 +33,13 @@ def _broadcast_inputs(inputs):
     for k, a in arrays.items():
         no_inf(a, inputs[k], f"inputs[{k!r}]", "(the result for that row is then NaN)")
     try:
-        arrays = dict(zip(arrays, np.broadcast_arrays(*arrays.values()), strict=True))
+        np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError as exc:
         sizes = ", ".join(f"{k}: {a.size}" for k, a in arrays.items())
         raise ValueError(f"inputs: lengths differ ({sizes}); give scalars or equal lengths") \
             from exc
+    arrays = dict(zip(arrays, broadcast_rows(list(arrays.values()),
+                                             [f"inputs[{k!r}]" for k in arrays]), strict=True))
     return {k: a.ravel().copy() for k, a in arrays.items()}, index
 
 

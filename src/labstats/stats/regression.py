@@ -19,6 +19,13 @@ from labstats.stats._common import (
     paired,
     require_spread,
 )
+from labstats.stats._deming import (
+    _WDEMING_MAX_ITER,
+    _deming_fit,
+    _jackknife_deming,
+    _jackknife_wdeming,
+    _wdeming_fit,
+)
 
 __all__ = ["deming", "passing_bablok"]
 
@@ -254,70 +261,6 @@ def passing_bablok(x, y, *, confidence: float = 0.95, ci_rule: str = "mcr"):
 
 
 # --------------------------------------------------------------------------- Deming
-def _deming_slope(u, q, p, lam):
-    """Deming slope from the sums of squares u (x), q (y) and products p: the root of
-    ``p s^2 + (lam u - q) s - lam p = 0`` with the sign of p (Eq. 4 of Linnet 1993 [2],
-    written with lambda = sigma_y^2 / sigma_x^2), in the form that does not cancel: for
-    q < lam u (e.g. a large lambda, near least squares) it is 2 lam p / (root - d)."""
-    d = q - lam * u
-    root = np.hypot(d, 2 * np.sqrt(lam) * p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(d >= 0, (d + root) / (2 * p), 2 * lam * p / (root - d))
-
-
-def _deming_fit(a, b, lam, weights=None):
-    """Closed-form (weighted) Deming slope and intercept; ``lam`` = var(e_y)/var(e_x)."""
-    w = np.ones_like(a) if weights is None else weights
-    sw = w.sum()
-    xm, ym = (w * a).sum() / sw, (w * b).sum() / sw
-    u = (w * (a - xm) ** 2).sum()
-    q = (w * (b - ym) ** 2).sum()
-    p = (w * (a - xm) * (b - ym)).sum()
-    slope = float(_deming_slope(u, q, p, lam))
-    return slope, ym - slope * xm
-
-
-#: Iterations of each pass of the weighted Deming fit (plain steps, then half steps).
-_WDEMING_MAX_ITER = 100
-
-
-def _wdeming_fit(a, b, lam, max_iter=_WDEMING_MAX_ITER, tol=1e-12):
-    """Weighted Deming for a constant CV, iterated as in Linnet 1990 [3]: (slope, intercept,
-    converged). The plain iteration can settle into a 2-cycle around the fixed point (its
-    result then depends on the parity of ``max_iter``); it then goes on with half steps,
-    which converge to the fixed point between the two."""
-    slope, inter = _deming_fit(a, b, lam)
-    for step in (1.0, 0.5):
-        for _ in range(max_iter):
-            d = b - (inter + slope * a)
-            xhat = a + slope * d / (lam + slope**2)  # estimated true values on the line
-            yhat = inter + slope * xhat
-            w = 1.0 / ((lam * xhat + yhat) / (lam + 1.0)) ** 2  # error-variance-weighted level
-            new_slope, new_inter = _deming_fit(a, b, lam, w)
-            new_slope = slope + step * (new_slope - slope)
-            new_inter = inter + step * (new_inter - inter)
-            done = abs(new_slope - slope) <= tol * abs(slope) and abs(
-                new_inter - inter) <= tol * (abs(inter) + abs(slope))
-            slope, inter = new_slope, new_inter
-            if done:
-                return slope, inter, True
-    return slope, inter, False
-
-
-def _jackknife_deming(a, b, lam):
-    """Leave-one-out (slope, intercept) of the plain Deming fit, from running sums (O(n))."""
-    a0, b0 = a.mean(), b.mean()
-    a, b = a - a0, b - b0  # centred: the running sums lose no precision to the offset
-    m = a.size - 1
-    xm = (a.sum() - a) / m
-    ym = (b.sum() - b) / m
-    u = (a**2).sum() - a**2 - m * xm**2
-    q = (b**2).sum() - b**2 - m * ym**2
-    p = (a * b).sum() - a * b - m * xm * ym
-    slope = _deming_slope(u, q, p, lam)
-    return np.column_stack([slope, (ym + b0) - slope * (xm + a0)])
-
-
 def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
            confidence: float = 0.95):
     r"""Deming regression of ``y`` on ``x`` (closed form) with jackknife CIs.
@@ -396,10 +339,9 @@ def deming(x, y, *, error_ratio: float = 1.0, weighted: bool = False,
     n = a.size
     if weighted:
         slope, inter, ok = _wdeming_fit(a, b, error_ratio)
-        with np.errstate(divide="ignore", invalid="ignore"):  # iterative: n fits
-            loo = [_wdeming_fit(np.delete(a, k), np.delete(b, k), error_ratio) for k in range(n)]
-        jack = np.array([f[:2] for f in loo])
-        stuck = (not ok) + sum(not f[2] and np.isfinite(f[:2]).all() for f in loo)  # NaN: below
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            jack, conv = _jackknife_wdeming(a, b, error_ratio)  # n iterated refits at once
+        stuck = (not ok) + int(np.sum(~conv & np.isfinite(jack).all(axis=1)))  # NaN: below
         if stuck:
             warn(f"deming: the weighted fit did not converge in {stuck} of {n + 1} fits (the "
                  f"fit and its jackknife refits; at most {2 * _WDEMING_MAX_ITER} iterations): "
