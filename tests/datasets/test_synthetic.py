@@ -9,11 +9,12 @@ Stated tolerances: age-band medians within 3 % (relative), the TT-SHBG Spearman
 correlation within 0.05 (absolute), per sex, for the 13 drawn analytes.
 
 LDL cholesterol is not drawn but computed, as NCHS computes NHANES 2013-2016's LBDLDL
-(TRIGLY_H/TRIGLY_I, fasting subsample): Friedewald's TC - HDL - TG/5 in mg/dL from the
-participant's LBXTC, LBDHDD and LBXTR, missing above 400 mg/dL of triglycerides (CDC TRIGLY
-documentation; reproduced for all 8,746 participants of 2011-2016 by
-``labstats.ldl_cholesterol`` in tests/formulas/test_lipids.py; NHANES 2011-2016 has no LDL
-at or below 0). It is tested against tests/reference/r_survey_nhanes_ldl.csv (R 4.2.2,
+(TRIGLY_H/TRIGLY_I: participants 12+ examined in the morning session, fasting; CDC page
+https://wwwn.cdc.gov/Nchs/Nhanes/2013-2014/TRIGLY_H.htm): Friedewald's TC - HDL - TG/5 in
+mg/dL from the participant's LBXTC, LBDHDD and LBXTR, missing above 400 mg/dL of
+triglycerides (LBDLDL of all 8,746 participants of 2011-2016 reproduced so, and missing
+exactly there, by ``labstats.ldl_cholesterol`` in tests/formulas/test_lipids.py; none at or
+below 0). It is tested against tests/reference/r_survey_nhanes_ldl.csv (R 4.2.2,
 survey 4.1-1; written by make_nhanes_ldl_reference.R): per sex and age band, NHANES
 2013-2016 LDL quantiles (svyquantile, Woodruff standard errors) and the survey-weighted
 Spearman correlations of LDL with the 13 other analytes (delete-one-PSU jackknife standard
