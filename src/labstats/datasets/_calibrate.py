@@ -9,7 +9,9 @@ NHANES 2013-2014 and 2015-2016 (pooled, weights halved as NCHS prescribes; pregn
 women excluded), by sex and age band, the survey-weighted quantiles of each analyte
 (exam weight WTMEC2YR; fasting weight WTSAF2YR for glucose, insulin, triglycerides and
 LDL) and the survey-weighted Spearman correlation matrix (pairwise complete), plus the
-weighted age distribution by sex and the population total.
+weighted age distribution by sex and the population total. LDL's figures are stored for
+reference (the tests compare with them): ``make_cohort`` does not draw LDL but computes it
+from total and HDL cholesterol and triglycerides, as NCHS computes LBDLDL (Friedewald).
 """
 
 from __future__ import annotations
