@@ -44,7 +44,6 @@ class BindingModel:
         Saturable: one site per albumin, exact mass action.
     reference : str
     """
-
     k_shbg: float
     k_albumin: float
     albumin_molar_mass: float
