@@ -233,11 +233,11 @@ def test_implausible_rows_of_a_unit_column_are_told_to_correct_that_column():
     # every "mmol/mol" row of the unit column a conflict with units= instead.
     frame = pd.DataFrame({"id": [1, 2, 3], "HbA1c": [6.5, 48.0, 7.0],
                           "HbA1c unit": ["%", "mmol/mol", "mmol/mol"]})
-    with pytest.raises(ValueError, match=r"7\.0 at index 2 is implausible for mmol/mol.*the "
-                       r"unit 'mmol/mol' of these rows is written in column 'HbA1c unit'; if "
-                       r"it is %, correct it there\.$") as info:
+    with pytest.raises(ValueError, match=r"7\.0 at index 2 is implausible for mmol/mol.*If "
+                       r"these are %, correct the unit 'mmol/mol' of these rows in column "
+                       r"'HbA1c unit'\.$") as info:
         read_lab_export(frame)
-    assert "units=" not in str(info.value)
+    assert "units=" not in str(info.value) and "_unit=" not in str(info.value)
     fixed = read_lab_export(frame.assign(**{"HbA1c unit": ["%", "mmol/mol", "%"]}))
     np.testing.assert_allclose(fixed["hba1c"], [6.5, 0.09148 * 48 + 2.152, 7.0], rtol=1e-12)
 

@@ -42,6 +42,8 @@ KEYWORD_OPTIONS = {
 _PHRASES = [
     (re.compile(r"wrap the call in `with labstats\.plausibility\('warn'\):`"),
      "pass --plausibility warn"),
+    # a reader's unit fix: units={'glucose': 'mg/dL'} -> --units glucose=mg/dL
+    (re.compile(r"\bunits=\{'(\w+)': '([^']*)'\}"), lambda m: f"--units {m[1]}={_shell(m[2])}"),
     (re.compile(r"\b(limits|columns|units)=\{[^}]*\}"),
      lambda m: f"{KEYWORD_OPTIONS[m[1]]} {_PLACEHOLDER[m[1]]}"),
     (re.compile(r"\bpass overwrite=True to replace it, or rename it first"),
@@ -383,9 +385,11 @@ def _derive(args) -> int:
               f"NaN (first: row "
               f"{_plain(first['row'])!r}, column {_plain(first['column'])!r}, value "
               f"{_plain(first['value'])!r})")
-    seen = Counter(str(w.message) for w in read_w) | Counter(str(w.message) for w in derive_w)
+    # (by the text shown: the reader's units= and derive's options= are both --units here)
+    seen = (Counter(cli_advice(str(w.message)) for w in read_w)
+            | Counter(cli_advice(str(w.message)) for w in derive_w))
     for message, count in seen.items():
-        print(_show(cli_advice(message), count))
+        print(_show(message, count))
     for n in wanted:
         print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} rows")
     for n, d in DERIVED.items():

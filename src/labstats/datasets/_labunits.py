@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import as_concentration, as_measure, check_column_unit, to_float_array
+from labstats._validate import (
+    Advice,
+    as_concentration,
+    as_measure,
+    check_column_unit,
+    to_float_array,
+)
 
 #: Reader column -> ``labstats.units.MEASURES`` entry (range and units of non-concentrations;
 #: HbA1c: NGSP %, or IFCC mmol/mol converted by the master equation).
@@ -43,41 +49,39 @@ def default_unit(name: str) -> str:
 
 
 def to_canonical(series, name: str, unit: str, insulin_factor, column_check: bool = True,
-                 unit_column=None):
+                 unit_column=None, advice=None):
     """Values (a Series in ``unit``) checked and converted to the canonical unit.
 
-    An implausible value raises as in the formulas; where their fix names a formula's
-    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added, or,
-    when the unit came from the cells of a unit column (``unit_column``: its header),
-    that cell (``units=`` cannot set the unit of one row).
-    ``column_check=False``: no column-level unit check (the caller judges the column).
+    An implausible value raises as in the formulas, and a column that looks like another
+    unit warns, each with the reader's own step (``reader_advice``): ``units=`` (CLI
+    ``--units``), or, when the unit came from the cells of a unit column (``unit_column``:
+    its header), that cell (``units=`` cannot set the unit of one row); ``advice``: another
+    (``labstats._advice.Advice``). ``column_check=False``: no column-level unit check (the
+    caller judges the column).
     """
     if unit == _units._INSULIN_ACTIVITY and _units.analyte_of(name) == "insulin":
         _insulin_round_trip(insulin_factor)
-    try:
-        if name in MEASURE_OF:
-            out = as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
-                             column_check=False)
-        else:
-            out = as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
-                                   column_check=False)
-    except ValueError as exc:
-        fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
-        if fix is None:
-            raise
-        if unit_column is not None:
-            raise ValueError(f"{exc} Reading a lab export: the unit {unit!r} of these rows is "
-                             f"written in column {unit_column!r}; if it is {fix.group(1)}, "
-                             f"correct it there.") from None
-        raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
-                         f"(CLI: --units {name}={fix.group(1)}).") from None
-    if column_check:  # its advice in the reader's words, not a formula's <name>_unit=
+    advice = advice or reader_advice(name, unit, unit_column)
+    if name in MEASURE_OF:
+        out = as_measure(series, name, unit=unit, measure=MEASURE_OF[name], column_check=False,
+                         advice=advice)
+    else:
+        out = as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
+                               column_check=False, advice=advice)
+    if column_check:
         spec, factor = column_spec(name, unit, insulin_factor)
-        check_column_unit(to_float_array(series, name), name, spec, unit, factor, fix=(
-            (lambda alt: f"correct the unit {unit!r} of these rows in column {unit_column!r}")
-            if unit_column is not None else
-            (lambda alt: f"pass units={{{name!r}: {alt!r}}} (CLI: --units {name}={alt})")))
+        check_column_unit(to_float_array(series, name), name, spec, unit, factor, advice)
     return out
+
+
+def reader_advice(name: str, unit: str, unit_column=None) -> Advice:
+    """The step a reader's unit message gives for column ``name`` in ``unit``: its
+    ``units=`` (and the CLI's ``--units``), or, for rows whose unit is written in a unit
+    column (``unit_column``: its header), to correct it there."""
+    if unit_column is not None:
+        return Advice(lambda alt: f"correct the unit {unit!r} of these rows in column "
+                                  f"{unit_column!r}")
+    return Advice(lambda alt: f"pass units={{{name!r}: {alt!r}}} (CLI: --units {name}={alt})")
 
 
 def _insulin_round_trip(insulin_factor) -> None:
@@ -144,7 +148,7 @@ class UnitColumn:
     name: str  # the value column's labstats name
 
     def convert(self, raw, values, name, header, declared, cell_units, insulin_factor,
-                problems, *, report_implausible: bool = False, checked=None):
+                problems, *, report_implausible: bool = False, checked=None, advice=None):
         """Each row of ``values`` converted by its own unit; groups of rows, not a row loop.
 
         ``declared`` (header or ``units=``) fills rows whose unit cell is empty; a row with a
@@ -155,7 +159,8 @@ class UnitColumn:
         too (and is NaN) instead of raising for the whole column; ``labstats.plausibility``
         "warn"/"ignore" keep such values as in the formulas. ``checked`` (a list): no
         column-level unit check here; (unit, row labels, values) of each unit's converted
-        rows are appended to it, for the caller to judge the column.
+        rows are appended to it, for the caller to judge the column. ``advice``: the step
+        of the unit messages (default: correct the unit column's cells, ``reader_advice``).
         """
         import pandas as pd
 
@@ -210,7 +215,7 @@ class UnitColumn:
                                       problems)
             group = pd.Series(values[rows], index=raw.index[rows])
             out[rows] = to_canonical(group, name, unit, insulin_factor, checked is None,
-                                     self.header if uniques[k] != "" else None)
+                                     self.header if uniques[k] != "" else None, advice)
             if checked is not None:
                 checked.append((unit, raw.index[rows].to_numpy(), values[rows]))
         return out

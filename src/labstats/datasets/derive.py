@@ -190,7 +190,7 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
 
     with _plausibility(plausibility):  # validates the mode
         columns = _Columns(frame)
-        _check_inputs_once(frame, columns, wanted, options)
+        _check_inputs_once(frame, columns, wanted, options, plausibility)
     new = {}
     # Every input was checked above, once per column: the formulas do not check again
     # (which warned once per formula, four times for one SHBG column). Negative and
@@ -314,13 +314,13 @@ class _Columns(dict):
         return series
 
 
-def _check_inputs_once(frame, columns, wanted, options) -> None:
+def _check_inputs_once(frame, columns, wanted, options, mode) -> None:
     """Check each input column's plausibility once, in the unit its formulas read it in.
 
     Raises naming every derived value that reads the column; in "warn" mode warns once.
+    The messages give derive's own steps (``_advice``): ``options=`` for the derived
+    values that read the column so, and ``plausibility=`` (in ``mode``).
     """
-    from labstats._warn import advising
-
     readers: dict[tuple, list[str]] = {}
     for n in wanted:
         d = _REGISTRY[n]
@@ -332,34 +332,46 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
             factor = kw.get("insulin_factor", params["insulin_factor"].default
                             if "insulin_factor" in params else "standard")
             readers.setdefault((c, unit, factor), []).append(n)
-    by_column: dict[str, list[str]] = {}  # the unit advice of warnings: as options=
-    for (c, _, _), users in readers.items():
-        by_column.setdefault(c, []).extend(u for u in users if u not in by_column[c])
-    with advising(by_column):
-        _check_columns(columns, readers)
+    _check_columns(columns, readers, mode)
 
 
-def _check_columns(columns, readers) -> None:
+def _options_step(column: str, users, alt: str) -> str:
+    """derive's step for a column in unit ``alt``: ``options=`` for each of ``users`` (the
+    derived values reading it), as typed (module level: recorded for Dask's client)."""
+    given = ", ".join(f"{n!r}: {{{column + '_unit'!r}: {alt!r}}}" for n in users)
+    return f"pass options={{{given}}}"
+
+
+def _advice(column: str, users, mode: str):
+    """The ``Advice`` of derive's messages about ``column`` (read so by ``users``): its
+    ``plausibility=`` decides (a ``with labstats.plausibility(...)`` block around the call
+    does not reach it), so a refusal names that keyword."""
+    from functools import partial
+
+    from labstats._advice import Advice
+
+    step = partial(_options_step, column, tuple(users))
+    if mode != "raise":  # a warning: the values were kept
+        return Advice(step)
+    return Advice(step, relax=" Check the unit, or, if such values are real, pass "
+                  "plausibility='warn'.", also=" If such values are real, pass "
+                  "plausibility='warn'.")
+
+
+def _check_columns(columns, readers, mode) -> None:
     """``_check_inputs_once``'s checks: each column once in each unit it is read in."""
     from labstats import units as _units
-    from labstats._validate import PLAUSIBILITY_FIX as _PLAUSIBILITY_FIX
     from labstats._validate import as_concentration, as_measure
-    from labstats._warn import unit_advice
 
     for (c, unit, factor), users in readers.items():
+        advice = _advice(c, users, mode)
         try:
             if c in _units.MEASURES:
-                as_measure(columns[c], c, unit=unit or _units.MEASURES[c].canonical_unit)
+                as_measure(columns[c], c, unit=unit or _units.MEASURES[c].canonical_unit,
+                           advice=advice)
             elif c in _units.ARGUMENTS:
                 analyte = _units.ANALYTES[_units.analyte_of(c)]
                 as_concentration(columns[c], c, unit=unit or analyte.canonical_unit,
-                                 insulin_factor=factor)
+                                 insulin_factor=factor, advice=advice)
         except ValueError as exc:
-            # derive's own plausibility= decides (a `with labstats.plausibility(...)` block
-            # around the call does not reach it): the advice is that keyword
-            text = str(exc).replace(_PLAUSIBILITY_FIX, " Check the unit, or, if such values "
-                                    "are real, pass plausibility='warn'.")
-            hint = (" If such values are real, pass plausibility='warn'."
-                    if "implausible" in text and "plausibility" not in text else "")
-            raise ValueError(f"derive {', '.join(users)}: "
-                             f"{unit_advice(text, {c: users})}{hint}") from exc
+            raise ValueError(f"derive {', '.join(users)}: {exc}") from exc

@@ -21,6 +21,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
     _analytes,
     _screen,
     _test_map,
+    export_advice,
     judge_units,
     name_column_hint,
     valuenum_clash,
@@ -306,7 +307,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         found, groups = [], []
         out[rows] = UnitColumn(uh, name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
-            report_implausible=True, checked=groups)
+            report_implausible=True, checked=groups, advice=export_advice(role))
         checked += [(name, *g) for g in groups]
         # no unit column: the unit was looked for in the value cell, which is reported
         mark_found(found, unit_header=role.get("unit", role["value"]))
