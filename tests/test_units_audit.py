@@ -300,17 +300,20 @@ def test_value_cell_and_unit_column_with_two_spellings_of_one_unit_agree():
 
 
 def test_insulin_read_with_the_legacy_factor_says_formulas_need_the_same_factor():
-    # The lab's 10 µIU/mL read with 6.945 is 69.45 pmol/L; derive's HOMA-IR converted it
-    # back with 6.00 (11.6 µIU/mL): 2.572 instead of 10 x 5 / 22.5 = 2.222 (Matthews 1985),
-    # silently. Now the reader says so, and the advised options give the lab's HOMA-IR.
-    from labstats.datasets import derive
+    # The lab's 10 µIU/mL read with 6.945 is 69.45 pmol/L; a formula called on it converts
+    # it back with its own factor: 6.00 by default (11.6 µIU/mL), HOMA-IR 2.572 instead of
+    # 10 x 5 / 22.5 = 2.222 (Matthews 1985). The reader says so; derive converts back with
+    # the reader's factor (tests/datasets/test_insulin_round_trip.py), a formula with the
+    # same insulin_factor.
+    from labstats.formulas import homa_ir
 
     raw = pd.DataFrame({"id": [1], "Insulin (uIU/mL)": [10.0], "Glucose (mmol/L)": [5.0]})
     with pytest.warns(LabstatsWarning, match=r"insulin_factor='legacy' \(6\.945 pmol/L per "
-                      r"µIU/mL.*options=\{'homa_ir': \{'insulin_factor': 'legacy'\}\}"):
+                      r"µIU/mL.*homa_ir, homa_b, quicki\) called on the column converts it "
+                      r"back with its own insulin_factor"):
         frame = read_lab_export(raw, insulin_factor="legacy")
-    got = derive(frame, ["homa_ir"], options={"homa_ir": {"insulin_factor": "legacy"}})
-    assert got["homa_ir"].iloc[0] == pytest.approx(10.0 * 5.0 / 22.5, rel=1e-12)
+    got = homa_ir(frame["glucose"], frame["insulin"], insulin_factor="legacy")
+    assert got.iloc[0] == pytest.approx(10.0 * 5.0 / 22.5, rel=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_lab_export(raw)  # the standard factor: nothing to say

@@ -66,11 +66,14 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
     import pandas as pd
     import pyarrow.parquet as pq
 
+    from labstats.datasets._labunits import INSULIN_FACTOR
+
     read = {"rows": int(rows), "used": 0, "reported": 0,
             "excluded": int(unknown["n"].sum()), "duplicates": 0}
     pair = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0, "conflicts": 0}
     frames = []
     sink, report_sink = Writer(output), Writer(report)
+    factor: list = []  # the factor insulin was converted from µIU/mL with, if it was
     parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
 
     def one(part):
@@ -90,14 +93,17 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
                 source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
                 value=entries["value"].astype("string"))
         paired = steps["pair"](res)
-        counts, paired.attrs = paired.attrs["counts"], {}
+        kept = paired.attrs  # (counts; the factor insulin was read with, for derive)
+        counts, paired.attrs = kept["counts"], {}
+        if INSULIN_FACTOR in kept:  # (one for all parts: the reading's)
+            factor[:] = [kept[INSULIN_FACTOR]]
         found: list = []
         if steps["derive"]:
             from labstats._warn import collected_warnings
-            from labstats.datasets.derive import derive as _derive
+            from labstats.datasets.derive import reading_derive
 
             with collected_warnings() as found:  # judged on all partitions, below
-                paired = _derive(paired)
+                paired = reading_derive(kept.get(INSULIN_FACTOR))(paired)
         times = res.attrs["times"]  # unread times: (count, first row, its text)
         unread = (len(times), int(global_rows[times["source_row"].iloc[0]]),
                   times["value"].iloc[0]) if len(times) else (0, None, None)
@@ -176,6 +182,8 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         out = out.sort_values(["patient_id", "collected_at"], kind="stable",
                               ignore_index=True)
     out.attrs["counts"] = counts
+    if factor:  # for derive, as pair_results keeps it
+        out.attrs[INSULIN_FACTOR] = factor[0]
     return out
 
 

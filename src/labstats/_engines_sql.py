@@ -56,6 +56,8 @@ import numpy as np
 
 from labstats._validate import warn as _warn
 from labstats.datasets import _loinc, _routine_screen
+from labstats.datasets._labunits import INSULIN_FACTOR
+from labstats.datasets.derive import reading_derive as _reading_derive
 
 #: Python's whitespace (``str.strip``) up to U+3000: the blanks of a missing patient id.
 _BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -192,6 +194,7 @@ class Export:
         self.key = f"hash({', '.join(self.exprs.values())})"
         self.time_raw, self.time_note = None, None
         self.time_fmt, self.unread = None, 0  # (``time_table``: its format, unread texts)
+        self.insulin_factor = None  # (``read``: the factor insulin was converted with)
 
     def read(self, test_map, read_options):
         """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
@@ -216,6 +219,7 @@ class Export:
         kw = {"columns": roles, "test_map": test_map, **read_options}
         res, self.finish = _read_judging_units(read_lab_results, frame,
                                                table["n"].to_numpy(), kw, role)
+        self.insulin_factor = res.attrs.get(INSULIN_FACTOR)  # (derive's, _labunits)
         status = res["status"].cat.codes.to_numpy()
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
@@ -392,6 +396,8 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
                               read_options.get("time_zone"))
                   if mode == "text" else None)
         ex.read(test_map, read_options)
+        if derive:  # with the factor insulin was read with from µIU/mL (derive's attrs)
+            derive = _reading_derive(ex.insulin_factor)
         analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),
                              analytes)
 
@@ -439,9 +445,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
                         break
                     frame = draws.empty()
                 if derive:
-                    from labstats.datasets.derive import derive as _derive
-
-                    frame = _derive(frame)
+                    frame = derive(frame)
                 put(frame)
                 written = True
     finally:
@@ -468,6 +472,8 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
         ["patient_id", "collected_at", "__first"], kind="stable", ignore_index=True).drop(
         columns="__first")
     out.attrs["counts"] = counts
+    if ex.insulin_factor is not None:  # the reader's, for derive (as pair_results keeps it)
+        out.attrs[INSULIN_FACTOR] = ex.insulin_factor
     return out
 
 

@@ -303,7 +303,7 @@ def unit_cells(part, role, first: bool = False):
     return counted
 
 
-def warn_column_units(cells, *, columns=None, evidence=None, **kw):
+def warn_column_units(cells, *, columns=None, evidence=None, attrs=True, **kw):
     """The column-level unit check of a whole export from its counted cells (``unit_cells``
     of its parts, concatenated), warned once here, as ``read_lab_results`` warns on the
     whole export: the cells are read by it (``kw``: its keywords; ``evidence``: the
@@ -311,7 +311,9 @@ def warn_column_units(cells, *, columns=None, evidence=None, **kw):
     cell's first row in the export), the warnings of implausible values of
     ``plausibility("warn")`` are given here too, as pandas words them on the whole export
     (``warn_implausible``); the parts are then read with their warnings collected and
-    dropped. No other warning: the reading itself belongs to the parts. Returns the cells
+    dropped. No other warning but insulin converted with a factor that is not the standard
+    (``attrs``: the result keeps it in its ``attrs``, for ``derive``; a Dask frame has
+    none): the reading itself belongs to the parts. Returns the cells
     summed over the parts (with ``__first``, the first of their ``__first`` when given)
     and the groups of values read ((analyte, unit, cell rows, values), as
     ``UnitColumn.convert(checked=)``)."""
@@ -332,6 +334,9 @@ def warn_column_units(cells, *, columns=None, evidence=None, **kw):
         warnings.simplefilter("ignore")
         read_lab_results(cells[keys], columns={h: r for r, h in role.items()},
                          **kw, _decimal_evidence=evidence, _column_check=checked)
+    from labstats.datasets._labunits import insulin_read  # (said by its reading, ignored)
+
+    insulin_read(checked, kw.get("insulin_factor", "standard"), attrs)
     if "__first" in cells:  # before the column-level check, as read_lab_results warns
         warn_implausible(cells, checked, kw.get("insulin_factor", "standard"), role)
     judge_units(checked, kw.get("insulin_factor", "standard"), role,

@@ -120,6 +120,9 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         says what it holds: an option that contradicts a method fixed by the name
         (``{"ldl_cholesterol_friedewald": {"method": "sampson"}}``) is an error; ask for
         the column named after the method (``ldl_cholesterol_sampson``) instead.
+        Insulin a reader converted from µIU/mL (``frame.attrs["insulin_factor"]``, set by
+        ``read_lab_export``/``read_lab_results``, kept by ``pair_results``) is converted
+        back with the reader's factor by every value not given an ``insulin_factor``.
     overwrite : bool, default False
         Replace columns already in ``frame`` (otherwise that is an error: a measured
         value is never silently replaced by a calculated one).
@@ -181,6 +184,10 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
             if lacking:
                 raise ValueError(f"{n} needs column(s) {', '.join(lacking)}, absent from the "
                                  f"frame (columns: {', '.join(map(str, frame.columns))})")
+    from labstats.datasets._labunits import INSULIN_FACTOR
+
+    # insulin a reader converted from µIU/mL: back to µIU/mL with the reader's factor
+    options = insulin_options(frame.attrs.get(INSULIN_FACTOR), options, wanted)
     clash = [n for n in wanted if n in frame.columns]
     if clash and not overwrite:
         raise ValueError(f"column {clash[0]!r} is already in the frame; pass overwrite=True to "
@@ -213,6 +220,28 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
                 raise ValueError(f"derive {n}: {exc}") from exc
     _say_infinite(frame, new, wanted)
     return frame.assign(**{n: new[n] for n in wanted})
+
+
+def insulin_options(factor, options=None, names=None) -> dict:
+    """``options`` with ``insulin_factor=factor`` for each derived value (of ``names``;
+    default all) whose function takes one and is not given one (``factor``: the factor a
+    reader converted insulin from µIU/mL to pmol/L with, its result's
+    ``attrs["insulin_factor"]``; None: ``options`` as they are). HOMA-IR of the lab's
+    10 µIU/mL read with 6.945 is then that of 10 µIU/mL, not of 69.45 / 6.00 = 11.6."""
+    options = {n: dict(o) for n, o in (options or {}).items()}
+    if factor is None:
+        return options
+    for n in _REGISTRY if names is None else names:
+        d = _REGISTRY[n]
+        if "insulin_factor" in _parameters(d.resolve()) and "insulin_factor" not in d.kwargs:
+            options.setdefault(n, {}).setdefault("insulin_factor", factor)
+    return options
+
+
+def reading_derive(factor):
+    """``derive`` of draws that a reading whose insulin was converted from µIU/mL with
+    ``factor`` (None: none was) gave, their ``attrs`` dropped (``pair_export``)."""
+    return functools.partial(derive, options=insulin_options(factor))
 
 
 def _say_infinite(frame, new, wanted) -> None:

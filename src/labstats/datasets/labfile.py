@@ -160,7 +160,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         number from 0; None or a list is an error listing the sheets); ``sep=None``
         picks ``;``, tab or ``,`` from the header line.
     insulin_factor : {"standard", "legacy"} or float
-        Insulin µIU/mL -> pmol/L factor (``labstats.units.INSULIN_FACTORS``).
+        Insulin µIU/mL -> pmol/L factor (``labstats.units.INSULIN_FACTORS``). When
+        insulin was converted with it, it is kept in ``attrs["insulin_factor"]``, and
+        ``derive`` converts the insulin back to µIU/mL with it (HOMA, QUICKI).
 
     Returns
     -------
@@ -170,7 +172,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         each of them ``<name>_censored`` ("left", "right" or <NA>) when any cell was
         censored and ``<name>_flag`` when any cell carried a result flag (see
         ``FLAGS``). A unit column is kept, as ``<name>_unit_in_file``. Other columns
-        are unchanged (text, for CSV).
+        are unchanged (text, for CSV). ``attrs["insulin_factor"]``: see
+        ``insulin_factor``.
 
     Raises
     ------
@@ -267,7 +270,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     _check_ids(raw, id_column)
     _labunits.check_units_row(raw, names)
     problems: list = []
-    out, extra = {}, {}
+    out, extra, record = {}, {}, {}
     for header in raw.columns:
         name = names[header]
         base, _, kind = name.rpartition("_") if isinstance(name, str) else ("", "", "")
@@ -295,10 +298,11 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
                                          None if unit_column else cell_units)
         if unit_column is not None:
             values = unit_column.convert(raw, values, name, header, declared, cell_units,
-                                         insulin_factor, problems)
+                                         insulin_factor, problems, record=record)
         else:
             values = to_canonical(pd.Series(values, index=raw.index), name,
-                                  declared or _labunits.default_unit(name), insulin_factor)
+                                  declared or _labunits.default_unit(name), insulin_factor,
+                                  record=record)
         out[name] = np.asarray(values, dtype=float)
         if left.any() or right.any():
             extra[f"{name}_censored"] = pd.array(side, dtype="string")
@@ -309,6 +313,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
             _same_as_cells(out[key], arr, seen[key], raw.index)
         out[key] = arr if key not in out else out[key]
     result = pd.DataFrame(out, index=raw.index)
+    result.attrs.update(record)  # the insulin factor (derive converts back with it)
     if problems:
         _raise_or_report(problems, errors, result)
     return result
