@@ -13,7 +13,9 @@ What each test here asserts failed on that code:
   ``total_testosterone_unit=``, a keyword neither reader takes (only errors were rewritten);
 - an implausible value of a unit column's rows still advised ``hba1c_unit="%"`` (the
   CLI: ``--units hba1c=%``, which conflicts with the unit column) before the right step;
-- the CLI said one finding of the reader and of derive twice.
+- the CLI said one finding of the reader and of derive twice;
+- pair_export(derive=True) said a reading's finding again with derive's options= (which
+  it does not take), and refused in plausibility("warn") what its reading had kept.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 
 import labstats
 from labstats._validate import LabstatsWarning
-from labstats.datasets import derive, read_lab_export, read_lab_results
+from labstats.datasets import derive, pair_export, read_lab_export, read_lab_results
 
 
 def _said(fn):
@@ -111,3 +113,34 @@ def test_cli_gives_a_unit_columns_step_and_says_a_finding_once(tmp_path, capsys)
     assert len(warned) == 1, out
     assert warned[0].endswith("If these are ng/dL, pass --units total_testosterone=ng/dL."), \
         warned
+
+
+def _export(tmp_path, rows):
+    path = tmp_path / "e.parquet"
+    pd.DataFrame(rows, columns=["patient_id", "specimen_id", "collected_at", "test", "value",
+                                "unit"]).to_parquet(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("by", ["specimen", "window"])
+def test_pair_export_says_a_finding_once_in_its_own_words(by, tmp_path):
+    """pair_export(derive=True) derived with derive's own checks: a column the reading had
+    warned of was warned again, advising derive's options= (pair_export has none), and in
+    plausibility("warn") a value the reading kept was refused, advising options= and
+    plausibility= (neither a keyword of pair_export): no draws at all. The reading checked
+    each input in the caller's mode; derive no longer checks them again."""
+    pytest.importorskip("duckdb")
+    rows = [(f"p{k}", f"A{k}", "2024-01-02 08:00", code, f"{v:.2f}", unit) for k in range(30)
+            for code, v, unit in (("INS", 6.0 + k / 3, "pmol/L"), ("GLU", 5.0, "mmol/L"))]
+    path = _export(tmp_path, rows)
+    tm = {"INS": "insulin", "GLU": "glucose"}
+    said, files = _said(lambda: pair_export(path, test_map=tm, by=by, derive=True))
+    assert len(said) == 1 and files == {__file__}, said  # was 2
+    assert "If the unit is \"µIU/mL\", correct the unit in column 'unit'" in said[0]
+    path = _export(tmp_path, [("p1", "A1", "2024-01-02 08:00", "14913-8", "450", "nmol/L"),
+                              ("p1", "A1", "2024-01-02 08:00", "13967-5", "40", "nmol/L")])
+    with labstats.plausibility("warn"):
+        out = []
+        said, files = _said(lambda: out.append(pair_export(path, by=by, derive=True)))
+    assert out[0]["free_androgen_index"].tolist() == [100.0 * 450.0 / 40.0]  # was an error
+    assert len(said) == 1 and files == {__file__} and "options=" not in said[0], said

@@ -239,9 +239,12 @@ def insulin_options(factor, options=None, names=None) -> dict:
 
 
 def reading_derive(factor):
-    """``derive`` of draws that a reading whose insulin was converted from µIU/mL with
-    ``factor`` (None: none was) gave, their ``attrs`` dropped (``pair_export``)."""
-    return functools.partial(derive, options=insulin_options(factor))
+    """``derive`` of the draws ``pair_export`` pairs, built without ``attrs``: with the
+    factor its reading converted insulin from µIU/mL with (``factor``; None: none), and
+    without checking the inputs again: the reading checked each, in the caller's
+    ``labstats.plausibility`` mode, and said what it found in the export's words (derive
+    would say it again, or refuse what "warn" kept, advising keywords pair_export lacks)."""
+    return functools.partial(derive, options=insulin_options(factor), plausibility="ignore")
 
 
 def _say_infinite(frame, new, wanted) -> None:
