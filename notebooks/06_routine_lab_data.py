@@ -103,11 +103,14 @@ pd.DataFrame({"rows": pd.Series(counts)}).assign(
 
 # %% [markdown]
 # The per-row report (`attrs["report"]`: one line per reported or excluded row, with its
-# `source_row`, the column and the cell) grouped by reason, most frequent first:
+# `source_row`, the column and the cell) grouped by reason, most frequent first. A result
+# replaced by a later one (a correction "C" replaces a final "F", HL7 v2 table 0085) names
+# the row that replaces it; that row number is left out here, so they count as one reason.
 
 # %%
 report = results.attrs["report"]
-reasons = (report.groupby(["status", "reason"]).agg(rows=("source_row", "size"),
+kind = report["reason"].str.replace(r" at row \d+ replaces", " replaces", regex=True)
+reasons = (report.groupby([report["status"], kind]).agg(rows=("source_row", "size"),
                                                     first_source_row=("source_row", "min"))
            .sort_values("rows", ascending=False).reset_index())
 assert reasons["rows"].sum() == counts["reported"] + counts["excluded"]

@@ -336,6 +336,23 @@ def test_a_repeated_warning_is_shown_once_with_its_count():
         "  warning: 2 cells could not be read:\n      row 1\n      row 2")
 
 
+def test_warnings_of_two_phases_are_merged_by_their_largest_count(capsys):
+    import warnings
+
+    from labstats._cli_derive import print_warnings
+
+    with warnings.catch_warnings(record=True) as read_w:
+        warnings.simplefilter("always")
+        for text in ("shbg: 2500.0 is implausible", "shbg: 2500.0 is implausible", "other"):
+            warnings.warn(text, UserWarning, stacklevel=1)
+    with warnings.catch_warnings(record=True) as derive_w:
+        warnings.simplefilter("always")
+        warnings.warn("shbg: 2500.0 is implausible", UserWarning, stacklevel=1)
+    print_warnings(read_w, derive_w)
+    assert capsys.readouterr().out == ("  warning: shbg: 2500.0 is implausible (2 times)\n"
+                                       "  warning: other\n")
+
+
 def test_the_table_names_only_options_derive_has():
     assert set(KEYWORD_OPTIONS.values()) <= _derive_options()
 

@@ -24,6 +24,10 @@ def _tree(folder) -> dict:
             if p.is_file()}
 
 
+async def _no_notebook_runs(*args, **kwargs):
+    """``report._run_all`` that runs nothing: the index of notebooks not run."""
+
+
 FIGURES = ("import matplotlib.pyplot as plt\n"
            "for k in range({n}):\n    plt.figure(); plt.plot([0, k]); plt.show()")
 
@@ -130,13 +134,79 @@ def test_the_working_folder_as_out_is_replaced_like_any_report(tmp_path, monkeyp
     pytest.importorskip("nbclient")
     import labstats.report
 
-    async def nothing(*args, **kwargs):
-        pass
-
-    monkeypatch.setattr(labstats.report, "_run_all", nothing)
+    monkeypatch.setattr(labstats.report, "_run_all", _no_notebook_runs)
     nb = _notebooks(tmp_path / "nb", {"01_a": "x = 1"})
     (tmp_path / "report").mkdir()
     monkeypatch.chdir(tmp_path / "report")
     labstats.report.build_report(".", notebooks=nb, progress=False)
     assert sorted(_tree(tmp_path / "report")) == ["index.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb", "report"]
+
+
+def test_the_index_says_when_it_was_generated_with_its_utc_offset(tmp_path, monkeypatch):
+    """"Generated 2026-12-01 05:00" was local time without its zone: a reader elsewhere (or
+    the same reader after a daylight-saving change) could not tell the instant. It is ISO
+    8601 with the UTC offset now (of the zone TZ names; New York's from the tz database)."""
+    pytest.importorskip("nbclient")
+    import datetime
+    import re
+    import time
+    import zoneinfo
+
+    import labstats.report
+
+    monkeypatch.setattr(labstats.report, "_run_all", _no_notebook_runs)
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        nb = _notebooks(tmp_path / "nb", {"01_a": "x = 1"})
+        labstats.report.build_report(tmp_path / "report", notebooks=nb, progress=False)
+        now = datetime.datetime.now(datetime.UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    when = datetime.datetime.fromisoformat(re.search(r"Generated (\S+) by", index)[1])
+    new_york = now.astimezone(zoneinfo.ZoneInfo("America/New_York")).utcoffset()
+    assert when.utcoffset() == new_york  # -05:00 in winter, -04:00 in summer
+    assert abs(now - when) < datetime.timedelta(minutes=5)
+
+
+def test_a_cancellation_not_from_a_signal_writes_no_report(tmp_path, monkeypatch):
+    """A CancelledError that no signal of the run caused (not Ctrl-C, which asyncio.run
+    turns into KeyboardInterrupt; not SIGTERM, which is Stopped) goes through build_report:
+    the re-raise after ``signals.check()`` is reached, and no index claims a full run."""
+    pytest.importorskip("nbclient")
+    import asyncio
+
+    import labstats.report
+
+    async def cancelled(*args, **kwargs):
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(labstats.report, "_run_all", cancelled)
+    nb = _notebooks(tmp_path / "nb", {"01_a": "x = 1"})
+    with pytest.raises(asyncio.CancelledError):
+        labstats.report.build_report(tmp_path / "report", notebooks=nb, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nb"]
+
+
+def test_the_data_of_a_notebook_whose_kernel_did_not_answer_is_not_known(tmp_path,
+                                                                         monkeypatch):
+    """A notebook that ran, read a cohort and left its kernel unable to answer which (e.g.
+    ``sys.stdout = io.StringIO()`` in its last cell) was shown as "no cohort (published
+    examples only)": only a failed notebook's unknown data said "not known"."""
+    pytest.importorskip("nbclient")
+    import labstats.report
+
+    async def ran_unasked(paths, data, timeout, jobs, done, started=lambda i: None):
+        started(0)
+        await done(0, None, 1.0, None, None)  # ran, no error, its data not known
+
+    monkeypatch.setattr(labstats.report, "_run_all", ran_unasked)
+    nb = _notebooks(tmp_path / "nb", {"01_a": "x = 1"})
+    runs = labstats.report.build_report(tmp_path / "report", notebooks=nb, progress=False)
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert ('<td class="data"><span class="none">not known (its kernel did not answer when '
+            'asked)</span></td>') in index
+    assert runs[0].ok and runs[0].data is None

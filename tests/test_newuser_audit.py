@@ -344,3 +344,17 @@ def test_derive_names_the_columns_it_did_not_read_as_inputs(tmp_path, capsys):
                  "Kreatinin (µmol/L)=creatinine,Alter=age,Geschlecht=sex"]) == 0
     out = capsys.readouterr().out
     assert "not read as inputs" not in out and "derived egfr_ckd_epi_2021: 1 of 1" in out
+
+
+def test_the_columns_not_read_as_inputs_are_those_the_reader_kept(tmp_path, capsys):
+    """The summary re-derived which columns the reader had read: the participant-id column
+    named with --id-column ("MRN") was listed as "not read as inputs", and a column whose
+    header ends in "_flag" without being the flags of an analyte ("Comment_flag") was not
+    listed. It now takes the reader's own word (read_lab_export's attrs["kept"])."""
+    path = tmp_path / "export.csv"
+    path.write_text("MRN,Testosterone (nmol/L),Comment_flag,Ward\n1,15,x,A\n2,16,y,B\n",
+                    encoding="utf-8")
+    assert main(["derive", str(path), "-o", str(tmp_path / "out.csv"), "--id-column",
+                 "MRN"]) == 0
+    assert ("  kept as they are, not read as inputs: 'Comment_flag', 'Ward'; if one is an "
+            "input") in capsys.readouterr().out

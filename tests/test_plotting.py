@@ -32,6 +32,19 @@ def test_bland_altman_plot_draws_bias_and_limits():
     plt.close(ax.figure)
 
 
+@pytest.mark.parametrize("given", [False, True])
+def test_bland_altman_ratio_plot_names_a_non_positive_value_by_the_callers_label(given):
+    # The plot paired x and y and passed the pairs on: bland_altman named the 0.0 at
+    # position 2 of the pairs (the NaN pair left out), not at 'd'; with result= given it
+    # divided by the 0.0 (a RuntimeWarning and a point off the log axis), silently.
+    x = pd.Series([np.nan, 10.0, 12.0, 0.0, 14.0, 11.0], index=list("abcdef"))
+    y = pd.Series([1.0, 11.0, 12.5, 3.0, 15.0, 10.5], index=list("abcdef"))
+    res = bland_altman(x.drop("d"), y.drop("d"), log=True) if given else None
+    with pytest.raises(ValueError, match=r"^x: 1 value\(s\) at or below 0; the first is 0\.0 "
+                                         r"at index 'd'\. log=True analyses ln\(y\)"):
+        bland_altman_plot(x, y, result=res, log=True)
+
+
 def test_method_comparison_plot_uses_the_given_fit():
     import matplotlib.pyplot as plt
 

@@ -322,6 +322,19 @@ _STAND_IN = {**{("left", p): f"set to {t} by --censored {p}" for p, t in (
     ("right", "nan"): "set to NaN by --censored nan"}
 
 
+def print_warnings(*phases) -> None:
+    """Print the warnings recorded (``warnings.catch_warnings(record=True)``) in each phase
+    of a command, in command-line words (``cli_advice``), each message once with its count.
+    Counted per phase and merged by maximum: the same finding about a column is said once,
+    whether reading or deriving found it (a count says it recurred), by the text shown: the
+    reader's ``units=`` and derive's ``options=`` are both ``--units`` here."""
+    seen = Counter()
+    for recorded in phases:
+        seen |= Counter(cli_advice(str(w.message)) for w in recorded)
+    for message, count in seen.items():
+        print(_show(message, count))
+
+
 def _show(message: str, count: int) -> str:
     lines = str(message).strip().splitlines() or [""]
     times = f" ({count} times)" if count > 1 else ""
@@ -353,8 +366,6 @@ def _derive(args) -> int:
                 raise ValueError("--report and --output name the same file; give two names")
         return derive_long(args, output, options)
     limits = _limits(args.limit)
-    # Warnings are counted per phase and merged by maximum: the same finding about a column
-    # is said once, whether reading or deriving found it (a count says it recurred).
     with warnings.catch_warnings(record=True) as read_w, plausibility(args.plausibility):
         warnings.simplefilter("always")
         frame = read_lab_export(args.input, columns=_pairs(args.column_map, "--column-map"),
@@ -372,7 +383,7 @@ def _derive(args) -> int:
     from labstats._cli_summary import not_inputs, units_written
 
     print(units_written(out.columns, wanted) or "", end="")
-    print(not_inputs(frame.columns) or "", end="")
+    print(not_inputs(frame) or "", end="")
     for c in [c for c in frame.columns if f"{c}_censored" in frame.columns]:
         counts = frame[f"{c}_censored"].value_counts()
         print(f"  censored {c}: " + ", ".join(f"{_plain(n)} {side} ({_STAND_IN[side, args.censored]})"
@@ -385,11 +396,7 @@ def _derive(args) -> int:
               f"NaN (first: row "
               f"{_plain(first['row'])!r}, column {_plain(first['column'])!r}, value "
               f"{_plain(first['value'])!r})")
-    # (by the text shown: the reader's units= and derive's options= are both --units here)
-    seen = (Counter(cli_advice(str(w.message)) for w in read_w)
-            | Counter(cli_advice(str(w.message)) for w in derive_w))
-    for message, count in seen.items():
-        print(_show(message, count))
+    print_warnings(read_w, derive_w)
     for n in wanted:
         print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} rows")
     for n, d in DERIVED.items():

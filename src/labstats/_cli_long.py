@@ -9,20 +9,24 @@ duplicates, the most frequent reasons, unknown test codes, and what pairing did.
 from __future__ import annotations
 
 import warnings
-from collections import Counter
+
+#: Reasons listed in the summary, the most frequent first (the rest: counted, then
+#: listed by the per-row report).
+_KINDS_SHOWN = 8
 
 
 def derive_long(args, output, options) -> int:
     from labstats._cli_derive import (
         _pairs,
-        _show,
         cli_advice,
+        print_warnings,
         sheet_option,
         write_atomic,
     )
     from labstats._cli_summary import units_written
     from labstats._validate import plausibility
     from labstats.datasets import DERIVED, derive, pair_results, read_lab_results
+    from labstats.datasets._routine_screen import reason_kind
 
     if args.out_of_core:
         return _out_of_core(args, output, options)
@@ -54,11 +58,17 @@ def derive_long(args, output, options) -> int:
     print(f"read {c['rows']} result rows from {args.input}: {c['used']} used, "
           f"{c['reported']} reported, {c['excluded']} excluded, {c['duplicates']} exact "
           f"duplicates")
-    for (status, reason), n in report.groupby(["status", "reason"]).size().sort_values(
-            ascending=False).head(8).items():
-        first = int(report.loc[(report["status"] == status) & (report["reason"] == reason),
+    # by kind: a reason naming its own row (the result replacing it) counted with its kind
+    kind = report["reason"].map({r: reason_kind(r) for r in report["reason"].unique()})
+    kinds = report.groupby([report["status"], kind]).size().sort_values(ascending=False)
+    for (status, reason), n in kinds.head(_KINDS_SHOWN).items():
+        first = int(report.loc[(report["status"] == status) & (kind == reason),
                                "source_row"].iloc[0])
         print(f"  {status} {n}: {cli_advice(reason)} (first at source row {first})")
+    if len(kinds) > _KINDS_SHOWN:  # every row is in the per-row report
+        rest = kinds.iloc[_KINDS_SHOWN:]
+        print(f"  ... {len(rest)} more reasons, {int(rest.sum())} rows: "
+              + ("see the per-row report" if args.report else "write them with --report FILE"))
     unknown = results.attrs["unknown_tests"]
     if len(unknown):
         shown = ", ".join(f"{t} ({n})" for t, n in unknown.head(10).itertuples(index=False))
@@ -69,8 +79,7 @@ def derive_long(args, output, options) -> int:
     print(f"paired {p['results']} results into {p['draws']} draws by {how}: {p['duplicates']} "
           f"exact duplicates kept once, {p['conflicts']} conflicting repeats resolved by "
           f"--repeats {args.repeats} ({p['repeats']} results set aside or pooled)")
-    for message, count in Counter(str(w.message) for w in seen).items():
-        print(_show(cli_advice(message), count))
+    print_warnings(seen)
     print(units_written(out.columns, wanted) or "", end="")
     for n in wanted:
         print(f"  derived {n}: {int(out[n].notna().sum())} of {len(out)} draws")
@@ -98,7 +107,7 @@ def _out_of_core(args, output, options) -> int:
     Read with the reading options of the in-memory path (--time-format, --time-zone,
     --thousands); its warnings printed as the in-memory path prints them (in command-line
     words)."""
-    from labstats._cli_derive import _pairs, _show, cli_advice
+    from labstats._cli_derive import _pairs, print_warnings
     from labstats._engines import pair_export
 
     targets = [output] + ([args.report] if args.report else [])
@@ -130,8 +139,7 @@ def _out_of_core(args, output, options) -> int:
     print(f"paired {p['results']} results into {p['draws']} draws ({p['duplicates']} exact "
           f"duplicates, {p['conflicts']} conflicting repeats resolved by --repeats "
           f"{args.repeats})")
-    for message, count in Counter(str(w.message) for w in seen).items():
-        print(_show(cli_advice(message), count))
+    print_warnings(seen)
     if args.report:
         print(f"wrote the per-row report to {args.report} (unknown test codes: counted "
               f"above)")

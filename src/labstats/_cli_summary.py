@@ -26,18 +26,16 @@ def units_written(columns, wanted) -> str | None:
             if shown else None)
 
 
-def not_inputs(columns) -> str | None:
+def not_inputs(frame) -> str | None:
     """The summary line naming the file's columns that are no input of any formula (a
     header labstats does not recognise, "Kreatinin", kept as it is), so that an input
-    under an unexpected header is not skipped without a word."""
+    under an unexpected header is not skipped without a word. The reader says which
+    columns it read as none of its own (``attrs["kept"]``); of those, a formula's name or
+    input ("height") is read by ``derive``."""
     from labstats.datasets import DERIVED
-    from labstats.datasets._labtext import norm_label
-    from labstats.datasets.labfile import _ALIASES, _ID_NAMES
 
-    known = set(_ALIASES) | set(DERIVED)
-    known |= {c for d in DERIVED.values() for c in (*d.inputs, *d.optional)}
-    other = [c for c in columns if c not in known and norm_label(c) not in _ID_NAMES
-             and not str(c).endswith(("_censored", "_flag", "_unit_in_file"))]
+    known = set(DERIVED) | {c for d in DERIVED.values() for c in (*d.inputs, *d.optional)}
+    other = [c for c in frame.attrs.get("kept", ()) if c not in known]
     if not other:
         return None
     shown = ", ".join(map(repr, other[:10])) + (" ..." if len(other) > 10 else "")

@@ -68,9 +68,10 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
       texts; DuckDB joins them back and groups the rows into draws. Draws with one result
       per analyte are built in SQL; draws with repeats, duplicates or a time shared with
       another draw of the patient go through ``pair_results``, in buckets of patients.
-      Timezone-aware times (but texts with offsets read with ``time_zone=``), times of
-      another type than text or timestamp, results whose status replaces another's (C,
-      F, P), or an export with two different cells of one hash take the partitioned path.
+      Texts with offsets read without ``time_zone=``, times of another type than text or
+      timestamp (timestamps typed with a zone are read as instants, in their zone or
+      ``time_zone=``'s), results whose status replaces another's (C, F, P), or an export
+      with two different cells of one hash take the partitioned path.
     - ``by="window"`` (partitioned path): draws chain from the first result of each
       window, which SQL grouping does not give; DuckDB writes the export partitioned by
       patient and each partition goes through ``read_lab_results`` and ``pair_results``.
@@ -120,11 +121,12 @@ def pair_export(source, output=None, *, columns=None, test_map=None, by: str = "
         ``pair`` (as ``pair_results``), ``partitions`` (buckets paired by pandas),
         ``unknown_tests`` (code -> rows), ``path`` ("sql" or "partitioned"). The per-row
         report of unknown test codes is this count per code. Patients whose results are
-        in several files of a folder are warned of (SQL path), as ``read_lab_results``
-        does. On the partitioned path, the column-level unit check is judged on the whole
-        export (its counted cells) and warned once, and times of several time zones are
-        refused without ``time_zone=`` (with it, a time without a zone), as
-        ``read_lab_results`` does. On both paths, unknown test codes beside a
+        in several files of a folder are warned of (both paths), in the words and counts
+        of ``read_lab_results`` (which lists them in ``attrs["split_patients"]``). On the
+        partitioned path, the column-level unit check is judged on the whole export (its
+        counted cells) and warned once, and times of several time zones are refused
+        without ``time_zone=`` (with it, a time without a zone), as ``read_lab_results``
+        does. On both paths, unknown test codes beside a
         column of test names labstats knows ("Test Name") are warned of once, as
         ``read_lab_results`` words and counts it (``labstats._engines_hint``: one more
         scan, of the rows of unknown codes, only when there are some and such a column).
@@ -337,7 +339,10 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
                  "pair": lambda res: pair_results(res, by=by, window=window, repeats=repeats,
                                                   analytes=analytes),
                  "derive": derive, "first": lambda: _first_row(files[0], used), "schema": schema,
-                 "time_format": read_options["time_format"]}
+                 "time_format": read_options["time_format"],
+                 # (a folder: each file's name and first row, for the split-patient warning)
+                 "files": Path(source).is_dir() and (
+                     [str(f.relative_to(source)) for f in files], offsets)}
         result = _pair_parts(tmp / "parts", output, report, steps, unknown, sum(sizes),
                              _pandas_metadata(schema.metadata, used), workers=threads)
         (result if isinstance(result, dict) else result.attrs["counts"])["path"] = "partitioned"

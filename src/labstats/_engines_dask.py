@@ -284,6 +284,12 @@ def dask_read_lab_results(ddf, **kw):
     implausible values are given here too, from the counted cells and each cell's first
     row (``warn_implausible``), worded as pandas words them; the partitions' own are
     dropped.
+    No warning of patients whose results are in several files (``read_lab_results`` of a
+    folder gives one): a Dask DataFrame carries no file names, and its partitions are not
+    files (``dd.read_parquet`` may read one file as several partitions, a row group each,
+    or fuse small files into one); its rows are read as one export, as pandas reads a
+    DataFrame, and each patient's results are paired across partitions (shuffled by
+    patient). Read the folder with ``read_lab_results`` or ``pair_export`` to be warned.
     """
     import dask
     import dask.dataframe as dd

@@ -66,14 +66,14 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from labstats.datasets._labunits import INSULIN_FACTOR
+    from labstats.datasets.derive import reading_attrs, reading_derive
 
     read = {"rows": int(rows), "used": 0, "reported": 0,
             "excluded": int(unknown["n"].sum()), "duplicates": 0}
     pair = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0, "conflicts": 0}
     frames = []
     sink, report_sink = Writer(output), Writer(report)
-    factor: list = []  # the factor insulin was converted from µIU/mL with, if it was
+    read_attrs: dict = {}  # what derive reads of the reading's attrs (insulin's factor): one
     parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
 
     def one(part):
@@ -93,25 +93,39 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
                 source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
                 value=entries["value"].astype("string"))
         paired = steps["pair"](res)
-        kept = paired.attrs  # (counts; the factor insulin was read with, for derive)
-        counts, paired.attrs = kept["counts"], {}
-        if INSULIN_FACTOR in kept:  # (one for all parts: the reading's)
-            factor[:] = [kept[INSULIN_FACTOR]]
+        counts, attrs, paired.attrs = paired.attrs["counts"], reading_attrs(paired.attrs), {}
+        read_attrs.update(attrs)  # (the same for all parts: the reading's)
         found: list = []
         if steps["derive"]:
             from labstats._warn import collected_warnings
-            from labstats.datasets.derive import reading_derive
 
             with collected_warnings() as found:  # judged on all partitions, below
-                paired = reading_derive(kept.get(INSULIN_FACTOR))(paired)
+                paired = reading_derive(attrs)(paired)
         times = res.attrs["times"]  # unread times: (count, first row, its text)
         unread = (len(times), int(global_rows[times["source_row"].iloc[0]]),
                   times["value"].iloc[0]) if len(times) else (0, None, None)
-        return res.attrs["counts"], entries, counts, paired, found, unread
+        return res.attrs["counts"], entries, counts, paired, found, unread, split_of(
+            res, global_rows)
+
+    def split_of(res, global_rows):
+        """(count, first row, id, files) of the partition's patients with used results in
+        several files of the folder (a partition holds whole patients), or None."""
+        if not steps.get("files"):
+            return None
+        from labstats.datasets._routine_files import split_patients
+
+        names, starts = steps["files"]
+        which = np.searchsorted(starts, global_rows, side="right") - 1
+        split, first = split_patients(res["patient_id"].array, np.asarray(names)[which],
+                                      (res["status"] == "used").to_numpy(), global_rows)
+        return None if first is None else (len(split), *first)
 
     def collect(done):
-        res_counts, entries, pair_counts, paired, found, times = done
+        res_counts, entries, pair_counts, paired, found, times, split = done
         recorded.append(found)
+        if split is not None:  # the count, and the patient of the export's first row
+            splits[:] = [splits[0] + split[0], *min(splits[1:], split[1:], key=lambda x: (
+                x[0] is None, x[0] or 0))]
         if times[0]:
             first = min(unread[1:], times[1:], key=lambda x: (x[0] is None, x[0]))
             unread[:] = [unread[0] + times[0], *first]
@@ -143,6 +157,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
 
     written: list = []
     unread = [0, None, None]  # unread times: count, first row and its text
+    splits = [0, None, None, None]  # patients in several files: count, first row, id, files
     recorded: list = []  # derive's warnings of each partition, in partition order
     try:  # ``workers`` partitions at a time (numpy, Arrow and DuckDB release the GIL)
         serial = workers <= 1 or len(parts) <= 1
@@ -170,6 +185,10 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         from labstats.datasets._routine_io import warn_unread
 
         warn_unread(*unread, steps["time_format"])
+    if splits[0]:  # read_lab_results' warning for a folder, for the whole export
+        from labstats.datasets._routine_files import warn_split
+
+        warn_split(splits[0], *splits[2:])
     replay(recorded, "raise")  # derive's warnings once, in this (the caller's) thread
     counts = {"read": read, "pair": pair, "partitions": len(parts),
               "unknown_tests": dict(zip(unknown["code"], unknown["n"].astype(int),
@@ -181,9 +200,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         # a patient is in one partition, so ties keep pair_results' order
         out = out.sort_values(["patient_id", "collected_at"], kind="stable",
                               ignore_index=True)
-    out.attrs["counts"] = counts
-    if factor:  # for derive, as pair_results keeps it
-        out.attrs[INSULIN_FACTOR] = factor[0]
+    out.attrs.update(counts=counts, **read_attrs)  # (kept as pair_results keeps them)
     return out
 
 

@@ -15,7 +15,9 @@ the reading is done on their *dictionary*, not on their rows:
    thread while the cells are read, a chunk at a time into a DuckDB table (about one
    text per draw: not held in Python). Rows are joined back to their tuple and time by a
    hash of the values; two different tuples (or texts) with one hash send the export to
-   the partitioned pandas path (they are checked, not assumed away).
+   the partitioned pandas path (they are checked, not assumed away). Times typed as
+   timestamps are DuckDB's own (typed with a zone: instants, given back in the export's
+   zone and unit, or ``time_zone=``'s zone, by ``Export.time_mode``).
    These two scans (the cells' and the time texts' dictionaries) start in threads as
    soon as the export's columns are known (``Early``), while pandas is imported.
 2. The used rows are kept in a DuckDB table (spilled to disk beyond ``memory_limit``)
@@ -56,8 +58,7 @@ import numpy as np
 
 from labstats._validate import warn as _warn
 from labstats.datasets import _loinc, _routine_screen
-from labstats.datasets._labunits import INSULIN_FACTOR
-from labstats.datasets.derive import reading_derive as _reading_derive
+from labstats.datasets.derive import reading_attrs, reading_derive
 
 #: Python's whitespace (``str.strip``) up to U+3000: the blanks of a missing patient id.
 _BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -161,6 +162,7 @@ class Early:
         from concurrent.futures import ThreadPoolExecutor
 
         self.mode = _time_kind(schema, role, time_zone)  # Unsupported: before any scan
+        self.time_zone = time_zone
         pid = _col(role["patient_id"])
         missing = _missing_id(pid, schema.field(role["patient_id"]).type)
         self.exprs = {role[r]: _col(role[r]) for r in _READ_ROLES if r in role}
@@ -194,7 +196,6 @@ class Export:
         self.key = f"hash({', '.join(self.exprs.values())})"
         self.time_raw, self.time_note = None, None
         self.time_fmt, self.unread = None, 0  # (``time_table``: its format, unread texts)
-        self.insulin_factor = None  # (``read``: the factor insulin was converted with)
 
     def read(self, test_map, read_options):
         """``read_lab_results`` on the dictionary of reading inputs: registers ``d``
@@ -219,7 +220,7 @@ class Export:
         kw = {"columns": roles, "test_map": test_map, **read_options}
         res, self.finish = _read_judging_units(read_lab_results, frame,
                                                table["n"].to_numpy(), kw, role)
-        self.insulin_factor = res.attrs.get(INSULIN_FACTOR)  # (derive's, _labunits)
+        self.read_attrs = reading_attrs(res.attrs)  # (insulin's factor, for derive)
         status = res["status"].cat.codes.to_numpy()
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
@@ -249,7 +250,8 @@ class Export:
 
     def time_mode(self):
         """How each row's time is read: ("native", its dtype), ("text", None: parsed by
-        ``time_table``) or (None, dtype): no time column."""
+        ``time_table``) or (None, dtype): no time column. Native times typed with a zone
+        keep their unit and zone (``time_zone=``'s when given), as pandas reads them."""
         import pandas as pd
 
         mode = self.early.mode
@@ -258,7 +260,10 @@ class Export:
         header = self.role["collected_at"]
         self.time_raw = _col(header)
         if mode == "native":
-            return "native", np.dtype(f"datetime64[{self.schema.field(header).type.unit}]")
+            kind = self.schema.field(header).type
+            if kind.tz is not None:
+                return "native", pd.DatetimeTZDtype(kind.unit, self.early.time_zone or kind.tz)
+            return "native", np.dtype(f"datetime64[{kind.unit}]")
         return "text", None
 
     def time_table(self, con, time_format, time_zone=None, chunk=1 << 18):
@@ -396,8 +401,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
                               read_options.get("time_zone"))
                   if mode == "text" else None)
         ex.read(test_map, read_options)
-        if derive:  # with the factor insulin was read with from µIU/mL (derive's attrs)
-            derive = _reading_derive(ex.insulin_factor)
+        derive = derive and reading_derive(ex.read_attrs)  # (derive with the reading's attrs)
         analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),
                              analytes)
 
@@ -471,9 +475,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
     out = out.assign(__first=first).sort_values(
         ["patient_id", "collected_at", "__first"], kind="stable", ignore_index=True).drop(
         columns="__first")
-    out.attrs["counts"] = counts
-    if ex.insulin_factor is not None:  # the reader's, for derive (as pair_results keeps it)
-        out.attrs[INSULIN_FACTOR] = ex.insulin_factor
+    out.attrs.update(counts=counts, **ex.read_attrs)  # (kept as pair_results keeps them)
     return out
 
 

@@ -436,7 +436,7 @@ class Draws:
     def split_patients(self, names):
         """Warn when patients have used results in several files (as ``read_lab_results``
         does for a folder), from the simple draws' files and the other draws' kept rows."""
-        from labstats.datasets._routine_io import warn_split
+        from labstats.datasets._routine_files import warn_split
 
         if not self.folder:  # no patient in several files (``_may_split``)
             return

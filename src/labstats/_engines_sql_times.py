@@ -11,10 +11,11 @@ UNREAD = f"tt.t IS NULL AND trim(tt.s, {_q(_BLANKS)}) <> ''"
 
 
 def _time_kind(schema, role, time_zone=None):
-    """How each row's time is read: "native" (a timestamp), "text" (parsed by
-    ``Export.time_table``) or None (no time column); ``Unsupported`` otherwise (times
-    typed with a zone; typed without one, ``time_zone`` given: the partitioned path
-    refuses them, naming the row)."""
+    """How each row's time is read: "native" (a timestamp, with a zone or without:
+    DuckDB reads a Parquet timestamp with a zone as the instant, ``Export.time_mode``
+    gives it its zone), "text" (parsed by ``Export.time_table``) or None (no time
+    column); ``Unsupported`` otherwise (typed without a zone, ``time_zone`` given: the
+    partitioned path refuses them, naming the row)."""
     import pyarrow as pa
 
     header = role.get("collected_at")
@@ -22,8 +23,8 @@ def _time_kind(schema, role, time_zone=None):
         return None
     kind = schema.field(header).type
     if pa.types.is_timestamp(kind):
-        if kind.tz is not None or time_zone is not None:
-            raise Unsupported("timezone-aware times, or time_zone= with naive ones")
+        if kind.tz is None and time_zone is not None:
+            raise Unsupported("time_zone= with times typed without a zone")
         return "native"
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise Unsupported(f"times of type {kind}")

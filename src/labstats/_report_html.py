@@ -27,6 +27,9 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 _MATHTEXT = threading.Lock()  # (pages are written in threads; mathtext's parser is shared)
 
 
+# Each distinct formula drawn once per process (notebook 01 draws the same ones on every
+# run); 1024 of them, 4-13 kB of SVG each, hold at most about 13 MB (labstats' notebooks
+# have 7).
 @functools.lru_cache(maxsize=1024)
 def tex_html(tex: str, display: bool = False) -> str:
     """TeX ``tex`` as an inline SVG image (its TeX as alt text), on the baseline of the
@@ -38,6 +41,8 @@ def tex_html(tex: str, display: bool = False) -> str:
     svg = io.BytesIO()
     try:  # (mathtext, not LaTeX, whatever a matplotlibrc says: text.usetex)
         with _MATHTEXT, matplotlib.rc_context({"text.usetex": False}):
+            # dpi 72: one unit of the SVG (pt) per point, and ``depth`` in points; 11 pt is
+            # 14.7 CSS px, the size of the lab template's text (--jp-content-font-size1: 14px)
             depth = mathtext.math_to_image(f"${tex.strip()}$", svg, format="svg", dpi=72,
                                            prop=FontProperties(size=11))
     except ValueError:  # (a command or environment mathtext lacks)
@@ -89,6 +94,8 @@ INDEX_TITLE = "<title>labstats report</title>"
 #: A reason shown in one cell of the index (an error's text, cut).
 ERROR_CHARS = 500
 
+#: The index; its text at the browser's default size (16 px), the warnings and the data
+#: column a step below it (.9rem, 14.4 px): details beside a notebook's name and status.
 INDEX_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 """ + INDEX_TITLE + """
@@ -124,9 +131,8 @@ def _href(*parts: str) -> str:
     return html.escape("/".join(urllib.parse.quote(p) for p in parts))
 
 
-def index_row(r, unknown=()) -> str:
-    """The row of ``r`` (a ``NotebookRun``) on the index; ``unknown``: the notebooks whose
-    data could not be asked."""
+def index_row(r) -> str:
+    """The row of ``r`` (a ``NotebookRun``) on the index."""
     status = ('<span class="ok">ran, all assertions held</span>' if r.ok else
               f'<span class="fail">failed: {html.escape(r.error)}</span>')
     if r.warnings:
@@ -138,10 +144,12 @@ def index_row(r, unknown=()) -> str:
                      f'alt="{html.escape(f.stem)}"></a>' for f in r.figures)
     name = html.escape(r.path.stem).replace("_", "_<wbr>")  # long names wrap at a _
     link = f'<a href="{_href(r.html.name)}">{name}</a>' if r.html else name
-    used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data))
+    used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data or []))
+    unknown = ("its kernel did not answer when asked" if r.ok else
+               "its kernel stopped before it could be asked")
     data = ("<br>".join(map(html.escape, used)) if used else
+            f'<span class="none">not known ({unknown})</span>' if r.data is None else
             '<span class="none">no cohort (published examples only)</span>' if r.ok else
-            '<span class="none">not known (its kernel stopped before it could be asked)</span>'
-            if r.path in unknown else '<span class="none">none read before it failed</span>')
+            '<span class="none">none read before it failed</span>')
     return (f'<tr><td>{link}</td><td class="data">{data}</td><td class="status">{status}</td>'
             f'<td>{r.seconds:.1f} s</td><td class="thumbs">{thumbs}</td></tr>')

@@ -55,9 +55,9 @@ def bland_altman_plot(x, y, *, result=None, ax=None, log: bool = False, **kwargs
     import seaborn as sns
 
     from labstats.stats._common import paired
-    from labstats.stats.agreement import bland_altman
+    from labstats.stats.agreement import LOG_POSITIVE, bland_altman
 
-    a, b = paired(x, y)
+    a, b = paired(x, y, positive=LOG_POSITIVE if log else None)  # (labels of x and y)
     res = bland_altman(a, b, log=log) if result is None else result
     ax = _axes(ax)
     if log:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime
 import html
 import os
 import re
@@ -55,8 +56,9 @@ class NotebookRun:
     figures: list[Path] = field(default_factory=list)
     #: warnings raised while it ran: dicts with category, message, cell, where
     warnings: list[dict] = field(default_factory=list)
-    #: the cohorts it read with load_cohort (their attrs["description"]), in order
-    data: list[str] = field(default_factory=list)
+    #: the cohorts it read with load_cohort (their attrs["description"]), in order; None
+    #: if not known (its kernel stopped before it could be asked, or did not answer)
+    data: list[str] | None = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -193,9 +195,9 @@ async def _run_all(paths, data, timeout, jobs, done, started=lambda i: None):
             if kernel is not None:
                 await kernel.shutdown()
 
+    # a cancelled run (Ctrl-C, SIGTERM) raises CancelledError here once its workers' kernels
+    # shut down, even if nbclient turned the cancellation into a failed cell
     await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(paths))))))
-    if interrupted():  # (its kernels shut down): asyncio.run raises KeyboardInterrupt
-        raise asyncio.CancelledError
 
 
 # --------------------------------------------------------------------------- pages
@@ -231,6 +233,8 @@ def _tidy_outputs(nb, run: NotebookRun) -> None:
 
 
 def _note_html(note: dict) -> str:
+    # .9rem: 14.4 px at a browser's default 16 px root, about the page's text (the lab
+    # template's 14 px), where the default 1rem would stand out above the cell's output
     return ('<div class="labstats-warning" style="border-left:4px solid #d4a017;'
             'background:#fff8e1;padding:.4rem .7rem;margin:.3rem 0;font-family:system-ui,'
             f'sans-serif;font-size:.9rem"><b>{html.escape(note["category"])}</b> '
@@ -317,12 +321,10 @@ def build_report(out: str | os.PathLike = "report", *, data: str | os.PathLike |
     Raises
     ------
     ValueError
-        If ``data`` is neither "nhanes", "synthetic" nor an existing folder, or ``jobs``
-        < 1.
+        If ``data`` is neither "nhanes", "synthetic" nor an existing folder, ``jobs``
+        < 1, or ``out`` is a file or a folder holding other files than an earlier report.
     FileNotFoundError
         If there are no notebooks, or the data cannot be loaded (with what to do).
-    ValueError
-        If ``out`` is a file, or a folder holding other files than an earlier report.
     KeyboardInterrupt
         On Ctrl-C, SIGTERM or SIGHUP (``labstats.report.Stopped``, with the signal's
         number as ``signum``): the kernels shut down, ``out`` as it was.
@@ -429,7 +431,6 @@ def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[No
     bar = tqdm(total=len(paths), unit="notebook", disable=not progress)
     pending: list = []
     running: list[int] = []
-    unknown: set[Path] = set()  # notebooks whose data could not be asked (kernel stopped)
 
     def describe():  # the notebooks running now, by their number
         names = ", ".join(paths[k].stem.split("_")[0] for k in running)
@@ -440,9 +441,7 @@ def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[No
         describe()
 
     async def done(i, nb, seconds, error, used):
-        runs[i].seconds, runs[i].error, runs[i].data = seconds, error, used or []
-        if used is None:
-            unknown.add(runs[i].path)
+        runs[i].seconds, runs[i].error, runs[i].data = seconds, error, used
         running.remove(i)
         describe()
         bar.update()
@@ -458,13 +457,14 @@ def _build(paths, data, out, timeout, progress, jobs, start, signals) -> list[No
         _run(main, signals)
     except asyncio.CancelledError:
         signals.check()  # SIGTERM, SIGHUP cancelled the run
-        raise
+        raise  # a cancellation not ours (Ctrl-C is KeyboardInterrupt): never an index
     finally:
         bar.close()
     signals.check()  # (one received as the run ended)
-    rows = "\n".join(index_row(r, unknown) for r in runs)
+    rows = "\n".join(index_row(r) for r in runs)
+    when = datetime.datetime.now().astimezone().isoformat(timespec="seconds")  # with offset
     (out / "index.html").write_text(INDEX_PAGE.format(
-        data=html.escape(data_label(data)), when=time.strftime("%Y-%m-%d %H:%M"),
+        data=html.escape(data_label(data)), when=when,
         version=labstats.__version__, rows=rows, seconds=time.perf_counter() - start),
         encoding="utf-8")
     return runs

@@ -207,3 +207,25 @@ def test_censored_column_read_back_reports_unknown_text():
         read_lab_export(raw)
     out = read_lab_export(raw.iloc[:2])
     assert out["shbg_censored"].tolist() == ["left", pd.NA]
+
+
+def test_frame_columns_without_a_label_are_named_as_missing_headers():
+    # A frame's None / NaN column labels are headers missing as an empty CSV header is (one
+    # blank-cell test, _labtext.is_blank); the header check counted only empty text, and
+    # said "the header nan appears more than once" for a None and a NaN label.
+    frame = pd.DataFrame([["a", "35", 1.0, 2.0]], columns=["ID", "SHBG", None, np.nan])
+    with pytest.raises(ValueError, match=r"path_or_frame: 2 columns have no header \(columns "
+                                         r"3, 4, counted from 1\)"):
+        read_lab_export(frame)
+
+
+@pytest.mark.parametrize("value", ["≤5", "<=5", ".5", "1e3"])
+def test_a_first_row_with_a_value_the_reader_reads_is_not_a_units_row(tmp_path, value):
+    # The units-row rule had its own number pattern, which missed values that the cell
+    # reader reads ("≤5", "<=5", ".5", "1e3"): a data row with one unit typed by mistake
+    # beside such a value was refused as a units row. One pattern now (_labcells.is_number).
+    path = _csv(tmp_path, f"ID,Testosterone (ng/dL),SHBG (nmol/L)\n1,ng/dL,{value}\n"
+                          "2,450,30\n")
+    with pytest.raises(LabExportError, match=r"row 0, column 'Testosterone \(ng/dL\)': "
+                                              r"'ng/dL' is not a number"):
+        read_lab_export(path)

@@ -29,10 +29,13 @@ def client():
     cluster.close()
 
 
-@pytest.mark.parametrize("shape", ["lis", "mimic"])
+@pytest.mark.parametrize("shape", ["lis", "mimic", "lis corrections"])
 def test_dask_pipeline_equals_pandas_on_a_two_worker_cluster(client, shape):
+    """("lis corrections": results issued twice, P then F or F then C: the replaced ones
+    are found within a patient's partition, as in pandas.)"""
     assert len(client.scheduler_info()["workers"]) == 2
-    export = make_lab_results(80, seed=6, shape=shape)
+    export = make_lab_results(80, seed=6, shape=shape.split()[0],
+                              corrections=shape.endswith("corrections"))
     test_map = export.attrs.get("test_map")
     export.attrs = {}
     ddf = dd.from_pandas(export, npartitions=4)

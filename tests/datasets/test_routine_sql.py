@@ -216,7 +216,7 @@ def test_missing_specimen_ids_are_refused_as_by_pair_results(tmp_path):
     assert str(sql.value) == str(memory.value)
 
 
-def test_pairing_by_window_and_timezones_take_the_partitioned_path(tmp_path):
+def test_pairing_by_window_takes_the_partitioned_path_and_typed_zones_the_sql_path(tmp_path):
     export, test_map = _export("lis", n=40)
     path = _write(tmp_path, export)
     assert pair_export(path, test_map=test_map, by="window").attrs["counts"]["path"] == \
@@ -224,11 +224,9 @@ def test_pairing_by_window_and_timezones_take_the_partitioned_path(tmp_path):
     export["Collected"] = pd.to_datetime(export["Collected"]).dt.tz_localize("Europe/Paris")
     path = tmp_path / "tz.parquet"
     export.to_parquet(path, index=False)
-    got = pair_export(path, test_map=test_map)
-    assert got.attrs["counts"]["path"] == "partitioned"
-    # the partitioned path gives these times in ns, the pandas path in us (not the SQL path's)
-    pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path, test_map=test_map)),
-                                  check_dtype=False)
+    got = pair_export(path, test_map=test_map)  # (the partitioned path before)
+    assert got.attrs["counts"]["path"] == "sql"  # (test_routine_sql_typed_zones.py)
+    pd.testing.assert_frame_equal(got, pair_results(read_lab_results(path, test_map=test_map)))
 
 
 def test_an_export_without_used_results_or_without_rows(tmp_path):

@@ -17,7 +17,6 @@ summer time UTC+02:00. The instants are checked against Python's own ``datetime`
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 
@@ -144,9 +143,8 @@ def test_every_path_reads_the_export_as_pandas(export, tmp_path):
         for by in ("specimen", "window"):
             want = pair_results(res, by=by)
             for rows in (40, 10_000):
-                # (the SQL path, by specimen, says so; the partitioned path, by window, not)
-                with pytest.warns(LabstatsWarning, match=split) if by == "specimen" else \
-                        contextlib.nullcontext():
+                # (both paths say so: the SQL path, by specimen; the partitioned, by window)
+                with pytest.warns(LabstatsWarning, match=split):
                     out = pair_export(folder, by=by, time_zone=zone, rows_per_partition=rows)
                 pd.testing.assert_frame_equal(out, want)
                 assert out.attrs["counts"]["read"] == res.attrs["counts"]
@@ -271,7 +269,8 @@ def test_parquet_parts_of_two_zones_are_read_with_time_zone(tmp_path):
                                   .drop(columns="reason"), res.drop(columns="source_file"))
     for by in ("specimen", "window"):
         expected = pair_results(res, by=by, window="1h")
-        # (typed times with a zone: the partitioned path, which does not say it)
-        got = pair_export(folder, by=by, window="1h", time_zone="Europe/Berlin")
+        # (typed times with a zone: the SQL path by specimen; both warn as pandas does)
+        with pytest.warns(LabstatsWarning, match=split):
+            got = pair_export(folder, by=by, window="1h", time_zone="Europe/Berlin")
         pd.testing.assert_frame_equal(got, expected)
         assert len(got) == (3 if by == "specimen" else 2)

@@ -198,3 +198,16 @@ def test_deming_jackknife_from_running_sums_equals_refits():
     x, y = _xy("TD41")
     loo = np.array([_deming_fit(np.delete(x, k), np.delete(y, k), 0.7) for k in range(x.size)])
     np.testing.assert_allclose(_jackknife_deming(x, y, 0.7), loo, rtol=1e-10)
+
+
+def test_ratio_summary_covariates_read_the_pairs_as_the_ratio_does():
+    # The covariates' ratios were re-read with np.asarray(dtype=float), a second conversion
+    # that drifted from paired()'s: a pd.NA in an object Series (a missing cell read from a
+    # file) gave the median but a TypeError once covariates= was passed. Spearman's rho of
+    # ranks 1..4 against 1, 3, 2, 4 is 1 - 6 * 2 / (4 * 15) = 0.8.
+    calc = pd.Series([1.0, 2.0, 3.0, pd.NA, 4.0], dtype=object)
+    meas = pd.Series([1.0, 1.0, 1.0, 1.0, 1.0])
+    res = _rows(ratio_summary(calc, meas, covariates={"shbg": [10.0, 30.0, 20.0, 99.0, 40.0]}))
+    assert res.loc["median_ratio", "n_obs"] == 4
+    assert res.loc["spearman_shbg", "estimate"] == pytest.approx(0.8, abs=1e-12)
+    assert res.loc["spearman_shbg", "n_obs"] == 4

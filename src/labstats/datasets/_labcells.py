@@ -32,6 +32,16 @@ _CELL = re.compile(
     r"^(?P<op><=|>=|<|>|≤|≥)?" + _WS + "*"
     r"(?P<num>[+-]?(?:\d(?:[\d.,' " + _NBSP + r"]*\d)?[.,]?|[.,]\d+)(?:[eE][+-]?\d+)?)"
     + _WS + "*(?P<unit>" + _NOT_WS + ".*?)?" + _WS + "*$")
+
+
+def is_number(text: str) -> bool:
+    """Whether the text of a cell is a number alone, as ``parse_column`` reads one (with a
+    comparator: "<0.5", "≤5"), for ``_labunits.check_units_row``. A number followed by
+    text does not count: a unit such as "10^9/L" begins with digits."""
+    m = _CELL.match(text)
+    return m is not None and not m["unit"]
+
+
 _WORD_FLAG = re.compile(r"^(?:(?P<unit>.*?)" + _WS + r"+)?(?P<flag>HH|LL|AA|H|L|A|N)$")
 _MARK_FLAG = re.compile(r"^(?P<unit>.*?)" + _WS + r"*(?P<flag>\(H\)|\(L\)|\*|!)$")
 _SIGN, _EXP = r"[+-]?", r"(?:[eE][+-]?\d+)?"

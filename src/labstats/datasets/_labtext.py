@@ -38,6 +38,14 @@ def norm_label(text) -> str:
     return re.sub(r"[\s_]+", " ", text.strip().lower()).strip(" ,:")
 
 
+def is_blank(cell) -> bool:
+    """An empty cell or header: None, NaN, or text of white space only (str.strip's, which
+    includes the no-break spaces). The one test, for headers, a sheet's first row and the
+    cells under the header (``_labunits.check_units_row``)."""
+    return (cell is None or (isinstance(cell, float) and cell != cell)
+            or (isinstance(cell, str) and not cell.strip()))
+
+
 def check_labels(columns, where: str) -> None:
     """Tuple labels and repeated headers are errors; anything else is kept as it is."""
     import pandas as pd
@@ -48,7 +56,7 @@ def check_labels(columns, where: str) -> None:
             f"read_lab_export needs one label per column: flatten them first, e.g. "
             f"frame.columns = [' '.join(map(str, c)).strip() for c in frame.columns]")
     labels = pd.Index(columns)
-    blank = [i for i, c in enumerate(columns) if isinstance(c, str) and not c.strip()]
+    blank = [i for i, c in enumerate(columns) if is_blank(c)]
     if len(labels) > 1 and len(blank) == len(labels) - 1 and blank[0] == 1:
         raise ValueError(title_message(where, "its first line", columns[0], len(blank)))
     if len(blank) > 1:
@@ -110,8 +118,7 @@ def _read_excel(path: Path, sheet_name):
                               na_values=[""])
         first = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1, dtype=object)
     cells = [] if first.empty else first.iloc[0].tolist()
-    filled = [not (c is None or (isinstance(c, float) and c != c)
-                   or (isinstance(c, str) and not c.strip())) for c in cells]
+    filled = [not is_blank(c) for c in cells]
     named = [c for c, f in zip(cells, filled, strict=True) if f]
     shown = sheet if isinstance(sheet, str) else names[sheet]
     if not named and len(frame):

@@ -6,7 +6,6 @@ unit layer (``labstats._validate.as_concentration``/``as_measure``). Used by
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,8 @@ from labstats._validate import (
     check_column_unit,
     to_float_array,
 )
+from labstats.datasets._labcells import is_number
+from labstats.datasets._labtext import is_blank
 
 #: Reader column -> ``labstats.units.MEASURES`` entry (range and units of non-concentrations;
 #: HbA1c: NGSP %, or IFCC mmol/mol converted by the master equation).
@@ -334,9 +335,7 @@ def check_units_row(raw, names) -> None:
         return
     cells = [(header, names[header], raw[header].iloc[0]) for header in raw.columns
              if names[header] in NUMERIC]
-    filled = [(h, n, c) for h, n, c in cells
-              if not (c is None or (isinstance(c, float) and c != c)
-                      or (isinstance(c, str) and not c.strip()))]
+    filled = [(h, n, c) for h, n, c in cells if not is_blank(c)]
     if any(not isinstance(c, str) for _, _, c in filled):  # a number (Excel): values
         return
     text = [(h, n, c.strip()) for h, n, c in filled]
@@ -344,7 +343,7 @@ def check_units_row(raw, names) -> None:
     # a units row: units in at least half of its numeric columns' cells and no number
     # (a data row may hold one cell such as "mg/dL" typed by mistake, not half of them)
     if not found or 2 * len(found) < len(text) or any(
-            re.fullmatch(r"[<>]?\s*[-+]?\d[\d.,]*", c) for _, _, c in text):
+            is_number(c) for _, _, c in text):
         return
     shown = ", ".join(f"{c!r} under {h!r} (read as {n})" for h, n, c in found[:6])
     more = f" and {len(found) - 6} more" if len(found) > 6 else ""

@@ -1,10 +1,15 @@
 """The files of an export written as a folder of Parquet parts (``_routine_io``,
-``pair_export``): which files are its parts, and whether they agree (columns, kinds of
-values) so that they are read as one table."""
+``pair_export``): which files are its parts, whether they agree (columns, kinds of
+values) so that they are read as one table, and which patients have results in several
+of them (the warning every path of the routine reader gives)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
+
+from labstats._validate import warn
 
 _PARQUET = (".parquet", ".pq")
 
@@ -139,3 +144,44 @@ def check_parts(files, time_zone=None) -> list:
                     f"in that zone, or convert every part to one (e.g. "
                     f"frame[{field.name!r}].dt.tz_convert('UTC') before to_parquet)")
     return footers
+
+
+def files_per_patient(patients, files, used):
+    """Patients whose used results are in several files of a folder: warn, return them."""
+    split, first = split_patients(patients, files, used)
+    if first is not None:
+        warn_split(len(split), *first[1:])
+    return split
+
+
+def split_patients(patients, files, used, rows=None):
+    """(``patient_id`` and number of ``files`` of the patients whose ``used`` results are
+    in several ``files``, in the order of their first used row; the first's (row, id,
+    files)), or (None, None) without files (not a folder). ``rows``: each row's row in the
+    export (default: its position). What ``files_per_patient`` warns of; ``pair_export``'s
+    partitioned path finds it partition by partition (each holds whole patients)."""
+    import pandas as pd
+
+    if files is None:
+        return None, None
+    frame = pd.DataFrame({"patient_id": patients[used], "file": np.asarray(files)[used]})
+    n = frame.groupby("patient_id", observed=True, sort=False)["file"].nunique()
+    split, first = n[n > 1], None
+    if len(split):
+        pid = split.index[0]
+        mine = (frame["patient_id"] == pid).to_numpy(dtype=bool)
+        at = int(np.argmax(mine))
+        row = int(at if rows is None else np.asarray(rows)[np.flatnonzero(used)[at]])
+        first = (row, pid.item() if isinstance(pid, np.generic) else pid,
+                 list(frame["file"][mine].unique()))
+    return split.rename("files").reset_index(), first
+
+
+def warn_split(count, first, files):
+    """The warning for ``count`` patients with results in several files (``first``, in
+    ``files``, the first of them in the export's row order); every path of the routine
+    reader gives this one, once per export."""
+    warn(f"{count} patient(s) have results in several files of the folder (e.g. "
+         f"{first!r} in {', '.join(sorted(files))}); their results are paired across files here, "
+         f"but a tool that reads one file at a time would split them. read_lab_results lists "
+         f"them in result.attrs['split_patients']")

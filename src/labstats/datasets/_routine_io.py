@@ -249,11 +249,12 @@ def time_variants(fmt) -> list:
     """The formats of ``fmt``'s times written with or without seconds (or their fraction),
     "%H:%M" <-> "%H:%M:%S" <-> "%H:%M:%S.%f", and with "T" or a space between date and
     time: ISO 8601 lets the seconds be left out, and RFC 3339 (section 5.6) lets a space
-    stand for its "T": the same clock time, not another format. None (an empty list) for
-    a format with a time zone (its times must share one zone, checked on the whole
-    column) or without hours and minutes."""
+    stand for its "T": the same clock time, not another format; a UTC offset or zone
+    after them ("%z", "%Z") is kept ("01:30+01:00" and "01:30:00+01:00" are one format,
+    as their naive times are). None (an empty list) for a format without hours and
+    minutes."""
     found = re.search(r"%[HI]:%M(?::%S(?:\.%f)?)?", fmt or "")
-    if found is None or "%z" in fmt or "%Z" in fmt:
+    if found is None:
         return []
     head, tail = fmt[:found.start()] + found.group(0)[:5], fmt[found.end():]
     heads = [head]
@@ -295,6 +296,11 @@ def parse_times(cells, time_format, time_zone=None):
     instants = time_zone is not None and zoned(fmt)  # (several offsets: one parse)
     try:
         read = pd.to_datetime(distinct, format=fmt, errors="coerce", utc=instants)
+        for alt in time_variants(fmt):  # a rerun's time with seconds, the draw's without
+            miss = read.isna().to_numpy(dtype=bool)
+            if miss.any():
+                read = _fill(read, miss, pd.to_datetime(distinct[miss], format=alt,
+                                                        errors="coerce", utc=instants))
     except ValueError as exc:  # e.g. several timezones in one column
         fix = ("pass time_zone='UTC' (or the laboratory's, e.g. time_zone='Europe/Berlin'; "
                "CLI: --time-zone) to read them as instants in one time zone"
@@ -306,15 +312,34 @@ def parse_times(cells, time_format, time_zone=None):
         if naive.any():  # offset as UTC: refused (with %z it is not read, and listed)
             at = int(np.argmax(codes == np.argmax(naive)))
             raise NaiveTime(at, cells.iloc[at], time_zone)
-    for alt in time_variants(fmt):  # a rerun's time with seconds, the draw's without
-        miss = read.isna().to_numpy(dtype=bool)
-        if miss.any():
-            read[miss] = pd.to_datetime(distinct[miss], format=alt, errors="coerce")
     times = pd.Series(read.array.take(codes, allow_fill=True), index=cells.index,
                       name=cells.name)
     bad = np.flatnonzero(filled & times.isna().to_numpy(dtype=bool))
     return to_zone(times, time_zone, cells), bad, fmt
 
+
+def _fill(read, miss, more):
+    """``read`` (times parsed in a format) with its missing values at ``miss`` from
+    ``more`` (those texts parsed in a variant, ``time_variants``), in the finer unit of the
+    two (pandas reads a column of no time in seconds, "08:00:00.5" in microseconds).
+    Times of two UTC offsets (without ``time_zone=``) are pandas' error of several time
+    zones in one column, as one parse of them all gives."""
+    import pandas as pd
+
+    if not more.notna().any():
+        return read
+    if not read.notna().any():  # no time read yet: the variant's type
+        read = pd.Series(pd.NaT, index=read.index, dtype=more.dtype)
+    elif getattr(read.dtype, "tz", None) != getattr(more.dtype, "tz", None):
+        raise ValueError(f"Mixed timezones detected ({read.dtype.tz} and {more.dtype.tz}) "
+                         f"in times written with and without seconds")
+    unit = max(read.dt.unit, more.dt.unit, key=_UNITS.index)
+    read = read.dt.as_unit(unit)
+    read[miss] = more.dt.as_unit(unit)
+    return read
+
+
+_UNITS = ("s", "ms", "us", "ns")
 
 #: An ISO 8601 time's UTC offset at the end of its text: "Z", "+01", "+01:00", "+0100".
 _OFFSET = r"(?i)\d{2}(?::?\d{2}){1,2}(?:[.,]\d+)?\s*(?:z|[+-]\d{2}(?::?\d{2})?)$"
@@ -436,31 +461,6 @@ def check_zones(texts, time_format, offsets=None):
     texts = [t for t in texts if t is not None]
     if len(texts) > 1:
         parse_times(pd.Series(texts, dtype="string"), time_format)
-
-
-def files_per_patient(patients, files, used):
-    """Patients whose used results are in several files of a folder: warn, return them."""
-    import pandas as pd
-
-    if files is None:
-        return None
-    frame = pd.DataFrame({"patient_id": patients[used], "file": np.asarray(files)[used]})
-    n = frame.groupby("patient_id", observed=True, sort=False)["file"].nunique()
-    split = n[n > 1]
-    if len(split):
-        first = split.index[0]
-        first = first.item() if isinstance(first, np.generic) else first
-        warn_split(len(split), first, frame.loc[frame["patient_id"] == first, "file"].unique())
-    return split.rename("files").reset_index()
-
-
-def warn_split(count, first, files):
-    """The warning for ``count`` patients with results in several files (``first``, in
-    ``files``, the first of them in the export's row order)."""
-    warn(f"{count} patient(s) have results in several files of the folder (e.g. "
-         f"{first!r} in {', '.join(sorted(files))}); their results are paired across files here, "
-         f"but a tool that reads one file at a time would split them. The list is in "
-         f"result.attrs['split_patients']")
 
 
 def warn_unread(count, row, text, time_format):

@@ -208,6 +208,30 @@ def _superseded(raw, role, st, codes, live, times=None, export_rows=None):
     return rows[lower], 2, why, role["status"]
 
 
+#: The parts of a per-row reason that belong to its row (the row of the result that
+#: replaces it; the two numbers that disagree), left out where reasons are counted by kind.
+_OF_ROW = (" at row ", "the value's number ")
+
+
+def reason_kind(reason):
+    """``reason`` without the parts of it that belong to its row (``_superseded``'s
+    replacing row, ``valuenum_clash``'s numbers): the reasons of one kind read as one,
+    where they are counted (the command line's summary). Anything else is returned as is.
+
+    >>> reason_kind("superseded: the corrected result (C) at row 203 replaces it")
+    'superseded: the corrected result (C) replaces it'
+    >>> reason_kind("the value's number 4.2 and its valuenum 4.3 disagree (MIMIC-IV)")
+    "the value's numbers disagree (MIMIC-IV)"
+    """
+    if not isinstance(reason, str):
+        return reason
+    import re
+
+    reason = re.sub(r" at row \d+ replaces", " replaces", reason)
+    return re.sub(r"the value's number \S+ and its valuenum \S+ disagree",
+                  "the value's numbers disagree", reason)
+
+
 def replacing(statuses) -> bool:
     """Whether the distinct result statuses ``statuses`` hold two that replace one another
     (C, F, P): ``read_lab_results`` then excludes the replaced rows of each specimen and

@@ -238,13 +238,24 @@ def insulin_options(factor, options=None, names=None) -> dict:
     return options
 
 
-def reading_derive(factor):
-    """``derive`` of the draws ``pair_export`` pairs, built without ``attrs``: with the
-    factor its reading converted insulin from µIU/mL with (``factor``; None: none), and
-    without checking the inputs again: the reading checked each, in the caller's
-    ``labstats.plausibility`` mode, and said what it found in the export's words (derive
-    would say it again, or refuse what "warn" kept, advising keywords pair_export lacks)."""
-    return functools.partial(derive, options=insulin_options(factor), plausibility="ignore")
+def reading_attrs(attrs) -> dict:
+    """What ``derive`` reads of the ``attrs`` of a reader's result (the factor insulin was
+    converted from µIU/mL with), for frames built from it without them (``pair_export``)."""
+    from labstats.datasets._labunits import INSULIN_FACTOR
+
+    return {k: attrs[k] for k in (INSULIN_FACTOR,) if k in attrs}
+
+
+def reading_derive(attrs):
+    """``derive`` of the draws ``pair_export`` pairs, built without ``attrs``: with those
+    of its reading (``reading_attrs``: insulin's factor), and without checking the inputs
+    again: the reading checked each, in the caller's ``labstats.plausibility`` mode, and
+    said what it found in the export's words (derive would say it again, or refuse what
+    "warn" kept, advising keywords pair_export lacks)."""
+    from labstats.datasets._labunits import INSULIN_FACTOR
+
+    return functools.partial(derive, options=insulin_options(attrs.get(INSULIN_FACTOR)),
+                             plausibility="ignore")
 
 
 def _say_infinite(frame, new, wanted) -> None:

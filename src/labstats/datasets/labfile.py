@@ -172,8 +172,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         each of them ``<name>_censored`` ("left", "right" or <NA>) when any cell was
         censored and ``<name>_flag`` when any cell carried a result flag (see
         ``FLAGS``). A unit column is kept, as ``<name>_unit_in_file``. Other columns
-        are unchanged (text, for CSV). ``attrs["insulin_factor"]``: see
-        ``insulin_factor``.
+        are unchanged (text, for CSV), and ``result.attrs["kept"]`` names those that are
+        no analyte, measure, sex, unit, participant-id, censored or flag column.
+        ``attrs["insulin_factor"]``: see ``insulin_factor``.
 
     Raises
     ------
@@ -271,12 +272,16 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     _labunits.check_units_row(raw, names)
     problems: list = []
     out, extra, record = {}, {}, {}
+    ours = {u.header for u in unit_columns.values()}  # columns the reader gave a meaning
+    ours |= {h for h in raw.columns if _norm_label(h) in _ID_NAMES or (
+        id_column not in (None, "auto") and h == id_column)}
     for header in raw.columns:
         name = names[header]
         base, _, kind = name.rpartition("_") if isinstance(name, str) else ("", "", "")
         if kind in ("censored", "flag") and base in seen and base in NUMERIC:  # an earlier read
             allowed = ("left", "right") if kind == "censored" else FLAGS
             out[name] = _text_column(raw[header], header, allowed, problems)
+            ours.add(header)
             continue
         if name == "sex":
             bad = _check_sex(raw[header], header, problems)
@@ -313,6 +318,8 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
             _same_as_cells(out[key], arr, seen[key], raw.index)
         out[key] = arr if key not in out else out[key]
     result = pd.DataFrame(out, index=raw.index)
+    result.attrs["kept"] = [names[h] for h in raw.columns if h not in ours
+                            and names[h] not in _ALIASES]
     result.attrs.update(record)  # the insulin factor (derive converts back with it)
     if problems:
         _raise_or_report(problems, errors, result)

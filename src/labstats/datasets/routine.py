@@ -16,6 +16,7 @@ import numpy as np
 
 from labstats.datasets import _loinc, _routine_io
 from labstats.datasets._labunits import UnitColumn
+from labstats.datasets._routine_files import files_per_patient
 from labstats.datasets._routine_pair import as_written, duplicated, pair_results, take_text
 from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _engines)
     _analytes,
@@ -101,8 +102,9 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         (pandas' guess), its day/month order settled on every time: "03/04/2024" first
         then "15/04/2024" reads day first; times in both orders are an error, and times
         that never tell the orders apart are read as guessed, with a warning. Times
-        with and without seconds ("08:00", "10:30:15"), with "T" or a space between
-        date and time, are read alike.
+        with and without seconds ("08:00", "10:30:15", "10:30:15.5"), with "T" or a
+        space between date and time, are read alike, also with a UTC offset after them
+        ("08:00+01:00", "08:00:00+01:00").
     time_zone : str, optional
         An IANA time zone name ("UTC", "Europe/Berlin"; another name is an error): times
         with a UTC offset or zone (texts "2024-01-10T08:00:00+01:00", timestamps with a
@@ -484,6 +486,6 @@ def _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, f
         "value": raw[header].to_numpy()[bad_times] if header is not None else [],
         "reason": f"not a time in the column's format {fmt!r} (mixed formats, or not a time); "
                   f"pass time_format="})
-    split = _routine_io.files_per_patient(frame["patient_id"].array, files, status == 0)
+    split = files_per_patient(frame["patient_id"].array, files, status == 0)
     if split is not None:
         frame.attrs["split_patients"] = AttrFrame(split)

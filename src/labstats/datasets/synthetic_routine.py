@@ -39,7 +39,7 @@ def _text(values, decimals):
 
 def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis",
                      assay_change: str = "2020-01-01", bad_rows: bool = True,
-                     hba1c: bool = False):
+                     hba1c: bool = False, corrections: bool = False):
     """A synthetic long export of testosterone, SHBG and albumin results, with the truth.
 
     Parameters
@@ -71,6 +71,13 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
         decimal) before ``assay_change``, in IFCC mmol/mol (59261-8, whole numbers) from
         it, as laboratories changed when IFCC units were introduced. Off by default: the
         other results, and the export of a seed, are then those without this keyword.
+    corrections : bool, default False
+        LIS shape only (MIMIC-IV ``labevents`` has no result status). About 2 % of the
+        testosterone, SHBG and albumin results that are alone in their draw are issued
+        twice with the result statuses of HL7 v2 table 0085 (OBX-11): half as a final
+        result ("F") followed by a corrected one ("C") with another value, half as a
+        preliminary one ("P") followed by the final one. The later result is the truth;
+        the replaced one is excluded (``expected_counts``). Off by default, as ``hba1c``.
 
     Returns
     -------
@@ -101,6 +108,9 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
 
     if shape not in ("lis", "mimic"):
         raise ValueError(f"shape must be 'lis' or 'mimic', got {shape!r}")
+    if corrections and shape == "mimic":
+        raise ValueError("corrections=True needs shape='lis': MIMIC-IV labevents has no "
+                         "result status to mark a correction with")
     n_p = as_count(n_patients, "n_patients", what="patients in the export")
     rng = np.random.default_rng(seed)
     female = rng.random(n_p) < 0.5
@@ -173,6 +183,10 @@ def make_lab_results(n_patients: int = 200, seed: int = 0, *, shape: str = "lis"
         res, bad = _bad(res, rng, shape)
         for key, v in bad.items():
             expected[key] += v
+    if corrections:  # its own random stream, as hba1c's
+        res, replaced = _corrections(res, np.random.default_rng([int(seed), 85]),
+                                     (truth, truth_last), fem)
+        expected["excluded"] += replaced
     res["time"] = time[res["draw"].to_numpy()]
     res = res.sort_values(["time", "draw", "seq"], kind="stable").reset_index(drop=True)
     out = (_mimic if shape == "mimic" else _lis)(res, female)
@@ -262,6 +276,48 @@ def _reruns(res, rng, truth):
     import pandas as pd
 
     return pd.concat([res, again], ignore_index=True), last
+
+
+def _corrections(res, rng, truths, fem, frac=0.02):
+    """Results issued twice (``corrections=True``): F then C, or P then F, the later with
+    another value (the truth, in ``truths``, updated in place); the frame and the number
+    of replaced rows. Only results alone in their draw and test code, read and used, are
+    chosen, so that no other row (a rerun, a copy, a bad row) shares their group."""
+    import pandas as pd
+
+    from labstats.units import convert
+
+    status = res["status"] if "status" in res else pd.Series(np.nan, index=res.index)
+    key = res["draw"].astype(str) + "|" + res["code"].astype(str)
+    ok = (~key.duplicated(keep=False) & status.isna() & res["patient"].notna()
+          & res["analyte"].isin(["total_testosterone", "shbg", "albumin"])
+          & (res["censored"] == "") & (res["seq"] == 0))
+    first = res[ok].sample(frac=frac, random_state=int(rng.integers(2**31))).copy()
+    again = first.copy()
+    up = np.where(again["analyte"] == "shbg", -1.0, 1.0)  # SHBG down: never above its limit
+    factor = 1 + up * rng.uniform(0.05, 0.15, len(again))
+    raw = again["text"].astype(float).to_numpy()
+    unit, a = again["unit"].to_numpy(), again["analyte"].to_numpy()
+    text, value = np.empty(len(raw), dtype=object), np.empty(len(raw))
+    for u, name in set(zip(unit, a, strict=True)):
+        m = (unit == u) & (a == name)
+        dec = _SHBG_DECIMALS if name == "shbg" else _DECIMALS[u]
+        new = np.round(raw[m] * factor[m], dec)
+        new = np.where(new == raw[m], raw[m] + up[m] * 10.0 ** -dec, new)
+        text[m] = _text(new, dec)
+        value[m] = convert(new, name, u, _canon(name))
+    corrected = rng.random(len(again)) < 0.5
+    first["status"] = np.where(corrected, "F", "P")
+    again = again.assign(text=text, value=value, seq=4,
+                         status=np.where(corrected, "C", "F"))
+    again = _flags(again, fem)
+    for truth in truths:
+        for name in ("total_testosterone", "shbg", "albumin"):
+            m = a == name
+            truth.loc[again["draw"].to_numpy()[m], name] = value[m]
+    res = res.assign(status=status.astype(object))
+    res.loc[first.index, "status"] = first["status"]
+    return pd.concat([res, again], ignore_index=True), len(again)
 
 
 def _flags(res, fem):

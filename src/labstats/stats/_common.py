@@ -11,11 +11,14 @@ COLUMNS = ["statistic", "estimate", "se", "ci_low", "ci_high", "df", "p_value", 
            "method"]
 
 
-def paired(x, y, *, names=("x", "y"), min_n: int = 3):
+def paired(x, y, *, names=("x", "y"), min_n: int = 3, positive=None, mask: bool = False):
     """``x`` and ``y`` as float arrays with the pairs holding a NaN left out.
 
     Raises ``ValueError`` for different lengths, Series with different indexes,
-    infinite values or fewer than ``min_n`` complete pairs.
+    infinite values or fewer than ``min_n`` complete pairs; ``positive`` maps an argument's
+    name to the advice of the ``ValueError`` for its values <= 0 in complete pairs (what
+    needs them positive, and the fix). With ``mask``, also the boolean of the pairs kept,
+    by position in ``x`` and ``y``.
     """
     common_index(x, y, names=names)
     a = np.atleast_1d(to_float_array(x, names[0]))
@@ -28,11 +31,29 @@ def paired(x, y, *, names=("x", "y"), min_n: int = 3):
     no_inf(a, x, names[0], "to leave that pair out")
     no_inf(b, y, names[1], "to leave that pair out")
     keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
-    if a.size < min_n:
-        raise ValueError(f"{names[0]}, {names[1]}: {a.size} complete pairs; at least {min_n} "
+    n = int(keep.sum())
+    if n < min_n:
+        raise ValueError(f"{names[0]}, {names[1]}: {n} complete pairs; at least {min_n} "
                          "are needed (pairs holding a NaN are left out)")
-    return a, b
+    for arr, original, name in ((a, x, names[0]), (b, y, names[1])):
+        if name in (positive or {}):
+            refuse(keep & (arr <= 0), arr, original, name, "value(s) at or below 0",
+                   positive[name])
+    return (a[keep], b[keep], keep) if mask else (a[keep], b[keep])
+
+
+def refuse(bad: np.ndarray, arr: np.ndarray, original, name: str, what: str,
+           advice: str) -> None:
+    """Raise ``ValueError`` when any of ``bad``, naming how many, the first value of ``arr``
+    among them and its index label (from ``original``, what the user passed), then ``advice``.
+    """
+    if bad.any():
+        from labstats._validate import _label
+
+        pos = int(np.flatnonzero(bad.ravel())[0])
+        raise ValueError(f"{name}: {int(bad.sum())} {what}; the first is "
+                         f"{float(arr.ravel()[pos])!r} at index {_label(original, pos)!r}. "
+                         f"{advice}")
 
 
 def no_inf(arr: np.ndarray, original, name: str, what: str = "to leave it out") -> None:
@@ -42,14 +63,8 @@ def no_inf(arr: np.ndarray, original, name: str, what: str = "to leave it out") 
     value is never a measurement: it is refused, never used or dropped silently.
     """
     bad = np.isinf(arr)
-    if bad.any():
-        from labstats._validate import _label
-
-        pos = int(np.flatnonzero(bad.ravel())[0])
-        raise ValueError(f"{name}: {int(bad.sum())} infinite value{'s' if bad.sum() > 1 else ''}"
-                         f"; the first is {float(arr.ravel()[pos])!r} at index "
-                         f"{_label(original, pos)!r}. An infinite value is not a measurement: "
-                         f"correct it, or replace it with NaN {what}.")
+    refuse(bad, arr, original, name, f"infinite value{'s' if bad.sum() > 1 else ''}",
+           f"An infinite value is not a measurement: correct it, or replace it with NaN {what}.")
 
 
 def require_spread(values: np.ndarray, name: str, what: str) -> None:

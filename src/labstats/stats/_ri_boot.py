@@ -22,6 +22,12 @@ def resample_blocks(rng, n: int, n_boot: int):
         yield rng.integers(0, n, (min(k, n_boot - start), n))
 
 
+def refit(limits, x, arg, n_boot: int, rng):
+    """``limits(resamples, arg)`` (``robust_limits`` or ``rank_limits``) of ``n_boot``
+    resamples of ``x``, block by block: an (n_boot, 2) array."""
+    return np.concatenate([limits(x[i], arg) for i in resample_blocks(rng, x.size, n_boot)])
+
+
 def _biweight_scale(x, center, c, mad, with_n=True):
     """Biweight scale of each row of ``x`` about ``center`` (one per row)."""
     u = (x - center[:, None]) / (c * mad)[:, None]

@@ -26,20 +26,13 @@ from labstats.stats.regression import deming, passing_bablok
 __all__ = ["bland_altman", "concordance", "deming", "passing_bablok", "ratio_summary"]
 
 
-def _refuse_non_positive(values, other, name, why):
-    """``ValueError`` naming the first value <= 0 of ``values`` in a complete pair (``other``
-    not NaN) and its index label; ``why`` says what needs it and the fix."""
-    from labstats._validate import _label
-
-    v = np.atleast_1d(to_float_array(values, name))
-    bad = (v <= 0) & ~np.isnan(np.atleast_1d(to_float_array(other, "other")))
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name}: {int(bad.sum())} value(s) at or below 0; the first is "
-                         f"{float(v[pos])!r} at index {_label(values, pos)!r}. {why}")
-
-
 # --------------------------------------------------------------------------- Bland-Altman
+_LOG = ("log=True analyses ln(y) - ln(x), which needs positive values: correct it, replace "
+        "it with NaN to leave that pair out, or use log=False.")
+#: ``paired(positive=)`` of the ratio (log=True) variant, here and in its plot.
+LOG_POSITIVE = {"x": _LOG, "y": _LOG}
+
+
 def _loa_ci(d_mean, sd, n, z, confidence, ci_method):
     """CIs of the limits of agreement ``d_mean -/+ z*sd`` as ((lo, hi) lower, (lo, hi) upper)."""
     from scipy import stats
@@ -144,12 +137,8 @@ def bland_altman(x, y, *, confidence: float = 0.95, agreement: float | None = No
                          "z of the limits of agreement; pass one of them")
     agreement = 0.95 if agreement is None else check_confidence(agreement, "agreement")
     check_method(ci_method, _BA_CI, "ci_method")
-    a, b = paired(x, y)
+    a, b = paired(x, y, positive=LOG_POSITIVE if log else None)
     if log:
-        why = ("log=True analyses ln(y) - ln(x), which needs positive values: correct it, "
-               "replace it with NaN to leave that pair out, or use log=False.")
-        _refuse_non_positive(x, y, "x", why)
-        _refuse_non_positive(y, x, "y", why)
         a, b = np.log(a), np.log(b)
     scale = "ln(y) - ln(x)" if log else "y - x"
     require_spread(b - a, f"differences {scale}", "their SD, the CIs of the limits and the "
@@ -315,10 +304,10 @@ def ratio_summary(calculated, measured, *, covariates=None, coverage: float = 0.
     from scipy import stats
 
     check_confidence(coverage, "coverage")
-    a, b = paired(calculated, measured, names=("calculated", "measured"), min_n=2)
-    _refuse_non_positive(measured, calculated, "measured", "A ratio needs a positive "
-                         "measured value: correct it, or replace it with NaN to leave that "
-                         "pair out.")
+    a, b, pairs = paired(calculated, measured, names=("calculated", "measured"), min_n=2,
+                         positive={"measured": "A ratio needs a positive measured value: "
+                                   "correct it, or replace it with NaN to leave that pair "
+                                   "out."}, mask=True)
     ratio = a / b
     q = np.quantile(ratio, [0.5 - coverage / 2, 0.5 + coverage / 2])
     rows = [dict(statistic="median_ratio", estimate=np.median(ratio), ci_low=q[0],
@@ -326,14 +315,13 @@ def ratio_summary(calculated, measured, *, covariates=None, coverage: float = 0.
     for name, values in (covariates or {}).items():  # each ratio meets its sample's value
         common_index(values, calculated, measured,
                      names=(f"covariates[{name!r}]", "calculated", "measured"))
-        full = np.asarray(calculated, dtype=float) / np.asarray(measured, dtype=float)
         cov = np.atleast_1d(to_float_array(values, f"covariates[{name!r}]"))
         no_inf(cov, values, f"covariates[{name!r}]")
-        if cov.shape != full.shape:
-            raise ValueError(f"covariates[{name!r}]: {cov.size} values for {full.size} "
+        if cov.shape != pairs.shape:
+            raise ValueError(f"covariates[{name!r}]: {cov.size} values for {pairs.size} "
                              "ratios; give one value per sample")
-        keep = ~(np.isnan(full) | np.isnan(cov))
-        rho, p = stats.spearmanr(full[keep], cov[keep])
+        keep = ~np.isnan(cov[pairs])
+        rho, p = stats.spearmanr(ratio[keep], cov[pairs][keep])
         rows.append(dict(statistic=f"spearman_{name}", estimate=rho, p_value=p,
                          method="spearman", n_obs=int(keep.sum())))
     out = frame(rows)

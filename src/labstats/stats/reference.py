@@ -14,7 +14,7 @@ import numpy as np
 
 from labstats._validate import _is_series, as_count, to_float_array
 from labstats.stats._common import check_confidence, check_method, no_inf, warn_few_resamples
-from labstats.stats._ri_boot import rank_limits, resample_blocks, robust_limits
+from labstats.stats._ri_boot import rank_limits, refit, robust_limits
 
 __all__ = ["partition_test", "reference_interval", "reference_outliers"]
 
@@ -246,8 +246,7 @@ def _one(x, method, coverage, confidence, transform, n_boot, rng, key=None):
         fwd, inv, _ = _boxcox(x, transform)
         y = fwd(x)
         est = inv(np.asarray(_robust_limits(y, coverage)))
-        boot = inv(np.concatenate([robust_limits(y[i], coverage)  # vectorised blocks
-                                   for i in resample_blocks(rng, n, n_boot)]))
+        boot = inv(refit(robust_limits, y, coverage, n_boot, rng))  # vectorised blocks
         bad = np.isnan(boot).any(axis=1)
         if np.isnan(est).any() or bad.all():  # no estimate (MAD 0): no CI either
             boot = np.full((1, 2), np.nan)
@@ -260,8 +259,7 @@ def _one(x, method, coverage, confidence, transform, n_boot, rng, key=None):
             boot = boot[~bad]
     else:  # bootstrap of the nonparametric (rank) limits
         est = (_rank_quantile(xs, p_lo), _rank_quantile(xs, p_hi))
-        boot = np.concatenate([rank_limits(x[i], (p_lo, p_hi))  # blocks: bounded memory
-                               for i in resample_blocks(rng, n, n_boot)])
+        boot = refit(rank_limits, x, (p_lo, p_hi), n_boot, rng)  # blocks: bounded memory
     a = 1 - confidence
     ci = np.quantile(boot, [a / 2, 1 - a / 2], axis=0)
     return [(est[0], ci[0, 0], ci[1, 0]), (est[1], ci[0, 1], ci[1, 1])]
