@@ -233,11 +233,11 @@ def test_implausible_rows_of_a_unit_column_are_told_to_correct_that_column():
     # every "mmol/mol" row of the unit column a conflict with units= instead.
     frame = pd.DataFrame({"id": [1, 2, 3], "HbA1c": [6.5, 48.0, 7.0],
                           "HbA1c unit": ["%", "mmol/mol", "mmol/mol"]})
-    with pytest.raises(ValueError, match=r"7\.0 at index 2 is implausible for mmol/mol.*the "
-                       r"unit 'mmol/mol' of these rows is written in column 'HbA1c unit'; if "
-                       r"it is %, correct it there\.$") as info:
+    with pytest.raises(ValueError, match=r"7\.0 at index 2 is implausible for mmol/mol.*If "
+                       r"these are %, correct the unit 'mmol/mol' of these rows in column "
+                       r"'HbA1c unit'\.$") as info:
         read_lab_export(frame)
-    assert "units=" not in str(info.value)
+    assert "units=" not in str(info.value) and "_unit=" not in str(info.value)
     fixed = read_lab_export(frame.assign(**{"HbA1c unit": ["%", "mmol/mol", "%"]}))
     np.testing.assert_allclose(fixed["hba1c"], [6.5, 0.09148 * 48 + 2.152, 7.0], rtol=1e-12)
 
@@ -300,17 +300,20 @@ def test_value_cell_and_unit_column_with_two_spellings_of_one_unit_agree():
 
 
 def test_insulin_read_with_the_legacy_factor_says_formulas_need_the_same_factor():
-    # The lab's 10 µIU/mL read with 6.945 is 69.45 pmol/L; derive's HOMA-IR converted it
-    # back with 6.00 (11.6 µIU/mL): 2.572 instead of 10 x 5 / 22.5 = 2.222 (Matthews 1985),
-    # silently. Now the reader says so, and the advised options give the lab's HOMA-IR.
-    from labstats.datasets import derive
+    # The lab's 10 µIU/mL read with 6.945 is 69.45 pmol/L; a formula called on it converts
+    # it back with its own factor: 6.00 by default (11.6 µIU/mL), HOMA-IR 2.572 instead of
+    # 10 x 5 / 22.5 = 2.222 (Matthews 1985). The reader says so; derive converts back with
+    # the reader's factor (tests/datasets/test_insulin_round_trip.py), a formula with the
+    # same insulin_factor.
+    from labstats.formulas import homa_ir
 
     raw = pd.DataFrame({"id": [1], "Insulin (uIU/mL)": [10.0], "Glucose (mmol/L)": [5.0]})
     with pytest.warns(LabstatsWarning, match=r"insulin_factor='legacy' \(6\.945 pmol/L per "
-                      r"µIU/mL.*options=\{'homa_ir': \{'insulin_factor': 'legacy'\}\}"):
+                      r"µIU/mL.*homa_ir, homa_b, quicki\) called on the column converts it "
+                      r"back with its own insulin_factor"):
         frame = read_lab_export(raw, insulin_factor="legacy")
-    got = derive(frame, ["homa_ir"], options={"homa_ir": {"insulin_factor": "legacy"}})
-    assert got["homa_ir"].iloc[0] == pytest.approx(10.0 * 5.0 / 22.5, rel=1e-12)
+    got = homa_ir(frame["glucose"], frame["insulin"], insulin_factor="legacy")
+    assert got.iloc[0] == pytest.approx(10.0 * 5.0 / 22.5, rel=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_lab_export(raw)  # the standard factor: nothing to say

@@ -42,6 +42,8 @@ KEYWORD_OPTIONS = {
 _PHRASES = [
     (re.compile(r"wrap the call in `with labstats\.plausibility\('warn'\):`"),
      "pass --plausibility warn"),
+    # a reader's unit fix: units={'glucose': 'mg/dL'} -> --units glucose=mg/dL
+    (re.compile(r"\bunits=\{'(\w+)': '([^']*)'\}"), lambda m: f"--units {m[1]}={_shell(m[2])}"),
     (re.compile(r"\b(limits|columns|units)=\{[^}]*\}"),
      lambda m: f"{KEYWORD_OPTIONS[m[1]]} {_PLACEHOLDER[m[1]]}"),
     (re.compile(r"\bpass overwrite=True to replace it, or rename it first"),
@@ -324,12 +326,13 @@ def print_warnings(*phases) -> None:
     """Print the warnings recorded (``warnings.catch_warnings(record=True)``) in each phase
     of a command, in command-line words (``cli_advice``), each message once with its count.
     Counted per phase and merged by maximum: the same finding about a column is said once,
-    whether reading or deriving found it (a count says it recurred)."""
+    whether reading or deriving found it (a count says it recurred), by the text shown: the
+    reader's ``units=`` and derive's ``options=`` are both ``--units`` here."""
     seen = Counter()
     for recorded in phases:
-        seen |= Counter(str(w.message) for w in recorded)
+        seen |= Counter(cli_advice(str(w.message)) for w in recorded)
     for message, count in seen.items():
-        print(_show(cli_advice(message), count))
+        print(_show(message, count))
 
 
 def _show(message: str, count: int) -> str:

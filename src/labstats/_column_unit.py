@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from labstats import units as _units
+from labstats._advice import FORMULA
 from labstats._warn import plausibility_mode, recording, warn
 
 __all__ = ["check_column_unit", "column_quartiles", "judge_column_unit"]
@@ -73,7 +74,7 @@ def column_quartiles(values: np.ndarray, weights=None):
     return at_lo + (pos - lo) * (at_hi - at_lo), n
 
 
-def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor, fix=None) -> None:
+def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor, advice=None) -> None:
     """Warn once when a whole column looks as if it were in another accepted unit.
 
     A single insulin of 10 is plausible in pmol/L and in µIU/mL; a column of them is
@@ -82,26 +83,29 @@ def check_column_unit(x: np.ndarray, name: str, spec, unit: str, factor, fix=Non
     typical = within a factor ``units.COLUMN_MARGIN`` of one group's). When the declared
     ``unit`` is atypical and another of ``spec``'s units is typical, a ``LabstatsWarning``
     names the argument, the median, the likely unit (every typical one, the closest on
-    the log scale first, when several are) and the keyword that fixes it. ``factor(u)`` converts ``u`` to the
-    canonical unit; ``fix(u)`` what the warning tells to do if the unit is u (default:
-    pass ``<name>_unit=u``). Skipped in ``plausibility("ignore")`` and below 20 values; at
-    most 4,096 values are read, so long columns cost nothing measurable.
+    the log scale first, when several are) and the keyword that fixes it. ``factor(u)``
+    converts ``u`` to the canonical unit; ``advice`` (``labstats._advice.Advice``) says
+    what to do if the unit is u (default: pass ``<name>_unit=u``). Skipped in
+    ``plausibility("ignore")`` and below 20 values; at most 4,096 values are read, so long
+    columns cost nothing measurable.
     """
     if not spec.typical_quartiles or plausibility_mode() == "ignore":
         return
     if recording() is not None:  # a part of a column (Dask): judged on the whole column
         recording().append(("column", name, spec, unit, {u: factor(u) for u in (
-            unit, *spec.units)}, np.array(_read(x)), x.size > _COLUMN_CHUNKS * _COLUMN_CHUNK))
+            unit, *spec.units)}, np.array(_read(x)), x.size > _COLUMN_CHUNKS * _COLUMN_CHUNK,
+            advice))
         return
     if x.size < _COLUMN_MIN:
         return
-    judge_column_unit(_quartiles(x), name, spec, unit, factor, fix)
+    judge_column_unit(_quartiles(x), name, spec, unit, factor, advice)
 
 
-def judge_column_unit(q, name: str, spec, unit: str, factor, fix=None) -> None:
+def judge_column_unit(q, name: str, spec, unit: str, factor, advice=None) -> None:
     """``check_column_unit``'s judgement of a column of quartiles ``q`` (None: fewer than
     20 values): warn when ``unit`` is atypical and another unit of ``spec`` typical.
-    ``fix(alt)``: what the warning tells to do (default: pass ``<name>_unit=alt``)."""
+    ``advice.step(name, alt)``: what the warning tells to do (default: pass
+    ``<name>_unit=alt``)."""
     if not spec.typical_quartiles or plausibility_mode() == "ignore":
         return
     if q is None or not q[0] > 0:  # zeros (or below-LOD fills of 0) say nothing of the unit
@@ -129,7 +133,7 @@ def judge_column_unit(q, name: str, spec, unit: str, factor, fix=None) -> None:
     q1, med, q3 = q
 
     def todo(alt):
-        return fix(alt) if fix else f'pass {name}_unit="{alt}"'
+        return (advice or FORMULA).step(name, alt)
 
     which = " or ".join(f'"{a}"' for a in alts)
     ifs = "; if ".join(f'"{a}", {todo(a)}' for a in alts[1:])

@@ -352,7 +352,8 @@ def dask_read_lab_results(ddf, **kw):
         # the column-level unit check and, in "warn" mode, the implausible values
         warn_column_units(pd.concat([c.assign(__first=c["__first"] + o) for c, o in zip(
             cells, offsets, strict=True)], ignore_index=True), evidence=kw.get(
-            "_decimal_evidence"), **{k: v for k, v in kw.items() if k in _engines._UNIT_KW})
+            "_decimal_evidence"), attrs=False,
+            **{k: v for k, v in kw.items() if k in _engines._UNIT_KW})
     kw["_column_check"] = False
     sample = _pandas_strings(sample)
     given = kw.get("time_format")

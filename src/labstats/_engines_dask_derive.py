@@ -58,25 +58,19 @@ def replay(recorded, mode):
     ``mode``; any other warning once per message. Called by the caller's thread."""
     from labstats import units as _units
     from labstats._validate import _check, _check_measure, check_column_unit
-    from labstats._warn import advising, thread_plausibility, warn
+    from labstats._warn import thread_plausibility, warn
     from labstats.formulas._common import warn_rows
 
     found: dict = {}  # key -> the records of all partitions, in the order derive checks
-    advice: dict = {}  # derive's unit advice (``advising``): column -> derived values
     for records in recorded:
         slot = 0  # skeleton records (column, rows: made in every partition) order the rest
         for r in records:
             kind = r[0]
-            if kind == "advice":
-                for column, users in r[1].items():
-                    advice.setdefault(column, []).extend(
-                        u for u in users if u not in advice[column])
-                continue
             key = (kind, *r[1:4]) if kind in ("implausible", "measure", "column") else r[:2]
             rank = (slot, 0 if kind in ("implausible", "measure") else 1)
             slot += kind in ("column", "rows")
             found.setdefault(key, (rank, []))[1].append(r)
-    with thread_plausibility(mode), advising(advice):
+    with thread_plausibility(mode):  # (each record carries derive's advice: its words)
         for key, (_, records) in sorted(found.items(), key=lambda kv: kv[1][0]):
             kind, r = key[0], records[0]
             if kind == "warn":
@@ -85,7 +79,7 @@ def replay(recorded, mode):
                 warn_rows(sum(x[2] for x in records), r[1])
             elif kind == "column":
                 check_column_unit(np.concatenate([x[5] for x in records]), r[1], r[2], r[3],
-                                  r[4].__getitem__)
+                                  r[4].__getitem__, r[7])
             else:
                 import pandas as pd
 
@@ -93,9 +87,9 @@ def replay(recorded, mode):
                 bad = np.concatenate([x[-1] for x in records])
                 values = pd.Series(bad, index=labels)
                 if kind == "implausible":
-                    _check(values, bad, r[1], _units.ANALYTES[r[2]], r[3], r[4], r[5])
+                    _check(values, bad, r[1], _units.ANALYTES[r[2]], r[3], r[4], r[5], r[6])
                 else:
-                    _check_measure(values, bad, r[1], _units.MEASURES[r[2]], r[3])
+                    _check_measure(values, bad, r[1], _units.MEASURES[r[2]], r[3], r[4])
 
 
 def _found_of(part):

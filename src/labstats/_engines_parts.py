@@ -66,11 +66,14 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
     import pandas as pd
     import pyarrow.parquet as pq
 
+    from labstats.datasets.derive import reading_attrs, reading_derive
+
     read = {"rows": int(rows), "used": 0, "reported": 0,
             "excluded": int(unknown["n"].sum()), "duplicates": 0}
     pair = {"results": 0, "draws": 0, "duplicates": 0, "repeats": 0, "conflicts": 0}
     frames = []
     sink, report_sink = Writer(output), Writer(report)
+    read_attrs: dict = {}  # what derive reads of the reading's attrs (insulin's factor): one
     parts = sorted(folder.glob("__part=*"), key=lambda p: int(p.name.split("=")[1]))
 
     def one(part):
@@ -90,14 +93,14 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
                 source_row=global_rows[entries["source_row"].to_numpy(dtype=np.int64)],
                 value=entries["value"].astype("string"))
         paired = steps["pair"](res)
-        counts, paired.attrs = paired.attrs["counts"], {}
+        counts, attrs, paired.attrs = paired.attrs["counts"], reading_attrs(paired.attrs), {}
+        read_attrs.update(attrs)  # (the same for all parts: the reading's)
         found: list = []
         if steps["derive"]:
             from labstats._warn import collected_warnings
-            from labstats.datasets.derive import derive as _derive
 
             with collected_warnings() as found:  # judged on all partitions, below
-                paired = _derive(paired)
+                paired = reading_derive(attrs)(paired)
         times = res.attrs["times"]  # unread times: (count, first row, its text)
         unread = (len(times), int(global_rows[times["source_row"].iloc[0]]),
                   times["value"].iloc[0]) if len(times) else (0, None, None)
@@ -197,7 +200,7 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
         # a patient is in one partition, so ties keep pair_results' order
         out = out.sort_values(["patient_id", "collected_at"], kind="stable",
                               ignore_index=True)
-    out.attrs["counts"] = counts
+    out.attrs.update(counts=counts, **read_attrs)  # (kept as pair_results keeps them)
     return out
 
 

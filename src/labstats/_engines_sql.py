@@ -58,6 +58,7 @@ import numpy as np
 
 from labstats._validate import warn as _warn
 from labstats.datasets import _loinc, _routine_screen
+from labstats.datasets.derive import reading_attrs, reading_derive
 
 #: Python's whitespace (``str.strip``) up to U+3000: the blanks of a missing patient id.
 _BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -219,6 +220,7 @@ class Export:
         kw = {"columns": roles, "test_map": test_map, **read_options}
         res, self.finish = _read_judging_units(read_lab_results, frame,
                                                table["n"].to_numpy(), kw, role)
+        self.read_attrs = reading_attrs(res.attrs)  # (insulin's factor, for derive)
         status = res["status"].cat.codes.to_numpy()
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
         analyte = res["analyte"].map(names).to_numpy(dtype=float, na_value=np.nan)
@@ -399,6 +401,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
                               read_options.get("time_zone"))
                   if mode == "text" else None)
         ex.read(test_map, read_options)
+        derive = derive and reading_derive(ex.read_attrs)  # (derive with the reading's attrs)
         analytes = _analytes(pd.DataFrame({"analyte": pd.Series(ex.used, dtype=object)}),
                              analytes)
 
@@ -446,9 +449,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
                         break
                     frame = draws.empty()
                 if derive:
-                    from labstats.datasets.derive import derive as _derive
-
-                    frame = _derive(frame)
+                    frame = derive(frame)
                 put(frame)
                 written = True
     finally:
@@ -474,7 +475,7 @@ def pair_export_sql(con, source, export, names, schema, role, early, *, test_map
     out = out.assign(__first=first).sort_values(
         ["patient_id", "collected_at", "__first"], kind="stable", ignore_index=True).drop(
         columns="__first")
-    out.attrs["counts"] = counts
+    out.attrs.update(counts=counts, **ex.read_attrs)  # (kept as pair_results keeps them)
     return out
 
 

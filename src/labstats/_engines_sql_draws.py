@@ -262,7 +262,8 @@ class Draws:
                 yield self._table(batch, derive)
 
     def _table(self, batch, derive):
-        """One batch of simple draws as the Arrow table ``wide_frame`` (then ``derive``)
+        """One batch of simple draws as the Arrow table ``wide_frame`` (then ``derive``:
+        ``labstats.datasets.derive`` with pair_export's options, or False)
         would give: the schema (types, pandas metadata) taken once from that frame of the
         batch's first draw, the columns built from the batch's (numpy, Arrow: no pandas
         frame but derive's inputs)."""
@@ -272,7 +273,6 @@ class Draws:
         import pyarrow as pa
 
         from labstats.datasets.derive import DERIVED
-        from labstats.datasets.derive import derive as _derive
 
         if self.schema is None:  # checked on the first draw: else built as frames
             from labstats._warn import collected_warnings
@@ -281,7 +281,7 @@ class Draws:
             with warnings.catch_warnings(), collected_warnings():
                 warnings.simplefilter("ignore")
                 first = self._frame(batch.slice(0, 1))
-                first = pa.Table.from_pandas(_derive(first) if derive else first,
+                first = pa.Table.from_pandas(derive(first) if derive else first,
                                              preserve_index=False)
                 self.schema = first.schema
                 try:
@@ -290,7 +290,7 @@ class Draws:
                     self.direct = False
         if not self.direct:
             frame = self._frame(batch)
-            return pa.Table.from_pandas(_derive(frame) if derive else frame,
+            return pa.Table.from_pandas(derive(frame) if derive else frame,
                                         preserve_index=False)
         n, out, values = batch.num_rows, {}, {}
         names = ["patient_id", "specimen_id"]
@@ -321,7 +321,7 @@ class Draws:
             read = {c for d in DERIVED.values() for c in (*d.inputs, *d.optional)}
             inputs = pd.DataFrame({a: v for a, v in values.items() if a in read},
                                   index=pd.RangeIndex(n))
-            derived = _derive(inputs)
+            derived = derive(inputs)
             for c in derived.columns[inputs.shape[1]:]:
                 out[c] = pa.Array.from_pandas(derived[c])
         return pa.Table.from_arrays([out[f.name].cast(f.type) for f in self.schema],

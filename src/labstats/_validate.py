@@ -16,7 +16,9 @@ import numpy as np
 from labstats import units as _units
 
 # Warnings and the plausibility mode live in labstats._warn, the column-level unit check in
-# labstats._column_unit; both belong to this layer and are re-exported here.
+# labstats._column_unit, the advice of unit messages in labstats._advice; all belong to this
+# layer and are re-exported here.
+from labstats._advice import PLAUSIBILITY_FIX, Advice, unit_fix  # noqa: F401
 from labstats._column_unit import check_column_unit
 from labstats._warn import LabstatsWarning, caller_stacklevel, plausibility, plausibility_mode, warn
 
@@ -158,12 +160,6 @@ def as_count(value, name: str, *, low: int = 1, what: str = "", hint: str = "") 
     return int(value)
 
 
-#: The way out an implausible-value message offers when no other unit fits; a function
-#: with its own ``plausibility=`` keyword (``derive``) replaces it by that keyword.
-PLAUSIBILITY_FIX = (" Check the unit, or wrap the call in `with labstats.plausibility('warn'):` "
-                    "if such values are real.")
-
-
 def _fmt(v: float) -> str:
     return repr(float(v))
 
@@ -191,22 +187,9 @@ def plausible_units(bad: np.ndarray, spec, unit: str, molar_mass=None,
             and np.all((c >= spec.plausible[0]) & (c <= spec.plausible[1]))]
 
 
-def unit_fix(name: str, alts) -> str:
-    """The advice of an implausible-value message: pass the first of ``alts`` (units in
-    which the values are plausible, most likely first), naming the others when several fit
-    (450 "nmol/L" of testosterone is 15.6 nmol/L in ng/dL and 0.45 nmol/L in pmol/L: the
-    values alone cannot tell which); PLAUSIBILITY_FIX when none does."""
-    if not alts:
-        return PLAUSIBILITY_FIX
-    more = ("" if len(alts) == 1 else f" They would be plausible in {', '.join(alts[:-1])} "
-            f"or {alts[-1]}: the values alone cannot tell which; check the unit the "
-            f"laboratory used.")
-    return f"{more} If these are {alts[0]}, pass {name}_unit=\"{alts[0]}\"."
-
-
 def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
-           molar_mass, insulin_factor) -> None:
-    """Negative and implausible values in their declared unit."""
+           molar_mass, insulin_factor, advice=None) -> None:
+    """Negative and implausible values in their declared unit (``advice``: ``Advice``)."""
     if x.size == 0:
         return
     lo = np.fmin.reduce(x, axis=None)  # NaN-ignoring, one pass, no temporaries
@@ -229,7 +212,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     first = x.flat[idx[0]]
     bad = x.flat[idx]
-    fix = unit_fix(name, plausible_units(bad, analyte, unit, molar_mass, insulin_factor))
+    fix = unit_fix(name, plausible_units(bad, analyte, unit, molar_mass, insulin_factor), advice)
     msg = (
         f"{name}: {_fmt(first)} at index {_label(values, idx[0])!r} is implausible for {unit} "
         f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.ANALYTES['{analyte.name}']"
@@ -240,7 +223,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
 
         if recording() is not None:  # a part of a column: judged on the whole (Dask)
             recording().append(("implausible", name, analyte.name, unit, molar_mass,
-                                insulin_factor, _labels(values, idx), bad))
+                                insulin_factor, advice, _labels(values, idx), bad))
             return
         warn(msg)
     else:
@@ -250,7 +233,7 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
 def as_concentration(values, name: str, *, unit: str, analyte: str | None = None,
                      to: str | None = None, molar_mass: float | None = None,
                      insulin_factor: str | float = "standard",
-                     column_check: bool = True) -> np.ndarray:
+                     column_check: bool = True, advice=None) -> np.ndarray:
     """Check ``values`` and return them as float64 in unit ``to`` (default: canonical).
 
     Parameters
@@ -268,6 +251,9 @@ def as_concentration(values, name: str, *, unit: str, analyte: str | None = None
         Passed to the conversion (see ``labstats.units.convert``).
     column_check : bool, default True
         Also run ``check_column_unit`` (False where the caller already did).
+    advice : labstats._advice.Advice, optional
+        The steps the messages give, in the caller's words (default: this function's
+        keywords as a formula's, ``<name>_unit=``).
 
     Returns
     -------
@@ -278,10 +264,10 @@ def as_concentration(values, name: str, *, unit: str, analyte: str | None = None
     a = _units.ANALYTES[_units.analyte_of(analyte or name)]
     unit_ = _units.resolve_unit(unit, a)
     x = to_float_array(values, name)
-    _check(values, x, name, a, unit_, molar_mass, insulin_factor)
+    _check(values, x, name, a, unit_, molar_mass, insulin_factor, advice)
     if column_check:
         check_column_unit(x, name, a, unit_, lambda u: a.factor(
-            u, molar_mass=molar_mass, insulin_factor=insulin_factor))
+            u, molar_mass=molar_mass, insulin_factor=insulin_factor), advice)
     target = a.canonical_unit if to is None else _units.resolve_unit(to, a)
     if target != unit_:
         f = a.factor(unit_, molar_mass=molar_mass, insulin_factor=insulin_factor) / a.factor(
@@ -338,7 +324,8 @@ def like_inputs(result, *inputs, name: str | None = None):
 # --- Non-concentration arguments: body measures, age, sex, yes/no flags ----------------
 
 
-def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: str) -> None:
+def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: str,
+                   advice=None) -> None:
     """Negative and implausible values of a body measure, age or blood pressure."""
     if x.size == 0:
         return
@@ -358,7 +345,7 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     bad = x.flat[idx]
-    fix = unit_fix(name, plausible_units(bad, m, unit))
+    fix = unit_fix(name, plausible_units(bad, m, unit), advice)
     msg = (f"{name}: {_fmt(bad[0])} at index {_label(values, idx[0])!r} is implausible for {unit} "
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
@@ -366,7 +353,8 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         from labstats._warn import recording
 
         if recording() is not None:  # a part of a column: judged on the whole (Dask)
-            recording().append(("measure", name, m.name, unit, _labels(values, idx), bad))
+            recording().append(("measure", name, m.name, unit, advice, _labels(values, idx),
+                                bad))
             return
         warn(msg)
     else:
@@ -394,20 +382,22 @@ def likely_units(values: np.ndarray, spec, unit: str,
 
 
 def as_measure(values, name: str, *, unit: str, to: str | None = None,
-               measure: str | None = None, column_check: bool = True) -> np.ndarray:
+               measure: str | None = None, column_check: bool = True,
+               advice=None) -> np.ndarray:
     """Check a body measure, age or blood pressure and return it as float64 in unit ``to``.
 
     The counterpart of ``as_concentration`` for ``labstats.units.MEASURES`` (``name`` is
     looked up there unless ``measure`` is given). Same checks: non-numeric, negative and
     implausible-for-unit values raise ``ValueError`` naming the value, its index and the fix;
-    a whole column that looks as if it were in another unit warns (``check_column_unit``).
+    a whole column that looks as if it were in another unit warns (``check_column_unit``);
+    ``advice`` as ``as_concentration``'s.
     """
     m = _units.MEASURES[measure or name]
     unit_ = m.resolve(unit)
     x = to_float_array(values, name)
-    _check_measure(values, x, name, m, unit_)
+    _check_measure(values, x, name, m, unit_, advice)
     if column_check:
-        check_column_unit(x, name, m, unit_, m.factor)
+        check_column_unit(x, name, m, unit_, m.factor, advice)
     target = m.canonical_unit if to is None else m.resolve(to)
     if target != unit_:
         return m.from_canonical(m.to_canonical(x, unit_), target)

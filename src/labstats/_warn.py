@@ -62,46 +62,11 @@ def caller_stacklevel() -> int:
 def warn(message: str, category: type[Warning] = LabstatsWarning) -> None:
     """Issue ``message`` as a warning attributed to the caller's line outside labstats
     (inside ``collected_warnings``: recorded for this thread's caller instead)."""
-    readers = getattr(_THREAD, "advice", None)
-    if readers:  # (``advising``)
-        message = unit_advice(message, readers)
     sink = recording()
     if sink is not None:
         sink.append(("warn", message, category))
         return
     warnings.warn(message, category, stacklevel=caller_stacklevel() + 1)
-
-
-def unit_advice(text: str, readers: dict) -> str:
-    """``text`` with each fix that names a formula's ``<column>_unit=`` keyword (which
-    ``derive`` does not take) given as derive's ``options=``: the unit for each derived
-    value reading the column (``readers``: column -> the derived values that read it)."""
-    import re
-
-    for column, users in readers.items():
-        def options(m, users=users, column=column):
-            given = ", ".join(f"{n!r}: {{{column + '_unit'!r}: {m[1]!r}}}" for n in users)
-            return f"pass options={{{given}}}"
-
-        text = re.sub(rf'pass {re.escape(column)}_unit="([^"]+)"', options, text)
-    return text
-
-
-@contextlib.contextmanager
-def advising(readers: dict):
-    """In this thread, the unit advice of the warnings ``warn`` issues is given as
-    ``derive``'s ``options=`` (``unit_advice``; ``readers``: column -> the derived values
-    that read it). Inside ``collected_warnings`` it is also recorded, as ("advice",
-    readers), for the warnings judged later on the recorded findings (``replay``)."""
-    sink = recording()
-    if sink is not None:
-        sink.append(("advice", readers))
-    old = getattr(_THREAD, "advice", None)
-    _THREAD.advice = {**(old or {}), **readers}
-    try:
-        yield
-    finally:
-        _THREAD.advice = old
 
 
 def recording() -> list | None:

@@ -6,13 +6,18 @@ unit layer (``labstats._validate.as_concentration``/``as_measure``). Used by
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from labstats import units as _units
-from labstats._validate import as_concentration, as_measure, check_column_unit, to_float_array
+from labstats._validate import (
+    Advice,
+    as_concentration,
+    as_measure,
+    check_column_unit,
+    to_float_array,
+)
 from labstats.datasets._labcells import is_number
 from labstats.datasets._labtext import is_blank
 
@@ -45,59 +50,77 @@ def default_unit(name: str) -> str:
 
 
 def to_canonical(series, name: str, unit: str, insulin_factor, column_check: bool = True,
-                 unit_column=None):
+                 unit_column=None, advice=None, record=None):
     """Values (a Series in ``unit``) checked and converted to the canonical unit.
 
-    An implausible value raises as in the formulas; where their fix names a formula's
-    ``<name>_unit=`` keyword, the reader's own (``units=``, CLI ``--units``) is added, or,
-    when the unit came from the cells of a unit column (``unit_column``: its header),
-    that cell (``units=`` cannot set the unit of one row).
-    ``column_check=False``: no column-level unit check (the caller judges the column).
+    An implausible value raises as in the formulas, and a column that looks like another
+    unit warns, each with the reader's own step (``reader_advice``): ``units=`` (CLI
+    ``--units``), or, when the unit came from the cells of a unit column (``unit_column``:
+    its header), that cell (``units=`` cannot set the unit of one row); ``advice``: another
+    (``labstats._advice.Advice``). ``column_check=False``: no column-level unit check (the
+    caller judges the column). Insulin in µIU/mL is converted with ``insulin_factor``,
+    which is recorded in ``record`` (a dict: the result's ``attrs``, see ``derive``).
     """
     if unit == _units._INSULIN_ACTIVITY and _units.analyte_of(name) == "insulin":
+        if record is not None:
+            record[INSULIN_FACTOR] = insulin_factor
         _insulin_round_trip(insulin_factor)
-    try:
-        if name in MEASURE_OF:
-            out = as_measure(series, name, unit=unit, measure=MEASURE_OF[name],
-                             column_check=False)
-        else:
-            out = as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
-                                   column_check=False)
-    except ValueError as exc:
-        fix = re.search(r'pass \w+_unit="([^"]+)"', str(exc))
-        if fix is None:
-            raise
-        if unit_column is not None:
-            raise ValueError(f"{exc} Reading a lab export: the unit {unit!r} of these rows is "
-                             f"written in column {unit_column!r}; if it is {fix.group(1)}, "
-                             f"correct it there.") from None
-        raise ValueError(f"{exc} Reading a lab export: units={{{name!r}: {fix.group(1)!r}}} "
-                         f"(CLI: --units {name}={fix.group(1)}).") from None
-    if column_check:  # its advice in the reader's words, not a formula's <name>_unit=
+    advice = advice or reader_advice(name, unit, unit_column)
+    if name in MEASURE_OF:
+        out = as_measure(series, name, unit=unit, measure=MEASURE_OF[name], column_check=False,
+                         advice=advice)
+    else:
+        out = as_concentration(series, name, unit=unit, insulin_factor=insulin_factor,
+                               column_check=False, advice=advice)
+    if column_check:
         spec, factor = column_spec(name, unit, insulin_factor)
-        check_column_unit(to_float_array(series, name), name, spec, unit, factor, fix=(
-            (lambda alt: f"correct the unit {unit!r} of these rows in column {unit_column!r}")
-            if unit_column is not None else
-            (lambda alt: f"pass units={{{name!r}: {alt!r}}} (CLI: --units {name}={alt})")))
+        check_column_unit(to_float_array(series, name), name, spec, unit, factor, advice)
     return out
 
 
-def _insulin_round_trip(insulin_factor) -> None:
+def reader_advice(name: str, unit: str, unit_column=None) -> Advice:
+    """The step a reader's unit message gives for column ``name`` in ``unit``: its
+    ``units=`` (and the CLI's ``--units``), or, for rows whose unit is written in a unit
+    column (``unit_column``: its header), to correct it there."""
+    if unit_column is not None:
+        return Advice(lambda alt: f"correct the unit {unit!r} of these rows in column "
+                                  f"{unit_column!r}")
+    return Advice(lambda alt: f"pass units={{{name!r}: {alt!r}}} (CLI: --units {name}={alt})")
+
+
+#: The ``attrs`` key of a reader's result that holds the factor insulin in µIU/mL was
+#: converted to pmol/L with: ``derive`` converts it back with the same one.
+INSULIN_FACTOR = "insulin_factor"
+
+
+def _insulin_round_trip(insulin_factor, kept: bool = True) -> None:
     """Warn when insulin in µIU/mL is stored in pmol/L with another factor than the
     standard: HOMA-IR, HOMA-%B and QUICKI take µIU/mL and convert it back with their own
     ``insulin_factor`` (default "standard", 6.00), so the lab's 10 µIU/mL read with 6.945
-    came back as 11.6 µIU/mL (HOMA-IR 16 % high) unless they are given the same factor."""
+    came back as 11.6 µIU/mL (HOMA-IR 16 % high) unless they are given the same factor.
+    ``derive`` is, from the result's ``attrs`` (``kept``; a Dask result has none); a
+    formula called on the column is not."""
     f, standard = _units._insulin_factor(insulin_factor), _units.INSULIN_FACTORS["standard"]
     if f == standard:
         return
     from labstats._validate import warn
 
+    derive = (f"kept in the result's attrs[{INSULIN_FACTOR!r}]: derive converts it back with "
+              f"it. A formula" if kept else f"a Dask result has no attrs: pass derive "
+              f"options={{'homa_ir': {{'insulin_factor': {insulin_factor!r}}}}} (likewise "
+              f"homa_b and quicki). A formula")
     warn(f"insulin: read from µIU/mL into pmol/L with insulin_factor={insulin_factor!r} "
-         f"({f:g} pmol/L per µIU/mL, not the standard {standard:.2f}); formulas taking "
-         f"insulin in µIU/mL convert it back with their own insulin_factor (default \"standard\"): "
-         f"pass them the same one (derive: options={{'homa_ir': {{'insulin_factor': "
-         f"{insulin_factor!r}}}}}, likewise homa_b and quicki), or the insulin they use is "
-         f"{f / standard:.4g} times the laboratory's.")
+         f"({f:g} pmol/L per µIU/mL, not the standard {standard:.2f}), {derive} taking "
+         f"insulin in µIU/mL (homa_ir, homa_b, quicki) called on the column converts it back "
+         f"with its own insulin_factor (default \"standard\"): pass it the same one, or the "
+         f"insulin it uses is {f / standard:.4g} times the laboratory's.")
+
+
+def insulin_read(checked, insulin_factor, kept: bool) -> None:
+    """``_insulin_round_trip`` of a reading of parts judged on the whole (``checked``:
+    the (analyte, unit, rows, values) of its groups converted; ``_routine_screen``)."""
+    if any(n == "insulin" and u == _units._INSULIN_ACTIVITY for n, u, *_ in checked):
+        _insulin_round_trip(insulin_factor, kept)
 
 
 def column_spec(name: str, unit: str, insulin_factor):
@@ -146,7 +169,8 @@ class UnitColumn:
     name: str  # the value column's labstats name
 
     def convert(self, raw, values, name, header, declared, cell_units, insulin_factor,
-                problems, *, report_implausible: bool = False, checked=None):
+                problems, *, report_implausible: bool = False, checked=None, advice=None,
+                record=None):
         """Each row of ``values`` converted by its own unit; groups of rows, not a row loop.
 
         ``declared`` (header or ``units=``) fills rows whose unit cell is empty; a row with a
@@ -157,7 +181,9 @@ class UnitColumn:
         too (and is NaN) instead of raising for the whole column; ``labstats.plausibility``
         "warn"/"ignore" keep such values as in the formulas. ``checked`` (a list): no
         column-level unit check here; (unit, row labels, values) of each unit's converted
-        rows are appended to it, for the caller to judge the column.
+        rows are appended to it, for the caller to judge the column. ``advice``: the step
+        of the unit messages (default: correct the unit column's cells, ``reader_advice``);
+        ``record``: as ``to_canonical``'s.
         """
         import pandas as pd
 
@@ -212,7 +238,7 @@ class UnitColumn:
                                       problems)
             group = pd.Series(values[rows], index=raw.index[rows])
             out[rows] = to_canonical(group, name, unit, insulin_factor, checked is None,
-                                     self.header if uniques[k] != "" else None)
+                                     self.header if uniques[k] != "" else None, advice, record)
             if checked is not None:
                 checked.append((unit, raw.index[rows].to_numpy(), values[rows]))
         return out

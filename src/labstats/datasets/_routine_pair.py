@@ -186,6 +186,10 @@ def pair_results(results, *, by: str = "specimen", window="1D", repeats: str = "
         from labstats.datasets.routine import counts
 
         paired.attrs["read"] = counts(results)
+    from labstats.datasets._labunits import INSULIN_FACTOR  # the reader's, for derive
+
+    if INSULIN_FACTOR in results.attrs:
+        paired.attrs[INSULIN_FACTOR] = results.attrs[INSULIN_FACTOR]
     return paired
 
 

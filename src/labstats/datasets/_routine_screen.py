@@ -284,8 +284,7 @@ def judge_units(checked, insulin_factor, role, weights=None):
     groups: dict = {}
     for name, unit, rows, values in checked:
         groups.setdefault((name, unit), []).append((rows, values))
-    where = (f"in column {role['unit']!r}" if "unit" in role else
-             f"in the cells of column {role['value']!r}, or units=")
+    advice = export_advice(role)
     for (name, unit), parts in groups.items():
         spec, factor = column_spec(name, unit, insulin_factor)
         if not spec.typical_quartiles:
@@ -293,8 +292,17 @@ def judge_units(checked, insulin_factor, role, weights=None):
         rows = np.concatenate([r for r, _ in parts])
         values = np.concatenate([v for _, v in parts])
         q, n = column_quartiles(values, None if weights is None else weights[rows])
-        judge_column_unit(q if n >= 20 else None, name, spec, unit, factor,
-                          fix=lambda alt: f"correct the unit {where}")
+        judge_column_unit(q if n >= 20 else None, name, spec, unit, factor, advice)
+
+
+def export_advice(role):
+    """The step of a long export's unit messages (``role``: role -> header): correct the
+    unit where the export gives it (``labstats._advice.Advice``)."""
+    from labstats._advice import Advice
+
+    where = (f"in column {role['unit']!r}" if "unit" in role else
+             f"in the cells of column {role['value']!r}, or units=")
+    return Advice(lambda alt: f"correct the unit {where}")
 
 
 def unit_cells(part, role, first: bool = False):
@@ -319,7 +327,7 @@ def unit_cells(part, role, first: bool = False):
     return counted
 
 
-def warn_column_units(cells, *, columns=None, evidence=None, **kw):
+def warn_column_units(cells, *, columns=None, evidence=None, attrs=True, **kw):
     """The column-level unit check of a whole export from its counted cells (``unit_cells``
     of its parts, concatenated), warned once here, as ``read_lab_results`` warns on the
     whole export: the cells are read by it (``kw``: its keywords; ``evidence``: the
@@ -327,7 +335,9 @@ def warn_column_units(cells, *, columns=None, evidence=None, **kw):
     cell's first row in the export), the warnings of implausible values of
     ``plausibility("warn")`` are given here too, as pandas words them on the whole export
     (``warn_implausible``); the parts are then read with their warnings collected and
-    dropped. No other warning: the reading itself belongs to the parts. Returns the cells
+    dropped. No other warning but insulin converted with a factor that is not the standard
+    (``attrs``: the result keeps it in its ``attrs``, for ``derive``; a Dask frame has
+    none): the reading itself belongs to the parts. Returns the cells
     summed over the parts (with ``__first``, the first of their ``__first`` when given)
     and the groups of values read ((analyte, unit, cell rows, values), as
     ``UnitColumn.convert(checked=)``)."""
@@ -348,21 +358,25 @@ def warn_column_units(cells, *, columns=None, evidence=None, **kw):
         warnings.simplefilter("ignore")
         read_lab_results(cells[keys], columns={h: r for r, h in role.items()},
                          **kw, _decimal_evidence=evidence, _column_check=checked)
+    from labstats.datasets._labunits import insulin_read  # (said by its reading, ignored)
+
+    insulin_read(checked, kw.get("insulin_factor", "standard"), attrs)
     if "__first" in cells:  # before the column-level check, as read_lab_results warns
-        warn_implausible(cells, checked, kw.get("insulin_factor", "standard"))
+        warn_implausible(cells, checked, kw.get("insulin_factor", "standard"), role)
     judge_units(checked, kw.get("insulin_factor", "standard"), role,
                 cells["__n"].to_numpy(dtype=np.int64))
     return cells, checked
 
 
-def warn_implausible(cells, checked, insulin_factor):
+def warn_implausible(cells, checked, insulin_factor, role):
     """In ``plausibility("warn")``, the warning of each analyte and unit with implausible
     values, worded as ``read_lab_results`` words it on the whole export: its first such
     value and row, their count and the unit they are all plausible in. ``cells``: the
     counted cells (``__n``) with their first row in the export (``__first``); ``checked``:
     the groups of values read from them ((analyte, unit, cell rows, values)). The same
     check (``_labunits.to_canonical``) runs on the implausible values only, each repeated
-    as many times as its cell is in the export, at its cell's first row."""
+    as many times as its cell is in the export, at its cell's first row, with the step of
+    ``export_advice`` (``role``: role -> header)."""
     import pandas as pd
 
     from labstats._warn import plausibility_mode
@@ -380,7 +394,8 @@ def warn_implausible(cells, checked, insulin_factor):
             order = np.argsort(first[rows], kind="stable")
             rows, values = rows[order], values[order]
             to_canonical(pd.Series(np.repeat(values, n[rows]), index=np.repeat(
-                first[rows], n[rows])), name, unit, insulin_factor, column_check=False)
+                first[rows], n[rows])), name, unit, insulin_factor, column_check=False,
+                advice=export_advice(role))
 
 
 def name_columns(headers, role) -> list:

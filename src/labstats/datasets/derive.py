@@ -120,6 +120,9 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
         says what it holds: an option that contradicts a method fixed by the name
         (``{"ldl_cholesterol_friedewald": {"method": "sampson"}}``) is an error; ask for
         the column named after the method (``ldl_cholesterol_sampson``) instead.
+        Insulin a reader converted from µIU/mL (``frame.attrs["insulin_factor"]``, set by
+        ``read_lab_export``/``read_lab_results``, kept by ``pair_results``) is converted
+        back with the reader's factor by every value not given an ``insulin_factor``.
     overwrite : bool, default False
         Replace columns already in ``frame`` (otherwise that is an error: a measured
         value is never silently replaced by a calculated one).
@@ -181,6 +184,10 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
             if lacking:
                 raise ValueError(f"{n} needs column(s) {', '.join(lacking)}, absent from the "
                                  f"frame (columns: {', '.join(map(str, frame.columns))})")
+    from labstats.datasets._labunits import INSULIN_FACTOR
+
+    # insulin a reader converted from µIU/mL: back to µIU/mL with the reader's factor
+    options = insulin_options(frame.attrs.get(INSULIN_FACTOR), options, wanted)
     clash = [n for n in wanted if n in frame.columns]
     if clash and not overwrite:
         raise ValueError(f"column {clash[0]!r} is already in the frame; pass overwrite=True to "
@@ -190,7 +197,7 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
 
     with _plausibility(plausibility):  # validates the mode
         columns = _Columns(frame)
-        _check_inputs_once(frame, columns, wanted, options)
+        _check_inputs_once(frame, columns, wanted, options, plausibility)
     new = {}
     # Every input was checked above, once per column: the formulas do not check again
     # (which warned once per formula, four times for one SHBG column). Negative and
@@ -213,6 +220,42 @@ def derive(frame, names=None, *, options=None, overwrite: bool = False,
                 raise ValueError(f"derive {n}: {exc}") from exc
     _say_infinite(frame, new, wanted)
     return frame.assign(**{n: new[n] for n in wanted})
+
+
+def insulin_options(factor, options=None, names=None) -> dict:
+    """``options`` with ``insulin_factor=factor`` for each derived value (of ``names``;
+    default all) whose function takes one and is not given one (``factor``: the factor a
+    reader converted insulin from µIU/mL to pmol/L with, its result's
+    ``attrs["insulin_factor"]``; None: ``options`` as they are). HOMA-IR of the lab's
+    10 µIU/mL read with 6.945 is then that of 10 µIU/mL, not of 69.45 / 6.00 = 11.6."""
+    options = {n: dict(o) for n, o in (options or {}).items()}
+    if factor is None:
+        return options
+    for n in _REGISTRY if names is None else names:
+        d = _REGISTRY[n]
+        if "insulin_factor" in _parameters(d.resolve()) and "insulin_factor" not in d.kwargs:
+            options.setdefault(n, {}).setdefault("insulin_factor", factor)
+    return options
+
+
+def reading_attrs(attrs) -> dict:
+    """What ``derive`` reads of the ``attrs`` of a reader's result (the factor insulin was
+    converted from µIU/mL with), for frames built from it without them (``pair_export``)."""
+    from labstats.datasets._labunits import INSULIN_FACTOR
+
+    return {k: attrs[k] for k in (INSULIN_FACTOR,) if k in attrs}
+
+
+def reading_derive(attrs):
+    """``derive`` of the draws ``pair_export`` pairs, built without ``attrs``: with those
+    of its reading (``reading_attrs``: insulin's factor), and without checking the inputs
+    again: the reading checked each, in the caller's ``labstats.plausibility`` mode, and
+    said what it found in the export's words (derive would say it again, or refuse what
+    "warn" kept, advising keywords pair_export lacks)."""
+    from labstats.datasets._labunits import INSULIN_FACTOR
+
+    return functools.partial(derive, options=insulin_options(attrs.get(INSULIN_FACTOR)),
+                             plausibility="ignore")
 
 
 def _say_infinite(frame, new, wanted) -> None:
@@ -314,13 +357,13 @@ class _Columns(dict):
         return series
 
 
-def _check_inputs_once(frame, columns, wanted, options) -> None:
+def _check_inputs_once(frame, columns, wanted, options, mode) -> None:
     """Check each input column's plausibility once, in the unit its formulas read it in.
 
     Raises naming every derived value that reads the column; in "warn" mode warns once.
+    The messages give derive's own steps (``_advice``): ``options=`` for the derived
+    values that read the column so, and ``plausibility=`` (in ``mode``).
     """
-    from labstats._warn import advising
-
     readers: dict[tuple, list[str]] = {}
     for n in wanted:
         d = _REGISTRY[n]
@@ -332,34 +375,46 @@ def _check_inputs_once(frame, columns, wanted, options) -> None:
             factor = kw.get("insulin_factor", params["insulin_factor"].default
                             if "insulin_factor" in params else "standard")
             readers.setdefault((c, unit, factor), []).append(n)
-    by_column: dict[str, list[str]] = {}  # the unit advice of warnings: as options=
-    for (c, _, _), users in readers.items():
-        by_column.setdefault(c, []).extend(u for u in users if u not in by_column[c])
-    with advising(by_column):
-        _check_columns(columns, readers)
+    _check_columns(columns, readers, mode)
 
 
-def _check_columns(columns, readers) -> None:
+def _options_step(column: str, users, alt: str) -> str:
+    """derive's step for a column in unit ``alt``: ``options=`` for each of ``users`` (the
+    derived values reading it), as typed (module level: recorded for Dask's client)."""
+    given = ", ".join(f"{n!r}: {{{column + '_unit'!r}: {alt!r}}}" for n in users)
+    return f"pass options={{{given}}}"
+
+
+def _advice(column: str, users, mode: str):
+    """The ``Advice`` of derive's messages about ``column`` (read so by ``users``): its
+    ``plausibility=`` decides (a ``with labstats.plausibility(...)`` block around the call
+    does not reach it), so a refusal names that keyword."""
+    from functools import partial
+
+    from labstats._advice import Advice
+
+    step = partial(_options_step, column, tuple(users))
+    if mode != "raise":  # a warning: the values were kept
+        return Advice(step)
+    return Advice(step, relax=" Check the unit, or, if such values are real, pass "
+                  "plausibility='warn'.", also=" If such values are real, pass "
+                  "plausibility='warn'.")
+
+
+def _check_columns(columns, readers, mode) -> None:
     """``_check_inputs_once``'s checks: each column once in each unit it is read in."""
     from labstats import units as _units
-    from labstats._validate import PLAUSIBILITY_FIX as _PLAUSIBILITY_FIX
     from labstats._validate import as_concentration, as_measure
-    from labstats._warn import unit_advice
 
     for (c, unit, factor), users in readers.items():
+        advice = _advice(c, users, mode)
         try:
             if c in _units.MEASURES:
-                as_measure(columns[c], c, unit=unit or _units.MEASURES[c].canonical_unit)
+                as_measure(columns[c], c, unit=unit or _units.MEASURES[c].canonical_unit,
+                           advice=advice)
             elif c in _units.ARGUMENTS:
                 analyte = _units.ANALYTES[_units.analyte_of(c)]
                 as_concentration(columns[c], c, unit=unit or analyte.canonical_unit,
-                                 insulin_factor=factor)
+                                 insulin_factor=factor, advice=advice)
         except ValueError as exc:
-            # derive's own plausibility= decides (a `with labstats.plausibility(...)` block
-            # around the call does not reach it): the advice is that keyword
-            text = str(exc).replace(_PLAUSIBILITY_FIX, " Check the unit, or, if such values "
-                                    "are real, pass plausibility='warn'.")
-            hint = (" If such values are real, pass plausibility='warn'."
-                    if "implausible" in text and "plausibility" not in text else "")
-            raise ValueError(f"derive {', '.join(users)}: "
-                             f"{unit_advice(text, {c: users})}{hint}") from exc
+            raise ValueError(f"derive {', '.join(users)}: {exc}") from exc

@@ -160,7 +160,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         number from 0; None or a list is an error listing the sheets); ``sep=None``
         picks ``;``, tab or ``,`` from the header line.
     insulin_factor : {"standard", "legacy"} or float
-        Insulin µIU/mL -> pmol/L factor (``labstats.units.INSULIN_FACTORS``).
+        Insulin µIU/mL -> pmol/L factor (``labstats.units.INSULIN_FACTORS``). When
+        insulin was converted with it, it is kept in ``attrs["insulin_factor"]``, and
+        ``derive`` converts the insulin back to µIU/mL with it (HOMA, QUICKI).
 
     Returns
     -------
@@ -172,6 +174,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
         ``FLAGS``). A unit column is kept, as ``<name>_unit_in_file``. Other columns
         are unchanged (text, for CSV), and ``result.attrs["kept"]`` names those that are
         no analyte, measure, sex, unit, participant-id, censored or flag column.
+        ``attrs["insulin_factor"]``: see ``insulin_factor``.
 
     Raises
     ------
@@ -268,7 +271,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     _check_ids(raw, id_column)
     _labunits.check_units_row(raw, names)
     problems: list = []
-    out, extra = {}, {}
+    out, extra, record = {}, {}, {}
     ours = {u.header for u in unit_columns.values()}  # columns the reader gave a meaning
     ours |= {h for h in raw.columns if _norm_label(h) in _ID_NAMES or (
         id_column not in (None, "auto") and h == id_column)}
@@ -300,10 +303,11 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
                                          None if unit_column else cell_units)
         if unit_column is not None:
             values = unit_column.convert(raw, values, name, header, declared, cell_units,
-                                         insulin_factor, problems)
+                                         insulin_factor, problems, record=record)
         else:
             values = to_canonical(pd.Series(values, index=raw.index), name,
-                                  declared or _labunits.default_unit(name), insulin_factor)
+                                  declared or _labunits.default_unit(name), insulin_factor,
+                                  record=record)
         out[name] = np.asarray(values, dtype=float)
         if left.any() or right.any():
             extra[f"{name}_censored"] = pd.array(side, dtype="string")
@@ -316,6 +320,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     result = pd.DataFrame(out, index=raw.index)
     result.attrs["kept"] = [names[h] for h in raw.columns if h not in ours
                             and names[h] not in _ALIASES]
+    result.attrs.update(record)  # the insulin factor (derive converts back with it)
     if problems:
         _raise_or_report(problems, errors, result)
     return result

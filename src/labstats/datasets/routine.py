@@ -22,6 +22,7 @@ from labstats.datasets._routine_screen import (  # noqa: F401 (_test_map: for _e
     _analytes,
     _screen,
     _test_map,
+    export_advice,
     judge_units,
     name_column_hint,
     valuenum_clash,
@@ -94,7 +95,8 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         number flagged "<" or ">" in the flag column (HL7 table 0078: off the
         instrument's scale) is the censored result "<L" or ">U".
     decimal, thousands, insulin_factor, sheet_name, sep, encoding
-        As in ``read_lab_export``.
+        As in ``read_lab_export`` (``attrs["insulin_factor"]`` too, kept by
+        ``pair_results`` for ``derive``).
     time_format : str, optional
         ``strftime`` format of the collection times; default: that of the first time
         (pandas' guess), its day/month order settled on every time: "03/04/2024" first
@@ -300,6 +302,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
     _check_families(unit_text, family, status, mark, role)
     out = np.full(n, np.nan)
     checked: list = []  # (analyte, unit, rows, values) of each converted group
+    record: dict = {}  # the insulin factor, when insulin was converted (_labunits)
     uh = role.get("unit", "unit")  # the unit column, as messages name it
     for name in pd.unique(analyte[(status == 0) & known]):
         rows = np.flatnonzero((status == 0) & (analyte == name))
@@ -308,7 +311,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
         found, groups = [], []
         out[rows] = UnitColumn(uh, name).convert(
             frame, vals[rows], name, role["value"], None, inside, insulin_factor, found,
-            report_implausible=True, checked=groups)
+            report_implausible=True, checked=groups, advice=export_advice(role), record=record)
         checked += [(name, *g) for g in groups]
         # no unit column: the unit was looked for in the value cell, which is reported
         mark_found(found, unit_header=role.get("unit", role["value"]))
@@ -349,6 +352,7 @@ def read_lab_results(source, *, columns=None, test_map=None, units=None,
                      else None, analyte_code, np.where(used, cens, 0))
     frame["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     _attach(frame, status, entries, codes, unknown, bad_times, fmt, raw, role, files)
+    frame.attrs.update(record)
     return frame
 
 
