@@ -118,6 +118,25 @@ def test_a_units_row_under_the_header_is_named_with_its_fix(tmp_path, capsys):
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_a_units_row_under_headers_with_units_is_named_without_doubling_them(tmp_path):
+    """Headers that give their units ("Testosterone (ng/dL)") above a units row: the fix
+    was "e.g. 'Testosterone (ng/dL) (ng/dL)'"; the headers need nothing, the row goes."""
+    path = tmp_path / "export.csv"
+    path.write_text("ID,Testosterone (ng/dL),SHBG (nmol/L),Albumin\n,ng/dL,nmol/L,g/L\n"
+                    "1,450,35,43\n", encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        read_lab_export(path)
+    text = str(err.value)
+    assert "holds units, not values" in text and "(ng/dL) (ng/dL)" not in text
+    # only the header without a unit is given one
+    assert "e.g. 'Albumin (g/L)', or from units={'albumin': 'g/L'}" in text
+    path.write_text("ID,Testosterone (ng/dL),SHBG (nmol/L)\n,ng/dL,nmol/L\n1,450,35\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"the headers give their units already: delete "
+                       r"the units row"):
+        read_lab_export(path)
+
+
 def test_a_first_row_of_values_with_a_unit_cell_is_not_a_units_row(tmp_path):
     """One unit-like text among numbers is an unreadable cell, reported as before."""
     path = tmp_path / "export.csv"

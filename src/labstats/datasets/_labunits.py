@@ -327,10 +327,11 @@ def _implausible(values, rows, raw, name, header, unit, insulin_factor, problems
 
 
 
-def check_units_row(raw, names) -> None:
+def check_units_row(raw, names, header_units=None) -> None:
     """A first data row that holds units ("ng/dL" under "Testosterone") rather than values
     is an error naming its cells and the fix, before any of its cells is reported as "not a
-    number" and before the values under it are checked against a unit they may not be in."""
+    number" and before the values under it are checked against a unit they may not be in.
+    ``header_units``: the unit each header gives ("Testosterone (ng/dL)"), or None."""
     if len(raw) < 2:
         return
     cells = [(header, names[header], raw[header].iloc[0]) for header in raw.columns
@@ -347,9 +348,13 @@ def check_units_row(raw, names) -> None:
         return
     shown = ", ".join(f"{c!r} under {h!r} (read as {n})" for h, n, c in found[:6])
     more = f" and {len(found) - 6} more" if len(found) > 6 else ""
-    given = ", ".join(f"{n!r}: {resolve(n, c)!r}" for _, n, c in found)
-    raise ValueError(
-        f"row {_py(raw.index[0])!r} (the line under the header) holds units, not values: "
-        f"{shown}{more}. labstats takes a column's unit from its header, e.g. "
-        f"'{found[0][0]} ({found[0][2]})', or from units={{{given}}}: delete the units row, "
-        f"then put the units in the headers or pass them with units=")
+    head = (header_units or {}).get
+    bare = [(h, n, c) for h, n, c in found if not head(h)]  # headers without a unit
+    given = ", ".join(f"{n!r}: {resolve(n, c)!r}" for _, n, c in bare)
+    fix = (f"labstats takes a column's unit from its header, e.g. '{bare[0][0]} "
+           f"({bare[0][2]})', or from units={{{given}}}: delete the units row, then put the "
+           f"units in the headers or pass them with units=" if bare else
+           "the headers give their units already: delete the units row (after checking "
+           "that it says the same)")
+    raise ValueError(f"row {_py(raw.index[0])!r} (the line under the header) holds units, "
+                     f"not values: {shown}{more}. {fix}")

@@ -162,7 +162,9 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     insulin_factor : {"standard", "legacy"} or float
         Insulin µIU/mL -> pmol/L factor (``labstats.units.INSULIN_FACTORS``). When
         insulin was converted with it, it is kept in ``attrs["insulin_factor"]``, and
-        ``derive`` converts the insulin back to µIU/mL with it (HOMA, QUICKI).
+        ``derive`` converts the insulin back to µIU/mL with it (HOMA, QUICKI). It is the
+        file's factor: insulin the same file writes in pmol/L is taken as converted by it
+        too (read such a file in parts if its labs used different factors).
 
     Returns
     -------
@@ -269,7 +271,7 @@ def read_lab_export(path_or_frame, columns=None, units=None, censored: str = "lo
     limits = {key: as_constant(v, f"limits: {key!r}", hint="Give the detection limit in the "
                                "column's unit") for key, v in limits.items()}
     _check_ids(raw, id_column)
-    _labunits.check_units_row(raw, names)
+    _labunits.check_units_row(raw, names, header_units)
     problems: list = []
     out, extra, record = {}, {}, {}
     ours = {u.header for u in unit_columns.values()}  # columns the reader gave a meaning
