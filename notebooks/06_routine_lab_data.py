@@ -105,11 +105,14 @@ pd.DataFrame({"rows": pd.Series(counts)}).assign(
 # The per-row report (`attrs["report"]`: one line per reported or excluded row, with its
 # `source_row`, the column and the cell) grouped by reason, most frequent first. A result
 # replaced by a later one (a correction "C" replaces a final "F", HL7 v2 table 0085) names
-# the row that replaces it; that row number is left out here, so they count as one reason.
+# the row that replaces it, and a MIMIC-IV value its `valuenum` contradicts names both
+# numbers; those parts are left out here, so each counts as one reason.
 
 # %%
 report = results.attrs["report"]
-kind = report["reason"].str.replace(r" at row \d+ replaces", " replaces", regex=True)
+kind = (report["reason"].str.replace(r" at row \d+ replaces", " replaces", regex=True)
+        .str.replace(r"the value's number \S+ and its valuenum \S+ disagree",
+                     "the value's numbers disagree", regex=True))
 reasons = (report.groupby([report["status"], kind]).agg(rows=("source_row", "size"),
                                                     first_source_row=("source_row", "min"))
            .sort_values("rows", ascending=False).reset_index())

@@ -309,16 +309,17 @@ def test_insulin_read_with_the_legacy_factor_says_formulas_need_the_same_factor(
 
     raw = pd.DataFrame({"id": [1], "Insulin (uIU/mL)": [10.0], "Glucose (mmol/L)": [5.0]})
     with pytest.warns(LabstatsWarning, match=r"insulin_factor='legacy' \(6\.945 pmol/L per "
-                      r"µIU/mL.*homa_ir, homa_b, quicki\) called on the column converts it "
-                      r"back with its own insulin_factor"):
+                      r"µIU/mL.*homa_ir, homa_b, quicki\) called on the column needs the same "
+                      r"insulin_factor"):
         frame = read_lab_export(raw, insulin_factor="legacy")
     got = homa_ir(frame["glucose"], frame["insulin"], insulin_factor="legacy")
     assert got.iloc[0] == pytest.approx(10.0 * 5.0 / 22.5, rel=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_lab_export(raw)  # the standard factor: nothing to say
+    with pytest.warns(LabstatsWarning, match="the export's factor for all its insulin"):
         read_lab_export(raw.rename(columns={"Insulin (uIU/mL)": "Insulin (pmol/L)"}),
-                        insulin_factor="legacy")  # no µIU/mL: no conversion
+                        insulin_factor="legacy")  # pmol/L: taken as converted with it
 
 
 def test_column_check_says_which_populations_can_look_like_another_unit():

@@ -263,7 +263,7 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
                 pass  # the partitioned pandas path below
 
         from labstats._engines_parts import _first_row, _pair_parts, _pandas_metadata
-        from labstats._warn import collected_warnings, plausibility_mode
+        from labstats._warn import collected_warnings
         from labstats.datasets import _loinc
         from labstats.datasets._routine_pair import pair_results
         from labstats.datasets._routine_screen import warn_column_units
@@ -316,7 +316,7 @@ def _pair_export(source, files, schema, sizes, output, *, columns, test_map, by,
             analytes = [a for a in _loinc.ANALYTE_NAMES if a in found]
         cells = _export_cells(con, tmp / "parts", role, schema)
         evidence = _export_evidence(cells, role, test_map, read_options)
-        if len(cells) and plausibility_mode() != "ignore":  # once, on the whole export
+        if len(cells):  # once, on the whole export (in "ignore" mode: insulin's factor only)
             warn_column_units(cells, columns=_roles(role), test_map=test_map,
                               evidence=evidence, **{k: v for k, v in read_options.items()
                                                     if k in _UNIT_KW})

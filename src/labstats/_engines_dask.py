@@ -329,10 +329,10 @@ def dask_read_lab_results(ddf, **kw):
                for p in (pieces if read else ())]
     first = dask.delayed(lambda p: p.head(1000))(pieces[0])
     mode = plausibility_mode()  # the caller's: the partitions are read in it, on any worker
-    cells = []  # the counted cells of the column-level unit check (judged on the client)
-    if mode != "ignore":
-        units = [role[r] for r in ("patient_id", *UNIT_ROLES) if r in role]
-        cells = [dask.delayed(_unit_cells)(p[units], role) for p in pieces]
+    # the counted cells of the column-level unit check (judged on the client; in "ignore"
+    # mode, read for insulin's factor only)
+    units = [role[r] for r in ("patient_id", *UNIT_ROLES) if r in role]
+    cells = [dask.delayed(_unit_cells)(p[units], role) for p in pieces]
     ids = [role[r] for r in ("patient_id", "specimen_id")
            if r in role and ddf[role[r]].dtype.kind not in "iufbmM"]  # (text: two spellings)
     odd = [dask.delayed(_odd_ids)(p[ids], ids) for p in pieces] if ids else []

@@ -116,7 +116,8 @@ def _pair_parts(folder, output, report, steps, unknown, rows, metadata, workers=
 
         names, starts = steps["files"]
         which = np.searchsorted(starts, global_rows, side="right") - 1
-        split, first = split_patients(res["patient_id"].array, np.asarray(names)[which],
+        files = pd.Categorical.from_codes(which, categories=names)  # (names not repeated)
+        split, first = split_patients(res["patient_id"].array, files,
                                       (res["status"] == "used").to_numpy(), global_rows)
         return None if first is None else (len(split), *first)
 

@@ -467,8 +467,8 @@ class Draws:
             return
         # the example patient's files: of its used results, read duplicates aside (as
         # read_lab_results names them)
-        rows = con.execute(self._rows("WHERE u.pid = $pid", cx=False), {"pid": found[1]}
-                           ).to_arrow_table()
+        rows = con.sql(self._rows("WHERE u.pid = $pid", cx=False),
+                       params={"pid": found[1]}).to_arrow_table()
         _, status = self._marked(rows)
         files = np.unique(rows["file"].to_numpy()[status == 0])
         warn_split(int(found[0]), found[1], [names[f] for f in files])

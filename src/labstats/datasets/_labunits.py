@@ -58,13 +58,15 @@ def to_canonical(series, name: str, unit: str, insulin_factor, column_check: boo
     ``--units``), or, when the unit came from the cells of a unit column (``unit_column``:
     its header), that cell (``units=`` cannot set the unit of one row); ``advice``: another
     (``labstats._advice.Advice``). ``column_check=False``: no column-level unit check (the
-    caller judges the column). Insulin in µIU/mL is converted with ``insulin_factor``,
-    which is recorded in ``record`` (a dict: the result's ``attrs``, see ``derive``).
+    caller judges the column). Insulin in µIU/mL is converted with ``insulin_factor``; a
+    factor that is not the standard is the export's, for its insulin in any unit: recorded
+    in ``record`` (a dict: the result's ``attrs``, see ``derive``) and said.
     """
-    if unit == _units._INSULIN_ACTIVITY and _units.analyte_of(name) == "insulin":
+    if name == "insulin" and not _standard(insulin_factor):
+        if record is None or INSULIN_FACTOR not in record:  # said once (groups by unit)
+            _insulin_round_trip(insulin_factor)
         if record is not None:
             record[INSULIN_FACTOR] = insulin_factor
-        _insulin_round_trip(insulin_factor)
     advice = advice or reader_advice(name, unit, unit_column)
     if name in MEASURE_OF:
         out = as_measure(series, name, unit=unit, measure=MEASURE_OF[name], column_check=False,
@@ -88,38 +90,46 @@ def reader_advice(name: str, unit: str, unit_column=None) -> Advice:
     return Advice(lambda alt: f"pass units={{{name!r}: {alt!r}}} (CLI: --units {name}={alt})")
 
 
-#: The ``attrs`` key of a reader's result that holds the factor insulin in µIU/mL was
-#: converted to pmol/L with: ``derive`` converts it back with the same one.
+#: The ``attrs`` key of a reader's result that holds the export's insulin factor (µIU/mL
+#: to pmol/L) when it is not the standard: ``derive`` converts insulin back with it.
 INSULIN_FACTOR = "insulin_factor"
 
 
+def _standard(insulin_factor) -> bool:
+    return _units._insulin_factor(insulin_factor) == _units.INSULIN_FACTORS["standard"]
+
+
 def _insulin_round_trip(insulin_factor, kept: bool = True) -> None:
-    """Warn when insulin in µIU/mL is stored in pmol/L with another factor than the
-    standard: HOMA-IR, HOMA-%B and QUICKI take µIU/mL and convert it back with their own
-    ``insulin_factor`` (default "standard", 6.00), so the lab's 10 µIU/mL read with 6.945
-    came back as 11.6 µIU/mL (HOMA-IR 16 % high) unless they are given the same factor.
-    ``derive`` is, from the result's ``attrs`` (``kept``; a Dask result has none); a
-    formula called on the column is not."""
+    """Warn when insulin is read with another factor than the standard: its µIU/mL are
+    stored in pmol/L with it, and HOMA-IR, HOMA-%B and QUICKI, which take µIU/mL, convert
+    back with their own ``insulin_factor`` (default "standard", 6.00): the lab's 10 µIU/mL
+    read with 6.945 came back as 11.6 µIU/mL (HOMA-IR 16 % high) unless they are given the
+    same factor. ``derive`` is, from the result's ``attrs`` while the frame keeps them
+    (``kept``; a Dask result has none); a formula called on the column is not."""
     f, standard = _units._insulin_factor(insulin_factor), _units.INSULIN_FACTORS["standard"]
     if f == standard:
         return
     from labstats._validate import warn
 
-    derive = (f"kept in the result's attrs[{INSULIN_FACTOR!r}]: derive converts it back with "
-              f"it. A formula" if kept else f"a Dask result has no attrs: pass derive "
-              f"options={{'homa_ir': {{'insulin_factor': {insulin_factor!r}}}}} (likewise "
-              f"homa_b and quicki). A formula")
-    warn(f"insulin: read from µIU/mL into pmol/L with insulin_factor={insulin_factor!r} "
-         f"({f:g} pmol/L per µIU/mL, not the standard {standard:.2f}), {derive} taking "
-         f"insulin in µIU/mL (homa_ir, homa_b, quicki) called on the column converts it back "
-         f"with its own insulin_factor (default \"standard\"): pass it the same one, or the "
-         f"insulin it uses is {f / standard:.4g} times the laboratory's.")
+    option = (f"derive options={{'homa_ir': {{'insulin_factor': {insulin_factor!r}}}}} "
+              f"(likewise homa_b and quicki)")
+    derive = (f"It is kept in the result's attrs[{INSULIN_FACTOR!r}], and derive converts "
+              f"the insulin back to µIU/mL with it; pandas drops attrs when frames are "
+              f"merged, joined or concatenated with others, and a written file has none: "
+              f"then pass {option}." if kept else
+              f"A Dask result has no attrs: pass {option}.")
+    warn(f"insulin: read with insulin_factor={insulin_factor!r} ({f:g} pmol/L per µIU/mL, "
+         f"not the standard {standard:.2f}), the export's factor for all its insulin (µIU/mL "
+         f"converted to pmol/L with it, pmol/L taken as converted with it). {derive} A "
+         f"formula taking insulin in µIU/mL (homa_ir, homa_b, quicki) called on the column "
+         f"needs the same insulin_factor, or the insulin it uses is {f / standard:.4g} times "
+         f"the laboratory's.")
 
 
 def insulin_read(checked, insulin_factor, kept: bool) -> None:
     """``_insulin_round_trip`` of a reading of parts judged on the whole (``checked``:
     the (analyte, unit, rows, values) of its groups converted; ``_routine_screen``)."""
-    if any(n == "insulin" and u == _units._INSULIN_ACTIVITY for n, u, *_ in checked):
+    if any(n == "insulin" for n, *_ in checked):
         _insulin_round_trip(insulin_factor, kept)
 
 

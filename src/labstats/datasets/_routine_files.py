@@ -164,7 +164,9 @@ def split_patients(patients, files, used, rows=None):
 
     if files is None:
         return None, None
-    frame = pd.DataFrame({"patient_id": patients[used], "file": np.asarray(files)[used]})
+    # files by number (a Categorical's codes: not their names, row by row)
+    files = files if isinstance(files, pd.Categorical) else pd.Categorical(files)
+    frame = pd.DataFrame({"patient_id": patients[used], "file": files.codes[used]})
     n = frame.groupby("patient_id", observed=True, sort=False)["file"].nunique()
     split, first = n[n > 1], None
     if len(split):
@@ -173,7 +175,7 @@ def split_patients(patients, files, used, rows=None):
         at = int(np.argmax(mine))
         row = int(at if rows is None else np.asarray(rows)[np.flatnonzero(used)[at]])
         first = (row, pid.item() if isinstance(pid, np.generic) else pid,
-                 list(frame["file"][mine].unique()))
+                 list(files.categories[frame["file"][mine].unique()]))
     return split.rename("files").reset_index(), first
 
 

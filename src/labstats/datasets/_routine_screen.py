@@ -208,11 +208,6 @@ def _superseded(raw, role, st, codes, live, times=None, export_rows=None):
     return rows[lower], 2, why, role["status"]
 
 
-#: The parts of a per-row reason that belong to its row (the row of the result that
-#: replaces it; the two numbers that disagree), left out where reasons are counted by kind.
-_OF_ROW = (" at row ", "the value's number ")
-
-
 def reason_kind(reason):
     """``reason`` without the parts of it that belong to its row (``_superseded``'s
     replacing row, ``valuenum_clash``'s numbers): the reasons of one kind read as one,

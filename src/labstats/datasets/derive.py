@@ -364,6 +364,8 @@ def _check_inputs_once(frame, columns, wanted, options, mode) -> None:
     The messages give derive's own steps (``_advice``): ``options=`` for the derived
     values that read the column so, and ``plausibility=`` (in ``mode``).
     """
+    from labstats import units as _units
+
     readers: dict[tuple, list[str]] = {}
     for n in wanted:
         d = _REGISTRY[n]
@@ -372,8 +374,10 @@ def _check_inputs_once(frame, columns, wanted, options, mode) -> None:
         for c in (*d.inputs, *(c for c in d.optional if c in frame.columns)):
             default = params[f"{c}_unit"].default if f"{c}_unit" in params else None
             unit = kw.get(f"{c}_unit", default)
-            factor = kw.get("insulin_factor", params["insulin_factor"].default
-                            if "insulin_factor" in params else "standard")
+            factor = "standard"  # only insulin's conversion reads it: one check of glucose
+            if c in _units.ARGUMENTS and _units.analyte_of(c) == "insulin":
+                factor = kw.get("insulin_factor", params["insulin_factor"].default
+                                if "insulin_factor" in params else "standard")
             readers.setdefault((c, unit, factor), []).append(n)
     _check_columns(columns, readers, mode)
 

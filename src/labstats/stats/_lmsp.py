@@ -162,7 +162,7 @@ class LMSPTable(LMSTable):
 
         Notes
         -----
-        A tail probability below 1e-280 (beyond about |z| = 36) is computed from its
+        A tail probability below 1e-280 (beyond about ``|z|`` = 36) is computed from its
         logarithm, so that values far out keep finite, ordered scores (as the normal
         quantile of a probability that rounds to 0 they would be infinite; checked against
         40-digit mpmath up to z = 18,000). The score is -inf only for a value whose Box-Cox
