@@ -71,6 +71,7 @@ def _check(run, expected_data):
     page = run.html.read_text()
     assert not re.search(r"&lt;[\w.]+ (object )?at 0x[0-9a-f]+&gt;|\bText\(\d", page), run.path.name
     text = run.path.read_text()
+    assert run.data is not None, f"{run.path.name}: its kernel did not say what it read"
     extract = {d for d in run.data if d.startswith("NHANES ") and "(embedded extract" in d}
     if "load_cohort(" in text:
         assert expected_data in run.data

@@ -317,7 +317,7 @@ def test_the_data_column_of_a_failed_notebook_does_not_claim_published_examples(
     rows = (tmp_path / "report" / "index.html").read_text(encoding="utf-8").split("<tr>")[2:]
     data = [re.search(r'<td class="data">(.*?)</td>', row)[1] for row in rows]
     assert data == [
-        '<span class="none">not known (its kernel stopped before it could be asked)</span>',
+        '<span class="none">not known (its kernel had stopped or did not answer when asked)</span>',
         '<span class="none">none read before it failed</span>',
         '<span class="none">no cohort (published examples only)</span>']
 

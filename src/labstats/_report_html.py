@@ -145,8 +145,9 @@ def index_row(r) -> str:
     name = html.escape(r.path.stem).replace("_", "_<wbr>")  # long names wrap at a _
     link = f'<a href="{_href(r.html.name)}">{name}</a>' if r.html else name
     used = list(dict.fromkeys(d or "a cohort without a description" for d in r.data or []))
+    # (a failed cell may leave the kernel running or not: the one reason is not known)
     unknown = ("its kernel did not answer when asked" if r.ok else
-               "its kernel stopped before it could be asked")
+               "its kernel had stopped or did not answer when asked")
     data = ("<br>".join(map(html.escape, used)) if used else
             f'<span class="none">not known ({unknown})</span>' if r.data is None else
             '<span class="none">no cohort (published examples only)</span>' if r.ok else

@@ -4,6 +4,8 @@ other, never two arrays into every combination of their rows."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -24,9 +26,11 @@ def check_rows(shapes, names=None) -> None:
     input: an outer product, e.g. an (n, 1) column (``df[["x"]].to_numpy()``,
     ``x.reshape(-1, 1)``) against an (n,) array gives n x n results from n rows (80 GB at
     n = 100,000). ``names`` (one per shape) name the two inputs in the message."""
+    if all(len(s) <= 1 for s in shapes):  # scalars and 1-D arrays: row by row, or an error
+        return
     shape = np.broadcast_shapes(*shapes)
-    sizes = [int(np.prod(s)) for s in shapes]
-    if int(np.prod(shape)) <= max(sizes, default=1):
+    sizes = [math.prod(s) for s in shapes]
+    if math.prod(shape) <= max(sizes, default=1):
         return
     i = int(np.argmax(sizes))
     j = next(k for k, s in enumerate(shapes)

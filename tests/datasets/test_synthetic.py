@@ -23,9 +23,12 @@ their 6 decimals, an independent implementation of the weighted Spearman correla
 cohort's LDL follows from total and HDL cholesterol (calibrated on the whole exam sample,
 about 850 adults per cell) and triglycerides, so it reproduces NHANES's LDL (fasting
 subsample, about 350 per cell) within that subsample's sampling error, not to 3 % / 0.04.
-Stated tolerance: every LDL quantile and rank correlation within 3 NHANES standard errors
-(found at 200,000 rows, seed 11: at most 2.72 for the quantiles, 2.81 for the
-correlations, 151 of 156 correlations within 2).
+Stated tolerance: every LDL quantile and rank correlation within the Bonferroni bound of
+its family at 5 % (60 quantiles: 3.34 NHANES standard errors; 156 correlations: 3.59), and
+the quantiles' mean z within 0.75 +- 0.35: the cohort's LDL sits above NHANES's by the
+fasting subsample's lower non-HDL cholesterol (survey-weighted 3.52 vs 3.60 mmol/L in men,
+3.41 vs 3.46 in women, against the whole exam sample). Found over seeds 0-9 at 200,000
+rows: largest |z| 2.52-3.09, mean quantile z +0.69 to +0.80 (a bound of 3 failed 3 seeds).
 """
 
 from pathlib import Path
@@ -33,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import labstats
 from labstats.datasets import COLUMNS, make_cohort
@@ -219,7 +223,9 @@ def test_derive_works_on_the_cohort_without_gaps(cohort):
 # --- LDL cholesterol: computed as NCHS computes it --------------------------------------
 
 TG_LIMIT_MMOL_L = 400 / 88.57  # NCHS: no LBDLDL above 400 mg/dL of triglycerides
-MAX_Z = 3.0
+N_QUANTILES, N_CORRELATIONS = 60, 156  # 12 cells x 5 quantiles; x 13 analytes
+MAX_Z_QUANTILE = float(stats.norm.isf(0.05 / 2 / N_QUANTILES))  # Bonferroni: 3.34
+MAX_Z_CORRELATION = float(stats.norm.isf(0.05 / 2 / N_CORRELATIONS))  # 3.59
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +274,16 @@ def test_ldl_quantiles_match_nhanes_within_its_sampling_error(cohort, nhanes_ldl
         assert abs(calibrated - row.estimate) <= 0.5 * row.se
         got = _cell(cohort, row.sex, row.age_lo, row.age_hi)["ldl_cholesterol"].quantile(q)
         z = (got - row.estimate) / row.se
-        assert abs(z) <= MAX_Z, (row.sex, row.age_lo, q, got, row.estimate, row.se)
+        assert abs(z) <= MAX_Z_QUANTILE, (row.sex, row.age_lo, q, got, row.estimate, row.se)
+
+
+def test_ldl_quantiles_sit_above_nhanes_by_the_fasting_subsamples_bias(cohort, nhanes_ldl):
+    ref = nhanes_ldl[nhanes_ldl["statistic"].str.startswith("quantile_")]
+    assert len(ref) == N_QUANTILES
+    z = [(_cell(cohort, r.sex, r.age_lo, r.age_hi)["ldl_cholesterol"].quantile(
+        float(r.statistic.removeprefix("quantile_"))) - r.estimate) / r.se
+         for r in ref.itertuples()]
+    assert np.mean(z) == pytest.approx(0.75, abs=0.35)
 
 
 def test_ldl_rank_correlations_match_nhanes_within_their_sampling_error(cohort, nhanes_ldl):
@@ -289,6 +304,7 @@ def test_ldl_rank_correlations_match_nhanes_within_their_sampling_error(cohort, 
         sub = sub[["ldl_cholesterol", other]].dropna()
         got = sub["ldl_cholesterol"].rank().corr(sub[other].rank())
         z = (got - row.estimate) / row.se
-        assert abs(z) <= MAX_Z, (row.sex, row.age_lo, other, got, row.estimate, row.se)
+        assert abs(z) <= MAX_Z_CORRELATION, (row.sex, row.age_lo, other, got, row.estimate,
+                                             row.se)
         within_2 += abs(z) < 2
     assert within_2 >= 0.95 * len(ref) - 3  # about 95 % of them, as sampling error allows

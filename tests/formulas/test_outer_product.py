@@ -74,3 +74,18 @@ def test_memory_grows_with_n_not_n_squared():
     large = _peak(lambda: free_androgen_index(tt, shbg))
     assert refused < 0.01 * n * n * 8
     assert large < 6 * small
+
+
+def test_metabolic_syndrome_refuses_a_column_against_a_row():
+    """metabolic_syndrome stacked its criteria with np.broadcast_arrays: a waist column of
+    (n, 1) against (n,) inputs built n x n criteria (1 GB at n = 3,000) before pandas
+    refused it without naming an argument."""
+    from labstats.formulas import metabolic_syndrome
+
+    kw = {"triglycerides": ROW / 20, "hdl_cholesterol": ROW / 30,
+          "systolic_blood_pressure": ROW * 6, "diastolic_blood_pressure": ROW * 4,
+          "glucose": ROW / 5, "sex": np.array(["M", "F"] * 3)}
+    with pytest.raises(ValueError, match=r"waist_circumference \(shape \(6, 1\)\).*would "
+                                         r"broadcast to \(6, 6\)"):
+        metabolic_syndrome(waist_circumference=COL * 8, **kw)
+    assert len(metabolic_syndrome(waist_circumference=COL.ravel() * 8, **kw)) == N

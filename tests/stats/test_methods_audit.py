@@ -332,6 +332,11 @@ def test_weighted_deming_jackknife_refits_all_pairs_at_once_as_the_loop(case, la
     monkeypatch.setattr(_deming, "_LOO_BLOCK", 3 * x.size)
     with np.errstate(divide="ignore", invalid="ignore"):
         np.testing.assert_allclose(regression._jackknife_wdeming(x, y, lam)[0], want, rtol=1e-12)
+    monkeypatch.setattr(_deming, "_LOO_MAX_ROWS", 5)  # large n: one refit at a time
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got, ok = regression._jackknife_wdeming(x, y, lam)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_array_equal(ok, want_ok)
     calls = []
     fit = regression._wdeming_fit
     monkeypatch.setattr(regression, "_wdeming_fit", lambda *a, **k: calls.append(1) or fit(*a, **k))

@@ -13,7 +13,14 @@ from types import MappingProxyType
 import numpy as np
 
 from labstats import constants as c
-from labstats._validate import _is_series, as_concentration, as_constant, as_flag, as_measure
+from labstats._validate import (
+    _is_series,
+    as_concentration,
+    as_constant,
+    as_flag,
+    as_measure,
+    check_rows,
+)
 from labstats.formulas._common import sex_array
 from labstats.units import ANALYTES, analyte_of, resolve_unit
 
@@ -252,6 +259,10 @@ def metabolic_syndrome(*, waist_circumference, triglycerides, hdl_cholesterol,
         ("hdl_cholesterol_treatment", hdl_cholesterol_treatment),
         ("blood_pressure_treatment", blood_pressure_treatment),
         ("glucose_treatment", glucose_treatment))}
+    given = {"waist_circumference": w, "triglycerides": tg, "hdl_cholesterol": hdl,
+             "glucose": glu, "systolic_blood_pressure": sbp, "diastolic_blood_pressure": dbp,
+             "sex": female, **flags}
+    check_rows([np.shape(v) for v in given.values()], list(given))  # no outer product
 
     waist_cut = np.where(female == 1.0, women, np.where(female == 0.0, men, np.nan))
     hdl_cut = np.where(female == 1.0, cuts["hdl_cholesterol"][0],
