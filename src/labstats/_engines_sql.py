@@ -103,32 +103,6 @@ def _distinct(con, export, exprs: dict):
     return table
 
 
-def _read_judging_units(read, frame, n, kw, role):
-    """``read(frame, **kw)`` on the dictionary, and a function that issues its warnings
-    (called later: while DuckDB stores the used rows), then the column-level unit check
-    (a whole column that looks as if it were in another unit). That check reads the
-    distribution of the rows, not of the distinct cells: the read collects the converted
-    cells (``_column_check=``) and ``judge_units`` weighs each with ``n``, its rows,
-    exactly as ``read_lab_results`` judges the whole export (``_routine_screen``)."""
-    import warnings
-
-    from labstats._validate import warn
-    from labstats.datasets._routine_screen import judge_units
-
-    checked: list = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = read(frame, **kw, _column_check=checked)
-
-    def finish():
-        for w in caught:  # read_lab_results warns nothing after its column check
-            warn(str(w.message), w.category)
-        judge_units(checked, kw.get("insulin_factor", "standard"), role,
-                    np.asarray(n, dtype=np.int64))
-
-    return res, finish
-
-
 def _typed(table, names, schema, pandas_meta):
     """Columns ``names`` of an Arrow ``table`` as pandas, with the export's own types."""
     import pyarrow as pa
@@ -218,8 +192,10 @@ class Export:
         frame.insert(0, role["patient_id"], pid)
         roles = {h: r for r, h in role.items() if h in frame.columns}
         kw = {"columns": roles, "test_map": test_map, **read_options}
-        res, self.finish = _read_judging_units(read_lab_results, frame,
-                                               table["n"].to_numpy(), kw, role)
+        from labstats._engines_sql_read import read_judging_units
+
+        res, self.finish = read_judging_units(read_lab_results, frame, table["n"].to_numpy(),
+                                              kw, role, self._first_rows)
         self.read_attrs = reading_attrs(res.attrs)  # (insulin's factor, for derive)
         status = res["status"].cat.codes.to_numpy()
         names = {a: k for k, a in enumerate(_loinc.ANALYTE_NAMES)}
@@ -247,6 +223,17 @@ class Export:
         self.values, self.marks = res["value"].to_numpy(dtype=float), cens.astype(np.int64)
         self.analyte = analyte  # of each entry (NaN: none)
         return self
+
+    def _first_rows(self):
+        """The first row in the export of each dictionary entry (a scan: only for the
+        warnings of implausible values)."""
+        first = self.con.sql(
+            f"SELECT {self.key} AS h, min(o.start + e.file_row_number) AS r FROM "
+            f"{self.export} e JOIN offsets o ON o.k = e.file_index::BIGINT GROUP BY 1"
+        ).to_arrow_table()
+        at = dict(zip(first["h"].to_numpy(), first["r"].to_numpy(), strict=True))
+        return np.array([at[h] for h in self.early.cells.result()["h"].to_numpy()],
+                        dtype=np.int64)
 
     def time_mode(self):
         """How each row's time is read: ("native", its dtype), ("text", None: parsed by

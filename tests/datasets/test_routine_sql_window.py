@@ -46,3 +46,4 @@ def test_the_sql_path_splits_a_specimen_wider_than_the_window(tmp_path):
     got = pair_export(path, by="specimen", window="1h")
     assert got.attrs["counts"]["path"] == "sql"
     pd.testing.assert_frame_equal(got, want)
+
