@@ -144,3 +144,27 @@ def test_pair_export_says_a_finding_once_in_its_own_words(by, tmp_path):
         said, files = _said(lambda: out.append(pair_export(path, by=by, derive=True)))
     assert out[0]["free_androgen_index"].tolist() == [100.0 * 450.0 / 40.0]  # was an error
     assert len(said) == 1 and files == {__file__} and "options=" not in said[0], said
+
+
+def test_a_warning_does_not_advise_the_mode_it_was_given_in(tmp_path):
+    """In plausibility("warn") a value no other unit explains (glucose 0.1 mmol/L) ended
+    "wrap the call in `with labstats.plausibility('warn')`" (derive: a block that does not
+    reach it; the CLI: --plausibility warn, already passed). A warning says "Check the
+    unit."; an error still names the way to keep such values."""
+    import warnings
+
+    import labstats
+    from labstats.datasets import derive
+
+    frame = pd.DataFrame({"glucose": [5.0, 0.1], "insulin": [60.0, 50.0]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        derive(frame, ["homa_ir"], plausibility="warn")
+        with labstats.plausibility("warn"):
+            labstats.homa_ir(frame["glucose"], frame["insulin"], insulin_unit="pmol/L")
+    said = [str(w.message) for w in caught if "implausible" in str(w.message)]
+    assert len(said) == 2 and all(s.endswith("ANALYTES['glucose']). Check the unit.")
+                                  for s in said)
+    with pytest.raises(ValueError, match=r"Check the unit, or, if such values are real, pass "
+                                         r"plausibility='warn'\.$"):
+        derive(frame, ["homa_ir"])

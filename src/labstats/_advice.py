@@ -53,15 +53,20 @@ class Advice:
 FORMULA = Advice()
 
 
-def unit_fix(name: str, alts, advice: Advice | None = None) -> str:
+#: The way out of a warning (``plausibility("warn")``: the values were kept) when no other
+#: unit fits: ``relax`` would advise the mode the caller is already in.
+WARNED_FIX = " Check the unit."
+
+
+def unit_fix(name: str, alts, advice: Advice | None = None, warned: bool = False) -> str:
     """The advice of an implausible-value message: the step of ``advice`` (default
     ``FORMULA``) for the first of ``alts`` (units in which the values are plausible, most
     likely first), naming the others when several fit (450 "nmol/L" of testosterone is
     15.6 nmol/L in ng/dL and 0.45 nmol/L in pmol/L: the values alone cannot tell which);
-    ``advice.relax`` when none does."""
+    ``advice.relax`` when none does, or, for a warning (``warned``), ``WARNED_FIX``."""
     advice = advice or FORMULA
     if not alts:
-        return advice.relax
+        return WARNED_FIX if warned else advice.relax
     more = ("" if len(alts) == 1 else f" They would be plausible in {', '.join(alts[:-1])} "
             f"or {alts[-1]}: the values alone cannot tell which; check the unit the "
             f"laboratory used.")

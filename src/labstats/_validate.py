@@ -212,7 +212,8 @@ def _check(values, x: np.ndarray, name: str, analyte: _units.Analyte, unit: str,
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     first = x.flat[idx[0]]
     bad = x.flat[idx]
-    fix = unit_fix(name, plausible_units(bad, analyte, unit, molar_mass, insulin_factor), advice)
+    fix = unit_fix(name, plausible_units(bad, analyte, unit, molar_mass, insulin_factor), advice,
+                   mode == "warn")
     msg = (
         f"{name}: {_fmt(first)} at index {_label(values, idx[0])!r} is implausible for {unit} "
         f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.ANALYTES['{analyte.name}']"
@@ -345,7 +346,8 @@ def _check_measure(values, x: np.ndarray, name: str, m: _units.Measure, unit: st
         return
     idx = np.flatnonzero((x < p_lo) | (x > p_hi))
     bad = x.flat[idx]
-    fix = unit_fix(name, plausible_units(bad, m, unit), advice)
+    fix = unit_fix(name, plausible_units(bad, m, unit), advice,
+                   plausibility_mode() == "warn")
     msg = (f"{name}: {_fmt(bad[0])} at index {_label(values, idx[0])!r} is implausible for {unit} "
            f"(plausible {p_lo:g}-{p_hi:g} {unit} per labstats.units.MEASURES['{m.name}']"
            f"{'; ' + str(idx.size) + ' such values' if idx.size > 1 else ''}).{fix}")
