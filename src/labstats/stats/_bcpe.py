@@ -359,6 +359,7 @@ class PowerExponential:
     #: be; below 1/4 its kurtosis exceeds 400 (Cauchy-like data converge at tau ~ 0.4; a
     #: spike of tied values sends tau towards 0 without converging)
     tau_range = (0.25, 20.0)
+    tau_max = None  #: no cap in the fit (BCT's: ``_bct.TAU_MAX``)
     run_off = {"high": "values as light-tailed as a uniform, or bimodal",
                "low": "a spike of tied or rounded values, or extreme outliers"}
 
