@@ -15,13 +15,15 @@ from log Phi(-|z|) = log p in mpmath (no double-precision underflow there).
 
 from __future__ import annotations
 
+import warnings
+
 import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labstats.stats import LMSPTable, _bcpe
+from labstats.stats import LMSPTable, LMSTable, _bcpe
 
 
 def _pe_tail(t, tau):
@@ -90,8 +92,43 @@ def test_scores_are_finite_and_increase_with_the_value(family, L, S, data, logs)
     tau = data.draw(st.floats(0.7, 8.0) if family == "bcpe" else st.floats(1.0, 1000.0))
     logs = np.sort(np.asarray(logs))
     logs = logs[(L * logs > np.log(1e-12)) & ((family == "bct") | (np.abs(L * logs) < 130))]
-    y = np.exp(logs)
+    y = np.append(np.exp(logs), np.inf)  # and +inf: its score is the limit, +inf
     with np.errstate(all="ignore"):
         z = _bcpe.zscore(y, L, 1.0, S, tau, _bcpe.kernel(family))
-    assert np.all(np.isfinite(z))
+    assert np.all(np.isfinite(z[:-1])) and z[-1] == np.inf
     assert np.all(np.diff(z) >= 0)
+
+
+TABLES = {"bcpe": lambda *a: LMSPTable(*a, [1.5, 1.5], family="bcpe", age_unit="years"),
+          "bct": lambda *a: LMSPTable(*a, [5.0, 5.0], family="bct", age_unit="years"),
+          "bccg": lambda *a: LMSTable(*a, family="bccg", age_unit="years")}
+
+
+@pytest.mark.parametrize("family", TABLES)
+@pytest.mark.parametrize("L", [-0.5, 0.0, 0.5])
+def test_infinite_and_missing_values(family, L):
+    """+inf: z = +inf and centile 100 (F(inf) = 1: the limit of the increasing score) in
+    every family and for every L; before, BCPE and BCT gave NaN (with a numpy
+    RuntimeWarning from inside labstats for L <= 0), and BCCG 1/(S|L|) = 20 for L < 0. NaN
+    stays NaN. -inf, like 0 and any negative value (outside the positive support), raises
+    the ValueError that names the value and its row. No warning of any kind."""
+    table = TABLES[family]([0.0, 10.0], [L, L], [10.0, 10.0], [0.1, 0.1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z = table.zscore(np.array([np.inf, 12.0, np.nan]), 5.0)
+        c = table.centile(np.array([np.inf, 12.0, np.nan]), 5.0)
+        assert z[0] == np.inf and np.isfinite(z[1]) and np.isnan(z[2])
+        assert c[0] == 100.0 and 50.0 < c[1] < 100.0 and np.isnan(c[2])
+        assert float(table.zscore(np.inf, 5.0)) == np.inf
+        for bad in (-np.inf, 0.0, -1.0):
+            with pytest.raises(ValueError, match=rf"value\(s\) <= 0 \(first {bad}"):
+                table.zscore(np.array([12.0, bad]), 5.0)
+
+
+def test_cdc_lms_formula_keeps_its_limit_at_infinity():
+    """family="lms" is CDC's literal formula ((y/M)^L - 1)/(L S), not a distribution's
+    normal score: at +inf its limit, +inf for L >= 0 and 1/(S|L|) for L < 0 (unchanged)."""
+    for L, want in ((0.5, np.inf), (0.0, np.inf), (-0.5, 20.0)):
+        t = LMSTable([0.0, 10.0], [L, L], [10.0, 10.0], [0.1, 0.1], family="lms",
+                     age_unit="years")
+        assert float(t.zscore(np.inf, 5.0)) == pytest.approx(want)

@@ -164,12 +164,16 @@ def _truncation(L, S, tau, kern=None):
 
 def boxcox_z(y, L, M, S):
     """Box-Cox z of y, ((y/M)^L - 1)/(L S) as expm1(L log(y/M)) / (L S): accurate for L
-    near 0 too (CDC's literal expression, ``_lms.zscore``, loses digits there)."""
-    ell = np.log(y / M)
-    x = L * ell
-    with np.errstate(invalid="ignore", divide="ignore"):
+    near 0 too (CDC's literal expression, ``_lms.zscore``, loses digits there). At y =
+    +inf its limit: +inf for L >= 0, the upper end 1/(S|L|) of the Box-Cox range for L < 0."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ell = np.log(y / M)
+        x = L * ell
         e1 = np.where(x == 0, 1.0, np.expm1(x) / np.where(x == 0, 1.0, x))
-    return ell * e1 / S
+        z = ell * e1 / S
+        if np.any(top := np.isposinf(y)):
+            z = np.where(top, np.where(L < 0, -1.0 / (S * L), np.inf), z)
+    return z
 
 
 def boxcox_value(t, L, M, S):
@@ -203,7 +207,8 @@ def cdf_sf(y, L, M, S, tau, kern=None):
     with np.errstate(invalid="ignore"):
         F = np.clip((np.where(z < 0, t, 1.0 - t) - below) / inside, 0.0, 1.0)
         Q = np.clip((np.where(z > 0, t, 1.0 - t) - above) / inside, 0.0, 1.0)
-    return F, Q
+    top = np.isposinf(y)  # F(+inf) = 1 exactly (for L < 0 too: z is the cut there)
+    return np.where(top, 1.0, F), np.where(top, 0.0, Q)
 
 
 def cdf(y, L, M, S, tau, kern=None):
@@ -218,11 +223,12 @@ FAR_TAIL = 1e-280
 
 def zscore(y, L, M, S, tau, kern=None):
     """Normal score Phi^-1(F(y)) of BCPE or BCT (lower tail from F, upper from 1 - F; a
-    tail below ``FAR_TAIL`` from its logarithm, ``_far_zscore``)."""
+    tail below ``FAR_TAIL`` from its logarithm, ``_far_zscore``); +inf at y = +inf (the
+    limit of the increasing score), NaN where an input is NaN."""
     F, Q = cdf_sf(y, L, M, S, tau, kern)
     with np.errstate(divide="ignore"):
         out = np.where(F < 0.5, ndtri(F), -ndtri(Q))
-    far = np.minimum(F, Q) < FAR_TAIL
+    far = (np.minimum(F, Q) < FAR_TAIL) & ~np.isposinf(y)
     if not np.any(far):
         return out
     y, L, M, S, tau, far = np.broadcast_arrays(*_arrays(y, L, M, S, tau), far)

@@ -168,7 +168,9 @@ class LMSPTable(LMSTable):
         40-digit mpmath up to z = 18,000). The score is -inf only for a value whose Box-Cox
         z is the truncation point -1/(S L) in double precision (L > 0 and the value below
         about M 1e-16^(1/L): the lower end of the model), and +-inf where it would exceed
-        the largest double.
+        the largest double. A value of +inf scores +inf (centile 100), the limit of the
+        increasing score, for every L; a missing value scores NaN; a value <= 0 (-inf
+        included) is outside the distribution's support and raises ValueError, naming it.
 
         Examples
         --------
