@@ -71,6 +71,9 @@ class StudentT:
     #: 0.5 the tails are heavier than a Cauchy's squared
     tau_range = (0.5, 1000.0)
     tau_max = TAU_MAX  #: the fit's cap (BCPE has none)
+    #: ``_bcpe.value`` inverts tails below this from their log: the direct quantile loses
+    #: its digits once x = tau/(tau + t^2) underflows (tau ~ 1: from tails ~ 1e-154)
+    far_quantile = 1e-20
     run_off = {"high": "values no heavier-tailed than the normal: tau -> infinity is BCCG",
                "low": "a spike of tied or rounded values, or extreme outliers"}
 
@@ -139,6 +142,27 @@ class StudentT:
             series = (a * log_x + 0.5 * np.log1p(-x) - np.log(a) - betaln(a, 0.5)
                       + np.log(total) - np.log(2.0))
             return np.where(direct > FAR_TAIL, np.log(direct), series)
+
+    @staticmethod
+    def log_tail_inverse(log_p, tau):
+        """log t with log P(T > t) = log_p < log FAR_TAIL: Newton steps on u = log t,
+        d log P / du = -t f(t) / P(T > t) (f from its log: no overflow), from the series'
+        leading term x^a / (a B(a, 1/2)) / 2 = p, x = tau / (tau + t^2)."""
+        log_p, tau = np.broadcast_arrays(np.asarray(log_p, float), np.asarray(tau, float))
+        a = 0.5 * tau
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            log_x = np.minimum((log_p + np.log(a) + betaln(a, 0.5) + np.log(2.0)) / a, -1e-300)
+            u = 0.5 * (np.log(tau) + np.log1p(-np.exp(log_x)) - log_x)
+            lognorm = StudentT.constants(tau)["lognorm"]
+            for _ in range(60):
+                log_tail = StudentT.log_half_tail(u, tau)
+                log_f = lognorm - 0.5 * (tau + 1.0) * np.logaddexp(0.0, 2.0 * u - np.log(tau))
+                step = (log_tail - log_p) / -np.exp(u + log_f - log_tail)
+                step = np.where(np.isfinite(step), step, 0.0)
+                u = u - step
+                if not np.any(np.abs(step) > 1e-15 * (1.0 + np.abs(u))):
+                    break
+            return np.where(np.isneginf(log_p), np.inf, u)
 
     @staticmethod
     def log_rate(log_t, tau):
