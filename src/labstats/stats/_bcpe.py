@@ -300,27 +300,27 @@ def value(zn, L, M, S, tau, kern=None):
     kern = POWER_EXP if kern is None else kern
     zn, L, M, S, tau = _arrays(zn, L, M, S, tau)
     inside, below, above = _truncation(L, S, tau, kern)
-    t = kern.ppf(below + ndtr(zn) * inside, above + ndtr(-zn) * inside, tau)
+    lo, hi = below + ndtr(zn) * inside, above + ndtr(-zn) * inside
+    t = kern.ppf(lo, hi, tau)
     out = np.where(np.isposinf(zn), np.inf, np.where(np.isneginf(zn), 0.0, boxcox_value(t, L, M, S)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # log of this side's tail of the kernel: the mass cut off here and Phi(-|zn|) inside
-        log_p = np.logaddexp(np.log(np.where(zn > 0, above, below)),
-                             log_ndtr(-np.abs(zn)) + np.log(inside))
-    far = (log_p < np.log(kern.far_quantile)) & np.isfinite(zn)
+    far = (np.minimum(lo, hi) < kern.far_quantile) & np.isfinite(zn)
     if not np.any(far):
         return out
-    zn, L, M, S, tau, log_p, far = np.broadcast_arrays(zn, L, M, S, tau, log_p, far)
+    zn, L, M, S, tau, inside, below, above, far = np.broadcast_arrays(
+        zn, L, M, S, tau, inside, below, above, far)
     out = np.array(out, float, ndmin=1).reshape(far.shape)
-    log_t = kern.log_tail_inverse(log_p[far], tau[far])  # log |t|, t of zn's sign
-    sign, Lf, Mf, Sf = np.sign(zn[far]), L[far], M[far], S[far]
+    zf, Lf, Mf, Sf, sign = zn[far], L[far], M[far], S[far], np.sign(zn[far])
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # log of this side's tail of the kernel: the mass cut off here and Phi(-|zn|) inside
+        log_p = np.logaddexp(np.log(np.where(zf > 0, above[far], below[far])),
+                             log_ndtr(-np.abs(zf)) + np.log(inside[far]))
+        log_t = kern.log_tail_inverse(log_p, tau[far])  # log |t|, t of zn's sign
         # log(1 + L S t): away from the cut (sign L = sign t) or towards it (-inf at it)
         w = np.log(np.abs(Lf) * Sf) + log_t
         wm = np.minimum(w, 0.0)  # log(1 - e^w), each form where it keeps its digits
         toward = np.where(wm < -_LOG2, np.log1p(-np.exp(wm)), np.log(-np.expm1(wm)))
         log_base = np.where(sign * Lf > 0, np.logaddexp(0.0, w), toward)
-        # |L| S t < 1e-17 (L = 0 included): log(1 + L S t)/L is S t to double precision
-        tiny = w < -39.0
+        tiny = w < -39.0  # |L| S t < 1e-17 (L = 0 too): log(1 + L S t)/L is S t in doubles
         e = np.where(tiny, sign * Sf * np.exp(log_t), log_base / np.where(tiny, 1.0, Lf))
         out[far] = Mf * np.exp(e)
     return out

@@ -202,7 +202,7 @@ class LMSPTable(LMSTable):
         times M at moderate z). On a side with a cut (below the median for L > 0, above it
         for L < 0: the model's values end at 0, or at infinity, where the Box-Cox z is
         -1/(S L)) the value is that end, 0 or inf, in double precision once Phi(z) falls
-        below ~1e-16 of the probability cut off there; the round trip holds to 1e-10
+        below ~1e-16 of the probability cut off there; the round trip holds to 1e-9
         while Phi(z) is above 1e-6 of it, and loses digits beyond (measured: 1e-8 at 1e-8
         of it, 1e-4 at 1e-12; tests/stats/test_far_zscores.py).
 
