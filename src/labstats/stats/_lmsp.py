@@ -195,9 +195,9 @@ class LMSPTable(LMSTable):
         inf at +inf, NaN where z is missing.
 
         On the side of the median without a cut (above it for L >= 0, below it for
-        L <= 0) a tail probability Phi(-|z|) below 1e-280 (BCPE; |z| > ~36) or 1e-20 (BCT)
+        L <= 0) a tail probability Phi(-``|z|``) below 1e-280 (BCPE; ``|z|`` > ~36) or 1e-20 (BCT)
         is inverted from its logarithm, so that ``zscore(value_at(z)) == z`` (to 1e-11;
-        measured 9e-15) for |z| up to 1e4 and beyond, wherever the value is a double; past
+        measured 9e-15) for ``|z|`` up to 1e4 and beyond, wherever the value is a double; past
         that it is 0 or inf (overflow: a Box-Cox t with few degrees of freedom reaches 1e308
         times M at moderate z). On a side with a cut (below the median for L > 0, above it
         for L < 0: the model's values end at 0, or at infinity, where the Box-Cox z is
