@@ -198,14 +198,15 @@ def test_truncation_once_per_age_is_the_same_likelihood():
     assert float(np.dot(w, u2["T"])) == pytest.approx(slope, rel=1e-6)
 
 
-def _caller_warnings(fn):
-    """Run fn recording every warning; each must be attributed to this file."""
+def _caller_warnings(fn, here=__file__):
+    """Run fn recording every warning; each must be attributed to the file ``here`` (the
+    test's: fn calls labstats from there)."""
     import warnings
 
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")
         out = fn()
-    assert all(w.filename == __file__ for w in got), [(w.filename, str(w.message)) for w in got]
+    assert all(w.filename == here for w in got), [(w.filename, str(w.message)) for w in got]
     return out, [str(w.message) for w in got]
 
 

@@ -15,13 +15,16 @@ from log Phi(-|z|) = log p in mpmath (no double-precision underflow there).
 
 from __future__ import annotations
 
+import warnings
+
 import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import ndtri
 
-from labstats.stats import LMSPTable, _bcpe
+from labstats.stats import LMSPTable, LMSTable, _bcpe
 
 
 def _pe_tail(t, tau):
@@ -90,8 +93,112 @@ def test_scores_are_finite_and_increase_with_the_value(family, L, S, data, logs)
     tau = data.draw(st.floats(0.7, 8.0) if family == "bcpe" else st.floats(1.0, 1000.0))
     logs = np.sort(np.asarray(logs))
     logs = logs[(L * logs > np.log(1e-12)) & ((family == "bct") | (np.abs(L * logs) < 130))]
-    y = np.exp(logs)
+    y = np.append(np.exp(logs), np.inf)  # and +inf: its score is the limit, +inf
     with np.errstate(all="ignore"):
         z = _bcpe.zscore(y, L, 1.0, S, tau, _bcpe.kernel(family))
-    assert np.all(np.isfinite(z))
+    assert np.all(np.isfinite(z[:-1])) and z[-1] == np.inf
     assert np.all(np.diff(z) >= 0)
+
+
+TABLES = {"bcpe": lambda *a: LMSPTable(*a, [1.5, 1.5], family="bcpe", age_unit="years"),
+          "bct": lambda *a: LMSPTable(*a, [5.0, 5.0], family="bct", age_unit="years"),
+          "bccg": lambda *a: LMSTable(*a, family="bccg", age_unit="years")}
+
+
+@pytest.mark.parametrize("family", TABLES)
+@pytest.mark.parametrize("L", [-0.5, 0.0, 0.5])
+def test_infinite_and_missing_values(family, L):
+    """+inf: z = +inf and centile 100 (F(inf) = 1: the limit of the increasing score) in
+    every family and for every L; before, BCPE and BCT gave NaN (with a numpy
+    RuntimeWarning from inside labstats for L <= 0), and BCCG 1/(S|L|) = 20 for L < 0. NaN
+    stays NaN. -inf, like 0 and any negative value (outside the positive support), raises
+    the ValueError that names the value and its row. No warning of any kind."""
+    table = TABLES[family]([0.0, 10.0], [L, L], [10.0, 10.0], [0.1, 0.1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z = table.zscore(np.array([np.inf, 12.0, np.nan]), 5.0)
+        c = table.centile(np.array([np.inf, 12.0, np.nan]), 5.0)
+        assert z[0] == np.inf and np.isfinite(z[1]) and np.isnan(z[2])
+        assert c[0] == 100.0 and 50.0 < c[1] < 100.0 and np.isnan(c[2])
+        assert float(table.zscore(np.inf, 5.0)) == np.inf
+        for bad in (-np.inf, 0.0, -1.0):
+            with pytest.raises(ValueError, match=rf"value\(s\) <= 0 \(first {bad}"):
+                table.zscore(np.array([12.0, bad]), 5.0)
+
+
+def test_cdc_lms_formula_keeps_its_limit_at_infinity():
+    """family="lms" is CDC's literal formula ((y/M)^L - 1)/(L S), not a distribution's
+    normal score: at +inf its limit, +inf for L >= 0 and 1/(S|L|) for L < 0 (unchanged)."""
+    for L, want in ((0.5, np.inf), (0.0, np.inf), (-0.5, 20.0)):
+        t = LMSTable([0.0, 10.0], [L, L], [10.0, 10.0], [0.1, 0.1], family="lms",
+                     age_unit="years")
+        assert float(t.zscore(np.inf, 5.0)) == pytest.approx(want)
+
+
+# --- value_at far out: z -> value -> z ----------------------------------------------------
+
+def _exact_value(zn, L, S, tau, family):
+    """The quantile at Phi(zn) (M = 1, a side without a cut) in 40 digits: t from the
+    kernel's tail = Phi(-|zn|) (1 - the mass cut off on the other side) (mpmath's root in
+    log t), then the Box-Cox value."""
+    mp.mp.dps = 40
+    tail = _pe_tail if family == "bcpe" else _t_tail
+    cut = tail(1 / (mp.mpf(S) * abs(L)), mp.mpf(tau)) if L != 0 else mp.mpf(0)
+    target = mp.log(mp.ncdf(-abs(mp.mpf(zn))) * (1 - cut))
+    guess = -target / tau if family == "bct" and tau < 30 else mp.log(-2 * target) / 2
+    u = mp.findroot(lambda u: mp.log(tail(mp.exp(u), mp.mpf(tau))) - target, guess)
+    t = mp.exp(u) if zn > 0 else -mp.exp(u)
+    return float(mp.exp(S * t) if L == 0 else (1 + L * S * t) ** (1 / mp.mpf(L)))
+
+
+@pytest.mark.parametrize("family,tau,L,zn", [
+    ("bcpe", 4.0, 0.0, -100.0), ("bcpe", 1.5, 0.5, 60.0), ("bct", 30.0, -1.0, -40.0),
+    ("bct", 1000.0, -0.5, -50.0), ("bct", 1.02, 2.0, 34.0), ("bct", 1.05, -1.0, -35.0)])
+def test_far_values_against_mpmath(family, tau, L, zn):
+    """Beyond |z| ~ 37.5 value_at was NaN (the tail Phi(-|z|) rounds to 0), and for BCT
+    with tau ~ 1 wrong from |z| ~ 27 (x = tau/(tau + t^2) underflows: the z of the value
+    returned was 26.7 for 34); now from the tail's logarithm, to 1e-12 relative (measured
+    <= 1.2e-13; z -> value -> z over 3,000 random tables: <= 9e-15)."""
+    table = LMSPTable([0.0, 10.0], [L, L], [1.0, 1.0], [0.1, 0.1], [tau, tau], family=family,
+                      age_unit="years")
+    assert float(table.value_at(zn, 5.0)) == pytest.approx(_exact_value(zn, L, 0.1, tau, family),
+                                                        rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(family=st.sampled_from(["bcpe", "bct"]), L=st.floats(-2.0, 2.0), S=st.floats(0.02, 0.5),
+       data=st.data(), zs=st.lists(st.floats(-1e4, 1e4), min_size=2, max_size=20, unique=True))
+def test_values_round_trip_and_never_decrease(family, L, S, data, zs):
+    """value(z) is never NaN and never decreases in z (0 at -inf, inf at +inf); on a side
+    without a cut (z > 0 for L >= 0, z < 0 for L <= 0) z -> value -> z holds to 1e-11
+    wherever the value is a normal double (not 0, inf or subnormal), |z| up to 1e4. On a
+    cut side the value reaches the end of the Box-Cox range (documented in _bcpe.value)."""
+    tau = data.draw(st.floats(0.7, 8.0) if family == "bcpe" else st.floats(1.0, 1000.0))
+    kern = _bcpe.kernel(family)
+    z = np.concatenate([[-np.inf], np.sort(zs), [np.inf]])
+    y = _bcpe.value(z, L, 1.0, S, tau, kern)
+    assert not np.any(np.isnan(y)) and np.all(y[1:] >= y[:-1])
+    assert y[0] == 0.0 and y[-1] == np.inf
+    free = np.where(z > 0, L >= 0, L <= 0) & (y > 1e-300) & (y < 1e300) & np.isfinite(z)
+    free &= np.abs(z) > 1.0  # (near the median the cut's side decides nothing)
+    with np.errstate(all="ignore"):
+        back = _bcpe.zscore(y[free], L, 1.0, S, tau, kern)
+    np.testing.assert_allclose(back, z[free], rtol=1e-11)
+
+
+@pytest.mark.parametrize("family,tau,L,S", [("bcpe", 1.5, 0.5, 0.1), ("bct", 5.0, 0.5, 0.1),
+                                            ("bct", 1000.0, 0.5, 0.1), ("bct", 3.0, -1.0, 0.3)])
+def test_cut_side_round_trip_and_its_documented_end(family, tau, L, S):
+    """On the side with a cut (LMSPTable.value_at's Notes): z -> value -> z to 1e-10 while
+    Phi(z) is at least 1e-6 of the mass cut off (measured <= 2.4e-10);
+    far beyond, the value is the end of the Box-Cox range in double precision (0 for L > 0,
+    inf for L < 0), never NaN (before: NaN past the cut by rounding, e.g. BCT tau 1000 at
+    z = -30)."""
+    kern = _bcpe.kernel(family)
+    inside, below, above = _bcpe._truncation(L, S, tau, kern)
+    side = 1.0 if L > 0 else -1.0  # z < 0 is the cut side for L > 0
+    z = side * ndtri(1e-6 * (below if L > 0 else above) / inside)
+    y = _bcpe.value(z, L, 10.0, S, tau, kern)
+    assert float(_bcpe.zscore(y, L, 10.0, S, tau, kern)) == pytest.approx(z, rel=1e-9)
+    far = _bcpe.value(-side * 1e3, L, 10.0, S, tau, kern)
+    assert (far < 1e-10) if L > 0 else (far == np.inf)

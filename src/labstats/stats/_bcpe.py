@@ -51,6 +51,7 @@ from scipy.special import (
     gammainccinv,
     gammaincinv,
     gammaln,
+    log_ndtr,
     ndtr,
     ndtri,
     polygamma,
@@ -164,21 +165,28 @@ def _truncation(L, S, tau, kern=None):
 
 def boxcox_z(y, L, M, S):
     """Box-Cox z of y, ((y/M)^L - 1)/(L S) as expm1(L log(y/M)) / (L S): accurate for L
-    near 0 too (CDC's literal expression, ``_lms.zscore``, loses digits there)."""
-    ell = np.log(y / M)
-    x = L * ell
-    with np.errstate(invalid="ignore", divide="ignore"):
+    near 0 too (CDC's literal expression, ``_lms.zscore``, loses digits there). At y =
+    +inf its limit: +inf for L >= 0, the upper end 1/(S|L|) of the Box-Cox range for L < 0."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ell = np.log(y / M)
+        x = L * ell
         e1 = np.where(x == 0, 1.0, np.expm1(x) / np.where(x == 0, 1.0, x))
-    return ell * e1 / S
+        z = ell * e1 / S
+        if np.any(top := np.isposinf(y)):
+            z = np.where(top, np.where(L < 0, -1.0 / (S * L), np.inf), z)
+    return z
 
 
 def boxcox_value(t, L, M, S):
-    """Inverse of ``boxcox_z``: M (1 + L S t)^(1/L) = M exp(S t log1p(L S t)/(L S t)); NaN
-    where 1 + L S t <= 0."""
-    x = L * S * t
+    """Inverse of ``boxcox_z``: M (1 + L S t)^(1/L) = M exp(S t log1p(L S t)/(L S t)); at
+    the cut t = -1/(S L) (where a quantile of a cut side rounds to: t beyond it by rounding
+    is taken as it) the end of the range, 0 (L > 0) or inf (L < 0)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        x = np.maximum(L * S * t, -1.0)
         r = np.where(x == 0, 1.0, np.log1p(x) / np.where(x == 0, 1.0, x))
-        return np.where(x > -1.0, M * np.exp(S * t * r), np.nan)
+        end = np.where(x == -1.0, np.where(L > 0, 0.0, np.inf), np.nan)
+        out = np.where(x > -1.0, M * np.exp(S * t * r), end)
+    return np.where(np.isinf(t), np.where(t > 0, np.inf, 0.0), out)  # (t of a quantile)
 
 
 def logpdf(y, L, M, S, tau, kern=None):
@@ -203,7 +211,8 @@ def cdf_sf(y, L, M, S, tau, kern=None):
     with np.errstate(invalid="ignore"):
         F = np.clip((np.where(z < 0, t, 1.0 - t) - below) / inside, 0.0, 1.0)
         Q = np.clip((np.where(z > 0, t, 1.0 - t) - above) / inside, 0.0, 1.0)
-    return F, Q
+    top = np.isposinf(y)  # F(+inf) = 1 exactly (for L < 0 too: z is the cut there)
+    return np.where(top, 1.0, F), np.where(top, 0.0, Q)
 
 
 def cdf(y, L, M, S, tau, kern=None):
@@ -218,11 +227,12 @@ FAR_TAIL = 1e-280
 
 def zscore(y, L, M, S, tau, kern=None):
     """Normal score Phi^-1(F(y)) of BCPE or BCT (lower tail from F, upper from 1 - F; a
-    tail below ``FAR_TAIL`` from its logarithm, ``_far_zscore``)."""
+    tail below ``FAR_TAIL`` from its logarithm, ``_far_zscore``); +inf at y = +inf (the
+    limit of the increasing score), NaN where an input is NaN."""
     F, Q = cdf_sf(y, L, M, S, tau, kern)
     with np.errstate(divide="ignore"):
         out = np.where(F < 0.5, ndtri(F), -ndtri(Q))
-    far = np.minimum(F, Q) < FAR_TAIL
+    far = (np.minimum(F, Q) < FAR_TAIL) & ~np.isposinf(y)
     if not np.any(far):
         return out
     y, L, M, S, tau, far = np.broadcast_arrays(*_arrays(y, L, M, S, tau), far)
@@ -284,12 +294,36 @@ def _ndtri_exp(log_p):
 
 def value(zn, L, M, S, tau, kern=None):
     """The BCPE (or BCT) quantile at probability Phi(zn) (the value whose normal score is
-    zn)."""
+    zn); 0 at zn = -inf, inf at +inf. A tail below ``kern.far_quantile`` is inverted from
+    its log (``kern.log_tail_inverse``, the inverse of ``zscore``'s far tail); where
+    z -> value -> z holds: ``LMSPTable.value_at``."""
     kern = POWER_EXP if kern is None else kern
     zn, L, M, S, tau = _arrays(zn, L, M, S, tau)
     inside, below, above = _truncation(L, S, tau, kern)
-    t = kern.ppf(below + ndtr(zn) * inside, above + ndtr(-zn) * inside, tau)
-    return boxcox_value(t, L, M, S)
+    lo, hi = below + ndtr(zn) * inside, above + ndtr(-zn) * inside
+    t = kern.ppf(lo, hi, tau)
+    out = np.where(np.isposinf(zn), np.inf, np.where(np.isneginf(zn), 0.0, boxcox_value(t, L, M, S)))
+    far = (np.minimum(lo, hi) < kern.far_quantile) & np.isfinite(zn)
+    if not np.any(far):
+        return out
+    zn, L, M, S, tau, inside, below, above, far = np.broadcast_arrays(
+        zn, L, M, S, tau, inside, below, above, far)
+    out = np.array(out, float, ndmin=1).reshape(far.shape)
+    zf, Lf, Mf, Sf, sign = zn[far], L[far], M[far], S[far], np.sign(zn[far])
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # log of this side's tail of the kernel: the mass cut off here and Phi(-|zn|) inside
+        log_p = np.logaddexp(np.log(np.where(zf > 0, above[far], below[far])),
+                             log_ndtr(-np.abs(zf)) + np.log(inside[far]))
+        log_t = kern.log_tail_inverse(log_p, tau[far])  # log |t|, t of zn's sign
+        # log(1 + L S t): away from the cut (sign L = sign t) or towards it (-inf at it)
+        w = np.log(np.abs(Lf) * Sf) + log_t
+        wm = np.minimum(w, 0.0)  # log(1 - e^w), each form where it keeps its digits
+        toward = np.where(wm < -_LOG2, np.log1p(-np.exp(wm)), np.log(-np.expm1(wm)))
+        log_base = np.where(sign * Lf > 0, np.logaddexp(0.0, w), toward)
+        tiny = w < -39.0  # |L| S t < 1e-17 (L = 0 too): log(1 + L S t)/L is S t in doubles
+        e = np.where(tiny, sign * Sf * np.exp(log_t), log_base / np.where(tiny, 1.0, Lf))
+        out[far] = Mf * np.exp(e)
+    return out
 
 
 def quantile(p, L, M, S, tau, kern=None):
@@ -359,6 +393,9 @@ class PowerExponential:
     #: be; below 1/4 its kurtosis exceeds 400 (Cauchy-like data converge at tau ~ 0.4; a
     #: spike of tied values sends tau towards 0 without converging)
     tau_range = (0.25, 20.0)
+    tau_max = None  #: no cap in the fit (BCT's: ``_bct.TAU_MAX``)
+    #: ``value`` inverts tails below this from their log (``log_tail_inverse``'s series)
+    far_quantile = FAR_TAIL
     run_off = {"high": "values as light-tailed as a uniform, or bimodal",
                "low": "a spike of tied or rounded values, or extreme outliers"}
 
@@ -394,6 +431,23 @@ class PowerExponential:
             series = (k - 1.0) * log_s - s - gammaln(k) + np.log(total) - _LOG2
             series = np.where(np.isposinf(log_t), -np.inf, series)  # (k - 1) inf: NaN at k = 1
             return np.where(direct > FAR_TAIL, np.log(direct), series)
+
+    @staticmethod
+    def log_tail_inverse(log_p, tau):
+        """log t with log P(T > t) = log_p < log FAR_TAIL (the inverse of the series of
+        ``log_half_tail``): s = -log_p - log 2 - log Gamma(k) + (k - 1) log s + log(1 +
+        (k-1)/s + ...) by fixed-point steps (s > 600: each gains a factor 600)."""
+        tau = np.asarray(tau, float)
+        k = 1.0 / tau
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            s = -np.asarray(log_p, float)
+            for _ in range(8):
+                term = total = np.ones_like(s)
+                for i in range(1, 13):
+                    term = term * (k - i) / s
+                    total = total + term
+                s = -log_p - _LOG2 - gammaln(k) + (k - 1.0) * np.log(s) + np.log(total)
+            return log_c(tau) + (_LOG2 + np.log(s)) / tau
 
     @staticmethod
     def log_rate(log_t, tau):

@@ -29,7 +29,8 @@ TAU_RANGE = _bcpe.POWER_EXP.tau_range
 
 def tau_problem(fit, df_tau, who=""):
     """The warning for a BCPE or BCT fit whose tau ran off to a bound of its kernel's
-    ``tau_range`` (BCPE: ``TAU_RANGE``), or None.
+    ``tau_range`` (BCPE: ``TAU_RANGE``), or None. A BCT fit held at ``kern.tau_max`` is
+    told so: its curves are the BCCG limit's.
 
     A likelihood that keeps rising as tau -> infinity (values as light-tailed as a
     uniform, or bimodal) or tau -> 0 (a spike of tied values, or extreme outliers) has no
@@ -37,9 +38,9 @@ def tau_problem(fit, df_tau, who=""):
     there) with tau at 1e15. ``fit``: ``fit_one``'s result; ``df_tau``: the df asked for
     tau (1: constant); ``who``: " of males" etc.
     """
-    with np.errstate(over="ignore"):
-        tau = np.exp(fit["eta"]["T"])
     kern = _bcpe.kernel(fit["family"])
+    with np.errstate(over="ignore"):
+        tau = clamp_tau(np.exp(fit["eta"]["T"]), kern)
     lo, hi = kern.tau_range
     high = not (np.nanmax(tau) <= hi)
     if not (high or np.nanmin(tau) < lo):
@@ -47,10 +48,29 @@ def tau_problem(fit, df_tau, who=""):
     value = np.nanmax(tau) if high else np.nanmin(tau)
     why = kern.run_off["high" if high else "low"]
     fewer = "" if df_tau == 1.0 else "a constant tau (df={'T': 1}, the default) or fewer df for tau, "
-    return (f"fit_lms: the {kern.label} fit{who} has tau = {value:.3g}, outside {lo:g}-{hi:g}: tau "
+    head = (f"fit_lms: the {kern.label} fit{who} has tau = {value:.3g}, outside {lo:g}-{hi:g}: tau "
             f"runs off to {'infinity' if high else '0'} ({why}), where the likelihood has no "
-            f"maximum, and the curves are unreliable: use family='bccg', {fewer}"
-            f"or check the data")
+            f"maximum")
+    capped = high and kern.tau_max is not None and value >= kern.tau_max * (1.0 - 1e-9)
+    if capped and np.nanmin(tau) >= kern.tau_max * (1.0 - 1e-9):  # at every age
+        return (f"{head}; tau was held at {kern.tau_max:g}, where the {kern.label} is the BCCG "
+                f"to within 2e-5 in the z-score of every centile within |z| <= 4, so the curves "
+                f"are the BCCG fit's: use family='bccg' for that model (without tau), or check "
+                f"the data")
+    held = f" (held at {kern.tau_max:g} at some ages)" if capped else ""
+    return (f"{head}{held}, and the curves are unreliable: use family='bccg', {fewer}or check "
+            f"the data")
+
+
+def clamp_tau(tau, kern):
+    """tau held at or below ``kern.tau_max`` (BCT's ``_bct.TAU_MAX``; BCPE: no cap). Data
+    no heavier-tailed than the normal send a BCT fit's tau to infinity (BCT -> BCCG),
+    where its likelihood has no maximum: the fitter evaluates the likelihood at the
+    clamped tau (beyond the cap it is flat in log tau: score and cross-information 0), and
+    the fitted tau curve is clamped the same way (``_lms_fit.tau_curve``), so that a run
+    off tau stops at the cap, where BCT is the BCCG to ~1e-5 in z (``tau_problem`` says
+    so), not on a walk to 1e16 and a FloatingPointError."""
+    return tau if kern.tau_max is None else np.minimum(tau, kern.tau_max)
 
 
 def _info_constants(kern, tau):
@@ -91,6 +111,8 @@ class BCPEState:
     def __init__(self, y, w, age=None, kern=None):
         self.kern = _bcpe.POWER_EXP if kern is None else kern
         self.family = self.kern.family
+        # BCT's tau is held at or below the kernel's tau_max (``clamp_tau``); BCPE's is not
+        self.log_tau_max = np.inf if self.kern.tau_max is None else float(np.log(self.kern.tau_max))
         self.y, self.w, self.logy = y, w, np.log(y)
         self._cache = (None, None)
         self._tau_cache = (None, None)
@@ -102,10 +124,10 @@ class BCPEState:
             if first.size < 0.5 * age.size:
                 self._by_age = (first, inverse)
 
-    @staticmethod
-    def _tau(eta_t):
-        """tau: a scalar when log tau is constant across rows (the default df 1), so that
-        the functions of tau alone are computed once."""
+    def _tau(self, eta_t):
+        """tau (``clamp_tau``): a scalar when log tau is constant across rows (the default
+        df 1), so that the functions of tau alone are computed once."""
+        eta_t = np.minimum(eta_t, self.log_tau_max)
         if np.ptp(eta_t) <= 1e-12 * (1.0 + abs(eta_t[0])):
             return np.float64(np.exp(eta_t[0]))  # (numpy's 1/0 = inf: a step halved)
         return np.exp(eta_t)
@@ -181,18 +203,21 @@ class BCPEState:
         with np.errstate(over="ignore", invalid="ignore"):
             h = np.where(fin, np.exp(kern.logpdf(af, tau, const) - log_inside), 0.0)
         dz_dnu = ell * ell * (e1 - g) / sigma
+        # rows whose log tau is above the cap (``clamp_tau``) have tau = tau_max whatever
+        # it is: nothing depends on it, so its score and its cross-information are 0
+        free = eta["T"] < self.log_tau_max
         u_sc = {"M": -nu - psi * (1.0 / sigma + nu * z),
                 "S": -1.0 - zpsi + h * af,
                 "L": ell + psi * dz_dnu + np.sign(nu) * h * af * af * sigma,
-                "T": u_tau - (0.0 if dtau is None else dtau)}
+                "T": np.where(free, u_tau - (0.0 if dtau is None else dtau), 0.0)}
         C = _info_constants(kern, np.maximum(tau, kern.info_tau_min))
         s2 = sigma * sigma
         one = np.ones_like(z)
         info = {("M", "M"): C["mm"] / s2 + nu * nu * C["ss"], ("S", "S"): C["ss"] * one,
                 ("L", "L"): s2 * C["ll"], ("T", "T"): C["tt"] * one,
                 ("M", "S"): nu * C["ss"], ("M", "L"): C["ml"] * one,
-                ("S", "L"): nu * s2 * C["sl"], ("M", "T"): nu * C["st"],
-                ("S", "T"): C["st"] * one, ("L", "T"): nu * s2 * C["lt"]}
+                ("S", "L"): nu * s2 * C["sl"], ("M", "T"): free * nu * C["st"],
+                ("S", "T"): free * C["st"], ("L", "T"): free * nu * s2 * C["lt"]}
         return u_sc, info
 
     @_quiet
@@ -212,4 +237,4 @@ class BCPEState:
         """Normalised quantile residuals Phi^-1(F(y))."""
         with np.errstate(invalid="ignore"):
             return _bcpe.zscore(self.y, eta["L"], np.exp(eta["M"]), np.exp(eta["S"]),
-                                np.exp(eta["T"]), self.kern)
+                                self._tau(eta["T"]), self.kern)

@@ -45,6 +45,18 @@ from scipy.special import (
 )
 
 _HALF_LOG_PI = 0.5 * np.log(np.pi)
+#: above this tau the functions of tau alone (``constants``, ``info``) are their series in
+#: 1/tau, to 1e-14 relative (60-digit mpmath): the differences of log-gammas, digammas and
+#: trigammas they replace lose digits as tau grows (I(log tau) 1e-6 at tau = 1e4 and all
+#: of them by 1e6; the log-tau score's constant all by 1e8, the log normalising constant
+#: 0.02 at 1e14), which sent a BCT fit's tau on a random walk to 1e16 and the fit to a
+#: FloatingPointError (tests/stats/test_bct_limit.py)
+SERIES_TAU = 1e4
+#: fit_lms holds BCT's tau at or below this: data no heavier-tailed than the normal send
+#: tau to infinity (BCT -> BCCG), where the likelihood has no maximum. t_1e6 is the normal
+#: to (|z|^3 + |z|)/(4 tau) in its quantiles (Cornish-Fisher), 1.7e-5 in z at |z| = 4, so a
+#: fit held there is the BCCG fit to that precision (tests/stats/test_bct_limit.py)
+TAU_MAX = 1e6
 
 
 class StudentT:
@@ -58,16 +70,33 @@ class StudentT:
     #: t is within 0.1% of the normal in every centile (tau -> infinity: use BCCG); below
     #: 0.5 the tails are heavier than a Cauchy's squared
     tau_range = (0.5, 1000.0)
+    tau_max = TAU_MAX  #: the fit's cap (BCPE has none)
+    #: ``_bcpe.value`` inverts tails below this from their log: the direct quantile loses
+    #: its digits once x = tau/(tau + t^2) underflows (tau ~ 1: from tails ~ 1e-154)
+    far_quantile = 1e-20
     run_off = {"high": "values no heavier-tailed than the normal: tau -> infinity is BCCG",
                "low": "a spike of tied or rounded values, or extreme outliers"}
 
     @staticmethod
     def constants(tau):
         """Functions of tau alone: the log normalising constant of t_tau and the constant
-        of the log-tau score."""
+        of the log-tau score (above ``SERIES_TAU`` from their series in 1/a, a = tau/2:
+        the differences of log-gammas and digammas lose all their digits by tau ~ 1e14)."""
+        tau = np.asarray(tau, float)
         half = 0.5 * tau
-        return {"lognorm": gammaln(half + 0.5) - gammaln(half) - 0.5 * np.log(tau) - _HALF_LOG_PI,
-                "dig": 0.5 * (digamma(half + 0.5) - digamma(half)) - 0.5 / tau}
+        big = tau > SERIES_TAU
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ia = np.where(big, 1.0 / half, 0.0)  # 1/a where the series is used
+            ia2 = ia * ia
+            # log G(a + 1/2) - log G(a) - log(a)/2 = -1/(8a) + 1/(192a^3) - 1/(640a^5)
+            # + 17/(14336a^7) (Stirling's series; its a-derivative gives dig's)
+            lg = ia * (-1.0 / 8 + ia2 * (1.0 / 192 + ia2 * (-1.0 / 640 + ia2 * 17.0 / 14336)))
+            lognorm = np.where(big, lg - 0.5 * np.log(2.0) - _HALF_LOG_PI,
+                               gammaln(half + 0.5) - gammaln(half) - 0.5 * np.log(tau)
+                               - _HALF_LOG_PI)
+            d = ia2 * (1.0 / 16 + ia2 * (-1.0 / 128 + ia2 * (1.0 / 256 - ia2 * 17.0 / 4096)))
+            dig = np.where(big, d, 0.5 * (digamma(half + 0.5) - digamma(half)) - 0.5 / tau)
+        return {"lognorm": lognorm[()], "dig": dig[()]}
 
     def logpdf(self, t, tau, const=None):
         """log density of t_tau at t."""
@@ -113,6 +142,27 @@ class StudentT:
             series = (a * log_x + 0.5 * np.log1p(-x) - np.log(a) - betaln(a, 0.5)
                       + np.log(total) - np.log(2.0))
             return np.where(direct > FAR_TAIL, np.log(direct), series)
+
+    @staticmethod
+    def log_tail_inverse(log_p, tau):
+        """log t with log P(T > t) = log_p < log FAR_TAIL: Newton steps on u = log t,
+        d log P / du = -t f(t) / P(T > t) (f from its log: no overflow), from the series'
+        leading term x^a / (a B(a, 1/2)) / 2 = p, x = tau / (tau + t^2)."""
+        log_p, tau = np.broadcast_arrays(np.asarray(log_p, float), np.asarray(tau, float))
+        a = 0.5 * tau
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            log_x = np.minimum((log_p + np.log(a) + betaln(a, 0.5) + np.log(2.0)) / a, -1e-300)
+            u = 0.5 * (np.log(tau) + np.log1p(-np.exp(log_x)) - log_x)
+            lognorm = StudentT.constants(tau)["lognorm"]
+            for _ in range(60):
+                log_tail = StudentT.log_half_tail(u, tau)
+                log_f = lognorm - 0.5 * (tau + 1.0) * np.logaddexp(0.0, 2.0 * u - np.log(tau))
+                step = (log_tail - log_p) / -np.exp(u + log_f - log_tail)
+                step = np.where(np.isfinite(step), step, 0.0)
+                u = u - step
+                if not np.any(np.abs(step) > 1e-15 * (1.0 + np.abs(u))):
+                    break
+            return np.where(np.isneginf(log_p), np.inf, u)
 
     @staticmethod
     def log_rate(log_t, tau):
@@ -164,13 +214,24 @@ class StudentT:
         def beta_ratio(p):  # E B^p / (1 - B), B ~ Beta(1/2, tau/2)
             return np.exp(betaln(a + p, b - 1.0) - betaln(a, b))
         ez2 = tau / (tau - 2.0)
-        ll = (ez2 - (tau + 1.0) * tau * beta_ratio(2.0)
-              + 0.25 * (tau + 1.0) ** 2 * tau * beta_ratio(3.0))
-        tt = tau * tau * 0.25 * (polygamma(1, b) - polygamma(1, b + 0.5)
-                                 - 2.0 * (tau + 5.0) / (tau * (tau + 1.0) * (tau + 3.0)))
-        return {"mm": (tau + 1.0) / (tau + 3.0), "ss": ss, "ll": ll,
-                "ml": 0.5 * (1.0 - ss), "sl": 0.5 * ss, "tt": tt,
-                "st": -2.0 * tau / ((tau + 1.0) * (tau + 3.0)), "lt": -2.0 / tau}
+        with np.errstate(over="ignore", invalid="ignore"):
+            ll = (ez2 - (tau + 1.0) * tau * beta_ratio(2.0)
+                  + 0.25 * (tau + 1.0) ** 2 * tau * beta_ratio(3.0))
+        big = tau > SERIES_TAU
+        with np.errstate(over="ignore", invalid="ignore"):
+            tt = np.where(big, 0.0, tau * tau * 0.25 * (
+                polygamma(1, b) - polygamma(1, b + 0.5)
+                - 2.0 * (tau + 5.0) / (tau * (tau + 1.0) * (tau + 3.0))))
+            u = np.where(big, 1.0 / tau, 0.0)  # the same in 1/tau (no cancellation)
+            tt = np.where(big, u * u * (3.5 + u * (-13.0 + u * (39.5 - 119.0 * u))), tt)
+            # 7/4 - 4/tau + 14.5/tau^2 (BCCG's 7/4 in the limit; the coefficients from
+            # the exact Beta moments in 60-digit arithmetic, to 1e-11 at tau = 1e4)
+            ll = np.where(big, 1.75 + u * (-4.0 + 14.5 * u), ll)
+        with np.errstate(over="ignore"):
+            st_ = -2.0 / ((1.0 + 1.0 / tau) * (tau + 3.0))
+        return {"mm": (tau + 1.0) / (tau + 3.0), "ss": ss, "ll": ll[()],
+                "ml": 0.5 * (1.0 - ss), "sl": 0.5 * ss, "tt": tt[()],
+                "st": st_, "lt": -2.0 / tau}
 
 
 STUDENT_T = StudentT()

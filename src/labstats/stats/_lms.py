@@ -85,10 +85,14 @@ def bccg_zscore(y, L, M, S):
     Each tail from its own small probability (F below the median, 1 - F above it, in logs
     where Phi underflows), so that a value far out keeps a finite score (as 1 - F,
     Phi(-z) / Phi(1/(S|L|)) for L > 0, never rounds to 0: Phi^-1(F) = inf from z ~ 8.3).
+    y = +inf: +inf, Phi^-1(F(inf)) = Phi^-1(1), for every L (the LMS z of L < 0 is the
+    Box-Cox range's end 1/(S|L|) there).
     """
     from scipy.special import log_ndtr, ndtri_exp
 
     z = zscore(y, L, M, S)
+    if np.any(top := np.isposinf(y)):
+        z = np.where(top, np.inf, z)
     phi_max = _truncation(L, S)
     if np.all(phi_max == 1.0):  # truncation below double precision: the LMS z itself
         return z
@@ -100,7 +104,7 @@ def bccg_zscore(y, L, M, S):
         log_phi = np.log(phi_max)
         out = np.where((lo == 0) & (L <= 0), ndtri_exp(log_ndtr(z) - log_phi), out)
         out = np.where((hi == 0) & (L >= 0), -ndtri_exp(log_ndtr(-z) - log_phi), out)
-    return np.where(phi_max == 1.0, z, out)
+    return np.where((phi_max == 1.0) | top, z, out)
 
 
 def bccg_value(z, L, M, S):

@@ -226,7 +226,8 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         Box-Cox t of Rigby & Stasinopoulos (2006), truncated as gamlss' ``BCT`` (log link
         for M as ``BCTo``): z follows Student's t with tau degrees of freedom (heavier
         tails only; tau -> infinity: BCCG; start tau = 10); an ``LMSPTable`` with
-        ``family="bct"``.
+        ``family="bct"``. On data no heavier-tailed than the normal BCT's tau runs off to
+        infinity: it is held at 1e6, where the curves are the BCCG fit's (a warning says so).
     criterion : {"ml", "aic", "bic"} or float, default "ml"
         How "auto" chooses each curve's smoothness at every scoring step, on the working
         model: "ml", the local maximum likelihood of gamlss' ``pb`` (its default: the

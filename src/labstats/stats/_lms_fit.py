@@ -277,9 +277,13 @@ def curves(fit):
 
 
 def tau_curve(fit):
-    """callable(age) -> tau on the fitted spline of log tau (BCPE and BCT fits only)."""
-    basis, coef = fit["basis"], fit["coef"]
-    return lambda age: np.exp(basis.evaluate(np.asarray(age, float), coef["T"]))
+    """callable(age) -> tau on the fitted spline of log tau (BCPE and BCT fits only; BCT's
+    held at or below its cap, ``_bcpe_fit.clamp_tau``)."""
+    from labstats.stats._bcpe import kernel
+    from labstats.stats._bcpe_fit import clamp_tau
+
+    basis, coef, kern = fit["basis"], fit["coef"], kernel(fit["family"])
+    return lambda age: clamp_tau(np.exp(basis.evaluate(np.asarray(age, float), coef["T"])), kern)
 
 
 def values_at(fit, z, age):

@@ -333,7 +333,9 @@ class LMSTable:
         -------
         float, numpy.ndarray or pandas.Series
             Like the inputs (a Series keeps its index); NaN where an input is missing or the
-            age is outside the table.
+            age is outside the table. A value of +inf scores +inf (BCCG: Phi^-1(F(inf)), for
+            every L; "lms": the formula's limit, 1/(S|L|) when L < 0); a value <= 0 (-inf
+            included) raises ValueError, naming it.
 
         Examples
         --------
