@@ -70,6 +70,36 @@ def test_far_tail_scores_against_mpmath(family, tau, L, S, y):
     assert got == pytest.approx(_exact_z(y, L, S, tau, family), rel=1e-12)
 
 
+@pytest.mark.parametrize("tau,t,rel", [(1e5, 36.0, 1e-12), (6e5, 40.0, 1e-12),
+                                       (1e6, 36.0, 3e-7), (1e6, 60.0, 1e-12)])
+def test_bct_far_tail_of_a_large_tau_against_mpmath(tau, t, rel):
+    """log P(T > t) where it underflows, for BCT's large tau (labstats' own fits reach tau
+    = 1e6, its cap): the series was cut at 2,000 terms, so for tau of 1e5 and more the tail
+    came out too small without a word (relative error 1.2e-4 at tau 1e6, 2.3e-3 at 1e7 in
+    log P; a z-score of 36.55 where the Box-Cox z was 36.0 at tau 1e15, found by a review).
+    Now the series runs to convergence, or, beyond 20,000 terms, the normal limit of R's
+    pt for large df takes over (1.4e-7 at tau 1e6, 1.4e-9 at 1e7). 60-digit mpmath."""
+    from labstats.stats._bct import StudentT
+
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(60):
+        x = mpmath.mpf(tau) / (mpmath.mpf(tau) + mpmath.mpf(t) ** 2)
+        exact = float(mpmath.log(mpmath.betainc(mpmath.mpf(tau) / 2, mpmath.mpf(1) / 2, 0, x,
+                                                regularized=True) / 2))
+    assert float(StudentT.log_half_tail(np.log(t), tau)) == pytest.approx(exact, rel=rel)
+
+
+def test_bct_scores_of_a_huge_tau_are_the_box_cox_z():
+    """tau = 1.07e15 (a fit of log-normal data reached it before tau was capped): the t is
+    the normal to 1e-15, so the score is the Box-Cox z across the far tail's start (it
+    jumped from 35.5 to 36.55 at z = 36)."""
+    table = LMSPTable([0.0, 10.0], [0.0, 0.0], [1.0, 1.0], [0.1, 0.1], [1.07e15, 1.07e15],
+                      family="bct", age_unit="years")
+    z = np.array([30.0, 35.0, 35.5, 36.0, 38.0, 40.0])
+    np.testing.assert_allclose(table.zscore(np.exp(0.1 * z), np.full(z.size, 5.0)), z,
+                               rtol=1e-9)
+
+
 def test_tau_two_far_scores_are_the_box_cox_z():
     """BCPE with tau = 2 and L = 0 is the log-normal: its score is log(y/M)/S exactly, here
     up to 7,000 (the normal score from log Phi, scipy's ndtri_exp)."""
