@@ -67,6 +67,8 @@ def test_proportion_equals_the_mean_of_the_indicator_within_groups(data):
 
 
 # ---- issue 10: domain masks with missing values; non-finite weights -------------------------
+# (a domain of one row whose weight is below 1 has an undefined deff, said on both sides)
+@pytest.mark.filterwarnings("ignore:deff. the weights sum to")
 @settings(max_examples=25, deadline=None)
 @given(data=samples(), seed=st.integers(0, 2**31 - 1))
 def test_a_nullable_mask_equals_its_missing_values_set_to_false(data, seed):
