@@ -6,6 +6,8 @@ The fitting engine is ``_lms_fit`` (RS and Cole-Green algorithms), the smoother
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from labstats.stats._lms_fit import curves, fit_one, tau_curve, values_at
@@ -359,7 +361,13 @@ def fit_lms(age, value, *, sex=None, weights=None, design=None, df="auto", famil
         _check_spread(a[rows], y[rows], code)
         who = '' if code is None else ' of ' + {0.0: 'males', 1.0: 'females'}[code]
         _check_n(int(rows.sum()), targets, family, who)
-        f = fit_group(rows, w)
+        # fewer rows than PER_PARAMETER per curve: "auto" may run off (hundreds of numpy
+        # overflow warnings from inside the fit, at n = 4); the result is judged below
+        # (_check_edf: refused, or warned as imprecise, which it then always is)
+        few = any(v is None for v in targets.values()) and (
+            rows.sum() < PER_PARAMETER * len(targets))
+        with np.errstate(all="ignore") if few else contextlib.nullcontext():
+            f = fit_group(rows, w)
         fits[code] = f
         _check_edf(int(rows.sum()), f["edf"], family, who)
         if not f["converged"]:  # never silently: the curves are those of the last step
