@@ -168,3 +168,44 @@ def test_a_warning_does_not_advise_the_mode_it_was_given_in(tmp_path):
     with pytest.raises(ValueError, match=r"Check the unit, or, if such values are real, pass "
                                          r"plausibility='warn'\.$"):
         derive(frame, ["homa_ir"])
+
+
+def test_units_given_for_rows_that_write_another_unit_are_said_on_every_path(tmp_path):
+    """units= gives the unit of results written without one; a result whose cell (or unit
+    column) writes a unit keeps it. A units= that contradicts such units was ignored
+    without a word (the review's case: 450 nmol/L stayed nmol/L with units= ng/dL). Now
+    one warning, at the caller's line, in memory, on both pair_export paths and on Dask;
+    none when the written units are the same unit (another spelling)."""
+    import warnings
+
+    from labstats.datasets import pair_export, read_lab_results
+
+    dd = pytest.importorskip("dask.dataframe")
+    export = pd.DataFrame({"Patient ID": ["p1", "p1", "p2", "p2"],
+                           "Accession": ["A1", "A1", "A2", "A2"],
+                           "Collected": ["2024-01-02 08:00"] * 4,
+                           "Test Code": ["2986-8", "13967-5"] * 2,
+                           "Result": ["450 nmol/L", "40 nmol/L", "430", "41"]})
+    path = tmp_path / "e.parquet"
+    export.to_parquet(path, index=False)
+    kw = {"units": {"total_testosterone": "ng/dL"}}
+    runs = (lambda e, p: read_lab_results(e, **kw),
+            lambda e, p: pair_export(p, **kw),
+            lambda e, p: pair_export(p, by="window", **kw),
+            lambda e, p: read_lab_results(dd.from_pandas(e, npartitions=2), **kw).compute())
+    for run in runs:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run(export, path)
+        said = [w for w in caught if str(w.message).startswith("units={")]
+        assert len(said) == 1 and said[0].filename == __file__
+        assert ("units={'total_testosterone': 'ng/dL'} is the unit of the total_testosterone "
+                "results written without one; those with a unit in the value cells of column "
+                "'Result' keep it ('nmol/L')") in str(said[0].message)
+    same = export.assign(Result=["450 ng/dl", "40 nmol/L", "430", "41"])
+    same.to_parquet(path, index=False)
+    for run in runs:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run(same, path)
+        assert not [w for w in caught if str(w.message).startswith("units={")]

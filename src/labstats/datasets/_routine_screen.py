@@ -349,10 +349,15 @@ def warn_column_units(cells, *, columns=None, evidence=None, attrs=True, **kw):
     cells = cells.groupby(keys, dropna=False, sort=False, observed=True).agg(
         {c: "sum" if c == "__n" else "min" for c in cells.columns if c not in keys})
     cells = cells.reset_index()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
         read_lab_results(cells[keys], columns={h: r for r, h in role.items()},
                          **kw, _decimal_evidence=evidence, _column_check=checked)
+    from labstats.datasets._routine_text import UNITS_NOT_USED
+
+    for w in said:  # of the export's units: a units= the cells contradict, else nothing
+        if str(w.message).startswith(UNITS_NOT_USED):
+            warn(str(w.message))
     from labstats.datasets._labunits import insulin_read  # (said by its reading, ignored)
 
     insulin_read(checked, kw.get("insulin_factor", "standard"), attrs)

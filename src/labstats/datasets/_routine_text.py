@@ -101,8 +101,34 @@ def _unit_text(raw, role, live, cell_units, analyte, units, n):
                                      dtype="string").reindex(raw.index))
     text = text.fillna("")
     for a, u in units.items():
-        text[((text == "").to_numpy(dtype=bool) & (analyte == a))] = u
+        empty = (text == "").to_numpy(dtype=bool)
+        _units_not_used(a, u, text[~empty & (analyte == a)], role)
+        text[empty & (analyte == a)] = u
     return text
+
+
+#: How ``_units_not_used``'s warning starts (the engines say it once, of the whole export).
+UNITS_NOT_USED = "units={"
+
+
+def _units_not_used(name, unit, written, role) -> None:
+    """Warn when ``units={name: unit}`` contradicts units the export writes for ``name``
+    (``written``: the unit text of its rows that have one): ``units=`` gives the unit of
+    rows without one, and those rows keep theirs (it was ignored without a word)."""
+    import pandas as pd
+
+    from labstats._validate import warn
+    from labstats.datasets._labunits import _same_unit
+
+    given = _same_unit(name, unit)
+    other = [t for t in pd.unique(written.to_numpy(dtype=object)) if _same_unit(name, t) != given]
+    if other:
+        where = (f"column {role['unit']!r}" if "unit" in role else
+                 f"the value cells of column {role['value']!r}")
+        shown = ", ".join(map(repr, other[:5])) + (" ..." if len(other) > 5 else "")
+        warn(f"units={{{name!r}: {unit!r}}} is the unit of the {name} results written without "
+             f"one; those with a unit in {where} keep it ({shown}): units= does not change a "
+             f"unit the export writes. If those units are wrong, correct them there.")
 
 
 def _check_families(unit_text, family, status, mark, role):
