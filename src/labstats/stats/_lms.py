@@ -90,7 +90,7 @@ def bccg_zscore(y, L, M, S):
     """
     from scipy.special import log_ndtr, ndtri_exp
 
-    z = zscore(y, L, M, S)
+    z = _box_cox(y, L, M, S)
     if np.any(top := np.isposinf(y)):
         z = np.where(top, np.inf, z)
     phi_max = _truncation(L, S)
@@ -114,7 +114,7 @@ def bccg_value(z, L, M, S):
 
     phi_max = _truncation(L, S)
     if np.all(phi_max == 1.0):
-        return value(z, L, M, S)
+        return _box_cox_inverse(z, L, M, S)
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = ndtr(-1.0 / (S * np.abs(L)))
         p_lo = np.where(L > 0, cut, 0.0) + phi_max * ndtr(z)  # Phi(zp)
@@ -126,10 +126,29 @@ def bccg_value(z, L, M, S):
         zp = np.where(phi_max == 1.0, z, zp)
         # inside the Box-Cox range by construction (1 + L S zp >= 0); rounding at its end
         # gives 0 (L > 0) or infinity (L < 0), the quantiles at the truncation point
-        base = np.maximum(1.0 + L * S * zp, 0.0)
-        out = np.where(np.abs(L) < L_ZERO, M * np.exp(S * zp),
-                       M * base ** (1.0 / np.where(np.abs(L) < L_ZERO, 1.0, L)))
+        out = _box_cox_inverse(zp, L, M, S)
     return np.where(np.isnan(zp), np.nan, out)
+
+
+def _box_cox(y, L, M, S):
+    """The Box-Cox z of the BCCG distribution, ((y/M)^L - 1)/(L S), as expm1(L log(y/M))/(L
+    S): the literal form (CDC's, ``zscore``) cancels for a small |L| (1e-6 relative error
+    at L = 5e-11, found by hypothesis)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_ratio = np.log(y / M)
+        small = np.abs(L) < L_ZERO
+        safe = np.where(small, 1.0, L)
+        return np.where(small, log_ratio / S, np.expm1(safe * log_ratio) / (safe * S))
+
+
+def _box_cox_inverse(z, L, M, S):
+    """M (1 + L S z)^(1/L) as M exp(log1p(L S z)/L) (accurate for a small |L|, as
+    ``_box_cox``); at or beyond the range's end, 0 (L > 0) or infinity (L < 0)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        small = np.abs(L) < L_ZERO
+        safe = np.where(small, 1.0, L)
+        log_base = np.log1p(np.maximum(safe * S * z, -1.0))
+        return np.where(small, M * np.exp(S * z), M * np.exp(log_base / safe))
 
 
 # --- Wei et al. (2020) extended BMI z-score above the 95th centile ------------------------
